@@ -1,0 +1,426 @@
+//! Enrollment (加入申込): the automatic checks of REFERENCE §1 (eligibility) and §2.1 (premiums)
+//! run the moment an application arrives.
+//!
+//! Each check ends as passed, needs review (a person must decide, e.g. a co-manager's evidence)
+//! or failed (the applicant must correct a field). The app layer completes the contract in the
+//! same request only when every check passed.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldError;
+use crate::money::Yen;
+use crate::program::Program;
+use crate::rules::{Industry, LegalForm, PaymentFrequency, RuleSet};
+
+/// 個人事業主 / 会社等の役員 / 共同経営者 (小規模 only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicantRole {
+    SoleProprietor,
+    CompanyOfficer,
+    CoManager,
+}
+
+impl ApplicantRole {
+    pub const ALL: [ApplicantRole; 3] = [
+        ApplicantRole::SoleProprietor,
+        ApplicantRole::CompanyOfficer,
+        ApplicantRole::CoManager,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplicantRole::SoleProprietor => "sole_proprietor",
+            ApplicantRole::CompanyOfficer => "company_officer",
+            ApplicantRole::CoManager => "co_manager",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        ApplicantRole::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            ApplicantRole::SoleProprietor => "個人事業主",
+            ApplicantRole::CompanyOfficer => "会社等の役員",
+            ApplicantRole::CoManager => "共同経営者",
+        }
+    }
+}
+
+/// The declarations every applicant must make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Declarations {
+    /// 記載内容が事実と相違ないこと
+    pub truthful: bool,
+    /// 反社会的勢力に該当しないこと
+    pub not_antisocial: bool,
+    /// 加入資格を満たしていること（給与所得者の副業でないこと等）
+    pub eligible: bool,
+}
+
+/// What the rules look at. Parsed, typed input: raw text never reaches this module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollmentFacts {
+    pub program: Program,
+    /// 小規模 only.
+    pub role: Option<ApplicantRole>,
+    pub legal_form: LegalForm,
+    pub industry: Industry,
+    pub employees: u32,
+    /// None for a sole proprietorship (no capital).
+    pub capital: Option<Yen>,
+    pub business_started_on: Date,
+    pub birth_date: Date,
+    pub monthly_premium: Yen,
+    pub frequency: PaymentFrequency,
+    pub declarations: Declarations,
+}
+
+/// Facts from the database that the rules need; the app layer looks them up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EnrollmentContext {
+    pub today: Date,
+    /// The member already holds an active contract in this program (one capacity only).
+    pub already_member: bool,
+    /// Another account has a contract for a person with the same name and birth date.
+    pub possible_duplicate: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    Passed,
+    NeedsReview,
+    Failed,
+}
+
+/// The result of one automatic check, kept with the application for staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub code: String,
+    pub status: CheckStatus,
+    /// The field a failure is about, if any.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Every check passed: complete the contract now.
+    Approve,
+    /// Nothing failed but a person must decide.
+    Review,
+    /// At least one check failed: the applicant corrects the fields.
+    Reject,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub rule_set: String,
+    pub checks: Vec<Check>,
+}
+
+impl Assessment {
+    pub fn decision(&self) -> Decision {
+        if self.checks.iter().any(|c| c.status == CheckStatus::Failed) {
+            Decision::Reject
+        } else if self
+            .checks
+            .iter()
+            .any(|c| c.status == CheckStatus::NeedsReview)
+        {
+            Decision::Review
+        } else {
+            Decision::Approve
+        }
+    }
+
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        self.checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Failed)
+            .map(|c| FieldError {
+                field: c.field.clone().unwrap_or_else(|| "application".into()),
+                code: "rule",
+                message: c.message.clone(),
+            })
+            .collect()
+    }
+
+    pub fn review_reasons(&self) -> Vec<&Check> {
+        self.checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::NeedsReview)
+            .collect()
+    }
+}
+
+struct Checks(Vec<Check>);
+
+impl Checks {
+    fn pass(&mut self, code: &str, message: impl Into<String>) {
+        self.push(code, CheckStatus::Passed, None, message);
+    }
+    fn fail(&mut self, code: &str, field: &str, message: impl Into<String>) {
+        self.push(code, CheckStatus::Failed, Some(field), message);
+    }
+    fn review(&mut self, code: &str, message: impl Into<String>) {
+        self.push(code, CheckStatus::NeedsReview, None, message);
+    }
+    fn push(
+        &mut self,
+        code: &str,
+        status: CheckStatus,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) {
+        self.0.push(Check {
+            code: code.into(),
+            status,
+            field: field.map(Into::into),
+            message: message.into(),
+        });
+    }
+}
+
+/// Full years between two dates (age, years in business).
+pub fn full_years(from: Date, to: Date) -> i16 {
+    let mut years = to.year() - from.year();
+    if (to.month(), to.day()) < (from.month(), from.day()) {
+        years -= 1;
+    }
+    years
+}
+
+/// Runs every automatic check of the rule set on an application.
+pub fn assess(facts: &EnrollmentFacts, rules: &RuleSet, ctx: &EnrollmentContext) -> Assessment {
+    let mut c = Checks(Vec::new());
+    check_premium(facts, rules, &mut c);
+    check_dates(facts, rules, ctx, &mut c);
+    check_form_and_size(facts, rules, &mut c);
+    check_declarations(facts, &mut c);
+    if ctx.already_member {
+        c.fail(
+            "one_contract",
+            "program",
+            format!(
+                "すでに{}の契約をお持ちです。同じ共済には重ねて加入できません。",
+                facts.program.name_ja()
+            ),
+        );
+    } else {
+        c.pass("one_contract", "同じ共済の契約はありません。");
+    }
+    if ctx.possible_duplicate {
+        c.review(
+            "possible_duplicate",
+            "同じ氏名・生年月日の方の契約が別にあります。重複加入でないか職員が確認します。",
+        );
+    }
+    Assessment {
+        rule_set: rules.id.clone(),
+        checks: c.0,
+    }
+}
+
+fn check_premium(f: &EnrollmentFacts, rules: &RuleSet, c: &mut Checks) {
+    let p = &rules.premium;
+    let (min, max, step) = (
+        p.min_monthly_yen.value,
+        p.max_monthly_yen.value,
+        p.step_yen.value,
+    );
+    let premium = f.monthly_premium;
+    if premium < min || premium > max {
+        c.fail(
+            "premium_range",
+            "monthly_premium_yen",
+            format!("掛金月額は{min}から{max}の範囲で指定してください。"),
+        );
+    } else if !premium.is_multiple_of(step) {
+        c.fail(
+            "premium_step",
+            "monthly_premium_yen",
+            format!("掛金月額は{step}単位で指定してください。"),
+        );
+    } else {
+        c.pass("premium", format!("掛金月額{premium}は範囲内です。"));
+    }
+    if p.frequencies.value.contains(&f.frequency) {
+        c.pass(
+            "frequency",
+            format!("払込方法（{}）は選択できます。", f.frequency.name_ja()),
+        );
+    } else {
+        c.fail(
+            "frequency",
+            "payment_frequency",
+            format!("この共済では{}は選択できません。", f.frequency.name_ja()),
+        );
+    }
+}
+
+fn check_dates(f: &EnrollmentFacts, rules: &RuleSet, ctx: &EnrollmentContext, c: &mut Checks) {
+    let age = full_years(f.birth_date, ctx.today);
+    if f.birth_date > ctx.today || age > 120 {
+        c.fail("birth_date", "birth_date", "生年月日が正しくありません。");
+    } else if age < rules.eligibility.review_below_age.value {
+        c.review(
+            "minor",
+            format!(
+                "申込者が{}歳未満のため、法定代理人の同意などを職員が確認します。",
+                rules.eligibility.review_below_age.value
+            ),
+        );
+    } else {
+        c.pass("age", "年齢の条件を満たしています。");
+    }
+    if f.business_started_on > ctx.today {
+        c.fail(
+            "business_started",
+            "business_started_on",
+            "事業開始日が未来の日付になっています。",
+        );
+        return;
+    }
+    if let Some(min_years) = &rules.eligibility.min_years_in_business {
+        if full_years(f.business_started_on, ctx.today) < min_years.value {
+            c.fail(
+                "years_in_business",
+                "business_started_on",
+                format!(
+                    "引き続き{}年以上事業を営んでいることが必要です（事業開始日から{}年たっていません）。",
+                    min_years.value, min_years.value
+                ),
+            );
+        } else {
+            c.pass(
+                "years_in_business",
+                "事業の継続期間の条件を満たしています。",
+            );
+        }
+    }
+}
+
+fn check_form_and_size(f: &EnrollmentFacts, rules: &RuleSet, c: &mut Checks) {
+    let e = &rules.eligibility;
+    if !e.legal_forms.value.contains(&f.legal_form) {
+        c.fail(
+            "legal_form",
+            "legal_form",
+            format!(
+                "{}は{}に加入できません。",
+                f.legal_form.name_ja(),
+                f.program.name_ja()
+            ),
+        );
+        return;
+    }
+    if f.program == Program::SmallEnterprise {
+        let Some(role) = f.role else {
+            c.fail("role", "role", "加入される方の立場を選んでください。");
+            return;
+        };
+        let individual = f.legal_form == LegalForm::Individual;
+        let consistent = match role {
+            ApplicantRole::SoleProprietor | ApplicantRole::CoManager => individual,
+            ApplicantRole::CompanyOfficer => !individual,
+        };
+        if !consistent {
+            c.fail(
+                "role_legal_form",
+                "legal_form",
+                format!(
+                    "{}の場合、事業の形態に「{}」は選べません。",
+                    role.name_ja(),
+                    f.legal_form.name_ja()
+                ),
+            );
+            return;
+        }
+        if role == ApplicantRole::CoManager {
+            let max = e
+                .max_co_managers_per_proprietor
+                .as_ref()
+                .map_or(2, |m| m.value);
+            c.review(
+                "co_manager_evidence",
+                format!(
+                    "共同経営者の加入は、経営への参画と報酬の受領を示す書類を職員が確認します（1事業主あたり{max}人まで）。"
+                ),
+            );
+        }
+    }
+    let Some(limit) = e.size_limit(f.legal_form, f.industry) else {
+        c.fail("industry", "industry", "業種が正しくありません。");
+        return;
+    };
+    let employees_ok = f.employees <= limit.employees;
+    let capital_ok = match (limit.capital_yen, f.capital) {
+        (Some(max), Some(capital)) => capital <= max,
+        _ => false,
+    };
+    if employees_ok || capital_ok {
+        c.pass("size", "従業員数・資本金の条件を満たしています。");
+    } else if let Some(max_capital) = limit.capital_yen {
+        c.fail(
+            "size",
+            "employees",
+            format!(
+                "{}の場合、資本金{}以下または常時使用する従業員{}人以下であることが必要です。",
+                f.industry.name_ja(),
+                max_capital,
+                limit.employees
+            ),
+        );
+    } else {
+        c.fail(
+            "size",
+            "employees",
+            format!(
+                "{}の場合、常時使用する従業員は{}人以下であることが必要です。",
+                f.industry.name_ja(),
+                limit.employees
+            ),
+        );
+    }
+}
+
+fn check_declarations(f: &EnrollmentFacts, c: &mut Checks) {
+    let d = f.declarations;
+    let mut all = true;
+    if !d.truthful {
+        all = false;
+        c.fail(
+            "declaration",
+            "declarations.truthful",
+            "申込内容が事実と相違ないことを確認してください。",
+        );
+    }
+    if !d.not_antisocial {
+        all = false;
+        c.fail(
+            "declaration",
+            "declarations.not_antisocial",
+            "反社会的勢力に該当しないことを確認してください。",
+        );
+    }
+    if !d.eligible {
+        all = false;
+        c.fail(
+            "declaration",
+            "declarations.eligible",
+            "加入資格を満たしていることを確認してください。",
+        );
+    }
+    if all {
+        c.pass("declaration", "必要な同意・確認がそろっています。");
+    }
+}
+
+#[cfg(test)]
+mod tests;

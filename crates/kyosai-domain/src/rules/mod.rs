@@ -1,0 +1,232 @@
+//! Rule sets: every number the programs' rules use, as effective-dated, sourced data.
+//!
+//! A rule set is one TOML file under `rules/<program>/<effective-from>.toml`. The files shipped
+//! with the code are embedded; an operator can load a newer version at run time (validated by
+//! [`RuleSet::from_toml`] before it is accepted). Past versions stay, so any computation can be
+//! redone as of its date with [`RuleBook::in_force`]. Each value carries its source and whether it
+//! is provisional (REFERENCE marks it UNKNOWN or uncertain); results computed from a provisional
+//! value are estimates (概算).
+
+mod enrollment;
+
+use std::fmt;
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+pub use enrollment::{
+    CollectionRules, DebitCycle, EligibilityRules, Industry, LegalForm, PaymentFrequency,
+    PremiumRules, SizeLimit,
+};
+
+use crate::program::Program;
+
+/// A value with the source it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sourced<T> {
+    pub value: T,
+    pub source: String,
+    /// True when the value is not confirmed by an official source.
+    #[serde(default)]
+    pub provisional: bool,
+}
+
+impl<T: Copy> Sourced<T> {
+    pub fn get(&self) -> T {
+        self.value
+    }
+}
+
+/// All rules of one program from one effective date on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSet {
+    /// Unique version id, e.g. `small_enterprise/2016-04-01`.
+    pub id: String,
+    pub program: Program,
+    pub effective_from: Date,
+    /// What changed in this version and why, for staff.
+    pub description: String,
+    pub premium: PremiumRules,
+    pub collection: CollectionRules,
+    pub eligibility: EligibilityRules,
+}
+
+/// Why a rule file was refused. Each entry names the place and the problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct RuleFileError {
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for RuleFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rule file refused: {}", self.problems.join("; "))
+    }
+}
+
+impl RuleSet {
+    /// Parses and validates a rule file. Unknown keys, missing sources and inconsistent values
+    /// are refused, so a typo never silently falls back to a default.
+    pub fn from_toml(text: &str) -> Result<RuleSet, RuleFileError> {
+        let set: RuleSet = toml::from_str(text).map_err(|e| RuleFileError {
+            problems: vec![e.to_string()],
+        })?;
+        let problems = set.problems();
+        if problems.is_empty() {
+            Ok(set)
+        } else {
+            Err(RuleFileError { problems })
+        }
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        let expected_id = format!("{}/{}", self.program.as_str(), self.effective_from);
+        if self.id != expected_id {
+            p.push(format!(
+                "id: expected \"{expected_id}\", found \"{}\"",
+                self.id
+            ));
+        }
+        self.premium.check(&mut p);
+        self.collection.check(&mut p);
+        self.eligibility.check(self.program, &mut p);
+        p
+    }
+
+    /// Whether any value this rule set holds is provisional.
+    pub fn has_provisional(&self) -> bool {
+        self.premium.has_provisional() || self.collection.has_provisional()
+    }
+}
+
+/// Pushes a problem when a source is empty.
+pub(crate) fn require_source<T>(name: &str, v: &Sourced<T>, problems: &mut Vec<String>) {
+    if v.source.trim().is_empty() {
+        problems.push(format!("{name}: source is required"));
+    }
+}
+
+/// Every rule-set version known to the system, for both programs.
+#[derive(Debug, Clone)]
+pub struct RuleBook {
+    /// Sorted by program, then effective date.
+    sets: Vec<RuleSet>,
+}
+
+/// The rule files shipped with this build.
+const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "rules/small_enterprise/2016-04-01.toml",
+        include_str!("../../../../rules/small_enterprise/2016-04-01.toml"),
+    ),
+    (
+        "rules/safety_net/2017-11-01.toml",
+        include_str!("../../../../rules/safety_net/2017-11-01.toml"),
+    ),
+];
+
+impl RuleBook {
+    /// The rule sets shipped with the code. The files are validated by the test suite, so an
+    /// error here means a broken build.
+    pub fn embedded() -> Result<RuleBook, RuleFileError> {
+        let mut book = RuleBook { sets: Vec::new() };
+        for (path, text) in EMBEDDED {
+            let set = RuleSet::from_toml(text).map_err(|e| RuleFileError {
+                problems: e
+                    .problems
+                    .into_iter()
+                    .map(|m| format!("{path}: {m}"))
+                    .collect(),
+            })?;
+            book.add(set)?;
+        }
+        Ok(book)
+    }
+
+    /// Adds a version (shipped or loaded by an operator). A second version with the same id is
+    /// refused: versions are immutable once used.
+    pub fn add(&mut self, set: RuleSet) -> Result<(), RuleFileError> {
+        if self.sets.iter().any(|s| s.id == set.id) {
+            return Err(RuleFileError {
+                problems: vec![format!("rule set {} already exists", set.id)],
+            });
+        }
+        self.sets.push(set);
+        self.sets.sort_by_key(|s| (s.program, s.effective_from));
+        Ok(())
+    }
+
+    /// The version in force for `program` on `date`: the latest with `effective_from <= date`.
+    /// Before the first version the first one applies (there is nothing older to use).
+    pub fn in_force(&self, program: Program, date: Date) -> Option<&RuleSet> {
+        let mut found = None;
+        for s in self.sets.iter().filter(|s| s.program == program) {
+            if s.effective_from <= date || found.is_none() {
+                found = Some(s);
+            }
+        }
+        found
+    }
+
+    pub fn by_id(&self, id: &str) -> Option<&RuleSet> {
+        self.sets.iter().find(|s| s.id == id)
+    }
+
+    pub fn all(&self) -> &[RuleSet] {
+        &self.sets
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn embedded_rule_sets_are_valid() {
+        let book = RuleBook::embedded().unwrap();
+        let se = book
+            .in_force(Program::SmallEnterprise, date(2026, 11, 26))
+            .unwrap();
+        assert_eq!(se.premium.min_monthly_yen.get().get(), 1_000);
+        let sn = book
+            .in_force(Program::SafetyNet, date(2026, 11, 26))
+            .unwrap();
+        assert_eq!(sn.premium.max_monthly_yen.get().get(), 200_000);
+    }
+
+    #[test]
+    fn newer_version_takes_over_from_its_date() {
+        let mut book = RuleBook::embedded().unwrap();
+        let text = include_str!("../../../../rules/small_enterprise/2016-04-01.toml")
+            .replace("2016-04-01", "2027-04-01")
+            .replace("value = 70000", "value = 80000");
+        book.add(RuleSet::from_toml(&text).unwrap()).unwrap();
+        let before = book
+            .in_force(Program::SmallEnterprise, date(2027, 3, 31))
+            .unwrap();
+        let after = book
+            .in_force(Program::SmallEnterprise, date(2027, 4, 1))
+            .unwrap();
+        assert_eq!(before.premium.max_monthly_yen.get().get(), 70_000);
+        assert_eq!(after.premium.max_monthly_yen.get().get(), 80_000);
+        assert!(
+            book.add(RuleSet::from_toml(&text).unwrap()).is_err(),
+            "duplicate id"
+        );
+    }
+
+    #[test]
+    fn invalid_files_are_refused_with_reasons() {
+        let good = include_str!("../../../../rules/small_enterprise/2016-04-01.toml");
+        let typo = good.replacen("min_monthly_yen", "min_monthyl_yen", 1);
+        assert!(RuleSet::from_toml(&typo).is_err());
+        let inverted = good.replace("value = 70000", "value = 500");
+        let err = RuleSet::from_toml(&inverted).unwrap_err();
+        assert!(err.problems.iter().any(|p| p.contains("premium")), "{err}");
+        let wrong_id = good.replacen("small_enterprise/2016-04-01", "x", 1);
+        assert!(RuleSet::from_toml(&wrong_id).is_err());
+    }
+}
