@@ -39,7 +39,7 @@ impl Yen {
 
     /// Whether the amount is a whole multiple of `step` (premium steps: 500 or 5,000 yen).
     pub fn is_multiple_of(self, step: Yen) -> bool {
-        step.0 != 0 && self.0.is_multiple_of(step.0)
+        step.0 != 0 && self.0.rem_euclid(step.0) == 0
     }
 }
 
