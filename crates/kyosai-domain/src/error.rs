@@ -33,3 +33,20 @@ impl Invalid {
         Invalid(vec![FieldError::new(field, code, message)])
     }
 }
+
+/// Why a computed answer is "no" (not eligible) or limited: a stable code and a Japanese message.
+/// Not an input error: the input was valid, the rules say no.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Reason {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Reason {
+            code,
+            message: message.into(),
+        }
+    }
+}

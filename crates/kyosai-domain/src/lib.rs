@@ -2,18 +2,30 @@
 //!
 //! Nothing here reads a clock, a file or a database: callers pass `today`, the rule set in force
 //! and the facts, so every result can be recomputed as of any date.
+//!
+//! Calculators live in [`small_enterprise`] and [`safety_net`]; every number they use comes from a
+//! [`rules::RuleSet`]; [`simulation`] is the public simulation API (request/response types and one
+//! pure function per endpoint); [`special_measures`] holds disaster measures (特例) as data.
 
 pub mod calendar;
 pub mod contract_number;
 pub mod enrollment;
 pub mod error;
 pub mod money;
+pub mod prefecture;
 pub mod program;
+pub mod rate;
+pub mod rounding;
 pub mod rules;
+pub mod safety_net;
 pub mod schedule;
+pub mod simulation;
+pub mod small_enterprise;
+pub mod special_measures;
 
 pub use calendar::{BusinessCalendar, YearMonth};
 pub use contract_number::ContractNumber;
-pub use error::{FieldError, Invalid};
+pub use error::{FieldError, Invalid, Reason};
 pub use money::Yen;
 pub use program::Program;
+pub use rate::Rate;

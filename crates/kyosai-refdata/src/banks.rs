@@ -46,44 +46,45 @@ pub struct Branch {
 
 struct Index<T> {
     rows: Vec<T>,
+    /// Folded (name, kana) per row for banks; empty for branches, which are
+    /// folded per search (a bank has at most a few hundred branches).
+    keys: Vec<(String, String)>,
     info: DatasetInfo,
 }
 
 static BANKS: LazyLock<Index<Bank>> = LazyLock::new(|| {
     let (mut rows, _, mut info) = table::load::<3, _>("banks", BANKS_GZ, |[code, name, kana]| {
-        is_digits(code, 4).then_some(Bank {
-            code,
-            name,
-            kana,
-        })
+        is_digits(code, 4).then_some(Bank { code, name, kana })
     });
     rows.sort_by_key(|b| b.code);
     rows.dedup_by_key(|b| b.code);
     if rows.len() != info.parsed_rows {
         info.error = Some("banks: duplicate codes".to_owned());
     }
-    Index { rows, info }
+    let keys = rows.iter().map(|b| (fold(b.name), fold(b.kana))).collect();
+    Index { rows, keys, info }
 });
 
 static BRANCHES: LazyLock<Index<Branch>> = LazyLock::new(|| {
-    let (mut rows, _, mut info) = table::load::<4, _>(
-        "branches",
-        BRANCHES_GZ,
-        |[bank_code, code, name, kana]| {
+    let (mut rows, _, mut info) =
+        table::load::<4, _>("branches", BRANCHES_GZ, |[bank_code, code, name, kana]| {
             (is_digits(bank_code, 4) && is_digits(code, 3)).then_some(Branch {
                 bank_code,
                 code,
                 name,
                 kana,
             })
-        },
-    );
+        });
     rows.sort_by_key(|b| (b.bank_code, b.code));
     rows.dedup_by_key(|b| (b.bank_code, b.code));
     if rows.len() != info.parsed_rows {
         info.error = Some("branches: duplicate codes".to_owned());
     }
-    Index { rows, info }
+    Index {
+        rows,
+        keys: Vec::new(),
+        info,
+    }
 });
 
 /// The bank with 金融機関コード `code` (4 digits, e.g. `"0001"`).
@@ -109,9 +110,14 @@ pub fn banks() -> &'static [Bank] {
 pub fn search_banks(query: &str, limit: usize) -> Vec<&'static Bank> {
     let raw = query.trim();
     let folded = search::bank_query(&fold(raw));
-    ranked(&BANKS.rows, limit, |b| {
-        search::rank(b.code, b.name, b.kana, raw, &folded)
-    })
+    let index = &*BANKS;
+    let mut hits: Vec<(u8, &'static Bank)> = index
+        .rows
+        .iter()
+        .zip(&index.keys)
+        .filter_map(|(b, (name, kana))| Some((search::rank(b.code, name, kana, raw, &folded)?, b)))
+        .collect();
+    best(&mut hits, limit)
 }
 
 fn branch_slice(bank_code: &str) -> &'static [Branch] {
@@ -140,19 +146,21 @@ pub fn branches(bank_code: &str) -> &'static [Branch] {
 pub fn search_branches(bank_code: &str, query: &str, limit: usize) -> Vec<&'static Branch> {
     let raw = query.trim();
     let folded = search::branch_query(&fold(raw));
-    ranked(branch_slice(bank_code), limit, |b| {
-        search::rank(b.code, b.name, b.kana, raw, &folded)
-    })
+    let mut hits: Vec<(u8, &'static Branch)> = branch_slice(bank_code)
+        .iter()
+        .filter_map(|b| {
+            let rank = search::rank(b.code, &fold(b.name), &fold(b.kana), raw, &folded)?;
+            Some((rank, b))
+        })
+        .collect();
+    best(&mut hits, limit)
 }
 
-fn ranked<T>(rows: &'static [T], limit: usize, rank: impl Fn(&T) -> Option<u8>) -> Vec<&'static T> {
-    if limit == 0 {
-        return Vec::new();
-    }
-    // Rows are in code order, so a stable sort on rank keeps ties in code order.
-    let mut hits: Vec<(u8, &'static T)> = rows.iter().filter_map(|r| Some((rank(r)?, r))).collect();
+/// The `limit` best hits. Rows come in code order, so the stable sort on
+/// rank keeps ties in code order.
+fn best<T>(hits: &mut Vec<(u8, &'static T)>, limit: usize) -> Vec<&'static T> {
     hits.sort_by_key(|(rank, _)| *rank);
-    hits.into_iter().take(limit).map(|(_, r)| r).collect()
+    hits.iter().take(limit).map(|(_, r)| *r).collect()
 }
 
 pub(crate) fn bank_info() -> DatasetInfo {

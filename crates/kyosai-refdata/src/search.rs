@@ -57,10 +57,10 @@ pub(crate) fn bank_query(q: &str) -> String {
         q = q.replace(long, short);
     }
     for suffix in ["銀行", "ギンコウ"] {
-        if let Some(stripped) = q.strip_suffix(suffix) {
-            if !stripped.is_empty() {
-                q = stripped.to_owned();
-            }
+        if let Some(stripped) = q.strip_suffix(suffix)
+            && !stripped.is_empty()
+        {
+            q = stripped.to_owned();
         }
     }
     q
@@ -70,17 +70,18 @@ pub(crate) fn bank_query(q: &str) -> String {
 /// omit it: `新宿` for 新宿支店).
 pub(crate) fn branch_query(q: &str) -> String {
     for suffix in ["支店", "シテン"] {
-        if let Some(stripped) = q.strip_suffix(suffix) {
-            if !stripped.is_empty() {
-                return stripped.to_owned();
-            }
+        if let Some(stripped) = q.strip_suffix(suffix)
+            && !stripped.is_empty()
+        {
+            return stripped.to_owned();
         }
     }
     q.to_owned()
 }
 
 /// How well a record matches: lower is better, `None` is no match.
-/// 0 code equal, 1 code prefix, 2 name or kana prefix, 3 substring.
+/// 0 code equal, 1 code prefix, 2 name or kana prefix, 3 substring, 4 empty
+/// query. `name` and `kana` must already be folded.
 pub(crate) fn rank(code: &str, name: &str, kana: &str, raw: &str, folded: &str) -> Option<u8> {
     if !raw.is_empty() && code == raw {
         return Some(0);
@@ -91,8 +92,6 @@ pub(crate) fn rank(code: &str, name: &str, kana: &str, raw: &str, folded: &str) 
     if folded.is_empty() {
         return Some(4);
     }
-    let name = fold(name);
-    let kana = fold(kana);
     if name.starts_with(folded) || kana.starts_with(folded) {
         Some(2)
     } else if name.contains(folded) || kana.contains(folded) {
@@ -111,7 +110,10 @@ mod tests {
         assert_eq!(fold("ゆうちょ"), "ユウチヨ");
         assert_eq!(fold("ﾐｽﾞﾎ"), "ミズホ");
         assert_eq!(fold("三菱ＵＦＪ"), "三菱ufj");
-        assert_eq!(fold("ミツビシユ－エフジエイ"), fold("みつびしゆーえふじえい"));
+        assert_eq!(
+            fold("ミツビシユ－エフジエイ"),
+            fold("みつびしゆーえふじえい")
+        );
         assert_eq!(bank_query(&fold("みずほ銀行")), "ミズホ");
         assert_eq!(bank_query(&fold("北海道信用金庫")), "北海道信金");
         assert_eq!(bank_query(&fold("銀行")), "銀行");

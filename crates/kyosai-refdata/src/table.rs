@@ -54,7 +54,10 @@ impl Table {
         let meta = first
             .strip_prefix("#kyosai-refdata\t")
             .ok_or("header does not start with #kyosai-refdata")?;
-        let header: Vec<_> = meta.split('\t').filter_map(|kv| kv.split_once('=')).collect();
+        let header: Vec<_> = meta
+            .split('\t')
+            .filter_map(|kv| kv.split_once('='))
+            .collect();
         let (_names, body) = rest.split_once('\n').ok_or("missing column line")?;
 
         let mut table = Table {
@@ -81,21 +84,36 @@ impl Table {
     /// The data lines, each split into exactly `N` fields; lines with another
     /// number of fields are skipped (and so show up as a count mismatch).
     pub(crate) fn rows<const N: usize>(&self) -> impl Iterator<Item = [&'static str; N]> + use<N> {
-        let columns = self.columns;
-        self.body.lines().filter_map(move |line| {
-            if columns != N {
-                return None;
-            }
-            let mut out = [""; N];
-            let mut fields = line.split('\t');
-            for slot in &mut out {
-                *slot = fields.next()?;
-            }
-            match fields.next() {
-                Some(_) => None,
-                None => Some(out),
-            }
+        let ok = self.columns == N;
+        self.body.lines().filter(move |_| ok).filter_map(split::<N>)
+    }
+
+    /// The data lines with the byte offset of each within [`Table::body`].
+    pub(crate) fn lines_with_offsets(&self) -> impl Iterator<Item = (usize, &'static str)> + use<> {
+        let mut offset = 0;
+        self.body.split_inclusive('\n').map(move |raw| {
+            let at = offset;
+            offset += raw.len();
+            (at, raw.strip_suffix('\n').unwrap_or(raw))
         })
+    }
+
+    /// The data lines as one string (each ending in `\n`).
+    pub(crate) fn body(&self) -> &'static str {
+        self.body
+    }
+}
+
+/// Split one data line into exactly `N` tab-separated fields.
+pub(crate) fn split<const N: usize>(line: &'static str) -> Option<[&'static str; N]> {
+    let mut out = [""; N];
+    let mut fields = line.split('\t');
+    for slot in &mut out {
+        *slot = fields.next()?;
+    }
+    match fields.next() {
+        Some(_) => None,
+        None => Some(out),
     }
 }
 
@@ -135,4 +153,53 @@ pub(crate) fn load<const N: usize, T>(
 /// True if `s` is exactly `len` ASCII digits.
 pub(crate) fn is_digits(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use flate2::{Compression, write::GzEncoder};
+
+    use super::*;
+
+    fn gz(text: &str) -> &'static [u8] {
+        let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+        enc.write_all(text.as_bytes()).expect("write to Vec");
+        Box::leak(enc.finish().expect("finish gzip").into_boxed_slice())
+    }
+
+    #[test]
+    fn counts_rows_and_detects_bad_ones() {
+        let data = gz(
+            "#kyosai-refdata\tdataset=t\trows=3\tcolumns=2\tsource=x 1\n#a\tb\n1\tx\n2\n3\ty\textra\n",
+        );
+        let (rows, table, info) = load::<2, _>("t", data, |[a, b]| Some((*a, *b)));
+        assert_eq!(rows, [("1", "x")]);
+        assert_eq!(table.and_then(|t| t.get("source")), Some("x 1"));
+        assert_eq!((info.expected_rows, info.parsed_rows), (3, 1));
+        assert!(!info.is_complete());
+    }
+
+    #[test]
+    fn complete_table() {
+        let data =
+            gz("#kyosai-refdata\tdataset=t\trows=2\tcolumns=2\tsource=x 1\n#a\tb\n1\tx\n2\t\n");
+        let (rows, _, info) = load::<2, _>("t", data, |[a, b]| Some((*a, *b)));
+        assert_eq!(rows, [("1", "x"), ("2", "")]);
+        assert!(info.is_complete(), "{info:?}");
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        let (rows, table, info) = load::<2, ()>("t", b"not gzip", |_| Some(()));
+        assert!(rows.is_empty() && table.is_none());
+        assert!(info.error.is_some() && !info.is_complete());
+        let data = gz("no header\n");
+        let (_, _, info) = load::<2, ()>("t", data, |_| Some(()));
+        assert!(info.error.is_some());
+        let data = gz("#kyosai-refdata\tdataset=t\trows=1\tcolumns=3\n#a\tb\tc\n1\t2\t3\n");
+        let (rows, _, info) = load::<2, ()>("t", data, |_| Some(()));
+        assert!(rows.is_empty() && info.error.is_some());
+    }
 }

@@ -359,7 +359,9 @@ fn map_char(c: char) -> Option<Piece> {
         'ｮ' => one('ﾖ'),
         'ｯ' => one('ﾂ'),
         // Long vowel marks, hyphens and dashes.
-        'ｰ' | 'ー' | '－' | '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' | '﹣' => one('-'),
+        'ｰ' | 'ー' | '－' | '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' | '﹣' => {
+            one('-')
+        }
         // Voicing marks: combining (from NFD input such as macOS) and spacing.
         '\u{3099}' | '\u{309B}' => one(DAKUTEN),
         '\u{309A}' | '\u{309C}' => one(HANDAKUTEN),

@@ -390,7 +390,11 @@ pub(crate) fn split_records<'a>(
                 if is_crlf {
                     (&rest[..i], pos + i + 2)
                 } else {
-                    let what = if rest[i] == b'\r' { "CRのみ" } else { "LFのみ" };
+                    let what = if rest[i] == b'\r' {
+                        "CRのみ"
+                    } else {
+                        "LFのみ"
+                    };
                     ctx.push(
                         ProblemCode::LineEnding,
                         number,

@@ -57,7 +57,6 @@ impl<const N: usize, C: Charset> ZenginText<N, C> {
     /// padding. Errors name the first disallowed character, or the width.
     pub fn new(text: &str) -> Result<Self, KanaError> {
         let mut bytes = [b' '; N];
-        let mut len = 0usize;
         for (i, c) in text.chars().enumerate() {
             let b = match zengin_byte(c) {
                 Some(b) if C::CLASS.allows_byte(b) => b,
@@ -69,15 +68,14 @@ impl<const N: usize, C: Charset> ZenginText<N, C> {
                     });
                 }
             };
-            if len == N {
+            let Some(slot) = bytes.get_mut(i) else {
                 return Err(KanaError::TooLong {
                     actual_bytes: kana::zengin_width(text),
                     max_bytes: N,
                     class: C::CLASS,
                 });
-            }
-            bytes[len] = b;
-            len += 1;
+            };
+            *slot = b;
         }
         Ok(Self {
             bytes,

@@ -8,6 +8,9 @@
 //! value are estimates (概算).
 
 mod enrollment;
+pub mod safety_net;
+pub mod small_enterprise;
+pub mod tables;
 
 use std::fmt;
 
@@ -18,6 +21,9 @@ pub use enrollment::{
     CollectionRules, DebitCycle, EligibilityRules, Industry, LegalForm, PaymentFrequency,
     PremiumRules, SizeLimit,
 };
+pub use safety_net::SafetyNetRules;
+pub use small_enterprise::SmallEnterpriseRules;
+pub use tables::{PerUnitTable, RateBand, RateTable};
 
 use crate::program::Program;
 
@@ -51,6 +57,12 @@ pub struct RuleSet {
     pub premium: PremiumRules,
     pub collection: CollectionRules,
     pub eligibility: EligibilityRules,
+    /// The 小規模企業共済 calculators' numbers; required in a `small_enterprise` rule set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub small_enterprise: Option<SmallEnterpriseRules>,
+    /// The 経営セーフティ共済 calculators' numbers; required in a `safety_net` rule set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety_net: Option<SafetyNetRules>,
 }
 
 /// Why a rule file was refused. Each entry names the place and the problem.
@@ -70,7 +82,7 @@ impl RuleSet {
     /// are refused, so a typo never silently falls back to a default.
     pub fn from_toml(text: &str) -> Result<RuleSet, RuleFileError> {
         let set: RuleSet = toml::from_str(text).map_err(|e| RuleFileError {
-            problems: vec![e.to_string()],
+            problems: vec![describe_toml_error(text, &e)],
         })?;
         let problems = set.problems();
         if problems.is_empty() {
@@ -92,12 +104,48 @@ impl RuleSet {
         self.premium.check(&mut p);
         self.collection.check(&mut p);
         self.eligibility.check(self.program, &mut p);
+        match (self.program, &self.small_enterprise, &self.safety_net) {
+            (Program::SmallEnterprise, Some(se), None) => se.check(&mut p),
+            (Program::SafetyNet, None, Some(sn)) => sn.check(&mut p),
+            (Program::SmallEnterprise, _, _) => p.push(
+                "small_enterprise: a small_enterprise rule set needs a [small_enterprise] section and no [safety_net] section".into(),
+            ),
+            (Program::SafetyNet, _, _) => p.push(
+                "safety_net: a safety_net rule set needs a [safety_net] section and no [small_enterprise] section".into(),
+            ),
+        }
         p
     }
 
     /// Whether any value this rule set holds is provisional.
     pub fn has_provisional(&self) -> bool {
-        self.premium.has_provisional() || self.collection.has_provisional()
+        self.premium.has_provisional()
+            || self.collection.has_provisional()
+            || self
+                .small_enterprise
+                .as_ref()
+                .is_some_and(|s| s.has_provisional())
+            || self.safety_net.as_ref().is_some_and(|s| s.has_provisional())
+    }
+}
+
+/// A TOML error as one line naming the place (line and column) and the problem.
+fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let snippet: String = text
+                .get(span.clone())
+                .unwrap_or("")
+                .chars()
+                .take(40)
+                .collect();
+            format!("line {line}, column {column} (`{snippet}`): {msg}")
+        }
+        None => format!("TOML: {msg}"),
     }
 }
 
@@ -120,6 +168,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     (
         "rules/small_enterprise/2016-04-01.toml",
         include_str!("../../../../rules/small_enterprise/2016-04-01.toml"),
+    ),
+    (
+        "rules/safety_net/2011-10-01.toml",
+        include_str!("../../../../rules/safety_net/2011-10-01.toml"),
     ),
     (
         "rules/safety_net/2017-11-01.toml",

@@ -1,0 +1,212 @@
+//! Applications (申請) of every procedure and channel, with their timestamps and outcome, so the
+//! online usage rate and lead times can be computed from the data.
+
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+use crate::{AnyRow, Result, col};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub id: i64,
+    pub program: String,
+    pub procedure: String,
+    pub channel: String,
+    pub member_id: i64,
+    pub agency_id: Option<i64>,
+    /// `completed`, `in_review`, `rejected`, `withdrawn`.
+    pub status: String,
+    /// `approved`, `rejected` once decided.
+    pub outcome: Option<String>,
+    pub received_at: String,
+    pub completed_at: Option<String>,
+    pub rule_set: String,
+    /// The submitted data as JSON (the input of every check).
+    pub payload: String,
+    /// The automatic checks' results as JSON.
+    pub checks: String,
+    pub contract_id: Option<i64>,
+    pub edited_by: Option<i64>,
+    pub decided_by: Option<i64>,
+    pub decision_reason: Option<String>,
+    pub person_key: String,
+    pub version: i64,
+}
+
+const COLUMNS: &str = "id, program, procedure, channel, member_id, agency_id, status, outcome, received_at, \
+    completed_at, rule_set, payload, checks, contract_id, edited_by, decided_by, decision_reason, person_key, version";
+
+fn from_row(r: &AnyRow) -> Result<Application> {
+    Ok(Application {
+        id: col(r, "id")?,
+        program: col(r, "program")?,
+        procedure: col(r, "procedure")?,
+        channel: col(r, "channel")?,
+        member_id: col(r, "member_id")?,
+        agency_id: col(r, "agency_id")?,
+        status: col(r, "status")?,
+        outcome: col(r, "outcome")?,
+        received_at: col(r, "received_at")?,
+        completed_at: col(r, "completed_at")?,
+        rule_set: col(r, "rule_set")?,
+        payload: col(r, "payload")?,
+        checks: col(r, "checks")?,
+        contract_id: col(r, "contract_id")?,
+        edited_by: col(r, "edited_by")?,
+        decided_by: col(r, "decided_by")?,
+        decision_reason: col(r, "decision_reason")?,
+        person_key: col(r, "person_key")?,
+        version: col(r, "version")?,
+    })
+}
+
+pub struct NewApplication<'a> {
+    pub program: &'a str,
+    pub procedure: &'a str,
+    pub channel: &'a str,
+    pub member_id: i64,
+    pub agency_id: Option<i64>,
+    pub status: &'a str,
+    pub outcome: Option<&'a str>,
+    pub received_at: &'a str,
+    pub completed_at: Option<&'a str>,
+    pub rule_set: &'a str,
+    pub payload: &'a str,
+    pub checks: &'a str,
+    pub person_key: &'a str,
+}
+
+pub async fn insert(conn: &mut AnyConnection, a: &NewApplication<'_>) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO applications (program, procedure, channel, member_id, agency_id, status, outcome, received_at, \
+         completed_at, rule_set, payload, checks, person_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(a.program)
+    .bind(a.procedure)
+    .bind(a.channel)
+    .bind(a.member_id)
+    .bind(a.agency_id)
+    .bind(a.status)
+    .bind(a.outcome)
+    .bind(a.received_at)
+    .bind(a.completed_at)
+    .bind(a.rule_set)
+    .bind(a.payload)
+    .bind(a.checks)
+    .bind(a.person_key)
+    .fetch_one(&mut *conn)
+    .await?;
+    col(&row, "id")
+}
+
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Application>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM applications WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn for_member(conn: &mut AnyConnection, member_id: i64) -> Result<Vec<Application>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM applications WHERE member_id = $1 ORDER BY id DESC"
+    )))
+    .bind(member_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn with_status(
+    conn: &mut AnyConnection,
+    status: &str,
+    limit: i64,
+) -> Result<Vec<Application>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM applications WHERE status = $1 ORDER BY received_at, id LIMIT $2"
+    )))
+    .bind(status)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Whether an application in review exists for the member and program (a second one would be a
+/// duplicate submission).
+pub async fn pending_for(conn: &mut AnyConnection, member_id: i64, program: &str) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM applications WHERE member_id = $1 AND program = $2 AND status = 'in_review'",
+    )
+    .bind(member_id)
+    .bind(program)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(col::<i64>(&row, "n")? > 0)
+}
+
+/// Another member's application or contract for the same person (name + birth date).
+pub async fn person_elsewhere(
+    conn: &mut AnyConnection,
+    person_key: &str,
+    member_id: i64,
+    program: &str,
+) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM contracts WHERE person_key = $1 AND member_id <> $2 AND program = $3) \
+         + (SELECT COUNT(*) FROM applications WHERE person_key = $1 AND member_id <> $2 AND program = $3 AND status = 'in_review') AS n",
+    )
+    .bind(person_key)
+    .bind(member_id)
+    .bind(program)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(col::<i64>(&row, "n")? > 0)
+}
+
+/// Optimistic update of a decided or edited application: fails (returns false) when someone else
+/// changed it since `version` was read.
+pub struct Update<'a> {
+    pub id: i64,
+    pub version: i64,
+    pub status: &'a str,
+    pub outcome: Option<&'a str>,
+    pub completed_at: Option<&'a str>,
+    pub payload: &'a str,
+    pub checks: &'a str,
+    pub contract_id: Option<i64>,
+    pub edited_by: Option<i64>,
+    pub decided_by: Option<i64>,
+    pub decision_reason: Option<&'a str>,
+}
+
+pub async fn update(conn: &mut AnyConnection, u: &Update<'_>) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE applications SET status = $1, outcome = $2, completed_at = $3, payload = $4, checks = $5, \
+         contract_id = $6, edited_by = $7, decided_by = $8, decision_reason = $9, version = version + 1 \
+         WHERE id = $10 AND version = $11",
+    )
+    .bind(u.status)
+    .bind(u.outcome)
+    .bind(u.completed_at)
+    .bind(u.payload)
+    .bind(u.checks)
+    .bind(u.contract_id)
+    .bind(u.edited_by)
+    .bind(u.decided_by)
+    .bind(u.decision_reason)
+    .bind(u.id)
+    .bind(u.version)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM applications")
+        .fetch_one(&mut *conn)
+        .await?;
+    col(&row, "n")
+}

@@ -1,0 +1,192 @@
+//! Contracts (共済契約) and their debit mandates (預金口座振替依頼).
+
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+use crate::{AnyRow, Result, col};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contract {
+    pub id: i64,
+    pub number: String,
+    pub program: String,
+    pub member_id: i64,
+    pub application_id: i64,
+    pub status: String,
+    pub holder_name: String,
+    pub business_name: String,
+    pub start_date: String,
+    pub first_debit_month: String,
+    pub monthly_premium: i64,
+    pub frequency: String,
+    pub rule_set: String,
+}
+
+const COLUMNS: &str = "id, number, program, member_id, application_id, status, holder_name, business_name, \
+    start_date, first_debit_month, monthly_premium, frequency, rule_set";
+
+fn from_row(r: &AnyRow) -> Result<Contract> {
+    Ok(Contract {
+        id: col(r, "id")?,
+        number: col(r, "number")?,
+        program: col(r, "program")?,
+        member_id: col(r, "member_id")?,
+        application_id: col(r, "application_id")?,
+        status: col(r, "status")?,
+        holder_name: col(r, "holder_name")?,
+        business_name: col(r, "business_name")?,
+        start_date: col(r, "start_date")?,
+        first_debit_month: col(r, "first_debit_month")?,
+        monthly_premium: col(r, "monthly_premium")?,
+        frequency: col(r, "frequency")?,
+        rule_set: col(r, "rule_set")?,
+    })
+}
+
+pub struct NewContract<'a> {
+    pub number: &'a str,
+    pub program: &'a str,
+    pub member_id: i64,
+    pub application_id: i64,
+    pub holder_name: &'a str,
+    pub business_name: &'a str,
+    pub person_key: &'a str,
+    pub start_date: &'a str,
+    pub first_debit_month: &'a str,
+    pub monthly_premium: i64,
+    pub frequency: &'a str,
+    pub rule_set: &'a str,
+    pub now: &'a str,
+}
+
+pub async fn insert(conn: &mut AnyConnection, c: &NewContract<'_>) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO contracts (number, program, member_id, application_id, status, holder_name, business_name, \
+         person_key, start_date, first_debit_month, monthly_premium, frequency, rule_set, created_at) \
+         VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(c.number)
+    .bind(c.program)
+    .bind(c.member_id)
+    .bind(c.application_id)
+    .bind(c.holder_name)
+    .bind(c.business_name)
+    .bind(c.person_key)
+    .bind(c.start_date)
+    .bind(c.first_debit_month)
+    .bind(c.monthly_premium)
+    .bind(c.frequency)
+    .bind(c.rule_set)
+    .bind(c.now)
+    .fetch_one(&mut *conn)
+    .await?;
+    col(&row, "id")
+}
+
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Contract>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM contracts WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn by_number(conn: &mut AnyConnection, number: &str) -> Result<Option<Contract>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM contracts WHERE number = $1"
+    )))
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn for_member(conn: &mut AnyConnection, member_id: i64) -> Result<Vec<Contract>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM contracts WHERE member_id = $1 ORDER BY id"
+    )))
+    .bind(member_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn active_in_program(
+    conn: &mut AnyConnection,
+    member_id: i64,
+    program: &str,
+) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM contracts WHERE member_id = $1 AND program = $2 AND status = 'active'",
+    )
+    .bind(member_id)
+    .bind(program)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(col::<i64>(&row, "n")? > 0)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mandate {
+    pub id: i64,
+    pub contract_id: i64,
+    pub bank_code: String,
+    pub branch_code: String,
+    pub account_type: String,
+    pub account_number: String,
+    pub holder_kana: String,
+    /// `active`, `unusable`, `replaced`.
+    pub status: String,
+}
+
+pub struct NewMandate<'a> {
+    pub contract_id: i64,
+    pub bank_code: &'a str,
+    pub branch_code: &'a str,
+    pub account_type: &'a str,
+    pub account_number: &'a str,
+    pub holder_kana: &'a str,
+    pub now: &'a str,
+}
+
+pub async fn insert_mandate(conn: &mut AnyConnection, m: &NewMandate<'_>) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO mandates (contract_id, bank_code, branch_code, account_type, account_number, holder_kana, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7) RETURNING id",
+    )
+    .bind(m.contract_id)
+    .bind(m.bank_code)
+    .bind(m.branch_code)
+    .bind(m.account_type)
+    .bind(m.account_number)
+    .bind(m.holder_kana)
+    .bind(m.now)
+    .fetch_one(&mut *conn)
+    .await?;
+    col(&row, "id")
+}
+
+pub async fn mandates_for(conn: &mut AnyConnection, contract_id: i64) -> Result<Vec<Mandate>> {
+    let rows = sqlx::query(
+        "SELECT id, contract_id, bank_code, branch_code, account_type, account_number, holder_kana, status \
+         FROM mandates WHERE contract_id = $1 ORDER BY id",
+    )
+    .bind(contract_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Mandate {
+                id: col(r, "id")?,
+                contract_id: col(r, "contract_id")?,
+                bank_code: col(r, "bank_code")?,
+                branch_code: col(r, "branch_code")?,
+                account_type: col(r, "account_type")?,
+                account_number: col(r, "account_number")?,
+                holder_kana: col(r, "holder_kana")?,
+                status: col(r, "status")?,
+            })
+        })
+        .collect()
+}
