@@ -1,1 +1,92 @@
-//! Placeholder; filled in by its owner.
+//! Kyosai's use cases. Each takes typed input, runs in one transaction (rules + store + audit +
+//! outbox) and returns typed output; the web and CLI layers only translate.
+
+pub mod auth;
+pub mod clock;
+pub mod demo;
+pub mod enrollment;
+pub mod error;
+pub mod mail;
+pub mod review;
+pub mod views;
+
+use std::sync::Arc;
+
+use kyosai_domain::BusinessCalendar;
+use kyosai_domain::rules::RuleBook;
+use kyosai_store::Store;
+
+pub use clock::Clock;
+pub use error::AppError;
+
+/// Everything a use case needs, shared by all requests.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub rules: Arc<RuleBook>,
+    pub calendar: Arc<BusinessCalendar>,
+    pub clock: Clock,
+    /// Base URL used in links sent by mail (`http://127.0.0.1:8080`).
+    pub public_url: String,
+}
+
+impl App {
+    /// An app over `store` with the embedded rule sets and the real holiday calendar.
+    pub fn new(store: Store, clock: Clock, public_url: impl Into<String>) -> Result<App, AppError> {
+        let rules = RuleBook::embedded().map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(App {
+            store,
+            rules: Arc::new(rules),
+            calendar: Arc::new(BusinessCalendar::new(
+                kyosai_refdata::holidays().iter().copied(),
+            )),
+            clock,
+            public_url: public_url.into(),
+        })
+    }
+}
+
+/// Who performs a use case, for authorization and the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Member,
+    Staff,
+    Agency,
+    DataEntry,
+    Service,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "member" => Some(Role::Member),
+            "staff" => Some(Role::Staff),
+            "agency" => Some(Role::Agency),
+            "data_entry" => Some(Role::DataEntry),
+            "service" => Some(Role::Service),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Staff => "staff",
+            Role::Agency => "agency",
+            Role::DataEntry => "data_entry",
+            Role::Service => "service",
+        }
+    }
+}
+
+impl Actor {
+    pub fn audit_name(&self) -> String {
+        format!("user:{}", self.user_id)
+    }
+}

@@ -17,7 +17,7 @@ pub struct Rate {
     den: i64,
 }
 
-fn gcd(mut a: i64, mut b: i64) -> i64 {
+const fn gcd(mut a: i64, mut b: i64) -> i64 {
     while b != 0 {
         (a, b) = (b, a % b);
     }
@@ -40,10 +40,16 @@ impl Rate {
         })
     }
 
-    /// A whole percentage, e.g. `Rate::percent(95)` = 95%.
+    /// A whole percentage, e.g. `Rate::percent(95)` = 95% (negative input gives zero).
     pub const fn percent(p: i64) -> Rate {
-        // Callers pass literals; reduction is not needed for correctness of comparisons.
-        Rate { num: p, den: 100 }
+        if p <= 0 {
+            return Rate::ZERO;
+        }
+        let g = gcd(p, 100);
+        Rate {
+            num: p / g,
+            den: 100 / g,
+        }
     }
 
     pub fn num(self) -> i64 {
@@ -120,7 +126,11 @@ fn parse_decimal(s: &str) -> Option<(i64, i64)> {
     }
     let den = 10i64.checked_pow(u32::try_from(frac.len()).ok()?)?;
     let int_v: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let frac_v: i64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+    let frac_v: i64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
     Some((int_v.checked_mul(den)?.checked_add(frac_v)?, den))
 }
 
@@ -227,6 +237,12 @@ mod tests {
         assert_eq!("0.9/1000".parse::<Rate>().unwrap().to_string(), "0.09%");
         assert_eq!(Rate::new(1, 3).unwrap().to_string(), "1/3");
         assert!(Rate::percent(80) < "80.25%".parse().unwrap());
-        assert_eq!(Rate::percent(95).times(Rate::percent(95)).unwrap().to_string(), "90.25%");
+        assert_eq!(
+            Rate::percent(95)
+                .times(Rate::percent(95))
+                .unwrap()
+                .to_string(),
+            "90.25%"
+        );
     }
 }

@@ -112,15 +112,27 @@ mod tests {
         assert_eq!(r(RoundingMode::Floor, 1).apply_fraction(7, 2), Yen::new(3));
         assert_eq!(r(RoundingMode::Ceil, 1).apply_fraction(7, 2), Yen::new(4));
         assert_eq!(r(RoundingMode::HalfUp, 1).apply_fraction(7, 2), Yen::new(4));
-        assert_eq!(r(RoundingMode::HalfUp, 1).apply_fraction(13, 4), Yen::new(3));
-        assert_eq!(r(RoundingMode::Floor, 10).apply_fraction(31_079, 1), Yen::new(31_070));
-        assert_eq!(floor_to_unit(Yen::new(7_649_999), Yen::new(50_000)), Yen::new(7_600_000));
+        assert_eq!(
+            r(RoundingMode::HalfUp, 1).apply_fraction(13, 4),
+            Yen::new(3)
+        );
+        assert_eq!(
+            r(RoundingMode::Floor, 10).apply_fraction(31_079, 1),
+            Yen::new(31_070)
+        );
+        assert_eq!(
+            floor_to_unit(Yen::new(7_649_999), Yen::new(50_000)),
+            Yen::new(7_600_000)
+        );
     }
 
     #[test]
     fn rates_round_down_to_the_yen() {
         let rate: Rate = "80.5%".parse().unwrap();
         assert_eq!(apply_rate(Yen::new(1_001), rate), Yen::new(805)); // 805.805
-        assert_eq!(apply_rate(Yen::new(80_000), "0.9/1000".parse().unwrap()), Yen::new(72));
+        assert_eq!(
+            apply_rate(Yen::new(80_000), "0.9/1000".parse().unwrap()),
+            Yen::new(72)
+        );
     }
 }

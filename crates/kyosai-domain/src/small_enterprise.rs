@@ -1,8 +1,10 @@
 //! 小規模企業共済 calculators (REFERENCE §3, §4). Pure functions of the rule-set section
 //! [`SmallEnterpriseRules`](crate::rules::SmallEnterpriseRules) and the facts.
 
+pub mod arrears;
 pub mod benefit;
 pub mod cancellation_refund;
+pub mod frequency_change;
 pub mod member_loan;
 pub mod payout;
 pub mod tranches;

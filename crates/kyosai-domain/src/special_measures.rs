@@ -53,9 +53,15 @@ pub enum Effect {
         months: Option<u32>,
     },
     /// 掛金の掛止め (for 小規模, which has no general suspension).
-    PremiumSuspension { program: Program, description: String },
+    PremiumSuspension {
+        program: Program,
+        description: String,
+    },
     /// 掛金月額の減額.
-    PremiumReduction { program: Program, description: String },
+    PremiumReduction {
+        program: Program,
+        description: String,
+    },
     /// 特例災害時貸付け: interest-free, with a grace period and its own caps.
     InterestFreeDisasterLoan {
         program: Program,
@@ -153,7 +159,10 @@ impl SpecialMeasure {
             } = e
                 && (max_yen <= &Yen::ZERO || combined_cap_yen < max_yen)
             {
-                p.push("effects: interest_free_disaster_loan needs 0 < max_yen <= combined_cap_yen".into());
+                p.push(
+                    "effects: interest_free_disaster_loan needs 0 < max_yen <= combined_cap_yen"
+                        .into(),
+                );
             }
         }
         if p.is_empty() {
@@ -277,16 +286,26 @@ mod tests {
         let flagged = ["2024-noto".to_string()];
         let d = date(2024, 3, 1);
         assert_eq!(all.applicable(&q(None, Some("石川県"), &none, d)).len(), 1);
-        assert_eq!(all.applicable(&q(None, Some("13"), &none, d)).len(), 0, "Tokyo");
-        assert_eq!(all.applicable(&q(None, Some("13"), &flagged, d)).len(), 1, "flagged");
+        assert_eq!(
+            all.applicable(&q(None, Some("13"), &none, d)).len(),
+            0,
+            "Tokyo"
+        );
+        assert_eq!(
+            all.applicable(&q(None, Some("13"), &flagged, d)).len(),
+            1,
+            "flagged"
+        );
         assert_eq!(all.applicable(&q(None, None, &flagged, d)).len(), 1);
         assert_eq!(
-            all.applicable(&q(None, Some("17"), &none, date(2023, 12, 31))).len(),
+            all.applicable(&q(None, Some("17"), &none, date(2023, 12, 31)))
+                .len(),
             0,
             "before the earthquake"
         );
         assert_eq!(
-            all.applicable(&q(Some(Program::SafetyNet), Some("17"), &none, d)).len(),
+            all.applicable(&q(Some(Program::SafetyNet), Some("17"), &none, d))
+                .len(),
             1
         );
         let se: Vec<_> = noto.effects_for(Program::SmallEnterprise).collect();
@@ -298,21 +317,35 @@ mod tests {
         )));
         assert!(noto.effects_for(Program::SafetyNet).any(|e| matches!(
             e,
-            Effect::LoanRepaymentDeferral { months: 6, late_interest_waived: true, .. }
+            Effect::LoanRepaymentDeferral {
+                months: 6,
+                late_interest_waived: true,
+                ..
+            }
         )));
     }
 
     #[test]
     fn an_announced_end_date_closes_the_measure() {
         let mut all = SpecialMeasures::embedded().unwrap();
-        let text = include_str!("../../../rules/special_measures/2024-noto.toml")
-            .replace("from = \"2024-01-01\"", "from = \"2024-01-01\"\nuntil = \"2025-03-31\"");
+        let text = include_str!("../../../rules/special_measures/2024-noto.toml").replace(
+            "from = \"2024-01-01\"",
+            "from = \"2024-01-01\"\nuntil = \"2025-03-31\"",
+        );
         let m = SpecialMeasure::from_toml(&text).unwrap();
         assert!(all.add(m.clone()).is_err(), "duplicate id");
         all.replace(m);
         let none: [String; 0] = [];
-        assert_eq!(all.applicable(&q(None, Some("17"), &none, date(2025, 3, 31))).len(), 1);
-        assert_eq!(all.applicable(&q(None, Some("17"), &none, date(2025, 4, 1))).len(), 0);
+        assert_eq!(
+            all.applicable(&q(None, Some("17"), &none, date(2025, 3, 31)))
+                .len(),
+            1
+        );
+        assert_eq!(
+            all.applicable(&q(None, Some("17"), &none, date(2025, 4, 1)))
+                .len(),
+            0
+        );
     }
 
     #[test]
@@ -320,7 +353,10 @@ mod tests {
         let good = include_str!("../../../rules/special_measures/2024-noto.toml");
         let bad_pref = good.replace("\"18\"", "\"48\"");
         assert!(SpecialMeasure::from_toml(&bad_pref).is_err());
-        let backwards = good.replace("from = \"2024-01-01\"", "from = \"2024-01-01\"\nuntil = \"2023-01-01\"");
+        let backwards = good.replace(
+            "from = \"2024-01-01\"",
+            "from = \"2024-01-01\"\nuntil = \"2023-01-01\"",
+        );
         let err = SpecialMeasure::from_toml(&backwards).unwrap_err();
         assert!(err.problems.iter().any(|p| p.contains("until")), "{err}");
         let unknown_effect = good.replacen("premium_suspension", "free_money", 1);

@@ -125,7 +125,10 @@ impl RuleSet {
                 .small_enterprise
                 .as_ref()
                 .is_some_and(|s| s.has_provisional())
-            || self.safety_net.as_ref().is_some_and(|s| s.has_provisional())
+            || self
+                .safety_net
+                .as_ref()
+                .is_some_and(|s| s.has_provisional())
     }
 }
 

@@ -126,12 +126,28 @@ impl BankruptcyLoanRules {
 
     fn check(&self, p: &mut Vec<String>) {
         let n = "safety_net.bankruptcy_loan";
-        require_source(&format!("{n}.min_months_since_joining"), &self.min_months_since_joining, p);
+        require_source(
+            &format!("{n}.min_months_since_joining"),
+            &self.min_months_since_joining,
+            p,
+        );
         require_source(&format!("{n}.min_months_paid"), &self.min_months_paid, p);
-        require_source(&format!("{n}.request_window_months"), &self.request_window_months, p);
-        require_source(&format!("{n}.small_loss_floor_yen"), &self.small_loss_floor_yen, p);
+        require_source(
+            &format!("{n}.request_window_months"),
+            &self.request_window_months,
+            p,
+        );
+        require_source(
+            &format!("{n}.small_loss_floor_yen"),
+            &self.small_loss_floor_yen,
+            p,
+        );
         require_source(&format!("{n}.premium_multiple"), &self.premium_multiple, p);
-        require_source(&format!("{n}.outstanding_cap_yen"), &self.outstanding_cap_yen, p);
+        require_source(
+            &format!("{n}.outstanding_cap_yen"),
+            &self.outstanding_cap_yen,
+            p,
+        );
         require_source(&format!("{n}.repayment_years"), &self.repayment_years, p);
         if self.unit_yen.value <= Yen::ZERO {
             p.push(format!("{n}.unit_yen must be positive"));
@@ -239,6 +255,8 @@ pub struct SafetyNetRules {
     pub suspension: SuspensionRules,
     pub premium_change: PremiumChangeRules,
     pub prepayment: PrepaymentRules,
+    /// 機構解約 once this many months are unpaid (REFERENCE §2.7, §10 #65).
+    pub termination_unpaid_months: Sourced<u32>,
 }
 
 impl SafetyNetRules {
@@ -252,8 +270,14 @@ impl SafetyNetRules {
             p,
         );
         for (name, day) in [
-            ("safety_net.suspension.cutoff_day", &self.suspension.cutoff_day),
-            ("safety_net.premium_change.cutoff_day", &self.premium_change.cutoff_day),
+            (
+                "safety_net.suspension.cutoff_day",
+                &self.suspension.cutoff_day,
+            ),
+            (
+                "safety_net.premium_change.cutoff_day",
+                &self.premium_change.cutoff_day,
+            ),
         ] {
             require_source(name, day, p);
             if !(1..=28).contains(&day.value) {
@@ -261,6 +285,11 @@ impl SafetyNetRules {
             }
         }
         self.prepayment.check("safety_net.prepayment", p);
+        require_source(
+            "safety_net.termination_unpaid_months",
+            &self.termination_unpaid_months,
+            p,
+        );
     }
 
     pub(super) fn has_provisional(&self) -> bool {

@@ -89,7 +89,11 @@ impl BenefitRules {
             &self.premiums_only_below_months,
             p,
         );
-        require_source(&format!("{n}.decreased_tranche"), &self.decreased_tranche, p);
+        require_source(
+            &format!("{n}.decreased_tranche"),
+            &self.decreased_tranche,
+            p,
+        );
         require_source(&format!("{n}.assumed_rate"), &self.assumed_rate, p);
         if self.unit_yen.value <= Yen::ZERO {
             p.push(format!("{n}.unit_yen must be positive"));
@@ -214,11 +218,27 @@ pub struct PayoutRules {
 impl PayoutRules {
     fn check(&self, p: &mut Vec<String>) {
         let n = "small_enterprise.payout";
-        require_source(&format!("{n}.instalment_min_age"), &self.instalment_min_age, p);
-        require_source(&format!("{n}.instalment_min_net_yen"), &self.instalment_min_net_yen, p);
-        require_source(&format!("{n}.combined_min_net_yen"), &self.combined_min_net_yen, p);
+        require_source(
+            &format!("{n}.instalment_min_age"),
+            &self.instalment_min_age,
+            p,
+        );
+        require_source(
+            &format!("{n}.instalment_min_net_yen"),
+            &self.instalment_min_net_yen,
+            p,
+        );
+        require_source(
+            &format!("{n}.combined_min_net_yen"),
+            &self.combined_min_net_yen,
+            p,
+        );
         require_source(&format!("{n}.instalment_years"), &self.instalment_years, p);
-        require_source(&format!("{n}.instalment_months"), &self.instalment_months, p);
+        require_source(
+            &format!("{n}.instalment_months"),
+            &self.instalment_months,
+            p,
+        );
         if self.combined_min_net_yen.value
             < self
                 .combined_min_lump_sum_yen
@@ -234,7 +254,11 @@ impl PayoutRules {
             p.push(format!("{n}.instalment_years must not be empty"));
         }
         if self.instalment_months.value.is_empty()
-            || self.instalment_months.value.iter().any(|m| !(1..=12).contains(m))
+            || self
+                .instalment_months
+                .value
+                .iter()
+                .any(|m| !(1..=12).contains(m))
         {
             p.push(format!("{n}.instalment_months must list months 1..=12"));
         }
@@ -299,6 +323,12 @@ pub struct MemberLoanKindRules {
     pub rate: Option<Rate>,
     #[serde(default)]
     pub terms: Vec<LoanTermBand>,
+    /// 緊急経営安定: the sales decline (year on year over 3 or 6 months) that qualifies (5%).
+    #[serde(default)]
+    pub min_sales_decline: Option<Rate>,
+    /// 傷病災害時: the days in hospital that qualify (5).
+    #[serde(default)]
+    pub min_hospital_days: Option<u32>,
 }
 
 /// 契約者貸付 common rules (REFERENCE §4.1).
@@ -409,9 +439,33 @@ impl PrepaymentRules {
 
     pub(super) fn has_provisional(&self) -> bool {
         self.discount_rate.provisional
-            || self.max_counted_months_ahead.as_ref().is_some_and(|s| s.provisional)
+            || self
+                .max_counted_months_ahead
+                .as_ref()
+                .is_some_and(|s| s.provisional)
             || self.carry_forward_below_yen.provisional
     }
+}
+
+/// Failed debits (未納) and termination for arrears (REFERENCE §2.7).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArrearsRules {
+    /// A failed premium is re-debited no earlier than this many months after the failed debit…
+    pub redebit_after_months: Sourced<u32>,
+    /// …in the first of these months (even months).
+    pub redebit_months: Sourced<Vec<i8>>,
+    /// From this many months unpaid: no more direct debit; 機構解除.
+    pub termination_unpaid_months: Sourced<u32>,
+}
+
+/// 払込区分 change cut-off (REFERENCE §2.5).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrequencyChangeRules {
+    /// Received by this day (the preceding business day if a holiday): effective next month.
+    pub cutoff_day: Sourced<i8>,
+    pub december_cutoff_day: Sourced<i8>,
 }
 
 /// Every number the 小規模企業共済 calculators use.
@@ -424,6 +478,8 @@ pub struct SmallEnterpriseRules {
     pub payout: PayoutRules,
     pub member_loan: MemberLoanRules,
     pub prepayment: PrepaymentRules,
+    pub arrears: ArrearsRules,
+    pub frequency_change: FrequencyChangeRules,
 }
 
 impl SmallEnterpriseRules {
@@ -434,6 +490,37 @@ impl SmallEnterpriseRules {
         self.payout.check(p);
         self.member_loan.check(p);
         self.prepayment.check("small_enterprise.prepayment", p);
+        let a = &self.arrears;
+        require_source(
+            "small_enterprise.arrears.redebit_after_months",
+            &a.redebit_after_months,
+            p,
+        );
+        require_source(
+            "small_enterprise.arrears.redebit_months",
+            &a.redebit_months,
+            p,
+        );
+        if a.redebit_months.value.is_empty()
+            || a.redebit_months.value.iter().any(|m| !(1..=12).contains(m))
+        {
+            p.push("small_enterprise.arrears.redebit_months must list months 1..=12".into());
+        }
+        for (name, d) in [
+            (
+                "small_enterprise.frequency_change.cutoff_day",
+                &self.frequency_change.cutoff_day,
+            ),
+            (
+                "small_enterprise.frequency_change.december_cutoff_day",
+                &self.frequency_change.december_cutoff_day,
+            ),
+        ] {
+            require_source(name, d, p);
+            if !(1..=28).contains(&d.value) {
+                p.push(format!("{name} must be 1..=28"));
+            }
+        }
     }
 
     pub(super) fn has_provisional(&self) -> bool {

@@ -281,9 +281,21 @@ mod tests {
                 unit_yen: 10,
             },
             points: vec![
-                TablePoint { months: 36, yen: 18_000, published: false },
-                TablePoint { months: 60, yen: 31_070, published: true },
-                TablePoint { months: 120, yen: 64_530, published: true },
+                TablePoint {
+                    months: 36,
+                    yen: 18_000,
+                    published: false,
+                },
+                TablePoint {
+                    months: 60,
+                    yen: 31_070,
+                    published: true,
+                },
+                TablePoint {
+                    months: 120,
+                    yen: 64_530,
+                    published: true,
+                },
             ],
         };
         let unit = Yen::new(500);
@@ -294,7 +306,10 @@ mod tests {
         let mid = t.amount(90, unit).yen.get();
         assert!(31_070 < mid && mid < 64_530 && mid % 10 == 0);
         let beyond = t.amount(180, unit).yen.get();
-        assert!(beyond > 64_530 * 3 / 2, "extrapolated multiplier keeps rising");
+        assert!(
+            beyond > 64_530 * 3 / 2,
+            "extrapolated multiplier keeps rising"
+        );
         let mut p = Vec::new();
         t.check("t", unit, &mut p);
         assert!(p.is_empty(), "{p:?}");

@@ -7,7 +7,9 @@ use crate::rounding;
 /// What may still be billed this month: the premium, or what is left below the cap (the last
 /// bill before the cap may be smaller), or nothing once the cap is reached.
 pub fn next_billable(cap: Yen, total_paid: Yen, monthly_premium: Yen) -> Yen {
-    rounding::sub(cap, total_paid).max(Yen::ZERO).min(monthly_premium)
+    rounding::sub(cap, total_paid)
+        .max(Yen::ZERO)
+        .min(monthly_premium)
 }
 
 /// Whether billing has stopped.

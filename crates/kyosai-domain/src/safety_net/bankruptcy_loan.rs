@@ -66,7 +66,10 @@ pub fn small_loss_bar(rules: &BankruptcyLoanRules, f: &BankruptcyLoanFacts) -> Y
     floor.min(share)
 }
 
-pub fn bankruptcy_loan(rules: &BankruptcyLoanRules, f: &BankruptcyLoanFacts) -> BankruptcyLoanResult {
+pub fn bankruptcy_loan(
+    rules: &BankruptcyLoanRules,
+    f: &BankruptcyLoanFacts,
+) -> BankruptcyLoanResult {
     let mut reasons = Vec::new();
     if f.months_since_joining < rules.min_months_since_joining.value {
         reasons.push(Reason::new(
@@ -116,7 +119,10 @@ pub fn bankruptcy_loan(rules: &BankruptcyLoanRules, f: &BankruptcyLoanFacts) -> 
     } else if reasons.is_empty() && limit <= Yen::ZERO {
         reasons.push(Reason::new(
             "limit_zero",
-            format!("貸付けできる額が{}に満たないため、貸付けの対象になりません。", rules.unit_yen.value),
+            format!(
+                "貸付けできる額が{}に満たないため、貸付けの対象になりません。",
+                rules.unit_yen.value
+            ),
         ));
     }
     let eligible = reasons.is_empty();

@@ -60,7 +60,10 @@ pub(crate) fn claim_tranche_amount(
     }
     let stopped_estimate = !t.active && b.decreased_tranche.provisional;
     if t.months_paid < b.premiums_only_below_months.value {
-        return (premiums, stopped_estimate || b.premiums_only_below_months.provisional);
+        return (
+            premiums,
+            stopped_estimate || b.premiums_only_below_months.provisional,
+        );
     }
     let table = b.table(reason);
     let per_unit = table.value.amount(t.months_paid, unit);
@@ -89,7 +92,10 @@ pub fn benefit(
             Yen::ZERO
         };
         base = rounding::add(base, amount);
-        out.push(TrancheAmount { tranche: *t, amount });
+        out.push(TrancheAmount {
+            tranche: *t,
+            amount,
+        });
     }
     let mut bonus = Yen::ZERO;
     if payable

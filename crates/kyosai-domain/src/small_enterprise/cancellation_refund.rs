@@ -37,7 +37,10 @@ pub fn cancellation_refund(
             Yen::ZERO
         };
         base = rounding::add(base, amount);
-        out.push(TrancheAmount { tranche: *t, amount });
+        out.push(TrancheAmount {
+            tranche: *t,
+            amount,
+        });
     }
     Ok(BenefitResult {
         amount: base,

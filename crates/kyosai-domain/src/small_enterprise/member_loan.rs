@@ -63,7 +63,9 @@ pub fn limit(
     let cap = combined_cap.unwrap_or(rules.combined_cap_yen.value);
     let room = rounding::sub(cap, outstanding).max(Yen::ZERO);
     let available = rounding::floor_to_unit(
-        rounding::sub(gross.min(cap), outstanding).max(Yen::ZERO).min(room),
+        rounding::sub(gross.min(cap), outstanding)
+            .max(Yen::ZERO)
+            .min(room),
         rules.unit_yen.value,
     );
     if reasons.is_empty() && available <= Yen::ZERO {
@@ -156,4 +158,23 @@ pub fn terms(
         late_interest: rules.late_interest.value,
         estimate: k.provisional || limit.estimate,
     })
+}
+
+/// Whether a sales decline (year on year, over the last 3 or 6 months) qualifies for the
+/// 緊急経営安定貸付け (≥ 5%). `decline` is the fall as a rate (e.g. 5% = sales at 95%).
+pub fn emergency_qualifies(rules: &MemberLoanRules, decline: Rate) -> bool {
+    rules
+        .kinds
+        .get(&MemberLoanKind::Emergency)
+        .and_then(|k| k.value.min_sales_decline)
+        .is_some_and(|min| decline >= min)
+}
+
+/// Whether a hospital stay qualifies for the 傷病災害時貸付け (≥ 5 days).
+pub fn illness_qualifies(rules: &MemberLoanRules, days_in_hospital: u32) -> bool {
+    rules
+        .kinds
+        .get(&MemberLoanKind::IllnessDisaster)
+        .and_then(|k| k.value.min_hospital_days)
+        .is_some_and(|min| days_in_hospital >= min)
 }

@@ -1,0 +1,560 @@
+//! Accounts, passwords (argon2id), e-mail verification, TOTP, sessions and bearer tokens.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use base64::Engine;
+use jiff::{SignedDuration, Timestamp};
+use kyosai_store::{sessions, sha256_hex, timestamp_text, tokens, users};
+use rand::RngCore;
+use serde_json::json;
+use totp_rs::{Builder, Secret, Totp};
+
+use crate::mail::{self, Mail};
+use crate::{Actor, App, AppError, Role};
+
+/// Sessions last 12 hours; an idle phone should not stay logged in for days.
+pub const SESSION_HOURS: i64 = 12;
+/// Verification links are valid for 24 hours.
+pub const VERIFICATION_HOURS: i64 = 24;
+const MIN_PASSWORD_CHARS: usize = 10;
+const MAX_PASSWORD_CHARS: usize = 128;
+
+/// A fresh random secret as URL-safe text (session ids, tokens, verification links).
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn later(now: Timestamp, hours: i64) -> String {
+    timestamp_text(now + SignedDuration::from_hours(hours))
+}
+
+/// Checks an e-mail address well enough to send a verification mail to it.
+pub fn parse_email(raw: &str) -> Result<String, AppError> {
+    let email = raw.trim().to_lowercase();
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.contains("..")
+        })
+        && email
+            .chars()
+            .all(|c| c.is_ascii_graphic() && c != '<' && c != '>')
+        && email.matches('@').count() == 1;
+    if ok {
+        Ok(email)
+    } else {
+        Err(AppError::invalid(
+            "email",
+            "format",
+            "メールアドレスの形式が正しくありません。",
+        ))
+    }
+}
+
+/// Password policy: 10 to 128 characters, at least two kinds of characters (letters, digits,
+/// symbols), and not the e-mail address. Length matters more than complexity (NIST SP 800-63B).
+pub fn check_password(password: &str, email: &str) -> Result<(), AppError> {
+    let n = password.chars().count();
+    let kinds = [
+        password.chars().any(|c| c.is_alphabetic()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_alphanumeric()),
+    ]
+    .iter()
+    .filter(|k| **k)
+    .count();
+    let message = if n < MIN_PASSWORD_CHARS {
+        format!("パスワードは{MIN_PASSWORD_CHARS}文字以上にしてください。")
+    } else if n > MAX_PASSWORD_CHARS {
+        format!("パスワードは{MAX_PASSWORD_CHARS}文字以内にしてください。")
+    } else if kinds < 2 {
+        "パスワードには英字・数字・記号のうち2種類以上を含めてください。".to_string()
+    } else if password.eq_ignore_ascii_case(email) {
+        "メールアドレスと同じパスワードは使えません。".to_string()
+    } else {
+        return Ok(());
+    };
+    Err(AppError::invalid("password", "weak", message))
+}
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("argon2: {e}")))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A hash of a random password, verified against when the account does not exist so that
+/// timing does not tell which e-mail addresses have accounts.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
+}
+
+impl App {
+    /// Creates a member account and sends the verification link.
+    pub async fn sign_up(&self, email: &str, password: &str) -> Result<i64, AppError> {
+        let email = parse_email(email)?;
+        check_password(password, &email)?;
+        let hash = hash_password(password)?;
+        let now = self.clock.now();
+        let now_text = timestamp_text(now);
+        let token = random_token();
+        let mut tx = self.store.begin_write().await?;
+        if users::by_email(tx.conn(), &email).await?.is_some() {
+            return Err(AppError::invalid(
+                "email",
+                "taken",
+                "このメールアドレスはすでに登録されています。ログインしてください。",
+            ));
+        }
+        let id = users::insert(
+            tx.conn(),
+            &users::NewUser {
+                role: "member",
+                email: &email,
+                display_name: "",
+                password_hash: Some(&hash),
+                verified_at: None,
+                agency_id: None,
+                now: &now_text,
+            },
+        )
+        .await?;
+        users::insert_verification(
+            tx.conn(),
+            &sha256_hex(token.as_bytes()),
+            id,
+            &later(now, VERIFICATION_HOURS),
+        )
+        .await?;
+        let link = format!("{}/verify?token={token}", self.public_url);
+        mail::enqueue(
+            tx.conn(),
+            &Mail {
+                to: email.clone(),
+                subject: "【共済】メールアドレスの確認".into(),
+                body: format!(
+                    "共済オンライン手続きへのご登録ありがとうございます。\n\n\
+                     次のリンクを開いて、メールアドレスの確認を完了してください（有効期限：{VERIFICATION_HOURS}時間）。\n\n{link}\n\n\
+                     お心当たりのない場合は、このメールを破棄してください。\n"
+                ),
+            },
+            &now_text,
+        )
+        .await?;
+        self.audit(
+            tx.conn(),
+            &format!("user:{id}"),
+            "user.signed_up",
+            &format!("user:{id}"),
+            None,
+            Some(&json!({ "email": email })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Completes e-mail verification from the link.
+    pub async fn verify_email(&self, token: &str) -> Result<i64, AppError> {
+        let now = self.clock.now_text();
+        let mut tx = self.store.begin_write().await?;
+        let Some(user_id) =
+            users::consume_verification(tx.conn(), &sha256_hex(token.as_bytes()), &now).await?
+        else {
+            return Err(AppError::invalid(
+                "token",
+                "invalid",
+                "確認用リンクが無効か、有効期限が切れています。もう一度登録してください。",
+            ));
+        };
+        self.audit(
+            tx.conn(),
+            &format!("user:{user_id}"),
+            "user.email_verified",
+            &format!("user:{user_id}"),
+            None,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user_id)
+    }
+
+    /// Checks e-mail and password. The same message for every failure, so it does not reveal
+    /// which accounts exist.
+    pub async fn check_credentials(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<users::User, AppError> {
+        let bad = || {
+            AppError::invalid(
+                "password",
+                "credentials",
+                "メールアドレスまたはパスワードが正しくありません。",
+            )
+        };
+        let email = email.trim().to_lowercase();
+        let mut conn = self.store.read().await?;
+        let user = users::by_email(&mut conn, &email).await?;
+        drop(conn);
+        let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+        let ok = {
+            let password = password.to_string();
+            let hash = hash.clone();
+            tokio::task::spawn_blocking(move || {
+                verify_password(&password, hash.as_deref().unwrap_or(dummy_hash()))
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+        };
+        let Some(user) = user.filter(|_| ok && hash.is_some()) else {
+            return Err(bad());
+        };
+        if !user.email_verified {
+            return Err(AppError::invalid(
+                "email",
+                "unverified",
+                "メールアドレスの確認が済んでいません。届いたメールのリンクを開いてください。",
+            ));
+        }
+        Ok(user)
+    }
+
+    /// Starts (or restarts) TOTP set-up: a new secret to show as QR code and text.
+    pub async fn begin_totp(&self, user_id: i64) -> Result<TotpSetup, AppError> {
+        let mut tx = self.store.begin_write().await?;
+        let user = users::by_id(tx.conn(), user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if user.totp_enabled {
+            return Err(AppError::conflict(
+                "totp_enabled",
+                "二段階認証はすでに設定済みです。",
+            ));
+        }
+        let mut secret = [0u8; 20];
+        rand::rng().fill_bytes(&mut secret);
+        let totp = build_totp(Secret::from(secret.to_vec()), &user.email)?;
+        let base32 = totp.secret().to_base32();
+        users::set_totp_secret(tx.conn(), user_id, &base32).await?;
+        tx.commit().await?;
+        Ok(TotpSetup {
+            secret: base32,
+            otpauth_url: totp
+                .to_url()
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            qr_png_base64: totp
+                .to_qr_base64()
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        })
+    }
+
+    /// Confirms TOTP set-up with a first code from the authenticator app.
+    pub async fn confirm_totp(&self, user_id: i64, code: &str) -> Result<(), AppError> {
+        self.check_totp(user_id, code, true).await
+    }
+
+    /// Checks a TOTP code; each time step is accepted once (a replayed code is refused).
+    pub async fn check_totp(
+        &self,
+        user_id: i64,
+        code: &str,
+        enabling: bool,
+    ) -> Result<(), AppError> {
+        let bad = |m: &str| AppError::invalid("totp_code", "totp", m.to_string());
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad("確認コードは6桁の数字で入力してください。"));
+        }
+        let mut tx = self.store.begin_write().await?;
+        let user = users::by_id(tx.conn(), user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let Some(secret) = user.totp_secret.clone() else {
+            return Err(bad("二段階認証が設定されていません。"));
+        };
+        if user.totp_enabled == enabling {
+            return Err(bad(if enabling {
+                "二段階認証はすでに設定済みです。"
+            } else {
+                "二段階認証が設定されていません。"
+            }));
+        }
+        let secret =
+            Secret::try_from_base32(&secret).map_err(|e| AppError::Internal(e.to_string()))?;
+        let totp = build_totp(secret, &user.email)?;
+        let now = u64::try_from(self.clock.now().as_second()).unwrap_or(0);
+        let Some(step) = totp.check(&code, now) else {
+            return Err(bad(
+                "確認コードが正しくありません。アプリに表示されている最新のコードを入力してください。",
+            ));
+        };
+        let step = i64::try_from(step).unwrap_or(i64::MAX);
+        if !users::use_totp_step(tx.conn(), user_id, step).await? {
+            return Err(bad(
+                "この確認コードはすでに使われています。次のコードが表示されるまでお待ちください。",
+            ));
+        }
+        if enabling {
+            users::enable_totp(tx.conn(), user_id).await?;
+            self.audit(
+                tx.conn(),
+                &format!("user:{user_id}"),
+                "user.totp_enabled",
+                &format!("user:{user_id}"),
+                None,
+                None,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates a session and returns the cookie value (a new id on every login: rotation).
+    pub async fn create_session(&self, user_id: i64, mfa_done: bool) -> Result<String, AppError> {
+        let id = random_token();
+        let now = self.clock.now();
+        let mut conn = self.store.read().await?;
+        sessions::insert(
+            &mut conn,
+            &sha256_hex(id.as_bytes()),
+            sessions::Session { user_id, mfa_done },
+            &timestamp_text(now),
+            &later(now, SESSION_HOURS),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn session(&self, cookie: &str) -> Result<Option<(users::User, bool)>, AppError> {
+        let mut conn = self.store.read().await?;
+        let Some(s) = sessions::get(
+            &mut conn,
+            &sha256_hex(cookie.as_bytes()),
+            &self.clock.now_text(),
+        )
+        .await?
+        else {
+            return Ok(None);
+        };
+        Ok(users::by_id(&mut conn, s.user_id)
+            .await?
+            .map(|u| (u, s.mfa_done)))
+    }
+
+    pub async fn end_session(&self, cookie: &str) -> Result<(), AppError> {
+        let mut conn = self.store.read().await?;
+        sessions::delete(&mut conn, &sha256_hex(cookie.as_bytes())).await?;
+        Ok(())
+    }
+
+    /// Issues a bearer token for a user (members after a full login; staff and service accounts
+    /// from the CLI). Only the hash is stored.
+    pub async fn issue_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        valid_hours: Option<i64>,
+    ) -> Result<String, AppError> {
+        let token = format!("ky_{}", random_token());
+        let now = self.clock.now();
+        let mut conn = self.store.read().await?;
+        tokens::insert(
+            &mut conn,
+            &sha256_hex(token.as_bytes()),
+            user_id,
+            name,
+            &timestamp_text(now),
+            valid_hours.map(|h| later(now, h)).as_deref(),
+        )
+        .await?;
+        Ok(token)
+    }
+
+    /// The actor behind a bearer token.
+    pub async fn token_actor(&self, token: &str) -> Result<Option<Actor>, AppError> {
+        let mut conn = self.store.read().await?;
+        let Some(user_id) = tokens::user_for(
+            &mut conn,
+            &sha256_hex(token.as_bytes()),
+            &self.clock.now_text(),
+        )
+        .await?
+        else {
+            return Ok(None);
+        };
+        let user = users::by_id(&mut conn, user_id).await?;
+        Ok(user.and_then(|u| {
+            Role::parse(&u.role).map(|role| Actor {
+                user_id: u.id,
+                role,
+            })
+        }))
+    }
+
+    /// Creates an account that needs no e-mail verification (staff, agency users, service
+    /// accounts; created by an operator).
+    pub async fn create_account(
+        &self,
+        role: Role,
+        email: &str,
+        display_name: &str,
+        password: Option<&str>,
+    ) -> Result<i64, AppError> {
+        let email = parse_email(email)?;
+        let hash = match password {
+            Some(p) => {
+                check_password(p, &email)?;
+                Some(hash_password(p)?)
+            }
+            None => None,
+        };
+        let now = self.clock.now_text();
+        let mut tx = self.store.begin_write().await?;
+        let id = users::insert(
+            tx.conn(),
+            &users::NewUser {
+                role: role.as_str(),
+                email: &email,
+                display_name,
+                password_hash: hash.as_deref(),
+                verified_at: Some(&now),
+                agency_id: None,
+                now: &now,
+            },
+        )
+        .await?;
+        self.audit(
+            tx.conn(),
+            "system",
+            "user.created",
+            &format!("user:{id}"),
+            None,
+            Some(&json!({ "email": email, "role": role.as_str() })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<users::User>, AppError> {
+        let mut conn = self.store.read().await?;
+        Ok(users::by_email(&mut conn, &email.trim().to_lowercase()).await?)
+    }
+
+    /// Appends an audit row inside the caller's transaction.
+    pub(crate) async fn audit(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        actor: &str,
+        action: &str,
+        target: &str,
+        before: Option<&serde_json::Value>,
+        after: Option<&serde_json::Value>,
+    ) -> Result<(), AppError> {
+        let at = self.clock.now_text();
+        kyosai_store::audit::append(
+            conn,
+            &kyosai_store::audit::Entry {
+                actor,
+                action,
+                target,
+                before,
+                after,
+                at: &at,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// What a member needs to add Kyosai to an authenticator app.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TotpSetup {
+    /// Base32 secret, for typing in by hand.
+    pub secret: String,
+    pub otpauth_url: String,
+    /// PNG of the QR code, base64.
+    pub qr_png_base64: String,
+}
+
+fn build_totp(secret: Secret, email: &str) -> Result<Totp, AppError> {
+    Builder::new()
+        .with_secret(secret)
+        .with_account_name(email)
+        .with_issuer(Some("Kyosai"))
+        .build()
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The current TOTP code for a base32 secret (demo output and tests).
+pub fn totp_code(secret_base32: &str, email: &str, at: Timestamp) -> Result<String, AppError> {
+    let secret =
+        Secret::try_from_base32(secret_base32).map_err(|e| AppError::Internal(e.to_string()))?;
+    let totp = build_totp(secret, email)?;
+    Ok(totp
+        .generate(u64::try_from(at.as_second()).unwrap_or(0))
+        .to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_policy() {
+        assert!(check_password("short1", "a@b.jp").is_err());
+        assert!(check_password("onlyletterslong", "a@b.jp").is_err());
+        assert!(check_password("letters and 1 digit", "a@b.jp").is_ok());
+        assert!(check_password("a@b.jp0000", "a@b.jp0000").is_err());
+        assert!(check_password(&"a1".repeat(65), "a@b.jp").is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(parse_email(" Taro@Example.JP ").unwrap(), "taro@example.jp");
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.jp",
+            "a@.jp",
+            "a@b.jp.",
+            "a b@c.jp",
+            "a@@b.jp",
+            "<a@b.jp>",
+            "a..b@c.jp",
+        ] {
+            assert!(parse_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("correct horse 1").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse 1", &h));
+        assert!(!verify_password("correct horse 2", &h));
+    }
+}

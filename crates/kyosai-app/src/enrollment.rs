@@ -1,0 +1,811 @@
+//! Online enrollment (加入申込): parse the form, check every rule, and either complete the
+//! contract in the same transaction, send it to the staff queue, or return field errors.
+
+use jiff::civil::Date;
+use kyosai_domain::enrollment::{
+    self, ApplicantRole, Assessment, Decision, Declarations, EnrollmentContext, EnrollmentFacts,
+};
+use kyosai_domain::rules::{Industry, LegalForm, PaymentFrequency, RuleSet};
+use kyosai_domain::schedule::{self, ScheduledDebit};
+use kyosai_domain::{ContractNumber, FieldError, Program, Yen};
+use kyosai_store::{applications, contracts, drafts, next_counter, sha256_hex, users};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::json;
+use sqlx::AnyConnection;
+
+use crate::mail::{self, Mail};
+use crate::{Actor, App, AppError, Role};
+
+/// The enrollment form as submitted, by the HTML form or as JSON. Every field is optional text so
+/// that one parser gives field-level messages for both channels.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EnrollmentForm {
+    pub program: Option<String>,
+    pub role: Option<String>,
+    pub family_name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name_kana: Option<String>,
+    pub given_name_kana: Option<String>,
+    pub birth_date: Option<String>,
+    pub phone: Option<String>,
+    pub business_name: Option<String>,
+    pub legal_form: Option<String>,
+    pub industry: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub employees: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub capital_yen: Option<String>,
+    pub business_started_on: Option<String>,
+    pub postcode: Option<String>,
+    pub prefecture: Option<String>,
+    pub city: Option<String>,
+    pub address_line: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub monthly_premium_yen: Option<String>,
+    pub payment_frequency: Option<String>,
+    pub bank_code: Option<String>,
+    pub branch_code: Option<String>,
+    pub account_type: Option<String>,
+    pub account_number: Option<String>,
+    pub account_holder_kana: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub declare_truthful: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub declare_not_antisocial: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub declare_eligible: Option<String>,
+}
+
+/// Accepts a JSON string, number or boolean as text (API clients send numbers; forms send text).
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(match v {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
+        Some(other) => Some(other.to_string()),
+    })
+}
+
+/// A parsed, typed application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnrollmentInput {
+    pub program: Program,
+    pub role: Option<ApplicantRole>,
+    pub family_name: String,
+    pub given_name: String,
+    pub family_name_kana: String,
+    pub given_name_kana: String,
+    pub birth_date: Date,
+    pub phone: String,
+    pub business_name: String,
+    pub legal_form: LegalForm,
+    pub industry: Industry,
+    pub employees: u32,
+    pub capital_yen: Option<Yen>,
+    pub business_started_on: Date,
+    pub postcode: String,
+    pub prefecture: String,
+    pub city: String,
+    pub address_line: String,
+    pub monthly_premium: Yen,
+    pub frequency: PaymentFrequency,
+    pub bank_code: String,
+    pub bank_name: String,
+    pub branch_code: String,
+    pub branch_name: String,
+    pub account_type: String,
+    pub account_number: String,
+    /// Converted to Zengin half-width katakana, shown back to the member for confirmation.
+    pub account_holder_kana: String,
+    pub declarations: Declarations,
+}
+
+/// Collects field errors while parsing.
+struct Parser {
+    errors: Vec<FieldError>,
+}
+
+/// Text fields longer than this are refused (a field, not a document).
+const MAX_TEXT: usize = 100;
+
+fn to_ascii_digits(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            c => c,
+        })
+        .collect()
+}
+
+impl Parser {
+    fn err(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, code, message));
+    }
+
+    fn required<'a>(&mut self, field: &str, v: &'a Option<String>, label: &str) -> Option<&'a str> {
+        match v.as_deref().map(str::trim) {
+            Some(s) if !s.is_empty() => {
+                if s.chars().count() > MAX_TEXT {
+                    self.err(
+                        field,
+                        "too_long",
+                        format!("{label}は{MAX_TEXT}文字以内で入力してください。"),
+                    );
+                    None
+                } else if s.chars().any(char::is_control) {
+                    self.err(
+                        field,
+                        "character",
+                        format!("{label}に使えない文字が含まれています。"),
+                    );
+                    None
+                } else {
+                    Some(s)
+                }
+            }
+            _ => {
+                self.err(field, "required", format!("{label}を入力してください。"));
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, field: &str, v: &Option<String>, label: &str) -> Option<String> {
+        self.required(field, v, label).map(str::to_string)
+    }
+
+    fn choice<T>(
+        &mut self,
+        field: &str,
+        v: &Option<String>,
+        label: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let s = self.required(field, v, label)?;
+        let parsed = parse(s);
+        if parsed.is_none() {
+            self.err(
+                field,
+                "invalid_choice",
+                format!("{label}を選択肢から選んでください。"),
+            );
+        }
+        parsed
+    }
+
+    fn date(&mut self, field: &str, v: &Option<String>, label: &str) -> Option<Date> {
+        let s = to_ascii_digits(self.required(field, v, label)?).replace('/', "-");
+        match s.parse::<Date>() {
+            Ok(d) if s.len() == 10 => Some(d),
+            _ => {
+                self.err(
+                    field,
+                    "date",
+                    format!("{label}は「2020-04-01」の形式で、正しい日付を入力してください。"),
+                );
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, field: &str, v: &Option<String>, label: &str, max: i64) -> Option<i64> {
+        let s = to_ascii_digits(self.required(field, v, label)?).replace([',', '，'], "");
+        match s.parse::<i64>() {
+            Ok(n) if (0..=max).contains(&n) => Some(n),
+            Ok(n) if n < 0 => {
+                self.err(
+                    field,
+                    "negative",
+                    format!("{label}は0以上の数で入力してください。"),
+                );
+                None
+            }
+            Ok(_) => {
+                self.err(field, "too_large", format!("{label}が大きすぎます。"));
+                None
+            }
+            Err(_) => {
+                self.err(
+                    field,
+                    "number",
+                    format!("{label}は半角数字で入力してください。"),
+                );
+                None
+            }
+        }
+    }
+
+    fn kana(&mut self, field: &str, v: &Option<String>, label: &str) -> Option<String> {
+        let s = self.required(field, v, label)?;
+        let ok = s
+            .chars()
+            .all(|c| matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー' | '　' | ' '));
+        if ok {
+            Some(s.to_string())
+        } else {
+            self.err(
+                field,
+                "kana",
+                format!("{label}はカタカナまたはひらがなで入力してください。"),
+            );
+            None
+        }
+    }
+}
+
+impl EnrollmentForm {
+    /// Parses every field, reporting every problem at once. Bank, branch and postcode are checked
+    /// against the embedded Japanese reference data.
+    pub fn parse(&self) -> Result<EnrollmentInput, AppError> {
+        let mut p = Parser { errors: Vec::new() };
+        let program = p.choice("program", &self.program, "申し込む共済", Program::parse);
+        let role = match program {
+            Some(Program::SmallEnterprise) => p.choice(
+                "role",
+                &self.role,
+                "加入される方の立場",
+                ApplicantRole::parse,
+            ),
+            _ => None,
+        };
+        let family_name = p.text("family_name", &self.family_name, "氏名（姓）");
+        let given_name = p.text("given_name", &self.given_name, "氏名（名）");
+        let family_name_kana = p.kana(
+            "family_name_kana",
+            &self.family_name_kana,
+            "フリガナ（セイ）",
+        );
+        let given_name_kana = p.kana("given_name_kana", &self.given_name_kana, "フリガナ（メイ）");
+        let birth_date = p.date("birth_date", &self.birth_date, "生年月日");
+        let phone = p.required("phone", &self.phone, "電話番号").and_then(|s| {
+            let digits: String = to_ascii_digits(s)
+                .chars()
+                .filter(|c| *c != '-' && *c != 'ー' && *c != '－')
+                .collect();
+            if (10..=11).contains(&digits.len())
+                && digits.starts_with('0')
+                && digits.bytes().all(|b| b.is_ascii_digit())
+            {
+                Some(digits)
+            } else {
+                None
+            }
+        });
+        if self.phone.as_deref().is_some_and(|s| !s.trim().is_empty())
+            && phone.is_none()
+            && !p.errors.iter().any(|e| e.field == "phone")
+        {
+            p.err(
+                "phone",
+                "format",
+                "電話番号は0から始まる10桁または11桁の数字で入力してください。",
+            );
+        }
+        let business_name = p.text("business_name", &self.business_name, "事業所名・屋号");
+        let legal_form = p.choice(
+            "legal_form",
+            &self.legal_form,
+            "事業の形態",
+            LegalForm::parse,
+        );
+        let industry = p.choice("industry", &self.industry, "業種", Industry::parse);
+        let employees = p
+            .integer(
+                "employees",
+                &self.employees,
+                "常時使用する従業員数",
+                1_000_000,
+            )
+            .map(|n| n as u32);
+        let capital_yen = match (legal_form, self.capital_yen.as_deref().map(str::trim)) {
+            (Some(LegalForm::Individual), _) | (_, None | Some(""))
+                if legal_form != Some(LegalForm::Company) =>
+            {
+                None
+            }
+            _ => p
+                .integer(
+                    "capital_yen",
+                    &self.capital_yen,
+                    "資本金（出資金）",
+                    10_000_000_000_000,
+                )
+                .map(Yen::new),
+        };
+        let business_started_on = p.date(
+            "business_started_on",
+            &self.business_started_on,
+            "事業開始日",
+        );
+        let postcode = p
+            .required("postcode", &self.postcode, "郵便番号")
+            .and_then(|s| {
+                kyosai_refdata::normalize_postcode(s)
+                    .filter(|c| !kyosai_refdata::postcode(c).is_empty())
+            });
+        if self
+            .postcode
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty())
+            && postcode.is_none()
+        {
+            p.err(
+                "postcode",
+                "unknown",
+                "郵便番号が見つかりません。7桁の郵便番号をお確かめください。",
+            );
+        }
+        let prefecture = p.text("prefecture", &self.prefecture, "都道府県");
+        let city = p.text("city", &self.city, "市区町村");
+        let address_line = p.text("address_line", &self.address_line, "町名・番地");
+        let monthly_premium = p
+            .integer(
+                "monthly_premium_yen",
+                &self.monthly_premium_yen,
+                "掛金月額",
+                100_000_000,
+            )
+            .map(Yen::new);
+        let frequency = match program {
+            Some(Program::SafetyNet) => Some(PaymentFrequency::Monthly),
+            _ => p.choice(
+                "payment_frequency",
+                &self.payment_frequency,
+                "払込方法",
+                PaymentFrequency::parse,
+            ),
+        };
+        let bank = p
+            .required("bank_code", &self.bank_code, "金融機関コード")
+            .and_then(|s| {
+                let code = to_ascii_digits(s);
+                let found = (code.len() == 4)
+                    .then(|| kyosai_refdata::bank(&code))
+                    .flatten();
+                if found.is_none() {
+                    p.err(
+                        "bank_code",
+                        "unknown",
+                        "金融機関コード（4桁）が見つかりません。",
+                    );
+                }
+                found
+            });
+        let branch = p
+            .required("branch_code", &self.branch_code, "支店コード")
+            .and_then(|s| {
+                let code = to_ascii_digits(s);
+                let bank = bank?;
+                let found = (code.len() == 3)
+                    .then(|| kyosai_refdata::branch(bank.code, &code))
+                    .flatten();
+                if found.is_none() {
+                    p.err(
+                        "branch_code",
+                        "unknown",
+                        format!(
+                            "{}に支店コード（3桁）「{code}」の支店が見つかりません。",
+                            bank.name
+                        ),
+                    );
+                }
+                found
+            });
+        let account_type = p.choice("account_type", &self.account_type, "預金種目", |s| {
+            matches!(s, "ordinary" | "current").then(|| s.to_string())
+        });
+        let account_number = p
+            .required("account_number", &self.account_number, "口座番号")
+            .and_then(|s| {
+                let digits = to_ascii_digits(s);
+                if (1..=7).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+                    Some(format!("{digits:0>7}"))
+                } else {
+                    None
+                }
+            });
+        if self
+            .account_number
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty())
+            && account_number.is_none()
+        {
+            p.err(
+                "account_number",
+                "format",
+                "口座番号は7桁以内の数字で入力してください。",
+            );
+        }
+        let holder = p
+            .required(
+                "account_holder_kana",
+                &self.account_holder_kana,
+                "口座名義（カナ）",
+            )
+            .and_then(|s| {
+                match kyosai_zengin::to_zengin_kana(s)
+                    .and_then(|k| kyosai_zengin::check_field_width(&k, 30).map(|()| k))
+                {
+                    Ok(k) => Some(k),
+                    Err(e) => {
+                        p.err("account_holder_kana", e.code(), e.to_string());
+                        None
+                    }
+                }
+            });
+        let checked = |v: &Option<String>| {
+            v.as_deref()
+                .is_some_and(|s| matches!(s, "on" | "true" | "1" | "yes"))
+        };
+        let declarations = Declarations {
+            truthful: checked(&self.declare_truthful),
+            not_antisocial: checked(&self.declare_not_antisocial),
+            eligible: checked(&self.declare_eligible),
+        };
+        if !p.errors.is_empty() {
+            return Err(AppError::Invalid(p.errors));
+        }
+        let missing = || AppError::Internal("parser accepted an incomplete form".into());
+        let bank = bank.ok_or_else(missing)?;
+        let branch = branch.ok_or_else(missing)?;
+        Ok(EnrollmentInput {
+            program: program.ok_or_else(missing)?,
+            role,
+            family_name: family_name.ok_or_else(missing)?,
+            given_name: given_name.ok_or_else(missing)?,
+            family_name_kana: family_name_kana.ok_or_else(missing)?,
+            given_name_kana: given_name_kana.ok_or_else(missing)?,
+            birth_date: birth_date.ok_or_else(missing)?,
+            phone: phone.ok_or_else(missing)?,
+            business_name: business_name.ok_or_else(missing)?,
+            legal_form: legal_form.ok_or_else(missing)?,
+            industry: industry.ok_or_else(missing)?,
+            employees: employees.ok_or_else(missing)?,
+            capital_yen,
+            business_started_on: business_started_on.ok_or_else(missing)?,
+            postcode: postcode.ok_or_else(missing)?,
+            prefecture: prefecture.ok_or_else(missing)?,
+            city: city.ok_or_else(missing)?,
+            address_line: address_line.ok_or_else(missing)?,
+            monthly_premium: monthly_premium.ok_or_else(missing)?,
+            frequency: frequency.ok_or_else(missing)?,
+            bank_code: bank.code.to_string(),
+            bank_name: bank.name.to_string(),
+            branch_code: branch.code.to_string(),
+            branch_name: branch.name.to_string(),
+            account_type: account_type.ok_or_else(missing)?,
+            account_number: account_number.ok_or_else(missing)?,
+            account_holder_kana: holder.ok_or_else(missing)?,
+            declarations,
+        })
+    }
+}
+
+impl EnrollmentInput {
+    pub fn facts(&self) -> EnrollmentFacts {
+        EnrollmentFacts {
+            program: self.program,
+            role: self.role,
+            legal_form: self.legal_form,
+            industry: self.industry,
+            employees: self.employees,
+            capital: self.capital_yen,
+            business_started_on: self.business_started_on,
+            birth_date: self.birth_date,
+            monthly_premium: self.monthly_premium,
+            frequency: self.frequency,
+            declarations: self.declarations,
+        }
+    }
+
+    pub fn holder_name(&self) -> String {
+        format!("{} {}", self.family_name, self.given_name)
+    }
+
+    /// Identifies a person across accounts (name kana + birth date), for the duplicate check.
+    pub fn person_key(&self) -> String {
+        let kana: String = format!("{}{}", self.family_name_kana, self.given_name_kana)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        sha256_hex(
+            format!(
+                "{}|{}",
+                kyosai_zengin::to_zengin_kana(&kana).unwrap_or(kana),
+                self.birth_date
+            )
+            .as_bytes(),
+        )
+    }
+}
+
+/// What the member sees right after submitting.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnrollmentResult {
+    pub application_id: i64,
+    /// `completed` (contract made), `in_review` (staff queue).
+    pub status: String,
+    pub assessment: Assessment,
+    pub contract: Option<ContractSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContractSummary {
+    pub number: String,
+    pub program: Program,
+    pub start_date: Date,
+    pub first_debit_date: Date,
+    pub monthly_premium_yen: Yen,
+    pub schedule: Vec<ScheduledDebit>,
+}
+
+impl App {
+    /// The rule set in force today for a program.
+    pub fn rules_for(&self, program: Program) -> Result<&RuleSet, AppError> {
+        self.rules
+            .in_force(program, self.clock.today())
+            .ok_or_else(|| AppError::Internal(format!("no rule set for {}", program.as_str())))
+    }
+
+    /// Submits an enrollment for `member_id` (the actor is the member, an agency user or a
+    /// data-entry operator; `channel` records which).
+    pub async fn submit_enrollment(
+        &self,
+        actor: &Actor,
+        member_id: i64,
+        channel: &str,
+        form: &EnrollmentForm,
+    ) -> Result<EnrollmentResult, AppError> {
+        if actor.role == Role::Member && actor.user_id != member_id {
+            return Err(AppError::Forbidden("members apply for themselves"));
+        }
+        let input = form.parse()?;
+        let program = input.program;
+        let rules = self.rules_for(program)?;
+        let today = self.clock.today();
+        let now = self.clock.now_text();
+        let person_key = input.person_key();
+
+        let mut tx = self.store.begin_write().await?;
+        let member = users::by_id(tx.conn(), member_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if applications::pending_for(tx.conn(), member_id, program.as_str()).await? {
+            return Err(AppError::conflict(
+                "application_pending",
+                "この共済への申込はすでに受け付けて審査中です。結果をお待ちください。",
+            ));
+        }
+        let ctx = EnrollmentContext {
+            today,
+            already_member: contracts::active_in_program(tx.conn(), member_id, program.as_str())
+                .await?,
+            possible_duplicate: applications::person_elsewhere(
+                tx.conn(),
+                &person_key,
+                member_id,
+                program.as_str(),
+            )
+            .await?,
+        };
+        let assessment = enrollment::assess(&input.facts(), rules, &ctx);
+        let decision = assessment.decision();
+        if decision == Decision::Reject {
+            // Nothing is stored for a rejected form: the member corrects it and sends it again.
+            return Err(AppError::Invalid(assessment.field_errors()));
+        }
+        let payload = serde_json::to_string(form).map_err(|e| AppError::Internal(e.to_string()))?;
+        let checks = serde_json::to_string(&assessment.checks)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let completed = decision == Decision::Approve;
+        let app_id = applications::insert(
+            tx.conn(),
+            &applications::NewApplication {
+                program: program.as_str(),
+                procedure: "enrollment",
+                channel,
+                member_id,
+                agency_id: None,
+                status: if completed { "completed" } else { "in_review" },
+                outcome: completed.then_some("approved"),
+                received_at: &now,
+                completed_at: completed.then_some(now.as_str()),
+                rule_set: &rules.id,
+                payload: &payload,
+                checks: &checks,
+                person_key: &person_key,
+            },
+        )
+        .await?;
+        self.audit(
+            tx.conn(),
+            &actor.audit_name(),
+            "application.submitted",
+            &format!("application:{app_id}"),
+            None,
+            Some(&json!({ "program": program.as_str(), "channel": channel, "decision": decision })),
+        )
+        .await?;
+        let contract = if completed {
+            Some(
+                self.create_contract(
+                    tx.conn(),
+                    &actor.audit_name(),
+                    app_id,
+                    member_id,
+                    &input,
+                    rules,
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
+        drafts::delete(tx.conn(), member_id, program.as_str()).await?;
+        let mail = match &contract {
+            Some(c) => Mail {
+                to: member.email.clone(),
+                subject: format!("【{}】ご加入手続き完了のお知らせ", program.name_ja()),
+                body: format!(
+                    "{} 様\n\n{}へのご加入手続きが完了しました。\n\n共済契約者番号：{}\n契約日：{}\n初回の口座振替日：{}（{}）\n\n\
+                     振替日の前日までに口座へ入金をお願いします。契約内容はマイページでいつでも確認できます。\n{}/portal\n",
+                    input.holder_name(),
+                    program.name_ja(),
+                    c.number,
+                    c.start_date,
+                    c.first_debit_date,
+                    c.monthly_premium_yen,
+                    self.public_url
+                ),
+            },
+            None => Mail {
+                to: member.email.clone(),
+                subject: format!(
+                    "【{}】お申込みを受け付けました（確認中）",
+                    program.name_ja()
+                ),
+                body: format!(
+                    "{} 様\n\n{}へのお申込みを受け付けました（受付番号：{app_id}）。\n\
+                     内容を職員が確認しています。結果はメールとマイページでお知らせします（通常5営業日以内）。\n{}/portal\n",
+                    input.holder_name(),
+                    program.name_ja(),
+                    self.public_url
+                ),
+            },
+        };
+        mail::enqueue(tx.conn(), &mail, &now).await?;
+        tx.commit().await?;
+        Ok(EnrollmentResult {
+            application_id: app_id,
+            status: if completed {
+                "completed".into()
+            } else {
+                "in_review".into()
+            },
+            assessment,
+            contract,
+        })
+    }
+
+    /// Creates the contract and its debit mandate for an approved application (inside the
+    /// caller's transaction).
+    pub(crate) async fn create_contract(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &str,
+        application_id: i64,
+        member_id: i64,
+        input: &EnrollmentInput,
+        rules: &RuleSet,
+    ) -> Result<ContractSummary, AppError> {
+        let serial = next_counter(conn, "contract_serial").await?;
+        let number = u32::try_from(serial)
+            .ok()
+            .and_then(ContractNumber::from_serial)
+            .ok_or_else(|| AppError::Internal("contract serials exhausted".into()))?;
+        let start = self.clock.today();
+        let first_month = schedule::first_debit_month(&rules.collection, &self.calendar, start);
+        let plan = schedule::premium_schedule(
+            &rules.collection,
+            &self.calendar,
+            first_month,
+            input.monthly_premium,
+            input.frequency,
+            12,
+        );
+        let now = self.clock.now_text();
+        let contract_id = contracts::insert(
+            conn,
+            &contracts::NewContract {
+                number: &number.digits(),
+                program: input.program.as_str(),
+                member_id,
+                application_id,
+                holder_name: &input.holder_name(),
+                business_name: &input.business_name,
+                person_key: &input.person_key(),
+                start_date: &start.to_string(),
+                first_debit_month: &first_month.to_string(),
+                monthly_premium: input.monthly_premium.get(),
+                frequency: input.frequency.as_str(),
+                rule_set: &rules.id,
+                now: &now,
+            },
+        )
+        .await?;
+        contracts::insert_mandate(
+            conn,
+            &contracts::NewMandate {
+                contract_id,
+                bank_code: &input.bank_code,
+                branch_code: &input.branch_code,
+                account_type: &input.account_type,
+                account_number: &input.account_number,
+                holder_kana: &input.account_holder_kana,
+                now: &now,
+            },
+        )
+        .await?;
+        sqlx::query("UPDATE applications SET contract_id = $1 WHERE id = $2")
+            .bind(contract_id)
+            .bind(application_id)
+            .execute(&mut *conn)
+            .await?;
+        self.audit(
+            conn,
+            actor,
+            "contract.created",
+            &format!("contract:{contract_id}"),
+            None,
+            Some(&json!({ "number": number.digits(), "program": input.program.as_str(), "monthly_premium": input.monthly_premium.get(), "first_debit_month": first_month.to_string() })),
+        )
+        .await?;
+        Ok(ContractSummary {
+            number: number.digits(),
+            program: input.program,
+            start_date: start,
+            first_debit_date: plan.first().map(|d| d.date).unwrap_or(start),
+            monthly_premium_yen: input.monthly_premium,
+            schedule: plan,
+        })
+    }
+
+    /// Saves an unfinished form (one step at a time on a phone).
+    pub async fn save_draft(
+        &self,
+        member_id: i64,
+        program: Program,
+        form: &EnrollmentForm,
+    ) -> Result<(), AppError> {
+        let data = serde_json::to_string(form).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut tx = self.store.begin_write().await?;
+        drafts::put(
+            tx.conn(),
+            member_id,
+            program.as_str(),
+            &data,
+            &self.clock.now_text(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn load_draft(
+        &self,
+        member_id: i64,
+        program: Program,
+    ) -> Result<EnrollmentForm, AppError> {
+        let mut conn = self.store.read().await?;
+        let data = drafts::get(&mut conn, member_id, program.as_str()).await?;
+        Ok(data
+            .and_then(|d| serde_json::from_str(&d).ok())
+            .unwrap_or_else(|| EnrollmentForm {
+                program: Some(program.as_str().into()),
+                ..Default::default()
+            }))
+    }
+}

@@ -1,0 +1,111 @@
+//! Outgoing mail. Use cases put a [`Mail`] in the outbox inside their transaction; after commit,
+//! [`deliver_pending`] sends it by SMTP (`KYOSAI_SMTP_URL`) or, in demo and development, writes
+//! it as an `.eml` file into `<data dir>/outbox/`.
+
+use std::path::PathBuf;
+
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use crate::{App, AppError};
+
+pub const OUTBOX_KIND: &str = "mail";
+const FROM: &str = "Kyosai 共済オンライン <no-reply@kyosai.example.jp>";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+pub async fn enqueue(conn: &mut AnyConnection, mail: &Mail, now: &str) -> Result<(), AppError> {
+    let payload = serde_json::to_string(mail).map_err(|e| AppError::Internal(e.to_string()))?;
+    kyosai_store::outbox::enqueue(conn, OUTBOX_KIND, &payload, now).await?;
+    Ok(())
+}
+
+/// Where mail goes.
+#[derive(Clone)]
+pub enum Mailer {
+    /// `.eml` files in a folder (demo / development).
+    Folder(PathBuf),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+impl Mailer {
+    /// SMTP when a URL is given (`smtp://host:25`, `smtps://user:pass@host`), else the folder.
+    pub fn from_config(smtp_url: Option<&str>, folder: PathBuf) -> Result<Mailer, AppError> {
+        match smtp_url {
+            Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map(|b| Mailer::Smtp(b.build()))
+                .map_err(|e| AppError::Internal(format!("KYOSAI_SMTP_URL: {e}"))),
+            None => Ok(Mailer::Folder(folder)),
+        }
+    }
+
+    async fn send(&self, id: i64, mail: &Mail) -> Result<(), AppError> {
+        let message = Message::builder()
+            .from(
+                FROM.parse()
+                    .map_err(|e| AppError::Internal(format!("{e}")))?,
+            )
+            .to(mail
+                .to
+                .parse()
+                .map_err(|e| AppError::Internal(format!("{e}")))?)
+            .subject(mail.subject.clone())
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone())
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        match self {
+            Mailer::Folder(dir) => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                let path = dir.join(format!("{id:08}.eml"));
+                tokio::fs::write(&path, message.formatted())
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+            }
+            Mailer::Smtp(transport) => {
+                transport
+                    .send(message)
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Sends every pending mail; returns how many were sent. A failed send is retried on the next
+/// call (up to 10 attempts), so a mail server outage loses nothing.
+pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppError> {
+    let mut conn = app.store.read().await?;
+    let items = kyosai_store::outbox::pending(&mut conn, 100).await?;
+    let mut sent = 0;
+    for item in items.into_iter().filter(|i| i.kind == OUTBOX_KIND) {
+        let mail: Mail = match serde_json::from_str(&item.payload) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(id = item.id, error = %e, "undeliverable outbox item");
+                kyosai_store::outbox::mark_failed(&mut conn, item.id).await?;
+                continue;
+            }
+        };
+        match mailer.send(item.id, &mail).await {
+            Ok(()) => {
+                kyosai_store::outbox::mark_done(&mut conn, item.id, &app.clock.now_text()).await?;
+                sent += 1;
+            }
+            Err(e) => {
+                tracing::warn!(id = item.id, error = %e, "mail delivery failed; will retry");
+                kyosai_store::outbox::mark_failed(&mut conn, item.id).await?;
+            }
+        }
+    }
+    Ok(sent)
+}

@@ -1,0 +1,289 @@
+//! Enrollment and review use cases on every backend available.
+
+use kyosai_app::demo::{DEMO_TOTP_SECRET, sample_form};
+use kyosai_app::{Actor, App, AppError, Clock, Role};
+use kyosai_store::{applications, audit, testing};
+
+fn clock() -> Clock {
+    Clock::Fixed("2026-11-02T01:00:00Z".parse().unwrap())
+}
+
+async fn apps() -> Vec<(App, Option<testing::TempDir>)> {
+    testing::all()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(store, dir)| (App::new(store, clock(), "http://test").unwrap(), dir))
+        .collect()
+}
+
+async fn member(app: &App, email: &str) -> Actor {
+    let id = app
+        .create_account(Role::Member, email, "", Some("password-123"))
+        .await
+        .unwrap();
+    Actor {
+        user_id: id,
+        role: Role::Member,
+    }
+}
+
+async fn count(app: &App, table: &str) -> i64 {
+    let mut c = app.store.read().await.unwrap();
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) AS n FROM {table}"
+    )))
+    .fetch_one(&mut *c)
+    .await
+    .unwrap();
+    kyosai_store::Row::try_get(&row, "n").unwrap()
+}
+
+#[tokio::test]
+async fn valid_application_completes_in_the_same_request() {
+    for (app, _d) in apps().await {
+        let m = member(&app, "a@example.jp").await;
+        let r = app
+            .submit_enrollment(&m, m.user_id, "online", &sample_form("small_enterprise"))
+            .await
+            .unwrap();
+        assert_eq!(r.status, "completed");
+        let c = r.contract.unwrap();
+        assert_eq!(c.number.len(), 9);
+        assert!(c.number.parse::<kyosai_domain::ContractNumber>().is_ok());
+        // 2026-11-02 is before the November cut-off (5 business days before 11-18).
+        assert_eq!(c.first_debit_date.to_string(), "2026-11-18");
+        assert_eq!(c.schedule.len(), 12);
+        let sn = app
+            .submit_enrollment(&m, m.user_id, "online", &sample_form("safety_net"))
+            .await
+            .unwrap();
+        assert_eq!(
+            sn.contract.unwrap().first_debit_date.to_string(),
+            "2026-11-27"
+        );
+        let ov = app.overview(&m, m.user_id).await.unwrap();
+        assert_eq!(ov.contracts.len(), 2);
+        assert_eq!(ov.applications.len(), 2);
+        assert!(ov.contracts.iter().all(|c| c.next_debit_date.is_some()));
+        // A second contract in the same program is refused.
+        let again = app
+            .submit_enrollment(&m, m.user_id, "online", &sample_form("safety_net"))
+            .await;
+        assert!(matches!(again, Err(AppError::Invalid(ref f)) if f[0].field == "program"));
+        // Audit chain covers everything and is intact.
+        let mut conn = app.store.read().await.unwrap();
+        assert!(audit::verify(&mut conn).await.unwrap() >= 5);
+        // One confirmation mail per completed contract.
+        assert_eq!(count(&app, "outbox").await, 2);
+    }
+}
+
+#[tokio::test]
+async fn bad_input_stores_nothing() {
+    for (app, _d) in apps().await {
+        let m = member(&app, "b@example.jp").await;
+        let before = (
+            count(&app, "applications").await,
+            count(&app, "contracts").await,
+            count(&app, "audit_log").await,
+        );
+        let cases: Vec<(
+            &str,
+            Box<dyn Fn(&mut kyosai_app::enrollment::EnrollmentForm)>,
+        )> = vec![
+            (
+                "monthly_premium_yen",
+                Box::new(|f| f.monthly_premium_yen = Some("1250".into())),
+            ),
+            (
+                "monthly_premium_yen",
+                Box::new(|f| f.monthly_premium_yen = Some("80000".into())),
+            ),
+            (
+                "monthly_premium_yen",
+                Box::new(|f| f.monthly_premium_yen = Some("abc".into())),
+            ),
+            ("bank_code", Box::new(|f| f.bank_code = Some("0002".into()))),
+            (
+                "branch_code",
+                Box::new(|f| f.branch_code = Some("999".into())),
+            ),
+            ("employees", Box::new(|f| f.employees = Some("21".into()))),
+            (
+                "birth_date",
+                Box::new(|f| f.birth_date = Some("1975-02-30".into())),
+            ),
+            (
+                "business_started_on",
+                Box::new(|f| f.business_started_on = Some("2026/13/01".into())),
+            ),
+            (
+                "account_holder_kana",
+                Box::new(|f| f.account_holder_kana = Some("山田太郎".into())),
+            ),
+            (
+                "postcode",
+                Box::new(|f| f.postcode = Some("0000000".into())),
+            ),
+            (
+                "family_name",
+                Box::new(|f| f.family_name = Some("x".repeat(101))),
+            ),
+            (
+                "declarations.eligible",
+                Box::new(|f| f.declare_eligible = None),
+            ),
+            ("role", Box::new(|f| f.role = Some("boss".into()))),
+        ];
+        for (field, mutate) in cases {
+            let mut form = sample_form("small_enterprise");
+            mutate(&mut form);
+            match app.submit_enrollment(&m, m.user_id, "online", &form).await {
+                Err(AppError::Invalid(errors)) => {
+                    assert!(
+                        errors
+                            .iter()
+                            .any(|e| e.field == field && !e.message.is_empty()),
+                        "{field}: {errors:?}"
+                    )
+                }
+                other => panic!("{field}: expected field errors, got {other:?}"),
+            }
+        }
+        let after = (
+            count(&app, "applications").await,
+            count(&app, "contracts").await,
+            count(&app, "audit_log").await,
+        );
+        assert_eq!(before, after, "nothing stored");
+    }
+}
+
+#[tokio::test]
+async fn review_with_maker_checker() {
+    for (app, _d) in apps().await {
+        let m = member(&app, "c@example.jp").await;
+        let s1 = Actor {
+            user_id: app
+                .create_account(Role::Staff, "s1@kyosai.jp", "", Some("password-123"))
+                .await
+                .unwrap(),
+            role: Role::Staff,
+        };
+        let s2 = Actor {
+            user_id: app
+                .create_account(Role::Staff, "s2@kyosai.jp", "", Some("password-123"))
+                .await
+                .unwrap(),
+            role: Role::Staff,
+        };
+        let mut form = sample_form("small_enterprise");
+        form.role = Some("co_manager".into());
+        let r = app
+            .submit_enrollment(&m, m.user_id, "online", &form)
+            .await
+            .unwrap();
+        assert_eq!(r.status, "in_review");
+        assert!(r.contract.is_none());
+        assert!(
+            matches!(app.review_queue(&m).await, Err(AppError::Forbidden(_))),
+            "members cannot see the queue"
+        );
+        let queue = app.review_queue(&s1).await.unwrap();
+        assert_eq!(queue.len(), 1);
+        let a = &queue[0];
+        // s1 corrects the premium; s1 may then not approve; s2 may.
+        form.monthly_premium_yen = Some("20000".into());
+        app.edit_application(&s1, a.id, a.version, &form)
+            .await
+            .unwrap();
+        let a = app.application(&s1, a.id).await.unwrap();
+        assert!(matches!(
+            app.approve(&s1, a.id, a.version, "確認済み").await,
+            Err(AppError::Conflict {
+                code: "maker_checker",
+                ..
+            })
+        ));
+        assert!(matches!(
+            app.approve(&s2, a.id, a.version - 1, "確認済み").await,
+            Err(AppError::Conflict { code: "stale", .. })
+        ));
+        app.approve(&s2, a.id, a.version, "書類を確認しました")
+            .await
+            .unwrap();
+        let ov = app.overview(&m, m.user_id).await.unwrap();
+        assert_eq!(ov.contracts.len(), 1);
+        assert_eq!(ov.contracts[0].monthly_premium_yen, 20_000);
+        assert_eq!(ov.applications[0].status, "completed");
+        assert!(matches!(
+            app.approve(&s2, a.id, a.version + 1, "x").await,
+            Err(AppError::Conflict {
+                code: "not_in_review",
+                ..
+            })
+        ));
+
+        // Rejection needs a reason and is visible to the member.
+        let m2 = member(&app, "d@example.jp").await;
+        let mut f2 = sample_form("small_enterprise");
+        f2.role = Some("co_manager".into());
+        f2.family_name_kana = Some("ベツジン".into());
+        let r2 = app
+            .submit_enrollment(&m2, m2.user_id, "online", &f2)
+            .await
+            .unwrap();
+        let a2 = app.application(&s1, r2.application_id).await.unwrap();
+        assert!(app.reject(&s1, a2.id, a2.version, "  ").await.is_err());
+        app.reject(
+            &s1,
+            a2.id,
+            a2.version,
+            "共同経営者であることを確認できませんでした",
+        )
+        .await
+        .unwrap();
+        let ov2 = app.overview(&m2, m2.user_id).await.unwrap();
+        assert_eq!(ov2.applications[0].status, "rejected");
+        assert!(ov2.contracts.is_empty());
+        // Members cannot read another member's application.
+        assert!(matches!(
+            app.application(&m2, r.application_id).await,
+            Err(AppError::NotFound)
+        ));
+        let mut conn = app.store.read().await.unwrap();
+        assert_eq!(applications::count(&mut conn).await.unwrap(), 2);
+    }
+}
+
+#[tokio::test]
+async fn totp_codes_are_single_use() {
+    for (app, _d) in apps().await {
+        let m = member(&app, "t@example.jp").await;
+        let setup = app.begin_totp(m.user_id).await.unwrap();
+        let code =
+            kyosai_app::auth::totp_code(&setup.secret, "t@example.jp", app.clock.now()).unwrap();
+        assert!(
+            app.check_totp(m.user_id, &code, false).await.is_err(),
+            "not enabled yet"
+        );
+        app.confirm_totp(m.user_id, &code).await.unwrap();
+        assert!(
+            app.check_totp(m.user_id, &code, false).await.is_err(),
+            "reused code refused"
+        );
+        assert!(app.check_totp(m.user_id, "12345", false).await.is_err());
+        let _ = DEMO_TOTP_SECRET;
+    }
+}
+
+#[tokio::test]
+async fn demo_seed_runs_once() {
+    for (app, _d) in apps().await {
+        assert!(app.seed_demo().await.unwrap());
+        assert!(!app.seed_demo().await.unwrap());
+        assert_eq!(count(&app, "contracts").await, 3);
+        assert_eq!(count(&app, "applications").await, 4);
+    }
+}
