@@ -1,0 +1,150 @@
+//! Accounts over the API. A member signs up, verifies the e-mail (token from the mail), sets up
+//! TOTP with e-mail + password, then logs in with e-mail, password and TOTP code to get a token.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::ApiActor;
+use crate::AppState;
+use crate::error::{ApiError, ApiJson, ErrorBody};
+
+#[derive(Deserialize, ToSchema)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignedUp {
+    pub user_id: i64,
+    pub message: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/signup", request_body = Credentials, tag = "auth",
+    responses((status = 201, body = SignedUp), (status = 422, body = ErrorBody)))]
+pub async fn signup(
+    State(s): State<AppState>,
+    ApiJson(c): ApiJson<Credentials>,
+) -> Result<(StatusCode, ApiJson<SignedUp>), ApiError> {
+    let user_id = s.app.sign_up(&c.email, &c.password).await?;
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(SignedUp {
+            user_id,
+            message: "確認用のメールを送信しました。メール内のリンクを開いてください。".into(),
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct VerifyRequest {
+    pub token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Done {
+    pub ok: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/verify", request_body = VerifyRequest, tag = "auth",
+    responses((status = 200, body = Done), (status = 422, body = ErrorBody)))]
+pub async fn verify(
+    State(s): State<AppState>,
+    ApiJson(v): ApiJson<VerifyRequest>,
+) -> Result<ApiJson<Done>, ApiError> {
+    s.app.verify_email(&v.token).await?;
+    Ok(ApiJson(Done { ok: true }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TotpSetupBody {
+    pub secret: String,
+    pub otpauth_url: String,
+    pub qr_png_base64: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/totp/setup", request_body = Credentials, tag = "auth",
+    responses((status = 200, body = TotpSetupBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn totp_setup(
+    State(s): State<AppState>,
+    ApiJson(c): ApiJson<Credentials>,
+) -> Result<ApiJson<TotpSetupBody>, ApiError> {
+    let user = s.app.check_credentials(&c.email, &c.password).await?;
+    let t = s.app.begin_totp(user.id).await?;
+    Ok(ApiJson(TotpSetupBody {
+        secret: t.secret,
+        otpauth_url: t.otpauth_url,
+        qr_png_base64: t.qr_png_base64,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    pub totp_code: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/totp/confirm", request_body = LoginRequest, tag = "auth",
+    responses((status = 200, body = Done), (status = 422, body = ErrorBody)))]
+pub async fn totp_confirm(
+    State(s): State<AppState>,
+    ApiJson(l): ApiJson<LoginRequest>,
+) -> Result<ApiJson<Done>, ApiError> {
+    let user = s.app.check_credentials(&l.email, &l.password).await?;
+    s.app.confirm_totp(user.id, &l.totp_code).await?;
+    Ok(ApiJson(Done { ok: true }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenBody {
+    pub token: String,
+    pub token_type: String,
+    pub expires_in_hours: i64,
+}
+
+/// API tokens from a member login last as long as a web session.
+const TOKEN_HOURS: i64 = kyosai_app::auth::SESSION_HOURS;
+
+#[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest, tag = "auth",
+    responses((status = 200, body = TokenBody), (status = 422, body = ErrorBody), (status = 429)))]
+pub async fn login(
+    State(s): State<AppState>,
+    ApiJson(l): ApiJson<LoginRequest>,
+) -> Result<ApiJson<TokenBody>, ApiError> {
+    let user = s.app.check_credentials(&l.email, &l.password).await?;
+    if !user.totp_enabled {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "totp_setup_required",
+            "先に二段階認証（確認コードアプリ）を設定してください。",
+        ));
+    }
+    s.app.check_totp(user.id, &l.totp_code, false).await?;
+    let token = s
+        .app
+        .issue_token(user.id, "api-login", Some(TOKEN_HOURS))
+        .await?;
+    Ok(ApiJson(TokenBody {
+        token,
+        token_type: "Bearer".into(),
+        expires_in_hours: TOKEN_HOURS,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub user_id: i64,
+    pub role: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+pub async fn me(ApiActor(a): ApiActor) -> ApiJson<Me> {
+    ApiJson(Me {
+        user_id: a.user_id,
+        role: a.role.as_str().into(),
+    })
+}

@@ -1,0 +1,116 @@
+//! The JSON API, `/api/v1`. Bearer-token authentication; one error envelope; OpenAPI 3.1 at
+//! `/api/v1/openapi.json` with a browsable UI at `/api/v1/docs`.
+
+mod auth;
+mod enrollment;
+mod refdata;
+mod staff;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use kyosai_app::Actor;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// Login, sign-up and TOTP endpoints (rate-limited by the caller).
+pub fn auth_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/auth/signup", post(auth::signup))
+        .route("/api/v1/auth/verify", post(auth::verify))
+        .route("/api/v1/auth/totp/setup", post(auth::totp_setup))
+        .route("/api/v1/auth/totp/confirm", post(auth::totp_confirm))
+        .route("/api/v1/auth/login", post(auth::login))
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/overview", get(enrollment::overview))
+        .route("/api/v1/enrollments", post(enrollment::submit))
+        .route("/api/v1/applications/{id}", get(enrollment::application))
+        .route("/api/v1/staff/applications", get(staff::queue))
+        .route(
+            "/api/v1/staff/applications/{id}",
+            axum::routing::put(staff::edit),
+        )
+        .route(
+            "/api/v1/staff/applications/{id}/approve",
+            post(staff::approve),
+        )
+        .route(
+            "/api/v1/staff/applications/{id}/reject",
+            post(staff::reject),
+        )
+        .route("/api/v1/postcodes/{code}", get(refdata::postcode))
+        .route("/api/v1/banks", get(refdata::banks))
+        .route("/api/v1/banks/{code}/branches", get(refdata::branches))
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .merge(SwaggerUi::new("/api/v1/docs"))
+}
+
+async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Kyosai API", version = "1", description = "小規模企業共済・経営セーフティ共済のオンライン手続きAPI。エラーはすべて {code, message, fields[]} の形式です。"),
+    paths(
+        auth::signup, auth::verify, auth::totp_setup, auth::totp_confirm, auth::login, auth::me,
+        enrollment::submit, enrollment::overview, enrollment::application,
+        staff::queue, staff::approve, staff::reject, staff::edit,
+        refdata::postcode, refdata::banks, refdata::branches,
+    ),
+    components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The caller of an API endpoint, from `Authorization: Bearer <token>`.
+pub struct ApiActor(pub Actor);
+
+impl FromRequestParts<AppState> for ApiActor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let unauth = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "有効なアクセストークンが必要です。",
+            )
+        };
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(unauth)?;
+        state
+            .app
+            .token_actor(token.trim())
+            .await?
+            .map(ApiActor)
+            .ok_or_else(unauth)
+    }
+}
