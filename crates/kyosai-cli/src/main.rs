@@ -1,1 +1,203 @@
-fn main() {}
+//! `kyosai`: the one binary operators and developers run.
+
+mod config;
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use kyosai_app::mail::{self, Mailer};
+use kyosai_app::{App, Clock, Role};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::Storage;
+
+#[derive(Parser)]
+#[command(name = "kyosai", version, about = "Kyosai — 小規模企業共済・経営セーフティ共済の事務システム", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (member portal, staff screens, /api/v1).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(Storage),
+    /// Manage API bearer tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KYOSAI_ADDR", default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// Seed demo data (staff, an agency, members, pending applications) into an empty database
+    /// and print the demo logins.
+    #[arg(long)]
+    demo: bool,
+    /// Base URL used in links sent by mail (defaults to http://<addr>).
+    #[arg(long, env = "KYOSAI_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// SMTP server for real mail (smtp://host:port or smtps://user:pass@host); without it mail is
+    /// written as .eml files to <data dir>/outbox/.
+    #[arg(long, env = "KYOSAI_SMTP_URL")]
+    smtp_url: Option<String>,
+    #[command(flatten)]
+    storage: Storage,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new bearer token for a staff user or a service account.
+    Create(TokenArgs),
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct TokenTarget {
+    /// E-mail of an existing staff user.
+    #[arg(long)]
+    staff: Option<String>,
+    /// Name of a service account (created if it does not exist).
+    #[arg(long)]
+    service: Option<String>,
+}
+
+#[derive(Args)]
+struct TokenArgs {
+    #[command(flatten)]
+    target: TokenTarget,
+    /// Hours until the token expires (default: never; revoke by deleting it).
+    #[arg(long)]
+    hours: Option<i64>,
+    #[command(flatten)]
+    storage: Storage,
+}
+
+fn init_logging() {
+    let filter = EnvFilter::try_from_env("KYOSAI_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let json = std::env::var("KYOSAI_LOG_FORMAT").map(|v| v == "json").unwrap_or(!std::io::stderr().is_terminal());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    init_logging();
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(storage) => {
+            storage.open().await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create(args) } => create_token(args).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let store = args.storage.open().await?;
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.addr));
+    let app = App::new(store, Clock::System, public_url.trim_end_matches('/')).context("loading rule sets")?;
+    if args.demo && app.seed_demo().await.context("seeding demo data")? {
+        tracing::info!("demo data seeded");
+    }
+    let mailer = Mailer::from_config(args.smtp_url.as_deref(), args.storage.data_dir().join("outbox"))?;
+    let listener = tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("binding {}", args.addr))?;
+    let local = listener.local_addr()?;
+    println!("Kyosai is running: http://{local}/  (database: {})", args.storage.describe());
+    if args.demo {
+        print_demo_logins(&app);
+    }
+    let delivery = tokio::spawn(deliver_mail_forever(app.clone(), mailer));
+    kyosai_web::serve(listener, app.clone(), shutdown_signal()).await?;
+    delivery.abort();
+    app.store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_demo_logins(app: &App) {
+    use kyosai_app::demo::{DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET};
+    println!();
+    println!("デモ用ログイン（パスワードはすべて {DEMO_PASSWORD}）:");
+    for l in DEMO_LOGINS {
+        println!("  {:<28} {}", l.email, l.role);
+    }
+    println!("二段階認証の秘密鍵（認証アプリに登録）: {DEMO_TOTP_SECRET}");
+    if let Ok(code) = kyosai_app::auth::totp_code(DEMO_TOTP_SECRET, "demo", app.clock.now()) {
+        println!("  いまの確認コード: {code}（30秒ごとに変わります）");
+    }
+    println!("API の説明: {}/api/v1/docs", app.public_url);
+    println!();
+}
+
+/// Delivers outbox mail every second; failures are retried on the next round.
+async fn deliver_mail_forever(app: App, mailer: Mailer) {
+    loop {
+        if let Err(e) = mail::deliver_pending(&app, &mailer).await {
+            tracing::warn!(error = %e, "mail delivery round failed");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+async fn create_token(args: TokenArgs) -> Result<()> {
+    let store = args.storage.open().await?;
+    let app = App::new(store, Clock::System, "")?;
+    let (user_id, name) = if let Some(email) = &args.target.staff {
+        let user = app.user_by_email(email).await?.with_context(|| format!("no user with e-mail {email}"))?;
+        if user.role != "staff" {
+            bail!("{email} is not a staff user (role {})", user.role);
+        }
+        (user.id, format!("cli:staff:{email}"))
+    } else if let Some(service) = &args.target.service {
+        if service.is_empty() || !service.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            bail!("service names use letters, digits, - and _");
+        }
+        let email = format!("{}@service.kyosai.invalid", service.to_lowercase());
+        let id = match app.user_by_email(&email).await? {
+            Some(u) => u.id,
+            None => app.create_account(Role::Service, &email, service, None).await?,
+        };
+        (id, format!("cli:service:{service}"))
+    } else {
+        bail!("give --staff EMAIL or --service NAME");
+    };
+    let token = app.issue_token(user_id, &name, args.hours).await?;
+    println!("{token}");
+    Ok(())
+}
