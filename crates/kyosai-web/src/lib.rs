@@ -29,26 +29,80 @@ pub struct AppState {
     pub app: App,
 }
 
-/// The whole HTTP surface. Serve with `into_make_service_with_connect_info::<SocketAddr>()`: the
-/// rate limiter keys on the client address.
+/// Per-client request limits (keyed on the client address).
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    /// Login, sign-up, verification and TOTP: requests allowed in a burst…
+    pub auth_burst: u32,
+    /// …then one more every this long.
+    pub auth_period: Duration,
+    /// Public simulations: sustained requests per second (burst of 4× that).
+    pub simulation_rps: u64,
+}
+
+impl Default for RateLimits {
+    /// A person needs at most a handful of auth requests a minute; a password-guessing script gets
+    /// one try every 2 seconds after the burst. Simulations are cheap but public.
+    fn default() -> Self {
+        RateLimits {
+            auth_burst: 10,
+            auth_period: Duration::from_secs(2),
+            simulation_rps: 50,
+        }
+    }
+}
+
+impl RateLimits {
+    /// Defaults, with `KYOSAI_AUTH_BURST` and `KYOSAI_SIMULATION_RPS` overriding (benchmarks and
+    /// load tests from one address).
+    pub fn from_env() -> RateLimits {
+        let d = RateLimits::default();
+        let var = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+        RateLimits {
+            auth_burst: var("KYOSAI_AUTH_BURST")
+                .and_then(|v| u32::try_from(v).ok())
+                .unwrap_or(d.auth_burst)
+                .max(1),
+            simulation_rps: var("KYOSAI_SIMULATION_RPS")
+                .unwrap_or(d.simulation_rps)
+                .max(1),
+            ..d
+        }
+    }
+}
+
+/// The whole HTTP surface with limits from the environment. Serve with
+/// `into_make_service_with_connect_info::<SocketAddr>()`: the rate limiter keys on the client
+/// address.
 pub fn router(app: App) -> Router {
+    router_with(app, RateLimits::from_env())
+}
+
+pub fn router_with(app: App, limits: RateLimits) -> Router {
     let state = AppState { app };
-    // Sensitive endpoints (login, sign-up, TOTP): a burst of 10, then one request every 2 seconds
-    // per client address.
-    let sensitive_limit = Arc::new(
+    let auth_limit = Arc::new(
         GovernorConfigBuilder::default()
-            .period(Duration::from_secs(2))
-            .burst_size(10)
+            .period(limits.auth_period)
+            .burst_size(limits.auth_burst)
             .finish()
             .unwrap_or_default(),
     );
+    let public_limit = Arc::new(
+        GovernorConfigBuilder::default()
+            .per_nanosecond(1_000_000_000 / limits.simulation_rps)
+            .burst_size(u32::try_from(limits.simulation_rps * 4).unwrap_or(u32::MAX))
+            .finish()
+            .unwrap_or_default(),
+    );
+    let public = api::public_routes().layer(GovernorLayer::new(public_limit));
     let sensitive = Router::new()
         .merge(pages::auth_routes())
         .merge(api::auth_routes())
-        .layer(GovernorLayer::new(sensitive_limit));
+        .layer(GovernorLayer::new(auth_limit));
     Router::new()
         .route("/healthz", get(healthz))
         .merge(sensitive)
+        .merge(public)
         .merge(pages::routes())
         .merge(api::routes())
         .merge(static_files::routes())

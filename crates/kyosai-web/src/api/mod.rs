@@ -4,6 +4,7 @@
 mod auth;
 mod enrollment;
 mod refdata;
+mod simulations;
 mod staff;
 
 use axum::Router;
@@ -27,6 +28,36 @@ pub fn auth_routes() -> Router<AppState> {
         .route("/api/v1/auth/totp/setup", post(auth::totp_setup))
         .route("/api/v1/auth/totp/confirm", post(auth::totp_confirm))
         .route("/api/v1/auth/login", post(auth::login))
+}
+
+/// Public simulations and the debit-date calendar: no login; rate-limited per client by the caller.
+pub fn public_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/simulations/small-enterprise/benefit",
+            post(simulations::benefit),
+        )
+        .route(
+            "/api/v1/simulations/small-enterprise/payout-options",
+            post(simulations::payout_options),
+        )
+        .route(
+            "/api/v1/simulations/safety-net/cancellation-refund",
+            post(simulations::cancellation_refund),
+        )
+        .route(
+            "/api/v1/simulations/safety-net/bankruptcy-loan",
+            post(simulations::bankruptcy_loan),
+        )
+        .route(
+            "/api/v1/simulations/safety-net/temporary-loan",
+            post(simulations::temporary_loan),
+        )
+        .route(
+            "/api/v1/simulations/safety-net/prepayment-discount",
+            post(simulations::prepayment_discount),
+        )
+        .route("/api/v1/calendar/debit-date", get(simulations::debit_date))
 }
 
 pub fn routes() -> Router<AppState> {
@@ -67,6 +98,9 @@ async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
         enrollment::submit, enrollment::overview, enrollment::application,
         staff::queue, staff::approve, staff::reject, staff::edit,
         refdata::postcode, refdata::banks, refdata::branches,
+        simulations::benefit, simulations::payout_options, simulations::cancellation_refund,
+        simulations::bankruptcy_loan, simulations::temporary_loan, simulations::prepayment_discount,
+        simulations::debit_date,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),

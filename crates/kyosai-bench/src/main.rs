@@ -1,0 +1,223 @@
+//! HTTP load benchmark for issue #2's targets, run by hand against a release build:
+//!
+//! ```sh
+//! cargo build --release -p kyosai-cli -p kyosai-bench
+//! target/release/kyosai-bench --seconds 60 --clients 32
+//! ```
+//!
+//! It prepares a fresh SQLite data directory with members who each hold an API token and a web
+//! session (inserted directly, so preparation is not measured), starts `target/release/kyosai
+//! serve` as a separate process, then drives it from `--clients` concurrent connections:
+//! 1. completed online enrollments (POST /api/v1/enrollments, one new member per request);
+//! 2. the member's contract overview page (GET /portal with the session cookie).
+//! It prints throughput and latency percentiles; results go to docs/BENCHMARKS.md.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use kyosai_store::{Store, sha256_hex};
+
+#[derive(Parser)]
+struct Args {
+    /// Seconds per phase.
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+    /// Members prepared (each enrolls once).
+    #[arg(long, default_value_t = 60_000)]
+    members: usize,
+    /// The server binary.
+    #[arg(long, default_value = "target/release/kyosai")]
+    server: String,
+    /// Page measured in phase 2.
+    #[arg(long, default_value = "/portal")]
+    overview_path: String,
+}
+
+struct Killer(Child);
+
+impl Drop for Killer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn kana_for(i: usize) -> String {
+    const K: [char; 10] = ['ア', 'イ', 'ウ', 'エ', 'オ', 'カ', 'キ', 'ク', 'ケ', 'コ'];
+    format!("{i:07}").chars().map(|d| K[d.to_digit(10).unwrap_or(0) as usize]).collect()
+}
+
+async fn prepare(dir: &std::path::Path, members: usize) -> Result<()> {
+    let store = Store::connect(&format!("sqlite://{}/kyosai.db", dir.display())).await?;
+    store.migrate().await?;
+    let mut tx = store.begin_write().await?;
+    let now = "2026-11-26T00:00:00Z";
+    for i in 0..members {
+        let row = sqlx::query(
+            "INSERT INTO users (role, email, display_name, email_verified_at, totp_enabled, created_at) VALUES ('member', $1, '', $2, 1, $2) RETURNING id",
+        )
+        .bind(format!("bench{i}@example.jp"))
+        .bind(now)
+        .fetch_one(tx.conn())
+        .await?;
+        let id: i64 = kyosai_store::Row::try_get(&row, "id")?;
+        sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, 'bench', $3)")
+            .bind(sha256_hex(format!("bench-token-{i}").as_bytes()))
+            .bind(id)
+            .bind(now)
+            .execute(tx.conn())
+            .await?;
+        sqlx::query("INSERT INTO sessions (id_hash, user_id, mfa_done, created_at, expires_at) VALUES ($1, $2, 1, $3, '2099-01-01T00:00:00Z')")
+            .bind(sha256_hex(format!("bench-session-{i}").as_bytes()))
+            .bind(id)
+            .bind(now)
+            .execute(tx.conn())
+            .await?;
+    }
+    tx.commit().await?;
+    store.close().await;
+    Ok(())
+}
+
+struct Outcome {
+    ok: usize,
+    errors: usize,
+    latencies_us: Vec<u64>,
+    elapsed: Duration,
+}
+
+fn report(name: &str, o: &mut Outcome) {
+    o.latencies_us.sort_unstable();
+    let pct = |p: f64| {
+        let n = o.latencies_us.len();
+        if n == 0 { 0.0 } else { o.latencies_us[((n as f64 * p) as usize).min(n - 1)] as f64 / 1000.0 }
+    };
+    println!(
+        "{name}: {} ok, {} errors in {:.1} s → {:.0} req/s; latency ms p50 {:.2}, p90 {:.2}, p99 {:.2}, max {:.2}",
+        o.ok,
+        o.errors,
+        o.elapsed.as_secs_f64(),
+        o.ok as f64 / o.elapsed.as_secs_f64(),
+        pct(0.50),
+        pct(0.90),
+        pct(0.99),
+        pct(1.0)
+    );
+}
+
+/// Runs `clients` loops for `seconds`; `request(i)` sends request number i and says whether it
+/// succeeded.
+async fn drive<F, Fut>(clients: usize, seconds: u64, request: F) -> Outcome
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let request = Arc::new(request);
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (request, next) = (request.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut ok, mut errors, mut lat) = (0, 0, Vec::with_capacity(100_000));
+            while Instant::now() < deadline {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let t = Instant::now();
+                if request(i).await {
+                    ok += 1;
+                    lat.push(t.elapsed().as_micros() as u64);
+                } else {
+                    errors += 1;
+                }
+            }
+            (ok, errors, lat)
+        }));
+    }
+    let mut out = Outcome { ok: 0, errors: 0, latencies_us: Vec::new(), elapsed: Duration::ZERO };
+    for t in tasks {
+        if let Ok((ok, errors, lat)) = t.await {
+            out.ok += ok;
+            out.errors += errors;
+            out.latencies_us.extend(lat);
+        }
+    }
+    out.elapsed = start.elapsed();
+    out
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let dir = std::env::temp_dir().join(format!("kyosai-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    println!("preparing {} members in {} …", args.members, dir.display());
+    prepare(&dir, args.members).await?;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = Command::new(&args.server)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(&dir)
+        .env("KYOSAI_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {}", args.server))?;
+    let _killer = Killer(child);
+    let http = reqwest::Client::builder().pool_max_idle_per_host(args.clients).build()?;
+    let mut up = false;
+    for _ in 0..100 {
+        if http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if !up {
+        bail!("server did not start");
+    }
+
+    let template = serde_json::to_value(kyosai_app::demo::sample_form("small_enterprise"))?;
+    let members = args.members;
+    let (h, b, t) = (http.clone(), base.clone(), template.clone());
+    let mut enroll = drive(args.clients, args.seconds, move |i| {
+        let (h, b, mut form) = (h.clone(), b.clone(), t.clone());
+        async move {
+            if i >= members {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                return false;
+            }
+            form["given_name_kana"] = serde_json::json!(kana_for(i));
+            form["account_holder_kana"] = serde_json::json!(format!("ﾔﾏﾀﾞ {}", kana_for(i)));
+            let r = h.post(format!("{b}/api/v1/enrollments")).bearer_auth(format!("bench-token-{i}")).json(&form).send().await;
+            matches!(r, Ok(r) if r.status().as_u16() == 201)
+        }
+    })
+    .await;
+    report("completed online enrollments (POST /api/v1/enrollments)", &mut enroll);
+
+    let enrolled = enroll.ok.max(1);
+    let (h, b, path) = (http.clone(), base.clone(), args.overview_path.clone());
+    let mut overview = drive(args.clients, args.seconds, move |i| {
+        let (h, b, path) = (h.clone(), b.clone(), path.clone());
+        async move {
+            let member = i % enrolled.min(1000);
+            let r = h.get(format!("{b}{path}")).header("cookie", format!("kyosai_session=bench-session-{member}")).bearer_auth(format!("bench-token-{member}")).send().await;
+            match r {
+                Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                _ => false,
+            }
+        }
+    })
+    .await;
+    report(&format!("contract overview page (GET {})", args.overview_path), &mut overview);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
