@@ -508,6 +508,23 @@ fn build_totp(secret: Secret, email: &str) -> Result<Totp, AppError> {
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
+/// The set-up view (QR code, URL) of a secret already stored by [`App::begin_totp`], so a page
+/// that is shown again (reload, wrong code) keeps the secret the member may already have scanned.
+pub fn totp_setup_for(secret_base32: &str, email: &str) -> Result<TotpSetup, AppError> {
+    let secret =
+        Secret::try_from_base32(secret_base32).map_err(|e| AppError::Internal(e.to_string()))?;
+    let totp = build_totp(secret, email)?;
+    Ok(TotpSetup {
+        secret: secret_base32.to_string(),
+        otpauth_url: totp
+            .to_url()
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+        qr_png_base64: totp
+            .to_qr_base64()
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+    })
+}
+
 /// The current TOTP code for a base32 secret (demo output and tests).
 pub fn totp_code(secret_base32: &str, email: &str, at: Timestamp) -> Result<String, AppError> {
     let secret =

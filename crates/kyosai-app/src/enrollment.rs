@@ -300,20 +300,26 @@ impl EnrollmentForm {
                 1_000_000,
             )
             .map(|n| n as u32);
-        let capital_yen = match (legal_form, self.capital_yen.as_deref().map(str::trim)) {
-            (Some(LegalForm::Individual), _) | (_, None | Some(""))
-                if legal_form != Some(LegalForm::Company) =>
+        // Capital: none for a sole proprietorship, required for a company, optional for the
+        // other forms (cooperatives have 出資金, which counts when given).
+        let capital_given = self
+            .capital_yen
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty());
+        let capital_yen = match legal_form {
+            Some(form)
+                if form != LegalForm::Individual
+                    && (form == LegalForm::Company || capital_given) =>
             {
-                None
-            }
-            _ => p
-                .integer(
+                p.integer(
                     "capital_yen",
                     &self.capital_yen,
                     "資本金（出資金）",
                     10_000_000_000_000,
                 )
-                .map(Yen::new),
+                .map(Yen::new)
+            }
+            _ => None,
         };
         let business_started_on = p.date(
             "business_started_on",

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Black-box tests of /api/v1: the router on a real port over a fresh database (SQLite, and
 //! PostgreSQL when configured), driven by an HTTP client.
 

@@ -86,30 +86,30 @@ pub async fn submit(
             (e.status, serde_json::to_string(&e.body).unwrap_or_default())
         }
     };
-    if let Some(key) = &key {
-        if !status.is_server_error() {
-            let mut conn = s
-                .app
-                .store
-                .read()
-                .await
-                .map_err(kyosai_app::AppError::from)?;
-            let stored = idempotency::StoredResponse {
-                request_hash,
-                status: status.as_u16(),
-                body: body.clone(),
-            };
-            if let Err(e) = idempotency::put(
-                &mut conn,
-                actor.user_id,
-                key,
-                &stored,
-                &s.app.clock.now_text(),
-            )
+    if let Some(key) = &key
+        && !status.is_server_error()
+    {
+        let mut conn = s
+            .app
+            .store
+            .read()
             .await
-            {
-                tracing::warn!(error = %e, "idempotency key not stored (concurrent duplicate?)");
-            }
+            .map_err(kyosai_app::AppError::from)?;
+        let stored = idempotency::StoredResponse {
+            request_hash,
+            status: status.as_u16(),
+            body: body.clone(),
+        };
+        if let Err(e) = idempotency::put(
+            &mut conn,
+            actor.user_id,
+            key,
+            &stored,
+            &s.app.clock.now_text(),
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "idempotency key not stored (concurrent duplicate?)");
         }
     }
     Ok((status, [("content-type", "application/json")], body).into_response())

@@ -1,14 +1,106 @@
 //! Server-rendered Japanese pages for members and staff.
+//!
+//! Every page works without JavaScript: plain links and form posts, answered with a redirect
+//! (post/redirect/get) or the same form again with messages next to the fields. Templates live
+//! in `templates/` (askama); the view models here keep the templates free of logic.
+
+mod account;
+mod enroll;
+mod fields;
+mod portal;
+mod staff;
+mod view;
 
 use axum::Router;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 
 use crate::AppState;
 
-/// Login, sign-up and TOTP pages (rate-limited by the caller).
+pub use view::{Layout, MessagePage, app_error, message, render};
+
+/// Login, sign-up, e-mail verification and TOTP posts (rate-limited by the caller). The pages
+/// themselves (GET) are in [`routes`], so reading a form does not use up the allowance.
 pub fn auth_routes() -> Router<AppState> {
     Router::new()
+        .route("/signup", post(account::signup_submit))
+        .route("/verify", get(account::verify))
+        .route("/login", post(account::login_submit))
+        .route("/login/totp", post(account::login_totp_submit))
+        .route("/account/totp", post(account::totp_setup_submit))
 }
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(account::landing))
+        .route("/signup", get(account::signup_form))
+        .route("/login", get(account::login_form))
+        .route("/login/totp", get(account::login_totp_form))
+        .route("/account/totp", get(account::totp_setup_form))
+        .route("/logout", post(account::logout))
+        .route("/portal", get(portal::portal))
+        .route("/applications/{id}", get(portal::application))
+        .route("/enroll/{program}", get(enroll::start))
+        .route(
+            "/enroll/{program}/{step}",
+            get(enroll::show_step).post(enroll::post),
+        )
+        .route("/staff", get(staff::queue))
+        .route("/staff/applications/{id}", get(staff::detail))
+        .route("/staff/applications/{id}/approve", post(staff::approve))
+        .route("/staff/applications/{id}/reject", post(staff::reject))
+        .route("/staff/applications/{id}/edit", post(staff::edit))
+        .fallback(not_found)
+}
+
+/// Unknown paths: the Japanese 404 page (the API keeps its JSON envelope).
+async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "見つかりません。")
+            .into_response();
+    }
+    view::not_found_page()
+}
+
+/// The fields of a posted form, in order (`application/x-www-form-urlencoded`). A body that is
+/// not a form gets a friendly page instead of a bare rejection text.
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or("").to_string()
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for FormData {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<Vec<(String, String)>>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(FormData(v)),
+            Err(rejection) => {
+                let status = rejection.status();
+                let text = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "送信されたデータが大きすぎます。入力内容を短くしてもう一度お試しください。"
+                } else {
+                    "送信された内容を読み取れませんでした。ページを開き直してからもう一度お試しください。"
+                };
+                Err(message(
+                    status,
+                    Layout::anonymous("送信できませんでした"),
+                    text,
+                    &[],
+                ))
+            }
+        }
+    }
 }

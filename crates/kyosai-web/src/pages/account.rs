@@ -1,0 +1,428 @@
+//! Landing page, sign-up, e-mail verification, login with TOTP, TOTP set-up and logout. The
+//! session id is replaced at every step (password, then second factor), so a session id seen
+//! before login is worth nothing after it.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use kyosai_app::AppError;
+use kyosai_domain::FieldError;
+use kyosai_store::users::User;
+use serde::Deserialize;
+
+use super::FormData;
+use super::fields::{Field, SummaryItem, summary};
+use super::view::{Layout, Link, app_error, message, render};
+use crate::AppState;
+use crate::session::{MaybeUser, clear_cookie, set_cookie};
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+struct LandingPage {
+    layout: Layout,
+}
+
+pub async fn landing(MaybeUser(user, _): MaybeUser) -> Response {
+    let layout = match &user {
+        Some((u, true)) => Layout::user("共済オンライン手続き", u),
+        _ => Layout::anonymous("共済オンライン手続き"),
+    };
+    render(StatusCode::OK, &LandingPage { layout })
+}
+
+/// Sign-up, login and TOTP forms share one template.
+#[derive(Template)]
+#[template(path = "auth_form.html")]
+struct AuthForm {
+    layout: Layout,
+    step_label: String,
+    notice: String,
+    summary: Vec<SummaryItem>,
+    intro: Vec<String>,
+    qr_png_base64: String,
+    secret_groups: String,
+    action: &'static str,
+    fields: Vec<Field>,
+    submit: &'static str,
+    after: Vec<String>,
+    links: Vec<Link>,
+}
+
+impl AuthForm {
+    fn new(title: &str, action: &'static str, fields: Vec<Field>, submit: &'static str) -> Self {
+        let summary = summary(&fields.iter().collect::<Vec<_>>());
+        AuthForm {
+            layout: Layout::anonymous(title),
+            step_label: String::new(),
+            notice: String::new(),
+            summary,
+            intro: Vec::new(),
+            qr_png_base64: String::new(),
+            secret_groups: String::new(),
+            action,
+            fields,
+            submit,
+            after: Vec::new(),
+            links: Vec::new(),
+        }
+    }
+}
+
+fn error_for(errors: &[FieldError], field: &str) -> String {
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message.clone())
+        .unwrap_or_default()
+}
+
+/// Where a fully logged-in user starts.
+pub fn home(user: &User) -> &'static str {
+    if user.role == "staff" {
+        "/staff"
+    } else {
+        "/portal"
+    }
+}
+
+fn secure(state: &AppState) -> bool {
+    state.app.public_url.starts_with("https")
+}
+
+/// Replaces the session: a new id with the new state, the old one deleted.
+async fn rotate(
+    state: &AppState,
+    old: Option<&str>,
+    user_id: i64,
+    mfa_done: bool,
+    to: &str,
+) -> Result<Response, AppError> {
+    let id = state.app.create_session(user_id, mfa_done).await?;
+    if let Some(old) = old {
+        state.app.end_session(old).await?;
+    }
+    Ok((
+        AppendHeaders([(header::SET_COOKIE, set_cookie(&id, secure(state)))]),
+        Redirect::to(to),
+    )
+        .into_response())
+}
+
+const PASSWORD_POLICY: &str = "10文字以上128文字以内で、英字・数字・記号のうち2種類以上を含めてください。メールアドレスと同じものは使えません。";
+
+fn signup_page(email: &str, errors: &[FieldError]) -> AuthForm {
+    let fields = vec![
+        Field::text("email", "メールアドレス")
+            .input_type("email")
+            .autocomplete("email")
+            .hint("確認用のメールをお送りします。")
+            .maxlength(254)
+            .value(email)
+            .error(error_for(errors, "email")),
+        Field::text("password", "パスワード")
+            .input_type("password")
+            .autocomplete("new-password")
+            .hint(PASSWORD_POLICY)
+            .maxlength(128)
+            .error(error_for(errors, "password")),
+    ];
+    let mut page = AuthForm::new(
+        "新規登録",
+        "/signup",
+        fields,
+        "登録して確認メールを受け取る",
+    );
+    page.step_label = "新規登録：1／3（メールアドレスとパスワード）".into();
+    page.intro = vec![
+        "共済のオンライン手続きに使うアカウントを作成します。".into(),
+        "次に、届いたメールのリンクを開いてメールアドレスを確認し、最後にスマートフォンの認証アプリで二段階認証を設定します。".into(),
+    ];
+    page.links = vec![Link::new("/login", "すでに登録済みの方はログイン")];
+    page
+}
+
+pub async fn signup_form(MaybeUser(user, _): MaybeUser) -> Response {
+    if let Some((u, true)) = &user {
+        return Redirect::to(home(u)).into_response();
+    }
+    render(StatusCode::OK, &signup_page("", &[]))
+}
+
+pub async fn signup_submit(State(state): State<AppState>, form: FormData) -> Response {
+    let email = form.text("email");
+    match state.app.sign_up(&email, &form.text("password")).await {
+        Ok(_) => message(
+            StatusCode::OK,
+            Layout::anonymous("確認メールを送信しました"),
+            &format!(
+                "新規登録：2／3（メールアドレスの確認）\n{email} あてに確認用のメールを送信しました。\nメールに記載のリンクを{}時間以内に開いて、メールアドレスの確認を完了してください。確認が済むとログインできます。\nメールが届かない場合は、迷惑メールのフォルダもご確認ください。",
+                kyosai_app::auth::VERIFICATION_HOURS
+            ),
+            &[("/", "トップページへ")],
+        ),
+        Err(AppError::Invalid(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &signup_page(&email, &errors),
+        ),
+        Err(e) => app_error(e, None),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct VerifyQuery {
+    #[serde(default)]
+    token: String,
+}
+
+pub async fn verify(State(state): State<AppState>, Query(q): Query<VerifyQuery>) -> Response {
+    match state.app.verify_email(&q.token).await {
+        Ok(_) => message(
+            StatusCode::OK,
+            Layout::anonymous("メールアドレスを確認しました"),
+            "新規登録：3／3（二段階認証の設定）\nメールアドレスの確認が完了しました。ログインすると、続けて二段階認証（認証アプリ）を設定します。",
+            &[("/login", "ログインする")],
+        ),
+        Err(AppError::Invalid(errors)) => message(
+            StatusCode::BAD_REQUEST,
+            Layout::anonymous("確認用リンクが無効です"),
+            &errors
+                .into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            &[("/signup", "もう一度登録する"), ("/login", "ログイン")],
+        ),
+        Err(e) => app_error(e, None),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    logged_out: Option<String>,
+}
+
+fn login_page(email: &str, errors: &[FieldError]) -> AuthForm {
+    let fields = vec![
+        Field::text("email", "メールアドレス")
+            .input_type("email")
+            .autocomplete("username")
+            .maxlength(254)
+            .value(email)
+            .error(error_for(errors, "email")),
+        Field::text("password", "パスワード")
+            .input_type("password")
+            .autocomplete("current-password")
+            .maxlength(128)
+            .error(error_for(errors, "password")),
+    ];
+    let mut page = AuthForm::new("ログイン", "/login", fields, "次へ");
+    page.step_label = "ログイン：1／2（メールアドレスとパスワード）".into();
+    page.intro = vec!["次の画面で、認証アプリに表示される6桁の確認コードを入力します。".into()];
+    page.links = vec![Link::new("/signup", "はじめての方は新規登録")];
+    page.after = vec!["会員の方も職員の方も、こちらからログインします。".into()];
+    page
+}
+
+pub async fn login_form(MaybeUser(user, _): MaybeUser, Query(q): Query<LoginQuery>) -> Response {
+    if let Some((u, true)) = &user {
+        return Redirect::to(home(u)).into_response();
+    }
+    let mut page = login_page("", &[]);
+    if q.logged_out.is_some() {
+        page.notice = "ログアウトしました。".into();
+    }
+    render(StatusCode::OK, &page)
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    MaybeUser(_, old): MaybeUser,
+    form: FormData,
+) -> Response {
+    let email = form.text("email");
+    match state
+        .app
+        .check_credentials(&email, &form.text("password"))
+        .await
+    {
+        Ok(user) => {
+            let next = if user.totp_enabled {
+                "/login/totp"
+            } else {
+                "/account/totp"
+            };
+            rotate(&state, old.as_deref(), user.id, false, next)
+                .await
+                .unwrap_or_else(|e| app_error(e, None))
+        }
+        Err(AppError::Invalid(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &login_page(&email, &errors),
+        ),
+        Err(e) => app_error(e, None),
+    }
+}
+
+fn code_field(errors: &[FieldError]) -> Field {
+    Field::text("totp_code", "確認コード（6桁）")
+        .numeric()
+        .autocomplete("one-time-code")
+        .hint("認証アプリに表示されている6桁の数字")
+        .width("w-4")
+        .maxlength(7)
+        .error(error_for(errors, "totp_code"))
+}
+
+fn login_totp_page(errors: &[FieldError]) -> AuthForm {
+    let mut page = AuthForm::new(
+        "確認コードの入力",
+        "/login/totp",
+        vec![code_field(errors)],
+        "ログイン",
+    );
+    page.step_label = "ログイン：2／2（二段階認証）".into();
+    page.intro = vec!["認証アプリを開き、「共済」（Kyosai）に表示されている6桁のコードを入力してください。コードは30秒ごとに変わります。".into()];
+    page
+}
+
+/// The half-logged-in user (password given, second factor not yet).
+fn pending_user(user: Option<(User, bool)>) -> Result<User, Redirect> {
+    match user {
+        Some((u, false)) => Ok(u),
+        Some((u, true)) => Err(Redirect::to(home(&u))),
+        None => Err(Redirect::to("/login")),
+    }
+}
+
+pub async fn login_totp_form(MaybeUser(user, _): MaybeUser) -> Response {
+    let user = match pending_user(user) {
+        Ok(u) => u,
+        Err(r) => return r.into_response(),
+    };
+    if !user.totp_enabled {
+        return Redirect::to("/account/totp").into_response();
+    }
+    render(StatusCode::OK, &login_totp_page(&[]))
+}
+
+pub async fn login_totp_submit(
+    State(state): State<AppState>,
+    MaybeUser(user, old): MaybeUser,
+    form: FormData,
+) -> Response {
+    let user = match pending_user(user) {
+        Ok(u) => u,
+        Err(r) => return r.into_response(),
+    };
+    match state
+        .app
+        .check_totp(user.id, &form.text("totp_code"), false)
+        .await
+    {
+        Ok(()) => rotate(&state, old.as_deref(), user.id, true, home(&user))
+            .await
+            .unwrap_or_else(|e| app_error(e, None)),
+        Err(AppError::Invalid(errors)) => {
+            render(StatusCode::UNPROCESSABLE_ENTITY, &login_totp_page(&errors))
+        }
+        Err(e) => app_error(e, None),
+    }
+}
+
+/// `ABCD EFGH …`: easier to copy by hand.
+fn grouped(secret: &str) -> String {
+    secret
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+async fn totp_setup_page(
+    state: &AppState,
+    user: &User,
+    errors: &[FieldError],
+) -> Result<AuthForm, AppError> {
+    let setup = match &user.totp_secret {
+        Some(secret) => kyosai_app::auth::totp_setup_for(secret, &user.email)?,
+        None => state.app.begin_totp(user.id).await?,
+    };
+    let mut page = AuthForm::new(
+        "二段階認証の設定",
+        "/account/totp",
+        vec![code_field(errors)],
+        "設定を完了する",
+    );
+    page.step_label = "はじめてのログイン：二段階認証の設定（1回だけ）".into();
+    page.intro = vec!["ログインのたびに、パスワードに加えてスマートフォンの認証アプリに表示される確認コードを使います。第三者による不正なログインを防ぐためです。".into()];
+    page.qr_png_base64 = setup.qr_png_base64;
+    page.secret_groups = grouped(&setup.secret);
+    page.after =
+        vec!["設定が終わると、マイページが開きます。そこから共済への加入を申し込めます。".into()];
+    Ok(page)
+}
+
+pub async fn totp_setup_form(
+    State(state): State<AppState>,
+    MaybeUser(user, _): MaybeUser,
+) -> Response {
+    let user = match pending_user(user) {
+        Ok(u) => u,
+        Err(r) => return r.into_response(),
+    };
+    if user.totp_enabled {
+        return Redirect::to("/login/totp").into_response();
+    }
+    match totp_setup_page(&state, &user, &[]).await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(e) => app_error(e, None),
+    }
+}
+
+pub async fn totp_setup_submit(
+    State(state): State<AppState>,
+    MaybeUser(user, old): MaybeUser,
+    form: FormData,
+) -> Response {
+    let user = match pending_user(user) {
+        Ok(u) => u,
+        Err(r) => return r.into_response(),
+    };
+    match state
+        .app
+        .confirm_totp(user.id, &form.text("totp_code"))
+        .await
+    {
+        Ok(()) => {
+            let to = if user.role == "staff" {
+                "/staff"
+            } else {
+                "/portal?totp=1"
+            };
+            rotate(&state, old.as_deref(), user.id, true, to)
+                .await
+                .unwrap_or_else(|e| app_error(e, None))
+        }
+        Err(AppError::Invalid(errors)) => match totp_setup_page(&state, &user, &errors).await {
+            Ok(page) => render(StatusCode::UNPROCESSABLE_ENTITY, &page),
+            Err(e) => app_error(e, None),
+        },
+        Err(e) => app_error(e, None),
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, MaybeUser(_, cookie): MaybeUser) -> Response {
+    if let Some(c) = cookie
+        && let Err(e) = state.app.end_session(&c).await
+    {
+        return app_error(e, None);
+    }
+    (
+        AppendHeaders([(header::SET_COOKIE, clear_cookie())]),
+        Redirect::to("/login?logged_out=1"),
+    )
+        .into_response()
+}

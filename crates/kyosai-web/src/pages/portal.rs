@@ -1,0 +1,286 @@
+//! The member's pages: the portal (contracts, applications, what to apply for next) and the
+//! status page of one application, which is also the answer right after submitting.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kyosai_app::views::status_text;
+use kyosai_app::{AppError, Role};
+use kyosai_domain::enrollment::{Check, CheckStatus};
+use kyosai_domain::rules::PaymentFrequency;
+use kyosai_domain::{Program, YearMonth, Yen, schedule};
+use serde::Deserialize;
+
+use super::view::{Layout, app_error, ja_date, ja_date_text, ja_time, render, yen};
+use crate::AppState;
+use crate::session::SignedIn;
+
+struct ContractBox {
+    number: String,
+    program_name: String,
+    start_date: String,
+    premium: String,
+    frequency: String,
+    next_debit: String,
+    account: String,
+}
+
+struct AppBox {
+    id: i64,
+    program_name: String,
+    status: String,
+    status_text: String,
+    next_step: String,
+    received_at: String,
+    reason: String,
+}
+
+struct EnrollLink {
+    href: &'static str,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal.html")]
+struct PortalPage {
+    layout: Layout,
+    notice: String,
+    contracts: Vec<ContractBox>,
+    applications: Vec<AppBox>,
+    enroll: Vec<EnrollLink>,
+}
+
+#[derive(Deserialize)]
+pub struct PortalQuery {
+    #[serde(default)]
+    totp: Option<String>,
+}
+
+pub async fn portal(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(q): Query<PortalQuery>,
+) -> Response {
+    if signed.actor.role == Role::Staff {
+        return Redirect::to("/staff").into_response();
+    }
+    let overview = match state.app.overview(&signed.actor, signed.user.id).await {
+        Ok(o) => o,
+        Err(e) => return app_error(e, Some(&signed.user)),
+    };
+    let contracts = overview
+        .contracts
+        .iter()
+        .map(|c| ContractBox {
+            number: c.number.clone(),
+            program_name: c.program_name.clone(),
+            start_date: ja_date_text(&c.start_date),
+            premium: yen(c.monthly_premium_yen),
+            frequency: c.payment_frequency.clone(),
+            next_debit: match (c.next_debit_date, c.next_debit_amount_yen) {
+                (Some(d), Some(a)) => format!("{}　{}", ja_date(d), yen(a)),
+                _ => "予定はありません".into(),
+            },
+            account: c
+                .bank_account
+                .clone()
+                .unwrap_or_else(|| "登録されていません".into()),
+        })
+        .collect();
+    let applications = overview
+        .applications
+        .iter()
+        .map(|a| AppBox {
+            id: a.id,
+            program_name: a.program_name.clone(),
+            status: a.status.clone(),
+            status_text: a.status_text.clone(),
+            next_step: a.next_step.clone(),
+            received_at: ja_time(&a.received_at),
+            reason: if a.status == "rejected" {
+                a.decision_reason.clone().unwrap_or_default()
+            } else {
+                String::new()
+            },
+        })
+        .collect();
+    let enroll = Program::ALL
+        .into_iter()
+        .filter(|p| {
+            !overview
+                .contracts
+                .iter()
+                .any(|c| c.program == p.as_str() && c.status == "active")
+                && !overview
+                    .applications
+                    .iter()
+                    .any(|a| a.program == p.as_str() && a.status == "in_review")
+        })
+        .map(|p| EnrollLink {
+            href: p.as_str(),
+            label: format!("{}に申し込む", p.name_ja()),
+        })
+        .collect();
+    let notice = if q.totp.is_some() {
+        "二段階認証を設定しました。次回からは、ログインのときに確認コードを入力します。".into()
+    } else {
+        String::new()
+    };
+    render(
+        StatusCode::OK,
+        &PortalPage {
+            layout: Layout::user("マイページ", &signed.user),
+            notice,
+            contracts,
+            applications,
+            enroll,
+        },
+    )
+}
+
+struct DebitRow {
+    date: String,
+    amount: String,
+    covers: String,
+}
+
+struct ContractDetail {
+    number: String,
+    start_date: String,
+    premium: String,
+    frequency: String,
+    first_debit: String,
+    schedule: Vec<DebitRow>,
+}
+
+#[derive(Template)]
+#[template(path = "application.html")]
+struct ApplicationPage {
+    layout: Layout,
+    id: i64,
+    program_name: String,
+    status: String,
+    status_text: String,
+    next_step: String,
+    contract: Option<ContractDetail>,
+    reasons: Vec<String>,
+    decision_reason: String,
+    received_at: String,
+    completed_at: String,
+}
+
+#[derive(Deserialize)]
+pub struct ApplicationQuery {
+    #[serde(default)]
+    new: Option<String>,
+}
+
+pub async fn application(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<ApplicationQuery>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return super::view::not_found_page();
+    };
+    match application_page(&state, &signed, id, q.new.is_some()).await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(e) => app_error(e, Some(&signed.user)),
+    }
+}
+
+async fn application_page(
+    state: &AppState,
+    signed: &SignedIn,
+    id: i64,
+    new: bool,
+) -> Result<ApplicationPage, AppError> {
+    let a = state.app.application(&signed.actor, id).await?;
+    let program = Program::parse(&a.program);
+    let (text, next) = status_text(&a.status);
+    let contract = match a.contract_id {
+        Some(cid) => {
+            let mut conn = state.app.store.read().await?;
+            kyosai_store::contracts::get(&mut conn, cid).await?
+        }
+        None => None,
+    };
+    let contract = contract.map(|c| {
+        let frequency = PaymentFrequency::parse(&c.frequency).unwrap_or(PaymentFrequency::Monthly);
+        let plan = match (
+            state.app.rules.by_id(&c.rule_set),
+            c.first_debit_month.parse::<YearMonth>(),
+        ) {
+            (Some(rules), Ok(first)) => schedule::premium_schedule(
+                &rules.collection,
+                &state.app.calendar,
+                first,
+                Yen::new(c.monthly_premium),
+                frequency,
+                usize::try_from(12 / frequency.months_per_debit()).unwrap_or(12),
+            ),
+            _ => Vec::new(),
+        };
+        ContractDetail {
+            number: c.number.clone(),
+            start_date: ja_date_text(&c.start_date),
+            premium: yen(c.monthly_premium),
+            frequency: frequency.name_ja().to_string(),
+            first_debit: plan
+                .first()
+                .map(|d| format!("{}　{}", ja_date(d.date), d.amount))
+                .unwrap_or_default(),
+            schedule: plan
+                .iter()
+                .map(|d| DebitRow {
+                    date: ja_date(d.date),
+                    amount: d.amount.to_string(),
+                    covers: if d.months_covered == 1 {
+                        format!("{}年{}月分", d.month.year(), d.month.month())
+                    } else {
+                        format!(
+                            "{}年{}月から{}か月分",
+                            d.month.year(),
+                            d.month.month(),
+                            d.months_covered
+                        )
+                    },
+                })
+                .collect(),
+        }
+    });
+    let reasons = if a.status == "in_review" {
+        serde_json::from_str::<Vec<Check>>(&a.checks)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| c.status == CheckStatus::NeedsReview)
+            .map(|c| c.message)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let title = match (a.status.as_str(), new) {
+        ("completed", true) => "ご加入手続きが完了しました",
+        ("in_review", true) => "お申込みを受け付けました（確認中）",
+        _ => "お申込みの状況",
+    };
+    Ok(ApplicationPage {
+        layout: Layout::user(title, &signed.user),
+        id: a.id,
+        program_name: program.map(Program::name_ja).unwrap_or("").to_string(),
+        status: a.status.clone(),
+        status_text: text.to_string(),
+        next_step: next.to_string(),
+        contract,
+        reasons,
+        decision_reason: if a.status == "rejected" {
+            a.decision_reason.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
+        received_at: ja_time(&a.received_at),
+        completed_at: a.completed_at.as_deref().map(ja_time).unwrap_or_default(),
+    })
+}

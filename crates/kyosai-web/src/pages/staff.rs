@@ -1,0 +1,501 @@
+//! Staff screens: the review queue and one application with every automatic check, approve /
+//! reject with a reason, and correction (maker-checker: whoever corrected an application cannot
+//! approve it). The application's version travels in a hidden field, so two staff users acting at
+//! once cannot overwrite each other.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kyosai_app::review::stored_form;
+use kyosai_app::views::status_text;
+use kyosai_app::{AppError, Role};
+use kyosai_domain::enrollment::{Check, CheckStatus};
+use kyosai_domain::{FieldError, Program};
+use kyosai_store::applications::Application;
+use serde::Deserialize;
+
+use super::FormData;
+use super::fields::{
+    Field, PremiumRange, Row, STEPS, Section, SummaryItem, enrollment_sections, form_field,
+    form_from_values, form_values, rows, step_fields,
+};
+use super::view::{Layout, app_error, forbidden_page, ja_time, not_found_page, render};
+use crate::AppState;
+use crate::session::SignedIn;
+
+/// The 403 page for anyone but staff; None for staff.
+fn refuse_non_staff(signed: &SignedIn) -> Option<Response> {
+    (signed.actor.role != Role::Staff).then(|| forbidden_page(Some(&signed.user)))
+}
+
+fn applicant(values: &BTreeMap<String, String>) -> String {
+    let get = |k: &str| values.get(k).map(String::as_str).unwrap_or("");
+    format!("{} {}", get("family_name"), get("given_name"))
+}
+
+fn program_name(a: &Application) -> &'static str {
+    Program::parse(&a.program)
+        .map(Program::name_ja)
+        .unwrap_or("")
+}
+
+fn checks_of(a: &Application) -> Vec<Check> {
+    serde_json::from_str(&a.checks).unwrap_or_default()
+}
+
+struct QueueItem {
+    id: i64,
+    applicant: String,
+    program_name: &'static str,
+    received_at: String,
+    reasons: Vec<String>,
+    edited: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff_queue.html")]
+struct QueuePage {
+    layout: Layout,
+    items: Vec<QueueItem>,
+}
+
+pub async fn queue(State(state): State<AppState>, signed: SignedIn) -> Response {
+    if let Some(r) = refuse_non_staff(&signed) {
+        return r;
+    }
+    let apps = match state.app.review_queue(&signed.actor).await {
+        Ok(a) => a,
+        Err(e) => return app_error(e, Some(&signed.user)),
+    };
+    let items = apps
+        .iter()
+        .map(|a| QueueItem {
+            id: a.id,
+            applicant: stored_form(a)
+                .map(|f| applicant(&form_values(&f)))
+                .unwrap_or_default(),
+            program_name: program_name(a),
+            received_at: ja_time(&a.received_at),
+            reasons: checks_of(a)
+                .into_iter()
+                .filter(|c| c.status == CheckStatus::NeedsReview)
+                .map(|c| c.message)
+                .collect(),
+            edited: a.edited_by.is_some(),
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &QueuePage {
+            layout: Layout::user("審査一覧（確認待ちの申込）", &signed.user),
+            items,
+        },
+    )
+}
+
+struct CheckRow {
+    status: &'static str,
+    status_text: &'static str,
+    message: String,
+}
+
+struct ReviewGroup {
+    title: &'static str,
+    rows: Vec<Row>,
+}
+
+#[derive(Template)]
+#[template(path = "staff_application.html")]
+struct DetailPage {
+    layout: Layout,
+    id: i64,
+    program_name: &'static str,
+    status: String,
+    status_text: &'static str,
+    received_at: String,
+    channel: &'static str,
+    notice: String,
+    summary: Vec<SummaryItem>,
+    history: Vec<String>,
+    checks: Vec<CheckRow>,
+    review: Vec<ReviewGroup>,
+    in_review: bool,
+    version: i64,
+    self_edited: bool,
+    approve_error: String,
+    approve_reason: Field,
+    reject_reason: Field,
+    edit_open: bool,
+    edit_sections: Vec<Section>,
+}
+
+/// What went wrong in one of the three forms, to show it next to that form.
+#[derive(Default)]
+struct Problems {
+    approve: String,
+    approve_reason: String,
+    reject_reason: String,
+    reject_value: String,
+    /// Field errors of the correction form, with the values the staff user sent.
+    edit: Option<(BTreeMap<String, String>, Vec<FieldError>)>,
+}
+
+async fn user_label(state: &AppState, id: i64) -> Result<String, AppError> {
+    let mut conn = state.app.store.read().await?;
+    Ok(match kyosai_store::users::by_id(&mut conn, id).await? {
+        Some(u) if u.display_name.is_empty() => u.email,
+        Some(u) => format!("{}（{}）", u.email, u.display_name),
+        None => format!("利用者{id}"),
+    })
+}
+
+async fn detail_page(
+    state: &AppState,
+    signed: &SignedIn,
+    id: i64,
+    notice: String,
+    problems: Problems,
+) -> Result<DetailPage, AppError> {
+    let a = state.app.application(&signed.actor, id).await?;
+    let program = Program::parse(&a.program)
+        .ok_or_else(|| AppError::Internal(format!("application {id}: unknown program")))?;
+    let stored = form_values(&stored_form(&a)?);
+    let (text, _) = status_text(&a.status);
+    let mut history = Vec::new();
+    if let Some(editor) = a.edited_by {
+        history.push(format!(
+            "修正：{} が申込内容を修正しました。",
+            user_label(state, editor).await?
+        ));
+    }
+    if let Some(decider) = a.decided_by {
+        let verb = if a.status == "rejected" {
+            "お断りしました"
+        } else {
+            "承認しました"
+        };
+        let reason = a
+            .decision_reason
+            .as_deref()
+            .filter(|r| !r.trim().is_empty())
+            .map(|r| format!("（理由：{r}）"))
+            .unwrap_or_default();
+        history.push(format!(
+            "判断：{} が{verb}{reason}。",
+            user_label(state, decider).await?
+        ));
+    }
+    let checks = checks_of(&a)
+        .into_iter()
+        .map(|c| {
+            let (status, status_text) = match c.status {
+                CheckStatus::Passed => ("completed", "合格"),
+                CheckStatus::NeedsReview => ("in_review", "要確認"),
+                CheckStatus::Failed => ("rejected", "不可"),
+            };
+            CheckRow {
+                status,
+                status_text,
+                message: c.message,
+            }
+        })
+        .collect();
+    let mut review: Vec<ReviewGroup> = (1..=5u8)
+        .map(|s| ReviewGroup {
+            title: STEPS[usize::from(s - 1)].0,
+            rows: rows(program, s, &stored),
+        })
+        .collect();
+    if let Some(g) = review.get_mut(3) {
+        let holder = stored
+            .get("account_holder_kana")
+            .map(String::as_str)
+            .unwrap_or("");
+        g.rows.push(Row {
+            label: "口座名義（全銀カナ）".into(),
+            value: kyosai_zengin::to_zengin_kana(holder).unwrap_or_default(),
+        });
+    }
+    let rules = state.app.rules_for(program)?;
+    let premium = PremiumRange {
+        min: rules.premium.min_monthly_yen.value.get(),
+        max: rules.premium.max_monthly_yen.value.get(),
+        step: rules.premium.step_yen.value.get(),
+        frequencies: rules.premium.frequencies.value.clone(),
+    };
+    let edit_open = problems.edit.is_some();
+    let (edit_values, edit_errors) = problems.edit.unwrap_or((stored, Vec::new()));
+    let edit_sections: Vec<Section> = (1..=5u8)
+        .flat_map(|s| enrollment_sections(program, s, &edit_values, &edit_errors, &premium, "e-"))
+        .collect();
+    let approve_reason = Field::text("reason", "承認の理由・メモ")
+        .kind("textarea")
+        .optional()
+        .id_prefix("a-")
+        .maxlength(1000)
+        .hint("任意。監査記録に残ります。")
+        .error(problems.approve_reason);
+    let reject_reason = Field::text("reason", "お断りする理由")
+        .kind("textarea")
+        .id_prefix("r-")
+        .maxlength(1000)
+        .value(problems.reject_value)
+        .error(problems.reject_reason);
+    let mut summary_fields: Vec<&Field> = vec![&approve_reason, &reject_reason];
+    summary_fields.extend(edit_sections.iter().flat_map(|s| s.fields.iter()));
+    let mut summary = super::fields::summary(&summary_fields);
+    if !problems.approve.is_empty() {
+        summary.insert(
+            0,
+            SummaryItem {
+                href: "#approve-error".into(),
+                message: problems.approve.clone(),
+            },
+        );
+    }
+    for e in &edit_errors {
+        let name = form_field(&e.field);
+        if !(1..=5).any(|s| step_fields(s).contains(&name)) {
+            summary.push(SummaryItem {
+                href: String::new(),
+                message: e.message.clone(),
+            });
+        }
+    }
+    Ok(DetailPage {
+        layout: Layout::user(format!("申込の審査（受付番号 {id}）"), &signed.user),
+        id,
+        program_name: program.name_ja(),
+        status: a.status.clone(),
+        status_text: text,
+        received_at: ja_time(&a.received_at),
+        channel: match a.channel.as_str() {
+            "online" => "オンライン",
+            "agency" => "委託機関",
+            "paper" => "紙",
+            _ => "その他",
+        },
+        notice,
+        summary,
+        history,
+        checks,
+        review,
+        in_review: a.status == "in_review",
+        version: a.version,
+        self_edited: a.edited_by == Some(signed.user.id),
+        approve_error: problems.approve,
+        approve_reason,
+        reject_reason,
+        edit_open,
+        edit_sections,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct DetailQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+fn parse_id(id: &str) -> Option<i64> {
+    id.parse::<i64>().ok().filter(|n| *n > 0)
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<DetailQuery>,
+) -> Response {
+    if let Some(r) = refuse_non_staff(&signed) {
+        return r;
+    }
+    let Some(id) = parse_id(&id) else {
+        return not_found_page();
+    };
+    let notice = match q.done.as_deref() {
+        Some("approved") => "承認しました。契約を作成し、申込者にメールでお知らせしました。",
+        Some("rejected") => "お断りしました。申込者にメールでお知らせしました。",
+        Some("edited") => "修正を保存し、自動チェックをやり直しました。承認は別の職員が行います。",
+        _ => "",
+    };
+    respond(
+        &state,
+        &signed,
+        id,
+        StatusCode::OK,
+        notice.into(),
+        Problems::default(),
+    )
+    .await
+}
+
+async fn respond(
+    state: &AppState,
+    signed: &SignedIn,
+    id: i64,
+    status: StatusCode,
+    notice: String,
+    problems: Problems,
+) -> Response {
+    match detail_page(state, signed, id, notice, problems).await {
+        Ok(page) => render(status, &page),
+        Err(e) => app_error(e, Some(&signed.user)),
+    }
+}
+
+fn version_of(form: &FormData) -> Option<i64> {
+    form.get("version").and_then(|v| v.trim().parse().ok())
+}
+
+fn stale_version(signed: &SignedIn) -> Response {
+    super::view::message(
+        StatusCode::BAD_REQUEST,
+        Layout::user("送信内容が正しくありません", &signed.user),
+        "画面を開き直してから、もう一度操作してください。",
+        &[("/staff", "審査一覧へ")],
+    )
+}
+
+/// Redirect after a decision, or the page again with the problem next to the form.
+async fn after(
+    state: &AppState,
+    signed: &SignedIn,
+    id: i64,
+    result: Result<(), AppError>,
+    done: &str,
+    on_invalid: impl FnOnce(Vec<FieldError>) -> Problems,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("/staff/applications/{id}?done={done}")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            respond(
+                state,
+                signed,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                String::new(),
+                on_invalid(errors),
+            )
+            .await
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            respond(
+                state,
+                signed,
+                id,
+                StatusCode::CONFLICT,
+                String::new(),
+                Problems {
+                    approve: message,
+                    ..Problems::default()
+                },
+            )
+            .await
+        }
+        Err(e) => app_error(e, Some(&signed.user)),
+    }
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    if let Some(r) = refuse_non_staff(&signed) {
+        return r;
+    }
+    let Some(id) = parse_id(&id) else {
+        return not_found_page();
+    };
+    let Some(version) = version_of(&form) else {
+        return stale_version(&signed);
+    };
+    let reason = form.text("reason");
+    let result = state
+        .app
+        .approve(&signed.actor, id, version, reason.trim())
+        .await;
+    after(&state, &signed, id, result, "approved", |errors| Problems {
+        approve: errors
+            .into_iter()
+            .map(|e| e.message)
+            .collect::<Vec<_>>()
+            .join(" "),
+        ..Problems::default()
+    })
+    .await
+}
+
+pub async fn reject(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    if let Some(r) = refuse_non_staff(&signed) {
+        return r;
+    }
+    let Some(id) = parse_id(&id) else {
+        return not_found_page();
+    };
+    let Some(version) = version_of(&form) else {
+        return stale_version(&signed);
+    };
+    let reason = form.text("reason");
+    let result = state.app.reject(&signed.actor, id, version, &reason).await;
+    after(&state, &signed, id, result, "rejected", |errors| Problems {
+        reject_reason: errors
+            .into_iter()
+            .map(|e| e.message)
+            .collect::<Vec<_>>()
+            .join(" "),
+        reject_value: reason.clone(),
+        ..Problems::default()
+    })
+    .await
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    if let Some(r) = refuse_non_staff(&signed) {
+        return r;
+    }
+    let Some(id) = parse_id(&id) else {
+        return not_found_page();
+    };
+    let Some(version) = version_of(&form) else {
+        return stale_version(&signed);
+    };
+    let a = match state.app.application(&signed.actor, id).await {
+        Ok(a) => a,
+        Err(e) => return app_error(e, Some(&signed.user)),
+    };
+    let mut values = BTreeMap::new();
+    values.insert("program".to_string(), a.program.clone());
+    for name in (1..=5).flat_map(step_fields) {
+        if let Some(v) = form.get(name).map(str::trim).filter(|v| !v.is_empty()) {
+            values.insert((*name).to_string(), v.to_string());
+        }
+    }
+    let edited = form_from_values(&values);
+    let result = state
+        .app
+        .edit_application(&signed.actor, id, version, &edited)
+        .await;
+    after(&state, &signed, id, result, "edited", move |errors| {
+        Problems {
+            edit: Some((values, errors)),
+            ..Problems::default()
+        }
+    })
+    .await
+}

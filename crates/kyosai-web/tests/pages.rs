@@ -1,0 +1,864 @@
+//! Black-box tests of the HTML pages: the router on a real port over a fresh SQLite database,
+//! driven by an HTTP client with a cookie jar, like a browser without JavaScript.
+
+// Test helpers outside `#[test]` functions may unwrap too: a failure is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+
+use jiff::Timestamp;
+use kyosai_app::auth::totp_code;
+use kyosai_app::demo::sample_form;
+use kyosai_app::{Actor, App, Clock, Role};
+use kyosai_domain::Program;
+use reqwest::StatusCode;
+use reqwest::header::ORIGIN;
+
+const PASSWORD: &str = "correct horse 2026";
+
+struct TestApp {
+    base: String,
+    app: App,
+    _dir: kyosai_store::testing::TempDir,
+}
+
+async fn spawn() -> TestApp {
+    let (store, dir) = kyosai_store::testing::sqlite().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let app = App::new(store, Clock::System, base.clone()).unwrap();
+    let router = kyosai_web::router(app.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    TestApp {
+        base,
+        app,
+        _dir: dir,
+    }
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get(&self, c: &reqwest::Client, path: &str) -> (StatusCode, String, String) {
+        let r = c.get(self.url(path)).send().await.unwrap();
+        let status = r.status();
+        let url = r.url().path().to_string();
+        (status, url, r.text().await.unwrap())
+    }
+
+    async fn post(
+        &self,
+        c: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String, String) {
+        let r = c.post(self.url(path)).form(form).send().await.unwrap();
+        let status = r.status();
+        let url = format!(
+            "{}{}",
+            r.url().path(),
+            r.url().query().map(|q| format!("?{q}")).unwrap_or_default()
+        );
+        (status, url, r.text().await.unwrap())
+    }
+
+    /// The link in the newest mail to `email` that contains `needle`.
+    async fn mail_link(&self, email: &str, needle: &str) -> String {
+        let mut conn = self.app.store.read().await.unwrap();
+        let items = kyosai_store::outbox::pending(&mut conn, 1000)
+            .await
+            .unwrap();
+        let body = items
+            .iter()
+            .rev()
+            .filter_map(|i| serde_json::from_str::<kyosai_app::mail::Mail>(&i.payload).ok())
+            .find(|m| m.to == email && m.body.contains(needle))
+            .map(|m| m.body)
+            .expect("mail sent");
+        let start = body.find(needle).unwrap();
+        let end = body[start..]
+            .find(char::is_whitespace)
+            .map_or(body.len(), |e| start + e);
+        body[start..end].to_string()
+    }
+
+    async fn counts(&self) -> (i64, i64) {
+        let mut conn = self.app.store.read().await.unwrap();
+        let apps = kyosai_store::applications::count(&mut conn).await.unwrap();
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM contracts")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        (
+            apps,
+            kyosai_store::Row::try_get::<i64, _>(&row, "n").unwrap(),
+        )
+    }
+
+    /// Signs a new member up through the pages and completes TOTP set-up; returns the client
+    /// (logged in), the e-mail and the TOTP secret.
+    async fn new_member(&self, email: &str) -> (reqwest::Client, String) {
+        let c = browser();
+        let (s, _, body) = self
+            .post(&c, "/signup", &[("email", email), ("password", PASSWORD)])
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(body.contains("確認メールを送信しました"));
+        let link = self.mail_link(email, "/verify?token=").await;
+        let link = link.split_once("/verify").map(|(_, t)| t).unwrap();
+        let (s, _, body) = self.get(&c, &format!("/verify{link}")).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(body.contains("メールアドレスを確認しました"));
+        let (s, url, body) = self
+            .post(&c, "/login", &[("email", email), ("password", PASSWORD)])
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert_eq!(url, "/account/totp");
+        assert!(body.contains("data:image/png;base64,"));
+        assert!(body.contains("alt=\""));
+        let secret = between(&body, "id=\"totp-secret\">", "</code>").replace(' ', "");
+        let code = totp_code(&secret, email, Timestamp::now()).unwrap();
+        let (s, url, body) = self
+            .post(&c, "/account/totp", &[("totp_code", code.as_str())])
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert_eq!(url, "/portal?totp=1");
+        assert!(body.contains("二段階認証を設定しました"));
+        (c, secret)
+    }
+
+    /// An account made by an operator with TOTP already on, logged in through the pages.
+    async fn login_with_totp(&self, role: Role, email: &str) -> reqwest::Client {
+        let id = self
+            .app
+            .create_account(role, email, "テスト", Some(PASSWORD))
+            .await
+            .unwrap();
+        let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+        let mut tx = self.app.store.begin_write().await.unwrap();
+        kyosai_store::users::set_totp_secret(tx.conn(), id, secret)
+            .await
+            .unwrap();
+        kyosai_store::users::enable_totp(tx.conn(), id)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let c = browser();
+        let (s, url, _) = self
+            .post(&c, "/login", &[("email", email), ("password", PASSWORD)])
+            .await;
+        assert_eq!((s, url.as_str()), (StatusCode::OK, "/login/totp"));
+        let code = totp_code(secret, email, Timestamp::now()).unwrap();
+        let (s, _, body) = self
+            .post(&c, "/login/totp", &[("totp_code", code.as_str())])
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        c
+    }
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> &'a str {
+    let i = s
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} not in page"))
+        + start.len();
+    let j = s[i..].find(end).unwrap() + i;
+    &s[i..j]
+}
+
+/// Step fields of the sample form.
+fn step_form(program: &str, step: u8) -> Vec<(&'static str, String)> {
+    let f = sample_form(program);
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    let mut out: Vec<(&'static str, String)> = match step {
+        1 => vec![
+            ("role", v(&f.role)),
+            ("family_name", "高橋".into()),
+            ("given_name", "健一".into()),
+            ("family_name_kana", "タカハシ".into()),
+            ("given_name_kana", "ケンイチ".into()),
+            ("birth_date", "1980-06-15".into()),
+            ("phone", v(&f.phone)),
+        ],
+        2 => vec![
+            ("business_name", v(&f.business_name)),
+            ("legal_form", v(&f.legal_form)),
+            ("industry", v(&f.industry)),
+            ("employees", v(&f.employees)),
+            ("business_started_on", v(&f.business_started_on)),
+            ("postcode", v(&f.postcode)),
+            ("prefecture", v(&f.prefecture)),
+            ("city", v(&f.city)),
+            ("address_line", v(&f.address_line)),
+        ],
+        3 => vec![
+            ("monthly_premium_yen", v(&f.monthly_premium_yen)),
+            ("payment_frequency", v(&f.payment_frequency)),
+        ],
+        4 => vec![
+            ("bank_code", v(&f.bank_code)),
+            ("branch_code", v(&f.branch_code)),
+            ("account_type", v(&f.account_type)),
+            ("account_number", v(&f.account_number)),
+            ("account_holder_kana", "タカハシ ケンイチ".into()),
+        ],
+        _ => vec![
+            ("declare_truthful", "on".into()),
+            ("declare_not_antisocial", "on".into()),
+            ("declare_eligible", "on".into()),
+        ],
+    };
+    out.push((
+        "action",
+        if step == 5 { "submit" } else { "next" }.to_string(),
+    ));
+    out
+}
+
+fn as_refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Walks the five steps; returns the final page.
+async fn enroll(t: &TestApp, c: &reqwest::Client, program: &str) -> (StatusCode, String, String) {
+    let (s, url, body) = t.get(c, &format!("/enroll/{program}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(url, format!("/enroll/{program}/1"));
+    assert!(body.contains("ステップ1／5"));
+    let mut last = (s, url, body);
+    for step in 1..=5u8 {
+        let form = step_form(program, step);
+        last = t
+            .post(c, &format!("/enroll/{program}/{step}"), &as_refs(&form))
+            .await;
+        if step < 5 {
+            assert_eq!(last.0, StatusCode::OK, "step {step}: {}", last.2);
+            assert_eq!(last.1, format!("/enroll/{program}/{}", step + 1));
+            assert!(last.2.contains(&format!("ステップ{}／5", step + 1)));
+        }
+    }
+    last
+}
+
+#[tokio::test]
+async fn member_signs_up_sets_up_totp_and_enrolls_in_both_programs() {
+    let t = spawn().await;
+    let (s, _, body) = t.get(&browser(), "/").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("<html lang=\"ja\">"));
+    assert!(body.contains("小規模企業共済") && body.contains("経営セーフティ共済"));
+    let (s, _, body) = t.get(&browser(), "/signup").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        body.contains("10文字以上"),
+        "password policy shown up front"
+    );
+
+    let (c, _) = t.new_member("taro@example.jp").await;
+
+    // Address look-up without JavaScript fills prefecture and city.
+    let mut step2 = step_form("small_enterprise", 2);
+    step2.retain(|(k, _)| !matches!(*k, "prefecture" | "city" | "address_line" | "action"));
+    step2.push(("action", "postcode".into()));
+    let (s, _, body) = t
+        .post(&c, "/enroll/small_enterprise/2", &as_refs(&step2))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(body.contains("<option value=\"東京都\" selected>"));
+    assert!(body.contains("value=\"千代田区\""));
+
+    // Bank search lists matches to pick; picking one fills the code.
+    let (s, _, body) = t
+        .post(
+            &c,
+            "/enroll/small_enterprise/4",
+            &[("bank_query", "みずほ"), ("action", "bank_search")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("name=\"pick_bank\" value=\"0001\""), "{body}");
+    let (_, _, body) = t
+        .post(&c, "/enroll/small_enterprise/4", &[("pick_bank", "0001")])
+        .await;
+    assert!(body.contains("選択中の金融機関"));
+    assert!(body.contains(
+        "id=\"f-bank_code\" name=\"bank_code\" type=\"text\" class=\"input w-4\" value=\"0001\""
+    ));
+
+    let (s, url, body) = enroll(&t, &c, "small_enterprise").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(url.starts_with("/applications/"), "{url}");
+    assert!(body.contains("ご加入手続きが完了しました"), "{body}");
+    assert!(body.contains("共済契約者番号"));
+    assert!(body.contains("初回の引落日"));
+    assert_eq!(body.matches("<tr><td>").count(), 12, "12 monthly debits");
+
+    // The confirmation step shows the holder name as Zengin half-width kana.
+    let (s, _, body) = t.get(&c, "/enroll/safety_net/5").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("口座名義（金融機関への登録表記）"));
+    let (s, url, body) = enroll(&t, &c, "safety_net").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(url.starts_with("/applications/"));
+    assert!(body.contains("ご加入手続きが完了しました"), "{body}");
+
+    let (s, _, body) = t.get(&c, "/portal").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body.matches("次回の引落日").count(), 2, "{body}");
+    assert!(body.contains("***4567"), "bank account masked");
+    assert!(!body.contains("1234567"));
+    assert!(body.contains("お申し込みいただける共済はありません"));
+
+    let member = t
+        .app
+        .user_by_email("taro@example.jp")
+        .await
+        .unwrap()
+        .unwrap();
+    let o = t
+        .app
+        .overview(
+            &Actor {
+                user_id: member.id,
+                role: Role::Member,
+            },
+            member.id,
+        )
+        .await
+        .unwrap();
+    assert_eq!(o.contracts.len(), 2);
+
+    // Logging out ends the session.
+    let (s, url, _) = t.post(&c, "/logout", &[]).await;
+    assert_eq!((s, url.as_str()), (StatusCode::OK, "/login?logged_out=1"));
+    let (_, url, _) = t.get(&c, "/portal").await;
+    assert_eq!(url, "/login");
+}
+
+#[tokio::test]
+async fn a_reused_totp_code_is_refused() {
+    let t = spawn().await;
+    let email = "hanako@example.jp";
+    let (c, secret) = t.new_member(email).await;
+    let used = totp_code(&secret, email, Timestamp::now()).unwrap();
+    t.post(&c, "/logout", &[]).await;
+    let (_, url, _) = t
+        .post(&c, "/login", &[("email", email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(url, "/login/totp");
+    // The code of the set-up step (or the one just after): refused either way.
+    let (s, url, body) = t
+        .post(&c, "/login/totp", &[("totp_code", used.as_str())])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(url, "/login/totp");
+    assert!(
+        body.contains("この確認コードはすでに使われています")
+            || body.contains("確認コードが正しくありません"),
+        "{body}"
+    );
+    assert!(body.contains("aria-invalid=\"true\""));
+    // Still not logged in.
+    let (_, url, _) = t.get(&c, "/portal").await;
+    assert_eq!(url, "/login/totp");
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_and_change_nothing() {
+    let t = spawn().await;
+    let c = browser();
+    let r = c
+        .post(t.url("/signup"))
+        .header(ORIGIN, "https://evil.example")
+        .form(&[("email", "victim@example.jp"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(
+        t.app
+            .user_by_email("victim@example.jp")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let (c, _) = t.new_member("member@example.jp").await;
+    let r = c
+        .post(t.url("/enroll/small_enterprise/1"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&as_refs(&step_form("small_enterprise", 1)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let member = t
+        .app
+        .user_by_email("member@example.jp")
+        .await
+        .unwrap()
+        .unwrap();
+    let draft = t
+        .app
+        .load_draft(member.id, Program::SmallEnterprise)
+        .await
+        .unwrap();
+    assert_eq!(draft.family_name, None, "no draft saved");
+    let r = c
+        .post(t.url("/logout"))
+        .header(ORIGIN, "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (s, url, _) = t.get(&c, "/portal").await;
+    assert_eq!(
+        (s, url.as_str()),
+        (StatusCode::OK, "/portal"),
+        "still logged in"
+    );
+    // A same-origin post works.
+    let r = c
+        .post(t.url("/enroll/small_enterprise/1"))
+        .header(ORIGIN, t.base.as_str())
+        .form(&as_refs(&step_form("small_enterprise", 1)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.url().path(), "/enroll/small_enterprise/2");
+}
+
+#[tokio::test]
+async fn bad_input_is_shown_next_to_the_field_in_japanese_and_nothing_is_stored() {
+    let t = spawn().await;
+    let (c, _) = t.new_member("ichiro@example.jp").await;
+    let bad1 = [
+        ("role", "sole_proprietor"),
+        ("family_name", "<script>alert(1)</script>"),
+        ("given_name", ""),
+        ("family_name_kana", "yamada"),
+        ("given_name_kana", "タロウ"),
+        ("birth_date", "1975-13-45"),
+        ("phone", "abc"),
+        ("action", "next"),
+    ];
+    let (s, url, body) = t.post(&c, "/enroll/small_enterprise/1", &bad1).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(url, "/enroll/small_enterprise/1");
+    assert!(body.contains("class=\"error-summary\""));
+    assert!(body.contains("href=\"#f-birth_date\""));
+    assert!(body.contains("id=\"f-birth_date-error\""));
+    assert!(body.contains("aria-describedby=\"f-birth_date-hint f-birth_date-error\""));
+    assert!(body.contains("生年月日は「2020-04-01」の形式で、正しい日付を入力してください。"));
+    assert!(body.contains("氏名（名）を入力してください。"));
+    assert!(body.contains("フリガナ（セイ）はカタカナまたはひらがなで入力してください。"));
+    assert!(body.contains("電話番号は0から始まる10桁または11桁の数字で入力してください。"));
+    assert!(
+        body.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "escaped"
+    );
+    assert!(!body.contains("<script>alert(1)</script>"));
+
+    // Premium out of range and off step (small_enterprise: 1,000–70,000 yen in 500 yen steps).
+    for (premium, message) in [
+        (
+            "70500",
+            "掛金月額は1,000円から70,000円の範囲で指定してください。",
+        ),
+        ("1234", "掛金月額は500円単位で指定してください。"),
+        ("abc", "掛金月額は半角数字で入力してください。"),
+    ] {
+        let (s, _, body) = t
+            .post(
+                &c,
+                "/enroll/small_enterprise/3",
+                &[
+                    ("monthly_premium_yen", premium),
+                    ("payment_frequency", "monthly"),
+                    ("action", "next"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains(message), "{premium}: {body}");
+        assert!(body.contains("id=\"f-monthly_premium_yen-error\""));
+    }
+    // Unknown bank and branch, malformed account number.
+    let (s, _, body) = t
+        .post(
+            &c,
+            "/enroll/small_enterprise/4",
+            &[
+                ("bank_code", "9999"),
+                ("branch_code", "001"),
+                ("account_type", "ordinary"),
+                ("account_number", "12345678"),
+                ("account_holder_kana", "ヤマダ"),
+                ("action", "next"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("金融機関コード（4桁）が見つかりません。"));
+    assert!(body.contains("口座番号は7桁以内の数字で入力してください。"));
+    let (_, _, body) = t
+        .post(
+            &c,
+            "/enroll/small_enterprise/4",
+            &[
+                ("bank_code", "0001"),
+                ("branch_code", "998"),
+                ("action", "next"),
+            ],
+        )
+        .await;
+    assert!(
+        body.contains("支店コード（3桁）「998」の支店が見つかりません。"),
+        "{body}"
+    );
+
+    // Everything valid per step, but employees over the limit for retail (a rule checked at
+    // submission): the answer shows step 2 with the message, and nothing is stored.
+    for step in 1..=4u8 {
+        let mut form = step_form("small_enterprise", step);
+        if step == 2 {
+            for (k, v) in &mut form {
+                match *k {
+                    "industry" => *v = "retail".into(),
+                    "employees" => *v = "50".into(),
+                    _ => {}
+                }
+            }
+        }
+        let (s, _, body) = t
+            .post(
+                &c,
+                &format!("/enroll/small_enterprise/{step}"),
+                &as_refs(&form),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "step {step}: {body}");
+    }
+    let (s, _, body) = t
+        .post(
+            &c,
+            "/enroll/small_enterprise/5",
+            &as_refs(&step_form("small_enterprise", 5)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("ステップ2／5"), "{body}");
+    assert!(
+        body.contains("常時使用する従業員は5人以下であることが必要です"),
+        "{body}"
+    );
+    assert!(body.contains("id=\"f-employees-error\""));
+    // Declarations missing: shown on the last step.
+    let (s, _, body) = t
+        .post(
+            &c,
+            "/enroll/small_enterprise/2",
+            &as_refs(&step_form("small_enterprise", 2)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, _, body) = t
+        .post(&c, "/enroll/small_enterprise/5", &[("action", "submit")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("申込内容が事実と相違ないことを確認してください。"));
+    assert!(body.contains("id=\"f-declare_truthful-error\""));
+    assert_eq!(
+        t.counts().await,
+        (0, 0),
+        "no application or contract stored"
+    );
+
+    // Hostile and malformed requests.
+    let (s, _, _) = t.get(&c, "/enroll/pension/1").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, body) = t.get(&c, "/enroll/small_enterprise/9").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(body.contains("ページが見つかりません"));
+    let r = c
+        .post(t.url("/enroll/small_enterprise/1"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("family_name={}", "a".repeat(70 * 1024)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let r = c
+        .post(t.url("/enroll/small_enterprise/1"))
+        .header("content-type", "application/json")
+        .body("{\"family_name\": 1}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("送信された内容を読み取れませんでした")
+    );
+    assert_eq!(t.counts().await.0, 0);
+}
+
+#[tokio::test]
+async fn staff_review_through_the_pages_with_maker_checker() {
+    let t = spawn().await;
+    // Two members whose applications need a person (co-managers).
+    let mut ids = Vec::new();
+    for (i, email) in ["co1@example.jp", "co2@example.jp"].iter().enumerate() {
+        let id = t
+            .app
+            .create_account(Role::Member, email, "", Some(PASSWORD))
+            .await
+            .unwrap();
+        let mut form = sample_form("small_enterprise");
+        form.role = Some("co_manager".into());
+        form.family_name = Some(format!("共同{i}"));
+        let r = t
+            .app
+            .submit_enrollment(
+                &Actor {
+                    user_id: id,
+                    role: Role::Member,
+                },
+                id,
+                "online",
+                &form,
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status, "in_review");
+        ids.push((id, r.application_id));
+    }
+    let (a, b) = (ids[0].1, ids[1].1);
+
+    // Members may not see the staff pages.
+    let member = t.login_with_totp(Role::Member, "plain@example.jp").await;
+    let (s, _, body) = t.get(&member, "/staff").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(body.contains("権限がありません"));
+
+    let staff1 = t.login_with_totp(Role::Staff, "staff1@example.jp").await;
+    let (s, url, _) = t.get(&staff1, "/portal").await;
+    assert_eq!((s, url.as_str()), (StatusCode::OK, "/staff"));
+    let (s, _, body) = t.get(&staff1, "/staff").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains(&format!("/staff/applications/{a}")));
+    assert!(body.contains(&format!("/staff/applications/{b}")));
+
+    let path = format!("/staff/applications/{a}");
+    let (s, _, body) = t.get(&staff1, &path).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("要確認") && body.contains("合格"));
+    assert!(body.contains("共同経営者の加入は"));
+    let version = between(&body, "name=\"version\" value=\"", "\"").to_string();
+
+    // staff1 corrects the phone number …
+    let mut edit: Vec<(&'static str, String)> = Vec::new();
+    for step in 1..=5 {
+        edit.extend(
+            step_form("small_enterprise", step)
+                .into_iter()
+                .filter(|(k, _)| *k != "action"),
+        );
+    }
+    for (k, v) in &mut edit {
+        match *k {
+            "role" => *v = "co_manager".into(),
+            "phone" => *v = "03-9999-0000".into(),
+            _ => {}
+        }
+    }
+    edit.push(("version", version.clone()));
+    let (s, url, body) = t
+        .post(&staff1, &format!("{path}/edit"), &as_refs(&edit))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(url, format!("{path}?done=edited"));
+    assert!(
+        body.contains("staff1@example.jp（テスト） が申込内容を修正しました"),
+        "{body}"
+    );
+    assert!(body.contains("03-9999-0000"));
+    // … and may not approve it: maker-checker.
+    let version = between(&body, "name=\"version\" value=\"", "\"").to_string();
+    let (s, _, body) = t
+        .post(
+            &staff1,
+            &format!("{path}/approve"),
+            &[("version", version.as_str()), ("reason", "")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        body.contains("ご自身が修正した申込は承認できません"),
+        "{body}"
+    );
+    // A stale version is refused too (edit with the old version).
+    let (s, _, _) = t
+        .post(&staff1, &format!("{path}/edit"), &as_refs(&edit))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
+    // Rejecting needs a reason.
+    let bpath = format!("/staff/applications/{b}");
+    let (_, _, body) = t.get(&staff1, &bpath).await;
+    let bversion = between(&body, "name=\"version\" value=\"", "\"").to_string();
+    let (s, _, body) = t
+        .post(
+            &staff1,
+            &format!("{bpath}/reject"),
+            &[("version", bversion.as_str()), ("reason", "  ")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("お断りする理由を1000文字以内で入力してください。"));
+    assert!(body.contains("id=\"r-reason-error\""));
+    let (s, url, body) = t
+        .post(
+            &staff1,
+            &format!("{bpath}/reject"),
+            &[
+                ("version", bversion.as_str()),
+                ("reason", "経営への参画を確認できる書類が届きませんでした。"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(url, format!("{bpath}?done=rejected"));
+    assert!(body.contains("お断りしました"));
+
+    // A second staff user approves the corrected application.
+    let staff2 = t.login_with_totp(Role::Staff, "staff2@example.jp").await;
+    let (_, _, body) = t.get(&staff2, &path).await;
+    let version = between(&body, "name=\"version\" value=\"", "\"").to_string();
+    let (s, url, body) = t
+        .post(
+            &staff2,
+            &format!("{path}/approve"),
+            &[("version", version.as_str()), ("reason", "書類確認済み")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(url, format!("{path}?done=approved"));
+    assert!(body.contains("承認しました"));
+
+    // The members' views reflect the decisions at once.
+    let o = t
+        .app
+        .overview(
+            &Actor {
+                user_id: ids[0].0,
+                role: Role::Member,
+            },
+            ids[0].0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(o.contracts.len(), 1);
+    let o = t
+        .app
+        .overview(
+            &Actor {
+                user_id: ids[1].0,
+                role: Role::Member,
+            },
+            ids[1].0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(o.contracts.len(), 0);
+    assert_eq!(o.applications[0].status, "rejected");
+    let (s, _, body) = t.get(&staff2, "/staff").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("確認待ちの申込はありません"));
+}
+
+#[tokio::test]
+async fn pages_need_a_full_login_and_unknown_paths_get_the_japanese_404() {
+    let t = spawn().await;
+    let c = browser();
+    let (s, url, body) = t.get(&c, "/portal").await;
+    assert_eq!((s, url.as_str()), (StatusCode::OK, "/login"));
+    assert!(body.contains("<h1>ログイン</h1>"));
+    let (s, _, body) = t.get(&c, "/nowhere").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(body.contains("ページが見つかりません"));
+    let (s, _, body) = t
+        .post(
+            &c,
+            "/login",
+            &[("email", "x@example.jp"), ("password", "wrong password 1")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("メールアドレスまたはパスワードが正しくありません。"));
+    let (s, _, body) = t.get(&c, "/verify?token=forged").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body.contains("確認用リンクが無効か"));
+}
+
+#[tokio::test]
+async fn an_application_that_needs_a_person_shows_why_and_what_happens_next() {
+    let t = spawn().await;
+    let (c, _) = t.new_member("kyodo@example.jp").await;
+    for step in 1..=5u8 {
+        let mut form = step_form("small_enterprise", step);
+        for (k, v) in &mut form {
+            if *k == "role" {
+                *v = "co_manager".into();
+            }
+        }
+        let (s, url, body) = t
+            .post(
+                &c,
+                &format!("/enroll/small_enterprise/{step}"),
+                &as_refs(&form),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "step {step}: {body}");
+        if step == 5 {
+            assert!(url.starts_with("/applications/"), "{url}");
+            assert!(
+                body.contains("お申込みを受け付けました（確認中）"),
+                "{body}"
+            );
+            assert!(body.contains("共同経営者の加入は"));
+            assert!(body.contains("通常5営業日以内"));
+            assert!(!body.contains("共済契約者番号"));
+        }
+    }
+    let (_, _, body) = t.get(&c, "/portal").await;
+    assert!(body.contains("確認中"));
+    // The program in review is not offered again; the other one is.
+    assert!(!body.contains("href=\"/enroll/small_enterprise\""));
+    assert!(body.contains("href=\"/enroll/safety_net\""));
+    // Another member cannot see the application.
+    let (other, _) = t.new_member("other@example.jp").await;
+    let (s, _, _) = t.get(&other, "/applications/1").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(t.counts().await, (1, 0));
+}

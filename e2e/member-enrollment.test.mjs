@@ -1,0 +1,343 @@
+// Walks the member pages on a phone-sized screen in headless Debian chromium and runs axe on
+// every page it visits. Started by ./run.sh (which sets E2E_BASE_URL and E2E_DATA_DIR).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const BASE = process.env.E2E_BASE_URL;
+const DATA_DIR = process.env.E2E_DATA_DIR;
+const SCREENSHOTS = process.env.E2E_SCREENSHOTS; // optional folder for screenshots
+
+const DEMO_PASSWORD = 'kyosai-demo-2026';
+const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+
+// ---------- RFC 6238 TOTP (SHA-1, 30 s, 6 digits) ----------
+
+function base32Decode(input) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const clean = input.replace(/[\s=]/g, '').toUpperCase();
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const c of clean) {
+    const i = alphabet.indexOf(c);
+    if (i < 0) throw new Error(`bad base32 character ${c}`);
+    value = (value << 5) | i;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+function totpAt(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = crypto.createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(code).padStart(6, '0');
+}
+
+const usedSteps = new Map(); // secret -> last step used
+
+/** A code for the current step; waits for the next 30 s step when this one was used already. */
+async function freshCode(secret) {
+  for (;;) {
+    const step = Math.floor(Date.now() / 1000 / 30);
+    if ((usedSteps.get(secret) ?? -1) < step) {
+      usedSteps.set(secret, step);
+      return totpAt(secret, step);
+    }
+    const wait = (step + 1) * 30_000 - Date.now() + 200;
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+// ---------- mail ----------
+
+function decodeBody(eml) {
+  const [head, ...rest] = eml.split(/\r?\n\r?\n/);
+  let body = rest.join('\n\n');
+  if (/content-transfer-encoding:\s*base64/i.test(head)) {
+    body = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  } else if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) {
+    const bytes = body
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    body = Buffer.from(bytes, 'latin1').toString('utf8');
+  }
+  return { head, body };
+}
+
+/** The verification link of the newest .eml addressed to `email` (waits for delivery). */
+async function verificationLink(email) {
+  const dir = path.join(DATA_DIR, 'outbox');
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const files = fs.existsSync(dir)
+      ? fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).sort().reverse()
+      : [];
+    for (const f of files) {
+      const { head, body } = decodeBody(fs.readFileSync(path.join(dir, f), 'utf8'));
+      if (!head.toLowerCase().includes(email.toLowerCase())) continue;
+      const m = body.match(/https?:\/\/[^\s]+\/verify\?token=[A-Za-z0-9_-]+/);
+      if (m) return m[0];
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no verification mail for ${email} in ${dir}`);
+}
+
+// ---------- accessibility scan ----------
+
+const scanned = [];
+const violations = [];
+
+async function scan(page, label) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => `${n.target.join(' ')} — ${n.failureSummary}`),
+    }));
+  });
+  const url = new URL(page.url());
+  scanned.push(`${label} (${url.pathname}${url.search})`);
+  for (const v of result) violations.push({ page: label, url: url.pathname, ...v });
+  if (SCREENSHOTS) {
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    const name = `${String(scanned.length).padStart(2, '0')}-${label.replace(/[^\w-]+/g, '_')}.png`;
+    await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
+  }
+}
+
+async function h1(page) {
+  return (await page.locator('h1').innerText()).trim();
+}
+
+async function submit(page, name) {
+  await Promise.all([
+    page.waitForLoadState('load'),
+    page.getByRole('button', { name, exact: true }).click(),
+  ]);
+}
+
+// ---------- the walk ----------
+
+async function enroll(page, program, person) {
+  const label = program === 'small_enterprise' ? '小規模' : 'セーフティ';
+  await page.getByRole('link', { name: new RegExp(`^${program === 'small_enterprise' ? '小規模企業共済' : '経営セーフティ共済'}.*に申し込む$`) }).click();
+  assert.match(await page.locator('.step-label').innerText(), /ステップ1／5/);
+  await scan(page, `${label} 1 申込者`);
+
+  // An empty step shows the error summary and messages next to the fields.
+  await submit(page, '次へ（事業）');
+  assert.equal(await page.locator('.error-summary').count(), 1);
+  assert.ok((await page.locator('[aria-invalid="true"]').count()) > 0);
+  await scan(page, `${label} 1 エラー表示`);
+
+  if (program === 'small_enterprise') await page.getByLabel('個人事業主').check();
+  await page.getByLabel('氏名（姓）').fill(person.family);
+  await page.getByLabel('氏名（名）').fill(person.given);
+  await page.getByLabel('フリガナ（セイ）').fill(person.familyKana);
+  await page.getByLabel('フリガナ（メイ）').fill(person.givenKana);
+  await page.getByLabel('生年月日').fill(person.birth);
+  await page.getByLabel('電話番号').fill('03-1234-5678');
+  await submit(page, '次へ（事業）');
+
+  assert.match(await page.locator('.step-label').innerText(), /ステップ2／5/);
+  await scan(page, `${label} 2 事業`);
+  await page.getByLabel('事業所名・屋号').fill(`${person.family}商店`);
+  await page.getByLabel('事業の形態').selectOption('individual');
+  await page.getByLabel('業種').selectOption('retail');
+  await page.getByLabel('常時使用する従業員数（人）').fill('2');
+  await page.getByLabel('事業を始めた日').fill('2012-10-01');
+  await page.getByLabel('郵便番号').fill('100-0001');
+  await submit(page, '住所を検索');
+  assert.equal(await page.getByLabel('都道府県').inputValue(), '東京都');
+  assert.equal(await page.getByLabel('市区町村').inputValue(), '千代田区');
+  await scan(page, `${label} 2 住所検索後`);
+  const line = await page.getByLabel('町名・番地・建物名').inputValue();
+  await page.getByLabel('町名・番地・建物名').fill(`${line}1-1`);
+  await submit(page, '次へ（掛金）');
+
+  assert.match(await page.locator('.step-label').innerText(), /ステップ3／5/);
+  await scan(page, `${label} 3 掛金`);
+  await page.getByLabel('掛金月額（円）').fill(person.premium);
+  if (program === 'small_enterprise') await page.getByLabel('月払').check();
+  await submit(page, '次へ（口座）');
+
+  assert.match(await page.locator('.step-label').innerText(), /ステップ4／5/);
+  await scan(page, `${label} 4 口座`);
+  // Enter in a field submits the step (the hidden default button), not the bank search.
+  await page.getByLabel('口座番号（7桁以内）').fill('1234567');
+  await Promise.all([page.waitForLoadState('load'), page.getByLabel('口座番号（7桁以内）').press('Enter')]);
+  assert.equal(await page.locator('.error-summary').count(), 1);
+  assert.equal(await page.locator('.results').count(), 0);
+  assert.equal(await page.getByLabel('口座番号（7桁以内）').inputValue(), '1234567', 'typed value kept');
+  await scan(page, `${label} 4 エラー表示`);
+  await page.getByLabel('金融機関名で探す').fill(person.bankQuery);
+  await submit(page, '金融機関を検索');
+  await scan(page, `${label} 4 金融機関の検索結果`);
+  await page.locator('button[name="pick_bank"]').first().click();
+  await page.waitForLoadState('load');
+  assert.notEqual(await page.getByLabel('金融機関コード（4桁）').inputValue(), '');
+  await page.getByLabel('支店名で探す').fill('');
+  await submit(page, '支店を検索');
+  await scan(page, `${label} 4 支店の検索結果`);
+  await page.locator('button[name="pick_branch"]').first().click();
+  await page.waitForLoadState('load');
+  assert.notEqual(await page.getByLabel('支店コード（3桁）').inputValue(), '');
+  await page.getByLabel('普通').check();
+  await page.getByLabel('口座番号（7桁以内）').fill('1234567');
+  await page.getByLabel('口座名義（カナ）').fill(`${person.familyKana} ${person.givenKana}`);
+  await submit(page, '次へ（確認）');
+
+  assert.match(await page.locator('.step-label').innerText(), /ステップ5／5/);
+  const review = await page.locator('main').innerText();
+  assert.ok(review.includes(person.zengin), `Zengin kana ${person.zengin} shown back`);
+  await scan(page, `${label} 5 確認`);
+  await page.getByLabel('申込内容は事実と相違ありません').check();
+  await page.getByLabel('反社会的勢力に該当しません').check();
+  await page.getByLabel(/加入資格を満たしています/).check();
+  await submit(page, 'この内容で申し込む');
+
+  assert.equal(await h1(page), 'ご加入手続きが完了しました');
+  const main = await page.locator('main').innerText();
+  assert.match(main, /共済契約者番号\s*\d{9}/);
+  assert.match(main, /初回の引落日/);
+  await scan(page, `${label} 結果`);
+  await page.getByRole('link', { name: 'マイページへ戻る' }).click();
+  await scan(page, `マイページ（${label}加入後）`);
+}
+
+test('sign-up → verification → TOTP → enrollment in both programs, axe on every page', async () => {
+  assert.ok(BASE && DATA_DIR, 'run through e2e/run.sh');
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'ja-JP',
+      bypassCSP: true, // lets the test inject axe-core; the app itself sends a strict CSP
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+
+    await page.goto(`${BASE}/`);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'ja');
+    await scan(page, 'トップ');
+
+    // Sign-up: first with a weak password (message next to the field), then properly.
+    const email = `e2e-${Date.now()}@example.jp`;
+    await page.getByRole('link', { name: '新規登録' }).first().click();
+    await scan(page, '新規登録');
+    await page.getByLabel('メールアドレス').fill(email);
+    await page.getByLabel('パスワード').fill('short');
+    await submit(page, '登録して確認メールを受け取る');
+    assert.match(await page.locator('#f-password-error').innerText(), /10文字以上/);
+    await scan(page, '新規登録 エラー表示');
+    await page.getByLabel('パスワード').fill('e2e password 2026!');
+    await submit(page, '登録して確認メールを受け取る');
+    assert.equal(await h1(page), '確認メールを送信しました');
+    await scan(page, '確認メール送信');
+
+    const link = await verificationLink(email);
+    await page.goto(link.replace(/^https?:\/\/[^/]+/, BASE));
+    assert.equal(await h1(page), 'メールアドレスを確認しました');
+    await scan(page, 'メール確認完了');
+
+    await page.getByRole('link', { name: 'ログインする' }).click();
+    await scan(page, 'ログイン');
+    await page.getByLabel('メールアドレス').fill(email);
+    await page.getByLabel('パスワード').fill('e2e password 2026!');
+    await submit(page, '次へ');
+    assert.equal(await h1(page), '二段階認証の設定');
+    await scan(page, '二段階認証の設定');
+    const secret = (await page.locator('#totp-secret').innerText()).replace(/\s+/g, '');
+    assert.match(secret, /^[A-Z2-7]{32}$/);
+    await page.getByLabel('確認コード（6桁）').fill(await freshCode(secret));
+    await submit(page, '設定を完了する');
+    assert.equal(await h1(page), 'マイページ');
+    await scan(page, 'マイページ');
+
+    await enroll(page, 'small_enterprise', {
+      family: '高橋',
+      given: '健一',
+      familyKana: 'タカハシ',
+      givenKana: 'ケンイチ',
+      birth: '1980-06-15',
+      premium: '30000',
+      bankQuery: 'みずほ',
+      zengin: 'ﾀｶﾊｼ ｹﾝｲﾁ',
+    });
+    await enroll(page, 'safety_net', {
+      family: '高橋',
+      given: '健一',
+      familyKana: 'たかはし',
+      givenKana: 'けんいち',
+      birth: '1980-06-15',
+      premium: '50000',
+      bankQuery: 'ゆうちょ',
+      zengin: 'ﾀｶﾊｼ ｹﾝｲﾁ',
+    });
+    const portal = await page.locator('main').innerText();
+    assert.match(portal, /小規模企業共済/);
+    assert.match(portal, /経営セーフティ共済/);
+    assert.equal((portal.match(/次回の引落日/g) || []).length, 2);
+
+    // Log out, then the staff side: demo staff user, queue and one application.
+    await submit(page, 'ログアウト');
+    assert.match(await page.locator('.notice').innerText(), /ログアウトしました/);
+    await scan(page, 'ログアウト後');
+    await page.getByLabel('メールアドレス').fill('staff1@kyosai.example.jp');
+    await page.getByLabel('パスワード').fill(DEMO_PASSWORD);
+    await submit(page, '次へ');
+    await scan(page, '確認コードの入力');
+    await page.getByLabel('確認コード（6桁）').fill(await freshCode(DEMO_TOTP_SECRET));
+    await submit(page, 'ログイン');
+    assert.match(await h1(page), /審査一覧/);
+    await scan(page, '審査一覧');
+    await page.locator('main a[href^="/staff/applications/"]').first().click();
+    assert.match(await h1(page), /申込の審査/);
+    await scan(page, '申込の審査');
+    await page.goto(`${BASE}/no-such-page`);
+    await scan(page, '404');
+  } finally {
+    await browser.close();
+  }
+
+  console.log(`axe scanned ${scanned.length} pages:\n  ${scanned.join('\n  ')}`);
+  const report = violations
+    .map((v) => `${v.page} ${v.url}: [${v.impact}] ${v.id} — ${v.help}\n    ${v.nodes.join('\n    ')}`)
+    .join('\n');
+  assert.equal(violations.length, 0, `axe violations:\n${report}`);
+});

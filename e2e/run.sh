@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Browser test: builds `kyosai`, starts it with demo data on a free port and a fresh data directory,
+# then walks sign-up → e-mail verification → TOTP → enrollment in both programs (and the staff
+# queue) in headless Debian chromium at 390×844, scanning every page with axe-core.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+cd "$ROOT"
+
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+  echo "chromium not found at $CHROMIUM (Debian: apt-get install -y chromium)" >&2
+  exit 2
+fi
+if [ ! -d "$HERE/node_modules/playwright-core" ] || [ ! -d "$HERE/node_modules/axe-core" ]; then
+  (cd "$HERE" && npm install --no-audit --no-fund)
+fi
+
+echo "building kyosai…" >&2
+cargo build -q -p kyosai-cli
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+BIN="$TARGET_DIR/debug/kyosai"
+
+PORT="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+DATA_DIR="$(mktemp -d -t kyosai-e2e-XXXXXX)"
+LOG="$DATA_DIR/server.log"
+"$BIN" serve --demo --addr "127.0.0.1:$PORT" --data-dir "$DATA_DIR" >"$LOG" 2>&1 &
+SERVER_PID=$!
+cleanup() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  if [ "${KEEP_DATA:-}" = "" ]; then rm -rf "$DATA_DIR"; else echo "data kept in $DATA_DIR" >&2; fi
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 100); do
+  if curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then cat "$LOG" >&2; echo "server exited" >&2; exit 1; fi
+  sleep 0.2
+done
+curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null || { cat "$LOG" >&2; exit 1; }
+
+E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_DATA_DIR="$DATA_DIR" CHROMIUM="$CHROMIUM" \
+  node --test --test-reporter=spec "$HERE/"
