@@ -334,15 +334,16 @@ impl App {
     pub async fn create_session(&self, user_id: i64, mfa_done: bool) -> Result<String, AppError> {
         let id = random_token();
         let now = self.clock.now();
-        let mut conn = self.store.read().await?;
+        let mut tx = self.store.begin_write().await?;
         sessions::insert(
-            &mut conn,
+            tx.conn(),
             &sha256_hex(id.as_bytes()),
             sessions::Session { user_id, mfa_done },
             &timestamp_text(now),
             &later(now, SESSION_HOURS),
         )
         .await?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -363,8 +364,9 @@ impl App {
     }
 
     pub async fn end_session(&self, cookie: &str) -> Result<(), AppError> {
-        let mut conn = self.store.read().await?;
-        sessions::delete(&mut conn, &sha256_hex(cookie.as_bytes())).await?;
+        let mut tx = self.store.begin_write().await?;
+        sessions::delete(tx.conn(), &sha256_hex(cookie.as_bytes())).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -378,9 +380,9 @@ impl App {
     ) -> Result<String, AppError> {
         let token = format!("ky_{}", random_token());
         let now = self.clock.now();
-        let mut conn = self.store.read().await?;
+        let mut tx = self.store.begin_write().await?;
         tokens::insert(
-            &mut conn,
+            tx.conn(),
             &sha256_hex(token.as_bytes()),
             user_id,
             name,
@@ -388,6 +390,7 @@ impl App {
             valid_hours.map(|h| later(now, h)).as_deref(),
         )
         .await?;
+        tx.commit().await?;
         Ok(token)
     }
 

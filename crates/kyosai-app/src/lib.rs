@@ -2,12 +2,15 @@
 //! outbox) and returns typed output; the web and CLI layers only translate.
 
 pub mod auth;
+pub mod billing;
 pub mod clock;
 pub mod demo;
 pub mod enrollment;
 pub mod error;
 pub mod mail;
 pub mod review;
+pub mod rules_admin;
+pub mod synthetic;
 pub mod views;
 
 use std::sync::Arc;

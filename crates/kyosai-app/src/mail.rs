@@ -84,26 +84,34 @@ impl Mailer {
 /// Sends every pending mail; returns how many were sent. A failed send is retried on the next
 /// call (up to 10 attempts), so a mail server outage loses nothing.
 pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppError> {
-    let mut conn = app.store.read().await?;
-    let items = kyosai_store::outbox::pending(&mut conn, 100).await?;
+    let items = {
+        let mut conn = app.store.read().await?;
+        kyosai_store::outbox::pending(&mut conn, 100).await?
+    };
     let mut sent = 0;
     for item in items.into_iter().filter(|i| i.kind == OUTBOX_KIND) {
         let mail: Mail = match serde_json::from_str(&item.payload) {
             Ok(m) => m,
             Err(e) => {
                 tracing::error!(id = item.id, error = %e, "undeliverable outbox item");
-                kyosai_store::outbox::mark_failed(&mut conn, item.id).await?;
+                let mut tx = app.store.begin_write().await?;
+                kyosai_store::outbox::mark_failed(tx.conn(), item.id).await?;
+                tx.commit().await?;
                 continue;
             }
         };
         match mailer.send(item.id, &mail).await {
             Ok(()) => {
-                kyosai_store::outbox::mark_done(&mut conn, item.id, &app.clock.now_text()).await?;
+                let mut tx = app.store.begin_write().await?;
+                kyosai_store::outbox::mark_done(tx.conn(), item.id, &app.clock.now_text()).await?;
+                tx.commit().await?;
                 sent += 1;
             }
             Err(e) => {
                 tracing::warn!(id = item.id, error = %e, "mail delivery failed; will retry");
-                kyosai_store::outbox::mark_failed(&mut conn, item.id).await?;
+                let mut tx = app.store.begin_write().await?;
+                kyosai_store::outbox::mark_failed(tx.conn(), item.id).await?;
+                tx.commit().await?;
             }
         }
     }

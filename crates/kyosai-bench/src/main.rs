@@ -38,6 +38,9 @@ struct Args {
     /// Page measured in phase 2.
     #[arg(long, default_value = "/portal")]
     overview_path: String,
+    /// Phases to run, comma-separated: enroll, overview, simulation.
+    #[arg(long, default_value = "enroll,overview,simulation")]
+    phases: String,
 }
 
 struct Killer(Child);
@@ -51,7 +54,10 @@ impl Drop for Killer {
 
 fn kana_for(i: usize) -> String {
     const K: [char; 10] = ['ア', 'イ', 'ウ', 'エ', 'オ', 'カ', 'キ', 'ク', 'ケ', 'コ'];
-    format!("{i:07}").chars().map(|d| K[d.to_digit(10).unwrap_or(0) as usize]).collect()
+    format!("{i:07}")
+        .chars()
+        .map(|d| K[d.to_digit(10).unwrap_or(0) as usize])
+        .collect()
 }
 
 async fn prepare(dir: &std::path::Path, members: usize) -> Result<()> {
@@ -97,7 +103,11 @@ fn report(name: &str, o: &mut Outcome) {
     o.latencies_us.sort_unstable();
     let pct = |p: f64| {
         let n = o.latencies_us.len();
-        if n == 0 { 0.0 } else { o.latencies_us[((n as f64 * p) as usize).min(n - 1)] as f64 / 1000.0 }
+        if n == 0 {
+            0.0
+        } else {
+            o.latencies_us[((n as f64 * p) as usize).min(n - 1)] as f64 / 1000.0
+        }
     };
     println!(
         "{name}: {} ok, {} errors in {:.1} s → {:.0} req/s; latency ms p50 {:.2}, p90 {:.2}, p99 {:.2}, max {:.2}",
@@ -141,7 +151,12 @@ where
             (ok, errors, lat)
         }));
     }
-    let mut out = Outcome { ok: 0, errors: 0, latencies_us: Vec::new(), elapsed: Duration::ZERO };
+    let mut out = Outcome {
+        ok: 0,
+        errors: 0,
+        latencies_us: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
     for t in tasks {
         if let Ok((ok, errors, lat)) = t.await {
             out.ok += ok;
@@ -161,20 +176,36 @@ async fn main() -> Result<()> {
     println!("preparing {} members in {} …", args.members, dir.display());
     prepare(&dir, args.members).await?;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let base = format!("http://127.0.0.1:{port}");
     let child = Command::new(&args.server)
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
         .arg(&dir)
         .env("KYOSAI_LOG", "warn")
+        // One client address drives all load: lift the per-client public limit for the run.
+        .env("KYOSAI_SIMULATION_RPS", "10000000")
         .stdout(Stdio::null())
         .spawn()
         .with_context(|| format!("starting {}", args.server))?;
     let _killer = Killer(child);
-    let http = reqwest::Client::builder().pool_max_idle_per_host(args.clients).build()?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.clients)
+        .build()?;
     let mut up = false;
     for _ in 0..100 {
-        if http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             up = true;
             break;
         }
@@ -184,40 +215,94 @@ async fn main() -> Result<()> {
         bail!("server did not start");
     }
 
-    let template = serde_json::to_value(kyosai_app::demo::sample_form("small_enterprise"))?;
-    let members = args.members;
-    let (h, b, t) = (http.clone(), base.clone(), template.clone());
-    let mut enroll = drive(args.clients, args.seconds, move |i| {
-        let (h, b, mut form) = (h.clone(), b.clone(), t.clone());
-        async move {
-            if i >= members {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                return false;
+    let phases: Vec<&str> = args.phases.split(',').map(str::trim).collect();
+    let mut enrolled = 0;
+    if phases.contains(&"enroll") {
+        let template = serde_json::to_value(kyosai_app::demo::sample_form("small_enterprise"))?;
+        let members = args.members;
+        let (h, b, t) = (http.clone(), base.clone(), template.clone());
+        let mut enroll = drive(args.clients, args.seconds, move |i| {
+            let (h, b, mut form) = (h.clone(), b.clone(), t.clone());
+            async move {
+                if i >= members {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    return false;
+                }
+                form["given_name_kana"] = serde_json::json!(kana_for(i));
+                form["account_holder_kana"] = serde_json::json!(format!("ﾔﾏﾀﾞ {}", kana_for(i)));
+                let r = h
+                    .post(format!("{b}/api/v1/enrollments"))
+                    .bearer_auth(format!("bench-token-{i}"))
+                    .json(&form)
+                    .send()
+                    .await;
+                matches!(r, Ok(r) if r.status().as_u16() == 201)
             }
-            form["given_name_kana"] = serde_json::json!(kana_for(i));
-            form["account_holder_kana"] = serde_json::json!(format!("ﾔﾏﾀﾞ {}", kana_for(i)));
-            let r = h.post(format!("{b}/api/v1/enrollments")).bearer_auth(format!("bench-token-{i}")).json(&form).send().await;
-            matches!(r, Ok(r) if r.status().as_u16() == 201)
-        }
-    })
-    .await;
-    report("completed online enrollments (POST /api/v1/enrollments)", &mut enroll);
+        })
+        .await;
+        report(
+            "completed online enrollments (POST /api/v1/enrollments)",
+            &mut enroll,
+        );
+        enrolled = enroll.ok;
+    }
 
-    let enrolled = enroll.ok.max(1);
-    let (h, b, path) = (http.clone(), base.clone(), args.overview_path.clone());
-    let mut overview = drive(args.clients, args.seconds, move |i| {
-        let (h, b, path) = (h.clone(), b.clone(), path.clone());
-        async move {
-            let member = i % enrolled.min(1000);
-            let r = h.get(format!("{b}{path}")).header("cookie", format!("kyosai_session=bench-session-{member}")).bearer_auth(format!("bench-token-{member}")).send().await;
-            match r {
-                Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
-                _ => false,
+    if phases.contains(&"overview") {
+        let enrolled = enrolled.max(1);
+        let (h, b, path) = (http.clone(), base.clone(), args.overview_path.clone());
+        let mut overview = drive(args.clients, args.seconds, move |i| {
+            let (h, b, path) = (h.clone(), b.clone(), path.clone());
+            async move {
+                let member = i % enrolled.min(1000);
+                let r = h
+                    .get(format!("{b}{path}"))
+                    .header("cookie", format!("kyosai_session=bench-session-{member}"))
+                    .bearer_auth(format!("bench-token-{member}"))
+                    .send()
+                    .await;
+                match r {
+                    Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                    _ => false,
+                }
             }
-        }
-    })
-    .await;
-    report(&format!("contract overview page (GET {})", args.overview_path), &mut overview);
+        })
+        .await;
+        report(
+            &format!("contract overview page (GET {})", args.overview_path),
+            &mut overview,
+        );
+    }
+
+    if phases.contains(&"simulation") {
+        let (h, b) = (http.clone(), base.clone());
+        let mut sim = drive(args.clients, args.seconds, move |i| {
+            let (h, b) = (h.clone(), b.clone());
+            async move {
+                let body = serde_json::json!({
+                    "reason": "A",
+                    "history": [
+                        { "monthly_premium_yen": 10_000 + 500 * (i % 20) as i64, "months": 120 },
+                        { "monthly_premium_yen": 30_000, "months": 240 }
+                    ],
+                    "fiscal_year": 2026
+                });
+                let r = h
+                    .post(format!("{b}/api/v1/simulations/small-enterprise/benefit"))
+                    .json(&body)
+                    .send()
+                    .await;
+                match r {
+                    Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                    _ => false,
+                }
+            }
+        })
+        .await;
+        report(
+            "simulation (POST /api/v1/simulations/small-enterprise/benefit)",
+            &mut sim,
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

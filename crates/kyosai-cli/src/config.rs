@@ -43,8 +43,11 @@ impl Storage {
     /// Opens the database (creating the data directory and SQLite file on first start) and
     /// applies pending migrations.
     pub async fn open(&self) -> Result<Store> {
-        std::fs::create_dir_all(&self.data_dir).with_context(|| format!("creating {}", self.data_dir.display()))?;
-        let store = Store::connect(&self.url()).await.with_context(|| format!("opening {}", self.describe()))?;
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating {}", self.data_dir.display()))?;
+        let store = Store::connect(&self.url())
+            .await
+            .with_context(|| format!("opening {}", self.describe()))?;
         store.migrate().await.context("applying migrations")?;
         Ok(store)
     }

@@ -1,6 +1,9 @@
 //! `kyosai`: the one binary operators and developers run.
 
+mod billing;
 mod config;
+mod dev;
+mod rules;
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -30,6 +33,21 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Program rule sets: load a new version, list versions.
+    Rules {
+        #[command(subcommand)]
+        command: rules::RulesCommand,
+    },
+    /// Monthly billing: request files, result imports, reconciliation.
+    Billing {
+        #[command(subcommand)]
+        command: billing::BillingCommand,
+    },
+    /// Development tools: synthetic data, bank simulator.
+    Dev {
+        #[command(subcommand)]
+        command: dev::DevCommand,
     },
 }
 
@@ -82,9 +100,14 @@ struct TokenArgs {
 }
 
 fn init_logging() {
-    let filter = EnvFilter::try_from_env("KYOSAI_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let json = std::env::var("KYOSAI_LOG_FORMAT").map(|v| v == "json").unwrap_or(!std::io::stderr().is_terminal());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_env("KYOSAI_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let json = std::env::var("KYOSAI_LOG_FORMAT")
+        .map(|v| v == "json")
+        .unwrap_or(!std::io::stderr().is_terminal());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -102,21 +125,41 @@ async fn main() -> Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create(args) } => create_token(args).await,
+        Command::Token {
+            command: TokenCommand::Create(args),
+        } => create_token(args).await,
+        Command::Billing { command } => billing::run(command).await,
+        Command::Rules { command } => rules::run(command).await,
+        Command::Dev { command } => dev::run(command).await,
     }
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
     let store = args.storage.open().await?;
-    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.addr));
-    let app = App::new(store, Clock::System, public_url.trim_end_matches('/')).context("loading rule sets")?;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.addr));
+    let app = App::new(store, Clock::System, public_url.trim_end_matches('/'))
+        .context("loading rule sets")?
+        .with_stored_rule_sets()
+        .await
+        .context("loading stored rule sets")?;
     if args.demo && app.seed_demo().await.context("seeding demo data")? {
         tracing::info!("demo data seeded");
     }
-    let mailer = Mailer::from_config(args.smtp_url.as_deref(), args.storage.data_dir().join("outbox"))?;
-    let listener = tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("binding {}", args.addr))?;
+    let mailer = Mailer::from_config(
+        args.smtp_url.as_deref(),
+        args.storage.data_dir().join("outbox"),
+    )?;
+    let listener = tokio::net::TcpListener::bind(&args.addr)
+        .await
+        .with_context(|| format!("binding {}", args.addr))?;
     let local = listener.local_addr()?;
-    println!("Kyosai is running: http://{local}/  (database: {})", args.storage.describe());
+    println!(
+        "Kyosai is running: http://{local}/  (database: {})",
+        args.storage.describe()
+    );
     if args.demo {
         print_demo_logins(&app);
     }
@@ -179,19 +222,29 @@ async fn create_token(args: TokenArgs) -> Result<()> {
     let store = args.storage.open().await?;
     let app = App::new(store, Clock::System, "")?;
     let (user_id, name) = if let Some(email) = &args.target.staff {
-        let user = app.user_by_email(email).await?.with_context(|| format!("no user with e-mail {email}"))?;
+        let user = app
+            .user_by_email(email)
+            .await?
+            .with_context(|| format!("no user with e-mail {email}"))?;
         if user.role != "staff" {
             bail!("{email} is not a staff user (role {})", user.role);
         }
         (user.id, format!("cli:staff:{email}"))
     } else if let Some(service) = &args.target.service {
-        if service.is_empty() || !service.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if service.is_empty()
+            || !service
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             bail!("service names use letters, digits, - and _");
         }
         let email = format!("{}@service.kyosai.invalid", service.to_lowercase());
         let id = match app.user_by_email(&email).await? {
             Some(u) => u.id,
-            None => app.create_account(Role::Service, &email, service, None).await?,
+            None => {
+                app.create_account(Role::Service, &email, service, None)
+                    .await?
+            }
         };
         (id, format!("cli:service:{service}"))
     } else {

@@ -8,10 +8,12 @@
 pub mod agencies;
 pub mod applications;
 pub mod audit;
+pub mod billing;
 pub mod contracts;
 pub mod drafts;
 pub mod idempotency;
 pub mod outbox;
+pub mod rule_sets;
 pub mod sessions;
 pub mod testing;
 pub mod tokens;
@@ -164,7 +166,8 @@ impl Store {
         Ok(WriteTx { tx, _gate: gate })
     }
 
-    /// A pooled connection for reads.
+    /// A pooled connection for reads. Every write goes through [`Store::begin_write`]: on SQLite a
+    /// write outside the gate can fail with SQLITE_BUSY_SNAPSHOT when another writer commits.
     pub async fn read(&self) -> Result<sqlx::pool::PoolConnection<Any>> {
         Ok(self.pool.acquire().await?)
     }

@@ -89,10 +89,10 @@ pub async fn submit(
     if let Some(key) = &key
         && !status.is_server_error()
     {
-        let mut conn = s
+        let mut tx = s
             .app
             .store
-            .read()
+            .begin_write()
             .await
             .map_err(kyosai_app::AppError::from)?;
         let stored = idempotency::StoredResponse {
@@ -100,8 +100,8 @@ pub async fn submit(
             status: status.as_u16(),
             body: body.clone(),
         };
-        if let Err(e) = idempotency::put(
-            &mut conn,
+        match idempotency::put(
+            tx.conn(),
             actor.user_id,
             key,
             &stored,
@@ -109,7 +109,10 @@ pub async fn submit(
         )
         .await
         {
-            tracing::warn!(error = %e, "idempotency key not stored (concurrent duplicate?)");
+            Ok(()) => tx.commit().await.map_err(kyosai_app::AppError::from)?,
+            Err(e) => {
+                tracing::warn!(error = %e, "idempotency key not stored (concurrent duplicate?)")
+            }
         }
     }
     Ok((status, [("content-type", "application/json")], body).into_response())

@@ -1,0 +1,80 @@
+//! Rule-set versions loaded at run time: a law change or a disaster special measure becomes a new
+//! version with an effective date, validated before it is accepted, without a release.
+
+use std::sync::Arc;
+
+use kyosai_domain::rules::{RuleBook, RuleSet};
+use kyosai_store::rule_sets;
+use serde_json::json;
+
+use crate::{App, AppError};
+
+impl App {
+    /// Adds the versions loaded earlier (stored in the database) to the embedded ones. Called at
+    /// start-up by every command; a stored version that no longer validates stops the start with
+    /// its report, rather than silently computing with other rules.
+    pub async fn with_stored_rule_sets(mut self) -> Result<App, AppError> {
+        let mut conn = self.store.read().await?;
+        let stored = rule_sets::all(&mut conn).await?;
+        drop(conn);
+        if stored.is_empty() {
+            return Ok(self);
+        }
+        let mut book: RuleBook = (*self.rules).clone();
+        for s in stored {
+            let set = RuleSet::from_toml(&s.source_text)
+                .map_err(|e| AppError::Internal(format!("stored rule set {}: {e}", s.id)))?;
+            book.add(set)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+        }
+        self.rules = Arc::new(book);
+        Ok(self)
+    }
+
+    /// Validates a rule file and stores it as a new version. Returns the version id; an invalid
+    /// file is refused with every problem named and nothing is stored.
+    pub async fn load_rule_set(&self, text: &str, loaded_by: &str) -> Result<String, AppError> {
+        let set = RuleSet::from_toml(text).map_err(|e| {
+            AppError::Invalid(
+                e.problems
+                    .into_iter()
+                    .map(|p| kyosai_domain::FieldError::new("rule_file", "invalid", p))
+                    .collect(),
+            )
+        })?;
+        if self.rules.by_id(&set.id).is_some() {
+            return Err(AppError::conflict(
+                "rule_set_exists",
+                format!(
+                    "規則セット {} はすでにあります。新しい版には別の適用開始日を付けてください。",
+                    set.id
+                ),
+            ));
+        }
+        let now = self.clock.now_text();
+        let mut tx = self.store.begin_write().await?;
+        rule_sets::insert(
+            tx.conn(),
+            &rule_sets::NewRuleSet {
+                id: &set.id,
+                program: set.program.as_str(),
+                effective_from: &set.effective_from.to_string(),
+                source_text: text,
+                loaded_by,
+                now: &now,
+            },
+        )
+        .await?;
+        self.audit(
+            tx.conn(),
+            loaded_by,
+            "rule_set.loaded",
+            &format!("rule_set:{}", set.id),
+            None,
+            Some(&json!({ "program": set.program.as_str(), "effective_from": set.effective_from.to_string(), "provisional": set.has_provisional() })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(set.id)
+    }
+}

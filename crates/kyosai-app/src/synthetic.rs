@@ -1,0 +1,354 @@
+//! A synthetic book of contracts for development and benchmarks (`kyosai dev generate`).
+//!
+//! Proportions follow REFERENCE §9.1 (小規模 about 1.66M members, 倒産防止 about 0.4–0.5M):
+//! 77% small_enterprise, 23% safety_net. Premiums follow a skewed distribution within each
+//! program's rule bounds and steps; some contracts have premium changes, 前納 months,
+//! suspensions (倒産防止) and an opening balance of premiums paid before Kyosai (a few close to
+//! the accumulation cap); mandates use several real banks from `kyosai_refdata`. Rows are
+//! inserted with multi-row INSERTs in large transactions. All synthetic contracts belong to one
+//! synthetic member account (`synthetic@kyosai.invalid`).
+
+use kyosai_domain::{ContractNumber, Program, YearMonth};
+use sqlx::AssertSqlSafe;
+
+use crate::billing::SplitMix;
+use crate::{App, AppError};
+
+/// Banks used for synthetic mandates (code, weight): megabanks, ゆうちょ, regional banks.
+const BANKS: &[(&str, u64)] = &[
+    ("9900", 20),
+    ("0005", 15),
+    ("0001", 12),
+    ("0009", 12),
+    ("0010", 6),
+    ("0116", 5),
+    ("0138", 5),
+    ("0149", 5),
+    ("0033", 4),
+    ("0036", 4),
+];
+
+const KANA: &[&str] = &[
+    "ﾔﾏﾀﾞ ﾀﾛｳ",
+    "ｻﾄｳ ﾊﾅｺ",
+    "ｽｽﾞｷ ｲﾁﾛｳ",
+    "ﾀｶﾊｼ ｼﾞﾛｳ",
+    "ﾀﾅｶ ﾕｳｺ",
+    "ｲﾄｳ ｹﾝ",
+    "ﾜﾀﾅﾍﾞ ｻﾁｺ",
+    "ｶ)ﾔﾏﾀﾞｺｳﾑﾃﾝ",
+];
+
+/// What was generated.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Generated {
+    pub contracts: i64,
+    pub small_enterprise: i64,
+    pub safety_net: i64,
+    pub premium_changes: i64,
+    pub prepaid: i64,
+    pub suspended: i64,
+    pub opening_balances: i64,
+}
+
+fn pick_weighted<'a>(rng: &mut SplitMix, items: &'a [(&'a str, u64)]) -> &'a str {
+    let total: u64 = items.iter().map(|(_, w)| w).sum();
+    let mut x = rng.next_u64() % total.max(1);
+    for (v, w) in items {
+        if x < *w {
+            return v;
+        }
+        x -= w;
+    }
+    items.first().map_or("0001", |(v, _)| v)
+}
+
+fn push_row(sql: &mut String, n: &mut usize, cols: usize) {
+    use std::fmt::Write;
+    if *n > 0 {
+        sql.push_str(", ");
+    }
+    sql.push('(');
+    for c in 0..cols {
+        if c > 0 {
+            sql.push_str(", ");
+        }
+        let _ = write!(sql, "${}", *n * cols + c + 1);
+    }
+    sql.push(')');
+    *n += 1;
+}
+
+impl App {
+    /// Generates `n` active contracts (with mandates) billable from `as_of`, deterministically
+    /// from `seed`. `progress` gets the number of contracts written so far.
+    pub async fn generate_book(
+        &self,
+        n: u64,
+        seed: u64,
+        as_of: YearMonth,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Generated, AppError> {
+        let now = self.clock.now_text();
+        let se_rules = self.billing_rules(Program::SmallEnterprise, as_of)?.clone();
+        let sn_rules = self.billing_rules(Program::SafetyNet, as_of)?.clone();
+        let cap = sn_rules
+            .premium
+            .accumulation_cap_yen
+            .as_ref()
+            .map_or(0, |c| c.value.get());
+        // One synthetic member and application own the book.
+        let (member_id, application_id, first_serial) = {
+            let mut tx = self.store.begin_write().await?;
+            let email = format!(
+                "synthetic-{seed}-{}@kyosai.invalid",
+                now.replace([':', '-'], "")
+            );
+            let row = sqlx::query(
+                "INSERT INTO users (role, email, display_name, created_at) VALUES ('member', $1, '合成データ', $2) RETURNING id",
+            )
+            .bind(&email)
+            .bind(&now)
+            .fetch_one(tx.conn())
+            .await?;
+            let member_id: i64 = kyosai_store::Row::try_get(&row, "id")?;
+            let row = sqlx::query(
+                "INSERT INTO applications (program, procedure, channel, member_id, status, outcome, received_at, completed_at, \
+                 rule_set, payload, checks, person_key) VALUES ('small_enterprise', 'enrollment', 'paper', $1, 'completed', \
+                 'synthetic', $2, $2, $3, '{}', '[]', $4) RETURNING id",
+            )
+            .bind(member_id)
+            .bind(&now)
+            .bind(&se_rules.id)
+            .bind(&email)
+            .fetch_one(tx.conn())
+            .await?;
+            let application_id: i64 = kyosai_store::Row::try_get(&row, "id")?;
+            let row = sqlx::query(
+                "UPDATE counters SET value = value + $1 WHERE name = 'contract_serial' RETURNING value",
+            )
+            .bind(n as i64)
+            .fetch_one(tx.conn())
+            .await?;
+            let last: i64 = kyosai_store::Row::try_get(&row, "value")?;
+            tx.commit().await?;
+            (member_id, application_id, last - n as i64 + 1)
+        };
+        let mut rng = SplitMix::new(seed);
+        let mut g = Generated::default();
+        const BATCH: u64 = 20_000;
+        const ROWS: usize = 500;
+        let mut done = 0u64;
+        while done < n {
+            let take = BATCH.min(n - done);
+            let mut tx = self.store.begin_write().await?;
+            // Contracts.
+            struct C {
+                number: String,
+                program: Program,
+                premium: i64,
+                frequency: &'static str,
+                first: YearMonth,
+                prepaid: Option<String>,
+                suspended: Option<String>,
+                opening: i64,
+                change: Option<(String, i64)>,
+                bank: &'static str,
+                account: String,
+                kana: &'static str,
+            }
+            let mut cs = Vec::with_capacity(take as usize);
+            for i in 0..take {
+                let serial = first_serial + (done + i) as i64;
+                let number = u32::try_from(serial)
+                    .ok()
+                    .and_then(ContractNumber::from_serial)
+                    .ok_or_else(|| AppError::Internal("contract serials exhausted".into()))?
+                    .digits();
+                let program = if rng.next_u64() % 1000 < 770 {
+                    Program::SmallEnterprise
+                } else {
+                    Program::SafetyNet
+                };
+                let rules = if program == Program::SmallEnterprise {
+                    &se_rules
+                } else {
+                    &sn_rules
+                };
+                let (min, max, step) = (
+                    rules.premium.min_monthly_yen.value.get(),
+                    rules.premium.max_monthly_yen.value.get(),
+                    rules.premium.step_yen.value.get(),
+                );
+                // Skewed towards small premiums, with a cluster at the maximum.
+                let u = rng.next_f64();
+                let premium = if u < 0.15 {
+                    max
+                } else {
+                    let steps = (max - min) / step;
+                    min + step * ((u * u * steps as f64) as i64).min(steps)
+                };
+                let years = (rng.next_u64() % 30) as i32;
+                let first = as_of.plus(-(years * 12) - (rng.next_u64() % 12) as i32);
+                let frequency = if program == Program::SmallEnterprise {
+                    match rng.next_u64() % 100 {
+                        0..=84 => "monthly",
+                        85..=92 => "semi_annual",
+                        _ => "annual",
+                    }
+                } else {
+                    "monthly"
+                };
+                let months_paid = first.months_until(as_of).max(0) as i64;
+                let mut opening = premium * months_paid;
+                if program == Program::SafetyNet {
+                    opening = opening.min(cap);
+                }
+                let r = rng.next_u64() % 1000;
+                let prepaid = (r < 30).then(|| as_of.plus((r % 12) as i32).to_string());
+                let suspended = (program == Program::SafetyNet && (30..45).contains(&r))
+                    .then(|| as_of.plus(-((r % 6) as i32)).to_string());
+                let change = (rng.next_u64() % 100 < 6).then(|| {
+                    let p = (premium - step).max(min);
+                    (as_of.plus(-((rng.next_u64() % 24) as i32)).to_string(), p)
+                });
+                cs.push(C {
+                    number,
+                    program,
+                    premium,
+                    frequency,
+                    first,
+                    prepaid,
+                    suspended,
+                    opening,
+                    change,
+                    bank: pick_weighted(&mut rng, BANKS),
+                    account: format!("{:07}", rng.next_u64() % 10_000_000),
+                    kana: KANA[(rng.next_u64() % KANA.len() as u64) as usize],
+                });
+            }
+            let mut ids = Vec::with_capacity(cs.len());
+            for batch in cs.chunks(ROWS) {
+                let mut sql = String::from(
+                    "INSERT INTO contracts (number, program, member_id, application_id, status, holder_name, business_name, \
+                     person_key, start_date, first_debit_month, monthly_premium, frequency, rule_set, created_at, prepaid_until, \
+                     suspended_from) VALUES ",
+                );
+                let mut k = 0;
+                for _ in batch {
+                    push_row(&mut sql, &mut k, 16);
+                }
+                sql.push_str(" RETURNING id");
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for c in batch {
+                    let rules = if c.program == Program::SmallEnterprise {
+                        &se_rules
+                    } else {
+                        &sn_rules
+                    };
+                    q = q
+                        .bind(c.number.clone())
+                        .bind(c.program.as_str())
+                        .bind(member_id)
+                        .bind(application_id)
+                        .bind("active")
+                        .bind("合成 契約者")
+                        .bind("合成商店")
+                        .bind(c.number.clone())
+                        .bind(c.first.day(1).to_string())
+                        .bind(c.first.to_string())
+                        .bind(c.premium)
+                        .bind(c.frequency)
+                        .bind(rules.id.clone())
+                        .bind(now.clone())
+                        .bind(c.prepaid.clone())
+                        .bind(c.suspended.clone());
+                }
+                let rows = q.fetch_all(tx.conn()).await?;
+                for r in &rows {
+                    ids.push(kyosai_store::Row::try_get::<i64, _>(r, "id")?);
+                }
+            }
+            // Mandates, premium changes and opening balances.
+            for (batch_ids, batch) in ids.chunks(ROWS).zip(cs.chunks(ROWS)) {
+                let mut sql = String::from(
+                    "INSERT INTO mandates (contract_id, bank_code, branch_code, account_type, account_number, holder_kana, status, created_at) VALUES ",
+                );
+                let mut k = 0;
+                for _ in batch {
+                    push_row(&mut sql, &mut k, 8);
+                }
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for (id, c) in batch_ids.iter().zip(batch) {
+                    let branch = kyosai_refdata::branches(c.bank)
+                        .first()
+                        .map_or("001", |b| b.code);
+                    q = q
+                        .bind(*id)
+                        .bind(c.bank)
+                        .bind(branch)
+                        .bind("ordinary")
+                        .bind(c.account.clone())
+                        .bind(c.kana)
+                        .bind("active")
+                        .bind(now.clone());
+                }
+                q.execute(tx.conn()).await?;
+                let openings: Vec<(i64, &C)> = batch_ids
+                    .iter()
+                    .copied()
+                    .zip(batch)
+                    .filter(|(_, c)| c.opening > 0)
+                    .collect();
+                if !openings.is_empty() {
+                    let mut sql = String::from(
+                        "INSERT INTO billing_ledger (contract_id, month, kind, amount, months, at) VALUES ",
+                    );
+                    let mut k = 0;
+                    for _ in &openings {
+                        push_row(&mut sql, &mut k, 6);
+                    }
+                    let mut q = sqlx::query(AssertSqlSafe(sql));
+                    for (id, c) in &openings {
+                        q = q
+                            .bind(*id)
+                            .bind(as_of.plus(-1).to_string())
+                            .bind("opening")
+                            .bind(c.opening)
+                            .bind(c.first.months_until(as_of).max(0) as i64)
+                            .bind(now.clone());
+                    }
+                    q.execute(tx.conn()).await?;
+                    g.opening_balances += openings.len() as i64;
+                }
+                for (id, c) in batch_ids.iter().zip(batch) {
+                    if let Some((m, p)) = &c.change {
+                        sqlx::query(
+                            "INSERT INTO premium_changes (contract_id, effective_month, monthly_premium, created_at) VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(*id)
+                        .bind(m.clone())
+                        .bind(*p)
+                        .bind(now.clone())
+                        .execute(tx.conn())
+                        .await?;
+                        g.premium_changes += 1;
+                    }
+                }
+            }
+            for c in &cs {
+                match c.program {
+                    Program::SmallEnterprise => g.small_enterprise += 1,
+                    Program::SafetyNet => g.safety_net += 1,
+                }
+                g.prepaid += i64::from(c.prepaid.is_some());
+                g.suspended += i64::from(c.suspended.is_some());
+            }
+            tx.commit().await?;
+            done += take;
+            g.contracts = done as i64;
+            progress(done);
+        }
+        Ok(g)
+    }
+}

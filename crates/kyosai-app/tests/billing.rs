@@ -1,0 +1,546 @@
+//! Billing runs, request files, kill-and-resume, result imports and reconciliation, on every
+//! backend available (SQLite always, PostgreSQL when KYOSAI_TEST_POSTGRES_URL is set).
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use kyosai_app::billing::{
+    ImportError, Progress, RunOptions, SIMULATED_FAILURE_MIX, simulate_bank,
+};
+use kyosai_app::demo::sample_form;
+use kyosai_app::{Actor, App, AppError, Clock, Role};
+use kyosai_domain::{Program, YearMonth};
+use kyosai_store::testing;
+use kyosai_zengin::debit::{Expectation, ResultCode, parse_file};
+
+fn clock() -> Clock {
+    Clock::Fixed("2026-11-02T01:00:00Z".parse().unwrap())
+}
+
+fn nov() -> YearMonth {
+    "2026-11".parse().unwrap()
+}
+
+async fn apps() -> Vec<(App, Option<testing::TempDir>)> {
+    testing::all()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(store, dir)| (App::new(store, clock(), "http://test").unwrap(), dir))
+        .collect()
+}
+
+/// Two fresh databases of the same backend, for comparing an interrupted run with a clean one.
+async fn app_pairs() -> Vec<(App, App, Vec<testing::TempDir>)> {
+    let mut out = Vec::new();
+    let (a, da) = testing::sqlite().await.unwrap();
+    let (b, db) = testing::sqlite().await.unwrap();
+    out.push((
+        App::new(a, clock(), "http://test").unwrap(),
+        App::new(b, clock(), "http://test").unwrap(),
+        vec![da, db],
+    ));
+    if let (Some(a), Some(b)) = (
+        testing::postgres().await.unwrap(),
+        testing::postgres().await.unwrap(),
+    ) {
+        out.push((
+            App::new(a, clock(), "http://test").unwrap(),
+            App::new(b, clock(), "http://test").unwrap(),
+            vec![],
+        ));
+    }
+    out
+}
+
+fn no_progress(_: Progress) {}
+
+fn out_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "kyosai-billing-test-{}-{tag}-{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_nanosecond()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn opts(owner: &str) -> RunOptions {
+    RunOptions {
+        chunk_size: 40,
+        owner: owner.into(),
+        lease_seconds: 60,
+        ..RunOptions::default()
+    }
+}
+
+/// Every file in a directory, sorted by name, with its bytes.
+fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+async fn query_i64(app: &App, sql: &str) -> i64 {
+    let mut c = app.store.read().await.unwrap();
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    kyosai_store::Row::try_get(&row, "n").unwrap()
+}
+
+/// The ledger as comparable rows (ids and timestamps excluded).
+async fn ledger(app: &App) -> Vec<String> {
+    let mut c = app.store.read().await.unwrap();
+    let rows = sqlx::query(
+        "SELECT contract_id, bill_line_id, month, kind, amount, months, result_code FROM billing_ledger \
+         ORDER BY contract_id, kind, bill_line_id",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|r| {
+            use kyosai_store::Row;
+            format!(
+                "{}|{:?}|{}|{}|{}|{}|{:?}",
+                r.try_get::<i64, _>("contract_id").unwrap(),
+                r.try_get::<Option<i64>, _>("bill_line_id").unwrap(),
+                r.try_get::<String, _>("month").unwrap(),
+                r.try_get::<String, _>("kind").unwrap(),
+                r.try_get::<i64, _>("amount").unwrap(),
+                r.try_get::<i64, _>("months").unwrap(),
+                r.try_get::<Option<i64>, _>("result_code").unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn book(app: &App, n: u64) {
+    app.generate_book(n, 42, nov(), &|_| {}).await.unwrap();
+}
+
+#[tokio::test]
+async fn run_bills_each_contract_once_and_files_are_deterministic() {
+    for (app, _d) in apps().await {
+        book(&app, 300).await;
+        let out = out_dir("det");
+        let s = app
+            .billing_run(nov(), None, &out, &opts("a"), &no_progress)
+            .await
+            .unwrap();
+        assert_eq!(s.len(), 2);
+        let files = files_in(&out);
+        assert_eq!(files.len(), 2, "one file per program's originator");
+        for (name, bytes) in &files {
+            let f = parse_file(bytes, Expectation::Request).unwrap();
+            let summary = s
+                .iter()
+                .find(|r| r.files.iter().any(|w| &w.name == name))
+                .unwrap();
+            assert_eq!(f.records().len() as i64, summary.lines);
+            assert_eq!(f.trailer().total_amount, summary.total_yen);
+        }
+        let lines = query_i64(&app, "SELECT COUNT(*) AS n FROM bill_lines").await;
+        let skipped: i64 = s.iter().flat_map(|r| r.skipped.values()).sum();
+        assert_eq!(
+            lines + skipped,
+            300,
+            "every contract billed or skipped with a reason"
+        );
+        assert!(s[1].skipped.contains_key("suspended") || s[0].skipped.contains_key("prepaid"));
+        // A second run bills nobody again and rewrites identical files.
+        let out2 = out_dir("det2");
+        let again = app
+            .billing_run(nov(), None, &out2, &opts("b"), &no_progress)
+            .await
+            .unwrap();
+        assert!(again.iter().all(|r| r.already_completed));
+        assert_eq!(files_in(&out2), files);
+        assert_eq!(
+            query_i64(&app, "SELECT COUNT(*) AS n FROM bill_lines").await,
+            lines
+        );
+        assert_eq!(
+            query_i64(
+                &app,
+                "SELECT COUNT(*) AS n FROM billing_ledger WHERE kind = 'billed'"
+            )
+            .await,
+            lines
+        );
+    }
+}
+
+#[tokio::test]
+async fn ledger_is_append_only() {
+    for (app, _d) in apps().await {
+        book(&app, 20).await;
+        let mut c = app.store.read().await.unwrap();
+        assert!(
+            sqlx::query("UPDATE billing_ledger SET amount = 0")
+                .execute(&mut *c)
+                .await
+                .is_err()
+        );
+        assert!(
+            sqlx::query("DELETE FROM billing_ledger")
+                .execute(&mut *c)
+                .await
+                .is_err()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_second_instance_is_locked_out_while_the_lease_is_valid() {
+    for (app, _d) in apps().await {
+        book(&app, 100).await;
+        let mut crash = opts("first");
+        crash.crash_after_chunks = Some(1);
+        assert!(
+            app.billing_run(
+                nov(),
+                Some(Program::SmallEnterprise),
+                &out_dir("l1"),
+                &crash,
+                &no_progress
+            )
+            .await
+            .is_err()
+        );
+        let err = app
+            .billing_run(
+                nov(),
+                Some(Program::SmallEnterprise),
+                &out_dir("l2"),
+                &opts("second"),
+                &no_progress,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AppError::Conflict {
+                    code: "billing_locked",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn killed_runs_resume_to_the_same_files_and_ledger() {
+    for (clean, _, _d) in app_pairs().await {
+        book(&clean, 250).await;
+        let clean_out = out_dir("clean");
+        clean
+            .billing_run(nov(), None, &clean_out, &opts("clean"), &no_progress)
+            .await
+            .unwrap();
+        let want_files = files_in(&clean_out);
+        let want_ledger = ledger(&clean).await;
+        // Crash points: after chunk k of the first program, before files, after the first file.
+        let mut points: Vec<RunOptions> = Vec::new();
+        for k in [1, 2, 4, 5] {
+            let mut o = opts("crashing");
+            o.crash_after_chunks = Some(k);
+            points.push(o);
+        }
+        let mut o = opts("crashing");
+        o.crash_before_files = true;
+        points.push(o);
+        let mut o = opts("crashing");
+        o.crash_after_files = Some(1);
+        points.push(o);
+        for (i, crash) in points.into_iter().enumerate() {
+            let (store, dir) = if clean.store.backend() == kyosai_store::Backend::Postgres {
+                (testing::postgres().await.unwrap().unwrap(), None)
+            } else {
+                let (s, d) = testing::sqlite().await.unwrap();
+                (s, Some(d))
+            };
+            let app = App::new(store, clock(), "http://test").unwrap();
+            book(&app, 250).await;
+            let out = out_dir(&format!("crash{i}"));
+            let first = app
+                .billing_run(nov(), None, &out, &crash, &no_progress)
+                .await;
+            assert!(first.is_err(), "crash point {i} must interrupt the run");
+            // Another instance resumes once the crashed one's lease has expired.
+            let mut resume = opts(&format!("resumer{i}"));
+            resume.lease_seconds = 60;
+            // Renew the crashed owner's lease into the past (what time does to a dead process).
+            {
+                let mut tx = app.store.begin_write().await.unwrap();
+                sqlx::query("UPDATE billing_runs SET lock_until = '2000-01-01T00:00:00Z' WHERE lock_owner IS NOT NULL")
+                    .execute(tx.conn())
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }
+            app.billing_run(nov(), None, &out, &resume, &no_progress)
+                .await
+                .unwrap();
+            assert_eq!(files_in(&out), want_files, "files after crash point {i}");
+            assert_eq!(
+                ledger(&app).await,
+                want_ledger,
+                "ledger after crash point {i}"
+            );
+            drop(dir);
+        }
+    }
+}
+
+#[tokio::test]
+async fn results_are_posted_reconciled_and_refused_when_bad() {
+    for (app, _d) in apps().await {
+        book(&app, 400).await;
+        let out = out_dir("imp");
+        app.billing_run(nov(), None, &out, &opts("a"), &no_progress)
+            .await
+            .unwrap();
+        let files = files_in(&out);
+        let results: Vec<(String, Vec<u8>)> = files
+            .iter()
+            .map(|(n, b)| {
+                (
+                    format!("{n}.result"),
+                    simulate_bank(b, 0.2, &SIMULATED_FAILURE_MIX, 7).unwrap(),
+                )
+            })
+            .collect();
+        let before = ledger(&app).await.len();
+
+        // Bad files are refused whole, naming the problem and its record; nothing is posted.
+        let good = &results[0].1;
+        let mut short = good.clone();
+        short.truncate(good.len() - 5);
+        let mut bad_type = good.clone();
+        bad_type[122] = b'7';
+        let mut bad_char = good.clone();
+        bad_char[122 + 60] = b'a';
+        let mut bad_total = good.clone();
+        let t = good.len() - 2 * 122;
+        bad_total[t + 10] = if bad_total[t + 10] == b'9' {
+            b'8'
+        } else {
+            b'9'
+        };
+        let mut unmatched = good.clone();
+        // Customer number (columns 92–111) of the first data record → a bill that does not exist.
+        unmatched[122 + 91..122 + 111].copy_from_slice(b"00000000000099999999");
+        let request = files[0].1.clone();
+        for (name, bytes, code) in [
+            ("short", &short, "record_length"),
+            ("type", &bad_type, "record_type"),
+            ("char", &bad_char, "character"),
+            ("total", &bad_total, "trailer_total"),
+            ("unmatched", &unmatched, "unmatched"),
+            ("request", &request, "trailer_total"),
+        ] {
+            match app.import_result_file(name, bytes, "test").await {
+                Err(ImportError::Refused(r)) => {
+                    assert!(
+                        r.problems.iter().any(|p| p.code == code),
+                        "{name}: expected {code}, got {r}"
+                    );
+                    assert!(r.problems.iter().all(|p| p.record > 0 || p.code == "empty"));
+                }
+                other => panic!("{name}: expected refusal, got {other:?}"),
+            }
+        }
+        assert_eq!(
+            ledger(&app).await.len(),
+            before,
+            "nothing posted from bad files"
+        );
+
+        let mut collected = 0;
+        let mut failed = 0;
+        let mut unusable = 0;
+        for (name, bytes) in &results {
+            let o = app.import_result_file(name, bytes, "test").await.unwrap();
+            assert!(o.reconciliation.balances(), "{:?}", o.reconciliation);
+            let f = parse_file(bytes, Expectation::Result).unwrap();
+            assert_eq!(o.reconciliation.billed.yen, f.trailer().total_amount);
+            assert_eq!(o.reconciliation.collected.yen, f.trailer().collected_amount);
+            assert_eq!(o.reconciliation.failed.yen, f.trailer().failed_amount);
+            collected += o.reconciliation.collected.count;
+            failed += o.reconciliation.failed.count;
+            unusable += o.mandates_unusable;
+            let expected_unusable = f
+                .records()
+                .iter()
+                .filter(|r| {
+                    matches!(
+                        r.result_code,
+                        Some(
+                            ResultCode::NoAccount
+                                | ResultCode::StoppedByDepositor
+                                | ResultCode::NoMandate
+                        )
+                    )
+                })
+                .count() as i64;
+            assert_eq!(o.mandates_unusable, expected_unusable);
+        }
+        assert!(failed > 0 && collected > 0);
+        assert_eq!(
+            query_i64(
+                &app,
+                "SELECT COUNT(*) AS n FROM mandates WHERE status = 'unusable'"
+            )
+            .await,
+            unusable
+        );
+        assert_eq!(
+            query_i64(
+                &app,
+                "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%新しい口座%'"
+            )
+            .await,
+            unusable
+        );
+        // Already imported: refused by digest.
+        match app.import_result_file("again", &results[0].1, "test").await {
+            Err(ImportError::Refused(r)) => assert_eq!(r.problems[0].code, "already_imported"),
+            other => panic!("expected refusal, got {other:?}"),
+        }
+        // The month report balances to the yen.
+        let report = app.billing_report(nov()).await.unwrap();
+        for (_, rec, _) in &report {
+            assert!(rec.balances());
+            assert_eq!(rec.unmatched.count, 0);
+        }
+
+        // December re-bills November's insufficient-funds failures (renewed cycle) with December.
+        let dec: YearMonth = "2026-12".parse().unwrap();
+        let out_dec = out_dir("dec");
+        app.billing_run(dec, None, &out_dec, &opts("a"), &no_progress)
+            .await
+            .unwrap();
+        let rebilled = query_i64(
+            &app,
+            "SELECT COUNT(*) AS n FROM bill_lines WHERE month = '2026-12' AND arrears_months > 0",
+        )
+        .await;
+        let code1 = query_i64(
+            &app,
+            "SELECT COUNT(*) AS n FROM billing_ledger WHERE kind = 'failed' AND result_code IN (1, 8, 9)",
+        )
+        .await;
+        assert!(code1 > 0);
+        assert!(
+            rebilled > 0 && rebilled <= code1,
+            "{rebilled} re-billed of {code1}"
+        );
+        // Contracts whose mandate became unusable are exceptions, not silently skipped.
+        let exceptions = query_i64(
+            &app,
+            "SELECT COUNT(*) AS n FROM billing_exceptions WHERE reason = 'no_usable_mandate'",
+        )
+        .await;
+        assert!(exceptions > 0 || unusable == 0);
+    }
+}
+
+#[tokio::test]
+async fn member_sees_each_month_and_what_happens_next() {
+    for (app, _d) in apps().await {
+        let id = app
+            .create_account(Role::Member, "m@example.jp", "", Some("password-123"))
+            .await
+            .unwrap();
+        let member = Actor {
+            user_id: id,
+            role: Role::Member,
+        };
+        let r = app
+            .submit_enrollment(&member, id, "online", &sample_form("small_enterprise"))
+            .await
+            .unwrap();
+        let number = r.contract.unwrap().number;
+        let out = out_dir("portal");
+        app.billing_run(nov(), None, &out, &opts("a"), &no_progress)
+            .await
+            .unwrap();
+        let (name, bytes) = files_in(&out)
+            .into_iter()
+            .find(|(n, _)| n.contains("small_enterprise"))
+            .unwrap();
+        let v = app.contract_billing(&member, &number).await.unwrap();
+        assert_eq!(v.months.len(), 1);
+        assert_eq!(v.months[0].status, "pending");
+        assert_eq!(v.months[0].debit_date, "2026-11-18");
+        let result =
+            simulate_bank(&bytes, 1.0, &[(ResultCode::InsufficientFunds, 1.0)], 1).unwrap();
+        app.import_result_file(&name, &result, "test")
+            .await
+            .unwrap();
+        let v = app.contract_billing(&member, &number).await.unwrap();
+        assert_eq!(v.months[0].status, "failed");
+        assert!(
+            v.months[0].explanation.contains("残高不足"),
+            "{}",
+            v.months[0].explanation
+        );
+        assert!(
+            v.months[0].explanation.contains("2026年12月18日"),
+            "{}",
+            v.months[0].explanation
+        );
+        let next = v.next_debit.unwrap();
+        assert_eq!(
+            next.amount_yen, 60_000,
+            "November's premium again plus December's"
+        );
+        assert_eq!(v.unpaid_yen, 30_000);
+        // Someone else's contract is not found.
+        let other = Actor {
+            user_id: id + 1000,
+            role: Role::Member,
+        };
+        assert!(matches!(
+            app.contract_billing(&other, &number).await,
+            Err(AppError::NotFound)
+        ));
+    }
+}
+
+#[tokio::test]
+async fn golden_request_file_for_a_small_book() {
+    let (store, _d) = testing::sqlite().await.unwrap();
+    let app = App::new(store, clock(), "http://test").unwrap();
+    app.seed_demo().await.unwrap();
+    let out = out_dir("golden");
+    app.billing_run(nov(), None, &out, &opts("a"), &no_progress)
+        .await
+        .unwrap();
+    let golden_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    for (name, bytes) in files_in(&out) {
+        let path = golden_dir.join(&name);
+        if std::env::var("KYOSAI_UPDATE_GOLDEN").is_ok() {
+            std::fs::create_dir_all(&golden_dir).unwrap();
+            std::fs::write(&path, &bytes).unwrap();
+        }
+        let want = std::fs::read(&path).unwrap_or_else(|_| panic!("missing golden file {name}"));
+        assert_eq!(bytes, want, "{name} differs from the golden file");
+    }
+}

@@ -1,0 +1,74 @@
+//! `kyosai rules …`: load a new rule-set version (validated first) and list the versions in force.
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use kyosai_app::{App, AppError, Clock};
+
+use crate::config::Storage;
+
+#[derive(Subcommand)]
+pub enum RulesCommand {
+    /// Validate a rule-set file and store it as a new version (takes effect from its
+    /// effective_from date, for every command and server started afterwards).
+    Load {
+        /// The TOML file (same format as rules/<program>/<date>.toml).
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// List every rule-set version (shipped and loaded), marking the ones in force today.
+    List {
+        #[command(flatten)]
+        storage: Storage,
+    },
+}
+
+pub async fn run(command: RulesCommand) -> Result<()> {
+    match command {
+        RulesCommand::Load { file, storage } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let app = App::new(storage.open().await?, Clock::System, "")?
+                .with_stored_rule_sets()
+                .await?;
+            match app.load_rule_set(&text, "cli").await {
+                Ok(id) => {
+                    println!("loaded rule set {id}");
+                    Ok(())
+                }
+                Err(AppError::Invalid(problems)) => {
+                    eprintln!("{}: refused; nothing was stored:", file.display());
+                    for p in &problems {
+                        eprintln!("  - {}", p.message);
+                    }
+                    bail!("{} problem(s) in the rule file", problems.len())
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        RulesCommand::List { storage } => {
+            let app = App::new(storage.open().await?, Clock::System, "")?
+                .with_stored_rule_sets()
+                .await?;
+            let today = app.clock.today();
+            for set in app.rules.all() {
+                let in_force = app
+                    .rules
+                    .in_force(set.program, today)
+                    .is_some_and(|s| s.id == set.id);
+                println!(
+                    "{}{:<32} from {}{}",
+                    if in_force { "* " } else { "  " },
+                    set.id,
+                    set.effective_from,
+                    if set.has_provisional() {
+                        "  (includes provisional values)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,691 @@
+//! What a contract owes in a billing month (REFERENCE §2.1–§2.7; issue #4).
+//!
+//! Pure: the caller passes the contract's facts (premium history, frequency, prepaid months,
+//! suspension, what the ledger says was paid and what is still unpaid) and the rule set in
+//! force; [`due_for_month`] answers with a bill plan or the reason nothing is billed. Every
+//! number (debit cycle, re-debit months, accumulation cap, termination threshold) comes from the
+//! rule set.
+
+use serde::Serialize;
+
+use crate::calendar::YearMonth;
+use crate::money::Yen;
+use crate::program::Program;
+use crate::rules::{DebitCycle, PaymentFrequency, RuleSet};
+
+/// A premium month still unpaid, and the month of the last debit of it that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct UnpaidMonth {
+    pub month: YearMonth,
+    pub amount: Yen,
+    pub last_failed_debit: YearMonth,
+}
+
+/// The facts about one contract that decide its bill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContractFacts {
+    pub program: Program,
+    /// The monthly premium the contract started with.
+    pub base_premium: Yen,
+    /// 掛金月額変更: (effective month, new monthly premium), any order.
+    pub premium_changes: Vec<(YearMonth, Yen)>,
+    pub frequency: PaymentFrequency,
+    pub first_debit_month: YearMonth,
+    /// 前納: months up to and including this one are already paid.
+    pub prepaid_until: Option<YearMonth>,
+    /// 掛止め from this month on.
+    pub suspended_from: Option<YearMonth>,
+    /// 掛金総額: premiums collected so far (opening balance + collected debits).
+    pub total_paid: Yen,
+    /// Billed and not yet answered by a result file (counts towards the cap).
+    pub pending: Yen,
+    /// Unpaid premium months (arrears), oldest first.
+    pub unpaid: Vec<UnpaidMonth>,
+}
+
+impl ContractFacts {
+    /// The monthly premium in force for `month`: the latest change effective on or before it.
+    pub fn premium_for(&self, month: YearMonth) -> Yen {
+        self.premium_changes
+            .iter()
+            .filter(|(m, _)| *m <= month)
+            .max_by_key(|(m, _)| *m)
+            .map_or(self.base_premium, |(_, p)| *p)
+    }
+}
+
+/// Why nothing is billed for a contract this month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Skip {
+    /// The first debit month is later.
+    NotStarted,
+    /// Semi-annual or annual payer: no debit this month, and no arrears to re-bill now.
+    NotDueThisMonth,
+    /// Every month due is covered by 前納.
+    Prepaid,
+    /// 掛止め.
+    Suspended,
+    /// 倒産防止: 掛金総額 reached the accumulation cap; billing has stopped.
+    CapReached,
+    /// Unpaid months reached the termination threshold: no more direct debit (REFERENCE §2.7).
+    TerminationCandidate,
+}
+
+impl Skip {
+    pub const ALL: [Skip; 6] = [
+        Skip::NotStarted,
+        Skip::NotDueThisMonth,
+        Skip::Prepaid,
+        Skip::Suspended,
+        Skip::CapReached,
+        Skip::TerminationCandidate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Skip::NotStarted => "not_started",
+            Skip::NotDueThisMonth => "not_due_this_month",
+            Skip::Prepaid => "prepaid",
+            Skip::Suspended => "suspended",
+            Skip::CapReached => "cap_reached",
+            Skip::TerminationCandidate => "termination_candidate",
+        }
+    }
+
+    /// What a member reads about a month with no debit.
+    pub fn explanation_ja(self) -> &'static str {
+        match self {
+            Skip::NotStarted => "まだ最初の引落月になっていないため、今月の引落しはありません。",
+            Skip::NotDueThisMonth => "払込区分（半年払・年払）により、今月の引落しはありません。",
+            Skip::Prepaid => "前納により払込済みのため、今月の引落しはありません。",
+            Skip::Suspended => "掛止め中のため、今月の引落しはありません。",
+            Skip::CapReached => {
+                "掛金総額が積立限度額に達したため、掛金の請求を停止しました（『掛金積立て限度のお知らせ』をお送りします）。"
+            }
+            Skip::TerminationCandidate => {
+                "未納が12か月分以上となったため口座振替ができません。機構からのお知らせをご確認ください。"
+            }
+        }
+    }
+}
+
+/// One premium month paid by a debit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BillItem {
+    pub month: YearMonth,
+    pub amount: Yen,
+    /// True for a re-billed unpaid month.
+    pub arrears: bool,
+}
+
+/// What to debit from a contract this month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BillPlan {
+    pub month: YearMonth,
+    /// This month's premium months first, then re-billed arrears (oldest first).
+    pub items: Vec<BillItem>,
+    pub premium_amount: Yen,
+    pub arrears_amount: Yen,
+    pub total: Yen,
+    /// The monthly premium in force this month (snapshot).
+    pub monthly_premium: Yen,
+    /// 倒産防止: this bill brings 掛金総額 to the accumulation cap (the member is told).
+    pub reaches_cap: bool,
+    /// The contract's first debit (新規コード 1).
+    pub first_debit: bool,
+}
+
+impl BillPlan {
+    pub fn months_covered(&self) -> i64 {
+        self.items.iter().filter(|i| !i.arrears).count() as i64
+    }
+
+    pub fn arrears_months(&self) -> i64 {
+        self.items.iter().filter(|i| i.arrears).count() as i64
+    }
+
+    /// Items as stored with a bill line: `YYYY-MM=yen` joined by `;`, arrears marked `*`.
+    pub fn items_text(&self) -> String {
+        encode_items(&self.items)
+    }
+}
+
+/// Encodes bill items as stored (`2026-08=10000;*2026-06=10000`).
+pub fn encode_items(items: &[BillItem]) -> String {
+    let mut s = String::with_capacity(items.len() * 16);
+    for (i, it) in items.iter().enumerate() {
+        if i > 0 {
+            s.push(';');
+        }
+        if it.arrears {
+            s.push('*');
+        }
+        s.push_str(&it.month.to_string());
+        s.push('=');
+        s.push_str(&it.amount.get().to_string());
+    }
+    s
+}
+
+/// Decodes [`encode_items`]; None when the text is malformed.
+pub fn decode_items(text: &str) -> Option<Vec<BillItem>> {
+    if text.is_empty() {
+        return Some(Vec::new());
+    }
+    text.split(';')
+        .map(|part| {
+            let (arrears, rest) = match part.strip_prefix('*') {
+                Some(r) => (true, r),
+                None => (false, part),
+            };
+            let (m, a) = rest.split_once('=')?;
+            Some(BillItem {
+                month: m.parse().ok()?,
+                amount: Yen::new(a.parse().ok()?),
+                arrears,
+            })
+        })
+        .collect()
+}
+
+/// Decision for one contract and month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Due {
+    Bill(BillPlan),
+    Nothing { reason: Skip },
+}
+
+/// The first month in which an unpaid premium whose debit failed in `failed` may be debited
+/// again, by the rule set's collection cycle (REFERENCE §2.7).
+///
+/// Renewed cycle: the next month. Legacy cycle (小規模): the first month listed in the arrears
+/// rule's re-debit months (even months) at least `redebit_after_months` after the failed debit —
+/// June fails → August; July fails → October. 倒産防止 publishes no legacy re-debit rule
+/// (REFERENCE §2.7: UNKNOWN), so it re-debits the next month under both cycles.
+pub fn redebit_month(rules: &RuleSet, failed: YearMonth) -> YearMonth {
+    let next = failed.plus(1);
+    if rules.collection.cycle.value == DebitCycle::Renewed {
+        return next;
+    }
+    let Some(arrears) = rules.small_enterprise.as_ref().map(|s| &s.arrears) else {
+        return next;
+    };
+    let earliest = failed.plus(arrears.redebit_after_months.value as i32);
+    (0..12)
+        .map(|k| earliest.plus(k))
+        .find(|m| arrears.redebit_months.value.contains(&m.month()))
+        .unwrap_or(earliest)
+}
+
+/// Unpaid months from which direct debit stops and 機構解約/解除 is considered.
+pub fn termination_threshold(rules: &RuleSet) -> Option<u32> {
+    match (&rules.small_enterprise, &rules.safety_net) {
+        (Some(se), _) => Some(se.arrears.termination_unpaid_months.value),
+        (None, Some(sn)) => Some(sn.termination_unpaid_months.value),
+        (None, None) => None,
+    }
+}
+
+/// Whether `month` is a debit month of a contract with this frequency and first debit month.
+pub fn is_debit_month(
+    frequency: PaymentFrequency,
+    first_debit_month: YearMonth,
+    month: YearMonth,
+) -> bool {
+    let since = first_debit_month.months_until(month);
+    since >= 0 && since % frequency.months_per_debit() == 0
+}
+
+/// What `facts` owes in `month` under `rules` (the rule set in force for the month).
+pub fn due_for_month(rules: &RuleSet, facts: &ContractFacts, month: YearMonth) -> Due {
+    let nothing = |reason| Due::Nothing { reason };
+    if month < facts.first_debit_month {
+        return nothing(Skip::NotStarted);
+    }
+    if facts.suspended_from.is_some_and(|s| s <= month) {
+        return nothing(Skip::Suspended);
+    }
+    if let Some(limit) = termination_threshold(rules)
+        && facts.unpaid.len() >= limit as usize
+    {
+        return nothing(Skip::TerminationCandidate);
+    }
+    let cap = rules.premium.accumulation_cap_yen.as_ref().map(|c| c.value);
+    let mut room =
+        cap.map(|c| Yen::new((c.get() - facts.total_paid.get() - facts.pending.get()).max(0)));
+    if room == Some(Yen::ZERO) {
+        return nothing(Skip::CapReached);
+    }
+
+    let mut items = Vec::new();
+    let mut prepaid_only = false;
+    if is_debit_month(facts.frequency, facts.first_debit_month, month) {
+        let n = facts.frequency.months_per_debit();
+        for k in 0..n {
+            let m = month.plus(k);
+            if facts.prepaid_until.is_some_and(|p| m <= p) {
+                prepaid_only = true;
+                continue;
+            }
+            items.push(BillItem {
+                month: m,
+                amount: facts.premium_for(m),
+                arrears: false,
+            });
+        }
+    }
+    for u in &facts.unpaid {
+        if u.month < month && redebit_month(rules, u.last_failed_debit) <= month {
+            items.push(BillItem {
+                month: u.month,
+                amount: u.amount,
+                arrears: true,
+            });
+        }
+    }
+    // Arrears first when the cap leaves room for only part of what is due.
+    if let Some(r) = room.as_mut() {
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        order.sort_by_key(|&i| (!items[i].arrears, items[i].month));
+        let mut keep = vec![Yen::ZERO; items.len()];
+        for i in order {
+            let take = items[i].amount.min(*r);
+            keep[i] = take;
+            *r = Yen::new(r.get() - take.get());
+        }
+        for (it, k) in items.iter_mut().zip(keep) {
+            it.amount = k;
+        }
+        items.retain(|it| it.amount > Yen::ZERO);
+    }
+    if items.is_empty() {
+        return nothing(if prepaid_only {
+            Skip::Prepaid
+        } else {
+            Skip::NotDueThisMonth
+        });
+    }
+    let sum = |arrears: bool| {
+        Yen::new(
+            items
+                .iter()
+                .filter(|i| i.arrears == arrears)
+                .map(|i| i.amount.get())
+                .sum(),
+        )
+    };
+    let premium_amount = sum(false);
+    let arrears_amount = sum(true);
+    Due::Bill(BillPlan {
+        month,
+        premium_amount,
+        arrears_amount,
+        total: Yen::new(premium_amount.get() + arrears_amount.get()),
+        monthly_premium: facts.premium_for(month),
+        reaches_cap: room == Some(Yen::ZERO),
+        first_debit: month == facts.first_debit_month,
+        items,
+    })
+}
+
+/// The ledger history of one bill line, as needed to derive paid totals and arrears.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineHistory {
+    /// The billing month of the line.
+    pub month: YearMonth,
+    pub items: Vec<BillItem>,
+    pub amount: Yen,
+    pub result: LineResult,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineResult {
+    Pending,
+    Collected,
+    Failed,
+}
+
+/// Derived from the ledger: collected total, amount pending, and the unpaid months.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Standing {
+    pub collected: Yen,
+    pub pending: Yen,
+    pub unpaid: Vec<UnpaidMonth>,
+}
+
+/// Replays bill lines (oldest first) into the contract's standing: a failed line makes its
+/// months unpaid (remembering when they failed), a collected line pays them.
+pub fn standing(lines: &[LineHistory]) -> Standing {
+    let mut unpaid: Vec<UnpaidMonth> = Vec::new();
+    let mut st = Standing::default();
+    for l in lines {
+        match l.result {
+            LineResult::Pending => {
+                // In flight: its months are neither unpaid nor paid until the result arrives.
+                st.pending = Yen::new(st.pending.get() + l.amount.get());
+                unpaid.retain(|u| !l.items.iter().any(|i| i.month == u.month));
+            }
+            LineResult::Collected => {
+                st.collected = Yen::new(st.collected.get() + l.amount.get());
+                unpaid.retain(|u| !l.items.iter().any(|i| i.month == u.month));
+            }
+            LineResult::Failed => {
+                for i in &l.items {
+                    match unpaid.iter_mut().find(|u| u.month == i.month) {
+                        Some(u) => u.last_failed_debit = l.month,
+                        None => unpaid.push(UnpaidMonth {
+                            month: i.month,
+                            amount: i.amount,
+                            last_failed_debit: l.month,
+                        }),
+                    }
+                }
+            }
+        }
+    }
+    unpaid.sort_by_key(|u| u.month);
+    st.unpaid = unpaid;
+    st
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleBook;
+    use jiff::civil::date;
+
+    fn ym(s: &str) -> YearMonth {
+        s.parse().unwrap()
+    }
+
+    fn se_rules(cycle: DebitCycle) -> RuleSet {
+        let mut r = RuleBook::embedded()
+            .unwrap()
+            .in_force(Program::SmallEnterprise, date(2026, 11, 1))
+            .unwrap()
+            .clone();
+        r.collection.cycle.value = cycle;
+        r
+    }
+
+    fn sn_rules() -> RuleSet {
+        RuleBook::embedded()
+            .unwrap()
+            .in_force(Program::SafetyNet, date(2026, 11, 1))
+            .unwrap()
+            .clone()
+    }
+
+    fn facts(program: Program, premium: i64) -> ContractFacts {
+        ContractFacts {
+            program,
+            base_premium: Yen::new(premium),
+            premium_changes: vec![],
+            frequency: PaymentFrequency::Monthly,
+            first_debit_month: ym("2026-01"),
+            prepaid_until: None,
+            suspended_from: None,
+            total_paid: Yen::ZERO,
+            pending: Yen::ZERO,
+            unpaid: vec![],
+        }
+    }
+
+    fn bill(d: Due) -> BillPlan {
+        match d {
+            Due::Bill(b) => b,
+            Due::Nothing { reason } => panic!("nothing due: {reason:?}"),
+        }
+    }
+
+    fn months(b: &BillPlan) -> Vec<String> {
+        let mut m: Vec<String> = b.items.iter().map(|i| i.month.to_string()).collect();
+        m.sort();
+        m
+    }
+
+    fn line(month: &str, items: &[&str], amount: i64, result: LineResult) -> LineHistory {
+        LineHistory {
+            month: ym(month),
+            items: items
+                .iter()
+                .map(|m| BillItem {
+                    month: ym(m),
+                    amount: Yen::new(amount),
+                    arrears: *m != month,
+                })
+                .collect(),
+            amount: Yen::new(amount * items.len() as i64),
+            result,
+        }
+    }
+
+    #[test]
+    fn monthly_premium_by_month_with_changes() {
+        let r = se_rules(DebitCycle::Renewed);
+        let mut f = facts(Program::SmallEnterprise, 10_000);
+        f.premium_changes = vec![(ym("2026-09"), Yen::new(30_000))];
+        assert_eq!(
+            due_for_month(&r, &f, ym("2025-12")),
+            Due::Nothing {
+                reason: Skip::NotStarted
+            }
+        );
+        let jan = bill(due_for_month(&r, &f, ym("2026-01")));
+        assert!(jan.first_debit);
+        assert_eq!(jan.total, Yen::new(10_000));
+        let nov = bill(due_for_month(&r, &f, ym("2026-11")));
+        assert_eq!(nov.total, Yen::new(30_000));
+        assert!(!nov.first_debit);
+    }
+
+    #[test]
+    fn semi_annual_and_annual_by_first_debit_month() {
+        let r = se_rules(DebitCycle::Renewed);
+        let mut f = facts(Program::SmallEnterprise, 10_000);
+        f.frequency = PaymentFrequency::SemiAnnual;
+        f.first_debit_month = ym("2026-02");
+        let feb = bill(due_for_month(&r, &f, ym("2026-08")));
+        assert_eq!(feb.total, Yen::new(60_000));
+        assert_eq!(feb.months_covered(), 6);
+        assert_eq!(
+            due_for_month(&r, &f, ym("2026-09")),
+            Due::Nothing {
+                reason: Skip::NotDueThisMonth
+            }
+        );
+        f.frequency = PaymentFrequency::Annual;
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2027-02"))).total,
+            Yen::new(120_000)
+        );
+        assert!(matches!(
+            due_for_month(&r, &f, ym("2026-08")),
+            Due::Nothing { .. }
+        ));
+    }
+
+    #[test]
+    fn prepaid_and_suspended_months_are_not_billed() {
+        let r = se_rules(DebitCycle::Renewed);
+        let mut f = facts(Program::SmallEnterprise, 10_000);
+        f.prepaid_until = Some(ym("2026-12"));
+        assert_eq!(
+            due_for_month(&r, &f, ym("2026-12")),
+            Due::Nothing {
+                reason: Skip::Prepaid
+            }
+        );
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2027-01"))).total,
+            Yen::new(10_000)
+        );
+        // A semi-annual period partly prepaid bills only the rest.
+        f.frequency = PaymentFrequency::SemiAnnual;
+        f.first_debit_month = ym("2026-10");
+        let b = bill(due_for_month(&r, &f, ym("2026-10")));
+        // October–December are prepaid: January–March remain.
+        assert_eq!(b.months_covered(), 3);
+        assert_eq!(b.total, Yen::new(30_000));
+        let sn = sn_rules();
+        let mut s = facts(Program::SafetyNet, 50_000);
+        s.suspended_from = Some(ym("2026-06"));
+        assert_eq!(
+            due_for_month(&sn, &s, ym("2026-06")),
+            Due::Nothing {
+                reason: Skip::Suspended
+            }
+        );
+        assert!(matches!(
+            due_for_month(&sn, &s, ym("2026-05")),
+            Due::Bill(_)
+        ));
+    }
+
+    #[test]
+    fn accumulation_cap_stops_billing() {
+        let r = sn_rules();
+        let cap = r.premium.accumulation_cap_yen.as_ref().unwrap().value;
+        let mut f = facts(Program::SafetyNet, 200_000);
+        f.total_paid = Yen::new(cap.get() - 200_000);
+        let last = bill(due_for_month(&r, &f, ym("2026-11")));
+        assert_eq!(last.total, Yen::new(200_000));
+        assert!(last.reaches_cap);
+        // Never beyond the cap: a partial last premium.
+        f.total_paid = Yen::new(cap.get() - 150_000);
+        let partial = bill(due_for_month(&r, &f, ym("2026-11")));
+        assert_eq!(partial.total, Yen::new(150_000));
+        assert!(partial.reaches_cap);
+        // Pending (billed, no result yet) counts too.
+        f.pending = Yen::new(150_000);
+        assert_eq!(
+            due_for_month(&r, &f, ym("2026-11")),
+            Due::Nothing {
+                reason: Skip::CapReached
+            }
+        );
+        f.pending = Yen::ZERO;
+        f.total_paid = cap;
+        assert_eq!(
+            due_for_month(&r, &f, ym("2026-12")),
+            Due::Nothing {
+                reason: Skip::CapReached
+            }
+        );
+        // 小規模 has no cap.
+        let se = se_rules(DebitCycle::Renewed);
+        let mut g = facts(Program::SmallEnterprise, 70_000);
+        g.total_paid = Yen::new(100_000_000);
+        assert!(matches!(
+            due_for_month(&se, &g, ym("2026-11")),
+            Due::Bill(_)
+        ));
+    }
+
+    #[test]
+    fn legacy_cycle_published_examples_29_and_30() {
+        let r = se_rules(DebitCycle::Legacy);
+        // #29: June fails → August debits June + August (July is billed normally).
+        assert_eq!(redebit_month(&r, ym("2026-06")), ym("2026-08"));
+        assert_eq!(redebit_month(&r, ym("2026-07")), ym("2026-10"));
+        let mut lines = vec![line("2026-06", &["2026-06"], 10_000, LineResult::Failed)];
+        let mut f = facts(Program::SmallEnterprise, 10_000);
+        f.unpaid = standing(&lines).unpaid;
+        assert_eq!(
+            months(&bill(due_for_month(&r, &f, ym("2026-07")))),
+            ["2026-07"]
+        );
+        let aug = bill(due_for_month(&r, &f, ym("2026-08")));
+        assert_eq!(months(&aug), ["2026-06", "2026-08"]);
+        assert_eq!(aug.total, Yen::new(20_000));
+        assert_eq!(aug.arrears_amount, Yen::new(10_000));
+        // #30: June, July and August unpaid → October debits Jun + Jul + Aug + Oct.
+        lines.push(line("2026-07", &["2026-07"], 10_000, LineResult::Failed));
+        lines.push(line(
+            "2026-08",
+            &["2026-08", "2026-06"],
+            10_000,
+            LineResult::Failed,
+        ));
+        lines.push(line("2026-09", &["2026-09"], 10_000, LineResult::Collected));
+        f.unpaid = standing(&lines).unpaid;
+        assert_eq!(f.unpaid.len(), 3);
+        assert_eq!(
+            months(&bill(due_for_month(&r, &f, ym("2026-09")))),
+            ["2026-09"]
+        );
+        let oct = bill(due_for_month(&r, &f, ym("2026-10")));
+        assert_eq!(months(&oct), ["2026-06", "2026-07", "2026-08", "2026-10"]);
+        assert_eq!(oct.total, Yen::new(40_000));
+        // Collected in October: nothing is unpaid any more.
+        lines.push(LineHistory {
+            month: ym("2026-10"),
+            items: oct.items.clone(),
+            amount: oct.total,
+            result: LineResult::Collected,
+        });
+        let st = standing(&lines);
+        assert!(st.unpaid.is_empty());
+        assert_eq!(st.collected, Yen::new(50_000));
+    }
+
+    #[test]
+    fn renewed_cycle_rebills_next_month() {
+        let r = se_rules(DebitCycle::Renewed);
+        let lines = vec![line("2026-06", &["2026-06"], 10_000, LineResult::Failed)];
+        let mut f = facts(Program::SmallEnterprise, 10_000);
+        f.unpaid = standing(&lines).unpaid;
+        let jul = bill(due_for_month(&r, &f, ym("2026-07")));
+        assert_eq!(months(&jul), ["2026-06", "2026-07"]);
+        // A semi-annual payer's failure is re-billed the next month alone.
+        f.frequency = PaymentFrequency::SemiAnnual;
+        f.first_debit_month = ym("2026-06");
+        let jul = bill(due_for_month(&r, &f, ym("2026-07")));
+        assert_eq!(months(&jul), ["2026-06"]);
+    }
+
+    #[test]
+    fn termination_threshold_stops_debits() {
+        let r = se_rules(DebitCycle::Renewed);
+        let mut f = facts(Program::SmallEnterprise, 10_000);
+        let limit = termination_threshold(&r).unwrap();
+        f.unpaid = (0..limit as i32)
+            .map(|k| UnpaidMonth {
+                month: ym("2025-01").plus(k),
+                amount: Yen::new(10_000),
+                last_failed_debit: ym("2025-01").plus(k),
+            })
+            .collect();
+        assert_eq!(
+            due_for_month(&r, &f, ym("2026-02")),
+            Due::Nothing {
+                reason: Skip::TerminationCandidate
+            }
+        );
+        f.unpaid.pop();
+        assert!(matches!(due_for_month(&r, &f, ym("2026-02")), Due::Bill(_)));
+    }
+
+    #[test]
+    fn items_round_trip() {
+        let items = vec![
+            BillItem {
+                month: ym("2026-08"),
+                amount: Yen::new(10_000),
+                arrears: false,
+            },
+            BillItem {
+                month: ym("2026-06"),
+                amount: Yen::new(9_500),
+                arrears: true,
+            },
+        ];
+        let t = encode_items(&items);
+        assert_eq!(t, "2026-08=10000;*2026-06=9500");
+        assert_eq!(decode_items(&t).unwrap(), items);
+        assert!(decode_items("2026-08").is_none());
+    }
+}

@@ -1,0 +1,885 @@
+//! Billing runs, bill lines, request files, result imports and the premium ledger (issue #4).
+//!
+//! The ledger (`billing_ledger`) is append-only: the database refuses UPDATE and DELETE on it.
+//! Bulk writes use multi-row INSERTs (a few hundred rows per statement) so a national billing
+//! run stays close to the database's own insert speed.
+
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+use crate::{AnyRow, Result, col};
+
+/// Rows per multi-row INSERT (bill_lines takes 20 columns: 20 × 400 < SQLite's 32,766 limit).
+const ROWS_PER_INSERT: usize = 400;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Originator {
+    pub id: i64,
+    pub program: String,
+    pub code: String,
+    pub name_kana: String,
+    pub bank_code: String,
+    pub bank_name_kana: String,
+    pub branch_code: String,
+    pub branch_name_kana: String,
+    pub account_type: String,
+    pub account_number: String,
+    /// `*` or comma-separated member bank codes.
+    pub member_banks: String,
+    pub line_ending: String,
+}
+
+pub async fn originators(conn: &mut AnyConnection, program: &str) -> Result<Vec<Originator>> {
+    let rows = sqlx::query(
+        "SELECT id, program, code, name_kana, bank_code, bank_name_kana, branch_code, branch_name_kana, \
+         account_type, account_number, member_banks, line_ending FROM billing_originators WHERE program = $1 ORDER BY id",
+    )
+    .bind(program)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Originator {
+                id: col(r, "id")?,
+                program: col(r, "program")?,
+                code: col(r, "code")?,
+                name_kana: col(r, "name_kana")?,
+                bank_code: col(r, "bank_code")?,
+                bank_name_kana: col(r, "bank_name_kana")?,
+                branch_code: col(r, "branch_code")?,
+                branch_name_kana: col(r, "branch_name_kana")?,
+                account_type: col(r, "account_type")?,
+                account_number: col(r, "account_number")?,
+                member_banks: col(r, "member_banks")?,
+                line_ending: col(r, "line_ending")?,
+            })
+        })
+        .collect()
+}
+
+/// Adds an originator (configuration; also used by tests and the synthetic book).
+pub async fn insert_originator(conn: &mut AnyConnection, o: &Originator) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO billing_originators (program, code, name_kana, bank_code, bank_name_kana, branch_code, \
+         branch_name_kana, account_type, account_number, member_banks, line_ending) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(&o.program)
+    .bind(&o.code)
+    .bind(&o.name_kana)
+    .bind(&o.bank_code)
+    .bind(&o.bank_name_kana)
+    .bind(&o.branch_code)
+    .bind(&o.branch_name_kana)
+    .bind(&o.account_type)
+    .bind(&o.account_number)
+    .bind(&o.member_banks)
+    .bind(&o.line_ending)
+    .fetch_one(&mut *conn)
+    .await?;
+    col(&row, "id")
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub id: i64,
+    pub month: String,
+    pub program: String,
+    /// `billing`, `writing_files`, `completed`.
+    pub status: String,
+    pub rule_set: String,
+    pub debit_date: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub lock_owner: Option<String>,
+    pub lock_until: Option<String>,
+    pub cursor_contract_id: i64,
+    /// JSON object: skip reason → count.
+    pub skipped: String,
+}
+
+const RUN_COLUMNS: &str = "id, month, program, status, rule_set, debit_date, started_at, finished_at, lock_owner, \
+    lock_until, cursor_contract_id, skipped";
+
+fn run_from_row(r: &AnyRow) -> Result<Run> {
+    Ok(Run {
+        id: col(r, "id")?,
+        month: col(r, "month")?,
+        program: col(r, "program")?,
+        status: col(r, "status")?,
+        rule_set: col(r, "rule_set")?,
+        debit_date: col(r, "debit_date")?,
+        started_at: col(r, "started_at")?,
+        finished_at: col(r, "finished_at")?,
+        lock_owner: col(r, "lock_owner")?,
+        lock_until: col(r, "lock_until")?,
+        cursor_contract_id: col(r, "cursor_contract_id")?,
+        skipped: col(r, "skipped")?,
+    })
+}
+
+pub async fn run(conn: &mut AnyConnection, program: &str, month: &str) -> Result<Option<Run>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {RUN_COLUMNS} FROM billing_runs WHERE program = $1 AND month = $2"
+    )))
+    .bind(program)
+    .bind(month)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(run_from_row).transpose()
+}
+
+pub async fn runs_for_month(conn: &mut AnyConnection, month: &str) -> Result<Vec<Run>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {RUN_COLUMNS} FROM billing_runs WHERE month = $1 ORDER BY program"
+    )))
+    .bind(month)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(run_from_row).collect()
+}
+
+/// Creates the run row unless it exists (the UNIQUE (program, month) key makes this safe when
+/// several instances start at once).
+pub async fn ensure_run(
+    conn: &mut AnyConnection,
+    program: &str,
+    month: &str,
+    rule_set: &str,
+    debit_date: &str,
+    now: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO billing_runs (month, program, status, rule_set, debit_date, started_at) \
+         VALUES ($1, $2, 'billing', $3, $4, $5) ON CONFLICT (program, month) DO NOTHING",
+    )
+    .bind(month)
+    .bind(program)
+    .bind(rule_set)
+    .bind(debit_date)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes (or renews) the run's lease for `owner` until `until`. Succeeds when nobody holds it,
+/// the holder's lease expired (a crashed instance), or `owner` already holds it.
+pub async fn try_lock(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    owner: &str,
+    now: &str,
+    until: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE billing_runs SET lock_owner = $1, lock_until = $2 WHERE id = $3 \
+         AND (lock_owner IS NULL OR lock_owner = $1 OR lock_until < $4)",
+    )
+    .bind(owner)
+    .bind(until)
+    .bind(run_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves the cursor and renews the lease, in the chunk's transaction. False when `owner` no
+/// longer holds the lease (another instance took over): the caller must roll back.
+pub async fn checkpoint(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    owner: &str,
+    cursor: i64,
+    skipped: &str,
+    until: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE billing_runs SET cursor_contract_id = $1, skipped = $2, lock_until = $3 \
+         WHERE id = $4 AND lock_owner = $5",
+    )
+    .bind(cursor)
+    .bind(skipped)
+    .bind(until)
+    .bind(run_id)
+    .bind(owner)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets the status (and releases the lease when completed). False when `owner` lost the lease.
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    owner: &str,
+    status: &str,
+    finished_at: Option<&str>,
+) -> Result<bool> {
+    let release = status == "completed";
+    let done = sqlx::query(
+        "UPDATE billing_runs SET status = $1, finished_at = COALESCE($2, finished_at), \
+         lock_owner = CASE WHEN $3 = 1 THEN NULL ELSE lock_owner END, \
+         lock_until = CASE WHEN $3 = 1 THEN NULL ELSE lock_until END \
+         WHERE id = $4 AND lock_owner = $5",
+    )
+    .bind(status)
+    .bind(finished_at)
+    .bind(i64::from(release))
+    .bind(run_id)
+    .bind(owner)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A contract with its usable mandate, as billing reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillableContract {
+    pub id: i64,
+    pub monthly_premium: i64,
+    pub frequency: String,
+    pub first_debit_month: String,
+    pub prepaid_until: Option<String>,
+    pub suspended_from: Option<String>,
+    pub mandate: Option<MandateSnapshot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MandateSnapshot {
+    pub id: i64,
+    pub bank_code: String,
+    pub branch_code: String,
+    pub account_type: String,
+    pub account_number: String,
+    pub holder_kana: String,
+}
+
+/// Active contracts of `program` after `after_id`, by id, with their latest active mandate.
+pub async fn billable_chunk(
+    conn: &mut AnyConnection,
+    program: &str,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<BillableContract>> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.monthly_premium, c.frequency, c.first_debit_month, c.prepaid_until, c.suspended_from, \
+         m.id AS mandate_id, m.bank_code, m.branch_code, m.account_type, m.account_number, m.holder_kana \
+         FROM contracts c LEFT JOIN mandates m ON m.id = \
+           (SELECT MAX(x.id) FROM mandates x WHERE x.contract_id = c.id AND x.status = 'active') \
+         WHERE c.program = $1 AND c.status = 'active' AND c.id > $2 ORDER BY c.id LIMIT $3",
+    )
+    .bind(program)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let mandate_id: Option<i64> = col(r, "mandate_id")?;
+            Ok(BillableContract {
+                id: col(r, "id")?,
+                monthly_premium: col(r, "monthly_premium")?,
+                frequency: col(r, "frequency")?,
+                first_debit_month: col(r, "first_debit_month")?,
+                prepaid_until: col(r, "prepaid_until")?,
+                suspended_from: col(r, "suspended_from")?,
+                mandate: match mandate_id {
+                    Some(id) => Some(MandateSnapshot {
+                        id,
+                        bank_code: col(r, "bank_code")?,
+                        branch_code: col(r, "branch_code")?,
+                        account_type: col(r, "account_type")?,
+                        account_number: col(r, "account_number")?,
+                        holder_kana: col(r, "holder_kana")?,
+                    }),
+                    None => None,
+                },
+            })
+        })
+        .collect()
+}
+
+/// (contract id, effective month, monthly premium) for contracts in `from..=to`.
+pub async fn premium_changes_between(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT contract_id, effective_month, monthly_premium FROM premium_changes \
+         WHERE contract_id >= $1 AND contract_id <= $2",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                col(r, "contract_id")?,
+                col(r, "effective_month")?,
+                col(r, "monthly_premium")?,
+            ))
+        })
+        .collect()
+}
+
+/// (contract id, collected total including the opening balance) for contracts in `from..=to`.
+pub async fn collected_between(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT contract_id, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM billing_ledger \
+         WHERE contract_id >= $1 AND contract_id <= $2 AND kind IN ('opening', 'collected') GROUP BY contract_id",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((col(r, "contract_id")?, col(r, "total")?)))
+        .collect()
+}
+
+/// A bill line with its result, for replaying a contract's standing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineWithResult {
+    pub id: i64,
+    pub contract_id: i64,
+    pub month: String,
+    pub amount: i64,
+    pub items: String,
+    /// `collected`, `failed` or None (no result yet).
+    pub result: Option<String>,
+    pub result_code: Option<i64>,
+}
+
+fn line_with_result(r: &AnyRow) -> Result<LineWithResult> {
+    Ok(LineWithResult {
+        id: col(r, "id")?,
+        contract_id: col(r, "contract_id")?,
+        month: col(r, "month")?,
+        amount: col(r, "amount")?,
+        items: col(r, "items")?,
+        result: col(r, "result")?,
+        result_code: col(r, "result_code")?,
+    })
+}
+
+const LINE_RESULT_SELECT: &str = "SELECT b.id, b.contract_id, b.month, b.amount, b.items, l.kind AS result, l.result_code \
+    FROM bill_lines b LEFT JOIN billing_ledger l ON l.bill_line_id = b.id AND l.kind IN ('collected', 'failed')";
+
+/// Lines (with results) that matter for the standing of contracts in `from..=to` billed from
+/// `since` to before `before`: every line of a contract with a failed debit, and lines still
+/// without a result for the others.
+pub async fn open_lines_between(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+    since: &str,
+    before: &str,
+) -> Result<Vec<LineWithResult>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{LINE_RESULT_SELECT} WHERE b.contract_id >= $1 AND b.contract_id <= $2 AND b.month >= $3 AND b.month < $4 \
+         AND (l.kind IS NULL OR b.contract_id IN (SELECT f.contract_id FROM billing_ledger f \
+              WHERE f.kind = 'failed' AND f.contract_id >= $1 AND f.contract_id <= $2)) \
+         ORDER BY b.contract_id, b.id"
+    )))
+    .bind(from)
+    .bind(to)
+    .bind(since)
+    .bind(before)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(line_with_result).collect()
+}
+
+/// Every line of one contract with its result, oldest first.
+pub async fn lines_for_contract(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<Vec<LineWithResult>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{LINE_RESULT_SELECT} WHERE b.contract_id = $1 ORDER BY b.id"
+    )))
+    .bind(contract_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(line_with_result).collect()
+}
+
+/// A bill line to insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLine {
+    pub contract_id: i64,
+    pub originator_id: i64,
+    pub amount: i64,
+    pub monthly_premium: i64,
+    pub frequency: String,
+    pub months_covered: i64,
+    pub premium_amount: i64,
+    pub arrears_months: i64,
+    pub arrears_amount: i64,
+    pub paid_before: i64,
+    pub items: String,
+    pub new_code: i64,
+    pub mandate: MandateSnapshot,
+}
+
+/// Inserts a chunk's bill lines with multi-row INSERTs.
+pub async fn insert_lines(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    month: &str,
+    lines: &[NewLine],
+) -> Result<()> {
+    const COLS: usize = 20;
+    for batch in lines.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::with_capacity(256 + batch.len() * COLS * 6);
+        sql.push_str(
+            "INSERT INTO bill_lines (run_id, contract_id, month, originator_id, amount, monthly_premium, frequency, \
+             months_covered, premium_amount, arrears_months, arrears_amount, paid_before, items, new_code, mandate_id, \
+             bank_code, branch_code, account_type, account_number, holder_kana) VALUES ",
+        );
+        push_placeholders(&mut sql, batch.len(), COLS);
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for l in batch {
+            q = q
+                .bind(run_id)
+                .bind(l.contract_id)
+                .bind(month)
+                .bind(l.originator_id)
+                .bind(l.amount)
+                .bind(l.monthly_premium)
+                .bind(l.frequency.as_str())
+                .bind(l.months_covered)
+                .bind(l.premium_amount)
+                .bind(l.arrears_months)
+                .bind(l.arrears_amount)
+                .bind(l.paid_before)
+                .bind(l.items.as_str())
+                .bind(l.new_code)
+                .bind(l.mandate.id)
+                .bind(l.mandate.bank_code.as_str())
+                .bind(l.mandate.branch_code.as_str())
+                .bind(l.mandate.account_type.as_str())
+                .bind(l.mandate.account_number.as_str())
+                .bind(l.mandate.holder_kana.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// `($1, $2, …), (…)` for `rows` rows of `cols` columns.
+fn push_placeholders(sql: &mut String, rows: usize, cols: usize) {
+    use std::fmt::Write;
+    let mut n = 1;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            let _ = write!(sql, "${n}");
+            n += 1;
+        }
+        sql.push(')');
+    }
+}
+
+/// Posts a `billed` ledger entry for each line of the run for contracts in `from..=to` (the
+/// chunk just inserted), in one statement (a range on the UNIQUE (contract_id, month) index).
+pub async fn post_billed(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    month: &str,
+    from: i64,
+    to: i64,
+    now: &str,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "INSERT INTO billing_ledger (contract_id, bill_line_id, month, kind, amount, months, at) \
+         SELECT contract_id, id, month, 'billed', amount, months_covered + arrears_months, $1 FROM bill_lines \
+         WHERE contract_id >= $3 AND contract_id <= $4 AND month = $5 AND run_id = $2",
+    )
+    .bind(now)
+    .bind(run_id)
+    .bind(from)
+    .bind(to)
+    .bind(month)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn insert_exception(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    contract_id: i64,
+    reason: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO billing_exceptions (run_id, contract_id, reason) VALUES ($1, $2, $3) \
+         ON CONFLICT (run_id, contract_id) DO NOTHING",
+    )
+    .bind(run_id)
+    .bind(contract_id)
+    .bind(reason)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn exceptions(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<(i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT contract_id, reason FROM billing_exceptions WHERE run_id = $1 ORDER BY contract_id",
+    )
+    .bind(run_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((col(r, "contract_id")?, col(r, "reason")?)))
+        .collect()
+}
+
+/// Records a notice once per contract and kind; true when it is new (send it).
+pub async fn record_notice(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+    kind: &str,
+    month: &str,
+    now: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO billing_notices (contract_id, kind, month, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (contract_id, kind) DO NOTHING",
+    )
+    .bind(contract_id)
+    .bind(kind)
+    .bind(month)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A stored line as the file writer needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileLine {
+    pub id: i64,
+    pub amount: i64,
+    pub new_code: i64,
+    pub bank_code: String,
+    pub branch_code: String,
+    pub account_type: String,
+    pub account_number: String,
+    pub holder_kana: String,
+}
+
+/// Lines of a run for one originator after `after_id`, by id.
+pub async fn file_lines(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    originator_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<FileLine>> {
+    let rows = sqlx::query(
+        "SELECT id, amount, new_code, bank_code, branch_code, account_type, account_number, holder_kana \
+         FROM bill_lines WHERE run_id = $1 AND originator_id = $2 AND id > $3 ORDER BY id LIMIT $4",
+    )
+    .bind(run_id)
+    .bind(originator_id)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(FileLine {
+                id: col(r, "id")?,
+                amount: col(r, "amount")?,
+                new_code: col(r, "new_code")?,
+                bank_code: col(r, "bank_code")?,
+                branch_code: col(r, "branch_code")?,
+                account_type: col(r, "account_type")?,
+                account_number: col(r, "account_number")?,
+                holder_kana: col(r, "holder_kana")?,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRow {
+    pub run_id: i64,
+    pub originator_id: i64,
+    pub seq: i64,
+    pub name: String,
+    pub first_line_id: i64,
+    pub last_line_id: i64,
+    pub record_count: i64,
+    pub total_yen: i64,
+    pub sha256: String,
+}
+
+/// Records a written file; a rewrite of the same file must have the same digest.
+pub async fn upsert_file(conn: &mut AnyConnection, f: &FileRow, now: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO billing_files (run_id, originator_id, seq, name, first_line_id, last_line_id, record_count, \
+         total_yen, sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (run_id, originator_id, seq) DO NOTHING",
+    )
+    .bind(f.run_id)
+    .bind(f.originator_id)
+    .bind(f.seq)
+    .bind(&f.name)
+    .bind(f.first_line_id)
+    .bind(f.last_line_id)
+    .bind(f.record_count)
+    .bind(f.total_yen)
+    .bind(&f.sha256)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn files(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<FileRow>> {
+    let rows = sqlx::query(
+        "SELECT run_id, originator_id, seq, name, first_line_id, last_line_id, record_count, total_yen, sha256 \
+         FROM billing_files WHERE run_id = $1 ORDER BY originator_id, seq",
+    )
+    .bind(run_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(FileRow {
+                run_id: col(r, "run_id")?,
+                originator_id: col(r, "originator_id")?,
+                seq: col(r, "seq")?,
+                name: col(r, "name")?,
+                first_line_id: col(r, "first_line_id")?,
+                last_line_id: col(r, "last_line_id")?,
+                record_count: col(r, "record_count")?,
+                total_yen: col(r, "total_yen")?,
+                sha256: col(r, "sha256")?,
+            })
+        })
+        .collect()
+}
+
+/// A stored line as a result record is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineForResult {
+    pub id: i64,
+    pub contract_id: i64,
+    pub month: String,
+    pub amount: i64,
+    pub months: i64,
+    pub mandate_id: i64,
+    pub bank_code: String,
+    pub branch_code: String,
+    pub account_number: String,
+    pub has_result: bool,
+}
+
+/// Lines with `from <= id <= to` after `after_id`, by id (keyset pages).
+pub async fn lines_for_results(
+    conn: &mut AnyConnection,
+    after_id: i64,
+    to: i64,
+    limit: i64,
+) -> Result<Vec<LineForResult>> {
+    let rows = sqlx::query(
+        "SELECT b.id, b.contract_id, b.month, b.amount, b.months_covered + b.arrears_months AS months, b.mandate_id, \
+         b.bank_code, b.branch_code, b.account_number, \
+         CASE WHEN EXISTS (SELECT 1 FROM billing_ledger l WHERE l.bill_line_id = b.id AND l.kind IN ('collected', 'failed')) \
+           THEN 1 ELSE 0 END AS has_result \
+         FROM bill_lines b WHERE b.id > $1 AND b.id <= $2 ORDER BY b.id LIMIT $3",
+    )
+    .bind(after_id)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(LineForResult {
+                id: col(r, "id")?,
+                contract_id: col(r, "contract_id")?,
+                month: col(r, "month")?,
+                amount: col(r, "amount")?,
+                months: col(r, "months")?,
+                mandate_id: col(r, "mandate_id")?,
+                bank_code: col(r, "bank_code")?,
+                branch_code: col(r, "branch_code")?,
+                account_number: col(r, "account_number")?,
+                has_result: col::<i64>(r, "has_result")? != 0,
+            })
+        })
+        .collect()
+}
+
+pub async fn import_exists(conn: &mut AnyConnection, sha256: &str) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT imported_at FROM result_imports WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(|r| col(r, "imported_at")).transpose()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewImport<'a> {
+    pub sha256: &'a str,
+    pub file_name: &'a str,
+    pub imported_at: &'a str,
+    pub actor: &'a str,
+    pub record_count: i64,
+    pub total_yen: i64,
+    pub collected_count: i64,
+    pub collected_yen: i64,
+    pub failed_count: i64,
+    pub failed_yen: i64,
+    pub report: &'a str,
+}
+
+pub async fn insert_import(conn: &mut AnyConnection, i: &NewImport<'_>) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO result_imports (sha256, file_name, imported_at, actor, record_count, total_yen, collected_count, \
+         collected_yen, failed_count, failed_yen, report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(i.sha256)
+    .bind(i.file_name)
+    .bind(i.imported_at)
+    .bind(i.actor)
+    .bind(i.record_count)
+    .bind(i.total_yen)
+    .bind(i.collected_count)
+    .bind(i.collected_yen)
+    .bind(i.failed_count)
+    .bind(i.failed_yen)
+    .bind(i.report)
+    .fetch_one(&mut *conn)
+    .await?;
+    col(&row, "id")
+}
+
+/// A result ledger entry to post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultEntry {
+    pub contract_id: i64,
+    pub bill_line_id: i64,
+    pub month: String,
+    pub collected: bool,
+    pub amount: i64,
+    pub months: i64,
+    pub result_code: i64,
+    pub reason: Option<&'static str>,
+}
+
+/// Appends result entries (collected / failed) with multi-row INSERTs.
+pub async fn post_results(
+    conn: &mut AnyConnection,
+    import_id: i64,
+    entries: &[ResultEntry],
+    now: &str,
+) -> Result<()> {
+    const COLS: usize = 10;
+    for batch in entries.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::with_capacity(256 + batch.len() * COLS * 6);
+        sql.push_str(
+            "INSERT INTO billing_ledger (contract_id, bill_line_id, month, kind, amount, months, result_code, reason, \
+             import_id, at) VALUES ",
+        );
+        push_placeholders(&mut sql, batch.len(), COLS);
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for e in batch {
+            q = q
+                .bind(e.contract_id)
+                .bind(e.bill_line_id)
+                .bind(e.month.as_str())
+                .bind(if e.collected { "collected" } else { "failed" })
+                .bind(e.amount)
+                .bind(e.months)
+                .bind(e.result_code)
+                .bind(e.reason)
+                .bind(import_id)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Marks a mandate unusable (result codes 2, 3, 4); false when it already was.
+pub async fn mark_mandate_unusable(conn: &mut AnyConnection, mandate_id: i64) -> Result<bool> {
+    let done =
+        sqlx::query("UPDATE mandates SET status = 'unusable' WHERE id = $1 AND status = 'active'")
+            .bind(mandate_id)
+            .execute(&mut *conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Count and yen of a month's lines by outcome: `billed`, `collected`, `failed:<code>`.
+pub async fn month_totals(
+    conn: &mut AnyConnection,
+    run_id: i64,
+) -> Result<Vec<(String, i64, i64)>> {
+    let mut out = Vec::new();
+    let billed = sqlx::query(
+        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS yen FROM bill_lines WHERE run_id = $1",
+    )
+    .bind(run_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    out.push((
+        "billed".to_string(),
+        col(&billed, "n")?,
+        col(&billed, "yen")?,
+    ));
+    let rows = sqlx::query(
+        "SELECT l.kind, l.result_code, COUNT(*) AS n, CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) AS yen \
+         FROM bill_lines b JOIN billing_ledger l ON l.bill_line_id = b.id AND l.kind IN ('collected', 'failed') \
+         WHERE b.run_id = $1 GROUP BY l.kind, l.result_code ORDER BY l.kind, l.result_code",
+    )
+    .bind(run_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        let kind: String = col(r, "kind")?;
+        let code: Option<i64> = col(r, "result_code")?;
+        let key = if kind == "failed" {
+            format!("failed:{}", code.unwrap_or(9))
+        } else {
+            kind
+        };
+        out.push((key, col(r, "n")?, col(r, "yen")?));
+    }
+    Ok(out)
+}
+
+/// Contracts whose member e-mail is needed for a notice: (contract number, member e-mail).
+pub async fn contact(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<Option<(String, String)>> {
+    let row = sqlx::query(
+        "SELECT c.number, u.email FROM contracts c JOIN users u ON u.id = c.member_id WHERE c.id = $1",
+    )
+    .bind(contract_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref()
+        .map(|r| Ok((col(r, "number")?, col(r, "email")?)))
+        .transpose()
+}

@@ -1,0 +1,63 @@
+//! Rule-set versions loaded by an operator (the TOML text as loaded, so a computation can be
+//! redone as of any date with exactly the rules then in force).
+
+use sqlx::AnyConnection;
+
+use crate::{Result, col, sha256_hex};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRuleSet {
+    pub id: String,
+    pub program: String,
+    pub effective_from: String,
+    pub source_text: String,
+    pub loaded_by: String,
+    pub loaded_at: String,
+}
+
+pub struct NewRuleSet<'a> {
+    pub id: &'a str,
+    pub program: &'a str,
+    pub effective_from: &'a str,
+    pub source_text: &'a str,
+    pub loaded_by: &'a str,
+    pub now: &'a str,
+}
+
+pub async fn insert(conn: &mut AnyConnection, r: &NewRuleSet<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO rule_set_versions (id, program, effective_from, source_text, sha256, loaded_by, loaded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(r.id)
+    .bind(r.program)
+    .bind(r.effective_from)
+    .bind(r.source_text)
+    .bind(sha256_hex(r.source_text.as_bytes()))
+    .bind(r.loaded_by)
+    .bind(r.now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Every loaded version, oldest first.
+pub async fn all(conn: &mut AnyConnection) -> Result<Vec<StoredRuleSet>> {
+    let rows = sqlx::query(
+        "SELECT id, program, effective_from, source_text, loaded_by, loaded_at FROM rule_set_versions ORDER BY loaded_at, id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(StoredRuleSet {
+                id: col(r, "id")?,
+                program: col(r, "program")?,
+                effective_from: col(r, "effective_from")?,
+                source_text: col(r, "source_text")?,
+                loaded_by: col(r, "loaded_by")?,
+                loaded_at: col(r, "loaded_at")?,
+            })
+        })
+        .collect()
+}
