@@ -82,38 +82,40 @@ impl Mailer {
 }
 
 /// Sends every pending mail; returns how many were sent. A failed send is retried on the next
-/// call (up to 10 attempts), so a mail server outage loses nothing.
+/// call (up to 10 attempts), so a mail server outage loses nothing. Results are recorded in one
+/// transaction per round, so delivery does not compete with member requests for the write lock
+/// once per mail.
 pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppError> {
     let items = {
         let mut conn = app.store.read().await?;
-        kyosai_store::outbox::pending(&mut conn, 100).await?
+        kyosai_store::outbox::pending(&mut conn, 500).await?
     };
-    let mut sent = 0;
+    let (mut done, mut failed) = (Vec::new(), Vec::new());
     for item in items.into_iter().filter(|i| i.kind == OUTBOX_KIND) {
-        let mail: Mail = match serde_json::from_str(&item.payload) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::error!(id = item.id, error = %e, "undeliverable outbox item");
-                let mut tx = app.store.begin_write().await?;
-                kyosai_store::outbox::mark_failed(tx.conn(), item.id).await?;
-                tx.commit().await?;
-                continue;
-            }
+        let outcome = match serde_json::from_str::<Mail>(&item.payload) {
+            Ok(mail) => mailer.send(item.id, &mail).await,
+            Err(e) => Err(AppError::Internal(format!(
+                "undeliverable outbox item: {e}"
+            ))),
         };
-        match mailer.send(item.id, &mail).await {
-            Ok(()) => {
-                let mut tx = app.store.begin_write().await?;
-                kyosai_store::outbox::mark_done(tx.conn(), item.id, &app.clock.now_text()).await?;
-                tx.commit().await?;
-                sent += 1;
-            }
+        match outcome {
+            Ok(()) => done.push(item.id),
             Err(e) => {
                 tracing::warn!(id = item.id, error = %e, "mail delivery failed; will retry");
-                let mut tx = app.store.begin_write().await?;
-                kyosai_store::outbox::mark_failed(tx.conn(), item.id).await?;
-                tx.commit().await?;
+                failed.push(item.id);
             }
         }
     }
-    Ok(sent)
+    if !done.is_empty() || !failed.is_empty() {
+        let now = app.clock.now_text();
+        let mut tx = app.store.begin_write().await?;
+        for id in &done {
+            kyosai_store::outbox::mark_done(tx.conn(), *id, &now).await?;
+        }
+        for id in &failed {
+            kyosai_store::outbox::mark_failed(tx.conn(), *id).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(done.len())
 }

@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json` with a browsable UI at `/api/v1/docs`.
 
 mod auth;
+mod billing;
 mod enrollment;
 mod refdata;
 mod simulations;
@@ -66,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/overview", get(enrollment::overview))
         .route("/api/v1/enrollments", post(enrollment::submit))
         .route("/api/v1/applications/{id}", get(enrollment::application))
+        .route("/api/v1/contracts/{number}/billing", get(billing::contract_billing))
         .route("/api/v1/staff/applications", get(staff::queue))
         .route(
             "/api/v1/staff/applications/{id}",
@@ -95,7 +97,7 @@ async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
     info(title = "Kyosai API", version = "1", description = "小規模企業共済・経営セーフティ共済のオンライン手続きAPI。エラーはすべて {code, message, fields[]} の形式です。"),
     paths(
         auth::signup, auth::verify, auth::totp_setup, auth::totp_confirm, auth::login, auth::me,
-        enrollment::submit, enrollment::overview, enrollment::application,
+        enrollment::submit, enrollment::overview, enrollment::application, billing::contract_billing,
         staff::queue, staff::approve, staff::reject, staff::edit,
         refdata::postcode, refdata::banks, refdata::branches,
         simulations::benefit, simulations::payout_options, simulations::cancellation_refund,
