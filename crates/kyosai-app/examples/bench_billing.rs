@@ -66,6 +66,15 @@ async fn main() -> Res<()> {
             .sum::<i64>()
     );
 
+    for s in &summaries {
+        println!(
+            "  {}: {} lines, skipped {:?}, {} exceptions",
+            s.program.as_str(),
+            s.lines,
+            s.skipped,
+            s.exceptions.len()
+        );
+    }
     let t = Instant::now();
     let mut results = Vec::new();
     for f in &files {

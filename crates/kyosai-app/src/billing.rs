@@ -409,9 +409,14 @@ impl App {
         loop {
             let now = self.clock.now_text();
             let mut tx = self.store.begin_write().await?;
-            let contracts =
-                store::billable_chunk(tx.conn(), &run.program, cursor, opts.chunk_size as i64)
-                    .await?;
+            let contracts = store::billable_chunk(
+                tx.conn(),
+                &run.program,
+                cursor,
+                opts.chunk_size as i64,
+                has_cap,
+            )
+            .await?;
             let (Some(first), Some(last)) = (contracts.first(), contracts.last()) else {
                 break;
             };
@@ -423,14 +428,6 @@ impl App {
                     .or_default()
                     .push((parse_month(&m)?, Yen::new(p)));
             }
-            let collected: HashMap<i64, i64> = if has_cap {
-                store::collected_between(tx.conn(), from, to)
-                    .await?
-                    .into_iter()
-                    .collect()
-            } else {
-                HashMap::new()
-            };
             let mut open: HashMap<i64, Vec<store::LineWithResult>> = HashMap::new();
             for l in store::open_lines_between(tx.conn(), from, to, &since, &month_text).await? {
                 open.entry(l.contract_id).or_default().push(l);
@@ -450,7 +447,7 @@ impl App {
                     first_debit_month: parse_month(&c.first_debit_month)?,
                     prepaid_until: c.prepaid_until.as_deref().map(parse_month).transpose()?,
                     suspended_from: c.suspended_from.as_deref().map(parse_month).transpose()?,
-                    total_paid: Yen::new(collected.get(&c.id).copied().unwrap_or(0)),
+                    total_paid: Yen::new(c.collected),
                     pending: standing.pending,
                     unpaid: standing.unpaid,
                 };
@@ -488,10 +485,20 @@ impl App {
             }
             store::insert_lines(tx.conn(), run.id, &month_text, &lines).await?;
             store::post_billed(tx.conn(), run.id, &month_text, from, to, &now).await?;
-            for (cid, kind) in notices {
-                if store::record_notice(tx.conn(), cid, kind, &month_text, &now).await? {
-                    self.cap_notice(tx.conn(), cid, month, &now).await?;
+            if !notices.is_empty() {
+                let new = store::record_notices(tx.conn(), &notices, &month_text, &now).await?;
+                let ids: Vec<i64> = new.iter().map(|(cid, _)| *cid).collect();
+                let contacts = store::contacts(tx.conn(), &ids).await?;
+                let mut mails = Vec::with_capacity(new.len());
+                for (cid, _) in &new {
+                    if let Some((number, email)) = contacts.get(cid) {
+                        mails.push(
+                            serde_json::to_string(&cap_notice(number, email, month))
+                                .map_err(internal)?,
+                        );
+                    }
                 }
+                store::enqueue_outbox(tx.conn(), mail::OUTBOX_KIND, &mails, &now).await?;
             }
             let skipped_json = serde_json::to_string(&*skipped).map_err(internal)?;
             if !store::checkpoint(
@@ -518,33 +525,6 @@ impl App {
             }
         }
         Ok(())
-    }
-
-    /// 『掛金積立て限度のお知らせ』 by mail (once per contract).
-    async fn cap_notice(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        contract_id: i64,
-        month: YearMonth,
-        now: &str,
-    ) -> Result<(), AppError> {
-        let Some((number, email)) = store::contact(conn, contract_id).await? else {
-            return Ok(());
-        };
-        mail::enqueue(
-            conn,
-            &Mail {
-                to: email,
-                subject: "【経営セーフティ共済】掛金積立て限度のお知らせ".into(),
-                body: format!(
-                    "共済契約者番号 {number} の掛金総額が積立限度額に達しました。\n{}年{}月分以降、掛金の請求（口座振替）は停止します。お手続きは不要です。\n",
-                    month.year(),
-                    month.month()
-                ),
-            },
-            now,
-        )
-        .await
     }
 
     /// Rebuilds every request file of a run from its bill lines and writes them to `out`.
@@ -715,6 +695,19 @@ impl App {
             total_yen: total,
             sha256: sha,
         })
+    }
+}
+
+/// 『掛金積立て限度のお知らせ』 (sent once per contract).
+fn cap_notice(number: &str, email: &str, month: YearMonth) -> Mail {
+    Mail {
+        to: email.to_string(),
+        subject: "【経営セーフティ共済】掛金積立て限度のお知らせ".into(),
+        body: format!(
+            "共済契約者番号 {number} の掛金総額が積立限度額に達しました。\n{}年{}月分以降、掛金の請求（口座振替）は停止します。お手続きは不要です。\n",
+            month.year(),
+            month.month()
+        ),
     }
 }
 
@@ -1125,8 +1118,17 @@ impl App {
         };
         store::post_results(tx.conn(), import_id, &entries, &now).await?;
         let mut mandates_unusable = 0;
+        let ids: Vec<i64> = unusable.iter().map(|(_, m, _, _)| *m).collect();
+        let mut newly_unusable = store::mark_mandates_unusable(tx.conn(), &ids).await?;
+        let contract_ids: Vec<i64> = unusable
+            .iter()
+            .filter(|(_, m, _, _)| newly_unusable.contains(m))
+            .map(|(c, _, _, _)| *c)
+            .collect();
+        let contacts = store::contacts(tx.conn(), &contract_ids).await?;
         for (contract_id, mandate_id, code, month) in &unusable {
-            if store::mark_mandate_unusable(tx.conn(), *mandate_id).await? {
+            // In record order, once per mandate (as one UPDATE per record did).
+            if newly_unusable.remove(mandate_id) {
                 mandates_unusable += 1;
                 audit::append(
                     tx.conn(),
@@ -1140,11 +1142,11 @@ impl App {
                     },
                 )
                 .await?;
-                if let Some((number, email)) = store::contact(tx.conn(), *contract_id).await? {
+                if let Some((number, email)) = contacts.get(contract_id) {
                     mail::enqueue(
                         tx.conn(),
                         &Mail {
-                            to: email,
+                            to: email.clone(),
                             subject: "【共済】口座振替ができませんでした：新しい口座のご登録のお願い".into(),
                             body: format!(
                                 "共済契約者番号 {number} の{month}分の掛金は、口座振替ができませんでした（{}）。\nご登録の口座は今後の振替に使えません。お手数ですが、オンラインで新しい口座をご登録ください：{}/portal\n未納の掛金は、新しい口座の登録後に次回の引落しでご請求します。\n",

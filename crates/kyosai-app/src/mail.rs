@@ -109,9 +109,7 @@ pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppErr
     if !done.is_empty() || !failed.is_empty() {
         let now = app.clock.now_text();
         let mut tx = app.store.begin_write().await?;
-        for id in &done {
-            kyosai_store::outbox::mark_done(tx.conn(), *id, &now).await?;
-        }
+        kyosai_store::outbox::mark_done(tx.conn(), &done, &now).await?;
         for id in &failed {
             kyosai_store::outbox::mark_failed(tx.conn(), *id).await?;
         }

@@ -9,6 +9,7 @@
 //! synthetic member account (`synthetic@kyosai.invalid`).
 
 use kyosai_domain::{ContractNumber, Program, YearMonth};
+use kyosai_store::billing::{is_sqlite, push_placeholders};
 use sqlx::AssertSqlSafe;
 
 use crate::billing::SplitMix;
@@ -61,22 +62,6 @@ fn pick_weighted<'a>(rng: &mut SplitMix, items: &'a [(&'a str, u64)]) -> &'a str
         x -= w;
     }
     items.first().map_or("0001", |(v, _)| v)
-}
-
-fn push_row(sql: &mut String, n: &mut usize, cols: usize) {
-    use std::fmt::Write;
-    if *n > 0 {
-        sql.push_str(", ");
-    }
-    sql.push('(');
-    for c in 0..cols {
-        if c > 0 {
-            sql.push_str(", ");
-        }
-        let _ = write!(sql, "${}", *n * cols + c + 1);
-    }
-    sql.push(')');
-    *n += 1;
 }
 
 impl App {
@@ -142,6 +127,7 @@ impl App {
         while done < n {
             let take = BATCH.min(n - done);
             let mut tx = self.store.begin_write().await?;
+            let anonymous = is_sqlite(tx.conn());
             // Contracts.
             struct C {
                 number: String,
@@ -234,10 +220,7 @@ impl App {
                      person_key, start_date, first_debit_month, monthly_premium, frequency, rule_set, created_at, prepaid_until, \
                      suspended_from) VALUES ",
                 );
-                let mut k = 0;
-                for _ in batch {
-                    push_row(&mut sql, &mut k, 16);
-                }
+                push_placeholders(&mut sql, batch.len(), 16, anonymous);
                 sql.push_str(" RETURNING id");
                 let mut q = sqlx::query(AssertSqlSafe(sql));
                 for c in batch {
@@ -274,10 +257,7 @@ impl App {
                 let mut sql = String::from(
                     "INSERT INTO mandates (contract_id, bank_code, branch_code, account_type, account_number, holder_kana, status, created_at) VALUES ",
                 );
-                let mut k = 0;
-                for _ in batch {
-                    push_row(&mut sql, &mut k, 8);
-                }
+                push_placeholders(&mut sql, batch.len(), 8, anonymous);
                 let mut q = sqlx::query(AssertSqlSafe(sql));
                 for (id, c) in batch_ids.iter().zip(batch) {
                     let branch = kyosai_refdata::branches(c.bank)
@@ -304,10 +284,7 @@ impl App {
                     let mut sql = String::from(
                         "INSERT INTO billing_ledger (contract_id, month, kind, amount, months, at) VALUES ",
                     );
-                    let mut k = 0;
-                    for _ in &openings {
-                        push_row(&mut sql, &mut k, 6);
-                    }
+                    push_placeholders(&mut sql, openings.len(), 6, anonymous);
                     let mut q = sqlx::query(AssertSqlSafe(sql));
                     for (id, c) in &openings {
                         q = q
@@ -321,19 +298,23 @@ impl App {
                     q.execute(tx.conn()).await?;
                     g.opening_balances += openings.len() as i64;
                 }
-                for (id, c) in batch_ids.iter().zip(batch) {
-                    if let Some((m, p)) = &c.change {
-                        sqlx::query(
-                            "INSERT INTO premium_changes (contract_id, effective_month, monthly_premium, created_at) VALUES ($1, $2, $3, $4)",
-                        )
-                        .bind(*id)
-                        .bind(m.clone())
-                        .bind(*p)
-                        .bind(now.clone())
-                        .execute(tx.conn())
-                        .await?;
-                        g.premium_changes += 1;
+                let changes: Vec<(i64, &(String, i64))> = batch_ids
+                    .iter()
+                    .copied()
+                    .zip(batch)
+                    .filter_map(|(id, c)| c.change.as_ref().map(|ch| (id, ch)))
+                    .collect();
+                if !changes.is_empty() {
+                    let mut sql = String::from(
+                        "INSERT INTO premium_changes (contract_id, effective_month, monthly_premium, created_at) VALUES ",
+                    );
+                    push_placeholders(&mut sql, changes.len(), 4, anonymous);
+                    let mut q = sqlx::query(AssertSqlSafe(sql));
+                    for (id, (m, p)) in &changes {
+                        q = q.bind(*id).bind(m.as_str()).bind(*p).bind(now.as_str());
                     }
+                    q.execute(tx.conn()).await?;
+                    g.premium_changes += changes.len() as i64;
                 }
             }
             for c in &cs {

@@ -38,6 +38,10 @@ struct Args {
     /// Page measured in phase 2.
     #[arg(long, default_value = "/portal")]
     overview_path: String,
+    /// Offered load for the enrollment phase in requests/s (open loop, latency measured from each
+    /// request's scheduled start, so queueing counts). Without it, clients send as fast as they can.
+    #[arg(long)]
+    enroll_rate: Option<f64>,
     /// Phases to run, comma-separated: enroll, overview, simulation.
     #[arg(long, default_value = "enroll,overview,simulation")]
     phases: String,
@@ -129,6 +133,15 @@ where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,
 {
+    drive_at(clients, seconds, None, request).await
+}
+
+/// Like [`drive`], optionally pacing request i to start at `i / rate` seconds.
+async fn drive_at<F, Fut>(clients: usize, seconds: u64, rate: Option<f64>, request: F) -> Outcome
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
     let request = Arc::new(request);
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
@@ -140,7 +153,17 @@ where
             let (mut ok, mut errors, mut lat) = (0, 0, Vec::with_capacity(100_000));
             while Instant::now() < deadline {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let t = Instant::now();
+                let t = match rate {
+                    Some(r) => {
+                        let at = start + Duration::from_secs_f64(i as f64 / r);
+                        if at >= deadline {
+                            break;
+                        }
+                        tokio::time::sleep_until(at.into()).await;
+                        at
+                    }
+                    None => Instant::now(),
+                };
                 if request(i).await {
                     ok += 1;
                     lat.push(t.elapsed().as_micros() as u64);
@@ -221,7 +244,7 @@ async fn main() -> Result<()> {
         let template = serde_json::to_value(kyosai_app::demo::sample_form("small_enterprise"))?;
         let members = args.members;
         let (h, b, t) = (http.clone(), base.clone(), template.clone());
-        let mut enroll = drive(args.clients, args.seconds, move |i| {
+        let mut enroll = drive_at(args.clients, args.seconds, args.enroll_rate, move |i| {
             let (h, b, mut form) = (h.clone(), b.clone(), t.clone());
             async move {
                 if i >= members {

@@ -186,11 +186,15 @@ fn print_demo_logins(app: &App) {
     println!();
 }
 
-/// Delivers outbox mail every second; failures are retried on the next round.
+/// Every second: delivers outbox mail (failures are retried on the next round) and checkpoints
+/// the SQLite WAL in the background.
 async fn deliver_mail_forever(app: App, mailer: Mailer) {
     loop {
         if let Err(e) = mail::deliver_pending(&app, &mailer).await {
             tracing::warn!(error = %e, "mail delivery round failed");
+        }
+        if let Err(e) = app.store.checkpoint().await {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

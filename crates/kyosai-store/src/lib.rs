@@ -110,6 +110,9 @@ impl Store {
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            // Checkpoints run in the background (Store::checkpoint); this is
+                            // only the safety net, so a commit rarely pays for one.
+                            conn.execute("PRAGMA wal_autocheckpoint = 8000").await?;
                             Ok(())
                         })
                     })
@@ -170,6 +173,18 @@ impl Store {
     /// write outside the gate can fail with SQLITE_BUSY_SNAPSHOT when another writer commits.
     pub async fn read(&self) -> Result<sqlx::pool::PoolConnection<Any>> {
         Ok(self.pool.acquire().await?)
+    }
+
+    /// Copies committed WAL pages into the SQLite database file without blocking writers (PASSIVE).
+    /// The server calls it every second so member requests do not pay for checkpoints. No-op on
+    /// PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Answers when the database does (for /healthz).

@@ -2,7 +2,7 @@
 //! the change that causes them and delivered after commit, so nothing acknowledged is lost and
 //! nothing is sent for a change that rolled back.
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::{Result, col};
 
@@ -51,12 +51,21 @@ pub async fn pending(conn: &mut AnyConnection, limit: i64) -> Result<Vec<OutboxI
         .collect()
 }
 
-pub async fn mark_done(conn: &mut AnyConnection, id: i64, now: &str) -> Result<()> {
-    sqlx::query("UPDATE outbox SET processed_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+/// Marks delivered items, in statements of up to 500 ids (one round of delivery is one short
+/// write, not one per mail).
+pub async fn mark_done(conn: &mut AnyConnection, ids: &[i64], now: &str) -> Result<()> {
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "UPDATE outbox SET processed_at = $1 WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(now);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

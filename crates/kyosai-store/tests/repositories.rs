@@ -127,7 +127,7 @@ async fn counters_outbox_drafts_idempotency() {
 
         let id = outbox::enqueue(&mut c, "mail", "{}", NOW).await.unwrap();
         assert_eq!(outbox::pending(&mut c, 10).await.unwrap().len(), 1);
-        outbox::mark_done(&mut c, id, NOW).await.unwrap();
+        outbox::mark_done(&mut c, &[id], NOW).await.unwrap();
         assert!(outbox::pending(&mut c, 10).await.unwrap().is_empty());
 
         drafts::put(&mut c, 1, "safety_net", "{\"a\":1}", NOW)

@@ -3,6 +3,7 @@
 //! HTTP and the use cases in `kyosai-app`.
 
 pub mod api;
+pub mod calculators;
 pub mod csrf;
 pub mod error;
 pub mod pages;
@@ -103,6 +104,7 @@ pub fn router_with(app: App, limits: RateLimits) -> Router {
         .route("/healthz", get(healthz))
         .merge(sensitive)
         .merge(public)
+        .merge(calculators::routes())
         .merge(pages::routes())
         .merge(api::routes())
         .merge(static_files::routes())

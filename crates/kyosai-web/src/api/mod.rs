@@ -67,7 +67,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/overview", get(enrollment::overview))
         .route("/api/v1/enrollments", post(enrollment::submit))
         .route("/api/v1/applications/{id}", get(enrollment::application))
-        .route("/api/v1/contracts/{number}/billing", get(billing::contract_billing))
+        .route(
+            "/api/v1/contracts/{number}/billing",
+            get(billing::contract_billing),
+        )
         .route("/api/v1/staff/applications", get(staff::queue))
         .route(
             "/api/v1/staff/applications/{id}",

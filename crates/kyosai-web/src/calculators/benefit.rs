@@ -1,0 +1,316 @@
+//! 小規模企業共済: the benefit (共済金A・B, 準共済金) or the cancellation refund (解約手当金) for a
+//! premium history of up to five periods.
+
+use kyosai_domain::FieldError;
+use kyosai_domain::Program;
+use kyosai_domain::simulation::{self as sim, BenefitReason, HistoryEntry};
+
+use super::form::{self, Field, Section, months_text, yen};
+use super::member::ContractFacts;
+use super::{Ctx, ESTIMATE_NOTE, Failure, Outcome, Spec, Table, Values, link, row};
+
+pub(crate) const SPEC: Spec = Spec {
+    path: "/calculators/small-enterprise/benefit",
+    title: "小規模企業共済：受け取れる共済金の計算",
+    program: Program::SmallEnterprise,
+    lead: "やめるとき・引退するときに受け取れる共済金（または解約手当金）の目安を、掛金月額と納付した月数から計算します。",
+    about: &[
+        "請求の理由と、これまでの掛金月額・納付月数を入力してください。掛金月額を変えたことがある場合は、期間ごとに古い順で入力します（最大5つ）。",
+        "掛金月額と納付月数は、毎年届く「掛金納付状況のお知らせ」で確認できます。",
+    ],
+    defaults,
+    sections,
+    compute,
+    prefill,
+};
+
+const PREMIUM: [&str; 5] = [
+    "h1_premium",
+    "h2_premium",
+    "h3_premium",
+    "h4_premium",
+    "h5_premium",
+];
+const MONTHS: [&str; 5] = [
+    "h1_months",
+    "h2_months",
+    "h3_months",
+    "h4_months",
+    "h5_months",
+];
+const ORDINAL: [&str; 5] = ["1つ目", "2つ目", "3つ目", "4つ目", "5つ目"];
+
+const REASONS: [(&str, &str); 5] = [
+    ("A", "共済金A（個人事業の廃業、会社の解散、死亡など）"),
+    (
+        "B",
+        "共済金B（65歳以上で180か月以上納付した老齢給付、病気・けがによる役員の退任など）",
+    ),
+    (
+        "quasi",
+        "準共済金（法人成りで加入資格がなくなった、65歳未満で自分から役員を退任したなど）",
+    ),
+    ("voluntary_cancellation", "解約手当金（自分から解約する）"),
+    (
+        "cancellation_by_organization",
+        "解約手当金（掛金の12か月以上の未納などによる機構解約）",
+    ),
+];
+
+fn defaults() -> Vec<(&'static str, String)> {
+    Vec::new()
+}
+
+fn prefill(c: &ContractFacts) -> Vec<(&'static str, String)> {
+    let mut v = vec![("h1_premium", c.monthly_premium_yen.to_string())];
+    if c.months_paid > 0 {
+        v.push(("h1_months", c.months_paid.to_string()));
+    }
+    v
+}
+
+fn sections(v: &Values, e: &[FieldError]) -> Vec<Section> {
+    let period = |i: usize| {
+        let mut premium =
+            Field::number(PREMIUM[i], format!("{}の期間の掛金月額（円）", ORDINAL[i]));
+        let mut months =
+            Field::number(MONTHS[i], format!("{}の期間の納付月数（か月）", ORDINAL[i]))
+                .width("w-4");
+        if i == 0 {
+            premium = premium.hint("1,000円から70,000円まで、500円単位。例：10000");
+            months = months.hint("その掛金月額で納付した月数。例：5年なら60");
+        } else {
+            premium = premium.optional();
+            months = months.optional();
+        }
+        [premium.fill(v, e), months.fill(v, e)]
+    };
+    vec![
+        Section::new(
+            "請求の理由",
+            vec![
+                Field::choice("reason", "どのような理由で受け取りますか", "select", &REASONS)
+                    .hint("理由によって受け取れる額が変わります。迷ったら共済金Aで試してください。")
+                    .fill(v, e),
+            ],
+        ),
+        Section::new("掛金の履歴（古い順）", period(0).into()).hint(
+            "掛金月額を変えたことがなければ、ここだけ入力してください。",
+        ),
+        Section::new(
+            "掛金月額を変えたことがある場合（2つ目以降の期間）",
+            (1..5).flat_map(period).collect(),
+        )
+        .hint("変更後の掛金月額と、その月額で納付した月数を古い順に入力します。")
+        .collapsible(),
+        Section::new(
+            "付加共済金",
+            vec![
+                Field::number("fiscal_year", "付加共済金を計算する年度")
+                    .hint("運用収入に応じて年度ごとに決まる上乗せ分です。入力しなければ計算に含めません。例：2026")
+                    .width("w-4")
+                    .optional()
+                    .fill(v, e),
+            ],
+        ),
+    ]
+}
+
+fn reason_of(v: &str) -> Option<BenefitReason> {
+    Some(match v {
+        "A" => BenefitReason::A,
+        "B" => BenefitReason::B,
+        "quasi" => BenefitReason::Quasi,
+        "voluntary_cancellation" => BenefitReason::VoluntaryCancellation,
+        "cancellation_by_organization" => BenefitReason::CancellationByOrganization,
+        _ => return None,
+    })
+}
+
+/// `history[2].months` → the form field of the period that became entry 2.
+fn rename(field: &str, periods: &[usize]) -> String {
+    let entry = field
+        .strip_prefix("history[")
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(i, name)| Some((i.parse::<usize>().ok()?, name)));
+    match entry {
+        Some((i, ".monthly_premium_yen")) => {
+            PREMIUM[periods.get(i).copied().unwrap_or(0)].to_string()
+        }
+        Some((i, _)) => MONTHS[periods.get(i).copied().unwrap_or(0)].to_string(),
+        None if field == "history" => MONTHS[0].to_string(),
+        None => field.to_string(),
+    }
+}
+
+fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
+    let mut errs = Vec::new();
+    let reason = form::choice(
+        v,
+        "reason",
+        "請求の理由",
+        &REASONS.map(|(k, _)| k),
+        &mut errs,
+    )
+    .and_then(reason_of);
+    let mut history = Vec::new();
+    let mut periods = Vec::new();
+    for i in 0..5 {
+        if i > 0 && form::text(v, PREMIUM[i]).is_empty() && form::text(v, MONTHS[i]).is_empty() {
+            continue;
+        }
+        let premium = form::number(
+            v,
+            PREMIUM[i],
+            &format!("{}の期間の掛金月額", ORDINAL[i]),
+            &mut errs,
+        );
+        let months = form::number(
+            v,
+            MONTHS[i],
+            &format!("{}の期間の納付月数", ORDINAL[i]),
+            &mut errs,
+        );
+        // A part that could not be read still has its entry (a placeholder), so the domain
+        // checks the other part and the entries keep their periods.
+        history.push(HistoryEntry {
+            monthly_premium_yen: premium.unwrap_or(0),
+            months: months.unwrap_or(0),
+        });
+        periods.push(i);
+    }
+    let fiscal_year = form::optional_number(v, "fiscal_year", "年度", &mut errs);
+    let reason = reason.unwrap_or(BenefitReason::A);
+    let req = sim::BenefitRequest {
+        reason,
+        history,
+        fiscal_year,
+    };
+    let r = Failure::check(
+        errs,
+        sim::small_enterprise_benefit(&req, ctx.book, ctx.today),
+        |f| rename(f, &periods),
+    )?;
+
+    let refund = matches!(
+        reason,
+        BenefitReason::VoluntaryCancellation | BenefitReason::CancellationByOrganization
+    );
+    let name = match reason {
+        BenefitReason::A => "共済金A",
+        BenefitReason::B => "共済金B",
+        BenefitReason::Quasi => "準共済金",
+        _ => "解約手当金",
+    };
+    let mut o = Outcome::new(
+        format!("受け取れる{name}の目安"),
+        yen(r.amount_yen),
+        r.amount_yen > 0,
+    )
+    .rules(r.estimate, &r.rule_set, ctx.book);
+    o.rows.push(row(
+        "納付した掛金の合計",
+        format!(
+            "{}（{}）",
+            yen(r.total_paid_yen),
+            months_text(i64::from(r.months_paid))
+        ),
+    ));
+    if !refund {
+        o.rows.push(row("基本共済金", yen(r.base_yen)));
+        o.rows.push(row(
+            "付加共済金",
+            match fiscal_year {
+                Some(fy) => format!("{}（{fy}年度の支給率で計算）", yen(r.bonus_yen)),
+                None => "計算に含めていません（年度を入力すると計算します）".to_string(),
+            },
+        ));
+    }
+    if r.total_paid_yen > 0 {
+        let per_mille = r.amount_yen.saturating_mul(1000) / r.total_paid_yen;
+        o.rows.push(row(
+            "掛金の合計に対する割合",
+            format!("{}.{}%", per_mille / 10, per_mille % 10),
+        ));
+    }
+    if r.tranches.len() > 1 {
+        o.table = Some(Table {
+            caption: "掛金の区分ごとの内訳（増額した分は、増額した月からの月数で計算します）"
+                .into(),
+            head: vec!["掛金月額のうち".into(), "納付月数".into(), "金額".into()],
+            rows: r
+                .tranches
+                .iter()
+                .map(|t| {
+                    vec![
+                        format!("{}分", yen(i64::from(t.units) * 500)),
+                        months_text(i64::from(t.months_paid)),
+                        yen(t.amount_yen),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    if r.amount_yen == 0 {
+        o.meaning.push(if refund {
+            "納付月数が12か月未満のため、解約手当金はありません（掛金は戻りません）。".to_string()
+        } else if reason == BenefitReason::Quasi {
+            "納付月数が12か月未満のため、準共済金はありません（掛金は戻りません）。".to_string()
+        } else {
+            "納付月数が6か月未満のため、共済金はありません（掛金は戻りません）。".to_string()
+        });
+    } else if refund {
+        o.meaning.push("解約手当金は、掛金の合計に、納付月数に応じた支給割合（80%から120%）をかけた額です。納付月数が240か月（20年）未満で解約すると、掛金の合計を下回ります。".into());
+        o.meaning.push(
+            "65歳未満で自分から解約した場合、解約手当金は一時所得として課税されます。".into(),
+        );
+    } else {
+        o.meaning.push(format!("{name}は、掛金の合計に、納付月数に応じた額を上乗せして支払われます。納付月数が36か月未満の分は、掛金の合計と同じ額です。"));
+        o.meaning.push("一括で受け取る場合は退職所得、分割で受け取る場合は公的年金等の雑所得として扱われ、税負担が軽くなります。".into());
+    }
+    if refund {
+        o.next.push("解約する前に、廃業や65歳以上での引退など、共済金A・Bを受け取れる理由に当たらないか確かめてください。共済金のほうが多く受け取れます。".into());
+        o.next.push("事業資金が必要なだけなら、解約せずに、納付した掛金の範囲内で借りられる契約者貸付制度もあります。".into());
+        o.next
+            .push("解約の手続きは、マイページまたは共済相談室にご相談ください。".into());
+    } else {
+        o.next.push("受け取り方は、一括・分割・一括と分割の併用から選べます（年齢と金額の条件があります）。下のリンクで、この額で選べる方法を確かめられます。".into());
+        o.next.push("請求は、理由が生じた後に「共済金等請求書」で行います。手続きは共済相談室にご相談ください。".into());
+        if r.amount_yen > 0 {
+            o.links.push(link(
+                format!(
+                    "/calculators/small-enterprise/payout-options?reason={}&net_amount_yen={}",
+                    form::text(v, "reason"),
+                    r.amount_yen
+                ),
+                "この額で受け取り方を確かめる",
+            ));
+        }
+    }
+    if o.estimate {
+        o.estimate_note = if refund {
+            ESTIMATE_NOTE.to_string()
+        } else {
+            "共済金の額を決める法令の表（小規模企業共済法施行令 別表第一）がまだ手元にないため、公表されている掛金月額10,000円の例から作った暫定の表で計算しています。実際の金額とは異なることがあります。正確な金額は、請求の際に中小機構が計算してお知らせします。".to_string()
+        };
+    }
+    Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_field_names_become_form_field_names() {
+        // Periods 1 and 3 were entered (period 2 left empty).
+        let periods = [0, 2];
+        assert_eq!(
+            rename("history[1].monthly_premium_yen", &periods),
+            "h3_premium"
+        );
+        assert_eq!(rename("history[0].months", &periods), "h1_months");
+        assert_eq!(rename("history", &periods), "h1_months");
+        assert_eq!(rename("fiscal_year", &periods), "fiscal_year");
+    }
+}
