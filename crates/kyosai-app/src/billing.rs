@@ -52,7 +52,7 @@ impl Default for RunOptions {
     fn default() -> Self {
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
         RunOptions {
-            chunk_size: 5_000,
+            chunk_size: 20_000,
             owner: format!("{host}:{}", std::process::id()),
             lease_seconds: 60,
             crash_after_chunks: None,
@@ -409,6 +409,7 @@ impl App {
         loop {
             let now = self.clock.now_text();
             let mut tx = self.store.begin_write().await?;
+            store::bulk_cache(tx.conn()).await?;
             let contracts = store::billable_chunk(
                 tx.conn(),
                 &run.program,

@@ -1,8 +1,12 @@
+#![allow(clippy::unwrap_used)]
 //! Enrollment and review use cases on every backend available.
 
 use kyosai_app::demo::{DEMO_TOTP_SECRET, sample_form};
 use kyosai_app::{Actor, App, AppError, Clock, Role};
 use kyosai_store::{applications, audit, testing};
+
+/// A change that breaks one field of a valid form.
+type Mutation = Box<dyn Fn(&mut kyosai_app::enrollment::EnrollmentForm)>;
 
 fn clock() -> Clock {
     Clock::Fixed("2026-11-02T01:00:00Z".parse().unwrap())
@@ -88,10 +92,7 @@ async fn bad_input_stores_nothing() {
             count(&app, "contracts").await,
             count(&app, "audit_log").await,
         );
-        let cases: Vec<(
-            &str,
-            Box<dyn Fn(&mut kyosai_app::enrollment::EnrollmentForm)>,
-        )> = vec![
+        let cases: Vec<(&str, Mutation)> = vec![
             (
                 "monthly_premium_yen",
                 Box::new(|f| f.monthly_premium_yen = Some("1250".into())),

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Rule-set versions loaded at run time change results without a rebuild; invalid files are
 //! refused with a report and change nothing.
 

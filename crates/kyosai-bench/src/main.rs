@@ -9,7 +9,9 @@
 //! session (inserted directly, so preparation is not measured), starts `target/release/kyosai
 //! serve` as a separate process, then drives it from `--clients` concurrent connections:
 //! 1. completed online enrollments (POST /api/v1/enrollments, one new member per request);
-//! 2. the member's contract overview page (GET /portal with the session cookie).
+//! 2. the member's contract overview page (GET /portal with the session cookie);
+//! 3. the public benefit simulation (POST /api/v1/simulations/small-enterprise/benefit).
+//!
 //! It prints throughput and latency percentiles; results go to docs/BENCHMARKS.md.
 
 use std::process::{Child, Command, Stdio};

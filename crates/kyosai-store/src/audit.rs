@@ -104,8 +104,7 @@ pub async fn verify(conn: &mut AnyConnection) -> Result<i64> {
     .fetch_all(&mut *conn)
     .await?;
     let mut prev = "0".repeat(64);
-    let mut expected_seq = 1;
-    for r in &rows {
+    for (expected_seq, r) in (1..).zip(&rows) {
         let seq: i64 = col(r, "seq")?;
         let (at, actor, action, target): (String, String, String, String) = (
             col(r, "at")?,
@@ -138,7 +137,6 @@ pub async fn verify(conn: &mut AnyConnection) -> Result<i64> {
             )));
         }
         prev = stored;
-        expected_seq += 1;
     }
     Ok(rows.len() as i64)
 }

@@ -525,6 +525,18 @@ pub async fn insert_lines(
     Ok(())
 }
 
+/// Page cache for a bulk billing transaction on SQLite (32 MiB instead of the default 2 MiB):
+/// the chunk's index pages stay in memory instead of being re-read from the OS. Per connection,
+/// so at most 8 × 32 MiB with the pool's 8 connections. No-op on PostgreSQL.
+pub async fn bulk_cache(conn: &mut AnyConnection) -> Result<()> {
+    if is_sqlite(conn) {
+        sqlx::query("PRAGMA cache_size = -32768")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// True when `conn` is SQLite (bulk statements then use anonymous `?` placeholders).
 pub fn is_sqlite(conn: &AnyConnection) -> bool {
     conn.backend_name().eq_ignore_ascii_case("sqlite")

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Black-box tests of the public calculators (issue #3): the router on a real port over a fresh
 //! SQLite database, driven by a plain HTTP client like a browser without JavaScript.
 
