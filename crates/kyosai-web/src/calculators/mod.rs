@@ -22,8 +22,8 @@ use askama::Template;
 use axum::Router;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use jiff::civil::Date;
 use kyosai_domain::rules::RuleBook;
@@ -31,6 +31,7 @@ use kyosai_domain::{FieldError, Invalid, Program};
 use kyosai_store::users::User;
 
 use crate::AppState;
+use crate::pages::view::{Layout, render};
 use crate::session::MaybeUser;
 use form::{Section, SummaryItem};
 
@@ -216,25 +217,6 @@ impl Outcome {
 pub(crate) const ESTIMATE_NOTE: &str = "計算に使った数値の一部が、公表資料で確認できていない暫定の値です。\
      実際の金額とは異なることがあります。正確な金額は、手続きの際に中小機構が計算してお知らせします。";
 
-/// The header of every page (same fields as the portal's layout, for `base.html`).
-pub(crate) struct Layout {
-    pub title: String,
-    pub signed_in: bool,
-    pub staff: bool,
-    pub email: String,
-}
-
-impl Layout {
-    fn new(title: &str, user: Option<&User>) -> Layout {
-        Layout {
-            title: title.to_string(),
-            signed_in: user.is_some(),
-            staff: user.is_some_and(|u| u.role == "staff"),
-            email: user.map(|u| u.email.clone()).unwrap_or_default(),
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "calculators/index.html")]
 struct IndexPage {
@@ -319,7 +301,7 @@ async fn index(user: MaybeUser) -> Response {
     render(
         StatusCode::OK,
         &IndexPage {
-            layout: Layout::new("共済のかんたん計算", user),
+            layout: Layout::maybe("共済のかんたん計算", user),
             groups: vec![
                 group(
                     "se",
@@ -479,7 +461,7 @@ fn page(
         }
     }
     CalculatorPage {
-        layout: Layout::new(spec.title, user),
+        layout: Layout::maybe(spec.title, user),
         path: spec.path,
         program_name: spec.program.name_ja(),
         lead: spec.lead,
@@ -489,44 +471,5 @@ fn page(
         sections,
         from_contract,
         result,
-    }
-}
-
-/// Content-Security-Policy: only our own styles and forms (no script is needed).
-const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-/// Renders a page with the same safety headers as the portal. A member's pre-filled figures are
-/// personal, so nothing is cached.
-fn render<T: Template>(status: StatusCode, page: &T) -> Response {
-    match page.render() {
-        Ok(html) => {
-            let mut resp = (status, Html(html)).into_response();
-            let h = resp.headers_mut();
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            h.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(CSP),
-            );
-            h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-            h.insert(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("same-origin"),
-            );
-            h.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            resp
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "template rendering failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                "システムで問題が発生しました。時間をおいてもう一度お試しください。",
-            )
-                .into_response()
-        }
     }
 }

@@ -9,7 +9,7 @@ mod enroll;
 mod fields;
 mod portal;
 mod staff;
-mod view;
+pub(crate) mod view;
 
 use axum::Router;
 use axum::extract::{FromRequest, Request};
