@@ -12,6 +12,35 @@ use crate::enrollment::EnrollmentForm;
 use crate::mail::{self, Mail};
 use crate::{Actor, App, AppError, Role};
 
+/// Loads an application that is still waiting for a decision.
+async fn in_review(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Application, AppError> {
+    let a = applications::get(conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if a.status != "in_review" {
+        return Err(AppError::conflict(
+            "not_in_review",
+            "この申込はすでに処理されています。",
+        ));
+    }
+    Ok(a)
+}
+
+/// Applies a decision or edit unless someone changed the application since it was read.
+async fn update_unless_stale(
+    conn: &mut sqlx::AnyConnection,
+    update: &applications::Update<'_>,
+) -> Result<(), AppError> {
+    if applications::update(conn, update).await? {
+        Ok(())
+    } else {
+        Err(AppError::conflict(
+            "stale",
+            "ほかの職員がこの申込を更新しました。画面を開き直してください。",
+        ))
+    }
+}
+
 fn require_staff(actor: &Actor) -> Result<(), AppError> {
     if actor.role == Role::Staff {
         Ok(())
@@ -50,15 +79,7 @@ impl App {
     ) -> Result<(), AppError> {
         require_staff(actor)?;
         let mut tx = self.store.begin_write().await?;
-        let a = applications::get(tx.conn(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if a.status != "in_review" {
-            return Err(AppError::conflict(
-                "not_in_review",
-                "この申込はすでに処理されています。",
-            ));
-        }
+        let a = in_review(tx.conn(), id).await?;
         if a.edited_by == Some(actor.user_id) {
             return Err(AppError::conflict(
                 "maker_checker",
@@ -79,7 +100,7 @@ impl App {
                 rules,
             )
             .await?;
-        let updated = applications::update(
+        update_unless_stale(
             tx.conn(),
             &applications::Update {
                 id,
@@ -96,12 +117,6 @@ impl App {
             },
         )
         .await?;
-        if !updated {
-            return Err(AppError::conflict(
-                "stale",
-                "ほかの職員がこの申込を更新しました。画面を開き直してください。",
-            ));
-        }
         self.audit(
             tx.conn(),
             &actor.audit_name(),
@@ -148,17 +163,9 @@ impl App {
             ));
         }
         let mut tx = self.store.begin_write().await?;
-        let a = applications::get(tx.conn(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if a.status != "in_review" {
-            return Err(AppError::conflict(
-                "not_in_review",
-                "この申込はすでに処理されています。",
-            ));
-        }
+        let a = in_review(tx.conn(), id).await?;
         let now = self.clock.now_text();
-        let updated = applications::update(
+        update_unless_stale(
             tx.conn(),
             &applications::Update {
                 id,
@@ -175,12 +182,6 @@ impl App {
             },
         )
         .await?;
-        if !updated {
-            return Err(AppError::conflict(
-                "stale",
-                "ほかの職員がこの申込を更新しました。画面を開き直してください。",
-            ));
-        }
         self.audit(
             tx.conn(),
             &actor.audit_name(),
@@ -222,15 +223,7 @@ impl App {
         require_staff(actor)?;
         let input = form.parse()?;
         let mut tx = self.store.begin_write().await?;
-        let a = applications::get(tx.conn(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if a.status != "in_review" {
-            return Err(AppError::conflict(
-                "not_in_review",
-                "この申込はすでに処理されています。",
-            ));
-        }
+        let a = in_review(tx.conn(), id).await?;
         if input.program.as_str() != a.program {
             return Err(AppError::invalid(
                 "program",
@@ -250,7 +243,7 @@ impl App {
         let payload = serde_json::to_string(form).map_err(|e| AppError::Internal(e.to_string()))?;
         let checks = serde_json::to_string(&assessment.checks)
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let updated = applications::update(
+        update_unless_stale(
             tx.conn(),
             &applications::Update {
                 id,
@@ -267,12 +260,6 @@ impl App {
             },
         )
         .await?;
-        if !updated {
-            return Err(AppError::conflict(
-                "stale",
-                "ほかの職員がこの申込を更新しました。画面を開き直してください。",
-            ));
-        }
         self.audit(
             tx.conn(),
             &actor.audit_name(),
