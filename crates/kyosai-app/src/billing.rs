@@ -861,7 +861,7 @@ impl Reconciliation {
             let label = ResultCode::from_code(*code).map_or("?", ResultCode::label_ja);
             v.push(format!("　{code} {label}: {}", f(*t)));
         }
-        v.push(format!("未照合　 {}", f(self.unmatched)));
+        v.push(format!("結果未着 {}", f(self.unmatched)));
         v.push(if self.balances() {
             "照合結果: 一致（円単位で一致しています）".to_string()
         } else {
