@@ -351,6 +351,29 @@ fn version_of(form: &FormData) -> Option<i64> {
     form.get("version").and_then(|v| v.trim().parse().ok())
 }
 
+/// What every decision form needs: a staff user, an application id and the version that was read.
+fn decision_target(
+    signed: &SignedIn,
+    id: &str,
+    form: &FormData,
+) -> Result<(i64, i64), Box<Response>> {
+    if let Some(r) = refuse_non_staff(signed) {
+        return Err(Box::new(r));
+    }
+    let id = parse_id(id).ok_or_else(|| Box::new(not_found_page()))?;
+    let version = version_of(form).ok_or_else(|| Box::new(stale_version(signed)))?;
+    Ok((id, version))
+}
+
+/// Field messages joined for one message area.
+fn messages(errors: Vec<FieldError>) -> String {
+    errors
+        .into_iter()
+        .map(|e| e.message)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn stale_version(signed: &SignedIn) -> Response {
     super::view::message(
         StatusCode::BAD_REQUEST,
@@ -406,14 +429,9 @@ pub async fn approve(
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
-    if let Some(r) = refuse_non_staff(&signed) {
-        return r;
-    }
-    let Some(id) = parse_id(&id) else {
-        return not_found_page();
-    };
-    let Some(version) = version_of(&form) else {
-        return stale_version(&signed);
+    let (id, version) = match decision_target(&signed, &id, &form) {
+        Ok(t) => t,
+        Err(r) => return *r,
     };
     let reason = form.text("reason");
     let result = state
@@ -421,11 +439,7 @@ pub async fn approve(
         .approve(&signed.actor, id, version, reason.trim())
         .await;
     after(&state, &signed, id, result, "approved", |errors| Problems {
-        approve: errors
-            .into_iter()
-            .map(|e| e.message)
-            .collect::<Vec<_>>()
-            .join(" "),
+        approve: messages(errors),
         ..Problems::default()
     })
     .await
@@ -437,23 +451,14 @@ pub async fn reject(
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
-    if let Some(r) = refuse_non_staff(&signed) {
-        return r;
-    }
-    let Some(id) = parse_id(&id) else {
-        return not_found_page();
-    };
-    let Some(version) = version_of(&form) else {
-        return stale_version(&signed);
+    let (id, version) = match decision_target(&signed, &id, &form) {
+        Ok(t) => t,
+        Err(r) => return *r,
     };
     let reason = form.text("reason");
     let result = state.app.reject(&signed.actor, id, version, &reason).await;
     after(&state, &signed, id, result, "rejected", |errors| Problems {
-        reject_reason: errors
-            .into_iter()
-            .map(|e| e.message)
-            .collect::<Vec<_>>()
-            .join(" "),
+        reject_reason: messages(errors),
         reject_value: reason.clone(),
         ..Problems::default()
     })
@@ -466,14 +471,9 @@ pub async fn edit(
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
-    if let Some(r) = refuse_non_staff(&signed) {
-        return r;
-    }
-    let Some(id) = parse_id(&id) else {
-        return not_found_page();
-    };
-    let Some(version) = version_of(&form) else {
-        return stale_version(&signed);
+    let (id, version) = match decision_target(&signed, &id, &form) {
+        Ok(t) => t,
+        Err(r) => return *r,
     };
     let a = match state.app.application(&signed.actor, id).await {
         Ok(a) => a,
