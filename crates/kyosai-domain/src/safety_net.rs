@@ -7,6 +7,7 @@ pub mod cancellation_refund;
 pub mod premium_change;
 pub mod prepayment;
 pub mod suspension;
+pub mod tax;
 pub mod temporary_loan;
 
 pub use crate::rules::safety_net::Cancellation;

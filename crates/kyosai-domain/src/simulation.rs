@@ -54,6 +54,9 @@ pub enum BenefitReason {
     VoluntaryCancellation,
     #[serde(rename = "cancellation_by_organization")]
     CancellationByOrganization,
+    /// Deemed cancellation of law §12(3)(2) (an extension of the list).
+    #[serde(rename = "deemed_cancellation")]
+    DeemedCancellation,
 }
 
 /// One stretch of the premium history.
@@ -125,6 +128,9 @@ pub fn small_enterprise_benefit(
         }
         BenefitReason::VoluntaryCancellation | BenefitReason::CancellationByOrganization => {
             small_enterprise::cancellation_refund(rules, &history)
+        }
+        BenefitReason::DeemedCancellation => {
+            small_enterprise::deemed_cancellation_refund(rules, &history)
         }
     }
     .map_err(history_error)?;
@@ -468,6 +474,10 @@ pub struct TemporaryLoanRequest {
     pub total_paid_yen: i64,
     #[serde(default)]
     pub outstanding_loans_yen: i64,
+    /// Optional extension of the contract: the holder was at the old 320万 cap on H23-9-30 and
+    /// never raised the premium to 85,000 (REFERENCE §5.2: limit 300万). Defaults to false.
+    #[serde(default)]
+    pub legacy_holder: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -506,9 +516,12 @@ pub fn safety_net_temporary_loan(
         &rules.temporary_loan,
         &rules.cancellation,
         set.premium.accumulation_cap_yen.as_ref().map(|c| c.value),
-        months(req.months_paid),
-        Yen::new(req.total_paid_yen),
-        Yen::new(req.outstanding_loans_yen),
+        &safety_net::temporary_loan::TemporaryLoanFacts {
+            months_paid: months(req.months_paid),
+            total_paid: Yen::new(req.total_paid_yen),
+            outstanding: Yen::new(req.outstanding_loans_yen),
+            legacy_holder: req.legacy_holder,
+        },
     );
     Ok(TemporaryLoanResponse {
         eligible: r.eligible,

@@ -171,10 +171,10 @@ proptest! {
 
     /// No temporary loan above 95% of premiums paid less what is outstanding.
     #[test]
-    fn temporary_loan_within_caps(months in 0u32..300, total in 0i64..=8_000_000, outstanding in 0i64..=10_000_000) {
+    fn temporary_loan_within_caps(months in 0u32..300, total in 0i64..=8_000_000, outstanding in 0i64..=10_000_000, legacy_holder in proptest::bool::ANY) {
         let b = book();
         let rules = sn(&b);
-        let r = temporary_loan::temporary_loan(&rules.temporary_loan, &rules.cancellation, Some(Yen::new(8_000_000)), months, Yen::new(total), Yen::new(outstanding));
+        let r = temporary_loan::temporary_loan(&rules.temporary_loan, &rules.cancellation, Some(Yen::new(8_000_000)), &temporary_loan::TemporaryLoanFacts { months_paid: months, total_paid: Yen::new(total), outstanding: Yen::new(outstanding), legacy_holder });
         prop_assert!(i128::from(r.limit.get()) * 100 <= i128::from(total) * 95);
         prop_assert!(r.limit.get() <= (total - outstanding).max(0));
         prop_assert_eq!(r.limit.get() % 50_000, 0);

@@ -507,6 +507,7 @@ fn n47_n49_temporary_loan() {
             months_paid: 40,
             total_paid_yen: 8_000_000,
             outstanding_loans_yen: 0,
+            legacy_holder: false,
         },
         &b,
         TODAY,

@@ -32,6 +32,19 @@ fn sn(b: &RuleBook) -> &SafetyNetRules {
         .as_ref()
         .unwrap()
 }
+fn facts(
+    months_paid: u32,
+    total: i64,
+    outstanding: i64,
+    legacy_holder: bool,
+) -> temporary_loan::TemporaryLoanFacts {
+    temporary_loan::TemporaryLoanFacts {
+        months_paid,
+        total_paid: Yen::new(total),
+        outstanding: Yen::new(outstanding),
+        legacy_holder,
+    }
+}
 fn h(segments: &[(i64, u32)]) -> Vec<PremiumSegment> {
     segments
         .iter()
@@ -231,9 +244,7 @@ fn temporary_loan_limit_rows() {
             &r.temporary_loan,
             &r.cancellation,
             cap,
-            months,
-            Yen::new(total),
-            Yen::ZERO,
+            &facts(months, total, 0, false),
         );
         assert_eq!(res.limit, Yen::new(limit), "{months} {total}");
         assert_eq!(res.eligible, limit > 0);
@@ -292,6 +303,101 @@ fn safety_net_refund_nets_bankruptcy_loans() {
             (r.base, r.amount),
             (Yen::new(base), Yen::new(amount)),
             "{cancel:?} {months}"
+        );
+    }
+}
+
+/// §5.2 legacy rule: a holder still at the old 320万 cap keeps a 300万 limit (less loans).
+#[test]
+fn temporary_loan_legacy_320_holders() {
+    let b = book();
+    let r = sn(&b);
+    let cap = Some(Yen::new(8_000_000));
+    for (months, total, outstanding, legacy, limit) in [
+        (64, 3_200_000, 0, false, 2_850_000), // 3,200,000 × 95% × 95% = 2,888,000
+        (64, 3_200_000, 0, true, 3_000_000),  // the legacy limit
+        (64, 3_200_000, 120_000, true, 2_850_000), // 2,880,000 in 50,000-yen units
+        (65, 3_250_000, 0, true, 2_900_000),  // no longer at 320万: 2,933,125
+        (11, 3_200_000, 0, true, 0),          // still needs 12 months
+    ] {
+        let res = temporary_loan::temporary_loan(
+            &r.temporary_loan,
+            &r.cancellation,
+            cap,
+            &facts(months, total, outstanding, legacy),
+        );
+        assert_eq!(
+            res.limit,
+            Yen::new(limit),
+            "{months} {total} {outstanding} {legacy}"
+        );
+        assert_eq!(res.eligible, limit > 0);
+    }
+}
+
+/// §3.4, law §12(3)(2)/(4): deemed cancellation — premiums below 36 months, the stand-in table
+/// (準共済金, provisional) from 36 months, nothing under 12 months.
+#[test]
+fn small_enterprise_deemed_cancellation_refund() {
+    let b = book();
+    let r = se(&b);
+    let refund =
+        |hist: &[(i64, u32)]| small_enterprise::deemed_cancellation_refund(r, &h(hist)).unwrap();
+    let short = refund(&[(10_000, 11)]);
+    assert!(!short.payable);
+    assert_eq!(short.amount, Yen::ZERO);
+
+    let premiums_only = refund(&[(10_000, 35)]);
+    assert_eq!(premiums_only.amount, Yen::new(350_000));
+    assert!(!premiums_only.estimate, "36-month rule is the law's own");
+
+    let long = refund(&[(10_000, 120)]);
+    let quasi =
+        small_enterprise::benefit(r, ClaimReason::Quasi, &h(&[(10_000, 120)]), None).unwrap();
+    assert_eq!(long.amount, quasi.base);
+    assert_eq!(long.bonus, Yen::ZERO);
+    assert!(long.estimate, "the 政令 amounts are a stand-in");
+
+    // An increase opens a second tranche with its own months: 20 months at +5,000 → premiums.
+    let mixed = refund(&[(10_000, 100), (15_000, 20)]);
+    assert_eq!(mixed.tranches.len(), 2);
+    assert_eq!(mixed.tranches[1].amount, Yen::new(100_000));
+    assert_eq!(
+        mixed.tranches[0].amount,
+        refund(&[(10_000, 120)]).tranches[0].amount
+    );
+
+    // Compared with a voluntary cancellation: below 36 months it pays 100%, not 80%.
+    let voluntary = small_enterprise::cancellation_refund(r, &h(&[(10_000, 35)])).unwrap();
+    assert_eq!(voluntary.amount, Yen::new(280_000));
+}
+
+/// §5.4, #66: premiums within two years of a cancellation from 2024-10-01 are not deductible.
+#[test]
+fn safety_net_two_year_non_deductible_window() {
+    use kyosai_domain::safety_net::tax::{non_deductible_until, premium_deductible};
+    let b = book();
+    let t = &sn(&b).tax;
+    assert_eq!(
+        non_deductible_until(t, date(2024, 10, 1)),
+        Some(date(2026, 9, 30))
+    );
+    assert_eq!(non_deductible_until(t, date(2024, 9, 30)), None);
+    for (cancelled, paid, deductible) in [
+        (Some(date(2024, 10, 1)), date(2025, 6, 27), false), // #66: re-joined 2025-06
+        (Some(date(2024, 10, 1)), date(2024, 10, 1), false),
+        (Some(date(2024, 10, 1)), date(2026, 9, 30), false),
+        (Some(date(2024, 10, 1)), date(2026, 10, 1), true),
+        (Some(date(2024, 9, 30)), date(2025, 6, 27), true), // before the rule
+        (Some(date(2025, 3, 15)), date(2025, 1, 27), true), // paid before the cancellation
+        (Some(date(2025, 3, 15)), date(2027, 3, 14), false),
+        (Some(date(2025, 3, 15)), date(2027, 3, 15), true),
+        (None, date(2025, 6, 27), true),
+    ] {
+        assert_eq!(
+            premium_deductible(t, cancelled, paid),
+            deductible,
+            "{cancelled:?} {paid}"
         );
     }
 }

@@ -238,6 +238,7 @@ fn temporary_loan_contract() {
         months_paid: 11,
         total_paid_yen: 2_200_000,
         outstanding_loans_yen: 0,
+        legacy_holder: false,
     };
     let res = safety_net_temporary_loan(&short, &book(), TODAY).unwrap();
     assert!(!res.eligible);
@@ -246,6 +247,7 @@ fn temporary_loan_contract() {
         months_paid: 12,
         total_paid_yen: 60_000,
         outstanding_loans_yen: 0,
+        legacy_holder: false,
     };
     let res = safety_net_temporary_loan(&small, &book(), TODAY).unwrap();
     assert_eq!(
@@ -317,4 +319,25 @@ fn unknown_fields_are_refused() {
         }))
         .is_err()
     );
+}
+
+/// Extensions of the contract: `legacy_holder` (optional, default false) and the
+/// `deemed_cancellation` reason.
+#[test]
+fn contract_extensions() {
+    let req: TemporaryLoanRequest = serde_json::from_value(json!({
+        "months_paid": 64, "total_paid_yen": 3200000, "outstanding_loans_yen": 0, "legacy_holder": true
+    }))
+    .unwrap();
+    let res = safety_net_temporary_loan(&req, &book(), TODAY).unwrap();
+    assert_eq!(res.limit_yen, 3_000_000);
+
+    let req: BenefitRequest = serde_json::from_value(json!({
+        "reason": "deemed_cancellation", "history": [{"monthly_premium_yen": 10000, "months": 30}]
+    }))
+    .unwrap();
+    let res = small_enterprise_benefit(&req, &book(), TODAY).unwrap();
+    assert_eq!(res.amount_yen, 300_000);
+    assert_eq!(res.bonus_yen, 0);
+    assert!(!res.estimate);
 }

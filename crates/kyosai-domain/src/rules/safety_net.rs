@@ -198,6 +198,11 @@ pub struct TemporaryLoanRules {
     pub term_months: Sourced<u32>,
     pub interest_rate: Sourced<Rate>,
     pub late_interest: Sourced<Rate>,
+    /// Holders at the old 掛金総額 cap on the day the cap was raised who have stayed there keep
+    /// this limit (REFERENCE §5.2: 300万円).
+    pub legacy_limit_yen: Sourced<Yen>,
+    /// The old cap (320万円): the legacy limit applies while 掛金総額 is still exactly this.
+    pub legacy_total_paid_yen: Sourced<Yen>,
 }
 
 impl TemporaryLoanRules {
@@ -207,6 +212,12 @@ impl TemporaryLoanRules {
         require_source(&format!("{n}.share_of_refund"), &self.share_of_refund, p);
         require_source(&format!("{n}.min_yen"), &self.min_yen, p);
         require_source(&format!("{n}.interest_rate"), &self.interest_rate, p);
+        require_source(&format!("{n}.legacy_limit_yen"), &self.legacy_limit_yen, p);
+        require_source(
+            &format!("{n}.legacy_total_paid_yen"),
+            &self.legacy_total_paid_yen,
+            p,
+        );
         if self.share_of_refund.value > Rate::ONE {
             p.push(format!("{n}.share_of_refund must not exceed 100%"));
         }
@@ -257,6 +268,17 @@ pub struct SafetyNetRules {
     pub prepayment: PrepaymentRules,
     /// 機構解約 once this many months are unpaid (REFERENCE §2.7, §10 #65).
     pub termination_unpaid_months: Sourced<u32>,
+    pub tax: TaxRules,
+}
+
+/// 措法66条の11 (令和6年度税制改正, REFERENCE §5.4): after a cancellation on or after
+/// `from_cancellations_on`, premiums of a new contract paid until `years` years have passed are
+/// not deductible.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxRules {
+    pub non_deductible_years: Sourced<i16>,
+    pub from_cancellations_on: Sourced<jiff::civil::Date>,
 }
 
 impl SafetyNetRules {
@@ -290,6 +312,19 @@ impl SafetyNetRules {
             &self.termination_unpaid_months,
             p,
         );
+        require_source(
+            "safety_net.tax.non_deductible_years",
+            &self.tax.non_deductible_years,
+            p,
+        );
+        require_source(
+            "safety_net.tax.from_cancellations_on",
+            &self.tax.from_cancellations_on,
+            p,
+        );
+        if !(1..=10).contains(&self.tax.non_deductible_years.value) {
+            p.push("safety_net.tax.non_deductible_years must be 1..=10".into());
+        }
     }
 
     pub(super) fn has_provisional(&self) -> bool {

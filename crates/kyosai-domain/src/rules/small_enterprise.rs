@@ -187,6 +187,13 @@ pub struct CancellationRules {
     pub rates: Sourced<RateTable>,
     /// The highest rate the law allows (120%).
     pub max_rate: Sourced<Rate>,
+    /// Deemed cancellations of law §12(3)(2) (準共済金 cases): a tranche paid for fewer months
+    /// than this is worth the premiums paid into it (§12(4)(1): 36).
+    pub deemed_premiums_only_below_months: Sourced<u32>,
+    /// The per-unit table valuing a tranche of a §12(3)(2) deemed cancellation from
+    /// `deemed_premiums_only_below_months` on. The law's 政令 amounts (§12(4)(2) イ–ハ) are not
+    /// available; the 準共済金 table stands in for them (provisional).
+    pub deemed_table: Sourced<ClaimReason>,
 }
 
 impl CancellationRules {
@@ -195,6 +202,12 @@ impl CancellationRules {
         require_source(&format!("{n}.min_months"), &self.min_months, p);
         require_source(&format!("{n}.rates"), &self.rates, p);
         require_source(&format!("{n}.max_rate"), &self.max_rate, p);
+        require_source(
+            &format!("{n}.deemed_premiums_only_below_months"),
+            &self.deemed_premiums_only_below_months,
+            p,
+        );
+        require_source(&format!("{n}.deemed_table"), &self.deemed_table, p);
         self.rates
             .value
             .check(&format!("{n}.rates"), self.max_rate.value, p);
@@ -528,6 +541,11 @@ impl SmallEnterpriseRules {
             || self.bonus.rates.provisional
             || self.cancellation.rates.provisional
             || self.cancellation.rates.value.has_provisional()
+            || self
+                .cancellation
+                .deemed_premiums_only_below_months
+                .provisional
+            || self.cancellation.deemed_table.provisional
             || self.member_loan.limit_ratios.provisional
             || self.member_loan.unit_yen.provisional
             || self.member_loan.kinds.values().any(|k| k.provisional)

@@ -3,7 +3,10 @@
 //! Limit: 95% of the 解約手当金 the member would get on a 機構解約 now, less outstanding 共済金 and
 //! 一時貸付金 loans, rounded down to 50,000 yen. Once 掛金総額 has reached the accumulation cap the
 //! published limit uses 100% instead of the table rate (800万 × 100% × 95% = 760万). Needs 12
-//! months paid (excluding 前納) and a limit of at least 300,000 yen.
+//! months paid (excluding 前納) and a limit of at least 300,000 yen. Holders who were at the old
+//! 320万 cap on H23-9-30 and are still there without having raised the premium to 85,000 keep the
+//! old 300万 limit (before outstanding loans); whether a contract is such a holder is a fact of
+//! its record ([`TemporaryLoanFacts::legacy_holder`]).
 
 use crate::error::Reason;
 use crate::money::Yen;
@@ -20,15 +23,31 @@ pub struct TemporaryLoanResult {
     pub estimate: bool,
 }
 
+/// The contract's facts the limit depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TemporaryLoanFacts {
+    /// Excluding 前納 months.
+    pub months_paid: u32,
+    pub total_paid: Yen,
+    /// Outstanding 共済金 and 一時貸付金 loans.
+    pub outstanding: Yen,
+    /// At the old 320万 cap on H23-9-30 and never raised the premium to 85,000 or more.
+    pub legacy_holder: bool,
+}
+
 /// `accumulation_cap`: the program's 掛金総額 cap, if any.
 pub fn temporary_loan(
     rules: &TemporaryLoanRules,
     cancellation: &CancellationRules,
     accumulation_cap: Option<Yen>,
-    months_paid: u32,
-    total_paid: Yen,
-    outstanding: Yen,
+    facts: &TemporaryLoanFacts,
 ) -> TemporaryLoanResult {
+    let TemporaryLoanFacts {
+        months_paid,
+        total_paid,
+        outstanding,
+        legacy_holder,
+    } = *facts;
     let mut reasons = Vec::new();
     if months_paid < rules.min_months.value {
         reasons.push(Reason::new(
@@ -49,7 +68,10 @@ pub fn temporary_loan(
         rate = rate.max(rules.rate_at_accumulation_cap.value);
     }
     let refund = rounding::apply_rate(total_paid, rate);
-    let gross = rounding::apply_rate(refund, rules.share_of_refund.value);
+    let mut gross = rounding::apply_rate(refund, rules.share_of_refund.value);
+    if legacy_holder && total_paid == rules.legacy_total_paid_yen.value && !rate.is_zero() {
+        gross = rules.legacy_limit_yen.value;
+    }
     let limit = rounding::floor_to_unit(
         rounding::sub(gross, outstanding).max(Yen::ZERO),
         rules.unit_yen.value,

@@ -2,7 +2,8 @@
 //!
 //! For 任意解約 and 機構解約 (law §12(3)(1)): per tranche, 掛金合計 × 支給割合 of the tranche's
 //! months paid (表1), rounded down to the yen; nothing for a contract under 12 months. No 付加共済金
-//! on a cancellation.
+//! on a cancellation. Deemed cancellations of §12(3)(2) are valued per §12(4): see
+//! [`deemed_cancellation_refund`].
 
 use crate::money::Yen;
 use crate::rounding;
@@ -35,6 +36,56 @@ pub fn cancellation_refund(
             band.map_or(Yen::ZERO, |b| rounding::apply_rate(premiums, b.rate))
         } else {
             Yen::ZERO
+        };
+        base = rounding::add(base, amount);
+        out.push(TrancheAmount {
+            tranche: *t,
+            amount,
+        });
+    }
+    Ok(BenefitResult {
+        amount: base,
+        base,
+        bonus: Yen::ZERO,
+        total_paid: split.total_paid,
+        months_paid: split.months_paid,
+        tranches: out,
+        payable,
+        estimate,
+    })
+}
+
+/// 解約手当金 of a deemed cancellation under law §12(3)(2) (the 準共済金 cases, e.g. the holder
+/// stops being a 小規模企業者 other than by becoming an officer of a small company): per tranche
+/// the 区分解約手当金額 of §12(4) — the premiums paid into a tranche of fewer than 36 months, from
+/// 36 months the amount of `deemed_table` (a stand-in for the unpublished 政令 amounts, so an
+/// estimate). Nothing for a contract under 12 months (§12(1)); no 付加共済金.
+pub fn deemed_cancellation_refund(
+    rules: &SmallEnterpriseRules,
+    history: &[PremiumSegment],
+) -> Result<BenefitResult, HistoryError> {
+    let c = &rules.cancellation;
+    let unit = rules.benefit.unit_yen.value;
+    let split = tranches(history, unit)?;
+    let payable = split.months_paid >= c.min_months.value;
+    let table = rules.benefit.table(c.deemed_table.value);
+    let mut estimate = false;
+    let mut base = Yen::ZERO;
+    let mut out = Vec::with_capacity(split.tranches.len());
+    for t in &split.tranches {
+        let amount = if !payable {
+            Yen::ZERO
+        } else if t.months_paid < c.deemed_premiums_only_below_months.value {
+            estimate |= c.deemed_premiums_only_below_months.provisional;
+            Yen::new(
+                unit.get()
+                    .saturating_mul(i64::from(t.units))
+                    .saturating_mul(i64::from(t.months_paid)),
+            )
+        } else {
+            let per_unit = table.value.amount(t.months_paid, unit);
+            estimate |= c.deemed_table.provisional || (table.provisional && !per_unit.published);
+            rounding::mul(per_unit.yen, i64::from(t.units))
         };
         base = rounding::add(base, amount);
         out.push(TrancheAmount {

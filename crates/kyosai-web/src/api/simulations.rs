@@ -42,7 +42,7 @@ simulation!(
     sim::BenefitRequest,
     sim::BenefitResponse,
     sim::small_enterprise_benefit,
-    "小規模企業共済の共済金・解約手当金: {reason: A|B|quasi|voluntary_cancellation|cancellation_by_organization, history: [{monthly_premium_yen, months}], fiscal_year?}"
+    "小規模企業共済の共済金・解約手当金: {reason: A|B|quasi|voluntary_cancellation|cancellation_by_organization|deemed_cancellation, history: [{monthly_premium_yen, months}], fiscal_year?}"
 );
 simulation!(
     payout_options,
@@ -74,7 +74,7 @@ simulation!(
     sim::TemporaryLoanRequest,
     sim::TemporaryLoanResponse,
     sim::safety_net_temporary_loan,
-    "経営セーフティ共済の一時貸付金: {months_paid, total_paid_yen, outstanding_loans_yen}"
+    "経営セーフティ共済の一時貸付金: {months_paid, total_paid_yen, outstanding_loans_yen, legacy_holder?}"
 );
 simulation!(
     prepayment_discount,

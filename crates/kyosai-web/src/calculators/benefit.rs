@@ -40,7 +40,7 @@ const MONTHS: [&str; 5] = [
 ];
 const ORDINAL: [&str; 5] = ["1つ目", "2つ目", "3つ目", "4つ目", "5つ目"];
 
-const REASONS: [(&str, &str); 5] = [
+const REASONS: [(&str, &str); 6] = [
     ("A", "共済金A（個人事業の廃業、会社の解散、死亡など）"),
     (
         "B",
@@ -54,6 +54,10 @@ const REASONS: [(&str, &str); 5] = [
     (
         "cancellation_by_organization",
         "解約手当金（掛金の12か月以上の未納などによる機構解約）",
+    ),
+    (
+        "deemed_cancellation",
+        "解約手当金（みなし解約：準共済金にあたる事由で契約が終わる場合）",
     ),
 ];
 
@@ -123,6 +127,7 @@ fn reason_of(v: &str) -> Option<BenefitReason> {
         "quasi" => BenefitReason::Quasi,
         "voluntary_cancellation" => BenefitReason::VoluntaryCancellation,
         "cancellation_by_organization" => BenefitReason::CancellationByOrganization,
+        "deemed_cancellation" => BenefitReason::DeemedCancellation,
         _ => return None,
     })
 }

@@ -47,6 +47,12 @@ fn sections(v: &Values, e: &[FieldError]) -> Vec<Section> {
                 .hint("この共済から借りて返済中の額（共済金貸付・一時貸付金）。なければ空欄のままで構いません。")
                 .optional()
                 .fill(v, e),
+            Field::checkbox(
+                "legacy_holder",
+                "平成23年9月30日に掛金総額が320万円に達していて、その後も掛金月額を85,000円以上に増額していない",
+            )
+            .hint("当てはまる方は、掛金総額が320万円のままであれば上限が300万円になります。")
+            .fill(v, e),
         ],
     )]
 }
@@ -61,6 +67,7 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
         months_paid,
         total_paid_yen,
         outstanding_loans_yen: outstanding.unwrap_or(0),
+        legacy_holder: form::is_on(form::text(v, "legacy_holder")),
     };
     let r = Failure::check(
         errs,
