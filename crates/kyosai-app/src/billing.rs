@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use kyosai_domain::billing::{
     self as dom, BillPlan, ContractFacts, Due, LineHistory, LineResult, Skip,
@@ -208,7 +209,11 @@ fn histories(lines: &[store::LineWithResult]) -> Result<Vec<LineHistory>, AppErr
 
 impl App {
     /// The rule set in force for a billing month (on its first day).
-    pub fn billing_rules(&self, program: Program, month: YearMonth) -> Result<&RuleSet, AppError> {
+    pub fn billing_rules(
+        &self,
+        program: Program,
+        month: YearMonth,
+    ) -> Result<Arc<RuleSet>, AppError> {
         self.rules
             .in_force(program, month.day(1))
             .ok_or_else(|| internal(format!("no rule set for {}", program.as_str())))
@@ -1426,7 +1431,7 @@ impl App {
         for k in 0..24 {
             let m = start.plus(k);
             let rules = self.billing_rules(program, m)?;
-            match dom::due_for_month(rules, &facts, m) {
+            match dom::due_for_month(&rules, &facts, m) {
                 Due::Bill(plan) => {
                     let date = schedule::debit_date(&rules.collection, &self.calendar, m);
                     let arrears = plan.arrears_amount.get();
@@ -1489,7 +1494,7 @@ impl App {
                         h.amount,
                         failure_explanation_ja(code)
                     );
-                    let redebit = dom::redebit_month(rules, h.month);
+                    let redebit = dom::redebit_month(&rules, h.month);
                     match (&next, code.is_some_and(makes_mandate_unusable)) {
                         (_, true) => s.push_str("オンラインで新しい口座をご登録ください。登録後の引落しで未納分をご請求します。"),
                         (Some(n), false) if n.items.iter().any(|i| h.items.iter().any(|x| x.month == i.month)) => {

@@ -1,6 +1,8 @@
 //! Online enrollment (加入申込): parse the form, check every rule, and either complete the
 //! contract in the same transaction, send it to the staff queue, or return field errors.
 
+use std::sync::Arc;
+
 use jiff::civil::Date;
 use kyosai_domain::enrollment::{
     self, ApplicantRole, Assessment, Decision, Declarations, EnrollmentContext, EnrollmentFacts,
@@ -550,7 +552,7 @@ pub struct ContractSummary {
 
 impl App {
     /// The rule set in force today for a program.
-    pub fn rules_for(&self, program: Program) -> Result<&RuleSet, AppError> {
+    pub fn rules_for(&self, program: Program) -> Result<Arc<RuleSet>, AppError> {
         self.rules
             .in_force(program, self.clock.today())
             .ok_or_else(|| AppError::Internal(format!("no rule set for {}", program.as_str())))
@@ -597,7 +599,7 @@ impl App {
             )
             .await?,
         };
-        let assessment = enrollment::assess(&input.facts(), rules, &ctx);
+        let assessment = enrollment::assess(&input.facts(), &rules, &ctx);
         let decision = assessment.decision();
         if decision == Decision::Reject {
             // Nothing is stored for a rejected form: the member corrects it and sends it again.
@@ -643,7 +645,7 @@ impl App {
                     app_id,
                     member_id,
                     &input,
-                    rules,
+                    &rules,
                 )
                 .await?,
             )

@@ -9,6 +9,7 @@ pub mod enrollment;
 pub mod error;
 pub mod mail;
 pub mod review;
+pub mod rules;
 pub mod rules_admin;
 pub mod synthetic;
 pub mod views;
@@ -21,12 +22,13 @@ use kyosai_store::Store;
 
 pub use clock::Clock;
 pub use error::AppError;
+pub use rules::Rules;
 
 /// Everything a use case needs, shared by all requests.
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
-    pub rules: Arc<RuleBook>,
+    pub rules: Rules,
     pub calendar: Arc<BusinessCalendar>,
     pub clock: Clock,
     /// Base URL used in links sent by mail (`http://127.0.0.1:8080`).
@@ -39,7 +41,7 @@ impl App {
         let rules = RuleBook::embedded().map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(App {
             store,
-            rules: Arc::new(rules),
+            rules: Rules::new(rules),
             calendar: Arc::new(BusinessCalendar::new(
                 kyosai_refdata::holidays().iter().copied(),
             )),

@@ -97,7 +97,7 @@ impl App {
                 id,
                 a.member_id,
                 &input,
-                rules,
+                &rules,
             )
             .await?;
         update_unless_stale(
@@ -236,7 +236,7 @@ impl App {
             today: self.clock.today(),
             ..Default::default()
         };
-        let assessment = enrollment::assess(&input.facts(), rules, &ctx);
+        let assessment = enrollment::assess(&input.facts(), &rules, &ctx);
         if assessment.decision() == enrollment::Decision::Reject {
             return Err(AppError::Invalid(assessment.field_errors()));
         }

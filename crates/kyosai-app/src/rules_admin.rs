@@ -1,8 +1,6 @@
 //! Rule-set versions loaded at run time: a law change or a disaster special measure becomes a new
 //! version with an effective date, validated before it is accepted, without a release.
 
-use std::sync::Arc;
-
 use kyosai_domain::rules::{RuleBook, RuleSet};
 use kyosai_store::rule_sets;
 use serde_json::json;
@@ -10,25 +8,29 @@ use serde_json::json;
 use crate::{App, AppError};
 
 impl App {
-    /// Adds the versions loaded earlier (stored in the database) to the embedded ones. Called at
-    /// start-up by every command; a stored version that no longer validates stops the start with
-    /// its report, rather than silently computing with other rules.
-    pub async fn with_stored_rule_sets(mut self) -> Result<App, AppError> {
+    /// Makes the rule book the embedded versions plus every version stored in the database
+    /// (loaded by an operator here or on another instance). Called at start-up by every command
+    /// and periodically by the server; does nothing when no new version was stored. A stored
+    /// version that no longer validates is an error with its report (the book in use stays),
+    /// rather than silently computing with other rules. Returns whether the book changed.
+    pub async fn refresh_rules(&self) -> Result<bool, AppError> {
         let mut conn = self.store.read().await?;
+        let ids = rule_sets::ids(&mut conn).await?;
+        let current = self.rules.book();
+        if ids.iter().all(|id| current.by_id(id).is_some()) {
+            return Ok(false);
+        }
         let stored = rule_sets::all(&mut conn).await?;
         drop(conn);
-        if stored.is_empty() {
-            return Ok(self);
-        }
-        let mut book: RuleBook = (*self.rules).clone();
+        let mut book = RuleBook::embedded().map_err(|e| AppError::Internal(e.to_string()))?;
         for s in stored {
             let set = RuleSet::from_toml(&s.source_text)
                 .map_err(|e| AppError::Internal(format!("stored rule set {}: {e}", s.id)))?;
             book.add(set)
                 .map_err(|e| AppError::Internal(e.to_string()))?;
         }
-        self.rules = Arc::new(book);
-        Ok(self)
+        self.rules.replace(book);
+        Ok(true)
     }
 
     /// Validates a rule file and stores it as a new version. Returns the version id; an invalid
@@ -42,7 +44,8 @@ impl App {
                     .collect(),
             )
         })?;
-        if self.rules.by_id(&set.id).is_some() {
+        self.refresh_rules().await?;
+        if self.rules.book().by_id(&set.id).is_some() {
             return Err(AppError::conflict(
                 "rule_set_exists",
                 format!(
@@ -75,6 +78,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.refresh_rules().await?;
         Ok(set.id)
     }
 }

@@ -29,24 +29,41 @@ async fn a_loaded_version_changes_results_from_its_date() {
             monthly_premium_yen: 80_000,
             months_ahead: 11,
         };
-        let before = safety_net_prepayment_discount(&req, &app.rules, app.clock.today()).unwrap();
+        // A second instance over the same database (another server).
+        let other = App::new(store.clone(), clock(), "http://test").unwrap();
+        let discount = |app: &App, on: &str| {
+            safety_net_prepayment_discount(&req, &app.rules.book(), on.parse().unwrap()).unwrap()
+        };
+        let before = discount(&app, "2026-11-26");
         assert_eq!(before.discount_yen, 4_752);
+        let book_before = app.rules.book();
 
         let id = app.load_rule_set(&new_version(), "cli").await.unwrap();
         assert_eq!(id, "safety_net/2026-11-01");
-        // A fresh start (any command) picks the stored version up.
-        let app = App::new(store.clone(), clock(), "http://test")
-            .unwrap()
-            .with_stored_rule_sets()
-            .await
-            .unwrap();
-        let after = safety_net_prepayment_discount(&req, &app.rules, app.clock.today()).unwrap();
+        // This instance uses it at once, without a restart.
+        let after = discount(&app, "2026-11-26");
         assert_eq!(after.discount_yen, 80_000 * 66 / 1000);
         assert_eq!(after.rule_set, "safety_net/2026-11-01");
+        // A computation that started before keeps the book it started with.
+        let kept = safety_net_prepayment_discount(&req, &book_before, app.clock.today()).unwrap();
+        assert_eq!(kept.discount_yen, 4_752);
         // As of a date before the new version, the old rules still apply.
-        let old = safety_net_prepayment_discount(&req, &app.rules, "2026-10-31".parse().unwrap())
-            .unwrap();
-        assert_eq!(old.discount_yen, 4_752);
+        assert_eq!(discount(&app, "2026-10-31").discount_yen, 4_752);
+        // The other instance picks it up on its next refresh, and only once.
+        assert_eq!(discount(&other, "2026-11-26").discount_yen, 4_752);
+        assert!(other.refresh_rules().await.unwrap());
+        assert!(!other.refresh_rules().await.unwrap());
+        assert_eq!(
+            discount(&other, "2026-11-26").discount_yen,
+            80_000 * 66 / 1000
+        );
+        // So does a fresh start (any command).
+        let fresh = App::new(store.clone(), clock(), "http://test").unwrap();
+        fresh.refresh_rules().await.unwrap();
+        assert_eq!(
+            discount(&fresh, "2026-11-26").rule_set,
+            "safety_net/2026-11-01"
+        );
 
         // Enrollment checks follow the new minimum premium.
         let m = app
@@ -95,11 +112,15 @@ async fn invalid_rule_files_are_refused_with_a_report() {
             Err(AppError::Invalid(problems)) => assert!(!problems.is_empty()),
             other => panic!("expected a report, got {other:?}"),
         }
-        let app = app.with_stored_rule_sets().await.unwrap();
+        assert!(!app.refresh_rules().await.unwrap(), "nothing stored");
         assert_eq!(
-            app.rules.all().len(),
-            App::new(store, clock(), "").unwrap().rules.all().len(),
-            "nothing stored"
+            app.rules.book().all().count(),
+            App::new(store, clock(), "")
+                .unwrap()
+                .rules
+                .book()
+                .all()
+                .count(),
         );
     }
 }

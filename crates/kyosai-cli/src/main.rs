@@ -141,8 +141,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| format!("http://{}", args.addr));
     let app = App::new(store, Clock::System, public_url.trim_end_matches('/'))
-        .context("loading rule sets")?
-        .with_stored_rule_sets()
+        .context("loading rule sets")?;
+    app.refresh_rules()
         .await
         .context("loading stored rule sets")?;
     if args.demo && app.seed_demo().await.context("seeding demo data")? {
@@ -164,8 +164,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
         print_demo_logins(&app);
     }
     let delivery = tokio::spawn(deliver_mail_forever(app.clone(), mailer));
+    let rules = tokio::spawn(refresh_rules_forever(app.clone()));
     kyosai_web::serve(listener, app.clone(), shutdown_signal()).await?;
     delivery.abort();
+    rules.abort();
     app.store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -197,6 +199,22 @@ async fn deliver_mail_forever(app: App, mailer: Mailer) {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Every 30 seconds: picks up rule-set versions loaded by another instance (this instance's own
+/// loads take effect at once). A stored version that fails validation is logged and the rules in
+/// use stay as they are.
+async fn refresh_rules_forever(app: App) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        match app.refresh_rules().await {
+            Ok(true) => tracing::info!("rule sets reloaded"),
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "reloading rule sets failed; keeping the rules in use")
+            }
+        }
     }
 }
 

@@ -28,9 +28,8 @@ pub async fn run(command: RulesCommand) -> Result<()> {
         RulesCommand::Load { file, storage } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let app = App::new(storage.open().await?, Clock::System, "")?
-                .with_stored_rule_sets()
-                .await?;
+            let app = App::new(storage.open().await?, Clock::System, "")?;
+            app.refresh_rules().await?;
             match app.load_rule_set(&text, "cli").await {
                 Ok(id) => {
                     println!("loaded rule set {id}");
@@ -47,13 +46,12 @@ pub async fn run(command: RulesCommand) -> Result<()> {
             }
         }
         RulesCommand::List { storage } => {
-            let app = App::new(storage.open().await?, Clock::System, "")?
-                .with_stored_rule_sets()
-                .await?;
+            let app = App::new(storage.open().await?, Clock::System, "")?;
+            app.refresh_rules().await?;
             let today = app.clock.today();
-            for set in app.rules.all() {
-                let in_force = app
-                    .rules
+            let book = app.rules.book();
+            for set in book.all() {
+                let in_force = book
                     .in_force(set.program, today)
                     .is_some_and(|s| s.id == set.id);
                 println!(

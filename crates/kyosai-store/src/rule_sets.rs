@@ -41,6 +41,14 @@ pub async fn insert(conn: &mut AnyConnection, r: &NewRuleSet<'_>) -> Result<()> 
     Ok(())
 }
 
+/// The ids of the loaded versions (a cheap check for new ones).
+pub async fn ids(conn: &mut AnyConnection) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT id FROM rule_set_versions")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(|r| col(r, "id")).collect()
+}
+
 /// Every loaded version, oldest first.
 pub async fn all(conn: &mut AnyConnection) -> Result<Vec<StoredRuleSet>> {
     let rows = sqlx::query(

@@ -862,3 +862,121 @@ async fn an_application_that_needs_a_person_shows_why_and_what_happens_next() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(t.counts().await, (1, 0));
 }
+
+/// A `multipart/form-data` post of one file field, as a browser sends it.
+async fn upload(
+    t: &TestApp,
+    c: &reqwest::Client,
+    path: &str,
+    field: &str,
+    text: &str,
+) -> (StatusCode, String, String) {
+    let boundary = "----kyosai-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"rules.toml\"\r\nContent-Type: application/toml\r\n\r\n{text}\r\n--{boundary}--\r\n"
+    );
+    let r = c
+        .post(t.url(path))
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let url = format!(
+        "{}{}",
+        r.url().path(),
+        r.url().query().map(|q| format!("?{q}")).unwrap_or_default()
+    );
+    (status, url, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn staff_load_a_rule_file_on_screen_and_it_applies_at_once() {
+    let t = spawn().await;
+    let shipped = include_str!("../../../rules/safety_net/2017-11-01.toml");
+    // Effective from the first of this month, so it is in force today: the discount rate 1/1000.
+    let first = t.app.clock.today().first_of_month().to_string();
+    let new_version = shipped
+        .replace("2017-11-01", &first)
+        .replace("value = \"0.9/1000\"", "value = \"1/1000\"");
+    let discount = || async {
+        let r: serde_json::Value = browser()
+            .post(t.url("/api/v1/simulations/safety-net/prepayment-discount"))
+            .json(&serde_json::json!({"monthly_premium_yen": 80000, "months_ahead": 11}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            r["discount_yen"].as_i64().unwrap(),
+            r["rule_set"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(
+        discount().await,
+        (4_752, "safety_net/2017-11-01".to_string())
+    );
+
+    // Members may neither see nor post.
+    let member = t.login_with_totp(Role::Member, "m-rules@example.jp").await;
+    assert_eq!(
+        t.get(&member, "/staff/rules").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, _, _) = upload(&t, &member, "/staff/rules", "rule_file", &new_version).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    let staff = t.login_with_totp(Role::Staff, "s-rules@example.jp").await;
+    let (s, _, body) = t.get(&staff, "/staff/rules").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("safety_net/2017-11-01") && body.contains("システムに同梱"),
+        "{body}"
+    );
+
+    // An invalid file: every problem listed, nothing stored, results unchanged.
+    let bad = new_version.replace("value = 200000, source", "value = 2000, source");
+    let (s, _, body) = upload(&t, &staff, "/staff/rules", "rule_file", &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.contains("規則ファイルを登録できませんでした"),
+        "{body}"
+    );
+    assert!(body.contains("premium"), "{body}");
+    let (s, _, body) = upload(&t, &staff, "/staff/rules", "rule_file", "").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("規則ファイルを選んでください"), "{body}");
+    assert_eq!(discount().await.0, 4_752);
+
+    // A valid file: stored and in force at once.
+    let (s, url, body) = upload(&t, &staff, "/staff/rules", "rule_file", &new_version).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let id = format!("safety_net/{first}");
+    assert_eq!(url, format!("/staff/rules?loaded={id}"));
+    assert!(
+        body.contains(&format!("規則セット {id} を登録しました")),
+        "{body}"
+    );
+    assert!(body.contains("本日適用中"), "{body}");
+    assert_eq!(discount().await, (80_000 * 66 / 1000, id.clone()));
+
+    // The same version twice is refused.
+    let (s, _, body) = upload(&t, &staff, "/staff/rules", "rule_file", &new_version).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert!(body.contains("すでにあります"), "{body}");
+
+    // The load is audited with the staff user.
+    let mut conn = t.app.store.read().await.unwrap();
+    let row = sqlx::query("SELECT actor FROM audit_log WHERE action = 'rule_set.loaded'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let actor: String = kyosai_store::Row::try_get(&row, "actor").unwrap();
+    assert!(actor.starts_with("user:"), "{actor}");
+}

@@ -13,6 +13,7 @@ pub mod small_enterprise;
 pub mod tables;
 
 use std::fmt;
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -162,8 +163,9 @@ pub(crate) fn require_source<T>(name: &str, v: &Sourced<T>, problems: &mut Vec<S
 /// Every rule-set version known to the system, for both programs.
 #[derive(Debug, Clone)]
 pub struct RuleBook {
-    /// Sorted by program, then effective date.
-    sets: Vec<RuleSet>,
+    /// Sorted by program, then effective date. Shared so a use case can keep the version it
+    /// started with while an operator loads a newer one.
+    sets: Vec<Arc<RuleSet>>,
 }
 
 /// The rule files shipped with this build.
@@ -208,7 +210,7 @@ impl RuleBook {
                 problems: vec![format!("rule set {} already exists", set.id)],
             });
         }
-        self.sets.push(set);
+        self.sets.push(Arc::new(set));
         self.sets.sort_by_key(|s| (s.program, s.effective_from));
         Ok(())
     }
@@ -216,6 +218,11 @@ impl RuleBook {
     /// The version in force for `program` on `date`: the latest with `effective_from <= date`.
     /// Before the first version the first one applies (there is nothing older to use).
     pub fn in_force(&self, program: Program, date: Date) -> Option<&RuleSet> {
+        self.shared_in_force(program, date).map(|s| &**s)
+    }
+
+    /// [`RuleBook::in_force`] as a handle that outlives this book.
+    pub fn shared_in_force(&self, program: Program, date: Date) -> Option<&Arc<RuleSet>> {
         let mut found = None;
         for s in self.sets.iter().filter(|s| s.program == program) {
             if s.effective_from <= date || found.is_none() {
@@ -226,11 +233,11 @@ impl RuleBook {
     }
 
     pub fn by_id(&self, id: &str) -> Option<&RuleSet> {
-        self.sets.iter().find(|s| s.id == id)
+        self.sets.iter().find(|s| s.id == id).map(|s| &**s)
     }
 
-    pub fn all(&self) -> &[RuleSet] {
-        &self.sets
+    pub fn all(&self) -> impl Iterator<Item = &RuleSet> {
+        self.sets.iter().map(|s| &**s)
     }
 }
 

@@ -31,7 +31,7 @@ macro_rules! simulation {
             responses((status = 200, description = "result with `estimate` and `rule_set`"),
                 (status = 422, body = ErrorBody), (status = 429, description = "rate limited")))]
         pub async fn $name(State(s): State<AppState>, ApiJson(req): ApiJson<$req>) -> Result<ApiJson<$resp>, ApiError> {
-            $f(&req, &s.app.rules, s.app.clock.today()).map(ApiJson).map_err(invalid)
+            $f(&req, &s.app.rules.book(), s.app.clock.today()).map(ApiJson).map_err(invalid)
         }
     };
 }
@@ -103,7 +103,12 @@ pub async fn debit_date(
             )],
         )
     })?;
-    sim::debit_date(&q, &s.app.rules, &s.app.calendar, s.app.clock.today())
-        .map(ApiJson)
-        .map_err(invalid)
+    sim::debit_date(
+        &q,
+        &s.app.rules.book(),
+        &s.app.calendar,
+        s.app.clock.today(),
+    )
+    .map(ApiJson)
+    .map_err(invalid)
 }

@@ -93,8 +93,13 @@ pub(crate) async fn contract(app: &App, user: &User, program: Program) -> Option
     let cap = app
         .rules
         .in_force(program, today)
-        .and_then(|r| r.premium.accumulation_cap_yen.as_ref())
-        .map_or(i64::MAX, |c| c.value.get());
+        .and_then(|r| {
+            r.premium
+                .accumulation_cap_yen
+                .as_ref()
+                .map(|c| c.value.get())
+        })
+        .unwrap_or(i64::MAX);
     Some(ContractFacts {
         number: c.number,
         program_name: c.program_name,

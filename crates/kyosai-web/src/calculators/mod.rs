@@ -396,8 +396,9 @@ async fn submit(
         );
         from_contract = c.number;
     }
+    let book = s.app.rules.book();
     let ctx = Ctx {
-        book: &s.app.rules,
+        book: &book,
         today: s.app.clock.today(),
     };
     match (spec.compute)(&values, &ctx) {

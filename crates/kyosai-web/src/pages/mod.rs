@@ -8,6 +8,7 @@ mod account;
 mod enroll;
 mod fields;
 mod portal;
+mod rule_sets;
 mod staff;
 pub(crate) mod view;
 
@@ -52,6 +53,12 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/applications/{id}/approve", post(staff::approve))
         .route("/staff/applications/{id}/reject", post(staff::reject))
         .route("/staff/applications/{id}/edit", post(staff::edit))
+        .route(
+            "/staff/rules",
+            get(rule_sets::list).post(rule_sets::upload).layer(
+                axum::extract::DefaultBodyLimit::max(rule_sets::MAX_RULE_FILE_BYTES),
+            ),
+        )
         .fallback(not_found)
 }
 

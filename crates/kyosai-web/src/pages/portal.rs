@@ -207,10 +207,11 @@ async fn application_page(
         }
         None => None,
     };
+    let book = state.app.rules.book();
     let contract = contract.map(|c| {
         let frequency = PaymentFrequency::parse(&c.frequency).unwrap_or(PaymentFrequency::Monthly);
         let plan = match (
-            state.app.rules.by_id(&c.rule_set),
+            book.by_id(&c.rule_set),
             c.first_debit_month.parse::<YearMonth>(),
         ) {
             (Some(rules), Ok(first)) => schedule::premium_schedule(
