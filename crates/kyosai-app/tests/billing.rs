@@ -544,3 +544,69 @@ async fn golden_request_file_for_a_small_book() {
         assert_eq!(bytes, want, "{name} differs from the golden file");
     }
 }
+
+/// Two server instances (separate pools over one database) start the same month at once: one
+/// takes the lease, the other is refused with `billing_locked` or finds the month completed;
+/// every contract is billed once and the files equal a single instance's.
+#[tokio::test]
+async fn two_instances_racing_bill_a_month_once() {
+    for (first, second, _d) in testing::instance_pairs().await.unwrap() {
+        let a = App::new(first, clock(), "http://test").unwrap();
+        let b = App::new(second, clock(), "http://test").unwrap();
+        book(&a, 400).await;
+        let (out_a, out_b) = (out_dir("race-a"), out_dir("race-b"));
+        let (opts_a, opts_b) = (opts("instance-a"), opts("instance-b"));
+        let (ra, rb) = tokio::join!(
+            a.billing_run(nov(), None, &out_a, &opts_a, &no_progress),
+            b.billing_run(nov(), None, &out_b, &opts_b, &no_progress),
+        );
+        for r in [&ra, &rb] {
+            if let Err(e) = r {
+                assert!(
+                    matches!(
+                        e,
+                        AppError::Conflict {
+                            code: "billing_locked",
+                            ..
+                        }
+                    ),
+                    "{e:?}"
+                );
+            }
+        }
+        assert!(ra.is_ok() || rb.is_ok(), "one instance bills the month");
+        // Whoever was locked out runs again later and finds the month done.
+        let out_again = out_dir("race-again");
+        let again = b
+            .billing_run(nov(), None, &out_again, &opts("instance-b"), &no_progress)
+            .await
+            .unwrap();
+        assert!(again.iter().all(|r| r.already_completed));
+        let lines = query_i64(&a, "SELECT COUNT(*) AS n FROM bill_lines").await;
+        assert_eq!(
+            query_i64(
+                &a,
+                "SELECT COUNT(DISTINCT contract_id) AS n FROM bill_lines"
+            )
+            .await,
+            lines
+        );
+        assert_eq!(
+            query_i64(
+                &a,
+                "SELECT COUNT(*) AS n FROM billing_ledger WHERE kind = 'billed'"
+            )
+            .await,
+            lines
+        );
+        // The same book billed by one instance alone gives the same files.
+        let (solo, _solo_dir) = testing::sqlite().await.unwrap();
+        let solo = App::new(solo, clock(), "http://test").unwrap();
+        book(&solo, 400).await;
+        let out_solo = out_dir("race-solo");
+        solo.billing_run(nov(), None, &out_solo, &opts("solo"), &no_progress)
+            .await
+            .unwrap();
+        assert_eq!(files_in(&out_again), files_in(&out_solo));
+    }
+}

@@ -37,6 +37,24 @@ pub async fn sqlite() -> Result<(Store, TempDir)> {
 /// A migrated, empty PostgreSQL database, or None (with a notice on stderr) when no server is
 /// configured.
 pub async fn postgres() -> Result<Option<Store>> {
+    Ok(postgres_url().await?.map(|(store, _)| store))
+}
+
+/// Per backend, two stores with their own connection pools (and, on SQLite, their own write
+/// gates) over one fresh database: what two server instances see.
+pub async fn instance_pairs() -> Result<Vec<(Store, Store, Option<TempDir>)>> {
+    let dir = TempDir::new()?;
+    let url = format!("sqlite://{}/kyosai.db", dir.path);
+    let first = Store::connect(&url).await?;
+    first.migrate().await?;
+    let mut pairs = vec![(first, Store::connect(&url).await?, Some(dir))];
+    if let Some((first, url)) = postgres_url().await? {
+        pairs.push((first, Store::connect(&url).await?, None));
+    }
+    Ok(pairs)
+}
+
+async fn postgres_url() -> Result<Option<(Store, String)>> {
     let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
         eprintln!("PostgreSQL skipped: {POSTGRES_ENV} is not set");
         return Ok(None);
@@ -53,7 +71,7 @@ pub async fn postgres() -> Result<Option<Store>> {
     };
     let store = Store::connect(&url).await?;
     store.migrate().await?;
-    Ok(Some(store))
+    Ok(Some((store, url)))
 }
 
 /// Every backend available here: SQLite always, PostgreSQL when configured.
