@@ -329,6 +329,18 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
     await page.locator('main a[href^="/staff/applications/"]').first().click();
     assert.match(await h1(page), /申込の審査/);
     await scan(page, '申込の審査');
+    await page.goto(`${BASE}/staff`);
+    await page.getByRole('link', { name: /規則セット/ }).click();
+    assert.equal(await h1(page), '規則セット');
+    await scan(page, '規則セット');
+    await page.getByLabel('規則ファイル（TOML）').setInputFiles({
+      name: 'broken.toml',
+      mimeType: 'application/toml',
+      buffer: Buffer.from('id = "safety_net/2099-01-01"\n'),
+    });
+    await submit(page, '検証して登録する');
+    assert.match(await page.locator('.error-summary').innerText(), /登録できませんでした/);
+    await scan(page, '規則セット（エラー）');
     await page.goto(`${BASE}/no-such-page`);
     await scan(page, '404');
   } finally {

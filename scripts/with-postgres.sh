@@ -2,6 +2,8 @@
 # Runs a command with a throw-away PostgreSQL server: initdb into a temporary directory, start it
 # on a free loopback port, export KYOSAI_TEST_POSTGRES_URL, run the command, stop the server.
 # Installs PostgreSQL from Debian's packages when it is missing. Usage: with-postgres.sh CMD...
+# Tests run without fsync (nothing to keep); WITH_POSTGRES_DURABLE=1 keeps PostgreSQL's durable
+# defaults (fsync, synchronous_commit, full_page_writes) for benchmarks.
 set -euo pipefail
 
 find_bin() {
@@ -32,8 +34,13 @@ fi
 
 "${as_pg[@]}" "$INITDB" -D "$dir/data" -U kyosai --auth=trust --encoding=UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
+if [ "${WITH_POSTGRES_DURABLE:-0}" = 1 ]; then
+  durability="-c shared_buffers=256MB -c max_wal_size=4GB"
+else
+  durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+fi
 "${as_pg[@]}" "$PG_CTL" -D "$dir/data" -l "$dir/server.log" -w \
-  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=300" start >/dev/null
 
 cleanup() { "${as_pg[@]}" "$PG_CTL" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"; }
 trap cleanup EXIT

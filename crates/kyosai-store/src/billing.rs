@@ -6,7 +6,7 @@
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use crate::{AnyRow, Result, col};
+use crate::{AnyRow, Result, bulk, col};
 
 /// Rows per multi-row INSERT (bill_lines takes 20 columns: 20 × 400 < SQLite's 32,766 limit).
 const ROWS_PER_INSERT: usize = 400;
@@ -479,50 +479,69 @@ pub struct NewLine {
     pub mandate: MandateSnapshot,
 }
 
-/// Inserts a chunk's bill lines with multi-row INSERTs.
+/// Inserts a chunk's bill lines.
 pub async fn insert_lines(
     conn: &mut AnyConnection,
     run_id: i64,
     month: &str,
     lines: &[NewLine],
 ) -> Result<()> {
-    const COLS: usize = 20;
-    let anonymous = is_sqlite(conn);
-    for batch in lines.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::with_capacity(256 + batch.len() * COLS * 6);
-        sql.push_str(
-            "INSERT INTO bill_lines (run_id, contract_id, month, originator_id, amount, monthly_premium, frequency, \
-             months_covered, premium_amount, arrears_months, arrears_amount, paid_before, items, new_code, mandate_id, \
-             bank_code, branch_code, account_type, account_number, holder_kana) VALUES ",
-        );
-        push_placeholders(&mut sql, batch.len(), COLS, anonymous);
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for l in batch {
-            q = q
-                .bind(run_id)
-                .bind(l.contract_id)
-                .bind(month)
-                .bind(l.originator_id)
-                .bind(l.amount)
-                .bind(l.monthly_premium)
-                .bind(l.frequency.as_str())
-                .bind(l.months_covered)
-                .bind(l.premium_amount)
-                .bind(l.arrears_months)
-                .bind(l.arrears_amount)
-                .bind(l.paid_before)
-                .bind(l.items.as_str())
-                .bind(l.new_code)
-                .bind(l.mandate.id)
-                .bind(l.mandate.bank_code.as_str())
-                .bind(l.mandate.branch_code.as_str())
-                .bind(l.mandate.account_type.as_str())
-                .bind(l.mandate.account_number.as_str())
-                .bind(l.mandate.holder_kana.as_str());
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
+    use bulk::Cell::{Int, Text};
+    let rows: Vec<Vec<bulk::Cell<'_>>> = lines
+        .iter()
+        .map(|l| {
+            vec![
+                Int(run_id),
+                Int(l.contract_id),
+                Text(month),
+                Int(l.originator_id),
+                Int(l.amount),
+                Int(l.monthly_premium),
+                Text(&l.frequency),
+                Int(l.months_covered),
+                Int(l.premium_amount),
+                Int(l.arrears_months),
+                Int(l.arrears_amount),
+                Int(l.paid_before),
+                Text(&l.items),
+                Int(l.new_code),
+                Int(l.mandate.id),
+                Text(&l.mandate.bank_code),
+                Text(&l.mandate.branch_code),
+                Text(&l.mandate.account_type),
+                Text(&l.mandate.account_number),
+                Text(&l.mandate.holder_kana),
+            ]
+        })
+        .collect();
+    bulk::insert(
+        conn,
+        "bill_lines",
+        &[
+            "run_id",
+            "contract_id",
+            "month",
+            "originator_id",
+            "amount",
+            "monthly_premium",
+            "frequency",
+            "months_covered",
+            "premium_amount",
+            "arrears_months",
+            "arrears_amount",
+            "paid_before",
+            "items",
+            "new_code",
+            "mandate_id",
+            "bank_code",
+            "branch_code",
+            "account_type",
+            "account_number",
+            "holder_kana",
+        ],
+        &rows,
+    )
+    .await
 }
 
 /// Page cache for a bulk billing transaction on SQLite (32 MiB instead of the default 2 MiB):
@@ -958,39 +977,49 @@ pub struct ResultEntry {
     pub reason: Option<&'static str>,
 }
 
-/// Appends result entries (collected / failed) with multi-row INSERTs.
+/// Appends result entries (collected / failed).
 pub async fn post_results(
     conn: &mut AnyConnection,
     import_id: i64,
     entries: &[ResultEntry],
     now: &str,
 ) -> Result<()> {
-    const COLS: usize = 10;
-    let anonymous = is_sqlite(conn);
-    for batch in entries.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::with_capacity(256 + batch.len() * COLS * 6);
-        sql.push_str(
-            "INSERT INTO billing_ledger (contract_id, bill_line_id, month, kind, amount, months, result_code, reason, \
-             import_id, at) VALUES ",
-        );
-        push_placeholders(&mut sql, batch.len(), COLS, anonymous);
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for e in batch {
-            q = q
-                .bind(e.contract_id)
-                .bind(e.bill_line_id)
-                .bind(e.month.as_str())
-                .bind(if e.collected { "collected" } else { "failed" })
-                .bind(e.amount)
-                .bind(e.months)
-                .bind(e.result_code)
-                .bind(e.reason)
-                .bind(import_id)
-                .bind(now);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
+    use bulk::Cell::{Int, OptText, Text};
+    let rows: Vec<Vec<bulk::Cell<'_>>> = entries
+        .iter()
+        .map(|e| {
+            vec![
+                Int(e.contract_id),
+                Int(e.bill_line_id),
+                Text(&e.month),
+                Text(if e.collected { "collected" } else { "failed" }),
+                Int(e.amount),
+                Int(e.months),
+                Int(e.result_code),
+                OptText(e.reason),
+                Int(import_id),
+                Text(now),
+            ]
+        })
+        .collect();
+    bulk::insert(
+        conn,
+        "billing_ledger",
+        &[
+            "contract_id",
+            "bill_line_id",
+            "month",
+            "kind",
+            "amount",
+            "months",
+            "result_code",
+            "reason",
+            "import_id",
+            "at",
+        ],
+        &rows,
+    )
+    .await
 }
 
 /// Marks a mandate unusable (result codes 2, 3, 4); false when it already was.

@@ -9,6 +9,7 @@ pub mod agencies;
 pub mod applications;
 pub mod audit;
 pub mod billing;
+pub mod bulk;
 pub mod contracts;
 pub mod drafts;
 pub mod idempotency;

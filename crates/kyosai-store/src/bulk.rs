@@ -1,0 +1,122 @@
+//! Inserting many rows at once, the fastest way each database takes them.
+//!
+//! SQLite: multi-row `INSERT … VALUES (?, …), (…)` of a few hundred rows, bound by position
+//! (see [`push_placeholders`](crate::billing::push_placeholders) for why anonymous `?`).
+//! PostgreSQL: one parameter holding the rows as JSON, expanded by `json_populate_recordset`
+//! with the table's own row type: one short statement text per 5,000 rows instead of a `VALUES`
+//! list of thousands of `$n` parameters to parse and plan for every 400 rows. (Measured: the
+//! per-row cost on PostgreSQL is dominated by the foreign-key checks and index updates of the
+//! insert itself, see docs/BENCHMARKS.md.)
+
+use std::fmt::Write;
+
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+use crate::Result;
+use crate::billing::{is_sqlite, push_placeholders};
+
+/// Rows per statement on SQLite (20 columns × 400 < SQLite's 32,766 parameter limit).
+const SQLITE_ROWS: usize = 400;
+/// Rows per statement on PostgreSQL (one JSON parameter; a few MB at most).
+const POSTGRES_ROWS: usize = 5_000;
+
+/// One value of a row.
+#[derive(Debug, Clone, Copy)]
+pub enum Cell<'a> {
+    Int(i64),
+    Text(&'a str),
+    OptInt(Option<i64>),
+    OptText(Option<&'a str>),
+}
+
+/// Inserts `rows` (each with one cell per column, in `columns` order) into `table`.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Cell<'_>>],
+) -> Result<()> {
+    let names = columns.join(", ");
+    if is_sqlite(conn) {
+        for batch in rows.chunks(SQLITE_ROWS) {
+            let mut sql = format!("INSERT INTO {table} ({names}) VALUES ");
+            push_placeholders(&mut sql, batch.len(), columns.len(), true);
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for row in batch {
+                for cell in row {
+                    q = match *cell {
+                        Cell::Int(v) => q.bind(v),
+                        Cell::Text(v) => q.bind(v),
+                        Cell::OptInt(v) => q.bind(v),
+                        Cell::OptText(v) => q.bind(v),
+                    };
+                }
+            }
+            q.execute(&mut *conn).await?;
+        }
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO {table} ({names}) SELECT {names} FROM json_populate_recordset(NULL::{table}, $1::json)"
+    );
+    for batch in rows.chunks(POSTGRES_ROWS) {
+        sqlx::query(AssertSqlSafe(sql.clone()))
+            .bind(json_rows(columns, batch))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// `[{"col": value, …}, …]`.
+fn json_rows(columns: &[&str], rows: &[Vec<Cell<'_>>]) -> String {
+    let mut out = String::with_capacity(rows.len() * columns.len() * 16);
+    out.push('[');
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('{');
+        for (j, (name, cell)) in columns.iter().zip(row).enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "\"{name}\":");
+            match *cell {
+                Cell::Int(v) | Cell::OptInt(Some(v)) => {
+                    let _ = write!(out, "{v}");
+                }
+                Cell::Text(v) | Cell::OptText(Some(v)) => {
+                    // serde_json escapes exactly as JSON requires.
+                    out.push_str(&serde_json::to_string(v).unwrap_or_else(|_| "null".into()));
+                }
+                Cell::OptInt(None) | Cell::OptText(None) => out.push_str("null"),
+            }
+        }
+        out.push('}');
+    }
+    out.push(']');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_as_json_escape_text_and_write_nulls() {
+        let rows = vec![
+            vec![Cell::Int(1), Cell::Text("ｱｲｳ \"q\"\n"), Cell::OptInt(None)],
+            vec![Cell::Int(-2), Cell::OptText(None), Cell::OptInt(Some(7))],
+        ];
+        let json = json_rows(&["a", "b", "c"], &rows);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!([
+                {"a": 1, "b": "ｱｲｳ \"q\"\n", "c": null},
+                {"a": -2, "b": null, "c": 7}
+            ])
+        );
+    }
+}
