@@ -146,6 +146,8 @@ struct RunPage {
     finished_at: String,
     lock: String,
     files: Vec<FileItem>,
+    /// Why there is no file: none written yet, or nothing to bill.
+    no_files: &'static str,
     report: Vec<ReportRow>,
     balances: bool,
     balance_text: &'static str,
@@ -224,6 +226,11 @@ pub async fn run(
                     sha256: f.sha256.clone(),
                 })
                 .collect(),
+            no_files: if d.run.status == "completed" {
+                "請求する契約がなかったため、ファイルは作成していません。"
+            } else {
+                "ファイルはまだ作成されていません（請求処理の完了後に作成します）。"
+            },
             report,
             balances,
             balance_text: if balances {
