@@ -1100,13 +1100,18 @@ pub struct RunListRow {
     pub exception_count: i64,
 }
 
-/// The newest runs (by month, then program), counted live so a run in progress shows its
-/// progress. Each count is an index range on `bill_lines_run` / the exceptions' UNIQUE key.
+/// The newest runs (by month, then program). A completed run's lines are in its files, so its
+/// totals come from `billing_files` (a national run has millions of lines: summing them for
+/// every listed run would take seconds); a run in progress is counted live to show progress.
 pub async fn recent_runs(conn: &mut AnyConnection, limit: i64) -> Result<Vec<RunListRow>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {RUN_COLUMNS}, \
-         (SELECT COUNT(*) FROM bill_lines b WHERE b.run_id = r.id) AS line_count, \
-         (SELECT CAST(COALESCE(SUM(b.amount), 0) AS BIGINT) FROM bill_lines b WHERE b.run_id = r.id) AS line_yen, \
+         CASE WHEN r.status = 'completed' \
+           THEN (SELECT CAST(COALESCE(SUM(f.record_count), 0) AS BIGINT) FROM billing_files f WHERE f.run_id = r.id) \
+           ELSE (SELECT COUNT(*) FROM bill_lines b WHERE b.run_id = r.id) END AS line_count, \
+         CASE WHEN r.status = 'completed' \
+           THEN (SELECT CAST(COALESCE(SUM(f.total_yen), 0) AS BIGINT) FROM billing_files f WHERE f.run_id = r.id) \
+           ELSE (SELECT CAST(COALESCE(SUM(b.amount), 0) AS BIGINT) FROM bill_lines b WHERE b.run_id = r.id) END AS line_yen, \
          (SELECT COUNT(*) FROM billing_exceptions e WHERE e.run_id = r.id) AS exception_count \
          FROM billing_runs r ORDER BY r.month DESC, r.program LIMIT $1"
     )))
