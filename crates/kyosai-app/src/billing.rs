@@ -158,9 +158,7 @@ impl NameCache {
                     .unwrap_or_default()
             })
     }
-}
 
-impl NameCache {
     /// The data record of a stored bill line (customer number = bill line id).
     pub(crate) fn record(&mut self, l: &store::FileLine) -> Result<DataRecord, AppError> {
         Ok(DataRecord {
@@ -1213,30 +1211,39 @@ impl App {
         let runs = store::runs_for_month(&mut conn, &month.to_string()).await?;
         let mut out = Vec::new();
         for run in runs {
-            let mut rec = Reconciliation::default();
-            for (key, n, yen) in store::month_totals(&mut conn, run.id).await? {
-                let t = Tally { count: n, yen };
-                match key.as_str() {
-                    "billed" => rec.billed = t,
-                    "collected" => rec.collected = t,
-                    k => {
-                        if let Some(code) = k.strip_prefix("failed:").and_then(|c| c.parse().ok()) {
-                            rec.failed.count += n;
-                            rec.failed.yen += yen;
-                            rec.failed_by_code.insert(code, t);
-                        }
-                    }
-                }
-            }
-            rec.unmatched = Tally {
-                count: rec.billed.count - rec.collected.count - rec.failed.count,
-                yen: rec.billed.yen - rec.collected.yen - rec.failed.yen,
-            };
+            let rec = run_reconciliation(&mut conn, run.id).await?;
             let files = store::files(&mut conn, run.id).await?;
             out.push((run, rec, files));
         }
         Ok(out)
     }
+}
+
+/// One run's bill lines against their posted results (the month report of one program).
+pub(crate) async fn run_reconciliation(
+    conn: &mut sqlx::AnyConnection,
+    run_id: i64,
+) -> Result<Reconciliation, AppError> {
+    let mut rec = Reconciliation::default();
+    for (key, n, yen) in store::month_totals(conn, run_id).await? {
+        let t = Tally { count: n, yen };
+        match key.as_str() {
+            "billed" => rec.billed = t,
+            "collected" => rec.collected = t,
+            k => {
+                if let Some(code) = k.strip_prefix("failed:").and_then(|c| c.parse().ok()) {
+                    rec.failed.count += n;
+                    rec.failed.yen += yen;
+                    rec.failed_by_code.insert(code, t);
+                }
+            }
+        }
+    }
+    rec.unmatched = Tally {
+        count: rec.billed.count - rec.collected.count - rec.failed.count,
+        yen: rec.billed.yen - rec.collected.yen - rec.failed.yen,
+    };
+    Ok(rec)
 }
 
 // ------------------------------------------------------------------ bank simulator

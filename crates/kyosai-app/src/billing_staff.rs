@@ -1,23 +1,28 @@
 //! What staff see of billing: the runs and result imports, one run's files, reconciliation and
 //! exceptions, and a run's request file regenerated for download.
 //!
-//! Files are never kept on the server: a download rebuilds the bytes from the stored bill lines
-//! with the same code the run wrote them with, and is refused unless the digest equals the one
-//! recorded when the run wrote the file (a changed line or code would otherwise go unnoticed).
+//! A download is never read from the run's output directory (which may be on another machine or
+//! cleaned up): it rebuilds the bytes from the stored bill lines with the same code the run wrote
+//! them with, and is refused unless the digest equals the one recorded when the run wrote the
+//! file (a changed line or code would otherwise go unnoticed).
 
-use kyosai_domain::YearMonth;
 use kyosai_store::billing::{self as store, FileRow, ImportRow, Run, RunListRow};
 use kyosai_store::sha256_hex;
 use kyosai_zengin::debit::RequestWriter;
 
 use crate::billing::{
-    NameCache, Reconciliation, file_header, internal, write_options, zengin_date,
+    NameCache, Reconciliation, file_header, internal, run_reconciliation, write_options,
+    zengin_date,
 };
 use crate::review::require_staff;
 use crate::{Actor, App, AppError};
 
 /// How many runs and imports the overview lists (two programs × two years of months).
 const LIST_LIMIT: i64 = 48;
+
+/// Exceptions listed on a run's page; a page of tens of thousands of rows helps no one (the
+/// count is always shown).
+pub const EXCEPTIONS_SHOWN: i64 = 1_000;
 
 /// The billing overview for staff.
 #[derive(Debug, Clone)]
@@ -33,8 +38,10 @@ pub struct RunDetail {
     pub files: Vec<FileRow>,
     /// The run's month reconciled against posted results.
     pub reconciliation: Reconciliation,
-    /// Contracts the run could not bill: (contract number, reason code).
+    /// Contracts the run could not bill: (contract number, reason code), the first
+    /// [`EXCEPTIONS_SHOWN`] by number.
     pub exceptions: Vec<(String, String)>,
+    pub exception_count: i64,
 }
 
 /// A regenerated request file.
@@ -84,30 +91,16 @@ impl App {
         run_id: i64,
     ) -> Result<RunDetail, AppError> {
         require_staff(actor)?;
-        let (run, exceptions) = {
-            let mut conn = self.store.read().await?;
-            let run = store::run_by_id(&mut conn, run_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let exceptions = store::exceptions_by_number(&mut conn, run.id).await?;
-            (run, exceptions)
-        };
-        let month: YearMonth = run
-            .month
-            .parse()
-            .map_err(|_| internal(format!("run {run_id}: stored month is invalid")))?;
-        let (reconciliation, files) = self
-            .billing_report(month)
+        let mut conn = self.store.read().await?;
+        let run = store::run_by_id(&mut conn, run_id)
             .await?
-            .into_iter()
-            .find(|(r, _, _)| r.id == run.id)
-            .map(|(_, rec, files)| (rec, files))
             .ok_or(AppError::NotFound)?;
         Ok(RunDetail {
+            files: store::files(&mut conn, run.id).await?,
+            reconciliation: run_reconciliation(&mut conn, run.id).await?,
+            exception_count: store::exception_count(&mut conn, run.id).await?,
+            exceptions: store::exceptions_by_number(&mut conn, run.id, EXCEPTIONS_SHOWN).await?,
             run,
-            files,
-            reconciliation,
-            exceptions,
         })
     }
 

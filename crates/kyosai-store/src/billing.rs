@@ -1130,21 +1130,31 @@ pub async fn recent_runs(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Run
         .collect()
 }
 
-/// Contracts a run could not bill, by contract number: (number, reason code).
+/// The first `limit` contracts a run could not bill, by contract number: (number, reason code).
 pub async fn exceptions_by_number(
     conn: &mut AnyConnection,
     run_id: i64,
+    limit: i64,
 ) -> Result<Vec<(String, String)>> {
     let rows = sqlx::query(
         "SELECT c.number, e.reason FROM billing_exceptions e JOIN contracts c ON c.id = e.contract_id \
-         WHERE e.run_id = $1 ORDER BY c.number",
+         WHERE e.run_id = $1 ORDER BY c.number LIMIT $2",
     )
     .bind(run_id)
+    .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
         .map(|r| Ok((col(r, "number")?, col(r, "reason")?)))
         .collect()
+}
+
+pub async fn exception_count(conn: &mut AnyConnection, run_id: i64) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM billing_exceptions WHERE run_id = $1")
+        .bind(run_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    col(&row, "n")
 }
 
 /// An imported result file as listed for staff.

@@ -152,6 +152,7 @@ struct RunPage {
     balances: bool,
     balance_text: &'static str,
     exceptions: Vec<ExceptionItem>,
+    exception_count: i64,
 }
 
 fn report_row(label: impl Into<String>, t: Tally) -> ReportRow {
@@ -246,6 +247,7 @@ pub async fn run(
                     reason: exception_reason_ja(reason),
                 })
                 .collect(),
+            exception_count: d.exception_count,
         },
     )
 }
