@@ -589,6 +589,7 @@ async fn the_server_schedule_bills_the_month_on_its_delivery_day_once_and_stops_
         }
         // Let both instances check a few more times: nothing more is due today.
         tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(app.billing_schedule_tick(&cfg).await.unwrap(), vec![]);
         stop.send(true).unwrap();
         tokio::time::timeout(Duration::from_secs(30), a)
             .await
