@@ -314,6 +314,18 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
     assert.match(portal, /経営セーフティ共済/);
     assert.equal((portal.match(/次回の引落日/g) || []).length, 2);
 
+    // Each contract's billing page, reached from the portal.
+    for (const program of ['小規模企業共済', '経営セーフティ共済（中小企業倒産防止共済）']) {
+      await Promise.all([
+        page.waitForLoadState('load'),
+        page.getByRole('link', { name: `${program}の請求と引落しの状況` }).click(),
+      ]);
+      assert.match(await h1(page), /掛金の請求と引落し/);
+      assert.match(await page.locator('main').innerText(), /次回の引落し/);
+      await scan(page, `請求と引落し（${program}）`);
+      await page.goto(`${BASE}/portal`);
+    }
+
     // Log out, then the staff side: demo staff user, queue and one application.
     await submit(page, 'ログアウト');
     assert.match(await page.locator('.notice').innerText(), /ログアウトしました/);
@@ -329,6 +341,17 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
     await page.locator('main a[href^="/staff/applications/"]').first().click();
     assert.match(await h1(page), /申込の審査/);
     await scan(page, '申込の審査');
+    // Billing screens: run.sh billed the demo book for next month and imported bank results.
+    await page.getByRole('link', { name: '請求・収納' }).click();
+    assert.match(await h1(page), /請求・収納/);
+    await scan(page, '請求・収納');
+    assert.match(await page.locator('main').innerText(), /\.result/);
+    await page.locator('main a[href^="/staff/billing/runs/"]').first().click();
+    assert.match(await h1(page), /の請求処理/);
+    const run = await page.locator('main').innerText();
+    assert.match(run, /KYOSAI91_/);
+    assert.match(run, /照合結果：一致/);
+    await scan(page, '請求処理');
     await page.goto(`${BASE}/staff`);
     await page.getByRole('link', { name: /規則セット/ }).click();
     assert.equal(await h1(page), '規則セット');

@@ -39,6 +39,15 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null || { cat "$LOG" >&2; exit 1; }
+# Bill the demo book for next month (Japan time; its contracts start debiting then) and post a
+# simulated bank answer, so the staff billing screens show a run, files, an import and a report.
+NEXT_MONTH="$(TZ=Asia/Tokyo date -d "$(TZ=Asia/Tokyo date +%Y-%m-15) +1 month" +%Y-%m)"
+"$BIN" billing run --month "$NEXT_MONTH" --out "$DATA_DIR/billing" --data-dir "$DATA_DIR" >>"$LOG" 2>&1 \
+  || { cat "$LOG" >&2; exit 1; }
+for REQUEST in "$DATA_DIR"/billing/*.dat; do
+  "$BIN" dev bank-simulate --in "$REQUEST" --out "$REQUEST.result" --fail-rate 0.5 --seed 7 >>"$LOG" 2>&1
+  "$BIN" billing import-results "$REQUEST.result" --data-dir "$DATA_DIR" >>"$LOG" 2>&1 || { cat "$LOG" >&2; exit 1; }
+done
 
 E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_DATA_DIR="$DATA_DIR" CHROMIUM="$CHROMIUM" \
   node --test --test-reporter=spec "$HERE/"

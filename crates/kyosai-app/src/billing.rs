@@ -101,7 +101,7 @@ pub struct RunSummary {
     pub already_completed: bool,
 }
 
-fn internal(e: impl std::fmt::Display) -> AppError {
+pub(crate) fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
 }
 
@@ -133,8 +133,9 @@ fn bank_field(kana: &str) -> BankName {
         .unwrap_or_default()
 }
 
+/// Zengin kana of bank and branch names, looked up once per code.
 #[derive(Default)]
-struct NameCache {
+pub(crate) struct NameCache {
     banks: HashMap<String, BankName>,
     branches: HashMap<(String, String), BankName>,
 }
@@ -157,6 +158,56 @@ impl NameCache {
                     .map(|b| bank_field(b.kana))
                     .unwrap_or_default()
             })
+    }
+
+    /// The data record of a stored bill line (customer number = bill line id).
+    pub(crate) fn record(&mut self, l: &store::FileLine) -> Result<DataRecord, AppError> {
+        Ok(DataRecord {
+            bank_code: BankCode::new(&l.bank_code).map_err(internal)?,
+            bank_name: self.bank(&l.bank_code),
+            branch_code: BranchCode::new(&l.branch_code).map_err(internal)?,
+            branch_name: self.branch(&l.bank_code, &l.branch_code),
+            account_type: account_type(&l.account_type),
+            account_number: AccountNumber::new(&l.account_number).map_err(internal)?,
+            holder_name: HolderName::new(&l.holder_kana).map_err(internal)?,
+            amount: l.amount,
+            new_code: NewCode::from_digit(l.new_code as u8).unwrap_or_default(),
+            customer_number: CustomerNumber::from_u64(l.id as u64).map_err(internal)?,
+            result_code: None,
+        })
+    }
+}
+
+/// The Zengin header date (month and day) of a debit date.
+pub(crate) fn zengin_date(debit_date: jiff::civil::Date) -> Result<DebitDate, AppError> {
+    DebitDate::new(debit_date.month() as u8, debit_date.day() as u8).map_err(internal)
+}
+
+/// The header record of an originator's request file.
+pub(crate) fn file_header(o: &Originator, date: DebitDate) -> Result<Header, AppError> {
+    Ok(Header {
+        originator_code: OriginatorCode::new(&o.code).map_err(internal)?,
+        originator_name: OriginatorName::new(&o.name_kana).map_err(internal)?,
+        debit_date: date,
+        bank_code: BankCode::new(&o.bank_code).map_err(internal)?,
+        bank_name: BankName::new(&o.bank_name_kana).map_err(internal)?,
+        branch_code: BranchCode::new(&o.branch_code).map_err(internal)?,
+        branch_name: BankName::new(&o.branch_name_kana).map_err(internal)?,
+        account: Some(OriginatorAccount {
+            account_type: account_type(&o.account_type),
+            account_number: AccountNumber::new(&o.account_number).map_err(internal)?,
+        }),
+    })
+}
+
+/// The line ending an originator's bank wants.
+pub(crate) fn write_options(o: &Originator) -> WriteOptions {
+    WriteOptions {
+        line_ending: if o.line_ending == "none" {
+            LineEnding::None
+        } else {
+            LineEnding::Crlf
+        },
     }
 }
 
@@ -548,31 +599,12 @@ impl App {
             let mut conn = self.store.read().await?;
             store::originators(&mut conn, &run.program).await?
         };
-        let date =
-            DebitDate::new(debit_date.month() as u8, debit_date.day() as u8).map_err(internal)?;
+        let date = zengin_date(debit_date)?;
         let mut names = NameCache::default();
         let mut written = Vec::new();
         for o in &originators {
-            let header = Header {
-                originator_code: OriginatorCode::new(&o.code).map_err(internal)?,
-                originator_name: OriginatorName::new(&o.name_kana).map_err(internal)?,
-                debit_date: date,
-                bank_code: BankCode::new(&o.bank_code).map_err(internal)?,
-                bank_name: BankName::new(&o.bank_name_kana).map_err(internal)?,
-                branch_code: BranchCode::new(&o.branch_code).map_err(internal)?,
-                branch_name: BankName::new(&o.branch_name_kana).map_err(internal)?,
-                account: Some(OriginatorAccount {
-                    account_type: account_type(&o.account_type),
-                    account_number: AccountNumber::new(&o.account_number).map_err(internal)?,
-                }),
-            };
-            let options = WriteOptions {
-                line_ending: if o.line_ending == "none" {
-                    LineEnding::None
-                } else {
-                    LineEnding::Crlf
-                },
-            };
+            let header = file_header(o, date)?;
+            let options = write_options(o);
             let mut after = 0i64;
             let mut seq = 0i64;
             let mut current: Option<(RequestWriter, i64, i64, i64)> = None;
@@ -607,20 +639,7 @@ impl App {
                             0,
                         )),
                     };
-                    let record = DataRecord {
-                        bank_code: BankCode::new(&l.bank_code).map_err(internal)?,
-                        bank_name: names.bank(&l.bank_code),
-                        branch_code: BranchCode::new(&l.branch_code).map_err(internal)?,
-                        branch_name: names.branch(&l.bank_code, &l.branch_code),
-                        account_type: account_type(&l.account_type),
-                        account_number: AccountNumber::new(&l.account_number).map_err(internal)?,
-                        holder_name: HolderName::new(&l.holder_kana).map_err(internal)?,
-                        amount: l.amount,
-                        new_code: NewCode::from_digit(l.new_code as u8).unwrap_or_default(),
-                        customer_number: CustomerNumber::from_u64(l.id as u64).map_err(internal)?,
-                        result_code: None,
-                    };
-                    w.push(&record).map_err(internal)?;
+                    w.push(&names.record(l)?).map_err(internal)?;
                     *last_id = l.id;
                     *total += l.amount;
                     let _ = first;
@@ -1197,30 +1216,39 @@ impl App {
         let runs = store::runs_for_month(&mut conn, &month.to_string()).await?;
         let mut out = Vec::new();
         for run in runs {
-            let mut rec = Reconciliation::default();
-            for (key, n, yen) in store::month_totals(&mut conn, run.id).await? {
-                let t = Tally { count: n, yen };
-                match key.as_str() {
-                    "billed" => rec.billed = t,
-                    "collected" => rec.collected = t,
-                    k => {
-                        if let Some(code) = k.strip_prefix("failed:").and_then(|c| c.parse().ok()) {
-                            rec.failed.count += n;
-                            rec.failed.yen += yen;
-                            rec.failed_by_code.insert(code, t);
-                        }
-                    }
-                }
-            }
-            rec.unmatched = Tally {
-                count: rec.billed.count - rec.collected.count - rec.failed.count,
-                yen: rec.billed.yen - rec.collected.yen - rec.failed.yen,
-            };
+            let rec = run_reconciliation(&mut conn, run.id).await?;
             let files = store::files(&mut conn, run.id).await?;
             out.push((run, rec, files));
         }
         Ok(out)
     }
+}
+
+/// One run's bill lines against their posted results (the month report of one program).
+pub(crate) async fn run_reconciliation(
+    conn: &mut sqlx::AnyConnection,
+    run_id: i64,
+) -> Result<Reconciliation, AppError> {
+    let mut rec = Reconciliation::default();
+    for (key, n, yen) in store::month_totals(conn, run_id).await? {
+        let t = Tally { count: n, yen };
+        match key.as_str() {
+            "billed" => rec.billed = t,
+            "collected" => rec.collected = t,
+            k => {
+                if let Some(code) = k.strip_prefix("failed:").and_then(|c| c.parse().ok()) {
+                    rec.failed.count += n;
+                    rec.failed.yen += yen;
+                    rec.failed_by_code.insert(code, t);
+                }
+            }
+        }
+    }
+    rec.unmatched = Tally {
+        count: rec.billed.count - rec.collected.count - rec.failed.count,
+        yen: rec.billed.yen - rec.collected.yen - rec.failed.yen,
+    };
+    Ok(rec)
 }
 
 // ------------------------------------------------------------------ bank simulator

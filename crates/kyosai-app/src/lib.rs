@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod billing;
+pub mod billing_schedule;
+pub mod billing_staff;
 pub mod clock;
 pub mod demo;
 pub mod enrollment;

@@ -41,7 +41,7 @@ async fn update_unless_stale(
     }
 }
 
-fn require_staff(actor: &Actor) -> Result<(), AppError> {
+pub(crate) fn require_staff(actor: &Actor) -> Result<(), AppError> {
     if actor.role == Role::Staff {
         Ok(())
     } else {

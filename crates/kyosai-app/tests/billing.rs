@@ -610,3 +610,94 @@ async fn two_instances_racing_bill_a_month_once() {
         assert_eq!(files_in(&out_again), files_in(&out_solo));
     }
 }
+
+#[tokio::test]
+async fn the_server_schedule_bills_the_month_on_its_delivery_day_once_and_stops_on_shutdown() {
+    use kyosai_app::billing_schedule::ScheduleConfig;
+    use std::time::Duration;
+    for (store, dir) in testing::all().await.unwrap() {
+        // 2026-11-11 10:00 JST: 小規模's delivery day for the 18 November debit; 倒産防止's is the 19th.
+        let at = Clock::Fixed("2026-11-11T01:00:00Z".parse().unwrap());
+        let app = App::new(store, at, "http://test").unwrap();
+        book(&app, 120).await;
+        let out = out_dir("sched");
+        let cfg = ScheduleConfig {
+            out_dir: out.clone(),
+            every: Duration::from_millis(20),
+            run: opts("scheduler-a"),
+        };
+        // A second instance checking at the same time must not bill the month again.
+        let out_b = out_dir("sched-b");
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        let a = tokio::spawn({
+            let (app, cfg, rx) = (app.clone(), cfg.clone(), rx.clone());
+            async move { app.billing_schedule_forever(cfg, rx).await }
+        });
+        let b = tokio::spawn({
+            let app = app.clone();
+            let cfg = ScheduleConfig {
+                run: opts("scheduler-b"),
+                out_dir: out_b.clone(),
+                ..cfg.clone()
+            };
+            async move { app.billing_schedule_forever(cfg, rx).await }
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while query_i64(
+            &app,
+            "SELECT COUNT(*) AS n FROM billing_runs WHERE status = 'completed'",
+        )
+        .await
+            < 1
+        {
+            assert!(std::time::Instant::now() < deadline, "no scheduled run");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Let both instances check a few more times: nothing more is due today.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(app.billing_schedule_tick(&cfg).await.unwrap(), vec![]);
+        stop.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(30), a)
+            .await
+            .expect("stops on shutdown")
+            .unwrap();
+        tokio::time::timeout(Duration::from_secs(30), b)
+            .await
+            .expect("stops on shutdown")
+            .unwrap();
+        assert_eq!(
+            query_i64(&app, "SELECT COUNT(*) AS n FROM billing_runs").await,
+            1,
+            "only 小規模 is due on 11 November"
+        );
+        assert_eq!(
+            query_i64(
+                &app,
+                "SELECT COUNT(*) AS n FROM billing_runs WHERE program = 'small_enterprise' AND month = '2026-11'"
+            )
+            .await,
+            1
+        );
+        let lines = query_i64(&app, "SELECT COUNT(*) AS n FROM bill_lines").await;
+        assert!(lines > 0);
+        assert_eq!(
+            query_i64(
+                &app,
+                "SELECT COUNT(*) AS n FROM billing_ledger WHERE kind = 'billed'"
+            )
+            .await,
+            lines,
+            "each line billed once"
+        );
+        // The files the schedule wrote are the ones recorded.
+        let report = app.billing_report(nov()).await.unwrap();
+        let (_, _, recorded) = &report[0];
+        let written: Vec<(String, Vec<u8>)> =
+            files_in(&out).into_iter().chain(files_in(&out_b)).collect();
+        for f in recorded {
+            let (_, bytes) = written.iter().find(|(n, _)| n == &f.name).unwrap();
+            assert_eq!(kyosai_store::sha256_hex(bytes), f.sha256);
+        }
+        drop(dir);
+    }
+}

@@ -6,10 +6,13 @@ mod dev;
 mod rules;
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use kyosai_app::billing::RunOptions;
+use kyosai_app::billing_schedule::ScheduleConfig;
 use kyosai_app::mail::{self, Mailer};
 use kyosai_app::{App, Clock, Role};
 use tracing_subscriber::EnvFilter;
@@ -67,6 +70,13 @@ struct ServeArgs {
     /// written as .eml files to <data dir>/outbox/.
     #[arg(long, env = "KYOSAI_SMTP_URL")]
     smtp_url: Option<String>,
+    /// `on`: bill each program's coming debit month on its file-delivery day (the debit date
+    /// minus the rule set's collection.cutoff_business_days bank business days).
+    #[arg(long, env = "KYOSAI_BILLING_SCHEDULE", default_value = "off", value_parser = ["on", "off"])]
+    billing_schedule: String,
+    /// Where scheduled billing writes the request files (default <data dir>/billing).
+    #[arg(long, env = "KYOSAI_BILLING_OUT")]
+    billing_out: Option<PathBuf>,
     #[command(flatten)]
     storage: Storage,
 }
@@ -165,13 +175,38 @@ async fn serve(args: ServeArgs) -> Result<()> {
     }
     let delivery = tokio::spawn(deliver_mail_forever(app.clone(), mailer));
     let rules = tokio::spawn(refresh_rules_forever(app.clone()));
-    kyosai_web::serve(listener, app.clone(), shutdown_signal()).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let billing = (args.billing_schedule == "on").then(|| {
+        let cfg = ScheduleConfig {
+            out_dir: args
+                .billing_out
+                .clone()
+                .unwrap_or_else(|| args.storage.data_dir().join("billing")),
+            every: BILLING_CHECK_EVERY,
+            run: RunOptions::default(),
+        };
+        let app = app.clone();
+        tokio::spawn(async move { app.billing_schedule_forever(cfg, stopped).await })
+    });
+    let shutdown = async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    };
+    kyosai_web::serve(listener, app.clone(), shutdown).await?;
+    if let Some(billing) = billing
+        && let Err(e) = billing.await
+    {
+        tracing::error!(error = %e, "billing schedule task failed");
+    }
     delivery.abort();
     rules.abort();
     app.store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How often the billing schedule looks for a due month (a delivery day lasts all day).
+const BILLING_CHECK_EVERY: Duration = Duration::from_secs(300);
 
 fn print_demo_logins(app: &App) {
     use kyosai_app::demo::{DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET};

@@ -1109,3 +1109,121 @@ pub async fn contact(
         .map(|r| Ok((col(r, "number")?, col(r, "email")?)))
         .transpose()
 }
+
+pub async fn run_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Run>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {RUN_COLUMNS} FROM billing_runs WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(run_from_row).transpose()
+}
+
+/// A run with what staff need to see in a list: its bill lines and exceptions so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunListRow {
+    pub run: Run,
+    pub line_count: i64,
+    pub line_yen: i64,
+    pub exception_count: i64,
+}
+
+/// The newest runs (by month, then program). A completed run's lines are in its files, so its
+/// totals come from `billing_files` (a national run has millions of lines: summing them for
+/// every listed run would take seconds); a run in progress is counted live to show progress.
+pub async fn recent_runs(conn: &mut AnyConnection, limit: i64) -> Result<Vec<RunListRow>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {RUN_COLUMNS}, \
+         CASE WHEN r.status = 'completed' \
+           THEN (SELECT CAST(COALESCE(SUM(f.record_count), 0) AS BIGINT) FROM billing_files f WHERE f.run_id = r.id) \
+           ELSE (SELECT COUNT(*) FROM bill_lines b WHERE b.run_id = r.id) END AS line_count, \
+         CASE WHEN r.status = 'completed' \
+           THEN (SELECT CAST(COALESCE(SUM(f.total_yen), 0) AS BIGINT) FROM billing_files f WHERE f.run_id = r.id) \
+           ELSE (SELECT CAST(COALESCE(SUM(b.amount), 0) AS BIGINT) FROM bill_lines b WHERE b.run_id = r.id) END AS line_yen, \
+         (SELECT COUNT(*) FROM billing_exceptions e WHERE e.run_id = r.id) AS exception_count \
+         FROM billing_runs r ORDER BY r.month DESC, r.program LIMIT $1"
+    )))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(RunListRow {
+                run: run_from_row(r)?,
+                line_count: col(r, "line_count")?,
+                line_yen: col(r, "line_yen")?,
+                exception_count: col(r, "exception_count")?,
+            })
+        })
+        .collect()
+}
+
+/// The first `limit` contracts a run could not bill, by contract number: (number, reason code).
+pub async fn exceptions_by_number(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    limit: i64,
+) -> Result<Vec<(String, String)>> {
+    let rows = sqlx::query(
+        "SELECT c.number, e.reason FROM billing_exceptions e JOIN contracts c ON c.id = e.contract_id \
+         WHERE e.run_id = $1 ORDER BY c.number LIMIT $2",
+    )
+    .bind(run_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((col(r, "number")?, col(r, "reason")?)))
+        .collect()
+}
+
+pub async fn exception_count(conn: &mut AnyConnection, run_id: i64) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM billing_exceptions WHERE run_id = $1")
+        .bind(run_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    col(&row, "n")
+}
+
+/// An imported result file as listed for staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRow {
+    pub id: i64,
+    pub file_name: String,
+    pub imported_at: String,
+    pub actor: String,
+    pub record_count: i64,
+    pub total_yen: i64,
+    pub collected_count: i64,
+    pub collected_yen: i64,
+    pub failed_count: i64,
+    pub failed_yen: i64,
+}
+
+/// The newest result imports first.
+pub async fn recent_imports(conn: &mut AnyConnection, limit: i64) -> Result<Vec<ImportRow>> {
+    let rows = sqlx::query(
+        "SELECT id, file_name, imported_at, actor, record_count, total_yen, collected_count, collected_yen, \
+         failed_count, failed_yen FROM result_imports ORDER BY id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ImportRow {
+                id: col(r, "id")?,
+                file_name: col(r, "file_name")?,
+                imported_at: col(r, "imported_at")?,
+                actor: col(r, "actor")?,
+                record_count: col(r, "record_count")?,
+                total_yen: col(r, "total_yen")?,
+                collected_count: col(r, "collected_count")?,
+                collected_yen: col(r, "collected_yen")?,
+                failed_count: col(r, "failed_count")?,
+                failed_yen: col(r, "failed_yen")?,
+            })
+        })
+        .collect()
+}

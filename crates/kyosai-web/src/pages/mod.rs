@@ -5,11 +5,13 @@
 //! in `templates/` (askama); the view models here keep the templates free of logic.
 
 mod account;
+mod billing;
 mod enroll;
 mod fields;
 mod portal;
 mod rule_sets;
 mod staff;
+mod staff_billing;
 pub(crate) mod view;
 
 use axum::Router;
@@ -42,6 +44,10 @@ pub fn routes() -> Router<AppState> {
         .route("/account/totp", get(account::totp_setup_form))
         .route("/logout", post(account::logout))
         .route("/portal", get(portal::portal))
+        .route(
+            "/portal/contracts/{number}/billing",
+            get(billing::contract_billing),
+        )
         .route("/applications/{id}", get(portal::application))
         .route("/enroll/{program}", get(enroll::start))
         .route(
@@ -49,6 +55,12 @@ pub fn routes() -> Router<AppState> {
             get(enroll::show_step).post(enroll::post),
         )
         .route("/staff", get(staff::queue))
+        .route("/staff/billing", get(staff_billing::overview))
+        .route("/staff/billing/runs/{id}", get(staff_billing::run))
+        .route(
+            "/staff/billing/runs/{id}/files/{name}",
+            get(staff_billing::file),
+        )
         .route("/staff/applications/{id}", get(staff::detail))
         .route("/staff/applications/{id}/approve", post(staff::approve))
         .route("/staff/applications/{id}/reject", post(staff::reject))

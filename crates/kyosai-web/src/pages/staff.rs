@@ -27,7 +27,7 @@ use crate::AppState;
 use crate::session::SignedIn;
 
 /// The 403 page for anyone but staff; None for staff.
-fn refuse_non_staff(signed: &SignedIn) -> Option<Response> {
+pub(super) fn refuse_non_staff(signed: &SignedIn) -> Option<Response> {
     (signed.actor.role != Role::Staff).then(|| forbidden_page(Some(&signed.user)))
 }
 

@@ -1,0 +1,131 @@
+//! The member's billing page for one contract: each month's bill and what happened to it, the
+//! unpaid months, whether the debit account still works, and the next debit (or why none).
+//! Everything comes from `App::contract_billing`, which also decides who may see it (the
+//! contract's member and staff; anyone else gets the 404 page, as over the API).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use kyosai_app::billing::ContractBilling;
+use kyosai_domain::YearMonth;
+use kyosai_domain::billing::BillItem;
+
+use super::view::{Layout, app_error, ja_date_text, render, yen};
+use crate::AppState;
+use crate::session::SignedIn;
+
+struct NextBox {
+    date: String,
+    amount: String,
+    items: Vec<String>,
+    explanation: String,
+}
+
+struct MonthCard {
+    /// `2026-11`, for element ids.
+    key: String,
+    month: String,
+    debit_date: String,
+    amount: String,
+    /// CSS modifier of the badge.
+    status: &'static str,
+    status_text: &'static str,
+    items: Vec<String>,
+    explanation: String,
+}
+
+#[derive(Template)]
+#[template(path = "contract_billing.html")]
+struct BillingPage {
+    layout: Layout,
+    number: String,
+    program_name: &'static str,
+    mandate_usable: bool,
+    next: Option<NextBox>,
+    no_debit: String,
+    unpaid: Vec<String>,
+    unpaid_total: String,
+    months: Vec<MonthCard>,
+}
+
+fn ja_month(m: YearMonth) -> String {
+    format!("{}年{}月", m.year(), m.month())
+}
+
+fn item_text(i: &BillItem) -> String {
+    if i.arrears {
+        format!("{}分 {}（未納分）", ja_month(i.month), i.amount)
+    } else {
+        format!("{}分 {}", ja_month(i.month), i.amount)
+    }
+}
+
+/// The badge of a month: 請求予定 / 引落済 / 引落不能.
+fn status_badge(status: &str) -> (&'static str, &'static str) {
+    match status {
+        "collected" => ("completed", "引落済"),
+        "failed" => ("rejected", "引落不能"),
+        _ => ("pending", "請求予定"),
+    }
+}
+
+fn page(b: ContractBilling, layout: Layout) -> BillingPage {
+    let no_debit = match (&b.next_debit, &b.no_debit_reason) {
+        (Some(_), _) => String::new(),
+        (None, Some(reason)) => reason.clone(),
+        (None, None) => "今後の引落しの予定はありません。".into(),
+    };
+    BillingPage {
+        layout,
+        number: b.contract_number.clone(),
+        program_name: b.program.name_ja(),
+        mandate_usable: b.mandate_usable,
+        next: b.next_debit.as_ref().map(|n| NextBox {
+            date: ja_date_text(&n.debit_date),
+            amount: yen(n.amount_yen),
+            items: n.items.iter().map(item_text).collect(),
+            explanation: n.explanation.clone(),
+        }),
+        no_debit,
+        unpaid: b
+            .unpaid_months
+            .iter()
+            .map(|m| format!("{}分", ja_month(*m)))
+            .collect(),
+        unpaid_total: yen(b.unpaid_yen),
+        // Newest first: the month a member asks about is usually the last one.
+        months: b
+            .months
+            .iter()
+            .rev()
+            .map(|m| {
+                let (status, status_text) = status_badge(&m.status);
+                MonthCard {
+                    key: m.month.to_string(),
+                    month: ja_month(m.month),
+                    debit_date: ja_date_text(&m.debit_date),
+                    amount: yen(m.amount_yen),
+                    status,
+                    status_text,
+                    items: m.items.iter().map(item_text).collect(),
+                    explanation: m.explanation.clone(),
+                }
+            })
+            .collect(),
+    }
+}
+
+pub async fn contract_billing(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(number): Path<String>,
+) -> Response {
+    match state.app.contract_billing(&signed.actor, &number).await {
+        Ok(b) => render(
+            StatusCode::OK,
+            &page(b, Layout::user("掛金の請求と引落し", &signed.user)),
+        ),
+        Err(e) => app_error(e, Some(&signed.user)),
+    }
+}
