@@ -12,7 +12,9 @@ pub fn debit_date(rules: &CollectionRules, cal: &BusinessCalendar, month: YearMo
     cal.on_or_after(month.day(rules.debit_day.value))
 }
 
-/// The last day on which something can still make it into a month's debit file.
+/// The month's cut-off: the day its debit file is made and delivered. Only what exists before
+/// this day counts for the month (a contract made on the day itself is first debited the next
+/// month), so the file made that day never misses anything that counts.
 pub fn cutoff_date(rules: &CollectionRules, cal: &BusinessCalendar, month: YearMonth) -> Date {
     cal.business_days_before(
         debit_date(rules, cal, month),
@@ -22,8 +24,8 @@ pub fn cutoff_date(rules: &CollectionRules, cal: &BusinessCalendar, month: YearM
 
 /// The month of the first debit of a contract that starts on `start`.
 ///
-/// Legacy cycle: the month after next (翌々月). Renewed cycle: the first month whose cut-off has
-/// not passed on `start`, so a contract made early in the month is debited the same month.
+/// Legacy cycle: the month after next (翌々月). Renewed cycle: the first month whose cut-off is
+/// still ahead on `start`, so a contract made early in the month is debited the same month.
 pub fn first_debit_month(
     rules: &CollectionRules,
     cal: &BusinessCalendar,
@@ -33,7 +35,7 @@ pub fn first_debit_month(
     match rules.cycle.value {
         DebitCycle::Legacy => month.plus(2),
         DebitCycle::Renewed => {
-            if start <= cutoff_date(rules, cal, month) {
+            if start < cutoff_date(rules, cal, month) {
                 month
             } else {
                 month.plus(1)
@@ -143,11 +145,12 @@ mod tests {
             date(2026, 11, 11)
         );
         assert_eq!(
-            first_debit_month(&rules, &cal(), date(2026, 11, 11)).to_string(),
+            first_debit_month(&rules, &cal(), date(2026, 11, 10)).to_string(),
             "2026-11"
         );
+        // The cut-off day itself is the file's day: too late for that month.
         assert_eq!(
-            first_debit_month(&rules, &cal(), date(2026, 11, 12)).to_string(),
+            first_debit_month(&rules, &cal(), date(2026, 11, 11)).to_string(),
             "2026-12"
         );
         rules.cycle.value = DebitCycle::Legacy;

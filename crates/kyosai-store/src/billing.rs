@@ -487,33 +487,6 @@ pub async fn insert_lines(
     lines: &[NewLine],
 ) -> Result<()> {
     use bulk::Cell::{Int, Text};
-    let rows: Vec<Vec<bulk::Cell<'_>>> = lines
-        .iter()
-        .map(|l| {
-            vec![
-                Int(run_id),
-                Int(l.contract_id),
-                Text(month),
-                Int(l.originator_id),
-                Int(l.amount),
-                Int(l.monthly_premium),
-                Text(&l.frequency),
-                Int(l.months_covered),
-                Int(l.premium_amount),
-                Int(l.arrears_months),
-                Int(l.arrears_amount),
-                Int(l.paid_before),
-                Text(&l.items),
-                Int(l.new_code),
-                Int(l.mandate.id),
-                Text(&l.mandate.bank_code),
-                Text(&l.mandate.branch_code),
-                Text(&l.mandate.account_type),
-                Text(&l.mandate.account_number),
-                Text(&l.mandate.holder_kana),
-            ]
-        })
-        .collect();
     bulk::insert(
         conn,
         "bill_lines",
@@ -539,7 +512,31 @@ pub async fn insert_lines(
             "account_number",
             "holder_kana",
         ],
-        &rows,
+        lines,
+        |l| {
+            vec![
+                Int(run_id),
+                Int(l.contract_id),
+                Text(month),
+                Int(l.originator_id),
+                Int(l.amount),
+                Int(l.monthly_premium),
+                Text(&l.frequency),
+                Int(l.months_covered),
+                Int(l.premium_amount),
+                Int(l.arrears_months),
+                Int(l.arrears_amount),
+                Int(l.paid_before),
+                Text(&l.items),
+                Int(l.new_code),
+                Int(l.mandate.id),
+                Text(&l.mandate.bank_code),
+                Text(&l.mandate.branch_code),
+                Text(&l.mandate.account_type),
+                Text(&l.mandate.account_number),
+                Text(&l.mandate.holder_kana),
+            ]
+        },
     )
     .await
 }
@@ -985,23 +982,6 @@ pub async fn post_results(
     now: &str,
 ) -> Result<()> {
     use bulk::Cell::{Int, OptText, Text};
-    let rows: Vec<Vec<bulk::Cell<'_>>> = entries
-        .iter()
-        .map(|e| {
-            vec![
-                Int(e.contract_id),
-                Int(e.bill_line_id),
-                Text(&e.month),
-                Text(if e.collected { "collected" } else { "failed" }),
-                Int(e.amount),
-                Int(e.months),
-                Int(e.result_code),
-                OptText(e.reason),
-                Int(import_id),
-                Text(now),
-            ]
-        })
-        .collect();
     bulk::insert(
         conn,
         "billing_ledger",
@@ -1017,7 +997,21 @@ pub async fn post_results(
             "import_id",
             "at",
         ],
-        &rows,
+        entries,
+        |e| {
+            vec![
+                Int(e.contract_id),
+                Int(e.bill_line_id),
+                Text(&e.month),
+                Text(if e.collected { "collected" } else { "failed" }),
+                Int(e.amount),
+                Int(e.months),
+                Int(e.result_code),
+                OptText(e.reason),
+                Int(import_id),
+                Text(now),
+            ]
+        },
     )
     .await
 }

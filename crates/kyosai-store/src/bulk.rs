@@ -29,22 +29,24 @@ pub enum Cell<'a> {
     OptText(Option<&'a str>),
 }
 
-/// Inserts `rows` (each with one cell per column, in `columns` order) into `table`.
-pub async fn insert(
+/// Inserts one row per item into `table`; `row` gives an item's cells in `columns` order. Rows
+/// are made one batch at a time, so a million items never exist as rows all at once.
+pub async fn insert<'a, T>(
     conn: &mut AnyConnection,
     table: &str,
     columns: &[&str],
-    rows: &[Vec<Cell<'_>>],
+    items: &'a [T],
+    row: impl Fn(&'a T) -> Vec<Cell<'a>>,
 ) -> Result<()> {
     let names = columns.join(", ");
     if is_sqlite(conn) {
-        for batch in rows.chunks(SQLITE_ROWS) {
+        for batch in items.chunks(SQLITE_ROWS) {
             let mut sql = format!("INSERT INTO {table} ({names}) VALUES ");
             push_placeholders(&mut sql, batch.len(), columns.len(), true);
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for row in batch {
-                for cell in row {
-                    q = match *cell {
+            for item in batch {
+                for cell in row(item) {
+                    q = match cell {
                         Cell::Int(v) => q.bind(v),
                         Cell::Text(v) => q.bind(v),
                         Cell::OptInt(v) => q.bind(v),
@@ -59,9 +61,10 @@ pub async fn insert(
     let sql = format!(
         "INSERT INTO {table} ({names}) SELECT {names} FROM json_populate_recordset(NULL::{table}, $1::json)"
     );
-    for batch in rows.chunks(POSTGRES_ROWS) {
+    for batch in items.chunks(POSTGRES_ROWS) {
+        let rows: Vec<Vec<Cell<'a>>> = batch.iter().map(&row).collect();
         sqlx::query(AssertSqlSafe(sql.clone()))
-            .bind(json_rows(columns, batch))
+            .bind(json_rows(columns, &rows))
             .execute(&mut *conn)
             .await?;
     }
