@@ -1,0 +1,470 @@
+//! 前納 and 前納減額金 (REFERENCE §2.3; issue #4).
+//!
+//! Staff record a 前納 (money received now for future months). After March, the fiscal year is
+//! computed on its March-end position (`kyosai billing prepayment-discount --fiscal-year Y`,
+//! idempotent: one row per contract and year); in June the payable amounts are transferred to
+//! the members' debit accounts with a Zengin 総合振込 (21) file (`--pay`). Amounts under the
+//! threshold are carried to the next year; on cancellation the open amount is paid with the
+//! 解約手当金 ([`App::settle_prepayment_discount`]).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use kyosai_domain::prepayment_discount::{self as dom, Prepayment};
+use kyosai_domain::{Program, YearMonth, Yen};
+use kyosai_store::billing as bstore;
+use kyosai_store::prepayment::{self as store, NewDiscount, NewPrepayment, PrepaymentRow};
+use kyosai_store::{audit, sha256_hex};
+use kyosai_zengin::debit::{DebitDate, LineEnding, NewCode, WriteOptions};
+use kyosai_zengin::text::{
+    AccountNumber, BankCode, BankName, BranchCode, HolderName, OriginatorCode, OriginatorName,
+};
+use kyosai_zengin::transfer::{
+    TransferAccountType, TransferHeader, TransferRecord, write_transfer_file,
+};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::AnyConnection;
+
+use crate::{Actor, App, AppError, Role};
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+fn month(text: &str) -> Result<YearMonth, AppError> {
+    text.parse()
+        .map_err(|_| internal(format!("stored month is invalid: {text}")))
+}
+
+fn domain(p: &PrepaymentRow) -> Result<Prepayment, AppError> {
+    Ok(Prepayment {
+        paid_month: month(&p.paid_month)?,
+        first_month: month(&p.first_month)?,
+        last_month: month(&p.last_month)?,
+        monthly_premium: Yen::new(p.monthly_premium),
+    })
+}
+
+/// The March-end computation of one fiscal year.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct YearSummary {
+    pub fiscal_year: i16,
+    /// Rows written by this call (0 when the year was already computed).
+    pub computed: i64,
+    pub payable_count: i64,
+    pub payable_yen: i64,
+    pub carried_count: i64,
+    pub carried_yen: i64,
+    /// Contracts that already had a row for the year.
+    pub already: i64,
+}
+
+/// A June payout.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PayoutSummary {
+    pub fiscal_year: i16,
+    pub transfer_date: String,
+    pub paid_count: i64,
+    pub paid_yen: i64,
+    pub files: Vec<PathBuf>,
+    /// (contract id, reason): payable rows left unpaid (no usable account).
+    pub exceptions: Vec<(i64, String)>,
+}
+
+impl App {
+    /// Records a 前納 of `months` months from `first_month`, received in `paid_month`: the
+    /// money is a collected ledger entry and billing skips those months (`prepaid_until`).
+    pub async fn record_prepayment(
+        &self,
+        actor: &Actor,
+        contract_number: &str,
+        paid_month: YearMonth,
+        first_month: YearMonth,
+        months: u32,
+    ) -> Result<i64, AppError> {
+        if actor.role != Role::Staff {
+            return Err(AppError::Forbidden("staff only"));
+        }
+        if !(1..=120).contains(&months) {
+            return Err(AppError::invalid(
+                "months",
+                "out_of_range",
+                "前納する月数は1から120の範囲で入力してください。",
+            ));
+        }
+        let now = self.clock.now_text();
+        let mut tx = self.store.begin_write().await?;
+        let c = kyosai_store::contracts::by_number(tx.conn(), contract_number)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if c.status != "active" {
+            return Err(AppError::conflict(
+                "contract_not_active",
+                "この共済契約は有効ではないため、前納を記録できません。",
+            ));
+        }
+        // The premium in force for the first prepaid month (the latest change on or before it).
+        let first = first_month.to_string();
+        let premium = bstore::premium_changes_between(tx.conn(), c.id, c.id)
+            .await?
+            .into_iter()
+            .filter(|(_, m, _)| *m <= first)
+            .max_by(|a, b| a.1.cmp(&b.1))
+            .map_or(c.monthly_premium, |(_, _, p)| p);
+        let last = first_month.plus(months as i32 - 1);
+        let id = store::record(
+            tx.conn(),
+            &NewPrepayment {
+                contract_id: c.id,
+                paid_month: &paid_month.to_string(),
+                first_month: &first,
+                last_month: &last.to_string(),
+                months: i64::from(months),
+                monthly_premium: premium,
+            },
+            &now,
+        )
+        .await?;
+        self.audit(
+            tx.conn(),
+            &actor.audit_name(),
+            "prepayment.recorded",
+            &format!("contract:{}", c.number),
+            None,
+            Some(&json!({ "prepayment": id, "paid_month": paid_month.to_string(), "first_month": first,
+                "last_month": last.to_string(), "monthly_premium": premium })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Computes 前納減額金 of fiscal year `fy` (April `fy` – March `fy+1`) on its March-end
+    /// position: per contract, the discounts of the 前納 paid in the year plus what earlier years
+    /// carried. Refused before March 31 of `fy+1`. Idempotent.
+    pub async fn compute_prepayment_discounts(
+        &self,
+        fy: i16,
+        actor: &str,
+    ) -> Result<YearSummary, AppError> {
+        let year_end = YearMonth::new(fy + 1, 3).ok_or_else(|| internal("bad fiscal year"))?;
+        if self.clock.today() < year_end.day(31) {
+            return Err(AppError::conflict(
+                "fiscal_year_not_ended",
+                format!(
+                    "{fy}年度の前納減額金は{}年3月末の状況で計算します。3月31日以降に実行してください。",
+                    fy + 1
+                ),
+            ));
+        }
+        let from = YearMonth::new(fy, 4).ok_or_else(|| internal("bad fiscal year"))?;
+        let now = self.clock.now_text();
+        let mut tx = self.store.begin_write().await?;
+        // contract → (program, earned, estimate, carried in)
+        let mut per: BTreeMap<i64, (String, Yen, bool, Yen)> = BTreeMap::new();
+        for p in store::paid_between(tx.conn(), &from.to_string(), &year_end.to_string()).await? {
+            let d = domain(&p)?;
+            let program = Program::parse(&p.program).ok_or_else(|| internal("bad program"))?;
+            let set = self
+                .rules
+                .in_force(program, d.paid_month.day(1))
+                .ok_or_else(|| internal("no rule set"))?;
+            let rules = dom::rules_of(set).ok_or_else(|| internal("no prepayment rules"))?;
+            let (yen, estimate) = dom::discount(rules, &d);
+            let e = per.entry(p.contract_id).or_insert((
+                p.program.clone(),
+                Yen::ZERO,
+                false,
+                Yen::ZERO,
+            ));
+            e.1 = Yen::new(e.1.get() + yen.get());
+            e.2 |= estimate;
+        }
+        for r in store::carried_into(tx.conn(), i64::from(fy)).await? {
+            let c = kyosai_store::contracts::get(tx.conn(), r.contract_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let e = per
+                .entry(r.contract_id)
+                .or_insert((c.program, Yen::ZERO, false, Yen::ZERO));
+            e.2 |= r.estimate;
+            e.3 = Yen::new(r.accumulated_yen);
+        }
+        let mut s = YearSummary {
+            fiscal_year: fy,
+            ..Default::default()
+        };
+        for (contract_id, (program, earned, estimate, carried_in)) in per {
+            let program = Program::parse(&program).ok_or_else(|| internal("bad program"))?;
+            let set = self
+                .rules
+                .in_force(program, year_end.day(31))
+                .ok_or_else(|| internal("no rule set"))?;
+            let rules = dom::rules_of(set).ok_or_else(|| internal("no prepayment rules"))?;
+            let y = dom::year_end(rules, earned, carried_in);
+            let payable = y.payout > Yen::ZERO;
+            let inserted = store::insert(
+                tx.conn(),
+                &NewDiscount {
+                    contract_id,
+                    fiscal_year: i64::from(fy),
+                    rule_set: &set.id,
+                    earned_yen: y.earned.get(),
+                    carried_in_yen: y.carried_in.get(),
+                    accumulated_yen: y.accumulated.get(),
+                    estimate,
+                    status: if payable {
+                        "payable"
+                    } else {
+                        "carried_forward"
+                    },
+                    paid_on: None,
+                },
+                &now,
+            )
+            .await?;
+            if !inserted {
+                s.already += 1;
+                continue;
+            }
+            s.computed += 1;
+            if payable {
+                s.payable_count += 1;
+                s.payable_yen += y.payout.get();
+            } else {
+                s.carried_count += 1;
+                s.carried_yen += y.carried_out.get();
+            }
+        }
+        if s.computed > 0 {
+            audit::append(
+                tx.conn(),
+                &audit::Entry {
+                    actor,
+                    action: "prepayment_discount.computed",
+                    target: &format!("fiscal_year:{fy}"),
+                    before: None,
+                    after: Some(&serde_json::to_value(&s).map_err(internal)?),
+                    at: &now,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    /// Pays the payable 前納減額金 of fiscal year `fy` (from June of `fy+1`): one Zengin 総合振込
+    /// file per program into `out`, to each member's active debit account, transfer date the
+    /// first business day from today. Rows are marked paid in the same transaction; a contract
+    /// without a usable account stays payable and is reported. Paying again pays nothing twice.
+    pub async fn pay_prepayment_discounts(
+        &self,
+        fy: i16,
+        out: &Path,
+        actor: &str,
+    ) -> Result<PayoutSummary, AppError> {
+        let rules_month = YearMonth::new(fy + 1, 6).ok_or_else(|| internal("bad fiscal year"))?;
+        if YearMonth::of(self.clock.today()) < rules_month {
+            return Err(AppError::conflict(
+                "payout_not_due",
+                format!("{fy}年度の前納減額金は{}年6月にお支払いします。", fy + 1),
+            ));
+        }
+        let date = self.calendar.on_or_after(self.clock.today());
+        let now = self.clock.now_text();
+        std::fs::create_dir_all(out).map_err(internal)?;
+        let mut tx = self.store.begin_write().await?;
+        let rows: Vec<_> = store::for_year(tx.conn(), i64::from(fy))
+            .await?
+            .into_iter()
+            .filter(|r| r.status == "payable")
+            .collect();
+        let mut s = PayoutSummary {
+            fiscal_year: fy,
+            transfer_date: date.to_string(),
+            ..Default::default()
+        };
+        let mut by_program: BTreeMap<String, Vec<(i64, TransferRecord)>> = BTreeMap::new();
+        for r in &rows {
+            let c = kyosai_store::contracts::get(tx.conn(), r.contract_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let mandate = kyosai_store::contracts::mandates_for(tx.conn(), c.id)
+                .await?
+                .into_iter()
+                .find(|m| m.status == "active");
+            match mandate.as_ref().map(transfer_record) {
+                Some(Some(mut rec)) => {
+                    rec.amount = r.accumulated_yen;
+                    by_program.entry(c.program).or_default().push((r.id, rec));
+                }
+                Some(None) => s.exceptions.push((c.id, "invalid_account".into())),
+                None => s.exceptions.push((c.id, "no_usable_mandate".into())),
+            }
+        }
+        for (program, records) in by_program {
+            let o = bstore::originators(tx.conn(), &program)
+                .await?
+                .into_iter()
+                .next()
+                .ok_or_else(|| internal(format!("{program}: no originator configured")))?;
+            let header = TransferHeader {
+                originator_code: OriginatorCode::new(&o.code).map_err(internal)?,
+                originator_name: OriginatorName::new(&o.name_kana).map_err(internal)?,
+                transfer_date: DebitDate::new(date.month() as u8, date.day() as u8)
+                    .map_err(internal)?,
+                bank_code: BankCode::new(&o.bank_code).map_err(internal)?,
+                bank_name: BankName::new(&o.bank_name_kana).map_err(internal)?,
+                branch_code: BranchCode::new(&o.branch_code).map_err(internal)?,
+                branch_name: BankName::new(&o.branch_name_kana).map_err(internal)?,
+                account_type: if o.account_type == "current" {
+                    TransferAccountType::Current
+                } else {
+                    TransferAccountType::Ordinary
+                },
+                account_number: AccountNumber::new(&o.account_number).map_err(internal)?,
+            };
+            let recs: Vec<TransferRecord> = records.iter().map(|(_, r)| *r).collect();
+            let bytes = write_transfer_file(
+                &header,
+                &recs,
+                &WriteOptions {
+                    line_ending: LineEnding::Crlf,
+                },
+            )
+            .map_err(|e| internal(format!("{e:?}")))?;
+            let name = format!(
+                "KYOSAI21_prepayment_discount_{program}_{fy}_{}.dat",
+                date.to_string().replace('-', "")
+            );
+            let path = out.join(&name);
+            let tmp = out.join(format!(".{name}.tmp"));
+            std::fs::write(&tmp, &bytes).map_err(internal)?;
+            std::fs::rename(&tmp, &path).map_err(internal)?;
+            for (id, rec) in &records {
+                if store::mark_paid(tx.conn(), *id, "paid", &date.to_string(), Some(&name)).await? {
+                    s.paid_count += 1;
+                    s.paid_yen += rec.amount;
+                }
+            }
+            audit::append(
+                tx.conn(),
+                &audit::Entry {
+                    actor,
+                    action: "prepayment_discount.paid",
+                    target: &format!("fiscal_year:{fy}"),
+                    before: None,
+                    after: Some(
+                        &json!({ "program": program, "file": name, "sha256": sha256_hex(&bytes),
+                        "records": records.len(), "transfer_date": date.to_string() }),
+                    ),
+                    at: &now,
+                },
+            )
+            .await?;
+            s.files.push(path);
+        }
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    /// On cancellation: marks every unpaid 前納減額金 of the contract as paid with the refund
+    /// and returns its total — payable rows, the latest carried-forward amount, and the
+    /// discounts of 前納 made since the last computed year (covered months up to `until` only;
+    /// months not reached are not counted). Runs inside the caller's transaction.
+    pub(crate) async fn settle_prepayment_discount(
+        &self,
+        conn: &mut AnyConnection,
+        contract_id: i64,
+        program: Program,
+        until: YearMonth,
+        on: &str,
+    ) -> Result<(Yen, bool), AppError> {
+        let now = self.clock.now_text();
+        let rows = store::for_contract_years(conn, contract_id).await?;
+        let mut total = Yen::ZERO;
+        let mut estimate = false;
+        let last_carried = rows
+            .last()
+            .filter(|r| r.status == "carried_forward")
+            .map(|r| r.id);
+        for r in &rows {
+            if (r.status == "payable" || Some(r.id) == last_carried)
+                && store::mark_paid(conn, r.id, "paid_with_refund", on, None).await?
+            {
+                total = Yen::new(total.get() + r.accumulated_yen);
+                estimate |= r.estimate;
+            }
+        }
+        let computed_until = rows.last().map(|r| r.fiscal_year);
+        let mut open: BTreeMap<i16, (Yen, bool)> = BTreeMap::new();
+        for p in store::for_contract(conn, contract_id).await? {
+            let mut d = domain(&p)?;
+            let fy = dom::fiscal_year(d.paid_month);
+            if computed_until.is_some_and(|c| i64::from(fy) <= c) || d.first_month > until {
+                continue;
+            }
+            d.last_month = d.last_month.min(until);
+            let set = self
+                .rules
+                .in_force(program, d.paid_month.day(1))
+                .ok_or_else(|| internal("no rule set"))?;
+            let rules = dom::rules_of(set).ok_or_else(|| internal("no prepayment rules"))?;
+            let (yen, e) = dom::discount(rules, &d);
+            let x = open.entry(fy).or_insert((Yen::ZERO, false));
+            x.0 = Yen::new(x.0.get() + yen.get());
+            x.1 |= e;
+        }
+        for (fy, (yen, e)) in open {
+            let set = self
+                .rules
+                .in_force(program, until.day(1))
+                .ok_or_else(|| internal("no rule set"))?;
+            store::insert(
+                conn,
+                &NewDiscount {
+                    contract_id,
+                    fiscal_year: i64::from(fy),
+                    rule_set: &set.id,
+                    earned_yen: yen.get(),
+                    carried_in_yen: 0,
+                    accumulated_yen: yen.get(),
+                    estimate: e,
+                    status: "paid_with_refund",
+                    paid_on: Some(on),
+                },
+                &now,
+            )
+            .await?;
+            total = Yen::new(total.get() + yen.get());
+            estimate |= e;
+        }
+        Ok((total, estimate))
+    }
+}
+
+/// A transfer record to a member's debit account (amount filled in by the caller); None when
+/// the stored account cannot be written (the names are informative, the codes decide).
+fn transfer_record(m: &kyosai_store::contracts::Mandate) -> Option<TransferRecord> {
+    Some(TransferRecord {
+        bank_code: BankCode::new(&m.bank_code).ok()?,
+        bank_name: BankName::default(),
+        branch_code: BranchCode::new(&m.branch_code).ok()?,
+        branch_name: BankName::default(),
+        clearing_house: None,
+        account_type: match m.account_type.as_str() {
+            "current" | "2" => TransferAccountType::Current,
+            "savings" | "4" => TransferAccountType::Savings,
+            _ => TransferAccountType::Ordinary,
+        },
+        account_number: AccountNumber::new(&m.account_number).ok()?,
+        payee_name: HolderName::new(&m.holder_kana).ok()?,
+        amount: 0,
+        new_code: NewCode::Other,
+        customer_code1: None,
+        customer_code2: None,
+        category: Some(kyosai_zengin::transfer::TransferCategory::Telegraphic),
+    })
+}
