@@ -9,6 +9,7 @@ mod enroll;
 mod fields;
 mod portal;
 mod staff;
+mod terminations;
 pub(crate) mod view;
 
 use axum::Router;
@@ -52,6 +53,16 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/applications/{id}/approve", post(staff::approve))
         .route("/staff/applications/{id}/reject", post(staff::reject))
         .route("/staff/applications/{id}/edit", post(staff::edit))
+        .route("/staff/terminations", get(terminations::list))
+        .route("/staff/terminations/prepare", post(terminations::prepare))
+        .route(
+            "/staff/terminations/{id}/confirm",
+            post(terminations::confirm),
+        )
+        .route(
+            "/staff/terminations/{id}/withdraw",
+            post(terminations::withdraw),
+        )
         .fallback(not_found)
 }
 
