@@ -265,6 +265,23 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
         kyosai_store::audit::verify(&mut conn).await.unwrap();
         drop(conn);
 
+        // The member's overview shows the contract cancelled, with no next debit.
+        let member = {
+            let mut conn = later.store.read().await.unwrap();
+            kyosai_store::users::by_email(&mut conn, "a@example.jp")
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        };
+        let member = Actor {
+            user_id: member,
+            role: Role::Member,
+        };
+        let ov = later.overview(&member, member.user_id).await.unwrap();
+        assert_eq!(ov.contracts[0].status, "cancelled");
+        assert_eq!(ov.contracts[0].next_debit_date, None);
+
         // The next month bills neither cancelled contract (they are no longer walked).
         bill(&later, "2029-01", true).await;
         for number in [&se, &sn] {

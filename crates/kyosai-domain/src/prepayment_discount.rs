@@ -92,11 +92,7 @@ pub struct YearEnd {
 /// force at March end), otherwise carried forward.
 pub fn year_end(rules: &PrepaymentRules, earned: Yen, carried_in: Yen) -> YearEnd {
     let accumulated = rounding::add(earned, carried_in);
-    let (payout, carried_out) = if accumulated < rules.carry_forward_below_yen.value {
-        (Yen::ZERO, accumulated)
-    } else {
-        (accumulated, Yen::ZERO)
-    };
+    let (payout, carried_out) = crate::safety_net::prepayment::june_payout(rules, accumulated);
     YearEnd {
         earned,
         carried_in,
