@@ -117,23 +117,39 @@ impl App {
         program: Option<Program>,
     ) -> Result<Vec<Candidate>, AppError> {
         require_staff(actor)?;
+        let programs = program.map_or(Program::ALL.to_vec(), |p| vec![p]);
+        let mut min = usize::MAX;
+        for p in &programs {
+            min = min.min(threshold(self, *p)?);
+        }
+        // Derive the unpaid months on a read connection (the scan can be long); writing is
+        // idempotent and confirming derives them again, so a snapshot is enough here.
+        let mut found = Vec::new();
+        {
+            let mut conn = self.store.read().await?;
+            let ids = store::contracts_to_examine(
+                &mut conn,
+                program.map_or("", Program::as_str),
+                min as i64,
+            )
+            .await?;
+            for contract_id in ids {
+                let c = kyosai_store::contracts::get(&mut conn, contract_id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                let standing = unpaid(&mut conn, contract_id).await?;
+                if standing.unpaid.len() >= threshold(self, program_of(&c.program)?)? {
+                    found.push((c, standing.unpaid));
+                }
+            }
+        }
         let now = self.clock.now_text();
         let mut tx = self.store.begin_write().await?;
-        let ids =
-            store::contracts_to_examine(tx.conn(), program.map_or("", Program::as_str)).await?;
-        for contract_id in ids {
-            let c = kyosai_store::contracts::get(tx.conn(), contract_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let limit = threshold(self, program_of(&c.program)?)?;
-            let standing = unpaid(tx.conn(), contract_id).await?;
-            if standing.unpaid.len() < limit {
-                continue;
-            }
-            let months = standing.unpaid.len() as i64;
-            let yen: i64 = standing.unpaid.iter().map(|u| u.amount.get()).sum();
+        for (c, unpaid) in found {
+            let months = unpaid.len() as i64;
+            let yen: i64 = unpaid.iter().map(|u| u.amount.get()).sum();
             if let Some(id) =
-                store::prepare(tx.conn(), contract_id, months, yen, actor.user_id, &now).await?
+                store::prepare(tx.conn(), c.id, months, yen, actor.user_id, &now).await?
             {
                 self.audit(
                     tx.conn(),
@@ -141,8 +157,10 @@ impl App {
                     "termination.prepared",
                     &format!("termination_candidate:{id}"),
                     None,
-                    Some(&json!({ "contract": c.number, "unpaid_months": months, "unpaid_yen": yen,
-                        "unpaid": standing.unpaid.iter().map(|u| u.month.to_string()).collect::<Vec<_>>() })),
+                    Some(
+                        &json!({ "contract": c.number, "unpaid_months": months, "unpaid_yen": yen,
+                        "unpaid": unpaid.iter().map(|u| u.month.to_string()).collect::<Vec<_>>() }),
+                    ),
                 )
                 .await?;
             }

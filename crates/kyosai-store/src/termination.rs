@@ -75,16 +75,24 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Candidate>>
     row.as_ref().map(from_row).transpose()
 }
 
-/// Active contracts (of `program`, or all when empty) with a failed debit and no open or confirmed
-/// candidate: the only ones that can have reached the unpaid threshold.
-pub async fn contracts_to_examine(conn: &mut AnyConnection, program: &str) -> Result<Vec<i64>> {
+/// Active contracts (of `program`, or all when empty) without an open or confirmed candidate
+/// whose failed debits cover at least `min_months` premium months in total — a necessary
+/// condition for that many unpaid months (a failed entry counts the months of its line), read
+/// from the partial index on failed entries instead of walking every contract.
+pub async fn contracts_to_examine(
+    conn: &mut AnyConnection,
+    program: &str,
+    min_months: i64,
+) -> Result<Vec<i64>> {
     let rows = sqlx::query(
-        "SELECT c.id FROM contracts c WHERE c.status = 'active' AND ($1 = '' OR c.program = $1) \
-         AND EXISTS (SELECT 1 FROM billing_ledger f WHERE f.contract_id = c.id AND f.kind = 'failed') \
+        "SELECT c.id FROM contracts c JOIN (SELECT contract_id FROM billing_ledger WHERE kind = 'failed' \
+         GROUP BY contract_id HAVING SUM(months) >= $2) f ON f.contract_id = c.id \
+         WHERE c.status = 'active' AND ($1 = '' OR c.program = $1) \
          AND NOT EXISTS (SELECT 1 FROM termination_candidates t WHERE t.contract_id = c.id AND t.status <> 'withdrawn') \
          ORDER BY c.id",
     )
     .bind(program)
+    .bind(min_months)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(|r| col(r, "id")).collect()
