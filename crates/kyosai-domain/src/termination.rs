@@ -37,16 +37,30 @@ impl PaidPremiums {
         Yen::new(self.opening_yen.get() + self.months.iter().map(|(_, y)| y.get()).sum::<i64>())
     }
 
-    /// The chronological premium history the 小規模 tranche rules need: the opening balance as
-    /// one stretch at its average premium, then the collected months grouped into runs of the
-    /// same premium (unpaid gaps do not count as months paid).
-    pub fn history(&self) -> Vec<PremiumSegment> {
-        let mut out = Vec::new();
-        if self.opening_months > 0 {
-            out.push(PremiumSegment {
-                monthly_premium: Yen::new(self.opening_yen.get() / i64::from(self.opening_months)),
-                months: self.opening_months,
-            });
+    /// The chronological premium history the 小規模 tranche rules need, and whether it is exact.
+    ///
+    /// The opening balance has no month-by-month detail: its units are spread evenly over its
+    /// months (the remainder as a later, higher stretch, as an increase would be), which keeps
+    /// the total exact when it is a whole number of `unit`s; otherwise the premium is rounded
+    /// down to the unit and the history is not exact (the refund is then an estimate). The
+    /// collected months follow, grouped into runs of the same premium (unpaid gaps do not count
+    /// as months paid).
+    pub fn history(&self, unit: Yen) -> (Vec<PremiumSegment>, bool) {
+        let mut out: Vec<PremiumSegment> = Vec::new();
+        let mut exact = true;
+        let n = i64::from(self.opening_months);
+        if n > 0 && unit.get() > 0 {
+            let units = self.opening_yen.get() / unit.get();
+            exact = self.opening_yen.get() % unit.get() == 0;
+            let (base, extra) = (units / n, units % n);
+            for (months, per_month_units) in [(n - extra, base), (extra, base + 1)] {
+                if months > 0 && per_month_units > 0 {
+                    out.push(PremiumSegment {
+                        monthly_premium: Yen::new(per_month_units * unit.get()),
+                        months: months as u32,
+                    });
+                }
+            }
         }
         let mut months = self.months.clone();
         months.sort();
@@ -59,7 +73,7 @@ impl PaidPremiums {
                 }),
             }
         }
-        out
+        (out, exact)
     }
 }
 
@@ -102,7 +116,8 @@ pub fn refund_by_organization(
                 .small_enterprise
                 .as_ref()
                 .ok_or(RefundError::NoRules)?;
-            let b = se::cancellation_refund(r, &paid.history()).map_err(RefundError::History)?;
+            let (history, exact) = paid.history(r.benefit.unit_yen.value);
+            let b = se::cancellation_refund(r, &history).map_err(RefundError::History)?;
             Ok(TerminationRefund {
                 amount: b.amount,
                 months_paid: b.months_paid,
@@ -113,7 +128,7 @@ pub fn refund_by_organization(
                     .iter()
                     .map(|t| (t.tranche.units, t.tranche.months_paid, t.amount))
                     .collect(),
-                estimate: b.estimate,
+                estimate: b.estimate || !exact,
             })
         }
         Program::SafetyNet => {
@@ -166,22 +181,51 @@ mod tests {
             months: m,
         };
         assert_eq!(
-            p.history(),
-            vec![
-                PremiumSegment {
-                    monthly_premium: Yen::new(5_000),
-                    months: 10
-                },
-                PremiumSegment {
-                    monthly_premium: Yen::new(10_000),
-                    months: 3
-                },
-                PremiumSegment {
-                    monthly_premium: Yen::new(20_000),
-                    months: 2
-                },
-            ]
+            p.history(Yen::new(500)),
+            (
+                vec![
+                    PremiumSegment {
+                        monthly_premium: Yen::new(5_000),
+                        months: 10
+                    },
+                    PremiumSegment {
+                        monthly_premium: Yen::new(10_000),
+                        months: 3
+                    },
+                    PremiumSegment {
+                        monthly_premium: Yen::new(20_000),
+                        months: 2
+                    },
+                ],
+                true
+            )
         );
+        // 10 months worth 52,500 yen: 5 months at 5,000 then 5 at 5,500 (total exact).
+        let uneven = PaidPremiums {
+            opening_months: 10,
+            opening_yen: Yen::new(52_500),
+            months: vec![],
+        };
+        let (h, exact) = uneven.history(Yen::new(500));
+        assert!(exact);
+        assert_eq!(
+            h.iter()
+                .map(|s| (s.monthly_premium.get(), s.months))
+                .collect::<Vec<_>>(),
+            [(5_000, 5), (5_500, 5)]
+        );
+        assert_eq!(
+            h.iter()
+                .map(|s| s.monthly_premium.get() * i64::from(s.months))
+                .sum::<i64>(),
+            52_500
+        );
+        // Not a whole number of units: rounded down, flagged.
+        let odd = PaidPremiums {
+            opening_yen: Yen::new(52_700),
+            ..uneven
+        };
+        assert!(!odd.history(Yen::new(500)).1);
         assert_eq!(p.months_paid(), 15);
         assert_eq!(p.total(), Yen::new(120_000));
     }

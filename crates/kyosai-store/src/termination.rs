@@ -239,7 +239,7 @@ pub async fn insert_refund(conn: &mut AnyConnection, r: &NewRefund<'_>, now: &st
          VALUES ($1, $2, 'refunded', $3, $4, $5, $6)",
     )
     .bind(r.contract_id)
-    .bind(&r.cancelled_on[..7])
+    .bind(r.cancelled_on.get(..7).unwrap_or(r.cancelled_on))
     .bind(r.refund_yen)
     .bind(r.months_paid)
     .bind(format!("cancellation_refund:{id}"))
