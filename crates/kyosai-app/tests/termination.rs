@@ -203,9 +203,27 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
             .unwrap_err();
         assert_eq!(code(&err), "not_prepared");
 
-        // 倒産防止 §5.3 機構解約 column: 14 months → 75% of 700,000.
+        // A withdrawn candidate still in arrears is listed again by the next preparation, with
+        // its new preparer, who then cannot confirm it.
         let c_sn = find(&list, &sn);
-        let done_sn = later.confirm_termination(&checker, c_sn.id).await.unwrap();
+        later.withdraw_termination(&checker, c_sn.id).await.unwrap();
+        let reopened = later
+            .prepare_termination_candidates(&checker, None)
+            .await
+            .unwrap();
+        let c_sn = find(&reopened, &sn);
+        assert_eq!(
+            (c_sn.status.as_str(), c_sn.prepared_by),
+            ("prepared", checker.user_id)
+        );
+        let err = later
+            .confirm_termination(&checker, c_sn.id)
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "maker_checker");
+
+        // 倒産防止 §5.3 機構解約 column: 14 months → 75% of 700,000.
+        let done_sn = later.confirm_termination(&maker, c_sn.id).await.unwrap();
         assert_eq!(done_sn.refund_yen, 700_000 * 75 / 100);
         assert_eq!(done_sn.prepayment_discount_yen, 0);
         assert!(!done_sn.estimate);
