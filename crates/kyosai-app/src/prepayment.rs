@@ -104,6 +104,8 @@ impl App {
                 "この共済契約は有効ではないため、前納を記録できません。",
             ));
         }
+        self.check_prepayment_start(tx.conn(), &c, first_month)
+            .await?;
         // The premium in force for the first prepaid month (the latest change on or before it).
         let first = first_month.to_string();
         let premium = bstore::premium_changes_between(tx.conn(), c.id, c.id)
@@ -138,6 +140,49 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// A 前納 must start right after what is already billed or prepaid: billing treats every
+    /// month up to `prepaid_until` as paid, so a gap before `first_month` would silently never
+    /// be billed, and a month already billed or prepaid cannot be prepaid again.
+    async fn check_prepayment_start(
+        &self,
+        conn: &mut AnyConnection,
+        c: &kyosai_store::contracts::Contract,
+        first_month: YearMonth,
+    ) -> Result<(), AppError> {
+        let lines = bstore::lines_for_contract(conn, c.id).await?;
+        let billed_until = crate::billing::histories(&lines)?
+            .iter()
+            .flat_map(|h| h.items.iter().map(|i| i.month))
+            .max();
+        let prepaid_until = store::prepaid_until(conn, c.id)
+            .await?
+            .as_deref()
+            .map(month)
+            .transpose()?;
+        if billed_until.is_some_and(|m| m >= first_month)
+            || prepaid_until.is_some_and(|m| m >= first_month)
+        {
+            return Err(AppError::conflict(
+                "already_covered",
+                format!(
+                    "{}年{}月分はすでに請求済みまたは前納済みです。",
+                    first_month.year(),
+                    first_month.month()
+                ),
+            ));
+        }
+        let covered = billed_until.max(prepaid_until);
+        if first_month > month(&c.first_debit_month)?
+            && covered.is_none_or(|m| m < first_month.plus(-1))
+        {
+            return Err(AppError::conflict(
+                "unbilled_months_before",
+                "前納の開始月より前に、まだ請求していない月があります。その月の請求の後に前納を記録してください。",
+            ));
+        }
+        Ok(())
     }
 
     /// Computes 前納減額金 of fiscal year `fy` (April `fy` – March `fy+1`) on its March-end

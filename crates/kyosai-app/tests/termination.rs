@@ -380,6 +380,18 @@ async fn prepayment_discount_is_carried_under_5000_and_paid_in_june() {
         let s = staff(&app, "staff@example.jp").await;
         let a = contract(&app, "a@example.jp", "small_enterprise", "").await;
         let b = contract(&app, "b@example.jp", "safety_net", "ジロウ").await;
+        // A 前納 may start only right after what is billed: November is not billed yet.
+        let err = app
+            .record_prepayment(&s, &a, ym("2026-11"), ym("2026-12"), 11)
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "unbilled_months_before");
+        bill(&app, "2026-11", true).await;
+        let err = app
+            .record_prepayment(&s, &a, ym("2026-11"), ym("2026-11"), 12)
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "already_covered");
         // A (小規模 30,000): 11 months ahead → 66 → 1,782: carried forward.
         app.record_prepayment(&s, &a, ym("2026-11"), ym("2026-12"), 11)
             .await
@@ -441,6 +453,12 @@ async fn prepayment_discount_is_carried_under_5000_and_paid_in_june() {
             .unwrap();
         assert_eq!((twice.paid_count, twice.files.len()), (0, 0));
 
+        // A is billed again from November 2027 (B's 前納 run to March 2028).
+        let mut m = ym("2026-12");
+        while m <= ym("2027-11") {
+            bill(&app, &m.to_string(), true).await;
+            m = m.plus(1);
+        }
         // Next year A's carried 1,782 joins a 16-month 前納 (小規模: months 13–16 ahead count
         // as 12: 78 + 48 = 126 → 3,402): 5,184, now payable.
         app.record_prepayment(&s, &a, ym("2027-11"), ym("2027-12"), 16)
@@ -462,7 +480,8 @@ async fn prepayment_discount_is_carried_under_5000_and_paid_in_june() {
             .await,
             1_782
         );
-        // The 前納 money counts as collected premiums; billing skips the prepaid months.
+        // The 前納 money counts as collected premiums (with November 2026 and 2027 debited);
+        // billing skipped the prepaid months.
         assert_eq!(
             one_i64(
                 &app,
@@ -471,7 +490,7 @@ async fn prepayment_discount_is_carried_under_5000_and_paid_in_june() {
                 &a,
             )
             .await,
-            30_000 * (11 + 16)
+            30_000 * (1 + 11 + 1 + 16)
         );
         assert_eq!(
             one_i64(

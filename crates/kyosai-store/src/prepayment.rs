@@ -86,6 +86,15 @@ pub async fn record(conn: &mut AnyConnection, p: &NewPrepayment<'_>, now: &str) 
     col(&row, "id")
 }
 
+/// `contracts.prepaid_until` of one contract.
+pub async fn prepaid_until(conn: &mut AnyConnection, contract_id: i64) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT prepaid_until FROM contracts WHERE id = $1")
+        .bind(contract_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    col(&row, "prepaid_until")
+}
+
 /// 前納 paid from `from` to `to` (months, inclusive) by contracts still active.
 pub async fn paid_between(
     conn: &mut AnyConnection,
