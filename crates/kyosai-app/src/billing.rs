@@ -239,7 +239,7 @@ fn lease_until(app: &App, seconds: i64) -> String {
 }
 
 /// Replays stored lines into the domain's standing.
-fn histories(lines: &[store::LineWithResult]) -> Result<Vec<LineHistory>, AppError> {
+pub(crate) fn histories(lines: &[store::LineWithResult]) -> Result<Vec<LineHistory>, AppError> {
     lines
         .iter()
         .map(|l| {

@@ -10,10 +10,12 @@ pub mod demo;
 pub mod enrollment;
 pub mod error;
 pub mod mail;
+pub mod prepayment;
 pub mod review;
 pub mod rules;
 pub mod rules_admin;
 pub mod synthetic;
+pub mod termination;
 pub mod views;
 
 use std::sync::Arc;

@@ -89,7 +89,9 @@ impl App {
     fn contract_view(&self, c: &Contract, mandate: Option<&Mandate>) -> ContractView {
         let program = Program::parse(&c.program);
         let frequency = PaymentFrequency::parse(&c.frequency).unwrap_or(PaymentFrequency::Monthly);
+        // A cancelled contract (e.g. 機構解約) is never debited again.
         let next = program
+            .filter(|_| c.status == "active")
             .and_then(|p| self.rules.in_force(p, self.clock.today()))
             .and_then(|rules| {
                 let first: kyosai_domain::YearMonth = c.first_debit_month.parse().ok()?;

@@ -21,6 +21,8 @@ pub enum BillingCommand {
     ImportResults(ImportArgs),
     /// Reconciliation of a month: billed, collected, failed, without result.
     Report(ReportArgs),
+    /// 前納減額金: compute a fiscal year at March end, or pay it in June (--pay).
+    PrepaymentDiscount(crate::prepayment::PrepaymentArgs),
 }
 
 #[derive(Args)]
@@ -84,6 +86,7 @@ pub async fn run(cmd: BillingCommand) -> Result<()> {
         BillingCommand::Run(a) => billing_run(a).await,
         BillingCommand::ImportResults(a) => import(a).await,
         BillingCommand::Report(a) => report(a).await,
+        BillingCommand::PrepaymentDiscount(a) => crate::prepayment::run(a).await,
     }
 }
 

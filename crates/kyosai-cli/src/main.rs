@@ -3,6 +3,7 @@
 mod billing;
 mod config;
 mod dev;
+mod prepayment;
 mod rules;
 
 use std::io::IsTerminal;

@@ -14,6 +14,7 @@ pub mod enrollment;
 pub mod error;
 pub mod money;
 pub mod prefecture;
+pub mod prepayment_discount;
 pub mod program;
 pub mod rate;
 pub mod rounding;
@@ -23,6 +24,7 @@ pub mod schedule;
 pub mod simulation;
 pub mod small_enterprise;
 pub mod special_measures;
+pub mod termination;
 
 pub use calendar::{BusinessCalendar, YearMonth};
 pub use contract_number::ContractNumber;

@@ -12,6 +12,7 @@ mod portal;
 mod rule_sets;
 mod staff;
 mod staff_billing;
+mod terminations;
 pub(crate) mod view;
 
 use axum::Router;
@@ -70,6 +71,16 @@ pub fn routes() -> Router<AppState> {
             get(rule_sets::list).post(rule_sets::upload).layer(
                 axum::extract::DefaultBodyLimit::max(rule_sets::MAX_RULE_FILE_BYTES),
             ),
+        )
+        .route("/staff/terminations", get(terminations::list))
+        .route("/staff/terminations/prepare", post(terminations::prepare))
+        .route(
+            "/staff/terminations/{id}/confirm",
+            post(terminations::confirm),
+        )
+        .route(
+            "/staff/terminations/{id}/withdraw",
+            post(terminations::withdraw),
         )
         .fallback(not_found)
 }

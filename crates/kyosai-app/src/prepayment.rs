@@ -1,0 +1,360 @@
+//! 前納 and 前納減額金 (REFERENCE §2.3; issue #4).
+//!
+//! Staff record a 前納 (money received now for future months). After March, the fiscal year is
+//! computed on its March-end position (`kyosai billing prepayment-discount --fiscal-year Y`,
+//! idempotent: one row per contract and year); in June the payable amounts are transferred to
+//! the members' debit accounts with a Zengin 総合振込 (21) file (`--pay`). Amounts under the
+//! threshold are carried to the next year; on cancellation the open amount is paid with the
+//! 解約手当金 ([`App::settle_prepayment_discount`]).
+
+mod payout;
+
+use std::collections::BTreeMap;
+
+use kyosai_domain::prepayment_discount::{self as dom, Prepayment};
+use kyosai_domain::{Program, YearMonth, Yen};
+use kyosai_store::audit;
+use kyosai_store::billing as bstore;
+use kyosai_store::prepayment::{self as store, NewDiscount, NewPrepayment, PrepaymentRow};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::AnyConnection;
+
+use crate::{Actor, App, AppError, Role};
+
+pub use payout::PayoutSummary;
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+fn month(text: &str) -> Result<YearMonth, AppError> {
+    text.parse()
+        .map_err(|_| internal(format!("stored month is invalid: {text}")))
+}
+
+fn domain(p: &PrepaymentRow) -> Result<Prepayment, AppError> {
+    Ok(Prepayment {
+        paid_month: month(&p.paid_month)?,
+        first_month: month(&p.first_month)?,
+        last_month: month(&p.last_month)?,
+        monthly_premium: Yen::new(p.monthly_premium),
+    })
+}
+
+/// The March-end computation of one fiscal year.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct YearSummary {
+    pub fiscal_year: i16,
+    /// Rows written by this call (0 when the year was already computed).
+    pub computed: i64,
+    pub payable_count: i64,
+    pub payable_yen: i64,
+    pub carried_count: i64,
+    pub carried_yen: i64,
+    /// Contracts that already had a row for the year.
+    pub already: i64,
+}
+
+impl App {
+    /// Records a 前納 of `months` months from `first_month`, received in `paid_month`: the
+    /// money is a collected ledger entry and billing skips those months (`prepaid_until`).
+    pub async fn record_prepayment(
+        &self,
+        actor: &Actor,
+        contract_number: &str,
+        paid_month: YearMonth,
+        first_month: YearMonth,
+        months: u32,
+    ) -> Result<i64, AppError> {
+        if actor.role != Role::Staff {
+            return Err(AppError::Forbidden("staff only"));
+        }
+        if !(1..=120).contains(&months) {
+            return Err(AppError::invalid(
+                "months",
+                "out_of_range",
+                "前納する月数は1から120の範囲で入力してください。",
+            ));
+        }
+        let now = self.clock.now_text();
+        let mut tx = self.store.begin_write().await?;
+        let c = kyosai_store::contracts::by_number(tx.conn(), contract_number)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if c.status != "active" {
+            return Err(AppError::conflict(
+                "contract_not_active",
+                "この共済契約は有効ではないため、前納を記録できません。",
+            ));
+        }
+        self.check_prepayment_start(tx.conn(), &c, first_month)
+            .await?;
+        // The premium in force for the first prepaid month (the latest change on or before it).
+        let first = first_month.to_string();
+        let premium = bstore::premium_changes_between(tx.conn(), c.id, c.id)
+            .await?
+            .into_iter()
+            .filter(|(_, m, _)| *m <= first)
+            .max_by(|a, b| a.1.cmp(&b.1))
+            .map_or(c.monthly_premium, |(_, _, p)| p);
+        let last = first_month.plus(months as i32 - 1);
+        let id = store::record(
+            tx.conn(),
+            &NewPrepayment {
+                contract_id: c.id,
+                paid_month: &paid_month.to_string(),
+                first_month: &first,
+                last_month: &last.to_string(),
+                months: i64::from(months),
+                monthly_premium: premium,
+            },
+            &now,
+        )
+        .await?;
+        self.audit(
+            tx.conn(),
+            &actor.audit_name(),
+            "prepayment.recorded",
+            &format!("contract:{}", c.number),
+            None,
+            Some(&json!({ "prepayment": id, "paid_month": paid_month.to_string(), "first_month": first,
+                "last_month": last.to_string(), "monthly_premium": premium })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A 前納 must start right after what is already billed or prepaid: billing treats every
+    /// month up to `prepaid_until` as paid, so a gap before `first_month` would silently never
+    /// be billed, and a month already billed or prepaid cannot be prepaid again.
+    async fn check_prepayment_start(
+        &self,
+        conn: &mut AnyConnection,
+        c: &kyosai_store::contracts::Contract,
+        first_month: YearMonth,
+    ) -> Result<(), AppError> {
+        let lines = bstore::lines_for_contract(conn, c.id).await?;
+        let billed_until = crate::billing::histories(&lines)?
+            .iter()
+            .flat_map(|h| h.items.iter().map(|i| i.month))
+            .max();
+        let prepaid_until = store::prepaid_until(conn, c.id)
+            .await?
+            .as_deref()
+            .map(month)
+            .transpose()?;
+        if billed_until.is_some_and(|m| m >= first_month)
+            || prepaid_until.is_some_and(|m| m >= first_month)
+        {
+            return Err(AppError::conflict(
+                "already_covered",
+                format!(
+                    "{}年{}月分はすでに請求済みまたは前納済みです。",
+                    first_month.year(),
+                    first_month.month()
+                ),
+            ));
+        }
+        let covered = billed_until.max(prepaid_until);
+        if first_month > month(&c.first_debit_month)?
+            && covered.is_none_or(|m| m < first_month.plus(-1))
+        {
+            return Err(AppError::conflict(
+                "unbilled_months_before",
+                "前納の開始月より前に、まだ請求していない月があります。その月の請求の後に前納を記録してください。",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Computes 前納減額金 of fiscal year `fy` (April `fy` – March `fy+1`) on its March-end
+    /// position: per contract, the discounts of the 前納 paid in the year plus what earlier years
+    /// carried. Refused before March 31 of `fy+1`. Idempotent.
+    pub async fn compute_prepayment_discounts(
+        &self,
+        fy: i16,
+        actor: &str,
+    ) -> Result<YearSummary, AppError> {
+        let year_end = YearMonth::new(fy + 1, 3).ok_or_else(|| internal("bad fiscal year"))?;
+        if self.clock.today() < year_end.day(31) {
+            return Err(AppError::conflict(
+                "fiscal_year_not_ended",
+                format!(
+                    "{fy}年度の前納減額金は{}年3月末の状況で計算します。3月31日以降に実行してください。",
+                    fy + 1
+                ),
+            ));
+        }
+        let from = YearMonth::new(fy, 4).ok_or_else(|| internal("bad fiscal year"))?;
+        let now = self.clock.now_text();
+        let mut tx = self.store.begin_write().await?;
+        // contract → (program, earned, estimate, carried in)
+        let mut per: BTreeMap<i64, (String, Yen, bool, Yen)> = BTreeMap::new();
+        for p in store::paid_between(tx.conn(), &from.to_string(), &year_end.to_string()).await? {
+            let d = domain(&p)?;
+            let program = Program::parse(&p.program).ok_or_else(|| internal("bad program"))?;
+            let set = self
+                .rules
+                .in_force(program, d.paid_month.day(1))
+                .ok_or_else(|| internal("no rule set"))?;
+            let rules = dom::rules_of(&set).ok_or_else(|| internal("no prepayment rules"))?;
+            let (yen, estimate) = dom::discount(rules, &d);
+            let e = per.entry(p.contract_id).or_insert((
+                p.program.clone(),
+                Yen::ZERO,
+                false,
+                Yen::ZERO,
+            ));
+            e.1 = Yen::new(e.1.get() + yen.get());
+            e.2 |= estimate;
+        }
+        for r in store::carried_into(tx.conn(), i64::from(fy)).await? {
+            let c = kyosai_store::contracts::get(tx.conn(), r.contract_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let e = per
+                .entry(r.contract_id)
+                .or_insert((c.program, Yen::ZERO, false, Yen::ZERO));
+            e.2 |= r.estimate;
+            e.3 = Yen::new(r.accumulated_yen);
+        }
+        let mut s = YearSummary {
+            fiscal_year: fy,
+            ..Default::default()
+        };
+        for (contract_id, (program, earned, estimate, carried_in)) in per {
+            let program = Program::parse(&program).ok_or_else(|| internal("bad program"))?;
+            let set = self
+                .rules
+                .in_force(program, year_end.day(31))
+                .ok_or_else(|| internal("no rule set"))?;
+            let rules = dom::rules_of(&set).ok_or_else(|| internal("no prepayment rules"))?;
+            let y = dom::year_end(rules, earned, carried_in);
+            let payable = y.payout > Yen::ZERO;
+            let inserted = store::insert(
+                tx.conn(),
+                &NewDiscount {
+                    contract_id,
+                    fiscal_year: i64::from(fy),
+                    rule_set: &set.id,
+                    earned_yen: y.earned.get(),
+                    carried_in_yen: y.carried_in.get(),
+                    accumulated_yen: y.accumulated.get(),
+                    estimate,
+                    status: if payable {
+                        "payable"
+                    } else {
+                        "carried_forward"
+                    },
+                    paid_on: None,
+                },
+                &now,
+            )
+            .await?;
+            if !inserted {
+                s.already += 1;
+                continue;
+            }
+            s.computed += 1;
+            if payable {
+                s.payable_count += 1;
+                s.payable_yen += y.payout.get();
+            } else {
+                s.carried_count += 1;
+                s.carried_yen += y.carried_out.get();
+            }
+        }
+        if s.computed > 0 {
+            audit::append(
+                tx.conn(),
+                &audit::Entry {
+                    actor,
+                    action: "prepayment_discount.computed",
+                    target: &format!("fiscal_year:{fy}"),
+                    before: None,
+                    after: Some(&serde_json::to_value(&s).map_err(internal)?),
+                    at: &now,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    /// On cancellation: marks every unpaid 前納減額金 of the contract as paid with the refund
+    /// and returns its total — payable rows, the latest carried-forward amount, and the
+    /// discounts of 前納 made since the last computed year (covered months up to `until` only;
+    /// months not reached are not counted). Runs inside the caller's transaction.
+    pub(crate) async fn settle_prepayment_discount(
+        &self,
+        conn: &mut AnyConnection,
+        contract_id: i64,
+        program: Program,
+        until: YearMonth,
+        on: &str,
+    ) -> Result<(Yen, bool), AppError> {
+        let now = self.clock.now_text();
+        let rows = store::for_contract_years(conn, contract_id).await?;
+        let mut total = Yen::ZERO;
+        let mut estimate = false;
+        let last_carried = rows
+            .last()
+            .filter(|r| r.status == "carried_forward")
+            .map(|r| r.id);
+        for r in &rows {
+            if (r.status == "payable" || Some(r.id) == last_carried)
+                && store::mark_paid(conn, r.id, "paid_with_refund", on, None).await?
+            {
+                total = Yen::new(total.get() + r.accumulated_yen);
+                estimate |= r.estimate;
+            }
+        }
+        let computed_until = rows.last().map(|r| r.fiscal_year);
+        let mut open: BTreeMap<i16, (Yen, bool)> = BTreeMap::new();
+        for p in store::for_contract(conn, contract_id).await? {
+            let mut d = domain(&p)?;
+            let fy = dom::fiscal_year(d.paid_month);
+            if computed_until.is_some_and(|c| i64::from(fy) <= c) || d.first_month > until {
+                continue;
+            }
+            d.last_month = d.last_month.min(until);
+            let set = self
+                .rules
+                .in_force(program, d.paid_month.day(1))
+                .ok_or_else(|| internal("no rule set"))?;
+            let rules = dom::rules_of(&set).ok_or_else(|| internal("no prepayment rules"))?;
+            let (yen, e) = dom::discount(rules, &d);
+            let x = open.entry(fy).or_insert((Yen::ZERO, false));
+            x.0 = Yen::new(x.0.get() + yen.get());
+            x.1 |= e;
+        }
+        for (fy, (yen, e)) in open {
+            let set = self
+                .rules
+                .in_force(program, until.day(1))
+                .ok_or_else(|| internal("no rule set"))?;
+            store::insert(
+                conn,
+                &NewDiscount {
+                    contract_id,
+                    fiscal_year: i64::from(fy),
+                    rule_set: &set.id,
+                    earned_yen: yen.get(),
+                    carried_in_yen: 0,
+                    accumulated_yen: yen.get(),
+                    estimate: e,
+                    status: "paid_with_refund",
+                    paid_on: Some(on),
+                },
+                &now,
+            )
+            .await?;
+            total = Yen::new(total.get() + yen.get());
+            estimate |= e;
+        }
+        Ok((total, estimate))
+    }
+}

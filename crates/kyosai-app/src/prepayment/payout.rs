@@ -1,0 +1,175 @@
+//! June payout of 前納減額金: one Zengin 総合振込 (種別 21) file per program, to each member's
+//! active debit account, the rows marked paid in the same transaction.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use kyosai_domain::YearMonth;
+use kyosai_store::billing as bstore;
+use kyosai_store::prepayment as store;
+use kyosai_store::{audit, sha256_hex};
+use kyosai_zengin::debit::{DebitDate, LineEnding, NewCode, WriteOptions};
+use kyosai_zengin::text::{
+    AccountNumber, BankCode, BankName, BranchCode, HolderName, OriginatorCode, OriginatorName,
+};
+use kyosai_zengin::transfer::{
+    TransferAccountType, TransferCategory, TransferHeader, TransferRecord, write_transfer_file,
+};
+use serde::Serialize;
+use serde_json::json;
+
+use super::internal;
+use crate::{App, AppError};
+
+/// A June payout.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PayoutSummary {
+    pub fiscal_year: i16,
+    pub transfer_date: String,
+    pub paid_count: i64,
+    pub paid_yen: i64,
+    pub files: Vec<PathBuf>,
+    /// (contract id, reason): payable rows left unpaid (no usable account).
+    pub exceptions: Vec<(i64, String)>,
+}
+
+impl App {
+    /// Pays the payable 前納減額金 of fiscal year `fy` (from June of `fy+1`): one Zengin 総合振込
+    /// file per program into `out`, to each member's active debit account, transfer date the
+    /// first business day from today. Rows are marked paid in the same transaction; a contract
+    /// without a usable account stays payable and is reported. Paying again pays nothing twice.
+    pub async fn pay_prepayment_discounts(
+        &self,
+        fy: i16,
+        out: &Path,
+        actor: &str,
+    ) -> Result<PayoutSummary, AppError> {
+        let rules_month = YearMonth::new(fy + 1, 6).ok_or_else(|| internal("bad fiscal year"))?;
+        if YearMonth::of(self.clock.today()) < rules_month {
+            return Err(AppError::conflict(
+                "payout_not_due",
+                format!("{fy}年度の前納減額金は{}年6月にお支払いします。", fy + 1),
+            ));
+        }
+        let date = self.calendar.on_or_after(self.clock.today());
+        let now = self.clock.now_text();
+        std::fs::create_dir_all(out).map_err(internal)?;
+        let mut tx = self.store.begin_write().await?;
+        let rows: Vec<_> = store::for_year(tx.conn(), i64::from(fy))
+            .await?
+            .into_iter()
+            .filter(|r| r.status == "payable")
+            .collect();
+        let mut s = PayoutSummary {
+            fiscal_year: fy,
+            transfer_date: date.to_string(),
+            ..Default::default()
+        };
+        let mut by_program: BTreeMap<String, Vec<(i64, TransferRecord)>> = BTreeMap::new();
+        for r in &rows {
+            let c = kyosai_store::contracts::get(tx.conn(), r.contract_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let mandate = kyosai_store::contracts::mandates_for(tx.conn(), c.id)
+                .await?
+                .into_iter()
+                .find(|m| m.status == "active");
+            match mandate.as_ref().map(transfer_record) {
+                Some(Some(mut rec)) => {
+                    rec.amount = r.accumulated_yen;
+                    by_program.entry(c.program).or_default().push((r.id, rec));
+                }
+                Some(None) => s.exceptions.push((c.id, "invalid_account".into())),
+                None => s.exceptions.push((c.id, "no_usable_mandate".into())),
+            }
+        }
+        for (program, records) in by_program {
+            let o = bstore::originators(tx.conn(), &program)
+                .await?
+                .into_iter()
+                .next()
+                .ok_or_else(|| internal(format!("{program}: no originator configured")))?;
+            let header = TransferHeader {
+                originator_code: OriginatorCode::new(&o.code).map_err(internal)?,
+                originator_name: OriginatorName::new(&o.name_kana).map_err(internal)?,
+                transfer_date: DebitDate::new(date.month() as u8, date.day() as u8)
+                    .map_err(internal)?,
+                bank_code: BankCode::new(&o.bank_code).map_err(internal)?,
+                bank_name: BankName::new(&o.bank_name_kana).map_err(internal)?,
+                branch_code: BranchCode::new(&o.branch_code).map_err(internal)?,
+                branch_name: BankName::new(&o.branch_name_kana).map_err(internal)?,
+                account_type: if o.account_type == "current" {
+                    TransferAccountType::Current
+                } else {
+                    TransferAccountType::Ordinary
+                },
+                account_number: AccountNumber::new(&o.account_number).map_err(internal)?,
+            };
+            let recs: Vec<TransferRecord> = records.iter().map(|(_, r)| *r).collect();
+            let bytes = write_transfer_file(
+                &header,
+                &recs,
+                &WriteOptions {
+                    line_ending: LineEnding::Crlf,
+                },
+            )
+            .map_err(|e| internal(format!("{e:?}")))?;
+            let name = format!(
+                "KYOSAI21_prepayment_discount_{program}_{fy}_{}.dat",
+                date.to_string().replace('-', "")
+            );
+            let path = out.join(&name);
+            let tmp = out.join(format!(".{name}.tmp"));
+            std::fs::write(&tmp, &bytes).map_err(internal)?;
+            std::fs::rename(&tmp, &path).map_err(internal)?;
+            for (id, rec) in &records {
+                if store::mark_paid(tx.conn(), *id, "paid", &date.to_string(), Some(&name)).await? {
+                    s.paid_count += 1;
+                    s.paid_yen += rec.amount;
+                }
+            }
+            audit::append(
+                tx.conn(),
+                &audit::Entry {
+                    actor,
+                    action: "prepayment_discount.paid",
+                    target: &format!("fiscal_year:{fy}"),
+                    before: None,
+                    after: Some(
+                        &json!({ "program": program, "file": name, "sha256": sha256_hex(&bytes),
+                        "records": records.len(), "transfer_date": date.to_string() }),
+                    ),
+                    at: &now,
+                },
+            )
+            .await?;
+            s.files.push(path);
+        }
+        tx.commit().await?;
+        Ok(s)
+    }
+}
+
+/// A transfer record to a member's debit account (amount filled in by the caller); None when
+/// the stored account cannot be written (the names are informative, the codes decide).
+fn transfer_record(m: &kyosai_store::contracts::Mandate) -> Option<TransferRecord> {
+    Some(TransferRecord {
+        bank_code: BankCode::new(&m.bank_code).ok()?,
+        bank_name: BankName::default(),
+        branch_code: BranchCode::new(&m.branch_code).ok()?,
+        branch_name: BankName::default(),
+        clearing_house: None,
+        account_type: match m.account_type.as_str() {
+            "current" | "2" => TransferAccountType::Current,
+            "savings" | "4" => TransferAccountType::Savings,
+            _ => TransferAccountType::Ordinary,
+        },
+        account_number: AccountNumber::new(&m.account_number).ok()?,
+        payee_name: HolderName::new(&m.holder_kana).ok()?,
+        amount: 0,
+        new_code: NewCode::Other,
+        customer_code1: None,
+        customer_code2: None,
+        category: Some(TransferCategory::Telegraphic),
+    })
+}

@@ -1,0 +1,398 @@
+//! 機構解約/機構解除 of contracts with 12+ unpaid months (REFERENCE §2.7; issue #4).
+//!
+//! Maker-checker: one staff user prepares the candidate list from the ledger, a different staff
+//! user confirms each candidate (or anyone withdraws it). Confirming re-derives the unpaid months
+//! in the same transaction (optimistic: a candidate paid meanwhile is refused), cancels the
+//! contract, computes the 解約手当金 by the rules in force on the cancellation date, pays the
+//! open 前納減額金 with it, mails the member a 『共済契約解除通知書』 and audits, all in one
+//! transaction. Billing walks only active contracts, so a cancelled contract is never billed
+//! again.
+
+use kyosai_domain::billing as dom;
+use kyosai_domain::termination::{self as term, PaidPremiums, TerminationRefund};
+use kyosai_domain::{Program, YearMonth, Yen};
+use kyosai_store::billing as bstore;
+use kyosai_store::termination::{self as store, Candidate, NewRefund};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::AnyConnection;
+
+use crate::billing::histories;
+use crate::mail::{self, Mail};
+use crate::{Actor, App, AppError, Role};
+
+/// Stored as `contracts.cancellation_kind` and `cancellation_refunds.kind`.
+pub const BY_ORGANIZATION: &str = "by_organization";
+
+/// What a confirmation did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Confirmed {
+    pub candidate_id: i64,
+    pub contract_number: String,
+    pub cancelled_on: String,
+    pub rule_set: String,
+    pub refund_yen: i64,
+    pub prepayment_discount_yen: i64,
+    pub total_yen: i64,
+    pub months_paid: u32,
+    pub total_paid_yen: i64,
+    pub estimate: bool,
+}
+
+fn require_staff(actor: &Actor) -> Result<(), AppError> {
+    if actor.role == Role::Staff {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("staff only"))
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+/// The contract's unpaid months, replayed from its bill lines and results as billing does.
+async fn unpaid(conn: &mut AnyConnection, contract_id: i64) -> Result<dom::Standing, AppError> {
+    let lines = bstore::lines_for_contract(conn, contract_id).await?;
+    Ok(dom::standing(&histories(&lines)?))
+}
+
+/// Premium months actually collected: the opening balance, the months of collected bill lines
+/// and 前納 months up to `until` (prepaid months not yet reached do not count, REFERENCE §5.3).
+async fn paid_premiums(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+    until: YearMonth,
+) -> Result<PaidPremiums, AppError> {
+    let (opening_months, opening_yen) = store::opening(conn, contract_id).await?;
+    let mut paid = PaidPremiums {
+        opening_months: u32::try_from(opening_months).map_err(internal)?,
+        opening_yen: Yen::new(opening_yen),
+        months: Vec::new(),
+    };
+    let lines = bstore::lines_for_contract(conn, contract_id).await?;
+    for h in histories(&lines)? {
+        if h.result == dom::LineResult::Collected {
+            paid.months
+                .extend(h.items.iter().map(|i| (i.month, i.amount)));
+        }
+    }
+    for p in kyosai_store::prepayment::for_contract(conn, contract_id).await? {
+        let first: YearMonth = p.first_month.parse().map_err(internal)?;
+        let last: YearMonth = p.last_month.parse().map_err(internal)?;
+        let mut m = first;
+        while m <= last && m <= until {
+            paid.months.push((m, Yen::new(p.monthly_premium)));
+            m = m.plus(1);
+        }
+    }
+    Ok(paid)
+}
+
+fn threshold(app: &App, program: Program) -> Result<usize, AppError> {
+    let rules = app.rules_for(program)?;
+    dom::termination_threshold(&rules)
+        .map(|t| t as usize)
+        .ok_or_else(|| internal(format!("{}: no termination threshold", rules.id)))
+}
+
+fn program_of(text: &str) -> Result<Program, AppError> {
+    Program::parse(text).ok_or_else(|| internal(format!("stored program is invalid: {text}")))
+}
+
+impl App {
+    /// Every candidate (newest first), for the staff screen.
+    pub async fn termination_candidates(&self, actor: &Actor) -> Result<Vec<Candidate>, AppError> {
+        require_staff(actor)?;
+        let mut conn = self.store.read().await?;
+        Ok(store::list(&mut conn, 1_000).await?)
+    }
+
+    /// Lists as candidates the active contracts (of `program`, or both) whose unpaid months
+    /// reached the rule set's `termination_unpaid_months`, and returns the open (prepared)
+    /// candidates. Idempotent: a contract already open or confirmed is not listed again.
+    pub async fn prepare_termination_candidates(
+        &self,
+        actor: &Actor,
+        program: Option<Program>,
+    ) -> Result<Vec<Candidate>, AppError> {
+        require_staff(actor)?;
+        let programs = program.map_or(Program::ALL.to_vec(), |p| vec![p]);
+        let mut min = usize::MAX;
+        for p in &programs {
+            min = min.min(threshold(self, *p)?);
+        }
+        // Derive the unpaid months on a read connection (the scan can be long); writing is
+        // idempotent and confirming derives them again, so a snapshot is enough here.
+        let mut found = Vec::new();
+        {
+            let mut conn = self.store.read().await?;
+            let ids = store::contracts_to_examine(
+                &mut conn,
+                program.map_or("", Program::as_str),
+                min as i64,
+            )
+            .await?;
+            for contract_id in ids {
+                let c = kyosai_store::contracts::get(&mut conn, contract_id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                let standing = unpaid(&mut conn, contract_id).await?;
+                if standing.unpaid.len() >= threshold(self, program_of(&c.program)?)? {
+                    found.push((c, standing.unpaid));
+                }
+            }
+        }
+        let now = self.clock.now_text();
+        let mut tx = self.store.begin_write().await?;
+        for (c, unpaid) in found {
+            let months = unpaid.len() as i64;
+            let yen: i64 = unpaid.iter().map(|u| u.amount.get()).sum();
+            if let Some(id) =
+                store::prepare(tx.conn(), c.id, months, yen, actor.user_id, &now).await?
+            {
+                self.audit(
+                    tx.conn(),
+                    &actor.audit_name(),
+                    "termination.prepared",
+                    &format!("termination_candidate:{id}"),
+                    None,
+                    Some(
+                        &json!({ "contract": c.number, "unpaid_months": months, "unpaid_yen": yen,
+                        "unpaid": unpaid.iter().map(|u| u.month.to_string()).collect::<Vec<_>>() }),
+                    ),
+                )
+                .await?;
+            }
+        }
+        let open = store::list(tx.conn(), 10_000)
+            .await?
+            .into_iter()
+            .filter(|c| c.status == "prepared")
+            .collect();
+        tx.commit().await?;
+        Ok(open)
+    }
+
+    /// Withdraws a prepared candidate (paid meanwhile, or listed by mistake).
+    pub async fn withdraw_termination(
+        &self,
+        actor: &Actor,
+        candidate_id: i64,
+    ) -> Result<(), AppError> {
+        require_staff(actor)?;
+        let now = self.clock.now_text();
+        let mut tx = self.store.begin_write().await?;
+        let c = store::get(tx.conn(), candidate_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !store::decide(tx.conn(), candidate_id, false, actor.user_id, &now).await? {
+            return Err(already_decided());
+        }
+        self.audit(
+            tx.conn(),
+            &actor.audit_name(),
+            "termination.withdrawn",
+            &format!("termination_candidate:{candidate_id}"),
+            Some(&json!({ "status": c.status })),
+            Some(&json!({ "status": "withdrawn", "contract": c.contract_number })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Confirms a candidate prepared by another staff user: the contract is cancelled by the
+    /// Organization today and its refund recorded, in one transaction.
+    pub async fn confirm_termination(
+        &self,
+        actor: &Actor,
+        candidate_id: i64,
+    ) -> Result<Confirmed, AppError> {
+        require_staff(actor)?;
+        let now = self.clock.now_text();
+        let today = self.clock.today();
+        let month = YearMonth::of(today);
+        let mut tx = self.store.begin_write().await?;
+        let c = store::get(tx.conn(), candidate_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if c.status != "prepared" {
+            return Err(already_decided());
+        }
+        if c.prepared_by == actor.user_id {
+            return Err(AppError::conflict(
+                "maker_checker",
+                "ご自身が作成した候補は確定できません。別の職員が確定してください。",
+            ));
+        }
+        let program = program_of(&c.program)?;
+        let standing = unpaid(tx.conn(), c.contract_id).await?;
+        let limit = threshold(self, program)?;
+        if standing.unpaid.len() < limit {
+            return Err(AppError::conflict(
+                "no_longer_in_arrears",
+                format!(
+                    "候補の作成後に入金があり、未納は{}か月分になりました（解約の基準は{limit}か月分）。この候補は取り下げてください。",
+                    standing.unpaid.len()
+                ),
+            ));
+        }
+        let rules = self.rules_for(program)?;
+        let paid = paid_premiums(tx.conn(), c.contract_id, month).await?;
+        // No 共済金貸付 records exist in Kyosai yet, so nothing is deducted (REFERENCE §5.3).
+        let loans = Yen::ZERO;
+        let refund = term::refund_by_organization(&rules, &paid, loans).map_err(internal)?;
+        let (discount, discount_estimate) = self
+            .settle_prepayment_discount(
+                tx.conn(),
+                c.contract_id,
+                program,
+                month,
+                &today.to_string(),
+            )
+            .await?;
+        let on = today.to_string();
+        if !store::cancel_contract(tx.conn(), c.contract_id, BY_ORGANIZATION, &on).await? {
+            return Err(AppError::conflict(
+                "contract_not_active",
+                "この共済契約はすでに解約されています。",
+            ));
+        }
+        if !store::decide(tx.conn(), candidate_id, true, actor.user_id, &now).await? {
+            return Err(already_decided());
+        }
+        let estimate = refund.estimate || discount_estimate;
+        let detail = refund_detail(&refund);
+        store::insert_refund(
+            tx.conn(),
+            &NewRefund {
+                contract_id: c.contract_id,
+                candidate_id: Some(candidate_id),
+                kind: BY_ORGANIZATION,
+                cancelled_on: &on,
+                rule_set: &rules.id,
+                months_paid: i64::from(refund.months_paid),
+                total_paid: refund.total_paid.get(),
+                loans_deducted: loans.get(),
+                refund_yen: refund.amount.get(),
+                prepayment_discount_yen: discount.get(),
+                estimate,
+                detail: &detail.to_string(),
+            },
+            &now,
+        )
+        .await?;
+        let out = Confirmed {
+            candidate_id,
+            contract_number: c.contract_number.clone(),
+            cancelled_on: on.clone(),
+            rule_set: rules.id.clone(),
+            refund_yen: refund.amount.get(),
+            prepayment_discount_yen: discount.get(),
+            total_yen: refund.amount.get() + discount.get(),
+            months_paid: refund.months_paid,
+            total_paid_yen: refund.total_paid.get(),
+            estimate,
+        };
+        self.audit(
+            tx.conn(),
+            &actor.audit_name(),
+            "termination.confirmed",
+            &format!("termination_candidate:{candidate_id}"),
+            Some(&json!({ "status": "prepared", "prepared_by": c.prepared_by })),
+            Some(&json!({ "status": "confirmed", "unpaid_months": standing.unpaid.len() })),
+        )
+        .await?;
+        self.audit(
+            tx.conn(),
+            &actor.audit_name(),
+            "contract.cancelled",
+            &format!("contract:{}", c.contract_number),
+            Some(&json!({ "status": "active" })),
+            Some(
+                &json!({ "status": "cancelled", "kind": BY_ORGANIZATION, "on": on,
+                "refund": serde_json::to_value(&out).map_err(internal)?, "detail": detail }),
+            ),
+        )
+        .await?;
+        let (_, email) = bstore::contact(tx.conn(), c.contract_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        mail::enqueue(
+            tx.conn(),
+            &termination_notice(
+                &email,
+                &c,
+                program,
+                &out,
+                (today, standing.unpaid.len()),
+                &self.public_url,
+            ),
+            &now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+fn already_decided() -> AppError {
+    AppError::conflict(
+        "not_prepared",
+        "この候補はすでに確定または取り下げられています。画面を開き直してください。",
+    )
+}
+
+/// How the refund was computed, kept with it (JSON).
+fn refund_detail(r: &TerminationRefund) -> serde_json::Value {
+    json!({
+        "rate": r.rate.map(|x| x.to_string()),
+        "tranches": r.tranches.iter().map(|(units, months, yen)| json!({
+            "units": units, "months_paid": months, "amount": yen.get() })).collect::<Vec<_>>(),
+    })
+}
+
+/// 『共済契約解除通知書』: what was cancelled, why, and what is paid.
+fn termination_notice(
+    email: &str,
+    c: &Candidate,
+    program: Program,
+    r: &Confirmed,
+    (date, unpaid_months): (jiff::civil::Date, usize),
+    public_url: &str,
+) -> Mail {
+    let kind = match program {
+        Program::SmallEnterprise => "機構解除",
+        Program::SafetyNet => "機構解約",
+    };
+    let mut body = format!(
+        "{} 様\n\n共済契約解除通知書\n\n共済契約者番号 {} の{}の共済契約は、掛金の未納が{}か月分となったため、{}年{}月{}日付けで解除しました（{}）。\n\n解約手当金：{}\n前納減額金：{}\nお支払いする金額（合計）：{}\n（掛金納付月数 {}か月、掛金合計額 {}）\n",
+        c.holder_name,
+        c.contract_number,
+        program.name_ja(),
+        unpaid_months,
+        date.year(),
+        date.month(),
+        date.day(),
+        kind,
+        Yen::new(r.refund_yen),
+        Yen::new(r.prepayment_discount_yen),
+        Yen::new(r.total_yen),
+        r.months_paid,
+        Yen::new(r.total_paid_yen),
+    );
+    if r.estimate {
+        body.push_str(
+            "※ 暫定の支給率を用いた概算額です。金額が確定しましたらあらためてお知らせします。\n",
+        );
+    }
+    body.push_str(&format!(
+        "\nお支払いする金額は、ご登録の口座へお振り込みします。ご不明な点は機構までお問い合わせください。\n{public_url}/portal\n"
+    ));
+    Mail {
+        to: email.to_string(),
+        subject: format!("【{}】共済契約解除通知書", program.name_ja()),
+        body,
+    }
+}

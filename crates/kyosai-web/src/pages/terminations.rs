@@ -1,0 +1,197 @@
+//! Staff screen for 機構解約: prepare the candidate list (contracts with 12+ unpaid months),
+//! then confirm or withdraw each candidate. Maker-checker: the staff user who prepared a
+//! candidate cannot confirm it (the use case refuses; the page says so next to the buttons).
+//! Plain forms, post/redirect/get, no JavaScript.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kyosai_app::AppError;
+use kyosai_domain::Program;
+use kyosai_store::termination::Candidate;
+use serde::Deserialize;
+
+use super::view::{Layout, app_error, forbidden_page, ja_time, render, yen};
+use crate::AppState;
+use crate::session::SignedIn;
+
+struct Item {
+    id: i64,
+    contract_number: String,
+    program_name: &'static str,
+    holder_name: String,
+    unpaid_months: i64,
+    unpaid_yen: String,
+    prepared_by: String,
+    prepared_at: String,
+    status: &'static str,
+    status_text: &'static str,
+    /// Decided by and when, for confirmed or withdrawn candidates.
+    decision: String,
+    /// 解約手当金 + 前納減額金 after confirmation, with （概算） when provisional.
+    refund: String,
+    open: bool,
+    own: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff_terminations.html")]
+struct ListPage {
+    layout: Layout,
+    notice: String,
+    error: String,
+    items: Vec<Item>,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+fn status_of(c: &Candidate) -> (&'static str, &'static str) {
+    match c.status.as_str() {
+        "prepared" => ("in_review", "確定待ち"),
+        "confirmed" => ("completed", "解約確定"),
+        _ => ("rejected", "取り下げ"),
+    }
+}
+
+fn item(c: Candidate, me: i64) -> Item {
+    let (status, status_text) = status_of(&c);
+    let decision = match (&c.confirmed_at, &c.withdrawn_at) {
+        (Some(at), _) => format!("確定：{}", ja_time(at)),
+        (_, Some(at)) => format!("取り下げ：{}", ja_time(at)),
+        _ => String::new(),
+    };
+    let refund = c
+        .refund_total_yen
+        .map(|y| {
+            let mark = if c.refund_estimate == Some(true) {
+                "（概算）"
+            } else {
+                ""
+            };
+            format!("{}{mark}", yen(y))
+        })
+        .unwrap_or_default();
+    Item {
+        id: c.id,
+        contract_number: c.contract_number,
+        program_name: Program::parse(&c.program).map_or("", Program::name_ja),
+        holder_name: c.holder_name,
+        unpaid_months: c.unpaid_months,
+        unpaid_yen: yen(c.unpaid_yen),
+        prepared_by: c.prepared_by_email,
+        prepared_at: ja_time(&c.prepared_at),
+        status,
+        status_text,
+        decision,
+        refund,
+        open: c.status == "prepared",
+        own: c.prepared_by == me,
+    }
+}
+
+async fn list_page(
+    state: &AppState,
+    signed: &SignedIn,
+    status: StatusCode,
+    notice: &str,
+    error: String,
+) -> Response {
+    match state.app.termination_candidates(&signed.actor).await {
+        Ok(cs) => render(
+            status,
+            &ListPage {
+                layout: Layout::user("機構解約（未納12か月以上の契約）", &signed.user),
+                notice: notice.to_string(),
+                error,
+                items: cs
+                    .into_iter()
+                    .map(|c| item(c, signed.actor.user_id))
+                    .collect(),
+            },
+        ),
+        Err(AppError::Forbidden(_)) => forbidden_page(Some(&signed.user)),
+        Err(e) => app_error(e, Some(&signed.user)),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let notice = match q.done.as_deref() {
+        Some("prepared") => "候補を作成しました。確定は別の職員が行います。",
+        Some("confirmed") => {
+            "機構解約を確定しました。解約手当金を計算し、契約者に『共済契約解除通知書』をメールで送りました。"
+        }
+        Some("withdrawn") => "候補を取り下げました。",
+        _ => "",
+    };
+    list_page(&state, &signed, StatusCode::OK, notice, String::new()).await
+}
+
+/// Redirect after an action, or the list again with the refusal shown at the top.
+async fn after(
+    state: &AppState,
+    signed: &SignedIn,
+    result: Result<(), AppError>,
+    done: &str,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("/staff/terminations?done={done}")).into_response(),
+        Err(AppError::Conflict { message, .. }) => {
+            list_page(state, signed, StatusCode::CONFLICT, "", message).await
+        }
+        Err(AppError::Forbidden(_)) => forbidden_page(Some(&signed.user)),
+        Err(e) => app_error(e, Some(&signed.user)),
+    }
+}
+
+pub async fn prepare(State(state): State<AppState>, signed: SignedIn) -> Response {
+    let result = state
+        .app
+        .prepare_termination_candidates(&signed.actor, None)
+        .await
+        .map(|_| ());
+    after(&state, &signed, result, "prepared").await
+}
+
+fn parse_id(id: &str) -> Result<i64, AppError> {
+    id.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let result = match parse_id(&id) {
+        Ok(id) => state
+            .app
+            .confirm_termination(&signed.actor, id)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    after(&state, &signed, result, "confirmed").await
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let result = match parse_id(&id) {
+        Ok(id) => state.app.withdraw_termination(&signed.actor, id).await,
+        Err(e) => Err(e),
+    };
+    after(&state, &signed, result, "withdrawn").await
+}

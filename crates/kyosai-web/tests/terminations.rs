@@ -1,0 +1,215 @@
+//! Black-box test of the 機構解約 staff screen: the router on a real port over a fresh SQLite
+//! database, driven by an HTTP client with a cookie jar (no JavaScript).
+
+#![allow(clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+
+use jiff::Timestamp;
+use kyosai_app::auth::totp_code;
+use kyosai_app::billing::{RunOptions, simulate_bank};
+use kyosai_app::demo::sample_form;
+use kyosai_app::{Actor, App, Clock, Role};
+use kyosai_domain::YearMonth;
+use kyosai_zengin::debit::ResultCode;
+use reqwest::StatusCode;
+
+const PASSWORD: &str = "correct horse 2026";
+
+async fn spawn() -> (String, App, kyosai_store::testing::TempDir) {
+    let (store, dir) = kyosai_store::testing::sqlite().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = App::new(store, Clock::System, base.clone()).unwrap();
+    let router = kyosai_web::router(app.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    (base, app, dir)
+}
+
+/// An account with TOTP on, logged in through the pages.
+async fn login(base: &str, app: &App, role: Role, email: &str) -> reqwest::Client {
+    let id = app
+        .create_account(role, email, "テスト", Some(PASSWORD))
+        .await
+        .unwrap();
+    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let mut tx = app.store.begin_write().await.unwrap();
+    kyosai_store::users::set_totp_secret(tx.conn(), id, secret)
+        .await
+        .unwrap();
+    kyosai_store::users::enable_totp(tx.conn(), id)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    post(
+        &c,
+        base,
+        "/login",
+        &[("email", email), ("password", PASSWORD)],
+    )
+    .await;
+    let code = totp_code(secret, email, Timestamp::now()).unwrap();
+    let (s, _, _) = post(&c, base, "/login/totp", &[("totp_code", code.as_str())]).await;
+    assert_eq!(s, StatusCode::OK);
+    c
+}
+
+async fn get(c: &reqwest::Client, base: &str, path: &str) -> (StatusCode, String) {
+    let r = c.get(format!("{base}{path}")).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn post(
+    c: &reqwest::Client,
+    base: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let r = c
+        .post(format!("{base}{path}"))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let url = format!(
+        "{}{}",
+        r.url().path(),
+        r.url().query().map(|q| format!("?{q}")).unwrap_or_default()
+    );
+    (status, url, r.text().await.unwrap())
+}
+
+/// The candidate id in the first withdraw form of the page.
+fn candidate_id(body: &str) -> String {
+    let end = body.find("/withdraw\"").unwrap();
+    let start = body[..end].rfind('/').unwrap() + 1;
+    body[start..end].to_string()
+}
+
+#[tokio::test]
+async fn staff_prepare_and_a_second_staff_user_confirms() {
+    let (base, app, _dir) = spawn().await;
+    // A contract whose every debit fails for 13 months: 12 unpaid months, then billing stops.
+    let member = app
+        .create_account(Role::Member, "m@example.jp", "", Some(PASSWORD))
+        .await
+        .unwrap();
+    let number = app
+        .submit_enrollment(
+            &Actor {
+                user_id: member,
+                role: Role::Member,
+            },
+            member,
+            "online",
+            &sample_form("small_enterprise"),
+        )
+        .await
+        .unwrap()
+        .contract
+        .unwrap()
+        .number;
+    let mut month = YearMonth::of(app.clock.today());
+    for _ in 0..14 {
+        let out = std::env::temp_dir().join(format!(
+            "kyosai-web-termination-{}-{month}",
+            std::process::id()
+        ));
+        let runs = app
+            .billing_run(
+                month,
+                None,
+                &out,
+                &RunOptions {
+                    owner: "test".into(),
+                    ..RunOptions::default()
+                },
+                &|_| {},
+            )
+            .await
+            .unwrap();
+        for f in runs.iter().flat_map(|r| r.files.iter()) {
+            let bytes = std::fs::read(&f.path).unwrap();
+            let result =
+                simulate_bank(&bytes, 1.0, &[(ResultCode::InsufficientFunds, 1.0)], 1).unwrap();
+            app.import_result_file(&f.name, &result, "test")
+                .await
+                .unwrap();
+        }
+        month = month.plus(1);
+    }
+
+    // Members may not see the screen.
+    let m = login(&base, &app, Role::Member, "plain@example.jp").await;
+    let (s, body) = get(&m, &base, "/staff/terminations").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(body.contains("権限がありません"));
+    let (s, _, _) = post(&m, &base, "/staff/terminations/prepare", &[]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    let maker = login(&base, &app, Role::Staff, "maker@example.jp").await;
+    let (s, body) = get(&maker, &base, "/staff/terminations").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("候補はありません"));
+    assert!(body.contains("候補を作成"));
+    let (s, url, body) = post(&maker, &base, "/staff/terminations/prepare", &[]).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(url, "/staff/terminations?done=prepared");
+    assert!(body.contains(&number));
+    assert!(body.contains("12か月分"));
+    assert!(body.contains("360,000円"));
+    assert!(body.contains("maker@example.jp"));
+    assert!(body.contains("ご自身が作成した候補は確定できません"));
+    assert!(body.contains("取り下げ"));
+    let id = candidate_id(&body);
+    // Posting the confirmation anyway is refused with the reason.
+    let (s, _, body) = post(
+        &maker,
+        &base,
+        &format!("/staff/terminations/{id}/confirm"),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(body.contains("別の職員が確定してください"));
+
+    let checker = login(&base, &app, Role::Staff, "checker@example.jp").await;
+    let (_, body) = get(&checker, &base, "/staff/terminations").await;
+    assert!(body.contains(&format!("/staff/terminations/{id}/confirm")));
+    let (s, url, body) = post(
+        &checker,
+        &base,
+        &format!("/staff/terminations/{id}/confirm"),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(url, "/staff/terminations?done=confirmed");
+    assert!(body.contains("機構解約を確定しました"));
+    assert!(body.contains("解約確定"));
+    // No premium was ever collected: the refund is 0 yen (under 12 months paid, §3.4).
+    assert!(body.contains("<td>0円</td>"), "{body}");
+    assert!(!body.contains(&format!("/staff/terminations/{id}/confirm")));
+    // Confirming twice is refused.
+    let (s, _, body) = post(
+        &checker,
+        &base,
+        &format!("/staff/terminations/{id}/confirm"),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(body.contains("すでに確定または取り下げられています"));
+}
