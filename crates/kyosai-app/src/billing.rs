@@ -1338,6 +1338,9 @@ pub struct BilledMonth {
     pub result_code: Option<i64>,
     /// Plain Japanese: what happened and what happens next.
     pub explanation: String,
+    /// False for 倒産防止 premiums paid within two years of an earlier cancellation (措法66条の11,
+    /// REFERENCE §5.4): not deductible as a business expense.
+    pub deductible: bool,
 }
 
 /// The next planned debit.
@@ -1362,8 +1365,10 @@ pub struct ContractBilling {
     /// False when a result made the debit account unusable: register a new one online.
     pub mandate_usable: bool,
     pub next_debit: Option<NextDebit>,
-    /// Why there is no next debit (cap reached, suspended…), when there is none.
+    /// Why there is no next debit (cap reached, suspended, cancelled…), when there is none.
     pub no_debit_reason: Option<String>,
+    /// The tax note for a 倒産防止 contract made within two years of an earlier cancellation.
+    pub tax_notice: Option<String>,
 }
 
 fn ja_month(m: YearMonth) -> String {
@@ -1425,6 +1430,14 @@ impl App {
             .map_or(0, |(_, t)| *t);
         let changes = store::premium_changes_between(&mut conn, c.id, c.id).await?;
         let mandates = kyosai_store::contracts::mandates_for(&mut conn, c.id).await?;
+        let ending = kyosai_store::contracts::ending(&mut conn, c.id).await?;
+        let earlier = match program {
+            Program::SafetyNet => {
+                kyosai_store::contracts::earlier_cancellation(&mut conn, c.id, program.as_str())
+                    .await?
+            }
+            Program::SmallEnterprise => None,
+        };
         drop(conn);
         let hist = histories(&stored)?;
         let standing = dom::standing(&hist);
@@ -1455,8 +1468,10 @@ impl App {
             start = start.plus(1);
         }
         let mut next = None;
-        let mut no_debit_reason = None;
-        for k in 0..24 {
+        let mut no_debit_reason = ending.as_ref().map(ending_explanation);
+        // A cancelled contract is never billed again: no months to look at.
+        let horizon = if ending.is_some() { 0 } else { 24 };
+        for k in 0..horizon {
             let m = start.plus(k);
             let rules = self.billing_rules(program, m)?;
             match dom::due_for_month(&rules, &facts, m) {
@@ -1498,6 +1513,7 @@ impl App {
                 }
             }
         }
+        let non_deductible = self.non_deductible_window(earlier.as_deref())?;
         let mut months = Vec::with_capacity(stored.len());
         for (l, h) in stored.iter().zip(&hist) {
             let rules = self.billing_rules(program, h.month)?;
@@ -1552,6 +1568,8 @@ impl App {
                 .to_string(),
                 result_code: l.result_code,
                 explanation,
+                deductible: !non_deductible
+                    .is_some_and(|(from, until)| (from..=until).contains(&date)),
             });
         }
         Ok(ContractBilling {
@@ -1564,6 +1582,59 @@ impl App {
             mandate_usable,
             next_debit: next,
             no_debit_reason,
+            tax_notice: non_deductible.map(|(from, until)| {
+                format!(
+                    "以前の経営セーフティ共済の契約が{}に解約されているため、{}までに納付した掛金は、税法上、損金または必要経費に算入できません（租税特別措置法第66条の11ほか）。",
+                    ja_date(from),
+                    ja_date(until)
+                )
+            }),
         })
     }
+
+    /// The days premiums are not deductible after an earlier 倒産防止 cancellation on
+    /// `cancelled_on` (REFERENCE §5.4), by the rules in force on that date.
+    fn non_deductible_window(
+        &self,
+        cancelled_on: Option<&str>,
+    ) -> Result<Option<(jiff::civil::Date, jiff::civil::Date)>, AppError> {
+        let Some(on) = cancelled_on else {
+            return Ok(None);
+        };
+        let on: jiff::civil::Date = on.parse().map_err(internal)?;
+        let rules = self
+            .rules
+            .in_force(Program::SafetyNet, on)
+            .ok_or_else(|| internal("no safety_net rules"))?;
+        let tax = &rules
+            .safety_net
+            .as_ref()
+            .ok_or_else(|| internal("no safety_net section"))?
+            .tax;
+        Ok(kyosai_domain::safety_net::tax::non_deductible_until(tax, on).map(|until| (on, until)))
+    }
+}
+
+/// Why a cancelled contract has no next debit, with its refund.
+fn ending_explanation(e: &kyosai_store::contracts::Ending) -> String {
+    let date = e
+        .cancelled_on
+        .parse()
+        .map_or_else(|_| e.cancelled_on.clone(), ja_date);
+    let why = match e.kind.as_str() {
+        "by_organization" => {
+            "掛金の未納が12か月以上続いたため、機構が共済契約を解除しました（機構解約）。"
+        }
+        _ => "共済契約は解約されています。",
+    };
+    let refund = match e.refund_yen {
+        Some(y) if y > 0 => format!(
+            "解約手当金など{}{}をお支払いします。",
+            Yen::new(y),
+            if e.estimate { "（概算）" } else { "" }
+        ),
+        Some(_) => "お支払いする解約手当金はありません。".to_string(),
+        None => String::new(),
+    };
+    format!("{date}に{why}これ以降の引落しはありません。{refund}")
 }

@@ -315,6 +315,16 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
             );
         }
 
+        // The member's billing view says why nothing more is debited, with the refund.
+        let view = later.contract_billing(&member, &se).await.unwrap();
+        assert!(view.next_debit.is_none());
+        let why = view.no_debit_reason.unwrap();
+        assert!(
+            why.contains("2029年1月10日") && why.contains("機構解約"),
+            "{why}"
+        );
+        assert!(why.contains("337,782円（概算）"), "{why}");
+
         // The third member pays every unpaid month by 納付書 after the list was prepared. Kyosai
         // has no 納付書 use case yet, so the test posts what it would: a collected line carrying
         // the 12 unpaid months.
@@ -370,6 +380,50 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
                 .await
                 .unwrap()
                 .is_empty()
+        );
+
+        // 措法66条の11 (REFERENCE §5.4): the 倒産防止 member joins again two weeks later; premiums
+        // paid until 2031-01-09 are flagged as not deductible on the statement.
+        let again = as_of(&app, "2029-01-25T01:00:00Z");
+        let sn_member = {
+            let mut conn = again.store.read().await.unwrap();
+            kyosai_store::users::by_email(&mut conn, "a2@example.jp")
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        };
+        let sn_member = Actor {
+            user_id: sn_member,
+            role: Role::Member,
+        };
+        let mut form = sample_form("safety_net");
+        form.given_name_kana = Some("ハナコ".into());
+        form.birth_date = Some("1980-02-02".into());
+        let rejoined = again
+            .submit_enrollment(&sn_member, sn_member.user_id, "online", &form)
+            .await
+            .unwrap()
+            .contract
+            .unwrap()
+            .number;
+        bill(&again, "2029-02", true).await;
+        let view = again.contract_billing(&sn_member, &rejoined).await.unwrap();
+        assert_eq!(view.months.len(), 1);
+        assert!(!view.months[0].deductible, "{:?}", view.months[0]);
+        let note = view.tax_notice.unwrap();
+        assert!(
+            note.contains("2029年1月10日") && note.contains("2031年1月9日"),
+            "{note}"
+        );
+        // The 小規模 contract of another member has no such note.
+        assert!(
+            later
+                .contract_billing(&member, &se)
+                .await
+                .unwrap()
+                .tax_notice
+                .is_none()
         );
     }
 }

@@ -190,3 +190,55 @@ pub async fn mandates_for(conn: &mut AnyConnection, contract_id: i64) -> Result<
         })
         .collect()
 }
+
+/// How a contract ended, with the refund computed for it (if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ending {
+    /// `YYYY-MM-DD`.
+    pub cancelled_on: String,
+    /// e.g. `by_organization`.
+    pub kind: String,
+    /// 解約手当金 plus any 前納減額金 paid with it.
+    pub refund_yen: Option<i64>,
+    pub estimate: bool,
+}
+
+/// The ending of a cancelled contract; None while it is active.
+pub async fn ending(conn: &mut AnyConnection, contract_id: i64) -> Result<Option<Ending>> {
+    let row = sqlx::query(
+        "SELECT c.cancelled_on, c.cancellation_kind, r.total_yen, r.estimate FROM contracts c \
+         LEFT JOIN cancellation_refunds r ON r.contract_id = c.id \
+         WHERE c.id = $1 AND c.cancelled_on IS NOT NULL",
+    )
+    .bind(contract_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        Ok(Ending {
+            cancelled_on: col(&r, "cancelled_on")?,
+            kind: col::<Option<String>>(&r, "cancellation_kind")?.unwrap_or_default(),
+            refund_yen: col(&r, "total_yen")?,
+            estimate: col::<Option<i64>>(&r, "estimate")?.unwrap_or(0) != 0,
+        })
+    })
+    .transpose()
+}
+
+/// The latest cancellation date of another contract of the same person (or business) in
+/// `program`, for the tax rule on premiums of a re-made contract (REFERENCE §5.4).
+pub async fn earlier_cancellation(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+    program: &str,
+) -> Result<Option<String>> {
+    let row = sqlx::query(
+        "SELECT MAX(o.cancelled_on) AS cancelled_on FROM contracts c \
+         JOIN contracts o ON o.person_key = c.person_key AND o.id <> c.id \
+         WHERE c.id = $1 AND o.program = $2 AND o.cancelled_on IS NOT NULL AND o.cancelled_on <= c.start_date",
+    )
+    .bind(contract_id)
+    .bind(program)
+    .fetch_one(&mut *conn)
+    .await?;
+    col(&row, "cancelled_on")
+}

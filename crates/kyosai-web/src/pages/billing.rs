@@ -33,6 +33,7 @@ struct MonthCard {
     status_text: &'static str,
     items: Vec<String>,
     explanation: String,
+    deductible: bool,
 }
 
 #[derive(Template)]
@@ -44,6 +45,7 @@ struct BillingPage {
     mandate_usable: bool,
     next: Option<NextBox>,
     no_debit: String,
+    tax_notice: Option<String>,
     unpaid: Vec<String>,
     unpaid_total: String,
     months: Vec<MonthCard>,
@@ -88,6 +90,7 @@ fn page(b: ContractBilling, layout: Layout) -> BillingPage {
             explanation: n.explanation.clone(),
         }),
         no_debit,
+        tax_notice: b.tax_notice.clone(),
         unpaid: b
             .unpaid_months
             .iter()
@@ -110,6 +113,7 @@ fn page(b: ContractBilling, layout: Layout) -> BillingPage {
                     status_text,
                     items: m.items.iter().map(item_text).collect(),
                     explanation: m.explanation.clone(),
+                    deductible: m.deductible,
                 }
             })
             .collect(),
