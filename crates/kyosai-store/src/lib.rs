@@ -126,6 +126,15 @@ impl Store {
                 AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // The billing chunk queries look expensive to the planner (millions
+                            // of contracts) and PostgreSQL then JIT-compiles them: half of each
+                            // chunk's time went to compiling, for queries that run 0.2 s.
+                            conn.execute("SET jit = off").await?;
+                            Ok(())
+                        })
+                    })
                     .connect_with(options)
                     .await?
             }
