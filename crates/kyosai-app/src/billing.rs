@@ -548,7 +548,7 @@ impl App {
                 let contacts = store::contacts(tx.conn(), &ids).await?;
                 let mut mails = Vec::with_capacity(new.len());
                 for (cid, _) in &new {
-                    if let Some((number, email)) = contacts.get(cid) {
+                    if let Some(store::Contact { number, email, .. }) = contacts.get(cid) {
                         mails.push(
                             serde_json::to_string(&cap_notice(number, email, month))
                                 .map_err(internal)?,
@@ -904,6 +904,8 @@ pub struct ImportOutcome {
     pub reconciliation: Reconciliation,
     /// Mandates marked unusable (codes 2, 3, 4), each with a mail to the member.
     pub mandates_unusable: i64,
+    /// 掛金請求のお知らせ mailed for the other failures (when the premium is debited again).
+    pub arrears_notices: usize,
 }
 
 /// Why a single file import did not post.
@@ -1022,6 +1024,7 @@ impl App {
         let mut entries = Vec::with_capacity(records.len());
         let mut rec = Reconciliation::default();
         let mut unusable = Vec::new();
+        let mut arrears: Vec<(i64, String, i64, ResultCode)> = Vec::new();
         for (i, (r, line)) in records.iter().zip(&lines).enumerate() {
             let n = i + 2;
             let mut bad = |code: &str, message: String| {
@@ -1085,6 +1088,8 @@ impl App {
                     .add(r.amount);
                 if makes_mandate_unusable(code) {
                     unusable.push((l.contract_id, l.mandate_id, code, l.month.clone()));
+                } else {
+                    arrears.push((l.contract_id, l.month.clone(), r.amount, code));
                 }
             }
             entries.push(store::ResultEntry {
@@ -1167,7 +1172,7 @@ impl App {
                     },
                 )
                 .await?;
-                if let Some((number, email)) = contacts.get(contract_id) {
+                if let Some(store::Contact { number, email, .. }) = contacts.get(contract_id) {
                     mail::enqueue(
                         tx.conn(),
                         &Mail {
@@ -1185,6 +1190,7 @@ impl App {
                 }
             }
         }
+        let arrears_notices = self.arrears_notices(tx.conn(), &arrears, &now).await?;
         audit::append(
             tx.conn(),
             &audit::Entry {
@@ -1204,7 +1210,67 @@ impl App {
             import_id,
             reconciliation: rec,
             mandates_unusable,
+            arrears_notices,
         })
+    }
+
+    /// 掛金請求のお知らせ (REFERENCE §2.7): a mail for each failed debit whose account can still be
+    /// used (codes 1, 8, 9), saying when the unpaid premium is debited again by the cycle in
+    /// force (renewed: next month; legacy 小規模: the first even month at least two months later).
+    async fn arrears_notices(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        failed: &[(i64, String, i64, ResultCode)],
+        now: &str,
+    ) -> Result<usize, AppError> {
+        let ids: Vec<i64> = failed.iter().map(|f| f.0).collect();
+        let contacts = store::contacts(conn, &ids).await?;
+        let mut redebit_dates: HashMap<(String, String), (YearMonth, jiff::civil::Date)> =
+            HashMap::new();
+        let mut mails = Vec::with_capacity(failed.len());
+        for (contract_id, month, amount, code) in failed {
+            let Some(c) = contacts.get(contract_id) else {
+                continue;
+            };
+            let key = (c.program.clone(), month.clone());
+            let (redebit, date) = match redebit_dates.get(&key) {
+                Some(v) => *v,
+                None => {
+                    let program =
+                        Program::parse(&c.program).ok_or_else(|| internal("bad program"))?;
+                    let m = parse_month(month)?;
+                    let redebit = dom::redebit_month(&*self.billing_rules(program, m)?, m);
+                    let rules = self.billing_rules(program, redebit)?;
+                    let v = (
+                        redebit,
+                        schedule::debit_date(&rules.collection, &self.calendar, redebit),
+                    );
+                    redebit_dates.insert(key, v);
+                    v
+                }
+            };
+            let mail = Mail {
+                to: c.email.clone(),
+                subject: format!(
+                    "【共済】{}分の掛金の口座振替ができませんでした",
+                    ja_month(parse_month(month)?)
+                ),
+                body: format!(
+                    "共済契約者番号 {} の{}分の掛金 {} は、口座振替ができませんでした（{}）。\n未納分は{}の引落し（{}分）で、その月の掛金と合わせてご請求します。前日までに口座へのご入金をお願いします。\n請求と引落しの状況：{}/portal/contracts/{}/billing\n",
+                    c.number,
+                    ja_month(parse_month(month)?),
+                    Yen::new(*amount),
+                    code.label_ja(),
+                    ja_date(date),
+                    ja_month(redebit),
+                    self.public_url,
+                    c.number
+                ),
+            };
+            mails.push(serde_json::to_string(&mail).map_err(internal)?);
+        }
+        store::enqueue_outbox(conn, mail::OUTBOX_KIND, &mails, now).await?;
+        Ok(mails.len())
     }
 
     /// The reconciliation of a month per program: billed lines against posted results.

@@ -375,6 +375,7 @@ async fn results_are_posted_reconciled_and_refused_when_bad() {
         let mut collected = 0;
         let mut failed = 0;
         let mut unusable = 0;
+        let mut notices = 0;
         for (name, bytes) in &results {
             let o = app.import_result_file(name, bytes, "test").await.unwrap();
             assert!(o.reconciliation.balances(), "{:?}", o.reconciliation);
@@ -400,8 +401,38 @@ async fn results_are_posted_reconciled_and_refused_when_bad() {
                 })
                 .count() as i64;
             assert_eq!(o.mandates_unusable, expected_unusable);
+            // Every other failure gets a 掛金請求のお知らせ (one mail per failed record).
+            assert_eq!(
+                o.arrears_notices as i64,
+                o.reconciliation.failed.count - expected_unusable
+            );
+            notices += o.arrears_notices as i64;
         }
         assert!(failed > 0 && collected > 0);
+        assert!(notices > 0);
+        // Renewed cycle: November's unpaid premium is debited again on 18 December (小規模) or
+        // 28 December (倒産防止: the 27th is a Sunday).
+        let mut conn = app.store.read().await.unwrap();
+        let mails: Vec<kyosai_app::mail::Mail> = kyosai_store::outbox::pending(&mut conn, 100_000)
+            .await
+            .unwrap()
+            .iter()
+            .filter_map(|i| serde_json::from_str(&i.payload).ok())
+            .filter(|m: &kyosai_app::mail::Mail| {
+                m.subject
+                    .contains("2026年11月分の掛金の口座振替ができませんでした")
+            })
+            .collect();
+        drop(conn);
+        assert_eq!(mails.len() as i64, notices);
+        assert!(
+            mails.iter().all(|m| {
+                m.body.contains("2026年12月18日の引落し（2026年12月分）")
+                    || m.body.contains("2026年12月28日の引落し（2026年12月分）")
+            }),
+            "{:?}",
+            mails.first()
+        );
         assert_eq!(
             query_i64(
                 &app,

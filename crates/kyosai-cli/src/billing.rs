@@ -204,6 +204,12 @@ async fn import(a: ImportArgs) -> Result<()> {
                             o.mandates_unusable
                         );
                     }
+                    if o.arrears_notices > 0 {
+                        println!(
+                            "  掛金請求のお知らせ（再引落しの案内）: {}件をメールで送りました",
+                            o.arrears_notices
+                        );
+                    }
                 });
                 tracing::info!(file = %name, collected = o.reconciliation.collected.count, failed = o.reconciliation.failed.count, "results imported");
             }

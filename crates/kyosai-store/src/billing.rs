@@ -717,16 +717,24 @@ pub async fn enqueue_outbox(
     Ok(())
 }
 
-/// (contract number, member e-mail) of several contracts, by contract id.
+/// Who to write to about a contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub number: String,
+    pub email: String,
+    pub program: String,
+}
+
+/// The contact of several contracts, by contract id.
 pub async fn contacts(
     conn: &mut AnyConnection,
     contract_ids: &[i64],
-) -> Result<std::collections::HashMap<i64, (String, String)>> {
+) -> Result<std::collections::HashMap<i64, Contact>> {
     let anonymous = is_sqlite(conn);
     let mut out = std::collections::HashMap::with_capacity(contract_ids.len());
     for batch in contract_ids.chunks(1_000) {
         let mut sql = String::from(
-            "SELECT c.id, c.number, u.email FROM contracts c JOIN users u ON u.id = c.member_id WHERE c.id IN ",
+            "SELECT c.id, c.number, c.program, u.email FROM contracts c JOIN users u ON u.id = c.member_id WHERE c.id IN ",
         );
         let mut ph = String::new();
         push_placeholders(&mut ph, 1, batch.len(), anonymous);
@@ -736,7 +744,14 @@ pub async fn contacts(
             q = q.bind(*id);
         }
         for r in q.fetch_all(&mut *conn).await? {
-            out.insert(col(&r, "id")?, (col(&r, "number")?, col(&r, "email")?));
+            out.insert(
+                col(&r, "id")?,
+                Contact {
+                    number: col(&r, "number")?,
+                    email: col(&r, "email")?,
+                    program: col(&r, "program")?,
+                },
+            );
         }
     }
     Ok(out)
