@@ -42,6 +42,7 @@ async fn main() -> Res<()> {
 
     let t = Instant::now();
     let g = app.generate_book(n, 1, month, &|_| {}).await?;
+    println!("{}", peak());
     println!(
         "generate: {:.1} s ({} small_enterprise, {} safety_net)",
         t.elapsed().as_secs_f64(),
@@ -75,6 +76,7 @@ async fn main() -> Res<()> {
             s.exceptions.len()
         );
     }
+    println!("{}", peak());
     let t = Instant::now();
     let mut results = Vec::new();
     for f in &files {
@@ -106,6 +108,7 @@ async fn main() -> Res<()> {
     }
     let import = t.elapsed().as_secs_f64();
     println!("import results: {import:.1} s — {collected} collected, {failed} failed");
+    println!("{}", peak());
 
     // The floor: the same bill-line rows written by one plain SQL statement.
     let mut tx = app.store.begin_write().await?;
@@ -139,4 +142,16 @@ async fn main() -> Res<()> {
         let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(())
+}
+
+/// The process's peak resident memory so far (Linux `VmHWM`), to see which phase sets it.
+fn peak() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| format!("  peak memory so far: {}", l["VmHWM:".len()..].trim()))
+        })
+        .unwrap_or_default()
 }
