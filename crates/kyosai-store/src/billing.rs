@@ -257,16 +257,23 @@ pub struct MandateSnapshot {
     pub holder_kana: String,
 }
 
-/// Active contracts of `program` after `after_id`, by id, with their latest active mandate and,
-/// when `with_collected`, their collected total (opening balance included).
+/// Active contracts of `program` after `after_id`, by id, with the mandate in force for
+/// `month` when it is usable and, when `with_collected`, their collected total (opening balance
+/// included).
+///
+/// The mandate in force is the newest whose `effective_month` is not after `month`
+/// (`contracts::in_force`), so an account registered on or after the month's cut-off is used
+/// from the next month and the previous one (even if `replaced`) still for this month; an
+/// `unusable` one in force gives no mandate.
 ///
 /// The contracts come from the `contracts_billing` (program, status, id) index; the mandate and
-/// the ledger sum are index seeks per contract (`mandates_contract_status`,
+/// the ledger sum are index seeks per contract (`mandates_contract`,
 /// `billing_ledger_contract`), so the cost is proportional to the chunk, not to the id range it
 /// spans (the programs' ids interleave).
 pub async fn billable_chunk(
     conn: &mut AnyConnection,
     program: &str,
+    month: &str,
     after_id: i64,
     limit: i64,
     with_collected: bool,
@@ -286,12 +293,14 @@ pub async fn billable_chunk(
          m.id AS mandate_id, m.bank_code, m.branch_code, m.account_type, m.account_number, m.holder_kana, \
          {collected} AS collected \
          FROM contracts c LEFT JOIN mandates m ON m.id = \
-           (SELECT MAX(x.id) FROM mandates x WHERE x.contract_id = c.id AND x.status = 'active') \
+           (SELECT MAX(x.id) FROM mandates x WHERE x.contract_id = c.id \
+            AND COALESCE(x.effective_month, '') <= $4) AND m.status <> 'unusable' \
          WHERE c.program = $1 AND c.status = 'active' AND c.id > $2 ORDER BY c.id LIMIT $3) t"
     )))
     .bind(program)
     .bind(after_id)
     .bind(limit)
+    .bind(month)
     .fetch_one(&mut *conn)
     .await?;
     type Packed = (
