@@ -765,6 +765,8 @@ fn new_line(
         items: plan.items_text(),
         new_code: i64::from(if plan.first_debit {
             NewCode::First.digit()
+        } else if m.changed_unused {
+            NewCode::Changed.digit()
         } else {
             NewCode::Other.digit()
         }),

@@ -12,7 +12,7 @@ use kyosai_app::mandate_change::MandateForm;
 use kyosai_app::{Actor, App, AppError, Clock, Role};
 use kyosai_domain::YearMonth;
 use kyosai_store::testing;
-use kyosai_zengin::debit::{Expectation, ResultCode, parse_file};
+use kyosai_zengin::debit::{Expectation, NewCode, ResultCode, parse_file};
 
 fn at(ts: &str) -> Clock {
     Clock::Fixed(ts.parse().unwrap())
@@ -244,6 +244,11 @@ async fn after_a_code_3_failure_the_new_account_is_billed_next_month_with_the_ar
         assert_eq!(r.account_number.as_str(), "7654321");
         assert_eq!(r.holder_name.to_string().trim_end(), "ﾔﾏﾀﾞ ﾀﾛｳ");
         assert_eq!(r.amount, 60_000, "December's premium and November's again");
+        assert_eq!(
+            r.new_code,
+            NewCode::Changed,
+            "the bank is told the account changed"
+        );
         let snapshot = count(
             &app,
             "SELECT COUNT(*) AS n FROM bill_lines WHERE month = '2026-12' AND bank_code = '0009' \
@@ -257,6 +262,13 @@ async fn after_a_code_3_failure_the_new_account_is_billed_next_month_with_the_ar
         jan.billing_run(month("2027-01"), None, &jan_out, &opts(), &no_progress)
             .await
             .unwrap();
+        let (_, bytes) = request_file(&jan_out);
+        let f = parse_file(&bytes, Expectation::Request).unwrap();
+        assert_eq!(
+            f.records()[0].new_code,
+            NewCode::Other,
+            "only the first time"
+        );
         assert_eq!(
             count(
                 &app,
