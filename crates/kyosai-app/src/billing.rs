@@ -1477,6 +1477,14 @@ impl App {
         let mut no_debit_reason = None;
         for k in 0..24 {
             let m = start.plus(k);
+            // A month whose account in force is unusable while a newer one is registered (from
+            // a later month) is not debited: the run bills it with no account.
+            if mandate_usable
+                && !kyosai_store::contracts::in_force(&mandates, &m.to_string())
+                    .is_some_and(|x| x.usable())
+            {
+                continue;
+            }
             let rules = self.billing_rules(program, m)?;
             match dom::due_for_month(&rules, &facts, m) {
                 Due::Bill(plan) => {

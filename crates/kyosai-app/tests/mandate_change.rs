@@ -479,3 +479,63 @@ async fn only_the_member_or_staff_may_change_and_a_repeat_changes_nothing() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_change_after_the_next_cut_off_is_shown_from_the_month_after() {
+    for (app, _d) in apps().await {
+        let (member, number) = member_with_contract(&app, "l@example.jp", "1977-04-01").await;
+        let nov_out = out_dir("late-nov");
+        app.billing_run(month("2026-11"), None, &nov_out, &opts(), &no_progress)
+            .await
+            .unwrap();
+        let (name, bytes) = request_file(&nov_out);
+        let result = simulate_bank(&bytes, 1.0, &[(ResultCode::NoMandate, 1.0)], 1).unwrap();
+        app.import_result_file(&name, &result, "test")
+            .await
+            .unwrap();
+        // Registered on 14 December, after December's cut-off (the 11th): January's debit.
+        let late = on(&app, "2026-12-14T01:00:00Z");
+        let done = late
+            .change_mandate(&member, &number, &new_account(), "online")
+            .await
+            .unwrap();
+        assert_eq!(done.plan.effective_month, month("2027-01"));
+        assert_eq!(done.plan.first_debit_date.to_string(), "2027-01-18");
+        let b = late.contract_billing(&member, &number).await.unwrap();
+        assert!(b.mandate_usable);
+        assert_eq!(b.new_account_from.as_deref(), Some("2027-01-18"));
+        let next = b.next_debit.unwrap();
+        assert_eq!(next.month, month("2027-01"), "December cannot be debited");
+        // December's run (late, after the change) has no account for the contract.
+        late.billing_run(
+            month("2026-12"),
+            None,
+            &out_dir("late-dec"),
+            &opts(),
+            &no_progress,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM bill_lines WHERE month = '2026-12'"
+            )
+            .await,
+            0
+        );
+        let jan_out = out_dir("late-jan");
+        on(&app, "2027-01-12T00:10:00Z")
+            .billing_run(month("2027-01"), None, &jan_out, &opts(), &no_progress)
+            .await
+            .unwrap();
+        let (_, bytes) = request_file(&jan_out);
+        let f = parse_file(&bytes, Expectation::Request).unwrap();
+        assert_eq!(f.records()[0].bank_code.as_str(), "0009");
+        assert_eq!(
+            f.records()[0].amount,
+            next.amount_yen,
+            "as the member was shown"
+        );
+    }
+}
