@@ -326,6 +326,41 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
       await page.goto(`${BASE}/portal`);
     }
 
+    // The debit account change from the portal: errors, bank and branch search, confirmation
+    // with the Zengin kana and the first debit date, done.
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.getByRole('link', { name: '小規模企業共済の引落口座を変更する' }).click(),
+    ]);
+    assert.match(await h1(page), /引落口座の変更/);
+    await scan(page, '引落口座の変更');
+    await page.getByLabel('口座番号（7桁以内）').fill('12345');
+    await Promise.all([page.waitForLoadState('load'), page.getByLabel('口座番号（7桁以内）').press('Enter')]);
+    assert.equal(await page.locator('.error-summary').count(), 1);
+    assert.equal(await page.getByLabel('口座番号（7桁以内）').inputValue(), '12345', 'typed value kept');
+    await scan(page, '引落口座の変更 エラー表示');
+    await page.getByLabel('金融機関名で探す').fill('三井住友');
+    await submit(page, '金融機関を検索');
+    await page.locator('button[name="pick_bank"]').first().click();
+    await page.waitForLoadState('load');
+    await page.getByLabel('支店名で探す').fill('');
+    await submit(page, '支店を検索');
+    await scan(page, '引落口座の変更 支店の検索結果');
+    await page.locator('button[name="pick_branch"]').first().click();
+    await page.waitForLoadState('load');
+    await page.getByLabel('普通').check();
+    await page.getByLabel('口座番号（7桁以内）').fill('7654321');
+    await page.getByLabel('口座名義（カナ）').fill('ヤマダ　タロウ');
+    await submit(page, '次へ（確認）');
+    assert.match(await h1(page), /新しい引落口座の確認/);
+    assert.ok((await page.locator('main').innerText()).includes('ﾔﾏﾀﾞ ﾀﾛｳ'), 'Zengin kana shown back');
+    await scan(page, '引落口座の変更 確認');
+    await submit(page, 'この口座に変更する');
+    assert.match(await h1(page), /引落口座を変更しました/);
+    assert.match(await page.locator('main').innerText(), /の振替分からです/);
+    await scan(page, '引落口座の変更 完了');
+    await page.goto(`${BASE}/portal`);
+
     // Log out, then the staff side: demo staff user, queue and one application.
     await submit(page, 'ログアウト');
     assert.match(await page.locator('.notice').innerText(), /ログアウトしました/);

@@ -469,6 +469,7 @@ impl App {
             let contracts = store::billable_chunk(
                 tx.conn(),
                 &run.program,
+                &month_text,
                 cursor,
                 opts.chunk_size as i64,
                 has_cap,
@@ -764,6 +765,8 @@ fn new_line(
         items: plan.items_text(),
         new_code: i64::from(if plan.first_debit {
             NewCode::First.digit()
+        } else if m.changed_unused {
+            NewCode::Changed.digit()
         } else {
             NewCode::Other.digit()
         }),
@@ -1179,7 +1182,7 @@ impl App {
                             to: email.clone(),
                             subject: "【共済】口座振替ができませんでした：新しい口座のご登録のお願い".into(),
                             body: format!(
-                                "共済契約者番号 {number} の{month}分の掛金は、口座振替ができませんでした（{}）。\nご登録の口座は今後の振替に使えません。お手数ですが、オンラインで新しい口座をご登録ください：{}/portal\n未納の掛金は、新しい口座の登録後に次回の引落しでご請求します。\n",
+                                "共済契約者番号 {number} の{month}分の掛金は、口座振替ができませんでした（{}）。\nご登録の口座は今後の振替に使えません。お手数ですが、オンラインで新しい口座をご登録ください：{}/portal/contracts/{number}/account\n未納の掛金は、新しい口座の登録後に次回の引落しでご請求します。\n",
                                 code.label_ja(),
                                 self.public_url
                             ),
@@ -1430,6 +1433,8 @@ pub struct ContractBilling {
     pub unpaid_yen: i64,
     /// False when a result made the debit account unusable: register a new one online.
     pub mandate_usable: bool,
+    /// The debit date from which a newly registered account is used, while it is ahead.
+    pub new_account_from: Option<String>,
     pub next_debit: Option<NextDebit>,
     /// Why there is no next debit (cap reached, suspended, cancelled…), when there is none.
     pub no_debit_reason: Option<String>,
@@ -1522,7 +1527,21 @@ impl App {
             pending: standing.pending,
             unpaid: standing.unpaid.clone(),
         };
-        let mandate_usable = mandates.iter().any(|m| m.status == "active");
+        // The newest mandate decides whether the member has to register an account; one
+        // registered after a failure makes the account usable again from its effective month.
+        let mandate_usable = mandates.last().is_some_and(|m| m.usable());
+        let new_account_from = mandates
+            .last()
+            .and_then(|m| m.effective_month.as_deref())
+            .map(parse_month)
+            .transpose()?
+            .map(|m| {
+                let rules = self.billing_rules(program, m)?;
+                Ok::<_, AppError>(schedule::debit_date(&rules.collection, &self.calendar, m))
+            })
+            .transpose()?
+            .filter(|d| *d >= self.clock.today())
+            .map(|d| d.to_string());
         let today = YearMonth::of(self.clock.today());
         let last_billed = stored.last().map(|l| parse_month(&l.month)).transpose()?;
         // The next month not billed yet whose debit date has not passed.
@@ -1539,6 +1558,14 @@ impl App {
         let horizon = if ending.is_some() { 0 } else { 24 };
         for k in 0..horizon {
             let m = start.plus(k);
+            // A month whose account in force is unusable while a newer one is registered (from
+            // a later month) is not debited: the run bills it with no account.
+            if mandate_usable
+                && !kyosai_store::contracts::in_force(&mandates, &m.to_string())
+                    .is_some_and(|x| x.usable())
+            {
+                continue;
+            }
             let rules = self.billing_rules(program, m)?;
             match dom::due_for_month(&rules, &facts, m) {
                 Due::Bill(plan) => {
@@ -1606,7 +1633,7 @@ impl App {
                     );
                     let redebit = dom::redebit_month(&rules, h.month);
                     match (&next, code.is_some_and(makes_mandate_unusable)) {
-                        (_, true) => s.push_str("オンラインで新しい口座をご登録ください。登録後の引落しで未納分をご請求します。"),
+                        (_, true) if !mandate_usable => s.push_str("オンラインで新しい口座をご登録ください。登録後の引落しで未納分をご請求します。"),
                         (Some(n), false) if n.items.iter().any(|i| h.items.iter().any(|x| x.month == i.month)) => {
                             s.push_str(&format!(
                                 "未納分は{}の引落しで、その月の掛金と合わせてご請求します。",
@@ -1646,6 +1673,7 @@ impl App {
             unpaid_months: standing.unpaid.iter().map(|u| u.month).collect(),
             unpaid_yen: standing.unpaid.iter().map(|u| u.amount.get()).sum(),
             mandate_usable,
+            new_account_from,
             next_debit: next,
             no_debit_reason,
             tax_notice: non_deductible.map(|(from, until)| {

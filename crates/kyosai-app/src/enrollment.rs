@@ -9,12 +9,14 @@ use kyosai_domain::enrollment::{
 };
 use kyosai_domain::rules::{Industry, LegalForm, PaymentFrequency, RuleSet};
 use kyosai_domain::schedule::{self, ScheduledDebit};
-use kyosai_domain::{ContractNumber, FieldError, Program, Yen};
+use kyosai_domain::{ContractNumber, Program, Yen};
 use kyosai_store::{applications, contracts, drafts, next_counter, sha256_hex, users};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
 
+use crate::bank_account::{self, AccountFields};
+use crate::form_parser::{Parser, text, to_ascii_digits};
 use crate::mail::{self, Mail};
 use crate::{Actor, App, AppError, Role};
 
@@ -59,18 +61,6 @@ pub struct EnrollmentForm {
     pub declare_eligible: Option<String>,
 }
 
-/// Accepts a JSON string, number or boolean as text (API clients send numbers; forms send text).
-fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let v = Option::<serde_json::Value>::deserialize(d)?;
-    Ok(match v {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => Some(s),
-        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-        Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
-        Some(other) => Some(other.to_string()),
-    })
-}
-
 /// A parsed, typed application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EnrollmentInput {
@@ -103,139 +93,6 @@ pub struct EnrollmentInput {
     /// Converted to Zengin half-width katakana, shown back to the member for confirmation.
     pub account_holder_kana: String,
     pub declarations: Declarations,
-}
-
-/// Collects field errors while parsing.
-struct Parser {
-    errors: Vec<FieldError>,
-}
-
-/// Text fields longer than this are refused (a field, not a document).
-const MAX_TEXT: usize = 100;
-
-fn to_ascii_digits(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            c => c,
-        })
-        .collect()
-}
-
-impl Parser {
-    fn err(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
-        self.errors.push(FieldError::new(field, code, message));
-    }
-
-    fn required<'a>(&mut self, field: &str, v: &'a Option<String>, label: &str) -> Option<&'a str> {
-        match v.as_deref().map(str::trim) {
-            Some(s) if !s.is_empty() => {
-                if s.chars().count() > MAX_TEXT {
-                    self.err(
-                        field,
-                        "too_long",
-                        format!("{label}は{MAX_TEXT}文字以内で入力してください。"),
-                    );
-                    None
-                } else if s.chars().any(char::is_control) {
-                    self.err(
-                        field,
-                        "character",
-                        format!("{label}に使えない文字が含まれています。"),
-                    );
-                    None
-                } else {
-                    Some(s)
-                }
-            }
-            _ => {
-                self.err(field, "required", format!("{label}を入力してください。"));
-                None
-            }
-        }
-    }
-
-    fn text(&mut self, field: &str, v: &Option<String>, label: &str) -> Option<String> {
-        self.required(field, v, label).map(str::to_string)
-    }
-
-    fn choice<T>(
-        &mut self,
-        field: &str,
-        v: &Option<String>,
-        label: &str,
-        parse: impl Fn(&str) -> Option<T>,
-    ) -> Option<T> {
-        let s = self.required(field, v, label)?;
-        let parsed = parse(s);
-        if parsed.is_none() {
-            self.err(
-                field,
-                "invalid_choice",
-                format!("{label}を選択肢から選んでください。"),
-            );
-        }
-        parsed
-    }
-
-    fn date(&mut self, field: &str, v: &Option<String>, label: &str) -> Option<Date> {
-        let s = to_ascii_digits(self.required(field, v, label)?).replace('/', "-");
-        match s.parse::<Date>() {
-            Ok(d) if s.len() == 10 => Some(d),
-            _ => {
-                self.err(
-                    field,
-                    "date",
-                    format!("{label}は「2020-04-01」の形式で、正しい日付を入力してください。"),
-                );
-                None
-            }
-        }
-    }
-
-    fn integer(&mut self, field: &str, v: &Option<String>, label: &str, max: i64) -> Option<i64> {
-        let s = to_ascii_digits(self.required(field, v, label)?).replace([',', '，'], "");
-        match s.parse::<i64>() {
-            Ok(n) if (0..=max).contains(&n) => Some(n),
-            Ok(n) if n < 0 => {
-                self.err(
-                    field,
-                    "negative",
-                    format!("{label}は0以上の数で入力してください。"),
-                );
-                None
-            }
-            Ok(_) => {
-                self.err(field, "too_large", format!("{label}が大きすぎます。"));
-                None
-            }
-            Err(_) => {
-                self.err(
-                    field,
-                    "number",
-                    format!("{label}は半角数字で入力してください。"),
-                );
-                None
-            }
-        }
-    }
-
-    fn kana(&mut self, field: &str, v: &Option<String>, label: &str) -> Option<String> {
-        let s = self.required(field, v, label)?;
-        let ok = s
-            .chars()
-            .all(|c| matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー' | '　' | ' '));
-        if ok {
-            Some(s.to_string())
-        } else {
-            self.err(
-                field,
-                "kana",
-                format!("{label}はカタカナまたはひらがなで入力してください。"),
-            );
-            None
-        }
-    }
 }
 
 impl EnrollmentForm {
@@ -366,84 +223,16 @@ impl EnrollmentForm {
                 PaymentFrequency::parse,
             ),
         };
-        let bank = p
-            .required("bank_code", &self.bank_code, "金融機関コード")
-            .and_then(|s| {
-                let code = to_ascii_digits(s);
-                let found = (code.len() == 4)
-                    .then(|| kyosai_refdata::bank(&code))
-                    .flatten();
-                if found.is_none() {
-                    p.err(
-                        "bank_code",
-                        "unknown",
-                        "金融機関コード（4桁）が見つかりません。",
-                    );
-                }
-                found
-            });
-        let branch = p
-            .required("branch_code", &self.branch_code, "支店コード")
-            .and_then(|s| {
-                let code = to_ascii_digits(s);
-                let bank = bank?;
-                let found = (code.len() == 3)
-                    .then(|| kyosai_refdata::branch(bank.code, &code))
-                    .flatten();
-                if found.is_none() {
-                    p.err(
-                        "branch_code",
-                        "unknown",
-                        format!(
-                            "{}に支店コード（3桁）「{code}」の支店が見つかりません。",
-                            bank.name
-                        ),
-                    );
-                }
-                found
-            });
-        let account_type = p.choice("account_type", &self.account_type, "預金種目", |s| {
-            matches!(s, "ordinary" | "current").then(|| s.to_string())
-        });
-        let account_number = p
-            .required("account_number", &self.account_number, "口座番号")
-            .and_then(|s| {
-                let digits = to_ascii_digits(s);
-                if (1..=7).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
-                    Some(format!("{digits:0>7}"))
-                } else {
-                    None
-                }
-            });
-        if self
-            .account_number
-            .as_deref()
-            .is_some_and(|s| !s.trim().is_empty())
-            && account_number.is_none()
-        {
-            p.err(
-                "account_number",
-                "format",
-                "口座番号は7桁以内の数字で入力してください。",
-            );
-        }
-        let holder = p
-            .required(
-                "account_holder_kana",
-                &self.account_holder_kana,
-                "口座名義（カナ）",
-            )
-            .and_then(|s| {
-                match kyosai_zengin::to_zengin_kana(s)
-                    .and_then(|k| kyosai_zengin::check_field_width(&k, 30).map(|()| k))
-                {
-                    Ok(k) => Some(k),
-                    Err(e) => {
-                        p.err("account_holder_kana", e.code(), e.to_string());
-                        None
-                    }
-                }
-            });
+        let account = bank_account::parse(
+            &mut p,
+            &AccountFields {
+                bank_code: &self.bank_code,
+                branch_code: &self.branch_code,
+                account_type: &self.account_type,
+                account_number: &self.account_number,
+                account_holder_kana: &self.account_holder_kana,
+            },
+        );
         let checked = |v: &Option<String>| {
             v.as_deref()
                 .is_some_and(|s| matches!(s, "on" | "true" | "1" | "yes"))
@@ -457,8 +246,7 @@ impl EnrollmentForm {
             return Err(AppError::Invalid(p.errors));
         }
         let missing = || AppError::Internal("parser accepted an incomplete form".into());
-        let bank = bank.ok_or_else(missing)?;
-        let branch = branch.ok_or_else(missing)?;
+        let account = account.ok_or_else(missing)?;
         Ok(EnrollmentInput {
             program: program.ok_or_else(missing)?,
             role,
@@ -480,13 +268,13 @@ impl EnrollmentForm {
             address_line: address_line.ok_or_else(missing)?,
             monthly_premium: monthly_premium.ok_or_else(missing)?,
             frequency: frequency.ok_or_else(missing)?,
-            bank_code: bank.code.to_string(),
-            bank_name: bank.name.to_string(),
-            branch_code: branch.code.to_string(),
-            branch_name: branch.name.to_string(),
-            account_type: account_type.ok_or_else(missing)?,
-            account_number: account_number.ok_or_else(missing)?,
-            account_holder_kana: holder.ok_or_else(missing)?,
+            bank_code: account.bank_code,
+            bank_name: account.bank_name,
+            branch_code: account.branch_code,
+            branch_name: account.branch_name,
+            account_type: account.account_type,
+            account_number: account.account_number,
+            account_holder_kana: account.holder_kana,
             declarations,
         })
     }
@@ -753,15 +541,13 @@ impl App {
                 account_type: &input.account_type,
                 account_number: &input.account_number,
                 holder_kana: &input.account_holder_kana,
+                effective_month: None,
+                application_id: None,
                 now: &now,
             },
         )
         .await?;
-        sqlx::query("UPDATE applications SET contract_id = $1 WHERE id = $2")
-            .bind(contract_id)
-            .bind(application_id)
-            .execute(&mut *conn)
-            .await?;
+        applications::link_contract(conn, application_id, contract_id).await?;
         self.audit(
             conn,
             actor,

@@ -2,6 +2,7 @@
 //! outbox) and returns typed output; the web and CLI layers only translate.
 
 pub mod auth;
+pub mod bank_account;
 pub mod billing;
 pub mod billing_schedule;
 pub mod billing_staff;
@@ -9,7 +10,9 @@ pub mod clock;
 pub mod demo;
 pub mod enrollment;
 pub mod error;
+mod form_parser;
 pub mod mail;
+pub mod mandate_change;
 pub mod prepayment;
 pub mod review;
 pub mod rules;

@@ -38,7 +38,10 @@ pub struct ApplicationView {
     pub id: i64,
     pub program: String,
     pub program_name: String,
+    /// `enrollment` or `mandate_change`.
     pub procedure: String,
+    /// The contract the application made or changed.
+    pub contract_number: Option<String>,
     pub channel: String,
     pub status: String,
     pub status_text: String,
@@ -74,6 +77,7 @@ impl ApplicationView {
                 .unwrap_or("")
                 .to_string(),
             procedure: a.procedure.clone(),
+            contract_number: None,
             channel: a.channel.clone(),
             status: a.status.clone(),
             status_text: text.into(),
@@ -147,7 +151,16 @@ impl App {
         let apps = applications::for_member(&mut conn, member_id).await?;
         Ok(Overview {
             contracts: views,
-            applications: apps.iter().map(ApplicationView::from).collect(),
+            applications: apps
+                .iter()
+                .map(|a| ApplicationView {
+                    contract_number: cs
+                        .iter()
+                        .find(|c| Some(c.id) == a.contract_id)
+                        .map(|c| c.number.clone()),
+                    ..ApplicationView::from(a)
+                })
+                .collect(),
         })
     }
 }

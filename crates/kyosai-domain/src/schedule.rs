@@ -34,13 +34,20 @@ pub fn first_debit_month(
     let month = YearMonth::of(start);
     match rules.cycle.value {
         DebitCycle::Legacy => month.plus(2),
-        DebitCycle::Renewed => {
-            if start < cutoff_date(rules, cal, month) {
-                month
-            } else {
-                month.plus(1)
-            }
-        }
+        DebitCycle::Renewed => first_open_month(rules, cal, start),
+    }
+}
+
+/// The first month whose debit file is not made yet on `day`: the month itself before its
+/// cut-off, else the next month (that month's file already went out, or goes out that day).
+/// A new debit account registered on `day` is used from this month's debit on, whatever the
+/// cycle: the cut-off is the file day in both.
+pub fn first_open_month(rules: &CollectionRules, cal: &BusinessCalendar, day: Date) -> YearMonth {
+    let month = YearMonth::of(day);
+    if day < cutoff_date(rules, cal, month) {
+        month
+    } else {
+        month.plus(1)
     }
 }
 
@@ -96,6 +103,24 @@ mod tests {
             date(2027, 1, 1),
             date(2027, 1, 11),
         ])
+    }
+
+    #[test]
+    fn a_day_before_the_cut_off_is_still_in_the_month_and_the_cut_off_day_is_not() {
+        let book = RuleBook::embedded().unwrap();
+        let se = &book
+            .in_force(Program::SmallEnterprise, date(2026, 11, 1))
+            .unwrap()
+            .collection;
+        let nov = YearMonth::new(2026, 11).unwrap();
+        let cutoff = cutoff_date(se, &cal(), nov);
+        assert_eq!(cutoff, date(2026, 11, 11));
+        assert_eq!(first_open_month(se, &cal(), date(2026, 11, 10)), nov);
+        assert_eq!(first_open_month(se, &cal(), cutoff), nov.plus(1));
+        assert_eq!(
+            first_open_month(se, &cal(), date(2026, 11, 30)),
+            nov.plus(1)
+        );
     }
 
     #[test]

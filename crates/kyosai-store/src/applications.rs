@@ -75,6 +75,16 @@ pub struct NewApplication<'a> {
     pub person_key: &'a str,
 }
 
+/// Records the contract an application made or changed.
+pub async fn link_contract(conn: &mut AnyConnection, id: i64, contract_id: i64) -> Result<()> {
+    sqlx::query("UPDATE applications SET contract_id = $1 WHERE id = $2")
+        .bind(contract_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn insert(conn: &mut AnyConnection, a: &NewApplication<'_>) -> Result<i64> {
     let row = sqlx::query(
         "INSERT INTO applications (program, procedure, channel, member_id, agency_id, status, outcome, received_at, \

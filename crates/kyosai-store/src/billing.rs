@@ -255,18 +255,28 @@ pub struct MandateSnapshot {
     pub account_type: String,
     pub account_number: String,
     pub holder_kana: String,
+    /// Registered by an account change and not debited yet: its first record says so to the
+    /// bank (Zengin 新規コード 2, 変更分).
+    pub changed_unused: bool,
 }
 
-/// Active contracts of `program` after `after_id`, by id, with their latest active mandate and,
-/// when `with_collected`, their collected total (opening balance included).
+/// Active contracts of `program` after `after_id`, by id, with the mandate in force for
+/// `month` when it is usable and, when `with_collected`, their collected total (opening balance
+/// included).
+///
+/// The mandate in force is the newest whose `effective_month` is not after `month`
+/// (`contracts::in_force`), so an account registered on or after the month's cut-off is used
+/// from the next month and the previous one (even if `replaced`) still for this month; an
+/// `unusable` one in force gives no mandate.
 ///
 /// The contracts come from the `contracts_billing` (program, status, id) index; the mandate and
-/// the ledger sum are index seeks per contract (`mandates_contract_status`,
+/// the ledger sum are index seeks per contract (`mandates_contract`,
 /// `billing_ledger_contract`), so the cost is proportional to the chunk, not to the id range it
 /// spans (the programs' ids interleave).
 pub async fn billable_chunk(
     conn: &mut AnyConnection,
     program: &str,
+    month: &str,
     after_id: i64,
     limit: i64,
     with_collected: bool,
@@ -281,17 +291,22 @@ pub async fn billable_chunk(
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {agg_open}t.id, t.monthly_premium, t.frequency, t.first_debit_month, t.prepaid_until, \
          t.suspended_from, t.mandate_id, t.bank_code, t.branch_code, t.account_type, t.account_number, \
-         t.holder_kana, t.collected{agg_close} AS j FROM (\
+         t.holder_kana, t.collected, t.changed_unused{agg_close} AS j FROM (\
          SELECT c.id, c.monthly_premium, c.frequency, c.first_debit_month, c.prepaid_until, c.suspended_from, \
          m.id AS mandate_id, m.bank_code, m.branch_code, m.account_type, m.account_number, m.holder_kana, \
-         {collected} AS collected \
+         {collected} AS collected, \
+         CASE WHEN m.effective_month IS NULL THEN 0 \
+              WHEN EXISTS (SELECT 1 FROM bill_lines b WHERE b.contract_id = c.id AND b.mandate_id = m.id) THEN 0 \
+              ELSE 1 END AS changed_unused \
          FROM contracts c LEFT JOIN mandates m ON m.id = \
-           (SELECT MAX(x.id) FROM mandates x WHERE x.contract_id = c.id AND x.status = 'active') \
+           (SELECT MAX(x.id) FROM mandates x WHERE x.contract_id = c.id \
+            AND COALESCE(x.effective_month, '') <= $4) AND m.status <> 'unusable' \
          WHERE c.program = $1 AND c.status = 'active' AND c.id > $2 ORDER BY c.id LIMIT $3) t"
     )))
     .bind(program)
     .bind(after_id)
     .bind(limit)
+    .bind(month)
     .fetch_one(&mut *conn)
     .await?;
     type Packed = (
@@ -307,6 +322,7 @@ pub async fn billable_chunk(
         Option<String>,
         Option<String>,
         Option<String>,
+        i64,
         i64,
     );
     let text: String = col(&row, "j")?;
@@ -328,6 +344,7 @@ pub async fn billable_chunk(
                 account_type: p.9.unwrap_or_default(),
                 account_number: p.10.unwrap_or_default(),
                 holder_kana: p.11.unwrap_or_default(),
+                changed_unused: p.13 == 1,
             }),
             collected: p.12,
         })

@@ -14,6 +14,8 @@ pub struct Contract {
     pub status: String,
     pub holder_name: String,
     pub business_name: String,
+    /// Identifies the person across accounts (kana name + birth date, hashed).
+    pub person_key: String,
     pub start_date: String,
     pub first_debit_month: String,
     pub monthly_premium: i64,
@@ -22,7 +24,7 @@ pub struct Contract {
 }
 
 const COLUMNS: &str = "id, number, program, member_id, application_id, status, holder_name, business_name, \
-    start_date, first_debit_month, monthly_premium, frequency, rule_set";
+    person_key, start_date, first_debit_month, monthly_premium, frequency, rule_set";
 
 fn from_row(r: &AnyRow) -> Result<Contract> {
     Ok(Contract {
@@ -34,6 +36,7 @@ fn from_row(r: &AnyRow) -> Result<Contract> {
         status: col(r, "status")?,
         holder_name: col(r, "holder_name")?,
         business_name: col(r, "business_name")?,
+        person_key: col(r, "person_key")?,
         start_date: col(r, "start_date")?,
         first_debit_month: col(r, "first_debit_month")?,
         monthly_premium: col(r, "monthly_premium")?,
@@ -136,8 +139,31 @@ pub struct Mandate {
     pub account_type: String,
     pub account_number: String,
     pub holder_kana: String,
-    /// `active`, `unusable`, `replaced`.
+    /// `active` (the newest; at most one per contract), `unusable` (a debit result said the
+    /// account cannot be debited), `replaced` (a newer mandate takes over from its
+    /// `effective_month`; still used for the months before).
     pub status: String,
+    /// The first debit month it is used for (`YYYY-MM`); None: from the contract's first debit.
+    pub effective_month: Option<String>,
+    /// The `mandate_change` application that registered it (None: made with the contract).
+    pub application_id: Option<i64>,
+    pub created_at: String,
+}
+
+impl Mandate {
+    /// Whether billing may debit it when it is the one in force for a month.
+    pub fn usable(&self) -> bool {
+        self.status != "unusable"
+    }
+}
+
+/// The mandate in force for a debit month: the newest whose effective month is not after it.
+/// `billing::billable_chunk` applies the same rule in SQL. `mandates` are ordered by id.
+pub fn in_force<'a>(mandates: &'a [Mandate], month: &str) -> Option<&'a Mandate> {
+    mandates
+        .iter()
+        .rev()
+        .find(|m| m.effective_month.as_deref().unwrap_or("") <= month)
 }
 
 pub struct NewMandate<'a> {
@@ -147,13 +173,17 @@ pub struct NewMandate<'a> {
     pub account_type: &'a str,
     pub account_number: &'a str,
     pub holder_kana: &'a str,
+    /// None for the contract's first mandate.
+    pub effective_month: Option<&'a str>,
+    pub application_id: Option<i64>,
     pub now: &'a str,
 }
 
 pub async fn insert_mandate(conn: &mut AnyConnection, m: &NewMandate<'_>) -> Result<i64> {
     let row = sqlx::query(
-        "INSERT INTO mandates (contract_id, bank_code, branch_code, account_type, account_number, holder_kana, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7) RETURNING id",
+        "INSERT INTO mandates (contract_id, bank_code, branch_code, account_type, account_number, holder_kana, status, \
+         effective_month, application_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9) RETURNING id",
     )
     .bind(m.contract_id)
     .bind(m.bank_code)
@@ -161,6 +191,8 @@ pub async fn insert_mandate(conn: &mut AnyConnection, m: &NewMandate<'_>) -> Res
     .bind(m.account_type)
     .bind(m.account_number)
     .bind(m.holder_kana)
+    .bind(m.effective_month)
+    .bind(m.application_id)
     .bind(m.now)
     .fetch_one(&mut *conn)
     .await?;
@@ -169,8 +201,8 @@ pub async fn insert_mandate(conn: &mut AnyConnection, m: &NewMandate<'_>) -> Res
 
 pub async fn mandates_for(conn: &mut AnyConnection, contract_id: i64) -> Result<Vec<Mandate>> {
     let rows = sqlx::query(
-        "SELECT id, contract_id, bank_code, branch_code, account_type, account_number, holder_kana, status \
-         FROM mandates WHERE contract_id = $1 ORDER BY id",
+        "SELECT id, contract_id, bank_code, branch_code, account_type, account_number, holder_kana, status, \
+         effective_month, application_id, created_at FROM mandates WHERE contract_id = $1 ORDER BY id",
     )
     .bind(contract_id)
     .fetch_all(&mut *conn)
@@ -186,6 +218,9 @@ pub async fn mandates_for(conn: &mut AnyConnection, contract_id: i64) -> Result<
                 account_number: col(r, "account_number")?,
                 holder_kana: col(r, "holder_kana")?,
                 status: col(r, "status")?,
+                effective_month: col(r, "effective_month")?,
+                application_id: col(r, "application_id")?,
+                created_at: col(r, "created_at")?,
             })
         })
         .collect()
@@ -241,4 +276,30 @@ pub async fn earlier_cancellation(
     .fetch_one(&mut *conn)
     .await?;
     col(&row, "cancelled_on")
+}
+
+/// Marks the contract's active mandate `replaced` (a new one is about to be inserted); returns
+/// the ids changed.
+pub async fn replace_active_mandate(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<Vec<i64>> {
+    let rows = sqlx::query(
+        "UPDATE mandates SET status = 'replaced' WHERE contract_id = $1 AND status = 'active' RETURNING id",
+    )
+    .bind(contract_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|r| col(r, "id")).collect()
+}
+
+/// Takes the contract's row lock for the rest of the transaction (PostgreSQL; SQLite writers are
+/// already queued), so two changes of the same contract run one after the other and the second
+/// sees the first: a double submit then finds its account already registered.
+pub async fn lock(conn: &mut AnyConnection, contract_id: i64) -> Result<()> {
+    sqlx::query("UPDATE contracts SET status = status WHERE id = $1")
+        .bind(contract_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

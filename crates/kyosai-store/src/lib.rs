@@ -172,12 +172,19 @@ impl Store {
     }
 
     /// Starts a write transaction (queued behind other writers on SQLite).
+    ///
+    /// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at the start, waiting (busy
+    /// timeout) for a writer of another process. A deferred transaction that reads first and
+    /// then writes cannot wait when another connection wrote in between: SQLite answers
+    /// "database is locked" at once (two instances on one file starting a billing run did).
     pub async fn begin_write(&self) -> Result<WriteTx> {
-        let gate = match &self.write_gate {
-            Some(g) => Some(g.clone().lock_owned().await),
-            None => None,
+        let (gate, tx) = match &self.write_gate {
+            Some(g) => (
+                Some(g.clone().lock_owned().await),
+                self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            ),
+            None => (None, self.pool.begin().await?),
         };
-        let tx = self.pool.begin().await?;
         Ok(WriteTx { tx, _gate: gate })
     }
 

@@ -4,6 +4,7 @@
 mod auth;
 mod billing;
 mod enrollment;
+mod mandate;
 mod refdata;
 mod simulations;
 mod staff;
@@ -13,7 +14,7 @@ use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use kyosai_app::Actor;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -71,6 +72,10 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/contracts/{number}/billing",
             get(billing::contract_billing),
         )
+        .route(
+            "/api/v1/contracts/{number}/mandate",
+            put(mandate::change_mandate),
+        )
         .route("/api/v1/staff/applications", get(staff::queue))
         .route(
             "/api/v1/staff/applications/{id}",
@@ -100,7 +105,7 @@ async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
     info(title = "Kyosai API", version = "1", description = "小規模企業共済・経営セーフティ共済のオンライン手続きAPI。エラーはすべて {code, message, fields[]} の形式です。"),
     paths(
         auth::signup, auth::verify, auth::totp_setup, auth::totp_confirm, auth::login, auth::me,
-        enrollment::submit, enrollment::overview, enrollment::application, billing::contract_billing,
+        enrollment::submit, enrollment::overview, enrollment::application, billing::contract_billing, mandate::change_mandate,
         staff::queue, staff::approve, staff::reject, staff::edit,
         refdata::postcode, refdata::banks, refdata::branches,
         simulations::benefit, simulations::payout_options, simulations::cancellation_refund,

@@ -43,6 +43,8 @@ struct BillingPage {
     number: String,
     program_name: &'static str,
     mandate_usable: bool,
+    /// The first debit from a newly registered account, while it is ahead (else empty).
+    new_account_from: String,
     next: Option<NextBox>,
     no_debit: String,
     tax_notice: Option<String>,
@@ -83,6 +85,11 @@ fn page(b: ContractBilling, layout: Layout) -> BillingPage {
         number: b.contract_number.clone(),
         program_name: b.program.name_ja(),
         mandate_usable: b.mandate_usable,
+        new_account_from: b
+            .new_account_from
+            .as_deref()
+            .map(ja_date_text)
+            .unwrap_or_default(),
         next: b.next_debit.as_ref().map(|n| NextBox {
             date: ja_date_text(&n.debit_date),
             amount: yen(n.amount_yen),

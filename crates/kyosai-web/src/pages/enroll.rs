@@ -17,6 +17,7 @@ use kyosai_domain::rules::PaymentFrequency;
 use kyosai_domain::{FieldError, Program};
 
 use super::FormData;
+use super::bank_picker::{self, Hit};
 use super::fields::{
     PremiumRange, Row, STEPS, Section, SummaryItem, enrollment_sections, form_field,
     form_from_values, form_values, rows, step_fields, step_of,
@@ -36,11 +37,6 @@ struct ReviewGroup {
     title: &'static str,
     step: u8,
     rows: Vec<Row>,
-}
-
-struct Hit {
-    code: &'static str,
-    name: &'static str,
 }
 
 #[derive(Template)]
@@ -188,11 +184,7 @@ fn step_page(
             });
         }
     }
-    let bank_code = values.get("bank_code").map(|s| s.trim()).unwrap_or("");
-    let bank = kyosai_refdata::bank(bank_code);
-    let branch = values
-        .get("branch_code")
-        .and_then(|b| kyosai_refdata::branch(bank_code, b.trim()));
+    let (bank_name, branch_name) = bank_picker::chosen_names(values);
     Ok(StepPage {
         layout: Layout::user(STEPS[usize::from(step - 1)].1, &signed.user),
         program: program.as_str(),
@@ -216,11 +208,11 @@ fn step_page(
         },
         sections,
         has_extra_buttons: matches!(step, 2 | 4),
-        bank_name: bank.map(|b| b.name.to_string()).unwrap_or_default(),
+        bank_name,
         bank_query: extras.bank_query,
         bank_searched: extras.bank_results.is_some(),
         bank_results: extras.bank_results.unwrap_or_default(),
-        branch_name: branch.map(|b| b.name.to_string()).unwrap_or_default(),
+        branch_name,
         branch_query: extras.branch_query,
         branch_searched: extras.branch_results.is_some(),
         branch_results: extras.branch_results.unwrap_or_default(),
@@ -395,16 +387,6 @@ fn lookup_postcode(values: &mut BTreeMap<String, String>) -> Result<String, Fiel
     })
 }
 
-fn hits_of_banks(q: &str) -> Vec<Hit> {
-    kyosai_refdata::search_banks(q, 20)
-        .into_iter()
-        .map(|b| Hit {
-            code: b.code,
-            name: b.name,
-        })
-        .collect()
-}
-
 pub async fn post(
     State(state): State<AppState>,
     signed: SignedIn,
@@ -445,23 +427,8 @@ async fn handle_post(
     }
     let mut extras = Extras::default();
     let mut errors = Vec::new();
-    if let Some(code) = form.get("pick_bank") {
-        if let Some(b) = kyosai_refdata::bank(code) {
-            if values.get("bank_code").map(String::as_str) != Some(b.code) {
-                values.remove("branch_code");
-            }
-            values.insert("bank_code".into(), b.code.into());
-            extras.notice = format!(
-                "金融機関に「{}」を選びました。続けて支店を選んでください。",
-                b.name
-            );
-        }
-    } else if let Some(code) = form.get("pick_branch") {
-        let bank = values.get("bank_code").cloned().unwrap_or_default();
-        if let Some(b) = kyosai_refdata::branch(&bank, code) {
-            values.insert("branch_code".into(), b.code.into());
-            extras.notice = format!("支店に「{}」を選びました。", b.name);
-        }
+    if let Some(notice) = bank_picker::apply_pick(form, &mut values) {
+        extras.notice = notice;
     }
     let draft = form_from_values(&values);
     state
@@ -469,7 +436,7 @@ async fn handle_post(
         .save_draft(signed.user.id, program, &draft)
         .await?;
     let values = form_values(&draft);
-    if form.get("pick_bank").is_some() || form.get("pick_branch").is_some() {
+    if bank_picker::is_pick(form) {
         return Ok(show(
             state,
             signed,
@@ -511,11 +478,7 @@ async fn handle_post(
         }
         "bank_search" if step == 4 => {
             let q = form.text("bank_query").trim().to_string();
-            extras.bank_results = Some(if q.is_empty() {
-                Vec::new()
-            } else {
-                hits_of_banks(&q)
-            });
+            extras.bank_results = Some(bank_picker::banks(&q));
             extras.bank_query = q;
             Ok(show(
                 state,
@@ -530,27 +493,8 @@ async fn handle_post(
         }
         "branch_search" if step == 4 => {
             let q = form.text("branch_query").trim().to_string();
-            let bank_code = values.get("bank_code").cloned().unwrap_or_default();
-            let hits = match kyosai_refdata::bank(&bank_code) {
-                Some(b) => {
-                    extras.branch_message = format!(
-                        "{}に「{q}」に当てはまる支店は見つかりませんでした。",
-                        b.name
-                    );
-                    kyosai_refdata::search_branches(b.code, &q, 30)
-                        .into_iter()
-                        .map(|br| Hit {
-                            code: br.code,
-                            name: br.name,
-                        })
-                        .collect()
-                }
-                None => {
-                    extras.branch_message =
-                        "先に金融機関コードを入力するか、金融機関を検索して選んでください。".into();
-                    Vec::new()
-                }
-            };
+            let (hits, message) = bank_picker::branches(&values, &q);
+            extras.branch_message = message;
             extras.branch_results = Some(hits);
             extras.branch_query = q;
             Ok(show(

@@ -463,44 +463,7 @@ pub fn enrollment_sections(
         sections.push(Section::new("掛金", fields));
     }
     if step == 4 {
-        let mut bank = Section::new(
-            "金融機関",
-            vec![f(Field::text("bank_code", "金融機関コード（4桁）")
-                .numeric()
-                .hint("わからない場合は、下の「金融機関名で探す」で選べます。")
-                .width("w-4")
-                .maxlength(4))],
-        );
-        bank.extra = "bank";
-        sections.push(bank);
-        let mut branch = Section::new(
-            "支店",
-            vec![f(Field::text("branch_code", "支店コード（3桁）")
-                .numeric()
-                .hint("ゆうちょ銀行の場合は、振込用の店番（3桁）です。")
-                .width("w-4")
-                .maxlength(3))],
-        );
-        branch.extra = "branch";
-        sections.push(branch);
-        sections.push(Section::new(
-            "口座",
-            vec![
-                f(Field::text("account_type", "預金種目")
-                    .kind("radio")
-                    .choices(vec![
-                        ("ordinary".into(), "普通".into()),
-                        ("current".into(), "当座".into()),
-                    ])),
-                f(Field::text("account_number", "口座番号（7桁以内）")
-                    .numeric()
-                    .width("w-8")
-                    .maxlength(7)),
-                f(Field::text("account_holder_kana", "口座名義（カナ）")
-                    .hint("通帳に記載の名義をカタカナで。例：ヤマダ タロウ")
-                    .maxlength(60)),
-            ],
-        ));
+        sections.extend(account_sections(values, errors, id_prefix));
     }
     if step == 5 {
         sections.push(Section::new(
@@ -522,6 +485,56 @@ pub fn enrollment_sections(
             ],
         ));
     }
+    sections
+}
+
+/// The debit account fields (bank with its search, branch with its search, type, number,
+/// holder): the enrollment's account step and the account change page.
+pub fn account_sections(
+    values: &BTreeMap<String, String>,
+    errors: &[FieldError],
+    id_prefix: &str,
+) -> Vec<Section> {
+    let f = |field: Field| field.id_prefix(id_prefix).fill(values, errors);
+    let mut sections = Vec::new();
+    let mut bank = Section::new(
+        "金融機関",
+        vec![f(Field::text("bank_code", "金融機関コード（4桁）")
+            .numeric()
+            .hint("わからない場合は、下の「金融機関名で探す」で選べます。")
+            .width("w-4")
+            .maxlength(4))],
+    );
+    bank.extra = "bank";
+    sections.push(bank);
+    let mut branch = Section::new(
+        "支店",
+        vec![f(Field::text("branch_code", "支店コード（3桁）")
+            .numeric()
+            .hint("ゆうちょ銀行の場合は、振込用の店番（3桁）です。")
+            .width("w-4")
+            .maxlength(3))],
+    );
+    branch.extra = "branch";
+    sections.push(branch);
+    sections.push(Section::new(
+        "口座",
+        vec![
+            f(Field::text("account_type", "預金種目")
+                .kind("radio")
+                .choices(vec![
+                    ("ordinary".into(), "普通".into()),
+                    ("current".into(), "当座".into()),
+                ])),
+            f(Field::text("account_number", "口座番号（7桁以内）")
+                .numeric()
+                .width("w-8")
+                .maxlength(7)),
+            f(Field::text("account_holder_kana", "口座名義（カナ）")
+                .hint("通帳に記載の名義をカタカナで。例：ヤマダ タロウ")
+                .maxlength(60)),
+        ],
+    ));
     sections
 }
 

@@ -5,6 +5,8 @@
 //! in `templates/` (askama); the view models here keep the templates free of logic.
 
 mod account;
+mod account_change;
+mod bank_picker;
 mod billing;
 mod enroll;
 mod fields;
@@ -48,6 +50,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/portal/contracts/{number}/billing",
             get(billing::contract_billing),
+        )
+        .route(
+            "/portal/contracts/{number}/account",
+            get(account_change::show).post(account_change::post),
         )
         .route("/applications/{id}", get(portal::application))
         .route("/enroll/{program}", get(enroll::start))

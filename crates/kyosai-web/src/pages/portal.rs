@@ -28,7 +28,8 @@ struct ContractBox {
 
 struct AppBox {
     id: i64,
-    program_name: String,
+    title: String,
+    href: String,
     status: String,
     status_text: String,
     next_step: String,
@@ -93,7 +94,17 @@ pub async fn portal(
         .iter()
         .map(|a| AppBox {
             id: a.id,
-            program_name: a.program_name.clone(),
+            title: if a.procedure == "mandate_change" {
+                format!("{}の引落口座の変更", a.program_name)
+            } else {
+                format!("{}への加入", a.program_name)
+            },
+            // An account change has no application page of its own: its result is the
+            // contract's billing page.
+            href: match (a.procedure.as_str(), &a.contract_number) {
+                ("mandate_change", Some(n)) => format!("/portal/contracts/{n}/billing"),
+                _ => format!("/applications/{}", a.id),
+            },
             status: a.status.clone(),
             status_text: a.status_text.clone(),
             next_step: a.next_step.clone(),

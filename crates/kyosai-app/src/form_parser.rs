@@ -1,0 +1,162 @@
+//! Parsing submitted forms into typed input, collecting every field error at once (one parser for
+//! the HTML forms and the JSON API, so both give the same field-level messages).
+
+use jiff::civil::Date;
+use kyosai_domain::FieldError;
+use serde::{Deserialize, Deserializer};
+
+/// Accepts a JSON string, number or boolean as text (API clients send numbers; forms send text).
+pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(match v {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
+        Some(other) => Some(other.to_string()),
+    })
+}
+
+/// Collects field errors while parsing.
+pub(crate) struct Parser {
+    pub(crate) errors: Vec<FieldError>,
+}
+
+/// Text fields longer than this are refused (a field, not a document).
+const MAX_TEXT: usize = 100;
+
+pub(crate) fn to_ascii_digits(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            c => c,
+        })
+        .collect()
+}
+
+impl Parser {
+    pub(crate) fn err(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, code, message));
+    }
+
+    pub(crate) fn required<'a>(
+        &mut self,
+        field: &str,
+        v: &'a Option<String>,
+        label: &str,
+    ) -> Option<&'a str> {
+        match v.as_deref().map(str::trim) {
+            Some(s) if !s.is_empty() => {
+                if s.chars().count() > MAX_TEXT {
+                    self.err(
+                        field,
+                        "too_long",
+                        format!("{label}は{MAX_TEXT}文字以内で入力してください。"),
+                    );
+                    None
+                } else if s.chars().any(char::is_control) {
+                    self.err(
+                        field,
+                        "character",
+                        format!("{label}に使えない文字が含まれています。"),
+                    );
+                    None
+                } else {
+                    Some(s)
+                }
+            }
+            _ => {
+                self.err(field, "required", format!("{label}を入力してください。"));
+                None
+            }
+        }
+    }
+
+    pub(crate) fn text(&mut self, field: &str, v: &Option<String>, label: &str) -> Option<String> {
+        self.required(field, v, label).map(str::to_string)
+    }
+
+    pub(crate) fn choice<T>(
+        &mut self,
+        field: &str,
+        v: &Option<String>,
+        label: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let s = self.required(field, v, label)?;
+        let parsed = parse(s);
+        if parsed.is_none() {
+            self.err(
+                field,
+                "invalid_choice",
+                format!("{label}を選択肢から選んでください。"),
+            );
+        }
+        parsed
+    }
+
+    pub(crate) fn date(&mut self, field: &str, v: &Option<String>, label: &str) -> Option<Date> {
+        let s = to_ascii_digits(self.required(field, v, label)?).replace('/', "-");
+        match s.parse::<Date>() {
+            Ok(d) if s.len() == 10 => Some(d),
+            _ => {
+                self.err(
+                    field,
+                    "date",
+                    format!("{label}は「2020-04-01」の形式で、正しい日付を入力してください。"),
+                );
+                None
+            }
+        }
+    }
+
+    pub(crate) fn integer(
+        &mut self,
+        field: &str,
+        v: &Option<String>,
+        label: &str,
+        max: i64,
+    ) -> Option<i64> {
+        let s = to_ascii_digits(self.required(field, v, label)?).replace([',', '，'], "");
+        match s.parse::<i64>() {
+            Ok(n) if (0..=max).contains(&n) => Some(n),
+            Ok(n) if n < 0 => {
+                self.err(
+                    field,
+                    "negative",
+                    format!("{label}は0以上の数で入力してください。"),
+                );
+                None
+            }
+            Ok(_) => {
+                self.err(field, "too_large", format!("{label}が大きすぎます。"));
+                None
+            }
+            Err(_) => {
+                self.err(
+                    field,
+                    "number",
+                    format!("{label}は半角数字で入力してください。"),
+                );
+                None
+            }
+        }
+    }
+
+    pub(crate) fn kana(&mut self, field: &str, v: &Option<String>, label: &str) -> Option<String> {
+        let s = self.required(field, v, label)?;
+        let ok = s
+            .chars()
+            .all(|c| matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー' | '　' | ' '));
+        if ok {
+            Some(s.to_string())
+        } else {
+            self.err(
+                field,
+                "kana",
+                format!("{label}はカタカナまたはひらがなで入力してください。"),
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! The member's debit account change (口座振替口座の変更 / 預金口座振替依頼書の再提出): after a
+//! result said the account cannot be debited (codes 2, 3, 4), or simply when the member changes
+//! banks.
+//!
+//! When every check passes the change is completed in the same transaction: an application
+//! (procedure `mandate_change`) with the form and its checks, the new mandate `active` from its
+//! effective month, the previous active one `replaced`, audit rows and a confirmation mail. A form
+//! with an error stores nothing.
+//!
+//! From which debit the new account is used: the first month whose file is not made yet on the
+//! day of the change (`schedule::first_open_month`: before the month's cut-off, that month; on or
+//! after it, the next month, whose file then carries the new account and any re-billed arrears).
+//! Billing picks, for each month, the mandate in force then (`contracts::in_force`), so a late
+//! run of the cut-off month still uses the previous account, as the member was told.
+
+use jiff::civil::Date;
+use kyosai_domain::enrollment::{Check, CheckStatus};
+use kyosai_domain::schedule;
+use kyosai_domain::{Program, YearMonth};
+use kyosai_store::contracts::{self, Contract};
+use kyosai_store::{applications, users};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::AnyConnection;
+
+use crate::bank_account::{self, AccountFields, BankAccount, account_type_ja};
+use crate::form_parser::{Parser, text};
+use crate::mail::{self, Mail};
+use crate::{Actor, App, AppError, Role};
+
+/// The account change form as submitted (HTML form or JSON); every field optional text so one
+/// parser gives field-level messages for both.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MandateForm {
+    #[serde(deserialize_with = "text")]
+    pub bank_code: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub branch_code: Option<String>,
+    pub account_type: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub account_number: Option<String>,
+    pub account_holder_kana: Option<String>,
+}
+
+impl MandateForm {
+    /// Checks every field against the embedded bank data and the Zengin character set.
+    pub fn parse(&self) -> Result<BankAccount, AppError> {
+        let mut p = Parser { errors: Vec::new() };
+        let account = bank_account::parse(
+            &mut p,
+            &AccountFields {
+                bank_code: &self.bank_code,
+                branch_code: &self.branch_code,
+                account_type: &self.account_type,
+                account_number: &self.account_number,
+                account_holder_kana: &self.account_holder_kana,
+            },
+        );
+        match account {
+            Some(a) if p.errors.is_empty() => Ok(a),
+            _ => Err(AppError::Invalid(p.errors)),
+        }
+    }
+}
+
+/// What a change will do (shown on the confirmation page) or did.
+#[derive(Debug, Clone, Serialize)]
+pub struct MandatePlan {
+    pub contract_number: String,
+    pub program: Program,
+    pub account: BankAccount,
+    /// The first debit month the new account is used for.
+    pub effective_month: YearMonth,
+    /// That month's debit date.
+    pub first_debit_date: Date,
+}
+
+/// The contract's account as the change page shows it first.
+#[derive(Debug, Clone, Serialize)]
+pub struct MandateContext {
+    pub contract_number: String,
+    pub program: Program,
+    /// Bank, branch, type and the last four digits of the newest registered account.
+    pub current_account: Option<String>,
+    /// False when a debit result made it unusable.
+    pub current_usable: bool,
+    /// From which debit month and date an account registered today is used.
+    pub effective_month: YearMonth,
+    pub first_debit_date: Date,
+}
+
+/// The result of a change.
+#[derive(Debug, Clone, Serialize)]
+pub struct MandateChange {
+    #[serde(flatten)]
+    pub plan: MandatePlan,
+    /// The `mandate_change` application; None when the account was the one registered with the
+    /// contract.
+    pub application_id: Option<i64>,
+    /// False when this account was already the registered one (a repeated submit): nothing was
+    /// stored or mailed again.
+    pub changed: bool,
+}
+
+/// The contract's account shown masked (last four digits), as on the overview.
+pub fn masked_number(account_number: &str) -> String {
+    let last4 = &account_number[account_number.len().saturating_sub(4)..];
+    format!("***{last4}")
+}
+
+fn same_account(m: &contracts::Mandate, a: &BankAccount) -> bool {
+    m.bank_code == a.bank_code
+        && m.branch_code == a.branch_code
+        && m.account_type == a.account_type
+        && m.account_number == a.account_number
+        && m.holder_kana == a.holder_kana
+}
+
+fn passed(code: &str, message: &str) -> Check {
+    Check {
+        code: code.into(),
+        status: CheckStatus::Passed,
+        field: None,
+        message: message.into(),
+    }
+}
+
+impl App {
+    /// The contract, if `actor` may change its account: its member, or staff acting for them.
+    /// Anyone else gets NotFound (whether the contract exists is not revealed).
+    async fn changeable_contract(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        number: &str,
+    ) -> Result<Contract, AppError> {
+        let c = contracts::by_number(conn, number)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        match actor.role {
+            Role::Staff => {}
+            Role::Member if c.member_id == actor.user_id => {}
+            _ => return Err(AppError::NotFound),
+        }
+        if c.status != "active" {
+            return Err(AppError::conflict(
+                "contract_not_active",
+                "この契約は口座振替を行っていないため、口座を変更できません。",
+            ));
+        }
+        Ok(c)
+    }
+
+    /// From which debit month (and date) an account registered today is used.
+    fn effective(&self, c: &Contract) -> Result<(Program, YearMonth, Date), AppError> {
+        let program = Program::parse(&c.program)
+            .ok_or_else(|| AppError::Internal(format!("contract {} has no program", c.number)))?;
+        let today = self.clock.today();
+        let rules = self.rules_for(program)?;
+        let first: Option<YearMonth> = c.first_debit_month.parse().ok();
+        let month = schedule::first_open_month(&rules.collection, &self.calendar, today)
+            .max(first.unwrap_or(YearMonth::of(today)));
+        let rules = self.billing_rules(program, month)?;
+        Ok((
+            program,
+            month,
+            schedule::debit_date(&rules.collection, &self.calendar, month),
+        ))
+    }
+
+    fn plan(&self, c: &Contract, account: BankAccount) -> Result<MandatePlan, AppError> {
+        let (program, effective_month, first_debit_date) = self.effective(c)?;
+        Ok(MandatePlan {
+            contract_number: c.number.clone(),
+            program,
+            account,
+            effective_month,
+            first_debit_date,
+        })
+    }
+
+    /// What the account change page starts from: the current account and from which debit a
+    /// new one would be used if registered today.
+    pub async fn mandate_change_context(
+        &self,
+        actor: &Actor,
+        number: &str,
+    ) -> Result<MandateContext, AppError> {
+        let mut conn = self.store.read().await?;
+        let c = self.changeable_contract(&mut conn, actor, number).await?;
+        let mandates = contracts::mandates_for(&mut conn, c.id).await?;
+        drop(conn);
+        let (program, effective_month, first_debit_date) = self.effective(&c)?;
+        let current = mandates.last();
+        Ok(MandateContext {
+            contract_number: c.number.clone(),
+            program,
+            current_account: current.map(|m| {
+                let bank = kyosai_refdata::bank(&m.bank_code)
+                    .map(|b| b.name)
+                    .unwrap_or("");
+                let branch = kyosai_refdata::branch(&m.bank_code, &m.branch_code)
+                    .map(|b| b.name)
+                    .unwrap_or("");
+                format!(
+                    "{bank} {branch} {} {}",
+                    account_type_ja(&m.account_type),
+                    masked_number(&m.account_number)
+                )
+            }),
+            current_usable: current.is_some_and(|m| m.usable()),
+            effective_month,
+            first_debit_date,
+        })
+    }
+
+    /// Checks a change without storing anything (the confirmation page): who may do it, the
+    /// fields, and from which debit the account would be used.
+    pub async fn preview_mandate_change(
+        &self,
+        actor: &Actor,
+        number: &str,
+        form: &MandateForm,
+    ) -> Result<MandatePlan, AppError> {
+        let mut conn = self.store.read().await?;
+        let c = self.changeable_contract(&mut conn, actor, number).await?;
+        drop(conn);
+        self.plan(&c, form.parse()?)
+    }
+
+    /// Registers a new debit account for a contract (`channel`: `online` for the member, `paper`
+    /// when staff enter a paper 依頼書 for them). Sending the same account again changes nothing.
+    pub async fn change_mandate(
+        &self,
+        actor: &Actor,
+        number: &str,
+        form: &MandateForm,
+        channel: &str,
+    ) -> Result<MandateChange, AppError> {
+        if !matches!(channel, "online" | "agency" | "paper") {
+            return Err(AppError::Internal(format!("unknown channel {channel}")));
+        }
+        let mut tx = self.store.begin_write().await?;
+        let c = self.changeable_contract(tx.conn(), actor, number).await?;
+        let plan = self.plan(&c, form.parse()?)?;
+        contracts::lock(tx.conn(), c.id).await?;
+        let mandates = contracts::mandates_for(tx.conn(), c.id).await?;
+        if let Some(current) = mandates
+            .iter()
+            .find(|m| m.status == "active" && same_account(m, &plan.account))
+        {
+            // A double submit (or the account already registered): nothing to do.
+            return Ok(MandateChange {
+                application_id: current.application_id,
+                changed: false,
+                plan,
+            });
+        }
+        let now = self.clock.now_text();
+        let rules = self.rules_for(plan.program)?;
+        let checks = vec![
+            passed("contract_active", "契約は有効です。"),
+            passed(
+                "bank_branch_exists",
+                "金融機関・支店は全銀協の金融機関データにあります。",
+            ),
+            passed("account_number", "口座番号は7桁の数字です。"),
+            passed(
+                "holder_kana",
+                "口座名義は全銀協の文字（半角カナ）に変換できます。",
+            ),
+        ];
+        let payload = serde_json::to_string(form).map_err(|e| AppError::Internal(e.to_string()))?;
+        let checks_json =
+            serde_json::to_string(&checks).map_err(|e| AppError::Internal(e.to_string()))?;
+        let app_id = applications::insert(
+            tx.conn(),
+            &applications::NewApplication {
+                program: plan.program.as_str(),
+                procedure: "mandate_change",
+                channel,
+                member_id: c.member_id,
+                agency_id: None,
+                status: "completed",
+                outcome: Some("approved"),
+                received_at: &now,
+                completed_at: Some(&now),
+                rule_set: &rules.id,
+                payload: &payload,
+                checks: &checks_json,
+                person_key: &c.person_key,
+            },
+        )
+        .await?;
+        applications::link_contract(tx.conn(), app_id, c.id).await?;
+        let replaced = contracts::replace_active_mandate(tx.conn(), c.id).await?;
+        let effective = plan.effective_month.to_string();
+        let a = &plan.account;
+        let mandate_id = contracts::insert_mandate(
+            tx.conn(),
+            &contracts::NewMandate {
+                contract_id: c.id,
+                bank_code: &a.bank_code,
+                branch_code: &a.branch_code,
+                account_type: &a.account_type,
+                account_number: &a.account_number,
+                holder_kana: &a.holder_kana,
+                effective_month: Some(&effective),
+                application_id: Some(app_id),
+                now: &now,
+            },
+        )
+        .await?;
+        let actor_name = actor.audit_name();
+        self.audit(
+            tx.conn(),
+            &actor_name,
+            "application.submitted",
+            &format!("application:{app_id}"),
+            None,
+            Some(&json!({
+                "program": plan.program.as_str(),
+                "procedure": "mandate_change",
+                "channel": channel,
+                "decision": "approve",
+                "for_member": c.member_id,
+            })),
+        )
+        .await?;
+        let before: Vec<_> = mandates
+            .iter()
+            .map(|m| json!({"id": m.id, "status": m.status}))
+            .collect();
+        self.audit(
+            tx.conn(),
+            &actor_name,
+            "mandate.changed",
+            &format!("contract:{}", c.id),
+            Some(&json!({ "mandates": before })),
+            Some(&json!({
+                "mandate": mandate_id,
+                "replaced": replaced,
+                "bank_code": a.bank_code,
+                "branch_code": a.branch_code,
+                "account": masked_number(&a.account_number),
+                "effective_month": effective,
+                "application": app_id,
+            })),
+        )
+        .await?;
+        let member = users::by_id(tx.conn(), c.member_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        mail::enqueue(tx.conn(), &self.change_mail(&member.email, &c, &plan), &now).await?;
+        tx.commit().await?;
+        Ok(MandateChange {
+            plan,
+            application_id: Some(app_id),
+            changed: true,
+        })
+    }
+
+    fn change_mail(&self, to: &str, c: &Contract, plan: &MandatePlan) -> Mail {
+        let a = &plan.account;
+        let d = plan.first_debit_date;
+        Mail {
+            to: to.to_string(),
+            subject: format!(
+                "【{}】引落口座の変更を受け付けました",
+                plan.program.name_ja()
+            ),
+            body: format!(
+                "{} 様\n\n共済契約者番号 {} の掛金の引落口座を、次の口座に変更しました。\n\n\
+                 金融機関：{}（{}）\n支店：{}（{}）\n預金種目：{}\n口座番号：{}\n口座名義：{}\n\n\
+                 新しい口座からの引落しは、{}年{}月{}日の振替分からです。それより前の振替日の引落しには、これまでの口座を使います。\n\
+                 未納の掛金がある場合は、新しい口座からの引落しで合わせてご請求します。\n\n\
+                 お心当たりがない場合は、お問い合わせください。\n{}/portal/contracts/{}/billing\n",
+                c.holder_name,
+                c.number,
+                a.bank_name,
+                a.bank_code,
+                a.branch_name,
+                a.branch_code,
+                account_type_ja(&a.account_type),
+                masked_number(&a.account_number),
+                a.holder_kana,
+                d.year(),
+                d.month(),
+                d.day(),
+                self.public_url,
+                c.number,
+            ),
+        }
+    }
+}
