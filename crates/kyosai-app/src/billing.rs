@@ -530,7 +530,20 @@ impl App {
                                 if plan.reaches_cap {
                                     notices.push((c.id, "accumulation_cap"));
                                 }
-                                lines.push(new_line(c.id, o.id, &plan, &facts, m));
+                                // An unusable account: the month is due all the same. The line
+                                // stays out of the file and fails at once, so the premium is
+                                // unpaid and re-billed once the member registers a new account.
+                                let withheld = !c.mandate_usable;
+                                if withheld {
+                                    store::insert_exception(
+                                        tx.conn(),
+                                        run.id,
+                                        c.id,
+                                        "no_usable_mandate",
+                                    )
+                                    .await?;
+                                }
+                                lines.push(new_line(c.id, o.id, &plan, &facts, m, withheld));
                             }
                             (p, _, _) => {
                                 let reason = p.unwrap_or("no_originator_for_bank");
@@ -543,6 +556,7 @@ impl App {
             }
             store::insert_lines(tx.conn(), run.id, &month_text, &lines).await?;
             store::post_billed(tx.conn(), run.id, &month_text, from, to, &now).await?;
+            store::post_withheld(tx.conn(), run.id, &month_text, from, to, &now).await?;
             if !notices.is_empty() {
                 let new = store::record_notices(tx.conn(), &notices, &month_text, &now).await?;
                 let ids: Vec<i64> = new.iter().map(|(cid, _)| *cid).collect();
@@ -750,6 +764,7 @@ fn new_line(
     plan: &BillPlan,
     facts: &ContractFacts,
     m: &MandateSnapshot,
+    withheld: bool,
 ) -> NewLine {
     NewLine {
         contract_id,
@@ -771,6 +786,7 @@ fn new_line(
             NewCode::Other.digit()
         }),
         mandate: m.clone(),
+        withheld,
     }
 }
 
@@ -1512,7 +1528,7 @@ impl App {
         drop(conn);
         let hist = histories(&stored)?;
         let standing = dom::standing(&hist);
-        let facts = ContractFacts {
+        let mut facts = ContractFacts {
             program,
             base_premium: Yen::new(c.monthly_premium),
             premium_changes: changes
@@ -1558,15 +1574,19 @@ impl App {
         let horizon = if ending.is_some() { 0 } else { 24 };
         for k in 0..horizon {
             let m = start.plus(k);
+            let rules = self.billing_rules(program, m)?;
             // A month whose account in force is unusable while a newer one is registered (from
-            // a later month) is not debited: the run bills it with no account.
+            // a later month) is not debited: the run withholds its line and fails it at once,
+            // so what it would have debited becomes unpaid and is re-billed by the cycle.
             if mandate_usable
                 && !kyosai_store::contracts::in_force(&mandates, &m.to_string())
                     .is_some_and(|x| x.usable())
             {
+                if let Due::Bill(plan) = dom::due_for_month(&rules, &facts, m) {
+                    dom::fail_plan(&mut facts.unpaid, &plan);
+                }
                 continue;
             }
-            let rules = self.billing_rules(program, m)?;
             match dom::due_for_month(&rules, &facts, m) {
                 Due::Bill(plan) => {
                     let date = schedule::debit_date(&rules.collection, &self.calendar, m);

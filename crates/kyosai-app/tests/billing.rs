@@ -469,7 +469,7 @@ async fn results_are_posted_reconciled_and_refused_when_bad() {
             .unwrap();
         let rebilled = query_i64(
             &app,
-            "SELECT COUNT(*) AS n FROM bill_lines WHERE month = '2026-12' AND arrears_months > 0",
+            "SELECT COUNT(*) AS n FROM bill_lines WHERE month = '2026-12' AND arrears_months > 0 AND withheld = 0",
         )
         .await;
         let code1 = query_i64(
@@ -489,6 +489,33 @@ async fn results_are_posted_reconciled_and_refused_when_bad() {
         )
         .await;
         assert!(exceptions > 0 || unusable == 0);
+        // Their months are not forgotten: a withheld line each (not in the file), failed at
+        // once with code 4, carrying November as arrears.
+        let withheld = query_i64(
+            &app,
+            "SELECT COUNT(*) AS n FROM bill_lines b JOIN billing_ledger l ON l.bill_line_id = b.id \
+             AND l.kind = 'failed' AND l.result_code = 4 AND l.reason = 'no_usable_mandate' \
+             WHERE b.month = '2026-12' AND b.withheld = 1 AND b.arrears_months > 0",
+        )
+        .await;
+        assert_eq!(withheld, exceptions);
+        let in_files: i64 = files_in(&out_dec)
+            .iter()
+            .map(|(_, bytes)| {
+                parse_file(bytes, Expectation::Request)
+                    .unwrap()
+                    .records()
+                    .len() as i64
+            })
+            .sum();
+        assert_eq!(
+            in_files,
+            query_i64(
+                &app,
+                "SELECT COUNT(*) AS n FROM bill_lines WHERE month = '2026-12' AND withheld = 0"
+            )
+            .await
+        );
     }
 }
 

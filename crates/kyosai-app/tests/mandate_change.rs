@@ -506,24 +506,53 @@ async fn a_change_after_the_next_cut_off_is_shown_from_the_month_after() {
         assert_eq!(b.new_account_from.as_deref(), Some("2027-01-18"));
         let next = b.next_debit.unwrap();
         assert_eq!(next.month, month("2027-01"), "December cannot be debited");
-        // December's run (late, after the change) has no account for the contract.
-        late.billing_run(
-            month("2026-12"),
-            None,
-            &out_dir("late-dec"),
-            &opts(),
-            &no_progress,
-        )
-        .await
-        .unwrap();
+        assert_eq!(
+            next.amount_yen, 90_000,
+            "January, with November and December as arrears"
+        );
+        // December's run (late, after the change) has no usable account for the contract: the
+        // line is made but withheld from the file and failed at once (code 4), so December is
+        // unpaid rather than forgotten, and staff see the exception.
+        let dec_out = out_dir("late-dec");
+        let dec = late
+            .billing_run(month("2026-12"), None, &dec_out, &opts(), &no_progress)
+            .await
+            .unwrap();
         assert_eq!(
             count(
                 &app,
-                "SELECT COUNT(*) AS n FROM bill_lines WHERE month = '2026-12'"
+                "SELECT COUNT(*) AS n FROM bill_lines WHERE month = '2026-12' AND withheld = 1"
             )
             .await,
-            0
+            1
         );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM billing_ledger l JOIN bill_lines b ON b.id = l.bill_line_id \
+                 WHERE b.month = '2026-12' AND l.kind = 'failed' AND l.result_code = 4 \
+                 AND l.reason = 'no_usable_mandate'"
+            )
+            .await,
+            1
+        );
+        let se_dec = dec
+            .iter()
+            .find(|r| r.program == kyosai_domain::Program::SmallEnterprise)
+            .unwrap();
+        assert!(
+            se_dec.files.iter().all(|f| parse_file(
+                &std::fs::read(&f.path).unwrap(),
+                Expectation::Request
+            )
+            .unwrap()
+            .records()
+            .is_empty()),
+            "nothing for the contract in December's file"
+        );
+        assert_eq!(se_dec.exceptions.len(), 1);
+        let b = late.contract_billing(&member, &number).await.unwrap();
+        assert_eq!(b.unpaid_months, vec![month("2026-11"), month("2026-12")]);
         let jan_out = out_dir("late-jan");
         on(&app, "2027-01-12T00:10:00Z")
             .billing_run(month("2027-01"), None, &jan_out, &opts(), &no_progress)

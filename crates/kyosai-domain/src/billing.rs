@@ -356,6 +356,27 @@ pub struct Standing {
     pub unpaid: Vec<UnpaidMonth>,
 }
 
+/// What a failed debit of `plan` leaves unpaid: its months join `unpaid` (or, for re-billed
+/// arrears, remember this latest failure), as [`standing`] would record a failed line.
+pub fn fail_plan(unpaid: &mut Vec<UnpaidMonth>, plan: &BillPlan) {
+    record_failure(unpaid, &plan.items, plan.month);
+    unpaid.sort_by_key(|u| u.month);
+}
+
+/// The months of a debit that failed in `month` are unpaid; already unpaid ones failed again.
+fn record_failure(unpaid: &mut Vec<UnpaidMonth>, items: &[BillItem], month: YearMonth) {
+    for i in items {
+        match unpaid.iter_mut().find(|u| u.month == i.month) {
+            Some(u) => u.last_failed_debit = month,
+            None => unpaid.push(UnpaidMonth {
+                month: i.month,
+                amount: i.amount,
+                last_failed_debit: month,
+            }),
+        }
+    }
+}
+
 /// Replays bill lines (oldest first) into the contract's standing: a failed line makes its
 /// months unpaid (remembering when they failed), a collected line pays them.
 pub fn standing(lines: &[LineHistory]) -> Standing {
@@ -372,18 +393,7 @@ pub fn standing(lines: &[LineHistory]) -> Standing {
                 st.collected = Yen::new(st.collected.get() + l.amount.get());
                 unpaid.retain(|u| !l.items.iter().any(|i| i.month == u.month));
             }
-            LineResult::Failed => {
-                for i in &l.items {
-                    match unpaid.iter_mut().find(|u| u.month == i.month) {
-                        Some(u) => u.last_failed_debit = l.month,
-                        None => unpaid.push(UnpaidMonth {
-                            month: i.month,
-                            amount: i.amount,
-                            last_failed_debit: l.month,
-                        }),
-                    }
-                }
-            }
+            LineResult::Failed => record_failure(&mut unpaid, &l.items, l.month),
         }
     }
     unpaid.sort_by_key(|u| u.month);

@@ -242,7 +242,10 @@ pub struct BillableContract {
     pub first_debit_month: String,
     pub prepaid_until: Option<String>,
     pub suspended_from: Option<String>,
+    /// The mandate in force for the month, usable or not.
     pub mandate: Option<MandateSnapshot>,
+    /// False when the mandate in force was made unusable by a result (codes 2, 3, 4).
+    pub mandate_usable: bool,
     /// Collected total including the opening balance (only when asked for; else 0).
     pub collected: i64,
 }
@@ -291,16 +294,17 @@ pub async fn billable_chunk(
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {agg_open}t.id, t.monthly_premium, t.frequency, t.first_debit_month, t.prepaid_until, \
          t.suspended_from, t.mandate_id, t.bank_code, t.branch_code, t.account_type, t.account_number, \
-         t.holder_kana, t.collected, t.changed_unused{agg_close} AS j FROM (\
+         t.holder_kana, t.collected, t.changed_unused, t.usable{agg_close} AS j FROM (\
          SELECT c.id, c.monthly_premium, c.frequency, c.first_debit_month, c.prepaid_until, c.suspended_from, \
          m.id AS mandate_id, m.bank_code, m.branch_code, m.account_type, m.account_number, m.holder_kana, \
          {collected} AS collected, \
          CASE WHEN m.effective_month IS NULL THEN 0 \
               WHEN EXISTS (SELECT 1 FROM bill_lines b WHERE b.contract_id = c.id AND b.mandate_id = m.id) THEN 0 \
-              ELSE 1 END AS changed_unused \
+              ELSE 1 END AS changed_unused, \
+         CASE WHEN m.status = 'unusable' THEN 0 ELSE 1 END AS usable \
          FROM contracts c LEFT JOIN mandates m ON m.id = \
            (SELECT MAX(x.id) FROM mandates x WHERE x.contract_id = c.id \
-            AND COALESCE(x.effective_month, '') <= $4) AND m.status <> 'unusable' \
+            AND COALESCE(x.effective_month, '') <= $4) \
          WHERE c.program = $1 AND c.status = 'active' AND c.id > $2 ORDER BY c.id LIMIT $3) t"
     )))
     .bind(program)
@@ -322,6 +326,7 @@ pub async fn billable_chunk(
         Option<String>,
         Option<String>,
         Option<String>,
+        i64,
         i64,
         i64,
     );
@@ -346,6 +351,7 @@ pub async fn billable_chunk(
                 holder_kana: p.11.unwrap_or_default(),
                 changed_unused: p.13 == 1,
             }),
+            mandate_usable: p.14 == 1,
             collected: p.12,
         })
         .collect();
@@ -494,6 +500,8 @@ pub struct NewLine {
     pub items: String,
     pub new_code: i64,
     pub mandate: MandateSnapshot,
+    /// Due but not sent: the mandate in force is unusable (see migration 0006).
+    pub withheld: bool,
 }
 
 /// Inserts a chunk's bill lines.
@@ -528,6 +536,7 @@ pub async fn insert_lines(
             "account_type",
             "account_number",
             "holder_kana",
+            "withheld",
         ],
         lines,
         |l| {
@@ -552,6 +561,7 @@ pub async fn insert_lines(
                 Text(&l.mandate.account_type),
                 Text(&l.mandate.account_number),
                 Text(&l.mandate.holder_kana),
+                Int(i64::from(l.withheld)),
             ]
         },
     )
@@ -623,6 +633,31 @@ pub async fn post_billed(
         "INSERT INTO billing_ledger (contract_id, bill_line_id, month, kind, amount, months, at) \
          SELECT contract_id, id, month, 'billed', amount, months_covered + arrears_months, $1 FROM bill_lines \
          WHERE contract_id >= $3 AND contract_id <= $4 AND month = $5 AND run_id + 0 = $2",
+    )
+    .bind(now)
+    .bind(run_id)
+    .bind(from)
+    .bind(to)
+    .bind(month)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Posts the result of the chunk's withheld lines at once: `failed`, result code 4 (no usable
+/// mandate), so the month is unpaid like any failed debit and re-billed by the cycle.
+pub async fn post_withheld(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    month: &str,
+    from: i64,
+    to: i64,
+    now: &str,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "INSERT INTO billing_ledger (contract_id, bill_line_id, month, kind, amount, months, result_code, reason, at) \
+         SELECT contract_id, id, month, 'failed', amount, months_covered + arrears_months, 4, 'no_usable_mandate', $1 \
+         FROM bill_lines WHERE contract_id >= $3 AND contract_id <= $4 AND month = $5 AND run_id + 0 = $2 AND withheld = 1",
     )
     .bind(now)
     .bind(run_id)
@@ -800,7 +835,7 @@ pub async fn file_lines(
         "SELECT {agg_open}t.id, t.amount, t.new_code, t.bank_code, t.branch_code, t.account_type, \
          t.account_number, t.holder_kana{agg_close} AS j FROM (\
          SELECT id, amount, new_code, bank_code, branch_code, account_type, account_number, holder_kana \
-         FROM bill_lines WHERE run_id = $1 AND originator_id = $2 AND id > $3 ORDER BY id LIMIT $4) t"
+         FROM bill_lines WHERE run_id = $1 AND originator_id = $2 AND id > $3 AND withheld = 0 ORDER BY id LIMIT $4) t"
     )))
     .bind(run_id)
     .bind(originator_id)
@@ -919,7 +954,7 @@ pub async fn lines_for_results(
          b.bank_code, b.branch_code, b.account_number, \
          CASE WHEN EXISTS (SELECT 1 FROM billing_ledger l WHERE l.bill_line_id = b.id AND l.kind IN ('collected', 'failed')) \
            THEN 1 ELSE 0 END AS has_result \
-         FROM bill_lines b WHERE b.id > $1 AND b.id <= $2 ORDER BY b.id LIMIT $3) t"
+         FROM bill_lines b WHERE b.id > $1 AND b.id <= $2 AND b.withheld = 0 ORDER BY b.id LIMIT $3) t"
     )))
     .bind(after_id)
     .bind(to)
