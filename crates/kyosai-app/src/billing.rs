@@ -556,7 +556,6 @@ impl App {
             }
             store::insert_lines(tx.conn(), run.id, &month_text, &lines).await?;
             store::post_billed(tx.conn(), run.id, &month_text, from, to, &now).await?;
-            store::post_withheld(tx.conn(), run.id, &month_text, from, to, &now).await?;
             if !notices.is_empty() {
                 let new = store::record_notices(tx.conn(), &notices, &month_text, &now).await?;
                 let ids: Vec<i64> = new.iter().map(|(cid, _)| *cid).collect();

@@ -616,7 +616,9 @@ pub fn push_placeholders(sql: &mut String, rows: usize, cols: usize, anonymous: 
 }
 
 /// Posts a `billed` ledger entry for each line of the run for contracts in `from..=to` (the
-/// chunk just inserted), in one statement (a range on the UNIQUE (contract_id, month) index).
+/// chunk just inserted), and for each withheld line its result at once: `failed`, result code 4
+/// (no usable mandate), so the month is unpaid like any failed debit and re-billed by the cycle.
+/// One statement each (a range on the UNIQUE (contract_id, month) index).
 ///
 /// `run_id + 0` keeps the planner off `bill_lines_run (run_id, …)`: SQLite otherwise prefers
 /// that equality and scans every line of the run so far for each chunk (quadratic: 37 s of a
@@ -629,44 +631,30 @@ pub async fn post_billed(
     to: i64,
     now: &str,
 ) -> Result<u64> {
-    let done = sqlx::query(
-        "INSERT INTO billing_ledger (contract_id, bill_line_id, month, kind, amount, months, at) \
-         SELECT contract_id, id, month, 'billed', amount, months_covered + arrears_months, $1 FROM bill_lines \
-         WHERE contract_id >= $3 AND contract_id <= $4 AND month = $5 AND run_id + 0 = $2",
-    )
-    .bind(now)
-    .bind(run_id)
-    .bind(from)
-    .bind(to)
-    .bind(month)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected())
-}
-
-/// Posts the result of the chunk's withheld lines at once: `failed`, result code 4 (no usable
-/// mandate), so the month is unpaid like any failed debit and re-billed by the cycle.
-pub async fn post_withheld(
-    conn: &mut AnyConnection,
-    run_id: i64,
-    month: &str,
-    from: i64,
-    to: i64,
-    now: &str,
-) -> Result<u64> {
-    let done = sqlx::query(
-        "INSERT INTO billing_ledger (contract_id, bill_line_id, month, kind, amount, months, result_code, reason, at) \
-         SELECT contract_id, id, month, 'failed', amount, months_covered + arrears_months, 4, 'no_usable_mandate', $1 \
-         FROM bill_lines WHERE contract_id >= $3 AND contract_id <= $4 AND month = $5 AND run_id + 0 = $2 AND withheld = 1",
-    )
-    .bind(now)
-    .bind(run_id)
-    .bind(from)
-    .bind(to)
-    .bind(month)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected())
+    const CHUNK_LINES: &str = "FROM bill_lines WHERE contract_id >= $3 AND contract_id <= $4 AND month = $5 AND run_id + 0 = $2";
+    let mut posted = 0;
+    for sql in [
+        format!(
+            "INSERT INTO billing_ledger (contract_id, bill_line_id, month, kind, amount, months, at) \
+             SELECT contract_id, id, month, 'billed', amount, months_covered + arrears_months, $1 {CHUNK_LINES}"
+        ),
+        format!(
+            "INSERT INTO billing_ledger (contract_id, bill_line_id, month, kind, amount, months, result_code, reason, at) \
+             SELECT contract_id, id, month, 'failed', amount, months_covered + arrears_months, 4, 'no_usable_mandate', $1 \
+             {CHUNK_LINES} AND withheld = 1"
+        ),
+    ] {
+        posted += sqlx::query(AssertSqlSafe(sql))
+            .bind(now)
+            .bind(run_id)
+            .bind(from)
+            .bind(to)
+            .bind(month)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    Ok(posted)
 }
 
 pub async fn insert_exception(

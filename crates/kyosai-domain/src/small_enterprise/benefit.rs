@@ -45,11 +45,7 @@ pub(crate) fn claim_tranche_amount(
 ) -> (Yen, bool) {
     let b = &rules.benefit;
     let unit = b.unit_yen.value;
-    let premiums = Yen::new(
-        unit.get()
-            .saturating_mul(i64::from(t.units))
-            .saturating_mul(i64::from(t.months_paid)),
-    );
+    let premiums = t.premiums(unit);
     if !t.active && b.decreased_tranche.value == DecreasedTranche::CancellationRates {
         let band = rules.cancellation.rates.value.band(t.months_paid);
         let rate = band.map_or(crate::rate::Rate::ZERO, |x| x.rate);

@@ -10,7 +10,7 @@ use crate::rounding;
 use crate::rules::small_enterprise::SmallEnterpriseRules;
 
 use super::benefit::{BenefitResult, TrancheAmount};
-use super::tranches::{HistoryError, PremiumSegment, tranches};
+use super::tranches::{HistoryError, PremiumSegment, Tranche, tranches};
 
 /// 解約手当金 after `history` (chronological).
 pub fn cancellation_refund(
@@ -18,40 +18,12 @@ pub fn cancellation_refund(
     history: &[PremiumSegment],
 ) -> Result<BenefitResult, HistoryError> {
     let c = &rules.cancellation;
-    let unit = rules.benefit.unit_yen.value;
-    let split = tranches(history, unit)?;
-    let payable = split.months_paid >= c.min_months.value;
-    let mut estimate = false;
-    let mut base = Yen::ZERO;
-    let mut out = Vec::with_capacity(split.tranches.len());
-    for t in &split.tranches {
-        let amount = if payable {
-            let premiums = Yen::new(
-                unit.get()
-                    .saturating_mul(i64::from(t.units))
-                    .saturating_mul(i64::from(t.months_paid)),
-            );
-            let band = c.rates.value.band(t.months_paid);
-            estimate |= c.rates.provisional || band.is_some_and(|b| b.provisional);
-            band.map_or(Yen::ZERO, |b| rounding::apply_rate(premiums, b.rate))
-        } else {
-            Yen::ZERO
-        };
-        base = rounding::add(base, amount);
-        out.push(TrancheAmount {
-            tranche: *t,
-            amount,
-        });
-    }
-    Ok(BenefitResult {
-        amount: base,
-        base,
-        bonus: Yen::ZERO,
-        total_paid: split.total_paid,
-        months_paid: split.months_paid,
-        tranches: out,
-        payable,
-        estimate,
+    refund(rules, history, |t, premiums| {
+        let band = c.rates.value.band(t.months_paid);
+        (
+            band.map_or(Yen::ZERO, |b| rounding::apply_rate(premiums, b.rate)),
+            c.rates.provisional || band.is_some_and(|b| b.provisional),
+        )
     })
 }
 
@@ -66,26 +38,40 @@ pub fn deemed_cancellation_refund(
 ) -> Result<BenefitResult, HistoryError> {
     let c = &rules.cancellation;
     let unit = rules.benefit.unit_yen.value;
-    let split = tranches(history, unit)?;
-    let payable = split.months_paid >= c.min_months.value;
     let table = rules.benefit.table(c.deemed_table.value);
+    refund(rules, history, |t, premiums| {
+        if t.months_paid < c.deemed_premiums_only_below_months.value {
+            (premiums, c.deemed_premiums_only_below_months.provisional)
+        } else {
+            let per_unit = table.value.amount(t.months_paid, unit);
+            (
+                rounding::mul(per_unit.yen, i64::from(t.units)),
+                c.deemed_table.provisional || (table.provisional && !per_unit.published),
+            )
+        }
+    })
+}
+
+/// A refund: the sum over tranches of `value(tranche, its premiums)` → (amount, estimate), or
+/// nothing for a contract under the minimum months (§12(1)).
+fn refund(
+    rules: &SmallEnterpriseRules,
+    history: &[PremiumSegment],
+    value: impl Fn(&Tranche, Yen) -> (Yen, bool),
+) -> Result<BenefitResult, HistoryError> {
+    let unit = rules.benefit.unit_yen.value;
+    let split = tranches(history, unit)?;
+    let payable = split.months_paid >= rules.cancellation.min_months.value;
     let mut estimate = false;
     let mut base = Yen::ZERO;
     let mut out = Vec::with_capacity(split.tranches.len());
     for t in &split.tranches {
-        let amount = if !payable {
-            Yen::ZERO
-        } else if t.months_paid < c.deemed_premiums_only_below_months.value {
-            estimate |= c.deemed_premiums_only_below_months.provisional;
-            Yen::new(
-                unit.get()
-                    .saturating_mul(i64::from(t.units))
-                    .saturating_mul(i64::from(t.months_paid)),
-            )
+        let amount = if payable {
+            let (amount, e) = value(t, t.premiums(unit));
+            estimate |= e;
+            amount
         } else {
-            let per_unit = table.value.amount(t.months_paid, unit);
-            estimate |= c.deemed_table.provisional || (table.provisional && !per_unit.published);
-            rounding::mul(per_unit.yen, i64::from(t.units))
+            Yen::ZERO
         };
         base = rounding::add(base, amount);
         out.push(TrancheAmount {

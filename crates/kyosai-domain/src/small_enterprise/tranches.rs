@@ -24,6 +24,17 @@ pub struct Tranche {
     pub active: bool,
 }
 
+impl Tranche {
+    /// The premiums paid into this tranche: units × unit × months.
+    pub fn premiums(&self, unit: Yen) -> Yen {
+        Yen::new(
+            unit.get()
+                .saturating_mul(i64::from(self.units))
+                .saturating_mul(i64::from(self.months_paid)),
+        )
+    }
+}
+
 /// The tranches of a history plus its totals.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tranches {
