@@ -5,11 +5,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use jiff::Timestamp;
-use kyosai_app::auth::totp_code;
 use kyosai_app::billing::{Progress, RunOptions, simulate_bank};
 use kyosai_app::demo::sample_form;
 use kyosai_app::{Actor, App, Clock, Role};
@@ -18,33 +16,17 @@ use kyosai_zengin::debit::{Expectation, ResultCode, parse_file};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "correct horse 2026";
-const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+mod support;
+
+use support::Site;
 
 /// The site's day: 20 November 2026 (after November's debit, before December's cut-off).
 fn today() -> Timestamp {
     "2026-11-20T01:00:00Z".parse().unwrap()
 }
 
-struct Site {
-    base: String,
-    app: App,
-}
-
 async fn spawn(store: kyosai_store::Store) -> Site {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = App::new(store, Clock::Fixed(today()), base.clone()).unwrap();
-    let router = kyosai_web::router(app.clone());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    Site { base, app }
+    support::spawn(store, Clock::Fixed(today())).await
 }
 
 /// The same database on another day (billing runs and the enrollment happen earlier or later).
@@ -70,61 +52,15 @@ fn month(s: &str) -> YearMonth {
     s.parse().unwrap()
 }
 
-impl Site {
-    async fn login(&self, role: Role, email: &str) -> (reqwest::Client, Actor) {
-        let id = self
-            .app
-            .create_account(role, email, "テスト", Some(PASSWORD))
-            .await
-            .unwrap();
-        let mut tx = self.app.store.begin_write().await.unwrap();
-        kyosai_store::users::set_totp_secret(tx.conn(), id, SECRET)
-            .await
-            .unwrap();
-        kyosai_store::users::enable_totp(tx.conn(), id)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        let c = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        c.post(format!("{}/login", self.base))
-            .form(&[("email", email), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        let code = totp_code(SECRET, email, today()).unwrap();
-        let r = c
-            .post(format!("{}/login/totp", self.base))
-            .form(&[("totp_code", code.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        (c, Actor { user_id: id, role })
-    }
+/// What only these tests need of the site.
+trait AccountSite {
+    async fn put_api(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value);
+    async fn enroll(&self, member: &Actor, kana: &str) -> String;
+    async fn count(&self, sql: &str) -> i64;
+    async fn bill(&self, m: &str, at: &str) -> (String, Vec<u8>);
+}
 
-    async fn get(&self, c: &reqwest::Client, path: &str) -> (StatusCode, String) {
-        let r = c.get(format!("{}{path}", self.base)).send().await.unwrap();
-        (r.status(), r.text().await.unwrap())
-    }
-
-    async fn post(
-        &self,
-        c: &reqwest::Client,
-        path: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, String) {
-        let r = c
-            .post(format!("{}{path}", self.base))
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.text().await.unwrap())
-    }
-
+impl AccountSite for Site {
     async fn put_api(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
         let r = reqwest::Client::new()
             .put(format!("{}{path}", self.base))
@@ -232,7 +168,7 @@ async fn member_registers_a_new_account_after_a_code_3_failure_and_december_debi
         assert!(body.contains("name=\"account_holder_kana\""));
 
         // Bank search by name, pick, branch search, pick: no JavaScript needed.
-        let (s, body) = site
+        let (s, _, body) = site
             .post(
                 &a,
                 &page,
@@ -241,10 +177,10 @@ async fn member_registers_a_new_account_after_a_code_3_failure_and_december_debi
             .await;
         assert_eq!(s, StatusCode::OK);
         assert!(body.contains("name=\"pick_bank\" value=\"0009\""), "{body}");
-        let (_, body) = site.post(&a, &page, &[("pick_bank", "0009")]).await;
+        let (_, _, body) = site.post(&a, &page, &[("pick_bank", "0009")]).await;
         assert!(body.contains("「三井住友」を選びました"), "{body}");
         assert!(body.contains("value=\"0009\""), "{body}");
-        let (_, body) = site
+        let (_, _, body) = site
             .post(
                 &a,
                 &page,
@@ -263,7 +199,7 @@ async fn member_registers_a_new_account_after_a_code_3_failure_and_december_debi
         // Field errors next to the fields; nothing stored.
         let mandates = "SELECT COUNT(*) AS n FROM mandates";
         let before = site.count(mandates).await;
-        let (s, body) = site
+        let (s, _, body) = site
             .post(
                 &a,
                 &page,
@@ -283,7 +219,7 @@ async fn member_registers_a_new_account_after_a_code_3_failure_and_december_debi
             "{body}"
         );
         assert!(body.contains("aria-invalid=\"true\""));
-        let (s, body) = site
+        let (s, _, body) = site
             .post(
                 &a,
                 &page,
@@ -298,7 +234,7 @@ async fn member_registers_a_new_account_after_a_code_3_failure_and_december_debi
         assert_eq!(site.count(mandates).await, before);
 
         // Confirmation: the holder as the bank receives it and the first debit date.
-        let (s, body) = site.post(&a, &page, &with(&[("action", "confirm")])).await;
+        let (s, _, body) = site.post(&a, &page, &with(&[("action", "confirm")])).await;
         assert_eq!(s, StatusCode::OK, "{body}");
         assert!(body.contains("ﾔﾏﾀﾞ ﾀﾛｳ"), "{body}");
         assert!(body.contains("三井住友（0009）"));
@@ -308,11 +244,11 @@ async fn member_registers_a_new_account_after_a_code_3_failure_and_december_debi
         assert_eq!(site.count(mandates).await, before, "nothing stored yet");
 
         // Done; a double submit changes nothing.
-        let (s, body) = site.post(&a, &page, &with(&[("action", "submit")])).await;
+        let (s, _, body) = site.post(&a, &page, &with(&[("action", "submit")])).await;
         assert_eq!(s, StatusCode::OK, "{body}");
         assert!(body.contains("引落口座の変更が完了しました"), "{body}");
         assert!(body.contains("2026年12月18日"));
-        let (s, body) = site.post(&a, &page, &with(&[("action", "submit")])).await;
+        let (s, _, body) = site.post(&a, &page, &with(&[("action", "submit")])).await;
         assert_eq!(s, StatusCode::OK);
         assert!(body.contains("すでにご登録いただいています"), "{body}");
         assert_eq!(site.count(mandates).await, before + 1);
@@ -342,7 +278,7 @@ async fn member_registers_a_new_account_after_a_code_3_failure_and_december_debi
         // Another member: 404 for the page and the post; nothing changes.
         let (s, _) = site.get(&b, &page).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
-        let (s, _) = site
+        let (s, _, _) = site
             .post(
                 &b,
                 &page,

@@ -4,91 +4,37 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use jiff::Timestamp;
-use kyosai_app::auth::totp_code;
 use kyosai_app::billing::{Progress, RunOptions};
 use kyosai_app::demo::sample_form;
-use kyosai_app::{Actor, App, Clock, Role};
+use kyosai_app::{Actor, Clock, Role};
 use kyosai_domain::YearMonth;
 use kyosai_zengin::debit::{Expectation, LineEnding, ResultCode, WriteOptions, parse_file};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 
-const PASSWORD: &str = "correct horse 2026";
-const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+mod support;
+
+use support::Site;
 
 /// 2 November 2026, 10:00 in Japan: before November's debit dates.
 fn now() -> Timestamp {
     "2026-11-02T01:00:00Z".parse().unwrap()
 }
 
-struct Site {
-    base: String,
-    app: App,
-}
-
 async fn spawn(store: kyosai_store::Store) -> Site {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = App::new(store, Clock::Fixed(now()), base.clone()).unwrap();
-    let router = kyosai_web::router(app.clone());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    Site { base, app }
+    support::spawn(store, Clock::Fixed(now())).await
 }
 
-impl Site {
-    /// A user with TOTP on, logged in through the pages; returns the browser and the actor.
-    async fn login(&self, role: Role, email: &str) -> (reqwest::Client, Actor) {
-        let id = self
-            .app
-            .create_account(role, email, "テスト", Some(PASSWORD))
-            .await
-            .unwrap();
-        let mut tx = self.app.store.begin_write().await.unwrap();
-        kyosai_store::users::set_totp_secret(tx.conn(), id, SECRET)
-            .await
-            .unwrap();
-        kyosai_store::users::enable_totp(tx.conn(), id)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        let c = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        let r = c
-            .post(format!("{}/login", self.base))
-            .form(&[("email", email), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.url().path(), "/login/totp");
-        let code = totp_code(SECRET, email, now()).unwrap();
-        let r = c
-            .post(format!("{}/login/totp", self.base))
-            .form(&[("totp_code", code.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        (c, Actor { user_id: id, role })
-    }
+/// What only these tests need of the site.
+trait BillingSite {
+    async fn enroll(&self, member: &Actor, program: &str, kana: &str) -> String;
+    async fn line_id(&self, number: &str, month: &str) -> u64;
+}
 
-    async fn get(&self, c: &reqwest::Client, path: &str) -> (StatusCode, String) {
-        let r = c.get(format!("{}{path}", self.base)).send().await.unwrap();
-        (r.status(), r.text().await.unwrap())
-    }
-
+impl BillingSite for Site {
     async fn enroll(&self, member: &Actor, program: &str, kana: &str) -> String {
         let mut form = sample_form(program);
         form.family_name_kana = Some(kana.into());

@@ -4,78 +4,45 @@
 // Test helpers outside `#[test]` functions may unwrap too: a failure is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
-
 use jiff::Timestamp;
 use kyosai_app::auth::totp_code;
 use kyosai_app::demo::sample_form;
-use kyosai_app::{Actor, App, Clock, Role};
+use kyosai_app::{Actor, Clock, Role};
 use kyosai_domain::Program;
 use reqwest::StatusCode;
 use reqwest::header::ORIGIN;
 
-const PASSWORD: &str = "correct horse 2026";
+mod support;
 
+use support::{PASSWORD, Site, browser};
+
+/// The site over a fresh SQLite database, on the real clock.
 struct TestApp {
-    base: String,
-    app: App,
+    site: Site,
     _dir: kyosai_store::testing::TempDir,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Site;
+
+    fn deref(&self) -> &Site {
+        &self.site
+    }
 }
 
 async fn spawn() -> TestApp {
     let (store, dir) = kyosai_store::testing::sqlite().await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let base = format!("http://{addr}");
-    let app = App::new(store, Clock::System, base.clone()).unwrap();
-    let router = kyosai_web::router(app.clone());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
     TestApp {
-        base,
-        app,
+        site: support::spawn(store, Clock::System).await,
         _dir: dir,
     }
 }
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap()
-}
-
 impl TestApp {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     async fn get(&self, c: &reqwest::Client, path: &str) -> (StatusCode, String, String) {
         let r = c.get(self.url(path)).send().await.unwrap();
         let status = r.status();
         let url = r.url().path().to_string();
-        (status, url, r.text().await.unwrap())
-    }
-
-    async fn post(
-        &self,
-        c: &reqwest::Client,
-        path: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, String, String) {
-        let r = c.post(self.url(path)).form(form).send().await.unwrap();
-        let status = r.status();
-        let url = format!(
-            "{}{}",
-            r.url().path(),
-            r.url().query().map(|q| format!("?{q}")).unwrap_or_default()
-        );
         (status, url, r.text().await.unwrap())
     }
 
@@ -146,31 +113,7 @@ impl TestApp {
 
     /// An account made by an operator with TOTP already on, logged in through the pages.
     async fn login_with_totp(&self, role: Role, email: &str) -> reqwest::Client {
-        let id = self
-            .app
-            .create_account(role, email, "テスト", Some(PASSWORD))
-            .await
-            .unwrap();
-        let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-        let mut tx = self.app.store.begin_write().await.unwrap();
-        kyosai_store::users::set_totp_secret(tx.conn(), id, secret)
-            .await
-            .unwrap();
-        kyosai_store::users::enable_totp(tx.conn(), id)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        let c = browser();
-        let (s, url, _) = self
-            .post(&c, "/login", &[("email", email), ("password", PASSWORD)])
-            .await;
-        assert_eq!((s, url.as_str()), (StatusCode::OK, "/login/totp"));
-        let code = totp_code(secret, email, Timestamp::now()).unwrap();
-        let (s, _, body) = self
-            .post(&c, "/login/totp", &[("totp_code", code.as_str())])
-            .await;
-        assert_eq!(s, StatusCode::OK, "{body}");
-        c
+        self.site.login(role, email).await.0
     }
 }
 

@@ -3,93 +3,16 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
-
-use jiff::Timestamp;
-use kyosai_app::auth::totp_code;
 use kyosai_app::billing::{RunOptions, simulate_bank};
 use kyosai_app::demo::sample_form;
-use kyosai_app::{Actor, App, Clock, Role};
+use kyosai_app::{Actor, Clock, Role};
 use kyosai_domain::YearMonth;
 use kyosai_zengin::debit::ResultCode;
 use reqwest::StatusCode;
 
-const PASSWORD: &str = "correct horse 2026";
+mod support;
 
-async fn spawn() -> (String, App, kyosai_store::testing::TempDir) {
-    let (store, dir) = kyosai_store::testing::sqlite().await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = App::new(store, Clock::System, base.clone()).unwrap();
-    let router = kyosai_web::router(app.clone());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    (base, app, dir)
-}
-
-/// An account with TOTP on, logged in through the pages.
-async fn login(base: &str, app: &App, role: Role, email: &str) -> reqwest::Client {
-    let id = app
-        .create_account(role, email, "テスト", Some(PASSWORD))
-        .await
-        .unwrap();
-    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-    let mut tx = app.store.begin_write().await.unwrap();
-    kyosai_store::users::set_totp_secret(tx.conn(), id, secret)
-        .await
-        .unwrap();
-    kyosai_store::users::enable_totp(tx.conn(), id)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    post(
-        &c,
-        base,
-        "/login",
-        &[("email", email), ("password", PASSWORD)],
-    )
-    .await;
-    let code = totp_code(secret, email, Timestamp::now()).unwrap();
-    let (s, _, _) = post(&c, base, "/login/totp", &[("totp_code", code.as_str())]).await;
-    assert_eq!(s, StatusCode::OK);
-    c
-}
-
-async fn get(c: &reqwest::Client, base: &str, path: &str) -> (StatusCode, String) {
-    let r = c.get(format!("{base}{path}")).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
-async fn post(
-    c: &reqwest::Client,
-    base: &str,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, String, String) {
-    let r = c
-        .post(format!("{base}{path}"))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let url = format!(
-        "{}{}",
-        r.url().path(),
-        r.url().query().map(|q| format!("?{q}")).unwrap_or_default()
-    );
-    (status, url, r.text().await.unwrap())
-}
+use support::PASSWORD;
 
 /// The candidate id in the first withdraw form of the page.
 fn candidate_id(body: &str) -> String {
@@ -100,7 +23,9 @@ fn candidate_id(body: &str) -> String {
 
 #[tokio::test]
 async fn staff_prepare_and_a_second_staff_user_confirms() {
-    let (base, app, _dir) = spawn().await;
+    let (store, _dir) = kyosai_store::testing::sqlite().await.unwrap();
+    let site = support::spawn(store, Clock::System).await;
+    let app = &site.app;
     // A contract whose every debit fails for 13 months: 12 unpaid months, then billing stops.
     let member = app
         .create_account(Role::Member, "m@example.jp", "", Some(PASSWORD))
@@ -152,19 +77,19 @@ async fn staff_prepare_and_a_second_staff_user_confirms() {
     }
 
     // Members may not see the screen.
-    let m = login(&base, &app, Role::Member, "plain@example.jp").await;
-    let (s, body) = get(&m, &base, "/staff/terminations").await;
+    let m = site.login(Role::Member, "plain@example.jp").await.0;
+    let (s, body) = site.get(&m, "/staff/terminations").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert!(body.contains("権限がありません"));
-    let (s, _, _) = post(&m, &base, "/staff/terminations/prepare", &[]).await;
+    let (s, _, _) = site.post(&m, "/staff/terminations/prepare", &[]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 
-    let maker = login(&base, &app, Role::Staff, "maker@example.jp").await;
-    let (s, body) = get(&maker, &base, "/staff/terminations").await;
+    let maker = site.login(Role::Staff, "maker@example.jp").await.0;
+    let (s, body) = site.get(&maker, "/staff/terminations").await;
     assert_eq!(s, StatusCode::OK);
     assert!(body.contains("候補はありません"));
     assert!(body.contains("候補を作成"));
-    let (s, url, body) = post(&maker, &base, "/staff/terminations/prepare", &[]).await;
+    let (s, url, body) = site.post(&maker, "/staff/terminations/prepare", &[]).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(url, "/staff/terminations?done=prepared");
     assert!(body.contains(&number));
@@ -175,26 +100,18 @@ async fn staff_prepare_and_a_second_staff_user_confirms() {
     assert!(body.contains("取り下げ"));
     let id = candidate_id(&body);
     // Posting the confirmation anyway is refused with the reason.
-    let (s, _, body) = post(
-        &maker,
-        &base,
-        &format!("/staff/terminations/{id}/confirm"),
-        &[],
-    )
-    .await;
+    let (s, _, body) = site
+        .post(&maker, &format!("/staff/terminations/{id}/confirm"), &[])
+        .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(body.contains("別の職員が確定してください"));
 
-    let checker = login(&base, &app, Role::Staff, "checker@example.jp").await;
-    let (_, body) = get(&checker, &base, "/staff/terminations").await;
+    let checker = site.login(Role::Staff, "checker@example.jp").await.0;
+    let (_, body) = site.get(&checker, "/staff/terminations").await;
     assert!(body.contains(&format!("/staff/terminations/{id}/confirm")));
-    let (s, url, body) = post(
-        &checker,
-        &base,
-        &format!("/staff/terminations/{id}/confirm"),
-        &[],
-    )
-    .await;
+    let (s, url, body) = site
+        .post(&checker, &format!("/staff/terminations/{id}/confirm"), &[])
+        .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(url, "/staff/terminations?done=confirmed");
     assert!(body.contains("機構解約を確定しました"));
@@ -203,13 +120,9 @@ async fn staff_prepare_and_a_second_staff_user_confirms() {
     assert!(body.contains("<td>0円</td>"), "{body}");
     assert!(!body.contains(&format!("/staff/terminations/{id}/confirm")));
     // Confirming twice is refused.
-    let (s, _, body) = post(
-        &checker,
-        &base,
-        &format!("/staff/terminations/{id}/confirm"),
-        &[],
-    )
-    .await;
+    let (s, _, body) = site
+        .post(&checker, &format!("/staff/terminations/{id}/confirm"), &[])
+        .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(body.contains("すでに確定または取り下げられています"));
 }

@@ -1,0 +1,103 @@
+//! What the page tests share: the router on a real port over a given store, a browser-like
+//! client with a cookie jar (no JavaScript), and users logged in through the pages with TOTP.
+
+// Each test binary uses part of this module.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use kyosai_app::auth::totp_code;
+use kyosai_app::{Actor, App, Clock, Role};
+use reqwest::StatusCode;
+
+pub const PASSWORD: &str = "correct horse 2026";
+pub const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/// A running site and the app behind it (for setting data up and looking into the database).
+pub struct Site {
+    pub base: String,
+    pub app: App,
+}
+
+/// Serves the router for `store` on a free loopback port, with `clock`.
+pub async fn spawn(store: kyosai_store::Store, clock: Clock) -> Site {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = App::new(store, clock, base.clone()).unwrap();
+    let router = kyosai_web::router(app.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    Site { base, app }
+}
+
+/// A client that keeps cookies and follows redirects, like a browser without JavaScript.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+impl Site {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Status and body.
+    pub async fn get(&self, c: &reqwest::Client, path: &str) -> (StatusCode, String) {
+        let r = c.get(self.url(path)).send().await.unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
+    /// Status, the final path with its query (after redirects) and body.
+    pub async fn post(
+        &self,
+        c: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String, String) {
+        let r = c.post(self.url(path)).form(form).send().await.unwrap();
+        let status = r.status();
+        let url = format!(
+            "{}{}",
+            r.url().path(),
+            r.url().query().map(|q| format!("?{q}")).unwrap_or_default()
+        );
+        (status, url, r.text().await.unwrap())
+    }
+
+    /// An account with TOTP on, made by an operator and logged in through the pages (the code
+    /// is computed at the app's clock).
+    pub async fn login(&self, role: Role, email: &str) -> (reqwest::Client, Actor) {
+        let id = self
+            .app
+            .create_account(role, email, "テスト", Some(PASSWORD))
+            .await
+            .unwrap();
+        let mut tx = self.app.store.begin_write().await.unwrap();
+        kyosai_store::users::set_totp_secret(tx.conn(), id, TOTP_SECRET)
+            .await
+            .unwrap();
+        kyosai_store::users::enable_totp(tx.conn(), id)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let c = browser();
+        let (_, url, _) = self
+            .post(&c, "/login", &[("email", email), ("password", PASSWORD)])
+            .await;
+        assert_eq!(url, "/login/totp");
+        let code = totp_code(TOTP_SECRET, email, self.app.clock.now()).unwrap();
+        let (s, _, body) = self
+            .post(&c, "/login/totp", &[("totp_code", code.as_str())])
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        (c, Actor { user_id: id, role })
+    }
+}
