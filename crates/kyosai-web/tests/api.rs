@@ -2,18 +2,27 @@
 //! Black-box tests of /api/v1: the router on a real port over a fresh database (SQLite, and
 //! PostgreSQL when configured), driven by an HTTP client.
 
-use std::net::SocketAddr;
-
-use kyosai_app::{App, Clock, Role};
+use kyosai_app::{Clock, Role};
 use kyosai_store::testing;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+mod support;
+
+use support::Site;
+
 struct Server {
-    base: String,
-    app: App,
+    site: Site,
     http: reqwest::Client,
     _dir: Option<testing::TempDir>,
+}
+
+impl std::ops::Deref for Server {
+    type Target = Site;
+
+    fn deref(&self) -> &Site {
+        &self.site
+    }
 }
 
 async fn servers() -> Vec<Server> {
@@ -27,21 +36,8 @@ async fn servers() -> Vec<Server> {
 async fn servers_with(limits: kyosai_web::RateLimits) -> Vec<Server> {
     let mut out = Vec::new();
     for (store, dir) in testing::all().await.unwrap() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = App::new(store, Clock::System, format!("http://{addr}")).unwrap();
-        let router = kyosai_web::router_with(app.clone(), limits);
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
         out.push(Server {
-            base: format!("http://{addr}"),
-            app,
+            site: support::spawn_with(store, Clock::System, limits).await,
             http: reqwest::Client::new(),
             _dir: dir,
         });

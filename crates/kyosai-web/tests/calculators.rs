@@ -2,40 +2,33 @@
 //! Black-box tests of the public calculators (issue #3): the router on a real port over a fresh
 //! SQLite database, driven by a plain HTTP client like a browser without JavaScript.
 
-use std::net::SocketAddr;
-
 use kyosai_app::demo::sample_form;
-use kyosai_app::{Actor, App, Clock, Role};
+use kyosai_app::{Actor, Clock, Role};
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 
+mod support;
+
+use support::Site;
+
 struct TestApp {
-    base: String,
-    app: App,
+    site: Site,
     client: reqwest::Client,
     _dir: kyosai_store::testing::TempDir,
 }
 
+impl std::ops::Deref for TestApp {
+    type Target = Site;
+
+    fn deref(&self) -> &Site {
+        &self.site
+    }
+}
+
 async fn spawn() -> TestApp {
     let (store, dir) = kyosai_store::testing::sqlite().await.expect("test setup");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("test setup");
-    let addr = listener.local_addr().expect("test setup");
-    let base = format!("http://{addr}");
-    let app = App::new(store, Clock::System, base.clone()).expect("test setup");
-    let router = kyosai_web::router(app.clone());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .expect("test setup");
-    });
     TestApp {
-        base,
-        app,
+        site: support::spawn(store, Clock::System).await,
         client: reqwest::Client::new(),
         _dir: dir,
     }

@@ -828,13 +828,7 @@ async fn upload(
         .send()
         .await
         .unwrap();
-    let status = r.status();
-    let url = format!(
-        "{}{}",
-        r.url().path(),
-        r.url().query().map(|q| format!("?{q}")).unwrap_or_default()
-    );
-    (status, url, r.text().await.unwrap())
+    support::read(r).await
 }
 
 #[tokio::test]

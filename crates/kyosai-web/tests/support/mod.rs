@@ -21,10 +21,30 @@ pub struct Site {
 
 /// Serves the router for `store` on a free loopback port, with `clock`.
 pub async fn spawn(store: kyosai_store::Store, clock: Clock) -> Site {
+    serve(store, clock, kyosai_web::router).await
+}
+
+/// [`spawn`] with other rate limits.
+pub async fn spawn_with(
+    store: kyosai_store::Store,
+    clock: Clock,
+    limits: kyosai_web::RateLimits,
+) -> Site {
+    serve(store, clock, move |app| {
+        kyosai_web::router_with(app, limits)
+    })
+    .await
+}
+
+async fn serve(
+    store: kyosai_store::Store,
+    clock: Clock,
+    router: impl FnOnce(App) -> axum::Router,
+) -> Site {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = App::new(store, clock, base.clone()).unwrap();
-    let router = kyosai_web::router(app.clone());
+    let router = router(app.clone());
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -42,6 +62,17 @@ pub fn browser() -> reqwest::Client {
         .cookie_store(true)
         .build()
         .unwrap()
+}
+
+/// Status, the final path with its query (after redirects) and body of a response.
+pub async fn read(r: reqwest::Response) -> (StatusCode, String, String) {
+    let status = r.status();
+    let url = format!(
+        "{}{}",
+        r.url().path(),
+        r.url().query().map(|q| format!("?{q}")).unwrap_or_default()
+    );
+    (status, url, r.text().await.unwrap())
 }
 
 impl Site {
@@ -62,14 +93,7 @@ impl Site {
         path: &str,
         form: &[(&str, &str)],
     ) -> (StatusCode, String, String) {
-        let r = c.post(self.url(path)).form(form).send().await.unwrap();
-        let status = r.status();
-        let url = format!(
-            "{}{}",
-            r.url().path(),
-            r.url().query().map(|q| format!("?{q}")).unwrap_or_default()
-        );
-        (status, url, r.text().await.unwrap())
+        read(c.post(self.url(path)).form(form).send().await.unwrap()).await
     }
 
     /// An account with TOTP on, made by an operator and logged in through the pages (the code
