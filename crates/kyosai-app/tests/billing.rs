@@ -3,32 +3,25 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use kyosai_app::billing::{
-    ImportError, Progress, RunOptions, SIMULATED_FAILURE_MIX, simulate_bank,
-};
+use kyosai_app::billing::{ImportError, RunOptions, SIMULATED_FAILURE_MIX, simulate_bank};
 use kyosai_app::demo::sample_form;
 use kyosai_app::{Actor, App, AppError, Clock, Role};
 use kyosai_domain::{Program, YearMonth};
 use kyosai_store::testing;
 use kyosai_zengin::debit::{Expectation, ResultCode, parse_file};
 
+mod support;
+
+use support::{apps, count, no_progress, out_dir};
+
 fn clock() -> Clock {
-    Clock::Fixed("2026-11-02T01:00:00Z".parse().unwrap())
+    support::at(support::START)
 }
 
 fn nov() -> YearMonth {
-    "2026-11".parse().unwrap()
-}
-
-async fn apps() -> Vec<(App, Option<testing::TempDir>)> {
-    testing::all()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(store, dir)| (App::new(store, clock(), "http://test").unwrap(), dir))
-        .collect()
+    support::month("2026-11")
 }
 
 /// Two fresh databases of the same backend, for comparing an interrupted run with a clean one.
@@ -52,18 +45,6 @@ async fn app_pairs() -> Vec<(App, App, Vec<testing::TempDir>)> {
         ));
     }
     out
-}
-
-fn no_progress(_: Progress) {}
-
-fn out_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "kyosai-billing-test-{}-{tag}-{}",
-        std::process::id(),
-        jiff::Timestamp::now().as_nanosecond()
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 fn opts(owner: &str) -> RunOptions {
@@ -90,15 +71,6 @@ fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .collect();
     v.sort();
     v
-}
-
-async fn query_i64(app: &App, sql: &str) -> i64 {
-    let mut c = app.store.read().await.unwrap();
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(&mut *c)
-        .await
-        .unwrap();
-    kyosai_store::Row::try_get(&row, "n").unwrap()
 }
 
 /// The ledger as comparable rows (ids and timestamps excluded).
@@ -153,7 +125,7 @@ async fn run_bills_each_contract_once_and_files_are_deterministic() {
             assert_eq!(f.records().len() as i64, summary.lines);
             assert_eq!(f.trailer().total_amount, summary.total_yen);
         }
-        let lines = query_i64(&app, "SELECT COUNT(*) AS n FROM bill_lines").await;
+        let lines = count(&app, "SELECT COUNT(*) AS n FROM bill_lines").await;
         let skipped: i64 = s.iter().flat_map(|r| r.skipped.values()).sum();
         assert_eq!(
             lines + skipped,
@@ -170,11 +142,11 @@ async fn run_bills_each_contract_once_and_files_are_deterministic() {
         assert!(again.iter().all(|r| r.already_completed));
         assert_eq!(files_in(&out2), files);
         assert_eq!(
-            query_i64(&app, "SELECT COUNT(*) AS n FROM bill_lines").await,
+            count(&app, "SELECT COUNT(*) AS n FROM bill_lines").await,
             lines
         );
         assert_eq!(
-            query_i64(
+            count(
                 &app,
                 "SELECT COUNT(*) AS n FROM billing_ledger WHERE kind = 'billed'"
             )
@@ -434,7 +406,7 @@ async fn results_are_posted_reconciled_and_refused_when_bad() {
             mails.first()
         );
         assert_eq!(
-            query_i64(
+            count(
                 &app,
                 "SELECT COUNT(*) AS n FROM mandates WHERE status = 'unusable'"
             )
@@ -442,7 +414,7 @@ async fn results_are_posted_reconciled_and_refused_when_bad() {
             unusable
         );
         assert_eq!(
-            query_i64(
+            count(
                 &app,
                 "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%新しい口座%'"
             )
@@ -467,12 +439,12 @@ async fn results_are_posted_reconciled_and_refused_when_bad() {
         app.billing_run(dec, None, &out_dec, &opts("a"), &no_progress)
             .await
             .unwrap();
-        let rebilled = query_i64(
+        let rebilled = count(
             &app,
             "SELECT COUNT(*) AS n FROM bill_lines WHERE month = '2026-12' AND arrears_months > 0 AND withheld = 0",
         )
         .await;
-        let code1 = query_i64(
+        let code1 = count(
             &app,
             "SELECT COUNT(*) AS n FROM billing_ledger WHERE kind = 'failed' AND result_code IN (1, 8, 9)",
         )
@@ -483,7 +455,7 @@ async fn results_are_posted_reconciled_and_refused_when_bad() {
             "{rebilled} re-billed of {code1}"
         );
         // Contracts whose mandate became unusable are exceptions, not silently skipped.
-        let exceptions = query_i64(
+        let exceptions = count(
             &app,
             "SELECT COUNT(*) AS n FROM billing_exceptions WHERE reason = 'no_usable_mandate'",
         )
@@ -491,7 +463,7 @@ async fn results_are_posted_reconciled_and_refused_when_bad() {
         assert!(exceptions > 0 || unusable == 0);
         // Their months are not forgotten: a withheld line each (not in the file), failed at
         // once with code 4, carrying November as arrears.
-        let withheld = query_i64(
+        let withheld = count(
             &app,
             "SELECT COUNT(*) AS n FROM bill_lines b JOIN billing_ledger l ON l.bill_line_id = b.id \
              AND l.kind = 'failed' AND l.result_code = 4 AND l.reason = 'no_usable_mandate' \
@@ -510,7 +482,7 @@ async fn results_are_posted_reconciled_and_refused_when_bad() {
             .sum();
         assert_eq!(
             in_files,
-            query_i64(
+            count(
                 &app,
                 "SELECT COUNT(*) AS n FROM bill_lines WHERE month = '2026-12' AND withheld = 0"
             )
@@ -640,9 +612,9 @@ async fn two_instances_racing_bill_a_month_once() {
             .await
             .unwrap();
         assert!(again.iter().all(|r| r.already_completed));
-        let lines = query_i64(&a, "SELECT COUNT(*) AS n FROM bill_lines").await;
+        let lines = count(&a, "SELECT COUNT(*) AS n FROM bill_lines").await;
         assert_eq!(
-            query_i64(
+            count(
                 &a,
                 "SELECT COUNT(DISTINCT contract_id) AS n FROM bill_lines"
             )
@@ -650,7 +622,7 @@ async fn two_instances_racing_bill_a_month_once() {
             lines
         );
         assert_eq!(
-            query_i64(
+            count(
                 &a,
                 "SELECT COUNT(*) AS n FROM billing_ledger WHERE kind = 'billed'"
             )
@@ -701,7 +673,7 @@ async fn the_server_schedule_bills_the_month_on_its_delivery_day_once_and_stops_
             async move { app.billing_schedule_forever(cfg, rx).await }
         });
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        while query_i64(
+        while count(
             &app,
             "SELECT COUNT(*) AS n FROM billing_runs WHERE status = 'completed'",
         )
@@ -724,22 +696,22 @@ async fn the_server_schedule_bills_the_month_on_its_delivery_day_once_and_stops_
             .expect("stops on shutdown")
             .unwrap();
         assert_eq!(
-            query_i64(&app, "SELECT COUNT(*) AS n FROM billing_runs").await,
+            count(&app, "SELECT COUNT(*) AS n FROM billing_runs").await,
             1,
             "only 小規模 is due on 11 November"
         );
         assert_eq!(
-            query_i64(
+            count(
                 &app,
                 "SELECT COUNT(*) AS n FROM billing_runs WHERE program = 'small_enterprise' AND month = '2026-11'"
             )
             .await,
             1
         );
-        let lines = query_i64(&app, "SELECT COUNT(*) AS n FROM bill_lines").await;
+        let lines = count(&app, "SELECT COUNT(*) AS n FROM bill_lines").await;
         assert!(lines > 0);
         assert_eq!(
-            query_i64(
+            count(
                 &app,
                 "SELECT COUNT(*) AS n FROM billing_ledger WHERE kind = 'billed'"
             )

@@ -4,46 +4,17 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use kyosai_app::billing::{Progress, RunOptions, simulate_bank};
+use kyosai_app::billing::{RunOptions, simulate_bank};
 use kyosai_app::demo::sample_form;
 use kyosai_app::mandate_change::MandateForm;
-use kyosai_app::{Actor, App, AppError, Clock, Role};
-use kyosai_domain::YearMonth;
-use kyosai_store::testing;
+use kyosai_app::{Actor, App, AppError, Role};
 use kyosai_zengin::debit::{Expectation, NewCode, ResultCode, parse_file};
 
-fn at(ts: &str) -> Clock {
-    Clock::Fixed(ts.parse().unwrap())
-}
+mod support;
 
-fn month(s: &str) -> YearMonth {
-    s.parse().unwrap()
-}
-
-async fn apps() -> Vec<(App, Option<testing::TempDir>)> {
-    testing::all()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(store, dir)| {
-            (
-                App::new(store, at("2026-11-02T01:00:00Z"), "http://test").unwrap(),
-                dir,
-            )
-        })
-        .collect()
-}
-
-/// The same database seen on another day.
-fn on(app: &App, ts: &str) -> App {
-    let mut a = app.clone();
-    a.clock = at(ts);
-    a
-}
-
-fn no_progress(_: Progress) {}
+use support::{apps, count, month, no_progress, on, out_dir};
 
 fn opts() -> RunOptions {
     RunOptions {
@@ -52,16 +23,6 @@ fn opts() -> RunOptions {
         lease_seconds: 60,
         ..RunOptions::default()
     }
-}
-
-fn out_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "kyosai-mandate-test-{}-{tag}-{}",
-        std::process::id(),
-        jiff::Timestamp::now().as_nanosecond()
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 /// The small-enterprise request file of a run directory.
@@ -75,15 +36,6 @@ fn request_file(dir: &Path) -> (String, Vec<u8>) {
         e.file_name().to_string_lossy().into_owned(),
         std::fs::read(e.path()).unwrap(),
     )
-}
-
-async fn count(app: &App, sql: &str) -> i64 {
-    let mut c = app.store.read().await.unwrap();
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(&mut *c)
-        .await
-        .unwrap();
-    kyosai_store::Row::try_get(&row, "n").unwrap()
 }
 
 /// A member with a 小規模 contract (30,000 yen a month from November 2026, みずほ 001 1234567);

@@ -3,53 +3,15 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
-
 use kyosai_app::billing::{RunOptions, simulate_bank};
 use kyosai_app::demo::sample_form;
-use kyosai_app::{Actor, App, AppError, Clock, Role};
-use kyosai_domain::YearMonth;
-use kyosai_store::{Row, testing};
+use kyosai_app::{Actor, App, AppError, Role};
+use kyosai_store::Row;
 use kyosai_zengin::debit::ResultCode;
 
-fn at(ts: &str) -> Clock {
-    Clock::Fixed(ts.parse().unwrap())
-}
+mod support;
 
-fn ym(s: &str) -> YearMonth {
-    s.parse().unwrap()
-}
-
-async fn apps() -> Vec<(App, Option<testing::TempDir>)> {
-    testing::all()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(store, dir)| {
-            (
-                App::new(store, at("2026-11-02T01:00:00Z"), "http://test").unwrap(),
-                dir,
-            )
-        })
-        .collect()
-}
-
-/// The same app as of another moment.
-fn as_of(app: &App, ts: &str) -> App {
-    let mut a = app.clone();
-    a.clock = at(ts);
-    a
-}
-
-fn out_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "kyosai-termination-test-{}-{tag}-{}",
-        std::process::id(),
-        jiff::Timestamp::now().as_nanosecond()
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use support::{apps, out_dir};
 
 async fn staff(app: &App, email: &str) -> Actor {
     let id = app
@@ -93,7 +55,7 @@ async fn bill(app: &App, month: &str, collected: bool) {
         ..RunOptions::default()
     };
     let runs = app
-        .billing_run(ym(month), None, &out, &opts, &|_| {})
+        .billing_run(support::month(month), None, &out, &opts, &|_| {})
         .await
         .unwrap();
     let mix = [(ResultCode::InsufficientFunds, 1.0)];
@@ -134,15 +96,21 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
         // 14 months paid (Nov 2026 – Dec 2027), then 12 months of failed debits. 小規模: after
         // November's debit, a 前納 of December–October paid in November (1 + … + 11 = 66).
         bill(&app, "2026-11", true).await;
-        app.record_prepayment(&maker, &se, ym("2026-11"), ym("2026-12"), 11)
-            .await
-            .unwrap();
-        let mut m = ym("2026-12");
-        while m <= ym("2028-12") {
-            bill(&app, &m.to_string(), m <= ym("2027-12")).await;
+        app.record_prepayment(
+            &maker,
+            &se,
+            support::month("2026-11"),
+            support::month("2026-12"),
+            11,
+        )
+        .await
+        .unwrap();
+        let mut m = support::month("2026-12");
+        while m <= support::month("2028-12") {
+            bill(&app, &m.to_string(), m <= support::month("2027-12")).await;
             m = m.plus(1);
         }
-        let later = as_of(&app, "2029-01-10T01:00:00Z");
+        let later = support::on(&app, "2029-01-10T01:00:00Z");
         let v = later.contract_billing(&maker, &se).await.unwrap();
         assert_eq!(v.unpaid_months.len(), 12);
 
@@ -384,7 +352,7 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
 
         // 措法66条の11 (REFERENCE §5.4): the 倒産防止 member joins again two weeks later; premiums
         // paid until 2031-01-09 are flagged as not deductible on the statement.
-        let again = as_of(&app, "2029-01-25T01:00:00Z");
+        let again = support::on(&app, "2029-01-25T01:00:00Z");
         let sn_member = {
             let mut conn = again.store.read().await.unwrap();
             kyosai_store::users::by_email(&mut conn, "a2@example.jp")
@@ -436,37 +404,67 @@ async fn prepayment_discount_is_carried_under_5000_and_paid_in_june() {
         let b = contract(&app, "b@example.jp", "safety_net", "ジロウ").await;
         // A 前納 may start only right after what is billed: November is not billed yet.
         let err = app
-            .record_prepayment(&s, &a, ym("2026-11"), ym("2026-12"), 11)
+            .record_prepayment(
+                &s,
+                &a,
+                support::month("2026-11"),
+                support::month("2026-12"),
+                11,
+            )
             .await
             .unwrap_err();
         assert_eq!(code(&err), "unbilled_months_before");
         bill(&app, "2026-11", true).await;
         let err = app
-            .record_prepayment(&s, &a, ym("2026-11"), ym("2026-11"), 12)
+            .record_prepayment(
+                &s,
+                &a,
+                support::month("2026-11"),
+                support::month("2026-11"),
+                12,
+            )
             .await
             .unwrap_err();
         assert_eq!(code(&err), "already_covered");
         // A (小規模 30,000): 11 months ahead → 66 → 1,782: carried forward.
-        app.record_prepayment(&s, &a, ym("2026-11"), ym("2026-12"), 11)
-            .await
-            .unwrap();
+        app.record_prepayment(
+            &s,
+            &a,
+            support::month("2026-11"),
+            support::month("2026-12"),
+            11,
+        )
+        .await
+        .unwrap();
         // B (倒産防止 50,000): 1+…+12 = 78 → 3,510, and 9+10+11+12 = 42 → 1,890: 5,400.
-        app.record_prepayment(&s, &b, ym("2026-11"), ym("2026-12"), 12)
-            .await
-            .unwrap();
-        app.record_prepayment(&s, &b, ym("2027-03"), ym("2027-12"), 4)
-            .await
-            .unwrap();
+        app.record_prepayment(
+            &s,
+            &b,
+            support::month("2026-11"),
+            support::month("2026-12"),
+            12,
+        )
+        .await
+        .unwrap();
+        app.record_prepayment(
+            &s,
+            &b,
+            support::month("2027-03"),
+            support::month("2027-12"),
+            4,
+        )
+        .await
+        .unwrap();
 
         // Not before the end of March.
-        let march = as_of(&app, "2027-03-20T01:00:00Z");
+        let march = support::on(&app, "2027-03-20T01:00:00Z");
         let err = march
             .compute_prepayment_discounts(2026, "test")
             .await
             .unwrap_err();
         assert_eq!(code(&err), "fiscal_year_not_ended");
 
-        let april = as_of(&app, "2027-04-01T01:00:00Z");
+        let april = support::on(&app, "2027-04-01T01:00:00Z");
         let y = april
             .compute_prepayment_discounts(2026, "test")
             .await
@@ -487,7 +485,7 @@ async fn prepayment_discount_is_carried_under_5000_and_paid_in_june() {
             .await
             .unwrap_err();
         assert_eq!(code(&err), "payout_not_due");
-        let june = as_of(&app, "2027-06-01T01:00:00Z");
+        let june = support::on(&app, "2027-06-01T01:00:00Z");
         let out = out_dir("june");
         let p = june
             .pay_prepayment_discounts(2026, &out, "test")
@@ -508,17 +506,23 @@ async fn prepayment_discount_is_carried_under_5000_and_paid_in_june() {
         assert_eq!((twice.paid_count, twice.files.len()), (0, 0));
 
         // A is billed again from November 2027 (B's 前納 run to March 2028).
-        let mut m = ym("2026-12");
-        while m <= ym("2027-11") {
+        let mut m = support::month("2026-12");
+        while m <= support::month("2027-11") {
             bill(&app, &m.to_string(), true).await;
             m = m.plus(1);
         }
         // Next year A's carried 1,782 joins a 16-month 前納 (小規模: months 13–16 ahead count
         // as 12: 78 + 48 = 126 → 3,402): 5,184, now payable.
-        app.record_prepayment(&s, &a, ym("2027-11"), ym("2027-12"), 16)
-            .await
-            .unwrap();
-        let y27 = as_of(&app, "2028-04-01T01:00:00Z")
+        app.record_prepayment(
+            &s,
+            &a,
+            support::month("2027-11"),
+            support::month("2027-12"),
+            16,
+        )
+        .await
+        .unwrap();
+        let y27 = support::on(&app, "2028-04-01T01:00:00Z")
             .compute_prepayment_discounts(2027, "test")
             .await
             .unwrap();

@@ -1,0 +1,64 @@
+//! What the use-case tests share: apps over every backend available at a fixed moment, the same
+//! database seen at another moment, output folders for request files, and counting rows.
+
+// Each test binary uses part of this module.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use kyosai_app::billing::Progress;
+use kyosai_app::{App, Clock};
+use kyosai_domain::YearMonth;
+use kyosai_store::testing;
+
+/// A fixed clock at an RFC 3339 instant.
+pub fn at(ts: &str) -> Clock {
+    Clock::Fixed(ts.parse().unwrap())
+}
+
+pub fn month(s: &str) -> YearMonth {
+    s.parse().unwrap()
+}
+
+/// 2 November 2026, 10:00 in Japan: before November's debit dates.
+pub const START: &str = "2026-11-02T01:00:00Z";
+
+/// An app per backend available (SQLite always, PostgreSQL when configured), at [`START`].
+pub async fn apps() -> Vec<(App, Option<testing::TempDir>)> {
+    testing::all()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(store, dir)| (App::new(store, at(START), "http://test").unwrap(), dir))
+        .collect()
+}
+
+/// The same database at another moment.
+pub fn on(app: &App, ts: &str) -> App {
+    let mut a = app.clone();
+    a.clock = at(ts);
+    a
+}
+
+pub fn no_progress(_: Progress) {}
+
+/// A fresh folder for request files.
+pub fn out_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "kyosai-app-test-{}-{tag}-{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_nanosecond()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The `n` column of a one-row query.
+pub async fn count(app: &App, sql: &str) -> i64 {
+    let mut c = app.store.read().await.unwrap();
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    kyosai_store::Row::try_get(&row, "n").unwrap()
+}
