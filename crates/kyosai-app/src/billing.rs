@@ -1250,14 +1250,17 @@ impl App {
             let Some(c) = contacts.get(contract_id) else {
                 continue;
             };
+            let failed_month = parse_month(month)?;
             let key = (c.program.clone(), month.clone());
             let (redebit, date) = match redebit_dates.get(&key) {
                 Some(v) => *v,
                 None => {
                     let program =
                         Program::parse(&c.program).ok_or_else(|| internal("bad program"))?;
-                    let m = parse_month(month)?;
-                    let redebit = dom::redebit_month(&*self.billing_rules(program, m)?, m);
+                    let redebit = dom::redebit_month(
+                        &*self.billing_rules(program, failed_month)?,
+                        failed_month,
+                    );
                     let rules = self.billing_rules(program, redebit)?;
                     let v = (
                         redebit,
@@ -1271,12 +1274,12 @@ impl App {
                 to: c.email.clone(),
                 subject: format!(
                     "【共済】{}分の掛金の口座振替ができませんでした",
-                    ja_month(parse_month(month)?)
+                    ja_month(failed_month)
                 ),
                 body: format!(
                     "共済契約者番号 {} の{}分の掛金 {} は、口座振替ができませんでした（{}）。\n未納分は{}の引落し（{}分）で、その月の掛金と合わせてご請求します。前日までに口座へのご入金をお願いします。\n請求と引落しの状況：{}/portal/contracts/{}/billing\n",
                     c.number,
-                    ja_month(parse_month(month)?),
+                    ja_month(failed_month),
                     Yen::new(*amount),
                     code.label_ja(),
                     ja_date(date),
@@ -1568,12 +1571,24 @@ impl App {
             start = start.plus(1);
         }
         let mut next = None;
-        let mut no_debit_reason = ending.as_ref().map(ending_explanation);
+        let mut no_debit_reason = match &ending {
+            Some(e) => {
+                let on = e.cancelled_on.parse().map_err(internal)?;
+                let rules = self.billing_rules(program, YearMonth::of(on))?;
+                Some(ending_explanation(
+                    e,
+                    on,
+                    dom::termination_threshold(&rules),
+                ))
+            }
+            None => None,
+        };
         // A cancelled contract is never billed again: no months to look at.
         let horizon = if ending.is_some() { 0 } else { 24 };
         for k in 0..horizon {
             let m = start.plus(k);
             let rules = self.billing_rules(program, m)?;
+            let due = dom::due_for_month(&rules, &facts, m);
             // A month whose account in force is unusable while a newer one is registered (from
             // a later month) is not debited: the run withholds its line and fails it at once,
             // so what it would have debited becomes unpaid and is re-billed by the cycle.
@@ -1581,12 +1596,12 @@ impl App {
                 && !kyosai_store::contracts::in_force(&mandates, &m.to_string())
                     .is_some_and(|x| x.usable())
             {
-                if let Due::Bill(plan) = dom::due_for_month(&rules, &facts, m) {
-                    dom::fail_plan(&mut facts.unpaid, &plan);
+                if let Due::Bill(plan) = &due {
+                    dom::fail_plan(&mut facts.unpaid, plan);
                 }
                 continue;
             }
-            match dom::due_for_month(&rules, &facts, m) {
+            match due {
                 Due::Bill(plan) => {
                     let date = schedule::debit_date(&rules.collection, &self.calendar, m);
                     let arrears = plan.arrears_amount.get();
@@ -1728,17 +1743,19 @@ impl App {
     }
 }
 
-/// Why a cancelled contract has no next debit, with its refund.
-fn ending_explanation(e: &kyosai_store::contracts::Ending) -> String {
-    let date = e
-        .cancelled_on
-        .parse()
-        .map_or_else(|_| e.cancelled_on.clone(), ja_date);
-    let why = match e.kind.as_str() {
-        "by_organization" => {
-            "掛金の未納が12か月以上続いたため、機構が共済契約を解除しました（機構解約）。"
+/// Why a cancelled contract has no next debit, with its refund. `unpaid_months`: the rule set's
+/// 機構解約 threshold on the cancellation date.
+fn ending_explanation(
+    e: &kyosai_store::contracts::Ending,
+    on: jiff::civil::Date,
+    unpaid_months: Option<u32>,
+) -> String {
+    let why = match (e.kind.as_str(), unpaid_months) {
+        ("by_organization", Some(n)) => {
+            format!("掛金の未納が{n}か月以上続いたため、機構が共済契約を解除しました（機構解約）。")
         }
-        _ => "共済契約は解約されています。",
+        ("by_organization", None) => "機構が共済契約を解除しました（機構解約）。".to_string(),
+        _ => "共済契約は解約されています。".to_string(),
     };
     let refund = match e.refund_yen {
         Some(y) if y > 0 => format!(
@@ -1749,5 +1766,8 @@ fn ending_explanation(e: &kyosai_store::contracts::Ending) -> String {
         Some(_) => "お支払いする解約手当金はありません。".to_string(),
         None => String::new(),
     };
-    format!("{date}に{why}これ以降の引落しはありません。{refund}")
+    format!(
+        "{}に{why}これ以降の引落しはありません。{refund}",
+        ja_date(on)
+    )
 }

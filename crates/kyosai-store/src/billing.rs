@@ -233,7 +233,7 @@ pub async fn set_status(
     Ok(done.rows_affected() == 1)
 }
 
-/// A contract with its usable mandate, as billing reads it.
+/// A contract with the mandate in force for the month, as billing reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BillableContract {
     pub id: i64,
@@ -264,13 +264,13 @@ pub struct MandateSnapshot {
 }
 
 /// Active contracts of `program` after `after_id`, by id, with the mandate in force for
-/// `month` when it is usable and, when `with_collected`, their collected total (opening balance
-/// included).
+/// `month` (and whether it is usable) and, when `with_collected`, their collected total
+/// (opening balance included).
 ///
 /// The mandate in force is the newest whose `effective_month` is not after `month`
 /// (`contracts::in_force`), so an account registered on or after the month's cut-off is used
 /// from the next month and the previous one (even if `replaced`) still for this month; an
-/// `unusable` one in force gives no mandate.
+/// `unusable` one in force makes the month's line a withheld one.
 ///
 /// The contracts come from the `contracts_billing` (program, status, id) index; the mandate and
 /// the ledger sum are index seeks per contract (`mandates_contract`,
