@@ -222,7 +222,7 @@ async fn members_see_their_own_billing_and_staff_see_runs_files_and_reconciliati
         ] {
             let (s, body) = site.get(&b, &path).await;
             assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
-            assert!(!body.contains("30,000円") && !body.contains("50,000円"));
+            assert!(!body.contains(&a_se) && !body.contains(&a_sn), "{body}");
         }
         let anonymous = reqwest::Client::new();
         let r = anonymous
@@ -372,7 +372,7 @@ async fn members_see_their_own_billing_and_staff_see_runs_files_and_reconciliati
                 // Members cannot download or see the run.
                 let r = a.get(format!("{}{href}", site.base)).send().await.unwrap();
                 assert_eq!(r.status(), StatusCode::FORBIDDEN);
-                assert_ne!(r.bytes().await.unwrap().as_ref(), bytes.as_ref());
+                assert!(r.text().await.unwrap().contains("<html lang=\"ja\">"));
             }
             let (s, _) = site.get(&a, &format!("/staff/billing/runs/{id}")).await;
             assert_eq!(s, StatusCode::FORBIDDEN);
