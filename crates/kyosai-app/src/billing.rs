@@ -32,6 +32,7 @@ use kyosai_zengin::{CharClass, FileReport};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::ja_text::{ja_date, ja_month};
 use crate::mail::{self, Mail};
 use crate::{Actor, App, AppError, Role};
 
@@ -333,9 +334,8 @@ impl App {
                 return Err(AppError::conflict(
                     "billing_locked",
                     format!(
-                        "{}年{}月分の請求処理は別のインスタンス（{}）が {} まで実行中です。終了を待つか、期限後に再実行してください。",
-                        month.year(),
-                        month.month(),
+                        "{}分の請求処理は別のインスタンス（{}）が {} まで実行中です。終了を待つか、期限後に再実行してください。",
+                        ja_month(month),
                         run.lock_owner.as_deref().unwrap_or("?"),
                         run.lock_until.as_deref().unwrap_or("?"),
                     ),
@@ -743,9 +743,8 @@ fn cap_notice(number: &str, email: &str, month: YearMonth) -> Mail {
         to: email.to_string(),
         subject: "【経営セーフティ共済】掛金積立て限度のお知らせ".into(),
         body: format!(
-            "共済契約者番号 {number} の掛金総額が積立限度額に達しました。\n{}年{}月分以降、掛金の請求（口座振替）は停止します。お手続きは不要です。\n",
-            month.year(),
-            month.month()
+            "共済契約者番号 {number} の掛金総額が積立限度額に達しました。\n{}分以降、掛金の請求（口座振替）は停止します。お手続きは不要です。\n",
+            ja_month(month)
         ),
     }
 }
@@ -1458,14 +1457,6 @@ pub struct ContractBilling {
     pub no_debit_reason: Option<String>,
     /// The tax note for a 倒産防止 contract made within two years of an earlier cancellation.
     pub tax_notice: Option<String>,
-}
-
-fn ja_month(m: YearMonth) -> String {
-    format!("{}年{}月", m.year(), m.month())
-}
-
-fn ja_date(d: jiff::civil::Date) -> String {
-    format!("{}年{}月{}日", d.year(), d.month(), d.day())
 }
 
 /// Plain Japanese for a failed debit.

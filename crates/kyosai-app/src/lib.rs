@@ -11,6 +11,7 @@ pub mod demo;
 pub mod enrollment;
 pub mod error;
 mod form_parser;
+pub mod ja_text;
 pub mod mail;
 pub mod mandate_change;
 pub mod prepayment;

@@ -25,6 +25,7 @@ use sqlx::AnyConnection;
 
 use crate::bank_account::{self, AccountFields, BankAccount, account_type_ja};
 use crate::form_parser::{Parser, text};
+use crate::ja_text::ja_date;
 use crate::mail::{self, Mail};
 use crate::{Actor, App, AppError, Role};
 
@@ -146,7 +147,7 @@ impl App {
         if c.status != "active" {
             return Err(AppError::conflict(
                 "contract_not_active",
-                "この契約は口座振替を行っていないため、口座を変更できません。",
+                "この共済契約は解約されているため、引落口座を変更できません。",
             ));
         }
         Ok(c)
@@ -229,18 +230,21 @@ impl App {
         self.plan(&c, form.parse()?)
     }
 
-    /// Registers a new debit account for a contract (`channel`: `online` for the member, `paper`
-    /// when staff enter a paper 依頼書 for them). Sending the same account again changes nothing.
+    /// Registers a new debit account for a contract; the channel follows the actor (`online` for
+    /// the member, `paper` when staff enter a paper 依頼書 for them). Sending the same account
+    /// again changes nothing.
     pub async fn change_mandate(
         &self,
         actor: &Actor,
         number: &str,
         form: &MandateForm,
-        channel: &str,
     ) -> Result<MandateChange, AppError> {
-        if !matches!(channel, "online" | "agency" | "paper") {
-            return Err(AppError::Internal(format!("unknown channel {channel}")));
-        }
+        // Staff key in a member's paper 依頼書; agencies help members at their window.
+        let channel = match actor.role {
+            Role::Staff => "paper",
+            Role::Agency => "agency",
+            _ => "online",
+        };
         let mut tx = self.store.begin_write().await?;
         let c = self.changeable_contract(tx.conn(), actor, number).await?;
         let plan = self.plan(&c, form.parse()?)?;
@@ -373,7 +377,7 @@ impl App {
             body: format!(
                 "{} 様\n\n共済契約者番号 {} の掛金の引落口座を、次の口座に変更しました。\n\n\
                  金融機関：{}（{}）\n支店：{}（{}）\n預金種目：{}\n口座番号：{}\n口座名義：{}\n\n\
-                 新しい口座からの引落しは、{}年{}月{}日の振替分からです。それより前の振替日の引落しには、これまでの口座を使います。\n\
+                 新しい口座からの引落しは、{}の振替分からです。それより前の振替日の引落しには、これまでの口座を使います。\n\
                  未納の掛金がある場合は、新しい口座からの引落しで合わせてご請求します。\n\n\
                  お心当たりがない場合は、お問い合わせください。\n{}/portal/contracts/{}/billing\n",
                 c.holder_name,
@@ -385,9 +389,7 @@ impl App {
                 account_type_ja(&a.account_type),
                 masked_number(&a.account_number),
                 a.holder_kana,
-                d.year(),
-                d.month(),
-                d.day(),
+                ja_date(d),
                 self.public_url,
                 c.number,
             ),

@@ -20,13 +20,12 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use crate::{Actor, App, AppError, Role};
+use crate::billing::internal;
+use crate::ja_text::ja_month;
+use crate::review::require_staff;
+use crate::{Actor, App, AppError};
 
 pub use payout::PayoutSummary;
-
-fn internal(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(e.to_string())
-}
 
 fn month(text: &str) -> Result<YearMonth, AppError> {
     text.parse()
@@ -67,9 +66,7 @@ impl App {
         first_month: YearMonth,
         months: u32,
     ) -> Result<i64, AppError> {
-        if actor.role != Role::Staff {
-            return Err(AppError::Forbidden("staff only"));
-        }
+        require_staff(actor)?;
         if !(1..=120).contains(&months) {
             return Err(AppError::invalid(
                 "months",
@@ -151,9 +148,8 @@ impl App {
             return Err(AppError::conflict(
                 "already_covered",
                 format!(
-                    "{}年{}月分はすでに請求済みまたは前納済みです。",
-                    first_month.year(),
-                    first_month.month()
+                    "{}分はすでに請求済みまたは前納済みです。",
+                    ja_month(first_month)
                 ),
             ));
         }

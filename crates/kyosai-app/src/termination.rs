@@ -17,9 +17,11 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use crate::billing::histories;
+use crate::billing::{histories, internal};
+use crate::ja_text::ja_date;
 use crate::mail::{self, Mail};
-use crate::{Actor, App, AppError, Role};
+use crate::review::require_staff;
+use crate::{Actor, App, AppError};
 
 /// Stored as `contracts.cancellation_kind` and `cancellation_refunds.kind`.
 pub const BY_ORGANIZATION: &str = "by_organization";
@@ -37,18 +39,6 @@ pub struct Confirmed {
     pub months_paid: u32,
     pub total_paid_yen: i64,
     pub estimate: bool,
-}
-
-fn require_staff(actor: &Actor) -> Result<(), AppError> {
-    if actor.role == Role::Staff {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("staff only"))
-    }
-}
-
-fn internal(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(e.to_string())
 }
 
 /// The contract's unpaid months, replayed from its bill lines and results as billing does.
@@ -367,14 +357,12 @@ fn termination_notice(
         Program::SafetyNet => "機構解約",
     };
     let mut body = format!(
-        "{} 様\n\n共済契約解除通知書\n\n共済契約者番号 {} の{}の共済契約は、掛金の未納が{}か月分となったため、{}年{}月{}日付けで解除しました（{}）。\n\n解約手当金：{}\n前納減額金：{}\nお支払いする金額（合計）：{}\n（掛金納付月数 {}か月、掛金合計額 {}）\n",
+        "{} 様\n\n共済契約解除通知書\n\n共済契約者番号 {} の{}の共済契約は、掛金の未納が{}か月分となったため、{}付けで解除しました（{}）。\n\n解約手当金：{}\n前納減額金：{}\nお支払いする金額（合計）：{}\n（掛金納付月数 {}か月、掛金合計額 {}）\n",
         c.holder_name,
         c.contract_number,
         program.name_ja(),
         unpaid_months,
-        date.year(),
-        date.month(),
-        date.day(),
+        ja_date(date),
         kind,
         Yen::new(r.refund_yen),
         Yen::new(r.prepayment_discount_yen),

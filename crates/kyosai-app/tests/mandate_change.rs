@@ -124,7 +124,7 @@ async fn after_a_code_3_failure_the_new_account_is_billed_next_month_with_the_ar
         let later = on(&app, "2026-11-20T03:00:00Z");
         let mails_before = count(&app, "SELECT COUNT(*) AS n FROM outbox").await;
         let done = later
-            .change_mandate(&member, &number, &new_account(), "online")
+            .change_mandate(&member, &number, &new_account())
             .await
             .unwrap();
         assert!(done.changed);
@@ -246,7 +246,7 @@ async fn a_change_on_the_cut_off_day_applies_from_the_next_month() {
             .unwrap();
         assert_eq!(plan.effective_month, month("2026-12"));
         let done = cutoff
-            .change_mandate(&member, &number, &new_account(), "online")
+            .change_mandate(&member, &number, &new_account())
             .await
             .unwrap();
         assert_eq!(done.plan.first_debit_date.to_string(), "2026-12-18");
@@ -327,7 +327,7 @@ async fn bad_input_gives_field_messages_and_stores_nothing() {
             ("bank_code", MandateForm::default()),
         ];
         for (field, form) in cases {
-            match app.change_mandate(&member, &number, &form, "online").await {
+            match app.change_mandate(&member, &number, &form).await {
                 Err(AppError::Invalid(errors)) => {
                     let e = errors.iter().find(|e| e.field == field).unwrap();
                     assert!(
@@ -357,24 +357,22 @@ async fn only_the_member_or_staff_may_change_and_a_repeat_changes_nothing() {
         let (member, number) = member_with_contract(&app, "o@example.jp", "1975-04-01").await;
         let (other, _) = member_with_contract(&app, "p@example.jp", "1976-04-01").await;
         assert!(matches!(
-            app.change_mandate(&other, &number, &new_account(), "online")
-                .await,
+            app.change_mandate(&other, &number, &new_account()).await,
             Err(AppError::NotFound)
         ));
         assert!(matches!(
-            app.change_mandate(&other, "0000000", &new_account(), "online")
-                .await,
+            app.change_mandate(&other, "0000000", &new_account()).await,
             Err(AppError::NotFound)
         ));
         let first = app
-            .change_mandate(&member, &number, &new_account(), "online")
+            .change_mandate(&member, &number, &new_account())
             .await
             .unwrap();
         assert!(first.changed);
         let mails = count(&app, "SELECT COUNT(*) AS n FROM outbox").await;
         // The same post again (double submit): no second mandate, application or mail.
         let again = app
-            .change_mandate(&member, &number, &new_account(), "online")
+            .change_mandate(&member, &number, &new_account())
             .await
             .unwrap();
         assert!(!again.changed);
@@ -398,7 +396,7 @@ async fn only_the_member_or_staff_may_change_and_a_repeat_changes_nothing() {
             account_holder_kana: Some("ヤマダ タロウ".into()),
         };
         assert!(
-            app.change_mandate(&staff, &number, &back, "paper")
+            app.change_mandate(&staff, &number, &back)
                 .await
                 .unwrap()
                 .changed
@@ -448,7 +446,7 @@ async fn a_change_after_the_next_cut_off_is_shown_from_the_month_after() {
         // Registered on 14 December, after December's cut-off (the 11th): January's debit.
         let late = on(&app, "2026-12-14T01:00:00Z");
         let done = late
-            .change_mandate(&member, &number, &new_account(), "online")
+            .change_mandate(&member, &number, &new_account())
             .await
             .unwrap();
         assert_eq!(done.plan.effective_month, month("2027-01"));

@@ -47,7 +47,7 @@ pub async fn run(a: PrepaymentArgs) -> Result<()> {
             println!("  {}", f.display());
         }
         for (contract, reason) in &p.exceptions {
-            println!("  要確認 契約ID {contract}: {reason}（支払待ちのまま残ります）");
+            println!("  要確認 共済契約者番号 {contract}: {reason}（支払待ちのまま残ります）");
         }
     } else {
         let s = app
@@ -64,7 +64,7 @@ pub async fn run(a: PrepaymentArgs) -> Result<()> {
             Yen::new(s.payable_yen)
         );
         println!(
-            "  5,000円未満のため翌年度へ繰越: {}件 {}",
+            "  支払の最低額に満たないため翌年度へ繰越: {}件 {}",
             s.carried_count,
             Yen::new(s.carried_yen)
         );

@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use kyosai_domain::YearMonth;
+use kyosai_domain::prepayment_discount as dom;
+use kyosai_domain::{Program, YearMonth};
 use kyosai_store::billing as bstore;
 use kyosai_store::prepayment as store;
 use kyosai_store::{audit, sha256_hex};
-use kyosai_zengin::debit::{DebitDate, LineEnding, NewCode, WriteOptions};
+use kyosai_zengin::debit::NewCode;
 use kyosai_zengin::text::{
     AccountNumber, BankCode, BankName, BranchCode, HolderName, OriginatorCode, OriginatorName,
 };
@@ -19,6 +20,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::internal;
+use crate::billing::{write_options, zengin_date};
+use crate::ja_text::ja_month;
 use crate::{App, AppError};
 
 /// A June payout.
@@ -29,8 +32,8 @@ pub struct PayoutSummary {
     pub paid_count: i64,
     pub paid_yen: i64,
     pub files: Vec<PathBuf>,
-    /// (contract id, reason): payable rows left unpaid (no usable account).
-    pub exceptions: Vec<(i64, String)>,
+    /// (contract number, reason in Japanese): payable rows left unpaid.
+    pub exceptions: Vec<(String, String)>,
 }
 
 impl App {
@@ -44,11 +47,32 @@ impl App {
         out: &Path,
         actor: &str,
     ) -> Result<PayoutSummary, AppError> {
-        let rules_month = YearMonth::new(fy + 1, 6).ok_or_else(|| internal("bad fiscal year"))?;
-        if YearMonth::of(self.clock.today()) < rules_month {
+        // The payout month of each program, by the rules in force at the fiscal year's end.
+        let year_end = jiff::civil::Date::new(fy + 1, 3, 31).map_err(internal)?;
+        let mut due: BTreeMap<&'static str, YearMonth> = BTreeMap::new();
+        for program in Program::ALL {
+            let set = self
+                .rules
+                .in_force(program, year_end)
+                .ok_or_else(|| internal("no rule set"))?;
+            let month = dom::rules_of(&set)
+                .and_then(|r| YearMonth::new(fy + 1, r.payout_month.value))
+                .ok_or_else(|| internal("no prepayment rules"))?;
+            due.insert(program.as_str(), month);
+        }
+        let today = YearMonth::of(self.clock.today());
+        let earliest = due
+            .values()
+            .min()
+            .copied()
+            .ok_or_else(|| internal("no program"))?;
+        if today < earliest {
             return Err(AppError::conflict(
                 "payout_not_due",
-                format!("{fy}年度の前納減額金は{}年6月にお支払いします。", fy + 1),
+                format!(
+                    "{fy}年度の前納減額金は{}からお支払いします。",
+                    ja_month(earliest)
+                ),
             ));
         }
         let date = self.calendar.on_or_after(self.clock.today());
@@ -70,6 +94,9 @@ impl App {
             let c = kyosai_store::contracts::get(tx.conn(), r.contract_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
+            if due.get(c.program.as_str()).is_some_and(|m| today < *m) {
+                continue;
+            }
             let mandate = kyosai_store::contracts::mandates_for(tx.conn(), c.id)
                 .await?
                 .into_iter()
@@ -79,8 +106,14 @@ impl App {
                     rec.amount = r.accumulated_yen;
                     by_program.entry(c.program).or_default().push((r.id, rec));
                 }
-                Some(None) => s.exceptions.push((c.id, "invalid_account".into())),
-                None => s.exceptions.push((c.id, "no_usable_mandate".into())),
+                Some(None) => s.exceptions.push((
+                    c.number,
+                    "登録口座の情報を振込ファイルに書けません（口座情報を確認してください）".into(),
+                )),
+                None => s.exceptions.push((
+                    c.number,
+                    "使える引落口座がありません（新しい口座の登録が必要です）".into(),
+                )),
             }
         }
         for (program, records) in by_program {
@@ -92,8 +125,7 @@ impl App {
             let header = TransferHeader {
                 originator_code: OriginatorCode::new(&o.code).map_err(internal)?,
                 originator_name: OriginatorName::new(&o.name_kana).map_err(internal)?,
-                transfer_date: DebitDate::new(date.month() as u8, date.day() as u8)
-                    .map_err(internal)?,
+                transfer_date: zengin_date(date)?,
                 bank_code: BankCode::new(&o.bank_code).map_err(internal)?,
                 bank_name: BankName::new(&o.bank_name_kana).map_err(internal)?,
                 branch_code: BranchCode::new(&o.branch_code).map_err(internal)?,
@@ -106,14 +138,8 @@ impl App {
                 account_number: AccountNumber::new(&o.account_number).map_err(internal)?,
             };
             let recs: Vec<TransferRecord> = records.iter().map(|(_, r)| *r).collect();
-            let bytes = write_transfer_file(
-                &header,
-                &recs,
-                &WriteOptions {
-                    line_ending: LineEnding::Crlf,
-                },
-            )
-            .map_err(|e| internal(format!("{e:?}")))?;
+            let bytes = write_transfer_file(&header, &recs, &write_options(&o))
+                .map_err(|e| internal(format!("{e:?}")))?;
             let name = format!(
                 "KYOSAI21_prepayment_discount_{program}_{fy}_{}.dat",
                 date.to_string().replace('-', "")

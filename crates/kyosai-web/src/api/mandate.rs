@@ -2,7 +2,6 @@
 //! case and the same field messages as `/portal/contracts/{number}/account`.
 
 use axum::extract::{Path, State};
-use kyosai_app::Role;
 use kyosai_app::mandate_change::{MandateChange, MandateForm};
 
 use super::ApiActor;
@@ -27,14 +26,5 @@ pub async fn change_mandate(
     Path(number): Path<String>,
     ApiJson(form): ApiJson<MandateForm>,
 ) -> Result<ApiJson<MandateChange>, ApiError> {
-    let channel = if actor.role == Role::Staff {
-        "paper"
-    } else {
-        "online"
-    };
-    Ok(ApiJson(
-        s.app
-            .change_mandate(&actor, &number, &form, channel)
-            .await?,
-    ))
+    Ok(ApiJson(s.app.change_mandate(&actor, &number, &form).await?))
 }

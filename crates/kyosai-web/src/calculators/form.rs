@@ -396,10 +396,7 @@ pub(crate) fn months_text(m: i64) -> String {
     }
 }
 
-/// `30000` → `30,000円`.
-pub(crate) fn yen(n: i64) -> String {
-    kyosai_domain::Yen::new(n).to_string()
-}
+pub(crate) use crate::pages::view::yen;
 
 #[cfg(test)]
 mod tests {

@@ -14,8 +14,8 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use kyosai_app::AppError;
 use kyosai_app::mandate_change::{MandateForm, MandatePlan};
-use kyosai_app::{AppError, Role};
 use kyosai_domain::FieldError;
 
 use super::FormData;
@@ -246,14 +246,8 @@ async fn handle_post(page: &Page<'_>, form: &FormData) -> Result<Response, AppEr
         }
         "edit" => page.form(StatusCode::OK, &values, &[], extras).await,
         "submit" => {
-            // Staff entering a member's paper 依頼書 are recorded as the paper channel.
-            let channel = if actor.role == Role::Staff {
-                "paper"
-            } else {
-                "online"
-            };
             match app
-                .change_mandate(actor, page.number, &mandate_form(&values), channel)
+                .change_mandate(actor, page.number, &mandate_form(&values))
                 .await
             {
                 Ok(done) => {

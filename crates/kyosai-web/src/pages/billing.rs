@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kyosai_app::billing::ContractBilling;
-use kyosai_domain::YearMonth;
+use kyosai_app::ja_text::ja_month;
 use kyosai_domain::billing::BillItem;
 
 use super::view::{Layout, app_error, ja_date_text, render, yen};
@@ -51,10 +51,6 @@ struct BillingPage {
     unpaid: Vec<String>,
     unpaid_total: String,
     months: Vec<MonthCard>,
-}
-
-fn ja_month(m: YearMonth) -> String {
-    format!("{}年{}月", m.year(), m.month())
 }
 
 fn item_text(i: &BillItem) -> String {

@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Response};
 use kyosai_app::AppError;
 use kyosai_app::billing::Tally;
 use kyosai_app::billing_staff::{exception_reason_ja, run_status_ja};
-use kyosai_domain::Program;
+use kyosai_app::ja_text::ja_month;
+use kyosai_domain::{Program, YearMonth};
 use kyosai_zengin::debit::ResultCode;
 
 use super::staff::refuse_non_staff;
@@ -21,12 +22,10 @@ fn program_name(p: &str) -> &'static str {
     Program::parse(p).map(Program::name_ja).unwrap_or("不明")
 }
 
-/// `2026-11` → `2026年11月分`.
+/// `2026-11` → `2026年11月分` (a stored month that does not parse is shown as it is).
 fn month_text(m: &str) -> String {
-    match m.split_once('-') {
-        Some((y, mo)) => format!("{y}年{}月分", mo.trim_start_matches('0')),
-        None => m.to_string(),
-    }
+    m.parse::<YearMonth>()
+        .map_or_else(|_| m.to_string(), |m| format!("{}分", ja_month(m)))
 }
 
 struct RunItem {

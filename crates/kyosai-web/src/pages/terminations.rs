@@ -105,7 +105,7 @@ async fn list_page(
         Ok(cs) => render(
             status,
             &ListPage {
-                layout: Layout::user("機構解約（未納12か月以上の契約）", &signed.user),
+                layout: Layout::user("機構解約（掛金の未納が続く契約）", &signed.user),
                 notice: notice.to_string(),
                 error,
                 items: cs
