@@ -110,6 +110,26 @@ pub fn masked_number(account_number: &str) -> String {
     format!("***{last4}")
 }
 
+/// `みずほ 本店`: a mandate's bank and branch by name.
+fn bank_and_branch(m: &contracts::Mandate) -> String {
+    let bank = kyosai_refdata::bank(&m.bank_code)
+        .map(|b| b.name)
+        .unwrap_or("");
+    let branch = kyosai_refdata::branch(&m.bank_code, &m.branch_code)
+        .map(|b| b.name)
+        .unwrap_or("");
+    format!("{bank} {branch}")
+}
+
+/// `みずほ 本店 ***4567`: a mandate as members see it on the overview.
+pub(crate) fn account_label(m: &contracts::Mandate) -> String {
+    format!(
+        "{} {}",
+        bank_and_branch(m),
+        masked_number(&m.account_number)
+    )
+}
+
 fn same_account(m: &contracts::Mandate, a: &BankAccount) -> bool {
     m.bank_code == a.bank_code
         && m.branch_code == a.branch_code
@@ -198,14 +218,9 @@ impl App {
             contract_number: c.number.clone(),
             program,
             current_account: current.map(|m| {
-                let bank = kyosai_refdata::bank(&m.bank_code)
-                    .map(|b| b.name)
-                    .unwrap_or("");
-                let branch = kyosai_refdata::branch(&m.bank_code, &m.branch_code)
-                    .map(|b| b.name)
-                    .unwrap_or("");
                 format!(
-                    "{bank} {branch} {} {}",
+                    "{} {} {}",
+                    bank_and_branch(m),
                     account_type_ja(&m.account_type),
                     masked_number(&m.account_number)
                 )

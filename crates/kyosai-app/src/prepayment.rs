@@ -312,7 +312,7 @@ impl App {
         let mut open: BTreeMap<i16, (Yen, bool)> = BTreeMap::new();
         for p in store::for_contract(conn, contract_id).await? {
             let mut d = domain(&p)?;
-            let fy = dom::fiscal_year(d.paid_month);
+            let fy = d.paid_month.fiscal_year();
             if computed_until.is_some_and(|c| i64::from(fy) <= c) || d.first_month > until {
                 continue;
             }

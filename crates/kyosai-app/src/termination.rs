@@ -41,10 +41,13 @@ pub struct Confirmed {
     pub estimate: bool,
 }
 
-/// The contract's unpaid months, replayed from its bill lines and results as billing does.
-async fn unpaid(conn: &mut AnyConnection, contract_id: i64) -> Result<dom::Standing, AppError> {
-    let lines = bstore::lines_for_contract(conn, contract_id).await?;
-    Ok(dom::standing(&histories(&lines)?))
+/// The contract's bill lines and their results, replayed as billing does (its standing gives
+/// the unpaid months).
+async fn replay(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<Vec<dom::LineHistory>, AppError> {
+    histories(&bstore::lines_for_contract(conn, contract_id).await?)
 }
 
 /// Premium months actually collected: the opening balance, the months of collected bill lines
@@ -52,6 +55,7 @@ async fn unpaid(conn: &mut AnyConnection, contract_id: i64) -> Result<dom::Stand
 async fn paid_premiums(
     conn: &mut AnyConnection,
     contract_id: i64,
+    lines: &[dom::LineHistory],
     until: YearMonth,
 ) -> Result<PaidPremiums, AppError> {
     let (opening_months, opening_yen) = store::opening(conn, contract_id).await?;
@@ -60,8 +64,7 @@ async fn paid_premiums(
         opening_yen: Yen::new(opening_yen),
         months: Vec::new(),
     };
-    let lines = bstore::lines_for_contract(conn, contract_id).await?;
-    for h in histories(&lines)? {
+    for h in lines {
         if h.result == dom::LineResult::Collected {
             paid.months
                 .extend(h.items.iter().map(|i| (i.month, i.amount)));
@@ -127,7 +130,7 @@ impl App {
                 let c = kyosai_store::contracts::get(&mut conn, contract_id)
                     .await?
                     .ok_or(AppError::NotFound)?;
-                let standing = unpaid(&mut conn, contract_id).await?;
+                let standing = dom::standing(&replay(&mut conn, contract_id).await?);
                 if standing.unpaid.len() >= threshold(self, program_of(&c.program)?)? {
                     found.push((c, standing.unpaid));
                 }
@@ -217,7 +220,8 @@ impl App {
             ));
         }
         let program = program_of(&c.program)?;
-        let standing = unpaid(tx.conn(), c.contract_id).await?;
+        let lines = replay(tx.conn(), c.contract_id).await?;
+        let standing = dom::standing(&lines);
         let limit = threshold(self, program)?;
         if standing.unpaid.len() < limit {
             return Err(AppError::conflict(
@@ -229,7 +233,7 @@ impl App {
             ));
         }
         let rules = self.rules_for(program)?;
-        let paid = paid_premiums(tx.conn(), c.contract_id, month).await?;
+        let paid = paid_premiums(tx.conn(), c.contract_id, &lines, month).await?;
         // No 共済金貸付 records exist in Kyosai yet, so nothing is deducted (REFERENCE §5.3).
         let loans = Yen::ZERO;
         let refund = term::refund_by_organization(&rules, &paid, loans).map_err(internal)?;

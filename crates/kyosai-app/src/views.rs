@@ -123,16 +123,7 @@ impl App {
             payment_frequency: frequency.name_ja().to_string(),
             next_debit_date: next.as_ref().map(|d| d.date),
             next_debit_amount_yen: next.map(|d| d.amount.get()),
-            bank_account: mandate.map(|m| {
-                let bank = kyosai_refdata::bank(&m.bank_code)
-                    .map(|b| b.name)
-                    .unwrap_or("");
-                let branch = kyosai_refdata::branch(&m.bank_code, &m.branch_code)
-                    .map(|b| b.name)
-                    .unwrap_or("");
-                let last4 = &m.account_number[m.account_number.len().saturating_sub(4)..];
-                format!("{bank} {branch} ***{last4}")
-            }),
+            bank_account: mandate.map(crate::mandate_change::account_label),
         }
     }
 

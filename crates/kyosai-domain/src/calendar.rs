@@ -58,6 +58,15 @@ impl YearMonth {
             - i32::from(self.month)
     }
 
+    /// The fiscal year (年度, April–March) the month belongs to: 2027-03 → 2026.
+    pub fn fiscal_year(self) -> i16 {
+        if self.month >= 4 {
+            self.year
+        } else {
+            self.year - 1
+        }
+    }
+
     /// The given day of this month, clamped to the month's last day.
     pub fn day(self, day: i8) -> Date {
         let first = Date::new(self.year, self.month, 1).unwrap_or(Date::MIN);

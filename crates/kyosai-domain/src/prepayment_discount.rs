@@ -64,15 +64,6 @@ pub fn discount(rules: &PrepaymentRules, p: &Prepayment) -> (Yen, bool) {
     (amount, estimate)
 }
 
-/// The fiscal year (April–March) a month belongs to: 2027-03 → 2026.
-pub fn fiscal_year(month: YearMonth) -> i16 {
-    if month.month() >= 4 {
-        month.year()
-    } else {
-        month.year() - 1
-    }
-}
-
 /// A contract's discount at the end of a fiscal year and what June does with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct YearEnd {
@@ -200,8 +191,8 @@ mod tests {
 
     #[test]
     fn fiscal_years_start_in_april() {
-        assert_eq!(fiscal_year(ym("2027-03")), 2026);
-        assert_eq!(fiscal_year(ym("2026-04")), 2026);
-        assert_eq!(fiscal_year(ym("2026-12")), 2026);
+        assert_eq!(ym("2027-03").fiscal_year(), 2026);
+        assert_eq!(ym("2026-04").fiscal_year(), 2026);
+        assert_eq!(ym("2026-12").fiscal_year(), 2026);
     }
 }

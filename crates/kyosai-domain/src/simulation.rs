@@ -676,11 +676,7 @@ pub fn debit_date(
 
 /// The fiscal year (April–March) a date falls in.
 pub fn fiscal_year_of(date: Date) -> i16 {
-    if date.month() >= 4 {
-        date.year()
-    } else {
-        date.year() - 1
-    }
+    YearMonth::of(date).fiscal_year()
 }
 
 fn rules_unavailable() -> Invalid {
