@@ -179,9 +179,10 @@ impl App {
             .ok_or_else(|| AppError::Internal(format!("contract {} has no program", c.number)))?;
         let today = self.clock.today();
         let rules = self.rules_for(program)?;
-        let first: Option<YearMonth> = c.first_debit_month.parse().ok();
-        let month = schedule::first_open_month(&rules.collection, &self.calendar, today)
-            .max(first.unwrap_or(YearMonth::of(today)));
+        let first: YearMonth = c.first_debit_month.parse().map_err(|_| {
+            AppError::Internal(format!("contract {}: bad first debit month", c.number))
+        })?;
+        let month = schedule::first_open_month(&rules.collection, &self.calendar, today).max(first);
         let rules = self.billing_rules(program, month)?;
         Ok((
             program,
