@@ -116,20 +116,10 @@ impl App {
             role: Role::Member,
         };
         let (yamada, sato, suzuki) = (ids[2], ids[3], ids[4]);
-        self.submit_enrollment(
-            &member(yamada),
-            yamada,
-            "online",
-            &sample_form("small_enterprise"),
-        )
-        .await?;
-        self.submit_enrollment(
-            &member(yamada),
-            yamada,
-            "online",
-            &sample_form("safety_net"),
-        )
-        .await?;
+        self.submit_enrollment(&member(yamada), yamada, &sample_form("small_enterprise"))
+            .await?;
+        self.submit_enrollment(&member(yamada), yamada, &sample_form("safety_net"))
+            .await?;
         let mut sato_form = sample_form("small_enterprise");
         sato_form.family_name = Some("佐藤".into());
         sato_form.given_name = Some("花子".into());
@@ -140,8 +130,12 @@ impl App {
         sato_form.industry = Some("retail".into());
         sato_form.monthly_premium_yen = Some("10000".into());
         sato_form.payment_frequency = Some("semi_annual".into());
-        self.submit_enrollment(&member(sato), sato, "agency", &sato_form)
-            .await?;
+        // 佐藤's form came on paper and was keyed in by staff.
+        let staff = Actor {
+            user_id: ids[0],
+            role: Role::Staff,
+        };
+        self.submit_enrollment(&staff, sato, &sato_form).await?;
         let mut suzuki_form = sample_form("small_enterprise");
         suzuki_form.role = Some("co_manager".into());
         suzuki_form.family_name = Some("鈴木".into());
@@ -149,7 +143,7 @@ impl App {
         suzuki_form.family_name_kana = Some("スズキ".into());
         suzuki_form.given_name_kana = Some("イチロウ".into());
         suzuki_form.account_holder_kana = Some("スズキ イチロウ".into());
-        self.submit_enrollment(&member(suzuki), suzuki, "online", &suzuki_form)
+        self.submit_enrollment(&member(suzuki), suzuki, &suzuki_form)
             .await?;
         Ok(true)
     }

@@ -5,19 +5,23 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 use kyosai_domain::enrollment::{
-    self, ApplicantRole, Assessment, Decision, Declarations, EnrollmentContext, EnrollmentFacts,
+    self, ApplicantRole, Declarations, EnrollmentContext, EnrollmentFacts,
 };
+use kyosai_domain::procedure::Assessment;
 use kyosai_domain::rules::{Industry, LegalForm, PaymentFrequency, RuleSet};
 use kyosai_domain::schedule::{self, ScheduledDebit};
-use kyosai_domain::{ContractNumber, Program, Yen};
-use kyosai_store::{applications, contracts, drafts, next_counter, sha256_hex, users};
+use kyosai_domain::{ApplicationStatus, ContractNumber, Procedure, Program, Yen};
+use kyosai_store::applications::{self, Application};
+use kyosai_store::{contracts, drafts, next_counter, sha256_hex, users};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
 
 use crate::bank_account::{self, AccountFields};
 use crate::form_parser::{Parser, text, to_ascii_digits};
-use crate::mail::{self, Mail};
+use crate::procedure::{
+    Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
+};
 use crate::{Actor, App, AppError, Role};
 
 /// The enrollment form as submitted, by the HTML form or as JSON. Every field is optional text so
@@ -322,10 +326,16 @@ impl EnrollmentInput {
 #[derive(Debug, Clone, Serialize)]
 pub struct EnrollmentResult {
     pub application_id: i64,
-    /// `completed` (contract made), `in_review` (staff queue).
-    pub status: String,
+    /// `completed` (contract made) or `in_review` (staff queue).
+    pub status: ApplicationStatus,
     pub assessment: Assessment,
     pub contract: Option<ContractSummary>,
+}
+
+impl Outcome for EnrollmentResult {
+    fn status(&self) -> ApplicationStatus {
+        self.status
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -346,144 +356,30 @@ impl App {
             .ok_or_else(|| AppError::Internal(format!("no rule set for {}", program.as_str())))
     }
 
-    /// Submits an enrollment for `member_id` (the actor is the member, an agency user or a
-    /// data-entry operator; `channel` records which).
+    /// Submits an enrollment for `member_id`: the member themself online, or staff, a data-entry
+    /// operator or an agency for them (the channel follows the actor).
     pub async fn submit_enrollment(
         &self,
         actor: &Actor,
         member_id: i64,
-        channel: &str,
         form: &EnrollmentForm,
     ) -> Result<EnrollmentResult, AppError> {
-        if actor.role == Role::Member && actor.user_id != member_id {
-            return Err(AppError::Forbidden("members apply for themselves"));
-        }
-        let input = form.parse()?;
-        let program = input.program;
-        let rules = self.rules_for(program)?;
-        let today = self.clock.today();
-        let now = self.clock.now_text();
-        let person_key = input.person_key();
-
-        let mut tx = self.store.begin_write().await?;
-        let member = users::by_id(tx.conn(), member_id)
+        self.run_procedure::<Enrollment>(actor, &member_id, form, None)
             .await?
-            .ok_or(AppError::NotFound)?;
-        if applications::pending_for(tx.conn(), member_id, program.as_str()).await? {
-            return Err(AppError::conflict(
-                "application_pending",
-                "この共済への申込はすでに受け付けて審査中です。結果をお待ちください。",
-            ));
-        }
-        let ctx = EnrollmentContext {
-            today,
-            already_member: contracts::active_in_program(tx.conn(), member_id, program.as_str())
-                .await?,
-            possible_duplicate: applications::person_elsewhere(
-                tx.conn(),
-                &person_key,
-                member_id,
-                program.as_str(),
-            )
-            .await?,
-        };
-        let assessment = enrollment::assess(&input.facts(), &rules, &ctx);
-        let decision = assessment.decision();
-        if decision == Decision::Reject {
-            // Nothing is stored for a rejected form: the member corrects it and sends it again.
-            return Err(AppError::Invalid(assessment.field_errors()));
-        }
-        let payload = serde_json::to_string(form).map_err(|e| AppError::Internal(e.to_string()))?;
-        let checks = serde_json::to_string(&assessment.checks)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let completed = decision == Decision::Approve;
-        let app_id = applications::insert(
-            tx.conn(),
-            &applications::NewApplication {
-                program: program.as_str(),
-                procedure: "enrollment",
-                channel,
-                member_id,
-                agency_id: None,
-                status: if completed { "completed" } else { "in_review" },
-                outcome: completed.then_some("approved"),
-                received_at: &now,
-                completed_at: completed.then_some(now.as_str()),
-                rule_set: &rules.id,
-                payload: &payload,
-                checks: &checks,
-                person_key: &person_key,
-            },
-        )
-        .await?;
-        self.audit(
-            tx.conn(),
-            &actor.audit_name(),
-            "application.submitted",
-            &format!("application:{app_id}"),
-            None,
-            Some(&json!({ "program": program.as_str(), "channel": channel, "decision": decision })),
-        )
-        .await?;
-        let contract = if completed {
-            Some(
-                self.create_contract(
-                    tx.conn(),
-                    &actor.audit_name(),
-                    app_id,
-                    member_id,
-                    &input,
-                    &rules,
-                )
-                .await?,
-            )
-        } else {
-            None
-        };
-        drafts::delete(tx.conn(), member_id, program.as_str()).await?;
-        let mail = match &contract {
-            Some(c) => Mail {
-                to: member.email.clone(),
-                subject: format!("【{}】ご加入手続き完了のお知らせ", program.name_ja()),
-                body: format!(
-                    "{} 様\n\n{}へのご加入手続きが完了しました。\n\n共済契約者番号：{}\n契約日：{}\n初回の口座振替日：{}（{}）\n\n\
-                     振替日の前日までに口座へ入金をお願いします。契約内容はマイページでいつでも確認できます。\n{}/portal\n",
-                    input.holder_name(),
-                    program.name_ja(),
-                    c.number,
-                    c.start_date,
-                    c.first_debit_date,
-                    c.monthly_premium_yen,
-                    self.public_url
-                ),
-            },
-            None => Mail {
-                to: member.email.clone(),
-                subject: format!(
-                    "【{}】お申込みを受け付けました（確認中）",
-                    program.name_ja()
-                ),
-                body: format!(
-                    "{} 様\n\n{}へのお申込みを受け付けました（受付番号：{app_id}）。\n\
-                     内容を職員が確認しています。結果はメールとマイページでお知らせします（通常5営業日以内）。\n{}/portal\n",
-                    input.holder_name(),
-                    program.name_ja(),
-                    self.public_url
-                ),
-            },
-        };
-        mail::enqueue(tx.conn(), &mail, &now).await?;
-        tx.commit().await?;
-        Ok(EnrollmentResult {
-            application_id: app_id,
-            status: if completed {
-                "completed".into()
-            } else {
-                "in_review".into()
-            },
-            assessment,
-            contract,
-        })
+            .fresh()
+    }
+
+    /// [`App::submit_enrollment`] with an `Idempotency-Key`: a retried request gets the first
+    /// answer (the API).
+    pub async fn submit_enrollment_once(
+        &self,
+        actor: &Actor,
+        member_id: i64,
+        form: &EnrollmentForm,
+        key: &IdempotencyKey,
+    ) -> Result<Answer<EnrollmentResult>, AppError> {
+        self.run_procedure::<Enrollment>(actor, &member_id, form, Some(key))
+            .await
     }
 
     /// Creates the contract and its debit mandate for an approved application (inside the
@@ -601,5 +497,171 @@ impl App {
                 program: Some(program.as_str().into()),
                 ..Default::default()
             }))
+    }
+}
+
+/// Enrollment on the procedure framework: the subject is the member; completing makes the
+/// contract and its debit mandate.
+pub(crate) struct Enrollment;
+
+impl ProcedureRules for Enrollment {
+    const PROCEDURE: Procedure = Procedure::Enrollment;
+    type Target = i64;
+    type Form = EnrollmentForm;
+    type Input = EnrollmentInput;
+    type Done = ContractSummary;
+    type Answer = EnrollmentResult;
+
+    fn parse(form: &EnrollmentForm) -> Result<EnrollmentInput, AppError> {
+        form.parse()
+    }
+
+    async fn subject(
+        app: &App,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        member_id: &i64,
+        input: &EnrollmentInput,
+    ) -> Result<Subject, AppError> {
+        if actor.role == Role::Member && actor.user_id != *member_id {
+            return Err(AppError::Forbidden("members apply for themselves"));
+        }
+        users::by_id(conn, *member_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(app.enrollment_subject(*member_id, input))
+    }
+
+    async fn stored_subject(
+        app: &App,
+        _conn: &mut AnyConnection,
+        application: &Application,
+        input: &EnrollmentInput,
+    ) -> Result<Subject, AppError> {
+        Ok(app.enrollment_subject(application.member_id, input))
+    }
+
+    async fn check(
+        app: &App,
+        conn: &mut AnyConnection,
+        subject: &Subject,
+        input: &EnrollmentInput,
+        rules: &RuleSet,
+    ) -> Result<Checked<EnrollmentResult>, AppError> {
+        let program = subject.program.as_str();
+        if applications::pending_for(conn, subject.member_id, program).await? {
+            return Err(AppError::conflict(
+                "application_pending",
+                "この共済への申込はすでに受け付けて審査中です。結果をお待ちください。",
+            ));
+        }
+        let ctx = EnrollmentContext {
+            today: app.clock.today(),
+            already_member: contracts::active_in_program(conn, subject.member_id, program).await?,
+            possible_duplicate: applications::person_elsewhere(
+                conn,
+                &subject.person_key,
+                subject.member_id,
+                program,
+            )
+            .await?,
+        };
+        Ok(Checked::Assessed(enrollment::assess(
+            &input.facts(),
+            rules,
+            &ctx,
+        )))
+    }
+
+    async fn filed(
+        _app: &App,
+        conn: &mut AnyConnection,
+        subject: &Subject,
+    ) -> Result<(), AppError> {
+        // The unfinished form is done with once the application is on record.
+        drafts::delete(conn, subject.member_id, subject.program.as_str()).await?;
+        Ok(())
+    }
+
+    async fn complete(
+        app: &App,
+        conn: &mut AnyConnection,
+        filed: &Filed,
+        subject: &Subject,
+        input: &EnrollmentInput,
+    ) -> Result<ContractSummary, AppError> {
+        app.create_contract(
+            conn,
+            &filed.actor,
+            filed.application_id,
+            subject.member_id,
+            input,
+            &filed.rules,
+        )
+        .await
+    }
+
+    async fn answer(
+        _app: &App,
+        _conn: &mut AnyConnection,
+        filed: &Filed,
+        _subject: &Subject,
+        assessment: Assessment,
+        _input: EnrollmentInput,
+        contract: Option<ContractSummary>,
+    ) -> Result<EnrollmentResult, AppError> {
+        Ok(EnrollmentResult {
+            application_id: filed.application_id,
+            status: filed.status,
+            assessment,
+            contract,
+        })
+    }
+
+    fn completed_mail(
+        app: &App,
+        subject: &Subject,
+        _filed: &Filed,
+        _input: &EnrollmentInput,
+        c: &ContractSummary,
+    ) -> MailText {
+        let program = subject.program.name_ja();
+        MailText {
+            subject: format!("【{program}】ご加入手続き完了のお知らせ"),
+            body: format!(
+                "{} 様\n\n{program}へのご加入手続きが完了しました。\n\n共済契約者番号：{}\n契約日：{}\n初回の口座振替日：{}（{}）\n\n\
+                 振替日の前日までに口座へ入金をお願いします。契約内容はマイページでいつでも確認できます。\n{}/portal\n",
+                subject.holder_name,
+                c.number,
+                c.start_date,
+                c.first_debit_date,
+                c.monthly_premium_yen,
+                app.public_url
+            ),
+        }
+    }
+
+    fn received_mail(app: &App, subject: &Subject, filed: &Filed) -> MailText {
+        let program = subject.program.name_ja();
+        MailText {
+            subject: format!("【{program}】お申込みを受け付けました（確認中）"),
+            body: format!(
+                "{} 様\n\n{program}へのお申込みを受け付けました（受付番号：{}）。\n\
+                 内容を職員が確認しています。結果はメールとマイページでお知らせします（通常5営業日以内）。\n{}/portal\n",
+                subject.holder_name, filed.application_id, app.public_url
+            ),
+        }
+    }
+}
+
+impl App {
+    fn enrollment_subject(&self, member_id: i64, input: &EnrollmentInput) -> Subject {
+        Subject {
+            program: input.program,
+            member_id,
+            contract_id: None,
+            person_key: input.person_key(),
+            holder_name: input.holder_name(),
+        }
     }
 }

@@ -17,6 +17,10 @@ pub enum AppError {
     /// The request conflicts with the current state (stale version, duplicate, wrong status).
     #[error("conflict: {code}")]
     Conflict { code: &'static str, message: String },
+    /// The request as a whole cannot be processed (not a field's fault), e.g. an
+    /// `Idempotency-Key` reused for another request. Nothing was stored.
+    #[error("unprocessable: {code}")]
+    Unprocessable { code: &'static str, message: String },
     #[error("store: {0}")]
     Store(#[from] kyosai_store::StoreError),
     #[error("internal: {0}")]

@@ -15,6 +15,7 @@ pub mod ja_text;
 pub mod mail;
 pub mod mandate_change;
 pub mod prepayment;
+pub mod procedure;
 pub mod review;
 pub mod rules;
 pub mod rules_admin;

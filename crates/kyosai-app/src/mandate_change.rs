@@ -14,11 +14,12 @@
 //! run of the cut-off month still uses the previous account, as the member was told.
 
 use jiff::civil::Date;
-use kyosai_domain::enrollment::{Check, CheckStatus};
+use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
+use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
-use kyosai_domain::{Program, YearMonth};
+use kyosai_domain::{Procedure, Program, YearMonth};
+use kyosai_store::applications::Application;
 use kyosai_store::contracts::{self, Contract};
-use kyosai_store::{applications, users};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -26,7 +27,7 @@ use sqlx::AnyConnection;
 use crate::bank_account::{self, AccountFields, BankAccount, account_type_ja};
 use crate::form_parser::{Parser, text};
 use crate::ja_text::ja_date;
-use crate::mail::{self, Mail};
+use crate::procedure::{Checked, Filed, MailText, ProcedureRules, Subject};
 use crate::{Actor, App, AppError, Role};
 
 /// The account change form as submitted (HTML form or JSON); every field optional text so one
@@ -255,137 +256,15 @@ impl App {
         number: &str,
         form: &MandateForm,
     ) -> Result<MandateChange, AppError> {
-        // Staff key in a member's paper 依頼書; agencies help members at their window.
-        let channel = match actor.role {
-            Role::Staff => "paper",
-            Role::Agency => "agency",
-            _ => "online",
-        };
-        let mut tx = self.store.begin_write().await?;
-        let c = self.changeable_contract(tx.conn(), actor, number).await?;
-        let plan = self.plan(&c, form.parse()?)?;
-        contracts::lock(tx.conn(), c.id).await?;
-        let mandates = contracts::mandates_for(tx.conn(), c.id).await?;
-        if let Some(current) = mandates
-            .iter()
-            .find(|m| m.status == "active" && same_account(m, &plan.account))
-        {
-            // A double submit (or the account already registered): nothing to do.
-            return Ok(MandateChange {
-                application_id: current.application_id,
-                changed: false,
-                plan,
-            });
-        }
-        let now = self.clock.now_text();
-        let rules = self.rules_for(plan.program)?;
-        let checks = vec![
-            passed("contract_active", "契約は有効です。"),
-            passed(
-                "bank_branch_exists",
-                "金融機関・支店は全銀協の金融機関データにあります。",
-            ),
-            passed("account_number", "口座番号は7桁の数字です。"),
-            passed(
-                "holder_kana",
-                "口座名義は全銀協の文字（半角カナ）に変換できます。",
-            ),
-        ];
-        let payload = serde_json::to_string(form).map_err(|e| AppError::Internal(e.to_string()))?;
-        let checks_json =
-            serde_json::to_string(&checks).map_err(|e| AppError::Internal(e.to_string()))?;
-        let app_id = applications::insert(
-            tx.conn(),
-            &applications::NewApplication {
-                program: plan.program.as_str(),
-                procedure: "mandate_change",
-                channel,
-                member_id: c.member_id,
-                agency_id: None,
-                status: "completed",
-                outcome: Some("approved"),
-                received_at: &now,
-                completed_at: Some(&now),
-                rule_set: &rules.id,
-                payload: &payload,
-                checks: &checks_json,
-                person_key: &c.person_key,
-            },
-        )
-        .await?;
-        applications::link_contract(tx.conn(), app_id, c.id).await?;
-        let replaced = contracts::replace_active_mandate(tx.conn(), c.id).await?;
-        let effective = plan.effective_month.to_string();
-        let a = &plan.account;
-        let mandate_id = contracts::insert_mandate(
-            tx.conn(),
-            &contracts::NewMandate {
-                contract_id: c.id,
-                bank_code: &a.bank_code,
-                branch_code: &a.branch_code,
-                account_type: &a.account_type,
-                account_number: &a.account_number,
-                holder_kana: &a.holder_kana,
-                effective_month: Some(&effective),
-                application_id: Some(app_id),
-                now: &now,
-            },
-        )
-        .await?;
-        let actor_name = actor.audit_name();
-        self.audit(
-            tx.conn(),
-            &actor_name,
-            "application.submitted",
-            &format!("application:{app_id}"),
-            None,
-            Some(&json!({
-                "program": plan.program.as_str(),
-                "procedure": "mandate_change",
-                "channel": channel,
-                "decision": "approve",
-                "for_member": c.member_id,
-            })),
-        )
-        .await?;
-        let before: Vec<_> = mandates
-            .iter()
-            .map(|m| json!({"id": m.id, "status": m.status}))
-            .collect();
-        self.audit(
-            tx.conn(),
-            &actor_name,
-            "mandate.changed",
-            &format!("contract:{}", c.id),
-            Some(&json!({ "mandates": before })),
-            Some(&json!({
-                "mandate": mandate_id,
-                "replaced": replaced,
-                "bank_code": a.bank_code,
-                "branch_code": a.branch_code,
-                "account": masked_number(&a.account_number),
-                "effective_month": effective,
-                "application": app_id,
-            })),
-        )
-        .await?;
-        let member = users::by_id(tx.conn(), c.member_id)
+        self.run_procedure::<MandateChangeProcedure>(actor, number, form, None)
             .await?
-            .ok_or(AppError::NotFound)?;
-        mail::enqueue(tx.conn(), &self.change_mail(&member.email, &c, &plan), &now).await?;
-        tx.commit().await?;
-        Ok(MandateChange {
-            plan,
-            application_id: Some(app_id),
-            changed: true,
-        })
+            .fresh()
     }
 
-    fn change_mail(&self, to: &str, c: &Contract, plan: &MandatePlan) -> Mail {
+    fn change_mail(&self, holder_name: &str, number: &str, plan: &MandatePlan) -> MailText {
         let a = &plan.account;
         let d = plan.first_debit_date;
-        Mail {
-            to: to.to_string(),
+        MailText {
             subject: format!(
                 "【{}】引落口座の変更を受け付けました",
                 plan.program.name_ja()
@@ -396,8 +275,8 @@ impl App {
                  新しい口座からの引落しは、{}の振替分からです。それより前の振替日の引落しには、これまでの口座を使います。\n\
                  未納の掛金がある場合は、新しい口座からの引落しで合わせてご請求します。\n\n\
                  お心当たりがない場合は、お問い合わせください。\n{}/portal/contracts/{}/billing\n",
-                c.holder_name,
-                c.number,
+                holder_name,
+                number,
                 a.bank_name,
                 a.bank_code,
                 a.branch_name,
@@ -407,8 +286,197 @@ impl App {
                 a.holder_kana,
                 ja_date(d),
                 self.public_url,
-                c.number,
+                number,
             ),
         }
     }
+}
+
+/// The account change on the procedure framework: the subject is the contract; completing
+/// registers the new mandate from its effective month and marks the previous one replaced.
+pub(crate) struct MandateChangeProcedure;
+
+impl ProcedureRules for MandateChangeProcedure {
+    const PROCEDURE: Procedure = Procedure::MandateChange;
+    type Target = str;
+    type Form = MandateForm;
+    type Input = BankAccount;
+    type Done = MandatePlan;
+    type Answer = MandateChange;
+
+    fn parse(form: &MandateForm) -> Result<BankAccount, AppError> {
+        form.parse()
+    }
+
+    async fn subject(
+        app: &App,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        number: &str,
+        _input: &BankAccount,
+    ) -> Result<Subject, AppError> {
+        let c = app.changeable_contract(conn, actor, number).await?;
+        // Serialises changes of one contract (PostgreSQL runs writers concurrently).
+        contracts::lock(conn, c.id).await?;
+        Ok(contract_subject(&c)?)
+    }
+
+    async fn stored_subject(
+        _app: &App,
+        conn: &mut AnyConnection,
+        application: &Application,
+        _input: &BankAccount,
+    ) -> Result<Subject, AppError> {
+        contract_subject(&stored_contract(conn, application).await?)
+    }
+
+    async fn check(
+        app: &App,
+        conn: &mut AnyConnection,
+        subject: &Subject,
+        input: &BankAccount,
+        rules: &RuleSet,
+    ) -> Result<Checked<MandateChange>, AppError> {
+        let c = contract_of(conn, subject).await?;
+        let mandates = contracts::mandates_for(conn, c.id).await?;
+        if let Some(current) = mandates
+            .iter()
+            .find(|m| m.status == "active" && same_account(m, input))
+        {
+            // A double submit (or the account already registered): nothing to do.
+            return Ok(Checked::Unchanged(MandateChange {
+                application_id: current.application_id,
+                changed: false,
+                plan: app.plan(&c, input.clone())?,
+            }));
+        }
+        Ok(Checked::Assessed(Assessment {
+            rule_set: rules.id.clone(),
+            checks: vec![
+                passed("contract_active", "契約は有効です。"),
+                passed(
+                    "bank_branch_exists",
+                    "金融機関・支店は全銀協の金融機関データにあります。",
+                ),
+                passed("account_number", "口座番号は7桁の数字です。"),
+                passed(
+                    "holder_kana",
+                    "口座名義は全銀協の文字（半角カナ）に変換できます。",
+                ),
+            ],
+        }))
+    }
+
+    async fn complete(
+        app: &App,
+        conn: &mut AnyConnection,
+        filed: &Filed,
+        subject: &Subject,
+        input: &BankAccount,
+    ) -> Result<MandatePlan, AppError> {
+        let c = contract_of(conn, subject).await?;
+        let plan = app.plan(&c, input.clone())?;
+        let mandates = contracts::mandates_for(conn, c.id).await?;
+        let replaced = contracts::replace_active_mandate(conn, c.id).await?;
+        let effective = plan.effective_month.to_string();
+        let a = &plan.account;
+        let mandate_id = contracts::insert_mandate(
+            conn,
+            &contracts::NewMandate {
+                contract_id: c.id,
+                bank_code: &a.bank_code,
+                branch_code: &a.branch_code,
+                account_type: &a.account_type,
+                account_number: &a.account_number,
+                holder_kana: &a.holder_kana,
+                effective_month: Some(&effective),
+                application_id: Some(filed.application_id),
+                now: &filed.now,
+            },
+        )
+        .await?;
+        let before: Vec<_> = mandates
+            .iter()
+            .map(|m| json!({"id": m.id, "status": m.status}))
+            .collect();
+        app.audit(
+            conn,
+            &filed.actor,
+            "mandate.changed",
+            &format!("contract:{}", c.id),
+            Some(&json!({ "mandates": before })),
+            Some(&json!({
+                "mandate": mandate_id,
+                "replaced": replaced,
+                "bank_code": a.bank_code,
+                "branch_code": a.branch_code,
+                "account": masked_number(&a.account_number),
+                "effective_month": effective,
+                "application": filed.application_id,
+            })),
+        )
+        .await?;
+        Ok(plan)
+    }
+
+    async fn answer(
+        app: &App,
+        conn: &mut AnyConnection,
+        filed: &Filed,
+        subject: &Subject,
+        _assessment: Assessment,
+        input: BankAccount,
+        done: Option<MandatePlan>,
+    ) -> Result<MandateChange, AppError> {
+        let changed = done.is_some();
+        let plan = match done {
+            Some(plan) => plan,
+            None => app.plan(&contract_of(conn, subject).await?, input)?,
+        };
+        Ok(MandateChange {
+            plan,
+            application_id: Some(filed.application_id),
+            changed,
+        })
+    }
+
+    fn completed_mail(
+        app: &App,
+        subject: &Subject,
+        _filed: &Filed,
+        _input: &BankAccount,
+        plan: &MandatePlan,
+    ) -> MailText {
+        app.change_mail(&subject.holder_name, &plan.contract_number, plan)
+    }
+}
+
+fn contract_subject(c: &Contract) -> Result<Subject, AppError> {
+    Ok(Subject {
+        program: Program::parse(&c.program)
+            .ok_or_else(|| AppError::Internal(format!("contract {} has no program", c.number)))?,
+        member_id: c.member_id,
+        contract_id: Some(c.id),
+        person_key: c.person_key.clone(),
+        holder_name: c.holder_name.clone(),
+    })
+}
+
+/// The contract a maintenance procedure's subject names.
+async fn contract_of(conn: &mut AnyConnection, subject: &Subject) -> Result<Contract, AppError> {
+    let id = subject
+        .contract_id
+        .ok_or_else(|| AppError::Internal("a contract procedure without a contract".into()))?;
+    contracts::get(conn, id).await?.ok_or(AppError::NotFound)
+}
+
+/// The contract an application in review changes.
+async fn stored_contract(
+    conn: &mut AnyConnection,
+    application: &Application,
+) -> Result<Contract, AppError> {
+    let id = application.contract_id.ok_or_else(|| {
+        AppError::Internal(format!("application {}: no contract", application.id))
+    })?;
+    contracts::get(conn, id).await?.ok_or(AppError::NotFound)
 }

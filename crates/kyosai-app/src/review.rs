@@ -2,14 +2,15 @@
 //! a reason; an application a staff user edited must be approved by a different staff user
 //! (maker-checker).
 
-use kyosai_domain::Program;
 use kyosai_domain::enrollment::{self, EnrollmentContext};
+use kyosai_domain::procedure::Decision;
+use kyosai_domain::{ApplicationStatus, Procedure, Program};
 use kyosai_store::applications::{self, Application};
-use kyosai_store::users;
 use serde_json::json;
 
-use crate::enrollment::EnrollmentForm;
-use crate::mail::{self, Mail};
+use crate::enrollment::{Enrollment, EnrollmentForm};
+use crate::mandate_change::MandateChangeProcedure;
+use crate::procedure::MailText;
 use crate::{Actor, App, AppError, Role};
 
 /// Loads an application that is still waiting for a decision.
@@ -17,7 +18,7 @@ async fn in_review(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Applicatio
     let a = applications::get(conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if a.status != "in_review" {
+    if a.status != ApplicationStatus::InReview.as_str() {
         return Err(AppError::conflict(
             "not_in_review",
             "この申込はすでに処理されています。",
@@ -53,7 +54,7 @@ impl App {
     pub async fn review_queue(&self, actor: &Actor) -> Result<Vec<Application>, AppError> {
         require_staff(actor)?;
         let mut conn = self.store.read().await?;
-        Ok(applications::with_status(&mut conn, "in_review", 500).await?)
+        Ok(applications::with_status(&mut conn, ApplicationStatus::InReview.as_str(), 500).await?)
     }
 
     /// An application: staff see any; a member sees only their own.
@@ -69,7 +70,8 @@ impl App {
         }
     }
 
-    /// Approves an application in review: the contract is created in the same transaction.
+    /// Approves an application in review: the procedure is completed in the same transaction by
+    /// its own completing step (an enrollment makes the contract, an account change the mandate).
     pub async fn approve(
         &self,
         actor: &Actor,
@@ -86,26 +88,23 @@ impl App {
                 "ご自身が修正した申込は承認できません。別の職員が承認してください。",
             ));
         }
-        let input = stored_form(&a)?.parse()?;
-        let program = input.program;
-        let rules = self.rules_for(program)?;
+        let completion = match procedure_of(&a)? {
+            Procedure::Enrollment => {
+                self.complete_reviewed::<Enrollment>(tx.conn(), actor, &a)
+                    .await?
+            }
+            Procedure::MandateChange => {
+                self.complete_reviewed::<MandateChangeProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
+        };
         let now = self.clock.now_text();
-        let contract = self
-            .create_contract(
-                tx.conn(),
-                &actor.audit_name(),
-                id,
-                a.member_id,
-                &input,
-                &rules,
-            )
-            .await?;
         update_unless_stale(
             tx.conn(),
             &applications::Update {
                 id,
                 version,
-                status: "completed",
+                status: ApplicationStatus::Completed.as_str(),
                 outcome: Some("approved"),
                 completed_at: Some(&now),
                 payload: &a.payload,
@@ -123,23 +122,7 @@ impl App {
             "application.approved",
             &format!("application:{id}"),
             Some(&json!({ "status": "in_review" })),
-            Some(&json!({ "status": "completed", "reason": reason, "contract": contract.number })),
-        )
-        .await?;
-        let member = users::by_id(tx.conn(), a.member_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        mail::enqueue(
-            tx.conn(),
-            &Mail {
-                to: member.email,
-                subject: format!("【{}】ご加入手続き完了のお知らせ", program.name_ja()),
-                body: format!(
-                    "{} 様\n\nお申込み（受付番号：{id}）の確認が終わり、ご加入手続きが完了しました。\n\n共済契約者番号：{}\n初回の口座振替日：{}（{}）\n\n{}/portal\n",
-                    input.holder_name(), contract.number, contract.first_debit_date, contract.monthly_premium_yen, self.public_url
-                ),
-            },
-            &now,
+            Some(&json!({ "status": "completed", "reason": reason, "contract": completion.contract_id })),
         )
         .await?;
         tx.commit().await?;
@@ -170,7 +153,7 @@ impl App {
             &applications::Update {
                 id,
                 version,
-                status: "rejected",
+                status: ApplicationStatus::Rejected.as_str(),
                 outcome: Some("rejected"),
                 completed_at: Some(&now),
                 payload: &a.payload,
@@ -191,22 +174,17 @@ impl App {
             Some(&json!({ "status": "rejected", "reason": reason })),
         )
         .await?;
-        let member = users::by_id(tx.conn(), a.member_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
         let program = Program::parse(&a.program)
             .map(Program::name_ja)
             .unwrap_or("共済");
-        mail::enqueue(
-            tx.conn(),
-            &Mail {
-                to: member.email,
-                subject: format!("【{program}】お申込みの審査結果"),
-                body: format!("お申込み（受付番号：{id}）は、次の理由によりお受けできませんでした。\n\n{reason}\n\n詳しくはマイページをご覧ください。\n{}/portal\n", self.public_url),
-            },
-            &now,
-        )
-        .await?;
+        let text = MailText {
+            subject: format!("【{program}】お申込みの審査結果"),
+            body: format!(
+                "お申込み（受付番号：{id}）は、次の理由によりお受けできませんでした。\n\n{reason}\n\n詳しくはマイページをご覧ください。\n{}/portal\n",
+                self.public_url
+            ),
+        };
+        self.mail_member(tx.conn(), a.member_id, text, &now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -224,6 +202,12 @@ impl App {
         let input = form.parse()?;
         let mut tx = self.store.begin_write().await?;
         let a = in_review(tx.conn(), id).await?;
+        if procedure_of(&a)? != Procedure::Enrollment {
+            return Err(AppError::conflict(
+                "not_editable",
+                "この手続きの申込は修正できません。承認するか、理由を添えてお断りしてください。",
+            ));
+        }
         if input.program.as_str() != a.program {
             return Err(AppError::invalid(
                 "program",
@@ -237,7 +221,7 @@ impl App {
             ..Default::default()
         };
         let assessment = enrollment::assess(&input.facts(), &rules, &ctx);
-        if assessment.decision() == enrollment::Decision::Reject {
+        if assessment.decision() == Decision::Reject {
             return Err(AppError::Invalid(assessment.field_errors()));
         }
         let payload = serde_json::to_string(form).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -248,7 +232,7 @@ impl App {
             &applications::Update {
                 id,
                 version,
-                status: "in_review",
+                status: ApplicationStatus::InReview.as_str(),
                 outcome: None,
                 completed_at: None,
                 payload: &payload,
@@ -279,4 +263,10 @@ impl App {
 pub fn stored_form(a: &Application) -> Result<EnrollmentForm, AppError> {
     serde_json::from_str(&a.payload)
         .map_err(|e| AppError::Internal(format!("application {}: {e}", a.id)))
+}
+
+/// The procedure an application was filed for.
+fn procedure_of(a: &Application) -> Result<Procedure, AppError> {
+    Procedure::parse(&a.procedure)
+        .ok_or_else(|| AppError::Internal(format!("application {}: unknown procedure", a.id)))
 }

@@ -503,7 +503,7 @@ async fn member_sees_each_month_and_what_happens_next() {
             role: Role::Member,
         };
         let r = app
-            .submit_enrollment(&member, id, "online", &sample_form("small_enterprise"))
+            .submit_enrollment(&member, id, &sample_form("small_enterprise"))
             .await
             .unwrap();
         let number = r.contract.unwrap().number;

@@ -48,10 +48,10 @@ async fn valid_application_completes_in_the_same_request() {
     for (app, _d) in apps().await {
         let m = member(&app, "a@example.jp").await;
         let r = app
-            .submit_enrollment(&m, m.user_id, "online", &sample_form("small_enterprise"))
+            .submit_enrollment(&m, m.user_id, &sample_form("small_enterprise"))
             .await
             .unwrap();
-        assert_eq!(r.status, "completed");
+        assert_eq!(r.status, kyosai_domain::ApplicationStatus::Completed);
         let c = r.contract.unwrap();
         assert_eq!(c.number.len(), 9);
         assert!(c.number.parse::<kyosai_domain::ContractNumber>().is_ok());
@@ -59,7 +59,7 @@ async fn valid_application_completes_in_the_same_request() {
         assert_eq!(c.first_debit_date.to_string(), "2026-11-18");
         assert_eq!(c.schedule.len(), 12);
         let sn = app
-            .submit_enrollment(&m, m.user_id, "online", &sample_form("safety_net"))
+            .submit_enrollment(&m, m.user_id, &sample_form("safety_net"))
             .await
             .unwrap();
         assert_eq!(
@@ -72,7 +72,7 @@ async fn valid_application_completes_in_the_same_request() {
         assert!(ov.contracts.iter().all(|c| c.next_debit_date.is_some()));
         // A second contract in the same program is refused.
         let again = app
-            .submit_enrollment(&m, m.user_id, "online", &sample_form("safety_net"))
+            .submit_enrollment(&m, m.user_id, &sample_form("safety_net"))
             .await;
         assert!(matches!(again, Err(AppError::Invalid(ref f)) if f[0].field == "program"));
         // Audit chain covers everything and is intact.
@@ -140,7 +140,7 @@ async fn bad_input_stores_nothing() {
         for (field, mutate) in cases {
             let mut form = sample_form("small_enterprise");
             mutate(&mut form);
-            match app.submit_enrollment(&m, m.user_id, "online", &form).await {
+            match app.submit_enrollment(&m, m.user_id, &form).await {
                 Err(AppError::Invalid(errors)) => {
                     assert!(
                         errors
@@ -181,11 +181,8 @@ async fn review_with_maker_checker() {
         };
         let mut form = sample_form("small_enterprise");
         form.role = Some("co_manager".into());
-        let r = app
-            .submit_enrollment(&m, m.user_id, "online", &form)
-            .await
-            .unwrap();
-        assert_eq!(r.status, "in_review");
+        let r = app.submit_enrollment(&m, m.user_id, &form).await.unwrap();
+        assert_eq!(r.status, kyosai_domain::ApplicationStatus::InReview);
         assert!(r.contract.is_none());
         assert!(
             matches!(app.review_queue(&m).await, Err(AppError::Forbidden(_))),
@@ -231,10 +228,7 @@ async fn review_with_maker_checker() {
         let mut f2 = sample_form("small_enterprise");
         f2.role = Some("co_manager".into());
         f2.family_name_kana = Some("ベツジン".into());
-        let r2 = app
-            .submit_enrollment(&m2, m2.user_id, "online", &f2)
-            .await
-            .unwrap();
+        let r2 = app.submit_enrollment(&m2, m2.user_id, &f2).await.unwrap();
         let a2 = app.application(&s1, r2.application_id).await.unwrap();
         assert!(app.reject(&s1, a2.id, a2.version, "  ").await.is_err());
         app.reject(

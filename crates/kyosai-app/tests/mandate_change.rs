@@ -53,7 +53,6 @@ async fn member_with_contract(app: &App, email: &str, birth_date: &str) -> (Acto
         .submit_enrollment(
             &member,
             id,
-            "online",
             &kyosai_app::enrollment::EnrollmentForm {
                 birth_date: Some(birth_date.into()),
                 ..sample_form("small_enterprise")

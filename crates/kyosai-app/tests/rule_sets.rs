@@ -79,7 +79,6 @@ async fn a_loaded_version_changes_results_from_its_date() {
                     role: Role::Member,
                 },
                 m,
-                "online",
                 &form,
             )
             .await;

@@ -40,10 +40,7 @@ async fn contract(app: &App, email: &str, program: &str, person: &str) -> String
         form.given_name_kana = Some(person.to_string());
         form.birth_date = Some("1980-02-02".into());
     }
-    let r = app
-        .submit_enrollment(&member, id, "online", &form)
-        .await
-        .unwrap();
+    let r = app.submit_enrollment(&member, id, &form).await.unwrap();
     r.contract.unwrap().number
 }
 
@@ -387,7 +384,7 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
         form.given_name_kana = Some("ハナコ".into());
         form.birth_date = Some("1980-02-02".into());
         let rejoined = again
-            .submit_enrollment(&sn_member, sn_member.user_id, "online", &form)
+            .submit_enrollment(&sn_member, sn_member.user_id, &form)
             .await
             .unwrap()
             .contract

@@ -8,8 +8,8 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldError;
 use crate::money::Yen;
+use crate::procedure::{Assessment, Check, CheckStatus};
 use crate::program::Program;
 use crate::rules::{Industry, LegalForm, PaymentFrequency, RuleSet};
 
@@ -87,76 +87,6 @@ pub struct EnrollmentContext {
     pub already_member: bool,
     /// Another account has a contract for a person with the same name and birth date.
     pub possible_duplicate: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckStatus {
-    Passed,
-    NeedsReview,
-    Failed,
-}
-
-/// The result of one automatic check, kept with the application for staff.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Check {
-    pub code: String,
-    pub status: CheckStatus,
-    /// The field a failure is about, if any.
-    pub field: Option<String>,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    /// Every check passed: complete the contract now.
-    Approve,
-    /// Nothing failed but a person must decide.
-    Review,
-    /// At least one check failed: the applicant corrects the fields.
-    Reject,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Assessment {
-    pub rule_set: String,
-    pub checks: Vec<Check>,
-}
-
-impl Assessment {
-    pub fn decision(&self) -> Decision {
-        if self.checks.iter().any(|c| c.status == CheckStatus::Failed) {
-            Decision::Reject
-        } else if self
-            .checks
-            .iter()
-            .any(|c| c.status == CheckStatus::NeedsReview)
-        {
-            Decision::Review
-        } else {
-            Decision::Approve
-        }
-    }
-
-    pub fn field_errors(&self) -> Vec<FieldError> {
-        self.checks
-            .iter()
-            .filter(|c| c.status == CheckStatus::Failed)
-            .map(|c| FieldError {
-                field: c.field.clone().unwrap_or_else(|| "application".into()),
-                code: "rule",
-                message: c.message.clone(),
-            })
-            .collect()
-    }
-
-    pub fn review_reasons(&self) -> Vec<&Check> {
-        self.checks
-            .iter()
-            .filter(|c| c.status == CheckStatus::NeedsReview)
-            .collect()
-    }
 }
 
 struct Checks(Vec<Check>);

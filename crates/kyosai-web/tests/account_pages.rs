@@ -78,7 +78,7 @@ impl AccountSite for Site {
         form.family_name_kana = Some(kana.into());
         form.account_holder_kana = Some(format!("{kana} タロウ"));
         on(&self.app, "2026-11-02T01:00:00Z")
-            .submit_enrollment(member, member.user_id, "online", &form)
+            .submit_enrollment(member, member.user_id, &form)
             .await
             .unwrap()
             .contract

@@ -41,7 +41,7 @@ impl BillingSite for Site {
         form.account_holder_kana = Some(format!("{kana} タロウ"));
         let r = self
             .app
-            .submit_enrollment(member, member.user_id, "online", &form)
+            .submit_enrollment(member, member.user_id, &form)
             .await
             .unwrap();
         r.contract.expect("completed at once").number

@@ -86,10 +86,10 @@ impl TestApp {
         form.birth_date = Some(birth_date.to_string());
         let r = self
             .app
-            .submit_enrollment(&actor, id, "online", &form)
+            .submit_enrollment(&actor, id, &form)
             .await
             .expect("test setup");
-        assert_eq!(r.status, "completed");
+        assert_eq!(r.status, kyosai_domain::ApplicationStatus::Completed);
         self.app
             .create_session(id, mfa_done)
             .await

@@ -588,12 +588,11 @@ async fn staff_review_through_the_pages_with_maker_checker() {
                     role: Role::Member,
                 },
                 id,
-                "online",
                 &form,
             )
             .await
             .unwrap();
-        assert_eq!(r.status, "in_review");
+        assert_eq!(r.status, kyosai_domain::ApplicationStatus::InReview);
         ids.push((id, r.application_id));
     }
     let (a, b) = (ids[0].1, ids[1].1);

@@ -38,7 +38,6 @@ async fn staff_prepare_and_a_second_staff_user_confirms() {
                 role: Role::Member,
             },
             member,
-            "online",
             &sample_form("small_enterprise"),
         )
         .await

@@ -1,6 +1,7 @@
 //! Table tests: one row per rule of REFERENCE §1 and §2.1.
 
 use super::*;
+use crate::procedure::Decision;
 use crate::rules::RuleBook;
 use jiff::civil::date;
 

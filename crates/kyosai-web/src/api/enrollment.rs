@@ -1,13 +1,14 @@
 //! Enrollment and the member's overview over the API.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use kyosai_app::enrollment::EnrollmentForm;
+use kyosai_app::procedure::{Answer, IdempotencyKey};
 use kyosai_app::views::{ApplicationView, Overview};
-use kyosai_store::{idempotency, sha256_hex};
 
 use super::ApiActor;
+use super::procedure_answer;
 use crate::AppState;
 use crate::error::{ApiError, ApiJson, ErrorBody};
 
@@ -28,94 +29,24 @@ pub async fn submit(
 ) -> Result<Response, ApiError> {
     let key = headers
         .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let request_hash = sha256_hex(serde_json::to_string(&form).unwrap_or_default().as_bytes());
-    if let Some(key) = &key {
-        if key.is_empty() || key.len() > 200 {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key",
-                "Idempotency-Key は1〜200文字で指定してください。",
-            ));
+        .map(|v| {
+            let request = serde_json::to_string(&form).unwrap_or_default();
+            IdempotencyKey::new(v.to_str().unwrap_or_default(), &request)
+        })
+        .transpose()?;
+    let answer = match &key {
+        Some(key) => {
+            s.app
+                .submit_enrollment_once(&actor, actor.user_id, &form, key)
+                .await?
         }
-        let mut conn = s
-            .app
-            .store
-            .read()
-            .await
-            .map_err(kyosai_app::AppError::from)?;
-        if let Some(stored) = idempotency::get(&mut conn, actor.user_id, key)
-            .await
-            .map_err(kyosai_app::AppError::from)?
-        {
-            if stored.request_hash != request_hash {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "idempotency_key_reused",
-                    "この Idempotency-Key は別の内容の申込に使われています。",
-                ));
-            }
-            let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-            return Ok((
-                status,
-                [
-                    ("content-type", "application/json"),
-                    ("idempotent-replayed", "true"),
-                ],
-                stored.body,
-            )
-                .into_response());
-        }
-    }
-    let (status, body) = match s
-        .app
-        .submit_enrollment(&actor, actor.user_id, "online", &form)
-        .await
-    {
-        Ok(r) => (
-            if r.status == "completed" {
-                StatusCode::CREATED
-            } else {
-                StatusCode::ACCEPTED
-            },
-            serde_json::to_string(&r).unwrap_or_default(),
+        None => Answer::New(
+            s.app
+                .submit_enrollment(&actor, actor.user_id, &form)
+                .await?,
         ),
-        Err(e) => {
-            let e = ApiError::from(e);
-            (e.status, serde_json::to_string(&e.body).unwrap_or_default())
-        }
     };
-    if let Some(key) = &key
-        && !status.is_server_error()
-    {
-        let mut tx = s
-            .app
-            .store
-            .begin_write()
-            .await
-            .map_err(kyosai_app::AppError::from)?;
-        let stored = idempotency::StoredResponse {
-            request_hash,
-            status: status.as_u16(),
-            body: body.clone(),
-        };
-        match idempotency::put(
-            tx.conn(),
-            actor.user_id,
-            key,
-            &stored,
-            &s.app.clock.now_text(),
-        )
-        .await
-        {
-            Ok(()) => tx.commit().await.map_err(kyosai_app::AppError::from)?,
-            Err(e) => {
-                tracing::warn!(error = %e, "idempotency key not stored (concurrent duplicate?)")
-            }
-        }
-    }
-    Ok((status, [("content-type", "application/json")], body).into_response())
+    Ok(procedure_answer(answer))
 }
 
 #[utoipa::path(get, path = "/api/v1/overview", tag = "enrollment", security(("bearer" = [])),

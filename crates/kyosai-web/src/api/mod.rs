@@ -14,13 +14,34 @@ use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use kyosai_app::Actor;
+use kyosai_app::procedure::{Answer, Outcome, answer_status};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
 use crate::error::ApiError;
+
+/// A procedure's answer: `201` when completed, `202` when it waits for staff; a replayed
+/// `Idempotency-Key` answer is sent byte for byte with `Idempotent-Replayed: true`.
+fn procedure_answer<T: Outcome>(answer: Answer<T>) -> Response {
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    match answer {
+        Answer::New(t) => {
+            let status = StatusCode::from_u16(answer_status(t.status())).unwrap_or(StatusCode::OK);
+            (status, json, serde_json::to_string(&t).unwrap_or_default()).into_response()
+        }
+        Answer::Replayed { status, body } => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            json,
+            [("idempotent-replayed", "true")],
+            body,
+        )
+            .into_response(),
+    }
+}
 
 /// Login, sign-up and TOTP endpoints (rate-limited by the caller).
 pub fn auth_routes() -> Router<AppState> {

@@ -538,7 +538,7 @@ async fn submit(
 ) -> Result<Response, AppError> {
     match state
         .app
-        .submit_enrollment(&signed.actor, signed.user.id, "online", draft)
+        .submit_enrollment(&signed.actor, signed.user.id, draft)
         .await
     {
         Ok(result) => Ok(

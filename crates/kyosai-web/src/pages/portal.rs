@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::views::status_text;
 use kyosai_app::{AppError, Role};
-use kyosai_domain::enrollment::{Check, CheckStatus};
+use kyosai_domain::procedure::{Check, CheckStatus};
 use kyosai_domain::rules::PaymentFrequency;
 use kyosai_domain::{Program, YearMonth, Yen, schedule};
 use serde::Deserialize;

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::review::stored_form;
 use kyosai_app::views::status_text;
 use kyosai_app::{AppError, Role};
-use kyosai_domain::enrollment::{Check, CheckStatus};
+use kyosai_domain::procedure::{Check, CheckStatus};
 use kyosai_domain::{FieldError, Program};
 use kyosai_store::applications::Application;
 use serde::Deserialize;

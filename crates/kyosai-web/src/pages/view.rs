@@ -153,6 +153,12 @@ pub fn app_error(e: AppError, user: Option<&User>) -> Response {
             &m,
             &[("/portal", "マイページへ")],
         ),
+        AppError::Unprocessable { message: m, .. } => message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Layout::maybe("処理できませんでした", user),
+            &m,
+            &[("/portal", "マイページへ")],
+        ),
         AppError::Invalid(fields) => {
             let text: Vec<String> = fields.into_iter().map(|f| f.message).collect();
             message(

@@ -1,0 +1,445 @@
+//! The procedure framework: one way to run any member procedure (手続き).
+//!
+//! Every procedure — enrollment, a debit account change, and the premium changes, cancellations,
+//! claims and loans to come — goes through the same steps, so each is recorded, checked, audited
+//! and mailed the same way:
+//!
+//! 1. **parse** the submitted form into typed input (an error stops here; nothing is stored);
+//! 2. in one write transaction, find the **subject** (the member or contract the procedure is
+//!    about) and check that the actor may act on it;
+//! 3. **check** the input against the rule set in force: any failed check refuses the form with
+//!    field errors (nothing stored); otherwise the application is stored with its checks, and
+//! 4. when every check passed it is **completed** in the same transaction, else it waits in the
+//!    staff queue, where [`App::approve`] completes it later with the same `complete` step;
+//! 5. the audit row and the member's mail are written in that transaction too, and an
+//!    `Idempotency-Key` answer is stored there as well, so a retried request gets the first answer
+//!    and two concurrent retries never make two applications.
+//!
+//! A procedure plugs in by implementing [`ProcedureRules`]; the channel (online, paper, agency)
+//! is derived from who acts ([`Actor::channel`]), never passed by the caller.
+
+use std::sync::Arc;
+
+use kyosai_domain::procedure::{Assessment, Decision};
+use kyosai_domain::rules::RuleSet;
+use kyosai_domain::{ApplicationStatus, Channel, Procedure, Program};
+use kyosai_store::applications::{self, Application};
+use kyosai_store::{WriteTx, idempotency, sha256_hex, users};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use sqlx::AnyConnection;
+
+use crate::mail::{self, Mail};
+use crate::{Actor, App, AppError, Role};
+
+/// Who or what a procedure is about, found (and authorised) inside the write transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct Subject {
+    pub program: Program,
+    pub member_id: i64,
+    /// The contract a maintenance procedure changes; None for an enrollment.
+    pub contract_id: Option<i64>,
+    /// Identifies the person across accounts (kept with the application for duplicate checks).
+    pub person_key: String,
+    /// The name mails greet.
+    pub holder_name: String,
+}
+
+/// A stored application, as the completing step and the mails see it.
+#[derive(Debug, Clone)]
+pub(crate) struct Filed {
+    pub application_id: i64,
+    pub status: ApplicationStatus,
+    pub rules: Arc<RuleSet>,
+    /// The audit name of the actor (the member, or the staff user who decided).
+    pub actor: String,
+    pub now: String,
+}
+
+/// What checking a submission found.
+pub(crate) enum Checked<A> {
+    /// The checks ran (they may have failed: the runner then refuses the form).
+    Assessed(Assessment),
+    /// The submission asks for what is already the case (a double submit): nothing is stored
+    /// and this is the answer.
+    Unchanged(A),
+}
+
+/// One procedure's part: how its form is parsed and checked, what completing it does, what the
+/// caller gets back and what the member is told. Everything else is the runner's.
+pub(crate) trait ProcedureRules {
+    const PROCEDURE: Procedure;
+    /// How the caller names the subject (a member id, a contract number).
+    type Target: ?Sized + Sync;
+    /// The form as submitted; stored with the application so staff see what was sent and an
+    /// approval works on exactly that.
+    type Form: Serialize + DeserializeOwned + Sync;
+    type Input: Send + Sync;
+    /// What completing produced (a contract, a new mandate).
+    type Done: Send;
+    /// What the caller gets back (also the stored `Idempotency-Key` answer).
+    type Answer: Serialize + Send;
+
+    fn parse(form: &Self::Form) -> Result<Self::Input, AppError>;
+
+    /// The subject named by the caller, if the actor may act on it (else NotFound/Forbidden).
+    async fn subject(
+        app: &App,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        target: &Self::Target,
+        input: &Self::Input,
+    ) -> Result<Subject, AppError>;
+
+    /// The subject of an application waiting in the staff queue.
+    async fn stored_subject(
+        app: &App,
+        conn: &mut AnyConnection,
+        application: &Application,
+        input: &Self::Input,
+    ) -> Result<Subject, AppError>;
+
+    /// The automatic checks, against the rule set in force (`rules`).
+    async fn check(
+        app: &App,
+        conn: &mut AnyConnection,
+        subject: &Subject,
+        input: &Self::Input,
+        rules: &RuleSet,
+    ) -> Result<Checked<Self::Answer>, AppError>;
+
+    /// Runs when the application is on record (completed or waiting), inside the transaction.
+    async fn filed(
+        _app: &App,
+        _conn: &mut AnyConnection,
+        _subject: &Subject,
+    ) -> Result<(), AppError> {
+        Ok(())
+    }
+
+    /// Carries the procedure out, inside the runner's transaction.
+    async fn complete(
+        app: &App,
+        conn: &mut AnyConnection,
+        filed: &Filed,
+        subject: &Subject,
+        input: &Self::Input,
+    ) -> Result<Self::Done, AppError>;
+
+    /// What the caller gets back (`done` is None while the application waits for staff).
+    async fn answer(
+        app: &App,
+        conn: &mut AnyConnection,
+        filed: &Filed,
+        subject: &Subject,
+        assessment: Assessment,
+        input: Self::Input,
+        done: Option<Self::Done>,
+    ) -> Result<Self::Answer, AppError>;
+
+    /// The member's mail once the procedure is completed.
+    fn completed_mail(
+        app: &App,
+        subject: &Subject,
+        filed: &Filed,
+        input: &Self::Input,
+        done: &Self::Done,
+    ) -> MailText;
+
+    /// The member's mail when the application waits for staff.
+    fn received_mail(app: &App, subject: &Subject, filed: &Filed) -> MailText {
+        MailText {
+            subject: format!(
+                "【{}】{}を受け付けました（確認中）",
+                subject.program.name_ja(),
+                Self::PROCEDURE.name_ja()
+            ),
+            body: format!(
+                "{} 様\n\n{}の{}を受け付けました（受付番号：{}）。\n\
+                 内容を職員が確認しています。結果はメールとマイページでお知らせします（通常5営業日以内）。\n{}/portal\n",
+                subject.holder_name,
+                subject.program.name_ja(),
+                Self::PROCEDURE.name_ja(),
+                filed.application_id,
+                app.public_url
+            ),
+        }
+    }
+}
+
+/// A mail's subject and body; the runner addresses it to the member.
+pub(crate) struct MailText {
+    pub subject: String,
+    pub body: String,
+}
+
+/// An `Idempotency-Key` sent with a request, with the hash of what was sent: the same key with
+/// a different request is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    key: String,
+    request_hash: String,
+}
+
+impl IdempotencyKey {
+    /// A key of 1–200 characters for a request whose canonical text is `request`.
+    pub fn new(key: &str, request: &str) -> Result<IdempotencyKey, AppError> {
+        if key.is_empty() || key.chars().count() > 200 {
+            return Err(AppError::Unprocessable {
+                code: "idempotency_key",
+                message: "Idempotency-Key は1〜200文字で指定してください。".into(),
+            });
+        }
+        Ok(IdempotencyKey {
+            key: key.to_string(),
+            request_hash: sha256_hex(request.as_bytes()),
+        })
+    }
+}
+
+/// A procedure's answer: new, or the first answer to the same `Idempotency-Key` replayed.
+#[derive(Debug, Clone)]
+pub enum Answer<T> {
+    New(T),
+    Replayed {
+        /// The API status of the first answer.
+        status: u16,
+        /// The first answer as JSON, byte for byte.
+        body: String,
+    },
+}
+
+impl<T> Answer<T> {
+    /// The answer of a request sent without a key (which cannot be a replay).
+    pub(crate) fn fresh(self) -> Result<T, AppError> {
+        match self {
+            Answer::New(t) => Ok(t),
+            Answer::Replayed { .. } => Err(AppError::Internal("replay without a key".into())),
+        }
+    }
+}
+
+/// An answer that says where its application stands (for the API's 201/202).
+pub trait Outcome: Serialize {
+    fn status(&self) -> ApplicationStatus;
+}
+
+/// The API status of a procedure's answer: 201 when completed, 202 when it waits for staff
+/// (also the status stored with an `Idempotency-Key`).
+pub fn answer_status(status: ApplicationStatus) -> u16 {
+    match status {
+        ApplicationStatus::Completed => 201,
+        _ => 202,
+    }
+}
+
+impl Actor {
+    /// How a procedure by this actor reached the Organization: a member acts online; staff and
+    /// data-entry operators key in a paper form; an agency helps the member at its window.
+    pub fn channel(&self) -> Channel {
+        match self.role {
+            Role::Member | Role::Service => Channel::Online,
+            Role::Staff | Role::DataEntry => Channel::Paper,
+            Role::Agency => Channel::Agency,
+        }
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, AppError> {
+    serde_json::to_string(value).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+impl App {
+    /// Runs procedure `P` for `target` as submitted by `actor` (see the module doc for the steps).
+    pub(crate) async fn run_procedure<P: ProcedureRules>(
+        &self,
+        actor: &Actor,
+        target: &P::Target,
+        form: &P::Form,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Answer<P::Answer>, AppError> {
+        let input = P::parse(form)?;
+        let mut tx = self.store.begin_write().await?;
+        if let Some(key) = key
+            && let Some(replay) = replay(&mut tx, actor, key).await?
+        {
+            return Ok(replay);
+        }
+        let subject = P::subject(self, tx.conn(), actor, target, &input).await?;
+        let rules = self.rules_for(subject.program)?;
+        let assessment = match P::check(self, tx.conn(), &subject, &input, &rules).await? {
+            Checked::Unchanged(answer) => return Ok(Answer::New(answer)),
+            Checked::Assessed(a) => a,
+        };
+        let decision = assessment.decision();
+        if decision == Decision::Reject {
+            // Nothing is stored for a refused form: the member corrects it and sends it again.
+            return Err(AppError::Invalid(assessment.field_errors()));
+        }
+        let completed = decision == Decision::Approve;
+        let now = self.clock.now_text();
+        let status = if completed {
+            ApplicationStatus::Completed
+        } else {
+            ApplicationStatus::InReview
+        };
+        let channel = actor.channel();
+        let application_id = applications::insert(
+            tx.conn(),
+            &applications::NewApplication {
+                program: subject.program.as_str(),
+                procedure: P::PROCEDURE.as_str(),
+                channel: channel.as_str(),
+                member_id: subject.member_id,
+                agency_id: None,
+                status: status.as_str(),
+                outcome: completed.then_some("approved"),
+                received_at: &now,
+                completed_at: completed.then_some(now.as_str()),
+                rule_set: &rules.id,
+                payload: &to_json(form)?,
+                checks: &to_json(&assessment.checks)?,
+                person_key: &subject.person_key,
+            },
+        )
+        .await?;
+        if let Some(contract_id) = subject.contract_id {
+            applications::link_contract(tx.conn(), application_id, contract_id).await?;
+        }
+        let filed = Filed {
+            application_id,
+            status,
+            rules,
+            actor: actor.audit_name(),
+            now,
+        };
+        self.audit(
+            tx.conn(),
+            &filed.actor,
+            "application.submitted",
+            &format!("application:{application_id}"),
+            None,
+            Some(&json!({
+                "program": subject.program.as_str(),
+                "procedure": P::PROCEDURE.as_str(),
+                "channel": channel.as_str(),
+                "decision": decision,
+                "for_member": subject.member_id,
+            })),
+        )
+        .await?;
+        P::filed(self, tx.conn(), &subject).await?;
+        let done = if completed {
+            Some(P::complete(self, tx.conn(), &filed, &subject, &input).await?)
+        } else {
+            None
+        };
+        let mail = match &done {
+            Some(done) => P::completed_mail(self, &subject, &filed, &input, done),
+            None => P::received_mail(self, &subject, &filed),
+        };
+        self.mail_member(tx.conn(), subject.member_id, mail, &filed.now)
+            .await?;
+        let answer = P::answer(self, tx.conn(), &filed, &subject, assessment, input, done).await?;
+        if let Some(key) = key {
+            let stored = idempotency::StoredResponse {
+                request_hash: key.request_hash.clone(),
+                status: answer_status(status),
+                body: to_json(&answer)?,
+            };
+            if let Err(e) =
+                idempotency::put(tx.conn(), actor.user_id, &key.key, &stored, &filed.now).await
+            {
+                // Another request with the same key committed first (PostgreSQL runs writers
+                // concurrently): this one is rolled back and gets that answer.
+                drop(tx);
+                let mut tx = self.store.begin_write().await?;
+                return match replay(&mut tx, actor, key).await? {
+                    Some(replay) => Ok(replay),
+                    None => Err(e.into()),
+                };
+            }
+        }
+        tx.commit().await?;
+        Ok(Answer::New(answer))
+    }
+
+    /// Completes an application that waited in the staff queue, with the procedure's own
+    /// completing step (staff approval; the runner's transaction is the caller's).
+    pub(crate) async fn complete_reviewed<P: ProcedureRules>(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        application: &Application,
+    ) -> Result<ProcedureCompletion, AppError> {
+        let form: P::Form = serde_json::from_str(&application.payload)
+            .map_err(|e| AppError::Internal(format!("application {}: {e}", application.id)))?;
+        let input = P::parse(&form)?;
+        let subject = P::stored_subject(self, conn, application, &input).await?;
+        let rules = self.rules_for(subject.program)?;
+        let filed = Filed {
+            application_id: application.id,
+            status: ApplicationStatus::Completed,
+            rules,
+            actor: actor.audit_name(),
+            now: self.clock.now_text(),
+        };
+        let done = P::complete(self, conn, &filed, &subject, &input).await?;
+        let mail = P::completed_mail(self, &subject, &filed, &input, &done);
+        self.mail_member(conn, subject.member_id, mail, &filed.now)
+            .await?;
+        Ok(ProcedureCompletion {
+            contract_id: subject.contract_id,
+        })
+    }
+
+    /// Puts a mail to the member in the outbox (inside the caller's transaction).
+    pub(crate) async fn mail_member(
+        &self,
+        conn: &mut AnyConnection,
+        member_id: i64,
+        text: MailText,
+        now: &str,
+    ) -> Result<(), AppError> {
+        let member = users::by_id(conn, member_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        mail::enqueue(
+            conn,
+            &Mail {
+                to: member.email,
+                subject: text.subject,
+                body: text.body,
+            },
+            now,
+        )
+        .await
+    }
+}
+
+/// What an approval completed, for the decision's audit row.
+pub(crate) struct ProcedureCompletion {
+    pub contract_id: Option<i64>,
+}
+
+/// The first answer to `key`, if one was stored; the same key with another request is refused.
+async fn replay<T>(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    key: &IdempotencyKey,
+) -> Result<Option<Answer<T>>, AppError> {
+    let Some(stored) = idempotency::get(tx.conn(), actor.user_id, &key.key).await? else {
+        return Ok(None);
+    };
+    if stored.request_hash != key.request_hash {
+        return Err(AppError::Unprocessable {
+            code: "idempotency_key_reused",
+            message: "この Idempotency-Key は別の内容の申込に使われています。".into(),
+        });
+    }
+    Ok(Some(Answer::Replayed {
+        status: stored.status,
+        body: stored.body,
+    }))
+}

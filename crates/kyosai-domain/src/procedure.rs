@@ -1,0 +1,231 @@
+//! What every procedure (手続き) shares, whatever it changes: its kind, the channel it arrived by,
+//! its status, and the automatic checks that decide it.
+//!
+//! A procedure is checked by rules the moment it arrives. Each check ends as passed, needs review
+//! (a person must decide) or failed (the applicant must correct a field); the decision follows
+//! from the checks alone, so the same rule gives the same answer online, on paper or at an agency.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldError;
+
+/// A member procedure. The identifier is stored with every application, so the online usage
+/// rate and lead times are counted per procedure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Procedure {
+    /// 加入申込.
+    Enrollment,
+    /// 預金口座振替依頼書の再提出 (a new debit account).
+    MandateChange,
+}
+
+impl Procedure {
+    pub const ALL: [Procedure; 2] = [Procedure::Enrollment, Procedure::MandateChange];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Procedure::Enrollment => "enrollment",
+            Procedure::MandateChange => "mandate_change",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Procedure> {
+        Procedure::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// The name members and staff read.
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            Procedure::Enrollment => "加入申込",
+            Procedure::MandateChange => "引落口座の変更",
+        }
+    }
+}
+
+/// How a procedure reached the Organization: the member online, on paper (keyed in by staff or a
+/// data-entry operator), or through an agency (委託機関) window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Online,
+    Paper,
+    Agency,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Online, Channel::Paper, Channel::Agency];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Online => "online",
+            Channel::Paper => "paper",
+            Channel::Agency => "agency",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            Channel::Online => "オンライン",
+            Channel::Paper => "書面",
+            Channel::Agency => "委託機関",
+        }
+    }
+}
+
+/// Where an application stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationStatus {
+    /// A person must decide (staff queue).
+    InReview,
+    /// Done: decided by the rules at once, or approved by staff.
+    Completed,
+    /// Refused by staff, with a reason.
+    Rejected,
+    /// Taken back by the member before a decision.
+    Withdrawn,
+}
+
+impl ApplicationStatus {
+    pub const ALL: [ApplicationStatus; 4] = [
+        ApplicationStatus::InReview,
+        ApplicationStatus::Completed,
+        ApplicationStatus::Rejected,
+        ApplicationStatus::Withdrawn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplicationStatus::InReview => "in_review",
+            ApplicationStatus::Completed => "completed",
+            ApplicationStatus::Rejected => "rejected",
+            ApplicationStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ApplicationStatus> {
+        ApplicationStatus::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+    }
+}
+
+/// How one automatic check ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    Passed,
+    NeedsReview,
+    Failed,
+}
+
+/// The result of one automatic check, kept with the application for staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub code: String,
+    pub status: CheckStatus,
+    /// The field a failure is about, if any.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// What the checks decide together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Every check passed: complete the procedure now.
+    Approve,
+    /// Nothing failed but a person must decide.
+    Review,
+    /// At least one check failed: the applicant corrects the fields.
+    Reject,
+}
+
+/// Every check of one submission, with the rule-set version that ran them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub rule_set: String,
+    pub checks: Vec<Check>,
+}
+
+impl Assessment {
+    /// Any failure refuses; otherwise any check needing a person sends it to review.
+    pub fn decision(&self) -> Decision {
+        if self.checks.iter().any(|c| c.status == CheckStatus::Failed) {
+            Decision::Reject
+        } else if self
+            .checks
+            .iter()
+            .any(|c| c.status == CheckStatus::NeedsReview)
+        {
+            Decision::Review
+        } else {
+            Decision::Approve
+        }
+    }
+
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        self.checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Failed)
+            .map(|c| FieldError {
+                field: c.field.clone().unwrap_or_else(|| "application".into()),
+                code: "rule",
+                message: c.message.clone(),
+            })
+            .collect()
+    }
+
+    pub fn review_reasons(&self) -> Vec<&Check> {
+        self.checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::NeedsReview)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(status: CheckStatus) -> Check {
+        Check {
+            code: "c".into(),
+            status,
+            field: Some("f".into()),
+            message: "m".into(),
+        }
+    }
+
+    #[test]
+    fn a_failure_outweighs_review_and_review_outweighs_passes() {
+        let a = |s: &[CheckStatus]| Assessment {
+            rule_set: "r".into(),
+            checks: s.iter().map(|s| check(*s)).collect(),
+        };
+        use CheckStatus::*;
+        assert_eq!(a(&[Passed, Passed]).decision(), Decision::Approve);
+        assert_eq!(a(&[Passed, NeedsReview]).decision(), Decision::Review);
+        assert_eq!(a(&[NeedsReview, Failed]).decision(), Decision::Reject);
+        assert_eq!(a(&[NeedsReview, Failed]).field_errors().len(), 1);
+    }
+
+    #[test]
+    fn identifiers_round_trip() {
+        for p in Procedure::ALL {
+            assert_eq!(Procedure::parse(p.as_str()), Some(p));
+        }
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(c.as_str()), Some(c));
+        }
+        for s in ApplicationStatus::ALL {
+            assert_eq!(ApplicationStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(Procedure::parse("enrolment"), None);
+    }
+}
