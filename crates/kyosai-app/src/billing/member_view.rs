@@ -4,7 +4,7 @@
 use kyosai_domain::billing::{self as dom, ContractFacts, Due, LineResult, Skip};
 use kyosai_domain::schedule;
 use kyosai_domain::{Program, YearMonth, Yen};
-use kyosai_store::billing::{self as store};
+use kyosai_store::billing as store;
 use kyosai_store::ledger;
 use kyosai_zengin::debit::ResultCode;
 use serde::Serialize;

@@ -30,7 +30,7 @@ use std::sync::Arc;
 use kyosai_domain::billing::{self as dom, LineHistory, LineResult};
 use kyosai_domain::rules::{PaymentFrequency, RuleSet};
 use kyosai_domain::{Program, YearMonth, Yen};
-use kyosai_store::billing::{self as store};
+use kyosai_store::billing as store;
 
 use crate::{App, AppError};
 

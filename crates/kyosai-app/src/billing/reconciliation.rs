@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use kyosai_domain::{YearMonth, Yen};
-use kyosai_store::billing::{self as store};
+use kyosai_store::billing as store;
 use kyosai_zengin::debit::ResultCode;
 use serde::Serialize;
 use sqlx::AnyConnection;

@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use kyosai_domain::billing::{self as dom};
+use kyosai_domain::billing as dom;
 use kyosai_domain::schedule;
 use kyosai_domain::{Program, YearMonth, Yen};
-use kyosai_store::billing::{self as store};
+use kyosai_store::billing as store;
 use kyosai_store::{audit, ledger, outbox, sha256_hex};
 use kyosai_zengin::FileReport;
 use kyosai_zengin::debit::{Expectation, ResultCode, parse_file};
