@@ -10,7 +10,8 @@
 
 use std::time::Instant;
 
-use kyosai_app::billing::{Progress, RunOptions, SIMULATED_FAILURE_MIX, simulate_bank};
+use kyosai_app::billing::{Progress, RunOptions};
+use kyosai_app::dev::bank_simulator::{SIMULATED_FAILURE_MIX, simulate_bank};
 use kyosai_app::{App, Clock};
 use kyosai_domain::YearMonth;
 use kyosai_store::Store;

@@ -4,10 +4,8 @@
 pub mod auth;
 pub mod bank_account;
 pub mod billing;
-pub mod billing_schedule;
-pub mod billing_staff;
 pub mod clock;
-pub mod demo;
+pub mod dev;
 pub mod enrollment;
 pub mod error;
 mod form_parser;
@@ -19,9 +17,9 @@ pub mod procedure;
 pub mod review;
 pub mod rules;
 pub mod rules_admin;
-pub mod synthetic;
 pub mod termination;
 pub mod views;
+mod zengin_files;
 
 use std::sync::Arc;
 

@@ -5,8 +5,9 @@
 
 use std::path::Path;
 
-use kyosai_app::billing::{ImportError, RunOptions, SIMULATED_FAILURE_MIX, simulate_bank};
-use kyosai_app::demo::sample_form;
+use kyosai_app::billing::{ImportError, RunOptions};
+use kyosai_app::dev::bank_simulator::{SIMULATED_FAILURE_MIX, simulate_bank};
+use kyosai_app::dev::demo::sample_form;
 use kyosai_app::{Actor, App, AppError, Clock, Role};
 use kyosai_domain::{Program, YearMonth};
 use kyosai_store::testing;
@@ -643,7 +644,7 @@ async fn two_instances_racing_bill_a_month_once() {
 
 #[tokio::test]
 async fn the_server_schedule_bills_the_month_on_its_delivery_day_once_and_stops_on_shutdown() {
-    use kyosai_app::billing_schedule::ScheduleConfig;
+    use kyosai_app::billing::scheduler::ScheduleConfig;
     use std::time::Duration;
     for (store, dir) in testing::all().await.unwrap() {
         // 2026-11-11 10:00 JST: 小規模's delivery day for the 18 November debit; 倒産防止's is the 19th.

@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used)]
 //! Enrollment and review use cases on every backend available.
 
-use kyosai_app::demo::{DEMO_TOTP_SECRET, sample_form};
+use kyosai_app::dev::demo::{DEMO_TOTP_SECRET, sample_form};
 use kyosai_app::{Actor, App, AppError, Clock, Role};
 use kyosai_store::{applications, audit, testing};
 

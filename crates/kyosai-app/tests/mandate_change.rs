@@ -6,8 +6,9 @@
 
 use std::path::Path;
 
-use kyosai_app::billing::{RunOptions, simulate_bank};
-use kyosai_app::demo::sample_form;
+use kyosai_app::billing::RunOptions;
+use kyosai_app::dev::bank_simulator::simulate_bank;
+use kyosai_app::dev::demo::sample_form;
 use kyosai_app::mandate_change::MandateForm;
 use kyosai_app::{Actor, App, AppError, Role};
 use kyosai_zengin::debit::{Expectation, NewCode, ResultCode, parse_file};

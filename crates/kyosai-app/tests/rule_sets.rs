@@ -2,7 +2,7 @@
 //! Rule-set versions loaded at run time change results without a rebuild; invalid files are
 //! refused with a report and change nothing.
 
-use kyosai_app::demo::sample_form;
+use kyosai_app::dev::demo::sample_form;
 use kyosai_app::{Actor, App, AppError, Clock, Role};
 use kyosai_domain::simulation::{PrepaymentDiscountRequest, safety_net_prepayment_discount};
 use kyosai_store::testing;

@@ -243,7 +243,8 @@ async fn main() -> Result<()> {
     let phases: Vec<&str> = args.phases.split(',').map(str::trim).collect();
     let mut enrolled = 0;
     if phases.contains(&"enroll") {
-        let template = serde_json::to_value(kyosai_app::demo::sample_form("small_enterprise"))?;
+        let template =
+            serde_json::to_value(kyosai_app::dev::demo::sample_form("small_enterprise"))?;
         let members = args.members;
         let (h, b, t) = (http.clone(), base.clone(), template.clone());
         let mut enroll = drive_at(args.clients, args.seconds, args.enroll_rate, move |i| {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use kyosai_app::billing::{SIMULATED_FAILURE_MIX, simulate_bank};
+use kyosai_app::dev::bank_simulator::{SIMULATED_FAILURE_MIX, simulate_bank};
 use kyosai_app::{App, Clock};
 use kyosai_domain::YearMonth;
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use kyosai_app::billing::RunOptions;
-use kyosai_app::billing_schedule::ScheduleConfig;
+use kyosai_app::billing::scheduler::ScheduleConfig;
 use kyosai_app::mail::{self, Mailer};
 use kyosai_app::{App, Clock, Role};
 use tracing_subscriber::EnvFilter;
@@ -210,7 +210,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
 const BILLING_CHECK_EVERY: Duration = Duration::from_secs(300);
 
 fn print_demo_logins(app: &App) {
-    use kyosai_app::demo::{DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET};
+    use kyosai_app::dev::demo::{DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET};
     println!();
     println!("デモ用ログイン（パスワードはすべて {DEMO_PASSWORD}）:");
     for l in DEMO_LOGINS {

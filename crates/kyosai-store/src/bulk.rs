@@ -1,7 +1,7 @@
 //! Inserting many rows at once, the fastest way each database takes them.
 //!
 //! SQLite: multi-row `INSERT … VALUES (?, …), (…)` of a few hundred rows, bound by position
-//! (see [`push_placeholders`](crate::billing::push_placeholders) for why anonymous `?`).
+//! (see [`push_placeholders`] for why anonymous `?`).
 //! PostgreSQL: one parameter holding the rows as JSON, expanded by `json_populate_recordset`
 //! with the table's own row type: one short statement text per 5,000 rows instead of a `VALUES`
 //! list of thousands of `$n` parameters to parse and plan for every 400 rows. (Measured: the
@@ -13,10 +13,10 @@ use std::fmt::Write;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::Result;
-use crate::billing::{is_sqlite, push_placeholders};
 
-/// Rows per statement on SQLite (20 columns × 400 < SQLite's 32,766 parameter limit).
-const SQLITE_ROWS: usize = 400;
+/// Rows per multi-row `VALUES` statement (bill_lines takes 20 columns: 20 × 400 < SQLite's
+/// 32,766 parameter limit); every multi-row `VALUES` insert in the store uses it.
+pub(crate) const ROWS_PER_INSERT: usize = 400;
 /// Rows per statement on PostgreSQL (one JSON parameter; a few MB at most).
 const POSTGRES_ROWS: usize = 5_000;
 
@@ -40,7 +40,7 @@ pub async fn insert<'a, T>(
 ) -> Result<()> {
     let names = columns.join(", ");
     if is_sqlite(conn) {
-        for batch in items.chunks(SQLITE_ROWS) {
+        for batch in items.chunks(ROWS_PER_INSERT) {
             let mut sql = format!("INSERT INTO {table} ({names}) VALUES ");
             push_placeholders(&mut sql, batch.len(), columns.len(), true);
             let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -69,6 +69,41 @@ pub async fn insert<'a, T>(
             .await?;
     }
     Ok(())
+}
+
+/// True when `conn` is SQLite (bulk statements then use anonymous `?` placeholders).
+pub(crate) fn is_sqlite(conn: &AnyConnection) -> bool {
+    conn.backend_name().eq_ignore_ascii_case("sqlite")
+}
+
+/// `($1, $2, …), (…)` for `rows` rows of `cols` columns; `(?, ?, …), (…)` when `anonymous`.
+///
+/// On SQLite, sqlx resolves every *named* parameter (`$n`) with `sqlite3_bind_parameter_name`,
+/// a linear scan of the statement's parameter list: binding a multi-row INSERT with thousands of
+/// `$n` parameters is quadratic (it was 80% of a billing run's time). Anonymous `?` parameters
+/// are bound by position in constant time. PostgreSQL needs `$n`.
+pub(crate) fn push_placeholders(sql: &mut String, rows: usize, cols: usize, anonymous: bool) {
+    use std::fmt::Write;
+    let mut n = 1;
+    sql.reserve(rows * cols * if anonymous { 3 } else { 8 });
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            if anonymous {
+                sql.push('?');
+            } else {
+                let _ = write!(sql, "${n}");
+            }
+            n += 1;
+        }
+        sql.push(')');
+    }
 }
 
 /// `[{"col": value, …}, …]`.

@@ -156,3 +156,11 @@ pub async fn consume_verification(
     .await?;
     Ok(Some(user_id))
 }
+
+/// How many accounts exist (demo data is seeded only into an empty database).
+pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
+        .fetch_one(&mut *conn)
+        .await?;
+    col(&row, "n")
+}

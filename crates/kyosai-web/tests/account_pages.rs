@@ -8,8 +8,9 @@
 use std::path::PathBuf;
 
 use jiff::Timestamp;
-use kyosai_app::billing::{Progress, RunOptions, simulate_bank};
-use kyosai_app::demo::sample_form;
+use kyosai_app::billing::{Progress, RunOptions};
+use kyosai_app::dev::bank_simulator::simulate_bank;
+use kyosai_app::dev::demo::sample_form;
 use kyosai_app::{Actor, App, Clock, Role};
 use kyosai_domain::YearMonth;
 use kyosai_zengin::debit::{Expectation, ResultCode, parse_file};

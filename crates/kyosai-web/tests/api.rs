@@ -148,7 +148,7 @@ impl Server {
 }
 
 fn form(program: &str) -> Value {
-    serde_json::to_value(kyosai_app::demo::sample_form(program)).unwrap()
+    serde_json::to_value(kyosai_app::dev::demo::sample_form(program)).unwrap()
 }
 
 fn assert_envelope(body: &Value, code: &str) {

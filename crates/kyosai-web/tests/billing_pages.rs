@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 use kyosai_app::billing::{Progress, RunOptions};
-use kyosai_app::demo::sample_form;
+use kyosai_app::dev::demo::sample_form;
 use kyosai_app::{Actor, Clock, Role};
 use kyosai_domain::YearMonth;
 use kyosai_zengin::debit::{Expectation, LineEnding, ResultCode, WriteOptions, parse_file};

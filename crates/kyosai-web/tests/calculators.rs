@@ -2,7 +2,7 @@
 //! Black-box tests of the public calculators (issue #3): the router on a real port over a fresh
 //! SQLite database, driven by a plain HTTP client like a browser without JavaScript.
 
-use kyosai_app::demo::sample_form;
+use kyosai_app::dev::demo::sample_form;
 use kyosai_app::{Actor, Clock, Role};
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;

@@ -6,7 +6,7 @@
 
 use jiff::Timestamp;
 use kyosai_app::auth::totp_code;
-use kyosai_app::demo::sample_form;
+use kyosai_app::dev::demo::sample_form;
 use kyosai_app::{Actor, Clock, Role};
 use kyosai_domain::Program;
 use reqwest::StatusCode;

@@ -3,8 +3,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use kyosai_app::billing::{RunOptions, simulate_bank};
-use kyosai_app::demo::sample_form;
+use kyosai_app::billing::RunOptions;
+use kyosai_app::dev::bank_simulator::simulate_bank;
+use kyosai_app::dev::demo::sample_form;
 use kyosai_app::{Actor, Clock, Role};
 use kyosai_domain::YearMonth;
 use kyosai_zengin::debit::ResultCode;

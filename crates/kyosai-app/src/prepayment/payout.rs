@@ -6,22 +6,18 @@ use std::path::{Path, PathBuf};
 
 use kyosai_domain::prepayment_discount as dom;
 use kyosai_domain::{Program, YearMonth};
+use kyosai_store::audit;
 use kyosai_store::billing as bstore;
 use kyosai_store::prepayment as store;
-use kyosai_store::{audit, sha256_hex};
-use kyosai_zengin::debit::NewCode;
-use kyosai_zengin::text::{
-    AccountNumber, BankCode, BankName, BranchCode, HolderName, OriginatorCode, OriginatorName,
-};
-use kyosai_zengin::transfer::{
-    TransferAccountType, TransferCategory, TransferHeader, TransferRecord, write_transfer_file,
-};
+use kyosai_zengin::transfer::{TransferRecord, write_transfer_file};
 use serde::Serialize;
 use serde_json::json;
 
-use super::internal;
-use crate::billing::{write_options, zengin_date};
+use crate::billing::internal;
 use crate::ja_text::ja_month;
+use crate::zengin_files::{
+    place_file, transfer_header, transfer_record, write_options, zengin_date,
+};
 use crate::{App, AppError};
 
 /// A June payout.
@@ -122,21 +118,7 @@ impl App {
                 .into_iter()
                 .next()
                 .ok_or_else(|| internal(format!("{program}: no originator configured")))?;
-            let header = TransferHeader {
-                originator_code: OriginatorCode::new(&o.code).map_err(internal)?,
-                originator_name: OriginatorName::new(&o.name_kana).map_err(internal)?,
-                transfer_date: zengin_date(date)?,
-                bank_code: BankCode::new(&o.bank_code).map_err(internal)?,
-                bank_name: BankName::new(&o.bank_name_kana).map_err(internal)?,
-                branch_code: BranchCode::new(&o.branch_code).map_err(internal)?,
-                branch_name: BankName::new(&o.branch_name_kana).map_err(internal)?,
-                account_type: if o.account_type == "current" {
-                    TransferAccountType::Current
-                } else {
-                    TransferAccountType::Ordinary
-                },
-                account_number: AccountNumber::new(&o.account_number).map_err(internal)?,
-            };
+            let header = transfer_header(&o, zengin_date(date)?)?;
             let recs: Vec<TransferRecord> = records.iter().map(|(_, r)| *r).collect();
             let bytes = write_transfer_file(&header, &recs, &write_options(&o))
                 .map_err(|e| internal(format!("{e:?}")))?;
@@ -144,10 +126,7 @@ impl App {
                 "KYOSAI21_prepayment_discount_{program}_{fy}_{}.dat",
                 date.to_string().replace('-', "")
             );
-            let path = out.join(&name);
-            let tmp = out.join(format!(".{name}.tmp"));
-            std::fs::write(&tmp, &bytes).map_err(internal)?;
-            std::fs::rename(&tmp, &path).map_err(internal)?;
+            let placed = place_file(out, &name, &bytes)?;
             for (id, rec) in &records {
                 if store::mark_paid(tx.conn(), *id, "paid", &date.to_string(), Some(&name)).await? {
                     s.paid_count += 1;
@@ -162,40 +141,16 @@ impl App {
                     target: &format!("fiscal_year:{fy}"),
                     before: None,
                     after: Some(
-                        &json!({ "program": program, "file": name, "sha256": sha256_hex(&bytes),
+                        &json!({ "program": program, "file": name, "sha256": placed.sha256,
                         "records": records.len(), "transfer_date": date.to_string() }),
                     ),
                     at: &now,
                 },
             )
             .await?;
-            s.files.push(path);
+            s.files.push(placed.path);
         }
         tx.commit().await?;
         Ok(s)
     }
-}
-
-/// A transfer record to a member's debit account (amount filled in by the caller); None when
-/// the stored account cannot be written (the names are informative, the codes decide).
-fn transfer_record(m: &kyosai_store::contracts::Mandate) -> Option<TransferRecord> {
-    Some(TransferRecord {
-        bank_code: BankCode::new(&m.bank_code).ok()?,
-        bank_name: BankName::default(),
-        branch_code: BranchCode::new(&m.branch_code).ok()?,
-        branch_name: BankName::default(),
-        clearing_house: None,
-        account_type: match m.account_type.as_str() {
-            "current" | "2" => TransferAccountType::Current,
-            "savings" | "4" => TransferAccountType::Savings,
-            _ => TransferAccountType::Ordinary,
-        },
-        account_number: AccountNumber::new(&m.account_number).ok()?,
-        payee_name: HolderName::new(&m.holder_kana).ok()?,
-        amount: 0,
-        new_code: NewCode::Other,
-        customer_code1: None,
-        customer_code2: None,
-        category: Some(TransferCategory::Telegraphic),
-    })
 }

@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kyosai_app::AppError;
 use kyosai_app::billing::Tally;
-use kyosai_app::billing_staff::{exception_reason_ja, run_status_ja};
+use kyosai_app::billing::staff::{exception_reason_ja, run_status_ja};
 use kyosai_app::ja_text::ja_month;
 use kyosai_domain::{Program, YearMonth};
 use kyosai_zengin::debit::ResultCode;

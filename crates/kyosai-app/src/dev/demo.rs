@@ -84,11 +84,7 @@ impl App {
     pub async fn seed_demo(&self) -> Result<bool, AppError> {
         {
             let mut conn = self.store.read().await?;
-            let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
-                .fetch_one(&mut *conn)
-                .await?;
-            let n: i64 = kyosai_store::Row::try_get(&row, "n")?;
-            if n > 0 {
+            if users::count(&mut conn).await? > 0 {
                 return Ok(false);
             }
         }

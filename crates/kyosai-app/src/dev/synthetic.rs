@@ -9,10 +9,10 @@
 //! synthetic member account (`synthetic@kyosai.invalid`).
 
 use kyosai_domain::{ContractNumber, Program, YearMonth};
-use kyosai_store::billing::{is_sqlite, push_placeholders};
-use sqlx::AssertSqlSafe;
+use kyosai_store::ledger::{self, Opening};
+use kyosai_store::synthetic::{self as store, NewContract, NewMandate};
 
-use crate::billing::SplitMix;
+use super::bank_simulator::SplitMix;
 use crate::{App, AppError};
 
 /// Banks used for synthetic mandates (code, weight): megabanks, ゆうちょ, regional banks.
@@ -89,33 +89,9 @@ impl App {
                 "synthetic-{seed}-{}@kyosai.invalid",
                 now.replace([':', '-'], "")
             );
-            let row = sqlx::query(
-                "INSERT INTO users (role, email, display_name, created_at) VALUES ('member', $1, '合成データ', $2) RETURNING id",
-            )
-            .bind(&email)
-            .bind(&now)
-            .fetch_one(tx.conn())
-            .await?;
-            let member_id: i64 = kyosai_store::Row::try_get(&row, "id")?;
-            let row = sqlx::query(
-                "INSERT INTO applications (program, procedure, channel, member_id, status, outcome, received_at, completed_at, \
-                 rule_set, payload, checks, person_key) VALUES ('small_enterprise', 'enrollment', 'paper', $1, 'completed', \
-                 'synthetic', $2, $2, $3, '{}', '[]', $4) RETURNING id",
-            )
-            .bind(member_id)
-            .bind(&now)
-            .bind(&se_rules.id)
-            .bind(&email)
-            .fetch_one(tx.conn())
-            .await?;
-            let application_id: i64 = kyosai_store::Row::try_get(&row, "id")?;
-            let row = sqlx::query(
-                "UPDATE counters SET value = value + $1 WHERE name = 'contract_serial' RETURNING value",
-            )
-            .bind(n as i64)
-            .fetch_one(tx.conn())
-            .await?;
-            let last: i64 = kyosai_store::Row::try_get(&row, "value")?;
+            let (member_id, application_id) =
+                store::insert_owner(tx.conn(), &email, &se_rules.id, &now).await?;
+            let last = store::reserve_contract_serials(tx.conn(), n as i64).await?;
             tx.commit().await?;
             (member_id, application_id, last - n as i64 + 1)
         };
@@ -127,7 +103,6 @@ impl App {
         while done < n {
             let take = BATCH.min(n - done);
             let mut tx = self.store.begin_write().await?;
-            let anonymous = is_sqlite(tx.conn());
             // Contracts.
             struct C {
                 number: String,
@@ -215,105 +190,66 @@ impl App {
             }
             let mut ids = Vec::with_capacity(cs.len());
             for batch in cs.chunks(ROWS) {
-                let mut sql = String::from(
-                    "INSERT INTO contracts (number, program, member_id, application_id, status, holder_name, business_name, \
-                     person_key, start_date, first_debit_month, monthly_premium, frequency, rule_set, created_at, prepaid_until, \
-                     suspended_from) VALUES ",
-                );
-                push_placeholders(&mut sql, batch.len(), 16, anonymous);
-                sql.push_str(" RETURNING id");
-                let mut q = sqlx::query(AssertSqlSafe(sql));
-                for c in batch {
-                    let rules = if c.program == Program::SmallEnterprise {
-                        &se_rules
-                    } else {
-                        &sn_rules
-                    };
-                    q = q
-                        .bind(c.number.clone())
-                        .bind(c.program.as_str())
-                        .bind(member_id)
-                        .bind(application_id)
-                        .bind("active")
-                        .bind("合成 契約者")
-                        .bind("合成商店")
-                        .bind(c.number.clone())
-                        .bind(c.first.day(1).to_string())
-                        .bind(c.first.to_string())
-                        .bind(c.premium)
-                        .bind(c.frequency)
-                        .bind(rules.id.clone())
-                        .bind(now.clone())
-                        .bind(c.prepaid.clone())
-                        .bind(c.suspended.clone());
-                }
-                let rows = q.fetch_all(tx.conn()).await?;
-                for r in &rows {
-                    ids.push(kyosai_store::Row::try_get::<i64, _>(r, "id")?);
-                }
+                let rows: Vec<NewContract> = batch
+                    .iter()
+                    .map(|c| NewContract {
+                        number: &c.number,
+                        program: c.program.as_str(),
+                        member_id,
+                        application_id,
+                        start_date: c.first.day(1).to_string(),
+                        first_debit_month: c.first.to_string(),
+                        monthly_premium: c.premium,
+                        frequency: c.frequency,
+                        rule_set: if c.program == Program::SmallEnterprise {
+                            &se_rules.id
+                        } else {
+                            &sn_rules.id
+                        },
+                        prepaid_until: c.prepaid.as_deref(),
+                        suspended_from: c.suspended.as_deref(),
+                    })
+                    .collect();
+                ids.extend(store::insert_contracts(tx.conn(), &rows, &now).await?);
             }
             // Mandates, premium changes and opening balances.
             for (batch_ids, batch) in ids.chunks(ROWS).zip(cs.chunks(ROWS)) {
-                let mut sql = String::from(
-                    "INSERT INTO mandates (contract_id, bank_code, branch_code, account_type, account_number, holder_kana, status, created_at) VALUES ",
-                );
-                push_placeholders(&mut sql, batch.len(), 8, anonymous);
-                let mut q = sqlx::query(AssertSqlSafe(sql));
-                for (id, c) in batch_ids.iter().zip(batch) {
-                    let branch = kyosai_refdata::branches(c.bank)
-                        .first()
-                        .map_or("001", |b| b.code);
-                    q = q
-                        .bind(*id)
-                        .bind(c.bank)
-                        .bind(branch)
-                        .bind("ordinary")
-                        .bind(c.account.clone())
-                        .bind(c.kana)
-                        .bind("active")
-                        .bind(now.clone());
-                }
-                q.execute(tx.conn()).await?;
-                let openings: Vec<(i64, &C)> = batch_ids
+                let mandates: Vec<NewMandate> = batch_ids
                     .iter()
-                    .copied()
+                    .zip(batch)
+                    .map(|(id, c)| NewMandate {
+                        contract_id: *id,
+                        bank_code: c.bank,
+                        branch_code: kyosai_refdata::branches(c.bank)
+                            .first()
+                            .map_or("001", |b| b.code),
+                        account_number: &c.account,
+                        holder_kana: c.kana,
+                    })
+                    .collect();
+                store::insert_mandates(tx.conn(), &mandates, &now).await?;
+                let openings: Vec<Opening> = batch_ids
+                    .iter()
                     .zip(batch)
                     .filter(|(_, c)| c.opening > 0)
+                    .map(|(id, c)| Opening {
+                        contract_id: *id,
+                        month: as_of.plus(-1).to_string(),
+                        amount: c.opening,
+                        months: c.first.months_until(as_of).max(0) as i64,
+                    })
                     .collect();
                 if !openings.is_empty() {
-                    let mut sql = String::from(
-                        "INSERT INTO billing_ledger (contract_id, month, kind, amount, months, at) VALUES ",
-                    );
-                    push_placeholders(&mut sql, openings.len(), 6, anonymous);
-                    let mut q = sqlx::query(AssertSqlSafe(sql));
-                    for (id, c) in &openings {
-                        q = q
-                            .bind(*id)
-                            .bind(as_of.plus(-1).to_string())
-                            .bind("opening")
-                            .bind(c.opening)
-                            .bind(c.first.months_until(as_of).max(0) as i64)
-                            .bind(now.clone());
-                    }
-                    q.execute(tx.conn()).await?;
+                    ledger::append_openings(tx.conn(), &openings, &now).await?;
                     g.opening_balances += openings.len() as i64;
                 }
-                let changes: Vec<(i64, &(String, i64))> = batch_ids
+                let changes: Vec<(i64, &str, i64)> = batch_ids
                     .iter()
-                    .copied()
                     .zip(batch)
-                    .filter_map(|(id, c)| c.change.as_ref().map(|ch| (id, ch)))
+                    .filter_map(|(id, c)| c.change.as_ref().map(|(m, p)| (*id, m.as_str(), *p)))
                     .collect();
                 if !changes.is_empty() {
-                    let mut sql = String::from(
-                        "INSERT INTO premium_changes (contract_id, effective_month, monthly_premium, created_at) VALUES ",
-                    );
-                    push_placeholders(&mut sql, changes.len(), 4, anonymous);
-                    let mut q = sqlx::query(AssertSqlSafe(sql));
-                    for (id, (m, p)) in &changes {
-                        q = q.bind(*id).bind(m.as_str()).bind(*p).bind(now.as_str());
-                    }
-                    q.execute(tx.conn()).await?;
+                    store::insert_premium_changes(tx.conn(), &changes, &now).await?;
                     g.premium_changes += changes.len() as i64;
                 }
             }

@@ -16,7 +16,7 @@ use kyosai_domain::{BusinessCalendar, Program, YearMonth, schedule};
 use kyosai_store::billing as store;
 use tokio::sync::watch;
 
-use crate::billing::{Progress, RunOptions};
+use super::{Progress, RunOptions};
 use crate::{App, AppError};
 
 /// One (program, month) whose request files are due.

@@ -10,11 +10,9 @@ use kyosai_store::billing::{self as store, FileRow, ImportRow, Run, RunListRow};
 use kyosai_store::sha256_hex;
 use kyosai_zengin::debit::RequestWriter;
 
-use crate::billing::{
-    NameCache, Reconciliation, file_header, internal, run_reconciliation, write_options,
-    zengin_date,
-};
+use crate::billing::{Reconciliation, internal, run_reconciliation};
 use crate::review::require_staff;
+use crate::zengin_files::{NameCache, debit_header, write_options, zengin_date};
 use crate::{Actor, App, AppError};
 
 /// How many runs and imports the overview lists (two programs × two years of months).
@@ -136,7 +134,7 @@ impl App {
             .parse()
             .map_err(|_| internal(format!("run {run_id}: stored debit date is invalid")))?;
         let mut writer = RequestWriter::new(
-            &file_header(&originator, zengin_date(debit_date)?)?,
+            &debit_header(&originator, zengin_date(debit_date)?)?,
             &write_options(&originator),
             usize::try_from(file.record_count).unwrap_or(0),
         )

@@ -1,0 +1,458 @@
+//! Importing a bank's result file: refused whole when anything is wrong, else every record posted
+//! to the ledger in one transaction, mandates made unusable by codes 2, 3, 4 and mails queued.
+
+use std::collections::HashMap;
+
+use kyosai_domain::billing as dom;
+use kyosai_domain::schedule;
+use kyosai_domain::{Program, YearMonth, Yen};
+use kyosai_store::billing as store;
+use kyosai_store::{audit, ledger, outbox, sha256_hex};
+use kyosai_zengin::FileReport;
+use kyosai_zengin::debit::{Expectation, ResultCode, parse_file};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::AnyConnection;
+
+use super::{Reconciliation, internal, parse_month};
+use crate::ja_text::{ja_date, ja_month};
+use crate::mail::{self, Mail};
+use crate::{App, AppError};
+
+/// One problem that made a result file refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportProblem {
+    /// 1-based record (line) number; 0 for the whole file.
+    pub record: usize,
+    pub code: String,
+    pub message: String,
+}
+
+/// A refused result file: nothing from it was posted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    pub file_name: String,
+    pub problems: Vec<ImportProblem>,
+    /// Problems found but not listed.
+    pub omitted: usize,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{}: 取り込みを中止しました（{}件の問題。何も計上していません）。",
+            self.file_name,
+            self.problems.len() + self.omitted
+        )?;
+        for p in &self.problems {
+            if p.record > 0 {
+                writeln!(f, "  {}件目のレコード [{}] {}", p.record, p.code, p.message)?;
+            } else {
+                writeln!(f, "  [{}] {}", p.code, p.message)?;
+            }
+        }
+        if self.omitted > 0 {
+            writeln!(f, "  ほか{}件は省略しました。", self.omitted)?;
+        }
+        Ok(())
+    }
+}
+
+impl Refusal {
+    fn from_report(file_name: &str, r: &FileReport) -> Refusal {
+        Refusal {
+            file_name: file_name.to_string(),
+            problems: r
+                .problems
+                .iter()
+                .map(|p| ImportProblem {
+                    record: p.record,
+                    code: p.code.as_str().to_string(),
+                    message: if p.column > 0 {
+                        format!("{}バイト目: {}", p.column, p.message)
+                    } else {
+                        p.message.clone()
+                    },
+                })
+                .collect(),
+            omitted: r.omitted,
+        }
+    }
+}
+
+/// An accepted, posted result file.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportOutcome {
+    pub file_name: String,
+    pub sha256: String,
+    pub import_id: i64,
+    pub reconciliation: Reconciliation,
+    /// Mandates marked unusable (codes 2, 3, 4), each with a mail to the member.
+    pub mandates_unusable: i64,
+    /// 掛金請求のお知らせ mailed for the other failures (when the premium is debited again).
+    pub arrears_notices: usize,
+}
+
+/// Why a single file import did not post.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    Refused(Refusal),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl From<kyosai_store::StoreError> for ImportError {
+    fn from(e: kyosai_store::StoreError) -> Self {
+        ImportError::App(AppError::Store(e))
+    }
+}
+
+/// What a failure reason means, stored with the ledger entry.
+pub fn reason_code(code: ResultCode) -> &'static str {
+    match code {
+        ResultCode::Collected => "collected",
+        ResultCode::InsufficientFunds => "insufficient_funds",
+        ResultCode::NoAccount => "no_account",
+        ResultCode::StoppedByDepositor => "stopped_by_depositor",
+        ResultCode::NoMandate => "no_mandate",
+        ResultCode::StoppedByOriginator => "stopped_by_originator",
+        ResultCode::Other => "other",
+    }
+}
+
+/// Codes after which the mandate cannot be used again (REFERENCE §8; issue #4).
+pub fn makes_mandate_unusable(code: ResultCode) -> bool {
+    matches!(
+        code,
+        ResultCode::NoAccount | ResultCode::StoppedByDepositor | ResultCode::NoMandate
+    )
+}
+
+impl App {
+    /// Imports one bank result file: refuses it whole (with every problem and its line) when
+    /// anything is wrong, else posts every record to the ledger in one transaction.
+    pub async fn import_result_file(
+        &self,
+        file_name: &str,
+        bytes: &[u8],
+        actor: &str,
+    ) -> Result<ImportOutcome, ImportError> {
+        let sha = sha256_hex(bytes);
+        let refuse = |code: &str, message: String| {
+            ImportError::Refused(Refusal {
+                file_name: file_name.to_string(),
+                problems: vec![ImportProblem {
+                    record: 0,
+                    code: code.to_string(),
+                    message,
+                }],
+                omitted: 0,
+            })
+        };
+        {
+            let mut conn = self.store.read().await?;
+            if let Some(at) = store::import_exists(&mut conn, &sha).await? {
+                return Err(refuse(
+                    "already_imported",
+                    format!(
+                        "この結果ファイルは {at} に取り込み済みです（同一内容の再取り込みはできません）。"
+                    ),
+                ));
+            }
+        }
+        let file = parse_file(bytes, Expectation::Result)
+            .map_err(|r| ImportError::Refused(Refusal::from_report(file_name, &r)))?;
+        let (_, records, _) = file.into_parts();
+        // Match each record to its bill line by customer number (= bill line id).
+        let mut order: Vec<(u64, usize)> = Vec::with_capacity(records.len());
+        let mut problems = Vec::new();
+        for (i, r) in records.iter().enumerate() {
+            match r.customer_number.to_u64() {
+                Some(id) if id > 0 => order.push((id, i)),
+                _ => problems.push(ImportProblem {
+                    record: i + 2,
+                    code: "unmatched".into(),
+                    message: "顧客番号が請求明細を指していません。".into(),
+                }),
+            }
+        }
+        order.sort_unstable();
+        let mut lines: Vec<Option<store::LineForResult>> = vec![None; records.len()];
+        if let (Some(&(min, _)), Some(&(max, _))) = (order.first(), order.last()) {
+            let mut conn = self.store.read().await?;
+            let mut after = min as i64 - 1;
+            let mut k = 0usize;
+            loop {
+                let page = store::lines_for_results(&mut conn, after, max as i64, 100_000).await?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                for l in page {
+                    while k < order.len() && (order[k].0 as i64) < l.id {
+                        k += 1;
+                    }
+                    let mut j = k;
+                    while j < order.len() && order[j].0 as i64 == l.id {
+                        lines[order[j].1] = Some(l.clone());
+                        j += 1;
+                    }
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::with_capacity(records.len());
+        let mut entries = Vec::with_capacity(records.len());
+        let mut rec = Reconciliation::default();
+        let mut unusable = Vec::new();
+        let mut arrears: Vec<(i64, String, i64, ResultCode)> = Vec::new();
+        for (i, (r, line)) in records.iter().zip(&lines).enumerate() {
+            let n = i + 2;
+            let mut bad = |code: &str, message: String| {
+                problems.push(ImportProblem {
+                    record: n,
+                    code: code.into(),
+                    message,
+                })
+            };
+            let Some(l) = line else {
+                if r.customer_number.to_u64().is_some_and(|v| v > 0) {
+                    bad(
+                        "unmatched",
+                        format!(
+                            "顧客番号{}に対応する請求明細がありません。",
+                            r.customer_number
+                        ),
+                    );
+                }
+                continue;
+            };
+            if !seen.insert(l.id) {
+                bad(
+                    "duplicate",
+                    format!("顧客番号{}が重複しています。", r.customer_number),
+                );
+                continue;
+            }
+            if l.has_result {
+                bad(
+                    "already_posted",
+                    format!("顧客番号{}の結果は計上済みです。", r.customer_number),
+                );
+                continue;
+            }
+            if l.amount != r.amount
+                || l.bank_code != r.bank_code.as_str()
+                || l.branch_code != r.branch_code.as_str()
+                || l.account_number != r.account_number.as_str()
+            {
+                bad(
+                    "mismatch",
+                    format!(
+                        "顧客番号{}の金額または口座が請求明細と一致しません（請求 {}、結果 {}）。",
+                        r.customer_number,
+                        Yen::new(l.amount),
+                        Yen::new(r.amount)
+                    ),
+                );
+                continue;
+            }
+            let code = r.result_code.unwrap_or(ResultCode::Other);
+            rec.billed.add(r.amount);
+            if code.is_collected() {
+                rec.collected.add(r.amount);
+            } else {
+                rec.failed.add(r.amount);
+                rec.failed_by_code
+                    .entry(code.code())
+                    .or_default()
+                    .add(r.amount);
+                if makes_mandate_unusable(code) {
+                    unusable.push((l.contract_id, l.mandate_id, code, l.month.clone()));
+                } else {
+                    arrears.push((l.contract_id, l.month.clone(), r.amount, code));
+                }
+            }
+            entries.push(ledger::ResultEntry {
+                contract_id: l.contract_id,
+                bill_line_id: l.id,
+                month: l.month.clone(),
+                collected: code.is_collected(),
+                amount: r.amount,
+                months: l.months,
+                result_code: i64::from(code.code()),
+                reason: (!code.is_collected()).then(|| reason_code(code)),
+            });
+        }
+        if !problems.is_empty() {
+            problems.sort_by_key(|p| p.record);
+            let omitted = problems
+                .len()
+                .saturating_sub(kyosai_zengin::report::MAX_PROBLEMS);
+            problems.truncate(kyosai_zengin::report::MAX_PROBLEMS);
+            return Err(ImportError::Refused(Refusal {
+                file_name: file_name.to_string(),
+                problems,
+                omitted,
+            }));
+        }
+        let now = self.clock.now_text();
+        let report = serde_json::to_string(&rec).map_err(internal)?;
+        let mut tx = self.store.begin_write().await?;
+        let import_id = match store::insert_import(
+            tx.conn(),
+            &store::NewImport {
+                sha256: &sha,
+                file_name,
+                imported_at: &now,
+                actor,
+                record_count: rec.billed.count,
+                total_yen: rec.billed.yen,
+                collected_count: rec.collected.count,
+                collected_yen: rec.collected.yen,
+                failed_count: rec.failed.count,
+                failed_yen: rec.failed.yen,
+                report: &report,
+            },
+        )
+        .await
+        {
+            Ok(id) => id,
+            Err(e) => {
+                // A concurrent import of the same file won the UNIQUE (sha256) race.
+                tracing::warn!(error = %e, file_name, "result import refused at insert");
+                return Err(refuse(
+                    "already_imported",
+                    "この結果ファイルは別の処理で取り込み済みです。".into(),
+                ));
+            }
+        };
+        ledger::post_results(tx.conn(), import_id, &entries, &now).await?;
+        let mut mandates_unusable = 0;
+        let ids: Vec<i64> = unusable.iter().map(|(_, m, _, _)| *m).collect();
+        let mut newly_unusable = store::mark_mandates_unusable(tx.conn(), &ids).await?;
+        let contract_ids: Vec<i64> = unusable
+            .iter()
+            .filter(|(_, m, _, _)| newly_unusable.contains(m))
+            .map(|(c, _, _, _)| *c)
+            .collect();
+        let contacts = store::contacts(tx.conn(), &contract_ids).await?;
+        for (contract_id, mandate_id, code, month) in &unusable {
+            // In record order, once per mandate (as one UPDATE per record did).
+            if newly_unusable.remove(mandate_id) {
+                mandates_unusable += 1;
+                audit::append(
+                    tx.conn(),
+                    &audit::Entry {
+                        actor,
+                        action: "mandate.unusable",
+                        target: &format!("mandate:{mandate_id}"),
+                        before: Some(&json!({"status": "active"})),
+                        after: Some(&json!({"status": "unusable", "result_code": code.code(), "month": month})),
+                        at: &now,
+                    },
+                )
+                .await?;
+                if let Some(store::Contact { number, email, .. }) = contacts.get(contract_id) {
+                    mail::enqueue(
+                        tx.conn(),
+                        &Mail {
+                            to: email.clone(),
+                            subject: "【共済】口座振替ができませんでした：新しい口座のご登録のお願い".into(),
+                            body: format!(
+                                "共済契約者番号 {number} の{month}分の掛金は、口座振替ができませんでした（{}）。\nご登録の口座は今後の振替に使えません。お手数ですが、オンラインで新しい口座をご登録ください：{}/portal/contracts/{number}/account\n未納の掛金は、新しい口座の登録後に次回の引落しでご請求します。\n",
+                                code.label_ja(),
+                                self.public_url
+                            ),
+                        },
+                        &now,
+                    )
+                    .await?;
+                }
+            }
+        }
+        let arrears_notices = self.arrears_notices(tx.conn(), &arrears, &now).await?;
+        audit::append(
+            tx.conn(),
+            &audit::Entry {
+                actor,
+                action: "billing.results_imported",
+                target: &format!("result_import:{import_id}"),
+                before: None,
+                after: Some(&json!({"file": file_name, "sha256": sha, "reconciliation": rec})),
+                at: &now,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ImportOutcome {
+            file_name: file_name.to_string(),
+            sha256: sha,
+            import_id,
+            reconciliation: rec,
+            mandates_unusable,
+            arrears_notices,
+        })
+    }
+
+    /// 掛金請求のお知らせ (REFERENCE §2.7): a mail for each failed debit whose account can still be
+    /// used (codes 1, 8, 9), saying when the unpaid premium is debited again by the cycle in
+    /// force (renewed: next month; legacy 小規模: the first even month at least two months later).
+    async fn arrears_notices(
+        &self,
+        conn: &mut AnyConnection,
+        failed: &[(i64, String, i64, ResultCode)],
+        now: &str,
+    ) -> Result<usize, AppError> {
+        let ids: Vec<i64> = failed.iter().map(|f| f.0).collect();
+        let contacts = store::contacts(conn, &ids).await?;
+        let mut redebit_dates: HashMap<(String, String), (YearMonth, jiff::civil::Date)> =
+            HashMap::new();
+        let mut mails = Vec::with_capacity(failed.len());
+        for (contract_id, month, amount, code) in failed {
+            let Some(c) = contacts.get(contract_id) else {
+                continue;
+            };
+            let failed_month = parse_month(month)?;
+            let key = (c.program.clone(), month.clone());
+            let (redebit, date) = match redebit_dates.get(&key) {
+                Some(v) => *v,
+                None => {
+                    let program =
+                        Program::parse(&c.program).ok_or_else(|| internal("bad program"))?;
+                    let redebit = dom::redebit_month(
+                        &*self.billing_rules(program, failed_month)?,
+                        failed_month,
+                    );
+                    let rules = self.billing_rules(program, redebit)?;
+                    let v = (
+                        redebit,
+                        schedule::debit_date(&rules.collection, &self.calendar, redebit),
+                    );
+                    redebit_dates.insert(key, v);
+                    v
+                }
+            };
+            let mail = Mail {
+                to: c.email.clone(),
+                subject: format!(
+                    "【共済】{}分の掛金の口座振替ができませんでした",
+                    ja_month(failed_month)
+                ),
+                body: format!(
+                    "共済契約者番号 {} の{}分の掛金 {} は、口座振替ができませんでした（{}）。\n未納分は{}の引落し（{}分）で、その月の掛金と合わせてご請求します。前日までに口座へのご入金をお願いします。\n請求と引落しの状況：{}/portal/contracts/{}/billing\n",
+                    c.number,
+                    ja_month(failed_month),
+                    Yen::new(*amount),
+                    code.label_ja(),
+                    ja_date(date),
+                    ja_month(redebit),
+                    self.public_url,
+                    c.number
+                ),
+            };
+            mails.push(serde_json::to_string(&mail).map_err(internal)?);
+        }
+        outbox::enqueue_many(conn, mail::OUTBOX_KIND, &mails, now).await?;
+        Ok(mails.len())
+    }
+}

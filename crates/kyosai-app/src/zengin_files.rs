@@ -1,0 +1,185 @@
+//! Zengin files from stored data: the header from an originator, a record from a bill line or a
+//! mandate, and the finished bytes written into place (named by the caller, digested, renamed
+//! from a temporary file so a reader never sees half a file). Billing (種別 91 口座振替) and the
+//! 前納減額金 payout (種別 21 総合振込) use it; later payouts and loan repayments reuse it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use kyosai_store::billing::{FileLine, Originator};
+use kyosai_store::contracts::Mandate;
+use kyosai_store::sha256_hex;
+use kyosai_zengin::CharClass;
+use kyosai_zengin::debit::{
+    AccountType, DataRecord, DebitDate, Header, LineEnding, NewCode, OriginatorAccount,
+    WriteOptions,
+};
+use kyosai_zengin::text::{
+    AccountNumber, BankCode, BankName, BranchCode, CustomerNumber, HolderName, OriginatorCode,
+    OriginatorName,
+};
+use kyosai_zengin::transfer::{
+    TransferAccountType, TransferCategory, TransferHeader, TransferRecord,
+};
+
+use crate::AppError;
+use crate::billing::internal;
+
+fn account_type(s: &str) -> AccountType {
+    match s {
+        "ordinary" | "1" => AccountType::Ordinary,
+        "current" | "2" => AccountType::Current,
+        "tax_reserve" | "3" => AccountType::TaxReserve,
+        _ => AccountType::Other,
+    }
+}
+
+/// Zengin kana for a bank or branch name (full-width published kana → half-width, cut to the
+/// 15-byte field; the name fields are informative, the codes decide).
+fn bank_field(kana: &str) -> BankName {
+    kyosai_zengin::kana::convert(kana, CharClass::Bank)
+        .ok()
+        .and_then(|k| BankName::new(&k.chars().take(15).collect::<String>()).ok())
+        .unwrap_or_default()
+}
+
+/// Zengin kana of bank and branch names, looked up once per code.
+#[derive(Default)]
+pub(crate) struct NameCache {
+    banks: HashMap<String, BankName>,
+    branches: HashMap<(String, String), BankName>,
+}
+
+impl NameCache {
+    fn bank(&mut self, code: &str) -> BankName {
+        *self.banks.entry(code.to_string()).or_insert_with(|| {
+            kyosai_refdata::bank(code)
+                .map(|b| bank_field(b.kana))
+                .unwrap_or_default()
+        })
+    }
+
+    fn branch(&mut self, bank: &str, branch: &str) -> BankName {
+        *self
+            .branches
+            .entry((bank.to_string(), branch.to_string()))
+            .or_insert_with(|| {
+                kyosai_refdata::branch(bank, branch)
+                    .map(|b| bank_field(b.kana))
+                    .unwrap_or_default()
+            })
+    }
+
+    /// The data record of a stored bill line (customer number = bill line id).
+    pub(crate) fn record(&mut self, l: &FileLine) -> Result<DataRecord, AppError> {
+        Ok(DataRecord {
+            bank_code: BankCode::new(&l.bank_code).map_err(internal)?,
+            bank_name: self.bank(&l.bank_code),
+            branch_code: BranchCode::new(&l.branch_code).map_err(internal)?,
+            branch_name: self.branch(&l.bank_code, &l.branch_code),
+            account_type: account_type(&l.account_type),
+            account_number: AccountNumber::new(&l.account_number).map_err(internal)?,
+            holder_name: HolderName::new(&l.holder_kana).map_err(internal)?,
+            amount: l.amount,
+            new_code: NewCode::from_digit(l.new_code as u8).unwrap_or_default(),
+            customer_number: CustomerNumber::from_u64(l.id as u64).map_err(internal)?,
+            result_code: None,
+        })
+    }
+}
+
+/// The Zengin header date (month and day) of a debit date.
+pub(crate) fn zengin_date(debit_date: jiff::civil::Date) -> Result<DebitDate, AppError> {
+    DebitDate::new(debit_date.month() as u8, debit_date.day() as u8).map_err(internal)
+}
+
+/// The header record of an originator's 口座振替 (種別 91) request file.
+pub(crate) fn debit_header(o: &Originator, date: DebitDate) -> Result<Header, AppError> {
+    Ok(Header {
+        originator_code: OriginatorCode::new(&o.code).map_err(internal)?,
+        originator_name: OriginatorName::new(&o.name_kana).map_err(internal)?,
+        debit_date: date,
+        bank_code: BankCode::new(&o.bank_code).map_err(internal)?,
+        bank_name: BankName::new(&o.bank_name_kana).map_err(internal)?,
+        branch_code: BranchCode::new(&o.branch_code).map_err(internal)?,
+        branch_name: BankName::new(&o.branch_name_kana).map_err(internal)?,
+        account: Some(OriginatorAccount {
+            account_type: account_type(&o.account_type),
+            account_number: AccountNumber::new(&o.account_number).map_err(internal)?,
+        }),
+    })
+}
+
+/// The line ending an originator's bank wants.
+pub(crate) fn write_options(o: &Originator) -> WriteOptions {
+    WriteOptions {
+        line_ending: if o.line_ending == "none" {
+            LineEnding::None
+        } else {
+            LineEnding::Crlf
+        },
+    }
+}
+
+/// The header record of an originator's 総合振込 (種別 21) file: the originator pays from its
+/// collection account.
+pub(crate) fn transfer_header(o: &Originator, date: DebitDate) -> Result<TransferHeader, AppError> {
+    Ok(TransferHeader {
+        originator_code: OriginatorCode::new(&o.code).map_err(internal)?,
+        originator_name: OriginatorName::new(&o.name_kana).map_err(internal)?,
+        transfer_date: date,
+        bank_code: BankCode::new(&o.bank_code).map_err(internal)?,
+        bank_name: BankName::new(&o.bank_name_kana).map_err(internal)?,
+        branch_code: BranchCode::new(&o.branch_code).map_err(internal)?,
+        branch_name: BankName::new(&o.branch_name_kana).map_err(internal)?,
+        account_type: if o.account_type == "current" {
+            TransferAccountType::Current
+        } else {
+            TransferAccountType::Ordinary
+        },
+        account_number: AccountNumber::new(&o.account_number).map_err(internal)?,
+    })
+}
+
+/// A transfer record to a member's debit account (amount filled in by the caller); None when
+/// the stored account cannot be written (the names are informative, the codes decide).
+pub(crate) fn transfer_record(m: &Mandate) -> Option<TransferRecord> {
+    Some(TransferRecord {
+        bank_code: BankCode::new(&m.bank_code).ok()?,
+        bank_name: BankName::default(),
+        branch_code: BranchCode::new(&m.branch_code).ok()?,
+        branch_name: BankName::default(),
+        clearing_house: None,
+        account_type: match m.account_type.as_str() {
+            "current" | "2" => TransferAccountType::Current,
+            "savings" | "4" => TransferAccountType::Savings,
+            _ => TransferAccountType::Ordinary,
+        },
+        account_number: AccountNumber::new(&m.account_number).ok()?,
+        payee_name: HolderName::new(&m.holder_kana).ok()?,
+        amount: 0,
+        new_code: NewCode::Other,
+        customer_code1: None,
+        customer_code2: None,
+        category: Some(TransferCategory::Telegraphic),
+    })
+}
+
+/// A finished file in `out`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Placed {
+    pub path: PathBuf,
+    /// SHA-256 of the bytes, hex (recorded and audited, so a rewrite can be checked).
+    pub sha256: String,
+}
+
+/// Writes `bytes` as `out/name` through a temporary file renamed into place, so the bank's
+/// transfer never picks up half a file.
+pub(crate) fn place_file(out: &Path, name: &str, bytes: &[u8]) -> Result<Placed, AppError> {
+    let sha256 = sha256_hex(bytes);
+    let path = out.join(name);
+    let tmp = out.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, bytes).map_err(internal)?;
+    std::fs::rename(&tmp, &path).map_err(internal)?;
+    Ok(Placed { path, sha256 })
+}
