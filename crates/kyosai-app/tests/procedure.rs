@@ -5,7 +5,7 @@
 
 mod support;
 
-use kyosai_app::demo::sample_form;
+use kyosai_app::dev::demo::sample_form;
 use kyosai_app::procedure::{Answer, IdempotencyKey};
 use kyosai_app::{Actor, App, AppError, Role};
 use kyosai_domain::ApplicationStatus;
