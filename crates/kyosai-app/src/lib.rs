@@ -6,6 +6,7 @@ pub mod bank_account;
 pub mod billing;
 pub mod billing_schedule;
 pub mod billing_staff;
+pub mod calculator_prefill;
 pub mod clock;
 pub mod demo;
 pub mod enrollment;
@@ -35,7 +36,8 @@ pub use rules::Rules;
 /// Everything a use case needs, shared by all requests.
 #[derive(Clone)]
 pub struct App {
-    pub store: Store,
+    /// Private: the web and CLI go through use cases and views, never through store rows.
+    store: Store,
     pub rules: Rules,
     pub calendar: Arc<BusinessCalendar>,
     pub clock: Clock,
@@ -56,6 +58,36 @@ impl App {
             clock,
             public_url: public_url.into(),
         })
+    }
+
+    /// Answers when the database does (for /healthz).
+    pub async fn ping(&self) -> Result<(), AppError> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Copies the SQLite WAL into the database file (no-op on PostgreSQL); the server calls it
+    /// in the background so requests do not pay for checkpoints.
+    pub async fn checkpoint(&self) -> Result<(), AppError> {
+        Ok(self.store.checkpoint().await?)
+    }
+
+    /// Closes the database connections (end of a CLI command).
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// The store, for the use-case integration tests only (they look into tables the use cases
+    /// wrote). Production code never calls this.
+    #[doc(hidden)]
+    pub fn store_for_tests(&self) -> &Store {
+        &self.store
+    }
+
+    /// Transitional: only the Idempotency-Key block of kyosai-web's `POST /api/v1/enrollments`
+    /// uses this, until idempotency moves into the enrollment's own transaction (then it goes).
+    #[doc(hidden)]
+    pub fn idempotency_store(&self) -> &Store {
+        &self.store
     }
 }
 

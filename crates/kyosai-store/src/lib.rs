@@ -14,6 +14,7 @@ pub mod contracts;
 pub mod drafts;
 pub mod idempotency;
 pub mod outbox;
+pub mod paid;
 pub mod prepayment;
 pub mod rule_sets;
 pub mod sessions;

@@ -41,7 +41,7 @@ pub async fn submit(
         }
         let mut conn = s
             .app
-            .store
+            .idempotency_store()
             .read()
             .await
             .map_err(kyosai_app::AppError::from)?;
@@ -91,7 +91,7 @@ pub async fn submit(
     {
         let mut tx = s
             .app
-            .store
+            .idempotency_store()
             .begin_write()
             .await
             .map_err(kyosai_app::AppError::from)?;
