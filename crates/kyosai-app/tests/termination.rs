@@ -120,7 +120,7 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
             .await
             .unwrap();
         assert_eq!(list.len(), 3);
-        let find = |l: &[kyosai_store::termination::Candidate], n: &str| {
+        let find = |l: &[kyosai_app::termination::CandidateView], n: &str| {
             l.iter().find(|c| c.contract_number == n).unwrap().clone()
         };
         let c_se = find(&list, &se);
