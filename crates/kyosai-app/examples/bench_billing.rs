@@ -34,12 +34,12 @@ async fn main() -> Res<()> {
     let store = Store::connect(&url).await?;
     store.migrate().await?;
     let app = App::new(
-        store,
+        store.clone(),
         Clock::Fixed("2026-11-02T01:00:00Z".parse()?),
         "http://bench",
     )?;
     let month: YearMonth = "2026-11".parse()?;
-    println!("backend: {:?}, contracts: {n}", app.store.backend());
+    println!("backend: {:?}, contracts: {n}", store.backend());
 
     let t = Instant::now();
     let g = app.generate_book(n, 1, month, &|_| {}).await?;
@@ -112,7 +112,7 @@ async fn main() -> Res<()> {
     println!("{}", peak());
 
     // The floor: the same bill-line rows written by one plain SQL statement.
-    let mut tx = app.store.begin_write().await?;
+    let mut tx = store.begin_write().await?;
     sqlx::query(
         "CREATE TABLE bench_floor (run_id BIGINT, contract_id BIGINT, month TEXT, originator_id BIGINT, amount BIGINT, \
          monthly_premium BIGINT, frequency TEXT, months_covered BIGINT, premium_amount BIGINT, arrears_months BIGINT, \
@@ -123,7 +123,7 @@ async fn main() -> Res<()> {
     .await?;
     tx.commit().await?;
     let t = Instant::now();
-    let mut tx = app.store.begin_write().await?;
+    let mut tx = store.begin_write().await?;
     sqlx::query(
         "INSERT INTO bench_floor SELECT run_id, contract_id, month, originator_id, amount, monthly_premium, frequency, \
          months_covered, premium_amount, arrears_months, arrears_amount, paid_before, items, new_code, mandate_id, \
@@ -138,7 +138,7 @@ async fn main() -> Res<()> {
         billing / floor,
         import / floor
     );
-    app.store.close().await;
+    store.close().await;
     if url.starts_with("sqlite") {
         let _ = std::fs::remove_dir_all(&dir);
     }

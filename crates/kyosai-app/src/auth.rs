@@ -204,7 +204,7 @@ impl App {
         &self,
         email: &str,
         password: &str,
-    ) -> Result<users::User, AppError> {
+    ) -> Result<Principal, AppError> {
         let bad = || {
             AppError::invalid(
                 "password",
@@ -236,7 +236,21 @@ impl App {
                 "メールアドレスの確認が済んでいません。届いたメールのリンクを開いてください。",
             ));
         }
-        Ok(user)
+        Ok(Principal::from(&user))
+    }
+
+    /// The TOTP set-up to show: the secret already stored, so a page shown again (reload, wrong
+    /// code) keeps the one the member may already have scanned, or else a new one.
+    pub async fn totp_setup(&self, user_id: i64) -> Result<TotpSetup, AppError> {
+        let mut conn = self.store.read().await?;
+        let user = users::by_id(&mut conn, user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        drop(conn);
+        match &user.totp_secret {
+            Some(secret) => totp_setup_for(secret, &user.email),
+            None => self.begin_totp(user_id).await,
+        }
     }
 
     /// Starts (or restarts) TOTP set-up: a new secret to show as QR code and text.
@@ -347,7 +361,8 @@ impl App {
         Ok(id)
     }
 
-    pub async fn session(&self, cookie: &str) -> Result<Option<(users::User, bool)>, AppError> {
+    /// The user of a session cookie, with whether the second factor was given.
+    pub async fn session(&self, cookie: &str) -> Result<Option<(Principal, bool)>, AppError> {
         let mut conn = self.store.read().await?;
         let Some(s) = sessions::get(
             &mut conn,
@@ -360,7 +375,7 @@ impl App {
         };
         Ok(users::by_id(&mut conn, s.user_id)
             .await?
-            .map(|u| (u, s.mfa_done)))
+            .map(|u| (Principal::from(&u), s.mfa_done)))
     }
 
     pub async fn end_session(&self, cookie: &str) -> Result<(), AppError> {
@@ -460,9 +475,21 @@ impl App {
         Ok(id)
     }
 
-    pub async fn user_by_email(&self, email: &str) -> Result<Option<users::User>, AppError> {
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<Principal>, AppError> {
         let mut conn = self.store.read().await?;
-        Ok(users::by_email(&mut conn, &email.trim().to_lowercase()).await?)
+        let user = users::by_email(&mut conn, &email.trim().to_lowercase()).await?;
+        Ok(user.as_ref().map(Principal::from))
+    }
+
+    /// `email（display name）` of a user, for histories on staff screens (`利用者{id}` when the
+    /// account is gone).
+    pub async fn user_label(&self, id: i64) -> Result<String, AppError> {
+        let mut conn = self.store.read().await?;
+        Ok(match users::by_id(&mut conn, id).await? {
+            Some(u) if u.display_name.is_empty() => u.email,
+            Some(u) => format!("{}（{}）", u.email, u.display_name),
+            None => format!("利用者{id}"),
+        })
     }
 
     /// Appends an audit row inside the caller's transaction.
@@ -492,6 +519,30 @@ impl App {
     }
 }
 
+/// A user as the screens and the API see them: who, in which role, whether the second factor is
+/// set up. No password hash and no TOTP secret leave the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub id: i64,
+    /// `member`, `staff`, … as stored (a session with an unknown role is not signed in).
+    pub role: String,
+    pub email: String,
+    pub display_name: String,
+    pub totp_enabled: bool,
+}
+
+impl From<&users::User> for Principal {
+    fn from(u: &users::User) -> Principal {
+        Principal {
+            id: u.id,
+            role: u.role.clone(),
+            email: u.email.clone(),
+            display_name: u.display_name.clone(),
+            totp_enabled: u.totp_enabled,
+        }
+    }
+}
+
 /// What a member needs to add Kyosai to an authenticator app.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TotpSetup {
@@ -511,9 +562,8 @@ fn build_totp(secret: Secret, email: &str) -> Result<Totp, AppError> {
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// The set-up view (QR code, URL) of a secret already stored by [`App::begin_totp`], so a page
-/// that is shown again (reload, wrong code) keeps the secret the member may already have scanned.
-pub fn totp_setup_for(secret_base32: &str, email: &str) -> Result<TotpSetup, AppError> {
+/// The set-up view (QR code, URL) of a secret already stored by [`App::begin_totp`].
+fn totp_setup_for(secret_base32: &str, email: &str) -> Result<TotpSetup, AppError> {
     let secret =
         Secret::try_from_base32(secret_base32).map_err(|e| AppError::Internal(e.to_string()))?;
     let totp = build_totp(secret, email)?;

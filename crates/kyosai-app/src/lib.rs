@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod bank_account;
 pub mod billing;
+pub mod calculator_prefill;
 pub mod clock;
 pub mod dev;
 pub mod enrollment;
@@ -34,7 +35,8 @@ pub use rules::Rules;
 /// Everything a use case needs, shared by all requests.
 #[derive(Clone)]
 pub struct App {
-    pub store: Store,
+    /// Private: the web and CLI go through use cases and views, never through store rows.
+    store: Store,
     pub rules: Rules,
     pub calendar: Arc<BusinessCalendar>,
     pub clock: Clock,
@@ -55,6 +57,29 @@ impl App {
             clock,
             public_url: public_url.into(),
         })
+    }
+
+    /// Answers when the database does (for /healthz).
+    pub async fn ping(&self) -> Result<(), AppError> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Copies the SQLite WAL into the database file (no-op on PostgreSQL); the server calls it
+    /// in the background so requests do not pay for checkpoints.
+    pub async fn checkpoint(&self) -> Result<(), AppError> {
+        Ok(self.store.checkpoint().await?)
+    }
+
+    /// Closes the database connections (end of a CLI command).
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// The store, for the use-case integration tests only (they look into tables the use cases
+    /// wrote). Production code never calls this.
+    #[doc(hidden)]
+    pub fn store_for_tests(&self) -> &Store {
+        &self.store
     }
 }
 

@@ -51,25 +51,6 @@ pub(crate) fn require_staff(actor: &Actor) -> Result<(), AppError> {
 }
 
 impl App {
-    pub async fn review_queue(&self, actor: &Actor) -> Result<Vec<Application>, AppError> {
-        require_staff(actor)?;
-        let mut conn = self.store.read().await?;
-        Ok(applications::with_status(&mut conn, ApplicationStatus::InReview.as_str(), 500).await?)
-    }
-
-    /// An application: staff see any; a member sees only their own.
-    pub async fn application(&self, actor: &Actor, id: i64) -> Result<Application, AppError> {
-        let mut conn = self.store.read().await?;
-        let a = applications::get(&mut conn, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if actor.role == Role::Staff || a.member_id == actor.user_id {
-            Ok(a)
-        } else {
-            Err(AppError::NotFound)
-        }
-    }
-
     /// Approves an application in review: the procedure is completed in the same transaction by
     /// its own completing step (an enrollment makes the contract, an account change the mandate).
     pub async fn approve(
@@ -258,11 +239,10 @@ impl App {
     }
 }
 
-/// The form as submitted (applications store the form, not only the parsed input, so staff can
-/// edit it and the checks can be re-run on exactly what was sent).
-pub fn stored_form(a: &Application) -> Result<EnrollmentForm, AppError> {
-    serde_json::from_str(&a.payload)
-        .map_err(|e| AppError::Internal(format!("application {}: {e}", a.id)))
+/// An application's stored payload as the enrollment form (applications store the form, not only
+/// the parsed input, so staff can edit it and the checks can be re-run on exactly what was sent).
+pub(crate) fn parse_form(id: i64, payload: &str) -> Result<EnrollmentForm, AppError> {
+    serde_json::from_str(payload).map_err(|e| AppError::Internal(format!("application {id}: {e}")))
 }
 
 /// The procedure an application was filed for.

@@ -81,4 +81,28 @@ impl App {
         self.refresh_rules().await?;
         Ok(set.id)
     }
+
+    /// Who loaded each stored version and when, for the staff list (a version not listed is
+    /// embedded in the release).
+    pub async fn rule_set_origins(&self) -> Result<Vec<RuleSetOrigin>, AppError> {
+        let mut conn = self.store.read().await?;
+        Ok(rule_sets::all(&mut conn)
+            .await?
+            .into_iter()
+            .map(|s| RuleSetOrigin {
+                id: s.id,
+                loaded_by: s.loaded_by,
+                loaded_at: s.loaded_at,
+            })
+            .collect())
+    }
+}
+
+/// Where a stored rule-set version came from.
+#[derive(Debug, Clone)]
+pub struct RuleSetOrigin {
+    pub id: String,
+    pub loaded_by: String,
+    /// A stored timestamp (UTC).
+    pub loaded_at: String,
 }

@@ -41,6 +41,49 @@ pub struct Confirmed {
     pub estimate: bool,
 }
 
+/// A termination candidate as the staff list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CandidateView {
+    pub id: i64,
+    pub contract_number: String,
+    pub program: String,
+    pub holder_name: String,
+    pub unpaid_months: i64,
+    pub unpaid_yen: i64,
+    /// The staff user who prepared it (they may not confirm it: maker-checker).
+    pub prepared_by: i64,
+    pub prepared_by_email: String,
+    pub prepared_at: String,
+    pub confirmed_at: Option<String>,
+    pub withdrawn_at: Option<String>,
+    /// `prepared`, `confirmed`, `withdrawn`.
+    pub status: String,
+    /// The refund, once confirmed.
+    pub refund_total_yen: Option<i64>,
+    pub refund_estimate: Option<bool>,
+}
+
+impl CandidateView {
+    fn from_row(c: &Candidate) -> CandidateView {
+        CandidateView {
+            id: c.id,
+            contract_number: c.contract_number.clone(),
+            program: c.program.clone(),
+            holder_name: c.holder_name.clone(),
+            unpaid_months: c.unpaid_months,
+            unpaid_yen: c.unpaid_yen,
+            prepared_by: c.prepared_by,
+            prepared_by_email: c.prepared_by_email.clone(),
+            prepared_at: c.prepared_at.clone(),
+            confirmed_at: c.confirmed_at.clone(),
+            withdrawn_at: c.withdrawn_at.clone(),
+            status: c.status.clone(),
+            refund_total_yen: c.refund_total_yen,
+            refund_estimate: c.refund_estimate,
+        }
+    }
+}
+
 /// The contract's bill lines and their results, replayed as billing does (its standing gives
 /// the unpaid months).
 async fn replay(
@@ -95,10 +138,14 @@ fn program_of(text: &str) -> Result<Program, AppError> {
 
 impl App {
     /// Every candidate (newest first), for the staff screen.
-    pub async fn termination_candidates(&self, actor: &Actor) -> Result<Vec<Candidate>, AppError> {
+    pub async fn termination_candidates(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<CandidateView>, AppError> {
         require_staff(actor)?;
         let mut conn = self.store.read().await?;
-        Ok(store::list(&mut conn, 1_000).await?)
+        let list = store::list(&mut conn, 1_000).await?;
+        Ok(list.iter().map(CandidateView::from_row).collect())
     }
 
     /// Lists as candidates the active contracts (of `program`, or both) whose unpaid months
@@ -108,7 +155,7 @@ impl App {
         &self,
         actor: &Actor,
         program: Option<Program>,
-    ) -> Result<Vec<Candidate>, AppError> {
+    ) -> Result<Vec<CandidateView>, AppError> {
         require_staff(actor)?;
         let programs = program.map_or(Program::ALL.to_vec(), |p| vec![p]);
         let mut min = usize::MAX;
@@ -160,8 +207,9 @@ impl App {
         }
         let open = store::list(tx.conn(), 10_000)
             .await?
-            .into_iter()
+            .iter()
             .filter(|c| c.status == "prepared")
+            .map(CandidateView::from_row)
             .collect();
         tx.commit().await?;
         Ok(open)

@@ -1,6 +1,7 @@
 //! Read models for screens and the API: what a member sees on their overview.
 
 use jiff::civil::Date;
+use kyosai_domain::procedure::Check;
 use kyosai_domain::rules::PaymentFrequency;
 use kyosai_domain::schedule;
 use kyosai_domain::{Program, Yen};
@@ -8,6 +9,7 @@ use kyosai_store::applications::{self, Application};
 use kyosai_store::contracts::{self, Contract, Mandate};
 use serde::Serialize;
 
+use crate::enrollment::EnrollmentForm;
 use crate::{Actor, App, AppError, Role};
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,8 +68,101 @@ pub fn status_text(status: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// One application as the staff and member pages and the API read it: the decision trail and the
+/// submitted form and checks, not the stored row.
+#[derive(Debug, Clone)]
+pub struct ApplicationDetail {
+    pub id: i64,
+    pub program: String,
+    /// `enrollment` or `mandate_change`.
+    pub procedure: String,
+    pub channel: String,
+    /// `completed`, `in_review`, `rejected`, `withdrawn`.
+    pub status: String,
+    pub received_at: String,
+    pub completed_at: Option<String>,
+    pub edited_by: Option<i64>,
+    pub decided_by: Option<i64>,
+    pub decision_reason: Option<String>,
+    /// Read with the application and sent back with a decision (optimistic locking).
+    pub version: i64,
+    /// The contract the application made or changed (filled by [`App::application`] only).
+    pub contract: Option<ContractTerms>,
+    /// The submitted data and the checks' results as stored (JSON), parsed on demand because a
+    /// mandate change's payload is not an enrollment form.
+    payload: String,
+    checks: String,
+}
+
+impl ApplicationDetail {
+    fn from_row(a: &Application) -> ApplicationDetail {
+        ApplicationDetail {
+            id: a.id,
+            program: a.program.clone(),
+            procedure: a.procedure.clone(),
+            channel: a.channel.clone(),
+            status: a.status.clone(),
+            received_at: a.received_at.clone(),
+            completed_at: a.completed_at.clone(),
+            edited_by: a.edited_by,
+            decided_by: a.decided_by,
+            decision_reason: a.decision_reason.clone(),
+            version: a.version,
+            contract: None,
+            payload: a.payload.clone(),
+            checks: a.checks.clone(),
+        }
+    }
+
+    /// The enrollment form as submitted.
+    pub fn enrollment_form(&self) -> Result<EnrollmentForm, AppError> {
+        crate::review::parse_form(self.id, &self.payload)
+    }
+
+    /// The submitted data as JSON (`null` if the stored text does not parse).
+    pub fn form_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.payload).unwrap_or_default()
+    }
+
+    /// Every automatic check with its result (none if the stored text does not parse).
+    pub fn checks(&self) -> Vec<Check> {
+        serde_json::from_str(&self.checks).unwrap_or_default()
+    }
+
+    /// The checks as stored, as JSON (`null` if the stored text does not parse).
+    pub fn checks_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.checks).unwrap_or_default()
+    }
+}
+
+/// The terms of a contract an application made: what its status page shows with the debit plan.
+#[derive(Debug, Clone)]
+pub struct ContractTerms {
+    pub number: String,
+    pub start_date: String,
+    pub first_debit_month: String,
+    pub monthly_premium_yen: i64,
+    /// `monthly`, `semiannual`, `annual` as stored.
+    pub frequency: String,
+    /// The rule set the contract was made under.
+    pub rule_set: String,
+}
+
+impl ContractTerms {
+    fn from_row(c: &Contract) -> ContractTerms {
+        ContractTerms {
+            number: c.number.clone(),
+            start_date: c.start_date.clone(),
+            first_debit_month: c.first_debit_month.clone(),
+            monthly_premium_yen: c.monthly_premium,
+            frequency: c.frequency.clone(),
+            rule_set: c.rule_set.clone(),
+        }
+    }
+}
+
 impl ApplicationView {
-    pub fn from(a: &Application) -> ApplicationView {
+    pub fn from(a: &ApplicationDetail) -> ApplicationView {
         let (text, next) = status_text(&a.status);
         ApplicationView {
             id: a.id,
@@ -149,9 +244,36 @@ impl App {
                         .iter()
                         .find(|c| Some(c.id) == a.contract_id)
                         .map(|c| c.number.clone()),
-                    ..ApplicationView::from(a)
+                    ..ApplicationView::from(&ApplicationDetail::from_row(a))
                 })
                 .collect(),
         })
+    }
+
+    /// An application: staff see any; a member sees only their own.
+    pub async fn application(&self, actor: &Actor, id: i64) -> Result<ApplicationDetail, AppError> {
+        let mut conn = self.store.read().await?;
+        let a = applications::get(&mut conn, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if actor.role != Role::Staff && a.member_id != actor.user_id {
+            return Err(AppError::NotFound);
+        }
+        let contract = match a.contract_id {
+            Some(cid) => contracts::get(&mut conn, cid).await?,
+            None => None,
+        };
+        Ok(ApplicationDetail {
+            contract: contract.as_ref().map(ContractTerms::from_row),
+            ..ApplicationDetail::from_row(&a)
+        })
+    }
+
+    /// The applications waiting for a staff decision (oldest first).
+    pub async fn review_queue(&self, actor: &Actor) -> Result<Vec<ApplicationDetail>, AppError> {
+        crate::review::require_staff(actor)?;
+        let mut conn = self.store.read().await?;
+        let rows = applications::with_status(&mut conn, "in_review", 500).await?;
+        Ok(rows.iter().map(ApplicationDetail::from_row).collect())
     }
 }

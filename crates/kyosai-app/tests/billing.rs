@@ -76,7 +76,7 @@ fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 /// The ledger as comparable rows (ids and timestamps excluded).
 async fn ledger(app: &App) -> Vec<String> {
-    let mut c = app.store.read().await.unwrap();
+    let mut c = app.store_for_tests().read().await.unwrap();
     let rows = sqlx::query(
         "SELECT contract_id, bill_line_id, month, kind, amount, months, result_code FROM billing_ledger \
          ORDER BY contract_id, kind, bill_line_id",
@@ -161,7 +161,7 @@ async fn run_bills_each_contract_once_and_files_are_deterministic() {
 async fn ledger_is_append_only() {
     for (app, _d) in apps().await {
         book(&app, 20).await;
-        let mut c = app.store.read().await.unwrap();
+        let mut c = app.store_for_tests().read().await.unwrap();
         assert!(
             sqlx::query("UPDATE billing_ledger SET amount = 0")
                 .execute(&mut *c)
@@ -242,12 +242,13 @@ async fn killed_runs_resume_to_the_same_files_and_ledger() {
         o.crash_after_files = Some(1);
         points.push(o);
         for (i, crash) in points.into_iter().enumerate() {
-            let (store, dir) = if clean.store.backend() == kyosai_store::Backend::Postgres {
-                (testing::postgres().await.unwrap().unwrap(), None)
-            } else {
-                let (s, d) = testing::sqlite().await.unwrap();
-                (s, Some(d))
-            };
+            let (store, dir) =
+                if clean.store_for_tests().backend() == kyosai_store::Backend::Postgres {
+                    (testing::postgres().await.unwrap().unwrap(), None)
+                } else {
+                    let (s, d) = testing::sqlite().await.unwrap();
+                    (s, Some(d))
+                };
             let app = App::new(store, clock(), "http://test").unwrap();
             book(&app, 250).await;
             let out = out_dir(&format!("crash{i}"));
@@ -260,7 +261,7 @@ async fn killed_runs_resume_to_the_same_files_and_ledger() {
             resume.lease_seconds = 60;
             // Renew the crashed owner's lease into the past (what time does to a dead process).
             {
-                let mut tx = app.store.begin_write().await.unwrap();
+                let mut tx = app.store_for_tests().begin_write().await.unwrap();
                 sqlx::query("UPDATE billing_runs SET lock_until = '2000-01-01T00:00:00Z' WHERE lock_owner IS NOT NULL")
                     .execute(tx.conn())
                     .await
@@ -385,7 +386,7 @@ async fn results_are_posted_reconciled_and_refused_when_bad() {
         assert!(notices > 0);
         // Renewed cycle: November's unpaid premium is debited again on 18 December (小規模) or
         // 28 December (倒産防止: the 27th is a Sunday).
-        let mut conn = app.store.read().await.unwrap();
+        let mut conn = app.store_for_tests().read().await.unwrap();
         let mails: Vec<kyosai_app::mail::Mail> = kyosai_store::outbox::pending(&mut conn, 100_000)
             .await
             .unwrap()

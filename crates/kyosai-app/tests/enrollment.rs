@@ -33,7 +33,7 @@ async fn member(app: &App, email: &str) -> Actor {
 }
 
 async fn count(app: &App, table: &str) -> i64 {
-    let mut c = app.store.read().await.unwrap();
+    let mut c = app.store_for_tests().read().await.unwrap();
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) AS n FROM {table}"
     )))
@@ -76,7 +76,7 @@ async fn valid_application_completes_in_the_same_request() {
             .await;
         assert!(matches!(again, Err(AppError::Invalid(ref f)) if f[0].field == "program"));
         // Audit chain covers everything and is intact.
-        let mut conn = app.store.read().await.unwrap();
+        let mut conn = app.store_for_tests().read().await.unwrap();
         assert!(audit::verify(&mut conn).await.unwrap() >= 5);
         // One confirmation mail per completed contract.
         assert_eq!(count(&app, "outbox").await, 2);
@@ -247,7 +247,7 @@ async fn review_with_maker_checker() {
             app.application(&m2, r.application_id).await,
             Err(AppError::NotFound)
         ));
-        let mut conn = app.store.read().await.unwrap();
+        let mut conn = app.store_for_tests().read().await.unwrap();
         assert_eq!(applications::count(&mut conn).await.unwrap(), 2);
     }
 }

@@ -77,7 +77,7 @@ fn new_account() -> MandateForm {
 
 /// (status, bank) of each mandate of the contract, oldest first.
 async fn mandates(app: &App, number: &str) -> Vec<(String, String)> {
-    let mut conn = app.store.read().await.unwrap();
+    let mut conn = app.store_for_tests().read().await.unwrap();
     let c = kyosai_store::contracts::by_number(&mut conn, number)
         .await
         .unwrap()
@@ -229,7 +229,7 @@ async fn after_a_code_3_failure_the_new_account_is_billed_next_month_with_the_ar
             .await,
             0
         );
-        let mut conn = app.store.read().await.unwrap();
+        let mut conn = app.store_for_tests().read().await.unwrap();
         assert!(kyosai_store::audit::verify(&mut conn).await.unwrap() > 0);
     }
 }

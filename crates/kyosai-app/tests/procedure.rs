@@ -21,7 +21,7 @@ async fn account(app: &App, role: Role, email: &str) -> Actor {
 }
 
 async fn channel_of(app: &App, id: i64) -> String {
-    let mut c = app.store.read().await.unwrap();
+    let mut c = app.store_for_tests().read().await.unwrap();
     applications::get(&mut c, id)
         .await
         .unwrap()

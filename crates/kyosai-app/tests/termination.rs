@@ -67,7 +67,7 @@ async fn bill(app: &App, month: &str, collected: bool) {
 }
 
 async fn one_i64(app: &App, sql: &str, bind: &str) -> i64 {
-    let mut c = app.store.read().await.unwrap();
+    let mut c = app.store_for_tests().read().await.unwrap();
     let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
         .bind(bind.to_string())
         .fetch_one(&mut *c)
@@ -118,7 +118,7 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
             .await
             .unwrap();
         assert_eq!(list.len(), 3);
-        let find = |l: &[kyosai_store::termination::Candidate], n: &str| {
+        let find = |l: &[kyosai_app::termination::CandidateView], n: &str| {
             l.iter().find(|c| c.contract_number == n).unwrap().clone()
         };
         let c_se = find(&list, &se);
@@ -245,13 +245,13 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
             .await,
             2
         );
-        let mut conn = later.store.read().await.unwrap();
+        let mut conn = later.store_for_tests().read().await.unwrap();
         kyosai_store::audit::verify(&mut conn).await.unwrap();
         drop(conn);
 
         // The member's overview shows the contract cancelled, with no next debit.
         let member = {
-            let mut conn = later.store.read().await.unwrap();
+            let mut conn = later.store_for_tests().read().await.unwrap();
             kyosai_store::users::by_email(&mut conn, "a@example.jp")
                 .await
                 .unwrap()
@@ -313,7 +313,7 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
         // has no 納付書 use case yet, so the test posts what it would: a collected line carrying
         // the 12 unpaid months.
         {
-            let mut tx = later.store.begin_write().await.unwrap();
+            let mut tx = later.store_for_tests().begin_write().await.unwrap();
             sqlx::query(
                 "INSERT INTO bill_lines (run_id, contract_id, month, originator_id, amount, monthly_premium, frequency, \
                  months_covered, premium_amount, arrears_months, arrears_amount, paid_before, items, new_code, mandate_id, \
@@ -370,7 +370,7 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
         // paid until 2031-01-09 are flagged as not deductible on the statement.
         let again = support::on(&app, "2029-01-25T01:00:00Z");
         let sn_member = {
-            let mut conn = again.store.read().await.unwrap();
+            let mut conn = again.store_for_tests().read().await.unwrap();
             kyosai_store::users::by_email(&mut conn, "a2@example.jp")
                 .await
                 .unwrap()

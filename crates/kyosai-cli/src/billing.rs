@@ -176,7 +176,7 @@ async fn billing_run(a: RunArgs) -> Result<()> {
         elapsed_ms = started.elapsed().as_millis() as u64,
         "billing run finished"
     );
-    app.store.close().await;
+    app.close().await;
     Ok(())
 }
 
@@ -223,7 +223,7 @@ async fn import(a: ImportArgs) -> Result<()> {
         pb.inc(1);
     }
     pb.finish();
-    app.store.close().await;
+    app.close().await;
     if refused > 0 {
         bail!("{refused}件のファイルを取り込めませんでした（上の報告を確認してください）");
     }
@@ -262,6 +262,6 @@ async fn report(a: ReportArgs) -> Result<()> {
             );
         }
     }
-    app.store.close().await;
+    app.close().await;
     Ok(())
 }

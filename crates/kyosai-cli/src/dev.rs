@@ -75,7 +75,7 @@ pub async fn run(cmd: DevCommand) -> Result<()> {
                 g.opening_balances,
                 started.elapsed().as_secs_f64()
             );
-            app.store.close().await;
+            app.close().await;
             Ok(())
         }
         DevCommand::BankSimulate(a) => {

@@ -201,7 +201,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     }
     delivery.abort();
     rules.abort();
-    app.store.close().await;
+    app.close().await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -231,7 +231,7 @@ async fn deliver_mail_forever(app: App, mailer: Mailer) {
         if let Err(e) = mail::deliver_pending(&app, &mailer).await {
             tracing::warn!(error = %e, "mail delivery round failed");
         }
-        if let Err(e) = app.store.checkpoint().await {
+        if let Err(e) = app.checkpoint().await {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }
         tokio::time::sleep(Duration::from_secs(1)).await;

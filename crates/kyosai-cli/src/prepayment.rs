@@ -69,7 +69,7 @@ pub async fn run(a: PrepaymentArgs) -> Result<()> {
             Yen::new(s.carried_yen)
         );
     }
-    app.store.close().await;
+    app.close().await;
     Ok(())
 }
 

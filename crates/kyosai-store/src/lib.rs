@@ -15,6 +15,7 @@ pub mod drafts;
 pub mod idempotency;
 pub mod ledger;
 pub mod outbox;
+pub mod paid;
 pub mod prepayment;
 pub mod rule_sets;
 pub mod sessions;

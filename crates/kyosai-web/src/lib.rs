@@ -117,7 +117,7 @@ pub fn router_with(app: App, limits: RateLimits) -> Router {
 async fn healthz(
     axum::extract::State(s): axum::extract::State<AppState>,
 ) -> (axum::http::StatusCode, &'static str) {
-    match s.app.store.ping().await {
+    match s.app.ping().await {
         Ok(()) => (axum::http::StatusCode::OK, "ok"),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unavailable");

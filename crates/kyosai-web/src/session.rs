@@ -5,8 +5,8 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
+use kyosai_app::auth::Principal;
 use kyosai_app::{Actor, Role};
-use kyosai_store::users::User;
 
 use crate::AppState;
 
@@ -37,7 +37,7 @@ pub fn clear_cookie() -> String {
 }
 
 /// The logged-in user of a page, if any (with whether the second factor was given).
-pub struct MaybeUser(pub Option<(User, bool)>, pub Option<String>);
+pub struct MaybeUser(pub Option<(Principal, bool)>, pub Option<String>);
 
 impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = Response;
@@ -58,7 +58,7 @@ impl FromRequestParts<AppState> for MaybeUser {
 
 /// A fully logged-in user (password and TOTP); others are sent to the login page.
 pub struct SignedIn {
-    pub user: User,
+    pub user: Principal,
     pub actor: Actor,
     pub cookie: String,
 }

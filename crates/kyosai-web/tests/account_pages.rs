@@ -88,7 +88,7 @@ impl AccountSite for Site {
     }
 
     async fn count(&self, sql: &str) -> i64 {
-        let mut c = self.app.store.read().await.unwrap();
+        let mut c = self.store.read().await.unwrap();
         let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
             .fetch_one(&mut *c)
             .await

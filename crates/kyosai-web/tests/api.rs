@@ -67,7 +67,7 @@ impl Server {
     }
 
     async fn count(&self, table: &str) -> i64 {
-        let mut c = self.app.store.read().await.unwrap();
+        let mut c = self.store.read().await.unwrap();
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) AS n FROM {table}"
         )))
@@ -79,7 +79,7 @@ impl Server {
 
     /// The verification token from the newest mail in the outbox.
     async fn verification_token(&self) -> String {
-        let mut c = self.app.store.read().await.unwrap();
+        let mut c = self.store.read().await.unwrap();
         let row = sqlx::query("SELECT payload FROM outbox ORDER BY id DESC LIMIT 1")
             .fetch_one(&mut *c)
             .await

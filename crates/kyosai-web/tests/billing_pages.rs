@@ -49,7 +49,7 @@ impl BillingSite for Site {
 
     /// The bill line id (= Zengin customer number) of a contract's month.
     async fn line_id(&self, number: &str, month: &str) -> u64 {
-        let mut conn = self.app.store.read().await.unwrap();
+        let mut conn = self.store.read().await.unwrap();
         let row = sqlx::query(
             "SELECT b.id FROM bill_lines b JOIN contracts c ON c.id = b.contract_id \
              WHERE c.number = $1 AND b.month = $2",
@@ -308,7 +308,7 @@ async fn members_see_their_own_billing_and_staff_see_runs_files_and_reconciliati
         // Each November run: files with their digests, a balanced reconciliation; every file
         // downloads byte for byte as the run wrote it.
         let run_ids: Vec<(i64, String)> = {
-            let mut conn = site.app.store.read().await.unwrap();
+            let mut conn = site.store.read().await.unwrap();
             sqlx::query("SELECT id, program, month FROM billing_runs ORDER BY id")
                 .fetch_all(&mut *conn)
                 .await
@@ -401,7 +401,7 @@ async fn members_see_their_own_billing_and_staff_see_runs_files_and_reconciliati
             .unwrap()
             .0;
         {
-            let mut tx = site.app.store.begin_write().await.unwrap();
+            let mut tx = site.store.begin_write().await.unwrap();
             sqlx::query("UPDATE bill_lines SET holder_kana = 'ﾍﾝｺｳ ｻﾚﾀ' WHERE run_id = $1")
                 .bind(se_run)
                 .execute(tx.conn())

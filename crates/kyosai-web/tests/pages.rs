@@ -48,7 +48,7 @@ impl TestApp {
 
     /// The link in the newest mail to `email` that contains `needle`.
     async fn mail_link(&self, email: &str, needle: &str) -> String {
-        let mut conn = self.app.store.read().await.unwrap();
+        let mut conn = self.store.read().await.unwrap();
         let items = kyosai_store::outbox::pending(&mut conn, 1000)
             .await
             .unwrap();
@@ -67,7 +67,7 @@ impl TestApp {
     }
 
     async fn counts(&self) -> (i64, i64) {
-        let mut conn = self.app.store.read().await.unwrap();
+        let mut conn = self.store.read().await.unwrap();
         let apps = kyosai_store::applications::count(&mut conn).await.unwrap();
         let row = sqlx::query("SELECT COUNT(*) AS n FROM contracts")
             .fetch_one(&mut *conn)
@@ -908,7 +908,7 @@ async fn staff_load_a_rule_file_on_screen_and_it_applies_at_once() {
     assert!(body.contains("すでにあります"), "{body}");
 
     // The load is audited with the staff user.
-    let mut conn = t.app.store.read().await.unwrap();
+    let mut conn = t.store.read().await.unwrap();
     let row = sqlx::query("SELECT actor FROM audit_log WHERE action = 'rule_set.loaded'")
         .fetch_one(&mut *conn)
         .await

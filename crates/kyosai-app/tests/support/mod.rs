@@ -55,7 +55,7 @@ pub fn out_dir(tag: &str) -> PathBuf {
 
 /// The `n` column of a one-row query.
 pub async fn count(app: &App, sql: &str) -> i64 {
-    let mut c = app.store.read().await.unwrap();
+    let mut c = app.store_for_tests().read().await.unwrap();
     let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
         .fetch_one(&mut *c)
         .await

@@ -36,14 +36,14 @@ pub async fn queue(
         items
             .into_iter()
             .map(|a| QueueItem {
+                form: a.form_json(),
+                checks: a.checks_json(),
                 id: a.id,
                 version: a.version,
                 program: a.program,
                 channel: a.channel,
                 received_at: a.received_at,
                 edited_by: a.edited_by,
-                form: serde_json::from_str(&a.payload).unwrap_or_default(),
-                checks: serde_json::from_str(&a.checks).unwrap_or_default(),
             })
             .collect(),
     ))

@@ -26,9 +26,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use jiff::civil::Date;
+use kyosai_app::auth::Principal;
 use kyosai_domain::rules::RuleBook;
 use kyosai_domain::{FieldError, Invalid, Program};
-use kyosai_store::users::User;
 
 use crate::AppState;
 use crate::pages::view::{Layout, render};
@@ -279,7 +279,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The fully logged-in user (password and second factor), if any.
-fn signed_in(user: &MaybeUser) -> Option<&User> {
+fn signed_in(user: &MaybeUser) -> Option<&Principal> {
     match &user.0 {
         Some((u, true)) => Some(u),
         _ => None,
@@ -336,7 +336,7 @@ async fn show(
     {
         let filled = (spec.prefill)(&c);
         if !filled.is_empty() {
-            notice = c.prefill_notice(&filled);
+            notice = member::prefill_notice(&c, &filled);
             from_contract = c.number.clone();
             values.extend(filled.into_iter().map(|(k, v)| (k.to_string(), v)));
         }
@@ -439,7 +439,7 @@ fn field_names(spec: &Spec) -> Vec<String> {
 
 fn page(
     spec: &'static Spec,
-    user: Option<&User>,
+    user: Option<&Principal>,
     values: &Values,
     errors: &[FieldError],
     notice: String,

@@ -7,8 +7,8 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use kyosai_app::AppError;
+use kyosai_app::auth::Principal;
 use kyosai_domain::FieldError;
-use kyosai_store::users::User;
 use serde::Deserialize;
 
 use super::FormData;
@@ -78,7 +78,7 @@ fn error_for(errors: &[FieldError], field: &str) -> String {
 }
 
 /// Where a fully logged-in user starts.
-pub fn home(user: &User) -> &'static str {
+pub fn home(user: &Principal) -> &'static str {
     if user.role == "staff" {
         "/staff"
     } else {
@@ -288,7 +288,7 @@ fn login_totp_page(errors: &[FieldError]) -> AuthForm {
 }
 
 /// The half-logged-in user (password given, second factor not yet).
-fn pending_user(user: Option<(User, bool)>) -> Result<User, Redirect> {
+fn pending_user(user: Option<(Principal, bool)>) -> Result<Principal, Redirect> {
     match user {
         Some((u, false)) => Ok(u),
         Some((u, true)) => Err(Redirect::to(home(&u))),
@@ -343,13 +343,10 @@ fn grouped(secret: &str) -> String {
 
 async fn totp_setup_page(
     state: &AppState,
-    user: &User,
+    user: &Principal,
     errors: &[FieldError],
 ) -> Result<AuthForm, AppError> {
-    let setup = match &user.totp_secret {
-        Some(secret) => kyosai_app::auth::totp_setup_for(secret, &user.email)?,
-        None => state.app.begin_totp(user.id).await?,
-    };
+    let setup = state.app.totp_setup(user.id).await?;
     let mut page = AuthForm::new(
         "二段階認証の設定",
         "/account/totp",

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::views::status_text;
 use kyosai_app::{AppError, Role};
-use kyosai_domain::procedure::{Check, CheckStatus};
+use kyosai_domain::procedure::CheckStatus;
 use kyosai_domain::rules::PaymentFrequency;
 use kyosai_domain::{Program, YearMonth, Yen, schedule};
 use serde::Deserialize;
@@ -211,15 +211,8 @@ async fn application_page(
     let a = state.app.application(&signed.actor, id).await?;
     let program = Program::parse(&a.program);
     let (text, next) = status_text(&a.status);
-    let contract = match a.contract_id {
-        Some(cid) => {
-            let mut conn = state.app.store.read().await?;
-            kyosai_store::contracts::get(&mut conn, cid).await?
-        }
-        None => None,
-    };
     let book = state.app.rules.book();
-    let contract = contract.map(|c| {
+    let contract = a.contract.as_ref().map(|c| {
         let frequency = PaymentFrequency::parse(&c.frequency).unwrap_or(PaymentFrequency::Monthly);
         let plan = match (
             book.by_id(&c.rule_set),
@@ -229,7 +222,7 @@ async fn application_page(
                 &rules.collection,
                 &state.app.calendar,
                 first,
-                Yen::new(c.monthly_premium),
+                Yen::new(c.monthly_premium_yen),
                 frequency,
                 usize::try_from(12 / frequency.months_per_debit()).unwrap_or(12),
             ),
@@ -238,7 +231,7 @@ async fn application_page(
         ContractDetail {
             number: c.number.clone(),
             start_date: ja_date_text(&c.start_date),
-            premium: yen(c.monthly_premium),
+            premium: yen(c.monthly_premium_yen),
             frequency: frequency.name_ja().to_string(),
             first_debit: plan
                 .first()
@@ -264,8 +257,7 @@ async fn application_page(
         }
     });
     let reasons = if a.status == "in_review" {
-        serde_json::from_str::<Vec<Check>>(&a.checks)
-            .unwrap_or_default()
+        a.checks()
             .into_iter()
             .filter(|c| c.status == CheckStatus::NeedsReview)
             .map(|c| c.message)

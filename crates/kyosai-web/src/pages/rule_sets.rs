@@ -8,7 +8,6 @@ use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::{AppError, Role};
-use kyosai_store::rule_sets;
 use serde::Deserialize;
 
 use super::view::{Layout, app_error, forbidden_page, ja_time, render};
@@ -129,13 +128,9 @@ async fn page(
     notice: String,
     problems: Vec<String>,
 ) -> Response {
-    let stored = match state.app.store.read().await {
-        Ok(mut conn) => rule_sets::all(&mut conn).await,
-        Err(e) => Err(e),
-    };
-    let stored = match stored {
+    let stored = match state.app.rule_set_origins().await {
         Ok(s) => s,
-        Err(e) => return app_error(e.into(), Some(&signed.user)),
+        Err(e) => return app_error(e, Some(&signed.user)),
     };
     let book = state.app.rules.book();
     let today = state.app.clock.today();

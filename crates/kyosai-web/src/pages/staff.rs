@@ -9,12 +9,10 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use kyosai_app::review::stored_form;
-use kyosai_app::views::status_text;
+use kyosai_app::views::{ApplicationDetail, status_text};
 use kyosai_app::{AppError, Role};
-use kyosai_domain::procedure::{Check, CheckStatus};
+use kyosai_domain::procedure::CheckStatus;
 use kyosai_domain::{FieldError, Program};
-use kyosai_store::applications::Application;
 use serde::Deserialize;
 
 use super::FormData;
@@ -36,14 +34,10 @@ fn applicant(values: &BTreeMap<String, String>) -> String {
     format!("{} {}", get("family_name"), get("given_name"))
 }
 
-fn program_name(a: &Application) -> &'static str {
+fn program_name(a: &ApplicationDetail) -> &'static str {
     Program::parse(&a.program)
         .map(Program::name_ja)
         .unwrap_or("")
-}
-
-fn checks_of(a: &Application) -> Vec<Check> {
-    serde_json::from_str(&a.checks).unwrap_or_default()
 }
 
 struct QueueItem {
@@ -74,12 +68,14 @@ pub async fn queue(State(state): State<AppState>, signed: SignedIn) -> Response 
         .iter()
         .map(|a| QueueItem {
             id: a.id,
-            applicant: stored_form(a)
+            applicant: a
+                .enrollment_form()
                 .map(|f| applicant(&form_values(&f)))
                 .unwrap_or_default(),
             program_name: program_name(a),
             received_at: ja_time(&a.received_at),
-            reasons: checks_of(a)
+            reasons: a
+                .checks()
                 .into_iter()
                 .filter(|c| c.status == CheckStatus::NeedsReview)
                 .map(|c| c.message)
@@ -143,15 +139,6 @@ struct Problems {
     edit: Option<(BTreeMap<String, String>, Vec<FieldError>)>,
 }
 
-async fn user_label(state: &AppState, id: i64) -> Result<String, AppError> {
-    let mut conn = state.app.store.read().await?;
-    Ok(match kyosai_store::users::by_id(&mut conn, id).await? {
-        Some(u) if u.display_name.is_empty() => u.email,
-        Some(u) => format!("{}（{}）", u.email, u.display_name),
-        None => format!("利用者{id}"),
-    })
-}
-
 async fn detail_page(
     state: &AppState,
     signed: &SignedIn,
@@ -162,13 +149,13 @@ async fn detail_page(
     let a = state.app.application(&signed.actor, id).await?;
     let program = Program::parse(&a.program)
         .ok_or_else(|| AppError::Internal(format!("application {id}: unknown program")))?;
-    let stored = form_values(&stored_form(&a)?);
+    let stored = form_values(&a.enrollment_form()?);
     let (text, _) = status_text(&a.status);
     let mut history = Vec::new();
     if let Some(editor) = a.edited_by {
         history.push(format!(
             "修正：{} が申込内容を修正しました。",
-            user_label(state, editor).await?
+            state.app.user_label(editor).await?
         ));
     }
     if let Some(decider) = a.decided_by {
@@ -185,10 +172,11 @@ async fn detail_page(
             .unwrap_or_default();
         history.push(format!(
             "判断：{} が{verb}{reason}。",
-            user_label(state, decider).await?
+            state.app.user_label(decider).await?
         ));
     }
-    let checks = checks_of(&a)
+    let checks = a
+        .checks()
         .into_iter()
         .map(|c| {
             let (status, status_text) = match c.status {

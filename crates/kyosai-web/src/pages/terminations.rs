@@ -8,8 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::AppError;
+use kyosai_app::termination::CandidateView;
 use kyosai_domain::Program;
-use kyosai_store::termination::Candidate;
 use serde::Deserialize;
 
 use super::view::{Layout, app_error, forbidden_page, ja_time, render, yen};
@@ -50,7 +50,7 @@ pub struct ListQuery {
     done: Option<String>,
 }
 
-fn status_of(c: &Candidate) -> (&'static str, &'static str) {
+fn status_of(c: &CandidateView) -> (&'static str, &'static str) {
     match c.status.as_str() {
         "prepared" => ("in_review", "確定待ち"),
         "confirmed" => ("completed", "解約確定"),
@@ -58,7 +58,7 @@ fn status_of(c: &Candidate) -> (&'static str, &'static str) {
     }
 }
 
-fn item(c: Candidate, me: i64) -> Item {
+fn item(c: CandidateView, me: i64) -> Item {
     let (status, status_text) = status_of(&c);
     let decision = match (&c.confirmed_at, &c.withdrawn_at) {
         (Some(at), _) => format!("確定：{}", ja_time(at)),

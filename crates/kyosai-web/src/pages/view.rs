@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Response};
 use jiff::Timestamp;
 use jiff::civil::{Date, Weekday};
 use kyosai_app::AppError;
-use kyosai_store::users::User;
+use kyosai_app::auth::Principal;
 
 /// The header of every page: who is logged in, and the page title.
 pub struct Layout {
@@ -28,7 +28,7 @@ impl Layout {
     }
 
     /// A page for a fully logged-in user (the header shows their address and a log-out button).
-    pub fn user(title: impl Into<String>, user: &User) -> Layout {
+    pub fn user(title: impl Into<String>, user: &Principal) -> Layout {
         Layout {
             title: title.into(),
             signed_in: true,
@@ -37,7 +37,7 @@ impl Layout {
         }
     }
 
-    pub fn maybe(title: impl Into<String>, user: Option<&User>) -> Layout {
+    pub fn maybe(title: impl Into<String>, user: Option<&Principal>) -> Layout {
         match user {
             Some(u) => Layout::user(title, u),
             None => Layout::anonymous(title),
@@ -131,7 +131,7 @@ pub fn not_found_page() -> Response {
     )
 }
 
-pub fn forbidden_page(user: Option<&User>) -> Response {
+pub fn forbidden_page(user: Option<&Principal>) -> Response {
     message(
         StatusCode::FORBIDDEN,
         Layout::maybe("このページは表示できません", user),
@@ -142,7 +142,7 @@ pub fn forbidden_page(user: Option<&User>) -> Response {
 
 /// Maps a use-case error to a page. Field errors are normally shown next to the fields by the
 /// handler; reaching here with them means the form could not be shown again.
-pub fn app_error(e: AppError, user: Option<&User>) -> Response {
+pub fn app_error(e: AppError, user: Option<&Principal>) -> Response {
     match e {
         AppError::NotFound => not_found_page(),
         AppError::Forbidden(_) => forbidden_page(user),
@@ -179,7 +179,7 @@ pub fn app_error(e: AppError, user: Option<&User>) -> Response {
     }
 }
 
-pub fn server_error_page(user: Option<&User>) -> Response {
+pub fn server_error_page(user: Option<&Principal>) -> Response {
     message(
         StatusCode::INTERNAL_SERVER_ERROR,
         Layout::maybe("システムで問題が発生しました", user),

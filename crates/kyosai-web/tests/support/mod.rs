@@ -13,10 +13,12 @@ use reqwest::StatusCode;
 pub const PASSWORD: &str = "correct horse 2026";
 pub const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
-/// A running site and the app behind it (for setting data up and looking into the database).
+/// A running site, the app behind it (for setting data up) and its store (for looking into the
+/// database).
 pub struct Site {
     pub base: String,
     pub app: App,
+    pub store: kyosai_store::Store,
 }
 
 /// Serves the router for `store` on a free loopback port, with `clock`.
@@ -43,7 +45,7 @@ async fn serve(
 ) -> Site {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = App::new(store, clock, base.clone()).unwrap();
+    let app = App::new(store.clone(), clock, base.clone()).unwrap();
     let router = router(app.clone());
     tokio::spawn(async move {
         axum::serve(
@@ -53,7 +55,7 @@ async fn serve(
         .await
         .unwrap();
     });
-    Site { base, app }
+    Site { base, app, store }
 }
 
 /// A client that keeps cookies and follows redirects, like a browser without JavaScript.
@@ -104,7 +106,7 @@ impl Site {
             .create_account(role, email, "テスト", Some(PASSWORD))
             .await
             .unwrap();
-        let mut tx = self.app.store.begin_write().await.unwrap();
+        let mut tx = self.store.begin_write().await.unwrap();
         kyosai_store::users::set_totp_secret(tx.conn(), id, TOTP_SECRET)
             .await
             .unwrap();

@@ -1,0 +1,28 @@
+//! What a contract has paid so far, from the premium ledger: premiums migrated as the opening
+//! balance plus every collected debit. Failed and pending debits count for nothing.
+
+use sqlx::AnyConnection;
+
+use crate::{Result, col};
+
+/// Yen and months paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Paid {
+    pub yen: i64,
+    pub months: i64,
+}
+
+/// The opening balance and collected debits of one contract.
+pub async fn so_far(conn: &mut AnyConnection, contract_id: i64) -> Result<Paid> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS yen, CAST(COALESCE(SUM(months), 0) AS BIGINT) AS months \
+         FROM billing_ledger WHERE contract_id = $1 AND kind IN ('opening', 'collected')",
+    )
+    .bind(contract_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Paid {
+        yen: col(&row, "yen")?,
+        months: col(&row, "months")?,
+    })
+}
