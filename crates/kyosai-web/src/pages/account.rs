@@ -12,9 +12,9 @@ use kyosai_store::users::User;
 use serde::Deserialize;
 
 use super::FormData;
-use super::fields::{Field, SummaryItem, summary};
 use super::view::{Layout, Link, app_error, message, render};
 use crate::AppState;
+use crate::form_kit::{Field, SummaryItem, summary};
 use crate::session::{MaybeUser, clear_cookie, set_cookie};
 
 #[derive(Template)]
@@ -51,7 +51,7 @@ struct AuthForm {
 
 impl AuthForm {
     fn new(title: &str, action: &'static str, fields: Vec<Field>, submit: &'static str) -> Self {
-        let summary = summary(&fields.iter().collect::<Vec<_>>());
+        let summary = summary(&fields);
         AuthForm {
             layout: Layout::anonymous(title),
             step_label: String::new(),
