@@ -156,7 +156,7 @@ impl EnrollmentForm {
         );
         let industry = p.choice("industry", &self.industry, "業種", Industry::parse);
         let employees = p
-            .integer(
+            .count(
                 "employees",
                 &self.employees,
                 "常時使用する従業員数",
@@ -174,7 +174,7 @@ impl EnrollmentForm {
                 if form != LegalForm::Individual
                     && (form == LegalForm::Company || capital_given) =>
             {
-                p.integer(
+                p.yen(
                     "capital_yen",
                     &self.capital_yen,
                     "資本金（出資金）",
@@ -211,7 +211,7 @@ impl EnrollmentForm {
         let city = p.text("city", &self.city, "市区町村");
         let address_line = p.text("address_line", &self.address_line, "町名・番地");
         let monthly_premium = p
-            .integer(
+            .yen(
                 "monthly_premium_yen",
                 &self.monthly_premium_yen,
                 "掛金月額",

@@ -3,6 +3,7 @@
 
 use jiff::civil::Date;
 use kyosai_domain::FieldError;
+use kyosai_domain::input::{self, NotANumber};
 use serde::{Deserialize, Deserializer};
 
 /// Accepts a JSON string, number or boolean as text (API clients send numbers; forms send text).
@@ -110,15 +111,37 @@ impl Parser {
         }
     }
 
-    pub(crate) fn integer(
+    /// An amount in yen, as people type it (`50,000円`, `５万`: [`kyosai_domain::input`]).
+    pub(crate) fn yen(
         &mut self,
         field: &str,
         v: &Option<String>,
         label: &str,
         max: i64,
     ) -> Option<i64> {
-        let s = to_ascii_digits(self.required(field, v, label)?).replace([',', '，'], "");
-        match s.parse::<i64>() {
+        self.number(field, v, label, max, input::parse_yen)
+    }
+
+    /// A count of people, months…, as people type it (`5人`, `６０`).
+    pub(crate) fn count(
+        &mut self,
+        field: &str,
+        v: &Option<String>,
+        label: &str,
+        max: i64,
+    ) -> Option<i64> {
+        self.number(field, v, label, max, input::parse_count)
+    }
+
+    fn number(
+        &mut self,
+        field: &str,
+        v: &Option<String>,
+        label: &str,
+        max: i64,
+        parse: fn(&str) -> Result<i64, NotANumber>,
+    ) -> Option<i64> {
+        match parse(self.required(field, v, label)?) {
             Ok(n) if (0..=max).contains(&n) => Some(n),
             Ok(n) if n < 0 => {
                 self.err(
@@ -132,12 +155,8 @@ impl Parser {
                 self.err(field, "too_large", format!("{label}が大きすぎます。"));
                 None
             }
-            Err(_) => {
-                self.err(
-                    field,
-                    "number",
-                    format!("{label}は半角数字で入力してください。"),
-                );
+            Err(e) => {
+                self.errors.push(e.field_error(field, label));
                 None
             }
         }

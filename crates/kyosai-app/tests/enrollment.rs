@@ -162,6 +162,37 @@ async fn bad_input_stores_nothing() {
 }
 
 #[tokio::test]
+async fn premium_is_read_as_people_type_it() {
+    for (app, _d) in apps().await {
+        let m = member(&app, "man@example.jp").await;
+        let mut form = sample_form("small_enterprise");
+        form.monthly_premium_yen = Some("5万".into());
+        let r = app.submit_enrollment(&m, m.user_id, &form).await.unwrap();
+        assert_eq!(r.status, kyosai_domain::ApplicationStatus::Completed);
+        let ov = app.overview(&m, m.user_id).await.unwrap();
+        assert_eq!(ov.contracts[0].monthly_premium_yen, 50_000);
+
+        // What is no number is refused with words that allow both digit widths.
+        let mut form = sample_form("safety_net");
+        form.monthly_premium_yen = Some("五万".into());
+        match app.submit_enrollment(&m, m.user_id, &form).await {
+            Err(AppError::Invalid(errors)) => {
+                let e = errors
+                    .iter()
+                    .find(|e| e.field == "monthly_premium_yen")
+                    .unwrap();
+                assert_eq!(e.code, "not_a_number");
+                assert_eq!(
+                    e.message,
+                    "掛金月額は半角または全角の数字で入力してください（例：50000、5万）。"
+                );
+            }
+            other => panic!("expected field errors, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
 async fn review_with_maker_checker() {
     for (app, _d) in apps().await {
         let m = member(&app, "c@example.jp").await;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::money::Yen;
 use crate::procedure::{Assessment, Check, CheckStatus};
 use crate::program::Program;
-use crate::rules::{Industry, LegalForm, PaymentFrequency, RuleSet};
+use crate::rules::{Industry, LegalForm, PaymentFrequency, PremiumError, RuleSet};
 
 /// 個人事業主 / 会社等の役員 / 共同経営者 (小規模 only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -159,26 +159,15 @@ pub fn assess(facts: &EnrollmentFacts, rules: &RuleSet, ctx: &EnrollmentContext)
 
 fn check_premium(f: &EnrollmentFacts, rules: &RuleSet, c: &mut Checks) {
     let p = &rules.premium;
-    let (min, max, step) = (
-        p.min_monthly_yen.value,
-        p.max_monthly_yen.value,
-        p.step_yen.value,
-    );
     let premium = f.monthly_premium;
-    if premium < min || premium > max {
-        c.fail(
-            "premium_range",
-            "monthly_premium_yen",
-            format!("掛金月額は{min}から{max}の範囲で指定してください。"),
-        );
-    } else if !premium.is_multiple_of(step) {
-        c.fail(
-            "premium_step",
-            "monthly_premium_yen",
-            format!("掛金月額は{step}単位で指定してください。"),
-        );
-    } else {
-        c.pass("premium", format!("掛金月額{premium}は範囲内です。"));
+    match p.check_monthly(premium) {
+        Ok(()) => c.pass("premium", format!("掛金月額{premium}は範囲内です。")),
+        Err(e @ PremiumError::OutOfRange { .. }) => {
+            c.fail("premium_range", "monthly_premium_yen", e.message())
+        }
+        Err(e @ PremiumError::NotAStep { .. }) => {
+            c.fail("premium_step", "monthly_premium_yen", e.message())
+        }
     }
     if p.frequencies.value.contains(&f.frequency) {
         c.pass(

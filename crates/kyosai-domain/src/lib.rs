@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod contract_number;
 pub mod enrollment;
 pub mod error;
+pub mod input;
 pub mod money;
 pub mod prefecture;
 pub mod prepayment_discount;

@@ -179,8 +179,8 @@ fn validate_history(
     let mut total_months: i64 = 0;
     for (i, e) in entries.iter().enumerate() {
         let field = format!("history[{i}].monthly_premium_yen");
-        if let Some(err) = check_premium(&field, e.monthly_premium_yen, premium) {
-            errs.push(err);
+        if let Err(err) = premium.check_monthly(Yen::new(e.monthly_premium_yen)) {
+            errs.push(err.field_error(&field));
         }
         if !(1..=MAX_MONTHS).contains(&e.months) {
             errs.push(FieldError::new(
@@ -405,8 +405,8 @@ pub fn safety_net_bankruptcy_loan(
             "掛金納付月数は加入後の経過月数以下で入力してください（前納分は含めません）。",
         ));
     }
-    if let Some(e) = check_premium("monthly_premium_yen", req.monthly_premium_yen, &set.premium) {
-        errs.push(e);
+    if let Err(e) = set.premium.check_monthly(Yen::new(req.monthly_premium_yen)) {
+        errs.push(e.field_error("monthly_premium_yen"));
     }
     check_total_paid(
         "total_paid_yen",
@@ -559,8 +559,8 @@ pub fn safety_net_prepayment_discount(
 ) -> Result<PrepaymentDiscountResponse, Invalid> {
     let (set, rules) = safety_net_rules(book, today)?;
     let mut errs = Vec::new();
-    if let Some(e) = check_premium("monthly_premium_yen", req.monthly_premium_yen, &set.premium) {
-        errs.push(e);
+    if let Err(e) = set.premium.check_monthly(Yen::new(req.monthly_premium_yen)) {
+        errs.push(e.field_error("monthly_premium_yen"));
     }
     let max_ahead = rules
         .prepayment
@@ -719,30 +719,6 @@ fn finish(errs: Vec<FieldError>) -> Result<(), Invalid> {
 
 fn months(m: i64) -> u32 {
     u32::try_from(m.clamp(0, MAX_MONTHS)).unwrap_or(0)
-}
-
-fn check_premium(field: &str, yen: i64, rules: &PremiumRules) -> Option<FieldError> {
-    let (min, max, step) = (
-        rules.min_monthly_yen.value,
-        rules.max_monthly_yen.value,
-        rules.step_yen.value,
-    );
-    let y = Yen::new(yen);
-    if y < min || y > max {
-        Some(FieldError::new(
-            field,
-            "out_of_range",
-            format!("掛金月額は{min}から{max}の範囲で入力してください。"),
-        ))
-    } else if !y.is_multiple_of(step) {
-        Some(FieldError::new(
-            field,
-            "not_a_step",
-            format!("掛金月額は{step}単位で入力してください。"),
-        ))
-    } else {
-        None
-    }
 }
 
 fn check_months(field: &str, m: i64, errs: &mut Vec<FieldError>) {

@@ -6,6 +6,7 @@ pub mod api;
 pub mod calculators;
 pub mod csrf;
 pub mod error;
+pub mod form_kit;
 pub mod pages;
 pub mod session;
 pub mod static_files;

@@ -371,7 +371,7 @@ async fn invalid_input_is_shown_next_to_the_field_in_japanese() {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("掛金月額を入力してください。"));
-    assert!(body.contains("前納する月数は数字で入力してください"));
+    assert!(body.contains("前納する月数は半角または全角の数字で入力してください（例：12）。"));
     assert!(input(&body, "f-months_ahead").contains("aria-invalid=\"true\""));
 
     // A rule from the domain (months paid vs. total) lands on its field.
@@ -464,4 +464,54 @@ async fn a_small_enterprise_member_gets_the_benefit_history_prefilled() {
         "{body}"
     );
     assert!(body.contains("小規模企業共済、共済契約者番号"));
+}
+
+/// The figures a person reads come from the rule set in force: a version loaded at run time
+/// changes the pages at once.
+#[tokio::test]
+async fn calculator_texts_follow_the_rule_set_in_force() {
+    let t = spawn().await;
+    let path = "/calculators/safety-net/bankruptcy-loan";
+    let (s, body) = t.get(path, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("掛金総額の10倍"), "{body}");
+    assert!(body.contains("貸付残高の合計は8,000万円まで"), "{body}");
+    assert!(
+        body.contains("5,000円から200,000円まで、5,000円単位"),
+        "{body}"
+    );
+
+    let first = t.app.clock.today().first_of_month().to_string();
+    let new_version = include_str!("../../../rules/safety_net/2017-11-01.toml")
+        .replace("2017-11-01", &first)
+        .replace(
+            "\npremium_multiple = { value = 10,",
+            "\npremium_multiple = { value = 12,",
+        )
+        .replace(
+            "outstanding_cap_yen = { value = 80000000,",
+            "outstanding_cap_yen = { value = 90000000,",
+        )
+        .replacen("value = 5000, source", "value = 10000, source", 1);
+    t.app.load_rule_set(&new_version, "test").await.unwrap();
+
+    let (s, body) = t.get(path, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("掛金総額の12倍"), "{body}");
+    assert!(body.contains("貸付残高の合計は9,000万円まで"), "{body}");
+    assert!(
+        body.contains("10,000円から200,000円まで、5,000円単位"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("10倍") && !body.contains("8,000万円"),
+        "{body}"
+    );
+    let (_, body) = t
+        .get("/calculators/safety-net/prepayment-discount", None)
+        .await;
+    assert!(
+        body.contains("10,000円から200,000円まで、5,000円単位"),
+        "{body}"
+    );
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Sourced, require_source};
+use crate::error::FieldError;
 use crate::money::Yen;
 use crate::program::Program;
 
@@ -100,6 +101,56 @@ impl PremiumRules {
         self.min_monthly_yen.provisional
             || self.max_monthly_yen.provisional
             || self.step_yen.provisional
+    }
+
+    /// Whether a monthly premium may be chosen: within the bounds and on the step. The one check
+    /// for enrollment, its web form and the simulations, so they all refuse the same amounts
+    /// with the same words.
+    pub fn check_monthly(&self, premium: Yen) -> Result<(), PremiumError> {
+        let (min, max, step) = (
+            self.min_monthly_yen.value,
+            self.max_monthly_yen.value,
+            self.step_yen.value,
+        );
+        if premium < min || premium > max {
+            Err(PremiumError::OutOfRange { min, max })
+        } else if !premium.is_multiple_of(step) {
+            Err(PremiumError::NotAStep { step })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Why a monthly premium cannot be chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PremiumError {
+    OutOfRange { min: Yen, max: Yen },
+    NotAStep { step: Yen },
+}
+
+impl PremiumError {
+    /// The stable code (`FieldError::code`).
+    pub fn code(self) -> &'static str {
+        match self {
+            PremiumError::OutOfRange { .. } => "out_of_range",
+            PremiumError::NotAStep { .. } => "not_a_step",
+        }
+    }
+
+    /// The Japanese message, with the bounds of the rule set in force.
+    pub fn message(self) -> String {
+        match self {
+            PremiumError::OutOfRange { min, max } => {
+                format!("掛金月額は{min}から{max}の範囲で入力してください。")
+            }
+            PremiumError::NotAStep { step } => format!("掛金月額は{step}単位で入力してください。"),
+        }
+    }
+
+    /// The error on the premium field `field`.
+    pub fn field_error(self, field: &str) -> FieldError {
+        FieldError::new(field, self.code(), self.message())
     }
 }
 

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub use enrollment::{
     CollectionRules, DebitCycle, EligibilityRules, Industry, LegalForm, PaymentFrequency,
-    PremiumRules, SizeLimit,
+    PremiumError, PremiumRules, SizeLimit,
 };
 pub use safety_net::SafetyNetRules;
 pub use small_enterprise::SmallEnterpriseRules;

@@ -1,27 +1,48 @@
 //! 経営セーフティ共済: the loan after a trading partner's bankruptcy (共済金貸付): eligibility,
 //! limit, repayment period and the reduction of the premiums' worth.
 
+use kyosai_domain::rules::RuleSet;
 use kyosai_domain::simulation::{self as sim, BankruptcyLoanRequest};
 use kyosai_domain::{FieldError, Program};
 
-use super::form::{self, Field, Section, yen};
+use kyosai_app::ja_text::ja_yen_man;
+
+use super::form::{self, yen};
 use super::member::ContractFacts;
 use super::{Ctx, ESTIMATE_NOTE, Failure, Outcome, Spec, Values, row};
+use crate::form_kit::{Field, Section};
 
 pub(crate) const SPEC: Spec = Spec {
     path: "/calculators/safety-net/bankruptcy-loan",
     title: "経営セーフティ共済：取引先が倒産したときに借りられる額の計算",
     program: Program::SafetyNet,
     lead: "取引先が倒産して売掛金などが回収できなくなったとき、無担保・無保証人・無利子で借りられる共済金貸付の上限額の目安を計算します。",
-    about: &[
-        "借りられるのは、回収が難しくなった額と、納付した掛金総額の10倍のうち少ないほうまでです（5万円単位、貸付残高の合計は8,000万円まで）。",
-        "倒産した日から6か月以内の請求が必要です。加入後6か月以上たち、掛金を6か月分以上納付していることも条件です。",
-    ],
+    about,
     defaults,
     sections,
     compute,
     prefill,
 };
+
+fn about(rules: &RuleSet) -> Vec<String> {
+    let Some(b) = rules.safety_net.as_ref().map(|s| &s.bankruptcy_loan) else {
+        return Vec::new();
+    };
+    vec![
+        format!(
+            "借りられるのは、回収が難しくなった額と、納付した掛金総額の{}倍のうち少ないほうまでです（{}単位、貸付残高の合計は{}まで）。",
+            b.premium_multiple.value,
+            ja_yen_man(b.unit_yen.value),
+            ja_yen_man(b.outstanding_cap_yen.value)
+        ),
+        format!(
+            "倒産した日から{}か月以内の請求が必要です。加入後{}か月以上たち、掛金を{}か月分以上納付していることも条件です。",
+            b.request_window_months.value,
+            b.min_months_since_joining.value,
+            b.min_months_paid.value
+        ),
+    ]
+}
 
 fn defaults() -> Vec<(&'static str, String)> {
     Vec::new()
@@ -36,7 +57,7 @@ fn prefill(c: &ContractFacts) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn sections(v: &Values, e: &[FieldError]) -> Vec<Section> {
+fn sections(v: &Values, e: &[FieldError], rules: &RuleSet) -> Vec<Section> {
     vec![
         Section::new(
             "取引先の倒産について",
@@ -72,7 +93,7 @@ fn sections(v: &Values, e: &[FieldError]) -> Vec<Section> {
                     .width("w-4")
                     .fill(v, e),
                 Field::number("monthly_premium_yen", "掛金月額（円）")
-                    .hint("5,000円から200,000円まで、5,000円単位。例：50000")
+                    .hint(form::premium_hint(rules, "50000"))
                     .fill(v, e),
                 Field::number("total_paid_yen", "納付した掛金の総額（円）")
                     .hint("例：掛金月額50,000円を24か月なら1200000")
@@ -86,18 +107,18 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
     let mut errs = Vec::new();
     let bankruptcy_date = form::date(v, "bankruptcy_date", "取引先が倒産した日", false, &mut errs);
     let request_date = form::date(v, "request_date", "請求する日", true, &mut errs);
-    let loss = form::number(v, "loss_yen", "回収が難しくなった額", &mut errs);
-    let transactions = form::number(
+    let loss = form::amount(v, "loss_yen", "回収が難しくなった額", &mut errs);
+    let transactions = form::amount(
         v,
         "monthly_transactions_yen",
         "1か月あたりの総取引額",
         &mut errs,
     );
-    let outstanding = form::optional_number(v, "outstanding_loans_yen", "貸付残高", &mut errs);
-    let joined = form::number(v, "months_since_joining", "加入してからの月数", &mut errs);
-    let paid = form::number(v, "months_paid", "納付した月数", &mut errs);
-    let premium = form::number(v, "monthly_premium_yen", "掛金月額", &mut errs);
-    let total = form::number(v, "total_paid_yen", "掛金の総額", &mut errs);
+    let outstanding = form::optional_amount(v, "outstanding_loans_yen", "貸付残高", &mut errs);
+    let joined = form::count(v, "months_since_joining", "加入してからの月数", &mut errs);
+    let paid = form::count(v, "months_paid", "納付した月数", &mut errs);
+    let premium = form::amount(v, "monthly_premium_yen", "掛金月額", &mut errs);
+    let total = form::amount(v, "total_paid_yen", "掛金の総額", &mut errs);
     let req = BankruptcyLoanRequest {
         months_since_joining: joined.unwrap_or(0),
         months_paid: paid.unwrap_or(0),
@@ -122,6 +143,14 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
     };
     o = o.rules(r.estimate, &r.rule_set, ctx.book);
     o.reasons = r.reasons.iter().map(|x| x.message.clone()).collect();
+    let rules = ctx
+        .book
+        .in_force(Program::SafetyNet, ctx.today)
+        .and_then(|s| s.safety_net.as_ref());
+    let (loan, temporary) = (
+        rules.map(|s| &s.bankruptcy_loan),
+        rules.map(|s| &s.temporary_loan),
+    );
     if r.eligible {
         if let Some(years) = r.repayment_years {
             let grace = r
@@ -133,12 +162,7 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
                 format!("{years}年{grace}、毎月同じ額を返済"),
             ));
         }
-        let rate = ctx
-            .book
-            .in_force(Program::SafetyNet, ctx.today)
-            .and_then(|s| s.safety_net.as_ref())
-            .map(|s| s.bankruptcy_loan.interest_rate.value);
-        if let Some(rate) = rate {
+        if let Some(rate) = loan.map(|l| l.interest_rate.value) {
             o.rows.push(row(
                 "利息",
                 if rate.is_zero() {
@@ -151,16 +175,22 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
         o.rows.push(row(
             "掛金総額から差し引かれる額",
             format!(
-                "{}（上限額まで借りた場合。借りた額の10分の1）",
-                yen(r.premium_reduction_yen)
+                "{}（上限額まで借りた場合。借りた額の{}）",
+                yen(r.premium_reduction_yen),
+                loan.map(|l| l.premium_reduction.value.to_string())
+                    .unwrap_or_default()
             ),
         ));
-        o.meaning.push("上限額までの範囲で、必要な額を5万円単位で借りられます。借りた額の10分の1は掛金総額から差し引かれ、将来解約したときに戻る額が減ります。".into());
-        o.next.push("取引先が倒産した日から6か月以内に、登録取扱機関（商工会議所・商工会・金融機関など）を通じて「共済金貸付請求書」を提出します。".into());
+        if let Some(l) = loan {
+            o.meaning.push(format!("上限額までの範囲で、必要な額を{}単位で借りられます。借りた額の{}は掛金総額から差し引かれ、将来解約したときに戻る額が減ります。", ja_yen_man(l.unit_yen.value), l.premium_reduction.value));
+            o.next.push(format!("取引先が倒産した日から{}か月以内に、登録取扱機関（商工会議所・商工会・金融機関など）を通じて「共済金貸付請求書」を提出します。", l.request_window_months.value));
+        }
         o.next.push("売掛金元帳の写し、回収できなくなった手形・小切手の写し、倒産がわかる書類などが必要です。審査にはおよそ2週間かかります。".into());
     } else {
         o.meaning.push("上の理由により、入力した条件では共済金貸付を受けられません。日付や金額に誤りがないか確認してください。".into());
-        o.next.push("倒産がなくても、解約手当金の範囲内で借りられる一時貸付金があります（納付12か月以上）。".into());
+        if let Some(t) = temporary {
+            o.next.push(format!("倒産がなくても、解約手当金の範囲内で借りられる一時貸付金があります（納付{}か月以上）。", t.min_months.value));
+        }
         o.next
             .push("ご不明な点は、登録取扱機関または共済相談室にご相談ください。".into());
     }

@@ -3,21 +3,20 @@
 
 use kyosai_domain::FieldError;
 use kyosai_domain::Program;
+use kyosai_domain::rules::RuleSet;
 use kyosai_domain::simulation::{self as sim, BenefitReason, HistoryEntry};
 
-use super::form::{self, Field, Section, months_text, yen};
+use super::form::{self, months_text, yen};
 use super::member::ContractFacts;
 use super::{Ctx, ESTIMATE_NOTE, Failure, Outcome, Spec, Table, Values, link, row};
+use crate::form_kit::{Field, Section};
 
 pub(crate) const SPEC: Spec = Spec {
     path: "/calculators/small-enterprise/benefit",
     title: "小規模企業共済：受け取れる共済金の計算",
     program: Program::SmallEnterprise,
     lead: "やめるとき・引退するときに受け取れる共済金（または解約手当金）の目安を、掛金月額と納付した月数から計算します。",
-    about: &[
-        "請求の理由と、これまでの掛金月額・納付月数を入力してください。掛金月額を変えたことがある場合は、期間ごとに古い順で入力します（最大5つ）。",
-        "掛金月額と納付月数は、毎年届く「掛金納付状況のお知らせ」で確認できます。",
-    ],
+    about,
     defaults,
     sections,
     compute,
@@ -61,6 +60,13 @@ const REASONS: [(&str, &str); 6] = [
     ),
 ];
 
+fn about(_: &RuleSet) -> Vec<String> {
+    vec![
+        "請求の理由と、これまでの掛金月額・納付月数を入力してください。掛金月額を変えたことがある場合は、期間ごとに古い順で入力します（最大5つ）。".into(),
+        "掛金月額と納付月数は、毎年届く「掛金納付状況のお知らせ」で確認できます。".into(),
+    ]
+}
+
 fn defaults() -> Vec<(&'static str, String)> {
     Vec::new()
 }
@@ -73,7 +79,7 @@ fn prefill(c: &ContractFacts) -> Vec<(&'static str, String)> {
     v
 }
 
-fn sections(v: &Values, e: &[FieldError]) -> Vec<Section> {
+fn sections(v: &Values, e: &[FieldError], rules: &RuleSet) -> Vec<Section> {
     let period = |i: usize| {
         let mut premium =
             Field::number(PREMIUM[i], format!("{}の期間の掛金月額（円）", ORDINAL[i]));
@@ -81,7 +87,7 @@ fn sections(v: &Values, e: &[FieldError]) -> Vec<Section> {
             Field::number(MONTHS[i], format!("{}の期間の納付月数（か月）", ORDINAL[i]))
                 .width("w-4");
         if i == 0 {
-            premium = premium.hint("1,000円から70,000円まで、500円単位。例：10000");
+            premium = premium.hint(form::premium_hint(rules, "10000"));
             months = months.hint("その掛金月額で納付した月数。例：5年なら60");
         } else {
             premium = premium.optional();
@@ -93,7 +99,7 @@ fn sections(v: &Values, e: &[FieldError]) -> Vec<Section> {
         Section::new(
             "請求の理由",
             vec![
-                Field::choice("reason", "どのような理由で受け取りますか", "select", &REASONS)
+                Field::text("reason", "どのような理由で受け取りますか").kind("select").choices(REASONS)
                     .hint("理由によって受け取れる額が変わります。迷ったら共済金Aで試してください。")
                     .fill(v, e),
             ],
@@ -164,13 +170,13 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
         if i > 0 && form::text(v, PREMIUM[i]).is_empty() && form::text(v, MONTHS[i]).is_empty() {
             continue;
         }
-        let premium = form::number(
+        let premium = form::amount(
             v,
             PREMIUM[i],
             &format!("{}の期間の掛金月額", ORDINAL[i]),
             &mut errs,
         );
-        let months = form::number(
+        let months = form::count(
             v,
             MONTHS[i],
             &format!("{}の期間の納付月数", ORDINAL[i]),
@@ -184,7 +190,7 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
         });
         periods.push(i);
     }
-    let fiscal_year = form::optional_number(v, "fiscal_year", "年度", &mut errs);
+    let fiscal_year = form::optional_count(v, "fiscal_year", "年度", &mut errs);
     let reason = reason.unwrap_or(BenefitReason::A);
     let req = sim::BenefitRequest {
         reason,
@@ -213,6 +219,13 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
         r.amount_yen > 0,
     )
     .rules(r.estimate, &r.rule_set, ctx.book);
+    let Some(se) = ctx
+        .book
+        .by_id(&r.rule_set)
+        .and_then(|s| s.small_enterprise.as_ref())
+    else {
+        return Err(Failure::Internal);
+    };
     o.rows.push(row(
         "納付した掛金の合計",
         format!(
@@ -248,7 +261,10 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
                 .iter()
                 .map(|t| {
                     vec![
-                        format!("{}分", yen(i64::from(t.units) * 500)),
+                        format!(
+                            "{}分",
+                            yen(i64::from(t.units).saturating_mul(se.benefit.unit_yen.value.get()))
+                        ),
                         months_text(i64::from(t.months_paid)),
                         yen(t.amount_yen),
                     ]
@@ -257,20 +273,26 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
         });
     }
     if r.amount_yen == 0 {
-        o.meaning.push(if refund {
-            "納付月数が12か月未満のため、解約手当金はありません（掛金は戻りません）。".to_string()
+        let (min_months, what) = if refund {
+            (se.cancellation.min_months.value, "解約手当金")
         } else if reason == BenefitReason::Quasi {
-            "納付月数が12か月未満のため、準共済金はありません（掛金は戻りません）。".to_string()
+            (se.benefit.min_months_quasi.value, "準共済金")
         } else {
-            "納付月数が6か月未満のため、共済金はありません（掛金は戻りません）。".to_string()
-        });
+            (se.benefit.min_months_a_b.value, "共済金")
+        };
+        o.meaning.push(format!(
+            "納付月数が{min_months}か月未満のため、{what}はありません（掛金は戻りません）。"
+        ));
     } else if refund {
         o.meaning.push("解約手当金は、掛金の合計に、納付月数に応じた支給割合（80%から120%）をかけた額です。納付月数が240か月（20年）未満で解約すると、掛金の合計を下回ります。".into());
         o.meaning.push(
             "65歳未満で自分から解約した場合、解約手当金は一時所得として課税されます。".into(),
         );
     } else {
-        o.meaning.push(format!("{name}は、掛金の合計に、納付月数に応じた額を上乗せして支払われます。納付月数が36か月未満の分は、掛金の合計と同じ額です。"));
+        o.meaning.push(format!(
+            "{name}は、掛金の合計に、納付月数に応じた額を上乗せして支払われます。納付月数が{}か月未満の分は、掛金の合計と同じ額です。",
+            se.benefit.premiums_only_below_months.value
+        ));
         o.meaning.push("一括で受け取る場合は退職所得、分割で受け取る場合は公的年金等の雑所得として扱われ、税負担が軽くなります。".into());
     }
     if refund {

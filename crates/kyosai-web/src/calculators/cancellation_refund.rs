@@ -1,21 +1,21 @@
 //! 経営セーフティ共済: the cancellation refund (解約手当金) by cancellation type and months paid.
 
+use kyosai_domain::rules::RuleSet;
 use kyosai_domain::safety_net::Cancellation;
 use kyosai_domain::simulation::{self as sim, SafetyNetRefundRequest};
-use kyosai_domain::{FieldError, Program};
+use kyosai_domain::{FieldError, Program, Rate};
 
-use super::form::{self, Field, Section, months_text, yen};
+use super::form::{self, months_text, yen};
 use super::member::ContractFacts;
 use super::{Ctx, ESTIMATE_NOTE, Failure, Outcome, Spec, Values, link, row};
+use crate::form_kit::{Field, Section};
 
 pub(crate) const SPEC: Spec = Spec {
     path: "/calculators/safety-net/cancellation-refund",
     title: "経営セーフティ共済：解約したときに戻る額の計算",
     program: Program::SafetyNet,
     lead: "解約したときに受け取れる解約手当金の目安を、解約の種類・納付月数・掛金総額から計算します。",
-    about: &[
-        "納付月数が40か月以上あれば、自分から解約しても掛金の全額が戻ります。12か月未満では戻りません。",
-    ],
+    about,
     defaults,
     sections,
     compute,
@@ -31,6 +31,29 @@ const KINDS: [(&str, &str); 3] = [
     ("by_organization", "機構解約（掛金の12か月以上の未納など）"),
 ];
 
+fn about(rules: &RuleSet) -> Vec<String> {
+    let Some(c) = rules.safety_net.as_ref().map(|s| &s.cancellation) else {
+        return Vec::new();
+    };
+    let full = c
+        .voluntary
+        .value
+        .0
+        .iter()
+        .find(|b| b.rate == Rate::ONE)
+        .map(|b| {
+            format!(
+                "納付月数が{}か月以上あれば、自分から解約しても掛金の全額が戻ります。",
+                b.from
+            )
+        })
+        .unwrap_or_default();
+    vec![format!(
+        "{full}{}か月未満では戻りません。",
+        c.min_months.value
+    )]
+}
+
 fn defaults() -> Vec<(&'static str, String)> {
     vec![("cancellation", "voluntary".into())]
 }
@@ -42,12 +65,15 @@ fn prefill(c: &ContractFacts) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn sections(v: &Values, e: &[FieldError]) -> Vec<Section> {
+fn sections(v: &Values, e: &[FieldError], _: &RuleSet) -> Vec<Section> {
     vec![
         Section::new(
             "解約の種類",
             vec![
-                Field::choice("cancellation", "どのように解約しますか", "radio", &KINDS).fill(v, e),
+                Field::text("cancellation", "どのように解約しますか")
+                    .kind("radio")
+                    .choices(KINDS)
+                    .fill(v, e),
             ],
         ),
         Section::new(
@@ -87,9 +113,9 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
         "by_organization" => Some(Cancellation::ByOrganization),
         _ => None,
     });
-    let months = form::number(v, "months_paid", "納付月数", &mut errs);
-    let total = form::number(v, "total_paid_yen", "掛金の総額", &mut errs);
-    let loans = form::optional_number(
+    let months = form::count(v, "months_paid", "納付月数", &mut errs);
+    let total = form::amount(v, "total_paid_yen", "掛金の総額", &mut errs);
+    let loans = form::optional_amount(
         v,
         "bankruptcy_loans_received_yen",
         "共済金貸付の額",
@@ -115,6 +141,11 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
         r.amount_yen > 0,
     )
     .rules(r.estimate, &r.rule_set, ctx.book);
+    let rules = ctx
+        .book
+        .by_id(&r.rule_set)
+        .and_then(|s| s.safety_net.as_ref())
+        .map(|s| &s.cancellation);
     o.rows.push(row("解約の種類", cancellation.name_ja()));
     o.rows.push(row("納付月数", months_text(months_paid)));
     o.rows.push(row("支給率", r.rate_percent.0.to_string()));
@@ -122,15 +153,21 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
         .push(row("計算のもとになる掛金総額", yen(r.base_yen)));
     if r.base_yen != total_paid_yen {
         o.meaning.push(format!(
-            "共済金貸付を受けた場合、借りた額の10分の1が掛金総額から差し引かれます（{} → {}）。",
+            "共済金貸付を受けた場合、借りた額の{}が掛金総額から差し引かれます（{} → {}）。",
+            rules
+                .map(|c| c.loan_deduction.value.to_string())
+                .unwrap_or_default(),
             yen(total_paid_yen),
             yen(r.base_yen)
         ));
     }
     if r.amount_yen == 0 {
-        o.meaning.push(
-            "納付月数が12か月未満のため、解約手当金はありません（掛金は戻りません）。".into(),
-        );
+        if let Some(c) = rules {
+            o.meaning.push(format!(
+                "納付月数が{}か月未満のため、解約手当金はありません（掛金は戻りません）。",
+                c.min_months.value
+            ));
+        }
     } else {
         o.meaning.push(format!(
             "解約手当金は、掛金総額に、納付月数と解約の種類で決まる支給率（今回は{}）をかけた額です。任意解約では、40か月以上納付していれば掛金の全額が戻ります。",

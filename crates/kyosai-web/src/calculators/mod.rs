@@ -27,13 +27,13 @@ use axum::response::Response;
 use axum::routing::get;
 use jiff::civil::Date;
 use kyosai_app::auth::Principal;
-use kyosai_domain::rules::RuleBook;
+use kyosai_domain::rules::{RuleBook, RuleSet};
 use kyosai_domain::{FieldError, Invalid, Program};
 
 use crate::AppState;
-use crate::pages::view::{Layout, render};
+use crate::form_kit::{Section, SummaryItem, summary};
+use crate::pages::view::{Layout, app_error, render};
 use crate::session::MaybeUser;
-use form::{Section, SummaryItem};
 
 /// The posted (or pre-filled) text of a form, by field name.
 pub(crate) type Values = BTreeMap<String, String>;
@@ -46,12 +46,12 @@ pub(crate) struct Spec {
     pub program: Program,
     /// What the calculator answers, in one sentence (page lead and index).
     pub lead: &'static str,
-    /// How to use it / what to have at hand.
-    pub about: &'static [&'static str],
+    /// How to use it / what to have at hand, with the figures of the rule set in force.
+    pub about: fn(&RuleSet) -> Vec<String>,
     /// Values of a fresh form.
     pub defaults: fn() -> Vec<(&'static str, String)>,
-    /// The form, filled with `values` and `errors`.
-    pub sections: fn(&Values, &[FieldError]) -> Vec<Section>,
+    /// The form, filled with `values` and `errors`; hints quote the rule set in force.
+    pub sections: fn(&Values, &[FieldError], &RuleSet) -> Vec<Section>,
     /// Parses the form and computes.
     pub compute: fn(&Values, &Ctx) -> Result<Outcome, Failure>,
     /// Field values taken from the member's contract (empty: this calculator is not pre-filled).
@@ -238,7 +238,7 @@ struct CalculatorPage {
     path: &'static str,
     program_name: &'static str,
     lead: &'static str,
-    about: &'static [&'static str],
+    about: Vec<String>,
     notice: String,
     summary: Vec<SummaryItem>,
     sections: Vec<Section>,
@@ -325,6 +325,10 @@ async fn show(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
     let user = signed_in(&user);
+    let rules = match s.app.rules_for(spec.program) {
+        Ok(r) => r,
+        Err(e) => return app_error(e, user),
+    };
     let mut values: Values = (spec.defaults)()
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -342,13 +346,22 @@ async fn show(
         }
     }
     // Links from other calculators may pass values (e.g. the benefit to the payout options).
-    let known = field_names(spec);
+    let known = field_names(spec, &rules);
     for (k, v) in query {
         if known.contains(&k) {
             values.insert(k, form::clip(&v));
         }
     }
-    let page = page(spec, user, &values, &[], notice, from_contract, None);
+    let page = page(
+        spec,
+        &rules,
+        user,
+        &values,
+        &[],
+        notice,
+        from_contract,
+        None,
+    );
     render(StatusCode::OK, &page)
 }
 
@@ -359,11 +372,16 @@ async fn submit(
     posted: Result<axum::Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
     let user = signed_in(&user);
+    let rules = match s.app.rules_for(spec.program) {
+        Ok(r) => r,
+        Err(e) => return app_error(e, user),
+    };
     let posted = match posted {
         Ok(axum::Form(v)) => v,
         Err(rejection) => {
             let mut p = page(
                 spec,
+                &rules,
                 user,
                 &Values::new(),
                 &[],
@@ -406,6 +424,7 @@ async fn submit(
             StatusCode::OK,
             &page(
                 spec,
+                &rules,
                 user,
                 &values,
                 &[],
@@ -416,10 +435,28 @@ async fn submit(
         ),
         Err(Failure::Fields(errors)) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &page(spec, user, &values, &errors, notice, from_contract, None),
+            &page(
+                spec,
+                &rules,
+                user,
+                &values,
+                &errors,
+                notice,
+                from_contract,
+                None,
+            ),
         ),
         Err(Failure::Internal) => {
-            let mut p = page(spec, user, &values, &[], notice, from_contract, None);
+            let mut p = page(
+                spec,
+                &rules,
+                user,
+                &values,
+                &[],
+                notice,
+                from_contract,
+                None,
+            );
             p.summary = vec![SummaryItem {
                 href: String::new(),
                 message: "システムで問題が発生したため、計算できませんでした。時間をおいてもう一度お試しください。"
@@ -430,15 +467,17 @@ async fn submit(
     }
 }
 
-fn field_names(spec: &Spec) -> Vec<String> {
-    (spec.sections)(&Values::new(), &[])
+fn field_names(spec: &Spec, rules: &RuleSet) -> Vec<String> {
+    (spec.sections)(&Values::new(), &[], rules)
         .iter()
         .flat_map(|s| s.fields.iter().map(|f| f.name.to_string()))
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn page(
     spec: &'static Spec,
+    rules: &RuleSet,
     user: Option<&Principal>,
     values: &Values,
     errors: &[FieldError],
@@ -446,8 +485,8 @@ fn page(
     from_contract: String,
     result: Option<Outcome>,
 ) -> CalculatorPage {
-    let sections = (spec.sections)(values, errors);
-    let mut summary = form::summary(&sections);
+    let sections = (spec.sections)(values, errors, rules);
+    let mut summary = summary(sections.iter().flat_map(|s| s.fields.iter()));
     // Errors about no field on the page (should not happen) still reach the person.
     let shown: Vec<&str> = sections
         .iter()
@@ -466,7 +505,7 @@ fn page(
         path: spec.path,
         program_name: spec.program.name_ja(),
         lead: spec.lead,
-        about: spec.about,
+        about: (spec.about)(rules),
         notice,
         summary,
         sections,

@@ -1,21 +1,21 @@
 //! 小規模企業共済: which payout forms (一括・分割・併用) a benefit may take.
 
+use kyosai_domain::rules::RuleSet;
 use kyosai_domain::simulation::{self as sim, PayoutOptionsRequest};
 use kyosai_domain::small_enterprise::ClaimReason;
 use kyosai_domain::{FieldError, Program};
 
-use super::form::{self, Field, Section, yen};
+use super::form::{self, yen};
 use super::member::ContractFacts;
 use super::{Ctx, ESTIMATE_NOTE, Failure, Outcome, Spec, Values, row};
+use crate::form_kit::{Field, Section};
 
 pub(crate) const SPEC: Spec = Spec {
     path: "/calculators/small-enterprise/payout-options",
     title: "小規模企業共済：共済金の受け取り方の確認",
     program: Program::SmallEnterprise,
     lead: "共済金を一括で受け取るか、分割で受け取るか、両方を組み合わせるか。年齢と金額から、選べる受け取り方を確かめます。",
-    about: &[
-        "受け取る額がわからないときは、先に「受け取れる共済金の計算」で目安を出してください。",
-    ],
+    about,
     defaults,
     sections,
     compute,
@@ -28,6 +28,13 @@ const REASONS: [(&str, &str); 3] = [
     ("quasi", "準共済金（法人成り、65歳未満での任意の退任など）"),
 ];
 
+fn about(_: &RuleSet) -> Vec<String> {
+    vec![
+        "受け取る額がわからないときは、先に「受け取れる共済金の計算」で目安を出してください。"
+            .into(),
+    ]
+}
+
 fn defaults() -> Vec<(&'static str, String)> {
     Vec::new()
 }
@@ -37,11 +44,11 @@ fn prefill(_: &ContractFacts) -> Vec<(&'static str, String)> {
     Vec::new()
 }
 
-fn sections(v: &Values, e: &[FieldError]) -> Vec<Section> {
+fn sections(v: &Values, e: &[FieldError], _: &RuleSet) -> Vec<Section> {
     vec![Section::new(
         "受け取る共済金について",
         vec![
-            Field::choice("reason", "共済金の種類", "radio", &REASONS).fill(v, e),
+            Field::text("reason", "共済金の種類").kind("radio").choices(REASONS).fill(v, e),
             Field::number("age_at_event", "請求の理由が生じた日の年齢（歳）")
                 .hint("廃業した日や退任した日の満年齢です。例：62")
                 .width("w-4")
@@ -69,8 +76,8 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
         "quasi" => Some(ClaimReason::Quasi),
         _ => None,
     });
-    let age = form::number(v, "age_at_event", "年齢", &mut errs);
-    let net = form::number(v, "net_amount_yen", "受け取る額", &mut errs);
+    let age = form::count(v, "age_at_event", "年齢", &mut errs);
+    let net = form::amount(v, "net_amount_yen", "受け取る額", &mut errs);
     let reason = reason.unwrap_or(ClaimReason::A);
     let net_amount_yen = net.unwrap_or(0);
     let req = PayoutOptionsRequest {

@@ -1,25 +1,31 @@
 //! 経営セーフティ共済: the discount for paying premiums in advance (前納減額金).
 
+use kyosai_domain::rules::RuleSet;
 use kyosai_domain::simulation::{self as sim, PrepaymentDiscountRequest};
 use kyosai_domain::{FieldError, Program};
 
-use super::form::{self, Field, Section, yen};
+use super::form::{self, yen};
 use super::member::ContractFacts;
 use super::{Ctx, ESTIMATE_NOTE, Failure, Outcome, Spec, Values, row};
+use crate::form_kit::{Field, Section};
 
 pub(crate) const SPEC: Spec = Spec {
     path: "/calculators/safety-net/prepayment-discount",
     title: "経営セーフティ共済：掛金を前納したときの割引の計算",
     program: Program::SafetyNet,
     lead: "これから先の掛金をまとめて前納したときに戻ってくる前納減額金の目安を計算します。",
-    about: &[
-        "前納した月ごとに、何か月先の分かに応じて割引が付きます。例えば11か月分を前納すると、1か月先から11か月先までの合計66か月分の割引になります。",
-    ],
+    about,
     defaults,
     sections,
     compute,
     prefill,
 };
+
+fn about(_: &RuleSet) -> Vec<String> {
+    vec![
+        "前納した月ごとに、何か月先の分かに応じて割引が付きます。例えば11か月分を前納すると、1か月先から11か月先までの合計66か月分の割引になります。".into(),
+    ]
+}
 
 fn defaults() -> Vec<(&'static str, String)> {
     vec![("months_ahead", "11".into())]
@@ -29,12 +35,12 @@ fn prefill(c: &ContractFacts) -> Vec<(&'static str, String)> {
     vec![("monthly_premium_yen", c.monthly_premium_yen.to_string())]
 }
 
-fn sections(v: &Values, e: &[FieldError]) -> Vec<Section> {
+fn sections(v: &Values, e: &[FieldError], rules: &RuleSet) -> Vec<Section> {
     vec![Section::new(
         "前納の内容",
         vec![
             Field::number("monthly_premium_yen", "掛金月額（円）")
-                .hint("5,000円から200,000円まで、5,000円単位。例：80000")
+                .hint(form::premium_hint(rules, "80000"))
                 .fill(v, e),
             Field::number("months_ahead", "前納する月数（か月）")
                 .hint("これから先の何か月分を、いままとめて払うかです。例：11")
@@ -46,8 +52,8 @@ fn sections(v: &Values, e: &[FieldError]) -> Vec<Section> {
 
 fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
     let mut errs = Vec::new();
-    let premium = form::number(v, "monthly_premium_yen", "掛金月額", &mut errs);
-    let months = form::number(v, "months_ahead", "前納する月数", &mut errs);
+    let premium = form::amount(v, "monthly_premium_yen", "掛金月額", &mut errs);
+    let months = form::count(v, "months_ahead", "前納する月数", &mut errs);
     let (monthly_premium_yen, months_ahead) = (premium.unwrap_or(0), months.unwrap_or(0));
     let req = PrepaymentDiscountRequest {
         monthly_premium_yen,

@@ -1,25 +1,37 @@
 //! 経営セーフティ共済: the temporary loan (一時貸付金), available without a bankruptcy.
 
+use kyosai_domain::rules::RuleSet;
 use kyosai_domain::simulation::{self as sim, TemporaryLoanRequest};
 use kyosai_domain::{FieldError, Program};
 
-use super::form::{self, Field, Section, months_text, yen};
+use super::form::{self, months_text, yen};
 use super::member::ContractFacts;
 use super::{Ctx, ESTIMATE_NOTE, Failure, Outcome, Spec, Values, row};
+use crate::form_kit::{Field, Section};
 
 pub(crate) const SPEC: Spec = Spec {
     path: "/calculators/safety-net/temporary-loan",
     title: "経営セーフティ共済：一時貸付金で借りられる額の計算",
     program: Program::SafetyNet,
     lead: "取引先の倒産がなくても、解約したときに戻る額の範囲内で借りられる一時貸付金の上限額の目安を計算します。",
-    about: &[
-        "掛金を12か月以上納付していれば、事業資金として借りられます。上限は、機構解約したときの解約手当金の95%から、返済中の貸付残高を差し引いた額です。",
-    ],
+    about,
     defaults,
     sections,
     compute,
     prefill,
 };
+
+fn about(rules: &RuleSet) -> Vec<String> {
+    let Some(t) = rules.safety_net.as_ref().map(|s| &s.temporary_loan) else {
+        return Vec::new();
+    };
+    vec![format!(
+        "掛金を{}か月以上納付していれば、事業資金として借りられます。上限は、{}したときの解約手当金の{}から、返済中の貸付残高を差し引いた額です。",
+        t.min_months.value,
+        t.refund_basis.value.name_ja(),
+        t.share_of_refund.value
+    )]
+}
 
 fn defaults() -> Vec<(&'static str, String)> {
     Vec::new()
@@ -32,7 +44,7 @@ fn prefill(c: &ContractFacts) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn sections(v: &Values, e: &[FieldError]) -> Vec<Section> {
+fn sections(v: &Values, e: &[FieldError], _: &RuleSet) -> Vec<Section> {
     vec![Section::new(
         "これまでの掛金",
         vec![
@@ -59,9 +71,9 @@ fn sections(v: &Values, e: &[FieldError]) -> Vec<Section> {
 
 fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
     let mut errs = Vec::new();
-    let months = form::number(v, "months_paid", "納付月数", &mut errs);
-    let total = form::number(v, "total_paid_yen", "掛金の総額", &mut errs);
-    let outstanding = form::optional_number(v, "outstanding_loans_yen", "貸付残高", &mut errs);
+    let months = form::count(v, "months_paid", "納付月数", &mut errs);
+    let total = form::amount(v, "total_paid_yen", "掛金の総額", &mut errs);
+    let outstanding = form::optional_amount(v, "outstanding_loans_yen", "貸付残高", &mut errs);
     let (months_paid, total_paid_yen) = (months.unwrap_or(0), total.unwrap_or(0));
     let req = TemporaryLoanRequest {
         months_paid,
@@ -115,9 +127,12 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
     } else {
         o.meaning
             .push("上の理由により、入力した条件では一時貸付金を借りられません。".into());
-        o.next.push(
-            "納付月数が足りない場合は、12か月以上納付した後に、もう一度計算してください。".into(),
-        );
+        if let Some(t) = rules {
+            o.next.push(format!(
+                "納付月数が足りない場合は、{}か月以上納付した後に、もう一度計算してください。",
+                t.min_months.value
+            ));
+        }
     }
     if o.estimate {
         o.estimate_note = ESTIMATE_NOTE.to_string();

@@ -8,27 +8,71 @@ use axum::http::{StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use kyosai_app::AppError;
 use kyosai_app::auth::Principal;
-use kyosai_domain::FieldError;
+use kyosai_app::ja_text::ja_yen_man;
+use kyosai_domain::rules::RuleSet;
+use kyosai_domain::{FieldError, Program};
 use serde::Deserialize;
 
 use super::FormData;
-use super::fields::{Field, SummaryItem, summary};
 use super::view::{Layout, Link, app_error, message, render};
 use crate::AppState;
+use crate::form_kit::{Field, SummaryItem, summary};
 use crate::session::{MaybeUser, clear_cookie, set_cookie};
 
 #[derive(Template)]
 #[template(path = "landing.html")]
 struct LandingPage {
     layout: Layout,
+    /// `1,000円から70,000円まで、500円単位`, from the rule set in force.
+    se_premiums: String,
+    sn_premiums: String,
+    /// `10倍（上限8,000万円）`.
+    sn_loan_limit: String,
 }
 
-pub async fn landing(MaybeUser(user, _): MaybeUser) -> Response {
-    let layout = match &user {
-        Some((u, true)) => Layout::user("共済オンライン手続き", u),
-        _ => Layout::anonymous("共済オンライン手続き"),
+pub async fn landing(State(s): State<AppState>, MaybeUser(user, _): MaybeUser) -> Response {
+    let signed_in = match &user {
+        Some((u, true)) => Some(u),
+        _ => None,
     };
-    render(StatusCode::OK, &LandingPage { layout })
+    let layout = match signed_in {
+        Some(u) => Layout::user("共済オンライン手続き", u),
+        None => Layout::anonymous("共済オンライン手続き"),
+    };
+    let (se, sn) = match (
+        s.app.rules_for(Program::SmallEnterprise),
+        s.app.rules_for(Program::SafetyNet),
+    ) {
+        (Ok(se), Ok(sn)) => (se, sn),
+        (Err(e), _) | (_, Err(e)) => return app_error(e, signed_in),
+    };
+    let premiums = |r: &RuleSet| {
+        let p = &r.premium;
+        format!(
+            "{}から{}まで、{}単位",
+            p.min_monthly_yen.value, p.max_monthly_yen.value, p.step_yen.value
+        )
+    };
+    let sn_loan_limit = sn
+        .safety_net
+        .as_ref()
+        .map(|r| {
+            format!(
+                "{}倍（上限{}）",
+                r.bankruptcy_loan.premium_multiple.value,
+                ja_yen_man(r.bankruptcy_loan.outstanding_cap_yen.value)
+            )
+        })
+        .unwrap_or_default();
+    render(
+        StatusCode::OK,
+        &LandingPage {
+            layout,
+            se_premiums: premiums(&se),
+            sn_premiums: premiums(&sn),
+            sn_loan_limit,
+        },
+    )
 }
 
 /// Sign-up, login and TOTP forms share one template.
@@ -51,7 +95,7 @@ struct AuthForm {
 
 impl AuthForm {
     fn new(title: &str, action: &'static str, fields: Vec<Field>, submit: &'static str) -> Self {
-        let summary = summary(&fields.iter().collect::<Vec<_>>());
+        let summary = summary(&fields);
         AuthForm {
             layout: Layout::anonymous(title),
             step_label: String::new(),

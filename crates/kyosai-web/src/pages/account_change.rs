@@ -20,9 +20,10 @@ use kyosai_domain::FieldError;
 
 use super::FormData;
 use super::bank_picker::{self, Hit};
-use super::fields::{Row, Section, SummaryItem, account_sections, display_value, label_of};
+use super::fields::{Row, account_sections, display_value, label_of};
 use super::view::{Layout, app_error, ja_date, render};
 use crate::AppState;
+use crate::form_kit::{Section, SummaryItem, summary};
 use crate::session::SignedIn;
 
 /// The form fields of the page, in order.
@@ -138,8 +139,7 @@ impl Page<'_> {
         } else {
             Vec::new()
         };
-        let fields: Vec<_> = sections.iter().flat_map(|s| s.fields.iter()).collect();
-        let summary = super::fields::summary(&fields);
+        let summary = summary(sections.iter().flat_map(|s| s.fields.iter()));
         let (bank_name, branch_name) = bank_picker::chosen_names(values);
         let title = match mode {
             "confirm" => "新しい引落口座の確認",

@@ -19,11 +19,12 @@ use kyosai_domain::{FieldError, Program};
 use super::FormData;
 use super::bank_picker::{self, Hit};
 use super::fields::{
-    PremiumRange, Row, STEPS, Section, SummaryItem, enrollment_sections, form_field,
-    form_from_values, form_values, rows, step_fields, step_of,
+    PremiumRange, Row, STEPS, enrollment_sections, form_field, form_from_values, form_values, rows,
+    step_fields, step_of,
 };
 use super::view::{Layout, app_error, forbidden_page, not_found_page, render};
 use crate::AppState;
+use crate::form_kit::{Section, SummaryItem, summary};
 use crate::session::SignedIn;
 
 struct ProgressItem {
@@ -173,7 +174,7 @@ fn step_page(
     let premium = premium_range(state, program)?;
     let sections = enrollment_sections(program, step, values, errors, &premium, "f-");
     let all_fields: Vec<_> = sections.iter().flat_map(|s| s.fields.iter()).collect();
-    let mut summary = super::fields::summary(&all_fields);
+    let mut summary = summary(all_fields.iter().copied());
     // Errors about no field on this page (e.g. "already a member") are listed without a link.
     for e in errors {
         let name = form_field(&e.field);
@@ -303,32 +304,15 @@ fn step_errors(
     };
     if step == 3 && !errors.iter().any(|e| e.field == "monthly_premium_yen") {
         let range = premium_range(state, program)?;
+        let rules = &state.app.rules_for(program)?.premium;
         let amount = form
             .monthly_premium_yen
             .as_deref()
-            .map(|s| s.trim().replace([',', '，'], ""))
-            .and_then(|s| s.parse::<i64>().ok());
-        if let Some(amount) = amount {
-            if amount < range.min || amount > range.max {
-                errors.push(FieldError::new(
-                    "monthly_premium_yen",
-                    "rule",
-                    format!(
-                        "掛金月額は{}から{}の範囲で指定してください。",
-                        super::view::yen(range.min),
-                        super::view::yen(range.max)
-                    ),
-                ));
-            } else if amount % range.step != 0 {
-                errors.push(FieldError::new(
-                    "monthly_premium_yen",
-                    "rule",
-                    format!(
-                        "掛金月額は{}単位で指定してください。",
-                        super::view::yen(range.step)
-                    ),
-                ));
-            }
+            .and_then(|s| kyosai_domain::input::parse_yen(s).ok());
+        if let Some(amount) = amount
+            && let Err(e) = rules.check_monthly(kyosai_domain::Yen::new(amount))
+        {
+            errors.push(e.field_error("monthly_premium_yen"));
         }
         let frequency = form
             .payment_frequency

@@ -1,5 +1,5 @@
-//! Form fields as view models: one place decides labels, hints, `autocomplete`, `inputmode`,
-//! `aria-invalid` and `aria-describedby`, so every form gets them right.
+//! The enrollment form (wizard steps, their fields, labels and how stored values read) and the
+//! debit account fields, built with the shared [`crate::form_kit`].
 
 use std::collections::BTreeMap;
 
@@ -10,185 +10,7 @@ use kyosai_domain::rules::{Industry, LegalForm, PaymentFrequency};
 use kyosai_domain::{FieldError, Program};
 
 use super::view::yen;
-
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub id: String,
-    pub checked: bool,
-}
-
-pub struct Field {
-    pub name: &'static str,
-    pub id: String,
-    pub label: String,
-    /// `text`, `select`, `radio` or `checkbox`.
-    pub kind: &'static str,
-    /// For `text`: `text`, `email`, `password`, `tel`, `date`.
-    pub input_type: &'static str,
-    pub value: String,
-    pub hint: String,
-    pub error: String,
-    pub autocomplete: &'static str,
-    pub inputmode: &'static str,
-    pub options: Vec<Choice>,
-    pub required: bool,
-    /// CSS width class: `w-2`, `w-4`, `w-8`, `w-full`.
-    pub width: &'static str,
-    pub maxlength: u32,
-}
-
-impl Field {
-    pub fn text(name: &'static str, label: impl Into<String>) -> Field {
-        Field {
-            name,
-            id: format!("f-{name}"),
-            label: label.into(),
-            kind: "text",
-            input_type: "text",
-            value: String::new(),
-            hint: String::new(),
-            error: String::new(),
-            autocomplete: "",
-            inputmode: "",
-            options: Vec::new(),
-            required: true,
-            width: "w-full",
-            maxlength: 100,
-        }
-    }
-
-    pub fn kind(mut self, kind: &'static str) -> Field {
-        self.kind = kind;
-        self
-    }
-    pub fn input_type(mut self, t: &'static str) -> Field {
-        self.input_type = t;
-        self
-    }
-    pub fn hint(mut self, h: impl Into<String>) -> Field {
-        self.hint = h.into();
-        self
-    }
-    pub fn autocomplete(mut self, a: &'static str) -> Field {
-        self.autocomplete = a;
-        self
-    }
-    pub fn numeric(mut self) -> Field {
-        self.inputmode = "numeric";
-        self
-    }
-    pub fn width(mut self, w: &'static str) -> Field {
-        self.width = w;
-        self
-    }
-    pub fn maxlength(mut self, n: u32) -> Field {
-        self.maxlength = n;
-        self
-    }
-    pub fn optional(mut self) -> Field {
-        self.required = false;
-        self
-    }
-    pub fn id_prefix(mut self, prefix: &str) -> Field {
-        self.id = format!("{prefix}{}", self.name);
-        self
-    }
-    pub fn value(mut self, v: impl Into<String>) -> Field {
-        self.value = v.into();
-        self
-    }
-    pub fn error(mut self, e: impl Into<String>) -> Field {
-        self.error = e.into();
-        self
-    }
-
-    /// A choice field (`select` or `radio`); `choices` are (value, label).
-    pub fn choices(mut self, choices: Vec<(String, String)>) -> Field {
-        let id = self.id.clone();
-        self.options = choices
-            .into_iter()
-            .enumerate()
-            .map(|(i, (value, label))| Choice {
-                id: format!("{id}-{i}"),
-                value,
-                label,
-                checked: false,
-            })
-            .collect();
-        self
-    }
-
-    /// Sets value and error from a form and its field errors, marking the chosen option.
-    pub fn fill(mut self, values: &BTreeMap<String, String>, errors: &[FieldError]) -> Field {
-        self.value = values.get(self.name).cloned().unwrap_or_default();
-        if let Some(e) = errors.iter().find(|e| form_field(&e.field) == self.name) {
-            self.error = e.message.clone();
-        }
-        for o in &mut self.options {
-            o.checked = o.value == self.value;
-        }
-        if self.kind == "checkbox" {
-            self.options = vec![Choice {
-                id: self.id.clone(),
-                value: "on".into(),
-                label: self.label.clone(),
-                checked: matches!(self.value.as_str(), "on" | "true" | "1" | "yes"),
-            }];
-        }
-        self
-    }
-
-    /// The element the error summary links to (the first radio of a group).
-    pub fn anchor(&self) -> String {
-        match (self.kind, self.options.first()) {
-            ("radio", Some(o)) => o.id.clone(),
-            _ => self.id.clone(),
-        }
-    }
-
-    pub fn hint_id(&self) -> String {
-        format!("{}-hint", self.id)
-    }
-
-    pub fn error_id(&self) -> String {
-        format!("{}-error", self.id)
-    }
-
-    /// The `aria-describedby` value: hint and error, whichever exist.
-    pub fn describedby(&self) -> String {
-        let mut ids = Vec::new();
-        if !self.hint.is_empty() {
-            ids.push(self.hint_id());
-        }
-        if !self.error.is_empty() {
-            ids.push(self.error_id());
-        }
-        ids.join(" ")
-    }
-
-    pub fn has_error(&self) -> bool {
-        !self.error.is_empty()
-    }
-}
-
-/// A link in the error summary at the top of a form.
-pub struct SummaryItem {
-    pub href: String,
-    pub message: String,
-}
-
-/// The error summary for a list of fields (in page order).
-pub fn summary(fields: &[&Field]) -> Vec<SummaryItem> {
-    fields
-        .iter()
-        .filter(|f| f.has_error())
-        .map(|f| SummaryItem {
-            href: format!("#{}", f.anchor()),
-            message: f.error.clone(),
-        })
-        .collect()
-}
+use crate::form_kit::{Field, Section};
 
 /// The form field a use-case error is about (`declarations.truthful` is the checkbox
 /// `declare_truthful`).
@@ -199,6 +21,17 @@ pub fn form_field(error_field: &str) -> &str {
         "declarations.eligible" => "declare_eligible",
         other => other,
     }
+}
+
+/// Use-case errors named after the form fields they are shown at.
+fn on_form_fields(errors: &[FieldError]) -> Vec<FieldError> {
+    errors
+        .iter()
+        .map(|e| FieldError {
+            field: form_field(&e.field).to_string(),
+            ..e.clone()
+        })
+        .collect()
 }
 
 /// The enrollment form as name → text.
@@ -283,23 +116,6 @@ pub fn step_of(error_field: &str) -> u8 {
         .unwrap_or(5)
 }
 
-pub struct Section {
-    pub legend: String,
-    pub fields: Vec<Field>,
-    /// An extra widget after the fields: `postcode` (address look-up), `bank`, `branch`.
-    pub extra: &'static str,
-}
-
-impl Section {
-    fn new(legend: &str, fields: Vec<Field>) -> Section {
-        Section {
-            legend: legend.into(),
-            fields,
-            extra: "",
-        }
-    }
-}
-
 fn named<T: Copy>(
     all: &[T],
     value: fn(T) -> &'static str,
@@ -338,7 +154,8 @@ pub fn enrollment_sections(
     premium: &PremiumRange,
     id_prefix: &str,
 ) -> Vec<Section> {
-    let f = |field: Field| field.id_prefix(id_prefix).fill(values, errors);
+    let errors = on_form_fields(errors);
+    let f = |field: Field| field.id_prefix(id_prefix).fill(values, &errors);
     let mut sections = Vec::new();
     if step == 1 {
         let mut person = Vec::new();
@@ -426,8 +243,7 @@ pub fn enrollment_sections(
         sections.push(postcode);
         let prefectures = (1..=47)
             .filter_map(Prefecture::from_code)
-            .map(|p| (p.name_ja().to_string(), p.name_ja().to_string()))
-            .collect();
+            .map(|p| (p.name_ja(), p.name_ja()));
         sections.push(Section::new(
             "",
             vec![
@@ -456,14 +272,13 @@ pub fn enrollment_sections(
                     premium
                         .frequencies
                         .iter()
-                        .map(|p| (p.as_str().to_string(), p.name_ja().to_string()))
-                        .collect(),
+                        .map(|p| (p.as_str(), p.name_ja())),
                 )));
         }
         sections.push(Section::new("掛金", fields));
     }
     if step == 4 {
-        sections.extend(account_sections(values, errors, id_prefix));
+        sections.extend(account_sections(values, &errors, id_prefix));
     }
     if step == 5 {
         sections.push(Section::new(
@@ -495,7 +310,8 @@ pub fn account_sections(
     errors: &[FieldError],
     id_prefix: &str,
 ) -> Vec<Section> {
-    let f = |field: Field| field.id_prefix(id_prefix).fill(values, errors);
+    let errors = on_form_fields(errors);
+    let f = |field: Field| field.id_prefix(id_prefix).fill(values, &errors);
     let mut sections = Vec::new();
     let mut bank = Section::new(
         "金融機関",
@@ -522,10 +338,7 @@ pub fn account_sections(
         vec![
             f(Field::text("account_type", "預金種目")
                 .kind("radio")
-                .choices(vec![
-                    ("ordinary".into(), "普通".into()),
-                    ("current".into(), "当座".into()),
-                ])),
+                .choices([("ordinary", "普通"), ("current", "当座")])),
             f(Field::text("account_number", "口座番号（7桁以内）")
                 .numeric()
                 .width("w-8")
@@ -597,9 +410,7 @@ pub fn display_value(name: &str, values: &BTreeMap<String, String>) -> String {
             .parse::<jiff::civil::Date>()
             .ok()
             .map(|d| format!("{}年{}月{}日", d.year(), d.month(), d.day())),
-        "capital_yen" | "monthly_premium_yen" => {
-            v.replace([',', '，'], "").parse::<i64>().ok().map(yen)
-        }
+        "capital_yen" | "monthly_premium_yen" => kyosai_domain::input::parse_yen(v).ok().map(yen),
         "bank_code" => kyosai_refdata::bank(v).map(|b| format!("{}（{}）", b.name, b.code)),
         "branch_code" => values
             .get("bank_code")

@@ -17,11 +17,12 @@ use serde::Deserialize;
 
 use super::FormData;
 use super::fields::{
-    Field, PremiumRange, Row, STEPS, Section, SummaryItem, enrollment_sections, form_field,
-    form_from_values, form_values, rows, step_fields,
+    PremiumRange, Row, STEPS, enrollment_sections, form_field, form_from_values, form_values, rows,
+    step_fields,
 };
 use super::view::{Layout, app_error, forbidden_page, ja_time, not_found_page, render};
 use crate::AppState;
+use crate::form_kit::{Field, Section, SummaryItem, summary};
 use crate::session::SignedIn;
 
 /// The 403 page for anyone but staff; None for staff.
@@ -234,7 +235,7 @@ async fn detail_page(
         .error(problems.reject_reason);
     let mut summary_fields: Vec<&Field> = vec![&approve_reason, &reject_reason];
     summary_fields.extend(edit_sections.iter().flat_map(|s| s.fields.iter()));
-    let mut summary = super::fields::summary(&summary_fields);
+    let mut summary = summary(summary_fields);
     if !problems.approve.is_empty() {
         summary.insert(
             0,

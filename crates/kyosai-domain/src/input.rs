@@ -1,0 +1,214 @@
+//! Numbers as people type them into forms (`50,000円`, `５万`, `60か月`): the one parser for the
+//! enrollment, the account change and the calculators, so a text one form accepts is accepted by
+//! every form, and refused with the same words.
+//!
+//! Accepted: half-width and full-width digits, commas of both widths, spaces around the number,
+//! a leading minus sign (ranges are the caller's rules, not the parser's), and a unit: `円` and
+//! the `万` suffix for amounts, `か月`/`歳`/`年`/`人` for counts. `1.5万` is 15,000 yen; a
+//! decimal is accepted only before `万` and only when the amount is whole yen.
+
+use crate::error::FieldError;
+
+/// What a typed number counts; decides the units it may carry and the example in the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberKind {
+    /// Yen: `円` and `万` (ten thousand).
+    Yen,
+    /// Months, years, ages, people: `か月`, `歳`, `年`, `年度`, `人`.
+    Count,
+}
+
+/// The text is not a number of this kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotANumber(pub NumberKind);
+
+impl NotANumber {
+    pub const CODE: &'static str = "not_a_number";
+
+    /// `{label}は半角または全角の数字で入力してください（例：50000、5万）。`
+    pub fn message(self, label: &str) -> String {
+        let example = match self.0 {
+            NumberKind::Yen => "50000、5万",
+            NumberKind::Count => "12",
+        };
+        format!("{label}は半角または全角の数字で入力してください（例：{example}）。")
+    }
+
+    pub fn field_error(self, field: &str, label: &str) -> FieldError {
+        FieldError::new(field, Self::CODE, self.message(label))
+    }
+}
+
+/// An amount in yen: `50000`, `50,000円`, `５０，０００`, `5万`, `1.5万円`.
+pub fn parse_yen(raw: &str) -> Result<i64, NotANumber> {
+    parse(raw, NumberKind::Yen).ok_or(NotANumber(NumberKind::Yen))
+}
+
+/// A whole count: `60`, `60か月`, `６２歳`, `2026年度`, `5人`.
+pub fn parse_count(raw: &str) -> Result<i64, NotANumber> {
+    parse(raw, NumberKind::Count).ok_or(NotANumber(NumberKind::Count))
+}
+
+/// Units a count may end with (longest first, so `年度` is not read as `年` + `度`).
+const COUNT_UNITS: [&str; 10] = [
+    "年度", "か月", "カ月", "ヶ月", "ケ月", "ヵ月", "箇月", "歳", "年", "人",
+];
+
+fn parse(raw: &str, kind: NumberKind) -> Option<i64> {
+    let text: String = raw
+        .trim()
+        .chars()
+        .map(half_width)
+        .filter(|c| *c != ',')
+        .collect();
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.as_str()),
+    };
+    let magnitude = match kind {
+        NumberKind::Yen => {
+            let body = body.strip_suffix('円').unwrap_or(body);
+            match body.strip_suffix('万') {
+                Some(man) => ten_thousands(man)?,
+                None => digits(body)?,
+            }
+        }
+        NumberKind::Count => {
+            let body = COUNT_UNITS
+                .iter()
+                .find_map(|u| body.strip_suffix(u))
+                .unwrap_or(body);
+            digits(body)?
+        }
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// Full-width digits, comma, point and minus as their half-width forms.
+fn half_width(c: char) -> char {
+    match c {
+        '０'..='９' => {
+            char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c)
+        }
+        '，' => ',',
+        '．' => '.',
+        '－' | '−' | 'ー' => '-',
+        c => c,
+    }
+}
+
+/// A non-empty run of ASCII digits.
+fn digits(s: &str) -> Option<i64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// `5` → 50,000; `1.5` → 15,000; `1.23456` → none (not whole yen).
+fn ten_thousands(s: &str) -> Option<i64> {
+    let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
+    if s.ends_with('.') || fraction.len() > 4 {
+        return None;
+    }
+    let fraction_yen = if fraction.is_empty() {
+        0
+    } else {
+        digits(fraction)? * 10_i64.pow(4 - fraction.len() as u32)
+    };
+    digits(whole)?
+        .checked_mul(10_000)?
+        .checked_add(fraction_yen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_as_people_type_them() {
+        for (typed, yen) in [
+            ("50000", 50_000),
+            ("50,000", 50_000),
+            ("50,000円", 50_000),
+            ("５０，０００", 50_000),
+            ("５０，０００円", 50_000),
+            ("  50000 ", 50_000),
+            ("　50000　", 50_000),
+            ("5万", 50_000),
+            ("５万", 50_000),
+            ("5万円", 50_000),
+            ("300万円", 3_000_000),
+            ("1.5万", 15_000),
+            ("１．５万", 15_000),
+            ("1.2345万", 12_345),
+            ("0", 0),
+            ("-1", -1),
+            ("－1000", -1_000),
+        ] {
+            assert_eq!(parse_yen(typed), Ok(yen), "{typed}");
+        }
+    }
+
+    #[test]
+    fn what_is_not_an_amount_is_refused() {
+        for typed in [
+            "",
+            " ",
+            "abc",
+            "1.5",
+            "1.23456万",
+            "5万3000",
+            "万",
+            "円",
+            "5円万",
+            "5.万",
+            "1.5.0万",
+            "60か月",
+            "5千",
+            "1e3",
+            "50 000",
+            "99999999999999999999",
+            "1844674407370956万",
+        ] {
+            assert_eq!(
+                parse_yen(typed),
+                Err(NotANumber(NumberKind::Yen)),
+                "{typed}"
+            );
+        }
+    }
+
+    #[test]
+    fn counts_as_people_type_them() {
+        for (typed, n) in [
+            ("60", 60),
+            ("60か月", 60),
+            ("６０ヶ月", 60),
+            ("62歳", 62),
+            ("2026年度", 2026),
+            ("5人", 5),
+            ("1,200", 1_200),
+            ("-1", -1),
+        ] {
+            assert_eq!(parse_count(typed), Ok(n), "{typed}");
+        }
+        for typed in ["", "5万", "60円", "1.5", "六十", "60か月分"] {
+            assert_eq!(
+                parse_count(typed),
+                Err(NotANumber(NumberKind::Count)),
+                "{typed}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_message_names_both_widths_and_the_example() {
+        let e = parse_yen("abc").unwrap_err();
+        assert_eq!(
+            e.message("掛金月額"),
+            "掛金月額は半角または全角の数字で入力してください（例：50000、5万）。"
+        );
+        assert_eq!(e.field_error("f", "掛金月額").code, "not_a_number");
+    }
+}
