@@ -252,6 +252,7 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, AppError> {
 
 impl App {
     /// Runs procedure `P` for `target` as submitted by `actor` (see the module doc for the steps).
+    #[tracing::instrument(skip_all, fields(procedure = P::PROCEDURE.as_str(), actor = actor.user_id))]
     pub(crate) async fn run_procedure<P: ProcedureRules>(
         &self,
         actor: &Actor,
@@ -367,6 +368,7 @@ impl App {
 
     /// Completes an application that waited in the staff queue, with the procedure's own
     /// completing step (staff approval; the runner's transaction is the caller's).
+    #[tracing::instrument(skip_all, fields(procedure = P::PROCEDURE.as_str(), application = application.id))]
     pub(crate) async fn complete_reviewed<P: ProcedureRules>(
         &self,
         conn: &mut AnyConnection,

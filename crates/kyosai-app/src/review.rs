@@ -53,6 +53,7 @@ pub(crate) fn require_staff(actor: &Actor) -> Result<(), AppError> {
 impl App {
     /// Approves an application in review: the procedure is completed in the same transaction by
     /// its own completing step (an enrollment makes the contract, an account change the mandate).
+    #[tracing::instrument(skip(self, actor, reason), fields(actor = actor.user_id))]
     pub async fn approve(
         &self,
         actor: &Actor,
@@ -110,6 +111,7 @@ impl App {
         Ok(())
     }
 
+    #[tracing::instrument(skip(self, actor, reason), fields(actor = actor.user_id))]
     pub async fn reject(
         &self,
         actor: &Actor,
@@ -172,6 +174,7 @@ impl App {
 
     /// A staff correction of an application in review (e.g. a typo confirmed by phone). The
     /// checks are run again; the editor can no longer approve it.
+    #[tracing::instrument(skip(self, actor, form), fields(actor = actor.user_id))]
     pub async fn edit_application(
         &self,
         actor: &Actor,

@@ -35,6 +35,7 @@ impl App {
 
     /// Validates a rule file and stores it as a new version. Returns the version id; an invalid
     /// file is refused with every problem named and nothing is stored.
+    #[tracing::instrument(skip(self, text))]
     pub async fn load_rule_set(&self, text: &str, loaded_by: &str) -> Result<String, AppError> {
         let set = RuleSet::from_toml(text).map_err(|e| {
             AppError::Invalid(

@@ -151,6 +151,7 @@ impl App {
     /// Lists as candidates the active contracts (of `program`, or both) whose unpaid months
     /// reached the rule set's `termination_unpaid_months`, and returns the open (prepared)
     /// candidates. Idempotent: a contract already open or confirmed is not listed again.
+    #[tracing::instrument(skip_all)]
     pub async fn prepare_termination_candidates(
         &self,
         actor: &Actor,
@@ -245,6 +246,7 @@ impl App {
 
     /// Confirms a candidate prepared by another staff user: the contract is cancelled by the
     /// Organization today and its refund recorded, in one transaction.
+    #[tracing::instrument(skip(self, actor), fields(actor = actor.user_id))]
     pub async fn confirm_termination(
         &self,
         actor: &Actor,

@@ -515,3 +515,21 @@ async fn calculator_texts_follow_the_rule_set_in_force() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_and_keeps_the_callers() {
+    let t = spawn().await;
+    let r = t.client.get(t.url("/calculators")).send().await.unwrap();
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let again = t.client.get(t.url("/calculators")).send().await.unwrap();
+    assert_ne!(again.headers()["x-request-id"].to_str().unwrap(), id);
+    let r = t
+        .client
+        .get(t.url("/api/v1/openapi.json"))
+        .header("x-request-id", "caller-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "caller-42");
+}

@@ -133,6 +133,7 @@ pub fn makes_mandate_unusable(code: ResultCode) -> bool {
 impl App {
     /// Imports one bank result file: refuses it whole (with every problem and its line) when
     /// anything is wrong, else posts every record to the ledger in one transaction.
+    #[tracing::instrument(skip(self, bytes), fields(bytes = bytes.len()))]
     pub async fn import_result_file(
         &self,
         file_name: &str,

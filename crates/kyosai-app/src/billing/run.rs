@@ -97,6 +97,7 @@ fn lease_until(app: &App, seconds: i64) -> String {
 impl App {
     /// Bills `month` for `program` (both programs when None) and writes the request files into
     /// `out`. Safe to call again: a completed run only rewrites its (identical) files.
+    #[tracing::instrument(skip_all, fields(month = %month, program = ?program))]
     pub async fn billing_run(
         &self,
         month: YearMonth,

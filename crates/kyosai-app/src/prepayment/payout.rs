@@ -37,6 +37,7 @@ impl App {
     /// file per program into `out`, to each member's active debit account, transfer date the
     /// first business day from today. Rows are marked paid in the same transaction; a contract
     /// without a usable account stays payable and is reported. Paying again pays nothing twice.
+    #[tracing::instrument(skip_all)]
     pub async fn pay_prepayment_discounts(
         &self,
         fy: i16,
