@@ -31,6 +31,18 @@ pub struct BankAccount {
     pub holder_kana: String,
 }
 
+/// Whether two account holder names are the same person: both in Zengin half-width katakana
+/// (the kana an applicant types is converted first), compared without spaces. A holder that is
+/// not the contract holder goes to staff review: a debit file never takes someone else's account
+/// on the rules alone.
+pub fn same_holder(a: &str, b: &str) -> bool {
+    let norm = |s: &str| -> Option<String> {
+        let z = kyosai_zengin::to_zengin_kana(s).ok()?;
+        Some(z.chars().filter(|c| !c.is_whitespace()).collect())
+    };
+    matches!((norm(a), norm(b)), (Some(x), Some(y)) if !x.is_empty() && x == y)
+}
+
 /// Japanese name of an account type.
 pub fn account_type_ja(t: &str) -> &'static str {
     match t {
@@ -127,4 +139,17 @@ pub(crate) fn parse(p: &mut Parser, f: &AccountFields<'_>) -> Option<BankAccount
         account_number: account_number?,
         holder_kana: holder?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_holder;
+
+    #[test]
+    fn holders_match_across_widths_and_spaces_but_not_another_name() {
+        assert!(same_holder("ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダタロウ"));
+        assert!(same_holder("ヤマダ　タロウ", "ﾔﾏﾀﾞﾀﾛｳ"));
+        assert!(!same_holder("ｽｽﾞｷ ﾊﾅｺ", "タナカタロウ"));
+        assert!(!same_holder("", ""));
+    }
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use crate::bank_account::{self, AccountFields};
+use crate::bank_account::{self, AccountFields, same_holder};
 use crate::form_parser::{Parser, text, to_ascii_digits};
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
@@ -298,6 +298,10 @@ impl EnrollmentInput {
             monthly_premium: self.monthly_premium,
             frequency: self.frequency,
             declarations: self.declarations,
+            account_in_applicants_name: same_holder(
+                &self.account_holder_kana,
+                &format!("{}{}", self.family_name_kana, self.given_name_kana),
+            ),
         }
     }
 

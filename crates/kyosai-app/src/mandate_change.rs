@@ -17,14 +17,14 @@ use jiff::civil::Date;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
-use kyosai_domain::{Procedure, Program, YearMonth};
+use kyosai_domain::{ApplicationStatus, Procedure, Program, YearMonth};
 use kyosai_store::applications::Application;
 use kyosai_store::contracts::{self, Contract};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use crate::bank_account::{self, AccountFields, BankAccount, account_type_ja};
+use crate::bank_account::{self, AccountFields, BankAccount, account_type_ja, same_holder};
 use crate::form_parser::{Parser, text};
 use crate::ja_text::ja_date;
 use crate::procedure::{Checked, Filed, MailText, ProcedureRules, Subject};
@@ -100,9 +100,12 @@ pub struct MandateChange {
     /// The `mandate_change` application; None when the account was the one registered with the
     /// contract.
     pub application_id: Option<i64>,
-    /// False when this account was already the registered one (a repeated submit): nothing was
-    /// stored or mailed again.
+    /// False when this account was already the registered one (a repeated submit: nothing was
+    /// stored or mailed again) or when the change waits for staff.
     pub changed: bool,
+    /// The application's status: `completed`, or `in_review` when the holder is not the
+    /// contract's; None when nothing was filed (the account was already registered).
+    pub status: Option<ApplicationStatus>,
 }
 
 /// The contract's account shown masked (last four digits), as on the overview.
@@ -136,7 +139,16 @@ fn same_account(m: &contracts::Mandate, a: &BankAccount) -> bool {
         && m.branch_code == a.branch_code
         && m.account_type == a.account_type
         && m.account_number == a.account_number
-        && m.holder_kana == a.holder_kana
+        && same_holder(&m.holder_kana, &a.holder_kana)
+}
+
+fn review(code: &str, message: &str) -> Check {
+    Check {
+        code: code.into(),
+        status: CheckStatus::NeedsReview,
+        field: None,
+        message: message.into(),
+    }
 }
 
 fn passed(code: &str, message: &str) -> Check {
@@ -347,12 +359,30 @@ impl ProcedureRules for MandateChangeProcedure {
             return Ok(Checked::Unchanged(MandateChange {
                 application_id: current.application_id,
                 changed: false,
+                status: None,
                 plan: app.plan(&c, input.clone())?,
             }));
         }
+        // The holder must be someone the contract already debits (approved at enrollment or by
+        // staff); anyone else's account is for staff to see first.
+        let holder = if mandates
+            .iter()
+            .any(|m| same_holder(&m.holder_kana, &input.holder_kana))
+        {
+            passed(
+                "account_holder",
+                "口座名義は、ご登録の口座の名義と一致します。",
+            )
+        } else {
+            review(
+                "account_holder",
+                "口座名義がご登録の口座の名義と一致しません。どなたの口座か職員が確認します。",
+            )
+        };
         Ok(Checked::Assessed(Assessment {
             rule_set: rules.id.clone(),
             checks: vec![
+                holder,
                 passed("contract_active", "契約は有効です。"),
                 passed(
                     "bank_branch_exists",
@@ -429,6 +459,7 @@ impl ProcedureRules for MandateChangeProcedure {
         done: Option<MandatePlan>,
     ) -> Result<MandateChange, AppError> {
         let changed = done.is_some();
+        let status = filed.status;
         let plan = match done {
             Some(plan) => plan,
             None => app.plan(&contract_of(conn, subject).await?, input)?,
@@ -437,6 +468,7 @@ impl ProcedureRules for MandateChangeProcedure {
             plan,
             application_id: Some(filed.application_id),
             changed,
+            status: Some(status),
         })
     }
 

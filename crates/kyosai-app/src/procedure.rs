@@ -262,10 +262,24 @@ impl App {
     ) -> Result<Answer<P::Answer>, AppError> {
         let input = P::parse(form)?;
         let mut tx = self.store.begin_write().await?;
-        if let Some(key) = key
-            && let Some(replay) = replay(&mut tx, actor, key).await?
-        {
-            return Ok(replay);
+        if let Some(key) = key {
+            if let Some(replay) = replay(&mut tx, actor, key).await? {
+                return Ok(replay);
+            }
+            let now = self.clock.now_text();
+            if let Err(e) =
+                idempotency::claim(tx.conn(), actor.user_id, &key.key, &key.request_hash, &now)
+                    .await
+            {
+                // Another request with the same key got there first (PostgreSQL runs writers
+                // concurrently; this one waited for it to commit): answer with its answer.
+                drop(tx);
+                let mut tx = self.store.begin_write().await?;
+                return match replay(&mut tx, actor, key).await? {
+                    Some(replay) => Ok(replay),
+                    None => Err(e.into()),
+                };
+            }
         }
         let subject = P::subject(self, tx.conn(), actor, target, &input).await?;
         let rules = self.rules_for(subject.program)?;
@@ -344,23 +358,14 @@ impl App {
             .await?;
         let answer = P::answer(self, tx.conn(), &filed, &subject, assessment, input, done).await?;
         if let Some(key) = key {
-            let stored = idempotency::StoredResponse {
-                request_hash: key.request_hash.clone(),
-                status: answer_status(status),
-                body: to_json(&answer)?,
-            };
-            if let Err(e) =
-                idempotency::put(tx.conn(), actor.user_id, &key.key, &stored, &filed.now).await
-            {
-                // Another request with the same key committed first (PostgreSQL runs writers
-                // concurrently): this one is rolled back and gets that answer.
-                drop(tx);
-                let mut tx = self.store.begin_write().await?;
-                return match replay(&mut tx, actor, key).await? {
-                    Some(replay) => Ok(replay),
-                    None => Err(e.into()),
-                };
-            }
+            idempotency::record_answer(
+                tx.conn(),
+                actor.user_id,
+                &key.key,
+                answer_status(status),
+                &to_json(&answer)?,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(Answer::New(answer))

@@ -151,3 +151,87 @@ async fn concurrent_retries_with_one_key_make_one_application() {
         assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM contracts").await, 1);
     }
 }
+
+/// (status) of each mandate of the contract made by the member's only application.
+async fn mandate_statuses(app: &App) -> Vec<String> {
+    let mut c = app.store_for_tests().read().await.unwrap();
+    let rows = sqlx::query("SELECT status FROM mandates ORDER BY id")
+        .fetch_all(&mut *c)
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| kyosai_store::Row::try_get(r, "status").unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_account_in_another_name_waits_for_staff_and_approval_completes_it() {
+    for (app, _d) in apps().await {
+        let m = account(&app, Role::Member, "h@example.jp").await;
+        let maker = account(&app, Role::Staff, "s1@example.jp").await;
+
+        // Enrollment: 山田太郎 with スズキ ハナコ's account is not completed on the rules.
+        let mut form = sample_form("small_enterprise");
+        form.account_holder_kana = Some("スズキ ハナコ".into());
+        let r = app.submit_enrollment(&m, m.user_id, &form).await.unwrap();
+        assert_eq!(r.status, ApplicationStatus::InReview);
+        assert!(
+            r.assessment
+                .review_reasons()
+                .iter()
+                .any(|c| c.code == "account_holder")
+        );
+        assert!(r.contract.is_none());
+        let a = app.application(&maker, r.application_id).await.unwrap();
+        app.approve(
+            &maker,
+            a.id,
+            a.version,
+            "ご家族の口座であることを電話で確認",
+        )
+        .await
+        .unwrap();
+        let number = app.overview(&m, m.user_id).await.unwrap().contracts[0]
+            .number
+            .clone();
+
+        // Account change to a third person's account: filed, but no mandate until staff decide.
+        let third = kyosai_app::mandate_change::MandateForm {
+            bank_code: Some("0009".into()),
+            branch_code: Some("001".into()),
+            account_type: Some("current".into()),
+            account_number: Some("7654321".into()),
+            account_holder_kana: Some("タナカ イチロウ".into()),
+        };
+        let change = app.change_mandate(&m, &number, &third).await.unwrap();
+        assert_eq!(change.status, Some(ApplicationStatus::InReview));
+        assert!(!change.changed);
+        assert_eq!(mandate_statuses(&app).await, ["active"]);
+        let id = change.application_id.unwrap();
+        let a = app.application(&maker, id).await.unwrap();
+        assert_eq!(a.procedure, "mandate_change");
+        app.approve(&maker, id, a.version, "名義人の同意書を確認")
+            .await
+            .unwrap();
+        // Approval completed it with the procedure's own step: the new mandate, the old replaced.
+        assert_eq!(mandate_statuses(&app).await, ["replaced", "active"]);
+        let a = app.application(&maker, id).await.unwrap();
+        assert_eq!(a.status, "completed");
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%引落口座の変更を受け付けました（確認中）%'"
+            )
+            .await,
+            1
+        );
+
+        // The same account again (spaced differently) is recognised as already registered.
+        let mut again = third.clone();
+        again.account_holder_kana = Some("ﾀﾅｶｲﾁﾛｳ".into());
+        let again_answer = app.change_mandate(&m, &number, &again).await.unwrap();
+        assert_eq!(again_answer.status, None);
+        assert!(!again_answer.changed);
+        assert_eq!(mandate_statuses(&app).await, ["replaced", "active"]);
+    }
+}

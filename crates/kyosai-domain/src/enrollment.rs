@@ -77,6 +77,10 @@ pub struct EnrollmentFacts {
     pub monthly_premium: Yen,
     pub frequency: PaymentFrequency,
     pub declarations: Declarations,
+    /// The debit account is in the applicant's own name (the app compares the kana). Anything
+    /// else — a family member's or a company's account — is for staff to see before the
+    /// account goes into a debit file.
+    pub account_in_applicants_name: bool,
 }
 
 /// Facts from the database that the rules need; the app layer looks them up.
@@ -144,6 +148,17 @@ pub fn assess(facts: &EnrollmentFacts, rules: &RuleSet, ctx: &EnrollmentContext)
         );
     } else {
         c.pass("one_contract", "同じ共済の契約はありません。");
+    }
+    if facts.account_in_applicants_name {
+        c.pass(
+            "account_holder",
+            "口座名義はお申込みの方のお名前と一致します。",
+        );
+    } else {
+        c.review(
+            "account_holder",
+            "口座名義がお申込みの方のお名前と一致しません。どなたの口座か職員が確認します。",
+        );
     }
     if ctx.possible_duplicate {
         c.review(

@@ -34,23 +34,45 @@ pub async fn get(
     .transpose()
 }
 
-pub async fn put(
+/// Claims `key` for a request whose answer is not known yet, as the first write of the use
+/// case's transaction: a concurrent request with the same key waits on this row (PostgreSQL) and
+/// then fails on the primary key, so only one of them does the work. The claim rolls back with
+/// the transaction; [`record_answer`] fills it in before commit.
+pub async fn claim(
     conn: &mut AnyConnection,
     user_id: i64,
     key: &str,
-    response: &StoredResponse,
+    request_hash: &str,
     now: &str,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO idempotency_keys (user_id, idem_key, request_hash, status, body, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, 0, '', $4)",
     )
     .bind(user_id)
     .bind(key)
-    .bind(&response.request_hash)
-    .bind(i64::from(response.status))
-    .bind(&response.body)
+    .bind(request_hash)
     .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores the answer of a claimed key (same transaction as the claim).
+pub async fn record_answer(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    key: &str,
+    status: u16,
+    body: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE idempotency_keys SET status = $1, body = $2 WHERE user_id = $3 AND idem_key = $4",
+    )
+    .bind(i64::from(status))
+    .bind(body)
+    .bind(user_id)
+    .bind(key)
     .execute(&mut *conn)
     .await?;
     Ok(())

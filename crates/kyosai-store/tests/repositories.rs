@@ -169,13 +169,20 @@ async fn counters_outbox_drafts_idempotency() {
             status: 201,
             body: "{}".into(),
         };
-        idempotency::put(&mut c, uid, "k1", &r, NOW).await.unwrap();
+        idempotency::claim(&mut c, uid, "k1", "h", NOW)
+            .await
+            .unwrap();
+        idempotency::record_answer(&mut c, uid, "k1", 201, "{}")
+            .await
+            .unwrap();
         assert_eq!(
             idempotency::get(&mut c, uid, "k1").await.unwrap(),
             Some(r.clone())
         );
         assert!(
-            idempotency::put(&mut c, uid, "k1", &r, NOW).await.is_err(),
+            idempotency::claim(&mut c, uid, "k1", "h", NOW)
+                .await
+                .is_err(),
             "key is unique"
         );
     }

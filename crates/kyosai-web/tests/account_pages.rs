@@ -253,12 +253,33 @@ async fn member_registers_a_new_account_after_a_code_3_failure_and_december_debi
         assert_eq!(s, StatusCode::OK);
         assert!(body.contains("すでにご登録いただいています"), "{body}");
         assert_eq!(site.count(mandates).await, before + 1);
+
+        // Someone else's account is not registered on the rules: it waits for staff.
+        let (s, _, body) = site
+            .post(
+                &a,
+                &page,
+                &with(&[
+                    ("action", "submit"),
+                    ("account_number", "1111111"),
+                    ("account_holder_kana", "スズキ ハナコ"),
+                ]),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(
+            body.contains("引落口座の変更を受け付けました（確認中）"),
+            "{body}"
+        );
+        assert!(!body.contains("変更が完了しました"), "{body}");
+        assert_eq!(site.count(mandates).await, before + 1, "no mandate yet");
         assert_eq!(
             site.count(
                 "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%引落口座の変更を受け付けました%'"
             )
             .await,
-            1
+            2,
+            "the completed change and the one waiting for staff"
         );
 
         // The billing page: no red panel, the date the new account is used from.

@@ -24,6 +24,7 @@ fn se() -> EnrollmentFacts {
             not_antisocial: true,
             eligible: true,
         },
+        account_in_applicants_name: true,
     }
 }
 
@@ -443,4 +444,20 @@ fn one_contract_per_program_and_duplicates() {
 fn full_years_counts_birthdays() {
     assert_eq!(full_years(date(2000, 2, 29), date(2026, 2, 28)), 25);
     assert_eq!(full_years(date(2000, 2, 29), date(2026, 3, 1)), 26);
+}
+
+#[test]
+fn an_account_in_another_name_goes_to_review() {
+    let f = EnrollmentFacts {
+        account_in_applicants_name: false,
+        ..se()
+    };
+    let a = run(&f, ctx());
+    assert_eq!(a.decision(), Decision::Review);
+    assert!(
+        a.review_reasons()
+            .iter()
+            .any(|c| c.code == "account_holder")
+    );
+    assert_eq!(run(&se(), ctx()).decision(), Decision::Approve);
 }

@@ -65,6 +65,8 @@ struct AccountPage {
     hidden: Vec<(&'static str, String)>,
     /// Done: false when the account was already registered (a repeated submit).
     changed: bool,
+    /// Done: the change waits for staff (the holder is not the contract's).
+    in_review: bool,
 }
 
 /// Search results and notices shown with the form.
@@ -169,6 +171,7 @@ impl Page<'_> {
             rows: Vec::new(),
             hidden: Vec::new(),
             changed: false,
+            in_review: false,
         })
     }
 
@@ -255,6 +258,7 @@ async fn handle_post(page: &Page<'_>, form: &FormData) -> Result<Response, AppEr
                     p.rows = rows(&values, &done.plan);
                     p.from_date = ja_date(done.plan.first_debit_date);
                     p.changed = done.changed;
+                    p.in_review = done.status == Some(kyosai_domain::ApplicationStatus::InReview);
                     Ok(render(StatusCode::OK, &p))
                 }
                 Err(AppError::Invalid(errors)) => {
