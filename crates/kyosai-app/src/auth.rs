@@ -11,6 +11,7 @@ use serde_json::json;
 use totp_rs::{Builder, Secret, Totp};
 
 use crate::mail::{self, Mail};
+use crate::review::StaffPower;
 use crate::{Actor, App, AppError, Role};
 
 /// Sessions last 12 hours; an idle phone should not stay logged in for days.
@@ -462,6 +463,10 @@ impl App {
             },
         )
         .await?;
+        if role == Role::Staff {
+            // Staff decide unless made reviewers (App::set_staff_power).
+            users::set_staff_power(tx.conn(), id, StaffPower::Approver.as_str(), &now).await?;
+        }
         self.audit(
             tx.conn(),
             "system",
@@ -626,5 +631,48 @@ mod tests {
         assert!(h.starts_with("$argon2id$"));
         assert!(verify_password("correct horse 1", &h));
         assert!(!verify_password("correct horse 2", &h));
+    }
+}
+
+impl App {
+    /// Sets what a staff user may do (a reviewer prepares, an approver decides); audited.
+    pub async fn set_staff_power(
+        &self,
+        granted_by: &str,
+        user_id: i64,
+        power: StaffPower,
+    ) -> Result<(), AppError> {
+        let now = self.clock.now_text();
+        let mut tx = self.store.begin_write().await?;
+        let user = users::by_id(tx.conn(), user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if user.role != Role::Staff.as_str() {
+            return Err(AppError::conflict("not_staff", "職員ではありません。"));
+        }
+        users::set_staff_power(tx.conn(), user_id, power.as_str(), &now).await?;
+        self.audit(
+            tx.conn(),
+            granted_by,
+            "staff.power_set",
+            &format!("user:{user_id}"),
+            None,
+            Some(&json!({ "power": power.as_str() })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A staff user's power (None for anyone else), for screens that offer only what the user may do.
+    pub async fn staff_power(&self, actor: &Actor) -> Result<Option<StaffPower>, AppError> {
+        if actor.role != Role::Staff {
+            return Ok(None);
+        }
+        let mut conn = self.store.read().await?;
+        Ok(users::staff_power(&mut conn, actor.user_id)
+            .await?
+            .as_deref()
+            .and_then(StaffPower::parse))
     }
 }

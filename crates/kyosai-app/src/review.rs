@@ -42,6 +42,63 @@ async fn update_unless_stale(
     }
 }
 
+/// What a staff user may do with an application: a reviewer prepares (checks, corrects,
+/// recommends), an approver decides. Deciding is refused to a reviewer in the use case itself,
+/// so no screen or API can skip it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffPower {
+    Reviewer,
+    Approver,
+}
+
+impl StaffPower {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffPower::Reviewer => "reviewer",
+            StaffPower::Approver => "approver",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<StaffPower> {
+        match s {
+            "reviewer" => Some(StaffPower::Reviewer),
+            "approver" => Some(StaffPower::Approver),
+            _ => None,
+        }
+    }
+
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            StaffPower::Reviewer => "審査担当",
+            StaffPower::Approver => "決裁者",
+        }
+    }
+}
+
+/// Refuses anyone but a staff user with the approver power (inside the deciding transaction).
+pub(crate) async fn require_approver(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+) -> Result<(), AppError> {
+    require_staff(actor)?;
+    let power = kyosai_store::users::staff_power(conn, actor.user_id).await?;
+    if power.as_deref().and_then(StaffPower::parse) == Some(StaffPower::Approver) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("approvers only"))
+    }
+}
+
+/// Every decision is explained: a reason of 1–1000 characters.
+fn decision_reason(reason: &str, message: &str) -> Result<String, AppError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(AppError::invalid("reason", "required", message));
+    }
+    Ok(reason.to_string())
+}
+
 pub(crate) fn require_staff(actor: &Actor) -> Result<(), AppError> {
     if actor.role == Role::Staff {
         Ok(())
@@ -62,7 +119,13 @@ impl App {
         reason: &str,
     ) -> Result<(), AppError> {
         require_staff(actor)?;
+        let reason = decision_reason(
+            reason,
+            "承認の理由（確認した内容）を1000文字以内で入力してください。",
+        )?;
+        let reason = reason.as_str();
         let mut tx = self.store.begin_write().await?;
+        require_approver(tx.conn(), actor).await?;
         let a = in_review(tx.conn(), id).await?;
         if a.edited_by == Some(actor.user_id) {
             return Err(AppError::conflict(
@@ -120,15 +183,10 @@ impl App {
         reason: &str,
     ) -> Result<(), AppError> {
         require_staff(actor)?;
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 1000 {
-            return Err(AppError::invalid(
-                "reason",
-                "required",
-                "お断りする理由を1000文字以内で入力してください。",
-            ));
-        }
+        let reason = decision_reason(reason, "お断りする理由を1000文字以内で入力してください。")?;
+        let reason = reason.as_str();
         let mut tx = self.store.begin_write().await?;
+        require_approver(tx.conn(), actor).await?;
         let a = in_review(tx.conn(), id).await?;
         let now = self.clock.now_text();
         update_unless_stale(

@@ -257,6 +257,7 @@ impl App {
         let today = self.clock.today();
         let month = YearMonth::of(today);
         let mut tx = self.store.begin_write().await?;
+        crate::review::require_approver(tx.conn(), actor).await?;
         let c = store::get(tx.conn(), candidate_id)
             .await?
             .ok_or(AppError::NotFound)?;

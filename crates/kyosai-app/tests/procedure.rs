@@ -235,3 +235,52 @@ async fn an_account_in_another_name_waits_for_staff_and_approval_completes_it() 
         assert_eq!(mandate_statuses(&app).await, ["replaced", "active"]);
     }
 }
+
+#[tokio::test]
+async fn a_reviewer_prepares_and_only_an_approver_decides() {
+    for (app, _d) in apps().await {
+        let m = account(&app, Role::Member, "r@example.jp").await;
+        let reviewer = account(&app, Role::Staff, "rev@example.jp").await;
+        let approver = account(&app, Role::Staff, "app@example.jp").await;
+        app.set_staff_power(
+            "test",
+            reviewer.user_id,
+            kyosai_app::review::StaffPower::Reviewer,
+        )
+        .await
+        .unwrap();
+        let mut form = sample_form("small_enterprise");
+        form.account_holder_kana = Some("スズキ ハナコ".into());
+        let r = app.submit_enrollment(&m, m.user_id, &form).await.unwrap();
+        let a = app.application(&reviewer, r.application_id).await.unwrap();
+        assert!(matches!(
+            app.approve(&reviewer, a.id, a.version, "確認済み").await,
+            Err(AppError::Forbidden(_))
+        ));
+        assert!(matches!(
+            app.reject(&reviewer, a.id, a.version, "理由").await,
+            Err(AppError::Forbidden(_))
+        ));
+        // Every decision needs a reason.
+        assert!(matches!(
+            app.approve(&approver, a.id, a.version, "  ").await,
+            Err(AppError::Invalid(_))
+        ));
+        assert_eq!(
+            app.application(&approver, a.id).await.unwrap().status,
+            "in_review"
+        );
+        app.approve(&approver, a.id, a.version, "ご家族の口座と確認")
+            .await
+            .unwrap();
+        assert_eq!(
+            app.application(&approver, a.id).await.unwrap().status,
+            "completed"
+        );
+        assert_eq!(
+            app.staff_power(&reviewer).await.unwrap(),
+            Some(kyosai_app::review::StaffPower::Reviewer)
+        );
+        assert_eq!(app.staff_power(&m).await.unwrap(), None);
+    }
+}

@@ -39,6 +39,7 @@ async fn contract(app: &App, email: &str, program: &str, person: &str) -> String
     let mut form = sample_form(program);
     if !person.is_empty() {
         form.given_name_kana = Some(person.to_string());
+        form.account_holder_kana = Some(format!("ヤマダ {person}"));
         form.birth_date = Some("1980-02-02".into());
     }
     let r = app.submit_enrollment(&member, id, &form).await.unwrap();
@@ -383,6 +384,7 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
         };
         let mut form = sample_form("safety_net");
         form.given_name_kana = Some("ハナコ".into());
+        form.account_holder_kana = Some("ヤマダ ハナコ".into());
         form.birth_date = Some("1980-02-02".into());
         let rejoined = again
             .submit_enrollment(&sn_member, sn_member.user_id, &form)

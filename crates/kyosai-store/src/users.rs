@@ -164,3 +164,32 @@ pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
         .await?;
     col(&row, "n")
 }
+
+/// Records a staff user's power (`reviewer` or `approver`), replacing any earlier one.
+pub async fn set_staff_power(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    power: &str,
+    now: &str,
+) -> Result<()> {
+    sqlx::query("DELETE FROM staff_powers WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO staff_powers (user_id, power, granted_at) VALUES ($1, $2, $3)")
+        .bind(user_id)
+        .bind(power)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A staff user's power; None for anyone else.
+pub async fn staff_power(conn: &mut AnyConnection, user_id: i64) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT power FROM staff_powers WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| col(&r, "power")).transpose()
+}

@@ -648,13 +648,22 @@ async fn staff_review_through_the_pages_with_maker_checker() {
         "{body}"
     );
     assert!(body.contains("03-9999-0000"));
-    // … and may not approve it: maker-checker.
+    // … and may not approve it: maker-checker. Every decision needs its reason first.
     let version = between(&body, "name=\"version\" value=\"", "\"").to_string();
     let (s, _, body) = t
         .post(
             &staff1,
             &format!("{path}/approve"),
-            &[("version", version.as_str()), ("reason", "")],
+            &[("version", version.as_str()), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("承認の理由（確認した内容）を"), "{body}");
+    let (s, _, body) = t
+        .post(
+            &staff1,
+            &format!("{path}/approve"),
+            &[("version", version.as_str()), ("reason", "電話で確認")],
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT);

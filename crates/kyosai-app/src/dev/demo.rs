@@ -107,6 +107,9 @@ impl App {
             tx.commit().await?;
             ids.push(id);
         }
+        // 職員（審査） prepares; 職員（承認） decides.
+        self.set_staff_power("system", ids[0], crate::review::StaffPower::Reviewer)
+            .await?;
         let member = |id: i64| Actor {
             user_id: id,
             role: Role::Member,

@@ -220,12 +220,11 @@ async fn detail_page(
     let edit_sections: Vec<Section> = (1..=5u8)
         .flat_map(|s| enrollment_sections(program, s, &edit_values, &edit_errors, &premium, "e-"))
         .collect();
-    let approve_reason = Field::text("reason", "承認の理由・メモ")
+    let approve_reason = Field::text("reason", "承認の理由（確認した内容）")
         .kind("textarea")
-        .optional()
         .id_prefix("a-")
         .maxlength(1000)
-        .hint("任意。監査記録に残ります。")
+        .hint("必須。監査記録に残ります。")
         .error(problems.approve_reason);
     let reject_reason = Field::text("reason", "お断りする理由")
         .kind("textarea")
@@ -428,7 +427,7 @@ pub async fn approve(
         .approve(&signed.actor, id, version, reason.trim())
         .await;
     after(&state, &signed, id, result, "approved", |errors| Problems {
-        approve: messages(errors),
+        approve_reason: messages(errors),
         ..Problems::default()
     })
     .await
