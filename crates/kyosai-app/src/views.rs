@@ -1,6 +1,7 @@
 //! Read models for screens and the API: what a member sees on their overview.
 
 use jiff::civil::Date;
+use kyosai_domain::ApplicationStatus;
 use kyosai_domain::procedure::Check;
 use kyosai_domain::rules::PaymentFrequency;
 use kyosai_domain::schedule;
@@ -27,6 +28,18 @@ pub struct ContractView {
     pub next_debit_date: Option<Date>,
     pub next_debit_amount_yen: Option<i64>,
     pub bank_account: Option<String>,
+}
+
+/// One field a staff user corrected in an application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Correction {
+    /// Who corrected it (`user:N`) and when.
+    pub actor: String,
+    pub at: String,
+    /// The form field's name.
+    pub field: String,
+    pub before: String,
+    pub after: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -139,6 +152,7 @@ impl ApplicationDetail {
 #[derive(Debug, Clone)]
 pub struct ContractTerms {
     pub number: String,
+    pub holder_name: String,
     pub start_date: String,
     pub first_debit_month: String,
     pub monthly_premium_yen: i64,
@@ -152,6 +166,7 @@ impl ContractTerms {
     fn from_row(c: &Contract) -> ContractTerms {
         ContractTerms {
             number: c.number.clone(),
+            holder_name: c.holder_name.clone(),
             start_date: c.start_date.clone(),
             first_debit_month: c.first_debit_month.clone(),
             monthly_premium_yen: c.monthly_premium,
@@ -269,11 +284,70 @@ impl App {
         })
     }
 
-    /// The applications waiting for a staff decision (oldest first).
-    pub async fn review_queue(&self, actor: &Actor) -> Result<Vec<ApplicationDetail>, AppError> {
+    /// Applications with `status` for the staff lists: those waiting for a decision oldest
+    /// first (the queue), decided ones newest first (what was decided lately).
+    pub async fn applications_with_status(
+        &self,
+        actor: &Actor,
+        status: ApplicationStatus,
+    ) -> Result<Vec<ApplicationDetail>, AppError> {
         crate::review::require_staff(actor)?;
         let mut conn = self.store.read().await?;
-        let rows = applications::with_status(&mut conn, "in_review", 500).await?;
-        Ok(rows.iter().map(ApplicationDetail::from_row).collect())
+        let newest_first = status != ApplicationStatus::InReview;
+        let rows = applications::with_status(&mut conn, status.as_str(), newest_first, 500).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for a in &rows {
+            let contract = match a.contract_id {
+                Some(cid) => contracts::get(&mut conn, cid).await?,
+                None => None,
+            };
+            out.push(ApplicationDetail {
+                contract: contract.as_ref().map(ContractTerms::from_row),
+                ..ApplicationDetail::from_row(a)
+            });
+        }
+        Ok(out)
+    }
+
+    /// What staff corrected in an application, field by field (from the audit log), so the
+    /// approver sees exactly what the editor changed.
+    pub async fn application_corrections(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<Vec<Correction>, AppError> {
+        crate::review::require_staff(actor)?;
+        let mut conn = self.store.read().await?;
+        let rows = kyosai_store::audit::for_target(&mut conn, &format!("application:{id}")).await?;
+        let mut out = Vec::new();
+        for r in rows.iter().filter(|r| r.action == "application.edited") {
+            let parse = |t: &Option<String>| -> serde_json::Map<String, serde_json::Value> {
+                t.as_deref()
+                    .and_then(|t| serde_json::from_str(t).ok())
+                    .unwrap_or_default()
+            };
+            let (before, after) = (parse(&r.before), parse(&r.after));
+            let text = |v: Option<&serde_json::Value>| match v {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::Null) | None => String::new(),
+                Some(v) => v.to_string(),
+            };
+            let mut fields: Vec<&String> = before.keys().chain(after.keys()).collect();
+            fields.sort();
+            fields.dedup();
+            for f in fields {
+                let (b, a) = (text(before.get(f)), text(after.get(f)));
+                if b != a {
+                    out.push(Correction {
+                        actor: r.actor.clone(),
+                        at: r.at.clone(),
+                        field: f.clone(),
+                        before: b,
+                        after: a,
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 }

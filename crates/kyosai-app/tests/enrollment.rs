@@ -216,10 +216,17 @@ async fn review_with_maker_checker() {
         assert_eq!(r.status, kyosai_domain::ApplicationStatus::InReview);
         assert!(r.contract.is_none());
         assert!(
-            matches!(app.review_queue(&m).await, Err(AppError::Forbidden(_))),
+            matches!(
+                app.applications_with_status(&m, kyosai_domain::ApplicationStatus::InReview)
+                    .await,
+                Err(AppError::Forbidden(_))
+            ),
             "members cannot see the queue"
         );
-        let queue = app.review_queue(&s1).await.unwrap();
+        let queue = app
+            .applications_with_status(&s1, kyosai_domain::ApplicationStatus::InReview)
+            .await
+            .unwrap();
         assert_eq!(queue.len(), 1);
         let a = &queue[0];
         // s1 corrects the premium; s1 may then not approve; s2 may.

@@ -129,13 +129,20 @@ pub async fn for_member(conn: &mut AnyConnection, member_id: i64) -> Result<Vec<
     rows.iter().map(from_row).collect()
 }
 
+/// Applications with `status`, oldest first or newest first, at most `limit`.
 pub async fn with_status(
     conn: &mut AnyConnection,
     status: &str,
+    newest_first: bool,
     limit: i64,
 ) -> Result<Vec<Application>> {
+    let order = if newest_first {
+        "received_at DESC, id DESC"
+    } else {
+        "received_at, id"
+    };
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM applications WHERE status = $1 ORDER BY received_at, id LIMIT $2"
+        "SELECT {COLUMNS} FROM applications WHERE status = $1 ORDER BY {order} LIMIT $2"
     )))
     .bind(status)
     .bind(limit)

@@ -709,6 +709,12 @@ async fn staff_review_through_the_pages_with_maker_checker() {
     let staff2 = t.login_with_totp(Role::Staff, "staff2@example.jp").await;
     let (_, _, body) = t.get(&staff2, &path).await;
     let version = between(&body, "name=\"version\" value=\"", "\"").to_string();
+    // The approver sees what the editor changed, field by field.
+    assert!(body.contains("職員による修正"), "{body}");
+    let changes = between(&body, "職員による修正", "</table>");
+    assert!(changes.contains("電話番号"), "{changes}");
+    assert!(changes.contains("03-9999-0000"), "{changes}");
+    assert!(changes.contains("staff1@example.jp"), "{changes}");
     let (s, url, body) = t
         .post(
             &staff2,
@@ -719,6 +725,15 @@ async fn staff_review_through_the_pages_with_maker_checker() {
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(url, format!("{path}?done=approved"));
     assert!(body.contains("承認しました"));
+    // Decided applications stay listed, with the reason, under their status.
+    let (s, _, body) = t.get(&staff2, "/staff?status=completed").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains(&format!("受付番号 {a}")), "{body}");
+    assert!(body.contains("書類確認済み"), "{body}");
+    let (_, _, body) = t.get(&staff2, "/staff").await;
+    assert!(!body.contains(&format!("受付番号 {a}：")), "{body}");
+    let (s, _, _) = t.get(&staff2, "/staff?status=nonsense").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 
     // The members' views reflect the decisions at once.
     let o = t

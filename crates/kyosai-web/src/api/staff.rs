@@ -31,7 +31,10 @@ pub async fn queue(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
 ) -> Result<ApiJson<Vec<QueueItem>>, ApiError> {
-    let items = s.app.review_queue(&actor).await?;
+    let items = s
+        .app
+        .applications_with_status(&actor, kyosai_domain::ApplicationStatus::InReview)
+        .await?;
     Ok(ApiJson(
         items
             .into_iter()

@@ -12,13 +12,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::views::{ApplicationDetail, status_text};
 use kyosai_app::{AppError, Role};
 use kyosai_domain::procedure::CheckStatus;
-use kyosai_domain::{FieldError, Program};
+use kyosai_domain::{ApplicationStatus, FieldError, Procedure, Program};
 use serde::Deserialize;
 
 use super::FormData;
 use super::fields::{
-    PremiumRange, Row, STEPS, enrollment_sections, form_field, form_from_values, form_values, rows,
-    step_fields,
+    PremiumRange, Row, STEPS, display_value, enrollment_sections, form_field, form_from_values,
+    form_values, label_of, rows, step_fields,
 };
 use super::view::{Layout, app_error, forbidden_page, ja_time, not_found_page, render};
 use crate::AppState;
@@ -45,23 +45,64 @@ struct QueueItem {
     id: i64,
     applicant: String,
     program_name: &'static str,
+    procedure_name: &'static str,
     received_at: String,
     reasons: Vec<String>,
     edited: bool,
+    decision: String,
+}
+
+/// One status tab of the staff list.
+struct StatusTab {
+    key: &'static str,
+    label: &'static str,
+    current: bool,
 }
 
 #[derive(Template)]
 #[template(path = "staff_queue.html")]
 struct QueuePage {
     layout: Layout,
+    in_review: bool,
+    tabs: Vec<StatusTab>,
     items: Vec<QueueItem>,
 }
 
-pub async fn queue(State(state): State<AppState>, signed: SignedIn) -> Response {
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+/// The statuses staff can list, with their tab labels.
+const STATUS_TABS: [(ApplicationStatus, &str); 3] = [
+    (ApplicationStatus::InReview, "確認待ち"),
+    (ApplicationStatus::Completed, "完了"),
+    (ApplicationStatus::Rejected, "お断り"),
+];
+
+/// The staff list of applications: those waiting for a decision (the queue), or, with
+/// `?status=completed|rejected`, the ones decided lately, so a decision stays findable.
+pub async fn queue(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(q): Query<QueueQuery>,
+) -> Response {
     if let Some(r) = refuse_non_staff(&signed) {
         return r;
     }
-    let apps = match state.app.review_queue(&signed.actor).await {
+    let status = match q.status.as_deref() {
+        None | Some("") => ApplicationStatus::InReview,
+        Some(s) => match ApplicationStatus::parse(s) {
+            Some(st) if STATUS_TABS.iter().any(|(t, _)| *t == st) => st,
+            _ => return not_found_page(),
+        },
+    };
+    let apps = match state
+        .app
+        .applications_with_status(&signed.actor, status)
+        .await
+    {
         Ok(a) => a,
         Err(e) => return app_error(e, Some(&signed.user)),
     };
@@ -72,8 +113,14 @@ pub async fn queue(State(state): State<AppState>, signed: SignedIn) -> Response 
             applicant: a
                 .enrollment_form()
                 .map(|f| applicant(&form_values(&f)))
+                .ok()
+                .filter(|n| !n.trim().is_empty())
+                .or_else(|| a.contract.as_ref().map(|c| c.holder_name.clone()))
                 .unwrap_or_default(),
             program_name: program_name(a),
+            procedure_name: Procedure::parse(&a.procedure)
+                .map(Procedure::name_ja)
+                .unwrap_or(""),
             received_at: ja_time(&a.received_at),
             reasons: a
                 .checks()
@@ -82,15 +129,37 @@ pub async fn queue(State(state): State<AppState>, signed: SignedIn) -> Response 
                 .map(|c| c.message)
                 .collect(),
             edited: a.edited_by.is_some(),
+            decision: a.decision_reason.clone().unwrap_or_default(),
         })
         .collect();
+    let label = STATUS_TABS
+        .iter()
+        .find(|(t, _)| *t == status)
+        .map(|(_, l)| *l)
+        .unwrap_or("");
     render(
         StatusCode::OK,
         &QueuePage {
-            layout: Layout::user("審査一覧（確認待ちの申込）", &signed.user),
+            layout: Layout::user(format!("審査一覧（{label}の申込）"), &signed.user),
+            in_review: status == ApplicationStatus::InReview,
+            tabs: STATUS_TABS
+                .iter()
+                .map(|(t, l)| StatusTab {
+                    key: t.as_str(),
+                    label: l,
+                    current: *t == status,
+                })
+                .collect(),
             items,
         },
     )
+}
+
+struct CorrectionRow {
+    label: &'static str,
+    before: String,
+    after: String,
+    by: String,
 }
 
 struct CheckRow {
@@ -110,6 +179,13 @@ struct DetailPage {
     layout: Layout,
     id: i64,
     program_name: &'static str,
+    procedure_name: &'static str,
+    /// What approving does, in words.
+    approve_effect: &'static str,
+    /// Only an enrollment's form can be corrected by staff.
+    editable: bool,
+    /// What staff corrected, field by field, for the approver.
+    corrections: Vec<CorrectionRow>,
     status: String,
     status_text: &'static str,
     received_at: String,
@@ -192,20 +268,51 @@ async fn detail_page(
             }
         })
         .collect();
-    let mut review: Vec<ReviewGroup> = (1..=5u8)
-        .map(|s| ReviewGroup {
-            title: STEPS[usize::from(s - 1)].0,
-            rows: rows(program, s, &stored),
-        })
-        .collect();
-    if let Some(g) = review.get_mut(3) {
-        let holder = stored
-            .get("account_holder_kana")
-            .map(String::as_str)
-            .unwrap_or("");
-        g.rows.push(Row {
-            label: "口座名義（全銀カナ）".into(),
-            value: kyosai_zengin::to_zengin_kana(holder).unwrap_or_default(),
+    let procedure = Procedure::parse(&a.procedure)
+        .ok_or_else(|| AppError::Internal(format!("application {id}: unknown procedure")))?;
+    let review: Vec<ReviewGroup> = match procedure {
+        Procedure::Enrollment => {
+            let mut groups: Vec<ReviewGroup> = (1..=5u8)
+                .map(|s| ReviewGroup {
+                    title: STEPS[usize::from(s - 1)].0,
+                    rows: rows(program, s, &stored),
+                })
+                .collect();
+            if let Some(g) = groups.get_mut(3) {
+                g.rows.push(holder_row(&stored));
+            }
+            groups
+        }
+        Procedure::MandateChange => {
+            let mut rows: Vec<Row> = Vec::new();
+            if let Some(c) = &a.contract {
+                rows.push(Row {
+                    label: "共済契約者番号・契約者".into(),
+                    value: format!("{} {}", c.number, c.holder_name),
+                });
+            }
+            rows.extend(MANDATE_FIELDS.iter().map(|n| Row {
+                label: label_of(n).to_string(),
+                value: display_value(n, &stored),
+            }));
+            rows.push(holder_row(&stored));
+            vec![ReviewGroup {
+                title: "新しい引落口座",
+                rows,
+            }]
+        }
+    };
+    let mut corrections = Vec::new();
+    for c in state.app.application_corrections(&signed.actor, id).await? {
+        let by = match c.actor.strip_prefix("user:").and_then(|n| n.parse().ok()) {
+            Some(user) => state.app.user_label(user).await?,
+            None => c.actor.clone(),
+        };
+        corrections.push(CorrectionRow {
+            label: label_of(&c.field),
+            before: c.before,
+            after: c.after,
+            by,
         });
     }
     let rules = state.app.rules_for(program)?;
@@ -257,6 +364,17 @@ async fn detail_page(
         layout: Layout::user(format!("申込の審査（受付番号 {id}）"), &signed.user),
         id,
         program_name: program.name_ja(),
+        procedure_name: procedure.name_ja(),
+        approve_effect: match procedure {
+            Procedure::Enrollment => {
+                "承認すると、その場で契約が作成され、申込者にメールでお知らせします。"
+            }
+            Procedure::MandateChange => {
+                "承認すると、その場で新しい口座が登録され（以後の引落しに使います）、申込者にメールでお知らせします。"
+            }
+        },
+        editable: procedure == Procedure::Enrollment,
+        corrections,
         status: a.status.clone(),
         status_text: text,
         received_at: ja_time(&a.received_at),
@@ -305,7 +423,7 @@ pub async fn detail(
         return not_found_page();
     };
     let notice = match q.done.as_deref() {
-        Some("approved") => "承認しました。契約を作成し、申込者にメールでお知らせしました。",
+        Some("approved") => "承認しました。手続きを完了し、申込者にメールでお知らせしました。",
         Some("rejected") => "お断りしました。申込者にメールでお知らせしました。",
         Some("edited") => "修正を保存し、自動チェックをやり直しました。承認は別の職員が行います。",
         _ => "",
@@ -486,4 +604,25 @@ pub async fn edit(
         }
     })
     .await
+}
+
+/// The fields of a debit account change, in the order the member filled them in.
+const MANDATE_FIELDS: [&str; 5] = [
+    "bank_code",
+    "branch_code",
+    "account_type",
+    "account_number",
+    "account_holder_kana",
+];
+
+/// The holder as the bank will receive it (Zengin kana).
+fn holder_row(values: &BTreeMap<String, String>) -> Row {
+    let holder = values
+        .get("account_holder_kana")
+        .map(String::as_str)
+        .unwrap_or("");
+    Row {
+        label: "口座名義（全銀カナ）".into(),
+        value: kyosai_zengin::to_zengin_kana(holder).unwrap_or_default(),
+    }
 }
