@@ -284,3 +284,27 @@ async fn a_reviewer_prepares_and_only_an_approver_decides() {
         assert_eq!(app.staff_power(&m).await.unwrap(), None);
     }
 }
+
+#[tokio::test]
+async fn staff_search_works_on_every_backend_and_takes_wildcards_literally() {
+    for (app, _d) in apps().await {
+        let m = account(&app, Role::Member, "Search.Me@example.jp").await;
+        let staff = account(&app, Role::Staff, "st@example.jp").await;
+        let r = app
+            .submit_enrollment(&m, m.user_id, &sample_form("safety_net"))
+            .await
+            .unwrap();
+        let number = r.contract.unwrap().number;
+        for q in [number.as_str(), "山田", "search.me", "田工務"] {
+            let hits = app.search_contracts(&staff, q).await.unwrap();
+            assert_eq!(hits.len(), 1, "{q}");
+            assert_eq!(hits[0].number, number);
+        }
+        assert!(app.search_contracts(&staff, "%%").await.unwrap().is_empty());
+        assert!(app.search_contracts(&staff, "__").await.unwrap().is_empty());
+        assert!(matches!(
+            app.search_contracts(&m, "山田").await,
+            Err(AppError::Forbidden(_))
+        ));
+    }
+}

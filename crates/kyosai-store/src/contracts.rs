@@ -105,6 +105,49 @@ pub async fn by_number(conn: &mut AnyConnection, number: &str) -> Result<Option<
     row.as_ref().map(from_row).transpose()
 }
 
+/// A contract found by a staff search, with its member's e-mail address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub contract: Contract,
+    pub email: String,
+}
+
+/// Contracts whose number is `text`, or whose holder name, business name or member e-mail
+/// contains it (at most `limit`, newest first). `%` and `_` in `text` are taken literally.
+pub async fn search(conn: &mut AnyConnection, text: &str, limit: i64) -> Result<Vec<Found>> {
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let pattern = format!("%{escaped}%");
+    let columns: String = COLUMNS
+        .split(", ")
+        .map(|c| format!("c.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {columns}, u.email AS email FROM contracts c JOIN users u ON u.id = c.member_id \
+         WHERE c.number = $1 OR c.holder_name LIKE $2 ESCAPE '\\' OR c.business_name LIKE $2 ESCAPE '\\' \
+         OR LOWER(u.email) LIKE LOWER($2) ESCAPE '\\' ORDER BY c.id DESC LIMIT $3"
+    )))
+    .bind(text)
+    .bind(&pattern)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Found {
+                contract: from_row(r)?,
+                email: col(r, "email")?,
+            })
+        })
+        .collect()
+}
+
 pub async fn for_member(conn: &mut AnyConnection, member_id: i64) -> Result<Vec<Contract>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM contracts WHERE member_id = $1 ORDER BY id"

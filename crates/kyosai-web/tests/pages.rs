@@ -943,3 +943,61 @@ async fn staff_load_a_rule_file_on_screen_and_it_applies_at_once() {
     let actor: String = kyosai_store::Row::try_get(&row, "actor").unwrap();
     assert!(actor.starts_with("user:"), "{actor}");
 }
+
+#[tokio::test]
+async fn staff_find_contracts_by_number_name_or_email_and_each_search_is_audited() {
+    let t = spawn().await;
+    let id = t
+        .app
+        .create_account(Role::Member, "found@example.jp", "", Some(PASSWORD))
+        .await
+        .unwrap();
+    let member = Actor {
+        user_id: id,
+        role: Role::Member,
+    };
+    let number = t
+        .app
+        .submit_enrollment(&member, id, &sample_form("small_enterprise"))
+        .await
+        .unwrap()
+        .contract
+        .unwrap()
+        .number;
+    let staff = t.login_with_totp(Role::Staff, "finder@example.jp").await;
+    for q in [number.as_str(), "山田", "FOUND@example"] {
+        let (s, _, body) = t
+            .get(&staff, &format!("/staff/search?q={}", urlencode(q)))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{q}");
+        assert!(body.contains("検索結果（1件）"), "{q}: {body}");
+        assert!(body.contains(&number), "{q}");
+        assert!(body.contains("found@example.jp"), "{q}");
+    }
+    // Wildcards are taken literally; a one-letter query is refused with a message.
+    let (_, _, body) = t.get(&staff, "/staff/search?q=%25%25").await;
+    assert!(body.contains("検索結果（0件）"), "{body}");
+    let (s, _, body) = t.get(&staff, "/staff/search?q=a").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("2文字以上"), "{body}");
+    // Members cannot search.
+    let (mc, _) = t.login(Role::Member, "nosy@example.jp").await;
+    let (s, _, _) = t.get(&mc, "/staff/search?q=山田").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let mut conn = t.store.read().await.unwrap();
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'contract.searched'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let n: i64 = kyosai_store::Row::try_get(&row, "n").unwrap();
+    assert_eq!(n, 4, "every search that ran is audited");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

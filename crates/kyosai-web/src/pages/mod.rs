@@ -62,6 +62,7 @@ pub fn routes() -> Router<AppState> {
             get(enroll::show_step).post(enroll::post),
         )
         .route("/staff", get(staff::queue))
+        .route("/staff/search", get(staff::search))
         .route("/staff/billing", get(staff_billing::overview))
         .route("/staff/billing/runs/{id}", get(staff_billing::run))
         .route(

@@ -626,3 +626,66 @@ fn holder_row(values: &BTreeMap<String, String>) -> Row {
         value: kyosai_zengin::to_zengin_kana(holder).unwrap_or_default(),
     }
 }
+
+#[derive(Template)]
+#[template(path = "staff_search.html")]
+struct SearchPage {
+    layout: Layout,
+    query: Field,
+    searched: bool,
+    hits: Vec<kyosai_app::views::ContractHit>,
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: Option<String>,
+}
+
+/// Staff search for contracts and members (by number, name or e-mail).
+pub async fn search(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(q): Query<SearchQuery>,
+) -> Response {
+    if let Some(r) = refuse_non_staff(&signed) {
+        return r;
+    }
+    let text = q.q.unwrap_or_default();
+    let field = Field::text("q", "契約者番号・氏名・事業所名・メールアドレス")
+        .value(text.clone())
+        .maxlength(100)
+        .hint("番号は9桁すべて、名前やメールアドレスは一部でも探せます。");
+    if text.trim().is_empty() {
+        return render(
+            StatusCode::OK,
+            &SearchPage {
+                layout: Layout::user("契約・会員の検索", &signed.user),
+                query: field,
+                searched: false,
+                hits: Vec::new(),
+            },
+        );
+    }
+    match state.app.search_contracts(&signed.actor, &text).await {
+        Ok(hits) => render(
+            StatusCode::OK,
+            &SearchPage {
+                layout: Layout::user("契約・会員の検索", &signed.user),
+                query: field,
+                searched: true,
+                hits,
+            },
+        ),
+        Err(AppError::Invalid(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SearchPage {
+                layout: Layout::user("契約・会員の検索", &signed.user),
+                query: field.error(messages(errors)),
+                searched: false,
+                hits: Vec::new(),
+            },
+        ),
+        Err(e) => app_error(e, Some(&signed.user)),
+    }
+}
