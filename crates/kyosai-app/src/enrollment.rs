@@ -19,6 +19,7 @@ use sqlx::AnyConnection;
 
 use crate::bank_account::{self, AccountFields, same_holder};
 use crate::form_parser::{Parser, text, to_ascii_digits};
+use crate::ja_text::ja_date;
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
 };
@@ -637,8 +638,8 @@ impl ProcedureRules for Enrollment {
                  振替日の前日までに口座へ入金をお願いします。契約内容はマイページでいつでも確認できます。\n{}/portal\n",
                 subject.holder_name,
                 c.number,
-                c.start_date,
-                c.first_debit_date,
+                ja_date(c.start_date),
+                ja_date(c.first_debit_date),
                 c.monthly_premium_yen,
                 app.public_url
             ),

@@ -27,6 +27,51 @@ pub async fn enqueue(conn: &mut AnyConnection, mail: &Mail, now: &str) -> Result
     Ok(())
 }
 
+/// Who sends Kyosai's mail and how to reach them (`rules/organization.toml`, embedded).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Organization {
+    pub name: Sourced<String>,
+    pub contact_center: Sourced<String>,
+    pub contact_hours: Sourced<String>,
+}
+
+/// A value with where it comes from, as in the rule files.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Sourced<T> {
+    pub value: T,
+    pub source: String,
+}
+
+impl Organization {
+    /// The embedded organisation details (checked by a test, so the binary cannot ship without
+    /// them).
+    pub fn embedded() -> Result<Organization, AppError> {
+        toml::from_str(include_str!("../../../rules/organization.toml"))
+            .map_err(|e| AppError::Internal(format!("rules/organization.toml: {e}")))
+    }
+}
+
+/// What ends every mail: who sent it, how to reach them, and the mail's own reference (the
+/// outbox id), which the contact center uses to find exactly this mail. Added when the mail is
+/// sent, so the stored mail plus its id is what the member received.
+pub fn footer(id: i64) -> String {
+    static ORGANIZATION: std::sync::LazyLock<Result<Organization, AppError>> =
+        std::sync::LazyLock::new(Organization::embedded);
+    let (name, contact, hours) = match &*ORGANIZATION {
+        Ok(o) => (
+            o.name.value.as_str(),
+            o.contact_center.value.as_str(),
+            o.contact_hours.value.as_str(),
+        ),
+        Err(_) => ("", "", ""),
+    };
+    format!(
+        "\n――――――――――――――――\n{name}\n{contact}（{hours}）\n\
+         お問い合わせ番号：M{id:08}（お問い合わせの際にお伝えください）\n\
+         このメールは送信専用です。ご返信いただいてもお答えできません。\n"
+    )
+}
+
 /// Where mail goes.
 #[derive(Clone)]
 pub enum Mailer {
@@ -47,6 +92,7 @@ impl Mailer {
     }
 
     async fn send(&self, id: i64, mail: &Mail) -> Result<(), AppError> {
+        let body = format!("{}{}", mail.body, footer(id));
         let message = Message::builder()
             .from(
                 FROM.parse()
@@ -58,7 +104,7 @@ impl Mailer {
                 .map_err(|e| AppError::Internal(format!("{e}")))?)
             .subject(mail.subject.clone())
             .header(ContentType::TEXT_PLAIN)
-            .body(mail.body.clone())
+            .body(body)
             .map_err(|e| AppError::Internal(e.to_string()))?;
         match self {
             Mailer::Folder(dir) => {
@@ -116,4 +162,18 @@ pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppErr
         tx.commit().await?;
     }
     Ok(done.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mail_ends_with_the_organisation_its_contact_and_its_reference() {
+        let org = Organization::embedded().expect("rules/organization.toml");
+        let f = footer(42);
+        assert!(f.contains(&org.name.value));
+        assert!(f.contains(&org.contact_center.value));
+        assert!(f.contains("M00000042"));
+    }
 }
