@@ -489,19 +489,47 @@ impl App {
         Ok(())
     }
 
+    /// The form to continue with: the unfinished draft if there is one; otherwise what the
+    /// member already told us in their latest enrollment (name, birth date, address, business,
+    /// bank), so a second enrollment — or a new try after a rejection — starts filled in. The
+    /// declarations are never carried over: they are made afresh each time. Premium, frequency
+    /// and role carry over only within the same program.
     pub async fn load_draft(
         &self,
         member_id: i64,
         program: Program,
     ) -> Result<EnrollmentForm, AppError> {
         let mut conn = self.store.read().await?;
-        let data = drafts::get(&mut conn, member_id, program.as_str()).await?;
-        Ok(data
+        if let Some(draft) = drafts::get(&mut conn, member_id, program.as_str())
+            .await?
             .and_then(|d| serde_json::from_str(&d).ok())
-            .unwrap_or_else(|| EnrollmentForm {
+        {
+            return Ok(draft);
+        }
+        let previous = applications::for_member(&mut conn, member_id)
+            .await?
+            .into_iter()
+            .filter(|a| a.procedure == Procedure::Enrollment.as_str())
+            .find_map(|a| {
+                let form: EnrollmentForm = serde_json::from_str(&a.payload).ok()?;
+                Some((a.program == program.as_str(), form))
+            });
+        Ok(match previous {
+            Some((same_program, form)) => EnrollmentForm {
+                program: Some(program.as_str().into()),
+                role: form.role.filter(|_| same_program),
+                monthly_premium_yen: form.monthly_premium_yen.filter(|_| same_program),
+                payment_frequency: form.payment_frequency.filter(|_| same_program),
+                declare_truthful: None,
+                declare_not_antisocial: None,
+                declare_eligible: None,
+                ..form
+            },
+            None => EnrollmentForm {
                 program: Some(program.as_str().into()),
                 ..Default::default()
-            }))
+            },
+        })
     }
 }
 

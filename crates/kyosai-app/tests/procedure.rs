@@ -308,3 +308,47 @@ async fn staff_search_works_on_every_backend_and_takes_wildcards_literally() {
         ));
     }
 }
+
+#[tokio::test]
+async fn a_second_enrollment_and_a_retry_after_rejection_start_filled_in() {
+    for (app, _d) in apps().await {
+        let m = account(&app, Role::Member, "again@example.jp").await;
+        let staff = account(&app, Role::Staff, "dec@example.jp").await;
+        // Nothing known yet: an empty form for the program.
+        let empty = app
+            .load_draft(m.user_id, kyosai_domain::Program::SafetyNet)
+            .await
+            .unwrap();
+        assert_eq!(empty.family_name, None);
+
+        // A co-manager application is rejected; the retry starts from what was sent.
+        let mut form = sample_form("small_enterprise");
+        form.role = Some("co_manager".into());
+        let r = app.submit_enrollment(&m, m.user_id, &form).await.unwrap();
+        let a = app.application(&staff, r.application_id).await.unwrap();
+        app.reject(&staff, a.id, a.version, "書類が確認できませんでした")
+            .await
+            .unwrap();
+        let retry = app
+            .load_draft(m.user_id, kyosai_domain::Program::SmallEnterprise)
+            .await
+            .unwrap();
+        assert_eq!(retry.family_name, form.family_name);
+        assert_eq!(retry.account_number, form.account_number);
+        assert_eq!(retry.role, form.role);
+        assert_eq!(retry.monthly_premium_yen, form.monthly_premium_yen);
+        assert_eq!(retry.declare_truthful, None, "declarations are made afresh");
+
+        // The other program starts with the person, business and bank, not the premium.
+        let other = app
+            .load_draft(m.user_id, kyosai_domain::Program::SafetyNet)
+            .await
+            .unwrap();
+        assert_eq!(other.program.as_deref(), Some("safety_net"));
+        assert_eq!(other.birth_date, form.birth_date);
+        assert_eq!(other.postcode, form.postcode);
+        assert_eq!(other.bank_code, form.bank_code);
+        assert_eq!(other.monthly_premium_yen, None);
+        assert_eq!(other.role, None);
+    }
+}
