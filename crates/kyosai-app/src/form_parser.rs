@@ -96,19 +96,18 @@ impl Parser {
         parsed
     }
 
+    /// A date as people type it (`2020-04-01`, `2020/4/1`, `２０２０年４月１日`:
+    /// [`kyosai_domain::input::parse_date`]).
     pub(crate) fn date(&mut self, field: &str, v: &Option<String>, label: &str) -> Option<Date> {
-        let s = to_ascii_digits(self.required(field, v, label)?).replace('/', "-");
-        match s.parse::<Date>() {
-            Ok(d) if s.len() == 10 => Some(d),
-            _ => {
-                self.err(
-                    field,
-                    "date",
-                    format!("{label}は「2020-04-01」の形式で、正しい日付を入力してください。"),
-                );
-                None
-            }
+        let d = input::parse_date(self.required(field, v, label)?);
+        if d.is_none() {
+            self.err(
+                field,
+                "date",
+                format!("{label}は「2020-04-01」の形式で、正しい日付を入力してください。"),
+            );
         }
+        d
     }
 
     /// An amount in yen, as people type it (`50,000円`, `５万`: [`kyosai_domain::input`]).

@@ -1,11 +1,14 @@
-//! Numbers as people type them into forms (`50,000円`, `５万`, `60か月`): the one parser for the
-//! enrollment, the account change and the calculators, so a text one form accepts is accepted by
-//! every form, and refused with the same words.
+//! Numbers and dates as people type them into forms (`50,000円`, `５万`, `60か月`,
+//! `２０２６年５月２７日`): the one parser for the enrollment, the account change and the
+//! calculators, so a text one form accepts is accepted by every form, and refused with the same
+//! words.
 //!
 //! Accepted: half-width and full-width digits, commas of both widths, spaces around the number,
 //! a leading minus sign (ranges are the caller's rules, not the parser's), and a unit: `円` and
 //! the `万` suffix for amounts, `か月`/`歳`/`年`/`人` for counts. `1.5万` is 15,000 yen; a
 //! decimal is accepted only before `万` and only when the amount is whole yen.
+
+use jiff::civil::Date;
 
 use crate::error::FieldError;
 
@@ -47,6 +50,46 @@ pub fn parse_yen(raw: &str) -> Result<i64, NotANumber> {
 /// A whole count: `60`, `60か月`, `６２歳`, `2026年度`, `5人`.
 pub fn parse_count(raw: &str) -> Result<i64, NotANumber> {
     parse(raw, NumberKind::Count).ok_or(NotANumber(NumberKind::Count))
+}
+
+/// A calendar date: `2026-05-27`, `2026/5/27`, `2026年5月27日`, in half- or full-width digits
+/// (`２０２６－０５－２７`). The year has four digits (a two-digit year is ambiguous between
+/// eras); month and day one or two. None for anything else, or a day the calendar lacks
+/// (`2026-02-30`). Callers keep their own message: the app's forms and the calculators show
+/// different examples.
+pub fn parse_date(raw: &str) -> Option<Date> {
+    let text: String = raw
+        .trim()
+        .chars()
+        .map(half_width)
+        .map(|c| match c {
+            '/' | '／' | '.' | '年' | '月' => '-',
+            c => c,
+        })
+        .collect();
+    // `年`/`月` became `-`; only the `年月日` form may end with `日`.
+    let body = match text.strip_suffix('日') {
+        Some(rest) if raw.contains('年') => rest,
+        Some(_) => return None,
+        None if raw.contains('年') => return None,
+        None => text.as_str(),
+    };
+    let mut parts = body.split('-');
+    let (Some(y), Some(m), Some(d), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    if y.len() != 4 || !(1..=2).contains(&m.len()) || !(1..=2).contains(&d.len()) {
+        return None;
+    }
+    let (y, m, d) = (digits(y)?, digits(m)?, digits(d)?);
+    Date::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(m).ok()?,
+        i8::try_from(d).ok()?,
+    )
+    .ok()
 }
 
 /// Units a count may end with (longest first, so `年度` is not read as `年` + `度`).
@@ -199,6 +242,52 @@ mod tests {
                 Err(NotANumber(NumberKind::Count)),
                 "{typed}"
             );
+        }
+    }
+
+    #[test]
+    fn dates_as_people_type_them() {
+        let may27 = Date::new(2026, 5, 27).ok();
+        let apr1 = Date::new(2020, 4, 1).ok();
+        for (typed, date) in [
+            ("2026-05-27", may27),
+            ("2026/05/27", may27),
+            ("2026/5/27", may27),
+            ("2026-5-27", may27),
+            ("2026.5.27", may27),
+            ("2026年5月27日", may27),
+            ("2026年05月27日", may27),
+            ("２０２６年５月２７日", may27),
+            ("２０２６－０５－２７", may27),
+            ("２０２６／５／２７", may27),
+            ("  2026-05-27 ", may27),
+            ("2020-04-01", apr1),
+            ("2020年4月1日", apr1),
+        ] {
+            assert_eq!(parse_date(typed), date, "{typed}");
+        }
+    }
+
+    #[test]
+    fn what_is_not_a_date_is_refused() {
+        for typed in [
+            "",
+            "昨日",
+            "2026-02-30",
+            "2026-13-01",
+            "2026-00-10",
+            "26-05-27",
+            "20260527",
+            "2026-05",
+            "2026-05-27-01",
+            "2026-005-27",
+            "2026年5月27",
+            "2026-05-27日",
+            "2026/05/27 10:00",
+            "-2026-05-27",
+            "2026--27",
+        ] {
+            assert_eq!(parse_date(typed), None, "{typed}");
         }
     }
 

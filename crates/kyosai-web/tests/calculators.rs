@@ -517,6 +517,133 @@ async fn calculator_texts_follow_the_rule_set_in_force() {
 }
 
 #[tokio::test]
+async fn choice_labels_and_notes_follow_the_rule_set_in_force() {
+    let t = spawn().await;
+    let benefit = "/calculators/small-enterprise/benefit";
+    let payout = "/calculators/small-enterprise/payout-options";
+    let refund = "/calculators/safety-net/cancellation-refund";
+    let loan = "/calculators/safety-net/temporary-loan";
+    let cancel = [
+        ("reason", "voluntary_cancellation"),
+        ("h1_premium", "10000"),
+        ("h1_months", "60"),
+    ];
+
+    let (_, body) = t.get(benefit, None).await;
+    assert!(
+        body.contains("65歳以上で180か月以上納付した老齢給付"),
+        "{body}"
+    );
+    assert!(body.contains("65歳未満で自分から役員を退任"), "{body}");
+    assert!(
+        body.contains("掛金の12か月以上の未納などによる機構解約"),
+        "{body}"
+    );
+    let (_, body) = t.get(payout, None).await;
+    assert!(body.contains("65歳未満での任意の退任"), "{body}");
+    let (s, body) = t.post(benefit, &cancel).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(body.contains("支給割合（80%から120%）"), "{body}");
+    assert!(
+        body.contains("納付月数が240か月（20年）未満で解約すると"),
+        "{body}"
+    );
+    assert!(body.contains("65歳未満で自分から解約した場合"), "{body}");
+    let (_, body) = t.get(refund, None).await;
+    assert!(
+        body.contains("機構解約（掛金の12か月以上の未納など）"),
+        "{body}"
+    );
+    let (_, body) = t.get(loan, None).await;
+    assert!(
+        body.contains("2011年9月30日に掛金総額が320万円に達していて、その後も掛金月額を85,000円以上に増額していない"),
+        "{body}"
+    );
+    assert!(body.contains("上限が300万円になります"), "{body}");
+
+    let first = t.app.clock.today().first_of_month().to_string();
+    let small_enterprise = include_str!("../../../rules/small_enterprise/2016-04-01.toml")
+        .replace("2016-04-01", &first)
+        .replace("b_from_age = { value = 65,", "b_from_age = { value = 66,")
+        .replace(
+            "old_age_min_months = { value = 180,",
+            "old_age_min_months = { value = 186,",
+        )
+        .replace(
+            "retirement_income_from_age = { value = 65,",
+            "retirement_income_from_age = { value = 60,",
+        )
+        .replace(
+            "termination_unpaid_months = { value = 12,",
+            "termination_unpaid_months = { value = 13,",
+        )
+        .replace(
+            "{ from = 12, to = 83, rate = \"80%\" }",
+            "{ from = 12, to = 83, rate = \"79%\" }",
+        )
+        .replace(
+            "{ from = 240, to = 245, rate = \"100%\" }",
+            "{ from = 240, to = 245, rate = \"99.5%\" }",
+        );
+    t.app
+        .load_rule_set(&small_enterprise, "test")
+        .await
+        .unwrap();
+    let safety_net = include_str!("../../../rules/safety_net/2017-11-01.toml")
+        .replace("2017-11-01", &first)
+        .replace(
+            "termination_unpaid_months = { value = 12,",
+            "termination_unpaid_months = { value = 13,",
+        )
+        .replace(
+            "legacy_premium_raise_yen = { value = 85000,",
+            "legacy_premium_raise_yen = { value = 90000,",
+        )
+        .replace(
+            "legacy_limit_yen = { value = 3000000,",
+            "legacy_limit_yen = { value = 2900000,",
+        );
+    t.app.load_rule_set(&safety_net, "test").await.unwrap();
+
+    let (_, body) = t.get(benefit, None).await;
+    assert!(
+        body.contains("66歳以上で186か月以上納付した老齢給付"),
+        "{body}"
+    );
+    assert!(body.contains("66歳未満で自分から役員を退任"), "{body}");
+    assert!(
+        body.contains("掛金の13か月以上の未納などによる機構解約"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("65歳") && !body.contains("180か月"),
+        "{body}"
+    );
+    let (_, body) = t.get(payout, None).await;
+    assert!(body.contains("66歳未満での任意の退任"), "{body}");
+    let (s, body) = t.post(benefit, &cancel).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(body.contains("支給割合（79%から120%）"), "{body}");
+    assert!(
+        body.contains("納付月数が246か月（20年6か月）未満で解約すると"),
+        "{body}"
+    );
+    assert!(body.contains("60歳未満で自分から解約した場合"), "{body}");
+    assert!(body.contains("廃業や66歳以上での引退"), "{body}");
+    let (_, body) = t.get(refund, None).await;
+    assert!(
+        body.contains("機構解約（掛金の13か月以上の未納など）"),
+        "{body}"
+    );
+    let (_, body) = t.get(loan, None).await;
+    assert!(
+        body.contains("掛金月額を90,000円以上に増額していない"),
+        "{body}"
+    );
+    assert!(body.contains("上限が290万円になります"), "{body}");
+}
+
+#[tokio::test]
 async fn every_answer_carries_a_request_id_and_keeps_the_callers() {
     let t = spawn().await;
     let r = t.client.get(t.url("/calculators")).send().await.unwrap();

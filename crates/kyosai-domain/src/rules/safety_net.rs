@@ -51,6 +51,17 @@ impl CancellationRules {
         }
     }
 
+    /// Months paid from which a cancellation of this kind returns all the premiums (任意解約:
+    /// 40), read from the table so the pages say what the computation does.
+    pub fn full_refund_from_months(&self, c: Cancellation) -> Option<u32> {
+        self.rates(c)
+            .value
+            .0
+            .iter()
+            .find(|b| b.rate >= Rate::ONE)
+            .map(|b| b.from)
+    }
+
     fn check(&self, p: &mut Vec<String>) {
         let n = "safety_net.cancellation";
         require_source(&format!("{n}.min_months"), &self.min_months, p);
@@ -203,6 +214,10 @@ pub struct TemporaryLoanRules {
     pub legacy_limit_yen: Sourced<Yen>,
     /// The old cap (320万円): the legacy limit applies while 掛金総額 is still exactly this.
     pub legacy_total_paid_yen: Sourced<Yen>,
+    /// The day the old cap was last in force (H23-9-30): the holder had reached it by then.
+    pub legacy_as_of: Sourced<jiff::civil::Date>,
+    /// A holder who has since raised the premium to this or more (85,000円) lost the legacy limit.
+    pub legacy_premium_raise_yen: Sourced<Yen>,
 }
 
 impl TemporaryLoanRules {
@@ -218,6 +233,15 @@ impl TemporaryLoanRules {
             &self.legacy_total_paid_yen,
             p,
         );
+        require_source(&format!("{n}.legacy_as_of"), &self.legacy_as_of, p);
+        require_source(
+            &format!("{n}.legacy_premium_raise_yen"),
+            &self.legacy_premium_raise_yen,
+            p,
+        );
+        if self.legacy_premium_raise_yen.value <= Yen::ZERO {
+            p.push(format!("{n}.legacy_premium_raise_yen must be positive"));
+        }
         if self.share_of_refund.value > Rate::ONE {
             p.push(format!("{n}.share_of_refund must not exceed 100%"));
         }

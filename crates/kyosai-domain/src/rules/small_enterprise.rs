@@ -52,6 +52,12 @@ pub struct BenefitRules {
     pub min_months_a_b: Sourced<u32>,
     /// 準共済金: nothing below this many months paid (12).
     pub min_months_quasi: Sourced<u32>,
+    /// 共済金B from this age (65): the old-age benefit and an officer's retirement; a voluntary
+    /// retirement below it is a 準共済金 event (REFERENCE §3.1). The pages explain the reasons
+    /// with it, so a rule change reaches the words people choose from.
+    pub b_from_age: Sourced<u32>,
+    /// The old-age benefit (老齢給付) needs this many months paid besides the age (180).
+    pub old_age_min_months: Sourced<u32>,
     /// A tranche paid for fewer months is worth the premiums paid into it (law §9(2): 36).
     pub premiums_only_below_months: Sourced<u32>,
     pub decreased_tranche: Sourced<DecreasedTranche>,
@@ -84,6 +90,20 @@ impl BenefitRules {
         require_source(&format!("{n}.unit_yen"), &self.unit_yen, p);
         require_source(&format!("{n}.min_months_a_b"), &self.min_months_a_b, p);
         require_source(&format!("{n}.min_months_quasi"), &self.min_months_quasi, p);
+        require_source(&format!("{n}.b_from_age"), &self.b_from_age, p);
+        require_source(
+            &format!("{n}.old_age_min_months"),
+            &self.old_age_min_months,
+            p,
+        );
+        if !(18..=100).contains(&self.b_from_age.value) {
+            p.push(format!("{n}.b_from_age must be an age of 18..=100"));
+        }
+        if self.old_age_min_months.value < self.min_months_a_b.value {
+            p.push(format!(
+                "{n}.old_age_min_months must be at least min_months_a_b"
+            ));
+        }
         require_source(
             &format!("{n}.premiums_only_below_months"),
             &self.premiums_only_below_months,
@@ -121,6 +141,8 @@ impl BenefitRules {
         self.unit_yen.provisional
             || self.min_months_a_b.provisional
             || self.min_months_quasi.provisional
+            || self.b_from_age.provisional
+            || self.old_age_min_months.provisional
             || self.premiums_only_below_months.provisional
             || self.decreased_tranche.provisional
             || self.per_unit_a.provisional
@@ -187,6 +209,9 @@ pub struct CancellationRules {
     pub rates: Sourced<RateTable>,
     /// The highest rate the law allows (120%).
     pub max_rate: Sourced<Rate>,
+    /// A 任意解約 at this age or older is taxed as 退職所得, below it as 一時所得 (65;
+    /// REFERENCE §3.6).
+    pub retirement_income_from_age: Sourced<u32>,
     /// Deemed cancellations of law §12(3)(2) (準共済金 cases): a tranche paid for fewer months
     /// than this is worth the premiums paid into it (§12(4)(1): 36).
     pub deemed_premiums_only_below_months: Sourced<u32>,
@@ -203,6 +228,16 @@ impl CancellationRules {
         require_source(&format!("{n}.rates"), &self.rates, p);
         require_source(&format!("{n}.max_rate"), &self.max_rate, p);
         require_source(
+            &format!("{n}.retirement_income_from_age"),
+            &self.retirement_income_from_age,
+            p,
+        );
+        if !(18..=100).contains(&self.retirement_income_from_age.value) {
+            p.push(format!(
+                "{n}.retirement_income_from_age must be an age of 18..=100"
+            ));
+        }
+        require_source(
             &format!("{n}.deemed_premiums_only_below_months"),
             &self.deemed_premiums_only_below_months,
             p,
@@ -211,6 +246,27 @@ impl CancellationRules {
         self.rates
             .value
             .check(&format!("{n}.rates"), self.max_rate.value, p);
+    }
+
+    /// The lowest rate paid at all (80%): the first band above nothing.
+    pub fn min_paid_rate(&self) -> Option<Rate> {
+        self.rates
+            .value
+            .0
+            .iter()
+            .map(|b| b.rate)
+            .find(|r| !r.is_zero())
+    }
+
+    /// Months paid from which the refund is no less than the premiums paid (240): derived from
+    /// the table so the page and the computation cannot disagree.
+    pub fn full_refund_from_months(&self) -> Option<u32> {
+        self.rates
+            .value
+            .0
+            .iter()
+            .find(|b| b.rate >= Rate::ONE)
+            .map(|b| b.from)
     }
 }
 

@@ -39,26 +39,49 @@ const MONTHS: [&str; 5] = [
 ];
 const ORDINAL: [&str; 5] = ["1つ目", "2つ目", "3つ目", "4つ目", "5つ目"];
 
-const REASONS: [(&str, &str); 6] = [
-    ("A", "共済金A（個人事業の廃業、会社の解散、死亡など）"),
-    (
-        "B",
-        "共済金B（65歳以上で180か月以上納付した老齢給付、病気・けがによる役員の退任など）",
-    ),
-    (
-        "quasi",
-        "準共済金（法人成りで加入資格がなくなった、65歳未満で自分から役員を退任したなど）",
-    ),
-    ("voluntary_cancellation", "解約手当金（自分から解約する）"),
-    (
-        "cancellation_by_organization",
-        "解約手当金（掛金の12か月以上の未納などによる機構解約）",
-    ),
-    (
-        "deemed_cancellation",
-        "解約手当金（みなし解約：準共済金にあたる事由で契約が終わる場合）",
-    ),
+const REASONS: [&str; 6] = [
+    "A",
+    "B",
+    "quasi",
+    "voluntary_cancellation",
+    "cancellation_by_organization",
+    "deemed_cancellation",
 ];
+
+/// The reasons as people choose them, with the ages and months of the rule set in force.
+fn reason_choices(rules: &RuleSet) -> Vec<(&'static str, String)> {
+    let labels = match rules.small_enterprise.as_ref() {
+        Some(se) => {
+            let age = se.benefit.b_from_age.value;
+            [
+                "共済金A（個人事業の廃業、会社の解散、死亡など）".to_string(),
+                format!(
+                    "共済金B（{age}歳以上で{}か月以上納付した老齢給付、病気・けがによる役員の退任など）",
+                    se.benefit.old_age_min_months.value
+                ),
+                format!(
+                    "準共済金（法人成りで加入資格がなくなった、{age}歳未満で自分から役員を退任したなど）"
+                ),
+                "解約手当金（自分から解約する）".to_string(),
+                format!(
+                    "解約手当金（掛金の{}か月以上の未納などによる機構解約）",
+                    se.arrears.termination_unpaid_months.value
+                ),
+                "解約手当金（みなし解約：準共済金にあたる事由で契約が終わる場合）".to_string(),
+            ]
+        }
+        None => [
+            "共済金A",
+            "共済金B",
+            "準共済金",
+            "解約手当金（任意解約）",
+            "解約手当金（機構解約）",
+            "解約手当金（みなし解約）",
+        ]
+        .map(str::to_string),
+    };
+    REASONS.into_iter().zip(labels).collect()
+}
 
 fn about(_: &RuleSet) -> Vec<String> {
     vec![
@@ -99,7 +122,7 @@ fn sections(v: &Values, e: &[FieldError], rules: &RuleSet) -> Vec<Section> {
         Section::new(
             "請求の理由",
             vec![
-                Field::text("reason", "どのような理由で受け取りますか").kind("select").choices(REASONS)
+                Field::text("reason", "どのような理由で受け取りますか").kind("select").choices(reason_choices(rules))
                     .hint("理由によって受け取れる額が変わります。迷ったら共済金Aで試してください。")
                     .fill(v, e),
             ],
@@ -156,14 +179,7 @@ fn rename(field: &str, periods: &[usize]) -> String {
 
 fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
     let mut errs = Vec::new();
-    let reason = form::choice(
-        v,
-        "reason",
-        "請求の理由",
-        &REASONS.map(|(k, _)| k),
-        &mut errs,
-    )
-    .and_then(reason_of);
+    let reason = form::choice(v, "reason", "請求の理由", &REASONS, &mut errs).and_then(reason_of);
     let mut history = Vec::new();
     let mut periods = Vec::new();
     for i in 0..5 {
@@ -284,10 +300,18 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
             "納付月数が{min_months}か月未満のため、{what}はありません（掛金は戻りません）。"
         ));
     } else if refund {
-        o.meaning.push("解約手当金は、掛金の合計に、納付月数に応じた支給割合（80%から120%）をかけた額です。納付月数が240か月（20年）未満で解約すると、掛金の合計を下回ります。".into());
-        o.meaning.push(
-            "65歳未満で自分から解約した場合、解約手当金は一時所得として課税されます。".into(),
-        );
+        let c = &se.cancellation;
+        if let (Some(lowest), Some(full)) = (c.min_paid_rate(), c.full_refund_from_months()) {
+            o.meaning.push(format!(
+                "解約手当金は、掛金の合計に、納付月数に応じた支給割合（{lowest}から{}）をかけた額です。納付月数が{}未満で解約すると、掛金の合計を下回ります。",
+                c.max_rate.value,
+                months_text(i64::from(full))
+            ));
+        }
+        o.meaning.push(format!(
+            "{}歳未満で自分から解約した場合、解約手当金は一時所得として課税されます。",
+            c.retirement_income_from_age.value
+        ));
     } else {
         o.meaning.push(format!(
             "{name}は、掛金の合計に、納付月数に応じた額を上乗せして支払われます。納付月数が{}か月未満の分は、掛金の合計と同じ額です。",
@@ -296,7 +320,7 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
         o.meaning.push("一括で受け取る場合は退職所得、分割で受け取る場合は公的年金等の雑所得として扱われ、税負担が軽くなります。".into());
     }
     if refund {
-        o.next.push("解約する前に、廃業や65歳以上での引退など、共済金A・Bを受け取れる理由に当たらないか確かめてください。共済金のほうが多く受け取れます。".into());
+        o.next.push(format!("解約する前に、廃業や{}歳以上での引退など、共済金A・Bを受け取れる理由に当たらないか確かめてください。共済金のほうが多く受け取れます。", se.benefit.b_from_age.value));
         o.next.push("事業資金が必要なだけなら、解約せずに、納付した掛金の範囲内で借りられる契約者貸付制度もあります。".into());
         o.next
             .push("解約の手続きは、マイページまたは共済相談室にご相談ください。".into());

@@ -1,9 +1,10 @@
 //! 経営セーフティ共済: the cancellation refund (解約手当金) by cancellation type and months paid.
 
 use kyosai_domain::rules::RuleSet;
+use kyosai_domain::rules::safety_net::CancellationRules;
 use kyosai_domain::safety_net::Cancellation;
 use kyosai_domain::simulation::{self as sim, SafetyNetRefundRequest};
-use kyosai_domain::{FieldError, Program, Rate};
+use kyosai_domain::{FieldError, Program};
 
 use super::form::{self, months_text, yen};
 use super::member::ContractFacts;
@@ -22,34 +23,43 @@ pub(crate) const SPEC: Spec = Spec {
     prefill,
 };
 
-const KINDS: [(&str, &str); 3] = [
-    ("voluntary", "任意解約（自分から解約する）"),
-    (
-        "deemed",
-        "みなし解約（個人事業主の死亡、会社の解散、事業の全部の譲渡など）",
-    ),
-    ("by_organization", "機構解約（掛金の12か月以上の未納など）"),
-];
+const KINDS: [&str; 3] = ["voluntary", "deemed", "by_organization"];
+
+/// The kinds as people choose them, with the months of the rule set in force.
+fn kind_choices(rules: &RuleSet) -> Vec<(&'static str, String)> {
+    let by_organization = match rules.safety_net.as_ref() {
+        Some(s) => format!(
+            "機構解約（掛金の{}か月以上の未納など）",
+            s.termination_unpaid_months.value
+        ),
+        None => "機構解約（掛金の未納など）".to_string(),
+    };
+    KINDS
+        .into_iter()
+        .zip([
+            "任意解約（自分から解約する）".to_string(),
+            "みなし解約（個人事業主の死亡、会社の解散、事業の全部の譲渡など）".to_string(),
+            by_organization,
+        ])
+        .collect()
+}
+
+/// `納付月数が40か月以上あれば、自分から解約しても掛金の全額が戻ります。`, from the table.
+fn voluntary_full_refund(c: &CancellationRules) -> String {
+    c.full_refund_from_months(Cancellation::Voluntary)
+        .map(|from| {
+            format!("納付月数が{from}か月以上あれば、自分から解約しても掛金の全額が戻ります。")
+        })
+        .unwrap_or_default()
+}
 
 fn about(rules: &RuleSet) -> Vec<String> {
     let Some(c) = rules.safety_net.as_ref().map(|s| &s.cancellation) else {
         return Vec::new();
     };
-    let full = c
-        .voluntary
-        .value
-        .0
-        .iter()
-        .find(|b| b.rate == Rate::ONE)
-        .map(|b| {
-            format!(
-                "納付月数が{}か月以上あれば、自分から解約しても掛金の全額が戻ります。",
-                b.from
-            )
-        })
-        .unwrap_or_default();
     vec![format!(
-        "{full}{}か月未満では戻りません。",
+        "{}{}か月未満では戻りません。",
+        voluntary_full_refund(c),
         c.min_months.value
     )]
 }
@@ -65,14 +75,14 @@ fn prefill(c: &ContractFacts) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn sections(v: &Values, e: &[FieldError], _: &RuleSet) -> Vec<Section> {
+fn sections(v: &Values, e: &[FieldError], rules: &RuleSet) -> Vec<Section> {
     vec![
         Section::new(
             "解約の種類",
             vec![
                 Field::text("cancellation", "どのように解約しますか")
                     .kind("radio")
-                    .choices(KINDS)
+                    .choices(kind_choices(rules))
                     .fill(v, e),
             ],
         ),
@@ -100,19 +110,13 @@ fn sections(v: &Values, e: &[FieldError], _: &RuleSet) -> Vec<Section> {
 
 fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
     let mut errs = Vec::new();
-    let kind = form::choice(
-        v,
-        "cancellation",
-        "解約の種類",
-        &KINDS.map(|(k, _)| k),
-        &mut errs,
-    )
-    .and_then(|k| match k {
-        "voluntary" => Some(Cancellation::Voluntary),
-        "deemed" => Some(Cancellation::Deemed),
-        "by_organization" => Some(Cancellation::ByOrganization),
-        _ => None,
-    });
+    let kind =
+        form::choice(v, "cancellation", "解約の種類", &KINDS, &mut errs).and_then(|k| match k {
+            "voluntary" => Some(Cancellation::Voluntary),
+            "deemed" => Some(Cancellation::Deemed),
+            "by_organization" => Some(Cancellation::ByOrganization),
+            _ => None,
+        });
     let months = form::count(v, "months_paid", "納付月数", &mut errs);
     let total = form::amount(v, "total_paid_yen", "掛金の総額", &mut errs);
     let loans = form::optional_amount(
@@ -169,8 +173,12 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
             ));
         }
     } else {
+        let full = rules
+            .and_then(|c| c.full_refund_from_months(Cancellation::Voluntary))
+            .map(|from| format!("任意解約では、{from}か月以上納付していれば掛金の全額が戻ります。"))
+            .unwrap_or_default();
         o.meaning.push(format!(
-            "解約手当金は、掛金総額に、納付月数と解約の種類で決まる支給率（今回は{}）をかけた額です。任意解約では、40か月以上納付していれば掛金の全額が戻ります。",
+            "解約手当金は、掛金総額に、納付月数と解約の種類で決まる支給率（今回は{}）をかけた額です。{full}",
             r.rate_percent.0
         ));
     }

@@ -1,6 +1,6 @@
 //! Reading the calculators' posted text forgivingly (`50,000円`, `５万`, `2026/5/1`), with
-//! Japanese messages next to the fields. Numbers go through the one parser of what people type
-//! ([`kyosai_domain::input`]); the fields themselves are the shared [`crate::form_kit`].
+//! Japanese messages next to the fields. Numbers and dates go through the one parser of what
+//! people type ([`kyosai_domain::input`]); the fields themselves are the shared [`crate::form_kit`].
 
 use jiff::civil::Date;
 use kyosai_domain::FieldError;
@@ -113,35 +113,6 @@ pub(crate) fn choice<'a>(
     }
 }
 
-/// A full-width digit as ASCII (`５` → `5`).
-fn ascii_digit(c: char) -> char {
-    match c {
-        '０'..='９' => char::from_digit(u32::from(c) - u32::from('０'), 10).unwrap_or(c),
-        c => c,
-    }
-}
-
-/// `2026-05-27`, `2026/5/27`, `２０２６年５月２７日`.
-pub(crate) fn parse_date(raw: &str) -> Option<Date> {
-    let digits: String = raw
-        .trim()
-        .chars()
-        .map(ascii_digit)
-        .map(|c| match c {
-            '/' | '.' | '年' | '月' | '－' | 'ー' => '-',
-            c => c,
-        })
-        .filter(|c| *c != '日')
-        .collect();
-    let mut parts = digits.split('-');
-    let (Some(y), Some(m), Some(d), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return None;
-    };
-    Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()
-}
-
 /// A date; `optional` dates may be left empty (`None` without an error).
 pub(crate) fn date(
     values: &Values,
@@ -161,7 +132,7 @@ pub(crate) fn date(
         }
         return None;
     }
-    let d = parse_date(raw);
+    let d = input::parse_date(raw);
     if d.is_none() {
         errs.push(FieldError::new(
             name,
@@ -195,16 +166,6 @@ pub(crate) use crate::pages::view::yen;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_as_people_type_them() {
-        let d = Date::new(2026, 5, 27).ok();
-        assert_eq!(parse_date("2026-05-27"), d);
-        assert_eq!(parse_date("2026/5/27"), d);
-        assert_eq!(parse_date("２０２６年５月２７日"), d);
-        assert_eq!(parse_date("2026-02-30"), None);
-        assert_eq!(parse_date("昨日"), None);
-    }
 
     #[test]
     fn months_read_naturally() {

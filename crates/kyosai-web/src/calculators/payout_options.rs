@@ -22,11 +22,26 @@ pub(crate) const SPEC: Spec = Spec {
     prefill,
 };
 
-const REASONS: [(&str, &str); 3] = [
-    ("A", "共済金A（廃業、会社の解散、死亡など）"),
-    ("B", "共済金B（老齢給付、病気・けがによる役員の退任など）"),
-    ("quasi", "準共済金（法人成り、65歳未満での任意の退任など）"),
-];
+const REASONS: [&str; 3] = ["A", "B", "quasi"];
+
+/// The kinds as people choose them, with the age of the rule set in force.
+fn reason_choices(rules: &RuleSet) -> Vec<(&'static str, String)> {
+    let quasi = match rules.small_enterprise.as_ref() {
+        Some(se) => format!(
+            "準共済金（法人成り、{}歳未満での任意の退任など）",
+            se.benefit.b_from_age.value
+        ),
+        None => "準共済金（法人成り、任意の退任など）".to_string(),
+    };
+    REASONS
+        .into_iter()
+        .zip([
+            "共済金A（廃業、会社の解散、死亡など）".to_string(),
+            "共済金B（老齢給付、病気・けがによる役員の退任など）".to_string(),
+            quasi,
+        ])
+        .collect()
+}
 
 fn about(_: &RuleSet) -> Vec<String> {
     vec![
@@ -44,11 +59,11 @@ fn prefill(_: &ContractFacts) -> Vec<(&'static str, String)> {
     Vec::new()
 }
 
-fn sections(v: &Values, e: &[FieldError], _: &RuleSet) -> Vec<Section> {
+fn sections(v: &Values, e: &[FieldError], rules: &RuleSet) -> Vec<Section> {
     vec![Section::new(
         "受け取る共済金について",
         vec![
-            Field::text("reason", "共済金の種類").kind("radio").choices(REASONS).fill(v, e),
+            Field::text("reason", "共済金の種類").kind("radio").choices(reason_choices(rules)).fill(v, e),
             Field::number("age_at_event", "請求の理由が生じた日の年齢（歳）")
                 .hint("廃業した日や退任した日の満年齢です。例：62")
                 .width("w-4")
@@ -63,19 +78,13 @@ fn sections(v: &Values, e: &[FieldError], _: &RuleSet) -> Vec<Section> {
 
 fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
     let mut errs = Vec::new();
-    let reason = form::choice(
-        v,
-        "reason",
-        "共済金の種類",
-        &REASONS.map(|(k, _)| k),
-        &mut errs,
-    )
-    .and_then(|r| match r {
-        "A" => Some(ClaimReason::A),
-        "B" => Some(ClaimReason::B),
-        "quasi" => Some(ClaimReason::Quasi),
-        _ => None,
-    });
+    let reason =
+        form::choice(v, "reason", "共済金の種類", &REASONS, &mut errs).and_then(|r| match r {
+            "A" => Some(ClaimReason::A),
+            "B" => Some(ClaimReason::B),
+            "quasi" => Some(ClaimReason::Quasi),
+            _ => None,
+        });
     let age = form::count(v, "age_at_event", "年齢", &mut errs);
     let net = form::amount(v, "net_amount_yen", "受け取る額", &mut errs);
     let reason = reason.unwrap_or(ClaimReason::A);

@@ -1,5 +1,6 @@
 //! 経営セーフティ共済: the temporary loan (一時貸付金), available without a bankruptcy.
 
+use kyosai_app::ja_text::{ja_date, ja_yen_man};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::simulation::{self as sim, TemporaryLoanRequest};
 use kyosai_domain::{FieldError, Program};
@@ -44,7 +45,27 @@ fn prefill(c: &ContractFacts) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn sections(v: &Values, e: &[FieldError], _: &RuleSet) -> Vec<Section> {
+/// The legacy-cap checkbox, with the date and amounts of the rule set in force.
+fn legacy_holder(rules: &RuleSet) -> Field {
+    let Some(t) = rules.safety_net.as_ref().map(|s| &s.temporary_loan) else {
+        return Field::checkbox("legacy_holder", "以前の掛金総額の上限のまま据え置いている");
+    };
+    let cap = ja_yen_man(t.legacy_total_paid_yen.value);
+    Field::checkbox(
+        "legacy_holder",
+        format!(
+            "{}に掛金総額が{cap}に達していて、その後も掛金月額を{}以上に増額していない",
+            ja_date(t.legacy_as_of.value),
+            t.legacy_premium_raise_yen.value
+        ),
+    )
+    .hint(format!(
+        "当てはまる方は、掛金総額が{cap}のままであれば上限が{}になります。",
+        ja_yen_man(t.legacy_limit_yen.value)
+    ))
+}
+
+fn sections(v: &Values, e: &[FieldError], rules: &RuleSet) -> Vec<Section> {
     vec![Section::new(
         "これまでの掛金",
         vec![
@@ -59,12 +80,7 @@ fn sections(v: &Values, e: &[FieldError], _: &RuleSet) -> Vec<Section> {
                 .hint("この共済から借りて返済中の額（共済金貸付・一時貸付金）。なければ空欄のままで構いません。")
                 .optional()
                 .fill(v, e),
-            Field::checkbox(
-                "legacy_holder",
-                "平成23年9月30日に掛金総額が320万円に達していて、その後も掛金月額を85,000円以上に増額していない",
-            )
-            .hint("当てはまる方は、掛金総額が320万円のままであれば上限が300万円になります。")
-            .fill(v, e),
+            legacy_holder(rules).fill(v, e),
         ],
     )]
 }

@@ -143,6 +143,30 @@ impl PremiumRange {
             yen(self.step)
         )
     }
+
+    /// `半年払・年払は、月額の6か月分・12か月分をまとめて引き落とします。` for the frequencies
+    /// of the rule set in force that collect more than one month; empty when there are none.
+    pub fn frequency_hint(&self) -> String {
+        let grouped: Vec<PaymentFrequency> = self
+            .frequencies
+            .iter()
+            .copied()
+            .filter(|f| f.months_per_debit() > 1)
+            .collect();
+        if grouped.is_empty() {
+            return String::new();
+        }
+        let names: Vec<&str> = grouped.iter().map(|f| f.name_ja()).collect();
+        let months: Vec<String> = grouped
+            .iter()
+            .map(|f| format!("{}か月分", f.months_per_debit()))
+            .collect();
+        format!(
+            "{}は、月額の{}をまとめて引き落とします。",
+            names.join("・"),
+            months.join("・")
+        )
+    }
 }
 
 /// The sections of one step (or, for staff editing, of steps 1 to 5 together).
@@ -267,7 +291,7 @@ pub fn enrollment_sections(
         if program == Program::SmallEnterprise {
             fields.push(f(Field::text("payment_frequency", "払込方法")
                 .kind("radio")
-                .hint("半年払・年払は、月額の6か月分・12か月分をまとめて引き落とします。")
+                .hint(premium.frequency_hint())
                 .choices(
                     premium
                         .frequencies
@@ -443,4 +467,37 @@ pub fn rows(program: Program, step: u8, values: &BTreeMap<String, String>) -> Ve
             value: display_value(n, values),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(frequencies: Vec<PaymentFrequency>) -> PremiumRange {
+        PremiumRange {
+            min: 1_000,
+            max: 70_000,
+            step: 500,
+            frequencies,
+        }
+    }
+
+    #[test]
+    fn the_frequency_hint_names_the_months_each_debit_collects() {
+        let all = range(vec![
+            PaymentFrequency::Monthly,
+            PaymentFrequency::SemiAnnual,
+            PaymentFrequency::Annual,
+        ]);
+        assert_eq!(
+            all.frequency_hint(),
+            "半年払・年払は、月額の6か月分・12か月分をまとめて引き落とします。"
+        );
+        let annual = range(vec![PaymentFrequency::Monthly, PaymentFrequency::Annual]);
+        assert_eq!(
+            annual.frequency_hint(),
+            "年払は、月額の12か月分をまとめて引き落とします。"
+        );
+        assert_eq!(range(vec![PaymentFrequency::Monthly]).frequency_hint(), "");
+    }
 }

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::AppError;
 use kyosai_app::termination::CandidateView;
 use kyosai_domain::Program;
+use kyosai_domain::billing::termination_threshold;
 use serde::Deserialize;
 
 use super::view::{Layout, app_error, forbidden_page, ja_time, render, yen};
@@ -41,7 +42,27 @@ struct ListPage {
     layout: Layout,
     notice: String,
     error: String,
+    /// `12か月分`: the unpaid months that make a candidate, from the rule sets in force.
+    threshold: String,
     items: Vec<Item>,
+}
+
+/// `12か月分` when both programs agree, else each program's months.
+fn threshold_text(state: &AppState) -> String {
+    let book = state.app.rules.book();
+    let today = state.app.clock.today();
+    let per_program: Vec<(Program, u32)> = [Program::SmallEnterprise, Program::SafetyNet]
+        .into_iter()
+        .filter_map(|p| Some((p, termination_threshold(book.in_force(p, today)?)?)))
+        .collect();
+    match per_program.as_slice() {
+        [(_, a), rest @ ..] if rest.iter().all(|(_, b)| b == a) => format!("{a}か月分"),
+        _ => per_program
+            .iter()
+            .map(|(p, m)| format!("{}では{m}か月分", p.name_ja()))
+            .collect::<Vec<_>>()
+            .join("、"),
+    }
 }
 
 #[derive(Deserialize)]
@@ -108,6 +129,7 @@ async fn list_page(
                 layout: Layout::user("機構解約（掛金の未納が続く契約）", &signed.user),
                 notice: notice.to_string(),
                 error,
+                threshold: threshold_text(state),
                 items: cs
                     .into_iter()
                     .map(|c| item(c, signed.actor.user_id))
