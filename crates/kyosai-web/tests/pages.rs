@@ -919,3 +919,49 @@ async fn staff_load_a_rule_file_on_screen_and_it_applies_at_once() {
     let actor: String = kyosai_store::Row::try_get(&row, "actor").unwrap();
     assert!(actor.starts_with("user:"), "{actor}");
 }
+
+/// The part of a page between the header and the footer.
+fn main_part(page: &str) -> &str {
+    between(page, "<main", "</main>")
+}
+
+#[tokio::test]
+async fn the_calculators_are_linked_from_the_header_the_top_page_the_portal_and_the_contract_pages()
+{
+    let t = spawn().await;
+    let (_, _, body) = t.get(&browser(), "/").await;
+    assert!(
+        between(&body, "<header", "</header>").contains("href=\"/calculators\""),
+        "{body}"
+    );
+    assert!(main_part(&body).contains("href=\"/calculators\""), "{body}");
+
+    let (c, _) = t.new_member("keisan@example.jp").await;
+    let (s, url, body) = enroll(&t, &c, "small_enterprise").await;
+    assert_eq!(s, StatusCode::OK, "{url}: {body}");
+    let (_, _, portal) = t.get(&c, "/portal").await;
+    assert!(
+        between(&portal, "<header", "</header>").contains("href=\"/calculators\""),
+        "{portal}"
+    );
+    let number = between(&portal, "<dd class=\"mono\">", "</dd>").to_string();
+    assert!(
+        between(&portal, "<article", "</article>").contains("href=\"/calculators\""),
+        "the contract card links the calculators: {portal}"
+    );
+    // The card's actions are buttons (44 px targets), not small text links.
+    let card = between(&portal, "<ul class=\"plain-list\">", "</ul>");
+    assert_eq!(card.matches("<a class=\"button").count(), 3, "{card}");
+    assert_eq!(card.matches("<a ").count(), 3, "{card}");
+    for page in [
+        format!("/portal/contracts/{number}/billing"),
+        format!("/portal/contracts/{number}/account"),
+    ] {
+        let (s, _, body) = t.get(&c, &page).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        assert!(
+            main_part(&body).contains("href=\"/calculators\""),
+            "{page}: {body}"
+        );
+    }
+}
