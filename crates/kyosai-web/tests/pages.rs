@@ -100,7 +100,23 @@ impl TestApp {
         assert_eq!(url, "/account/totp");
         assert!(body.contains("data:image/png;base64,"));
         assert!(body.contains("alt=\""));
-        let secret = between(&body, "id=\"totp-secret\">", "</code>").replace(' ', "");
+        let grouped = between(&body, "id=\"totp-secret\">", "</code>");
+        assert!(
+            grouped.split(' ').all(|g| (1..=4).contains(&g.len())),
+            "secret in groups for typing: {grouped}"
+        );
+        let secret = grouped.replace(' ', "");
+        // A phone cannot scan its own screen: the page links the authenticator app directly.
+        let otpauth = between(&body, "id=\"totp-link\" href=\"", "\"");
+        assert!(otpauth.starts_with("otpauth://totp/"), "{otpauth}");
+        assert!(otpauth.contains(&format!("secret={secret}")), "{otpauth}");
+        // Half logged in: the header offers to log out, not to log in or sign up.
+        let header = between(&body, "<header", "</header>");
+        assert!(
+            !header.contains("ログイン<") && !header.contains("新規登録"),
+            "{header}"
+        );
+        assert!(header.contains("ログアウト"), "{header}");
         let code = totp_code(&secret, email, Timestamp::now()).unwrap();
         let (s, url, body) = self
             .post(&c, "/account/totp", &[("totp_code", code.as_str())])

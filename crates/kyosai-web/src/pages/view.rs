@@ -13,6 +13,9 @@ use kyosai_app::auth::Principal;
 pub struct Layout {
     pub title: String,
     pub signed_in: bool,
+    /// Password given, second factor not yet (TOTP set-up or code): the header offers to log
+    /// out, not to log in or sign up.
+    pub half_signed_in: bool,
     pub staff: bool,
     pub email: String,
 }
@@ -22,6 +25,7 @@ impl Layout {
         Layout {
             title: title.into(),
             signed_in: false,
+            half_signed_in: false,
             staff: false,
             email: String::new(),
         }
@@ -32,8 +36,17 @@ impl Layout {
         Layout {
             title: title.into(),
             signed_in: true,
+            half_signed_in: false,
             staff: user.role == "staff",
             email: user.email.clone(),
+        }
+    }
+
+    /// A page between password and second factor.
+    pub fn half_signed_in(title: impl Into<String>) -> Layout {
+        Layout {
+            half_signed_in: true,
+            ..Layout::anonymous(title)
         }
     }
 
