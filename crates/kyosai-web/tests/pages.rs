@@ -981,3 +981,21 @@ async fn the_calculators_are_linked_from_the_header_the_top_page_the_portal_and_
         );
     }
 }
+
+#[tokio::test]
+async fn the_top_page_title_names_the_site_once_and_the_favicon_is_served() {
+    let t = spawn().await;
+    let (_, _, body) = t.get(&browser(), "/").await;
+    assert!(
+        body.contains("<title>共済オンライン手続き</title>"),
+        "{body}"
+    );
+    let (_, _, body) = t.get(&browser(), "/login").await;
+    assert!(body.contains("<title>ログイン｜共済オンライン手続き</title>"));
+    let r = browser().get(t.url("/favicon.ico")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "image/svg+xml"
+    );
+}

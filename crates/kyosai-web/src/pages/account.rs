@@ -14,7 +14,7 @@ use kyosai_domain::{FieldError, Program};
 use serde::Deserialize;
 
 use super::FormData;
-use super::view::{Layout, Link, app_error, message, render};
+use super::view::{Layout, Link, SITE_NAME, app_error, message, render};
 use crate::AppState;
 use crate::form_kit::{Field, SummaryItem, summary};
 use crate::session::{MaybeUser, clear_cookie, set_cookie};
@@ -36,8 +36,8 @@ pub async fn landing(State(s): State<AppState>, MaybeUser(user, _): MaybeUser) -
         _ => None,
     };
     let layout = match signed_in {
-        Some(u) => Layout::user("共済オンライン手続き", u),
-        None => Layout::anonymous("共済オンライン手続き"),
+        Some(u) => Layout::user(SITE_NAME, u),
+        None => Layout::anonymous(SITE_NAME),
     };
     let (se, sn) = match (
         s.app.rules_for(Program::SmallEnterprise),

@@ -9,6 +9,9 @@ use jiff::civil::{Date, Weekday};
 use kyosai_app::AppError;
 use kyosai_app::auth::Principal;
 
+/// The name in the header and in every document title.
+pub const SITE_NAME: &str = "共済オンライン手続き";
+
 /// The header of every page: who is logged in, and the page title.
 pub struct Layout {
     pub title: String,
@@ -39,6 +42,15 @@ impl Layout {
             half_signed_in: false,
             staff: user.role == "staff",
             email: user.email.clone(),
+        }
+    }
+
+    /// The document title: `{page}｜{site}`, or the site name alone on the top page.
+    pub fn document_title(&self) -> String {
+        if self.title == SITE_NAME {
+            SITE_NAME.to_string()
+        } else {
+            format!("{}｜{SITE_NAME}", self.title)
         }
     }
 
