@@ -983,6 +983,34 @@ async fn the_calculators_are_linked_from_the_header_the_top_page_the_portal_and_
 }
 
 #[tokio::test]
+async fn sign_up_reports_every_empty_field_and_a_full_width_password_as_such() {
+    let t = spawn().await;
+    let c = browser();
+    let (s, _, body) = t
+        .post(&c, "/signup", &[("email", ""), ("password", "")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("メールアドレスを入力してください。"),
+        "{body}"
+    );
+    assert!(body.contains("パスワードを入力してください。"), "{body}");
+    let (s, _, body) = t
+        .post(
+            &c,
+            "/signup",
+            &[
+                ("email", "zenkaku@example.jp"),
+                ("password", "ｐａｓｓｗｏｒｄ１２３４"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("全角の英数字"), "{body}");
+    assert!(!body.contains("2種類以上を含めてください。"), "{body}");
+}
+
+#[tokio::test]
 async fn the_top_page_title_names_the_site_once_and_the_favicon_is_served() {
     let t = spawn().await;
     let (_, _, body) = t.get(&browser(), "/").await;
