@@ -1011,6 +1011,35 @@ async fn sign_up_reports_every_empty_field_and_a_full_width_password_as_such() {
 }
 
 #[tokio::test]
+async fn an_empty_select_or_radio_asks_to_choose_not_to_enter() {
+    let t = spawn().await;
+    let (c, _) = t.new_member("sentaku@example.jp").await;
+    let (s, _, body) = t
+        .post(&c, "/enroll/small_enterprise/1", &[("action", "next")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("を選択してください。"), "{body}");
+    assert!(
+        !body.contains("加入される方の立場を入力してください"),
+        "{body}"
+    );
+    let (s, _, body) = t
+        .post(&c, "/enroll/small_enterprise/2", &[("action", "next")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    for label in ["都道府県", "業種"] {
+        assert!(
+            body.contains(&format!("{label}を選択してください。")),
+            "{body}"
+        );
+        assert!(
+            !body.contains(&format!("{label}を入力してください。")),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_top_page_title_names_the_site_once_and_the_favicon_is_served() {
     let t = spawn().await;
     let (_, _, body) = t.get(&browser(), "/").await;
