@@ -204,6 +204,24 @@ async fn benefit_reproduces_the_published_example() {
     assert!(body.contains("計算結果（概算）"));
     assert!(body.contains("別表第一"), "explains the estimate");
 
+    // A published amount with a year whose 付加共済金 rate is unknown: only that rate is
+    // provisional, and the note says so.
+    let (s, body) = t
+        .post(
+            "/calculators/small-enterprise/benefit",
+            &[
+                ("reason", "A"),
+                ("h1_premium", "10000"),
+                ("h1_months", "60"),
+                ("fiscal_year", "2024"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(body.contains("計算結果（概算）"), "{body}");
+    assert!(body.contains("2024年度の付加共済金の支給率"), "{body}");
+    assert!(!body.contains("別表第一"), "{body}");
+
     // A premium increase: two periods, shown per tranche.
     let (s, body) = t
         .post(
