@@ -253,6 +253,15 @@ async fn member_signs_up_sets_up_totp_and_enrolls_in_both_programs() {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert!(body.contains("name=\"pick_bank\" value=\"0001\""), "{body}");
+    assert!(
+        body.contains("class=\"pick\">みずほ銀行</button>"),
+        "{body}"
+    );
+    // The name search comes before the code field.
+    assert!(
+        body.find("id=\"f-bank_query\"").unwrap() < body.find("id=\"f-bank_code\"").unwrap(),
+        "{body}"
+    );
     let (_, _, body) = t
         .post(&c, "/enroll/small_enterprise/4", &[("pick_bank", "0001")])
         .await;

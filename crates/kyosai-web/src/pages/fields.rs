@@ -317,7 +317,7 @@ pub fn account_sections(
         "金融機関",
         vec![f(Field::text("bank_code", "金融機関コード（4桁）")
             .numeric()
-            .hint("わからない場合は、下の「金融機関名で探す」で選べます。")
+            .hint("上の検索で金融機関を選ぶと入ります。コードがわかる場合は直接入力できます。")
             .width("w-4")
             .maxlength(4))],
     );
@@ -327,7 +327,7 @@ pub fn account_sections(
         "支店",
         vec![f(Field::text("branch_code", "支店コード（3桁）")
             .numeric()
-            .hint("ゆうちょ銀行の場合は、振込用の店番（3桁）です。")
+            .hint("上の検索で支店を選ぶと入ります。ゆうちょ銀行の場合は、振込用の店番（3桁）です。")
             .width("w-4")
             .maxlength(3))],
     );
