@@ -490,6 +490,10 @@ async fn bad_input_is_shown_next_to_the_field_in_japanese_and_nothing_is_stored(
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("金融機関コード（4桁）が見つかりません。"));
     assert!(body.contains("口座番号は7桁以内の数字で入力してください。"));
+    // The field lets an eighth digit through to that message instead of cutting it.
+    let field = between(&body, "id=\"f-account_number\"", ">");
+    assert!(field.contains("value=\"12345678\""), "{field}");
+    assert!(!field.contains("maxlength=\"7\""), "{field}");
     let (_, _, body) = t
         .post(
             &c,

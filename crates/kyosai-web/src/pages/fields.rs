@@ -342,7 +342,9 @@ pub fn account_sections(
             f(Field::text("account_number", "口座番号（7桁以内）")
                 .numeric()
                 .width("w-8")
-                .maxlength(7)),
+                // Room for a mistyped eighth digit: the browser would cut it silently, the
+                // check says what is wrong.
+                .maxlength(20)),
             f(Field::text("account_holder_kana", "口座名義（カナ）")
                 .hint("通帳に記載の名義をカタカナで。例：ヤマダ タロウ")
                 .maxlength(60)),
