@@ -1069,3 +1069,20 @@ async fn the_top_page_title_names_the_site_once_and_the_favicon_is_served() {
         "image/svg+xml"
     );
 }
+
+#[tokio::test]
+async fn a_member_who_holds_the_contract_is_told_on_the_first_page() {
+    let t = spawn().await;
+    let (c, _) = t.new_member("nijuu@example.jp").await;
+    let (s, url, body) = enroll(&t, &c, "small_enterprise").await;
+    assert_eq!(s, StatusCode::OK, "{url}: {body}");
+    let (s, url, body) = t.get(&c, "/enroll/small_enterprise").await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert_eq!(url, "/enroll/small_enterprise/1");
+    assert!(body.contains("すでにご加入です"), "{body}");
+    assert!(!body.contains("ステップ1／5"), "{body}");
+    // The other program is still open.
+    let (s, _, body) = t.get(&c, "/enroll/safety_net").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("ステップ1／5"));
+}
