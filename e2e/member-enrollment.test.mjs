@@ -313,6 +313,12 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
     assert.match(portal, /小規模企業共済/);
     assert.match(portal, /経営セーフティ共済/);
     assert.equal((portal.match(/次回の引落日/g) || []).length, 2);
+    // The contracts' actions are touch targets of at least 44 px.
+    const heights = await page
+      .locator('main article a')
+      .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+    assert.ok(heights.length >= 6, `contract actions: ${heights}`);
+    assert.ok(heights.every((h) => h >= 44), `contract actions at least 44 px: ${heights}`);
 
     // Each contract's billing page, reached from the portal.
     for (const program of ['小規模企業共済', '経営セーフティ共済（中小企業倒産防止共済）']) {

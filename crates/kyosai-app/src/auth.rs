@@ -35,6 +35,13 @@ fn later(now: Timestamp, hours: i64) -> String {
 /// Checks an e-mail address well enough to send a verification mail to it.
 pub fn parse_email(raw: &str) -> Result<String, AppError> {
     let email = raw.trim().to_lowercase();
+    if email.is_empty() {
+        return Err(AppError::invalid(
+            "email",
+            "required",
+            "メールアドレスを入力してください。",
+        ));
+    }
     let ok = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
@@ -70,7 +77,16 @@ pub fn check_password(password: &str, email: &str) -> Result<(), AppError> {
     .iter()
     .filter(|k| **k)
     .count();
-    let message = if n < MIN_PASSWORD_CHARS {
+    // Typed with the Japanese input method on: full-width letters and digits are not what the
+    // person will type next time on another keyboard, and they are not "one kind" either.
+    let full_width = password
+        .chars()
+        .any(|c| ('\u{FF01}'..='\u{FF5E}').contains(&c) || c == '\u{3000}');
+    let message = if n == 0 {
+        "パスワードを入力してください。".to_string()
+    } else if full_width {
+        "パスワードに全角の英数字・記号・空白が含まれています。半角で入力してください。".to_string()
+    } else if n < MIN_PASSWORD_CHARS {
         format!("パスワードは{MIN_PASSWORD_CHARS}文字以上にしてください。")
     } else if n > MAX_PASSWORD_CHARS {
         format!("パスワードは{MAX_PASSWORD_CHARS}文字以内にしてください。")
@@ -111,8 +127,23 @@ fn dummy_hash() -> &'static str {
 impl App {
     /// Creates a member account and sends the verification link.
     pub async fn sign_up(&self, email: &str, password: &str) -> Result<i64, AppError> {
-        let email = parse_email(email)?;
-        check_password(password, &email)?;
+        // Both fields are checked, so an empty form gets a message next to each.
+        let email_checked = parse_email(email);
+        let password_checked =
+            check_password(password, email_checked.as_deref().unwrap_or(email.trim()));
+        let email = match (email_checked, password_checked) {
+            (Ok(email), Ok(())) => email,
+            (email, password) => {
+                let mut problems = Vec::new();
+                for e in [email.err(), password.err()].into_iter().flatten() {
+                    match e {
+                        AppError::Invalid(fields) => problems.extend(fields),
+                        other => return Err(other),
+                    }
+                }
+                return Err(AppError::Invalid(problems));
+            }
+        };
         let hash = hash_password(password)?;
         let now = self.clock.now();
         let now_text = timestamp_text(now);
@@ -604,6 +635,11 @@ mod tests {
         assert!(check_password("letters and 1 digit", "a@b.jp").is_ok());
         assert!(check_password("a@b.jp0000", "a@b.jp0000").is_err());
         assert!(check_password(&"a1".repeat(65), "a@b.jp").is_err());
+        let Err(AppError::Invalid(f)) = check_password("ｐａｓｓｗｏｒｄ１２３４", "a@b.jp")
+        else {
+            panic!("a full-width password is refused");
+        };
+        assert!(f[0].message.contains("全角"), "{}", f[0].message);
     }
 
     #[test]

@@ -208,7 +208,9 @@ impl EnrollmentForm {
                 "郵便番号が見つかりません。7桁の郵便番号をお確かめください。",
             );
         }
-        let prefecture = p.text("prefecture", &self.prefecture, "都道府県");
+        let prefecture = p.choice("prefecture", &self.prefecture, "都道府県", |s| {
+            Some(s.to_string())
+        });
         let city = p.text("city", &self.city, "市区町村");
         let address_line = p.text("address_line", &self.address_line, "町名・番地");
         let monthly_premium = p

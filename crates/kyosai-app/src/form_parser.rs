@@ -84,6 +84,11 @@ impl Parser {
         label: &str,
         parse: impl Fn(&str) -> Option<T>,
     ) -> Option<T> {
+        if v.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            // A select or radio buttons: nothing is typed, so nothing is "entered".
+            self.err(field, "required", format!("{label}を選択してください。"));
+            return None;
+        }
         let s = self.required(field, v, label)?;
         let parsed = parse(s);
         if parsed.is_none() {

@@ -14,7 +14,15 @@ use crate::AppState;
 struct Assets;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/static/{*path}", get(asset))
+    Router::new()
+        .route("/static/{*path}", get(asset))
+        .route("/favicon.ico", get(favicon))
+}
+
+/// Browsers ask for `/favicon.ico` whatever the page says; answer with the SVG icon rather than
+/// a 404 on every page.
+async fn favicon(headers: HeaderMap) -> Response {
+    asset(Path("favicon.svg".to_string()), headers).await
 }
 
 async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {

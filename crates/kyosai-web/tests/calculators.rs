@@ -204,6 +204,24 @@ async fn benefit_reproduces_the_published_example() {
     assert!(body.contains("計算結果（概算）"));
     assert!(body.contains("別表第一"), "explains the estimate");
 
+    // A published amount with a year whose 付加共済金 rate is unknown: only that rate is
+    // provisional, and the note says so.
+    let (s, body) = t
+        .post(
+            "/calculators/small-enterprise/benefit",
+            &[
+                ("reason", "A"),
+                ("h1_premium", "10000"),
+                ("h1_months", "60"),
+                ("fiscal_year", "2024"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(body.contains("計算結果（概算）"), "{body}");
+    assert!(body.contains("2024年度の付加共済金の支給率"), "{body}");
+    assert!(!body.contains("別表第一"), "{body}");
+
     // A premium increase: two periods, shown per tranche.
     let (s, body) = t
         .post(
@@ -290,6 +308,41 @@ async fn safety_net_calculators_compute_and_explain() {
     assert!(body.contains("借りられる額の上限の目安"), "{body}");
     assert!(body.contains("5,000,000円"));
     assert!(body.contains("返済期間"));
+
+    // A late request: the last day is written the Japanese way.
+    let loan = |bankruptcy: &'static str, request: &'static str| {
+        [
+            ("bankruptcy_date", bankruptcy),
+            ("request_date", request),
+            ("loss_yen", "5,000,000"),
+            ("monthly_transactions_yen", "10000000"),
+            ("months_since_joining", "24"),
+            ("months_paid", "24"),
+            ("monthly_premium_yen", "50000"),
+            ("total_paid_yen", "1200000"),
+        ]
+    };
+    let (s, body) = t
+        .post(
+            "/calculators/safety-net/bankruptcy-loan",
+            &loan("2025-01-06", "2025-12-01"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(body.contains("2025年7月6日まで"), "{body}");
+    assert!(!body.contains("2025-07-06"), "{body}");
+
+    // A bankruptcy date after today, request date left empty: the bankruptcy date is wrong.
+    let (s, body) = t
+        .post(
+            "/calculators/safety-net/bankruptcy-loan",
+            &loan("2099-01-01", ""),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("id=\"f-bankruptcy_date-error\""), "{body}");
+    assert!(!body.contains("id=\"f-request_date-error\""), "{body}");
+    assert!(!body.contains("請求日は取引先の倒産日以降"), "{body}");
 
     let (s, body) = t
         .post(

@@ -100,7 +100,23 @@ impl TestApp {
         assert_eq!(url, "/account/totp");
         assert!(body.contains("data:image/png;base64,"));
         assert!(body.contains("alt=\""));
-        let secret = between(&body, "id=\"totp-secret\">", "</code>").replace(' ', "");
+        let grouped = between(&body, "id=\"totp-secret\">", "</code>");
+        assert!(
+            grouped.split(' ').all(|g| (1..=4).contains(&g.len())),
+            "secret in groups for typing: {grouped}"
+        );
+        let secret = grouped.replace(' ', "");
+        // A phone cannot scan its own screen: the page links the authenticator app directly.
+        let otpauth = between(&body, "id=\"totp-link\" href=\"", "\"");
+        assert!(otpauth.starts_with("otpauth://totp/"), "{otpauth}");
+        assert!(otpauth.contains(&format!("secret={secret}")), "{otpauth}");
+        // Half logged in: the header offers to log out, not to log in or sign up.
+        let header = between(&body, "<header", "</header>");
+        assert!(
+            !header.contains("ログイン<") && !header.contains("新規登録"),
+            "{header}"
+        );
+        assert!(header.contains("ログアウト"), "{header}");
         let code = totp_code(&secret, email, Timestamp::now()).unwrap();
         let (s, url, body) = self
             .post(&c, "/account/totp", &[("totp_code", code.as_str())])
@@ -237,6 +253,15 @@ async fn member_signs_up_sets_up_totp_and_enrolls_in_both_programs() {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert!(body.contains("name=\"pick_bank\" value=\"0001\""), "{body}");
+    assert!(
+        body.contains("class=\"pick\">みずほ銀行</button>"),
+        "{body}"
+    );
+    // The name search comes before the code field.
+    assert!(
+        body.find("id=\"f-bank_query\"").unwrap() < body.find("id=\"f-bank_code\"").unwrap(),
+        "{body}"
+    );
     let (_, _, body) = t
         .post(&c, "/enroll/small_enterprise/4", &[("pick_bank", "0001")])
         .await;
@@ -465,6 +490,10 @@ async fn bad_input_is_shown_next_to_the_field_in_japanese_and_nothing_is_stored(
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("金融機関コード（4桁）が見つかりません。"));
     assert!(body.contains("口座番号は7桁以内の数字で入力してください。"));
+    // The field lets an eighth digit through to that message instead of cutting it.
+    let field = between(&body, "id=\"f-account_number\"", ">");
+    assert!(field.contains("value=\"12345678\""), "{field}");
+    assert!(!field.contains("maxlength=\"7\""), "{field}");
     let (_, _, body) = t
         .post(
             &c,
@@ -1000,4 +1029,142 @@ fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The part of a page between the header and the footer.
+fn main_part(page: &str) -> &str {
+    between(page, "<main", "</main>")
+}
+
+#[tokio::test]
+async fn the_calculators_are_linked_from_the_header_the_top_page_the_portal_and_the_contract_pages()
+{
+    let t = spawn().await;
+    let (_, _, body) = t.get(&browser(), "/").await;
+    assert!(
+        between(&body, "<header", "</header>").contains("href=\"/calculators\""),
+        "{body}"
+    );
+    assert!(main_part(&body).contains("href=\"/calculators\""), "{body}");
+
+    let (c, _) = t.new_member("keisan@example.jp").await;
+    let (s, url, body) = enroll(&t, &c, "small_enterprise").await;
+    assert_eq!(s, StatusCode::OK, "{url}: {body}");
+    let (_, _, portal) = t.get(&c, "/portal").await;
+    assert!(
+        between(&portal, "<header", "</header>").contains("href=\"/calculators\""),
+        "{portal}"
+    );
+    let number = between(&portal, "<dd class=\"mono\">", "</dd>").to_string();
+    assert!(
+        between(&portal, "<article", "</article>").contains("href=\"/calculators\""),
+        "the contract card links the calculators: {portal}"
+    );
+    // The card's actions are buttons (44 px targets), not small text links.
+    let card = between(&portal, "<ul class=\"plain-list\">", "</ul>");
+    assert_eq!(card.matches("<a class=\"button").count(), 3, "{card}");
+    assert_eq!(card.matches("<a ").count(), 3, "{card}");
+    for page in [
+        format!("/portal/contracts/{number}/billing"),
+        format!("/portal/contracts/{number}/account"),
+    ] {
+        let (s, _, body) = t.get(&c, &page).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        assert!(
+            main_part(&body).contains("href=\"/calculators\""),
+            "{page}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sign_up_reports_every_empty_field_and_a_full_width_password_as_such() {
+    let t = spawn().await;
+    let c = browser();
+    let (s, _, body) = t
+        .post(&c, "/signup", &[("email", ""), ("password", "")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("メールアドレスを入力してください。"),
+        "{body}"
+    );
+    assert!(body.contains("パスワードを入力してください。"), "{body}");
+    let (s, _, body) = t
+        .post(
+            &c,
+            "/signup",
+            &[
+                ("email", "zenkaku@example.jp"),
+                ("password", "ｐａｓｓｗｏｒｄ１２３４"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("全角の英数字"), "{body}");
+    assert!(!body.contains("2種類以上を含めてください。"), "{body}");
+}
+
+#[tokio::test]
+async fn an_empty_select_or_radio_asks_to_choose_not_to_enter() {
+    let t = spawn().await;
+    let (c, _) = t.new_member("sentaku@example.jp").await;
+    let (s, _, body) = t
+        .post(&c, "/enroll/small_enterprise/1", &[("action", "next")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("を選択してください。"), "{body}");
+    assert!(
+        !body.contains("加入される方の立場を入力してください"),
+        "{body}"
+    );
+    let (s, _, body) = t
+        .post(&c, "/enroll/small_enterprise/2", &[("action", "next")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    for label in ["都道府県", "業種"] {
+        assert!(
+            body.contains(&format!("{label}を選択してください。")),
+            "{body}"
+        );
+        assert!(
+            !body.contains(&format!("{label}を入力してください。")),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_top_page_title_names_the_site_once_and_the_favicon_is_served() {
+    let t = spawn().await;
+    let (_, _, body) = t.get(&browser(), "/").await;
+    assert!(
+        body.contains("<title>共済オンライン手続き</title>"),
+        "{body}"
+    );
+    let (_, _, body) = t.get(&browser(), "/login").await;
+    assert!(body.contains("<title>ログイン｜共済オンライン手続き</title>"));
+    let r = browser().get(t.url("/favicon.ico")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "image/svg+xml"
+    );
+}
+
+#[tokio::test]
+async fn a_member_who_holds_the_contract_is_told_on_the_first_page() {
+    let t = spawn().await;
+    let (c, _) = t.new_member("nijuu@example.jp").await;
+    let (s, url, body) = enroll(&t, &c, "small_enterprise").await;
+    assert_eq!(s, StatusCode::OK, "{url}: {body}");
+    let (s, url, body) = t.get(&c, "/enroll/small_enterprise").await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert_eq!(url, "/enroll/small_enterprise/1");
+    assert!(body.contains("すでにご加入です"), "{body}");
+    assert!(!body.contains("ステップ1／5"), "{body}");
+    // The other program is still open.
+    let (s, _, body) = t.get(&c, "/enroll/safety_net").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("ステップ1／5"));
 }

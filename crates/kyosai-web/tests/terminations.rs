@@ -98,6 +98,15 @@ async fn staff_prepare_and_a_second_staff_user_confirms() {
     assert!(body.contains("maker@example.jp"));
     assert!(body.contains("ご自身が作成した候補は確定できません"));
     assert!(body.contains("取り下げ"));
+    // Preparing again adds nothing, and says so.
+    let (s, url, again) = site.post(&maker, "/staff/terminations/prepare", &[]).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(url, "/staff/terminations?done=none_prepared");
+    assert!(
+        again.contains("新しく候補になった契約はありません"),
+        "{again}"
+    );
+    assert!(!again.contains("候補を作成しました"), "{again}");
     let id = candidate_id(&body);
     // Posting the confirmation anyway is refused with the reason.
     let (s, _, body) = site

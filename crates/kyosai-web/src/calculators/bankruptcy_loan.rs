@@ -5,7 +5,7 @@ use kyosai_domain::rules::RuleSet;
 use kyosai_domain::simulation::{self as sim, BankruptcyLoanRequest};
 use kyosai_domain::{FieldError, Program};
 
-use kyosai_app::ja_text::ja_yen_man;
+use kyosai_app::ja_text::{ja_date, ja_yen_man};
 
 use super::form::{self, yen};
 use super::member::ContractFacts;
@@ -117,6 +117,18 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
     let outstanding = form::optional_amount(v, "outstanding_loans_yen", "貸付残高", &mut errs);
     let joined = form::count(v, "months_since_joining", "加入してからの月数", &mut errs);
     let paid = form::count(v, "months_paid", "納付した月数", &mut errs);
+    // Without a request date the domain takes today; a bankruptcy after today is then reported
+    // against the empty request date. Say what is wrong where it is.
+    if request_date.is_none()
+        && let Some(d) = bankruptcy_date
+        && d > ctx.today
+    {
+        errs.push(FieldError::new(
+            "bankruptcy_date",
+            "future",
+            "取引先が倒産した日に、今日より後の日付は入力できません。",
+        ));
+    }
     let premium = form::amount(v, "monthly_premium_yen", "掛金月額", &mut errs);
     let total = form::amount(v, "total_paid_yen", "掛金の総額", &mut errs);
     let req = BankruptcyLoanRequest {
@@ -142,11 +154,26 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
         Outcome::new("この条件では", "借りられません", false)
     };
     o = o.rules(r.estimate, &r.rule_set, ctx.book);
-    o.reasons = r.reasons.iter().map(|x| x.message.clone()).collect();
     let rules = ctx
         .book
         .in_force(Program::SafetyNet, ctx.today)
         .and_then(|s| s.safety_net.as_ref());
+    o.reasons = r
+        .reasons
+        .iter()
+        .map(|x| match (x.code, rules, bankruptcy_date) {
+            // The domain writes the last day as `2025-07-01` (its text is the API's); the page
+            // writes dates the Japanese way, as everywhere else.
+            ("request_window", Some(sn), Some(d)) => {
+                let months = sn.bankruptcy_loan.request_window_months.value;
+                let last_day = d
+                    .checked_add(jiff::Span::new().months(i64::from(months)))
+                    .map_or_else(|_| String::new(), ja_date);
+                format!("請求は取引先の倒産日から{months}か月以内（{last_day}まで）に行う必要があります。")
+            }
+            _ => x.message.clone(),
+        })
+        .collect();
     let (loan, temporary) = (
         rules.map(|s| &s.bankruptcy_loan),
         rules.map(|s| &s.temporary_loan),

@@ -339,8 +339,24 @@ fn compute(v: &Values, ctx: &Ctx) -> Result<Outcome, Failure> {
         }
     }
     if o.estimate {
+        // The same claim without the bonus year tells whether the table itself was provisional
+        // or only the 付加共済金 rate of that year.
+        let table_estimate = fiscal_year.is_none()
+            || sim::small_enterprise_benefit(
+                &sim::BenefitRequest {
+                    fiscal_year: None,
+                    ..req
+                },
+                ctx.book,
+                ctx.today,
+            )
+            .map_or(true, |r| r.estimate);
         o.estimate_note = if refund {
             ESTIMATE_NOTE.to_string()
+        } else if let (false, Some(fy)) = (table_estimate, fiscal_year) {
+            format!(
+                "{fy}年度の付加共済金の支給率がまだ公表・確認されていないため、付加共済金を含めずに計算しています。基本共済金は公表されている額です。付加共済金の額は、請求の際に中小機構が計算してお知らせします。"
+            )
         } else {
             "共済金の額を決める法令の表（小規模企業共済法施行令 別表第一）がまだ手元にないため、公表されている掛金月額10,000円の例から作った暫定の表で計算しています。実際の金額とは異なることがあります。正確な金額は、請求の際に中小機構が計算してお知らせします。".to_string()
         };

@@ -14,7 +14,7 @@ use kyosai_domain::{FieldError, Program};
 use serde::Deserialize;
 
 use super::FormData;
-use super::view::{Layout, Link, app_error, message, render};
+use super::view::{Layout, Link, SITE_NAME, app_error, message, render};
 use crate::AppState;
 use crate::form_kit::{Field, SummaryItem, summary};
 use crate::session::{MaybeUser, clear_cookie, set_cookie};
@@ -36,8 +36,8 @@ pub async fn landing(State(s): State<AppState>, MaybeUser(user, _): MaybeUser) -
         _ => None,
     };
     let layout = match signed_in {
-        Some(u) => Layout::user("共済オンライン手続き", u),
-        None => Layout::anonymous("共済オンライン手続き"),
+        Some(u) => Layout::user(SITE_NAME, u),
+        None => Layout::anonymous(SITE_NAME),
     };
     let (se, sn) = match (
         s.app.rules_for(Program::SmallEnterprise),
@@ -85,6 +85,9 @@ struct AuthForm {
     summary: Vec<SummaryItem>,
     intro: Vec<String>,
     qr_png_base64: String,
+    /// `otpauth://…`: opens the authenticator app on the phone showing this page, which cannot
+    /// scan its own screen.
+    otpauth_url: String,
     secret_groups: String,
     action: &'static str,
     fields: Vec<Field>,
@@ -103,6 +106,7 @@ impl AuthForm {
             summary,
             intro: Vec::new(),
             qr_png_base64: String::new(),
+            otpauth_url: String::new(),
             secret_groups: String::new(),
             action,
             fields,
@@ -326,6 +330,7 @@ fn login_totp_page(errors: &[FieldError]) -> AuthForm {
         vec![code_field(errors)],
         "ログイン",
     );
+    page.layout = Layout::half_signed_in("確認コードの入力");
     page.step_label = "ログイン：2／2（二段階認証）".into();
     page.intro = vec!["認証アプリを開き、「共済」（Kyosai）に表示されている6桁のコードを入力してください。コードは30秒ごとに変わります。".into()];
     page
@@ -397,9 +402,11 @@ async fn totp_setup_page(
         vec![code_field(errors)],
         "設定を完了する",
     );
+    page.layout = Layout::half_signed_in("二段階認証の設定");
     page.step_label = "はじめてのログイン：二段階認証の設定（1回だけ）".into();
     page.intro = vec!["ログインのたびに、パスワードに加えてスマートフォンの認証アプリに表示される確認コードを使います。第三者による不正なログインを防ぐためです。".into()];
     page.qr_png_base64 = setup.qr_png_base64;
+    page.otpauth_url = setup.otpauth_url;
     page.secret_groups = grouped(&setup.secret);
     page.after =
         vec!["設定が終わると、マイページが開きます。そこから共済への加入を申し込めます。".into()];

@@ -8,7 +8,38 @@ use super::FormData;
 
 pub struct Hit {
     pub code: &'static str,
-    pub name: &'static str,
+    pub name: String,
+}
+
+/// A bank's name as people know it. The Zengin data has short forms without the institution
+/// type and with full-width letters (`三菱ＵＦＪ`, `北海道信金`); people look for
+/// `三菱UFJ銀行`, `北海道信用金庫`. The type follows from the code range (banks 0001–0199,
+/// trust and other banks 0288–0398, second-tier regional banks 0500–0599, ゆうちょ銀行 9900);
+/// foreign banks and the rest keep their published name.
+pub fn bank_display_name(code: &str, name: &str) -> String {
+    let name: String = name
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect();
+    let n: u32 = code.parse().unwrap_or(0);
+    let is_bank = matches!(n, 1..=199 | 288..=398 | 500..=599 | 9900);
+    if is_bank {
+        return format!("{name}銀行");
+    }
+    for (short, long) in [
+        ("信金", "信用金庫"),
+        ("信組", "信用組合"),
+        ("農協", "農業協同組合"),
+    ] {
+        if let Some(stem) = name.strip_suffix(short) {
+            return format!("{stem}{long}");
+        }
+    }
+    name
 }
 
 /// Applies a pressed result button (`pick_bank` / `pick_branch`) to the form values. Returns the
@@ -22,7 +53,7 @@ pub fn apply_pick(form: &FormData, values: &mut BTreeMap<String, String>) -> Opt
         values.insert("bank_code".into(), b.code.into());
         return Some(format!(
             "金融機関に「{}」を選びました。続けて支店を選んでください。",
-            b.name
+            bank_display_name(b.code, b.name)
         ));
     }
     let code = form.get("pick_branch")?;
@@ -46,7 +77,7 @@ pub fn banks(q: &str) -> Vec<Hit> {
         .into_iter()
         .map(|b| Hit {
             code: b.code,
-            name: b.name,
+            name: bank_display_name(b.code, b.name),
         })
         .collect()
 }
@@ -60,12 +91,12 @@ pub fn branches(values: &BTreeMap<String, String>, q: &str) -> (Vec<Hit>, String
                 .into_iter()
                 .map(|br| Hit {
                     code: br.code,
-                    name: br.name,
+                    name: br.name.to_string(),
                 })
                 .collect(),
             format!(
                 "{}に「{q}」に当てはまる支店は見つかりませんでした。",
-                b.name
+                bank_display_name(b.code, b.name)
             ),
         ),
         None => (
@@ -79,7 +110,7 @@ pub fn branches(values: &BTreeMap<String, String>, q: &str) -> (Vec<Hit>, String
 pub fn chosen_names(values: &BTreeMap<String, String>) -> (String, String) {
     let bank_code = values.get("bank_code").map(|s| s.trim()).unwrap_or("");
     let bank = kyosai_refdata::bank(bank_code)
-        .map(|b| b.name.to_string())
+        .map(|b| bank_display_name(b.code, b.name))
         .unwrap_or_default();
     let branch = values
         .get("branch_code")
@@ -87,4 +118,22 @@ pub fn chosen_names(values: &BTreeMap<String, String>) -> (String, String) {
         .map(|b| b.name.to_string())
         .unwrap_or_default();
     (bank, branch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bank_display_name;
+
+    #[test]
+    fn bank_names_read_as_people_know_them() {
+        assert_eq!(bank_display_name("0001", "みずほ"), "みずほ銀行");
+        assert_eq!(bank_display_name("0005", "三菱ＵＦＪ"), "三菱UFJ銀行");
+        assert_eq!(
+            bank_display_name("0288", "三菱ＵＦＪ信託"),
+            "三菱UFJ信託銀行"
+        );
+        assert_eq!(bank_display_name("9900", "ゆうちょ"), "ゆうちょ銀行");
+        assert_eq!(bank_display_name("1175", "気仙沼信金"), "気仙沼信用金庫");
+        assert_eq!(bank_display_name("0402", "ＪＰモルガン"), "JPモルガン");
+    }
 }

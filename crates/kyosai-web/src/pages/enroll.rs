@@ -22,7 +22,7 @@ use super::fields::{
     PremiumRange, Row, STEPS, enrollment_sections, form_field, form_from_values, form_values, rows,
     step_fields, step_of,
 };
-use super::view::{Layout, app_error, forbidden_page, not_found_page, render};
+use super::view::{Layout, app_error, forbidden_page, message, not_found_page, render};
 use crate::AppState;
 use crate::form_kit::{Section, SummaryItem, summary};
 use crate::session::SignedIn;
@@ -268,6 +268,11 @@ pub async fn show_step(
     if signed.actor.role != Role::Member {
         return forbidden_page(Some(&signed.user));
     }
+    match already_member(&state, &signed, program).await {
+        Ok(Some(page)) => return page,
+        Ok(None) => {}
+        Err(e) => return app_error(e, Some(&signed.user)),
+    }
     let draft = match state.app.load_draft(signed.user.id, program).await {
         Ok(d) => d,
         Err(e) => return app_error(e, Some(&signed.user)),
@@ -282,6 +287,33 @@ pub async fn show_step(
         &[],
         Extras::default(),
     )
+}
+
+/// A member who already holds a contract of `program` cannot hold a second one: say so before
+/// the five steps, not at the submit of the last one (which refuses it all the same).
+async fn already_member(
+    state: &AppState,
+    signed: &SignedIn,
+    program: Program,
+) -> Result<Option<Response>, AppError> {
+    let overview = state.app.overview(&signed.actor, signed.user.id).await?;
+    let Some(c) = overview
+        .contracts
+        .iter()
+        .find(|c| c.program == program.as_str() && c.status == "active")
+    else {
+        return Ok(None);
+    };
+    Ok(Some(message(
+        StatusCode::CONFLICT,
+        Layout::user("すでにご加入です", &signed.user),
+        &format!(
+            "{}には、すでにご加入です（共済契約者番号 {}）。同じ共済に重ねて加入することはできません。\n掛金月額の変更などは、共済相談室にご相談ください。",
+            program.name_ja(),
+            c.number
+        ),
+        &[("/portal", "マイページへ")],
+    )))
 }
 
 /// The errors of one step: the parser's messages for its fields, and for the premium step the

@@ -341,7 +341,7 @@ pub fn account_sections(
         "金融機関",
         vec![f(Field::text("bank_code", "金融機関コード（4桁）")
             .numeric()
-            .hint("わからない場合は、下の「金融機関名で探す」で選べます。")
+            .hint("上の検索で金融機関を選ぶと入ります。コードがわかる場合は直接入力できます。")
             .width("w-4")
             .maxlength(4))],
     );
@@ -351,7 +351,7 @@ pub fn account_sections(
         "支店",
         vec![f(Field::text("branch_code", "支店コード（3桁）")
             .numeric()
-            .hint("ゆうちょ銀行の場合は、振込用の店番（3桁）です。")
+            .hint("上の検索で支店を選ぶと入ります。ゆうちょ銀行の場合は、振込用の店番（3桁）です。")
             .width("w-4")
             .maxlength(3))],
     );
@@ -366,7 +366,9 @@ pub fn account_sections(
             f(Field::text("account_number", "口座番号（7桁以内）")
                 .numeric()
                 .width("w-8")
-                .maxlength(7)),
+                // Room for a mistyped eighth digit: the browser would cut it silently, the
+                // check says what is wrong.
+                .maxlength(20)),
             f(Field::text("account_holder_kana", "口座名義（カナ）")
                 .hint("通帳に記載の名義をカタカナで。例：ヤマダ タロウ")
                 .maxlength(60)),

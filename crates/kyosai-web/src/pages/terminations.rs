@@ -152,6 +152,9 @@ pub async fn list(
             "機構解約を確定しました。解約手当金を計算し、契約者に『共済契約解除通知書』をメールで送りました。"
         }
         Some("withdrawn") => "候補を取り下げました。",
+        Some("none_prepared") => {
+            "新しく候補になった契約はありません（未納が基準に達した契約がないか、すでに候補になっています）。"
+        }
         _ => "",
     };
     list_page(&state, &signed, StatusCode::OK, notice, String::new()).await
@@ -175,12 +178,24 @@ async fn after(
 }
 
 pub async fn prepare(State(state): State<AppState>, signed: SignedIn) -> Response {
-    let result = state
+    fn open(cs: &[kyosai_app::termination::CandidateView]) -> usize {
+        cs.iter().filter(|c| c.status == "prepared").count()
+    }
+    // Preparing is idempotent and answers with every open candidate: the ones it added are the
+    // difference, so "none added" is not reported as a success.
+    let before = match state.app.termination_candidates(&signed.actor).await {
+        Ok(cs) => open(&cs),
+        Err(e) => return after(&state, &signed, Err(e), "").await,
+    };
+    match state
         .app
         .prepare_termination_candidates(&signed.actor, None)
         .await
-        .map(|_| ());
-    after(&state, &signed, result, "prepared").await
+    {
+        Ok(now) if open(&now) > before => after(&state, &signed, Ok(()), "prepared").await,
+        Ok(_) => after(&state, &signed, Ok(()), "none_prepared").await,
+        Err(e) => after(&state, &signed, Err(e), "").await,
+    }
 }
 
 fn parse_id(id: &str) -> Result<i64, AppError> {

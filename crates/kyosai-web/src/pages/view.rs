@@ -9,10 +9,16 @@ use jiff::civil::{Date, Weekday};
 use kyosai_app::AppError;
 use kyosai_app::auth::Principal;
 
+/// The name in the header and in every document title.
+pub const SITE_NAME: &str = "共済オンライン手続き";
+
 /// The header of every page: who is logged in, and the page title.
 pub struct Layout {
     pub title: String,
     pub signed_in: bool,
+    /// Password given, second factor not yet (TOTP set-up or code): the header offers to log
+    /// out, not to log in or sign up.
+    pub half_signed_in: bool,
     pub staff: bool,
     pub email: String,
 }
@@ -22,6 +28,7 @@ impl Layout {
         Layout {
             title: title.into(),
             signed_in: false,
+            half_signed_in: false,
             staff: false,
             email: String::new(),
         }
@@ -32,8 +39,26 @@ impl Layout {
         Layout {
             title: title.into(),
             signed_in: true,
+            half_signed_in: false,
             staff: user.role == "staff",
             email: user.email.clone(),
+        }
+    }
+
+    /// The document title: `{page}｜{site}`, or the site name alone on the top page.
+    pub fn document_title(&self) -> String {
+        if self.title == SITE_NAME {
+            SITE_NAME.to_string()
+        } else {
+            format!("{}｜{SITE_NAME}", self.title)
+        }
+    }
+
+    /// A page between password and second factor.
+    pub fn half_signed_in(title: impl Into<String>) -> Layout {
+        Layout {
+            half_signed_in: true,
+            ..Layout::anonymous(title)
         }
     }
 
