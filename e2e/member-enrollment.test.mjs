@@ -356,10 +356,10 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
     await page.waitForLoadState('load');
     await page.getByLabel('普通').check();
     await page.getByLabel('口座番号（7桁以内）').fill('7654321');
-    await page.getByLabel('口座名義（カナ）').fill('ヤマダ　タロウ');
+    await page.getByLabel('口座名義（カナ）').fill('タカハシ　ケンイチ');
     await submit(page, '次へ（確認）');
     assert.match(await h1(page), /新しい引落口座の確認/);
-    assert.ok((await page.locator('main').innerText()).includes('ﾔﾏﾀﾞ ﾀﾛｳ'), 'Zengin kana shown back');
+    assert.ok((await page.locator('main').innerText()).includes('ﾀｶﾊｼ ｹﾝｲﾁ'), 'Zengin kana shown back');
     await scan(page, '引落口座の変更 確認');
     await submit(page, 'この口座に変更する');
     assert.match(await h1(page), /引落口座を変更しました/);

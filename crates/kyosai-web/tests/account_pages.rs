@@ -179,7 +179,7 @@ async fn member_registers_a_new_account_after_a_code_3_failure_and_december_debi
         assert_eq!(s, StatusCode::OK);
         assert!(body.contains("name=\"pick_bank\" value=\"0009\""), "{body}");
         let (_, _, body) = site.post(&a, &page, &[("pick_bank", "0009")]).await;
-        assert!(body.contains("「三井住友」を選びました"), "{body}");
+        assert!(body.contains("「三井住友銀行」を選びました"), "{body}");
         assert!(body.contains("value=\"0009\""), "{body}");
         let (_, _, body) = site
             .post(
