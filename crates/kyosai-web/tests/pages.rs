@@ -1019,8 +1019,9 @@ async fn sign_up_reports_every_empty_field_and_a_full_width_password_as_such() {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("全角の英数字"), "{body}");
-    assert!(!body.contains("2種類以上を含めてください。"), "{body}");
+    let error = between(&body, "id=\"f-password-error\">", "</p>");
+    assert!(error.contains("全角の英数字"), "{error}");
+    assert!(!error.contains("2種類以上"), "{error}");
 }
 
 #[tokio::test]
