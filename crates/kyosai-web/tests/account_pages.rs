@@ -179,7 +179,7 @@ async fn member_registers_a_new_account_after_a_code_3_failure_and_december_debi
         assert_eq!(s, StatusCode::OK);
         assert!(body.contains("name=\"pick_bank\" value=\"0009\""), "{body}");
         let (_, _, body) = site.post(&a, &page, &[("pick_bank", "0009")]).await;
-        assert!(body.contains("「三井住友」を選びました"), "{body}");
+        assert!(body.contains("「三井住友銀行」を選びました"), "{body}");
         assert!(body.contains("value=\"0009\""), "{body}");
         let (_, _, body) = site
             .post(
@@ -238,7 +238,7 @@ async fn member_registers_a_new_account_after_a_code_3_failure_and_december_debi
         let (s, _, body) = site.post(&a, &page, &with(&[("action", "confirm")])).await;
         assert_eq!(s, StatusCode::OK, "{body}");
         assert!(body.contains("ﾔﾏﾀﾞ ﾀﾛｳ"), "{body}");
-        assert!(body.contains("三井住友（0009）"));
+        assert!(body.contains("三井住友銀行（0009）"));
         assert!(body.contains("神保町（001）"));
         assert!(body.contains("2026年12月18日"));
         assert!(body.contains("type=\"hidden\" name=\"account_number\" value=\"7654321\""));
