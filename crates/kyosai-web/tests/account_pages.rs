@@ -238,7 +238,7 @@ async fn member_registers_a_new_account_after_a_code_3_failure_and_december_debi
         let (s, _, body) = site.post(&a, &page, &with(&[("action", "confirm")])).await;
         assert_eq!(s, StatusCode::OK, "{body}");
         assert!(body.contains("ﾔﾏﾀﾞ ﾀﾛｳ"), "{body}");
-        assert!(body.contains("三井住友（0009）"));
+        assert!(body.contains("三井住友銀行（0009）"));
         assert!(body.contains("神保町（001）"));
         assert!(body.contains("2026年12月18日"));
         assert!(body.contains("type=\"hidden\" name=\"account_number\" value=\"7654321\""));

@@ -197,13 +197,15 @@ fn as_refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> 
 
 /// Walks the five steps; returns the final page.
 async fn enroll(t: &TestApp, c: &reqwest::Client, program: &str) -> (StatusCode, String, String) {
+    let form_program = program;
+    let program = program.replace('_', "-");
     let (s, url, body) = t.get(c, &format!("/enroll/{program}")).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(url, format!("/enroll/{program}/1"));
     assert!(body.contains("ステップ1／5"));
     let mut last = (s, url, body);
     for step in 1..=5u8 {
-        let form = step_form(program, step);
+        let form = step_form(form_program, step);
         last = t
             .post(c, &format!("/enroll/{program}/{step}"), &as_refs(&form))
             .await;
@@ -237,7 +239,7 @@ async fn member_signs_up_sets_up_totp_and_enrolls_in_both_programs() {
     step2.retain(|(k, _)| !matches!(*k, "prefecture" | "city" | "address_line" | "action"));
     step2.push(("action", "postcode".into()));
     let (s, _, body) = t
-        .post(&c, "/enroll/small_enterprise/2", &as_refs(&step2))
+        .post(&c, "/enroll/small-enterprise/2", &as_refs(&step2))
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert!(body.contains("<option value=\"東京都\" selected>"));
@@ -247,7 +249,7 @@ async fn member_signs_up_sets_up_totp_and_enrolls_in_both_programs() {
     let (s, _, body) = t
         .post(
             &c,
-            "/enroll/small_enterprise/4",
+            "/enroll/small-enterprise/4",
             &[("bank_query", "みずほ"), ("action", "bank_search")],
         )
         .await;
@@ -263,7 +265,7 @@ async fn member_signs_up_sets_up_totp_and_enrolls_in_both_programs() {
         "{body}"
     );
     let (_, _, body) = t
-        .post(&c, "/enroll/small_enterprise/4", &[("pick_bank", "0001")])
+        .post(&c, "/enroll/small-enterprise/4", &[("pick_bank", "0001")])
         .await;
     assert!(body.contains("選択中の金融機関"));
     assert!(body.contains(
@@ -279,7 +281,7 @@ async fn member_signs_up_sets_up_totp_and_enrolls_in_both_programs() {
     assert_eq!(body.matches("<tr><td>").count(), 12, "12 monthly debits");
 
     // The confirmation step shows the holder name as Zengin half-width kana.
-    let (s, _, body) = t.get(&c, "/enroll/safety_net/5").await;
+    let (s, _, body) = t.get(&c, "/enroll/safety-net/5").await;
     assert_eq!(s, StatusCode::OK);
     assert!(body.contains("口座名義（金融機関への登録表記）"));
     let (s, url, body) = enroll(&t, &c, "safety_net").await;
@@ -370,7 +372,7 @@ async fn cross_site_posts_are_refused_and_change_nothing() {
 
     let (c, _) = t.new_member("member@example.jp").await;
     let r = c
-        .post(t.url("/enroll/small_enterprise/1"))
+        .post(t.url("/enroll/small-enterprise/1"))
         .header("sec-fetch-site", "cross-site")
         .form(&as_refs(&step_form("small_enterprise", 1)))
         .send()
@@ -404,14 +406,14 @@ async fn cross_site_posts_are_refused_and_change_nothing() {
     );
     // A same-origin post works.
     let r = c
-        .post(t.url("/enroll/small_enterprise/1"))
+        .post(t.url("/enroll/small-enterprise/1"))
         .header(ORIGIN, t.base.as_str())
         .form(&as_refs(&step_form("small_enterprise", 1)))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.url().path(), "/enroll/small_enterprise/2");
+    assert_eq!(r.url().path(), "/enroll/small-enterprise/2");
 }
 
 #[tokio::test]
@@ -428,9 +430,9 @@ async fn bad_input_is_shown_next_to_the_field_in_japanese_and_nothing_is_stored(
         ("phone", "abc"),
         ("action", "next"),
     ];
-    let (s, url, body) = t.post(&c, "/enroll/small_enterprise/1", &bad1).await;
+    let (s, url, body) = t.post(&c, "/enroll/small-enterprise/1", &bad1).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(url, "/enroll/small_enterprise/1");
+    assert_eq!(url, "/enroll/small-enterprise/1");
     assert!(body.contains("class=\"error-summary\""));
     assert!(body.contains("href=\"#f-birth_date\""));
     assert!(body.contains("id=\"f-birth_date-error\""));
@@ -460,7 +462,7 @@ async fn bad_input_is_shown_next_to_the_field_in_japanese_and_nothing_is_stored(
         let (s, _, body) = t
             .post(
                 &c,
-                "/enroll/small_enterprise/3",
+                "/enroll/small-enterprise/3",
                 &[
                     ("monthly_premium_yen", premium),
                     ("payment_frequency", "monthly"),
@@ -476,7 +478,7 @@ async fn bad_input_is_shown_next_to_the_field_in_japanese_and_nothing_is_stored(
     let (s, _, body) = t
         .post(
             &c,
-            "/enroll/small_enterprise/4",
+            "/enroll/small-enterprise/4",
             &[
                 ("bank_code", "9999"),
                 ("branch_code", "001"),
@@ -497,7 +499,7 @@ async fn bad_input_is_shown_next_to_the_field_in_japanese_and_nothing_is_stored(
     let (_, _, body) = t
         .post(
             &c,
-            "/enroll/small_enterprise/4",
+            "/enroll/small-enterprise/4",
             &[
                 ("bank_code", "0001"),
                 ("branch_code", "998"),
@@ -526,7 +528,7 @@ async fn bad_input_is_shown_next_to_the_field_in_japanese_and_nothing_is_stored(
         let (s, _, body) = t
             .post(
                 &c,
-                &format!("/enroll/small_enterprise/{step}"),
+                &format!("/enroll/small-enterprise/{step}"),
                 &as_refs(&form),
             )
             .await;
@@ -535,7 +537,7 @@ async fn bad_input_is_shown_next_to_the_field_in_japanese_and_nothing_is_stored(
     let (s, _, body) = t
         .post(
             &c,
-            "/enroll/small_enterprise/5",
+            "/enroll/small-enterprise/5",
             &as_refs(&step_form("small_enterprise", 5)),
         )
         .await;
@@ -550,13 +552,13 @@ async fn bad_input_is_shown_next_to_the_field_in_japanese_and_nothing_is_stored(
     let (s, _, body) = t
         .post(
             &c,
-            "/enroll/small_enterprise/2",
+            "/enroll/small-enterprise/2",
             &as_refs(&step_form("small_enterprise", 2)),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let (s, _, body) = t
-        .post(&c, "/enroll/small_enterprise/5", &[("action", "submit")])
+        .post(&c, "/enroll/small-enterprise/5", &[("action", "submit")])
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("申込内容が事実と相違ないことを確認してください。"));
@@ -570,11 +572,11 @@ async fn bad_input_is_shown_next_to_the_field_in_japanese_and_nothing_is_stored(
     // Hostile and malformed requests.
     let (s, _, _) = t.get(&c, "/enroll/pension/1").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _, body) = t.get(&c, "/enroll/small_enterprise/9").await;
+    let (s, _, body) = t.get(&c, "/enroll/small-enterprise/9").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(body.contains("ページが見つかりません"));
     let r = c
-        .post(t.url("/enroll/small_enterprise/1"))
+        .post(t.url("/enroll/small-enterprise/1"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!("family_name={}", "a".repeat(70 * 1024)))
         .send()
@@ -582,7 +584,7 @@ async fn bad_input_is_shown_next_to_the_field_in_japanese_and_nothing_is_stored(
         .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let r = c
-        .post(t.url("/enroll/small_enterprise/1"))
+        .post(t.url("/enroll/small-enterprise/1"))
         .header("content-type", "application/json")
         .body("{\"family_name\": 1}")
         .send()
@@ -833,7 +835,7 @@ async fn an_application_that_needs_a_person_shows_why_and_what_happens_next() {
         let (s, url, body) = t
             .post(
                 &c,
-                &format!("/enroll/small_enterprise/{step}"),
+                &format!("/enroll/small-enterprise/{step}"),
                 &as_refs(&form),
             )
             .await;
@@ -852,8 +854,8 @@ async fn an_application_that_needs_a_person_shows_why_and_what_happens_next() {
     let (_, _, body) = t.get(&c, "/portal").await;
     assert!(body.contains("確認中"));
     // The program in review is not offered again; the other one is.
-    assert!(!body.contains("href=\"/enroll/small_enterprise\""));
-    assert!(body.contains("href=\"/enroll/safety_net\""));
+    assert!(!body.contains("href=\"/enroll/small-enterprise\""));
+    assert!(body.contains("href=\"/enroll/safety-net\""));
     // Another member cannot see the application.
     let (other, _) = t.new_member("other@example.jp").await;
     let (s, _, _) = t.get(&other, "/applications/1").await;
@@ -1101,8 +1103,9 @@ async fn sign_up_reports_every_empty_field_and_a_full_width_password_as_such() {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("全角の英数字"), "{body}");
-    assert!(!body.contains("2種類以上を含めてください。"), "{body}");
+    let error = between(&body, "id=\"f-password-error\">", "</p>");
+    assert!(error.contains("全角の英数字"), "{error}");
+    assert!(!error.contains("2種類以上"), "{error}");
 }
 
 #[tokio::test]
@@ -1110,7 +1113,7 @@ async fn an_empty_select_or_radio_asks_to_choose_not_to_enter() {
     let t = spawn().await;
     let (c, _) = t.new_member("sentaku@example.jp").await;
     let (s, _, body) = t
-        .post(&c, "/enroll/small_enterprise/1", &[("action", "next")])
+        .post(&c, "/enroll/small-enterprise/1", &[("action", "next")])
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("を選択してください。"), "{body}");
@@ -1119,7 +1122,7 @@ async fn an_empty_select_or_radio_asks_to_choose_not_to_enter() {
         "{body}"
     );
     let (s, _, body) = t
-        .post(&c, "/enroll/small_enterprise/2", &[("action", "next")])
+        .post(&c, "/enroll/small-enterprise/2", &[("action", "next")])
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     for label in ["都道府県", "業種"] {
@@ -1158,13 +1161,37 @@ async fn a_member_who_holds_the_contract_is_told_on_the_first_page() {
     let (c, _) = t.new_member("nijuu@example.jp").await;
     let (s, url, body) = enroll(&t, &c, "small_enterprise").await;
     assert_eq!(s, StatusCode::OK, "{url}: {body}");
-    let (s, url, body) = t.get(&c, "/enroll/small_enterprise").await;
+    let (s, url, body) = t.get(&c, "/enroll/small-enterprise").await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
-    assert_eq!(url, "/enroll/small_enterprise/1");
+    assert_eq!(url, "/enroll/small-enterprise/1");
     assert!(body.contains("すでにご加入です"), "{body}");
     assert!(!body.contains("ステップ1／5"), "{body}");
     // The other program is still open.
-    let (s, _, body) = t.get(&c, "/enroll/safety_net").await;
+    let (s, _, body) = t.get(&c, "/enroll/safety-net").await;
     assert_eq!(s, StatusCode::OK);
     assert!(body.contains("ステップ1／5"));
+}
+
+#[tokio::test]
+async fn enrollment_paths_have_one_spelling_and_the_old_one_redirects() {
+    let t = spawn().await;
+    let (c, _) = t.new_member("tsuzuri@example.jp").await;
+    let (_, _, portal) = t.get(&c, "/portal").await;
+    assert!(portal.contains("href=\"/enroll/safety-net\""), "{portal}");
+    assert!(!portal.contains("/enroll/safety_net"), "{portal}");
+    let (s, url, body) = t.get(&c, "/enroll/safety_net/1").await;
+    assert_eq!((s, url.as_str()), (StatusCode::OK, "/enroll/safety-net/1"));
+    assert!(body.contains("action=\"/enroll/safety-net/1\""), "{body}");
+    let (s, url, _) = t.get(&c, "/enroll/small_enterprise").await;
+    assert_eq!(
+        (s, url.as_str()),
+        (StatusCode::OK, "/enroll/small-enterprise/1")
+    );
+    // A form posted to the old address is still taken (308 keeps the POST).
+    let form = step_form("small_enterprise", 1);
+    let (s, url, body) = t
+        .post(&c, "/enroll/small_enterprise/1", &as_refs(&form))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(url, "/enroll/small-enterprise/2");
 }

@@ -188,7 +188,7 @@ fn step_page(
     let (bank_name, branch_name) = bank_picker::chosen_names(values);
     Ok(StepPage {
         layout: Layout::user(STEPS[usize::from(step - 1)].1, &signed.user),
-        program: program.as_str(),
+        program: path_segment(program),
         program_name: program.name_ja(),
         step,
         progress: (1..=5u8)
@@ -240,19 +240,39 @@ fn show(
     }
 }
 
-/// Program and step from the path; None for anything else (404).
-fn parse_path(program: &str, step: &str) -> Option<(Program, u8)> {
-    let program = Program::parse(program)?;
+/// A program as a path segment: `small-enterprise`, `safety-net`, as in `/calculators/…`.
+pub(crate) fn path_segment(program: Program) -> &'static str {
+    match program {
+        Program::SmallEnterprise => "small-enterprise",
+        Program::SafetyNet => "safety-net",
+    }
+}
+
+/// A program from a path segment, and whether it was the old spelling (`safety_net`), which is
+/// redirected to the current one so old links and bookmarks keep working.
+fn program_of_segment(segment: &str) -> Option<(Program, bool)> {
+    let program = Program::parse(&segment.replace('-', "_"))?;
+    Some((program, segment != path_segment(program)))
+}
+
+/// Program, step and whether the path is the old spelling; None for anything else (404).
+fn parse_path(program: &str, step: &str) -> Option<(Program, u8, bool)> {
+    let (program, old) = program_of_segment(program)?;
     let step = step.parse::<u8>().ok().filter(|s| (1..=5).contains(s))?;
-    Some((program, step))
+    Some((program, step, old))
+}
+
+/// The step's address in the current spelling (308 keeps a POST a POST).
+fn moved(program: Program, step: u8) -> Response {
+    Redirect::permanent(&format!("/enroll/{}/{step}", path_segment(program))).into_response()
 }
 
 pub async fn start(signed: SignedIn, Path(program): Path<String>) -> Response {
     if signed.actor.role != Role::Member {
         return forbidden_page(Some(&signed.user));
     }
-    match Program::parse(&program) {
-        Some(p) => Redirect::to(&format!("/enroll/{}/1", p.as_str())).into_response(),
+    match program_of_segment(&program) {
+        Some((p, _)) => Redirect::to(&format!("/enroll/{}/1", path_segment(p))).into_response(),
         None => not_found_page(),
     }
 }
@@ -262,9 +282,12 @@ pub async fn show_step(
     signed: SignedIn,
     Path((program, step)): Path<(String, String)>,
 ) -> Response {
-    let Some((program, step)) = parse_path(&program, &step) else {
+    let Some((program, step, old)) = parse_path(&program, &step) else {
         return not_found_page();
     };
+    if old {
+        return moved(program, step);
+    }
     if signed.actor.role != Role::Member {
         return forbidden_page(Some(&signed.user));
     }
@@ -409,9 +432,12 @@ pub async fn post(
     Path((program, step)): Path<(String, String)>,
     form: FormData,
 ) -> Response {
-    let Some((program, step)) = parse_path(&program, &step) else {
+    let Some((program, step, old)) = parse_path(&program, &step) else {
         return not_found_page();
     };
+    if old {
+        return moved(program, step);
+    }
     if signed.actor.role != Role::Member {
         return forbidden_page(Some(&signed.user));
     }
@@ -465,7 +491,7 @@ async fn handle_post(
         ));
     }
     let action = form.get("action").unwrap_or("next");
-    let base = format!("/enroll/{}", program.as_str());
+    let base = format!("/enroll/{}", path_segment(program));
     match action {
         "back" => {
             Ok(Redirect::to(&format!("{base}/{}", step.saturating_sub(1).max(1))).into_response())

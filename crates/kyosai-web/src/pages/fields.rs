@@ -437,7 +437,13 @@ pub fn display_value(name: &str, values: &BTreeMap<String, String>) -> String {
             .ok()
             .map(|d| format!("{}年{}月{}日", d.year(), d.month(), d.day())),
         "capital_yen" | "monthly_premium_yen" => kyosai_domain::input::parse_yen(v).ok().map(yen),
-        "bank_code" => kyosai_refdata::bank(v).map(|b| format!("{}（{}）", b.name, b.code)),
+        "bank_code" => kyosai_refdata::bank(v).map(|b| {
+            format!(
+                "{}（{}）",
+                super::bank_picker::bank_display_name(b.code, b.name),
+                b.code
+            )
+        }),
         "branch_code" => values
             .get("bank_code")
             .and_then(|b| kyosai_refdata::branch(b.trim(), v))

@@ -129,7 +129,7 @@ pub async fn portal(
                     .any(|a| a.program == p.as_str() && a.status == "in_review")
         })
         .map(|p| EnrollLink {
-            href: p.as_str(),
+            href: super::enroll::path_segment(p),
             label: format!("{}に申し込む", p.name_ja()),
         })
         .collect();
