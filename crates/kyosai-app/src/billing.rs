@@ -1413,6 +1413,7 @@ pub fn simulate_bank(
 
 /// One month of a contract's billing, as a member sees it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BilledMonth {
     pub month: YearMonth,
     pub debit_date: String,
@@ -1431,6 +1432,7 @@ pub struct BilledMonth {
 
 /// The next planned debit.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NextDebit {
     pub month: YearMonth,
     pub debit_date: String,
@@ -1441,6 +1443,7 @@ pub struct NextDebit {
 
 /// A contract's billing for the portal and `GET /api/v1/contracts/{number}/billing`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContractBilling {
     pub contract_number: String,
     pub program: Program,

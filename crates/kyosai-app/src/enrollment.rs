@@ -24,6 +24,7 @@ use crate::{Actor, App, AppError, Role};
 /// that one parser gives field-level messages for both channels.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollmentForm {
     pub program: Option<String>,
     pub role: Option<String>,
@@ -320,6 +321,7 @@ impl EnrollmentInput {
 
 /// What the member sees right after submitting.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollmentResult {
     pub application_id: i64,
     /// `completed` (contract made), `in_review` (staff queue).
@@ -329,6 +331,7 @@ pub struct EnrollmentResult {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContractSummary {
     pub number: String,
     pub program: Program,

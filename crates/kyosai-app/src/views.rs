@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::{Actor, App, AppError, Role};
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContractView {
     pub number: String,
     pub program: String,
@@ -28,12 +29,14 @@ pub struct ContractView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Overview {
     pub contracts: Vec<ContractView>,
     pub applications: Vec<ApplicationView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationView {
     pub id: i64,
     pub program: String,

@@ -91,6 +91,7 @@ pub struct EnrollmentContext {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CheckStatus {
     Passed,
     NeedsReview,
@@ -99,6 +100,7 @@ pub enum CheckStatus {
 
 /// The result of one automatic check, kept with the application for staff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Check {
     pub code: String,
     pub status: CheckStatus,
@@ -119,6 +121,7 @@ pub enum Decision {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assessment {
     pub rule_set: String,
     pub checks: Vec<Check>,
