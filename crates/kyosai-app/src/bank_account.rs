@@ -18,6 +18,7 @@ pub(crate) struct AccountFields<'a> {
 
 /// A checked debit account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BankAccount {
     pub bank_code: String,
     pub bank_name: String,

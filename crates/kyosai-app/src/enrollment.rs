@@ -29,6 +29,7 @@ use crate::{Actor, App, AppError, Role};
 /// that one parser gives field-level messages for both channels.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollmentForm {
     pub program: Option<String>,
     pub role: Option<String>,
@@ -331,6 +332,7 @@ impl EnrollmentInput {
 
 /// What the member sees right after submitting.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollmentResult {
     pub application_id: i64,
     /// `completed` (contract made) or `in_review` (staff queue).
@@ -346,6 +348,7 @@ impl Outcome for EnrollmentResult {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContractSummary {
     pub number: String,
     pub program: Program,

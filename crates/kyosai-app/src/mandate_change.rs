@@ -34,6 +34,7 @@ use crate::{Actor, App, AppError, Role};
 /// parser gives field-level messages for both.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MandateForm {
     #[serde(deserialize_with = "text")]
     pub bank_code: Option<String>,
@@ -68,6 +69,7 @@ impl MandateForm {
 
 /// What a change will do (shown on the confirmation page) or did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MandatePlan {
     pub contract_number: String,
     pub program: Program,
@@ -94,6 +96,7 @@ pub struct MandateContext {
 
 /// The result of a change.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MandateChange {
     #[serde(flatten)]
     pub plan: MandatePlan,

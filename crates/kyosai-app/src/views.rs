@@ -14,6 +14,7 @@ use crate::enrollment::EnrollmentForm;
 use crate::{Actor, App, AppError, Role};
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContractView {
     pub number: String,
     pub program: String,
@@ -43,12 +44,14 @@ pub struct Correction {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Overview {
     pub contracts: Vec<ContractView>,
     pub applications: Vec<ApplicationView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationView {
     pub id: i64,
     pub program: String,

@@ -112,6 +112,7 @@ impl Skip {
 
 /// One premium month paid by a debit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BillItem {
     pub month: YearMonth,
     pub amount: Yen,

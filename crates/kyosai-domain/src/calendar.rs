@@ -22,6 +22,21 @@ pub struct YearMonth {
     month: i8,
 }
 
+/// Serialized as text `YYYY-MM` (`try_from`/`into` String above).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for YearMonth {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^\d{4}-\d{2}$"))
+            .examples(["2026-11"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for YearMonth {}
+
 impl YearMonth {
     pub fn new(year: i16, month: i8) -> Option<YearMonth> {
         ((1..=12).contains(&month) && (1900..=2999).contains(&year))

@@ -37,6 +37,7 @@ impl Invalid {
 /// Why a computed answer is "no" (not eligible) or limited: a stable code and a Japanese message.
 /// Not an input error: the input was valid, the rules say no.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reason {
     pub code: &'static str,
     pub message: String,

@@ -13,6 +13,7 @@ use crate::error::FieldError;
 /// rate and lead times are counted per procedure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Procedure {
     /// 加入申込.
     Enrollment,
@@ -47,6 +48,7 @@ impl Procedure {
 /// data-entry operator), or through an agency (委託機関) window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Channel {
     Online,
     Paper,
@@ -80,6 +82,7 @@ impl Channel {
 /// Where an application stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ApplicationStatus {
     /// A person must decide (staff queue).
     InReview,
@@ -118,6 +121,7 @@ impl ApplicationStatus {
 /// How one automatic check ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CheckStatus {
     Passed,
     NeedsReview,
@@ -126,6 +130,7 @@ pub enum CheckStatus {
 
 /// The result of one automatic check, kept with the application for staff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Check {
     pub code: String,
     pub status: CheckStatus,
@@ -148,6 +153,7 @@ pub enum Decision {
 
 /// Every check of one submission, with the rule-set version that ran them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assessment {
     pub rule_set: String,
     pub checks: Vec<Check>,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// 小規模企業共済 (Small Enterprise Mutual Aid) or 経営セーフティ共済 (Safety Net Mutual Aid).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Program {
     SmallEnterprise,
     SafetyNet,

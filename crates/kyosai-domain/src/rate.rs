@@ -211,6 +211,20 @@ impl Serialize for Percent {
     }
 }
 
+/// A JSON number (integer when whole), as serialized above.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Percent {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Number)
+            .examples([80])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Percent {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

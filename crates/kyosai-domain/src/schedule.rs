@@ -53,6 +53,7 @@ pub fn first_open_month(rules: &CollectionRules, cal: &BusinessCalendar, day: Da
 
 /// One planned debit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScheduledDebit {
     pub month: YearMonth,
     pub date: Date,

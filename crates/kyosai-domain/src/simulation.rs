@@ -43,6 +43,7 @@ pub const MAX_HISTORY_ENTRIES: usize = 240;
 
 /// What is being claimed: a 共済金 or a 解約手当金.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum BenefitReason {
     #[serde(rename = "A")]
     A,
@@ -62,6 +63,7 @@ pub enum BenefitReason {
 /// One stretch of the premium history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
     pub monthly_premium_yen: i64,
     pub months: i64,
@@ -69,6 +71,7 @@ pub struct HistoryEntry {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BenefitRequest {
     pub reason: BenefitReason,
     /// Chronological.
@@ -79,6 +82,7 @@ pub struct BenefitRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrancheResponse {
     pub units: u32,
     pub months_paid: u32,
@@ -86,6 +90,7 @@ pub struct TrancheResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BenefitResponse {
     pub amount_yen: i64,
     pub base_yen: i64,
@@ -221,6 +226,7 @@ fn history_error(e: small_enterprise::HistoryError) -> Invalid {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PayoutOptionsRequest {
     pub reason: ClaimReason,
     pub age_at_event: i64,
@@ -230,6 +236,7 @@ pub struct PayoutOptionsRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PayoutOptionsResponse {
     pub lump_sum: bool,
     pub instalments: bool,
@@ -296,6 +303,7 @@ pub fn small_enterprise_payout_options(
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SafetyNetRefundRequest {
     pub cancellation: Cancellation,
     pub months_paid: i64,
@@ -305,6 +313,7 @@ pub struct SafetyNetRefundRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SafetyNetRefundResponse {
     pub amount_yen: i64,
     /// e.g. `80` (a JSON number; a decimal if a rule file ever holds a fractional percentage).
@@ -359,6 +368,7 @@ pub fn safety_net_cancellation_refund(
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BankruptcyLoanRequest {
     pub months_since_joining: i64,
     pub months_paid: i64,
@@ -375,6 +385,7 @@ pub struct BankruptcyLoanRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BankruptcyLoanResponse {
     pub eligible: bool,
     pub limit_yen: i64,
@@ -469,6 +480,7 @@ pub fn safety_net_bankruptcy_loan(
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemporaryLoanRequest {
     pub months_paid: i64,
     pub total_paid_yen: i64,
@@ -481,6 +493,7 @@ pub struct TemporaryLoanRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemporaryLoanResponse {
     pub eligible: bool,
     pub limit_yen: i64,
@@ -538,6 +551,7 @@ pub fn safety_net_temporary_loan(
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrepaymentDiscountRequest {
     pub monthly_premium_yen: i64,
     /// Pays the next `months_ahead` months now.
@@ -545,6 +559,7 @@ pub struct PrepaymentDiscountRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrepaymentDiscountResponse {
     pub discount_yen: i64,
     pub estimate: bool,
@@ -616,6 +631,7 @@ pub struct DebitDateQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DebitDateResponse {
     pub date: Date,
 }

@@ -1,4 +1,7 @@
-#![allow(clippy::unwrap_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns unwrap"
+)]
 //! Black-box tests of /api/v1: the router on a real port over a fresh database (SQLite, and
 //! PostgreSQL when configured), driven by an HTTP client.
 
@@ -539,6 +542,19 @@ async fn simulations_health_and_openapi() {
             .await
             .unwrap();
         assert_eq!(resp.status(), StatusCode::OK);
+        let initializer = s
+            .http
+            .get(format!("{}/api/v1/docs/swagger-initializer.js", s.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            initializer.contains("/api/v1/openapi.json"),
+            "the docs UI loads our document: {initializer}"
+        );
     }
 }
 

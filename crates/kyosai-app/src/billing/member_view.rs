@@ -15,6 +15,7 @@ use crate::{Actor, App, AppError, Role};
 
 /// One month of a contract's billing, as a member sees it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BilledMonth {
     pub month: YearMonth,
     pub debit_date: String,
@@ -33,6 +34,7 @@ pub struct BilledMonth {
 
 /// The next planned debit.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NextDebit {
     pub month: YearMonth,
     pub debit_date: String,
@@ -43,6 +45,7 @@ pub struct NextDebit {
 
 /// A contract's billing for the portal and `GET /api/v1/contracts/{number}/billing`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContractBilling {
     pub contract_number: String,
     pub program: Program,

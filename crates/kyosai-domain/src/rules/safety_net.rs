@@ -11,6 +11,7 @@ use crate::rate::Rate;
 /// How a 倒産防止 contract ends (REFERENCE §5.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Cancellation {
     /// 任意解約.
     Voluntary,

@@ -11,6 +11,7 @@ use crate::rate::Rate;
 
 /// 請求事由 of a 共済金 (benefit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ClaimReason {
     /// 共済金A: closure of the business, dissolution, death (REFERENCE §3.1).
     A,

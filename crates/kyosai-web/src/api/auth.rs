@@ -109,7 +109,7 @@ pub struct TokenBody {
 const TOKEN_HOURS: i64 = kyosai_app::auth::SESSION_HOURS;
 
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest, tag = "auth",
-    responses((status = 200, body = TokenBody), (status = 422, body = ErrorBody), (status = 429)))]
+    responses((status = 200, body = TokenBody), (status = 422, body = ErrorBody), (status = 429, description = "rate limited")))]
 pub async fn login(
     State(s): State<AppState>,
     ApiJson(l): ApiJson<LoginRequest>,

@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiJson, ErrorBody};
 /// explanation) or why there is none. Members see only their own contracts (others: 404).
 #[utoipa::path(get, path = "/api/v1/contracts/{number}/billing", tag = "billing", security(("bearer" = [])),
     params(("number" = String, Path, description = "共済契約者番号 (9 digits)")),
-    responses((status = 200, description = "ContractBilling: contract_number, program, monthly_premium_yen, months[], unpaid_months[], unpaid_yen, mandate_usable, new_account_from, next_debit, no_debit_reason, tax_notice; each month: month, debit_date, amount_yen, items, status, result_code, explanation, deductible"),
+    responses((status = 200, body = ContractBilling),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn contract_billing(
     State(s): State<AppState>,

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use kyosai_app::enrollment::EnrollmentForm;
+use kyosai_app::enrollment::{EnrollmentForm, EnrollmentResult};
 use kyosai_app::procedure::{Answer, IdempotencyKey};
 use kyosai_app::views::{ApplicationView, Overview};
 
@@ -17,9 +17,9 @@ use crate::error::{ApiError, ApiJson, ErrorBody};
 /// rule failed (nothing stored). With `Idempotency-Key`, a repeated request returns the first
 /// answer.
 #[utoipa::path(post, path = "/api/v1/enrollments", tag = "enrollment", security(("bearer" = [])),
-    request_body(content = Object, description = "EnrollmentForm: program, role, family_name, given_name, family_name_kana, given_name_kana, birth_date, phone, business_name, legal_form, industry, employees, capital_yen, business_started_on, postcode, prefecture, city, address_line, monthly_premium_yen, payment_frequency, bank_code, branch_code, account_type, account_number, account_holder_kana, declare_truthful, declare_not_antisocial, declare_eligible"),
+    request_body = EnrollmentForm,
     params(("Idempotency-Key" = Option<String>, Header, description = "repeat-safe key")),
-    responses((status = 201, description = "completed"), (status = 202, description = "in review"),
+    responses((status = 201, body = EnrollmentResult, description = "completed"), (status = 202, body = EnrollmentResult, description = "in review"),
         (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn submit(
     State(s): State<AppState>,
@@ -50,7 +50,7 @@ pub async fn submit(
 }
 
 #[utoipa::path(get, path = "/api/v1/overview", tag = "enrollment", security(("bearer" = [])),
-    responses((status = 200, description = "contracts (with next debit) and applications"), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Overview, description = "contracts (with next debit) and applications"), (status = 401, body = ErrorBody)))]
 pub async fn overview(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -60,7 +60,7 @@ pub async fn overview(
 
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "enrollment", security(("bearer" = [])),
     params(("id" = i64, Path)),
-    responses((status = 200, description = "status and next step"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ApplicationView, description = "status and next step"), (status = 404, body = ErrorBody)))]
 pub async fn application(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,

@@ -16,8 +16,8 @@ use crate::error::{ApiError, ApiJson, ErrorBody};
 /// them; recorded as the paper channel), `409 contract_not_active`.
 #[utoipa::path(put, path = "/api/v1/contracts/{number}/mandate", tag = "billing", security(("bearer" = [])),
     params(("number" = String, Path, description = "共済契約者番号 (9 digits)")),
-    request_body(content = Object, description = "MandateForm: bank_code (4 digits), branch_code (3 digits), account_type (ordinary | current), account_number (up to 7 digits), account_holder_kana (katakana)"),
-    responses((status = 200, description = "MandateChange: contract_number, program, account {bank_code, bank_name, branch_code, branch_name, account_type, account_number, holder_kana}, effective_month, first_debit_date, application_id, changed"),
+    request_body = MandateForm,
+    responses((status = 200, body = MandateChange),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn change_mandate(

@@ -113,12 +113,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/postcodes/{code}", get(refdata::postcode))
         .route("/api/v1/banks", get(refdata::banks))
         .route("/api/v1/banks/{code}/branches", get(refdata::branches))
-        .route("/api/v1/openapi.json", get(openapi_json))
-        .merge(SwaggerUi::new("/api/v1/docs"))
-}
-
-async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
+        // The UI serves the document itself and is told where it is; without a URL it shows
+        // "No API definition provided".
+        .merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
 }
 
 #[derive(OpenApi)]

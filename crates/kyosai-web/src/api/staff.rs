@@ -90,14 +90,14 @@ pub async fn reject(
     Ok(ApiJson(Done { ok: true }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Edit {
     pub version: i64,
     pub form: EnrollmentForm,
 }
 
 #[utoipa::path(put, path = "/api/v1/staff/applications/{id}", tag = "staff", security(("bearer" = [])),
-    params(("id" = i64, Path)), request_body(content = Object, description = "{version, form: EnrollmentForm}"),
+    params(("id" = i64, Path)), request_body = Edit,
     responses((status = 200, body = Done), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn edit(
     State(s): State<AppState>,

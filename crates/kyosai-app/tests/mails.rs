@@ -1,0 +1,262 @@
+//! Every mail the system sends, as a snapshot (`snapshots/mails__*.snap`): each test drives the
+//! real use case at a fixed moment and reads the mail back from the outbox, so an unintended
+//! change to a subject or a body shows as a diff in review. Every backend available must write
+//! the same mail. After an intended change, re-bless as docs/API.md says ("Snapshot tests").
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns unwrap"
+)]
+
+use kyosai_app::billing::RunOptions;
+use kyosai_app::dev::bank_simulator::simulate_bank;
+use kyosai_app::dev::demo::sample_form;
+use kyosai_app::enrollment::EnrollmentForm;
+use kyosai_app::mail::Mail;
+use kyosai_app::mandate_change::MandateForm;
+use kyosai_app::{Actor, App, Role};
+use kyosai_zengin::debit::ResultCode;
+
+mod support;
+
+use support::{apps, month, no_progress, on, out_dir};
+
+/// Every mail in the outbox, oldest first.
+async fn outbox(app: &App) -> Vec<Mail> {
+    let mut conn = app.store_for_tests().read().await.unwrap();
+    kyosai_store::outbox::pending(&mut conn, 10_000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| serde_json::from_str(&i.payload).unwrap())
+        .collect()
+}
+
+/// The mails written since the outbox held `before`.
+async fn mails_since(app: &App, before: usize) -> Vec<Mail> {
+    outbox(app).await.split_off(before)
+}
+
+/// One mail as the snapshot shows it.
+fn text(m: &Mail) -> String {
+    format!("To: {}\nSubject: {}\n\n{}", m.to, m.subject, m.body)
+}
+
+/// Checks that every backend wrote the same mails, then snapshots them one by one as `names`.
+fn assert_mails(per_backend: &[Vec<Mail>], names: &[&str]) {
+    let first = &per_backend[0];
+    for other in &per_backend[1..] {
+        assert_eq!(other, first, "every backend writes the same mails");
+    }
+    assert_eq!(first.len(), names.len(), "{first:#?}");
+    for (name, m) in names.iter().zip(first) {
+        insta::assert_snapshot!(*name, text(m));
+    }
+}
+
+async fn account(app: &App, role: Role, email: &str) -> Actor {
+    let user_id = app
+        .create_account(role, email, "", Some("password-123"))
+        .await
+        .unwrap();
+    Actor { user_id, role }
+}
+
+/// A member whose small-enterprise application completes at once; `birth_date` tells people
+/// apart (the same person again would go to review). Returns the contract number.
+async fn member_with_contract(app: &App, email: &str, birth_date: &str) -> (Actor, String) {
+    let member = account(app, Role::Member, email).await;
+    let form = EnrollmentForm {
+        birth_date: Some(birth_date.into()),
+        ..sample_form("small_enterprise")
+    };
+    let r = app
+        .submit_enrollment(&member, member.user_id, &form)
+        .await
+        .unwrap();
+    (member, r.contract.unwrap().number)
+}
+
+/// A co-manager's application: staff must decide. Returns its id.
+async fn application_in_review(app: &App, member: &Actor) -> i64 {
+    let form = EnrollmentForm {
+        role: Some("co_manager".into()),
+        ..sample_form("small_enterprise")
+    };
+    let r = app
+        .submit_enrollment(member, member.user_id, &form)
+        .await
+        .unwrap();
+    assert_eq!(r.status, kyosai_domain::ApplicationStatus::InReview);
+    r.application_id
+}
+
+/// Bills `month` and answers every debit as failed with `code`.
+async fn bill_failing(app: &App, m: &str, code: ResultCode) {
+    let out = out_dir(m);
+    let opts = RunOptions {
+        owner: "test".into(),
+        ..RunOptions::default()
+    };
+    let runs = app
+        .billing_run(month(m), None, &out, &opts, &no_progress)
+        .await
+        .unwrap();
+    for f in runs.iter().flat_map(|r| r.files.iter()) {
+        let bytes = std::fs::read(&f.path).unwrap();
+        let result = simulate_bank(&bytes, 1.0, &[(code, 1.0)], 1).unwrap();
+        app.import_result_file(&format!("{}.result", f.name), &result, "test")
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn sign_up_asks_to_confirm_the_address() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        app.sign_up("new@example.jp", "correct horse 123")
+            .await
+            .unwrap();
+        // The link carries a random token: the snapshot shows where it goes, not its value.
+        let mails = outbox(&app)
+            .await
+            .into_iter()
+            .map(|mut m| {
+                let (head, tail) = m.body.split_once("token=").unwrap();
+                let rest = tail.split_once('\n').map_or("", |(_, r)| r);
+                m.body = format!("{head}token=[token]\n{rest}");
+                m
+            })
+            .collect();
+        all.push(mails);
+    }
+    assert_mails(&all, &["email_verification"]);
+}
+
+#[tokio::test]
+async fn enrollment_completed_and_in_review() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        member_with_contract(&app, "m@example.jp", "1971-04-01").await;
+        let other = account(&app, Role::Member, "co@example.jp").await;
+        application_in_review(&app, &other).await;
+        all.push(outbox(&app).await);
+    }
+    assert_mails(&all, &["enrollment_completed", "enrollment_in_review"]);
+}
+
+#[tokio::test]
+async fn review_approval_and_rejection() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        let staff = account(&app, Role::Staff, "staff@kyosai.jp").await;
+        let a = account(&app, Role::Member, "a@example.jp").await;
+        let b = account(&app, Role::Member, "b@example.jp").await;
+        let approved = application_in_review(&app, &a).await;
+        let rejected = {
+            let form = EnrollmentForm {
+                role: Some("co_manager".into()),
+                family_name_kana: Some("ベツジン".into()),
+                ..sample_form("small_enterprise")
+            };
+            app.submit_enrollment(&b, b.user_id, &form)
+                .await
+                .unwrap()
+                .application_id
+        };
+        let before = outbox(&app).await.len();
+        let v = app.application(&staff, approved).await.unwrap().version;
+        app.approve(&staff, approved, v, "書類を確認しました")
+            .await
+            .unwrap();
+        let v = app.application(&staff, rejected).await.unwrap().version;
+        app.reject(
+            &staff,
+            rejected,
+            v,
+            "共同経営者であることを確認できませんでした",
+        )
+        .await
+        .unwrap();
+        all.push(mails_since(&app, before).await);
+    }
+    assert_mails(&all, &["review_approved", "review_rejected"]);
+}
+
+#[tokio::test]
+async fn debit_account_changed() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        let (member, number) = member_with_contract(&app, "m@example.jp", "1971-04-01").await;
+        let before = outbox(&app).await.len();
+        let form = MandateForm {
+            bank_code: Some("0009".into()),
+            branch_code: Some("001".into()),
+            account_type: Some("current".into()),
+            account_number: Some("7654321".into()),
+            account_holder_kana: Some("やまだ　たろう".into()),
+        };
+        assert!(
+            app.change_mandate(&member, &number, &form)
+                .await
+                .unwrap()
+                .changed
+        );
+        all.push(mails_since(&app, before).await);
+    }
+    assert_mails(&all, &["debit_account_changed"]);
+}
+
+#[tokio::test]
+async fn failed_debits() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        member_with_contract(&app, "funds@example.jp", "1971-04-01").await;
+        let before = outbox(&app).await.len();
+        // Insufficient funds: the month is billed again with the next one.
+        bill_failing(&app, "2026-11", ResultCode::InsufficientFunds).await;
+        let mut mails = mails_since(&app, before).await;
+        // Stopped by the depositor: the account is unusable, a new one must be registered.
+        member_with_contract(&app, "stopped@example.jp", "1972-05-02").await;
+        let before = outbox(&app).await.len();
+        bill_failing(&app, "2026-12", ResultCode::StoppedByDepositor).await;
+        mails.extend(
+            mails_since(&app, before)
+                .await
+                .into_iter()
+                .filter(|m| m.to == "stopped@example.jp"),
+        );
+        all.push(mails);
+    }
+    assert_mails(&all, &["arrears_notice", "debit_failed_new_account"]);
+}
+
+#[tokio::test]
+async fn termination_notice() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        let maker = account(&app, Role::Staff, "maker@kyosai.jp").await;
+        let checker = account(&app, Role::Staff, "checker@kyosai.jp").await;
+        member_with_contract(&app, "m@example.jp", "1971-04-01").await;
+        // Twelve months unpaid: November 2026 to October 2027.
+        let mut m = month("2026-11");
+        while m <= month("2027-10") {
+            bill_failing(&app, &m.to_string(), ResultCode::InsufficientFunds).await;
+            m = m.plus(1);
+        }
+        let later = on(&app, "2027-11-10T01:00:00Z");
+        let list = later
+            .prepare_termination_candidates(&maker, None)
+            .await
+            .unwrap();
+        assert_eq!(list.len(), 1);
+        let before = outbox(&app).await.len();
+        later
+            .confirm_termination(&checker, list[0].id)
+            .await
+            .unwrap();
+        all.push(mails_since(&app, before).await);
+    }
+    assert_mails(&all, &["termination_notice"]);
+}

@@ -1,0 +1,34 @@
+//! The OpenAPI document as a snapshot (`snapshots/openapi__document.snap`): any change to a
+//! path, a parameter or a schema of `/api/v1` shows as a diff in review. After an intended
+//! change, re-bless it as docs/API.md says and commit the new snapshot with the change.
+
+use kyosai_web::api::ApiDoc;
+use utoipa::OpenApi;
+
+#[test]
+fn document() {
+    insta::assert_json_snapshot!(ApiDoc::openapi());
+}
+
+#[test]
+fn every_operation_has_typed_bodies() {
+    let doc = serde_json::to_value(ApiDoc::openapi()).expect("document serializes");
+    let mut untyped = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let json = |v: &serde_json::Value| v["content"]["application/json"]["schema"].clone();
+            if let Some(body) = op.get("requestBody")
+                && json(body).get("$ref").is_none()
+            {
+                untyped.push(format!("{method} {path} request"));
+            }
+            for (status, resp) in op["responses"].as_object().expect("responses") {
+                // 429 comes from the rate limiter, not from a handler.
+                if status != "429" && json(resp).is_null() {
+                    untyped.push(format!("{method} {path} {status}"));
+                }
+            }
+        }
+    }
+    assert!(untyped.is_empty(), "without a schema: {untyped:#?}");
+}
