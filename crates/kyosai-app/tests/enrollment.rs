@@ -213,7 +213,10 @@ async fn review_with_maker_checker() {
             .unwrap();
         let ov = app.overview(&m, m.user_id).await.unwrap();
         assert_eq!(ov.contracts.len(), 1);
-        assert_eq!(ov.contracts[0].monthly_premium_yen, 20_000);
+        assert_eq!(
+            ov.contracts[0].monthly_premium_yen,
+            kyosai_domain::Yen::new(20_000)
+        );
         assert_eq!(ov.applications[0].status, "completed");
         assert!(matches!(
             app.approve(&s2, a.id, a.version + 1, "x").await,

@@ -17,7 +17,7 @@ use kyosai_zengin::text::{AccountNumber, BankCode, BranchCode, HolderName};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Progress, WrittenFile, frequency, histories, internal, parse_month};
+use super::{Progress, WrittenFile, histories, internal, parse_month};
 use crate::ja_text::ja_month;
 use crate::mail::{self, Mail};
 use crate::{App, AppError};
@@ -314,12 +314,12 @@ impl App {
                 };
                 let facts = ContractFacts {
                     program,
-                    base_premium: Yen::new(c.monthly_premium),
+                    base_premium: c.monthly_premium,
                     premium_changes: changes.remove(&c.id).unwrap_or_default(),
-                    frequency: frequency(&c.frequency)?,
-                    first_debit_month: parse_month(&c.first_debit_month)?,
-                    prepaid_until: c.prepaid_until.as_deref().map(parse_month).transpose()?,
-                    suspended_from: c.suspended_from.as_deref().map(parse_month).transpose()?,
+                    frequency: c.frequency,
+                    first_debit_month: c.first_debit_month,
+                    prepaid_until: c.prepaid_until,
+                    suspended_from: c.suspended_from,
                     total_paid: Yen::new(c.collected),
                     pending: standing.pending,
                     unpaid: standing.unpaid,
