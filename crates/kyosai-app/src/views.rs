@@ -98,10 +98,10 @@ impl ApplicationDetail {
     fn from_row(a: &Application) -> ApplicationDetail {
         ApplicationDetail {
             id: a.id,
-            program: a.program.clone(),
-            procedure: a.procedure.clone(),
-            channel: a.channel.clone(),
-            status: a.status.clone(),
+            program: a.program.as_str().to_string(),
+            procedure: a.procedure.as_str().to_string(),
+            channel: a.channel.as_str().to_string(),
+            status: a.status.as_str().to_string(),
             received_at: a.received_at.clone(),
             completed_at: a.completed_at.clone(),
             edited_by: a.edited_by,
