@@ -4,7 +4,7 @@
 //! premium changes and prepayments are counted as they really were, not estimated.
 
 use jiff::civil::Date;
-use kyosai_domain::{Program, YearMonth};
+use kyosai_domain::{ContractStatus, Program, YearMonth};
 use kyosai_store::{contracts, paid};
 
 use crate::{Actor, App, AppError, Role};
@@ -39,11 +39,11 @@ impl App {
         let mut mine: Vec<_> = contracts::for_member(&mut conn, actor.user_id)
             .await?
             .into_iter()
-            .filter(|c| c.program == program.as_str())
+            .filter(|c| c.program == program)
             .collect();
         let Some(pick) = mine
             .iter()
-            .rposition(|c| c.status == "active")
+            .rposition(|c| c.status == ContractStatus::Active)
             .or_else(|| mine.len().checked_sub(1))
         else {
             return Ok(None);
@@ -53,14 +53,11 @@ impl App {
         let today = self.clock.today();
         Ok(Some(CalculatorPrefill {
             program_name: program.name_ja().to_string(),
-            monthly_premium_yen: c.monthly_premium,
+            monthly_premium_yen: c.monthly_premium.get(),
             months_paid: paid.months,
-            months_since_joining: c
-                .start_date
-                .parse::<Date>()
-                .map_or(0, |s| whole_months(s, today)),
+            months_since_joining: whole_months(c.start_date, today),
             total_paid_yen: paid.yen,
-            first_debit_month: c.first_debit_month.parse().ok(),
+            first_debit_month: Some(c.first_debit_month),
             number: c.number,
         }))
     }

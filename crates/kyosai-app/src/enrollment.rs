@@ -423,16 +423,16 @@ impl App {
             conn,
             &contracts::NewContract {
                 number: &number.digits(),
-                program: input.program.as_str(),
+                program: input.program,
                 member_id,
                 application_id,
                 holder_name: &input.holder_name(),
                 business_name: &input.business_name,
                 person_key: &input.person_key(),
-                start_date: &start.to_string(),
-                first_debit_month: &first_month.to_string(),
-                monthly_premium: input.monthly_premium.get(),
-                frequency: input.frequency.as_str(),
+                start_date: start,
+                first_debit_month: first_month,
+                monthly_premium: input.monthly_premium,
+                frequency: input.frequency,
                 rule_set: &rules.id,
                 now: &now,
             },
@@ -514,10 +514,10 @@ impl App {
         let previous = applications::for_member(&mut conn, member_id)
             .await?
             .into_iter()
-            .filter(|a| a.procedure == Procedure::Enrollment.as_str())
+            .filter(|a| a.procedure == Procedure::Enrollment)
             .find_map(|a| {
                 let form: EnrollmentForm = serde_json::from_str(&a.payload).ok()?;
-                Some((a.program == program.as_str(), form))
+                Some((a.program == program, form))
             });
         Ok(match previous {
             Some((same_program, form)) => EnrollmentForm {
@@ -595,7 +595,8 @@ impl ProcedureRules for Enrollment {
         }
         let ctx = EnrollmentContext {
             today: app.clock.today(),
-            already_member: contracts::active_in_program(conn, subject.member_id, program).await?,
+            already_member: contracts::active_in_program(conn, subject.member_id, subject.program)
+                .await?,
             possible_duplicate: applications::person_elsewhere(
                 conn,
                 &subject.person_key,

@@ -17,7 +17,9 @@ use jiff::civil::Date;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
-use kyosai_domain::{ApplicationStatus, Procedure, Program, YearMonth};
+use kyosai_domain::{
+    ApplicationStatus, ContractStatus, MandateStatus, Procedure, Program, YearMonth,
+};
 use kyosai_store::applications::Application;
 use kyosai_store::contracts::{self, Contract};
 use serde::{Deserialize, Serialize};
@@ -180,7 +182,7 @@ impl App {
             Role::Member if c.member_id == actor.user_id => {}
             _ => return Err(AppError::NotFound),
         }
-        if c.status != "active" {
+        if c.status != ContractStatus::Active {
             return Err(AppError::conflict(
                 "contract_not_active",
                 "この共済契約は解約されているため、引落口座を変更できません。",
@@ -191,14 +193,11 @@ impl App {
 
     /// From which debit month (and date) an account registered today is used.
     fn effective(&self, c: &Contract) -> Result<(Program, YearMonth, Date), AppError> {
-        let program = Program::parse(&c.program)
-            .ok_or_else(|| AppError::Internal(format!("contract {} has no program", c.number)))?;
+        let program = c.program;
         let today = self.clock.today();
         let rules = self.rules_for(program)?;
-        let first: YearMonth = c.first_debit_month.parse().map_err(|_| {
-            AppError::Internal(format!("contract {}: bad first debit month", c.number))
-        })?;
-        let month = schedule::first_open_month(&rules.collection, &self.calendar, today).max(first);
+        let month = schedule::first_open_month(&rules.collection, &self.calendar, today)
+            .max(c.first_debit_month);
         let rules = self.billing_rules(program, month)?;
         Ok((
             program,
@@ -333,7 +332,7 @@ impl ProcedureRules for MandateChangeProcedure {
         let c = app.changeable_contract(conn, actor, number).await?;
         // Serialises changes of one contract (PostgreSQL runs writers concurrently).
         contracts::lock(conn, c.id).await?;
-        Ok(contract_subject(&c)?)
+        Ok(contract_subject(&c))
     }
 
     async fn stored_subject(
@@ -342,7 +341,7 @@ impl ProcedureRules for MandateChangeProcedure {
         application: &Application,
         _input: &BankAccount,
     ) -> Result<Subject, AppError> {
-        contract_subject(&stored_contract(conn, application).await?)
+        Ok(contract_subject(&stored_contract(conn, application).await?))
     }
 
     async fn check(
@@ -356,7 +355,7 @@ impl ProcedureRules for MandateChangeProcedure {
         let mandates = contracts::mandates_for(conn, c.id).await?;
         if let Some(current) = mandates
             .iter()
-            .find(|m| m.status == "active" && same_account(m, input))
+            .find(|m| m.status == MandateStatus::Active && same_account(m, input))
         {
             // A double submit (or the account already registered): nothing to do.
             return Ok(Checked::Unchanged(MandateChange {
@@ -411,7 +410,6 @@ impl ProcedureRules for MandateChangeProcedure {
         let plan = app.plan(&c, input.clone())?;
         let mandates = contracts::mandates_for(conn, c.id).await?;
         let replaced = contracts::replace_active_mandate(conn, c.id).await?;
-        let effective = plan.effective_month.to_string();
         let a = &plan.account;
         let mandate_id = contracts::insert_mandate(
             conn,
@@ -422,7 +420,7 @@ impl ProcedureRules for MandateChangeProcedure {
                 account_type: &a.account_type,
                 account_number: &a.account_number,
                 holder_kana: &a.holder_kana,
-                effective_month: Some(&effective),
+                effective_month: Some(plan.effective_month),
                 application_id: Some(filed.application_id),
                 now: &filed.now,
             },
@@ -444,7 +442,7 @@ impl ProcedureRules for MandateChangeProcedure {
                 "bank_code": a.bank_code,
                 "branch_code": a.branch_code,
                 "account": masked_number(&a.account_number),
-                "effective_month": effective,
+                "effective_month": plan.effective_month.to_string(),
                 "application": filed.application_id,
             })),
         )
@@ -486,15 +484,14 @@ impl ProcedureRules for MandateChangeProcedure {
     }
 }
 
-fn contract_subject(c: &Contract) -> Result<Subject, AppError> {
-    Ok(Subject {
-        program: Program::parse(&c.program)
-            .ok_or_else(|| AppError::Internal(format!("contract {} has no program", c.number)))?,
+fn contract_subject(c: &Contract) -> Subject {
+    Subject {
+        program: c.program,
         member_id: c.member_id,
         contract_id: Some(c.id),
         person_key: c.person_key.clone(),
         holder_name: c.holder_name.clone(),
-    })
+    }
 }
 
 /// The contract a maintenance procedure's subject names.

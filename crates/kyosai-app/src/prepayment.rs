@@ -12,7 +12,7 @@ mod payout;
 use std::collections::BTreeMap;
 
 use kyosai_domain::prepayment_discount::{self as dom, Prepayment};
-use kyosai_domain::{Program, YearMonth, Yen};
+use kyosai_domain::{ContractStatus, Program, YearMonth, Yen};
 use kyosai_store::audit;
 use kyosai_store::billing as bstore;
 use kyosai_store::prepayment::{self as store, NewDiscount, NewPrepayment, PrepaymentRow};
@@ -27,18 +27,13 @@ use crate::{Actor, App, AppError};
 
 pub use payout::PayoutSummary;
 
-fn month(text: &str) -> Result<YearMonth, AppError> {
-    text.parse()
-        .map_err(|_| internal(format!("stored month is invalid: {text}")))
-}
-
-fn domain(p: &PrepaymentRow) -> Result<Prepayment, AppError> {
-    Ok(Prepayment {
-        paid_month: month(&p.paid_month)?,
-        first_month: month(&p.first_month)?,
-        last_month: month(&p.last_month)?,
-        monthly_premium: Yen::new(p.monthly_premium),
-    })
+fn domain(p: &PrepaymentRow) -> Prepayment {
+    Prepayment {
+        paid_month: p.paid_month,
+        first_month: p.first_month,
+        last_month: p.last_month,
+        monthly_premium: p.monthly_premium,
+    }
 }
 
 /// The March-end computation of one fiscal year.
@@ -79,7 +74,7 @@ impl App {
         let c = kyosai_store::contracts::by_number(tx.conn(), contract_number)
             .await?
             .ok_or(AppError::NotFound)?;
-        if c.status != "active" {
+        if c.status != ContractStatus::Active {
             return Err(AppError::conflict(
                 "contract_not_active",
                 "この共済契約は有効ではないため、前納を記録できません。",
@@ -94,7 +89,7 @@ impl App {
             .into_iter()
             .filter(|(_, m, _)| *m <= first)
             .max_by(|a, b| a.1.cmp(&b.1))
-            .map_or(c.monthly_premium, |(_, _, p)| p);
+            .map_or(c.monthly_premium.get(), |(_, _, p)| p);
         let last = first_month.plus(months as i32 - 1);
         let id = store::record(
             tx.conn(),
@@ -137,11 +132,7 @@ impl App {
             .iter()
             .flat_map(|h| h.items.iter().map(|i| i.month))
             .max();
-        let prepaid_until = store::prepaid_until(conn, c.id)
-            .await?
-            .as_deref()
-            .map(month)
-            .transpose()?;
+        let prepaid_until = store::prepaid_until(conn, c.id).await?;
         if billed_until.is_some_and(|m| m >= first_month)
             || prepaid_until.is_some_and(|m| m >= first_month)
         {
@@ -154,9 +145,7 @@ impl App {
             ));
         }
         let covered = billed_until.max(prepaid_until);
-        if first_month > month(&c.first_debit_month)?
-            && covered.is_none_or(|m| m < first_month.plus(-1))
-        {
+        if first_month > c.first_debit_month && covered.is_none_or(|m| m < first_month.plus(-1)) {
             return Err(AppError::conflict(
                 "unbilled_months_before",
                 "前納の開始月より前に、まだ請求していない月があります。その月の請求の後に前納を記録してください。",
@@ -187,22 +176,19 @@ impl App {
         let now = self.clock.now_text();
         let mut tx = self.store.begin_write().await?;
         // contract → (program, earned, estimate, carried in)
-        let mut per: BTreeMap<i64, (String, Yen, bool, Yen)> = BTreeMap::new();
+        let mut per: BTreeMap<i64, (Program, Yen, bool, Yen)> = BTreeMap::new();
         for p in store::paid_between(tx.conn(), &from.to_string(), &year_end.to_string()).await? {
-            let d = domain(&p)?;
-            let program = Program::parse(&p.program).ok_or_else(|| internal("bad program"))?;
+            let d = domain(&p);
+            let program = p.program;
             let set = self
                 .rules
                 .in_force(program, d.paid_month.day(1))
                 .ok_or_else(|| internal("no rule set"))?;
             let rules = dom::rules_of(&set).ok_or_else(|| internal("no prepayment rules"))?;
             let (yen, estimate) = dom::discount(rules, &d);
-            let e = per.entry(p.contract_id).or_insert((
-                p.program.clone(),
-                Yen::ZERO,
-                false,
-                Yen::ZERO,
-            ));
+            let e = per
+                .entry(p.contract_id)
+                .or_insert((program, Yen::ZERO, false, Yen::ZERO));
             e.1 = Yen::new(e.1.get() + yen.get());
             e.2 |= estimate;
         }
@@ -221,7 +207,6 @@ impl App {
             ..Default::default()
         };
         for (contract_id, (program, earned, estimate, carried_in)) in per {
-            let program = Program::parse(&program).ok_or_else(|| internal("bad program"))?;
             let set = self
                 .rules
                 .in_force(program, year_end.day(31))
@@ -311,7 +296,7 @@ impl App {
         let computed_until = rows.last().map(|r| r.fiscal_year);
         let mut open: BTreeMap<i16, (Yen, bool)> = BTreeMap::new();
         for p in store::for_contract(conn, contract_id).await? {
-            let mut d = domain(&p)?;
+            let mut d = domain(&p);
             let fy = d.paid_month.fiscal_year();
             if computed_until.is_some_and(|c| i64::from(fy) <= c) || d.first_month > until {
                 continue;

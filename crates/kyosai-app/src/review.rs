@@ -4,7 +4,7 @@
 
 use kyosai_domain::enrollment::{self, EnrollmentContext};
 use kyosai_domain::procedure::Decision;
-use kyosai_domain::{ApplicationStatus, Procedure, Program};
+use kyosai_domain::{ApplicationStatus, Procedure};
 use kyosai_store::applications::{self, Application};
 use serde_json::json;
 
@@ -18,7 +18,7 @@ async fn in_review(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Applicatio
     let a = applications::get(conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if a.status != ApplicationStatus::InReview.as_str() {
+    if a.status != ApplicationStatus::InReview {
         return Err(AppError::conflict(
             "not_in_review",
             "この申込はすでに処理されています。",
@@ -133,7 +133,7 @@ impl App {
                 "ご自身が修正した申込は承認できません。別の職員が承認してください。",
             ));
         }
-        let completion = match procedure_of(&a)? {
+        let completion = match a.procedure {
             Procedure::Enrollment => {
                 self.complete_reviewed::<Enrollment>(tx.conn(), actor, &a)
                     .await?
@@ -215,9 +215,7 @@ impl App {
             Some(&json!({ "status": "rejected", "reason": reason })),
         )
         .await?;
-        let program = Program::parse(&a.program)
-            .map(Program::name_ja)
-            .unwrap_or("共済");
+        let program = a.program.name_ja();
         let text = MailText {
             subject: format!("【{program}】お申込みの審査結果"),
             body: format!(
@@ -244,13 +242,13 @@ impl App {
         let input = form.parse()?;
         let mut tx = self.store.begin_write().await?;
         let a = in_review(tx.conn(), id).await?;
-        if procedure_of(&a)? != Procedure::Enrollment {
+        if a.procedure != Procedure::Enrollment {
             return Err(AppError::conflict(
                 "not_editable",
                 "この手続きの申込は修正できません。承認するか、理由を添えてお断りしてください。",
             ));
         }
-        if input.program.as_str() != a.program {
+        if input.program != a.program {
             return Err(AppError::invalid(
                 "program",
                 "immutable",
@@ -304,10 +302,4 @@ impl App {
 /// the parsed input, so staff can edit it and the checks can be re-run on exactly what was sent).
 pub(crate) fn parse_form(id: i64, payload: &str) -> Result<EnrollmentForm, AppError> {
     serde_json::from_str(payload).map_err(|e| AppError::Internal(format!("application {id}: {e}")))
-}
-
-/// The procedure an application was filed for.
-fn procedure_of(a: &Application) -> Result<Procedure, AppError> {
-    Procedure::parse(&a.procedure)
-        .ok_or_else(|| AppError::Internal(format!("application {}: unknown procedure", a.id)))
 }

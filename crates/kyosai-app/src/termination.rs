@@ -9,7 +9,7 @@
 //! again.
 
 use kyosai_domain::billing as dom;
-use kyosai_domain::termination::{self as term, PaidPremiums, TerminationRefund};
+use kyosai_domain::termination::{self as term, CandidateStatus, PaidPremiums, TerminationRefund};
 use kyosai_domain::{Program, YearMonth, Yen};
 use kyosai_store::billing as bstore;
 use kyosai_store::termination::{self as store, Candidate, NewRefund};
@@ -46,7 +46,7 @@ pub struct Confirmed {
 pub struct CandidateView {
     pub id: i64,
     pub contract_number: String,
-    pub program: String,
+    pub program: Program,
     pub holder_name: String,
     pub unpaid_months: i64,
     pub unpaid_yen: i64,
@@ -56,8 +56,7 @@ pub struct CandidateView {
     pub prepared_at: String,
     pub confirmed_at: Option<String>,
     pub withdrawn_at: Option<String>,
-    /// `prepared`, `confirmed`, `withdrawn`.
-    pub status: String,
+    pub status: CandidateStatus,
     /// The refund, once confirmed.
     pub refund_total_yen: Option<i64>,
     pub refund_estimate: Option<bool>,
@@ -68,7 +67,7 @@ impl CandidateView {
         CandidateView {
             id: c.id,
             contract_number: c.contract_number.clone(),
-            program: c.program.clone(),
+            program: c.program,
             holder_name: c.holder_name.clone(),
             unpaid_months: c.unpaid_months,
             unpaid_yen: c.unpaid_yen,
@@ -77,7 +76,7 @@ impl CandidateView {
             prepared_at: c.prepared_at.clone(),
             confirmed_at: c.confirmed_at.clone(),
             withdrawn_at: c.withdrawn_at.clone(),
-            status: c.status.clone(),
+            status: c.status,
             refund_total_yen: c.refund_total_yen,
             refund_estimate: c.refund_estimate,
         }
@@ -114,11 +113,9 @@ async fn paid_premiums(
         }
     }
     for p in kyosai_store::prepayment::for_contract(conn, contract_id).await? {
-        let first: YearMonth = p.first_month.parse().map_err(internal)?;
-        let last: YearMonth = p.last_month.parse().map_err(internal)?;
-        let mut m = first;
-        while m <= last && m <= until {
-            paid.months.push((m, Yen::new(p.monthly_premium)));
+        let mut m = p.first_month;
+        while m <= p.last_month && m <= until {
+            paid.months.push((m, p.monthly_premium));
             m = m.plus(1);
         }
     }
@@ -130,10 +127,6 @@ fn threshold(app: &App, program: Program) -> Result<usize, AppError> {
     dom::termination_threshold(&rules)
         .map(|t| t as usize)
         .ok_or_else(|| internal(format!("{}: no termination threshold", rules.id)))
-}
-
-fn program_of(text: &str) -> Result<Program, AppError> {
-    Program::parse(text).ok_or_else(|| internal(format!("stored program is invalid: {text}")))
 }
 
 impl App {
@@ -179,7 +172,7 @@ impl App {
                     .await?
                     .ok_or(AppError::NotFound)?;
                 let standing = dom::standing(&replay(&mut conn, contract_id).await?);
-                if standing.unpaid.len() >= threshold(self, program_of(&c.program)?)? {
+                if standing.unpaid.len() >= threshold(self, c.program)? {
                     found.push((c, standing.unpaid));
                 }
             }
@@ -209,7 +202,7 @@ impl App {
         let open = store::list(tx.conn(), 10_000)
             .await?
             .iter()
-            .filter(|c| c.status == "prepared")
+            .filter(|c| c.status == CandidateStatus::Prepared)
             .map(CandidateView::from_row)
             .collect();
         tx.commit().await?;
@@ -261,7 +254,7 @@ impl App {
         let c = store::get(tx.conn(), candidate_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        if c.status != "prepared" {
+        if c.status != CandidateStatus::Prepared {
             return Err(already_decided());
         }
         if c.prepared_by == actor.user_id {
@@ -270,7 +263,7 @@ impl App {
                 "ご自身が作成した候補は確定できません。別の職員が確定してください。",
             ));
         }
-        let program = program_of(&c.program)?;
+        let program = c.program;
         let lines = replay(tx.conn(), c.contract_id).await?;
         let standing = dom::standing(&lines);
         let limit = threshold(self, program)?;

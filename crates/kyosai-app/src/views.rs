@@ -5,7 +5,7 @@ use kyosai_domain::ApplicationStatus;
 use kyosai_domain::procedure::Check;
 use kyosai_domain::rules::PaymentFrequency;
 use kyosai_domain::schedule;
-use kyosai_domain::{Program, Yen};
+use kyosai_domain::{ContractStatus, MandateStatus, Program, YearMonth, Yen};
 use kyosai_store::applications::{self, Application};
 use kyosai_store::contracts::{self, Contract, Mandate};
 use serde::Serialize;
@@ -17,13 +17,13 @@ use crate::{Actor, App, AppError, Role};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContractView {
     pub number: String,
-    pub program: String,
+    pub program: Program,
     pub program_name: String,
-    pub status: String,
+    pub status: ContractStatus,
     pub holder_name: String,
     pub business_name: String,
-    pub start_date: String,
-    pub monthly_premium_yen: i64,
+    pub start_date: Date,
+    pub monthly_premium_yen: Yen,
     pub payment_frequency: String,
     /// The next debit: always shown to the member.
     pub next_debit_date: Option<Date>,
@@ -114,10 +114,10 @@ impl ApplicationDetail {
     fn from_row(a: &Application) -> ApplicationDetail {
         ApplicationDetail {
             id: a.id,
-            program: a.program.clone(),
-            procedure: a.procedure.clone(),
-            channel: a.channel.clone(),
-            status: a.status.clone(),
+            program: a.program.as_str().to_string(),
+            procedure: a.procedure.as_str().to_string(),
+            channel: a.channel.as_str().to_string(),
+            status: a.status.as_str().to_string(),
             received_at: a.received_at.clone(),
             completed_at: a.completed_at.clone(),
             edited_by: a.edited_by,
@@ -156,11 +156,10 @@ impl ApplicationDetail {
 pub struct ContractTerms {
     pub number: String,
     pub holder_name: String,
-    pub start_date: String,
-    pub first_debit_month: String,
-    pub monthly_premium_yen: i64,
-    /// `monthly`, `semiannual`, `annual` as stored.
-    pub frequency: String,
+    pub start_date: Date,
+    pub first_debit_month: YearMonth,
+    pub monthly_premium_yen: Yen,
+    pub frequency: PaymentFrequency,
     /// The rule set the contract was made under.
     pub rule_set: String,
 }
@@ -170,10 +169,10 @@ impl ContractTerms {
         ContractTerms {
             number: c.number.clone(),
             holder_name: c.holder_name.clone(),
-            start_date: c.start_date.clone(),
-            first_debit_month: c.first_debit_month.clone(),
+            start_date: c.start_date,
+            first_debit_month: c.first_debit_month,
             monthly_premium_yen: c.monthly_premium,
-            frequency: c.frequency.clone(),
+            frequency: c.frequency,
             rule_set: c.rule_set.clone(),
         }
     }
@@ -204,21 +203,18 @@ impl ApplicationView {
 
 impl App {
     fn contract_view(&self, c: &Contract, mandate: Option<&Mandate>) -> ContractView {
-        let program = Program::parse(&c.program);
-        let frequency = PaymentFrequency::parse(&c.frequency).unwrap_or(PaymentFrequency::Monthly);
         // A cancelled contract (e.g. 機構解約) is never debited again.
-        let next = program
-            .filter(|_| c.status == "active")
+        let next = Some(c.program)
+            .filter(|_| c.status == ContractStatus::Active)
             .and_then(|p| self.rules.in_force(p, self.clock.today()))
             .and_then(|rules| {
-                let first: kyosai_domain::YearMonth = c.first_debit_month.parse().ok()?;
                 let today = self.clock.today();
                 schedule::premium_schedule(
                     &rules.collection,
                     &self.calendar,
-                    first,
-                    Yen::new(c.monthly_premium),
-                    frequency,
+                    c.first_debit_month,
+                    c.monthly_premium,
+                    c.frequency,
                     240,
                 )
                 .into_iter()
@@ -226,14 +222,14 @@ impl App {
             });
         ContractView {
             number: c.number.clone(),
-            program: c.program.clone(),
-            program_name: program.map(Program::name_ja).unwrap_or("").to_string(),
-            status: c.status.clone(),
+            program: c.program,
+            program_name: c.program.name_ja().to_string(),
+            status: c.status,
             holder_name: c.holder_name.clone(),
             business_name: c.business_name.clone(),
-            start_date: c.start_date.clone(),
+            start_date: c.start_date,
             monthly_premium_yen: c.monthly_premium,
-            payment_frequency: frequency.name_ja().to_string(),
+            payment_frequency: c.frequency.name_ja().to_string(),
             next_debit_date: next.as_ref().map(|d| d.date),
             next_debit_amount_yen: next.map(|d| d.amount.get()),
             bank_account: mandate.map(crate::mandate_change::account_label),
@@ -250,7 +246,15 @@ impl App {
         let mut views = Vec::with_capacity(cs.len());
         for c in &cs {
             let mandates = contracts::mandates_for(&mut conn, c.id).await?;
-            views.push(self.contract_view(c, mandates.iter().rev().find(|m| m.status == "active")));
+            views.push(
+                self.contract_view(
+                    c,
+                    mandates
+                        .iter()
+                        .rev()
+                        .find(|m| m.status == MandateStatus::Active),
+                ),
+            );
         }
         let apps = applications::for_member(&mut conn, member_id).await?;
         Ok(Overview {
@@ -360,7 +364,7 @@ impl App {
 pub struct ContractHit {
     pub number: String,
     pub program_name: &'static str,
-    pub status: String,
+    pub status: ContractStatus,
     pub holder_name: String,
     pub business_name: String,
     pub email: String,
@@ -399,9 +403,7 @@ impl App {
         Ok(found
             .into_iter()
             .map(|f| ContractHit {
-                program_name: Program::parse(&f.contract.program)
-                    .map(Program::name_ja)
-                    .unwrap_or(""),
+                program_name: f.contract.program.name_ja(),
                 number: f.contract.number,
                 status: f.contract.status,
                 holder_name: f.contract.holder_name,

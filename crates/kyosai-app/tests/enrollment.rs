@@ -170,7 +170,10 @@ async fn premium_is_read_as_people_type_it() {
         let r = app.submit_enrollment(&m, m.user_id, &form).await.unwrap();
         assert_eq!(r.status, kyosai_domain::ApplicationStatus::Completed);
         let ov = app.overview(&m, m.user_id).await.unwrap();
-        assert_eq!(ov.contracts[0].monthly_premium_yen, 50_000);
+        assert_eq!(
+            ov.contracts[0].monthly_premium_yen,
+            kyosai_domain::Yen::new(50_000)
+        );
 
         // What is no number is refused with words that allow both digit widths.
         let mut form = sample_form("safety_net");
@@ -251,7 +254,10 @@ async fn review_with_maker_checker() {
             .unwrap();
         let ov = app.overview(&m, m.user_id).await.unwrap();
         assert_eq!(ov.contracts.len(), 1);
-        assert_eq!(ov.contracts[0].monthly_premium_yen, 20_000);
+        assert_eq!(
+            ov.contracts[0].monthly_premium_yen,
+            kyosai_domain::Yen::new(20_000)
+        );
         assert_eq!(ov.applications[0].status, "completed");
         assert!(matches!(
             app.approve(&s2, a.id, a.version + 1, "x").await,

@@ -86,7 +86,7 @@ async fn mandates(app: &App, number: &str) -> Vec<(String, String)> {
         .await
         .unwrap()
         .into_iter()
-        .map(|m| (m.status, m.bank_code))
+        .map(|m| (m.status.as_str().to_string(), m.bank_code))
         .collect()
 }
 

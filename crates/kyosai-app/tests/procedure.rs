@@ -8,7 +8,7 @@ mod support;
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::procedure::{Answer, IdempotencyKey};
 use kyosai_app::{Actor, App, AppError, Role};
-use kyosai_domain::ApplicationStatus;
+use kyosai_domain::{ApplicationStatus, Channel};
 use kyosai_store::applications;
 use support::{apps, count};
 
@@ -20,7 +20,7 @@ async fn account(app: &App, role: Role, email: &str) -> Actor {
     Actor { user_id: id, role }
 }
 
-async fn channel_of(app: &App, id: i64) -> String {
+async fn channel_of(app: &App, id: i64) -> Channel {
     let mut c = app.store_for_tests().read().await.unwrap();
     applications::get(&mut c, id)
         .await
@@ -43,17 +43,17 @@ async fn the_channel_follows_who_acts() {
             .submit_enrollment(&online, online.user_id, &form)
             .await
             .unwrap();
-        assert_eq!(channel_of(&app, r.application_id).await, "online");
+        assert_eq!(channel_of(&app, r.application_id).await, Channel::Online);
         let r = app
             .submit_enrollment(&staff, on_paper.user_id, &form)
             .await
             .unwrap();
-        assert_eq!(channel_of(&app, r.application_id).await, "paper");
+        assert_eq!(channel_of(&app, r.application_id).await, Channel::Paper);
         let r = app
             .submit_enrollment(&agency, at_agency.user_id, &form)
             .await
             .unwrap();
-        assert_eq!(channel_of(&app, r.application_id).await, "agency");
+        assert_eq!(channel_of(&app, r.application_id).await, Channel::Agency);
 
         // A member cannot file for someone else, whatever the channel.
         assert!(matches!(

@@ -264,7 +264,10 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
             role: Role::Member,
         };
         let ov = later.overview(&member, member.user_id).await.unwrap();
-        assert_eq!(ov.contracts[0].status, "cancelled");
+        assert_eq!(
+            ov.contracts[0].status,
+            kyosai_domain::ContractStatus::Cancelled
+        );
         assert_eq!(ov.contracts[0].next_debit_date, None);
 
         // The next month bills neither cancelled contract: the run walks only active contracts
@@ -357,7 +360,10 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
         );
         later.withdraw_termination(&maker, c_paid.id).await.unwrap();
         let all = later.termination_candidates(&maker).await.unwrap();
-        assert_eq!(find(&all, &paid_later).status, "withdrawn");
+        assert_eq!(
+            find(&all, &paid_later).status,
+            kyosai_domain::termination::CandidateStatus::Withdrawn
+        );
         assert_eq!(find(&all, &se).refund_total_yen, Some(337_782));
         assert!(
             later

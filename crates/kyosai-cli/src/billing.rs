@@ -243,11 +243,12 @@ async fn report(a: ReportArgs) -> Result<()> {
         );
     }
     for (run, rec, files) in report {
-        let name =
-            Program::parse(&run.program).map_or(run.program.clone(), |p| p.name_ja().to_string());
         println!(
-            "{name} {}（状態 {}、引落日 {}）",
-            run.month, run.status, run.debit_date
+            "{} {}（状態 {}、引落日 {}）",
+            run.program.name_ja(),
+            run.month,
+            run.status.as_str(),
+            run.debit_date
         );
         for l in rec.lines_ja() {
             println!("  {l}");

@@ -54,6 +54,38 @@ impl ContractFacts {
     }
 }
 
+/// Where a month's billing run of one program stands; a run resumes from its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum RunStatus {
+    /// Bill lines are being made, chunk by chunk.
+    Billing,
+    /// Every line is made; the request files are being written.
+    WritingFiles,
+    Completed,
+}
+
+impl RunStatus {
+    pub const ALL: [RunStatus; 3] = [
+        RunStatus::Billing,
+        RunStatus::WritingFiles,
+        RunStatus::Completed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Billing => "billing",
+            RunStatus::WritingFiles => "writing_files",
+            RunStatus::Completed => "completed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RunStatus> {
+        RunStatus::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
 /// Why nothing is billed for a contract this month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]

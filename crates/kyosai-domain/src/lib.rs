@@ -9,6 +9,7 @@
 
 pub mod billing;
 pub mod calendar;
+pub mod contract;
 pub mod contract_number;
 pub mod enrollment;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod special_measures;
 pub mod termination;
 
 pub use calendar::{BusinessCalendar, YearMonth};
+pub use contract::{ContractStatus, MandateStatus};
 pub use contract_number::ContractNumber;
 pub use error::{FieldError, Invalid, Reason};
 pub use money::Yen;

@@ -5,7 +5,7 @@
 //! set in force on the cancellation date. Refunds are rounded down to the yen (円未満切捨て) by
 //! the calculators they reuse.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::YearMonth;
 use crate::money::Yen;
@@ -16,6 +16,37 @@ use crate::rules::safety_net::Cancellation;
 use crate::safety_net::cancellation_refund as sn;
 use crate::small_enterprise::cancellation_refund as se;
 use crate::small_enterprise::tranches::PremiumSegment;
+
+/// Where a termination candidate stands: one staff member prepares it, another confirms it
+/// (maker-checker) or it is withdrawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum CandidateStatus {
+    Prepared,
+    Confirmed,
+    Withdrawn,
+}
+
+impl CandidateStatus {
+    pub const ALL: [CandidateStatus; 3] = [
+        CandidateStatus::Prepared,
+        CandidateStatus::Confirmed,
+        CandidateStatus::Withdrawn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CandidateStatus::Prepared => "prepared",
+            CandidateStatus::Confirmed => "confirmed",
+            CandidateStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CandidateStatus> {
+        CandidateStatus::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
 
 /// Premiums collected for one contract, as the ledger records them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -3,18 +3,19 @@
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use crate::{AnyRow, Result, col};
+use kyosai_domain::{ApplicationStatus, Channel, Procedure, Program};
+
+use crate::{AnyRow, Result, col, typed};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Application {
     pub id: i64,
-    pub program: String,
-    pub procedure: String,
-    pub channel: String,
+    pub program: Program,
+    pub procedure: Procedure,
+    pub channel: Channel,
     pub member_id: i64,
     pub agency_id: Option<i64>,
-    /// `completed`, `in_review`, `rejected`, `withdrawn`.
-    pub status: String,
+    pub status: ApplicationStatus,
     /// `approved`, `rejected` once decided.
     pub outcome: Option<String>,
     pub received_at: String,
@@ -36,14 +37,15 @@ const COLUMNS: &str = "id, program, procedure, channel, member_id, agency_id, st
     completed_at, rule_set, payload, checks, contract_id, edited_by, decided_by, decision_reason, person_key, version";
 
 fn from_row(r: &AnyRow) -> Result<Application> {
+    const T: &str = "applications";
     Ok(Application {
         id: col(r, "id")?,
-        program: col(r, "program")?,
-        procedure: col(r, "procedure")?,
-        channel: col(r, "channel")?,
+        program: typed(r, T, "program", Program::parse)?,
+        procedure: typed(r, T, "procedure", Procedure::parse)?,
+        channel: typed(r, T, "channel", Channel::parse)?,
         member_id: col(r, "member_id")?,
         agency_id: col(r, "agency_id")?,
-        status: col(r, "status")?,
+        status: typed(r, T, "status", ApplicationStatus::parse)?,
         outcome: col(r, "outcome")?,
         received_at: col(r, "received_at")?,
         completed_at: col(r, "completed_at")?,

@@ -2,24 +2,28 @@
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use crate::{AnyRow, Result, col};
+use jiff::civil::Date;
+use kyosai_domain::rules::PaymentFrequency;
+use kyosai_domain::{ContractStatus, MandateStatus, Program, YearMonth, Yen};
+
+use crate::{AnyRow, Result, col, month, typed, typed_opt};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contract {
     pub id: i64,
     pub number: String,
-    pub program: String,
+    pub program: Program,
     pub member_id: i64,
     pub application_id: i64,
-    pub status: String,
+    pub status: ContractStatus,
     pub holder_name: String,
     pub business_name: String,
     /// Identifies the person across accounts (kana name + birth date, hashed).
     pub person_key: String,
-    pub start_date: String,
-    pub first_debit_month: String,
-    pub monthly_premium: i64,
-    pub frequency: String,
+    pub start_date: Date,
+    pub first_debit_month: YearMonth,
+    pub monthly_premium: Yen,
+    pub frequency: PaymentFrequency,
     pub rule_set: String,
 }
 
@@ -27,36 +31,37 @@ const COLUMNS: &str = "id, number, program, member_id, application_id, status, h
     person_key, start_date, first_debit_month, monthly_premium, frequency, rule_set";
 
 fn from_row(r: &AnyRow) -> Result<Contract> {
+    const T: &str = "contracts";
     Ok(Contract {
         id: col(r, "id")?,
         number: col(r, "number")?,
-        program: col(r, "program")?,
+        program: typed(r, T, "program", Program::parse)?,
         member_id: col(r, "member_id")?,
         application_id: col(r, "application_id")?,
-        status: col(r, "status")?,
+        status: typed(r, T, "status", ContractStatus::parse)?,
         holder_name: col(r, "holder_name")?,
         business_name: col(r, "business_name")?,
         person_key: col(r, "person_key")?,
-        start_date: col(r, "start_date")?,
-        first_debit_month: col(r, "first_debit_month")?,
-        monthly_premium: col(r, "monthly_premium")?,
-        frequency: col(r, "frequency")?,
+        start_date: typed(r, T, "start_date", |s| s.parse().ok())?,
+        first_debit_month: typed(r, T, "first_debit_month", month)?,
+        monthly_premium: Yen::new(col(r, "monthly_premium")?),
+        frequency: typed(r, T, "frequency", PaymentFrequency::parse)?,
         rule_set: col(r, "rule_set")?,
     })
 }
 
 pub struct NewContract<'a> {
     pub number: &'a str,
-    pub program: &'a str,
+    pub program: Program,
     pub member_id: i64,
     pub application_id: i64,
     pub holder_name: &'a str,
     pub business_name: &'a str,
     pub person_key: &'a str,
-    pub start_date: &'a str,
-    pub first_debit_month: &'a str,
-    pub monthly_premium: i64,
-    pub frequency: &'a str,
+    pub start_date: Date,
+    pub first_debit_month: YearMonth,
+    pub monthly_premium: Yen,
+    pub frequency: PaymentFrequency,
     pub rule_set: &'a str,
     pub now: &'a str,
 }
@@ -68,16 +73,16 @@ pub async fn insert(conn: &mut AnyConnection, c: &NewContract<'_>) -> Result<i64
          VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(c.number)
-    .bind(c.program)
+    .bind(c.program.as_str())
     .bind(c.member_id)
     .bind(c.application_id)
     .bind(c.holder_name)
     .bind(c.business_name)
     .bind(c.person_key)
-    .bind(c.start_date)
-    .bind(c.first_debit_month)
-    .bind(c.monthly_premium)
-    .bind(c.frequency)
+    .bind(c.start_date.to_string())
+    .bind(c.first_debit_month.to_string())
+    .bind(c.monthly_premium.get())
+    .bind(c.frequency.as_str())
     .bind(c.rule_set)
     .bind(c.now)
     .fetch_one(&mut *conn)
@@ -161,13 +166,13 @@ pub async fn for_member(conn: &mut AnyConnection, member_id: i64) -> Result<Vec<
 pub async fn active_in_program(
     conn: &mut AnyConnection,
     member_id: i64,
-    program: &str,
+    program: Program,
 ) -> Result<bool> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n FROM contracts WHERE member_id = $1 AND program = $2 AND status = 'active'",
     )
     .bind(member_id)
-    .bind(program)
+    .bind(program.as_str())
     .fetch_one(&mut *conn)
     .await?;
     Ok(col::<i64>(&row, "n")? > 0)
@@ -182,12 +187,9 @@ pub struct Mandate {
     pub account_type: String,
     pub account_number: String,
     pub holder_kana: String,
-    /// `active` (the newest; at most one per contract), `unusable` (a debit result said the
-    /// account cannot be debited), `replaced` (a newer mandate takes over from its
-    /// `effective_month`; still used for the months before).
-    pub status: String,
-    /// The first debit month it is used for (`YYYY-MM`); None: from the contract's first debit.
-    pub effective_month: Option<String>,
+    pub status: MandateStatus,
+    /// The first debit month it is used for; None: from the contract's first debit.
+    pub effective_month: Option<YearMonth>,
     /// The `mandate_change` application that registered it (None: made with the contract).
     pub application_id: Option<i64>,
     pub created_at: String,
@@ -196,17 +198,17 @@ pub struct Mandate {
 impl Mandate {
     /// Whether billing may debit it when it is the one in force for a month.
     pub fn usable(&self) -> bool {
-        self.status != "unusable"
+        self.status != MandateStatus::Unusable
     }
 }
 
 /// The mandate in force for a debit month: the newest whose effective month is not after it.
 /// `billing::billable_chunk` applies the same rule in SQL. `mandates` are ordered by id.
-pub fn in_force<'a>(mandates: &'a [Mandate], month: &str) -> Option<&'a Mandate> {
+pub fn in_force(mandates: &[Mandate], month: YearMonth) -> Option<&Mandate> {
     mandates
         .iter()
         .rev()
-        .find(|m| m.effective_month.as_deref().unwrap_or("") <= month)
+        .find(|m| m.effective_month.is_none_or(|from| from <= month))
 }
 
 pub struct NewMandate<'a> {
@@ -217,7 +219,7 @@ pub struct NewMandate<'a> {
     pub account_number: &'a str,
     pub holder_kana: &'a str,
     /// None for the contract's first mandate.
-    pub effective_month: Option<&'a str>,
+    pub effective_month: Option<YearMonth>,
     pub application_id: Option<i64>,
     pub now: &'a str,
 }
@@ -234,7 +236,7 @@ pub async fn insert_mandate(conn: &mut AnyConnection, m: &NewMandate<'_>) -> Res
     .bind(m.account_type)
     .bind(m.account_number)
     .bind(m.holder_kana)
-    .bind(m.effective_month)
+    .bind(m.effective_month.map(|month| month.to_string()))
     .bind(m.application_id)
     .bind(m.now)
     .fetch_one(&mut *conn)
@@ -250,6 +252,7 @@ pub async fn mandates_for(conn: &mut AnyConnection, contract_id: i64) -> Result<
     .bind(contract_id)
     .fetch_all(&mut *conn)
     .await?;
+    const T: &str = "mandates";
     rows.iter()
         .map(|r| {
             Ok(Mandate {
@@ -260,8 +263,8 @@ pub async fn mandates_for(conn: &mut AnyConnection, contract_id: i64) -> Result<
                 account_type: col(r, "account_type")?,
                 account_number: col(r, "account_number")?,
                 holder_kana: col(r, "holder_kana")?,
-                status: col(r, "status")?,
-                effective_month: col(r, "effective_month")?,
+                status: typed(r, T, "status", MandateStatus::parse)?,
+                effective_month: typed_opt(r, T, "effective_month", month)?,
                 application_id: col(r, "application_id")?,
                 created_at: col(r, "created_at")?,
             })
@@ -307,7 +310,7 @@ pub async fn ending(conn: &mut AnyConnection, contract_id: i64) -> Result<Option
 pub async fn earlier_cancellation(
     conn: &mut AnyConnection,
     contract_id: i64,
-    program: &str,
+    program: Program,
 ) -> Result<Option<String>> {
     let row = sqlx::query(
         "SELECT MAX(o.cancelled_on) AS cancelled_on FROM contracts c \
@@ -315,7 +318,7 @@ pub async fn earlier_cancellation(
          WHERE c.id = $1 AND o.program = $2 AND o.cancelled_on IS NOT NULL AND o.cancelled_on <= c.start_date",
     )
     .bind(contract_id)
-    .bind(program)
+    .bind(program.as_str())
     .fetch_one(&mut *conn)
     .await?;
     col(&row, "cancelled_on")

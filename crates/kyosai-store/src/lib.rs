@@ -239,6 +239,45 @@ where
     Ok(row.try_get(name)?)
 }
 
+/// Parses a stored value into a domain value; one that does not parse is
+/// [`StoreError::Corrupt`] naming where it was (`table.column`) and the value, so callers get
+/// typed rows only.
+pub(crate) fn decode<T>(
+    place: &str,
+    raw: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T> {
+    parse(raw).ok_or_else(|| StoreError::Corrupt(format!("{place}: {raw}")))
+}
+
+/// [`decode`] of a text column.
+pub(crate) fn typed<T>(
+    row: &AnyRow,
+    table: &str,
+    name: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T> {
+    let raw: String = col(row, name)?;
+    decode(&format!("{table}.{name}"), &raw, parse)
+}
+
+/// [`typed`] for a nullable column.
+pub(crate) fn typed_opt<T>(
+    row: &AnyRow,
+    table: &str,
+    name: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<Option<T>> {
+    let raw: Option<String> = col(row, name)?;
+    raw.map(|raw| decode(&format!("{table}.{name}"), &raw, parse))
+        .transpose()
+}
+
+/// `YYYY-MM` as stored.
+pub(crate) fn month(s: &str) -> Option<kyosai_domain::YearMonth> {
+    s.parse().ok()
+}
+
 /// Increments a named counter and returns its new value (contract serials).
 pub async fn next_counter(conn: &mut AnyConnection, name: &str) -> Result<i64> {
     let row = sqlx::query("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")

@@ -7,30 +7,33 @@
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use crate::{AnyRow, Result, col};
+use kyosai_domain::{Program, YearMonth, Yen};
+
+use crate::{AnyRow, Result, col, month, typed, typed_opt};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrepaymentRow {
     pub id: i64,
     pub contract_id: i64,
-    pub program: String,
-    pub paid_month: String,
-    pub first_month: String,
-    pub last_month: String,
-    pub monthly_premium: i64,
-    pub amount: i64,
+    pub program: Program,
+    pub paid_month: YearMonth,
+    pub first_month: YearMonth,
+    pub last_month: YearMonth,
+    pub monthly_premium: Yen,
+    pub amount: Yen,
 }
 
 fn prepayment(r: &AnyRow) -> Result<PrepaymentRow> {
+    const T: &str = "prepayments";
     Ok(PrepaymentRow {
         id: col(r, "id")?,
         contract_id: col(r, "contract_id")?,
-        program: col(r, "program")?,
-        paid_month: col(r, "paid_month")?,
-        first_month: col(r, "first_month")?,
-        last_month: col(r, "last_month")?,
-        monthly_premium: col(r, "monthly_premium")?,
-        amount: col(r, "amount")?,
+        program: typed(r, "contracts", "program", Program::parse)?,
+        paid_month: typed(r, T, "paid_month", month)?,
+        first_month: typed(r, T, "first_month", month)?,
+        last_month: typed(r, T, "last_month", month)?,
+        monthly_premium: Yen::new(col(r, "monthly_premium")?),
+        amount: Yen::new(col(r, "amount")?),
     })
 }
 
@@ -87,12 +90,15 @@ pub async fn record(conn: &mut AnyConnection, p: &NewPrepayment<'_>, now: &str) 
 }
 
 /// `contracts.prepaid_until` of one contract.
-pub async fn prepaid_until(conn: &mut AnyConnection, contract_id: i64) -> Result<Option<String>> {
+pub async fn prepaid_until(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<Option<YearMonth>> {
     let row = sqlx::query("SELECT prepaid_until FROM contracts WHERE id = $1")
         .bind(contract_id)
         .fetch_one(&mut *conn)
         .await?;
-    col(&row, "prepaid_until")
+    typed_opt(&row, "contracts", "prepaid_until", month)
 }
 
 /// 前納 paid from `from` to `to` (months, inclusive) by contracts still active.

@@ -1,8 +1,10 @@
 //! 機構解約 candidates (maker-checker), contract cancellation and refund records (issue #4).
 
+use kyosai_domain::Program;
+use kyosai_domain::termination::CandidateStatus;
 use sqlx::AnyConnection;
 
-use crate::{AnyRow, Result, col};
+use crate::{AnyRow, Result, col, typed};
 
 /// A candidate with what staff need to decide on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,7 +12,7 @@ pub struct Candidate {
     pub id: i64,
     pub contract_id: i64,
     pub contract_number: String,
-    pub program: String,
+    pub program: Program,
     pub holder_name: String,
     pub unpaid_months: i64,
     pub unpaid_yen: i64,
@@ -21,8 +23,7 @@ pub struct Candidate {
     pub confirmed_at: Option<String>,
     pub withdrawn_by: Option<i64>,
     pub withdrawn_at: Option<String>,
-    /// `prepared`, `confirmed`, `withdrawn`.
-    pub status: String,
+    pub status: CandidateStatus,
     /// The refund, once confirmed.
     pub refund_total_yen: Option<i64>,
     pub refund_estimate: Option<bool>,
@@ -39,7 +40,7 @@ fn from_row(r: &AnyRow) -> Result<Candidate> {
         id: col(r, "id")?,
         contract_id: col(r, "contract_id")?,
         contract_number: col(r, "number")?,
-        program: col(r, "program")?,
+        program: typed(r, "contracts", "program", Program::parse)?,
         holder_name: col(r, "holder_name")?,
         unpaid_months: col(r, "unpaid_months")?,
         unpaid_yen: col(r, "unpaid_yen")?,
@@ -50,7 +51,12 @@ fn from_row(r: &AnyRow) -> Result<Candidate> {
         confirmed_at: col(r, "confirmed_at")?,
         withdrawn_by: col(r, "withdrawn_by")?,
         withdrawn_at: col(r, "withdrawn_at")?,
-        status: col(r, "status")?,
+        status: typed(
+            r,
+            "termination_candidates",
+            "status",
+            CandidateStatus::parse,
+        )?,
         refund_total_yen: col(r, "refund_total_yen")?,
         refund_estimate: col::<Option<i64>>(r, "refund_estimate")?.map(|e| e != 0),
     })

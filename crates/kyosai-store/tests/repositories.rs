@@ -1,7 +1,9 @@
 #![allow(clippy::unwrap_used)]
 //! Every repository on every backend available (SQLite always, PostgreSQL when configured).
 
-use kyosai_store::{audit, drafts, idempotency, next_counter, outbox, testing, users};
+use kyosai_store::{
+    StoreError, audit, contracts, drafts, idempotency, next_counter, outbox, testing, users,
+};
 use serde_json::json;
 
 const NOW: &str = "2026-11-26T06:00:00Z";
@@ -185,5 +187,85 @@ async fn counters_outbox_drafts_idempotency() {
                 .is_err(),
             "key is unique"
         );
+    }
+}
+
+/// A stored value the domain does not know is reported by the store, naming the column, not
+/// handed to callers as text to re-check.
+#[tokio::test]
+async fn a_corrupt_contract_or_mandate_is_corrupt_on_read() {
+    for (store, _dir) in testing::all().await.unwrap() {
+        let mut tx = store.begin_write().await.unwrap();
+        let member = users::insert(
+            tx.conn(),
+            &users::NewUser {
+                role: "member",
+                email: "corrupt@example.jp",
+                display_name: "山田",
+                password_hash: None,
+                verified_at: None,
+                agency_id: None,
+                now: NOW,
+            },
+        )
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO applications (program, procedure, channel, member_id, status, received_at, rule_set, \
+             payload, checks, person_key) \
+             VALUES ('small_enterprise', 'enrollment', 'online', $1, 'completed', $2, 'r', '{}', '[]', 'p')",
+        )
+        .bind(member)
+        .bind(NOW)
+        .execute(&mut *tx.conn())
+        .await
+        .unwrap();
+        let application: i64 = sqlx::Row::get(
+            &sqlx::query("SELECT MAX(id) AS id FROM applications")
+                .fetch_one(&mut *tx.conn())
+                .await
+                .unwrap(),
+            "id",
+        );
+        for (number, program) in [("K1", "x"), ("K2", "small_enterprise")] {
+            sqlx::query(
+                "INSERT INTO contracts (number, program, member_id, application_id, status, holder_name, \
+                 business_name, person_key, start_date, first_debit_month, monthly_premium, frequency, rule_set, \
+                 created_at) \
+                 VALUES ($1, $2, $3, $4, 'active', '山田', '', 'p', '2026-11-01', '2026-12', 10000, 'monthly', 'r', $5)",
+            )
+            .bind(number)
+            .bind(program)
+            .bind(member)
+            .bind(application)
+            .bind(NOW)
+            .execute(&mut *tx.conn())
+            .await
+            .unwrap();
+        }
+        let good = contracts::by_number(tx.conn(), "K2")
+            .await
+            .unwrap()
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO mandates (contract_id, bank_code, branch_code, account_type, account_number, holder_kana, \
+             status, created_at) VALUES ($1, '0001', '001', '1', '1234567', 'ﾔﾏﾀﾞ', 'lost', $2)",
+        )
+        .bind(good.id)
+        .bind(NOW)
+        .execute(&mut *tx.conn())
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut c = store.read().await.unwrap();
+        match contracts::by_number(&mut c, "K1").await {
+            Err(StoreError::Corrupt(what)) => assert_eq!(what, "contracts.program: x"),
+            other => panic!("expected a corrupt row, got {other:?}"),
+        }
+        match contracts::mandates_for(&mut c, good.id).await {
+            Err(StoreError::Corrupt(what)) => assert_eq!(what, "mandates.status: lost"),
+            other => panic!("expected a corrupt row, got {other:?}"),
+        }
     }
 }

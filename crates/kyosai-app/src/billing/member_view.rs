@@ -9,7 +9,7 @@ use kyosai_store::ledger;
 use kyosai_zengin::debit::ResultCode;
 use serde::Serialize;
 
-use super::{frequency, histories, internal, makes_mandate_unusable, parse_month};
+use super::{histories, internal, makes_mandate_unusable, parse_month};
 use crate::ja_text::{ja_date, ja_month};
 use crate::{Actor, App, AppError, Role};
 
@@ -100,7 +100,7 @@ impl App {
             // Do not reveal whether someone else's contract exists.
             _ => return Err(AppError::NotFound),
         }
-        let program = Program::parse(&c.program).ok_or_else(|| internal("bad program"))?;
+        let program = c.program;
         let stored = store::lines_for_contract(&mut conn, c.id).await?;
         let (prepaid_until, suspended_from) = store::prepaid_and_suspended(&mut conn, c.id).await?;
         let collected: i64 = ledger::collected_between(&mut conn, c.id, c.id)
@@ -112,8 +112,7 @@ impl App {
         let ending = kyosai_store::contracts::ending(&mut conn, c.id).await?;
         let earlier = match program {
             Program::SafetyNet => {
-                kyosai_store::contracts::earlier_cancellation(&mut conn, c.id, program.as_str())
-                    .await?
+                kyosai_store::contracts::earlier_cancellation(&mut conn, c.id, program).await?
             }
             Program::SmallEnterprise => None,
         };
@@ -122,13 +121,13 @@ impl App {
         let standing = dom::standing(&hist);
         let mut facts = ContractFacts {
             program,
-            base_premium: Yen::new(c.monthly_premium),
+            base_premium: c.monthly_premium,
             premium_changes: changes
                 .iter()
                 .map(|(_, m, p)| Ok((parse_month(m)?, Yen::new(*p))))
                 .collect::<Result<_, AppError>>()?,
-            frequency: frequency(&c.frequency)?,
-            first_debit_month: parse_month(&c.first_debit_month)?,
+            frequency: c.frequency,
+            first_debit_month: c.first_debit_month,
             prepaid_until: prepaid_until.as_deref().map(parse_month).transpose()?,
             suspended_from: suspended_from.as_deref().map(parse_month).transpose()?,
             total_paid: Yen::new(collected),
@@ -140,9 +139,7 @@ impl App {
         let mandate_usable = mandates.last().is_some_and(|m| m.usable());
         let new_account_from = mandates
             .last()
-            .and_then(|m| m.effective_month.as_deref())
-            .map(parse_month)
-            .transpose()?
+            .and_then(|m| m.effective_month)
             .map(|m| {
                 let rules = self.billing_rules(program, m)?;
                 Ok::<_, AppError>(schedule::debit_date(&rules.collection, &self.calendar, m))
@@ -183,8 +180,7 @@ impl App {
             // a later month) is not debited: the run withholds its line and fails it at once,
             // so what it would have debited becomes unpaid and is re-billed by the cycle.
             if mandate_usable
-                && !kyosai_store::contracts::in_force(&mandates, &m.to_string())
-                    .is_some_and(|x| x.usable())
+                && !kyosai_store::contracts::in_force(&mandates, m).is_some_and(|x| x.usable())
             {
                 if let Due::Bill(plan) = &due {
                     dom::fail_plan(&mut facts.unpaid, plan);

@@ -28,7 +28,7 @@ pub use run::{RunOptions, RunSummary};
 use std::sync::Arc;
 
 use kyosai_domain::billing::{self as dom, LineHistory, LineResult};
-use kyosai_domain::rules::{PaymentFrequency, RuleSet};
+use kyosai_domain::rules::RuleSet;
 use kyosai_domain::{Program, YearMonth, Yen};
 use kyosai_store::billing as store;
 
@@ -52,11 +52,6 @@ pub(crate) fn internal(e: impl std::fmt::Display) -> AppError {
 fn parse_month(s: &str) -> Result<YearMonth, AppError> {
     s.parse::<YearMonth>()
         .map_err(|_| AppError::Internal(format!("stored month is invalid: {s}")))
-}
-
-fn frequency(s: &str) -> Result<PaymentFrequency, AppError> {
-    PaymentFrequency::parse(s)
-        .ok_or_else(|| AppError::Internal(format!("stored frequency is invalid: {s}")))
 }
 
 /// Replays stored lines into the domain's standing.

@@ -39,7 +39,7 @@ impl App {
         std::fs::create_dir_all(out).map_err(internal)?;
         let originators = {
             let mut conn = self.store.read().await?;
-            store::originators(&mut conn, &run.program).await?
+            store::originators(&mut conn, run.program.as_str()).await?
         };
         let date = zengin_date(debit_date)?;
         let mut names = NameCache::default();
@@ -117,7 +117,7 @@ impl App {
         let name = format!(
             "KYOSAI91_{}_{}_{}_{:03}.dat",
             program.as_str(),
-            run.month.replace('-', ""),
+            run.month.to_string().replace('-', ""),
             o.code,
             seq
         );

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use kyosai_domain::billing::{self as dom, BillPlan, ContractFacts, Due, Skip};
+use kyosai_domain::billing::{self as dom, BillPlan, ContractFacts, Due, RunStatus, Skip};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
 use kyosai_domain::{Program, YearMonth, Yen};
@@ -17,7 +17,7 @@ use kyosai_zengin::text::{AccountNumber, BankCode, BranchCode, HolderName};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Progress, WrittenFile, frequency, histories, internal, parse_month};
+use super::{Progress, WrittenFile, histories, internal, parse_month};
 use crate::ja_text::ja_month;
 use crate::mail::{self, Mail};
 use crate::{App, AppError};
@@ -146,7 +146,7 @@ impl App {
             let run = store::run(tx.conn(), program.as_str(), &month_text)
                 .await?
                 .ok_or_else(|| internal("billing run vanished"))?;
-            if run.status != "completed"
+            if run.status != RunStatus::Completed
                 && !store::try_lock(
                     tx.conn(),
                     run.id,
@@ -169,14 +169,22 @@ impl App {
             tx.commit().await?;
             run
         };
-        let already_completed = run.status == "completed";
+        let already_completed = run.status == RunStatus::Completed;
         let mut skipped: BTreeMap<String, i64> =
             serde_json::from_str(&run.skipped).unwrap_or_default();
-        if run.status == "billing" {
+        if run.status == RunStatus::Billing {
             self.bill_chunks(&run, &rules, month, opts, &mut skipped, progress)
                 .await?;
             let mut tx = self.store.begin_write().await?;
-            if !store::set_status(tx.conn(), run.id, &opts.owner, "writing_files", None).await? {
+            if !store::set_status(
+                tx.conn(),
+                run.id,
+                &opts.owner,
+                RunStatus::WritingFiles,
+                None,
+            )
+            .await?
+            {
                 return Err(lost_lease());
             }
             tx.commit().await?;
@@ -197,7 +205,7 @@ impl App {
                 tx.conn(),
                 run.id,
                 &opts.owner,
-                "completed",
+                RunStatus::Completed,
                 Some(&self.clock.now_text()),
             )
             .await?
@@ -246,16 +254,16 @@ impl App {
         skipped: &mut BTreeMap<String, i64>,
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<(), AppError> {
-        let program = Program::parse(&run.program).ok_or_else(|| internal("bad program"))?;
+        let program = run.program;
         let month_text = month.to_string();
         let since = month.plus(-24).to_string();
         let has_cap = rules.premium.accumulation_cap_yen.is_some();
         let (originators, total, remaining) = {
             let mut conn = self.store.read().await?;
-            let o = store::originators(&mut conn, &run.program).await?;
-            let total = store::active_contracts_after(&mut conn, &run.program, 0).await?;
+            let o = store::originators(&mut conn, program.as_str()).await?;
+            let total = store::active_contracts_after(&mut conn, program.as_str(), 0).await?;
             let remaining =
-                store::active_contracts_after(&mut conn, &run.program, run.cursor_contract_id)
+                store::active_contracts_after(&mut conn, program.as_str(), run.cursor_contract_id)
                     .await?;
             (o, total, remaining)
         };
@@ -284,7 +292,7 @@ impl App {
             store::bulk_cache(tx.conn()).await?;
             let contracts = store::billable_chunk(
                 tx.conn(),
-                &run.program,
+                program.as_str(),
                 &month_text,
                 cursor,
                 opts.chunk_size as i64,
@@ -315,12 +323,12 @@ impl App {
                 };
                 let facts = ContractFacts {
                     program,
-                    base_premium: Yen::new(c.monthly_premium),
+                    base_premium: c.monthly_premium,
                     premium_changes: changes.remove(&c.id).unwrap_or_default(),
-                    frequency: frequency(&c.frequency)?,
-                    first_debit_month: parse_month(&c.first_debit_month)?,
-                    prepaid_until: c.prepaid_until.as_deref().map(parse_month).transpose()?,
-                    suspended_from: c.suspended_from.as_deref().map(parse_month).transpose()?,
+                    frequency: c.frequency,
+                    first_debit_month: c.first_debit_month,
+                    prepaid_until: c.prepaid_until,
+                    suspended_from: c.suspended_from,
                     total_paid: Yen::new(c.collected),
                     pending: standing.pending,
                     unpaid: standing.unpaid,

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use jiff::civil::Date;
+use kyosai_domain::billing::RunStatus;
 use kyosai_domain::rules::RuleBook;
 use kyosai_domain::{BusinessCalendar, Program, YearMonth, schedule};
 use kyosai_store::billing as store;
@@ -86,10 +87,8 @@ impl App {
             let this_month = YearMonth::of(today);
             for month in [this_month, this_month.plus(1)] {
                 for run in store::runs_for_month(&mut conn, &month.to_string()).await? {
-                    if let (Some(p), "completed") =
-                        (Program::parse(&run.program), run.status.as_str())
-                    {
-                        done.push((p, month));
+                    if run.status == RunStatus::Completed {
+                        done.push((run.program, month));
                     }
                 }
             }

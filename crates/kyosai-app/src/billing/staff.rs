@@ -6,6 +6,7 @@
 //! them with, and is refused unless the digest equals the one recorded when the run wrote the
 //! file (a changed line or code would otherwise go unnoticed).
 
+use kyosai_domain::billing::RunStatus;
 use kyosai_store::billing::{self as store, FileRow, ImportRow, Run, RunListRow};
 use kyosai_store::sha256_hex;
 use kyosai_zengin::debit::RequestWriter;
@@ -62,12 +63,11 @@ pub fn exception_reason_ja(reason: &str) -> &'static str {
 }
 
 /// Japanese for a run status.
-pub fn run_status_ja(status: &str) -> &'static str {
+pub fn run_status_ja(status: RunStatus) -> &'static str {
     match status {
-        "billing" => "請求明細を作成中",
-        "writing_files" => "ファイルを作成中",
-        "completed" => "完了",
-        _ => "不明",
+        RunStatus::Billing => "請求明細を作成中",
+        RunStatus::WritingFiles => "ファイルを作成中",
+        RunStatus::Completed => "完了",
     }
 }
 
@@ -120,7 +120,7 @@ impl App {
             .into_iter()
             .find(|f| f.name == name)
             .ok_or(AppError::NotFound)?;
-        let originator = store::originators(&mut conn, &run.program)
+        let originator = store::originators(&mut conn, run.program.as_str())
             .await?
             .into_iter()
             .find(|o| o.id == file.originator_id)
@@ -129,12 +129,8 @@ impl App {
             })?;
         // The debit date the run used is stored with the run: rules or holidays loaded since
         // must not change an old file.
-        let debit_date: jiff::civil::Date = run
-            .debit_date
-            .parse()
-            .map_err(|_| internal(format!("run {run_id}: stored debit date is invalid")))?;
         let mut writer = RequestWriter::new(
-            &debit_header(&originator, zengin_date(debit_date)?)?,
+            &debit_header(&originator, zengin_date(run.debit_date)?)?,
             &write_options(&originator),
             usize::try_from(file.record_count).unwrap_or(0),
         )

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use kyosai_domain::prepayment_discount as dom;
-use kyosai_domain::{Program, YearMonth};
+use kyosai_domain::{MandateStatus, Program, YearMonth};
 use kyosai_store::audit;
 use kyosai_store::billing as bstore;
 use kyosai_store::prepayment as store;
@@ -97,11 +97,14 @@ impl App {
             let mandate = kyosai_store::contracts::mandates_for(tx.conn(), c.id)
                 .await?
                 .into_iter()
-                .find(|m| m.status == "active");
+                .find(|m| m.status == MandateStatus::Active);
             match mandate.as_ref().map(transfer_record) {
                 Some(Some(mut rec)) => {
                     rec.amount = r.accumulated_yen;
-                    by_program.entry(c.program).or_default().push((r.id, rec));
+                    by_program
+                        .entry(c.program.as_str().to_string())
+                        .or_default()
+                        .push((r.id, rec));
                 }
                 Some(None) => s.exceptions.push((
                     c.number,

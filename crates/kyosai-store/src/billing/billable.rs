@@ -5,17 +5,19 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::json_agg;
 use crate::bulk::is_sqlite;
-use crate::{Result, col};
+use crate::{Result, col, decode};
+use kyosai_domain::rules::PaymentFrequency;
+use kyosai_domain::{YearMonth, Yen};
 
 /// A contract with the mandate in force for the month, as billing reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BillableContract {
     pub id: i64,
-    pub monthly_premium: i64,
-    pub frequency: String,
-    pub first_debit_month: String,
-    pub prepaid_until: Option<String>,
-    pub suspended_from: Option<String>,
+    pub monthly_premium: Yen,
+    pub frequency: PaymentFrequency,
+    pub first_debit_month: YearMonth,
+    pub prepaid_until: Option<YearMonth>,
+    pub suspended_from: Option<YearMonth>,
     /// The mandate in force for the month, usable or not.
     pub mandate: Option<MandateSnapshot>,
     /// False when the mandate in force was made unusable by a result (codes 2, 3, 4).
@@ -109,26 +111,35 @@ pub async fn billable_chunk(
         .map_err(|e| crate::StoreError::Corrupt(format!("billable chunk: {e}")))?;
     let mut out: Vec<BillableContract> = packed
         .into_iter()
-        .map(|p| BillableContract {
-            id: p.0,
-            monthly_premium: p.1,
-            frequency: p.2,
-            first_debit_month: p.3,
-            prepaid_until: p.4,
-            suspended_from: p.5,
-            mandate: p.6.map(|id| MandateSnapshot {
-                id,
-                bank_code: p.7.unwrap_or_default(),
-                branch_code: p.8.unwrap_or_default(),
-                account_type: p.9.unwrap_or_default(),
-                account_number: p.10.unwrap_or_default(),
-                holder_kana: p.11.unwrap_or_default(),
-                changed_unused: p.13 == 1,
-            }),
-            mandate_usable: p.14 == 1,
-            collected: p.12,
+        .map(|p| {
+            let ym = crate::month;
+            Ok(BillableContract {
+                id: p.0,
+                monthly_premium: Yen::new(p.1),
+                frequency: decode("contracts.frequency", &p.2, PaymentFrequency::parse)?,
+                first_debit_month: decode("contracts.first_debit_month", &p.3, ym)?,
+                prepaid_until: p
+                    .4
+                    .map(|m| decode("contracts.prepaid_until", &m, ym))
+                    .transpose()?,
+                suspended_from: p
+                    .5
+                    .map(|m| decode("contracts.suspended_from", &m, ym))
+                    .transpose()?,
+                mandate: p.6.map(|id| MandateSnapshot {
+                    id,
+                    bank_code: p.7.unwrap_or_default(),
+                    branch_code: p.8.unwrap_or_default(),
+                    account_type: p.9.unwrap_or_default(),
+                    account_number: p.10.unwrap_or_default(),
+                    holder_kana: p.11.unwrap_or_default(),
+                    changed_unused: p.13 == 1,
+                }),
+                mandate_usable: p.14 == 1,
+                collected: p.12,
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     out.sort_by_key(|c| c.id);
     Ok(out)
 }

@@ -3,17 +3,20 @@
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use crate::{AnyRow, Result, col};
+use jiff::civil::Date;
+use kyosai_domain::billing::RunStatus;
+use kyosai_domain::{Program, YearMonth};
+
+use crate::{AnyRow, Result, col, month, typed};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Run {
     pub id: i64,
-    pub month: String,
-    pub program: String,
-    /// `billing`, `writing_files`, `completed`.
-    pub status: String,
+    pub month: YearMonth,
+    pub program: Program,
+    pub status: RunStatus,
     pub rule_set: String,
-    pub debit_date: String,
+    pub debit_date: Date,
     pub started_at: String,
     pub finished_at: Option<String>,
     pub lock_owner: Option<String>,
@@ -27,13 +30,14 @@ const RUN_COLUMNS: &str = "id, month, program, status, rule_set, debit_date, sta
     lock_until, cursor_contract_id, skipped";
 
 fn run_from_row(r: &AnyRow) -> Result<Run> {
+    const T: &str = "billing_runs";
     Ok(Run {
         id: col(r, "id")?,
-        month: col(r, "month")?,
-        program: col(r, "program")?,
-        status: col(r, "status")?,
+        month: typed(r, T, "month", month)?,
+        program: typed(r, T, "program", Program::parse)?,
+        status: typed(r, T, "status", RunStatus::parse)?,
         rule_set: col(r, "rule_set")?,
-        debit_date: col(r, "debit_date")?,
+        debit_date: typed(r, T, "debit_date", |s| s.parse().ok())?,
         started_at: col(r, "started_at")?,
         finished_at: col(r, "finished_at")?,
         lock_owner: col(r, "lock_owner")?,
@@ -149,17 +153,17 @@ pub async fn set_status(
     conn: &mut AnyConnection,
     run_id: i64,
     owner: &str,
-    status: &str,
+    status: RunStatus,
     finished_at: Option<&str>,
 ) -> Result<bool> {
-    let release = status == "completed";
+    let release = status == RunStatus::Completed;
     let done = sqlx::query(
         "UPDATE billing_runs SET status = $1, finished_at = COALESCE($2, finished_at), \
          lock_owner = CASE WHEN $3 = 1 THEN NULL ELSE lock_owner END, \
          lock_until = CASE WHEN $3 = 1 THEN NULL ELSE lock_until END \
          WHERE id = $4 AND lock_owner = $5",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(finished_at)
     .bind(i64::from(release))
     .bind(run_id)

@@ -323,7 +323,7 @@ async fn already_member(
     let Some(c) = overview
         .contracts
         .iter()
-        .find(|c| c.program == program.as_str() && c.status == "active")
+        .find(|c| c.program == program && c.status == kyosai_domain::ContractStatus::Active)
     else {
         return Ok(None);
     };

@@ -8,11 +8,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::views::status_text;
 use kyosai_app::{AppError, Role};
 use kyosai_domain::procedure::CheckStatus;
-use kyosai_domain::rules::PaymentFrequency;
-use kyosai_domain::{Program, YearMonth, Yen, schedule};
+use kyosai_domain::{ContractStatus, Program, schedule};
 use serde::Deserialize;
 
-use super::view::{Layout, app_error, ja_date, ja_date_text, ja_time, render, yen};
+use super::view::{Layout, app_error, ja_date, ja_time, render, yen};
 use crate::AppState;
 use crate::session::SignedIn;
 
@@ -76,8 +75,8 @@ pub async fn portal(
         .map(|c| ContractBox {
             number: c.number.clone(),
             program_name: c.program_name.clone(),
-            start_date: ja_date_text(&c.start_date),
-            premium: yen(c.monthly_premium_yen),
+            start_date: ja_date(c.start_date),
+            premium: c.monthly_premium_yen.to_string(),
             frequency: c.payment_frequency.clone(),
             next_debit: match (c.next_debit_date, c.next_debit_amount_yen) {
                 (Some(d), Some(a)) => format!("{}　{}", ja_date(d), yen(a)),
@@ -122,7 +121,7 @@ pub async fn portal(
             !overview
                 .contracts
                 .iter()
-                .any(|c| c.program == p.as_str() && c.status == "active")
+                .any(|c| c.program == *p && c.status == ContractStatus::Active)
                 && !overview
                     .applications
                     .iter()
@@ -213,25 +212,22 @@ async fn application_page(
     let (text, next) = status_text(&a.status);
     let book = state.app.rules.book();
     let contract = a.contract.as_ref().map(|c| {
-        let frequency = PaymentFrequency::parse(&c.frequency).unwrap_or(PaymentFrequency::Monthly);
-        let plan = match (
-            book.by_id(&c.rule_set),
-            c.first_debit_month.parse::<YearMonth>(),
-        ) {
-            (Some(rules), Ok(first)) => schedule::premium_schedule(
+        let frequency = c.frequency;
+        let plan = match book.by_id(&c.rule_set) {
+            Some(rules) => schedule::premium_schedule(
                 &rules.collection,
                 &state.app.calendar,
-                first,
-                Yen::new(c.monthly_premium_yen),
+                c.first_debit_month,
+                c.monthly_premium_yen,
                 frequency,
                 usize::try_from(12 / frequency.months_per_debit()).unwrap_or(12),
             ),
-            _ => Vec::new(),
+            None => Vec::new(),
         };
         ContractDetail {
             number: c.number.clone(),
-            start_date: ja_date_text(&c.start_date),
-            premium: yen(c.monthly_premium_yen),
+            start_date: ja_date(c.start_date),
+            premium: c.monthly_premium_yen.to_string(),
             frequency: frequency.name_ja().to_string(),
             first_debit: plan
                 .first()

@@ -10,22 +10,18 @@ use kyosai_app::AppError;
 use kyosai_app::billing::Tally;
 use kyosai_app::billing::staff::{exception_reason_ja, run_status_ja};
 use kyosai_app::ja_text::ja_month;
-use kyosai_domain::{Program, YearMonth};
+use kyosai_domain::YearMonth;
+use kyosai_domain::billing::RunStatus;
 use kyosai_zengin::debit::ResultCode;
 
 use super::staff::refuse_non_staff;
-use super::view::{Layout, app_error, ja_date_text, ja_time, not_found_page, render, yen};
+use super::view::{Layout, app_error, ja_date, ja_time, not_found_page, render, yen};
 use crate::AppState;
 use crate::session::SignedIn;
 
-fn program_name(p: &str) -> &'static str {
-    Program::parse(p).map(Program::name_ja).unwrap_or("不明")
-}
-
-/// `2026-11` → `2026年11月分` (a stored month that does not parse is shown as it is).
-fn month_text(m: &str) -> String {
-    m.parse::<YearMonth>()
-        .map_or_else(|_| m.to_string(), |m| format!("{}分", ja_month(m)))
+/// `2026-11` → `2026年11月分`.
+fn month_text(m: YearMonth) -> String {
+    format!("{}分", ja_month(m))
 }
 
 struct RunItem {
@@ -76,10 +72,10 @@ pub async fn overview(State(state): State<AppState>, signed: SignedIn) -> Respon
         .iter()
         .map(|r| RunItem {
             id: r.run.id,
-            month: month_text(&r.run.month),
-            program_name: program_name(&r.run.program),
-            status: run_status_ja(&r.run.status),
-            debit_date: ja_date_text(&r.run.debit_date),
+            month: month_text(r.run.month),
+            program_name: r.run.program.name_ja(),
+            status: run_status_ja(r.run.status),
+            debit_date: ja_date(r.run.debit_date),
             rule_set: r.run.rule_set.clone(),
             started_at: ja_time(&r.run.started_at),
             finished_at: r
@@ -189,24 +185,24 @@ pub async fn run(
     }
     report.push(report_row("結果未着", rec.unmatched));
     let balances = rec.balances();
-    let lock = match (&d.run.lock_owner, &d.run.lock_until, d.run.status.as_str()) {
-        (Some(owner), Some(until), s) if s != "completed" => {
+    let lock = match (&d.run.lock_owner, &d.run.lock_until, d.run.status) {
+        (Some(owner), Some(until), s) if s != RunStatus::Completed => {
             format!("{owner}（{}まで）", ja_time(until))
         }
         _ => String::new(),
     };
     let title = format!(
         "{} {}の請求処理",
-        month_text(&d.run.month),
-        program_name(&d.run.program)
+        month_text(d.run.month),
+        d.run.program.name_ja()
     );
     render(
         StatusCode::OK,
         &RunPage {
             layout: Layout::user(title, &signed.user),
             run_id: d.run.id,
-            status: run_status_ja(&d.run.status),
-            debit_date: ja_date_text(&d.run.debit_date),
+            status: run_status_ja(d.run.status),
+            debit_date: ja_date(d.run.debit_date),
             rule_set: d.run.rule_set.clone(),
             started_at: ja_time(&d.run.started_at),
             finished_at: d
@@ -226,7 +222,7 @@ pub async fn run(
                     sha256: f.sha256.clone(),
                 })
                 .collect(),
-            no_files: if d.run.status == "completed" {
+            no_files: if d.run.status == RunStatus::Completed {
                 "請求する契約がなかったため、ファイルは作成していません。"
             } else {
                 "ファイルはまだ作成されていません（請求処理の完了後に作成します）。"

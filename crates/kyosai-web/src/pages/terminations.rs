@@ -11,6 +11,7 @@ use kyosai_app::AppError;
 use kyosai_app::termination::CandidateView;
 use kyosai_domain::Program;
 use kyosai_domain::billing::termination_threshold;
+use kyosai_domain::termination::CandidateStatus;
 use serde::Deserialize;
 
 use super::view::{Layout, app_error, forbidden_page, ja_time, render, yen};
@@ -72,10 +73,10 @@ pub struct ListQuery {
 }
 
 fn status_of(c: &CandidateView) -> (&'static str, &'static str) {
-    match c.status.as_str() {
-        "prepared" => ("in_review", "確定待ち"),
-        "confirmed" => ("completed", "解約確定"),
-        _ => ("rejected", "取り下げ"),
+    match c.status {
+        CandidateStatus::Prepared => ("in_review", "確定待ち"),
+        CandidateStatus::Confirmed => ("completed", "解約確定"),
+        CandidateStatus::Withdrawn => ("rejected", "取り下げ"),
     }
 }
 
@@ -100,7 +101,7 @@ fn item(c: CandidateView, me: i64) -> Item {
     Item {
         id: c.id,
         contract_number: c.contract_number,
-        program_name: Program::parse(&c.program).map_or("", Program::name_ja),
+        program_name: c.program.name_ja(),
         holder_name: c.holder_name,
         unpaid_months: c.unpaid_months,
         unpaid_yen: yen(c.unpaid_yen),
@@ -110,7 +111,7 @@ fn item(c: CandidateView, me: i64) -> Item {
         status_text,
         decision,
         refund,
-        open: c.status == "prepared",
+        open: c.status == CandidateStatus::Prepared,
         own: c.prepared_by == me,
     }
 }
@@ -179,7 +180,9 @@ async fn after(
 
 pub async fn prepare(State(state): State<AppState>, signed: SignedIn) -> Response {
     fn open(cs: &[kyosai_app::termination::CandidateView]) -> usize {
-        cs.iter().filter(|c| c.status == "prepared").count()
+        cs.iter()
+            .filter(|c| c.status == CandidateStatus::Prepared)
+            .count()
     }
     // Preparing is idempotent and answers with every open candidate: the ones it added are the
     // difference, so "none added" is not reported as a success.
