@@ -104,7 +104,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("argon2: {e}")))
+        .map_err(|e| AppError::Internal(format!("argon2: {e}").into()))
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
@@ -256,7 +256,7 @@ impl App {
                 verify_password(&password, hash.as_deref().unwrap_or(dummy_hash()))
             })
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::Internal(e.into()))?
         };
         let Some(user) = user.filter(|_| ok && hash.is_some()) else {
             return Err(bad());
@@ -305,12 +305,10 @@ impl App {
         tx.commit().await?;
         Ok(TotpSetup {
             secret: base32,
-            otpauth_url: totp
-                .to_url()
-                .map_err(|e| AppError::Internal(e.to_string()))?,
+            otpauth_url: totp.to_url().map_err(|e| AppError::Internal(e.into()))?,
             qr_png_base64: totp
                 .to_qr_base64()
-                .map_err(|e| AppError::Internal(e.to_string()))?,
+                .map_err(|e| AppError::Internal(e.into()))?,
         })
     }
 
@@ -345,8 +343,7 @@ impl App {
                 "二段階認証が設定されていません。"
             }));
         }
-        let secret =
-            Secret::try_from_base32(&secret).map_err(|e| AppError::Internal(e.to_string()))?;
+        let secret = Secret::try_from_base32(&secret).map_err(|e| AppError::Internal(e.into()))?;
         let totp = build_totp(secret, &user.email)?;
         let now = u64::try_from(self.clock.now().as_second()).unwrap_or(0);
         let Some(step) = totp.check(&code, now) else {
@@ -595,33 +592,74 @@ fn build_totp(secret: Secret, email: &str) -> Result<Totp, AppError> {
         .with_account_name(email)
         .with_issuer(Some("Kyosai"))
         .build()
-        .map_err(|e| AppError::Internal(e.to_string()))
+        .map_err(|e| AppError::Internal(e.into()))
 }
 
 /// The set-up view (QR code, URL) of a secret already stored by [`App::begin_totp`].
 fn totp_setup_for(secret_base32: &str, email: &str) -> Result<TotpSetup, AppError> {
     let secret =
-        Secret::try_from_base32(secret_base32).map_err(|e| AppError::Internal(e.to_string()))?;
+        Secret::try_from_base32(secret_base32).map_err(|e| AppError::Internal(e.into()))?;
     let totp = build_totp(secret, email)?;
     Ok(TotpSetup {
         secret: secret_base32.to_string(),
-        otpauth_url: totp
-            .to_url()
-            .map_err(|e| AppError::Internal(e.to_string()))?,
+        otpauth_url: totp.to_url().map_err(|e| AppError::Internal(e.into()))?,
         qr_png_base64: totp
             .to_qr_base64()
-            .map_err(|e| AppError::Internal(e.to_string()))?,
+            .map_err(|e| AppError::Internal(e.into()))?,
     })
 }
 
 /// The current TOTP code for a base32 secret (demo output and tests).
 pub fn totp_code(secret_base32: &str, email: &str, at: Timestamp) -> Result<String, AppError> {
     let secret =
-        Secret::try_from_base32(secret_base32).map_err(|e| AppError::Internal(e.to_string()))?;
+        Secret::try_from_base32(secret_base32).map_err(|e| AppError::Internal(e.into()))?;
     let totp = build_totp(secret, email)?;
     Ok(totp
         .generate(u64::try_from(at.as_second()).unwrap_or(0))
         .to_string())
+}
+
+impl App {
+    /// Sets what a staff user may do (a reviewer prepares, an approver decides); audited.
+    pub async fn set_staff_power(
+        &self,
+        granted_by: &str,
+        user_id: i64,
+        power: StaffPower,
+    ) -> Result<(), AppError> {
+        let now = self.clock.now_text();
+        let mut tx = self.store.begin_write().await?;
+        let user = users::by_id(tx.conn(), user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if user.role != Role::Staff.as_str() {
+            return Err(AppError::conflict("not_staff", "職員ではありません。"));
+        }
+        users::set_staff_power(tx.conn(), user_id, power.as_str(), &now).await?;
+        self.audit(
+            tx.conn(),
+            granted_by,
+            "staff.power_set",
+            &format!("user:{user_id}"),
+            None,
+            Some(&json!({ "power": power.as_str() })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A staff user's power (None for anyone else), for screens that offer only what the user may do.
+    pub async fn staff_power(&self, actor: &Actor) -> Result<Option<StaffPower>, AppError> {
+        if actor.role != Role::Staff {
+            return Ok(None);
+        }
+        let mut conn = self.store.read().await?;
+        Ok(users::staff_power(&mut conn, actor.user_id)
+            .await?
+            .as_deref()
+            .and_then(StaffPower::parse))
+    }
 }
 
 #[cfg(test)]
@@ -667,48 +705,5 @@ mod tests {
         assert!(h.starts_with("$argon2id$"));
         assert!(verify_password("correct horse 1", &h));
         assert!(!verify_password("correct horse 2", &h));
-    }
-}
-
-impl App {
-    /// Sets what a staff user may do (a reviewer prepares, an approver decides); audited.
-    pub async fn set_staff_power(
-        &self,
-        granted_by: &str,
-        user_id: i64,
-        power: StaffPower,
-    ) -> Result<(), AppError> {
-        let now = self.clock.now_text();
-        let mut tx = self.store.begin_write().await?;
-        let user = users::by_id(tx.conn(), user_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if user.role != Role::Staff.as_str() {
-            return Err(AppError::conflict("not_staff", "職員ではありません。"));
-        }
-        users::set_staff_power(tx.conn(), user_id, power.as_str(), &now).await?;
-        self.audit(
-            tx.conn(),
-            granted_by,
-            "staff.power_set",
-            &format!("user:{user_id}"),
-            None,
-            Some(&json!({ "power": power.as_str() })),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// A staff user's power (None for anyone else), for screens that offer only what the user may do.
-    pub async fn staff_power(&self, actor: &Actor) -> Result<Option<StaffPower>, AppError> {
-        if actor.role != Role::Staff {
-            return Ok(None);
-        }
-        let mut conn = self.store.read().await?;
-        Ok(users::staff_power(&mut conn, actor.user_id)
-            .await?
-            .as_deref()
-            .and_then(StaffPower::parse))
     }
 }

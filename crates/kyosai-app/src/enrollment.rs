@@ -363,7 +363,9 @@ impl App {
     pub fn rules_for(&self, program: Program) -> Result<Arc<RuleSet>, AppError> {
         self.rules
             .in_force(program, self.clock.today())
-            .ok_or_else(|| AppError::Internal(format!("no rule set for {}", program.as_str())))
+            .ok_or_else(|| {
+                AppError::Internal(format!("no rule set for {}", program.as_str()).into())
+            })
     }
 
     /// Submits an enrollment for `member_id`: the member themself online, or staff, a data-entry
@@ -480,7 +482,7 @@ impl App {
         program: Program,
         form: &EnrollmentForm,
     ) -> Result<(), AppError> {
-        let data = serde_json::to_string(form).map_err(|e| AppError::Internal(e.to_string()))?;
+        let data = serde_json::to_string(form).map_err(|e| AppError::Internal(e.into()))?;
         let mut tx = self.store.begin_write().await?;
         drafts::put(
             tx.conn(),

@@ -23,8 +23,11 @@ pub enum AppError {
     Unprocessable { code: &'static str, message: String },
     #[error("store: {0}")]
     Store(#[from] kyosai_store::StoreError),
+    /// Something that should not happen (a broken invariant, an I/O or encoding failure). The
+    /// cause is kept as the error's source, so the log shows the whole chain, not a flattened
+    /// string.
     #[error("internal: {0}")]
-    Internal(String),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl From<Invalid> for AppError {
@@ -49,5 +52,34 @@ impl AppError {
             code,
             message: message.into(),
         }
+    }
+}
+
+/// An error and its causes, outermost first (`a: b: c`), for the log line of a server error.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let next = c.to_string();
+        if !text.ends_with(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        cause = c.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_keeps_its_cause() {
+        let io = std::io::Error::other("disk full");
+        let e = AppError::Internal(Box::new(io));
+        let source = std::error::Error::source(&e).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("disk full"));
+        assert_eq!(chain(&e), "internal: disk full");
     }
 }

@@ -47,7 +47,7 @@ pub struct App {
 impl App {
     /// An app over `store` with the embedded rule sets and the real holiday calendar.
     pub fn new(store: Store, clock: Clock, public_url: impl Into<String>) -> Result<App, AppError> {
-        let rules = RuleBook::embedded().map_err(|e| AppError::Internal(e.to_string()))?;
+        let rules = RuleBook::embedded().map_err(|e| AppError::Internal(e.into()))?;
         Ok(App {
             store,
             rules: Rules::new(rules),

@@ -22,7 +22,7 @@ pub struct Mail {
 }
 
 pub async fn enqueue(conn: &mut AnyConnection, mail: &Mail, now: &str) -> Result<(), AppError> {
-    let payload = serde_json::to_string(mail).map_err(|e| AppError::Internal(e.to_string()))?;
+    let payload = serde_json::to_string(mail).map_err(|e| AppError::Internal(e.into()))?;
     kyosai_store::outbox::enqueue(conn, OUTBOX_KIND, &payload, now).await?;
     Ok(())
 }
@@ -47,7 +47,7 @@ impl Organization {
     /// them).
     pub fn embedded() -> Result<Organization, AppError> {
         toml::from_str(include_str!("../../../rules/organization.toml"))
-            .map_err(|e| AppError::Internal(format!("rules/organization.toml: {e}")))
+            .map_err(|e| AppError::Internal(format!("rules/organization.toml: {e}").into()))
     }
 }
 
@@ -86,7 +86,7 @@ impl Mailer {
         match smtp_url {
             Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                 .map(|b| Mailer::Smtp(b.build()))
-                .map_err(|e| AppError::Internal(format!("KYOSAI_SMTP_URL: {e}"))),
+                .map_err(|e| AppError::Internal(format!("KYOSAI_SMTP_URL: {e}").into())),
             None => Ok(Mailer::Folder(folder)),
         }
     }
@@ -96,31 +96,31 @@ impl Mailer {
         let message = Message::builder()
             .from(
                 FROM.parse()
-                    .map_err(|e| AppError::Internal(format!("{e}")))?,
+                    .map_err(|e| AppError::Internal(format!("{e}").into()))?,
             )
             .to(mail
                 .to
                 .parse()
-                .map_err(|e| AppError::Internal(format!("{e}")))?)
+                .map_err(|e| AppError::Internal(format!("{e}").into()))?)
             .subject(mail.subject.clone())
             .header(ContentType::TEXT_PLAIN)
             .body(body)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::Internal(e.into()))?;
         match self {
             Mailer::Folder(dir) => {
                 tokio::fs::create_dir_all(dir)
                     .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                    .map_err(|e| AppError::Internal(e.into()))?;
                 let path = dir.join(format!("{id:08}.eml"));
                 tokio::fs::write(&path, message.formatted())
                     .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                    .map_err(|e| AppError::Internal(e.into()))?;
             }
             Mailer::Smtp(transport) => {
                 transport
                     .send(message)
                     .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                    .map_err(|e| AppError::Internal(e.into()))?;
             }
         }
         Ok(())
@@ -140,9 +140,9 @@ pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppErr
     for item in items.into_iter().filter(|i| i.kind == OUTBOX_KIND) {
         let outcome = match serde_json::from_str::<Mail>(&item.payload) {
             Ok(mail) => mailer.send(item.id, &mail).await,
-            Err(e) => Err(AppError::Internal(format!(
-                "undeliverable outbox item: {e}"
-            ))),
+            Err(e) => Err(AppError::Internal(
+                format!("undeliverable outbox item: {e}").into(),
+            )),
         };
         match outcome {
             Ok(()) => done.push(item.id),

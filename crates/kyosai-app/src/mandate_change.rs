@@ -508,7 +508,7 @@ async fn stored_contract(
     application: &Application,
 ) -> Result<Contract, AppError> {
     let id = application.contract_id.ok_or_else(|| {
-        AppError::Internal(format!("application {}: no contract", application.id))
+        AppError::Internal(format!("application {}: no contract", application.id).into())
     })?;
     contracts::get(conn, id).await?.ok_or(AppError::NotFound)
 }

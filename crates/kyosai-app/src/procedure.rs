@@ -247,7 +247,7 @@ impl Actor {
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, AppError> {
-    serde_json::to_string(value).map_err(|e| AppError::Internal(e.to_string()))
+    serde_json::to_string(value).map_err(|e| AppError::Internal(e.into()))
 }
 
 impl App {
@@ -380,8 +380,9 @@ impl App {
         actor: &Actor,
         application: &Application,
     ) -> Result<ProcedureCompletion, AppError> {
-        let form: P::Form = serde_json::from_str(&application.payload)
-            .map_err(|e| AppError::Internal(format!("application {}: {e}", application.id)))?;
+        let form: P::Form = serde_json::from_str(&application.payload).map_err(|e| {
+            AppError::Internal(format!("application {}: {e}", application.id).into())
+        })?;
         let input = P::parse(&form)?;
         let subject = P::stored_subject(self, conn, application, &input).await?;
         let rules = self.rules_for(subject.program)?;

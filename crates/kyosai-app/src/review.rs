@@ -264,9 +264,9 @@ impl App {
         if assessment.decision() == Decision::Reject {
             return Err(AppError::Invalid(assessment.field_errors()));
         }
-        let payload = serde_json::to_string(form).map_err(|e| AppError::Internal(e.to_string()))?;
-        let checks = serde_json::to_string(&assessment.checks)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let payload = serde_json::to_string(form).map_err(|e| AppError::Internal(e.into()))?;
+        let checks =
+            serde_json::to_string(&assessment.checks).map_err(|e| AppError::Internal(e.into()))?;
         update_unless_stale(
             tx.conn(),
             &applications::Update {
@@ -301,5 +301,6 @@ impl App {
 /// An application's stored payload as the enrollment form (applications store the form, not only
 /// the parsed input, so staff can edit it and the checks can be re-run on exactly what was sent).
 pub(crate) fn parse_form(id: i64, payload: &str) -> Result<EnrollmentForm, AppError> {
-    serde_json::from_str(payload).map_err(|e| AppError::Internal(format!("application {id}: {e}")))
+    serde_json::from_str(payload)
+        .map_err(|e| AppError::Internal(format!("application {id}: {e}").into()))
 }

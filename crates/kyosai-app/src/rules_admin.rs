@@ -22,12 +22,11 @@ impl App {
         }
         let stored = rule_sets::all(&mut conn).await?;
         drop(conn);
-        let mut book = RuleBook::embedded().map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut book = RuleBook::embedded().map_err(|e| AppError::Internal(e.into()))?;
         for s in stored {
             let set = RuleSet::from_toml(&s.source_text)
-                .map_err(|e| AppError::Internal(format!("stored rule set {}: {e}", s.id)))?;
-            book.add(set)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                .map_err(|e| AppError::Internal(format!("stored rule set {}: {e}", s.id).into()))?;
+            book.add(set).map_err(|e| AppError::Internal(e.into()))?;
         }
         self.rules.replace(book);
         Ok(true)

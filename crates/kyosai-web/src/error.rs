@@ -88,7 +88,7 @@ impl From<AppError> for ApiError {
                 internal()
             }
             AppError::Internal(e) => {
-                tracing::error!(error = %e, "internal error");
+                tracing::error!(error = %kyosai_app::error::chain(&*e), "internal error");
                 internal()
             }
         }

@@ -45,13 +45,15 @@ pub enum Progress {
     File { name: String, records: usize },
 }
 
-pub(crate) fn internal(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(e.to_string())
+/// A failure that should not happen: an error (kept as the source, with its own causes) or a
+/// message.
+pub(crate) fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> AppError {
+    AppError::Internal(e.into())
 }
 
 fn parse_month(s: &str) -> Result<YearMonth, AppError> {
     s.parse::<YearMonth>()
-        .map_err(|_| AppError::Internal(format!("stored month is invalid: {s}")))
+        .map_err(|_| AppError::Internal(format!("stored month is invalid: {s}").into()))
 }
 
 /// Replays stored lines into the domain's standing.

@@ -101,7 +101,10 @@ impl App {
         Ok(written)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per part of the request file header"
+    )]
     async fn finish_file(
         &self,
         run: &store::Run,

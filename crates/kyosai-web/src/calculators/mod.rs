@@ -474,7 +474,10 @@ fn field_names(spec: &Spec, rules: &RuleSet) -> Vec<String> {
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a page is built from every part of the request"
+)]
 fn page(
     spec: &'static Spec,
     rules: &RuleSet,

@@ -223,7 +223,10 @@ fn step_page(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a page is built from every part of the request"
+)]
 fn show(
     state: &AppState,
     signed: &SignedIn,

@@ -225,7 +225,7 @@ async fn detail_page(
 ) -> Result<DetailPage, AppError> {
     let a = state.app.application(&signed.actor, id).await?;
     let program = Program::parse(&a.program)
-        .ok_or_else(|| AppError::Internal(format!("application {id}: unknown program")))?;
+        .ok_or_else(|| AppError::Internal(format!("application {id}: unknown program").into()))?;
     let stored = form_values(&a.enrollment_form()?);
     let (text, _) = status_text(&a.status);
     let mut history = Vec::new();
@@ -269,7 +269,7 @@ async fn detail_page(
         })
         .collect();
     let procedure = Procedure::parse(&a.procedure)
-        .ok_or_else(|| AppError::Internal(format!("application {id}: unknown procedure")))?;
+        .ok_or_else(|| AppError::Internal(format!("application {id}: unknown procedure").into()))?;
     let review: Vec<ReviewGroup> = match procedure {
         Procedure::Enrollment => {
             let mut groups: Vec<ReviewGroup> = (1..=5u8)

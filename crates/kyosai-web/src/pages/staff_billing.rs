@@ -271,7 +271,7 @@ pub async fn file(
     let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", f.name))
     else {
         return app_error(
-            AppError::Internal(format!("file name not usable in a header: {}", f.name)),
+            AppError::Internal(format!("file name not usable in a header: {}", f.name).into()),
             Some(&signed.user),
         );
     };

@@ -198,7 +198,7 @@ pub fn app_error(e: AppError, user: Option<&Principal>) -> Response {
             server_error_page(user)
         }
         AppError::Internal(e) => {
-            tracing::error!(error = %e, "internal error");
+            tracing::error!(error = %kyosai_app::error::chain(&*e), "internal error");
             server_error_page(user)
         }
     }
