@@ -144,6 +144,11 @@ async function enroll(page, program, person) {
   assert.match(await page.locator('.step-label').innerText(), /ステップ1／5/);
   await scan(page, `${label} 1 申込者`);
 
+  // A second enrollment starts filled in from the first; a missing name is still caught.
+  const familyName = page.getByLabel('氏名（姓）');
+  assert.equal(await familyName.inputValue(), person.prefilled ?? '', 'pre-filled from the earlier application');
+  if (person.prefilled) await familyName.fill('');
+
   // An empty step shows the error summary and messages next to the fields.
   await submit(page, '次へ（事業）');
   assert.equal(await page.locator('.error-summary').count(), 1);
@@ -183,6 +188,11 @@ async function enroll(page, program, person) {
 
   assert.match(await page.locator('.step-label').innerText(), /ステップ4／5/);
   await scan(page, `${label} 4 口座`);
+  // A second enrollment starts with the earlier account; clear it to walk the search again.
+  if (person.prefilled) {
+    assert.notEqual(await page.getByLabel('金融機関コード（4桁）').inputValue(), '', 'account pre-filled');
+    await page.getByLabel('金融機関コード（4桁）').fill('');
+  }
   // Enter in a field submits the step (the hidden default button), not the bank search.
   await page.getByLabel('口座番号（7桁以内）').fill('1234567');
   await Promise.all([page.waitForLoadState('load'), page.getByLabel('口座番号（7桁以内）').press('Enter')]);
@@ -300,6 +310,7 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
       zengin: 'ﾀｶﾊｼ ｹﾝｲﾁ',
     });
     await enroll(page, 'safety_net', {
+      prefilled: '高橋',
       family: '高橋',
       given: '健一',
       familyKana: 'たかはし',
@@ -379,6 +390,13 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
     await submit(page, 'ログイン');
     assert.match(await h1(page), /審査一覧/);
     await scan(page, '審査一覧');
+    await page.goto(`${BASE}/staff?status=completed`);
+    assert.match(await h1(page), /完了の申込/);
+    await scan(page, '審査一覧（完了）');
+    await page.goto(`${BASE}/staff/search?q=${encodeURIComponent('高橋')}`);
+    assert.match(await page.locator('main').innerText(), /検索結果（\d+件）/);
+    await scan(page, '契約・会員の検索');
+    await page.goto(`${BASE}/staff`);
     await page.locator('main a[href^="/staff/applications/"]').first().click();
     assert.match(await h1(page), /申込の審査/);
     await scan(page, '申込の審査');

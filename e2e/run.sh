@@ -17,7 +17,8 @@ if [ ! -d "$HERE/node_modules/playwright-core" ] || [ ! -d "$HERE/node_modules/a
 fi
 
 echo "building kyosai…" >&2
-cargo build -q -p kyosai-cli
+# The whole workspace, so the features match the test build and nothing is compiled twice.
+cargo build -q --workspace
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 BIN="$TARGET_DIR/debug/kyosai"
 
