@@ -673,7 +673,10 @@ impl App {
         Ok(written)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a private step of the run loop; its two call sites pass the run state as is"
+    )]
     async fn finish_file(
         &self,
         run: &store::Run,

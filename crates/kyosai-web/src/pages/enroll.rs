@@ -222,7 +222,10 @@ fn step_page(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "every part of an enrollment step page; bundling them would only rename the list"
+)]
 fn show(
     state: &AppState,
     signed: &SignedIn,
