@@ -1,7 +1,10 @@
 //! Billing runs, request files, kill-and-resume, result imports and reconciliation, on every
 //! backend available (SQLite always, PostgreSQL when KYOSAI_TEST_POSTGRES_URL is set).
 
-#![allow(clippy::unwrap_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns unwrap"
+)]
 
 use std::path::Path;
 

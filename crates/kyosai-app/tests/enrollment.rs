@@ -1,4 +1,7 @@
-#![allow(clippy::unwrap_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns unwrap"
+)]
 //! Enrollment and review use cases on every backend available.
 
 use kyosai_app::dev::demo::{DEMO_TOTP_SECRET, sample_form};

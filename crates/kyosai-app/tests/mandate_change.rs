@@ -2,7 +2,10 @@
 //! result, the change, the next month's file on the new account with the failed month re-billed,
 //! the cut-off day, bad input, other members and repeated submits. Every backend available.
 
-#![allow(clippy::unwrap_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns unwrap"
+)]
 
 use std::path::Path;
 

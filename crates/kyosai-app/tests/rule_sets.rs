@@ -1,4 +1,7 @@
-#![allow(clippy::unwrap_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns unwrap"
+)]
 //! Rule-set versions loaded at run time change results without a rebuild; invalid files are
 //! refused with a report and change nothing.
 

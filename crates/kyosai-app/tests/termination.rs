@@ -1,7 +1,10 @@
 //! 機構解約 candidates with maker-checker confirmation, and 前納減額金, on every backend
 //! available (SQLite always, PostgreSQL when KYOSAI_TEST_POSTGRES_URL is set).
 
-#![allow(clippy::unwrap_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns unwrap"
+)]
 
 use kyosai_app::billing::RunOptions;
 use kyosai_app::dev::bank_simulator::simulate_bank;

@@ -1,7 +1,5 @@
 //! Property tests: invariants that must hold for any input and any valid rule file.
 
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns in integration tests
-
 use jiff::civil::{Date, date};
 use kyosai_domain::money::Yen;
 use kyosai_domain::program::Program;

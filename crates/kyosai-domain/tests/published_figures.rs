@@ -2,7 +2,10 @@
 //! test name is the row of that table. Rows about other crates (Zengin, NTA XML: #68–#72), tax
 //! (#66) and statistics (#73) are tested elsewhere or are not computations; #9 is UNKNOWN.
 
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns in integration tests
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns in integration tests"
+)]
 
 use jiff::civil::{Date, date};
 use kyosai_domain::calendar::{BusinessCalendar, YearMonth};

@@ -1,8 +1,6 @@
 //! Rule sets as data: an operator's override changes results from its date without a rebuild,
 //! past versions stay usable, and an invalid file is refused with every problem named.
 
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns in integration tests
-
 use jiff::civil::date;
 use kyosai_domain::program::Program;
 use kyosai_domain::rules::{RuleBook, RuleSet};

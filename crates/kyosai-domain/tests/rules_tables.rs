@@ -1,6 +1,9 @@
 //! Table tests for the rules of REFERENCE §2–§5 not already pinned by a published figure.
 
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns in integration tests
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns in integration tests"
+)]
 
 use jiff::civil::{Date, date};
 use kyosai_domain::money::Yen;

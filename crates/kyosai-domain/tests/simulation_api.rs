@@ -1,7 +1,10 @@
 //! The simulation API contract of issue #3: JSON field names and values, and input validation
 //! with field-level codes and Japanese messages.
 
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns in integration tests
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns in integration tests"
+)]
 
 use jiff::civil::{Date, date};
 use kyosai_domain::calendar::BusinessCalendar;

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)]
 //! Facts from the real embedded data. Dates and codes here are public facts
 //! (内閣府「国民の祝日」, 全銀協 codes, Japan Post postcodes).
 

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)]
 //! Every repository on every backend available (SQLite always, PostgreSQL when configured).
 
 use kyosai_store::{

@@ -3,7 +3,10 @@
 //! search, field errors, confirmation, done), the next month's file on the new account, other
 //! members refused, and `PUT /api/v1/contracts/{number}/mandate` giving the same results.
 
-#![allow(clippy::unwrap_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns unwrap"
+)]
 
 use std::path::PathBuf;
 

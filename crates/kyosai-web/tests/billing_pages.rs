@@ -2,7 +2,10 @@
 //! (SQLite always, PostgreSQL when KYOSAI_TEST_POSTGRES_URL is set): a real billing run and bank
 //! result files posted through the use cases, then what each user sees and may download.
 
-#![allow(clippy::unwrap_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns unwrap"
+)]
 
 use std::path::PathBuf;
 

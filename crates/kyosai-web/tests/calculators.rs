@@ -1,4 +1,7 @@
-#![allow(clippy::unwrap_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns unwrap"
+)]
 //! Black-box tests of the public calculators (issue #3): the router on a real port over a fresh
 //! SQLite database, driven by a plain HTTP client like a browser without JavaScript.
 

@@ -2,7 +2,10 @@
 //! driven by an HTTP client with a cookie jar, like a browser without JavaScript.
 
 // Test helpers outside `#[test]` functions may unwrap too: a failure is a failed test.
-#![allow(clippy::unwrap_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns unwrap"
+)]
 
 use jiff::Timestamp;
 use kyosai_app::auth::totp_code;

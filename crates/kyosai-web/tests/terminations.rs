@@ -1,7 +1,10 @@
 //! Black-box test of the 機構解約 staff screen: the router on a real port over a fresh SQLite
 //! database, driven by an HTTP client with a cookie jar (no JavaScript).
 
-#![allow(clippy::unwrap_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns unwrap"
+)]
 
 use kyosai_app::billing::RunOptions;
 use kyosai_app::dev::bank_simulator::simulate_bank;

@@ -1,6 +1,6 @@
 //! Byte-exact golden tests against REFERENCE §8 positions (1-based in the
 //! comments; Rust indices are 0-based, so position p is index p-1).
-#![allow(clippy::unwrap_used)] // test helpers and proptest closures
+#![expect(clippy::unwrap_used, reason = "test helpers and proptest closures")]
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! Malformed and hostile input: every problem reported, nothing partial.
-#![allow(clippy::unwrap_used)] // test helpers and proptest closures
+#![expect(clippy::unwrap_used, reason = "test helpers and proptest closures")]
 
 mod common;
 

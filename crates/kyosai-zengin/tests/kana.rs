@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)] // test helpers and proptest closures
 use kyosai_zengin::encoding::{
     decode_field, decode_shift_jis, encode_field, encode_shift_jis, zengin_byte, zengin_char,
 };

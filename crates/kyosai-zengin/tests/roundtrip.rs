@@ -1,5 +1,5 @@
 //! Property tests: any valid records → write → parse → equal.
-#![allow(clippy::unwrap_used)] // test helpers and proptest closures
+#![expect(clippy::unwrap_used, reason = "test helpers and proptest closures")]
 
 use kyosai_zengin::debit::{
     AccountType, DataRecord, DebitDate, Expectation, Header, LineEnding, MAX_AMOUNT, NewCode,

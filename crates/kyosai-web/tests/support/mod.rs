@@ -1,8 +1,8 @@
 //! What the page tests share: the router on a real port over a given store, a browser-like
 //! client with a cookie jar (no JavaScript), and users logged in through the pages with TOTP.
 
-// Each test binary uses part of this module.
-#![allow(dead_code)]
+// Not `expect`: a binary that happens to use every item would then warn.
+#![allow(dead_code, reason = "each test binary uses part of this module")]
 
 use std::net::SocketAddr;
 
