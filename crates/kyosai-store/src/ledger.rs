@@ -8,6 +8,38 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 use crate::bulk::{self, is_sqlite, push_placeholders};
 use crate::{Result, col};
 
+/// One entry that is not a bill line's: money collected outside the debit file (a 前納), a
+/// refund (`refunded`), and later loans and payouts.
+pub struct Entry<'a> {
+    pub contract_id: i64,
+    /// `YYYY-MM`.
+    pub month: &'a str,
+    /// `collected`, `refunded`, …
+    pub kind: &'a str,
+    pub amount: i64,
+    pub months: i64,
+    /// Why, with a reference to the row that caused it (`prepayment`, `cancellation_refund:7`).
+    pub reason: &'a str,
+}
+
+/// Appends one entry; returns its id.
+pub async fn post(conn: &mut AnyConnection, e: &Entry<'_>, now: &str) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO billing_ledger (contract_id, month, kind, amount, months, reason, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(e.contract_id)
+    .bind(e.month)
+    .bind(e.kind)
+    .bind(e.amount)
+    .bind(e.months)
+    .bind(e.reason)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    col(&row, "id")
+}
+
 /// Posts a `billed` ledger entry for each line of the run for contracts in `from..=to` (the
 /// chunk just inserted), and for each withheld line its result at once: `failed`, result code 4
 /// (no usable mandate), so the month is unpaid like any failed debit and re-billed by the cycle.

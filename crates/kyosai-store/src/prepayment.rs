@@ -53,18 +53,19 @@ pub struct NewPrepayment<'a> {
 /// skips those months) to the last month covered.
 pub async fn record(conn: &mut AnyConnection, p: &NewPrepayment<'_>, now: &str) -> Result<i64> {
     let amount = p.monthly_premium * p.months;
-    let ledger = sqlx::query(
-        "INSERT INTO billing_ledger (contract_id, month, kind, amount, months, reason, at) \
-         VALUES ($1, $2, 'collected', $3, $4, 'prepayment', $5) RETURNING id",
+    let ledger_id = crate::ledger::post(
+        conn,
+        &crate::ledger::Entry {
+            contract_id: p.contract_id,
+            month: p.paid_month,
+            kind: "collected",
+            amount,
+            months: p.months,
+            reason: "prepayment",
+        },
+        now,
     )
-    .bind(p.contract_id)
-    .bind(p.paid_month)
-    .bind(amount)
-    .bind(p.months)
-    .bind(now)
-    .fetch_one(&mut *conn)
     .await?;
-    let ledger_id: i64 = col(&ledger, "id")?;
     let row = sqlx::query(
         "INSERT INTO prepayments (contract_id, paid_month, first_month, last_month, monthly_premium, amount, ledger_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",

@@ -240,17 +240,18 @@ pub async fn insert_refund(conn: &mut AnyConnection, r: &NewRefund<'_>, now: &st
     .fetch_one(&mut *conn)
     .await?;
     let id = col(&row, "id")?;
-    sqlx::query(
-        "INSERT INTO billing_ledger (contract_id, month, kind, amount, months, reason, at) \
-         VALUES ($1, $2, 'refunded', $3, $4, $5, $6)",
+    crate::ledger::post(
+        conn,
+        &crate::ledger::Entry {
+            contract_id: r.contract_id,
+            month: r.cancelled_on.get(..7).unwrap_or(r.cancelled_on),
+            kind: "refunded",
+            amount: r.refund_yen,
+            months: r.months_paid,
+            reason: &format!("cancellation_refund:{id}"),
+        },
+        now,
     )
-    .bind(r.contract_id)
-    .bind(r.cancelled_on.get(..7).unwrap_or(r.cancelled_on))
-    .bind(r.refund_yen)
-    .bind(r.months_paid)
-    .bind(format!("cancellation_refund:{id}"))
-    .bind(now)
-    .execute(&mut *conn)
     .await?;
     Ok(id)
 }
