@@ -354,6 +354,7 @@ impl App {
                 )
                 .await?;
                 if let Some(store::Contact { number, email, .. }) = contacts.get(contract_id) {
+                    let month = ja_month(parse_month(month)?);
                     mail::enqueue(
                         tx.conn(),
                         &Mail {
