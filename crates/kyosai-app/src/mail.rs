@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use kyosai_domain::rules::Sourced;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
@@ -33,13 +34,6 @@ pub struct Organization {
     pub name: Sourced<String>,
     pub contact_center: Sourced<String>,
     pub contact_hours: Sourced<String>,
-}
-
-/// A value with where it comes from, as in the rule files.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Sourced<T> {
-    pub value: T,
-    pub source: String,
 }
 
 impl Organization {
