@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bank_account;
 pub mod billing;
 pub mod calculator_prefill;
+pub mod cancellation;
 pub mod clock;
 pub mod dev;
 pub mod enrollment;

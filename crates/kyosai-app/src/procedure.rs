@@ -22,8 +22,9 @@ use std::sync::Arc;
 
 use kyosai_domain::procedure::{Assessment, Decision};
 use kyosai_domain::rules::RuleSet;
-use kyosai_domain::{ApplicationStatus, Channel, Procedure, Program};
+use kyosai_domain::{ApplicationStatus, Channel, ContractStatus, Procedure, Program};
 use kyosai_store::applications::{self, Application};
+use kyosai_store::contracts::{self, Contract};
 use kyosai_store::{WriteTx, idempotency, sha256_hex, users};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -424,6 +425,53 @@ impl App {
         )
         .await
     }
+}
+
+/// The active contract a maintenance procedure is about, if `actor` may act on it: its member,
+/// or staff acting for them (a paper form). Anyone else gets NotFound (whether the contract
+/// exists is not revealed); a cancelled contract refuses every later procedure.
+pub(crate) async fn active_contract(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    number: &str,
+) -> Result<Contract, AppError> {
+    let c = contracts::by_number(conn, number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match actor.role {
+        Role::Staff => {}
+        Role::Member if c.member_id == actor.user_id => {}
+        _ => return Err(AppError::NotFound),
+    }
+    if c.status != ContractStatus::Active {
+        return Err(AppError::conflict(
+            "contract_not_active",
+            "この共済契約は解約されているため、お手続きできません。",
+        ));
+    }
+    Ok(c)
+}
+
+/// Refuses a maintenance procedure while another application of the same contract waits for
+/// staff: two changes never cross, and the member learns which one to wait for (issue #10:
+/// `procedure_pending`).
+pub(crate) async fn ensure_no_pending(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<(), AppError> {
+    if let Some((id, procedure)) = applications::in_review_for_contract(conn, contract_id)
+        .await?
+        .first()
+    {
+        return Err(AppError::conflict(
+            "procedure_pending",
+            format!(
+                "この共済契約には確認中のお手続き（{}、受付番号 {id}）があります。結果が出てから、あらためてお手続きください。",
+                procedure.name_ja()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// What an approval completed, for the decision's audit row.

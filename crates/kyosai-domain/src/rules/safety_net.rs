@@ -41,6 +41,9 @@ pub struct CancellationRules {
     pub by_organization: Sourced<RateTable>,
     /// Share of 共済金 loans received that is deducted from 掛金総額 (1/10).
     pub loan_deduction: Sourced<Rate>,
+    /// Bank business days from the cancellation decision to the transfer of the refund (the
+    /// payment date quoted before a member confirms a 任意解約).
+    pub refund_payment_business_days: Sourced<u32>,
 }
 
 impl CancellationRules {
@@ -67,6 +70,11 @@ impl CancellationRules {
         let n = "safety_net.cancellation";
         require_source(&format!("{n}.min_months"), &self.min_months, p);
         require_source(&format!("{n}.loan_deduction"), &self.loan_deduction, p);
+        require_source(
+            &format!("{n}.refund_payment_business_days"),
+            &self.refund_payment_business_days,
+            p,
+        );
         for (name, t) in [
             ("voluntary", &self.voluntary),
             ("deemed", &self.deemed),

@@ -301,6 +301,23 @@ async fn detail_page(
                 rows,
             }]
         }
+        Procedure::Cancellation => {
+            let mut rows: Vec<Row> = Vec::new();
+            if let Some(c) = &a.contract {
+                rows.push(Row {
+                    label: "共済契約者番号・契約者".into(),
+                    value: format!("{} {}", c.number, c.holder_name),
+                });
+            }
+            rows.push(Row {
+                label: "申込時のお支払い予定額".into(),
+                value: display_value("refund_yen", &stored),
+            });
+            vec![ReviewGroup {
+                title: "任意解約",
+                rows,
+            }]
+        }
     };
     let mut corrections = Vec::new();
     for c in state.app.application_corrections(&signed.actor, id).await? {
@@ -371,6 +388,9 @@ async fn detail_page(
             }
             Procedure::MandateChange => {
                 "承認すると、その場で新しい口座が登録され（以後の引落しに使います）、申込者にメールでお知らせします。"
+            }
+            Procedure::Cancellation => {
+                "承認すると、その場で契約が解約され、解約手当金が承認時の計算で支払予定として記録され、申込者にメールでお知らせします。"
             }
         },
         editable: procedure == Procedure::Enrollment,
