@@ -111,6 +111,8 @@ impl CancellationForm {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CancellationDone {
+    #[serde(skip)]
+    pub program: Program,
     pub application_id: i64,
     pub status: ApplicationStatus,
     /// What will be paid (解約手当金 net of loans plus 前納減額金).
@@ -155,6 +157,19 @@ pub struct DeemedDone {
     pub rate: Option<String>,
     pub estimate: bool,
     pub payment_date: Date,
+}
+
+/// What the staff page for recording a deemed cancellation shows first.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeemedContext {
+    pub contract_number: String,
+    pub program: Program,
+    pub holder_name: String,
+    pub business_name: String,
+    /// The reasons of the contract's program.
+    pub reasons: Vec<DeemedReason>,
+    /// How the rule set in force values them.
+    pub rates: Vec<String>,
 }
 
 /// The deemed reasons staff may choose for a contract of `program`, with their names.
@@ -358,6 +373,29 @@ impl App {
     ) -> Result<Answer<CancellationDone>, AppError> {
         self.run_procedure::<CancellationProcedure>(actor, number, form, key)
             .await
+    }
+
+    /// The contract and the rule set's deemed-cancellation rates, for the staff page (staff
+    /// only; the contract must be active).
+    pub async fn deemed_cancellation_context(
+        &self,
+        actor: &Actor,
+        number: &str,
+    ) -> Result<DeemedContext, AppError> {
+        if actor.role != Role::Staff {
+            return Err(AppError::Forbidden("staff only"));
+        }
+        let mut conn = self.store.read().await?;
+        let c = active_contract(&mut conn, actor, number).await?;
+        let rules = self.rules_for(c.program)?;
+        Ok(DeemedContext {
+            reasons: deemed_reasons(c.program),
+            rates: deemed_rates_ja(&rules),
+            contract_number: c.number,
+            program: c.program,
+            holder_name: c.holder_name,
+            business_name: c.business_name,
+        })
     }
 
     /// Records a deemed cancellation (みなし解約) of an active contract today: an approver, a
@@ -683,6 +721,7 @@ impl ProcedureRules for CancellationProcedure {
         let c = contract_of(conn, subject).await?;
         Ok(match done {
             Some(d) => CancellationDone {
+                program: c.program,
                 application_id: filed.application_id,
                 status: filed.status,
                 refund_yen: d.plan.refund.amount.get() + d.discount.get(),
@@ -690,6 +729,7 @@ impl ProcedureRules for CancellationProcedure {
                 payment_date: Some(d.plan.payment_date),
             },
             None => CancellationDone {
+                program: c.program,
                 application_id: filed.application_id,
                 status: filed.status,
                 refund_yen: input.0.get(),

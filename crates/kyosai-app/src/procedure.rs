@@ -213,7 +213,7 @@ pub enum Answer<T> {
 
 impl<T> Answer<T> {
     /// The answer of a request sent without a key (which cannot be a replay).
-    pub(crate) fn fresh(self) -> Result<T, AppError> {
+    pub fn fresh(self) -> Result<T, AppError> {
         match self {
             Answer::New(t) => Ok(t),
             Answer::Replayed { .. } => Err(AppError::Internal("replay without a key".into())),

@@ -8,6 +8,8 @@ mod account;
 mod account_change;
 mod bank_picker;
 mod billing;
+mod cancel;
+mod deemed;
 mod enroll;
 mod fields;
 mod portal;
@@ -55,6 +57,10 @@ pub fn routes() -> Router<AppState> {
             "/portal/contracts/{number}/account",
             get(account_change::show).post(account_change::post),
         )
+        .route(
+            "/portal/contracts/{number}/cancel",
+            get(cancel::show).post(cancel::post),
+        )
         .route("/applications/{id}", get(portal::application))
         .route("/enroll/{program}", get(enroll::start))
         .route(
@@ -63,6 +69,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/staff", get(staff::queue))
         .route("/staff/search", get(staff::search))
+        .route(
+            "/staff/contracts/{number}/deemed-cancellation",
+            get(deemed::show).post(deemed::post),
+        )
         .route("/staff/billing", get(staff_billing::overview))
         .route("/staff/billing/runs/{id}", get(staff_billing::run))
         .route(
