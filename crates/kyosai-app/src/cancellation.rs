@@ -463,7 +463,7 @@ impl App {
         .await?;
         let kind = CancellationKind::Deemed(reason).name_ja(c.program);
         let mut body = format!(
-            "{} 様\n\n共済契約者番号 {} の{}の共済契約は、{}により、{}付けで解約となりました（{}）。\n\n{}",
+            "{} 様\n\n共済契約者番号 {} の{}の共済契約は、{}により、{}付けで終了しました（{}）。\n\n{}",
             c.holder_name,
             c.number,
             c.program.name_ja(),
@@ -576,6 +576,7 @@ pub(crate) struct CancellationProcedure;
 
 /// What completing produced.
 pub(crate) struct Cancelled {
+    number: String,
     plan: RefundPlan,
     discount: Yen,
     estimate: bool,
@@ -703,6 +704,7 @@ impl ProcedureRules for CancellationProcedure {
         )
         .await?;
         Ok(Cancelled {
+            number: c.number,
             plan,
             discount,
             estimate,
@@ -749,9 +751,10 @@ impl ProcedureRules for CancellationProcedure {
         let program = subject.program;
         let r = &done.plan.refund;
         let mut body = format!(
-            "{} 様\n\n{}の任意解約のお手続きが完了しました（受付番号：{}）。解約日は{}です。\n\
+            "{} 様\n\n共済契約者番号 {} の{}の任意解約のお手続きが完了しました（受付番号：{}）。解約日は{}です。\n\
              これ以降の掛金の請求はありません。\n\n解約手当金の額が決定しました（決定済み・支払予定）。\n\n{}",
             subject.holder_name,
+            done.number,
             program.name_ja(),
             filed.application_id,
             ja_date(app.clock.today()),

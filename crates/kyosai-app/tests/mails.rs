@@ -260,3 +260,37 @@ async fn termination_notice() {
     }
     assert_mails(&all, &["termination_notice"]);
 }
+
+#[tokio::test]
+async fn voluntary_and_deemed_cancellations() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        let staff = account(&app, Role::Staff, "staff@kyosai.jp").await;
+        let (member, number) = member_with_contract(&app, "m@example.jp", "1971-04-01").await;
+        let (_, other) = member_with_contract(&app, "d@example.jp", "1972-05-02").await;
+        let before = outbox(&app).await.len();
+        let q = app.cancellation_quote(&member, &number).await.unwrap();
+        app.cancel_contract(
+            &member,
+            &number,
+            &kyosai_app::cancellation::CancellationForm {
+                refund_yen: Some(q.refund_yen.to_string()),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        app.record_deemed_cancellation(
+            &staff,
+            &other,
+            &kyosai_app::cancellation::DeemedForm {
+                reason: Some("quasi_benefit_case".into()),
+                note: Some("届出書を確認".into()),
+            },
+        )
+        .await
+        .unwrap();
+        all.push(mails_since(&app, before).await);
+    }
+    assert_mails(&all, &["cancellation_completed", "deemed_cancellation"]);
+}
