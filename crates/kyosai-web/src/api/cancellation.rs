@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiJson, ErrorBody};
 /// 前納減額金), with `payment_date` and the `notices` to read before confirming (the 倒産防止
 /// two-year tax rule among them). `estimate` when a provisional rate went into it. `404` for
 /// anyone but the contract's member (staff may look at any), `409 contract_not_active`.
-#[utoipa::path(get, path = "/api/v1/contracts/{number}/cancellation-quote", tag = "cancellation", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/contracts/{number}/cancellation-quote", tag = "cancellation", operation_id = "cancellation_quote", security(("bearer" = [])),
     params(("number" = String, Path, description = "共済契約者番号 (9 digits)")),
     responses((status = 200, body = CancellationQuote),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -35,7 +35,7 @@ pub async fn quote(
 /// each case); `422` when `refund_yen` is missing or not an amount; `404` for someone else's
 /// contract. Staff may act for the member (recorded as the paper channel). With
 /// `Idempotency-Key`, a repeated request returns the first answer.
-#[utoipa::path(post, path = "/api/v1/contracts/{number}/cancellation", tag = "cancellation", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/contracts/{number}/cancellation", tag = "cancellation", operation_id = "cancel_contract", security(("bearer" = [])),
     params(("number" = String, Path, description = "共済契約者番号 (9 digits)"),
         ("Idempotency-Key" = Option<String>, Header, description = "repeat-safe key")),
     request_body = CancellationForm,
