@@ -1,4 +1,6 @@
-//! 機構解約/機構解除 of contracts with 12+ unpaid months (REFERENCE §2.7; issue #4).
+//! 機構解約/機構解除 of contracts with 12+ unpaid months (REFERENCE §2.7; issue #4), and the
+//! refund computation and recording every kind of cancellation shares ([`App::plan_refund`],
+//! [`App::record_cancellation`]; 任意解約 and みなし解約 are in `cancellation.rs`).
 //!
 //! Maker-checker: one staff user prepares the candidate list from the ledger, a different staff
 //! user confirms each candidate (or anyone withdraws it). Confirming re-derives the unpaid months
@@ -28,9 +30,6 @@ use crate::ja_text::ja_date;
 use crate::mail::{self, Mail};
 use crate::review::require_staff;
 use crate::{Actor, App, AppError};
-
-/// Stored as `contracts.cancellation_kind` and `cancellation_refunds.kind`.
-pub const BY_ORGANIZATION: &str = "by_organization";
 
 /// The refund of a contract cancelled today, worked out from its own collected premiums by the
 /// rule set in force (nothing written): what every kind of cancellation pays, quoted before a
@@ -386,7 +385,7 @@ impl App {
             &format!("contract:{}", c.contract_number),
             Some(&json!({ "status": "active" })),
             Some(
-                &json!({ "status": "cancelled", "kind": BY_ORGANIZATION, "on": on,
+                &json!({ "status": "cancelled", "kind": CancellationKind::ByOrganization.as_str(), "on": on,
                 "refund": serde_json::to_value(&out).map_err(internal)?, "detail": detail }),
             ),
         )

@@ -53,8 +53,8 @@ struct BillingPage {
     months: Vec<MonthCard>,
     /// Active contracts offer 「解約する」.
     active: bool,
-    /// A cancelled contract's refund: (amount, 「決定済み・支払予定」, payment date).
-    refund: Option<(String, String, String)>,
+    /// A cancelled contract's refund: (amount, 「決定済み・支払予定」, badge modifier, payment date).
+    refund: Option<(String, String, &'static str, String)>,
 }
 
 fn item_text(i: &BillItem) -> String {
@@ -90,6 +90,11 @@ fn page(b: ContractBilling, layout: Layout) -> BillingPage {
                     if r.estimate { "（概算）" } else { "" }
                 ),
                 r.status_ja.clone(),
+                if r.status == "paid" {
+                    "completed"
+                } else {
+                    "pending"
+                },
                 r.payment_date
                     .as_deref()
                     .map(ja_date_text)
