@@ -54,8 +54,8 @@ async fn contract(app: &App, email: &str, program: &str, person: &str) -> (Actor
     (member, r.contract.unwrap().number)
 }
 
-/// Bills `month` for both programs and answers every debit as collected.
-async fn bill(app: &App, month: &str) {
+/// Bills `month` for both programs; returns the request files (name, bytes).
+async fn bill_only(app: &App, month: &str) -> Vec<(String, Vec<u8>)> {
     let out = out_dir(month);
     let opts = RunOptions {
         owner: "test".into(),
@@ -65,14 +65,27 @@ async fn bill(app: &App, month: &str) {
         .billing_run(support::month(month), None, &out, &opts, &|_| {})
         .await
         .unwrap();
-    for f in runs.iter().flat_map(|r| r.files.iter()) {
-        let bytes = std::fs::read(&f.path).unwrap();
+    runs.iter()
+        .flat_map(|r| r.files.iter())
+        .map(|f| (f.name.clone(), std::fs::read(&f.path).unwrap()))
+        .collect()
+}
+
+/// Answers every debit of the request files as collected.
+async fn collect(app: &App, files: Vec<(String, Vec<u8>)>) {
+    for (name, bytes) in files {
         let result =
             simulate_bank(&bytes, 0.0, &[(ResultCode::InsufficientFunds, 1.0)], 1).unwrap();
-        app.import_result_file(&format!("{}.result", f.name), &result, "test")
+        app.import_result_file(&format!("{name}.result"), &result, "test")
             .await
             .unwrap();
     }
+}
+
+/// Bills `month` for both programs and answers every debit as collected.
+async fn bill(app: &App, month: &str) {
+    let files = bill_only(app, month).await;
+    collect(app, files).await;
 }
 
 async fn one_i64(app: &App, sql: &str, bind: &str) -> i64 {
@@ -130,12 +143,29 @@ async fn fourteen_paid_months_are_quoted_and_cancelled_by_the_rules() {
             .await
             .unwrap();
         let mut m = month("2026-12");
-        while m <= month("2027-12") {
+        while m <= month("2027-11") {
             bill(&app, &m.to_string()).await;
             m = m.plus(1);
         }
-        // Wednesday 12 January 2028.
+        // Wednesday 12 January 2028, December's debits made but their results not back yet:
+        // 13 months paid, 390,000 × 80% + 1,782; the notices say December is still debited.
         let later = on(&app, "2028-01-12T01:00:00Z");
+        let december = bill_only(&app, "2027-12").await;
+        let stale = later.cancellation_quote(&m_se, &se).await.unwrap();
+        assert_eq!((stale.months_paid, stale.refund_yen), (13, 312_000 + 1_782));
+        assert!(
+            stale.notices.iter().any(|n| n
+                .contains("2027年12月分の請求はすでに確定しているため、2027年12月20日に30,000円")),
+            "{:?}",
+            stale.notices
+        );
+        // The results arrive: the quote the member saw is stale and refused, nothing stored.
+        collect(&app, december).await;
+        let err = later
+            .cancel_contract(&m_se, &se, &amount(stale.refund_yen), None)
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "quote_changed");
 
         // 小規模 §3.4: 14 months at 30,000 → 80% of 420,000; plus the 前納減額金 30,000 ×
         // 0.9/1000 × 66 = 1,782 (provisional rate: an estimate); paid 15 business days later.
