@@ -40,9 +40,9 @@ use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
     active_contract, ensure_no_pending,
 };
-use crate::review::require_approver;
+use crate::review::{require_approver, require_staff};
 use crate::termination::{RefundLinks, RefundPlan};
-use crate::{Actor, App, AppError, Role};
+use crate::{Actor, App, AppError};
 
 /// What a cancellation today would pay, and what the member must know before confirming
 /// (`GET /api/v1/contracts/{number}/cancellation-quote`).
@@ -382,9 +382,7 @@ impl App {
         actor: &Actor,
         number: &str,
     ) -> Result<DeemedContext, AppError> {
-        if actor.role != Role::Staff {
-            return Err(AppError::Forbidden("staff only"));
-        }
+        require_staff(actor)?;
         let mut conn = self.store.read().await?;
         let c = active_contract(&mut conn, actor, number).await?;
         let rules = self.rules_for(c.program)?;
@@ -408,9 +406,6 @@ impl App {
         number: &str,
         form: &DeemedForm,
     ) -> Result<DeemedDone, AppError> {
-        if actor.role != Role::Staff {
-            return Err(AppError::Forbidden("staff only"));
-        }
         let now = self.clock.now_text();
         let mut tx = self.store.begin_write().await?;
         require_approver(tx.conn(), actor).await?;
