@@ -1,0 +1,15 @@
+-- Payment frequency changes of 小規模 (払込区分兼指定納付月変更, REFERENCE §2.5; issue #10).
+-- Effective-dated: from effective_month ('YYYY-MM') on, the contract pays at frequency
+-- ('monthly', 'semi_annual', 'annual'); designated_month (1–12, NULL for monthly) is the
+-- 指定納付月 its semi-annual or annual debits fall in. contracts.frequency stays the frequency
+-- the contract started with; billing reads these rows on top of it.
+CREATE TABLE frequency_changes (
+    id BIGSERIAL PRIMARY KEY,
+    contract_id BIGINT NOT NULL REFERENCES contracts(id),
+    effective_month TEXT NOT NULL,
+    frequency TEXT NOT NULL,
+    designated_month BIGINT,
+    application_id BIGINT NOT NULL REFERENCES applications(id),
+    created_at TEXT NOT NULL,
+    UNIQUE (contract_id, effective_month)
+);
