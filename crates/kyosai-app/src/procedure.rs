@@ -451,3 +451,84 @@ async fn replay<T>(
         body: stored.body,
     }))
 }
+
+/// Refuses a maintenance procedure while another application of the contract waits for staff:
+/// the two would be decided on different states of the contract (issue #10: `procedure_pending`).
+pub(crate) async fn ensure_no_pending(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<(), AppError> {
+    match applications::pending_for_contract(conn, contract_id).await? {
+        Some(p) => Err(AppError::conflict(
+            "procedure_pending",
+            format!(
+                "この共済契約には確認中の手続き（{}）があります。結果をお知らせした後にお申し込みください。",
+                p.name_ja()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The contract numbered `number`, if `actor` may file a maintenance procedure for it (its
+/// member, or staff acting for them; anyone else gets NotFound, so whether it exists is not
+/// revealed) and it is active (else 409 `contract_not_active`).
+pub(crate) async fn maintained_contract(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    number: &str,
+) -> Result<kyosai_store::contracts::Contract, AppError> {
+    let c = kyosai_store::contracts::by_number(conn, number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match actor.role {
+        Role::Staff => {}
+        Role::Member if c.member_id == actor.user_id => {}
+        _ => return Err(AppError::NotFound),
+    }
+    if c.status != kyosai_domain::ContractStatus::Active {
+        return Err(AppError::conflict(
+            "contract_not_active",
+            "この共済契約は有効ではないため、手続きできません。",
+        ));
+    }
+    Ok(c)
+}
+
+/// The subject of a contract maintenance procedure.
+pub(crate) fn contract_subject(c: &kyosai_store::contracts::Contract) -> Subject {
+    Subject {
+        program: c.program,
+        member_id: c.member_id,
+        contract_id: Some(c.id),
+        person_key: c.person_key.clone(),
+        holder_name: c.holder_name.clone(),
+    }
+}
+
+/// The contract a maintenance procedure's subject names.
+pub(crate) async fn subject_contract(
+    conn: &mut AnyConnection,
+    subject: &Subject,
+) -> Result<kyosai_store::contracts::Contract, AppError> {
+    let id = subject
+        .contract_id
+        .ok_or_else(|| AppError::Internal("a contract procedure without a contract".into()))?;
+    kyosai_store::contracts::get(conn, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The subject of a maintenance application waiting in the staff queue.
+pub(crate) async fn stored_contract_subject(
+    conn: &mut AnyConnection,
+    application: &Application,
+) -> Result<Subject, AppError> {
+    let id = application.contract_id.ok_or_else(|| {
+        AppError::Internal(format!("application {}: no contract", application.id).into())
+    })?;
+    let c = kyosai_store::contracts::get(conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(contract_subject(&c))
+}

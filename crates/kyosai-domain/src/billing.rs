@@ -61,7 +61,7 @@ pub struct FrequencyChange {
 impl ContractFacts {
     /// The schedule in force for `month`: the frequency, the month of the year its debits fall
     /// in, and the month it applies from.
-    fn schedule_for(&self, month: YearMonth) -> (PaymentFrequency, i8, YearMonth) {
+    pub fn schedule_for(&self, month: YearMonth) -> (PaymentFrequency, i8, YearMonth) {
         self.frequency_changes
             .iter()
             .filter(|c| c.from <= month)
@@ -642,9 +642,16 @@ mod tests {
             designated_month: Some(4),
         }];
         // Monthly until the change; then monthly bridging until the first designated month.
-        assert_eq!(bill(due_for_month(&r, &f, ym("2026-12"))).total, Yen::new(10_000));
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2026-12"))).total,
+            Yen::new(10_000)
+        );
         for m in ["2027-01", "2027-02", "2027-03"] {
-            assert_eq!(bill(due_for_month(&r, &f, ym(m))).months_covered(), 1, "{m}");
+            assert_eq!(
+                bill(due_for_month(&r, &f, ym(m))).months_covered(),
+                1,
+                "{m}"
+            );
         }
         let apr = bill(due_for_month(&r, &f, ym("2027-04")));
         assert_eq!(months(&apr).first().map(String::as_str), Some("2027-04"));
@@ -658,14 +665,29 @@ mod tests {
                 "{m}"
             );
         }
-        assert_eq!(bill(due_for_month(&r, &f, ym("2027-10"))).months_covered(), 6);
-        assert_eq!(bill(due_for_month(&r, &f, ym("2028-04"))).months_covered(), 6);
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2027-10"))).months_covered(),
+            6
+        );
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2028-04"))).months_covered(),
+            6
+        );
         // Annual in December: one debit a year for the twelve months from December.
         f.frequency_changes[0].frequency = PaymentFrequency::Annual;
         f.frequency_changes[0].designated_month = Some(12);
-        assert_eq!(bill(due_for_month(&r, &f, ym("2027-11"))).months_covered(), 1);
-        assert_eq!(bill(due_for_month(&r, &f, ym("2027-12"))).total, Yen::new(120_000));
-        assert!(matches!(due_for_month(&r, &f, ym("2028-06")), Due::Nothing { .. }));
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2027-11"))).months_covered(),
+            1
+        );
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2027-12"))).total,
+            Yen::new(120_000)
+        );
+        assert!(matches!(
+            due_for_month(&r, &f, ym("2028-06")),
+            Due::Nothing { .. }
+        ));
     }
 
     #[test]

@@ -166,6 +166,23 @@ pub async fn pending_for(conn: &mut AnyConnection, member_id: i64, program: &str
     Ok(col::<i64>(&row, "n")? > 0)
 }
 
+/// The procedure of an application in review for the contract, if any (a maintenance
+/// procedure is refused while another one waits for staff).
+pub async fn pending_for_contract(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<Option<Procedure>> {
+    let row = sqlx::query(
+        "SELECT MIN(procedure) AS p FROM applications WHERE contract_id = $1 AND status = 'in_review'",
+    )
+    .bind(contract_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let p: Option<String> = col(&row, "p")?;
+    p.map(|p| crate::decode("applications.procedure", &p, Procedure::parse))
+        .transpose()
+}
+
 /// Another member's application or contract for the same person (name + birth date).
 pub async fn person_elsewhere(
     conn: &mut AnyConnection,

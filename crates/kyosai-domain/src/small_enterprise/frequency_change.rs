@@ -79,11 +79,7 @@ mod tests {
             (date(2026, 10, 20), "2026-12"),
         ];
         for (day, want) in cases {
-            assert_eq!(
-                effective_month(rules, &cal, day).to_string(),
-                want,
-                "{day}"
-            );
+            assert_eq!(effective_month(rules, &cal, day).to_string(), want, "{day}");
         }
     }
 }
