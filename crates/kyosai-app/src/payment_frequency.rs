@@ -263,10 +263,11 @@ impl App {
             first_open,
         );
         let (now_frequency, now_month, _) = state.facts.schedule_for(start);
-        if now_frequency == choice.frequency
-            && (choice.frequency == PaymentFrequency::Monthly
-                || choice.designated_month == Some(now_month))
-        {
+        // Semi-annual debits in April are debits in October too: the same schedule.
+        let same_months = choice.designated_month.is_none_or(|d| {
+            i32::from(d - now_month).rem_euclid(choice.frequency.months_per_debit()) == 0
+        });
+        if now_frequency == choice.frequency && same_months {
             return Err(AppError::Invalid(vec![FieldError::new(
                 "frequency",
                 "unchanged",
