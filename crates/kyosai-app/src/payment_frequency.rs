@@ -94,7 +94,7 @@ impl FrequencyForm {
 /// One debit to come, as billing will compute it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct NextDebit {
+pub struct UpcomingDebit {
     pub month: YearMonth,
     pub debit_date: Date,
     pub amount_yen: Yen,
@@ -113,7 +113,7 @@ pub struct FrequencyPlan {
     /// The first month paid at the new frequency.
     pub effective_month: YearMonth,
     /// The next debits with the change in place.
-    pub next_debits: Vec<NextDebit>,
+    pub next_debits: Vec<UpcomingDebit>,
 }
 
 /// The result of a frequency change.
@@ -196,7 +196,7 @@ impl App {
         mut facts: ContractFacts,
         from: YearMonth,
         count: usize,
-    ) -> Result<Vec<NextDebit>, AppError> {
+    ) -> Result<Vec<UpcomingDebit>, AppError> {
         let mut out = Vec::new();
         for k in 0..36 {
             if out.len() >= count {
@@ -209,7 +209,7 @@ impl App {
                 facts
                     .unpaid
                     .retain(|u| !plan.items.iter().any(|i| i.month == u.month));
-                out.push(NextDebit {
+                out.push(UpcomingDebit {
                     month: m,
                     debit_date: schedule::debit_date(&rules.collection, &self.calendar, m),
                     amount_yen: plan.total,
@@ -480,7 +480,7 @@ impl ProcedureRules for FrequencyChangeProcedure {
 }
 
 /// `2027年4月18日　60,000円（6か月分）` per debit, one a line.
-pub(crate) fn debit_lines(debits: &[NextDebit]) -> String {
+pub(crate) fn debit_lines(debits: &[UpcomingDebit]) -> String {
     debits
         .iter()
         .map(|d| {
