@@ -10,6 +10,7 @@ mod bank_picker;
 mod billing;
 mod enroll;
 mod fields;
+mod payment;
 mod portal;
 mod rule_sets;
 mod staff;
@@ -54,6 +55,22 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/portal/contracts/{number}/account",
             get(account_change::show).post(account_change::post),
+        )
+        .route(
+            "/portal/contracts/{number}/frequency",
+            get(payment::show_frequency).post(payment::post_frequency),
+        )
+        .route(
+            "/portal/contracts/{number}/prepayment",
+            get(payment::show_prepayment).post(payment::post_prepayment),
+        )
+        .route(
+            "/portal/contracts/{number}/suspension",
+            get(payment::show_suspension).post(payment::post_suspension),
+        )
+        .route(
+            "/portal/contracts/{number}/resumption",
+            get(payment::show_resumption).post(payment::post_resumption),
         )
         .route("/applications/{id}", get(portal::application))
         .route("/enroll/{program}", get(enroll::start))
