@@ -173,6 +173,21 @@ async fn prepayment_suspension_and_resumption_pages() {
             count(&site, "SELECT COUNT(*) AS n FROM applications WHERE procedure = 'prepayment' AND status = 'in_review'").await,
             1
         );
+        // Staff see what was asked and what approving does.
+        let id = count(
+            &site,
+            "SELECT MAX(id) AS n FROM applications WHERE procedure = 'prepayment'",
+        )
+        .await;
+        let (staff, _) = site.login(Role::Staff, "s@example.jp").await;
+        let (s, body) = site.get(&staff, &format!("/staff/applications/{id}")).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(body.contains("前納する月数"), "{body}");
+        assert!(body.contains("12か月"), "{body}");
+        assert!(
+            body.contains("前納金の入金を確認してから承認してください"),
+            "{body}"
+        );
 
         let (c2, m2) = site.login(Role::Member, "d@example.jp").await;
         let n2 = contract(&site, &m2, "safety_net").await;
