@@ -12,8 +12,8 @@
 //! for the program allows it (without the 40× condition, which is 倒産防止's). The measure's
 //! other effects (deferral, reduction, loans) belong to other procedures.
 //!
-//! Billing skips every month from `contracts.suspended_from` on (`billing::due_for_month`);
-//! resuming clears it, so the next billing run bills again.
+//! Billing skips every month from `contracts.suspended_from` until `contracts.resumed_from`
+//! (the resumption's first open month), so a late run of an earlier month still skips it.
 
 use std::sync::OnceLock;
 
@@ -416,7 +416,7 @@ impl ProcedureRules for SuspensionProcedure {
     ) -> Result<SuspensionPlan, AppError> {
         let c = subject_contract(conn, subject).await?;
         let plan = app.suspension_plan(conn, &c).await?;
-        payment_schedule::set_suspended_from(conn, c.id, Some(plan.effective_month)).await?;
+        payment_schedule::suspend(conn, c.id, plan.effective_month).await?;
         app.audit(
             conn,
             &filed.actor,
@@ -582,7 +582,7 @@ impl ProcedureRules for ResumptionProcedure {
     ) -> Result<ResumptionPlan, AppError> {
         let c = subject_contract(conn, subject).await?;
         let plan = app.resumption_plan(conn, &c, input.as_ref()).await?;
-        payment_schedule::set_suspended_from(conn, c.id, None).await?;
+        payment_schedule::resume(conn, c.id, plan.resumed_from).await?;
         let mut mandate = None;
         if let Some(a) = input {
             let replaced = contracts::replace_active_mandate(conn, c.id).await?;

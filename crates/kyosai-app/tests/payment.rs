@@ -402,10 +402,9 @@ async fn suspension_stops_billing_and_resumption_restarts_it() {
         app.suspend_premiums(&m, &number, None).await.unwrap();
         let e = app.suspend_premiums(&m, &number, None).await.unwrap_err();
         assert_eq!(conflict(e), "already_suspended");
-        run(&app, "2026-11").await;
-        assert_eq!(billed(&app, &number, "2026-11").await, 0);
 
-        // Resumed on 20 November (after November's file): from December.
+        // Resumed on 20 November (after November's cut-off): from December, and a late run of
+        // November still skips it.
         let later = on(&app, "2026-11-20T01:00:00Z");
         let r = later
             .resume_premiums(&m, &number, &ResumptionForm::default(), None)
@@ -421,6 +420,8 @@ async fn suspension_stops_billing_and_resumption_restarts_it() {
             .await
             .unwrap_err();
         assert_eq!(conflict(e), "not_suspended");
+        run(&later, "2026-11").await;
+        assert_eq!(billed(&app, &number, "2026-11").await, 0);
         run(&later, "2026-12").await;
         assert_eq!(billed(&app, &number, "2026-12").await, 50_000);
 

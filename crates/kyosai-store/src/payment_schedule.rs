@@ -77,14 +77,21 @@ pub async fn frequency_changes_between(
         .collect()
 }
 
-/// Sets (or, with None, ends) a contract's 掛止め: billing skips every month from `from` on.
-pub async fn set_suspended_from(
-    conn: &mut AnyConnection,
-    contract_id: i64,
-    from: Option<YearMonth>,
-) -> Result<()> {
-    sqlx::query("UPDATE contracts SET suspended_from = $1 WHERE id = $2")
-        .bind(from.map(|m| m.to_string()))
+/// Records a contract's 掛止め: billing skips every month from `from` on (until a resumption).
+pub async fn suspend(conn: &mut AnyConnection, contract_id: i64, from: YearMonth) -> Result<()> {
+    sqlx::query("UPDATE contracts SET suspended_from = $1, resumed_from = NULL WHERE id = $2")
+        .bind(from.to_string())
+        .bind(contract_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Records the end of a 掛止め: billing debits again from `from` on, while a late run of an
+/// earlier month still sees the suspension.
+pub async fn resume(conn: &mut AnyConnection, contract_id: i64, from: YearMonth) -> Result<()> {
+    sqlx::query("UPDATE contracts SET resumed_from = $1 WHERE id = $2")
+        .bind(from.to_string())
         .bind(contract_id)
         .execute(&mut *conn)
         .await?;

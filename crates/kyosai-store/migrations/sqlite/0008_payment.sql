@@ -13,3 +13,8 @@ CREATE TABLE frequency_changes (
     created_at TEXT NOT NULL,
     UNIQUE (contract_id, effective_month)
 );
+
+-- 掛止め ends at resumed_from ('YYYY-MM', the first month debited again): billing treats a month as
+-- suspended when suspended_from <= month < resumed_from, so a late run of a month before the
+-- resumption still skips it. A new 掛止め clears it.
+ALTER TABLE contracts ADD COLUMN resumed_from TEXT;
