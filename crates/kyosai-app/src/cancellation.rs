@@ -38,7 +38,8 @@ use crate::form_parser::{Parser, text};
 use crate::ja_text::{ja_date, ja_month};
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
-    active_contract, ensure_no_pending,
+    active_contract, contract_subject, ensure_no_pending, stored_contract_subject,
+    subject_contract,
 };
 use crate::review::{require_approver, require_staff};
 use crate::termination::{RefundLinks, RefundPlan};
@@ -609,11 +610,7 @@ impl ProcedureRules for CancellationProcedure {
         application: &Application,
         _input: &QuotedRefund,
     ) -> Result<Subject, AppError> {
-        let id = application.contract_id.ok_or_else(|| {
-            AppError::Internal(format!("application {}: no contract", application.id).into())
-        })?;
-        let c = contracts::get(conn, id).await?.ok_or(AppError::NotFound)?;
-        Ok(contract_subject(&c))
+        stored_contract_subject(conn, application).await
     }
 
     async fn check(
@@ -623,7 +620,7 @@ impl ProcedureRules for CancellationProcedure {
         input: &QuotedRefund,
         rules: &RuleSet,
     ) -> Result<Checked<CancellationDone>, AppError> {
-        let c = contract_of(conn, subject).await?;
+        let c = subject_contract(conn, subject).await?;
         ensure_no_pending(conn, c.id).await?;
         let quote = app.quote_for(conn, &c).await?;
         if quote.refund_yen != input.0.get() {
@@ -661,7 +658,7 @@ impl ProcedureRules for CancellationProcedure {
         subject: &Subject,
         _input: &QuotedRefund,
     ) -> Result<Cancelled, AppError> {
-        let c = contract_of(conn, subject).await?;
+        let c = subject_contract(conn, subject).await?;
         let plan = app
             .plan_refund(conn, c.id, c.program, CancellationKind::Voluntary)
             .await?;
@@ -715,7 +712,7 @@ impl ProcedureRules for CancellationProcedure {
         input: QuotedRefund,
         done: Option<Cancelled>,
     ) -> Result<CancellationDone, AppError> {
-        let c = contract_of(conn, subject).await?;
+        let c = subject_contract(conn, subject).await?;
         Ok(match done {
             Some(d) => CancellationDone {
                 program: c.program,
@@ -773,21 +770,4 @@ impl ProcedureRules for CancellationProcedure {
             body,
         }
     }
-}
-
-fn contract_subject(c: &Contract) -> Subject {
-    Subject {
-        program: c.program,
-        member_id: c.member_id,
-        contract_id: Some(c.id),
-        person_key: c.person_key.clone(),
-        holder_name: c.holder_name.clone(),
-    }
-}
-
-async fn contract_of(conn: &mut AnyConnection, subject: &Subject) -> Result<Contract, AppError> {
-    let id = subject
-        .contract_id
-        .ok_or_else(|| AppError::Internal("a contract procedure without a contract".into()))?;
-    contracts::get(conn, id).await?.ok_or(AppError::NotFound)
 }

@@ -62,14 +62,6 @@ impl App {
         months: u32,
     ) -> Result<i64, AppError> {
         require_staff(actor)?;
-        if !(1..=120).contains(&months) {
-            return Err(AppError::invalid(
-                "months",
-                "out_of_range",
-                "前納する月数は1から120の範囲で入力してください。",
-            ));
-        }
-        let now = self.clock.now_text();
         let mut tx = self.store.begin_write().await?;
         let c = kyosai_store::contracts::by_number(tx.conn(), contract_number)
             .await?
@@ -80,11 +72,51 @@ impl App {
                 "この共済契約は有効ではないため、前納を記録できません。",
             ));
         }
-        self.check_prepayment_start(tx.conn(), &c, first_month)
+        let id = self
+            .record_prepayment_in(
+                tx.conn(),
+                &actor.audit_name(),
+                &c,
+                paid_month,
+                first_month,
+                months,
+            )
             .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// [`Self::record_prepayment`] inside the caller's transaction: the one path by which a
+    /// 前納 is recorded, whether staff key it in or approve a member's application. The most
+    /// months at once is the rule set's `prepayment.max_months_ahead`.
+    pub(crate) async fn record_prepayment_in(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &str,
+        c: &kyosai_store::contracts::Contract,
+        paid_month: YearMonth,
+        first_month: YearMonth,
+        months: u32,
+    ) -> Result<i64, AppError> {
+        let set = self
+            .rules
+            .in_force(c.program, paid_month.day(1))
+            .ok_or_else(|| internal("no rule set"))?;
+        let max = dom::rules_of(&set)
+            .and_then(|r| r.max_months_ahead.as_ref())
+            .map_or(u32::MAX, |m| m.value);
+        if months == 0 || months > max {
+            return Err(AppError::invalid(
+                "months",
+                "out_of_range",
+                format!("前納する月数は1から{max}の範囲で入力してください。"),
+            ));
+        }
+        let now = self.clock.now_text();
+        self.check_prepayment_start(conn, c, first_month).await?;
         // The premium in force for the first prepaid month (the latest change on or before it).
         let first = first_month.to_string();
-        let premium = bstore::premium_changes_between(tx.conn(), c.id, c.id)
+        let premium = bstore::premium_changes_between(conn, c.id, c.id)
             .await?
             .into_iter()
             .filter(|(_, m, _)| *m <= first)
@@ -92,7 +124,7 @@ impl App {
             .map_or(c.monthly_premium.get(), |(_, _, p)| p);
         let last = first_month.plus(months as i32 - 1);
         let id = store::record(
-            tx.conn(),
+            conn,
             &NewPrepayment {
                 contract_id: c.id,
                 paid_month: &paid_month.to_string(),
@@ -105,8 +137,8 @@ impl App {
         )
         .await?;
         self.audit(
-            tx.conn(),
-            &actor.audit_name(),
+            conn,
+            actor,
             "prepayment.recorded",
             &format!("contract:{}", c.number),
             None,
@@ -114,7 +146,6 @@ impl App {
                 "last_month": last.to_string(), "monthly_premium": premium })),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 

@@ -499,3 +499,41 @@ async fn replay<T>(
         body: stored.body,
     }))
 }
+
+/// The subject of a contract maintenance procedure.
+pub(crate) fn contract_subject(c: &kyosai_store::contracts::Contract) -> Subject {
+    Subject {
+        program: c.program,
+        member_id: c.member_id,
+        contract_id: Some(c.id),
+        person_key: c.person_key.clone(),
+        holder_name: c.holder_name.clone(),
+    }
+}
+
+/// The contract a maintenance procedure's subject names.
+pub(crate) async fn subject_contract(
+    conn: &mut AnyConnection,
+    subject: &Subject,
+) -> Result<kyosai_store::contracts::Contract, AppError> {
+    let id = subject
+        .contract_id
+        .ok_or_else(|| AppError::Internal("a contract procedure without a contract".into()))?;
+    kyosai_store::contracts::get(conn, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The subject of a maintenance application waiting in the staff queue.
+pub(crate) async fn stored_contract_subject(
+    conn: &mut AnyConnection,
+    application: &Application,
+) -> Result<Subject, AppError> {
+    let id = application.contract_id.ok_or_else(|| {
+        AppError::Internal(format!("application {}: no contract", application.id).into())
+    })?;
+    let c = kyosai_store::contracts::get(conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(contract_subject(&c))
+}

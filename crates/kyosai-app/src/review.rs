@@ -11,7 +11,10 @@ use serde_json::json;
 use crate::cancellation::CancellationProcedure;
 use crate::enrollment::{Enrollment, EnrollmentForm};
 use crate::mandate_change::MandateChangeProcedure;
+use crate::payment_frequency::FrequencyChangeProcedure;
+use crate::prepayment_application::PrepaymentProcedure;
 use crate::procedure::MailText;
+use crate::suspension::{ResumptionProcedure, SuspensionProcedure};
 use crate::{Actor, App, AppError, Role};
 
 /// Loads an application that is still waiting for a decision.
@@ -145,6 +148,22 @@ impl App {
             }
             Procedure::Cancellation => {
                 self.complete_reviewed::<CancellationProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
+            Procedure::FrequencyChange => {
+                self.complete_reviewed::<FrequencyChangeProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
+            Procedure::Prepayment => {
+                self.complete_reviewed::<PrepaymentProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
+            Procedure::Suspension => {
+                self.complete_reviewed::<SuspensionProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
+            Procedure::Resumption => {
+                self.complete_reviewed::<ResumptionProcedure>(tx.conn(), actor, &a)
                     .await?
             }
         };

@@ -128,6 +128,9 @@ impl App {
             .first()
             .map_or(0, |(_, t)| *t);
         let changes = store::premium_changes_between(&mut conn, c.id, c.id).await?;
+        let frequency_changes =
+            kyosai_store::payment_schedule::frequency_changes_between(&mut conn, c.id, c.id)
+                .await?;
         let mandates = kyosai_store::contracts::mandates_for(&mut conn, c.id).await?;
         let ending = kyosai_store::contracts::ending(&mut conn, c.id).await?;
         let earlier = match program {
@@ -148,6 +151,7 @@ impl App {
                 .collect::<Result<_, AppError>>()?,
             frequency: c.frequency,
             first_debit_month: c.first_debit_month,
+            frequency_changes: frequency_changes.into_iter().map(|(_, f)| f).collect(),
             prepaid_until: prepaid_until.as_deref().map(parse_month).transpose()?,
             suspended_from: suspended_from.as_deref().map(parse_month).transpose()?,
             total_paid: Yen::new(collected),

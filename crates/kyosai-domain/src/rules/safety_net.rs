@@ -275,6 +275,9 @@ pub struct SuspensionRules {
     pub min_multiple_of_premium: Sourced<i64>,
     /// Received by this day (next business day if a holiday): stops the same month.
     pub cutoff_day: Sourced<i8>,
+    /// A resumption after this many months or more of suspension also needs a new debit
+    /// account (掛金預金口座振替申出書 中105, REFERENCE §2.6: 1 year).
+    pub new_account_after_months: Sourced<i32>,
 }
 
 /// 掛金月額変更 (REFERENCE §2.4).
@@ -322,6 +325,11 @@ impl SafetyNetRules {
         require_source(
             "safety_net.suspension.min_multiple_of_premium",
             &self.suspension.min_multiple_of_premium,
+            p,
+        );
+        require_source(
+            "safety_net.suspension.new_account_after_months",
+            &self.suspension.new_account_after_months,
             p,
         );
         for (name, day) in [

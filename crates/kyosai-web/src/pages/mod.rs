@@ -12,6 +12,7 @@ mod cancel;
 mod deemed;
 mod enroll;
 mod fields;
+mod payment;
 mod portal;
 mod rule_sets;
 mod staff;
@@ -60,6 +61,22 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/portal/contracts/{number}/cancel",
             get(cancel::show).post(cancel::post),
+        )
+        .route(
+            "/portal/contracts/{number}/frequency",
+            get(payment::show_frequency).post(payment::post_frequency),
+        )
+        .route(
+            "/portal/contracts/{number}/prepayment",
+            get(payment::show_prepayment).post(payment::post_prepayment),
+        )
+        .route(
+            "/portal/contracts/{number}/suspension",
+            get(payment::show_suspension).post(payment::post_suspension),
+        )
+        .route(
+            "/portal/contracts/{number}/resumption",
+            get(payment::show_resumption).post(payment::post_resumption),
         )
         .route("/applications/{id}", get(portal::application))
         .route("/enroll/{program}", get(enroll::start))
