@@ -734,5 +734,47 @@ async fn staff_start_a_run_and_import_results_on_screen_and_follow_failed_debits
         assert!(body.contains("年と月で入力してください"), "{body}");
         let (s, _) = site.get(&member, "/staff/billing/failed").await;
         assert_eq!(s, StatusCode::FORBIDDEN);
+
+        // The other instance never came back: once its lease has expired the run page offers
+        // to resume, and a start from the screen finishes the run from where it stopped.
+        {
+            let mut tx = site.store.begin_write().await.unwrap();
+            sqlx::query(
+                "UPDATE billing_runs SET lock_until = '2026-11-02T00:59:00Z' WHERE id = $1",
+            )
+            .bind(held_run)
+            .execute(tx.conn())
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let held_path = format!("/staff/billing/runs/{held_run}");
+        let (_, page) = site.get(&staff, &held_path).await;
+        assert!(page.contains("続きから再開する"), "{page}");
+        assert!(!page.contains("<meta http-equiv=\"refresh\""), "{page}");
+        let (s, url, _) = site
+            .post(
+                &staff,
+                "/staff/billing/runs",
+                &[("program", "safety_net"), ("month", "2026-11")],
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(url, format!("{held_path}?started=1"));
+        let page = completed_run_page(&site, &staff, &held_path).await;
+        assert!(
+            page.contains("KYOSAI91_"),
+            "files written on resumption: {page}"
+        );
+        assert!(
+            count_rows(
+                &site,
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'billing.run_started' \
+                 AND after_state LIKE '%\"resumed\":true%'"
+            )
+            .await
+                == 1,
+            "the resumption is audited as one"
+        );
     }
 }
