@@ -541,6 +541,10 @@ async fn staff_start_a_run_and_import_results_on_screen_and_follow_failed_debits
         assert_eq!(s, StatusCode::CONFLICT, "{body}");
         assert!(body.contains("実行中です"), "{body}");
         assert!(body.contains("other-instance"), "{body}");
+        assert!(
+            body.contains("実行権の期限：2026年11月2日 10:01"),
+            "until when, in Japan time: {body}"
+        );
         let held_run: i64 = count_rows(
             &site,
             "SELECT id AS n FROM billing_runs WHERE program = 'safety_net'",

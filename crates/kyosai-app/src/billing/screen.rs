@@ -126,6 +126,24 @@ fn parse_start(program: &str, month: &str) -> Result<(Program, YearMonth), AppEr
     }
 }
 
+/// A stored timestamp as Japan time, `2026年11月2日 10:01` (the stored text when unreadable).
+fn jst_time(s: &str) -> String {
+    s.parse::<jiff::Timestamp>().map_or_else(
+        |_| s.to_string(),
+        |t| {
+            let dt = crate::clock::jst().to_datetime(t);
+            format!(
+                "{}年{}月{}日 {}:{:02}",
+                dt.year(),
+                dt.month(),
+                dt.day(),
+                dt.hour(),
+                dt.minute()
+            )
+        },
+    )
+}
+
 fn error_text(e: &AppError) -> String {
     match e {
         AppError::Conflict { message, .. } | AppError::Unprocessable { message, .. } => {
@@ -212,11 +230,13 @@ impl App {
             return Err(AppError::conflict(
                 "billing_locked",
                 format!(
-                    "{}分の{}の請求処理は実行中です（{}、{}まで）。終了を待ってから確認してください。止まった処理は期限の後に再開できます。",
+                    "{}分の{}の請求処理は実行中です（実行しているインスタンス：{}、実行権の期限：{}）。終了を待ってから確認してください。止まった処理は期限の後に再開できます。",
                     ja_month(month),
                     program.name_ja(),
-                    run.lock_owner.as_deref().unwrap_or("?"),
-                    run.lock_until.as_deref().unwrap_or("?"),
+                    run.lock_owner.as_deref().unwrap_or("不明"),
+                    run.lock_until
+                        .as_deref()
+                        .map_or_else(|| "不明".to_string(), jst_time),
                 ),
             ));
         }
@@ -439,5 +459,11 @@ mod tests {
             "使える引落口座がないため請求を保留"
         );
         assert_eq!(failed_reason_ja(None, None), "その他");
+    }
+
+    #[test]
+    fn lease_times_read_in_japan_time() {
+        assert_eq!(jst_time("2026-11-02T01:01:00Z"), "2026年11月2日 10:01");
+        assert_eq!(jst_time("?"), "?");
     }
 }
