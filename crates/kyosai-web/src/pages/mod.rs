@@ -91,6 +91,14 @@ pub fn routes() -> Router<AppState> {
             get(deemed::show).post(deemed::post),
         )
         .route("/staff/billing", get(staff_billing::overview))
+        .route("/staff/billing/runs", post(staff_billing::start))
+        .route(
+            "/staff/billing/imports",
+            post(staff_billing::import).layer(axum::extract::DefaultBodyLimit::max(
+                staff_billing::MAX_RESULT_FILE_BYTES,
+            )),
+        )
+        .route("/staff/billing/failed", get(staff_billing::failed))
         .route("/staff/billing/runs/{id}", get(staff_billing::run))
         .route(
             "/staff/billing/runs/{id}/files/{name}",
