@@ -495,6 +495,18 @@ async fn staff_start_a_run_and_import_results_on_screen_and_follow_failed_debits
         let start = [("program", "small_enterprise"), ("month", "2026-11")];
         let (s, _, _) = site.post(&member, "/staff/billing/runs", &start).await;
         assert_eq!(s, StatusCode::FORBIDDEN);
+        // A run sends debit requests to the banks: a reviewer may not start one.
+        let (reviewer, reviewer_actor) = site.login(Role::Staff, "rev@example.jp").await;
+        site.app
+            .set_staff_power(
+                "test",
+                reviewer_actor.user_id,
+                kyosai_app::review::StaffPower::Reviewer,
+            )
+            .await
+            .unwrap();
+        let (s, _, _) = site.post(&reviewer, "/staff/billing/runs", &start).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
 
         // Checked like the CLI: field messages, nothing started.
         let (s, _, body) = site

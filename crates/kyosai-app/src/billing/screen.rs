@@ -20,7 +20,7 @@ use serde_json::json;
 
 use super::{ImportError, ImportOutcome, RunOptions, internal, parse_month};
 use crate::ja_text::ja_month;
-use crate::review::require_staff;
+use crate::review::{require_approver, require_staff};
 use crate::{Actor, App, AppError};
 
 /// Failed debits listed at most (a national month may have tens of thousands; the filter by
@@ -164,7 +164,11 @@ impl App {
         month: &str,
         out: PathBuf,
     ) -> Result<i64, AppError> {
-        require_staff(actor)?;
+        // A run sends debit requests to the banks: an approver's decision, like an approval.
+        {
+            let mut conn = self.store.read().await?;
+            require_approver(&mut conn, actor).await?;
+        }
         let (program, month) = parse_start(program, month)?;
         let Some(rules) = self.rules.in_force(program, month.day(1)) else {
             return Err(AppError::Invalid(vec![FieldError::new(
