@@ -451,3 +451,19 @@ async fn replay<T>(
         body: stored.body,
     }))
 }
+
+/// Refuses a maintenance procedure while another application of the same contract waits for
+/// staff: two pending changes could contradict each other, and the member is told which one to
+/// wait for instead of having one silently win (issue #10, quality bars).
+pub(crate) async fn ensure_no_pending(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<(), AppError> {
+    if applications::pending_for_contract(conn, contract_id).await? {
+        return Err(AppError::conflict(
+            "procedure_pending",
+            "この契約には職員が確認中の手続きがあります。その結果をお待ちください。",
+        ));
+    }
+    Ok(())
+}

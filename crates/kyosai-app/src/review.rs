@@ -8,6 +8,7 @@ use kyosai_domain::{ApplicationStatus, Procedure};
 use kyosai_store::applications::{self, Application};
 use serde_json::json;
 
+use crate::details_change::DetailsChangeProcedure;
 use crate::enrollment::{Enrollment, EnrollmentForm};
 use crate::mandate_change::MandateChangeProcedure;
 use crate::procedure::MailText;
@@ -140,6 +141,10 @@ impl App {
             }
             Procedure::MandateChange => {
                 self.complete_reviewed::<MandateChangeProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
+            Procedure::DetailsChange => {
+                self.complete_reviewed::<DetailsChangeProcedure>(tx.conn(), actor, &a)
                     .await?
             }
         };

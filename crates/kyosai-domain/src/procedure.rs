@@ -19,15 +19,22 @@ pub enum Procedure {
     Enrollment,
     /// 預金口座振替依頼書の再提出 (a new debit account).
     MandateChange,
+    /// 届出事項変更: address, names, representative, phone, e-mail, capital and employees.
+    DetailsChange,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 2] = [Procedure::Enrollment, Procedure::MandateChange];
+    pub const ALL: [Procedure; 3] = [
+        Procedure::Enrollment,
+        Procedure::MandateChange,
+        Procedure::DetailsChange,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Procedure::Enrollment => "enrollment",
             Procedure::MandateChange => "mandate_change",
+            Procedure::DetailsChange => "details_change",
         }
     }
 
@@ -40,6 +47,7 @@ impl Procedure {
         match self {
             Procedure::Enrollment => "加入申込",
             Procedure::MandateChange => "引落口座の変更",
+            Procedure::DetailsChange => "登録内容の変更",
         }
     }
 }

@@ -229,3 +229,16 @@ pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
         .await?;
     col(&row, "n")
 }
+
+/// Whether another maintenance application of the contract waits for staff (a second change
+/// while one is pending is refused: REFERENCE issue #10 quality bars, `procedure_pending`).
+pub async fn pending_for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM applications WHERE contract_id = $1 AND status = 'in_review' \
+         AND procedure <> 'enrollment'",
+    )
+    .bind(contract_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(col::<i64>(&row, "n")? > 0)
+}

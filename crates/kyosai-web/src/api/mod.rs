@@ -3,6 +3,7 @@
 
 mod auth;
 mod billing;
+mod details;
 mod enrollment;
 mod mandate;
 mod refdata;
@@ -97,6 +98,14 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/contracts/{number}/mandate",
             put(mandate::change_mandate),
         )
+        .route(
+            "/api/v1/contracts/{number}/details-changes",
+            post(details::submit).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::MAX_UPLOAD_BODY_BYTES,
+            )),
+        )
+        .route("/api/v1/contracts/{number}/details", get(details::current))
+        .route("/api/v1/evidence/{token}", get(details::download))
         .route("/api/v1/staff/applications", get(staff::queue))
         .route(
             "/api/v1/staff/applications/{id}",
@@ -124,6 +133,7 @@ pub fn routes() -> Router<AppState> {
     paths(
         auth::signup, auth::verify, auth::totp_setup, auth::totp_confirm, auth::login, auth::me,
         enrollment::submit, enrollment::overview, enrollment::application, billing::contract_billing, mandate::change_mandate,
+        details::submit, details::current, details::download,
         staff::queue, staff::approve, staff::reject, staff::edit,
         refdata::postcode, refdata::banks, refdata::branches,
         simulations::benefit, simulations::payout_options, simulations::cancellation_refund,

@@ -8,6 +8,7 @@ mod account;
 mod account_change;
 mod bank_picker;
 mod billing;
+mod details_change;
 mod enroll;
 mod fields;
 mod portal;
@@ -55,6 +56,13 @@ pub fn routes() -> Router<AppState> {
             "/portal/contracts/{number}/account",
             get(account_change::show).post(account_change::post),
         )
+        .route(
+            "/portal/contracts/{number}/details",
+            get(details_change::show).post(details_change::post).layer(
+                axum::extract::DefaultBodyLimit::max(crate::upload::MAX_UPLOAD_BODY_BYTES),
+            ),
+        )
+        .route("/evidence/{token}", get(details_change::evidence))
         .route("/applications/{id}", get(portal::application))
         .route("/enroll/{program}", get(enroll::start))
         .route(

@@ -203,6 +203,13 @@ struct DetailPage {
     reject_reason: Field,
     edit_open: bool,
     edit_sections: Vec<Section>,
+    /// Uploaded documents filed with the application (downloaded, never shown inline).
+    evidence: Vec<EvidenceLink>,
+}
+
+struct EvidenceLink {
+    href: String,
+    label: String,
 }
 
 /// What went wrong in one of the three forms, to show it next to that form.
@@ -301,7 +308,49 @@ async fn detail_page(
                 rows,
             }]
         }
+        Procedure::DetailsChange => {
+            let mut rows: Vec<Row> = Vec::new();
+            if let Some(c) = &a.contract {
+                rows.push(Row {
+                    label: "共済契約者番号・契約者".into(),
+                    value: format!("{} {}", c.number, c.holder_name),
+                });
+            }
+            let none = |v: String| {
+                if v.is_empty() {
+                    "（なし）".to_string()
+                } else {
+                    v
+                }
+            };
+            for f in state.app.details_change_fields(&signed.actor, id).await? {
+                rows.push(Row {
+                    label: f.label,
+                    value: format!("{} → {}", none(f.before), none(f.after)),
+                });
+            }
+            vec![ReviewGroup {
+                title: "変更する登録内容（変更前 → 変更後）",
+                rows,
+            }]
+        }
     };
+    let evidence = state
+        .app
+        .application_evidence(&signed.actor, id)
+        .await?
+        .into_iter()
+        .map(|e| EvidenceLink {
+            href: format!("/evidence/{}", e.token),
+            label: format!(
+                "{}（{}、{}KB、SHA-256 {}）",
+                e.file_name,
+                e.content_type,
+                (e.size_bytes + 1023) / 1024,
+                e.sha256
+            ),
+        })
+        .collect();
     let mut corrections = Vec::new();
     for c in state.app.application_corrections(&signed.actor, id).await? {
         let by = match c.actor.strip_prefix("user:").and_then(|n| n.parse().ok()) {
@@ -372,6 +421,9 @@ async fn detail_page(
             Procedure::MandateChange => {
                 "承認すると、その場で新しい口座が登録され（以後の引落しに使います）、申込者にメールでお知らせします。"
             }
+            Procedure::DetailsChange => {
+                "承認すると、その場で登録内容が変更され、申込者にメールでお知らせします。"
+            }
         },
         editable: procedure == Procedure::Enrollment,
         corrections,
@@ -397,6 +449,7 @@ async fn detail_page(
         reject_reason,
         edit_open,
         edit_sections,
+        evidence,
     })
 }
 
