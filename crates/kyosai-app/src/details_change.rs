@@ -606,9 +606,11 @@ async fn enrolled_details(conn: &mut AnyConnection, c: &Contract) -> Result<Deta
         .unwrap_or_default();
     let t = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or("").to_string();
     let postcode = form.postcode.as_deref().unwrap_or("");
+    // The names as enrolled come from the form, not the contract row: once a change
+    // completes, the row holds the new names.
     Ok(Details {
-        holder_name: c.holder_name.clone(),
-        business_name: c.business_name.clone(),
+        holder_name: normalize_spaces(&format!("{} {}", t(&form.family_name), t(&form.given_name))),
+        business_name: normalize_spaces(&t(&form.business_name)),
         representative: String::new(),
         postcode: kyosai_refdata::normalize_postcode(postcode)
             .unwrap_or_else(|| postcode.to_string()),

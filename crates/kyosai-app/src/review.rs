@@ -159,7 +159,9 @@ impl App {
                 completed_at: Some(&now),
                 payload: &a.payload,
                 checks: &a.checks,
-                contract_id: None,
+                // A maintenance application keeps the contract it changes (the update writes
+                // the column, so None would unlink it).
+                contract_id: completion.contract_id.or(a.contract_id),
                 edited_by: a.edited_by,
                 decided_by: Some(actor.user_id),
                 decision_reason: Some(reason),
@@ -204,7 +206,7 @@ impl App {
                 completed_at: Some(&now),
                 payload: &a.payload,
                 checks: &a.checks,
-                contract_id: None,
+                contract_id: a.contract_id,
                 edited_by: a.edited_by,
                 decided_by: Some(actor.user_id),
                 decision_reason: Some(reason),
@@ -282,7 +284,7 @@ impl App {
                 completed_at: None,
                 payload: &payload,
                 checks: &checks,
-                contract_id: None,
+                contract_id: a.contract_id,
                 edited_by: Some(actor.user_id),
                 decided_by: None,
                 decision_reason: None,
