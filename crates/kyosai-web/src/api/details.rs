@@ -26,6 +26,12 @@ pub struct DetailsMultipart {
     evidence_file: Vec<u8>,
 }
 
+/// A stored document's bytes (the schema of the download).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[expect(dead_code, reason = "documents the download body; the handler sends the bytes")]
+pub struct EvidenceFile(Vec<u8>);
+
 /// Changes the contract's registered details. Send JSON (fields to change; leave out the rest)
 /// or `multipart/form-data` with the same fields as text parts and the document as
 /// `evidence_file` (a name change needs one). `201` completed, `202` in review (a corporation's
@@ -112,7 +118,8 @@ pub async fn current(
 /// Always `Content-Disposition: attachment` with `X-Content-Type-Options: nosniff`.
 #[utoipa::path(get, path = "/api/v1/evidence/{token}", tag = "contracts", security(("bearer" = [])),
     params(("token" = String, Path, description = "the document's token")),
-    responses((status = 200, description = "the file (application/pdf, image/jpeg or image/png)", content_type = "application/octet-stream"),
+    responses((status = 200, description = "the file, as an attachment", content(
+            (EvidenceFile = "application/pdf"), (EvidenceFile = "image/jpeg"), (EvidenceFile = "image/png"))),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn download(
     State(s): State<AppState>,
