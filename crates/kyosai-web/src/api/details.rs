@@ -29,7 +29,10 @@ pub struct DetailsMultipart {
 /// A stored document's bytes (the schema of the download).
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, format = Binary)]
-#[expect(dead_code, reason = "documents the download body; the handler sends the bytes")]
+#[expect(
+    dead_code,
+    reason = "documents the download body; the handler sends the bytes"
+)]
 pub struct EvidenceFile(Vec<u8>);
 
 /// Changes the contract's registered details. Send JSON (fields to change; leave out the rest)
