@@ -234,9 +234,8 @@ fn valid_email(s: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && s.chars()
-            .all(|c| c.is_ascii_graphic() && c != '@' || c == '@')
         && !domain.contains('@')
+        && s.chars().all(|c| c.is_ascii_graphic())
 }
 
 impl DetailsForm {

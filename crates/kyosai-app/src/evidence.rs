@@ -386,7 +386,7 @@ mod tests {
     #[test]
     fn uploads_are_refused_when_empty_oversized_or_of_another_type() {
         let code = |r: Result<FileKind, AppError>| match r {
-            Err(AppError::Invalid(e)) => e[0].code.clone(),
+            Err(AppError::Invalid(e)) => e[0].code,
             other => panic!("{other:?}"),
         };
         assert_eq!(code(check_upload(b"", 10)), "empty");
