@@ -405,6 +405,10 @@ async fn staff_file_a_paper_change_for_a_member() {
         let (staff, _) = site.login(Role::Staff, "s@example.jp").await;
         let number = enroll(&site, &member, sample_form("small_enterprise")).await;
         let path = format!("/portal/contracts/{number}/details");
+        let (_, billing) = site
+            .get(&staff, &format!("/portal/contracts/{number}/billing"))
+            .await;
+        assert!(billing.contains(&format!("href=\"{path}\"")), "{billing}");
         let (s, body) = site.get(&staff, &path).await;
         assert_eq!(s, StatusCode::OK, "{body}");
         let (s, _, body) = post_multipart(
