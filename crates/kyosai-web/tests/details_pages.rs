@@ -116,8 +116,10 @@ async fn the_member_changes_the_phone_through_form_confirmation_and_done() {
     for (site, _dir) in sites().await {
         let (c, member) = site.login(Role::Member, "p@example.jp").await;
         let number = enroll(&site, &member, sample_form("small_enterprise")).await;
-        let (_, portal) = site.get(&c, "/portal").await;
-        assert!(portal.contains(&format!("/portal/contracts/{number}/details")));
+        let (_, contract) = site
+            .get(&c, &format!("/portal/contracts/{number}/billing"))
+            .await;
+        assert!(contract.contains(&format!("/portal/contracts/{number}/details")));
         let path = format!("/portal/contracts/{number}/details");
         let (s, form) = site.get(&c, &path).await;
         assert_eq!(s, StatusCode::OK, "{form}");
