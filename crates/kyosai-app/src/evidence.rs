@@ -10,7 +10,8 @@
 //! - The sha256 is recorded with the metadata, so staff can tell the stored file is the one
 //!   received.
 //! - Downloads go through [`App::evidence_download`], which allows staff and the owning member
-//!   and answers NotFound to anyone else (whether the file exists is not revealed).
+//!   and answers NotFound to anyone else (whether the file exists is not revealed); every
+//!   download is audited.
 
 use std::path::PathBuf;
 
@@ -329,6 +330,18 @@ impl App {
                 .into(),
             ));
         }
+        // Who read a personal document is on record (a staff download in particular).
+        let mut tx = self.store.begin_write().await?;
+        self.audit(
+            tx.conn(),
+            &actor.audit_name(),
+            "evidence.downloaded",
+            &format!("evidence:{}", e.id),
+            None,
+            Some(&serde_json::json!({ "application": e.application_id, "sha256": e.sha256 })),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(Download {
             evidence: EvidenceRef::from(&e),
             bytes,

@@ -308,6 +308,14 @@ async fn a_corporations_name_change_waits_for_staff_who_download_the_evidence_an
         assert_eq!(d.bytes, PDF);
         assert_eq!(d.evidence.sha256, kyosai_store::sha256_hex(PDF));
         assert!(app.evidence_download(&member, &e.token).await.is_ok());
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'evidence.downloaded'"
+            )
+            .await,
+            2
+        );
         assert!(matches!(
             app.evidence_download(&other, &e.token).await,
             Err(AppError::NotFound)
