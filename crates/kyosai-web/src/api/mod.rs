@@ -4,6 +4,7 @@
 mod auth;
 mod billing;
 mod cancellation;
+mod details;
 mod enrollment;
 mod mandate;
 mod payment;
@@ -123,6 +124,14 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/contracts/{number}/resumption",
             post(payment::resumption),
         )
+        .route(
+            "/api/v1/contracts/{number}/details-changes",
+            post(details::submit).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::MAX_UPLOAD_BODY_BYTES,
+            )),
+        )
+        .route("/api/v1/contracts/{number}/details", get(details::current))
+        .route("/api/v1/evidence/{token}", get(details::download))
         .route("/api/v1/staff/applications", get(staff::queue))
         .route(
             "/api/v1/staff/applications/{id}",
@@ -152,6 +161,7 @@ pub fn routes() -> Router<AppState> {
         enrollment::submit, enrollment::overview, enrollment::application, billing::contract_billing, mandate::change_mandate,
         cancellation::quote, cancellation::cancel,
         payment::frequency_change, payment::prepayment, payment::suspension, payment::resumption,
+        details::submit, details::current, details::download,
         staff::queue, staff::approve, staff::reject, staff::edit,
         refdata::postcode, refdata::banks, refdata::branches,
         simulations::benefit, simulations::payout_options, simulations::cancellation_refund,
