@@ -1,4 +1,5 @@
-//! 機構解約/機構解除 of contracts with 12+ unpaid months (REFERENCE §2.7; issue #4).
+//! 機構解約/機構解除 of contracts with 12+ unpaid months whose 納付書 was not paid by its
+//! deadline (REFERENCE §2.7; issue #4; the slip: `arrears`).
 //!
 //! Maker-checker: one staff user prepares the candidate list from the ledger, a different staff
 //! user confirms each candidate (or anyone withdraws it). Confirming re-derives the unpaid months
@@ -17,6 +18,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
 
+use crate::arrears::slip_overdue;
 use crate::billing::{histories, internal};
 use crate::ja_text::ja_date;
 use crate::mail::{self, Mail};
@@ -89,7 +91,7 @@ async fn replay(
     conn: &mut AnyConnection,
     contract_id: i64,
 ) -> Result<Vec<dom::LineHistory>, AppError> {
-    histories(&bstore::lines_for_contract(conn, contract_id).await?)
+    histories(&crate::arrears::lines_with_slips(conn, contract_id).await?)
 }
 
 /// Premium months actually collected: the opening balance, the months of collected bill lines
@@ -151,6 +153,7 @@ impl App {
         program: Option<Program>,
     ) -> Result<Vec<CandidateView>, AppError> {
         require_staff(actor)?;
+        let today = self.clock.today();
         let programs = program.map_or(Program::ALL.to_vec(), |p| vec![p]);
         let mut min = usize::MAX;
         for p in &programs {
@@ -172,7 +175,10 @@ impl App {
                     .await?
                     .ok_or(AppError::NotFound)?;
                 let standing = dom::standing(&replay(&mut conn, contract_id).await?);
-                if standing.unpaid.len() >= threshold(self, c.program)? {
+                // REFERENCE §2.7: only after the 納付書's deadline has passed unpaid.
+                if standing.unpaid.len() >= threshold(self, c.program)?
+                    && slip_overdue(&mut conn, contract_id, today).await?.is_some()
+                {
                     found.push((c, standing.unpaid));
                 }
             }
@@ -276,6 +282,16 @@ impl App {
                 ),
             ));
         }
+        if slip_overdue(tx.conn(), c.contract_id, today)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::conflict(
+                "slip_not_overdue",
+                "納付書の納付期限が過ぎていないか、納付書が納付済みです。この候補は取り下げてください。",
+            ));
+        }
+        kyosai_store::payment_slips::cancel_open(tx.conn(), c.contract_id).await?;
         let rules = self.rules_for(program)?;
         let paid = paid_premiums(tx.conn(), c.contract_id, &lines, month).await?;
         // No 共済金貸付 records exist in Kyosai yet, so nothing is deducted (REFERENCE §5.3).

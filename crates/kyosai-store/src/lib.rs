@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod ledger;
 pub mod outbox;
 pub mod paid;
+pub mod payment_slips;
 pub mod prepayment;
 pub mod rule_sets;
 pub mod sessions;
