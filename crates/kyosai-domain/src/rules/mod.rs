@@ -225,10 +225,11 @@ impl RuleBook {
 
     /// [`RuleBook::in_force`] as a handle that outlives this book.
     pub fn shared_in_force(&self, program: Program, date: Date) -> Option<&Arc<RuleSet>> {
+        // Sorted by (program, effective_from): the last match is the latest.
         self.sets
             .iter()
-            .filter(|s| s.program == program && s.effective_from <= date)
-            .last()
+            .rev()
+            .find(|s| s.program == program && s.effective_from <= date)
     }
 
     /// The first day any version of `program` covers (None: no version at all).
