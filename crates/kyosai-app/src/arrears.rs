@@ -16,7 +16,7 @@
 
 use jiff::civil::Date;
 use kyosai_domain::arrears::{self as dom, SlipPayment};
-use kyosai_domain::billing::{self as bdom, UnpaidMonth};
+use kyosai_domain::billing as bdom;
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::{Program, YearMonth, Yen};
 use kyosai_store::billing::LineWithResult;
@@ -26,7 +26,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use crate::billing::{ImportError, ImportProblem, Refusal, internal};
+use crate::billing::{ImportError, ImportProblem, Refusal, histories, internal};
 use crate::ja_text::{ja_date, ja_month};
 use crate::mail::{self, Mail};
 use crate::{App, AppError};
@@ -155,27 +155,30 @@ fn slip_mail(
 impl App {
     /// Issues the 納付書 of a contract whose unpaid months reached the threshold, unless it has
     /// an open one: stored, mailed (with the 契約解除予告) and audited in the caller's
-    /// transaction. Returns whether a slip was issued.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one call site in the billing run"
-    )]
+    /// transaction. The unpaid months are derived from the whole history under the contract's
+    /// lock (the run's own view covers 24 months and may predate a payment). Returns whether a
+    /// slip was issued.
     pub(crate) async fn issue_payment_slip(
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,
         (contract_id, number, email): (i64, &str, &str),
         program: Program,
-        unpaid: &[UnpaidMonth],
-        today: Date,
-        now: &str,
+        (today, now): (Date, &str),
     ) -> Result<bool, AppError> {
-        let Some(slip) = dom::slip_for(rules, unpaid, today) else {
-            return Ok(false);
-        };
+        // A payment file may have paid a slip since the run read the standing: serialise with
+        // it on the contract row and derive the unpaid months again before issuing.
+        kyosai_store::contracts::lock(conn, contract_id).await?;
         if store::open_for_contract(conn, contract_id).await?.is_some() {
             return Ok(false);
         }
+        let standing = bdom::standing(&histories(&lines_with_slips(conn, contract_id).await?)?);
+        if bdom::termination_threshold(rules).is_none_or(|t| standing.unpaid.len() < t as usize) {
+            return Ok(false);
+        }
+        let Some(slip) = dom::slip_for(rules, &standing.unpaid, today) else {
+            return Ok(false);
+        };
         let seq = store::count_for_contract(conn, contract_id).await? + 1;
         let reference = dom::slip_reference(number, u32::try_from(seq).map_err(internal)?);
         let inserted = store::insert_open(
@@ -280,6 +283,8 @@ impl App {
                 );
                 continue;
             };
+            // Serialises with a billing run issuing a slip for the same contract.
+            kyosai_store::contracts::lock(tx.conn(), slip.contract_id).await?;
             if slip.status != "open" {
                 bad(
                     "not_open",

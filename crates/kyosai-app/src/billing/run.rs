@@ -327,7 +327,7 @@ impl App {
             }
             let mut lines = Vec::with_capacity(contracts.len());
             let mut notices: Vec<(i64, &'static str)> = Vec::new();
-            let mut slips: Vec<(i64, Vec<dom::UnpaidMonth>)> = Vec::new();
+            let mut slips: Vec<i64> = Vec::new();
             let slip_from = dom::termination_threshold(rules).map(|t| t as usize);
             for c in &contracts {
                 let standing = match open.get(&c.id) {
@@ -348,7 +348,7 @@ impl App {
                 };
                 // REFERENCE §2.7: the arrears are due by 納付書 from the threshold on.
                 if slip_from.is_some_and(|t| facts.unpaid.len() >= t) {
-                    slips.push((c.id, facts.unpaid.clone()));
+                    slips.push(c.id);
                 }
                 match dom::due_for_month(rules, &facts, month) {
                     Due::Nothing { reason } => {
@@ -413,19 +413,16 @@ impl App {
                 outbox::enqueue_many(tx.conn(), mail::OUTBOX_KIND, &mails, &now).await?;
             }
             if !slips.is_empty() {
-                let ids: Vec<i64> = slips.iter().map(|(cid, _)| *cid).collect();
-                let contacts = store::contacts(tx.conn(), &ids).await?;
+                let contacts = store::contacts(tx.conn(), &slips).await?;
                 let today = self.clock.today();
-                for (cid, unpaid) in &slips {
+                for cid in &slips {
                     if let Some(store::Contact { number, email, .. }) = contacts.get(cid) {
                         self.issue_payment_slip(
                             tx.conn(),
                             rules,
                             (*cid, number, email),
                             program,
-                            unpaid,
-                            today,
-                            &now,
+                            (today, &now),
                         )
                         .await?;
                     }
