@@ -403,6 +403,26 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
             }
             other => panic!("expected a refusal, got {other:?}"),
         }
+        // Every problem is reported with its line; nothing is posted.
+        let bad = format!(
+            "reference,amount,paid_on\nNOPE-01,1000,2029-01-08\n{},{},2029-02-01\n",
+            slip.reference, slip.amount
+        );
+        match later
+            .import_payment_file("pay-bad.csv", bad.as_bytes(), "test")
+            .await
+        {
+            Err(kyosai_app::billing::ImportError::Refused(r)) => {
+                let got: Vec<(usize, &str)> = r
+                    .problems
+                    .iter()
+                    .map(|p| (p.record, p.code.as_str()))
+                    .collect();
+                assert_eq!(got, vec![(2, "unmatched"), (3, "paid_on")], "{r}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(slip_of(paid_later.clone()).await.status, "open");
         let file = format!(
             "reference,amount,paid_on\n{},{},2029-01-08\n",
             slip.reference, slip.amount
