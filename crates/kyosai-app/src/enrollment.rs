@@ -309,6 +309,25 @@ impl EnrollmentInput {
         }
     }
 
+    /// 共同経営者 only: identifies the sole proprietor the co-manager works with, to count the
+    /// co-managers already in (at most two, REFERENCE §1.1 #6). The form has no proprietor
+    /// number, so the proprietor is the business: its name (spaces removed) and the business
+    /// postcode. Two spellings of one business name count separately; staff still see every
+    /// co-manager application (evidence review) and can catch that.
+    pub fn proprietor_key(&self) -> Option<String> {
+        if self.role != Some(ApplicantRole::CoManager) {
+            return None;
+        }
+        let name: String = self
+            .business_name
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        Some(sha256_hex(
+            format!("co_manager|{name}|{}", self.postcode).as_bytes(),
+        ))
+    }
+
     pub fn holder_name(&self) -> String {
         format!("{} {}", self.family_name, self.given_name)
     }
@@ -440,6 +459,24 @@ impl App {
             },
         )
         .await?;
+        if let Some(key) = input.proprietor_key() {
+            // Approval may come long after the check: two co-managers of the proprietor may
+            // have been approved meanwhile (REFERENCE §1.1 #6).
+            let max = rules
+                .eligibility
+                .max_co_managers_per_proprietor
+                .as_ref()
+                .map_or(2, |m| m.value);
+            if contracts::active_co_managers(conn, &key).await? >= max {
+                return Err(AppError::conflict(
+                    "co_manager_limit",
+                    format!(
+                        "この事業主の共同経営者はすでに{max}人加入しています。共同経営者として加入できるのは1事業主あたり{max}人までです。"
+                    ),
+                ));
+            }
+            contracts::set_proprietor_key(conn, contract_id, &key).await?;
+        }
         contracts::insert_mandate(
             conn,
             &contracts::NewMandate {
@@ -606,6 +643,10 @@ impl ProcedureRules for Enrollment {
                 program,
             )
             .await?,
+            co_managers_of_proprietor: match input.proprietor_key() {
+                Some(key) => contracts::active_co_managers(conn, &key).await?,
+                None => 0,
+            },
         };
         Ok(Checked::Assessed(enrollment::assess(
             &input.facts(),

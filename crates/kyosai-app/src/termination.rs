@@ -1,5 +1,6 @@
-//! 機構解約/機構解除 of contracts with 12+ unpaid months (REFERENCE §2.7; issue #4), and the
-//! refund computation and recording every kind of cancellation shares ([`App::plan_refund`],
+//! 機構解約/機構解除 of contracts with 12+ unpaid months whose 納付書 was not paid by its
+//! deadline (REFERENCE §2.7; issue #4; the slip: `arrears`), and the refund computation and
+//! recording every kind of cancellation shares ([`App::plan_refund`],
 //! [`App::record_cancellation`]; 任意解約 and みなし解約 are in `cancellation.rs`).
 //!
 //! Maker-checker: one staff user prepares the candidate list from the ledger, a different staff
@@ -25,6 +26,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
 
+use crate::arrears::slip_overdue;
 use crate::billing::{histories, internal};
 use crate::ja_text::ja_date;
 use crate::mail::{self, Mail};
@@ -145,7 +147,7 @@ async fn replay(
     conn: &mut AnyConnection,
     contract_id: i64,
 ) -> Result<Vec<dom::LineHistory>, AppError> {
-    histories(&bstore::lines_for_contract(conn, contract_id).await?)
+    histories(&crate::arrears::lines_with_slips(conn, contract_id).await?)
 }
 
 /// Premium months actually collected: the opening balance, the months of collected bill lines
@@ -207,6 +209,7 @@ impl App {
         program: Option<Program>,
     ) -> Result<Vec<CandidateView>, AppError> {
         require_staff(actor)?;
+        let today = self.clock.today();
         let programs = program.map_or(Program::ALL.to_vec(), |p| vec![p]);
         let mut min = usize::MAX;
         for p in &programs {
@@ -228,7 +231,10 @@ impl App {
                     .await?
                     .ok_or(AppError::NotFound)?;
                 let standing = dom::standing(&replay(&mut conn, contract_id).await?);
-                if standing.unpaid.len() >= threshold(self, c.program)? {
+                // REFERENCE §2.7: only after the 納付書's deadline has passed unpaid.
+                if standing.unpaid.len() >= threshold(self, c.program)?
+                    && slip_overdue(&mut conn, contract_id, today).await?.is_some()
+                {
                     found.push((c, standing.unpaid));
                 }
             }
@@ -331,6 +337,16 @@ impl App {
                 ),
             ));
         }
+        if slip_overdue(tx.conn(), c.contract_id, today)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::conflict(
+                "slip_not_overdue",
+                "納付書の納付期限が過ぎていないか、納付書が納付済みです。この候補は取り下げてください。",
+            ));
+        }
+        kyosai_store::payment_slips::cancel_open(tx.conn(), c.contract_id).await?;
         if !store::decide(tx.conn(), candidate_id, true, actor.user_id, &now).await? {
             return Err(already_decided());
         }

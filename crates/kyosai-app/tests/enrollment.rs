@@ -329,3 +329,74 @@ async fn demo_seed_runs_once() {
         assert_eq!(count(&app, "applications").await, 4);
     }
 }
+
+/// REFERENCE §1.1 #6: at most two 共同経営者 per proprietor, counted by business (name and
+/// postcode) over the active contracts, at submission and again at approval.
+#[tokio::test]
+async fn a_third_co_manager_of_one_business_is_refused() {
+    for (app, _d) in apps().await {
+        let staff = |email: &'static str| {
+            let app = &app;
+            async move {
+                Actor {
+                    user_id: app
+                        .create_account(Role::Staff, email, "", Some("password-123"))
+                        .await
+                        .unwrap(),
+                    role: Role::Staff,
+                }
+            }
+        };
+        let approver = staff("approver@kyosai.jp").await;
+        let co_manager = |n: usize| {
+            let mut f = sample_form("small_enterprise");
+            f.role = Some("co_manager".into());
+            f.family_name_kana = Some(["イチ", "ニ", "サン", "ヨン"][n].into());
+            f
+        };
+        // Three apply while none is approved yet: each goes to review.
+        let mut filed = Vec::new();
+        for n in 0..3 {
+            let m = member(&app, &format!("co{n}@example.jp")).await;
+            let r = app
+                .submit_enrollment(&m, m.user_id, &co_manager(n))
+                .await
+                .unwrap();
+            assert_eq!(r.status, kyosai_domain::ApplicationStatus::InReview);
+            filed.push(r.application_id);
+        }
+        for id in &filed[..2] {
+            let a = app.application(&approver, *id).await.unwrap();
+            app.approve(&approver, a.id, a.version, "書類を確認しました")
+                .await
+                .unwrap();
+        }
+        // The third approval would make three: refused, nothing created.
+        let a = app.application(&approver, filed[2]).await.unwrap();
+        assert!(matches!(
+            app.approve(&approver, a.id, a.version, "書類を確認しました")
+                .await,
+            Err(AppError::Conflict {
+                code: "co_manager_limit",
+                ..
+            })
+        ));
+        // A fourth submission is refused at once with a field error on the business.
+        let m = member(&app, "co3@example.jp").await;
+        match app.submit_enrollment(&m, m.user_id, &co_manager(3)).await {
+            Err(AppError::Invalid(errs)) => {
+                assert!(
+                    errs.iter()
+                        .any(|e| e.field == "business_name" && e.message.contains("2人まで")),
+                    "{errs:?}"
+                );
+            }
+            other => panic!("expected refusal, got {other:?}"),
+        }
+        // Another business still has room.
+        let mut other = co_manager(3);
+        other.business_name = Some("別の商店".into());
+        let r = app.submit_enrollment(&m, m.user_id, &other).await;
+        assert!(r.is_ok(), "{r:?}");
+    }
+}

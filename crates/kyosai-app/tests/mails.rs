@@ -282,6 +282,20 @@ async fn termination_notice() {
             bill_failing(&app, &m.to_string(), ResultCode::InsufficientFunds).await;
             m = m.plus(1);
         }
+        // November's run (early October) sends the 納付書 with the 契約解除予告 (REFERENCE
+        // §2.7); its deadline passes before the candidate list is made.
+        let before = outbox(&app).await.len();
+        bill_failing(
+            &on(&app, "2027-10-06T01:00:00Z"),
+            "2027-11",
+            ResultCode::InsufficientFunds,
+        )
+        .await;
+        let mut mails: Vec<Mail> = mails_since(&app, before)
+            .await
+            .into_iter()
+            .filter(|m| m.subject.contains("納付書"))
+            .collect();
         let later = on(&app, "2027-11-10T01:00:00Z");
         let list = later
             .prepare_termination_candidates(&maker, None)
@@ -293,9 +307,10 @@ async fn termination_notice() {
             .confirm_termination(&checker, list[0].id)
             .await
             .unwrap();
-        all.push(mails_since(&app, before).await);
+        mails.extend(mails_since(&app, before).await);
+        all.push(mails);
     }
-    assert_mails(&all, &["termination_notice"]);
+    assert_mails(&all, &["payment_slip_notice", "termination_notice"]);
 }
 
 #[tokio::test]

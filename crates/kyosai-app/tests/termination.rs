@@ -112,9 +112,77 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
             bill(&app, &m.to_string(), m <= support::month("2027-12")).await;
             m = m.plus(1);
         }
+        // December's results make 12 months unpaid: January's run (early December) no longer
+        // debits the arrears but sends each member a 納付書 with a 契約解除予告 (REFERENCE §2.7);
+        // January's own premium is still debited (its result never arrives in this test).
+        let run_day = support::on(&app, "2028-12-06T01:00:00Z");
+        run_day
+            .billing_run(
+                support::month("2029-01"),
+                None,
+                &out_dir("2029-01-slips"),
+                &RunOptions {
+                    owner: "test".into(),
+                    ..RunOptions::default()
+                },
+                &|_| {},
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            one_i64(
+                &app,
+                "SELECT COUNT(*) AS n FROM bill_lines WHERE month = $1 AND arrears_months = 0",
+                "2029-01",
+            )
+            .await,
+            3,
+            "January's premium only, no arrears"
+        );
+        let slip_of = |number: String| {
+            let app = app.clone();
+            async move {
+                let mut c = app.store_for_tests().read().await.unwrap();
+                let id = kyosai_store::contracts::by_number(&mut c, &number)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id;
+                kyosai_store::payment_slips::open_for_contract(&mut c, id)
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+        };
+        let slip_se = slip_of(se.clone()).await;
+        assert_eq!(
+            (slip_se.amount, slip_se.deadline.as_str()),
+            (360_000, "2029-01-05")
+        );
+        assert_eq!(
+            one_i64(
+                &app,
+                "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE $1",
+                "%納付書の送付と契約解除予告%",
+            )
+            .await,
+            3
+        );
+        // Until the deadline has passed, nobody is a candidate.
+        let on_deadline = support::on(&app, "2029-01-05T01:00:00Z");
+        assert!(
+            on_deadline
+                .prepare_termination_candidates(&maker, None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
         let later = support::on(&app, "2029-01-10T01:00:00Z");
         let v = later.contract_billing(&maker, &se).await.unwrap();
         assert_eq!(v.unpaid_months.len(), 12);
+        assert_eq!(v.payment_slips.len(), 1);
+        assert_eq!(v.payment_slips[0].status, "open");
 
         // The maker prepares the list: all three contracts, with unpaid months and yen.
         let list = later
@@ -273,11 +341,10 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
         );
         assert_eq!(ov.contracts[0].next_debit_date, None);
 
-        // The next month bills neither cancelled contract: the run walks only active contracts
-        // (while active, they would be walked and skipped as termination candidates).
+        // A later month bills neither cancelled contract: the run walks only active contracts.
         let runs = later
             .billing_run(
-                support::month("2029-01"),
+                support::month("2029-03"),
                 None,
                 &out_dir("after-cancel"),
                 &RunOptions {
@@ -298,7 +365,7 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
                 one_i64(
                     &later,
                     "SELECT COUNT(*) AS n FROM bill_lines b JOIN contracts c ON c.id = b.contract_id \
-                     WHERE c.number = $1 AND b.month = '2029-01'",
+                     WHERE c.number = $1 AND b.month = '2029-03'",
                     number,
                 )
                 .await,
@@ -316,35 +383,74 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
         );
         assert!(why.contains("337,782円（概算）"), "{why}");
 
-        // The third member pays every unpaid month by 納付書 after the list was prepared. Kyosai
-        // has no 納付書 use case yet, so the test posts what it would: a collected line carrying
-        // the 12 unpaid months.
+        // The third member pays the 納付書 after the list was prepared: the payment file posts
+        // its 12 months as collected. A file with a wrong amount is refused whole first.
+        let slip = slip_of(paid_later.clone()).await;
+        let wrong = format!(
+            "reference,amount,paid_on\n{},{},2029-01-08\n",
+            slip.reference,
+            slip.amount - 1
+        );
+        match later
+            .import_payment_file("pay-wrong.csv", wrong.as_bytes(), "test")
+            .await
         {
-            let mut tx = later.store_for_tests().begin_write().await.unwrap();
-            sqlx::query(
-                "INSERT INTO bill_lines (run_id, contract_id, month, originator_id, amount, monthly_premium, frequency, \
-                 months_covered, premium_amount, arrears_months, arrears_amount, paid_before, items, new_code, mandate_id, \
-                 bank_code, branch_code, account_type, account_number, holder_kana) \
-                 SELECT b.run_id, b.contract_id, '2029-01', b.originator_id, b.arrears_amount, b.monthly_premium, b.frequency, \
-                 0, 0, b.arrears_months, b.arrears_amount, b.paid_before, b.items, b.new_code, b.mandate_id, b.bank_code, \
-                 b.branch_code, b.account_type, b.account_number, b.holder_kana \
-                 FROM bill_lines b JOIN contracts c ON c.id = b.contract_id WHERE c.number = $1 AND b.month = '2028-12'",
-            )
-            .bind(paid_later.clone())
-            .execute(tx.conn())
-            .await
-            .unwrap();
-            sqlx::query(
-                "INSERT INTO billing_ledger (contract_id, bill_line_id, month, kind, amount, months, at) \
-                 SELECT b.contract_id, b.id, b.month, 'collected', b.amount, b.arrears_months, '2029-01-12T00:00:00Z' \
-                 FROM bill_lines b JOIN contracts c ON c.id = b.contract_id WHERE c.number = $1 AND b.month = '2029-01'",
-            )
-            .bind(paid_later.clone())
-            .execute(tx.conn())
-            .await
-            .unwrap();
-            tx.commit().await.unwrap();
+            Err(kyosai_app::billing::ImportError::Refused(r)) => {
+                assert_eq!(
+                    (r.problems[0].record, r.problems[0].code.as_str()),
+                    (2, "amount")
+                );
+            }
+            other => panic!("expected a refusal, got {other:?}"),
         }
+        // Every problem is reported with its line; nothing is posted.
+        let bad = format!(
+            "reference,amount,paid_on\nNOPE-01,1000,2029-01-08\n{},{},2029-02-01\n",
+            slip.reference, slip.amount
+        );
+        match later
+            .import_payment_file("pay-bad.csv", bad.as_bytes(), "test")
+            .await
+        {
+            Err(kyosai_app::billing::ImportError::Refused(r)) => {
+                let got: Vec<(usize, &str)> = r
+                    .problems
+                    .iter()
+                    .map(|p| (p.record, p.code.as_str()))
+                    .collect();
+                assert_eq!(got, vec![(2, "unmatched"), (3, "paid_on")], "{r}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(slip_of(paid_later.clone()).await.status, "open");
+        let file = format!(
+            "reference,amount,paid_on\n{},{},2029-01-08\n",
+            slip.reference, slip.amount
+        );
+        let done = later
+            .import_payment_file("pay.csv", file.as_bytes(), "test")
+            .await
+            .unwrap();
+        assert_eq!(done.slips_paid, vec![slip.reference.clone()]);
+        assert!(matches!(
+            later
+                .import_payment_file("pay-again.csv", file.as_bytes(), "test")
+                .await,
+            Err(kyosai_app::billing::ImportError::Refused(_))
+        ));
+        assert_eq!(
+            one_i64(
+                &later,
+                "SELECT COUNT(*) AS n FROM billing_ledger l JOIN contracts c ON c.id = l.contract_id \
+                 WHERE c.number = $1 AND l.kind = 'collected' AND l.bill_line_id IS NULL",
+                &paid_later,
+            )
+            .await,
+            12
+        );
+        let v = later.contract_billing(&maker, &paid_later).await.unwrap();
+        assert!(v.unpaid_months.is_empty(), "{:?}", v.unpaid_months);
+        assert_eq!(v.payment_slips[0].status, "paid");
         let c_paid = find(&list, &paid_later);
         let err = later
             .confirm_termination(&checker, c_paid.id)

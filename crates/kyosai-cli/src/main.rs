@@ -3,6 +3,7 @@
 mod billing;
 mod config;
 mod dev;
+mod payments;
 mod prepayment;
 mod rules;
 
@@ -48,6 +49,11 @@ enum Command {
     Billing {
         #[command(subcommand)]
         command: billing::BillingCommand,
+    },
+    /// 納付書 payments (arrears of 12 months or more): import payment files.
+    Payments {
+        #[command(subcommand)]
+        command: payments::PaymentsCommand,
     },
     /// Development tools: synthetic data, bank simulator.
     Dev {
@@ -150,6 +156,7 @@ async fn main() -> Result<()> {
         } => create_token(args).await,
         Command::Billing { command } => billing::run(command).await,
         Command::Rules { command } => rules::run(command).await,
+        Command::Payments { command } => payments::run(command).await,
         Command::Dev { command } => dev::run(command).await,
     }
 }

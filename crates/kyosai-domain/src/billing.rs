@@ -188,7 +188,8 @@ pub enum Skip {
     Suspended,
     /// 倒産防止: 掛金総額 reached the accumulation cap; billing has stopped.
     CapReached,
-    /// Unpaid months reached the termination threshold: no more direct debit (REFERENCE §2.7).
+    /// Unpaid months reached the termination threshold: the arrears are due by 納付書, not by
+    /// direct debit, and nothing else is due this month (REFERENCE §2.7).
     TerminationCandidate,
 }
 
@@ -224,7 +225,7 @@ impl Skip {
                 "掛金総額が積立限度額に達したため、掛金の請求を停止しました（『掛金積立て限度のお知らせ』をお送りします）。"
             }
             Skip::TerminationCandidate => {
-                "未納が12か月分以上となったため口座振替ができません。機構からのお知らせをご確認ください。"
+                "未納が12か月分以上となったため、未納の掛金は口座振替ができません。お送りした納付書で、期限までに金融機関またはコンビニエンスストアでお支払いください。"
             }
         }
     }
@@ -340,7 +341,8 @@ pub fn redebit_month(rules: &RuleSet, failed: YearMonth) -> YearMonth {
         .unwrap_or(earliest)
 }
 
-/// Unpaid months from which direct debit stops and 機構解約/解除 is considered.
+/// Unpaid months from which the arrears are due by 納付書 instead of direct debit, and
+/// 機構解約/解除 follows if the slip is not paid by its deadline.
 pub fn termination_threshold(rules: &RuleSet) -> Option<u32> {
     match (&rules.small_enterprise, &rules.safety_net) {
         (Some(se), _) => Some(se.arrears.termination_unpaid_months.value),
@@ -358,11 +360,12 @@ pub fn due_for_month(rules: &RuleSet, facts: &ContractFacts, month: YearMonth) -
     if facts.suspended_from.is_some_and(|s| s <= month) {
         return nothing(Skip::Suspended);
     }
-    if let Some(limit) = termination_threshold(rules)
-        && facts.unpaid.len() >= limit as usize
-    {
-        return nothing(Skip::TerminationCandidate);
-    }
+    // REFERENCE §2.7: from the threshold on, the arrears are no longer debited; they are due by
+    // 納付書 ([`crate::arrears`]). Premiums falling due meanwhile are still debited as usual:
+    // stopping them as well would leave them unbilled once the slip is paid. Any that fail
+    // join the arrears and are re-billed by the cycle after the slip is paid.
+    let arrears_by_slip =
+        termination_threshold(rules).is_some_and(|limit| facts.unpaid.len() >= limit as usize);
     let cap = rules.premium.accumulation_cap_yen.as_ref().map(|c| c.value);
     let mut room =
         cap.map(|c| Yen::new((c.get() - facts.total_paid.get() - facts.pending.get()).max(0)));
@@ -387,7 +390,8 @@ pub fn due_for_month(rules: &RuleSet, facts: &ContractFacts, month: YearMonth) -
         }
     }
     for u in &facts.unpaid {
-        if u.month < month && redebit_month(rules, u.last_failed_debit) <= month {
+        if !arrears_by_slip && u.month < month && redebit_month(rules, u.last_failed_debit) <= month
+        {
             items.push(BillItem {
                 month: u.month,
                 amount: u.amount,
@@ -413,6 +417,8 @@ pub fn due_for_month(rules: &RuleSet, facts: &ContractFacts, month: YearMonth) -
     if items.is_empty() {
         return nothing(if prepaid_only {
             Skip::Prepaid
+        } else if arrears_by_slip {
+            Skip::TerminationCandidate
         } else {
             Skip::NotDueThisMonth
         });
@@ -861,14 +867,27 @@ mod tests {
                 last_failed_debit: ym("2025-01").plus(k),
             })
             .collect();
+        // The month's own premium is still debited; the arrears are not (納付書).
+        let Due::Bill(plan) = due_for_month(&r, &f, ym("2026-02")) else {
+            panic!("the month's premium is due");
+        };
+        assert_eq!(plan.arrears_amount, Yen::ZERO);
+        assert_eq!(months(&plan), ["2026-02"]);
+        // An annual payer between debit months: nothing is debited at all.
+        f.frequency = PaymentFrequency::Annual;
+        f.first_debit_month = ym("2025-01");
         assert_eq!(
             due_for_month(&r, &f, ym("2026-02")),
             Due::Nothing {
                 reason: Skip::TerminationCandidate
             }
         );
+        f.frequency = PaymentFrequency::Monthly;
         f.unpaid.pop();
-        assert!(matches!(due_for_month(&r, &f, ym("2026-02")), Due::Bill(_)));
+        let Due::Bill(plan) = due_for_month(&r, &f, ym("2026-02")) else {
+            panic!("below the threshold the arrears are re-billed");
+        };
+        assert_eq!(plan.arrears_months(), 11);
     }
 
     #[test]

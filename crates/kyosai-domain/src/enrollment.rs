@@ -91,6 +91,9 @@ pub struct EnrollmentContext {
     pub already_member: bool,
     /// Another account has a contract for a person with the same name and birth date.
     pub possible_duplicate: bool,
+    /// 共同経営者 applications: active co-manager contracts of the same proprietor (the app
+    /// identifies the proprietor by the business name and business postcode on the form).
+    pub co_managers_of_proprietor: u32,
 }
 
 struct Checks(Vec<Check>);
@@ -135,7 +138,7 @@ pub fn assess(facts: &EnrollmentFacts, rules: &RuleSet, ctx: &EnrollmentContext)
     let mut c = Checks(Vec::new());
     check_premium(facts, rules, &mut c);
     check_dates(facts, rules, ctx, &mut c);
-    check_form_and_size(facts, rules, &mut c);
+    check_form_and_size(facts, rules, ctx, &mut c);
     check_declarations(facts, &mut c);
     if ctx.already_member {
         c.fail(
@@ -240,7 +243,12 @@ fn check_dates(f: &EnrollmentFacts, rules: &RuleSet, ctx: &EnrollmentContext, c:
     }
 }
 
-fn check_form_and_size(f: &EnrollmentFacts, rules: &RuleSet, c: &mut Checks) {
+fn check_form_and_size(
+    f: &EnrollmentFacts,
+    rules: &RuleSet,
+    ctx: &EnrollmentContext,
+    c: &mut Checks,
+) {
     let e = &rules.eligibility;
     if !e.legal_forms.value.contains(&f.legal_form) {
         c.fail(
@@ -281,6 +289,17 @@ fn check_form_and_size(f: &EnrollmentFacts, rules: &RuleSet, c: &mut Checks) {
                 .max_co_managers_per_proprietor
                 .as_ref()
                 .map_or(2, |m| m.value);
+            // A hard limit of the program (REFERENCE §1.1 #6), not a judgement: refused outright.
+            if ctx.co_managers_of_proprietor >= max {
+                c.fail(
+                    "co_manager_limit",
+                    "business_name",
+                    format!(
+                        "この事業主の共同経営者はすでに{max}人加入しています。共同経営者として加入できるのは1事業主あたり{max}人までです。"
+                    ),
+                );
+                return;
+            }
             c.review(
                 "co_manager_evidence",
                 format!(

@@ -7,6 +7,7 @@
 //! [`rules::RuleSet`]; [`simulation`] is the public simulation API (request/response types and one
 //! pure function per endpoint); [`special_measures`] holds disaster measures (特例) as data.
 
+pub mod arrears;
 pub mod billing;
 pub mod calendar;
 pub mod contract;

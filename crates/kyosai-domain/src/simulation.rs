@@ -680,7 +680,7 @@ pub fn debit_date(
     };
     let set = book
         .in_force(program, month.day(1))
-        .ok_or_else(rules_unavailable)?;
+        .ok_or_else(|| before_first_version(book, program, "month"))?;
     Ok(DebitDateResponse {
         date: schedule::debit_date(&set.collection, cal, month),
     })
@@ -701,6 +701,26 @@ fn rules_unavailable() -> Invalid {
         "rules_unavailable",
         "計算に必要な規則が登録されていません。時間をおいて再度お試しください。",
     )
+}
+
+/// No version covers the date: before the first one the caller gets a field error with the
+/// stable code `before_rule_sets` (the older rules are not in the book, and today's would give
+/// wrong figures); a program with no version at all is our problem.
+fn before_first_version(book: &RuleBook, program: Program, field: &str) -> Invalid {
+    match book.earliest(program) {
+        Some(first) => Invalid::one(
+            field,
+            "before_rule_sets",
+            format!(
+                "{}の規則は{}年{}月{}日以降の分のみ登録されています。それより前の日付には対応していません。",
+                program.name_ja(),
+                first.year(),
+                first.month(),
+                first.day()
+            ),
+        ),
+        None => rules_unavailable(),
+    }
 }
 
 fn small_enterprise_rules(

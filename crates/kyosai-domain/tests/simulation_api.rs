@@ -312,6 +312,24 @@ fn debit_date_contract() {
         codes(&debit_date(&far, &book(), &cal, TODAY).unwrap_err()),
         vec![("month".into(), "out_of_range")]
     );
+    // Before the first rule-set version (倒産防止: 2011-10, when the caps were raised,
+    // REFERENCE §2.1) the date is refused, never answered with today's rules.
+    let old = DebitDateQuery {
+        program: "safety_net".into(),
+        month: "2011-09".into(),
+    };
+    let err = debit_date(&old, &book(), &cal, TODAY).unwrap_err();
+    assert_eq!(codes(&err), vec![("month".into(), "before_rule_sets")]);
+    assert!(
+        err.0[0].message.contains("2011年10月1日"),
+        "{}",
+        err.0[0].message
+    );
+    let first = DebitDateQuery {
+        program: "safety_net".into(),
+        month: "2011-10".into(),
+    };
+    assert!(debit_date(&first, &book(), &cal, TODAY).is_ok());
 }
 
 #[test]

@@ -178,6 +178,31 @@ pub async fn active_in_program(
     Ok(col::<i64>(&row, "n")? > 0)
 }
 
+/// Records the proprietor a co-manager's contract belongs to (REFERENCE §1.1 #6).
+pub async fn set_proprietor_key(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+    proprietor_key: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE contracts SET proprietor_key = $1 WHERE id = $2")
+        .bind(proprietor_key)
+        .bind(contract_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Active co-manager contracts of the proprietor identified by `proprietor_key`.
+pub async fn active_co_managers(conn: &mut AnyConnection, proprietor_key: &str) -> Result<u32> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM contracts WHERE proprietor_key = $1 AND status = 'active'",
+    )
+    .bind(proprietor_key)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(u32::try_from(col::<i64>(&row, "n")?).unwrap_or(u32::MAX))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mandate {
     pub id: i64,

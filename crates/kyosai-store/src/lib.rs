@@ -19,6 +19,7 @@ pub mod ledger;
 pub mod outbox;
 pub mod paid;
 pub mod payment_schedule;
+pub mod payment_slips;
 pub mod prepayment;
 pub mod rule_sets;
 pub mod sessions;

@@ -512,6 +512,14 @@ async fn simulations_health_and_openapi() {
             (StatusCode::OK, Some("2026-01-19"))
         );
         let (st, r) = s
+            .get(
+                "/api/v1/calendar/debit-date?program=safety_net&month=2011-09",
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+        assert_eq!(r["fields"][0]["code"], "before_rule_sets", "{r}");
+        let (st, r) = s
             .get("/api/v1/calendar/debit-date?program=x&month=2026-13", None)
             .await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);

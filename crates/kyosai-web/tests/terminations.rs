@@ -16,8 +16,6 @@ use reqwest::StatusCode;
 
 mod support;
 
-use support::PASSWORD;
-
 /// The candidate id in the first withdraw form of the page.
 fn candidate_id(body: &str) -> String {
     let end = body.find("/withdraw\"").unwrap();
@@ -30,11 +28,17 @@ async fn staff_prepare_and_a_second_staff_user_confirms() {
     let (store, _dir) = kyosai_store::testing::sqlite().await.unwrap();
     let site = support::spawn(store, Clock::System).await;
     let app = &site.app;
-    // A contract whose every debit fails for 13 months: 12 unpaid months, then billing stops.
-    let member = app
-        .create_account(Role::Member, "m@example.jp", "", Some(PASSWORD))
-        .await
-        .unwrap();
+    // A contract whose every debit fails: at 12 unpaid months the arrears are no longer debited
+    // and a 納付書 with a deadline is sent (REFERENCE §2.7). The months are billed 90 days ago,
+    // so the slip's deadline has passed today.
+    let (member_client, member) = site.login(Role::Member, "m@example.jp").await;
+    let member = member.user_id;
+    let mut early = app.clone();
+    early.clock = Clock::Fixed(
+        jiff::Timestamp::now()
+            .checked_sub(jiff::SignedDuration::from_hours(24 * 90))
+            .unwrap(),
+    );
     let number = app
         .submit_enrollment(
             &Actor {
@@ -55,7 +59,7 @@ async fn staff_prepare_and_a_second_staff_user_confirms() {
             "kyosai-web-termination-{}-{month}",
             std::process::id()
         ));
-        let runs = app
+        let runs = early
             .billing_run(
                 month,
                 None,
@@ -79,6 +83,19 @@ async fn staff_prepare_and_a_second_staff_user_confirms() {
         month = month.plus(1);
     }
 
+    // The member's billing page shows the 納付書 with its reference, amount and deadline.
+    let (s, body) = site
+        .get(
+            &member_client,
+            &format!("/portal/contracts/{number}/billing"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("納付書"), "{body}");
+    assert!(body.contains(&format!("{number}-01")), "{body}");
+    assert!(body.contains("360,000円"), "{body}");
+    assert!(body.contains("期限までにお支払いがない場合"), "{body}");
+
     // Members may not see the screen.
     let m = site.login(Role::Member, "plain@example.jp").await.0;
     let (s, body) = site.get(&m, "/staff/terminations").await;
@@ -96,8 +113,9 @@ async fn staff_prepare_and_a_second_staff_user_confirms() {
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(url, "/staff/terminations?done=prepared");
     assert!(body.contains(&number));
-    assert!(body.contains("12か月分"));
-    assert!(body.contains("360,000円"));
+    // The 12 months of the slip and the later month whose own debit failed too.
+    assert!(body.contains("13か月分"), "{body}");
+    assert!(body.contains("390,000円"), "{body}");
     assert!(body.contains("maker@example.jp"));
     assert!(body.contains("ご自身が作成した候補は確定できません"));
     assert!(body.contains("取り下げ"));

@@ -10,6 +10,7 @@ use kyosai_zengin::debit::ResultCode;
 use serde::Serialize;
 
 use super::{histories, internal, makes_mandate_unusable, parse_month};
+use crate::arrears::PaymentSlipView;
 use crate::ja_text::{ja_date, ja_month};
 use crate::{Actor, App, AppError, Role};
 
@@ -65,6 +66,8 @@ pub struct ContractBilling {
     pub contract_status: ContractStatus,
     /// The refund of a cancelled contract (解約手当金 plus 前納減額金), once decided.
     pub cancellation_refund: Option<RefundDue>,
+    /// 納付書 sent for arrears of 12 months or more (REFERENCE §2.7), oldest first.
+    pub payment_slips: Vec<PaymentSlipView>,
 }
 
 /// A cancelled contract's refund as the member sees it: decided and payable (決定済み・支払予定)
@@ -122,6 +125,12 @@ impl App {
         }
         let program = c.program;
         let stored = store::lines_for_contract(&mut conn, c.id).await?;
+        let with_slips = crate::arrears::lines_with_slips(&mut conn, c.id).await?;
+        let payment_slips = kyosai_store::payment_slips::for_contract(&mut conn, c.id)
+            .await?
+            .iter()
+            .map(PaymentSlipView::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         let (prepaid_until, suspended_from) = store::prepaid_and_suspended(&mut conn, c.id).await?;
         let collected: i64 = ledger::collected_between(&mut conn, c.id, c.id)
             .await?
@@ -141,7 +150,8 @@ impl App {
         };
         drop(conn);
         let hist = histories(&stored)?;
-        let standing = dom::standing(&hist);
+        // Paid 納付書 pay their months too (REFERENCE §2.7).
+        let standing = dom::standing(&histories(&with_slips)?);
         let mut facts = ContractFacts {
             program,
             base_premium: c.monthly_premium,
@@ -335,6 +345,7 @@ impl App {
                     estimate: e.estimate,
                 })
             }),
+            payment_slips,
             tax_notice: non_deductible.map(|(from, until)| {
                 format!(
                     "以前の経営セーフティ共済の契約が{}に解約されているため、{}までに納付した掛金は、税法上、損金または必要経費に算入できません（租税特別措置法第66条の11ほか）。",

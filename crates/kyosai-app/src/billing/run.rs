@@ -317,11 +317,24 @@ impl App {
                 frequency_changes.entry(cid).or_default().push(change);
             }
             let mut open: HashMap<i64, Vec<store::LineWithResult>> = HashMap::new();
-            for l in store::open_lines_between(tx.conn(), from, to, &since, &month_text).await? {
+            let with_slips = crate::arrears::merge_slips(
+                store::open_lines_between(tx.conn(), from, to, &since, &month_text).await?,
+                kyosai_store::payment_slips::paid_as_lines(
+                    tx.conn(),
+                    from,
+                    to,
+                    &since,
+                    &month_text,
+                )
+                .await?,
+            );
+            for l in with_slips {
                 open.entry(l.contract_id).or_default().push(l);
             }
             let mut lines = Vec::with_capacity(contracts.len());
             let mut notices: Vec<(i64, &'static str)> = Vec::new();
+            let mut slips: Vec<i64> = Vec::new();
+            let slip_from = dom::termination_threshold(rules).map(|t| t as usize);
             for c in &contracts {
                 let standing = match open.get(&c.id) {
                     Some(ls) => dom::standing(&histories(ls)?),
@@ -340,6 +353,10 @@ impl App {
                     pending: standing.pending,
                     unpaid: standing.unpaid,
                 };
+                // REFERENCE §2.7: the arrears are due by 納付書 from the threshold on.
+                if slip_from.is_some_and(|t| facts.unpaid.len() >= t) {
+                    slips.push(c.id);
+                }
                 match dom::due_for_month(rules, &facts, month) {
                     Due::Nothing { reason } => {
                         *skipped.entry(reason.as_str().to_string()).or_default() += 1;
@@ -401,6 +418,22 @@ impl App {
                     }
                 }
                 outbox::enqueue_many(tx.conn(), mail::OUTBOX_KIND, &mails, &now).await?;
+            }
+            if !slips.is_empty() {
+                let contacts = store::contacts(tx.conn(), &slips).await?;
+                let today = self.clock.today();
+                for cid in &slips {
+                    if let Some(store::Contact { number, email, .. }) = contacts.get(cid) {
+                        self.issue_payment_slip(
+                            tx.conn(),
+                            rules,
+                            (*cid, number, email),
+                            program,
+                            (today, &now),
+                        )
+                        .await?;
+                    }
+                }
             }
             let skipped_json = serde_json::to_string(&*skipped).map_err(internal)?;
             if !store::checkpoint(

@@ -269,6 +269,44 @@ fn co_managers_go_to_review() {
 }
 
 #[test]
+fn a_third_co_manager_of_one_proprietor_is_refused() {
+    // REFERENCE §1.1 #6: at most two 共同経営者 per 個人事業主 (rule data).
+    let f = EnrollmentFacts {
+        role: Some(ApplicantRole::CoManager),
+        ..se()
+    };
+    let second = run(
+        &f,
+        EnrollmentContext {
+            co_managers_of_proprietor: 1,
+            ..ctx()
+        },
+    );
+    assert_eq!(second.decision(), Decision::Review);
+    let third = run(
+        &f,
+        EnrollmentContext {
+            co_managers_of_proprietor: 2,
+            ..ctx()
+        },
+    );
+    assert_eq!(third.decision(), Decision::Reject);
+    let failed: Vec<_> = third
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Failed)
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].code, "co_manager_limit");
+    assert_eq!(failed[0].field.as_deref(), Some("business_name"));
+    assert!(
+        failed[0].message.contains("2人まで"),
+        "{}",
+        failed[0].message
+    );
+}
+
+#[test]
 fn safety_net_capital_or_employees() {
     // REFERENCE §1.2: either limit suffices.
     let case = |industry, capital: i64, employees| EnrollmentFacts {

@@ -216,20 +216,29 @@ impl RuleBook {
     }
 
     /// The version in force for `program` on `date`: the latest with `effective_from <= date`.
-    /// Before the first version the first one applies (there is nothing older to use).
+    /// None before the first version: the rules then (倒産防止 before 2011-10 had other caps,
+    /// REFERENCE §2.1) are not in the book, and applying today's would give wrong figures.
+    /// [`RuleBook::earliest`] tells that case apart from a program without any version.
     pub fn in_force(&self, program: Program, date: Date) -> Option<&RuleSet> {
         self.shared_in_force(program, date).map(|s| &**s)
     }
 
     /// [`RuleBook::in_force`] as a handle that outlives this book.
     pub fn shared_in_force(&self, program: Program, date: Date) -> Option<&Arc<RuleSet>> {
-        let mut found = None;
-        for s in self.sets.iter().filter(|s| s.program == program) {
-            if s.effective_from <= date || found.is_none() {
-                found = Some(s);
-            }
-        }
-        found
+        // Sorted by (program, effective_from): the last match is the latest.
+        self.sets
+            .iter()
+            .rev()
+            .find(|s| s.program == program && s.effective_from <= date)
+    }
+
+    /// The first day any version of `program` covers (None: no version at all).
+    pub fn earliest(&self, program: Program) -> Option<Date> {
+        self.sets
+            .iter()
+            .filter(|s| s.program == program)
+            .map(|s| s.effective_from)
+            .min()
     }
 
     pub fn by_id(&self, id: &str) -> Option<&RuleSet> {
@@ -277,6 +286,28 @@ mod tests {
         assert!(
             book.add(RuleSet::from_toml(&text).unwrap()).is_err(),
             "duplicate id"
+        );
+    }
+
+    #[test]
+    fn no_version_before_the_first() {
+        // 倒産防止 before 2011-10-01 had an 8万 monthly cap and a 320万 accumulation cap
+        // (REFERENCE §2.1): today's caps must not be applied to it.
+        let book = RuleBook::embedded().unwrap();
+        assert_eq!(book.earliest(Program::SafetyNet), Some(date(2011, 10, 1)));
+        assert!(
+            book.in_force(Program::SafetyNet, date(2011, 9, 30))
+                .is_none()
+        );
+        assert_eq!(
+            book.in_force(Program::SafetyNet, date(2011, 10, 1))
+                .unwrap()
+                .id,
+            "safety_net/2011-10-01"
+        );
+        assert!(
+            book.in_force(Program::SmallEnterprise, date(2016, 3, 31))
+                .is_none()
         );
     }
 

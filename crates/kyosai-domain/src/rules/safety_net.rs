@@ -304,6 +304,8 @@ pub struct SafetyNetRules {
     pub prepayment: PrepaymentRules,
     /// 機構解約 once this many months are unpaid (REFERENCE §2.7, §10 #65).
     pub termination_unpaid_months: Sourced<u32>,
+    /// Days from the 納付書 (and 契約解除予告) sent at that point to its payment deadline.
+    pub payment_slip_days: Sourced<u32>,
     pub tax: TaxRules,
 }
 
@@ -353,6 +355,10 @@ impl SafetyNetRules {
             &self.termination_unpaid_months,
             p,
         );
+        require_source("safety_net.payment_slip_days", &self.payment_slip_days, p);
+        if self.payment_slip_days.value == 0 {
+            p.push("safety_net.payment_slip_days must be at least 1".into());
+        }
         require_source(
             "safety_net.tax.non_deductible_years",
             &self.tax.non_deductible_years,

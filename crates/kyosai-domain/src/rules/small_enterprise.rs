@@ -533,8 +533,11 @@ pub struct ArrearsRules {
     pub redebit_after_months: Sourced<u32>,
     /// …in the first of these months (even months).
     pub redebit_months: Sourced<Vec<i8>>,
-    /// From this many months unpaid: no more direct debit; 機構解除.
+    /// From this many months unpaid: no more direct debit of the arrears; a 納付書 and a
+    /// 契約解除予告 are sent, and 機構解除 follows if the slip is not paid by its deadline.
     pub termination_unpaid_months: Sourced<u32>,
+    /// Days from the 納付書 (and 契約解除予告) to its payment deadline.
+    pub payment_slip_days: Sourced<u32>,
 }
 
 /// 払込区分 change cut-off (REFERENCE §2.5).
@@ -579,6 +582,14 @@ impl SmallEnterpriseRules {
             &a.redebit_months,
             p,
         );
+        require_source(
+            "small_enterprise.arrears.payment_slip_days",
+            &a.payment_slip_days,
+            p,
+        );
+        if a.payment_slip_days.value == 0 {
+            p.push("small_enterprise.arrears.payment_slip_days must be at least 1".into());
+        }
         if a.redebit_months.value.is_empty()
             || a.redebit_months.value.iter().any(|m| !(1..=12).contains(m))
         {

@@ -36,6 +36,18 @@ struct MonthCard {
     deductible: bool,
 }
 
+/// A 納付書 (REFERENCE §2.7) as the page shows it.
+struct SlipCard {
+    reference: String,
+    amount: String,
+    deadline: String,
+    months: String,
+    /// CSS modifier of the badge.
+    status: &'static str,
+    status_text: &'static str,
+    explanation: String,
+}
+
 #[derive(Template)]
 #[template(path = "contract_billing.html")]
 struct BillingPage {
@@ -50,6 +62,7 @@ struct BillingPage {
     tax_notice: Option<String>,
     unpaid: Vec<String>,
     unpaid_total: String,
+    slips: Vec<SlipCard>,
     months: Vec<MonthCard>,
     /// Active contracts offer 「解約する」.
     active: bool,
@@ -124,6 +137,33 @@ fn page(b: ContractBilling, layout: Layout) -> BillingPage {
             .map(|m| format!("{}分", ja_month(*m)))
             .collect(),
         unpaid_total: yen(b.unpaid_yen),
+        // Newest first, like the months.
+        slips: b
+            .payment_slips
+            .iter()
+            .rev()
+            .map(|p| {
+                let (status, status_text) = match p.status.as_str() {
+                    "paid" => ("completed", "納付済"),
+                    "cancelled" => ("rejected", "無効"),
+                    _ => ("pending", "未納付"),
+                };
+                SlipCard {
+                    reference: p.reference.clone(),
+                    amount: yen(p.amount_yen),
+                    deadline: ja_date_text(&p.deadline),
+                    months: p
+                        .months
+                        .iter()
+                        .map(|m| ja_month(*m))
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                    status,
+                    status_text,
+                    explanation: p.explanation.clone(),
+                }
+            })
+            .collect(),
         // Newest first: the month a member asks about is usually the last one.
         months: b
             .months
