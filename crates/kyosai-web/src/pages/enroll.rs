@@ -11,9 +11,8 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use kyosai_app::enrollment::EnrollmentForm;
+use kyosai_app::enrollment::{EnrollmentForm, FormPart, PartCheck};
 use kyosai_app::{AppError, Role};
-use kyosai_domain::rules::PaymentFrequency;
 use kyosai_domain::{FieldError, Program};
 
 use super::FormData;
@@ -65,6 +64,7 @@ struct StepPage {
     branch_message: String,
     submit_label: &'static str,
     next_text: &'static str,
+    noted: bool,
 }
 
 /// Extra things a step page shows besides the fields.
@@ -76,6 +76,8 @@ struct Extras {
     branch_query: String,
     branch_results: Option<Vec<Hit>>,
     branch_message: String,
+    /// The step's notices were shown: the next press goes on.
+    noted: bool,
 }
 
 fn intro(step: u8, program: Program) -> String {
@@ -116,13 +118,7 @@ fn submit_label(step: u8) -> &'static str {
 }
 
 fn premium_range(state: &AppState, program: Program) -> Result<PremiumRange, AppError> {
-    let p = &state.app.rules_for(program)?.premium;
-    Ok(PremiumRange {
-        min: p.min_monthly_yen.value.get(),
-        max: p.max_monthly_yen.value.get(),
-        step: p.step_yen.value.get(),
-        frequencies: p.frequencies.value.clone(),
-    })
+    Ok(PremiumRange::of(&*state.app.rules_for(program)?))
 }
 
 fn review_groups(program: Program, values: &BTreeMap<String, String>) -> Vec<ReviewGroup> {
@@ -220,6 +216,7 @@ fn step_page(
         branch_message: extras.branch_message,
         submit_label: submit_label(step),
         next_text: next_text(step),
+        noted: extras.noted,
     })
 }
 
@@ -342,52 +339,29 @@ async fn already_member(
     )))
 }
 
-/// The errors of one step: the parser's messages for its fields, and for the premium step the
-/// premium rules (so an amount out of range is caught before the member enters a bank account).
-fn step_errors(
+/// The check of one step: its fields' parser and the rules about them, by the same functions
+/// as the final submit ([`EnrollmentForm::check_part`]), so a company too large for the program
+/// hears it at the business step, not after entering its bank account. Errors about a field of
+/// another step are left to that step.
+fn step_check(
     state: &AppState,
     program: Program,
     step: u8,
     form: &EnrollmentForm,
-) -> Result<Vec<FieldError>, AppError> {
-    let mut errors: Vec<FieldError> = match form.parse() {
-        Ok(_) => Vec::new(),
-        Err(AppError::Invalid(errors)) => errors
-            .into_iter()
-            .filter(|e| {
-                step_of(&e.field) == step && step_fields(step).contains(&form_field(&e.field))
-            })
-            .collect(),
-        Err(e) => return Err(e),
+) -> Result<PartCheck, AppError> {
+    let part = match step {
+        1 => FormPart::Applicant,
+        2 => FormPart::Business,
+        3 => FormPart::Premium,
+        4 => FormPart::Account,
+        _ => return Ok(PartCheck::default()),
     };
-    if step == 3 && !errors.iter().any(|e| e.field == "monthly_premium_yen") {
-        let range = premium_range(state, program)?;
-        let rules = &state.app.rules_for(program)?.premium;
-        let amount = form
-            .monthly_premium_yen
-            .as_deref()
-            .and_then(|s| kyosai_domain::input::parse_yen(s).ok());
-        if let Some(amount) = amount
-            && let Err(e) = rules.check_monthly(kyosai_domain::Yen::new(amount))
-        {
-            errors.push(e.field_error("monthly_premium_yen"));
-        }
-        let frequency = form
-            .payment_frequency
-            .as_deref()
-            .and_then(PaymentFrequency::parse);
-        if program == Program::SmallEnterprise
-            && let Some(f) = frequency
-            && !range.frequencies.contains(&f)
-        {
-            errors.push(FieldError::new(
-                "payment_frequency",
-                "rule",
-                format!("この共済では{}は選択できません。", f.name_ja()),
-            ));
-        }
-    }
-    Ok(errors)
+    let rules = state.app.rules_for(program)?;
+    let mut found = form.check_part(part, &rules, state.app.clock.today());
+    found
+        .errors
+        .retain(|e| step_fields(step).contains(&form_field(&e.field)));
+    Ok(found)
 }
 
 /// Fills prefecture, city and town from the postcode (Japan Post data, no JavaScript needed).
@@ -475,7 +449,9 @@ async fn handle_post(
     if let Some(notice) = bank_picker::apply_pick(form, &mut values) {
         extras.notice = notice;
     }
-    let draft = form_from_values(&values);
+    // Stored normalised (kana, digits, dates in one form), so every page after shows what the
+    // checks read.
+    let draft = form_from_values(&values).normalized();
     state
         .app
         .save_draft(signed.user.id, program, &draft)
@@ -555,21 +531,37 @@ async fn handle_post(
         }
         "submit" if step == 5 => submit(state, signed, program, &draft, &values).await,
         _ => {
-            let errors = step_errors(state, program, step, &draft)?;
-            if errors.is_empty() {
-                Ok(Redirect::to(&format!("{base}/{}", (step + 1).min(5))).into_response())
-            } else {
-                Ok(show(
-                    state,
-                    signed,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    program,
-                    step,
-                    &values,
-                    &errors,
-                    extras,
-                ))
+            let found = step_check(state, program, step, &draft)?;
+            // A rule staff will look at (a minor, a co-manager) is said once on its step; the
+            // member goes on with the next press.
+            let noted = form.get("noted") == Some("1");
+            if found.errors.is_empty() && (found.notices.is_empty() || noted) {
+                return Ok(
+                    Redirect::to(&format!("{base}/{}", (step + 1).min(5))).into_response()
+                );
             }
+            let status = if found.errors.is_empty() {
+                extras.noted = true;
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            if !found.notices.is_empty() {
+                extras.notice = format!(
+                    "{}このまま「次へ」を押して進めます。",
+                    found.notices.join("")
+                );
+            }
+            Ok(show(
+                state,
+                signed,
+                status,
+                program,
+                step,
+                &values,
+                &found.errors,
+                extras,
+            ))
         }
     }
 }
