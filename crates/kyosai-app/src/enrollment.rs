@@ -183,7 +183,10 @@ impl EnrollmentForm {
             birth_date: date(&self.birth_date),
             business_started_on: date(&self.business_started_on),
             phone: digits(&self.phone),
-            corporate_number: digits(&self.corporate_number),
+            corporate_number: self.corporate_number.as_deref().map(|s| {
+                CorporateNumber::parse(s)
+                    .map_or_else(|_| input::normalize_digits(s), |n| n.digits())
+            }),
             postcode: self.postcode.as_deref().map(|s| {
                 kyosai_refdata::normalize_postcode(s).unwrap_or_else(|| input::normalize_digits(s))
             }),
@@ -530,7 +533,6 @@ impl EnrollmentForm {
     }
 }
 
-
 impl EnrollmentInput {
     pub fn facts(&self) -> EnrollmentFacts {
         EnrollmentFacts {
@@ -619,7 +621,7 @@ impl App {
         member_id: i64,
         form: &EnrollmentForm,
     ) -> Result<EnrollmentResult, AppError> {
-        self.run_procedure::<Enrollment>(actor, &member_id, form, None)
+        self.run_procedure::<Enrollment>(actor, &member_id, &form.normalized(), None)
             .await?
             .fresh()
     }
@@ -633,7 +635,7 @@ impl App {
         form: &EnrollmentForm,
         key: &IdempotencyKey,
     ) -> Result<Answer<EnrollmentResult>, AppError> {
-        self.run_procedure::<Enrollment>(actor, &member_id, form, Some(key))
+        self.run_procedure::<Enrollment>(actor, &member_id, &form.normalized(), Some(key))
             .await
     }
 

@@ -72,7 +72,7 @@ impl Parser {
                     self.err(
                         field,
                         "character",
-                        format!("{label}に使えない文字が含まれています。"),
+                        format!("{label}に使えない文字（絵文字・制御文字など）が含まれています。"),
                     );
                     None
                 } else {
@@ -205,7 +205,10 @@ impl Parser {
         let s = self.required(field, v, label)?;
         let ok = s.chars().all(|c| {
             (c.is_alphabetic() && !c.is_ascii_digit())
-                || matches!(c, '々' | '〆' | '・' | ' ' | '　' | '-' | '\'' | '.' | '－' | '．')
+                || matches!(
+                    c,
+                    '々' | '〆' | '・' | ' ' | '　' | '-' | '\'' | '.' | '－' | '．'
+                )
         });
         if ok {
             Some(s.to_string())

@@ -254,12 +254,7 @@ pub fn assess(facts: &EnrollmentFacts, rules: &RuleSet, ctx: &EnrollmentContext)
     }
 }
 
-fn check_premium_into(
-    premium: Yen,
-    frequency: PaymentFrequency,
-    rules: &RuleSet,
-    c: &mut Checks,
-) {
+fn check_premium_into(premium: Yen, frequency: PaymentFrequency, rules: &RuleSet, c: &mut Checks) {
     let p = &rules.premium;
     match p.check_monthly(premium) {
         Ok(()) => c.pass("premium", format!("掛金月額{premium}は範囲内です。")),

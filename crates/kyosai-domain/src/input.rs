@@ -175,8 +175,10 @@ fn half_width_katakana(c: char) -> char {
 fn voiced_of(k: char) -> Option<char> {
     match k {
         'ウ' => Some('ヴ'),
-        'カ' | 'キ' | 'ク' | 'ケ' | 'コ' | 'サ' | 'シ' | 'ス' | 'セ' | 'ソ' | 'タ' | 'チ' | 'ツ'
-        | 'テ' | 'ト' | 'ハ' | 'ヒ' | 'フ' | 'ヘ' | 'ホ' => char::from_u32(u32::from(k) + 1),
+        'カ' | 'キ' | 'ク' | 'ケ' | 'コ' | 'サ' | 'シ' | 'ス' | 'セ' | 'ソ' | 'タ' | 'チ'
+        | 'ツ' | 'テ' | 'ト' | 'ハ' | 'ヒ' | 'フ' | 'ヘ' | 'ホ' => {
+            char::from_u32(u32::from(k) + 1)
+        }
         _ => None,
     }
 }
@@ -409,7 +411,10 @@ mod tests {
 
     #[test]
     fn digits_dates_and_amounts_are_stored_in_one_form() {
-        assert_eq!(normalize_digits("　０３－１２３４－５６７８ "), "03-1234-5678");
+        assert_eq!(
+            normalize_digits("　０３－１２３４－５６７８ "),
+            "03-1234-5678"
+        );
         assert_eq!(normalize_digits("１００ー０００１"), "100-0001");
         assert_eq!(normalize_date("２０２０年４月１日"), "2020-04-01");
         assert_eq!(normalize_date("2020/4/1"), "2020-04-01");

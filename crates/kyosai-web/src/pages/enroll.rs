@@ -536,9 +536,7 @@ async fn handle_post(
             // member goes on with the next press.
             let noted = form.get("noted") == Some("1");
             if found.errors.is_empty() && (found.notices.is_empty() || noted) {
-                return Ok(
-                    Redirect::to(&format!("{base}/{}", (step + 1).min(5))).into_response()
-                );
+                return Ok(Redirect::to(&format!("{base}/{}", (step + 1).min(5))).into_response());
             }
             let status = if found.errors.is_empty() {
                 extras.noted = true;

@@ -544,14 +544,15 @@ pub fn rows(program: Program, step: u8, values: &BTreeMap<String, String>) -> Ve
         .iter()
         .filter(|n| !(program == Program::SafetyNet && **n == "role"))
         .filter(|n| {
-            !(CORPORATION_FIELDS.contains(n)
-                && (program == Program::SmallEnterprise || individual))
+            !(CORPORATION_FIELDS.contains(n) && (program == Program::SmallEnterprise || individual))
         })
         .map(|n| Row {
             label: label_of(n).to_string(),
             value: match (program, *n) {
                 // 倒産防止 is paid monthly: the form does not ask, the summary says it.
-                (Program::SafetyNet, "payment_frequency") => PaymentFrequency::Monthly.name_ja().into(),
+                (Program::SafetyNet, "payment_frequency") => {
+                    PaymentFrequency::Monthly.name_ja().into()
+                }
                 _ => display_value(n, values),
             },
         })
