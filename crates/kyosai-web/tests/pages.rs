@@ -1356,3 +1356,74 @@ async fn each_step_checks_its_own_rules_before_going_on() {
     );
     assert!(body.contains("代表者の氏名") && body.contains("田中 一郎"));
 }
+
+#[tokio::test]
+async fn bank_searches_sent_by_htmx_get_only_their_results_and_htmx_is_served_from_here() {
+    let t = spawn().await;
+    let (c, _) = t.new_member("htmx@example.jp").await;
+    let path = "/enroll/small-enterprise/4";
+    let search = [("bank_query", "みずほ"), ("action", "bank_search")];
+    // Without JavaScript: the whole page, with the results in it.
+    let (s, _, page) = t.post(&c, path, &search).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("<html lang=\"ja\">"));
+    assert!(page.contains("<div id=\"bank-results\""));
+    assert!(page.contains("name=\"pick_bank\" value=\"0001\""));
+    assert!(page.contains("hx-post=\"\" hx-target=\"#bank-results\""));
+    assert!(page.contains("<script src=\"/static/htmx-2.0.11.min.js\" defer></script>"));
+    // With htmx: the results alone, swapped in place.
+    let r = c
+        .post(t.url(path))
+        .header("HX-Request", "true")
+        .form(&search)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let fragment = r.text().await.unwrap();
+    assert!(
+        fragment.starts_with("<div id=\"bank-results\""),
+        "{fragment}"
+    );
+    assert!(!fragment.contains("<html"));
+    assert!(fragment.contains("name=\"pick_bank\" value=\"0001\""));
+    // The branch search of the picked bank, in place too.
+    let (s, _, _) = t.post(&c, path, &[("pick_bank", "0001")]).await;
+    assert_eq!(s, StatusCode::OK);
+    let r = c
+        .post(t.url(path))
+        .header("HX-Request", "true")
+        .form(&[
+            ("bank_code", "0001"),
+            ("branch_query", "本店"),
+            ("action", "branch_search"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let fragment = r.text().await.unwrap();
+    assert!(
+        fragment.starts_with("<div id=\"branch-results\""),
+        "{fragment}"
+    );
+    assert!(fragment.contains("name=\"pick_branch\""), "{fragment}");
+
+    // The script comes from this site (the CSP allows 'self' only), cached by its ETag.
+    let r = browser()
+        .get(t.url("/static/htmx-2.0.11.min.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert!(r.text().await.unwrap().contains("2.0.11"));
+    let r = c.get(t.url(path)).send().await.unwrap();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+}

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::enrollment::{EnrollmentForm, FormPart, PartCheck};
 use kyosai_app::{AppError, Role};
@@ -407,6 +407,7 @@ pub async fn post(
     State(state): State<AppState>,
     signed: SignedIn,
     Path((program, step)): Path<(String, String)>,
+    headers: HeaderMap,
     form: FormData,
 ) -> Response {
     let Some((program, step, old)) = parse_path(&program, &step) else {
@@ -418,7 +419,7 @@ pub async fn post(
     if signed.actor.role != Role::Member {
         return forbidden_page(Some(&signed.user));
     }
-    match handle_post(&state, &signed, program, step, &form).await {
+    match handle_post(&state, &signed, program, step, &headers, &form).await {
         Ok(r) => r,
         Err(e) => app_error(e, Some(&signed.user)),
     }
@@ -429,6 +430,7 @@ async fn handle_post(
     signed: &SignedIn,
     program: Program,
     step: u8,
+    headers: &HeaderMap,
     form: &FormData,
 ) -> Result<Response, AppError> {
     let draft = state.app.load_draft(signed.user.id, program).await?;
@@ -457,6 +459,11 @@ async fn handle_post(
         .save_draft(signed.user.id, program, &draft)
         .await?;
     let values = form_values(&draft);
+    if step == 4
+        && let Some(fragment) = bank_picker::search_fragment(headers, form, &values)
+    {
+        return Ok(fragment);
+    }
     if bank_picker::is_pick(form) {
         return Ok(show(
             state,
