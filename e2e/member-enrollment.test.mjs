@@ -136,6 +136,18 @@ async function submit(page, name) {
   ]);
 }
 
+/** A bank or branch search answered in place by htmx: its results appear, the page does not navigate. */
+async function searchInPlace(page, name, resultsId) {
+  await page.evaluate(() => {
+    window.__samePage = true;
+  });
+  const answer = page.waitForResponse((r) => r.request().headers()['hx-request'] === 'true');
+  await page.getByRole('button', { name, exact: true }).click();
+  await answer;
+  await page.locator(`#${resultsId} .results`).waitFor();
+  assert.equal(await page.evaluate(() => window.__samePage), true, `${name}: updated in place, no page load`);
+}
+
 // ---------- the walk ----------
 
 async function enroll(page, program, person) {
@@ -178,10 +190,21 @@ async function enroll(page, program, person) {
   await scan(page, `${label} 2 住所検索後`);
   const line = await page.getByLabel('町名・番地・建物名').inputValue();
   await page.getByLabel('町名・番地・建物名').fill(`${line}1-1`);
+  // The size rule is checked at this step, not after the bank details.
+  await page.getByLabel('常時使用する従業員数（人）').fill('１２０');
+  await submit(page, '次へ（掛金）');
+  assert.match(await page.locator('.step-label').innerText(), /ステップ2／5/);
+  assert.match(await page.locator('.error-summary').innerText(), /従業員/);
+  await page.getByLabel('常時使用する従業員数（人）').fill('2');
   await submit(page, '次へ（掛金）');
 
   assert.match(await page.locator('.step-label').innerText(), /ステップ3／5/);
   await scan(page, `${label} 3 掛金`);
+  if (program === 'safety_net') {
+    // Only monthly payment: said, not offered as a choice.
+    assert.match(await page.locator('main').innerText(), /払込方法は月払です/);
+    assert.equal(await page.locator('input[name="payment_frequency"]').count(), 0);
+  }
   await page.getByLabel('掛金月額（円）').fill(person.premium);
   if (program === 'small_enterprise') await page.getByLabel('月払').check();
   await submit(page, '次へ（口座）');
@@ -201,13 +224,13 @@ async function enroll(page, program, person) {
   assert.equal(await page.getByLabel('口座番号（7桁以内）').inputValue(), '1234567', 'typed value kept');
   await scan(page, `${label} 4 エラー表示`);
   await page.getByLabel('金融機関名で探す').fill(person.bankQuery);
-  await submit(page, '金融機関を検索');
+  await searchInPlace(page, '金融機関を検索', 'bank-results');
   await scan(page, `${label} 4 金融機関の検索結果`);
   await page.locator('button[name="pick_bank"]').first().click();
   await page.waitForLoadState('load');
   assert.notEqual(await page.getByLabel('金融機関コード（4桁）').inputValue(), '');
   await page.getByLabel('支店名で探す').fill('');
-  await submit(page, '支店を検索');
+  await searchInPlace(page, '支店を検索', 'branch-results');
   await scan(page, `${label} 4 支店の検索結果`);
   await page.locator('button[name="pick_branch"]').first().click();
   await page.waitForLoadState('load');
@@ -220,6 +243,9 @@ async function enroll(page, program, person) {
   assert.match(await page.locator('.step-label').innerText(), /ステップ5／5/);
   const review = await page.locator('main').innerText();
   assert.ok(review.includes(person.zengin), `Zengin kana ${person.zengin} shown back`);
+  // Kana typed in hiragana or half-width is shown as the full-width katakana that was checked.
+  assert.ok(review.includes('タカハシ'), 'フリガナ shown normalised');
+  if (program === 'safety_net') assert.ok(!review.includes('副業'), 'no 小規模 criterion in the 倒産防止 declaration');
   await scan(page, `${label} 5 確認`);
   await page.getByLabel('申込内容は事実と相違ありません').check();
   await page.getByLabel('反社会的勢力に該当しません').check();
@@ -314,7 +340,7 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
       family: '高橋',
       given: '健一',
       familyKana: 'たかはし',
-      givenKana: 'けんいち',
+      givenKana: 'ｹﾝｲﾁ',
       birth: '1980-06-15',
       premium: '50000',
       bankQuery: 'ゆうちょ',
@@ -357,11 +383,11 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
     assert.equal(await page.getByLabel('口座番号（7桁以内）').inputValue(), '12345', 'typed value kept');
     await scan(page, '引落口座の変更 エラー表示');
     await page.getByLabel('金融機関名で探す').fill('三井住友');
-    await submit(page, '金融機関を検索');
+    await searchInPlace(page, '金融機関を検索', 'bank-results');
     await page.locator('button[name="pick_bank"]').first().click();
     await page.waitForLoadState('load');
     await page.getByLabel('支店名で探す').fill('');
-    await submit(page, '支店を検索');
+    await searchInPlace(page, '支店を検索', 'branch-results');
     await scan(page, '引落口座の変更 支店の検索結果');
     await page.locator('button[name="pick_branch"]').first().click();
     await page.waitForLoadState('load');

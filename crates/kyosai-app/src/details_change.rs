@@ -610,7 +610,8 @@ async fn enrolled_details(conn: &mut AnyConnection, c: &Contract) -> Result<Deta
     Ok(Details {
         holder_name: normalize_spaces(&format!("{} {}", t(&form.family_name), t(&form.given_name))),
         business_name: normalize_spaces(&t(&form.business_name)),
-        representative: String::new(),
+        // 倒産防止 corporations name their representative at enrollment.
+        representative: normalize_spaces(&t(&form.representative_name)),
         postcode: kyosai_refdata::normalize_postcode(postcode)
             .unwrap_or_else(|| postcode.to_string()),
         prefecture: t(&form.prefecture),

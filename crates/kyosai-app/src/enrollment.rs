@@ -4,20 +4,22 @@
 use std::sync::Arc;
 
 use jiff::civil::Date;
+use kyosai_domain::corporate_number::CorporateNumber;
 use kyosai_domain::enrollment::{
-    self, ApplicantRole, Declarations, EnrollmentContext, EnrollmentFacts,
+    self, ApplicantRole, BusinessFacts, Declarations, EnrollmentContext, EnrollmentFacts,
 };
-use kyosai_domain::procedure::Assessment;
+use kyosai_domain::input;
+use kyosai_domain::procedure::{Assessment, CheckStatus};
 use kyosai_domain::rules::{Industry, LegalForm, PaymentFrequency, RuleSet};
 use kyosai_domain::schedule::{self, ScheduledDebit};
-use kyosai_domain::{ApplicationStatus, ContractNumber, Procedure, Program, Yen};
+use kyosai_domain::{ApplicationStatus, ContractNumber, FieldError, Procedure, Program, Yen};
 use kyosai_store::applications::{self, Application};
 use kyosai_store::{contracts, drafts, next_counter, sha256_hex, users};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use crate::bank_account::{self, AccountFields, same_holder};
+use crate::bank_account::{self, AccountFields, BankAccount, same_holder};
 use crate::form_parser::{Parser, text, to_ascii_digits};
 use crate::ja_text::ja_date;
 use crate::procedure::{
@@ -47,6 +49,11 @@ pub struct EnrollmentForm {
     #[serde(deserialize_with = "text")]
     pub capital_yen: Option<String>,
     pub business_started_on: Option<String>,
+    /// 倒産防止, a corporation: its 法人番号 (13 digits).
+    pub corporate_number: Option<String>,
+    /// 倒産防止, a corporation: its representative (代表者).
+    pub representative_name: Option<String>,
+    pub representative_kana: Option<String>,
     pub postcode: Option<String>,
     pub prefecture: Option<String>,
     pub city: Option<String>,
@@ -84,6 +91,8 @@ pub struct EnrollmentInput {
     pub employees: u32,
     pub capital_yen: Option<Yen>,
     pub business_started_on: Date,
+    /// 倒産防止, a corporation: who holds the contract.
+    pub corporation: Option<Corporation>,
     pub postcode: String,
     pub prefecture: String,
     pub city: String,
@@ -101,12 +110,220 @@ pub struct EnrollmentInput {
     pub declarations: Declarations,
 }
 
+/// The parts of the form that are checked on their own, as soon as they are filled in (the
+/// wizard's steps): each part runs its parser and the same rule functions as the final submit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormPart {
+    /// Who applies: role, name, フリガナ, birth date, phone.
+    Applicant,
+    /// The business: form, industry, size, start, corporation, address.
+    Business,
+    /// The premium and how it is paid.
+    Premium,
+    /// The debit account.
+    Account,
+}
+
+/// What checking one part found: field errors (the member must correct them before going on)
+/// and notices (a rule that staff will look at; the member may go on).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartCheck {
+    pub errors: Vec<FieldError>,
+    pub notices: Vec<String>,
+}
+
+struct ApplicantPart {
+    role: Option<ApplicantRole>,
+    family_name: String,
+    given_name: String,
+    family_name_kana: String,
+    given_name_kana: String,
+    birth_date: Date,
+    phone: String,
+}
+
+struct BusinessPart {
+    business_name: String,
+    legal_form: LegalForm,
+    industry: Industry,
+    employees: u32,
+    capital_yen: Option<Yen>,
+    business_started_on: Date,
+    corporation: Option<Corporation>,
+    postcode: String,
+    prefecture: String,
+    city: String,
+    address_line: String,
+}
+
+/// The corporation that holds a 経営セーフティ共済 contract (REFERENCE §1.2: companies and
+/// associations join as such): its 法人番号 and its representative.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Corporation {
+    pub number: CorporateNumber,
+    pub representative_name: String,
+    pub representative_kana: String,
+}
+
 impl EnrollmentForm {
+    /// The form with every kana, digit, amount and date field in its one normal form
+    /// ([`kyosai_domain::input`]): what is checked, stored and shown on the confirmation page.
+    /// Text that does not read as its kind is kept as typed, for the field's message.
+    pub fn normalized(&self) -> EnrollmentForm {
+        let kana = |v: &Option<String>| v.as_deref().map(input::normalize_kana);
+        let digits = |v: &Option<String>| v.as_deref().map(input::normalize_digits);
+        let date = |v: &Option<String>| v.as_deref().map(input::normalize_date);
+        let yen = |v: &Option<String>| v.as_deref().map(input::normalize_yen);
+        let count = |v: &Option<String>| v.as_deref().map(input::normalize_count);
+        EnrollmentForm {
+            family_name_kana: kana(&self.family_name_kana),
+            given_name_kana: kana(&self.given_name_kana),
+            representative_kana: kana(&self.representative_kana),
+            account_holder_kana: kana(&self.account_holder_kana),
+            birth_date: date(&self.birth_date),
+            business_started_on: date(&self.business_started_on),
+            phone: digits(&self.phone),
+            corporate_number: self.corporate_number.as_deref().map(|s| {
+                CorporateNumber::parse(s)
+                    .map_or_else(|_| input::normalize_digits(s), |n| n.digits())
+            }),
+            postcode: self.postcode.as_deref().map(|s| {
+                kyosai_refdata::normalize_postcode(s).unwrap_or_else(|| input::normalize_digits(s))
+            }),
+            bank_code: digits(&self.bank_code),
+            branch_code: digits(&self.branch_code),
+            account_number: digits(&self.account_number),
+            employees: count(&self.employees),
+            capital_yen: yen(&self.capital_yen),
+            monthly_premium_yen: yen(&self.monthly_premium_yen),
+            ..self.clone()
+        }
+    }
+
     /// Parses every field, reporting every problem at once. Bank, branch and postcode are checked
     /// against the embedded Japanese reference data.
     pub fn parse(&self) -> Result<EnrollmentInput, AppError> {
+        let f = self.normalized();
         let mut p = Parser { errors: Vec::new() };
-        let program = p.choice("program", &self.program, "申し込む共済", Program::parse);
+        let program = p.choice("program", &f.program, "申し込む共済", Program::parse);
+        let applicant = f.applicant(&mut p, program);
+        let business = f.business(&mut p, program);
+        let premium = f.premium(&mut p, program);
+        let account = f.account(&mut p);
+        let checked = |v: &Option<String>| {
+            v.as_deref()
+                .is_some_and(|s| matches!(s, "on" | "true" | "1" | "yes"))
+        };
+        let declarations = Declarations {
+            truthful: checked(&f.declare_truthful),
+            not_antisocial: checked(&f.declare_not_antisocial),
+            eligible: checked(&f.declare_eligible),
+        };
+        if !p.errors.is_empty() {
+            return Err(AppError::Invalid(p.errors));
+        }
+        let missing = || AppError::Internal("parser accepted an incomplete form".into());
+        let a = applicant.ok_or_else(missing)?;
+        let b = business.ok_or_else(missing)?;
+        let (monthly_premium, frequency) = premium.ok_or_else(missing)?;
+        let account = account.ok_or_else(missing)?;
+        Ok(EnrollmentInput {
+            program: program.ok_or_else(missing)?,
+            role: a.role,
+            family_name: a.family_name,
+            given_name: a.given_name,
+            family_name_kana: a.family_name_kana,
+            given_name_kana: a.given_name_kana,
+            birth_date: a.birth_date,
+            phone: a.phone,
+            business_name: b.business_name,
+            legal_form: b.legal_form,
+            industry: b.industry,
+            employees: b.employees,
+            capital_yen: b.capital_yen,
+            business_started_on: b.business_started_on,
+            corporation: b.corporation,
+            postcode: b.postcode,
+            prefecture: b.prefecture,
+            city: b.city,
+            address_line: b.address_line,
+            monthly_premium,
+            frequency,
+            bank_code: account.bank_code,
+            bank_name: account.bank_name,
+            branch_code: account.branch_code,
+            branch_name: account.branch_name,
+            account_type: account.account_type,
+            account_number: account.account_number,
+            account_holder_kana: account.holder_kana,
+            declarations,
+        })
+    }
+
+    /// Checks one part as the wizard reaches its end: that part's parser, then — when its
+    /// fields parse — the rules about them, run by the same functions as [`assess`] at the
+    /// submit ([`enrollment::check_applicant`], [`enrollment::check_business`],
+    /// [`enrollment::check_premium`]). A rule's failure is a field error; a rule that needs a
+    /// person's look is a notice.
+    pub fn check_part(&self, part: FormPart, rules: &RuleSet, today: Date) -> PartCheck {
+        let f = self.normalized();
+        let mut p = Parser { errors: Vec::new() };
+        let program = Some(rules.program);
+        let checks = match part {
+            FormPart::Applicant => f
+                .applicant(&mut p, program)
+                .map(|a| enrollment::check_applicant(a.birth_date, rules, today)),
+            FormPart::Business => {
+                // The business rules look at the role chosen before (小規模): parsed quietly
+                // here, its own step reports it.
+                let role = match rules.program {
+                    Program::SmallEnterprise => f.role.as_deref().and_then(ApplicantRole::parse),
+                    Program::SafetyNet => None,
+                };
+                f.business(&mut p, program).map(|b| {
+                    enrollment::check_business(
+                        &BusinessFacts {
+                            program: rules.program,
+                            role,
+                            legal_form: b.legal_form,
+                            industry: b.industry,
+                            employees: b.employees,
+                            capital: b.capital_yen,
+                            business_started_on: b.business_started_on,
+                        },
+                        rules,
+                        today,
+                    )
+                })
+            }
+            FormPart::Premium => f
+                .premium(&mut p, program)
+                .map(|(premium, frequency)| enrollment::check_premium(premium, frequency, rules)),
+            FormPart::Account => {
+                f.account(&mut p);
+                None
+            }
+        };
+        let mut found = PartCheck {
+            errors: p.errors,
+            notices: Vec::new(),
+        };
+        for c in checks.unwrap_or_default() {
+            match c.status {
+                // The code the submit gives the same failure (`Assessment::field_errors`).
+                CheckStatus::Failed => found.errors.push(FieldError::new(
+                    c.field.as_deref().unwrap_or("application"),
+                    "rule",
+                    c.message,
+                )),
+                CheckStatus::NeedsReview => found.notices.push(c.message),
+                CheckStatus::Passed => {}
+            }
+        }
+        found
+    }
+
+    fn applicant(&self, p: &mut Parser, program: Option<Program>) -> Option<ApplicantPart> {
         let role = match program {
             Some(Program::SmallEnterprise) => p.choice(
                 "role",
@@ -116,8 +333,8 @@ impl EnrollmentForm {
             ),
             _ => None,
         };
-        let family_name = p.text("family_name", &self.family_name, "氏名（姓）");
-        let given_name = p.text("given_name", &self.given_name, "氏名（名）");
+        let family_name = p.name("family_name", &self.family_name, "氏名（姓）");
+        let given_name = p.name("given_name", &self.given_name, "氏名（名）");
         let family_name_kana = p.kana(
             "family_name_kana",
             &self.family_name_kana,
@@ -149,6 +366,18 @@ impl EnrollmentForm {
                 "電話番号は0から始まる10桁または11桁の数字で入力してください。",
             );
         }
+        Some(ApplicantPart {
+            role,
+            family_name: family_name?,
+            given_name: given_name?,
+            family_name_kana: family_name_kana?,
+            given_name_kana: given_name_kana?,
+            birth_date: birth_date?,
+            phone: phone?,
+        })
+    }
+
+    fn business(&self, p: &mut Parser, program: Option<Program>) -> Option<BusinessPart> {
         let business_name = p.text("business_name", &self.business_name, "事業所名・屋号");
         let legal_form = p.choice(
             "legal_form",
@@ -191,6 +420,42 @@ impl EnrollmentForm {
             &self.business_started_on,
             "事業開始日",
         );
+        // 倒産防止 contracts of a corporation are the corporation's: its 法人番号 and its
+        // representative are part of the application (REFERENCE §1.2, §6.2 代表者 changes).
+        let corporation = match (program, legal_form) {
+            (Some(Program::SafetyNet), Some(form)) if form != LegalForm::Individual => {
+                let number = p
+                    .required("corporate_number", &self.corporate_number, "法人番号")
+                    .and_then(|s| match CorporateNumber::parse(s) {
+                        Ok(n) => Some(n),
+                        Err(e) => {
+                            p.err("corporate_number", e.code(), e.message());
+                            None
+                        }
+                    });
+                let name = p.name(
+                    "representative_name",
+                    &self.representative_name,
+                    "代表者の氏名",
+                );
+                let kana = p.kana(
+                    "representative_kana",
+                    &self.representative_kana,
+                    "代表者の氏名フリガナ",
+                );
+                match (number, name, kana) {
+                    (Some(number), Some(representative_name), Some(representative_kana)) => {
+                        Some(Some(Corporation {
+                            number,
+                            representative_name,
+                            representative_kana,
+                        }))
+                    }
+                    _ => None,
+                }
+            }
+            _ => Some(None),
+        };
         let postcode = p
             .required("postcode", &self.postcode, "郵便番号")
             .and_then(|s| {
@@ -214,6 +479,25 @@ impl EnrollmentForm {
         });
         let city = p.text("city", &self.city, "市区町村");
         let address_line = p.text("address_line", &self.address_line, "町名・番地");
+        let legal_form = legal_form?;
+        let capital_ok = legal_form != LegalForm::Company || capital_yen.is_some();
+        let b = BusinessPart {
+            business_name: business_name?,
+            legal_form,
+            industry: industry?,
+            employees: employees?,
+            capital_yen,
+            business_started_on: business_started_on?,
+            corporation: corporation?,
+            postcode: postcode?,
+            prefecture: prefecture?,
+            city: city?,
+            address_line: address_line?,
+        };
+        capital_ok.then_some(b)
+    }
+
+    fn premium(&self, p: &mut Parser, program: Option<Program>) -> Option<(Yen, PaymentFrequency)> {
         let monthly_premium = p
             .yen(
                 "monthly_premium_yen",
@@ -223,6 +507,7 @@ impl EnrollmentForm {
             )
             .map(Yen::new);
         let frequency = match program {
+            // 倒産防止 is paid monthly (REFERENCE §2.2); the page says so instead of asking.
             Some(Program::SafetyNet) => Some(PaymentFrequency::Monthly),
             _ => p.choice(
                 "payment_frequency",
@@ -231,8 +516,12 @@ impl EnrollmentForm {
                 PaymentFrequency::parse,
             ),
         };
-        let account = bank_account::parse(
-            &mut p,
+        Some((monthly_premium?, frequency?))
+    }
+
+    fn account(&self, p: &mut Parser) -> Option<BankAccount> {
+        bank_account::parse(
+            p,
             &AccountFields {
                 bank_code: &self.bank_code,
                 branch_code: &self.branch_code,
@@ -240,51 +529,7 @@ impl EnrollmentForm {
                 account_number: &self.account_number,
                 account_holder_kana: &self.account_holder_kana,
             },
-        );
-        let checked = |v: &Option<String>| {
-            v.as_deref()
-                .is_some_and(|s| matches!(s, "on" | "true" | "1" | "yes"))
-        };
-        let declarations = Declarations {
-            truthful: checked(&self.declare_truthful),
-            not_antisocial: checked(&self.declare_not_antisocial),
-            eligible: checked(&self.declare_eligible),
-        };
-        if !p.errors.is_empty() {
-            return Err(AppError::Invalid(p.errors));
-        }
-        let missing = || AppError::Internal("parser accepted an incomplete form".into());
-        let account = account.ok_or_else(missing)?;
-        Ok(EnrollmentInput {
-            program: program.ok_or_else(missing)?,
-            role,
-            family_name: family_name.ok_or_else(missing)?,
-            given_name: given_name.ok_or_else(missing)?,
-            family_name_kana: family_name_kana.ok_or_else(missing)?,
-            given_name_kana: given_name_kana.ok_or_else(missing)?,
-            birth_date: birth_date.ok_or_else(missing)?,
-            phone: phone.ok_or_else(missing)?,
-            business_name: business_name.ok_or_else(missing)?,
-            legal_form: legal_form.ok_or_else(missing)?,
-            industry: industry.ok_or_else(missing)?,
-            employees: employees.ok_or_else(missing)?,
-            capital_yen,
-            business_started_on: business_started_on.ok_or_else(missing)?,
-            postcode: postcode.ok_or_else(missing)?,
-            prefecture: prefecture.ok_or_else(missing)?,
-            city: city.ok_or_else(missing)?,
-            address_line: address_line.ok_or_else(missing)?,
-            monthly_premium: monthly_premium.ok_or_else(missing)?,
-            frequency: frequency.ok_or_else(missing)?,
-            bank_code: account.bank_code,
-            bank_name: account.bank_name,
-            branch_code: account.branch_code,
-            branch_name: account.branch_name,
-            account_type: account.account_type,
-            account_number: account.account_number,
-            account_holder_kana: account.holder_kana,
-            declarations,
-        })
+        )
     }
 }
 
@@ -395,7 +640,7 @@ impl App {
         member_id: i64,
         form: &EnrollmentForm,
     ) -> Result<EnrollmentResult, AppError> {
-        self.run_procedure::<Enrollment>(actor, &member_id, form, None)
+        self.run_procedure::<Enrollment>(actor, &member_id, &form.normalized(), None)
             .await?
             .fresh()
     }
@@ -409,7 +654,7 @@ impl App {
         form: &EnrollmentForm,
         key: &IdempotencyKey,
     ) -> Result<Answer<EnrollmentResult>, AppError> {
-        self.run_procedure::<Enrollment>(actor, &member_id, form, Some(key))
+        self.run_procedure::<Enrollment>(actor, &member_id, &form.normalized(), Some(key))
             .await
     }
 

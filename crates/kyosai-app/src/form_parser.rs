@@ -35,6 +35,19 @@ pub(crate) fn to_ascii_digits(s: &str) -> String {
         .collect()
 }
 
+/// Emoji, pictographs, their modifiers and joiners, and private-use characters: nothing a
+/// register, a Zengin file or a printed certificate can carry, in any text field.
+fn is_pictograph(c: char) -> bool {
+    matches!(u32::from(c),
+        0x1F000..=0x1FAFF // emoji, pictographs, skin tones
+        | 0x2600..=0x27BF // miscellaneous symbols, dingbats
+        | 0xFE00..=0xFE0F // variation selectors
+        | 0x200B..=0x200F | 0x2060..=0x206F // zero-width joiners and marks
+        | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF // private use
+        | 0xE0000..=0xE007F // tags
+    )
+}
+
 impl Parser {
     pub(crate) fn err(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, code, message));
@@ -55,11 +68,11 @@ impl Parser {
                         format!("{label}は{MAX_TEXT}文字以内で入力してください。"),
                     );
                     None
-                } else if s.chars().any(char::is_control) {
+                } else if s.chars().any(|c| c.is_control() || is_pictograph(c)) {
                     self.err(
                         field,
                         "character",
-                        format!("{label}に使えない文字が含まれています。"),
+                        format!("{label}に使えない文字（絵文字・制御文字など）が含まれています。"),
                     );
                     None
                 } else {
@@ -166,18 +179,46 @@ impl Parser {
         }
     }
 
+    /// A kana reading. Hiragana and half-width katakana are accepted and read as full-width
+    /// katakana ([`input::normalize_kana`]), the form the member sees on the confirmation page.
     pub(crate) fn kana(&mut self, field: &str, v: &Option<String>, label: &str) -> Option<String> {
-        let s = self.required(field, v, label)?;
+        let s = input::normalize_kana(self.required(field, v, label)?);
         let ok = s
             .chars()
-            .all(|c| matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー' | '　' | ' '));
+            .all(|c| matches!(c, 'ァ'..='ヺ' | 'ー' | 'ヽ' | 'ヾ' | '　'));
+        if ok {
+            Some(s)
+        } else {
+            self.err(
+                field,
+                "kana",
+                format!("{label}はカタカナ（ひらがな・半角カナも可）で入力してください。"),
+            );
+            None
+        }
+    }
+
+    /// A person's name: letters of any script (kanji, kana, Latin) with 々・〆 and spaces,
+    /// hyphens, apostrophes and dots between them; no digits, symbols or emoji, which no
+    /// register or certificate can carry.
+    pub(crate) fn name(&mut self, field: &str, v: &Option<String>, label: &str) -> Option<String> {
+        let s = self.required(field, v, label)?;
+        let ok = s.chars().all(|c| {
+            (c.is_alphabetic() && !c.is_ascii_digit())
+                || matches!(
+                    c,
+                    '々' | '〆' | '・' | ' ' | '　' | '-' | '\'' | '.' | '－' | '．'
+                )
+        });
         if ok {
             Some(s.to_string())
         } else {
             self.err(
                 field,
-                "kana",
-                format!("{label}はカタカナまたはひらがなで入力してください。"),
+                "character",
+                format!(
+                    "{label}は漢字・ひらがな・カタカナ・英字で入力してください（数字・記号・絵文字は使えません）。"
+                ),
             );
             None
         }

@@ -400,3 +400,111 @@ async fn a_third_co_manager_of_one_business_is_refused() {
         assert!(r.is_ok(), "{r:?}");
     }
 }
+
+#[tokio::test]
+async fn kana_digits_and_dates_are_normalised_before_the_checks_and_stored_so() {
+    for (app, _d) in apps().await {
+        let m = member(&app, "norm@example.jp").await;
+        let mut form = sample_form("small_enterprise");
+        form.family_name_kana = Some("ﾔﾏﾀﾞ".into());
+        form.given_name_kana = Some("たろう".into());
+        form.birth_date = Some("１９７５年４月１日".into());
+        form.phone = Some("０３－１２３４－５６７８".into());
+        form.monthly_premium_yen = Some("３万円".into());
+        form.account_holder_kana = Some("ﾔﾏﾀﾞ ﾀﾛｳ".into());
+        let r = app.submit_enrollment(&m, m.user_id, &form).await.unwrap();
+        // The holder matches the normalised フリガナ: no review for someone else's account.
+        assert_eq!(r.status, kyosai_domain::ApplicationStatus::Completed);
+        let mut conn = app.store_for_tests().read().await.unwrap();
+        let stored = applications::get(&mut conn, r.application_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let payload: serde_json::Value = serde_json::from_str(&stored.payload).unwrap();
+        assert_eq!(payload["family_name_kana"], "ヤマダ");
+        assert_eq!(payload["given_name_kana"], "タロウ");
+        assert_eq!(payload["birth_date"], "1975-04-01");
+        assert_eq!(payload["phone"], "03-1234-5678");
+        assert_eq!(payload["monthly_premium_yen"], "30000");
+        assert_eq!(payload["account_holder_kana"], "ヤマダ　タロウ");
+    }
+}
+
+#[tokio::test]
+async fn names_with_emoji_and_kana_with_letters_are_refused() {
+    for (app, _d) in apps().await {
+        let m = member(&app, "emoji@example.jp").await;
+        let mut form = sample_form("small_enterprise");
+        form.family_name = Some("田中😀".into());
+        form.given_name = Some("太郎1".into());
+        form.business_name = Some("田中商店🏪".into());
+        form.family_name_kana = Some("tanaka".into());
+        let Err(AppError::Invalid(errors)) = app.submit_enrollment(&m, m.user_id, &form).await
+        else {
+            panic!("accepted");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "family_name",
+                "given_name",
+                "family_name_kana",
+                "business_name"
+            ]
+        );
+        assert!(errors[0].message.contains("使えない文字（絵文字"));
+        assert!(errors[1].message.contains("数字・記号・絵文字は使えません"));
+        assert_eq!(count(&app, "applications").await, 0);
+    }
+}
+
+#[tokio::test]
+async fn a_safety_net_corporation_gives_its_corporate_number_and_representative() {
+    for (app, _d) in apps().await {
+        let m = member(&app, "corp@example.jp").await;
+        let mut form = sample_form("safety_net");
+        form.legal_form = Some("company".into());
+        form.capital_yen = Some("1000万".into());
+        let Err(AppError::Invalid(errors)) = app.submit_enrollment(&m, m.user_id, &form).await
+        else {
+            panic!("accepted without the corporation fields");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "corporate_number",
+                "representative_name",
+                "representative_kana"
+            ]
+        );
+        form.corporate_number = Some("7000012050003".into());
+        form.representative_name = Some("山田 太郎".into());
+        form.representative_kana = Some("ﾔﾏﾀﾞ ﾀﾛｳ".into());
+        let Err(AppError::Invalid(errors)) = app.submit_enrollment(&m, m.user_id, &form).await
+        else {
+            panic!("accepted a wrong check digit");
+        };
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].code),
+            ("corporate_number", "check_digit")
+        );
+        form.corporate_number = Some("７０００－０１２０－５０００２".into());
+        let r = app.submit_enrollment(&m, m.user_id, &form).await.unwrap();
+        let mut conn = app.store_for_tests().read().await.unwrap();
+        let stored = applications::get(&mut conn, r.application_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let payload: serde_json::Value = serde_json::from_str(&stored.payload).unwrap();
+        assert_eq!(payload["corporate_number"], "7000012050002");
+        assert_eq!(payload["representative_kana"], "ヤマダ　タロウ");
+        let parsed = kyosai_app::enrollment::EnrollmentForm::parse(&form).unwrap();
+        assert_eq!(
+            parsed.corporation.map(|c| c.number.digits()),
+            Some("7000012050002".into())
+        );
+    }
+}

@@ -57,8 +57,30 @@ pub struct Declarations {
     pub truthful: bool,
     /// 反社会的勢力に該当しないこと
     pub not_antisocial: bool,
-    /// 加入資格を満たしていること（給与所得者の副業でないこと等）
+    /// 加入資格を満たしていること (the program's own wording: [`eligibility_declaration`])
     pub eligible: bool,
+}
+
+/// What the applicant declares about eligibility, in the program's own terms: 小規模 excludes
+/// salaried employees with a side business (REFERENCE §1.1); 倒産防止 asks for the years in
+/// business of the rule set in force and excludes the bodies it does not admit (REFERENCE §1.2).
+pub fn eligibility_declaration(rules: &RuleSet) -> String {
+    match rules.program {
+        Program::SmallEnterprise => {
+            "加入資格を満たしています（給与所得者の副業ではないこと等）".into()
+        }
+        Program::SafetyNet => {
+            let years = rules
+                .eligibility
+                .min_years_in_business
+                .as_ref()
+                .map(|y| format!("引き続き{}年以上事業を営んでいること、", y.value))
+                .unwrap_or_default();
+            format!(
+                "加入資格を満たしています（{years}医療法人・農事組合法人・NPO法人など加入できない法人ではないこと等）"
+            )
+        }
+    }
 }
 
 /// What the rules look at. Parsed, typed input: raw text never reaches this module.
@@ -81,6 +103,35 @@ pub struct EnrollmentFacts {
     /// else — a family member's or a company's account — is for staff to see before the
     /// account goes into a debit file.
     pub account_in_applicants_name: bool,
+}
+
+/// What the business rules (REFERENCE §1.1, §1.2: legal form, role, size, years in business)
+/// look at: the facts of the form's business step (plus the role chosen before it), so that
+/// step checks them the moment it is filled in, with the same functions as the final
+/// [`assess`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusinessFacts {
+    pub program: Program,
+    pub role: Option<ApplicantRole>,
+    pub legal_form: LegalForm,
+    pub industry: Industry,
+    pub employees: u32,
+    pub capital: Option<Yen>,
+    pub business_started_on: Date,
+}
+
+impl EnrollmentFacts {
+    pub fn business(&self) -> BusinessFacts {
+        BusinessFacts {
+            program: self.program,
+            role: self.role,
+            legal_form: self.legal_form,
+            industry: self.industry,
+            employees: self.employees,
+            capital: self.capital,
+            business_started_on: self.business_started_on,
+        }
+    }
 }
 
 /// Facts from the database that the rules need; the app layer looks them up.
@@ -133,12 +184,43 @@ pub fn full_years(from: Date, to: Date) -> i16 {
     years
 }
 
+/// The applicant's checks (age, REFERENCE §1.1: minors need conditions): the form's first step
+/// runs them as soon as the birth date is given; [`assess`] runs them again at the submit.
+pub fn check_applicant(birth_date: Date, rules: &RuleSet, today: Date) -> Vec<Check> {
+    let mut c = Checks(Vec::new());
+    check_age(birth_date, rules, today, &mut c);
+    c.0
+}
+
+/// The business checks (years in business, legal form, role, size: REFERENCE §1.1, §1.2): the
+/// form's business step runs them; [`assess`] runs them again at the submit.
+pub fn check_business(b: &BusinessFacts, rules: &RuleSet, today: Date) -> Vec<Check> {
+    let mut c = Checks(Vec::new());
+    check_business_dates(b, rules, today, &mut c);
+    check_form_and_size(b, rules, 0, &mut c);
+    c.0
+}
+
+/// The premium checks (amount range and step, allowed payment frequency: REFERENCE §2.1): the
+/// form's premium step runs them; [`assess`] runs them again at the submit.
+pub fn check_premium(
+    monthly_premium: Yen,
+    frequency: PaymentFrequency,
+    rules: &RuleSet,
+) -> Vec<Check> {
+    let mut c = Checks(Vec::new());
+    check_premium_into(monthly_premium, frequency, rules, &mut c);
+    c.0
+}
+
 /// Runs every automatic check of the rule set on an application.
 pub fn assess(facts: &EnrollmentFacts, rules: &RuleSet, ctx: &EnrollmentContext) -> Assessment {
     let mut c = Checks(Vec::new());
-    check_premium(facts, rules, &mut c);
-    check_dates(facts, rules, ctx, &mut c);
-    check_form_and_size(facts, rules, ctx, &mut c);
+    check_premium_into(facts.monthly_premium, facts.frequency, rules, &mut c);
+    check_age(facts.birth_date, rules, ctx.today, &mut c);
+    let business = facts.business();
+    check_business_dates(&business, rules, ctx.today, &mut c);
+    check_form_and_size(&business, rules, ctx.co_managers_of_proprietor, &mut c);
     check_declarations(facts, &mut c);
     if ctx.already_member {
         c.fail(
@@ -175,9 +257,8 @@ pub fn assess(facts: &EnrollmentFacts, rules: &RuleSet, ctx: &EnrollmentContext)
     }
 }
 
-fn check_premium(f: &EnrollmentFacts, rules: &RuleSet, c: &mut Checks) {
+fn check_premium_into(premium: Yen, frequency: PaymentFrequency, rules: &RuleSet, c: &mut Checks) {
     let p = &rules.premium;
-    let premium = f.monthly_premium;
     match p.check_monthly(premium) {
         Ok(()) => c.pass("premium", format!("掛金月額{premium}は範囲内です。")),
         Err(e @ PremiumError::OutOfRange { .. }) => {
@@ -187,23 +268,23 @@ fn check_premium(f: &EnrollmentFacts, rules: &RuleSet, c: &mut Checks) {
             c.fail("premium_step", "monthly_premium_yen", e.message())
         }
     }
-    if p.frequencies.value.contains(&f.frequency) {
+    if p.frequencies.value.contains(&frequency) {
         c.pass(
             "frequency",
-            format!("払込方法（{}）は選択できます。", f.frequency.name_ja()),
+            format!("払込方法（{}）は選択できます。", frequency.name_ja()),
         );
     } else {
         c.fail(
             "frequency",
             "payment_frequency",
-            format!("この共済では{}は選択できません。", f.frequency.name_ja()),
+            format!("この共済では{}は選択できません。", frequency.name_ja()),
         );
     }
 }
 
-fn check_dates(f: &EnrollmentFacts, rules: &RuleSet, ctx: &EnrollmentContext, c: &mut Checks) {
-    let age = full_years(f.birth_date, ctx.today);
-    if f.birth_date > ctx.today || age > 120 {
+fn check_age(birth_date: Date, rules: &RuleSet, today: Date, c: &mut Checks) {
+    let age = full_years(birth_date, today);
+    if birth_date > today || age > 120 {
         c.fail("birth_date", "birth_date", "生年月日が正しくありません。");
     } else if age < rules.eligibility.review_below_age.value {
         c.review(
@@ -216,7 +297,10 @@ fn check_dates(f: &EnrollmentFacts, rules: &RuleSet, ctx: &EnrollmentContext, c:
     } else {
         c.pass("age", "年齢の条件を満たしています。");
     }
-    if f.business_started_on > ctx.today {
+}
+
+fn check_business_dates(f: &BusinessFacts, rules: &RuleSet, today: Date, c: &mut Checks) {
+    if f.business_started_on > today {
         c.fail(
             "business_started",
             "business_started_on",
@@ -225,7 +309,7 @@ fn check_dates(f: &EnrollmentFacts, rules: &RuleSet, ctx: &EnrollmentContext, c:
         return;
     }
     if let Some(min_years) = &rules.eligibility.min_years_in_business {
-        if full_years(f.business_started_on, ctx.today) < min_years.value {
+        if full_years(f.business_started_on, today) < min_years.value {
             c.fail(
                 "years_in_business",
                 "business_started_on",
@@ -243,10 +327,12 @@ fn check_dates(f: &EnrollmentFacts, rules: &RuleSet, ctx: &EnrollmentContext, c:
     }
 }
 
+/// `co_managers_of_proprietor`: the proprietor's co-managers already in (known at the submit;
+/// the form's business step passes 0 and leaves the count to the submit).
 fn check_form_and_size(
-    f: &EnrollmentFacts,
+    f: &BusinessFacts,
     rules: &RuleSet,
-    ctx: &EnrollmentContext,
+    co_managers_of_proprietor: u32,
     c: &mut Checks,
 ) {
     let e = &rules.eligibility;
@@ -290,7 +376,7 @@ fn check_form_and_size(
                 .as_ref()
                 .map_or(2, |m| m.value);
             // A hard limit of the program (REFERENCE §1.1 #6), not a judgement: refused outright.
-            if ctx.co_managers_of_proprietor >= max {
+            if co_managers_of_proprietor >= max {
                 c.fail(
                     "co_manager_limit",
                     "business_name",

@@ -92,6 +92,105 @@ pub fn parse_date(raw: &str) -> Option<Date> {
     .ok()
 }
 
+/// The one normaliser for kana fields (フリガナ, account holder): half-width katakana become
+/// full-width (`ﾀﾅｶ` → `タナカ`, `ｶﾞ` → `ガ`), hiragana become katakana (`たなか` → `タナカ`),
+/// and spaces of either width become one full-width space. Everything else is kept, so the
+/// caller's check can still refuse it by name. Applied before every check and stored, so the
+/// confirmation page shows what was checked.
+pub fn normalize_kana(raw: &str) -> String {
+    let mut out = String::new();
+    let mut pending_space = false;
+    let mut chars = raw.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ' ' || c == '　' {
+            pending_space = true;
+            continue;
+        }
+        if pending_space {
+            out.push('　');
+            pending_space = false;
+        }
+        let k = match c {
+            'ぁ'..='ゖ' | 'ゝ' | 'ゞ' => char::from_u32(u32::from(c) + 0x60).unwrap_or(c),
+            '\u{FF61}'..='\u{FF9F}' => half_width_katakana(c),
+            c => c,
+        };
+        let voiced = match chars.peek() {
+            Some('ﾞ' | '\u{3099}' | '゛') => voiced_of(k),
+            Some('ﾟ' | '\u{309A}' | '゜') => semi_voiced_of(k),
+            _ => None,
+        };
+        match voiced {
+            Some(v) => {
+                out.push(v);
+                chars.next();
+            }
+            None => out.push(k),
+        }
+    }
+    out
+}
+
+/// The one normaliser for digit fields (phone, postcode, codes, account and corporate
+/// numbers): full-width letters, digits and signs become half-width and the ends are trimmed;
+/// what the digits mean is the caller's check.
+pub fn normalize_digits(raw: &str) -> String {
+    raw.trim()
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+            '　' => ' ',
+            'ー' | '−' | '‐' => '-',
+            c => c,
+        })
+        .collect()
+}
+
+/// A date field as it is stored and shown: ISO `2026-05-27` when [`parse_date`] reads it,
+/// else the text as typed (so the field's message can quote it).
+pub fn normalize_date(raw: &str) -> String {
+    parse_date(raw).map_or_else(|| raw.trim().to_string(), |d| d.to_string())
+}
+
+/// An amount field as it is stored and shown: plain digits when [`parse_yen`] reads it
+/// (`５万円` → `50000`), else the text as typed.
+pub fn normalize_yen(raw: &str) -> String {
+    parse_yen(raw).map_or_else(|_| raw.trim().to_string(), |n| n.to_string())
+}
+
+/// A count field as it is stored and shown: plain digits when [`parse_count`] reads it
+/// (`５人` → `5`), else the text as typed.
+pub fn normalize_count(raw: &str) -> String {
+    parse_count(raw).map_or_else(|_| raw.trim().to_string(), |n| n.to_string())
+}
+
+/// `ｱ` → `ア` … for the half-width katakana block (U+FF61–U+FF9F).
+fn half_width_katakana(c: char) -> char {
+    const FULL: &str = "。「」、・ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン゛゜";
+    let i = (u32::from(c) - 0xFF61) as usize;
+    FULL.chars().nth(i).unwrap_or(c)
+}
+
+/// `カ` + `ﾞ` → `ガ`; None when the kana has no voiced form.
+fn voiced_of(k: char) -> Option<char> {
+    match k {
+        'ウ' => Some('ヴ'),
+        'カ' | 'キ' | 'ク' | 'ケ' | 'コ' | 'サ' | 'シ' | 'ス' | 'セ' | 'ソ' | 'タ' | 'チ'
+        | 'ツ' | 'テ' | 'ト' | 'ハ' | 'ヒ' | 'フ' | 'ヘ' | 'ホ' => {
+            char::from_u32(u32::from(k) + 1)
+        }
+        _ => None,
+    }
+}
+
+/// `ハ` + `ﾟ` → `パ`; None when the kana has no semi-voiced form.
+fn semi_voiced_of(k: char) -> Option<char> {
+    match k {
+        'ハ' | 'ヒ' | 'フ' | 'ヘ' | 'ホ' => char::from_u32(u32::from(k) + 2),
+        _ => None,
+    }
+}
+
 /// Units a count may end with (longest first, so `年度` is not read as `年` + `度`).
 const COUNT_UNITS: [&str; 10] = [
     "年度", "か月", "カ月", "ヶ月", "ケ月", "ヵ月", "箇月", "歳", "年", "人",
@@ -289,6 +388,40 @@ mod tests {
         ] {
             assert_eq!(parse_date(typed), None, "{typed}");
         }
+    }
+
+    #[test]
+    fn kana_of_every_width_and_script_reads_the_same() {
+        for (typed, kana) in [
+            ("ﾀﾅｶ", "タナカ"),
+            ("たなか", "タナカ"),
+            ("タナカ", "タナカ"),
+            ("ｶﾞﾊﾟﾝ", "ガパン"),
+            ("ｳﾞｨｯﾄ", "ヴィット"),
+            ("ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダ　タロウ"),
+            ("やまだ　 たろう ", "ヤマダ　タロウ"),
+            ("ｰ", "ー"),
+            ("ﾞ", "゛"),
+            ("ﾔﾏﾀﾞ(ｶ", "ヤマダ(カ"),
+            ("田中", "田中"),
+        ] {
+            assert_eq!(normalize_kana(typed), kana, "{typed}");
+        }
+    }
+
+    #[test]
+    fn digits_dates_and_amounts_are_stored_in_one_form() {
+        assert_eq!(
+            normalize_digits("　０３－１２３４－５６７８ "),
+            "03-1234-5678"
+        );
+        assert_eq!(normalize_digits("１００ー０００１"), "100-0001");
+        assert_eq!(normalize_date("２０２０年４月１日"), "2020-04-01");
+        assert_eq!(normalize_date("2020/4/1"), "2020-04-01");
+        assert_eq!(normalize_date(" 昨日 "), "昨日");
+        assert_eq!(normalize_yen("５万円"), "50000");
+        assert_eq!(normalize_yen("五万"), "五万");
+        assert_eq!(normalize_count("５人"), "5");
     }
 
     #[test]

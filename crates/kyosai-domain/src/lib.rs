@@ -12,6 +12,7 @@ pub mod billing;
 pub mod calendar;
 pub mod contract;
 pub mod contract_number;
+pub mod corporate_number;
 pub mod enrollment;
 pub mod error;
 pub mod input;

@@ -280,6 +280,9 @@ async fn the_api_takes_json_and_multipart_and_staff_download_the_evidence() {
                 legal_form: Some("company".into()),
                 business_name: Some("株式会社山田工務店".into()),
                 capital_yen: Some("10000000".into()),
+                corporate_number: Some("7000012050002".into()),
+                representative_name: Some("山田 一郎".into()),
+                representative_kana: Some("ヤマダ イチロウ".into()),
                 ..sample_form("safety_net")
             },
         )

@@ -499,3 +499,70 @@ fn an_account_in_another_name_goes_to_review() {
     );
     assert_eq!(run(&se(), ctx()).decision(), Decision::Approve);
 }
+
+/// The step checks are the submit's checks: what `assess` fails for a business fact, the
+/// business step fails with the same field and message, and nothing else is needed for it.
+#[test]
+fn each_part_is_checked_by_the_rules_the_submit_runs() {
+    let book = RuleBook::embedded().unwrap();
+    let rules = book.in_force(Program::SafetyNet, TODAY).unwrap();
+    let too_big = EnrollmentFacts {
+        industry: Industry::Retail,
+        employees: 120,
+        capital: Some(Yen::new(100_000_000)),
+        ..sn()
+    };
+    let failed = |checks: Vec<Check>| -> Vec<(Option<String>, String)> {
+        checks
+            .into_iter()
+            .filter(|c| c.status == CheckStatus::Failed)
+            .map(|c| (c.field, c.message))
+            .collect()
+    };
+    let at_step = failed(check_business(&too_big.business(), rules, TODAY));
+    assert_eq!(at_step.len(), 1);
+    assert_eq!(at_step[0].0.as_deref(), Some("employees"));
+    let at_submit = failed(run(&too_big, ctx()).checks);
+    assert_eq!(at_submit, at_step);
+
+    let future = EnrollmentFacts {
+        business_started_on: date(2030, 1, 1),
+        ..sn()
+    };
+    let at_step = failed(check_business(&future.business(), rules, TODAY));
+    assert_eq!(at_step[0].0.as_deref(), Some("business_started_on"));
+
+    // A birth year making the applicant a minor is for staff to look at, at step 1 already.
+    let minor = check_applicant(date(2012, 4, 1), rules, TODAY);
+    assert_eq!(minor.len(), 1);
+    assert_eq!(minor[0].status, CheckStatus::NeedsReview);
+    assert_eq!(
+        failed(check_applicant(date(2030, 1, 1), rules, TODAY))[0]
+            .0
+            .as_deref(),
+        Some("birth_date")
+    );
+
+    let off_step = failed(check_premium(
+        Yen::new(7_000),
+        PaymentFrequency::Monthly,
+        rules,
+    ));
+    assert_eq!(off_step[0].0.as_deref(), Some("monthly_premium_yen"));
+    let semi = failed(check_premium(
+        Yen::new(10_000),
+        PaymentFrequency::SemiAnnual,
+        rules,
+    ));
+    assert_eq!(semi[0].0.as_deref(), Some("payment_frequency"));
+}
+
+#[test]
+fn each_program_declares_eligibility_in_its_own_terms() {
+    let book = RuleBook::embedded().unwrap();
+    let se = eligibility_declaration(book.in_force(Program::SmallEnterprise, TODAY).unwrap());
+    let sn = eligibility_declaration(book.in_force(Program::SafetyNet, TODAY).unwrap());
+    assert!(se.contains("給与所得者の副業"));
+    assert!(!sn.contains("副業"), "{sn}");
+    assert!(sn.contains("引き続き1年以上事業を営んでいること"), "{sn}");
+}

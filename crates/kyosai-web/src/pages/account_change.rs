@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use kyosai_app::AppError;
 use kyosai_app::mandate_change::{MandateForm, MandatePlan};
@@ -210,6 +210,7 @@ pub async fn post(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(number): Path<String>,
+    headers: HeaderMap,
     form: FormData,
 ) -> Response {
     let page = Page {
@@ -217,6 +218,9 @@ pub async fn post(
         signed: &signed,
         number: &number,
     };
+    if let Some(fragment) = bank_picker::search_fragment(&headers, &form, &values_of(&form)) {
+        return fragment;
+    }
     match handle_post(&page, &form).await {
         Ok(r) => r,
         Err(e) => app_error(e, Some(&signed.user)),

@@ -4,7 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use askama::Template;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
 use super::FormData;
+use super::view::render;
 
 pub struct Hit {
     pub code: &'static str,
@@ -40,6 +45,67 @@ pub fn bank_display_name(code: &str, name: &str) -> String {
         }
     }
     name
+}
+
+#[derive(Template)]
+#[template(path = "_bank_results.html")]
+struct BankResults {
+    bank_query: String,
+    bank_searched: bool,
+    bank_results: Vec<Hit>,
+}
+
+#[derive(Template)]
+#[template(path = "_branch_results.html")]
+struct BranchResults {
+    branch_searched: bool,
+    branch_results: Vec<Hit>,
+    branch_message: String,
+}
+
+/// Whether the request was sent by htmx (which sets `HX-Request: true`).
+pub fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.get("hx-request").and_then(|v| v.to_str().ok()) == Some("true")
+}
+
+/// A bank or branch search sent by htmx is answered with its results alone, which the page
+/// swaps in place: no reload to the top of the page on a phone (issue #9 item 10). Without
+/// JavaScript the same search posts the form and gets the whole page (None here). `values`
+/// holds the chosen bank for a branch search.
+pub fn search_fragment(
+    headers: &HeaderMap,
+    form: &FormData,
+    values: &BTreeMap<String, String>,
+) -> Option<Response> {
+    if !is_htmx(headers) {
+        return None;
+    }
+    match form.get("action")? {
+        "bank_search" => {
+            let q = form.text("bank_query").trim().to_string();
+            Some(render(
+                StatusCode::OK,
+                &BankResults {
+                    bank_results: banks(&q),
+                    bank_query: q,
+                    bank_searched: true,
+                },
+            ))
+        }
+        "branch_search" => {
+            let q = form.text("branch_query").trim().to_string();
+            let (branch_results, branch_message) = branches(values, &q);
+            Some(render(
+                StatusCode::OK,
+                &BranchResults {
+                    branch_searched: true,
+                    branch_results,
+                    branch_message,
+                },
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// Applies a pressed result button (`pick_bank` / `pick_branch`) to the form values. Returns the

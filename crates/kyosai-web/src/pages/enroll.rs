@@ -9,11 +9,10 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use kyosai_app::enrollment::EnrollmentForm;
+use kyosai_app::enrollment::{EnrollmentForm, FormPart, PartCheck};
 use kyosai_app::{AppError, Role};
-use kyosai_domain::rules::PaymentFrequency;
 use kyosai_domain::{FieldError, Program};
 
 use super::FormData;
@@ -65,6 +64,7 @@ struct StepPage {
     branch_message: String,
     submit_label: &'static str,
     next_text: &'static str,
+    noted: bool,
 }
 
 /// Extra things a step page shows besides the fields.
@@ -76,6 +76,8 @@ struct Extras {
     branch_query: String,
     branch_results: Option<Vec<Hit>>,
     branch_message: String,
+    /// The step's notices were shown: the next press goes on.
+    noted: bool,
 }
 
 fn intro(step: u8, program: Program) -> String {
@@ -116,13 +118,7 @@ fn submit_label(step: u8) -> &'static str {
 }
 
 fn premium_range(state: &AppState, program: Program) -> Result<PremiumRange, AppError> {
-    let p = &state.app.rules_for(program)?.premium;
-    Ok(PremiumRange {
-        min: p.min_monthly_yen.value.get(),
-        max: p.max_monthly_yen.value.get(),
-        step: p.step_yen.value.get(),
-        frequencies: p.frequencies.value.clone(),
-    })
+    Ok(PremiumRange::of(&*state.app.rules_for(program)?))
 }
 
 fn review_groups(program: Program, values: &BTreeMap<String, String>) -> Vec<ReviewGroup> {
@@ -220,6 +216,7 @@ fn step_page(
         branch_message: extras.branch_message,
         submit_label: submit_label(step),
         next_text: next_text(step),
+        noted: extras.noted,
     })
 }
 
@@ -342,52 +339,29 @@ async fn already_member(
     )))
 }
 
-/// The errors of one step: the parser's messages for its fields, and for the premium step the
-/// premium rules (so an amount out of range is caught before the member enters a bank account).
-fn step_errors(
+/// The check of one step: its fields' parser and the rules about them, by the same functions
+/// as the final submit ([`EnrollmentForm::check_part`]), so a company too large for the program
+/// hears it at the business step, not after entering its bank account. Errors about a field of
+/// another step are left to that step.
+fn step_check(
     state: &AppState,
     program: Program,
     step: u8,
     form: &EnrollmentForm,
-) -> Result<Vec<FieldError>, AppError> {
-    let mut errors: Vec<FieldError> = match form.parse() {
-        Ok(_) => Vec::new(),
-        Err(AppError::Invalid(errors)) => errors
-            .into_iter()
-            .filter(|e| {
-                step_of(&e.field) == step && step_fields(step).contains(&form_field(&e.field))
-            })
-            .collect(),
-        Err(e) => return Err(e),
+) -> Result<PartCheck, AppError> {
+    let part = match step {
+        1 => FormPart::Applicant,
+        2 => FormPart::Business,
+        3 => FormPart::Premium,
+        4 => FormPart::Account,
+        _ => return Ok(PartCheck::default()),
     };
-    if step == 3 && !errors.iter().any(|e| e.field == "monthly_premium_yen") {
-        let range = premium_range(state, program)?;
-        let rules = &state.app.rules_for(program)?.premium;
-        let amount = form
-            .monthly_premium_yen
-            .as_deref()
-            .and_then(|s| kyosai_domain::input::parse_yen(s).ok());
-        if let Some(amount) = amount
-            && let Err(e) = rules.check_monthly(kyosai_domain::Yen::new(amount))
-        {
-            errors.push(e.field_error("monthly_premium_yen"));
-        }
-        let frequency = form
-            .payment_frequency
-            .as_deref()
-            .and_then(PaymentFrequency::parse);
-        if program == Program::SmallEnterprise
-            && let Some(f) = frequency
-            && !range.frequencies.contains(&f)
-        {
-            errors.push(FieldError::new(
-                "payment_frequency",
-                "rule",
-                format!("この共済では{}は選択できません。", f.name_ja()),
-            ));
-        }
-    }
-    Ok(errors)
+    let rules = state.app.rules_for(program)?;
+    let mut found = form.check_part(part, &rules, state.app.clock.today());
+    found
+        .errors
+        .retain(|e| step_fields(step).contains(&form_field(&e.field)));
+    Ok(found)
 }
 
 /// Fills prefecture, city and town from the postcode (Japan Post data, no JavaScript needed).
@@ -433,6 +407,7 @@ pub async fn post(
     State(state): State<AppState>,
     signed: SignedIn,
     Path((program, step)): Path<(String, String)>,
+    headers: HeaderMap,
     form: FormData,
 ) -> Response {
     let Some((program, step, old)) = parse_path(&program, &step) else {
@@ -444,7 +419,7 @@ pub async fn post(
     if signed.actor.role != Role::Member {
         return forbidden_page(Some(&signed.user));
     }
-    match handle_post(&state, &signed, program, step, &form).await {
+    match handle_post(&state, &signed, program, step, &headers, &form).await {
         Ok(r) => r,
         Err(e) => app_error(e, Some(&signed.user)),
     }
@@ -455,6 +430,7 @@ async fn handle_post(
     signed: &SignedIn,
     program: Program,
     step: u8,
+    headers: &HeaderMap,
     form: &FormData,
 ) -> Result<Response, AppError> {
     let draft = state.app.load_draft(signed.user.id, program).await?;
@@ -475,12 +451,19 @@ async fn handle_post(
     if let Some(notice) = bank_picker::apply_pick(form, &mut values) {
         extras.notice = notice;
     }
-    let draft = form_from_values(&values);
+    // Stored normalised (kana, digits, dates in one form), so every page after shows what the
+    // checks read.
+    let draft = form_from_values(&values).normalized();
     state
         .app
         .save_draft(signed.user.id, program, &draft)
         .await?;
     let values = form_values(&draft);
+    if step == 4
+        && let Some(fragment) = bank_picker::search_fragment(headers, form, &values)
+    {
+        return Ok(fragment);
+    }
     if bank_picker::is_pick(form) {
         return Ok(show(
             state,
@@ -555,21 +538,35 @@ async fn handle_post(
         }
         "submit" if step == 5 => submit(state, signed, program, &draft, &values).await,
         _ => {
-            let errors = step_errors(state, program, step, &draft)?;
-            if errors.is_empty() {
-                Ok(Redirect::to(&format!("{base}/{}", (step + 1).min(5))).into_response())
-            } else {
-                Ok(show(
-                    state,
-                    signed,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    program,
-                    step,
-                    &values,
-                    &errors,
-                    extras,
-                ))
+            let found = step_check(state, program, step, &draft)?;
+            // A rule staff will look at (a minor, a co-manager) is said once on its step; the
+            // member goes on with the next press.
+            let noted = form.get("noted") == Some("1");
+            if found.errors.is_empty() && (found.notices.is_empty() || noted) {
+                return Ok(Redirect::to(&format!("{base}/{}", (step + 1).min(5))).into_response());
             }
+            let status = if found.errors.is_empty() {
+                extras.noted = true;
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            if !found.notices.is_empty() {
+                extras.notice = format!(
+                    "{}このまま「次へ」を押して進めます。",
+                    found.notices.join("")
+                );
+            }
+            Ok(show(
+                state,
+                signed,
+                status,
+                program,
+                step,
+                &values,
+                &found.errors,
+                extras,
+            ))
         }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use kyosai_app::enrollment::EnrollmentForm;
 use kyosai_domain::enrollment::ApplicantRole;
 use kyosai_domain::prefecture::Prefecture;
-use kyosai_domain::rules::{Industry, LegalForm, PaymentFrequency};
+use kyosai_domain::rules::{Industry, LegalForm, PaymentFrequency, RuleSet};
 use kyosai_domain::{FieldError, Program};
 
 use super::view::yen;
@@ -86,6 +86,9 @@ pub fn step_fields(step: u8) -> &'static [&'static str] {
             "employees",
             "capital_yen",
             "business_started_on",
+            "corporate_number",
+            "representative_name",
+            "representative_kana",
             "postcode",
             "prefecture",
             "city",
@@ -126,15 +129,51 @@ fn named<T: Copy>(
         .collect()
 }
 
-/// Allowed premiums, as shown next to the premium field.
+/// What the form shows from the rule set in force: allowed premiums and frequencies, and the
+/// program's eligibility declaration.
 pub struct PremiumRange {
     pub min: i64,
     pub max: i64,
     pub step: i64,
     pub frequencies: Vec<PaymentFrequency>,
+    /// The debit day of the month (REFERENCE §2.2), said where there is no frequency to choose.
+    pub debit_day: i8,
+    /// The eligibility declaration in the program's own terms.
+    pub declaration: String,
 }
 
 impl PremiumRange {
+    pub fn of(rules: &RuleSet) -> PremiumRange {
+        let p = &rules.premium;
+        PremiumRange {
+            min: p.min_monthly_yen.value.get(),
+            max: p.max_monthly_yen.value.get(),
+            step: p.step_yen.value.get(),
+            frequencies: p.frequencies.value.clone(),
+            debit_day: rules.collection.debit_day.value,
+            declaration: kyosai_domain::enrollment::eligibility_declaration(rules),
+        }
+    }
+
+    /// Where the rule set allows one payment frequency only (倒産防止: monthly, REFERENCE §2.2),
+    /// the page says so instead of offering a choice of one; empty when there is a choice.
+    /// 前納 is arranged after joining (its own procedure), so it is mentioned, not asked.
+    pub fn single_frequency_note(&self, program: Program) -> String {
+        let [only] = self.frequencies.as_slice() else {
+            return String::new();
+        };
+        let prepay = if program == Program::SafetyNet {
+            "何か月分かをまとめて前払いする「前納」（前納減額金があります）は、加入後にお申し出いただけます。"
+        } else {
+            ""
+        };
+        format!(
+            "払込方法は{}です。掛金は毎月{}日（金融機関の休業日の場合は翌営業日）に口座から引き落とします。{prepay}",
+            only.name_ja(),
+            self.debit_day
+        )
+    }
+
     pub fn text(&self) -> String {
         format!(
             "{}から{}まで、{}単位で選べます。",
@@ -254,6 +293,27 @@ pub fn enrollment_sections(
                     .width("w-8")),
             ],
         ));
+        if program == Program::SafetyNet {
+            // 倒産防止: a corporation joins as itself (REFERENCE §1.2).
+            sections.push(Section::new(
+                "法人の場合",
+                vec![
+                    f(Field::text("corporate_number", "法人番号（13桁）")
+                        .numeric()
+                        .optional()
+                        .hint("会社・組合などの法人の場合に入力してください。個人事業の方は空欄で構いません。")
+                        .width("w-8")
+                        .maxlength(20)),
+                    f(Field::text("representative_name", "代表者の氏名")
+                        .optional()
+                        .autocomplete("name")
+                        .hint("法人の場合。例：山田 太郎")),
+                    f(Field::text("representative_kana", "代表者の氏名フリガナ")
+                        .optional()
+                        .hint("法人の場合。カタカナで入力してください。例：ヤマダ タロウ")),
+                ],
+            ));
+        }
         let mut postcode = Section::new(
             "事業所の所在地",
             vec![f(Field::text("postcode", "郵便番号")
@@ -299,7 +359,11 @@ pub fn enrollment_sections(
                         .map(|p| (p.as_str(), p.name_ja())),
                 )));
         }
-        sections.push(Section::new("掛金", fields));
+        let mut section = Section::new("掛金", fields);
+        if program == Program::SafetyNet {
+            section.hint = premium.single_frequency_note(program);
+        }
+        sections.push(section);
     }
     if step == 4 {
         sections.extend(account_sections(values, &errors, id_prefix));
@@ -316,11 +380,7 @@ pub fn enrollment_sections(
                     Field::text("declare_not_antisocial", "反社会的勢力に該当しません")
                         .kind("checkbox"),
                 ),
-                f(Field::text(
-                    "declare_eligible",
-                    "加入資格を満たしています（給与所得者の副業ではないこと等）",
-                )
-                .kind("checkbox")),
+                f(Field::text("declare_eligible", premium.declaration.clone()).kind("checkbox")),
             ],
         ));
     }
@@ -399,6 +459,9 @@ pub fn label_of(name: &str) -> &'static str {
         "employees" => "常時使用する従業員数",
         "capital_yen" => "資本金・出資金",
         "business_started_on" => "事業を始めた日",
+        "corporate_number" => "法人番号",
+        "representative_name" => "代表者の氏名",
+        "representative_kana" => "代表者の氏名フリガナ",
         "postcode" => "郵便番号",
         "prefecture" => "都道府県",
         "city" => "市区町村",
@@ -468,13 +531,30 @@ pub fn display_value(name: &str, values: &BTreeMap<String, String>) -> String {
 }
 
 /// The read-only rows of one step.
+/// The 倒産防止 corporation fields, asked of a corporation only.
+const CORPORATION_FIELDS: [&str; 3] = [
+    "corporate_number",
+    "representative_name",
+    "representative_kana",
+];
+
 pub fn rows(program: Program, step: u8, values: &BTreeMap<String, String>) -> Vec<Row> {
+    let individual = values.get("legal_form").map(String::as_str) == Some("individual");
     step_fields(step)
         .iter()
-        .filter(|n| !(program == Program::SafetyNet && matches!(**n, "role" | "payment_frequency")))
+        .filter(|n| !(program == Program::SafetyNet && **n == "role"))
+        .filter(|n| {
+            !(CORPORATION_FIELDS.contains(n) && (program == Program::SmallEnterprise || individual))
+        })
         .map(|n| Row {
             label: label_of(n).to_string(),
-            value: display_value(n, values),
+            value: match (program, *n) {
+                // 倒産防止 is paid monthly: the form does not ask, the summary says it.
+                (Program::SafetyNet, "payment_frequency") => {
+                    PaymentFrequency::Monthly.name_ja().into()
+                }
+                _ => display_value(n, values),
+            },
         })
         .collect()
 }
@@ -489,6 +569,8 @@ mod tests {
             max: 70_000,
             step: 500,
             frequencies,
+            debit_day: 18,
+            declaration: String::new(),
         }
     }
 

@@ -381,12 +381,7 @@ async fn detail_page(
         });
     }
     let rules = state.app.rules_for(program)?;
-    let premium = PremiumRange {
-        min: rules.premium.min_monthly_yen.value.get(),
-        max: rules.premium.max_monthly_yen.value.get(),
-        step: rules.premium.step_yen.value.get(),
-        frequencies: rules.premium.frequencies.value.clone(),
-    };
+    let premium = PremiumRange::of(&rules);
     let edit_open = problems.edit.is_some();
     let (edit_values, edit_errors) = problems.edit.unwrap_or((stored, Vec::new()));
     let edit_sections: Vec<Section> = (1..=5u8)
