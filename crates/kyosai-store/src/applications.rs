@@ -166,6 +166,23 @@ pub async fn pending_for(conn: &mut AnyConnection, member_id: i64, program: &str
     Ok(col::<i64>(&row, "n")? > 0)
 }
 
+/// The in-review applications (id, procedure) linked to a contract, oldest first: while one
+/// waits, another maintenance procedure of the contract would decide on stale facts.
+pub async fn in_review_for_contract(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<Vec<(i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT id, procedure FROM applications WHERE contract_id = $1 AND status = 'in_review' ORDER BY id",
+    )
+    .bind(contract_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((col(r, "id")?, col(r, "procedure")?)))
+        .collect()
+}
+
 /// Another member's application or contract for the same person (name + birth date).
 pub async fn person_elsewhere(
     conn: &mut AnyConnection,

@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod outbox;
 pub mod paid;
 pub mod prepayment;
+pub mod premium_changes;
 pub mod rule_sets;
 pub mod sessions;
 pub mod synthetic;

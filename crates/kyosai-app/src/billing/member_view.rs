@@ -9,7 +9,7 @@ use kyosai_store::ledger;
 use kyosai_zengin::debit::ResultCode;
 use serde::Serialize;
 
-use super::{histories, internal, makes_mandate_unusable, parse_month};
+use super::{histories, internal, late_settlement, makes_mandate_unusable, parse_month};
 use crate::ja_text::{ja_date, ja_month};
 use crate::{Actor, App, AppError, Role};
 
@@ -108,6 +108,8 @@ impl App {
             .first()
             .map_or(0, |(_, t)| *t);
         let changes = store::premium_changes_between(&mut conn, c.id, c.id).await?;
+        let late =
+            kyosai_store::premium_changes::late_settlements_between(&mut conn, c.id, c.id).await?;
         let mandates = kyosai_store::contracts::mandates_for(&mut conn, c.id).await?;
         let ending = kyosai_store::contracts::ending(&mut conn, c.id).await?;
         let earlier = match program {
@@ -133,6 +135,7 @@ impl App {
             total_paid: Yen::new(collected),
             pending: standing.pending,
             unpaid: standing.unpaid.clone(),
+            late_settlements: late.iter().map(late_settlement).collect::<Result<_, _>>()?,
         };
         // The newest mandate decides whether the member has to register an account; one
         // registered after a failure makes the account usable again from its effective month.
