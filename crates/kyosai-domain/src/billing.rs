@@ -60,6 +60,41 @@ pub struct LateSettlement {
     pub premium: Yen,
 }
 
+/// When a premium change is billed: from `effective_month` on, and (when set) owed at the new
+/// amount from `late_from` although the months before `effective_month` are billed at the
+/// previous one. Made by each program's rule ([`crate::safety_net::premium_change::plan`],
+/// [`crate::small_enterprise::premium_change::plan`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangePlan {
+    pub effective_month: YearMonth,
+    pub late_from: Option<YearMonth>,
+}
+
+impl ChangePlan {
+    /// The plan for a contract first debited in `first_debit_month`: nothing is billed before
+    /// it, so a change is billed from it at the earliest and settles no month before it.
+    pub fn not_before(self, first_debit_month: YearMonth) -> ChangePlan {
+        let effective_month = self.effective_month.max(first_debit_month);
+        ChangePlan {
+            effective_month,
+            late_from: self
+                .late_from
+                .map(|m| m.max(first_debit_month))
+                .filter(|m| *m < effective_month),
+        }
+    }
+
+    /// What billing settles for this change from `previous` to `premium`, if anything.
+    pub fn settlement(self, previous: Yen, premium: Yen) -> Option<LateSettlement> {
+        self.late_from.map(|from| LateSettlement {
+            from,
+            effective: self.effective_month,
+            previous,
+            premium,
+        })
+    }
+}
+
 impl LateSettlement {
     /// The months owed at the new premium but billed at the previous one.
     fn late_months(&self) -> impl Iterator<Item = YearMonth> + '_ {
