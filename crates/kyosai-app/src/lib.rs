@@ -14,6 +14,7 @@ pub mod ja_text;
 pub mod mail;
 pub mod mandate_change;
 pub mod prepayment;
+pub mod premium_change;
 pub mod procedure;
 pub mod review;
 pub mod rules;

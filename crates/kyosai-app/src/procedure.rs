@@ -426,6 +426,28 @@ impl App {
     }
 }
 
+/// Refuses a maintenance procedure while another application of the same contract waits for
+/// staff (any procedure): the waiting one was checked against the contract as it is now, and a
+/// second change would decide on facts the first may still change. Call it inside the write
+/// transaction, after locking the contract (`contracts::lock`), so two submissions cannot both
+/// pass. `409 procedure_pending` names the waiting procedure.
+pub(crate) async fn ensure_no_pending(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<(), AppError> {
+    let pending = applications::in_review_for_contract(conn, contract_id).await?;
+    match pending.first() {
+        None => Ok(()),
+        Some((id, procedure)) => Err(AppError::conflict(
+            "procedure_pending",
+            format!(
+                "この共済契約には確認中の手続き（{}、受付番号 {id}）があります。結果が出てから、あらためてお手続きください。",
+                Procedure::parse(procedure).map_or("手続き", Procedure::name_ja)
+            ),
+        )),
+    }
+}
+
 /// What an approval completed, for the decision's audit row.
 pub(crate) struct ProcedureCompletion {
     pub contract_id: Option<i64>,

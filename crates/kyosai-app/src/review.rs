@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::enrollment::{Enrollment, EnrollmentForm};
 use crate::mandate_change::MandateChangeProcedure;
+use crate::premium_change::PremiumChangeProcedure;
 use crate::procedure::MailText;
 use crate::{Actor, App, AppError, Role};
 
@@ -140,6 +141,10 @@ impl App {
             }
             Procedure::MandateChange => {
                 self.complete_reviewed::<MandateChangeProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
+            Procedure::PremiumChange => {
+                self.complete_reviewed::<PremiumChangeProcedure>(tx.conn(), actor, &a)
                     .await?
             }
         };

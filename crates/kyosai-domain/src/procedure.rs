@@ -19,15 +19,22 @@ pub enum Procedure {
     Enrollment,
     /// 預金口座振替依頼書の再提出 (a new debit account).
     MandateChange,
+    /// 掛金月額の増額・減額.
+    PremiumChange,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 2] = [Procedure::Enrollment, Procedure::MandateChange];
+    pub const ALL: [Procedure; 3] = [
+        Procedure::Enrollment,
+        Procedure::MandateChange,
+        Procedure::PremiumChange,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Procedure::Enrollment => "enrollment",
             Procedure::MandateChange => "mandate_change",
+            Procedure::PremiumChange => "premium_change",
         }
     }
 
@@ -40,6 +47,7 @@ impl Procedure {
         match self {
             Procedure::Enrollment => "加入申込",
             Procedure::MandateChange => "引落口座の変更",
+            Procedure::PremiumChange => "掛金月額の変更",
         }
     }
 }
