@@ -33,7 +33,10 @@ async fn member_with(app: &App, email: &str, program: &str) -> (Actor, String) {
             id,
             &kyosai_app::enrollment::EnrollmentForm {
                 // Tells people apart (the same person elsewhere would go to review).
-                birth_date: Some(format!("19{:02}-04-01", 50 + email.len())),
+                birth_date: Some(format!(
+                    "19{:02}-04-01",
+                    50 + email.bytes().map(u32::from).sum::<u32>() % 40
+                )),
                 ..sample_form(program)
             },
         )
