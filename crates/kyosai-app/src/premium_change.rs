@@ -279,9 +279,7 @@ impl App {
             .late_settlements
             .extend(plan.settlement(planned.previous, premium));
         let next_debits = self.projected_debits(c.program, stored, &facts, QUOTE_DEBITS)?;
-        let first = next_debits
-            .iter()
-            .find(|d| d.month >= plan.effective_month);
+        let first = next_debits.iter().find(|d| d.month >= plan.effective_month);
         let mut notes = vec![format!(
             "{}分の掛金から{}になります。",
             ja_month(plan.effective_month),

@@ -111,7 +111,11 @@ async fn an_increase_completes_at_once_and_the_quote_uses_the_billing_function()
         assert_eq!(again.application_id, None);
         assert_eq!(changes(&app).await, 1);
         assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM applications WHERE procedure = 'premium_change'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM applications WHERE procedure = 'premium_change'"
+            )
+            .await,
             1
         );
     }
@@ -151,7 +155,11 @@ async fn bad_amounts_and_reasons_are_refused_and_store_nothing() {
         }
         assert_eq!(changes(&app).await, 0);
         assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM applications WHERE procedure = 'premium_change'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM applications WHERE procedure = 'premium_change'"
+            )
+            .await,
             0
         );
     }
@@ -169,16 +177,22 @@ async fn a_stated_decrease_waits_blocks_other_procedures_and_approval_completes_
         assert!(
             r.checks
                 .iter()
-                .any(|c| c.code == "decrease_reason" && c.field.as_deref() == Some("decrease_reason"))
+                .any(|c| c.code == "decrease_reason"
+                    && c.field.as_deref() == Some("decrease_reason"))
         );
         assert_eq!(changes(&app).await, 0);
         assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%確認中%'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%確認中%'"
+            )
+            .await,
             1
         );
         // Another change of the same contract waits for the first to be decided.
         assert!(matches!(
-            app.change_premium(&member, &number, &form("60000", None)).await,
+            app.change_premium(&member, &number, &form("60000", None))
+                .await,
             Err(AppError::Conflict {
                 code: "procedure_pending",
                 ..
@@ -191,7 +205,10 @@ async fn a_stated_decrease_waits_blocks_other_procedures_and_approval_completes_
                 .unwrap(),
             role: Role::Staff,
         };
-        let a = app.application(&staff, r.application_id.unwrap()).await.unwrap();
+        let a = app
+            .application(&staff, r.application_id.unwrap())
+            .await
+            .unwrap();
         app.approve(&staff, a.id, a.version, "事業の状況を電話で確認しました")
             .await
             .unwrap();
@@ -229,7 +246,8 @@ async fn staff_file_a_paper_form_and_a_cancelled_contract_cannot_change() {
         // Another member's contract does not exist for them.
         let (other, _) = member_with(&app, "e@example.jp", "small_enterprise").await;
         assert!(matches!(
-            app.change_premium(&other, &number, &form("20000", None)).await,
+            app.change_premium(&other, &number, &form("20000", None))
+                .await,
             Err(AppError::NotFound)
         ));
         let mut c = app.store_for_tests().begin_write().await.unwrap();
@@ -240,7 +258,8 @@ async fn staff_file_a_paper_form_and_a_cancelled_contract_cannot_change() {
             .unwrap();
         c.commit().await.unwrap();
         assert!(matches!(
-            app.change_premium(&member, &number, &form("20000", None)).await,
+            app.change_premium(&member, &number, &form("20000", None))
+                .await,
             Err(AppError::Conflict {
                 code: "contract_not_active",
                 ..
@@ -269,13 +288,25 @@ async fn a_late_safety_net_increase_bills_the_difference_with_the_next_debit() {
             lease_seconds: 60,
             ..RunOptions::default()
         };
-        late.billing_run(month("2026-11"), None, &out_dir("pc-nov"), &opts, &no_progress)
-            .await
-            .unwrap();
+        late.billing_run(
+            month("2026-11"),
+            None,
+            &out_dir("pc-nov"),
+            &opts,
+            &no_progress,
+        )
+        .await
+        .unwrap();
         let dec = on(&app, "2026-12-14T01:00:00Z");
-        dec.billing_run(month("2026-12"), None, &out_dir("pc-dec"), &opts, &no_progress)
-            .await
-            .unwrap();
+        dec.billing_run(
+            month("2026-12"),
+            None,
+            &out_dir("pc-dec"),
+            &opts,
+            &no_progress,
+        )
+        .await
+        .unwrap();
         let billing = dec.contract_billing(&member, &number).await.unwrap();
         let amounts: Vec<i64> = billing.months.iter().map(|m| m.amount_yen).collect();
         assert_eq!(amounts, [50_000, 110_000]);

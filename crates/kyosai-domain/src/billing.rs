@@ -517,7 +517,10 @@ fn apply_credits(facts: &ContractFacts, items: &mut Vec<BillItem>) {
         if credit == 0 {
             continue;
         }
-        for it in items.iter().filter(|i| i.kind == ItemKind::Premium && !i.arrears) {
+        for it in items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Premium && !i.arrears)
+        {
             if it.month < s.effective {
                 continue;
             }
@@ -936,7 +939,10 @@ mod tests {
         // plus July's difference.
         f.premium_changes = vec![(ym("2026-08"), Yen::new(80_000))];
         f.late_settlements = vec![late("2026-07", "2026-08", 50_000, 80_000)];
-        assert_eq!(bill(due_for_month(&r, &f, ym("2026-07"))).total, Yen::new(50_000));
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2026-07"))).total,
+            Yen::new(50_000)
+        );
         let aug = bill(due_for_month(&r, &f, ym("2026-08")));
         assert_eq!(aug.total, Yen::new(110_000));
         assert_eq!(aug.months_covered(), 1);
@@ -944,7 +950,10 @@ mod tests {
             && i.month == ym("2026-07")
             && i.amount == Yen::new(30_000)));
         assert_eq!(decode_items(&aug.items_text()).unwrap(), aug.items);
-        assert_eq!(bill(due_for_month(&r, &f, ym("2026-09"))).total, Yen::new(80_000));
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2026-09"))).total,
+            Yen::new(80_000)
+        );
     }
 
     #[test]
@@ -963,10 +972,16 @@ mod tests {
         let sep = bill(due_for_month(&r, &f, ym("2026-09")));
         assert_eq!(sep.total, Yen::new(20_000));
         assert_eq!(sep.months_covered(), 1);
-        assert!(sep.items.iter().any(|i| i.kind == ItemKind::Credit
-            && i.amount == Yen::new(-20_000)));
+        assert!(
+            sep.items
+                .iter()
+                .any(|i| i.kind == ItemKind::Credit && i.amount == Yen::new(-20_000))
+        );
         assert_eq!(decode_items(&sep.items_text()).unwrap(), sep.items);
-        assert_eq!(bill(due_for_month(&r, &f, ym("2026-10"))).total, Yen::new(40_000));
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2026-10"))).total,
+            Yen::new(40_000)
+        );
     }
 
     #[test]
@@ -978,10 +993,7 @@ mod tests {
         let aug = bill(due_for_month(&r, &f, ym("2026-08")));
         let mut unpaid = Vec::new();
         fail_plan(&mut unpaid, &aug);
-        assert_eq!(
-            unpaid.iter().map(|u| u.amount.get()).sum::<i64>(),
-            110_000
-        );
+        assert_eq!(unpaid.iter().map(|u| u.amount.get()).sum::<i64>(), 110_000);
         f.premium_changes = vec![(ym("2026-09"), Yen::new(40_000))];
         f.late_settlements = vec![late("2026-08", "2026-09", 60_000, 40_000)];
         let mut unpaid = Vec::new();

@@ -306,7 +306,8 @@ impl App {
             .first()
             .map_or(0, |(_, t)| *t);
         let changes = store::premium_changes_between(conn, c.id, c.id).await?;
-        let late = kyosai_store::premium_changes::late_settlements_between(conn, c.id, c.id).await?;
+        let late =
+            kyosai_store::premium_changes::late_settlements_between(conn, c.id, c.id).await?;
         let hist = histories(&stored)?;
         let standing = dom::standing(&hist);
         let facts = ContractFacts {
@@ -389,7 +390,11 @@ impl App {
 /// What a planned debit is, in the words the billing page uses (a premium change's difference
 /// or credit named, so the amount never surprises).
 fn debit_explanation(date: jiff::civil::Date, plan: &dom::BillPlan) -> String {
-    let mut s = format!("{}に{}を口座から引き落とします。", ja_date(date), plan.total);
+    let mut s = format!(
+        "{}に{}を口座から引き落とします。",
+        ja_date(date),
+        plan.total
+    );
     let arrears = plan.arrears_amount.get();
     if arrears > 0 {
         s.push_str(&format!(

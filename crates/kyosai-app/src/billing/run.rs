@@ -311,8 +311,8 @@ impl App {
                     .push((parse_month(&m)?, Yen::new(p)));
             }
             let mut late: HashMap<i64, Vec<dom::LateSettlement>> = HashMap::new();
-            for l in kyosai_store::premium_changes::late_settlements_between(tx.conn(), from, to)
-                .await?
+            for l in
+                kyosai_store::premium_changes::late_settlements_between(tx.conn(), from, to).await?
             {
                 late.entry(l.contract_id)
                     .or_default()

@@ -54,7 +54,12 @@ mod tests {
         let set = book
             .in_force(Program::SmallEnterprise, date(2026, 11, 1))
             .unwrap();
-        let mut rules = set.small_enterprise.as_ref().unwrap().premium_change.clone();
+        let mut rules = set
+            .small_enterprise
+            .as_ref()
+            .unwrap()
+            .premium_change
+            .clone();
         assert_eq!(
             rules.effective_month_rule.value,
             EffectiveMonthRule::NextOpenDebit
@@ -118,8 +123,13 @@ mod tests {
         let s = p.settlement(Yen::new(10_000), Yen::new(12_000)).unwrap();
         let d = s.differences();
         assert_eq!(
-            d.iter().map(|i| (i.month.to_string(), i.amount.get())).collect::<Vec<_>>(),
-            [("2026-11".to_string(), 2_000), ("2026-12".to_string(), 2_000)]
+            d.iter()
+                .map(|i| (i.month.to_string(), i.amount.get()))
+                .collect::<Vec<_>>(),
+            [
+                ("2026-11".to_string(), 2_000),
+                ("2026-12".to_string(), 2_000)
+            ]
         );
         // A contract first debited in December owes no November.
         let later = p.not_before(ym("2026-12"));

@@ -5,6 +5,7 @@ mod auth;
 mod billing;
 mod enrollment;
 mod mandate;
+mod premium;
 mod refdata;
 mod simulations;
 mod staff;
@@ -97,6 +98,14 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/contracts/{number}/mandate",
             put(mandate::change_mandate),
         )
+        .route(
+            "/api/v1/contracts/{number}/premium-changes",
+            post(premium::change_premium),
+        )
+        .route(
+            "/api/v1/contracts/{number}/premium-changes/quote",
+            get(premium::quote),
+        )
         .route("/api/v1/staff/applications", get(staff::queue))
         .route(
             "/api/v1/staff/applications/{id}",
@@ -124,6 +133,7 @@ pub fn routes() -> Router<AppState> {
     paths(
         auth::signup, auth::verify, auth::totp_setup, auth::totp_confirm, auth::login, auth::me,
         enrollment::submit, enrollment::overview, enrollment::application, billing::contract_billing, mandate::change_mandate,
+        premium::change_premium, premium::quote,
         staff::queue, staff::approve, staff::reject, staff::edit,
         refdata::postcode, refdata::banks, refdata::branches,
         simulations::benefit, simulations::payout_options, simulations::cancellation_refund,

@@ -11,6 +11,7 @@ mod billing;
 mod enroll;
 mod fields;
 mod portal;
+mod premium_change;
 mod rule_sets;
 mod staff;
 mod staff_billing;
@@ -54,6 +55,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/portal/contracts/{number}/account",
             get(account_change::show).post(account_change::post),
+        )
+        .route(
+            "/portal/contracts/{number}/premium",
+            get(premium_change::show).post(premium_change::post),
         )
         .route("/applications/{id}", get(portal::application))
         .route("/enroll/{program}", get(enroll::start))
