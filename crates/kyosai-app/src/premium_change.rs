@@ -680,7 +680,7 @@ impl ProcedureRules for PremiumChangeProcedure {
                 subject.program.name_ja()
             ),
             body: format!(
-                "{} 様\n\n共済契約者番号 {} の掛金月額を、{}から{}に変更しました（受付番号：{}）。\n\n{}\n{}\
+                "{} 様\n\n共済契約者番号 {} の掛金月額を、{}から{}に変更しました（受付番号：{}）。\n\n{}\n{}\n\
                  お心当たりがない場合は、お問い合わせください。\n{}/portal/contracts/{}/billing\n",
                 subject.holder_name,
                 q.contract_number,

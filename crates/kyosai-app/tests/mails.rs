@@ -14,6 +14,7 @@ use kyosai_app::dev::demo::sample_form;
 use kyosai_app::enrollment::EnrollmentForm;
 use kyosai_app::mail::Mail;
 use kyosai_app::mandate_change::MandateForm;
+use kyosai_app::premium_change::PremiumChangeForm;
 use kyosai_app::{Actor, App, Role};
 use kyosai_zengin::debit::ResultCode;
 
@@ -206,6 +207,48 @@ async fn debit_account_changed() {
         all.push(mails_since(&app, before).await);
     }
     assert_mails(&all, &["debit_account_changed"]);
+}
+
+#[tokio::test]
+async fn premium_change_completed_and_received() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        let (member, number) = member_with_contract(&app, "m@example.jp", "1971-04-01").await;
+        let before = outbox(&app).await.len();
+        let form = |yen: &str, reason: Option<&str>| PremiumChangeForm {
+            monthly_premium_yen: Some(yen.into()),
+            decrease_reason: reason.map(str::to_string),
+        };
+        app.change_premium(&member, &number, &form("40000", None))
+            .await
+            .unwrap();
+        let sn = app
+            .submit_enrollment(
+                &member,
+                member.user_id,
+                &EnrollmentForm {
+                    birth_date: Some("1971-04-01".into()),
+                    ..sample_form("safety_net")
+                },
+            )
+            .await
+            .unwrap()
+            .contract
+            .unwrap()
+            .number;
+        let before_sn = outbox(&app).await.len();
+        app.change_premium(&member, &sn, &form("20000", Some("hardship")))
+            .await
+            .unwrap();
+        let mut mails = mails_since(&app, before).await;
+        mails.truncate(1);
+        mails.extend(mails_since(&app, before_sn).await);
+        all.push(mails);
+    }
+    assert_mails(
+        &all,
+        &["premium_change_completed", "premium_change_received"],
+    );
 }
 
 #[tokio::test]

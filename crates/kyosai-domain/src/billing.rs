@@ -98,7 +98,7 @@ impl ChangePlan {
 impl LateSettlement {
     /// The months owed at the new premium but billed at the previous one.
     fn late_months(&self) -> impl Iterator<Item = YearMonth> + '_ {
-        (0..self.from.months_until(self.effective).max(0)).map(|k| self.from.plus(k as i32))
+        (0..self.from.months_until(self.effective).max(0)).map(|k| self.from.plus(k))
     }
 
     /// An increase's difference items, billed with the debit of `effective`.
@@ -525,7 +525,7 @@ fn apply_credits(facts: &ContractFacts, items: &mut Vec<BillItem>) {
                 continue;
             }
             let used_before: i64 = (0..s.effective.months_until(it.month))
-                .map(|k| facts.premium_for(s.effective.plus(k as i32)).get())
+                .map(|k| facts.premium_for(s.effective.plus(k)).get())
                 .sum();
             let share = it.amount.get().min(credit - used_before.min(credit));
             if share > 0 {
