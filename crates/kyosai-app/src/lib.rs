@@ -18,6 +18,7 @@ pub mod ja_text;
 pub mod mail;
 pub mod mandate_change;
 pub mod payment_frequency;
+pub mod premium_change;
 pub mod prepayment;
 pub mod prepayment_application;
 pub mod procedure;

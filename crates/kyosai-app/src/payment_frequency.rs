@@ -19,14 +19,12 @@ use kyosai_domain::schedule;
 use kyosai_domain::small_enterprise::frequency_change;
 use kyosai_domain::{ApplicationStatus, FieldError, Procedure, Program, YearMonth, Yen};
 use kyosai_store::applications::Application;
-use kyosai_store::billing as bstore;
 use kyosai_store::contracts::{self, Contract};
-use kyosai_store::{ledger, payment_schedule};
+use kyosai_store::payment_schedule;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use crate::billing::{histories, internal};
 use crate::form_parser::{Parser, text};
 use crate::ja_text::{ja_date, ja_month};
 use crate::procedure::{
@@ -138,54 +136,22 @@ pub(crate) struct ContractState {
     pub billed_until: Option<YearMonth>,
 }
 
-/// Reads the facts billing would use for the contract, as the billing page does.
+/// The facts billing would use for the contract (the billing page's own), and the last month
+/// billed.
 pub(crate) async fn contract_state(
+    app: &App,
     conn: &mut AnyConnection,
     c: &Contract,
 ) -> Result<ContractState, AppError> {
-    let stored = bstore::lines_for_contract(conn, c.id).await?;
-    let (prepaid_until, suspended_from) = bstore::prepaid_and_suspended(conn, c.id).await?;
-    let collected = ledger::collected_between(conn, c.id, c.id)
-        .await?
-        .first()
-        .map_or(0, |(_, t)| *t);
-    let premium_changes = bstore::premium_changes_between(conn, c.id, c.id)
-        .await?
-        .into_iter()
-        .map(|(_, m, p)| Ok((month_of(&m)?, Yen::new(p))))
-        .collect::<Result<_, AppError>>()?;
-    let frequency_changes = payment_schedule::frequency_changes_between(conn, c.id, c.id)
-        .await?
-        .into_iter()
-        .map(|(_, f)| f)
-        .collect();
-    let hist = histories(&stored)?;
+    let (facts, _, hist, _) = app.billing_facts(conn, c).await?;
     let billed_until = hist
         .iter()
         .flat_map(|h| h.items.iter().map(|i| i.month))
         .max();
-    let standing = dom::standing(&hist);
     Ok(ContractState {
-        facts: ContractFacts {
-            program: c.program,
-            base_premium: c.monthly_premium,
-            premium_changes,
-            frequency: c.frequency,
-            first_debit_month: c.first_debit_month,
-            frequency_changes,
-            prepaid_until: prepaid_until.as_deref().map(month_of).transpose()?,
-            suspended_from: suspended_from.as_deref().map(month_of).transpose()?,
-            total_paid: Yen::new(collected),
-            pending: standing.pending,
-            unpaid: standing.unpaid,
-        },
+        facts,
         billed_until,
     })
-}
-
-fn month_of(s: &str) -> Result<YearMonth, AppError> {
-    s.parse()
-        .map_err(|_| internal(format!("stored month {s:?} is not YYYY-MM")))
 }
 
 impl App {
@@ -253,7 +219,7 @@ impl App {
                     ),
                 )
             })?;
-        let state = contract_state(conn, c).await?;
+        let state = contract_state(self, conn, c).await?;
         let first_open = self.first_open_month(c.program)?;
         let start = frequency_change::start_month(
             fc,

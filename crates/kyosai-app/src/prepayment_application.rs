@@ -121,7 +121,7 @@ impl App {
             ));
         }
         let today = self.clock.today();
-        let state = contract_state(conn, c).await?;
+        let state = contract_state(self, conn, c).await?;
         let facts = &state.facts;
         // 倒産防止: received by the 5th (next business day if a holiday) → from that month.
         let earliest = match &prep.application_cutoff_day {

@@ -453,8 +453,10 @@ pub(crate) async fn active_contract(
 }
 
 /// Refuses a maintenance procedure while another application of the same contract waits for
-/// staff: two changes never cross, and the member learns which one to wait for (issue #10:
-/// `procedure_pending`).
+/// staff (any procedure): the waiting one was checked against the contract as it is now, and a
+/// second change would decide on facts the first may still change. Call it inside the write
+/// transaction, after locking the contract (`contracts::lock`), so two submissions cannot both
+/// pass. `409 procedure_pending` names the waiting procedure.
 pub(crate) async fn ensure_no_pending(
     conn: &mut AnyConnection,
     contract_id: i64,

@@ -13,6 +13,7 @@ use crate::details_change::DetailsChangeProcedure;
 use crate::enrollment::{Enrollment, EnrollmentForm};
 use crate::mandate_change::MandateChangeProcedure;
 use crate::payment_frequency::FrequencyChangeProcedure;
+use crate::premium_change::PremiumChangeProcedure;
 use crate::prepayment_application::PrepaymentProcedure;
 use crate::procedure::MailText;
 use crate::suspension::{ResumptionProcedure, SuspensionProcedure};
@@ -169,6 +170,10 @@ impl App {
             }
             Procedure::DetailsChange => {
                 self.complete_reviewed::<DetailsChangeProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
+            Procedure::PremiumChange => {
+                self.complete_reviewed::<PremiumChangeProcedure>(tx.conn(), actor, &a)
                     .await?
             }
         };

@@ -172,7 +172,7 @@ impl App {
         c: &Contract,
     ) -> Result<SuspensionPlan, AppError> {
         let rules = self.rules_for(c.program)?;
-        let state = contract_state(conn, c).await?;
+        let state = contract_state(self, conn, c).await?;
         let facts = &state.facts;
         if facts.suspended_from.is_some() {
             return Err(AppError::conflict(
@@ -270,7 +270,7 @@ impl App {
         c: &Contract,
         account: Option<&BankAccount>,
     ) -> Result<ResumptionPlan, AppError> {
-        let state = contract_state(conn, c).await?;
+        let state = contract_state(self, conn, c).await?;
         let Some(suspended_from) = state.facts.suspended_from else {
             return Err(AppError::conflict(
                 "not_suspended",

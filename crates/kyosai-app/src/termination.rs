@@ -164,12 +164,32 @@ async fn paid_premiums(
         opening_yen: Yen::new(opening_yen),
         months: Vec::new(),
     };
+    // A premium change's difference or credit corrects the premium of the month it names (so
+    // each 小規模 tranche sees that month at its new premium); it is no month of its own. One
+    // whose month was paid otherwise (前納) corrects the month of the line that carried it.
+    let mut months: std::collections::BTreeMap<YearMonth, Yen> = Default::default();
+    let mut adjustments = Vec::new();
     for h in lines {
         if h.result == dom::LineResult::Collected {
-            paid.months
-                .extend(h.items.iter().map(|i| (i.month, i.amount)));
+            for i in &h.items {
+                if i.kind == dom::ItemKind::Premium {
+                    months.insert(i.month, i.amount);
+                } else {
+                    adjustments.push((i.month, h.month, i.amount));
+                }
+            }
         }
     }
+    for (month, line_month, amount) in adjustments {
+        let target = if months.contains_key(&month) {
+            month
+        } else {
+            line_month
+        };
+        let e = months.entry(target).or_insert(Yen::ZERO);
+        *e = Yen::new(e.get() + amount.get());
+    }
+    paid.months.extend(months);
     for p in kyosai_store::prepayment::for_contract(conn, contract_id).await? {
         let mut m = p.first_month;
         while m <= p.last_month && m <= until {

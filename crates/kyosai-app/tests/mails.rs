@@ -15,6 +15,7 @@ use kyosai_app::dev::demo::sample_form;
 use kyosai_app::enrollment::EnrollmentForm;
 use kyosai_app::mail::Mail;
 use kyosai_app::mandate_change::MandateForm;
+use kyosai_app::premium_change::PremiumChangeForm;
 use kyosai_app::{Actor, App, Role};
 use kyosai_zengin::debit::ResultCode;
 
@@ -242,6 +243,48 @@ async fn registered_details_changed_and_a_name_change_in_review() {
     assert_mails(
         &all,
         &["registered_details_changed", "registered_name_changed"],
+    );
+}
+
+#[tokio::test]
+async fn premium_change_completed_and_received() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        let (member, number) = member_with_contract(&app, "m@example.jp", "1971-04-01").await;
+        let before = outbox(&app).await.len();
+        let form = |yen: &str, reason: Option<&str>| PremiumChangeForm {
+            monthly_premium_yen: Some(yen.into()),
+            decrease_reason: reason.map(str::to_string),
+        };
+        app.change_premium(&member, &number, &form("40000", None))
+            .await
+            .unwrap();
+        let sn = app
+            .submit_enrollment(
+                &member,
+                member.user_id,
+                &EnrollmentForm {
+                    birth_date: Some("1971-04-01".into()),
+                    ..sample_form("safety_net")
+                },
+            )
+            .await
+            .unwrap()
+            .contract
+            .unwrap()
+            .number;
+        let before_sn = outbox(&app).await.len();
+        app.change_premium(&member, &sn, &form("20000", Some("hardship")))
+            .await
+            .unwrap();
+        let mut mails = mails_since(&app, before).await;
+        mails.truncate(1);
+        mails.extend(mails_since(&app, before_sn).await);
+        all.push(mails);
+    }
+    assert_mails(
+        &all,
+        &["premium_change_completed", "premium_change_received"],
     );
 }
 

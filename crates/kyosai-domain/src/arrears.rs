@@ -17,7 +17,7 @@
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::billing::{BillItem, UnpaidMonth};
+use crate::billing::{BillItem, ItemKind, UnpaidMonth};
 use crate::calendar::YearMonth;
 use crate::money::Yen;
 use crate::rules::RuleSet;
@@ -56,6 +56,7 @@ pub fn slip_for(rules: &RuleSet, unpaid: &[UnpaidMonth], issued_on: Date) -> Opt
             month: u.month,
             amount: u.amount,
             arrears: true,
+            kind: ItemKind::Premium,
         })
         .collect();
     items.sort_by_key(|i| i.month);

@@ -45,6 +45,87 @@ pub struct ContractFacts {
     pub pending: Yen,
     /// Unpaid premium months (arrears), oldest first.
     pub unpaid: Vec<UnpaidMonth>,
+    /// Premium changes that apply to months already billed at the previous amount.
+    pub late_settlements: Vec<LateSettlement>,
+}
+
+/// A premium change that applies from `from` although the months `from..effective` are billed
+/// at the `previous` premium (REFERENCE §2.4): an increase bills the difference of those months
+/// with the debit of `effective`; a decrease credits the excess against the premiums from
+/// `effective` on until it is used up (billing resumes then). Which changes settle late, and
+/// how, is the procedure's decision by the rule set; billing only carries it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LateSettlement {
+    /// The first month owed at the new premium.
+    pub from: YearMonth,
+    /// The first month billed at the new premium (the change's effective month).
+    pub effective: YearMonth,
+    pub previous: Yen,
+    pub premium: Yen,
+}
+
+/// When a premium change is billed: from `effective_month` on, and (when set) owed at the new
+/// amount from `late_from` although the months before `effective_month` are billed at the
+/// previous one. Made by each program's rule ([`crate::safety_net::premium_change::plan`],
+/// [`crate::small_enterprise::premium_change::plan`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangePlan {
+    pub effective_month: YearMonth,
+    pub late_from: Option<YearMonth>,
+}
+
+impl ChangePlan {
+    /// The plan for a contract first debited in `first_debit_month`: nothing is billed before
+    /// it, so a change is billed from it at the earliest and settles no month before it.
+    pub fn not_before(self, first_debit_month: YearMonth) -> ChangePlan {
+        let effective_month = self.effective_month.max(first_debit_month);
+        ChangePlan {
+            effective_month,
+            late_from: self
+                .late_from
+                .map(|m| m.max(first_debit_month))
+                .filter(|m| *m < effective_month),
+        }
+    }
+
+    /// What billing settles for this change from `previous` to `premium`, if anything.
+    pub fn settlement(self, previous: Yen, premium: Yen) -> Option<LateSettlement> {
+        self.late_from.map(|from| LateSettlement {
+            from,
+            effective: self.effective_month,
+            previous,
+            premium,
+        })
+    }
+}
+
+impl LateSettlement {
+    /// The months owed at the new premium but billed at the previous one.
+    fn late_months(&self) -> impl Iterator<Item = YearMonth> + '_ {
+        (0..self.from.months_until(self.effective).max(0)).map(|k| self.from.plus(k))
+    }
+
+    /// An increase's difference items, billed with the debit of `effective`.
+    pub fn differences(&self) -> Vec<BillItem> {
+        let diff = self.premium.get() - self.previous.get();
+        if diff <= 0 {
+            return Vec::new();
+        }
+        self.late_months()
+            .map(|m| BillItem {
+                month: m,
+                amount: Yen::new(diff),
+                arrears: false,
+                kind: ItemKind::Difference,
+            })
+            .collect()
+    }
+
+    /// A decrease's credit: the excess paid for the late months (zero for an increase).
+    pub fn credit(&self) -> Yen {
+        let excess = self.previous.get() - self.premium.get();
+        Yen::new(excess.max(0) * self.late_months().count() as i64)
+    }
 }
 
 /// A 払込区分の変更 (REFERENCE §2.5): from `from` on the contract pays at `frequency`, and a
@@ -191,16 +272,19 @@ pub enum Skip {
     /// Unpaid months reached the termination threshold: the arrears are due by 納付書, not by
     /// direct debit, and nothing else is due this month (REFERENCE §2.7).
     TerminationCandidate,
+    /// 倒産防止: the credit of a late premium decrease covers the whole month (REFERENCE §2.4).
+    Credited,
 }
 
 impl Skip {
-    pub const ALL: [Skip; 6] = [
+    pub const ALL: [Skip; 7] = [
         Skip::NotStarted,
         Skip::NotDueThisMonth,
         Skip::Prepaid,
         Skip::Suspended,
         Skip::CapReached,
         Skip::TerminationCandidate,
+        Skip::Credited,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -211,6 +295,7 @@ impl Skip {
             Skip::Suspended => "suspended",
             Skip::CapReached => "cap_reached",
             Skip::TerminationCandidate => "termination_candidate",
+            Skip::Credited => "credited",
         }
     }
 
@@ -227,11 +312,31 @@ impl Skip {
             Skip::TerminationCandidate => {
                 "未納が12か月分以上となったため、未納の掛金は口座振替ができません。お送りした納付書で、期限までに金融機関またはコンビニエンスストアでお支払いください。"
             }
+            Skip::Credited => {
+                "掛金月額の減額前に多く納付された掛金を充当するため、今月の引落しはありません。"
+            }
         }
     }
 }
 
-/// One premium month paid by a debit.
+/// What a bill item pays.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ItemKind {
+    /// The premium of `month`.
+    #[default]
+    Premium,
+    /// A premium increase that applied to `month` after `month` was billed at the previous
+    /// amount: the difference, billed later (倒産防止 late increase, 小規模 翌々月 back-difference;
+    /// REFERENCE §2.4).
+    Difference,
+    /// A negative amount: the excess paid for `month` before a late decrease, applied against
+    /// this bill (倒産防止, REFERENCE §2.4).
+    Credit,
+}
+
+/// One premium month paid by a debit (or an adjustment of one, see [`ItemKind`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BillItem {
@@ -239,6 +344,7 @@ pub struct BillItem {
     pub amount: Yen,
     /// True for a re-billed unpaid month.
     pub arrears: bool,
+    pub kind: ItemKind,
 }
 
 /// What to debit from a contract this month.
@@ -259,12 +365,19 @@ pub struct BillPlan {
 }
 
 impl BillPlan {
+    /// Premium months paid by this bill (adjustments of earlier months are no months).
     pub fn months_covered(&self) -> i64 {
-        self.items.iter().filter(|i| !i.arrears).count() as i64
+        self.items
+            .iter()
+            .filter(|i| !i.arrears && i.kind == ItemKind::Premium)
+            .count() as i64
     }
 
     pub fn arrears_months(&self) -> i64 {
-        self.items.iter().filter(|i| i.arrears).count() as i64
+        self.items
+            .iter()
+            .filter(|i| i.arrears && i.kind == ItemKind::Premium)
+            .count() as i64
     }
 
     /// Items as stored with a bill line: `YYYY-MM=yen` joined by `;`, arrears marked `*`.
@@ -273,7 +386,8 @@ impl BillPlan {
     }
 }
 
-/// Encodes bill items as stored (`2026-08=10000;*2026-06=10000`).
+/// Encodes bill items as stored (`2026-08=10000;*2026-06=10000`); a difference is marked `+`
+/// and a credit `~` (`+2026-07=5000`, `~2026-07=-5000`).
 pub fn encode_items(items: &[BillItem]) -> String {
     let mut s = String::with_capacity(items.len() * 16);
     for (i, it) in items.iter().enumerate() {
@@ -282,6 +396,11 @@ pub fn encode_items(items: &[BillItem]) -> String {
         }
         if it.arrears {
             s.push('*');
+        }
+        match it.kind {
+            ItemKind::Premium => {}
+            ItemKind::Difference => s.push('+'),
+            ItemKind::Credit => s.push('~'),
         }
         s.push_str(&it.month.to_string());
         s.push('=');
@@ -301,11 +420,19 @@ pub fn decode_items(text: &str) -> Option<Vec<BillItem>> {
                 Some(r) => (true, r),
                 None => (false, part),
             };
+            let (kind, rest) = if let Some(r) = rest.strip_prefix('+') {
+                (ItemKind::Difference, r)
+            } else if let Some(r) = rest.strip_prefix('~') {
+                (ItemKind::Credit, r)
+            } else {
+                (ItemKind::Premium, rest)
+            };
             let (m, a) = rest.split_once('=')?;
             Some(BillItem {
                 month: m.parse().ok()?,
                 amount: Yen::new(a.parse().ok()?),
                 arrears,
+                kind,
             })
         })
         .collect()
@@ -386,8 +513,15 @@ pub fn due_for_month(rules: &RuleSet, facts: &ContractFacts, month: YearMonth) -
                 month: m,
                 amount: facts.premium_for(m),
                 arrears: false,
+                kind: ItemKind::Premium,
             });
         }
+        for s in &facts.late_settlements {
+            if s.effective == month {
+                items.extend(s.differences());
+            }
+        }
+        apply_credits(facts, &mut items);
     }
     for u in &facts.unpaid {
         if !arrears_by_slip && u.month < month && redebit_month(rules, u.last_failed_debit) <= month
@@ -396,6 +530,7 @@ pub fn due_for_month(rules: &RuleSet, facts: &ContractFacts, month: YearMonth) -
                 month: u.month,
                 amount: u.amount,
                 arrears: true,
+                kind: ItemKind::Premium,
             });
         }
     }
@@ -405,6 +540,11 @@ pub fn due_for_month(rules: &RuleSet, facts: &ContractFacts, month: YearMonth) -
         order.sort_by_key(|&i| (!items[i].arrears, items[i].month));
         let mut keep = vec![Yen::ZERO; items.len()];
         for i in order {
+            if items[i].kind == ItemKind::Credit {
+                // A credit lowers the debit; it takes no room under the cap.
+                keep[i] = items[i].amount;
+                continue;
+            }
             let take = items[i].amount.min(*r);
             keep[i] = take;
             *r = Yen::new(r.get() - take.get());
@@ -412,7 +552,7 @@ pub fn due_for_month(rules: &RuleSet, facts: &ContractFacts, month: YearMonth) -
         for (it, k) in items.iter_mut().zip(keep) {
             it.amount = k;
         }
-        items.retain(|it| it.amount > Yen::ZERO);
+        items.retain(|it| it.amount != Yen::ZERO);
     }
     if items.is_empty() {
         return nothing(if prepaid_only {
@@ -422,6 +562,9 @@ pub fn due_for_month(rules: &RuleSet, facts: &ContractFacts, month: YearMonth) -
         } else {
             Skip::NotDueThisMonth
         });
+    }
+    if items.iter().map(|i| i.amount.get()).sum::<i64>() <= 0 {
+        return nothing(Skip::Credited);
     }
     let sum = |arrears: bool| {
         Yen::new(
@@ -444,6 +587,41 @@ pub fn due_for_month(rules: &RuleSet, facts: &ContractFacts, month: YearMonth) -
         first_debit: month == facts.first_debit_month,
         items,
     })
+}
+
+/// Applies each late decrease's credit against this bill's premium items: a month from the
+/// change's effective month on is covered by what is left of the credit after the months
+/// before it (at their premiums), so each month's share follows from the facts alone and a
+/// re-run bills the same.
+fn apply_credits(facts: &ContractFacts, items: &mut Vec<BillItem>) {
+    let mut credits = Vec::new();
+    for s in &facts.late_settlements {
+        let credit = s.credit().get();
+        if credit == 0 {
+            continue;
+        }
+        for it in items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Premium && !i.arrears)
+        {
+            if it.month < s.effective {
+                continue;
+            }
+            let used_before: i64 = (0..s.effective.months_until(it.month))
+                .map(|k| facts.premium_for(s.effective.plus(k)).get())
+                .sum();
+            let share = it.amount.get().min(credit - used_before.min(credit));
+            if share > 0 {
+                credits.push(BillItem {
+                    month: s.from,
+                    amount: Yen::new(-share),
+                    arrears: false,
+                    kind: ItemKind::Credit,
+                });
+            }
+        }
+    }
+    items.extend(credits);
 }
 
 /// The ledger history of one bill line, as needed to derive paid totals and arrears.
@@ -481,7 +659,8 @@ pub fn fail_plan(unpaid: &mut Vec<UnpaidMonth>, plan: &BillPlan) {
 
 /// The months of a debit that failed in `month` are unpaid; already unpaid ones failed again.
 fn record_failure(unpaid: &mut Vec<UnpaidMonth>, items: &[BillItem], month: YearMonth) {
-    for i in items {
+    // A credit is no debt: only premiums and differences become unpaid.
+    for i in items.iter().filter(|i| i.kind != ItemKind::Credit) {
         match unpaid.iter_mut().find(|u| u.month == i.month) {
             Some(u) => u.last_failed_debit = month,
             None => unpaid.push(UnpaidMonth {
@@ -491,6 +670,13 @@ fn record_failure(unpaid: &mut Vec<UnpaidMonth>, items: &[BillItem], month: Year
             }),
         }
     }
+}
+
+/// Whether `items` pay the premium of `month` (an adjustment of a month does not).
+fn pays(items: &[BillItem], month: YearMonth) -> bool {
+    items
+        .iter()
+        .any(|i| i.month == month && i.kind == ItemKind::Premium)
 }
 
 /// Replays bill lines (oldest first) into the contract's standing: a failed line makes its
@@ -503,11 +689,11 @@ pub fn standing(lines: &[LineHistory]) -> Standing {
             LineResult::Pending => {
                 // In flight: its months are neither unpaid nor paid until the result arrives.
                 st.pending = Yen::new(st.pending.get() + l.amount.get());
-                unpaid.retain(|u| !l.items.iter().any(|i| i.month == u.month));
+                unpaid.retain(|u| !pays(&l.items, u.month));
             }
             LineResult::Collected => {
                 st.collected = Yen::new(st.collected.get() + l.amount.get());
-                unpaid.retain(|u| !l.items.iter().any(|i| i.month == u.month));
+                unpaid.retain(|u| !pays(&l.items, u.month));
             }
             LineResult::Failed => record_failure(&mut unpaid, &l.items, l.month),
         }
@@ -558,6 +744,7 @@ mod tests {
             total_paid: Yen::ZERO,
             pending: Yen::ZERO,
             unpaid: vec![],
+            late_settlements: vec![],
         }
     }
 
@@ -583,6 +770,7 @@ mod tests {
                     month: ym(m),
                     amount: Yen::new(amount),
                     arrears: *m != month,
+                    kind: ItemKind::Premium,
                 })
                 .collect(),
             amount: Yen::new(amount * items.len() as i64),
@@ -897,16 +1085,97 @@ mod tests {
                 month: ym("2026-08"),
                 amount: Yen::new(10_000),
                 arrears: false,
+                kind: ItemKind::Premium,
             },
             BillItem {
                 month: ym("2026-06"),
                 amount: Yen::new(9_500),
                 arrears: true,
+                kind: ItemKind::Premium,
             },
         ];
         let t = encode_items(&items);
         assert_eq!(t, "2026-08=10000;*2026-06=9500");
         assert_eq!(decode_items(&t).unwrap(), items);
         assert!(decode_items("2026-08").is_none());
+    }
+
+    fn late(from: &str, effective: &str, previous: i64, premium: i64) -> LateSettlement {
+        LateSettlement {
+            from: ym(from),
+            effective: ym(effective),
+            previous: Yen::new(previous),
+            premium: Yen::new(premium),
+        }
+    }
+
+    #[test]
+    fn a_late_increase_bills_the_difference_with_the_next_debit() {
+        let r = sn_rules();
+        let mut f = facts(Program::SafetyNet, 50_000);
+        // Received 2026-07-10 (after the 5th): July at the old amount, August at the new one
+        // plus July's difference.
+        f.premium_changes = vec![(ym("2026-08"), Yen::new(80_000))];
+        f.late_settlements = vec![late("2026-07", "2026-08", 50_000, 80_000)];
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2026-07"))).total,
+            Yen::new(50_000)
+        );
+        let aug = bill(due_for_month(&r, &f, ym("2026-08")));
+        assert_eq!(aug.total, Yen::new(110_000));
+        assert_eq!(aug.months_covered(), 1);
+        assert!(aug.items.iter().any(|i| i.kind == ItemKind::Difference
+            && i.month == ym("2026-07")
+            && i.amount == Yen::new(30_000)));
+        assert_eq!(decode_items(&aug.items_text()).unwrap(), aug.items);
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2026-09"))).total,
+            Yen::new(80_000)
+        );
+    }
+
+    #[test]
+    fn a_late_decrease_credits_the_excess_until_it_is_used_up() {
+        let r = sn_rules();
+        let mut f = facts(Program::SafetyNet, 100_000);
+        // July debited at 100,000 although owed at 40,000: 60,000 credited from August on.
+        f.premium_changes = vec![(ym("2026-08"), Yen::new(40_000))];
+        f.late_settlements = vec![late("2026-07", "2026-08", 100_000, 40_000)];
+        assert_eq!(
+            due_for_month(&r, &f, ym("2026-08")),
+            Due::Nothing {
+                reason: Skip::Credited
+            }
+        );
+        let sep = bill(due_for_month(&r, &f, ym("2026-09")));
+        assert_eq!(sep.total, Yen::new(20_000));
+        assert_eq!(sep.months_covered(), 1);
+        assert!(
+            sep.items
+                .iter()
+                .any(|i| i.kind == ItemKind::Credit && i.amount == Yen::new(-20_000))
+        );
+        assert_eq!(decode_items(&sep.items_text()).unwrap(), sep.items);
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2026-10"))).total,
+            Yen::new(40_000)
+        );
+    }
+
+    #[test]
+    fn a_failed_difference_is_unpaid_but_a_credit_never_is() {
+        let r = sn_rules();
+        let mut f = facts(Program::SafetyNet, 50_000);
+        f.premium_changes = vec![(ym("2026-08"), Yen::new(80_000))];
+        f.late_settlements = vec![late("2026-07", "2026-08", 50_000, 80_000)];
+        let aug = bill(due_for_month(&r, &f, ym("2026-08")));
+        let mut unpaid = Vec::new();
+        fail_plan(&mut unpaid, &aug);
+        assert_eq!(unpaid.iter().map(|u| u.amount.get()).sum::<i64>(), 110_000);
+        f.premium_changes = vec![(ym("2026-09"), Yen::new(40_000))];
+        f.late_settlements = vec![late("2026-08", "2026-09", 60_000, 40_000)];
+        let mut unpaid = Vec::new();
+        fail_plan(&mut unpaid, &bill(due_for_month(&r, &f, ym("2026-09"))));
+        assert!(unpaid.iter().all(|u| u.amount > Yen::ZERO));
     }
 }

@@ -31,10 +31,12 @@ pub enum Procedure {
     Resumption,
     /// 届出事項変更: address, names, representative, phone, e-mail, capital and employees.
     DetailsChange,
+    /// 掛金月額の増額・減額.
+    PremiumChange,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 8] = [
+    pub const ALL: [Procedure; 9] = [
         Procedure::Enrollment,
         Procedure::MandateChange,
         Procedure::Cancellation,
@@ -43,6 +45,7 @@ impl Procedure {
         Procedure::Suspension,
         Procedure::Resumption,
         Procedure::DetailsChange,
+        Procedure::PremiumChange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +58,7 @@ impl Procedure {
             Procedure::Suspension => "suspension",
             Procedure::Resumption => "resumption",
             Procedure::DetailsChange => "details_change",
+            Procedure::PremiumChange => "premium_change",
         }
     }
 
@@ -73,6 +77,7 @@ impl Procedure {
             Procedure::Suspension => "掛金の掛止め",
             Procedure::Resumption => "掛金納付の再開",
             Procedure::DetailsChange => "登録内容の変更",
+            Procedure::PremiumChange => "掛金月額の変更",
         }
     }
 }

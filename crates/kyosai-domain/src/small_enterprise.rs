@@ -7,6 +7,7 @@ pub mod cancellation_refund;
 pub mod frequency_change;
 pub mod member_loan;
 pub mod payout;
+pub mod premium_change;
 pub mod tranches;
 
 pub use crate::rules::small_enterprise::{ClaimReason, MemberLoanKind};

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod paid;
 pub mod payment_schedule;
 pub mod payment_slips;
+pub mod premium_changes;
 pub mod prepayment;
 pub mod rule_sets;
 pub mod sessions;

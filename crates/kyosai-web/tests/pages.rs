@@ -1063,11 +1063,12 @@ async fn the_calculators_are_linked_from_the_header_the_top_page_the_portal_and_
     );
     // The card's actions are buttons (44 px targets), not small text links.
     let card = between(&portal, "<ul class=\"plain-list\">", "</ul>");
-    assert_eq!(card.matches("<a class=\"button").count(), 3, "{card}");
-    assert_eq!(card.matches("<a ").count(), 3, "{card}");
+    assert_eq!(card.matches("<a class=\"button").count(), 4, "{card}");
+    assert_eq!(card.matches("<a ").count(), 4, "{card}");
     for page in [
         format!("/portal/contracts/{number}/billing"),
         format!("/portal/contracts/{number}/account"),
+        format!("/portal/contracts/{number}/premium"),
     ] {
         let (s, _, body) = t.get(&c, &page).await;
         assert_eq!(s, StatusCode::OK, "{page}");

@@ -9,7 +9,7 @@ use kyosai_store::ledger;
 use kyosai_zengin::debit::ResultCode;
 use serde::Serialize;
 
-use super::{histories, internal, makes_mandate_unusable, parse_month};
+use super::{histories, internal, late_settlement, makes_mandate_unusable, parse_month};
 use crate::arrears::PaymentSlipView;
 use crate::ja_text::{ja_date, ja_month};
 use crate::{Actor, App, AppError, Role};
@@ -124,22 +124,12 @@ impl App {
             _ => return Err(AppError::NotFound),
         }
         let program = c.program;
-        let stored = store::lines_for_contract(&mut conn, c.id).await?;
-        let with_slips = crate::arrears::lines_with_slips(&mut conn, c.id).await?;
+        let (mut facts, stored, hist, standing) = self.billing_facts(&mut conn, &c).await?;
         let payment_slips = kyosai_store::payment_slips::for_contract(&mut conn, c.id)
             .await?
             .iter()
             .map(PaymentSlipView::from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        let (prepaid_until, suspended_from) = store::prepaid_and_suspended(&mut conn, c.id).await?;
-        let collected: i64 = ledger::collected_between(&mut conn, c.id, c.id)
-            .await?
-            .first()
-            .map_or(0, |(_, t)| *t);
-        let changes = store::premium_changes_between(&mut conn, c.id, c.id).await?;
-        let frequency_changes =
-            kyosai_store::payment_schedule::frequency_changes_between(&mut conn, c.id, c.id)
-                .await?;
         let mandates = kyosai_store::contracts::mandates_for(&mut conn, c.id).await?;
         let ending = kyosai_store::contracts::ending(&mut conn, c.id).await?;
         let earlier = match program {
@@ -149,25 +139,6 @@ impl App {
             Program::SmallEnterprise => None,
         };
         drop(conn);
-        let hist = histories(&stored)?;
-        // Paid 納付書 pay their months too (REFERENCE §2.7).
-        let standing = dom::standing(&histories(&with_slips)?);
-        let mut facts = ContractFacts {
-            program,
-            base_premium: c.monthly_premium,
-            premium_changes: changes
-                .iter()
-                .map(|(_, m, p)| Ok((parse_month(m)?, Yen::new(*p))))
-                .collect::<Result<_, AppError>>()?,
-            frequency: c.frequency,
-            first_debit_month: c.first_debit_month,
-            frequency_changes: frequency_changes.into_iter().map(|(_, f)| f).collect(),
-            prepaid_until: prepaid_until.as_deref().map(parse_month).transpose()?,
-            suspended_from: suspended_from.as_deref().map(parse_month).transpose()?,
-            total_paid: Yen::new(collected),
-            pending: standing.pending,
-            unpaid: standing.unpaid.clone(),
-        };
         // The newest mandate decides whether the member has to register an account; one
         // registered after a failure makes the account usable again from its effective month.
         let mandate_usable = mandates.last().is_some_and(|m| m.usable());
@@ -182,15 +153,7 @@ impl App {
             .filter(|d| *d >= self.clock.today())
             .map(|d| d.to_string());
         let today = YearMonth::of(self.clock.today());
-        let last_billed = stored.last().map(|l| parse_month(&l.month)).transpose()?;
-        // The next month not billed yet whose debit date has not passed.
-        let mut start = last_billed
-            .map_or(today, |m| m.plus(1))
-            .max(facts.first_debit_month);
-        let rules_now = self.billing_rules(program, start)?;
-        if schedule::debit_date(&rules_now.collection, &self.calendar, start) < self.clock.today() {
-            start = start.plus(1);
-        }
+        let start = self.next_unbilled_month(program, &stored, &facts)?;
         let mut next = None;
         let mut no_debit_reason = match &ending {
             Some(e) => {
@@ -224,19 +187,7 @@ impl App {
             match due {
                 Due::Bill(plan) => {
                     let date = schedule::debit_date(&rules.collection, &self.calendar, m);
-                    let arrears = plan.arrears_amount.get();
-                    let mut explanation = format!(
-                        "{}に{}を口座から引き落とします。",
-                        ja_date(date),
-                        plan.total
-                    );
-                    if arrears > 0 {
-                        explanation.push_str(&format!(
-                            "このうち{}は未納分（{}か月分）です。",
-                            Yen::new(arrears),
-                            plan.arrears_months()
-                        ));
-                    }
+                    let mut explanation = debit_explanation(date, &plan);
                     if !mandate_usable {
                         explanation.push_str("ご登録の口座は使えません。引落日までにオンラインで新しい口座をご登録ください。");
                     }
@@ -377,6 +328,146 @@ impl App {
             .tax;
         Ok(kyosai_domain::safety_net::tax::non_deductible_until(tax, on).map(|until| (on, until)))
     }
+    /// What billing knows of a contract (the same facts the billing run uses), with its stored
+    /// lines, their histories and the standing they give.
+    pub(crate) async fn billing_facts(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        c: &kyosai_store::contracts::Contract,
+    ) -> Result<
+        (
+            ContractFacts,
+            Vec<store::LineWithResult>,
+            Vec<dom::LineHistory>,
+            dom::Standing,
+        ),
+        AppError,
+    > {
+        let stored = store::lines_for_contract(conn, c.id).await?;
+        let with_slips = crate::arrears::lines_with_slips(conn, c.id).await?;
+        let (prepaid_until, suspended_from) = store::prepaid_and_suspended(conn, c.id).await?;
+        let collected: i64 = ledger::collected_between(conn, c.id, c.id)
+            .await?
+            .first()
+            .map_or(0, |(_, t)| *t);
+        let changes = store::premium_changes_between(conn, c.id, c.id).await?;
+        let late =
+            kyosai_store::premium_changes::late_settlements_between(conn, c.id, c.id).await?;
+        let frequency_changes =
+            kyosai_store::payment_schedule::frequency_changes_between(conn, c.id, c.id).await?;
+        let hist = histories(&stored)?;
+        // Paid 納付書 pay their months too (REFERENCE §2.7).
+        let standing = dom::standing(&histories(&with_slips)?);
+        let facts = ContractFacts {
+            program: c.program,
+            base_premium: c.monthly_premium,
+            premium_changes: changes
+                .iter()
+                .map(|(_, m, p)| Ok((parse_month(m)?, Yen::new(*p))))
+                .collect::<Result<_, AppError>>()?,
+            frequency: c.frequency,
+            first_debit_month: c.first_debit_month,
+            frequency_changes: frequency_changes.into_iter().map(|(_, f)| f).collect(),
+            prepaid_until: prepaid_until.as_deref().map(parse_month).transpose()?,
+            suspended_from: suspended_from.as_deref().map(parse_month).transpose()?,
+            total_paid: Yen::new(collected),
+            pending: standing.pending,
+            unpaid: standing.unpaid.clone(),
+            late_settlements: late.iter().map(late_settlement).collect::<Result<_, _>>()?,
+        };
+        Ok((facts, stored, hist, standing))
+    }
+
+    /// The next month not billed yet whose debit date has not passed.
+    fn next_unbilled_month(
+        &self,
+        program: Program,
+        stored: &[store::LineWithResult],
+        facts: &ContractFacts,
+    ) -> Result<YearMonth, AppError> {
+        let today = YearMonth::of(self.clock.today());
+        let last_billed = stored.last().map(|l| parse_month(&l.month)).transpose()?;
+        let mut start = last_billed
+            .map_or(today, |m| m.plus(1))
+            .max(facts.first_debit_month);
+        let rules_now = self.billing_rules(program, start)?;
+        if schedule::debit_date(&rules_now.collection, &self.calendar, start) < self.clock.today() {
+            start = start.plus(1);
+        }
+        Ok(start)
+    }
+
+    /// The next `count` debits of a contract from its first month not billed yet, by the
+    /// billing function itself ([`dom::due_for_month`]) on `facts` (a quote passes the facts
+    /// with the change it previews). Stops at a month with no more debits (cap, suspension).
+    pub(crate) fn projected_debits(
+        &self,
+        program: Program,
+        stored: &[store::LineWithResult],
+        facts: &ContractFacts,
+        count: usize,
+    ) -> Result<Vec<NextDebit>, AppError> {
+        let start = self.next_unbilled_month(program, stored, facts)?;
+        let mut out = Vec::with_capacity(count);
+        for k in 0..(count as i32 * 12) {
+            if out.len() == count {
+                break;
+            }
+            let m = start.plus(k);
+            let rules = self.billing_rules(program, m)?;
+            match dom::due_for_month(&rules, facts, m) {
+                Due::Bill(plan) => {
+                    let date = schedule::debit_date(&rules.collection, &self.calendar, m);
+                    out.push(NextDebit {
+                        month: m,
+                        debit_date: date.to_string(),
+                        amount_yen: plan.total.get(),
+                        explanation: debit_explanation(date, &plan),
+                        items: plan.items,
+                    });
+                }
+                Due::Nothing {
+                    reason: Skip::CapReached | Skip::Suspended | Skip::TerminationCandidate,
+                } => break,
+                Due::Nothing { .. } => {}
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// What a planned debit is, in the words the billing page uses (a premium change's difference
+/// or credit named, so the amount never surprises).
+fn debit_explanation(date: jiff::civil::Date, plan: &dom::BillPlan) -> String {
+    let mut s = format!(
+        "{}に{}を口座から引き落とします。",
+        ja_date(date),
+        plan.total
+    );
+    let arrears = plan.arrears_amount.get();
+    if arrears > 0 {
+        s.push_str(&format!(
+            "このうち{}は未納分（{}か月分）です。",
+            Yen::new(arrears),
+            plan.arrears_months()
+        ));
+    }
+    for i in &plan.items {
+        match i.kind {
+            dom::ItemKind::Premium => {}
+            dom::ItemKind::Difference => s.push_str(&format!(
+                "{}分の掛金月額の増額の差額{}を含みます。",
+                ja_month(i.month),
+                i.amount
+            )),
+            dom::ItemKind::Credit => s.push_str(&format!(
+                "減額前に多く納付された{}分の掛金から{}を差し引いています。",
+                ja_month(i.month),
+                Yen::new(-i.amount.get())
+            )),
+        }
+    }
+    s
 }
 
 /// Why a cancelled contract has no next debit, with its refund. `unpaid_months`: the rule set's

@@ -57,6 +57,18 @@ fn parse_month(s: &str) -> Result<YearMonth, AppError> {
         .map_err(|_| AppError::Internal(format!("stored month is invalid: {s}").into()))
 }
 
+/// A stored change with late months, as billing settles it.
+pub(crate) fn late_settlement(
+    s: &kyosai_store::premium_changes::StoredLate,
+) -> Result<dom::LateSettlement, AppError> {
+    Ok(dom::LateSettlement {
+        from: parse_month(&s.late_from)?,
+        effective: parse_month(&s.effective_month)?,
+        previous: Yen::new(s.previous_premium),
+        premium: Yen::new(s.monthly_premium),
+    })
+}
+
 /// Replays stored lines into the domain's standing.
 pub(crate) fn histories(lines: &[store::LineWithResult]) -> Result<Vec<LineHistory>, AppError> {
     lines

@@ -17,7 +17,7 @@ use kyosai_zengin::text::{AccountNumber, BankCode, BranchCode, HolderName};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Progress, WrittenFile, histories, internal, parse_month};
+use super::{Progress, WrittenFile, histories, internal, late_settlement, parse_month};
 use crate::ja_text::ja_month;
 use crate::mail::{self, Mail};
 use crate::{App, AppError};
@@ -316,6 +316,14 @@ impl App {
             {
                 frequency_changes.entry(cid).or_default().push(change);
             }
+            let mut late: HashMap<i64, Vec<dom::LateSettlement>> = HashMap::new();
+            for l in
+                kyosai_store::premium_changes::late_settlements_between(tx.conn(), from, to).await?
+            {
+                late.entry(l.contract_id)
+                    .or_default()
+                    .push(late_settlement(&l)?);
+            }
             let mut open: HashMap<i64, Vec<store::LineWithResult>> = HashMap::new();
             let with_slips = crate::arrears::merge_slips(
                 store::open_lines_between(tx.conn(), from, to, &since, &month_text).await?,
@@ -352,6 +360,7 @@ impl App {
                     total_paid: Yen::new(c.collected),
                     pending: standing.pending,
                     unpaid: standing.unpaid,
+                    late_settlements: late.remove(&c.id).unwrap_or_default(),
                 };
                 // REFERENCE §2.7: the arrears are due by 納付書 from the threshold on.
                 if slip_from.is_some_and(|t| facts.unpaid.len() >= t) {

@@ -290,6 +290,19 @@ pub struct PremiumChangeRules {
     /// reach this amount (8,000万円).
     pub decrease_threshold_yen: Sourced<Yen>,
     pub decrease_premium_multiple: Sourced<i64>,
+    /// What a decrease on a stated ground (business shrunk, hardship) gets: the member's word is
+    /// all the form carries, so the rule set decides whether staff confirm it first.
+    pub stated_reason_decision: Sourced<StatedReasonDecision>,
+}
+
+/// How a 倒産防止 decrease on a stated ground is decided (REFERENCE §2.4 grounds 1 and 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatedReasonDecision {
+    /// Staff confirm the ground (the application waits in the review queue).
+    Review,
+    /// The stated ground is accepted as stated.
+    Accept,
 }
 
 /// Every number the 経営セーフティ共済 calculators use.
@@ -350,6 +363,11 @@ impl SafetyNetRules {
             }
         }
         self.prepayment.check("safety_net.prepayment", p);
+        require_source(
+            "safety_net.premium_change.stated_reason_decision",
+            &self.premium_change.stated_reason_decision,
+            p,
+        );
         require_source(
             "safety_net.termination_unpaid_months",
             &self.termination_unpaid_months,

@@ -549,6 +549,31 @@ pub struct FrequencyChangeRules {
     pub december_cutoff_day: Sourced<i8>,
 }
 
+/// From which month a 小規模 premium change is billed (REFERENCE §2.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EffectiveMonthRule {
+    /// Renewed cycle: the first debit whose file is not made yet on the day of receipt (received
+    /// before the month's cut-off: that month; else the next).
+    NextOpenDebit,
+    /// Legacy rule: the month after next (翌々月) after the month of receipt.
+    MonthAfterNext,
+}
+
+/// 掛金月額変更 of 小規模企業共済 (REFERENCE §2.4). The amount bounds and step are the
+/// `[premium]` rules (`PremiumRules::check_monthly`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PremiumChangeRules {
+    pub effective_month_rule: Sourced<EffectiveMonthRule>,
+    /// Under the 翌々月 rule an increase also applies to the month of receipt and the next: their
+    /// difference is collected with the first debit at the new amount. The renewed rule bills the
+    /// new amount from its first open debit and has no months to make up.
+    pub back_difference_on_increase: Sourced<bool>,
+    /// A decrease needs a stated reason (before H28-4-1); since then none.
+    pub decrease_reason_required: Sourced<bool>,
+}
+
 /// Every number the 小規模企業共済 calculators use.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -561,6 +586,7 @@ pub struct SmallEnterpriseRules {
     pub prepayment: PrepaymentRules,
     pub arrears: ArrearsRules,
     pub frequency_change: FrequencyChangeRules,
+    pub premium_change: PremiumChangeRules,
 }
 
 impl SmallEnterpriseRules {
@@ -571,6 +597,22 @@ impl SmallEnterpriseRules {
         self.payout.check(p);
         self.member_loan.check(p);
         self.prepayment.check("small_enterprise.prepayment", p);
+        let pc = &self.premium_change;
+        require_source(
+            "small_enterprise.premium_change.effective_month_rule",
+            &pc.effective_month_rule,
+            p,
+        );
+        require_source(
+            "small_enterprise.premium_change.back_difference_on_increase",
+            &pc.back_difference_on_increase,
+            p,
+        );
+        require_source(
+            "small_enterprise.premium_change.decrease_reason_required",
+            &pc.decrease_reason_required,
+            p,
+        );
         let a = &self.arrears;
         require_source(
             "small_enterprise.arrears.redebit_after_months",

@@ -8,6 +8,7 @@ mod details;
 mod enrollment;
 mod mandate;
 mod payment;
+mod premium;
 mod refdata;
 mod simulations;
 mod staff;
@@ -132,6 +133,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/contracts/{number}/details", get(details::current))
         .route("/api/v1/evidence/{token}", get(details::download))
+        .route(
+            "/api/v1/contracts/{number}/premium-changes",
+            post(premium::change_premium),
+        )
+        .route(
+            "/api/v1/contracts/{number}/premium-changes/quote",
+            get(premium::quote),
+        )
         .route("/api/v1/staff/applications", get(staff::queue))
         .route(
             "/api/v1/staff/applications/{id}",
@@ -162,6 +171,7 @@ pub fn routes() -> Router<AppState> {
         cancellation::quote, cancellation::cancel,
         payment::frequency_change, payment::prepayment, payment::suspension, payment::resumption,
         details::submit, details::current, details::download,
+        premium::change_premium, premium::quote,
         staff::queue, staff::approve, staff::reject, staff::edit,
         refdata::postcode, refdata::banks, refdata::branches,
         simulations::benefit, simulations::payout_options, simulations::cancellation_refund,

@@ -15,6 +15,7 @@ mod enroll;
 mod fields;
 mod payment;
 mod portal;
+mod premium_change;
 mod rule_sets;
 mod staff;
 mod staff_billing;
@@ -86,6 +87,10 @@ pub fn routes() -> Router<AppState> {
             ),
         )
         .route("/evidence/{token}", get(details_change::evidence))
+        .route(
+            "/portal/contracts/{number}/premium",
+            get(premium_change::show).post(premium_change::post),
+        )
         .route("/applications/{id}", get(portal::application))
         .route("/enroll/{program}", get(enroll::start))
         .route(

@@ -350,6 +350,30 @@ async fn detail_page(
                 rows,
             }]
         }
+        Procedure::PremiumChange => {
+            let form = a.form_json();
+            let text = |k: &str| match &form[k] {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                _ => String::new(),
+            };
+            let mut rows: Vec<Row> = contract_row(&a).into_iter().collect();
+            rows.push(Row {
+                label: "新しい掛金月額（円）".into(),
+                value: text("monthly_premium_yen"),
+            });
+            rows.push(Row {
+                label: "減額の理由".into(),
+                value: kyosai_domain::safety_net::premium_change::DecreaseReason::parse(&text(
+                    "decrease_reason",
+                ))
+                .map_or_else(|| "（なし）".to_string(), |r| r.name_ja().to_string()),
+            });
+            vec![ReviewGroup {
+                title: "掛金月額の変更",
+                rows,
+            }]
+        }
     };
     let evidence = state
         .app
@@ -449,6 +473,9 @@ async fn detail_page(
             }
             Procedure::DetailsChange => {
                 "承認すると、その場で登録内容が変更され、申込者にメールでお知らせします。"
+            }
+            Procedure::PremiumChange => {
+                "承認すると、その場で掛金月額が変更され（承認日から見た最初の引落しから新しい金額です）、申込者にメールでお知らせします。"
             }
         },
         editable: procedure == Procedure::Enrollment,

@@ -1,0 +1,330 @@
+//! 掛金月額の増額・減額 (issue #10): completed at once, waiting for staff, refused, unchanged,
+//! conflicting with a pending procedure, on a contract no longer active, filed by staff on
+//! paper, approved; and the late 倒産防止 increase billed with its difference. Every backend.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns unwrap"
+)]
+
+use kyosai_app::billing::RunOptions;
+use kyosai_app::dev::demo::sample_form;
+use kyosai_app::premium_change::{PremiumChangeForm, PremiumChangeStatus};
+use kyosai_app::{Actor, App, AppError, Role};
+
+mod support;
+
+use support::{apps, count, month, no_progress, on, out_dir};
+
+/// A member with a contract of `program` (小規模 30,000 / 倒産防止 50,000 yen a month, first
+/// debited November 2026).
+async fn member_with(app: &App, email: &str, program: &str) -> (Actor, String) {
+    let id = app
+        .create_account(Role::Member, email, "", Some("password-123"))
+        .await
+        .unwrap();
+    let member = Actor {
+        user_id: id,
+        role: Role::Member,
+    };
+    let r = app
+        .submit_enrollment(
+            &member,
+            id,
+            &kyosai_app::enrollment::EnrollmentForm {
+                // Tells people apart (the same person elsewhere would go to review).
+                birth_date: Some(format!(
+                    "19{:02}-04-01",
+                    50 + email.bytes().map(u32::from).sum::<u32>() % 40
+                )),
+                ..sample_form(program)
+            },
+        )
+        .await
+        .unwrap();
+    (member, r.contract.unwrap().number)
+}
+
+fn form(yen: &str, reason: Option<&str>) -> PremiumChangeForm {
+    PremiumChangeForm {
+        monthly_premium_yen: Some(yen.into()),
+        decrease_reason: reason.map(str::to_string),
+    }
+}
+
+async fn changes(app: &App) -> i64 {
+    count(app, "SELECT COUNT(*) AS n FROM premium_changes").await
+}
+
+fn field(e: &AppError) -> Vec<String> {
+    match e {
+        AppError::Invalid(f) => f.iter().map(|f| f.field.clone()).collect(),
+        other => panic!("not a field error: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_increase_completes_at_once_and_the_quote_uses_the_billing_function() {
+    for (app, _d) in apps().await {
+        let (member, number) = member_with(&app, "a@example.jp", "small_enterprise").await;
+        // Full-width digits are read like the enrollment form reads them.
+        let quote = app
+            .quote_premium_change(&member, &number, &form("４００００", None))
+            .await
+            .unwrap();
+        // 2 November is before November's cut-off (the 11th): November is at the new amount.
+        assert_eq!(quote.effective_month, month("2026-11"));
+        assert_eq!(quote.first_debit_date.unwrap().to_string(), "2026-11-18");
+        assert_eq!(quote.first_debit_amount_yen, Some(40_000));
+        assert_eq!(quote.next_debits.len(), 6);
+        assert!(quote.next_debits.iter().all(|d| d.amount_yen == 40_000));
+        assert_eq!(changes(&app).await, 0, "a quote stores nothing");
+        let r = app
+            .change_premium(&member, &number, &form("40,000", None))
+            .await
+            .unwrap();
+        assert_eq!(r.status, PremiumChangeStatus::Completed);
+        assert_eq!(r.effective_month, month("2026-11"));
+        assert_eq!(r.first_debit_amount_yen, Some(40_000));
+        assert_eq!(changes(&app).await, 1);
+        let id = r.application_id.unwrap();
+        let a = app.application(&member, id).await.unwrap();
+        assert_eq!(a.status, "completed");
+        assert_eq!(a.channel.as_str(), "online");
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%掛金月額の変更が完了しました%'"
+            )
+            .await,
+            1
+        );
+        // The billing page and the run price November at the new amount.
+        let billing = app.contract_billing(&member, &number).await.unwrap();
+        assert_eq!(billing.next_debit.unwrap().amount_yen, 40_000);
+        // The same amount again: unchanged, nothing stored.
+        let again = app
+            .change_premium(&member, &number, &form("40000", None))
+            .await
+            .unwrap();
+        assert_eq!(again.status, PremiumChangeStatus::Unchanged);
+        assert_eq!(again.application_id, None);
+        assert_eq!(changes(&app).await, 1);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM applications WHERE procedure = 'premium_change'"
+            )
+            .await,
+            1
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_amounts_and_reasons_are_refused_and_store_nothing() {
+    for (app, _d) in apps().await {
+        let (member, se) = member_with(&app, "b@example.jp", "small_enterprise").await;
+        for bad in ["30250", "500", "75000", "abc", "🍣", ""] {
+            let e = app
+                .change_premium(&member, &se, &form(bad, None))
+                .await
+                .unwrap_err();
+            assert_eq!(field(&e), ["monthly_premium_yen"], "{bad}");
+        }
+        // No reason on an increase, none for a 小規模 decrease since 2016-04, no unknown reason.
+        for (yen, reason) in [
+            ("40000", "hardship"),
+            ("20000", "hardship"),
+            ("20000", "bored"),
+        ] {
+            let e = app
+                .change_premium(&member, &se, &form(yen, Some(reason)))
+                .await
+                .unwrap_err();
+            assert_eq!(field(&e), ["decrease_reason"], "{yen} {reason}");
+        }
+        let (m2, sn) = member_with(&app, "b2@example.jp", "safety_net").await;
+        // A 倒産防止 decrease needs a reason; the loan-cap ground is checked from the ledger.
+        for reason in [None, Some("loan_cap_reached")] {
+            let e = app
+                .change_premium(&m2, &sn, &form("20000", reason))
+                .await
+                .unwrap_err();
+            assert_eq!(field(&e), ["decrease_reason"]);
+        }
+        assert_eq!(changes(&app).await, 0);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM applications WHERE procedure = 'premium_change'"
+            )
+            .await,
+            0
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_stated_decrease_waits_blocks_other_procedures_and_approval_completes_it() {
+    for (app, _d) in apps().await {
+        let (member, number) = member_with(&app, "c@example.jp", "safety_net").await;
+        let r = app
+            .change_premium(&member, &number, &form("20000", Some("hardship")))
+            .await
+            .unwrap();
+        assert_eq!(r.status, PremiumChangeStatus::InReview);
+        assert!(
+            r.checks
+                .iter()
+                .any(|c| c.code == "decrease_reason"
+                    && c.field.as_deref() == Some("decrease_reason"))
+        );
+        assert_eq!(changes(&app).await, 0);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%確認中%'"
+            )
+            .await,
+            1
+        );
+        // Another change of the same contract waits for the first to be decided.
+        assert!(matches!(
+            app.change_premium(&member, &number, &form("60000", None))
+                .await,
+            Err(AppError::Conflict {
+                code: "procedure_pending",
+                ..
+            })
+        ));
+        let staff = Actor {
+            user_id: app
+                .create_account(Role::Staff, "s@kyosai.jp", "", Some("password-123"))
+                .await
+                .unwrap(),
+            role: Role::Staff,
+        };
+        let a = app
+            .application(&staff, r.application_id.unwrap())
+            .await
+            .unwrap();
+        app.approve(&staff, a.id, a.version, "事業の状況を電話で確認しました")
+            .await
+            .unwrap();
+        assert_eq!(changes(&app).await, 1);
+        let billing = app.contract_billing(&member, &number).await.unwrap();
+        assert_eq!(billing.next_debit.unwrap().amount_yen, 20_000);
+        // Decided: the member may change again.
+        app.change_premium(&member, &number, &form("30000", None))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn staff_file_a_paper_form_and_a_cancelled_contract_cannot_change() {
+    for (app, _d) in apps().await {
+        let (member, number) = member_with(&app, "d@example.jp", "small_enterprise").await;
+        let staff = Actor {
+            user_id: app
+                .create_account(Role::Staff, "s@kyosai.jp", "", Some("password-123"))
+                .await
+                .unwrap(),
+            role: Role::Staff,
+        };
+        let r = app
+            .change_premium(&staff, &number, &form("10000", None))
+            .await
+            .unwrap();
+        assert_eq!(r.status, PremiumChangeStatus::Completed);
+        let a = app
+            .application(&member, r.application_id.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(a.channel.as_str(), "paper");
+        // Another member's contract does not exist for them.
+        let (other, _) = member_with(&app, "e@example.jp", "small_enterprise").await;
+        assert!(matches!(
+            app.change_premium(&other, &number, &form("20000", None))
+                .await,
+            Err(AppError::NotFound)
+        ));
+        let mut c = app.store_for_tests().begin_write().await.unwrap();
+        sqlx::query("UPDATE contracts SET status = 'cancelled' WHERE number = $1")
+            .bind(&number)
+            .execute(c.conn())
+            .await
+            .unwrap();
+        c.commit().await.unwrap();
+        assert!(matches!(
+            app.change_premium(&member, &number, &form("20000", None))
+                .await,
+            Err(AppError::Conflict {
+                code: "contract_not_active",
+                ..
+            })
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_late_safety_net_increase_bills_the_difference_with_the_next_debit() {
+    for (app, _d) in apps().await {
+        let (member, number) = member_with(&app, "f@example.jp", "safety_net").await;
+        // 10 November is after the 5th: November stays at 50,000, December is 80,000 plus
+        // November's 30,000 difference.
+        let late = on(&app, "2026-11-10T01:00:00Z");
+        let r = late
+            .change_premium(&member, &number, &form("80000", None))
+            .await
+            .unwrap();
+        assert_eq!(r.status, PremiumChangeStatus::Completed);
+        assert_eq!(r.effective_month, month("2026-12"));
+        assert_eq!(r.first_debit_amount_yen, Some(110_000));
+        let opts = RunOptions {
+            chunk_size: 40,
+            owner: "test".into(),
+            lease_seconds: 60,
+            ..RunOptions::default()
+        };
+        late.billing_run(
+            month("2026-11"),
+            None,
+            &out_dir("pc-nov"),
+            &opts,
+            &no_progress,
+        )
+        .await
+        .unwrap();
+        let dec = on(&app, "2026-12-14T01:00:00Z");
+        dec.billing_run(
+            month("2026-12"),
+            None,
+            &out_dir("pc-dec"),
+            &opts,
+            &no_progress,
+        )
+        .await
+        .unwrap();
+        let billing = dec.contract_billing(&member, &number).await.unwrap();
+        let amounts: Vec<i64> = billing.months.iter().map(|m| m.amount_yen).collect();
+        assert_eq!(amounts, [50_000, 110_000]);
+        let december = &billing.months[1];
+        assert!(
+            december
+                .items
+                .iter()
+                .any(|i| i.kind == kyosai_domain::billing::ItemKind::Difference
+                    && i.month == month("2026-11"))
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM bill_lines WHERE month = '2026-12' AND amount = 110000 AND months_covered = 1"
+            )
+            .await,
+            1
+        );
+    }
+}
