@@ -13,6 +13,7 @@ pub mod bulk;
 pub mod contracts;
 pub mod drafts;
 pub mod idempotency;
+pub mod inbox;
 pub mod ledger;
 pub mod outbox;
 pub mod paid;

@@ -3,8 +3,10 @@
 
 mod auth;
 mod billing;
+mod contracts;
 mod enrollment;
 mod mandate;
+mod notices;
 mod refdata;
 mod simulations;
 mod staff;
@@ -89,6 +91,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/overview", get(enrollment::overview))
         .route("/api/v1/enrollments", post(enrollment::submit))
         .route("/api/v1/applications/{id}", get(enrollment::application))
+        .route("/api/v1/contracts/{number}", get(contracts::contract))
+        .route("/api/v1/notices", get(notices::list))
+        .route("/api/v1/notices/{id}/read", post(notices::read))
         .route(
             "/api/v1/contracts/{number}/billing",
             get(billing::contract_billing),
@@ -124,6 +129,7 @@ pub fn routes() -> Router<AppState> {
     paths(
         auth::signup, auth::verify, auth::totp_setup, auth::totp_confirm, auth::login, auth::me,
         enrollment::submit, enrollment::overview, enrollment::application, billing::contract_billing, mandate::change_mandate,
+        contracts::contract, notices::list, notices::read,
         staff::queue, staff::approve, staff::reject, staff::edit,
         refdata::postcode, refdata::banks, refdata::branches,
         simulations::benefit, simulations::payout_options, simulations::cancellation_refund,

@@ -10,6 +10,7 @@ mod bank_picker;
 mod billing;
 mod enroll;
 mod fields;
+mod notices;
 mod portal;
 mod rule_sets;
 mod staff;
@@ -47,6 +48,8 @@ pub fn routes() -> Router<AppState> {
         .route("/account/totp", get(account::totp_setup_form))
         .route("/logout", post(account::logout))
         .route("/portal", get(portal::portal))
+        .route("/portal/notices", get(notices::list))
+        .route("/portal/notices/{id}", get(notices::show))
         .route(
             "/portal/contracts/{number}/billing",
             get(billing::contract_billing),
