@@ -593,7 +593,10 @@ async fn notices_and_contract_standing() {
 
         let (st, page) = s.get("/api/v1/notices", Some(&t)).await;
         assert_eq!(st, StatusCode::OK);
-        assert_eq!((page["total"].as_i64(), page["unread"].as_i64()), (Some(1), Some(1)));
+        assert_eq!(
+            (page["total"].as_i64(), page["unread"].as_i64()),
+            (Some(1), Some(1))
+        );
         let n = &page["notices"][0];
         assert!(n["read_at"].is_null());
         assert!(n["body"].as_str().unwrap().contains(&number), "{n}");
@@ -612,7 +615,11 @@ async fn notices_and_contract_standing() {
         let (st, theirs) = s.get("/api/v1/notices", Some(&other)).await;
         assert_eq!((st, theirs["total"].as_i64()), (StatusCode::OK, Some(0)));
         let (st, body) = s
-            .post(&format!("/api/v1/notices/{id}/read"), Some(&other), json!({}))
+            .post(
+                &format!("/api/v1/notices/{id}/read"),
+                Some(&other),
+                json!({}),
+            )
             .await;
         assert_eq!(st, StatusCode::NOT_FOUND);
         assert_envelope(&body, "not_found");
@@ -637,7 +644,10 @@ async fn notices_and_contract_standing() {
         assert_eq!(c["status"], "active");
         assert_eq!(c["payment_frequency"], "monthly");
         assert_eq!(c["monthly_premium_yen"], 30000);
-        assert_eq!((c["months_paid"].as_i64(), c["total_paid_yen"].as_i64()), (Some(0), Some(0)));
+        assert_eq!(
+            (c["months_paid"].as_i64(), c["total_paid_yen"].as_i64()),
+            (Some(0), Some(0))
+        );
         assert_eq!(c["scheduled_changes"], json!([]));
         assert_eq!(c["pending"], json!([]));
         let (st, body) = s.get(&path, Some(&other)).await;
@@ -647,7 +657,12 @@ async fn notices_and_contract_standing() {
         assert_eq!(st, StatusCode::NOT_FOUND);
         let staff = s
             .app
-            .create_account(Role::Staff, "staff-n@kyosai.jp", "", Some("staff password 1"))
+            .create_account(
+                Role::Staff,
+                "staff-n@kyosai.jp",
+                "",
+                Some("staff password 1"),
+            )
             .await
             .unwrap();
         let staff_token = s.app.issue_token(staff, "test", None).await.unwrap();
