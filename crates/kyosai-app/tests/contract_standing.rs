@@ -2,6 +2,11 @@
 //! a procedure's mail becomes the member's notice; changes decided for later months are listed
 //! until their month comes.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns unwrap"
+)]
+
 mod support;
 
 use kyosai_app::contract_status::{ApiPaymentFrequency, ContractState, ScheduledChangeKind};

@@ -1,6 +1,11 @@
 //! The demo data of `kyosai serve --demo` (issue #10): the member who holds both programs has
 //! years of history made by the real billing cycle, not rows written directly.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] fns unwrap"
+)]
+
 mod support;
 
 use kyosai_app::{Actor, Role};
