@@ -56,7 +56,7 @@ pub struct NoticePage {
 
 impl App {
     /// Page `page` (1-based; out of range gives an empty page) of the actor's own notices.
-    pub async fn notices(&self, actor: &Actor, page: i64) -> Result<NoticePage, AppError> {
+    pub async fn inbox_page(&self, actor: &Actor, page: i64) -> Result<NoticePage, AppError> {
         let page = page.max(1);
         let mut conn = self.store.read().await?;
         let (total, unread) = inbox::counts(&mut conn, actor.user_id).await?;

@@ -17,9 +17,7 @@ use jiff::civil::Date;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
-use kyosai_domain::{
-    ApplicationStatus, ContractStatus, MandateStatus, Procedure, Program, YearMonth,
-};
+use kyosai_domain::{ApplicationStatus, MandateStatus, Procedure, Program, YearMonth};
 use kyosai_store::applications::Application;
 use kyosai_store::contracts::{self, Contract};
 use serde::{Deserialize, Serialize};
@@ -29,8 +27,11 @@ use sqlx::AnyConnection;
 use crate::bank_account::{self, AccountFields, BankAccount, account_type_ja, same_holder};
 use crate::form_parser::{Parser, text};
 use crate::ja_text::ja_date;
-use crate::procedure::{Checked, Filed, MailText, ProcedureRules, Subject};
-use crate::{Actor, App, AppError, Role};
+use crate::procedure::{
+    Checked, Filed, MailText, ProcedureRules, Subject, active_contract, contract_subject,
+    stored_contract_subject, subject_contract,
+};
+use crate::{Actor, App, AppError};
 
 /// The account change form as submitted (HTML form or JSON); every field optional text so one
 /// parser gives field-level messages for both.
@@ -166,31 +167,6 @@ fn passed(code: &str, message: &str) -> Check {
 }
 
 impl App {
-    /// The contract, if `actor` may change its account: its member, or staff acting for them.
-    /// Anyone else gets NotFound (whether the contract exists is not revealed).
-    async fn changeable_contract(
-        &self,
-        conn: &mut AnyConnection,
-        actor: &Actor,
-        number: &str,
-    ) -> Result<Contract, AppError> {
-        let c = contracts::by_number(conn, number)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        match actor.role {
-            Role::Staff => {}
-            Role::Member if c.member_id == actor.user_id => {}
-            _ => return Err(AppError::NotFound),
-        }
-        if c.status != ContractStatus::Active {
-            return Err(AppError::conflict(
-                "contract_not_active",
-                "この共済契約は解約されているため、引落口座を変更できません。",
-            ));
-        }
-        Ok(c)
-    }
-
     /// From which debit month (and date) an account registered today is used.
     fn effective(&self, c: &Contract) -> Result<(Program, YearMonth, Date), AppError> {
         let program = c.program;
@@ -225,7 +201,7 @@ impl App {
         number: &str,
     ) -> Result<MandateContext, AppError> {
         let mut conn = self.store.read().await?;
-        let c = self.changeable_contract(&mut conn, actor, number).await?;
+        let c = active_contract(&mut conn, actor, number).await?;
         let mandates = contracts::mandates_for(&mut conn, c.id).await?;
         drop(conn);
         let (program, effective_month, first_debit_date) = self.effective(&c)?;
@@ -256,7 +232,7 @@ impl App {
         form: &MandateForm,
     ) -> Result<MandatePlan, AppError> {
         let mut conn = self.store.read().await?;
-        let c = self.changeable_contract(&mut conn, actor, number).await?;
+        let c = active_contract(&mut conn, actor, number).await?;
         drop(conn);
         self.plan(&c, form.parse()?)
     }
@@ -323,13 +299,13 @@ impl ProcedureRules for MandateChangeProcedure {
     }
 
     async fn subject(
-        app: &App,
+        _app: &App,
         conn: &mut AnyConnection,
         actor: &Actor,
         number: &str,
         _input: &BankAccount,
     ) -> Result<Subject, AppError> {
-        let c = app.changeable_contract(conn, actor, number).await?;
+        let c = active_contract(conn, actor, number).await?;
         // Serialises changes of one contract (PostgreSQL runs writers concurrently).
         contracts::lock(conn, c.id).await?;
         Ok(contract_subject(&c))
@@ -341,7 +317,7 @@ impl ProcedureRules for MandateChangeProcedure {
         application: &Application,
         _input: &BankAccount,
     ) -> Result<Subject, AppError> {
-        Ok(contract_subject(&stored_contract(conn, application).await?))
+        stored_contract_subject(conn, application).await
     }
 
     async fn check(
@@ -351,7 +327,7 @@ impl ProcedureRules for MandateChangeProcedure {
         input: &BankAccount,
         rules: &RuleSet,
     ) -> Result<Checked<MandateChange>, AppError> {
-        let c = contract_of(conn, subject).await?;
+        let c = subject_contract(conn, subject).await?;
         let mandates = contracts::mandates_for(conn, c.id).await?;
         if let Some(current) = mandates
             .iter()
@@ -406,7 +382,7 @@ impl ProcedureRules for MandateChangeProcedure {
         subject: &Subject,
         input: &BankAccount,
     ) -> Result<MandatePlan, AppError> {
-        let c = contract_of(conn, subject).await?;
+        let c = subject_contract(conn, subject).await?;
         let plan = app.plan(&c, input.clone())?;
         let mandates = contracts::mandates_for(conn, c.id).await?;
         let replaced = contracts::replace_active_mandate(conn, c.id).await?;
@@ -463,7 +439,7 @@ impl ProcedureRules for MandateChangeProcedure {
         let status = filed.status;
         let plan = match done {
             Some(plan) => plan,
-            None => app.plan(&contract_of(conn, subject).await?, input)?,
+            None => app.plan(&subject_contract(conn, subject).await?, input)?,
         };
         Ok(MandateChange {
             plan,
@@ -482,33 +458,4 @@ impl ProcedureRules for MandateChangeProcedure {
     ) -> MailText {
         app.change_mail(&subject.holder_name, &plan.contract_number, plan)
     }
-}
-
-fn contract_subject(c: &Contract) -> Subject {
-    Subject {
-        program: c.program,
-        member_id: c.member_id,
-        contract_id: Some(c.id),
-        person_key: c.person_key.clone(),
-        holder_name: c.holder_name.clone(),
-    }
-}
-
-/// The contract a maintenance procedure's subject names.
-async fn contract_of(conn: &mut AnyConnection, subject: &Subject) -> Result<Contract, AppError> {
-    let id = subject
-        .contract_id
-        .ok_or_else(|| AppError::Internal("a contract procedure without a contract".into()))?;
-    contracts::get(conn, id).await?.ok_or(AppError::NotFound)
-}
-
-/// The contract an application in review changes.
-async fn stored_contract(
-    conn: &mut AnyConnection,
-    application: &Application,
-) -> Result<Contract, AppError> {
-    let id = application.contract_id.ok_or_else(|| {
-        AppError::Internal(format!("application {}: no contract", application.id).into())
-    })?;
-    contracts::get(conn, id).await?.ok_or(AppError::NotFound)
 }

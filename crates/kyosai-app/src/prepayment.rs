@@ -62,14 +62,6 @@ impl App {
         months: u32,
     ) -> Result<i64, AppError> {
         require_staff(actor)?;
-        if !(1..=120).contains(&months) {
-            return Err(AppError::invalid(
-                "months",
-                "out_of_range",
-                "前納する月数は1から120の範囲で入力してください。",
-            ));
-        }
-        let now = self.clock.now_text();
         let mut tx = self.store.begin_write().await?;
         let c = kyosai_store::contracts::by_number(tx.conn(), contract_number)
             .await?
@@ -80,11 +72,51 @@ impl App {
                 "この共済契約は有効ではないため、前納を記録できません。",
             ));
         }
-        self.check_prepayment_start(tx.conn(), &c, first_month)
+        let id = self
+            .record_prepayment_in(
+                tx.conn(),
+                &actor.audit_name(),
+                &c,
+                paid_month,
+                first_month,
+                months,
+            )
             .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// [`Self::record_prepayment`] inside the caller's transaction: the one path by which a
+    /// 前納 is recorded, whether staff key it in or approve a member's application. The most
+    /// months at once is the rule set's `prepayment.max_months_ahead`.
+    pub(crate) async fn record_prepayment_in(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &str,
+        c: &kyosai_store::contracts::Contract,
+        paid_month: YearMonth,
+        first_month: YearMonth,
+        months: u32,
+    ) -> Result<i64, AppError> {
+        let set = self
+            .rules
+            .in_force(c.program, paid_month.day(1))
+            .ok_or_else(|| internal("no rule set"))?;
+        let max = dom::rules_of(&set)
+            .and_then(|r| r.max_months_ahead.as_ref())
+            .map_or(u32::MAX, |m| m.value);
+        if months == 0 || months > max {
+            return Err(AppError::invalid(
+                "months",
+                "out_of_range",
+                format!("前納する月数は1から{max}の範囲で入力してください。"),
+            ));
+        }
+        let now = self.clock.now_text();
+        self.check_prepayment_start(conn, c, first_month).await?;
         // The premium in force for the first prepaid month (the latest change on or before it).
         let first = first_month.to_string();
-        let premium = bstore::premium_changes_between(tx.conn(), c.id, c.id)
+        let premium = bstore::premium_changes_between(conn, c.id, c.id)
             .await?
             .into_iter()
             .filter(|(_, m, _)| *m <= first)
@@ -92,7 +124,7 @@ impl App {
             .map_or(c.monthly_premium.get(), |(_, _, p)| p);
         let last = first_month.plus(months as i32 - 1);
         let id = store::record(
-            tx.conn(),
+            conn,
             &NewPrepayment {
                 contract_id: c.id,
                 paid_month: &paid_month.to_string(),
@@ -105,8 +137,8 @@ impl App {
         )
         .await?;
         self.audit(
-            tx.conn(),
-            &actor.audit_name(),
+            conn,
+            actor,
             "prepayment.recorded",
             &format!("contract:{}", c.number),
             None,
@@ -114,7 +146,6 @@ impl App {
                 "last_month": last.to_string(), "monthly_premium": premium })),
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -265,36 +296,54 @@ impl App {
         Ok(s)
     }
 
-    /// On cancellation: marks every unpaid 前納減額金 of the contract as paid with the refund
-    /// and returns its total — payable rows, the latest carried-forward amount, and the
-    /// discounts of 前納 made since the last computed year (covered months up to `until` only;
-    /// months not reached are not counted). Runs inside the caller's transaction.
-    pub(crate) async fn settle_prepayment_discount(
+    /// The 前納減額金 a cancellation up to `until` would pay now, and whether it is an estimate
+    /// (nothing is written: the cancellation quote).
+    pub(crate) async fn prepayment_discount_due(
         &self,
         conn: &mut AnyConnection,
         contract_id: i64,
         program: Program,
         until: YearMonth,
-        on: &str,
     ) -> Result<(Yen, bool), AppError> {
-        let now = self.clock.now_text();
-        let rows = store::for_contract_years(conn, contract_id).await?;
+        let open = self
+            .open_prepayment_discount(conn, contract_id, program, until)
+            .await?;
         let mut total = Yen::ZERO;
         let mut estimate = false;
+        for (yen, e) in open
+            .rows
+            .iter()
+            .map(|(_, yen, e)| (*yen, *e))
+            .chain(open.new_years.values().copied())
+        {
+            total = Yen::new(total.get() + yen.get());
+            estimate |= e;
+        }
+        Ok((total, estimate))
+    }
+
+    /// Every unpaid 前納減額金 of the contract: payable rows, the latest carried-forward amount,
+    /// and the discounts of 前納 made since the last computed year (covered months up to
+    /// `until` only; months not reached are not counted).
+    async fn open_prepayment_discount(
+        &self,
+        conn: &mut AnyConnection,
+        contract_id: i64,
+        program: Program,
+        until: YearMonth,
+    ) -> Result<OpenDiscount, AppError> {
+        let rows = store::for_contract_years(conn, contract_id).await?;
         let last_carried = rows
             .last()
             .filter(|r| r.status == "carried_forward")
             .map(|r| r.id);
-        for r in &rows {
-            if (r.status == "payable" || Some(r.id) == last_carried)
-                && store::mark_paid(conn, r.id, "paid_with_refund", on, None).await?
-            {
-                total = Yen::new(total.get() + r.accumulated_yen);
-                estimate |= r.estimate;
-            }
-        }
+        let open_rows = rows
+            .iter()
+            .filter(|r| r.status == "payable" || Some(r.id) == last_carried)
+            .map(|r| (r.id, Yen::new(r.accumulated_yen), r.estimate))
+            .collect();
         let computed_until = rows.last().map(|r| r.fiscal_year);
-        let mut open: BTreeMap<i16, (Yen, bool)> = BTreeMap::new();
+        let mut new_years: BTreeMap<i16, (Yen, bool)> = BTreeMap::new();
         for p in store::for_contract(conn, contract_id).await? {
             let mut d = domain(&p);
             let fy = d.paid_month.fiscal_year();
@@ -308,11 +357,40 @@ impl App {
                 .ok_or_else(|| internal("no rule set"))?;
             let rules = dom::rules_of(&set).ok_or_else(|| internal("no prepayment rules"))?;
             let (yen, e) = dom::discount(rules, &d);
-            let x = open.entry(fy).or_insert((Yen::ZERO, false));
+            let x = new_years.entry(fy).or_insert((Yen::ZERO, false));
             x.0 = Yen::new(x.0.get() + yen.get());
             x.1 |= e;
         }
-        for (fy, (yen, e)) in open {
+        Ok(OpenDiscount {
+            rows: open_rows,
+            new_years,
+        })
+    }
+
+    /// On cancellation: marks every unpaid 前納減額金 of the contract (see
+    /// [`App::prepayment_discount_due`]) as paid with the refund and returns its total. Runs
+    /// inside the caller's transaction.
+    pub(crate) async fn settle_prepayment_discount(
+        &self,
+        conn: &mut AnyConnection,
+        contract_id: i64,
+        program: Program,
+        until: YearMonth,
+        on: &str,
+    ) -> Result<(Yen, bool), AppError> {
+        let now = self.clock.now_text();
+        let open = self
+            .open_prepayment_discount(conn, contract_id, program, until)
+            .await?;
+        let mut total = Yen::ZERO;
+        let mut estimate = false;
+        for (id, yen, e) in open.rows {
+            if store::mark_paid(conn, id, "paid_with_refund", on, None).await? {
+                total = Yen::new(total.get() + yen.get());
+                estimate |= e;
+            }
+        }
+        for (fy, (yen, e)) in open.new_years {
             let set = self
                 .rules
                 .in_force(program, until.day(1))
@@ -338,4 +416,11 @@ impl App {
         }
         Ok((total, estimate))
     }
+}
+
+/// The unpaid 前納減額金 of a contract: (row id, amount, estimate) of stored rows, and the
+/// amounts of fiscal years not computed yet.
+struct OpenDiscount {
+    rows: Vec<(i64, Yen, bool)>,
+    new_years: BTreeMap<i16, (Yen, bool)>,
 }

@@ -22,8 +22,9 @@ use std::sync::Arc;
 
 use kyosai_domain::procedure::{Assessment, Decision};
 use kyosai_domain::rules::RuleSet;
-use kyosai_domain::{ApplicationStatus, Channel, Procedure, Program};
+use kyosai_domain::{ApplicationStatus, Channel, ContractStatus, Procedure, Program};
 use kyosai_store::applications::{self, Application};
+use kyosai_store::contracts::{self, Contract};
 use kyosai_store::{WriteTx, idempotency, sha256_hex, users};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -212,7 +213,7 @@ pub enum Answer<T> {
 
 impl<T> Answer<T> {
     /// The answer of a request sent without a key (which cannot be a replay).
-    pub(crate) fn fresh(self) -> Result<T, AppError> {
+    pub fn fresh(self) -> Result<T, AppError> {
         match self {
             Answer::New(t) => Ok(t),
             Answer::Replayed { .. } => Err(AppError::Internal("replay without a key".into())),
@@ -429,6 +430,53 @@ impl App {
     }
 }
 
+/// The active contract a maintenance procedure is about, if `actor` may act on it: its member,
+/// or staff acting for them (a paper form). Anyone else gets NotFound (whether the contract
+/// exists is not revealed); a cancelled contract refuses every later procedure.
+pub(crate) async fn active_contract(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    number: &str,
+) -> Result<Contract, AppError> {
+    let c = contracts::by_number(conn, number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match actor.role {
+        Role::Staff => {}
+        Role::Member if c.member_id == actor.user_id => {}
+        _ => return Err(AppError::NotFound),
+    }
+    if c.status != ContractStatus::Active {
+        return Err(AppError::conflict(
+            "contract_not_active",
+            "この共済契約は解約されているため、お手続きできません。",
+        ));
+    }
+    Ok(c)
+}
+
+/// Refuses a maintenance procedure while another application of the same contract waits for
+/// staff: two changes never cross, and the member learns which one to wait for (issue #10:
+/// `procedure_pending`).
+pub(crate) async fn ensure_no_pending(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<(), AppError> {
+    if let Some((id, procedure)) = applications::in_review_for_contract(conn, contract_id)
+        .await?
+        .first()
+    {
+        return Err(AppError::conflict(
+            "procedure_pending",
+            format!(
+                "この共済契約には確認中のお手続き（{}、受付番号 {id}）があります。結果が出てから、あらためてお手続きください。",
+                procedure.name_ja()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// What an approval completed, for the decision's audit row.
 pub(crate) struct ProcedureCompletion {
     pub contract_id: Option<i64>,
@@ -453,4 +501,42 @@ async fn replay<T>(
         status: stored.status,
         body: stored.body,
     }))
+}
+
+/// The subject of a contract maintenance procedure.
+pub(crate) fn contract_subject(c: &kyosai_store::contracts::Contract) -> Subject {
+    Subject {
+        program: c.program,
+        member_id: c.member_id,
+        contract_id: Some(c.id),
+        person_key: c.person_key.clone(),
+        holder_name: c.holder_name.clone(),
+    }
+}
+
+/// The contract a maintenance procedure's subject names.
+pub(crate) async fn subject_contract(
+    conn: &mut AnyConnection,
+    subject: &Subject,
+) -> Result<kyosai_store::contracts::Contract, AppError> {
+    let id = subject
+        .contract_id
+        .ok_or_else(|| AppError::Internal("a contract procedure without a contract".into()))?;
+    kyosai_store::contracts::get(conn, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The subject of a maintenance application waiting in the staff queue.
+pub(crate) async fn stored_contract_subject(
+    conn: &mut AnyConnection,
+    application: &Application,
+) -> Result<Subject, AppError> {
+    let id = application.contract_id.ok_or_else(|| {
+        AppError::Internal(format!("application {}: no contract", application.id).into())
+    })?;
+    let c = kyosai_store::contracts::get(conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(contract_subject(&c))
 }

@@ -8,9 +8,13 @@ use kyosai_domain::{ApplicationStatus, Procedure};
 use kyosai_store::applications::{self, Application};
 use serde_json::json;
 
+use crate::cancellation::CancellationProcedure;
 use crate::enrollment::{Enrollment, EnrollmentForm};
 use crate::mandate_change::MandateChangeProcedure;
+use crate::payment_frequency::FrequencyChangeProcedure;
+use crate::prepayment_application::PrepaymentProcedure;
 use crate::procedure::MailText;
+use crate::suspension::{ResumptionProcedure, SuspensionProcedure};
 use crate::{Actor, App, AppError, Role};
 
 /// Loads an application that is still waiting for a decision.
@@ -140,6 +144,26 @@ impl App {
             }
             Procedure::MandateChange => {
                 self.complete_reviewed::<MandateChangeProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
+            Procedure::Cancellation => {
+                self.complete_reviewed::<CancellationProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
+            Procedure::FrequencyChange => {
+                self.complete_reviewed::<FrequencyChangeProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
+            Procedure::Prepayment => {
+                self.complete_reviewed::<PrepaymentProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
+            Procedure::Suspension => {
+                self.complete_reviewed::<SuspensionProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
+            Procedure::Resumption => {
+                self.complete_reviewed::<ResumptionProcedure>(tx.conn(), actor, &a)
                     .await?
             }
         };

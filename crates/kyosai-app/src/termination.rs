@@ -1,4 +1,6 @@
-//! 機構解約/機構解除 of contracts with 12+ unpaid months (REFERENCE §2.7; issue #4).
+//! 機構解約/機構解除 of contracts with 12+ unpaid months (REFERENCE §2.7; issue #4), and the
+//! refund computation and recording every kind of cancellation shares ([`App::plan_refund`],
+//! [`App::record_cancellation`]; 任意解約 and みなし解約 are in `cancellation.rs`).
 //!
 //! Maker-checker: one staff user prepares the candidate list from the ledger, a different staff
 //! user confirms each candidate (or anyone withdraws it). Confirming re-derives the unpaid months
@@ -8,8 +10,14 @@
 //! transaction. Billing walks only active contracts, so a cancelled contract is never billed
 //! again.
 
+use std::sync::Arc;
+
+use jiff::civil::Date;
 use kyosai_domain::billing as dom;
-use kyosai_domain::termination::{self as term, CandidateStatus, PaidPremiums, TerminationRefund};
+use kyosai_domain::rules::RuleSet;
+use kyosai_domain::termination::{
+    self as term, CancellationKind, CandidateStatus, PaidPremiums, TerminationRefund,
+};
 use kyosai_domain::{Program, YearMonth, Yen};
 use kyosai_store::billing as bstore;
 use kyosai_store::termination::{self as store, Candidate, NewRefund};
@@ -23,8 +31,56 @@ use crate::mail::{self, Mail};
 use crate::review::require_staff;
 use crate::{Actor, App, AppError};
 
-/// Stored as `contracts.cancellation_kind` and `cancellation_refunds.kind`.
-pub const BY_ORGANIZATION: &str = "by_organization";
+/// The refund of a contract cancelled today, worked out from its own collected premiums by the
+/// rule set in force (nothing written): what every kind of cancellation pays, quoted before a
+/// 任意解約 and recorded by [`App::record_cancellation`].
+#[derive(Debug, Clone)]
+pub(crate) struct RefundPlan {
+    pub rules: Arc<RuleSet>,
+    pub kind: CancellationKind,
+    pub refund: TerminationRefund,
+    /// Open 前納減額金, paid with the refund (REFERENCE §2.3, §5.3).
+    pub discount: Yen,
+    pub discount_estimate: bool,
+    /// The day the refund is transferred: the rule's business days after the decision.
+    pub payment_date: Date,
+    /// The contract's bill lines (the quote's notices say which debits still run).
+    pub lines: Vec<dom::LineHistory>,
+}
+
+impl RefundPlan {
+    /// What the member is paid: the 解約手当金 (net of loans) plus the 前納減額金.
+    pub fn payable(&self) -> Yen {
+        Yen::new(self.refund.amount.get() + self.discount.get())
+    }
+
+    pub fn estimate(&self) -> bool {
+        self.refund.estimate || self.discount_estimate
+    }
+}
+
+/// What links a refund row to the decision that made it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RefundLinks<'a> {
+    pub candidate_id: Option<i64>,
+    pub application_id: Option<i64>,
+    pub note: Option<&'a str>,
+}
+
+/// Bank business days from the decision to the payment (rule data, per program).
+fn payment_business_days(rules: &RuleSet) -> Result<u32, AppError> {
+    match rules.program {
+        Program::SmallEnterprise => rules
+            .small_enterprise
+            .as_ref()
+            .map(|r| r.cancellation.refund_payment_business_days.value),
+        Program::SafetyNet => rules
+            .safety_net
+            .as_ref()
+            .map(|r| r.cancellation.refund_payment_business_days.value),
+    }
+    .ok_or_else(|| internal(format!("{}: no cancellation rules", rules.id)))
+}
 
 /// What a confirmation did.
 #[derive(Debug, Clone, Serialize)]
@@ -248,7 +304,6 @@ impl App {
         require_staff(actor)?;
         let now = self.clock.now_text();
         let today = self.clock.today();
-        let month = YearMonth::of(today);
         let mut tx = self.store.begin_write().await?;
         crate::review::require_approver(tx.conn(), actor).await?;
         let c = store::get(tx.conn(), candidate_id)
@@ -276,51 +331,32 @@ impl App {
                 ),
             ));
         }
-        let rules = self.rules_for(program)?;
-        let paid = paid_premiums(tx.conn(), c.contract_id, &lines, month).await?;
-        // No 共済金貸付 records exist in Kyosai yet, so nothing is deducted (REFERENCE §5.3).
-        let loans = Yen::ZERO;
-        let refund = term::refund_by_organization(&rules, &paid, loans).map_err(internal)?;
-        let (discount, discount_estimate) = self
-            .settle_prepayment_discount(
-                tx.conn(),
-                c.contract_id,
-                program,
-                month,
-                &today.to_string(),
-            )
-            .await?;
-        let on = today.to_string();
-        if !store::cancel_contract(tx.conn(), c.contract_id, BY_ORGANIZATION, &on).await? {
-            return Err(AppError::conflict(
-                "contract_not_active",
-                "この共済契約はすでに解約されています。",
-            ));
-        }
         if !store::decide(tx.conn(), candidate_id, true, actor.user_id, &now).await? {
             return Err(already_decided());
         }
-        let estimate = refund.estimate || discount_estimate;
-        let detail = refund_detail(&refund);
-        store::insert_refund(
-            tx.conn(),
-            &NewRefund {
-                contract_id: c.contract_id,
-                candidate_id: Some(candidate_id),
-                kind: BY_ORGANIZATION,
-                cancelled_on: &on,
-                rule_set: &rules.id,
-                months_paid: i64::from(refund.months_paid),
-                total_paid: refund.total_paid.get(),
-                loans_deducted: loans.get(),
-                refund_yen: refund.amount.get(),
-                prepayment_discount_yen: discount.get(),
-                estimate,
-                detail: &detail.to_string(),
-            },
-            &now,
-        )
-        .await?;
+        let plan = self
+            .plan_refund(
+                tx.conn(),
+                c.contract_id,
+                program,
+                CancellationKind::ByOrganization,
+            )
+            .await?;
+        let on = today.to_string();
+        let (refund, rules) = (&plan.refund, &plan.rules);
+        let (discount, estimate) = self
+            .record_cancellation(
+                tx.conn(),
+                c.contract_id,
+                &plan,
+                RefundLinks {
+                    candidate_id: Some(candidate_id),
+                    ..RefundLinks::default()
+                },
+                &now,
+            )
+            .await?;
+        let detail = refund_detail(refund);
         let out = Confirmed {
             candidate_id,
             contract_number: c.contract_number.clone(),
@@ -349,7 +385,7 @@ impl App {
             &format!("contract:{}", c.contract_number),
             Some(&json!({ "status": "active" })),
             Some(
-                &json!({ "status": "cancelled", "kind": BY_ORGANIZATION, "on": on,
+                &json!({ "status": "cancelled", "kind": CancellationKind::ByOrganization.as_str(), "on": on,
                 "refund": serde_json::to_value(&out).map_err(internal)?, "detail": detail }),
             ),
         )
@@ -368,6 +404,97 @@ impl App {
         mail::send_to_members(tx.conn(), &[(member_id, notice)], &now).await?;
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// Works out the refund of `kind` for a contract cancelled today, from its own collected
+    /// premiums by the rule set in force (inside the caller's transaction; nothing written).
+    pub(crate) async fn plan_refund(
+        &self,
+        conn: &mut AnyConnection,
+        contract_id: i64,
+        program: Program,
+        kind: CancellationKind,
+    ) -> Result<RefundPlan, AppError> {
+        let today = self.clock.today();
+        let month = YearMonth::of(today);
+        let rules = self.rules_for(program)?;
+        let lines = replay(conn, contract_id).await?;
+        let paid = paid_premiums(conn, contract_id, &lines, month).await?;
+        // No 共済金貸付 or 契約者貸付 records exist in Kyosai yet: nothing to deduct
+        // (REFERENCE §4, §5.3); the domain nets whatever is passed here.
+        let loans = Yen::ZERO;
+        let refund = term::refund(&rules, kind, &paid, loans).map_err(internal)?;
+        let (discount, discount_estimate) = self
+            .prepayment_discount_due(conn, contract_id, program, month)
+            .await?;
+        let payment_date = self
+            .calendar
+            .business_days_after(today, payment_business_days(&rules)?);
+        Ok(RefundPlan {
+            rules,
+            kind,
+            refund,
+            discount,
+            discount_estimate,
+            payment_date,
+            lines,
+        })
+    }
+
+    /// Cancels an active contract today as `plan` says: the contract's status, the open
+    /// 前納減額金 marked paid with the refund, and the refund row (`payable`, with its
+    /// `refunded` ledger entry). Refuses a contract that is no longer active. Returns the
+    /// 前納減額金 settled and whether the refund is an estimate.
+    pub(crate) async fn record_cancellation(
+        &self,
+        conn: &mut AnyConnection,
+        contract_id: i64,
+        plan: &RefundPlan,
+        links: RefundLinks<'_>,
+        now: &str,
+    ) -> Result<(Yen, bool), AppError> {
+        let today = self.clock.today();
+        let on = today.to_string();
+        let program = plan.rules.program;
+        if !store::cancel_contract(conn, contract_id, plan.kind.as_str(), &on).await? {
+            return Err(AppError::conflict(
+                "contract_not_active",
+                "この共済契約はすでに解約されています。",
+            ));
+        }
+        let (discount, discount_estimate) = self
+            .settle_prepayment_discount(conn, contract_id, program, YearMonth::of(today), &on)
+            .await?;
+        let refund = &plan.refund;
+        let estimate = refund.estimate || discount_estimate;
+        let payment_date = plan.payment_date.to_string();
+        store::insert_refund(
+            conn,
+            &NewRefund {
+                contract_id,
+                candidate_id: links.candidate_id,
+                kind: plan.kind.as_str(),
+                cancelled_on: &on,
+                rule_set: &plan.rules.id,
+                months_paid: i64::from(refund.months_paid),
+                total_paid: refund.total_paid.get(),
+                loans_deducted: refund.loans_deducted.get(),
+                refund_yen: refund.amount.get(),
+                prepayment_discount_yen: discount.get(),
+                estimate,
+                detail: &refund_detail(refund).to_string(),
+                application_id: links.application_id,
+                deemed_reason: match plan.kind {
+                    CancellationKind::Deemed(r) => Some(r.as_str()),
+                    _ => None,
+                },
+                note: links.note,
+                payment_date: Some(&payment_date),
+            },
+            now,
+        )
+        .await?;
+        Ok((discount, estimate))
     }
 }
 

@@ -70,12 +70,12 @@ async fn scheduled_changes_pending_procedures_and_notices() {
         assert_eq!(change.plan.effective_month, month("2026-12"));
 
         // Each procedure's mail is a notice, newest first, unread until opened.
-        let page = later.notices(&member, 1).await.unwrap();
+        let page = later.inbox_page(&member, 1).await.unwrap();
         assert_eq!((page.total, page.unread), (2, 2));
         assert!(page.notices[0].body.contains(&number));
         assert!(page.notices[0].id > page.notices[1].id);
         assert!(page.notices[0].reference.starts_with('M'));
-        assert_eq!(later.notices(&other, 1).await.unwrap().total, 0);
+        assert_eq!(later.inbox_page(&other, 1).await.unwrap().total, 0);
         let first = page.notices[1].id;
         assert!(matches!(
             later.read_notice(&other, first).await,

@@ -260,3 +260,136 @@ async fn termination_notice() {
     }
     assert_mails(&all, &["termination_notice"]);
 }
+
+#[tokio::test]
+async fn voluntary_and_deemed_cancellations() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        let staff = account(&app, Role::Staff, "staff@kyosai.jp").await;
+        let (member, number) = member_with_contract(&app, "m@example.jp", "1971-04-01").await;
+        let (_, other) = member_with_contract(&app, "d@example.jp", "1972-05-02").await;
+        let before = outbox(&app).await.len();
+        let q = app.cancellation_quote(&member, &number).await.unwrap();
+        app.cancel_contract(
+            &member,
+            &number,
+            &kyosai_app::cancellation::CancellationForm {
+                refund_yen: Some(q.refund_yen.to_string()),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        app.record_deemed_cancellation(
+            &staff,
+            &other,
+            &kyosai_app::cancellation::DeemedForm {
+                reason: Some("quasi_benefit_case".into()),
+                note: Some("届出書を確認".into()),
+            },
+        )
+        .await
+        .unwrap();
+        all.push(mails_since(&app, before).await);
+    }
+    assert_mails(&all, &["cancellation_completed", "deemed_cancellation"]);
+}
+
+#[tokio::test]
+async fn payment_procedures() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        let (member, number) = member_with_contract(&app, "m@example.jp", "1971-04-01").await;
+        let before = outbox(&app).await.len();
+        app.change_frequency(
+            &member,
+            &number,
+            &kyosai_app::payment_frequency::FrequencyForm {
+                frequency: Some("annual".into()),
+                designated_month: Some("4".into()),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        // 倒産防止 with 40 months paid: 前納 (received, then recorded on approval), 掛止め, 再開.
+        let sn = app
+            .submit_enrollment(
+                &member,
+                member.user_id,
+                &EnrollmentForm {
+                    birth_date: Some("1971-04-01".into()),
+                    ..sample_form("safety_net")
+                },
+            )
+            .await
+            .unwrap()
+            .contract
+            .unwrap()
+            .number;
+        let staff = account(&app, Role::Staff, "s@example.jp").await;
+        let kyosai_app::procedure::Answer::New(p) = app
+            .apply_prepayment(
+                &member,
+                &sn,
+                &kyosai_app::prepayment_application::PrepaymentForm {
+                    months: Some("3".into()),
+                },
+                None,
+            )
+            .await
+            .unwrap()
+        else {
+            panic!("replayed")
+        };
+        let a = app.application(&staff, p.application_id).await.unwrap();
+        app.approve(&staff, a.id, a.version, "振込を確認")
+            .await
+            .unwrap();
+        {
+            let mut tx = app.store_for_tests().begin_write().await.unwrap();
+            let c = kyosai_store::contracts::by_number(tx.conn(), &sn)
+                .await
+                .unwrap()
+                .unwrap();
+            kyosai_store::ledger::append_openings(
+                tx.conn(),
+                &[kyosai_store::ledger::Opening {
+                    contract_id: c.id,
+                    month: "2026-10".into(),
+                    amount: 2_000_000,
+                    months: 40,
+                }],
+                "2026-11-01T00:00:00Z",
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        app.suspend_premiums(&member, &sn, None).await.unwrap();
+        let later = on(&app, "2026-11-20T01:00:00Z");
+        later
+            .resume_premiums(
+                &member,
+                &sn,
+                &kyosai_app::suspension::ResumptionForm::default(),
+                None,
+            )
+            .await
+            .unwrap();
+        let mut mails = mails_since(&app, before).await;
+        // The 倒産防止 enrollment's own mail is snapshotted elsewhere.
+        mails.retain(|m| !m.subject.contains("加入"));
+        all.push(mails);
+    }
+    assert_mails(
+        &all,
+        &[
+            "frequency_changed",
+            "prepayment_received",
+            "prepayment_recorded",
+            "premiums_suspended",
+            "premiums_resumed",
+        ],
+    );
+}

@@ -102,7 +102,46 @@ struct Outcome {
     ok: usize,
     errors: usize,
     latencies_us: Vec<u64>,
+    /// (second of the run the request was scheduled in, latency µs): latency over time, so a
+    /// stall (a checkpoint, a lock held too long) shows as the second it happened in.
+    timeline: Vec<(u32, u64)>,
     elapsed: Duration,
+}
+
+/// The p99 of each second of the run, printed as one line (`s:p99ms`), worst second marked.
+fn report_timeline(o: &Outcome) {
+    let seconds = o
+        .timeline
+        .iter()
+        .map(|(s, _)| *s)
+        .max()
+        .map_or(0, |s| s + 1);
+    let mut per: Vec<Vec<u64>> = vec![Vec::new(); seconds as usize];
+    for (s, l) in &o.timeline {
+        per[*s as usize].push(*l);
+    }
+    let p99s: Vec<f64> = per
+        .iter_mut()
+        .map(|v| {
+            v.sort_unstable();
+            v.get((v.len() * 99 / 100).min(v.len().saturating_sub(1)))
+                .map_or(0.0, |l| *l as f64 / 1000.0)
+        })
+        .collect();
+    let line: Vec<String> = p99s
+        .iter()
+        .enumerate()
+        .map(|(s, p)| format!("{s}:{p:.0}"))
+        .collect();
+    let worst = p99s
+        .iter()
+        .copied()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    println!("  per-second p99 ms: {}", line.join(" "));
+    if let Some((s, p)) = worst {
+        println!("  worst second: {s} (p99 {p:.1} ms)");
+    }
 }
 
 fn report(name: &str, o: &mut Outcome) {
@@ -153,6 +192,7 @@ where
         let (request, next) = (request.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
             let (mut ok, mut errors, mut lat) = (0, 0, Vec::with_capacity(100_000));
+            let mut timeline = Vec::with_capacity(100_000);
             while Instant::now() < deadline {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let t = match rate {
@@ -168,25 +208,29 @@ where
                 };
                 if request(i).await {
                     ok += 1;
-                    lat.push(t.elapsed().as_micros() as u64);
+                    let l = t.elapsed().as_micros() as u64;
+                    lat.push(l);
+                    timeline.push(((t - start).as_secs() as u32, l));
                 } else {
                     errors += 1;
                 }
             }
-            (ok, errors, lat)
+            (ok, errors, lat, timeline)
         }));
     }
     let mut out = Outcome {
         ok: 0,
         errors: 0,
         latencies_us: Vec::new(),
+        timeline: Vec::new(),
         elapsed: Duration::ZERO,
     };
     for t in tasks {
-        if let Ok((ok, errors, lat)) = t.await {
+        if let Ok((ok, errors, lat, timeline)) = t.await {
             out.ok += ok;
             out.errors += errors;
             out.latencies_us.extend(lat);
+            out.timeline.extend(timeline);
         }
     }
     out.elapsed = start.elapsed();
@@ -270,6 +314,7 @@ async fn main() -> Result<()> {
             "completed online enrollments (POST /api/v1/enrollments)",
             &mut enroll,
         );
+        report_timeline(&enroll);
         enrolled = enroll.ok;
     }
 

@@ -75,7 +75,8 @@ struct ServeArgs {
     /// minus the rule set's collection.cutoff_business_days bank business days).
     #[arg(long, env = "KYOSAI_BILLING_SCHEDULE", default_value = "off", value_parser = ["on", "off"])]
     billing_schedule: String,
-    /// Where scheduled billing writes the request files (default <data dir>/billing).
+    /// Where billing runs (scheduled or started from the staff screens) write the request files
+    /// (default <data dir>/billing).
     #[arg(long, env = "KYOSAI_BILLING_OUT")]
     billing_out: Option<PathBuf>,
     #[command(flatten)]
@@ -177,12 +178,14 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let delivery = tokio::spawn(deliver_mail_forever(app.clone(), mailer));
     let rules = tokio::spawn(refresh_rules_forever(app.clone()));
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    // Scheduled runs and runs started from the staff screens write to the same folder.
+    let billing_out = args
+        .billing_out
+        .clone()
+        .unwrap_or_else(|| args.storage.data_dir().join("billing"));
     let billing = (args.billing_schedule == "on").then(|| {
         let cfg = ScheduleConfig {
-            out_dir: args
-                .billing_out
-                .clone()
-                .unwrap_or_else(|| args.storage.data_dir().join("billing")),
+            out_dir: billing_out.clone(),
             every: BILLING_CHECK_EVERY,
             run: RunOptions::default(),
         };
@@ -193,7 +196,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         shutdown_signal().await;
         let _ = stop.send(true);
     };
-    kyosai_web::serve(listener, app.clone(), shutdown).await?;
+    kyosai_web::serve(listener, app.clone(), billing_out, shutdown).await?;
     if let Some(billing) = billing
         && let Err(e) = billing.await
     {

@@ -29,8 +29,12 @@ pub struct ContractFacts {
     pub base_premium: Yen,
     /// 掛金月額変更: (effective month, new monthly premium), any order.
     pub premium_changes: Vec<(YearMonth, Yen)>,
+    /// The payment frequency the contract started with; its semi-annual or annual debits fall in
+    /// the month of the first debit.
     pub frequency: PaymentFrequency,
     pub first_debit_month: YearMonth,
+    /// 払込区分の変更 since (any order): each applies from its month on.
+    pub frequency_changes: Vec<FrequencyChange>,
     /// 前納: months up to and including this one are already paid.
     pub prepaid_until: Option<YearMonth>,
     /// 掛止め from this month on.
@@ -43,7 +47,91 @@ pub struct ContractFacts {
     pub unpaid: Vec<UnpaidMonth>,
 }
 
+/// A 払込区分の変更 (REFERENCE §2.5): from `from` on the contract pays at `frequency`, and a
+/// semi-annual or annual payer is debited in the designated month (指定納付月) it chose — a
+/// semi-annual one also six months later — instead of in the month of its first debit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FrequencyChange {
+    pub from: YearMonth,
+    pub frequency: PaymentFrequency,
+    /// 1–12; None for monthly payers.
+    pub designated_month: Option<i8>,
+}
+
 impl ContractFacts {
+    /// The schedule in force for `month`: the frequency, the month of the year its debits fall
+    /// in, and the month it applies from.
+    pub fn schedule_for(&self, month: YearMonth) -> (PaymentFrequency, i8, YearMonth) {
+        self.frequency_changes
+            .iter()
+            .filter(|c| c.from <= month)
+            .max_by_key(|c| c.from)
+            .map_or(
+                (
+                    self.frequency,
+                    self.first_debit_month.month(),
+                    self.first_debit_month,
+                ),
+                |c| {
+                    (
+                        c.frequency,
+                        c.designated_month.unwrap_or(c.from.month()),
+                        c.from,
+                    )
+                },
+            )
+    }
+
+    /// How many premium months a debit in `month` covers, or None when nothing is debited
+    /// then by the payment frequency.
+    ///
+    /// Semi-annual and annual payers are debited in the designated month (and, semi-annually,
+    /// six months later) for that many months ahead. The months between the start of a new
+    /// frequency and its first designated month are debited one by one, so no month is left
+    /// out; and a period never runs past the start of a later change.
+    pub fn debit_span(&self, month: YearMonth) -> Option<i32> {
+        if month < self.first_debit_month {
+            return None;
+        }
+        let (frequency, designated, from) = self.schedule_for(month);
+        let n = frequency.months_per_debit();
+        if n == 1 {
+            return Some(1);
+        }
+        let is_designated =
+            |m: YearMonth| i32::from(m.month() - designated).rem_euclid(12) % n == 0;
+        let first = (0..n)
+            .map(|k| from.plus(k))
+            .find(|m| is_designated(*m))
+            .unwrap_or(from);
+        if month < first {
+            return Some(1);
+        }
+        if !is_designated(month) {
+            return None;
+        }
+        let next_change = self
+            .frequency_changes
+            .iter()
+            .map(|c| c.from)
+            .filter(|f| *f > month)
+            .min();
+        Some(next_change.map_or(n, |f| n.min(month.months_until(f))))
+    }
+
+    /// The first month from `earliest` on that no earlier debit covers: a new payment
+    /// frequency starts there, so a semi-annual or annual period already running is never paid
+    /// twice (REFERENCE §2.5).
+    pub fn first_uncovered_month(&self, earliest: YearMonth) -> YearMonth {
+        let covered = |m: YearMonth| {
+            (1..12).any(|back| self.debit_span(m.plus(-back)).is_some_and(|n| n > back))
+        };
+        (0..12)
+            .map(|k| earliest.plus(k))
+            .find(|m| !covered(*m))
+            .unwrap_or(earliest.plus(12))
+    }
+
     /// The monthly premium in force for `month`: the latest change effective on or before it.
     pub fn premium_for(&self, month: YearMonth) -> Yen {
         self.premium_changes
@@ -261,16 +349,6 @@ pub fn termination_threshold(rules: &RuleSet) -> Option<u32> {
     }
 }
 
-/// Whether `month` is a debit month of a contract with this frequency and first debit month.
-pub fn is_debit_month(
-    frequency: PaymentFrequency,
-    first_debit_month: YearMonth,
-    month: YearMonth,
-) -> bool {
-    let since = first_debit_month.months_until(month);
-    since >= 0 && since % frequency.months_per_debit() == 0
-}
-
 /// What `facts` owes in `month` under `rules` (the rule set in force for the month).
 pub fn due_for_month(rules: &RuleSet, facts: &ContractFacts, month: YearMonth) -> Due {
     let nothing = |reason| Due::Nothing { reason };
@@ -294,8 +372,7 @@ pub fn due_for_month(rules: &RuleSet, facts: &ContractFacts, month: YearMonth) -
 
     let mut items = Vec::new();
     let mut prepaid_only = false;
-    if is_debit_month(facts.frequency, facts.first_debit_month, month) {
-        let n = facts.frequency.months_per_debit();
+    if let Some(n) = facts.debit_span(month) {
         for k in 0..n {
             let m = month.plus(k);
             if facts.prepaid_until.is_some_and(|p| m <= p) {
@@ -469,6 +546,7 @@ mod tests {
             premium_changes: vec![],
             frequency: PaymentFrequency::Monthly,
             first_debit_month: ym("2026-01"),
+            frequency_changes: vec![],
             prepaid_until: None,
             suspended_from: None,
             total_paid: Yen::ZERO,
@@ -549,6 +627,87 @@ mod tests {
             due_for_month(&r, &f, ym("2026-08")),
             Due::Nothing { .. }
         ));
+    }
+
+    /// Review fix (issue #10): a semi-annual or annual payer is debited in the designated month
+    /// chosen with a frequency change, not in the month of the first debit.
+    #[test]
+    fn designated_month_decides_semi_annual_and_annual_debits() {
+        let r = se_rules(DebitCycle::Renewed);
+        let mut f = facts(Program::SmallEnterprise, 10_000);
+        f.first_debit_month = ym("2026-02");
+        f.frequency_changes = vec![FrequencyChange {
+            from: ym("2027-01"),
+            frequency: PaymentFrequency::SemiAnnual,
+            designated_month: Some(4),
+        }];
+        // Monthly until the change; then monthly bridging until the first designated month.
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2026-12"))).total,
+            Yen::new(10_000)
+        );
+        for m in ["2027-01", "2027-02", "2027-03"] {
+            assert_eq!(
+                bill(due_for_month(&r, &f, ym(m))).months_covered(),
+                1,
+                "{m}"
+            );
+        }
+        let apr = bill(due_for_month(&r, &f, ym("2027-04")));
+        assert_eq!(months(&apr).first().map(String::as_str), Some("2027-04"));
+        assert_eq!(apr.total, Yen::new(60_000));
+        for m in ["2027-05", "2027-08", "2027-09", "2027-11"] {
+            assert_eq!(
+                due_for_month(&r, &f, ym(m)),
+                Due::Nothing {
+                    reason: Skip::NotDueThisMonth
+                },
+                "{m}"
+            );
+        }
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2027-10"))).months_covered(),
+            6
+        );
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2028-04"))).months_covered(),
+            6
+        );
+        // Annual in December: one debit a year for the twelve months from December.
+        f.frequency_changes[0].frequency = PaymentFrequency::Annual;
+        f.frequency_changes[0].designated_month = Some(12);
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2027-11"))).months_covered(),
+            1
+        );
+        assert_eq!(
+            bill(due_for_month(&r, &f, ym("2027-12"))).total,
+            Yen::new(120_000)
+        );
+        assert!(matches!(
+            due_for_month(&r, &f, ym("2028-06")),
+            Due::Nothing { .. }
+        ));
+    }
+
+    #[test]
+    fn a_new_frequency_starts_after_the_running_period() {
+        let mut f = facts(Program::SmallEnterprise, 10_000);
+        f.frequency = PaymentFrequency::Annual;
+        f.first_debit_month = ym("2026-04");
+        // The annual debit of April 2026 covers April 2026 – March 2027.
+        assert_eq!(f.first_uncovered_month(ym("2026-06")), ym("2027-04"));
+        assert_eq!(f.first_uncovered_month(ym("2027-04")), ym("2027-04"));
+        f.frequency = PaymentFrequency::Monthly;
+        assert_eq!(f.first_uncovered_month(ym("2026-06")), ym("2026-06"));
+        // A period ends where a later change starts.
+        f.frequency_changes = vec![FrequencyChange {
+            from: ym("2026-10"),
+            frequency: PaymentFrequency::SemiAnnual,
+            designated_month: Some(10),
+        }];
+        assert_eq!(f.debit_span(ym("2026-10")), Some(6));
+        assert_eq!(f.first_uncovered_month(ym("2026-11")), ym("2027-04"));
     }
 
     #[test]

@@ -190,6 +190,19 @@ impl BusinessCalendar {
         }
         d
     }
+
+    /// The business day `n` business days after `date` (`n = 0` gives `on_or_after(date)`):
+    /// e.g. when a payment decided today reaches the member's account.
+    pub fn business_days_after(&self, date: Date, n: u32) -> Date {
+        let mut d = self.on_or_after(date);
+        for _ in 0..n {
+            match d.tomorrow() {
+                Ok(next) => d = self.on_or_after(next),
+                Err(_) => return d,
+            }
+        }
+        d
+    }
 }
 
 #[cfg(test)]
@@ -237,6 +250,20 @@ mod tests {
         assert_eq!(
             c.business_days_before(date(2026, 9, 22), 1),
             date(2026, 9, 18)
+        );
+        // Fri 2026-09-18 + 2 business days: skips the weekend and Mon 21st (a holiday).
+        assert_eq!(
+            c.business_days_after(date(2026, 9, 18), 2),
+            date(2026, 9, 23)
+        );
+        // From a Saturday, 0 days gives the next business day; the bank year end is skipped.
+        assert_eq!(
+            c.business_days_after(date(2026, 11, 28), 0),
+            date(2026, 11, 30)
+        );
+        assert_eq!(
+            c.business_days_after(date(2026, 12, 30), 1),
+            date(2027, 1, 4)
         );
     }
 }

@@ -19,15 +19,38 @@ pub enum Procedure {
     Enrollment,
     /// 預金口座振替依頼書の再提出 (a new debit account).
     MandateChange,
+    /// 任意解約 (the member's own cancellation, with the quoted refund).
+    Cancellation,
+    /// 払込区分兼指定納付月変更 (小規模, REFERENCE §2.5).
+    FrequencyChange,
+    /// 掛金前納の申出 (both programs, REFERENCE §2.3).
+    Prepayment,
+    /// 掛金納付掛止め (倒産防止; 小規模 only under a special measure, REFERENCE §2.6).
+    Suspension,
+    /// 掛金納付再開 (REFERENCE §2.6).
+    Resumption,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 2] = [Procedure::Enrollment, Procedure::MandateChange];
+    pub const ALL: [Procedure; 7] = [
+        Procedure::Enrollment,
+        Procedure::MandateChange,
+        Procedure::Cancellation,
+        Procedure::FrequencyChange,
+        Procedure::Prepayment,
+        Procedure::Suspension,
+        Procedure::Resumption,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Procedure::Enrollment => "enrollment",
             Procedure::MandateChange => "mandate_change",
+            Procedure::Cancellation => "cancellation",
+            Procedure::FrequencyChange => "frequency_change",
+            Procedure::Prepayment => "prepayment",
+            Procedure::Suspension => "suspension",
+            Procedure::Resumption => "resumption",
         }
     }
 
@@ -40,6 +63,11 @@ impl Procedure {
         match self {
             Procedure::Enrollment => "加入申込",
             Procedure::MandateChange => "引落口座の変更",
+            Procedure::Cancellation => "任意解約",
+            Procedure::FrequencyChange => "払込区分の変更",
+            Procedure::Prepayment => "掛金の前納",
+            Procedure::Suspension => "掛金の掛止め",
+            Procedure::Resumption => "掛金納付の再開",
         }
     }
 }

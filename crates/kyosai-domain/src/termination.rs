@@ -1,5 +1,5 @@
-//! 機構解約/機構解除: whether a contract is a termination candidate and the 解約手当金 it gets
-//! (REFERENCE §2.7, §3.4, §5.3; issue #4).
+//! How a contract ends — 任意解約, 機構解約/機構解除, みなし解約 — and the 解約手当金 it gets
+//! (REFERENCE §2.7, §3.4, §5.3; issues #4, #10).
 //!
 //! Pure: the caller passes the premium months actually collected (from the ledger) and the rule
 //! set in force on the cancellation date. Refunds are rounded down to the yen (円未満切捨て) by
@@ -11,6 +11,7 @@ use crate::calendar::YearMonth;
 use crate::money::Yen;
 use crate::program::Program;
 use crate::rate::Rate;
+use crate::rounding;
 use crate::rules::RuleSet;
 use crate::rules::safety_net::Cancellation;
 use crate::safety_net::cancellation_refund as sn;
@@ -108,13 +109,123 @@ impl PaidPremiums {
     }
 }
 
-/// The 解約手当金 of a 機構解約/機構解除 and how it was computed.
+/// A deemed cancellation (みなし解約/みなし解除) recorded by staff, with the rule it follows.
+///
+/// 倒産防止 (REFERENCE §5.3): the death of a sole proprietor, the dissolution of a company, a
+/// company split or a transfer handing over the whole business (unless the contract is taken
+/// over: 承継 is no cancellation); the みなし解約 column applies. 小規模 (REFERENCE §3.1, §3.4):
+/// incorporation where the holder becomes an officer of a small company (law §12(3)(1): the same
+/// 表1 rates as a voluntary cancellation) and the other deemed cancellations of law §12(3)(2)
+/// (the 準共済金 cases: 区分解約手当金額). A 小規模 holder's death is no cancellation but a
+/// 共済金A claim, so `Death` applies to 倒産防止 only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum DeemedReason {
+    Death,
+    Dissolution,
+    CompanySplit,
+    BusinessTransfer,
+    IncorporationOfficer,
+    QuasiBenefitCase,
+}
+
+impl DeemedReason {
+    pub const ALL: [DeemedReason; 6] = [
+        DeemedReason::Death,
+        DeemedReason::Dissolution,
+        DeemedReason::CompanySplit,
+        DeemedReason::BusinessTransfer,
+        DeemedReason::IncorporationOfficer,
+        DeemedReason::QuasiBenefitCase,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeemedReason::Death => "death",
+            DeemedReason::Dissolution => "dissolution",
+            DeemedReason::CompanySplit => "company_split",
+            DeemedReason::BusinessTransfer => "business_transfer",
+            DeemedReason::IncorporationOfficer => "incorporation_officer",
+            DeemedReason::QuasiBenefitCase => "quasi_benefit_case",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeemedReason> {
+        DeemedReason::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            DeemedReason::Death => "個人事業主の死亡",
+            DeemedReason::Dissolution => "法人の解散",
+            DeemedReason::CompanySplit => "会社分割による事業の全部の承継（契約の承継なし）",
+            DeemedReason::BusinessTransfer => "事業の全部の譲渡（契約の承継なし）",
+            DeemedReason::IncorporationOfficer => "法人成りにより小規模企業の役員となった",
+            DeemedReason::QuasiBenefitCase => {
+                "その他のみなし解除（法第12条第3項第2号・準共済金に当たる事由）"
+            }
+        }
+    }
+
+    /// The program whose rules know this reason.
+    pub fn program(self) -> Program {
+        match self {
+            DeemedReason::Death
+            | DeemedReason::Dissolution
+            | DeemedReason::CompanySplit
+            | DeemedReason::BusinessTransfer => Program::SafetyNet,
+            DeemedReason::IncorporationOfficer | DeemedReason::QuasiBenefitCase => {
+                Program::SmallEnterprise
+            }
+        }
+    }
+}
+
+/// How a contract ends (GLOSSARY: `Cancellation::{Voluntary, ByOrganization, Deemed}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CancellationKind {
+    /// 任意解約 (the member's own request).
+    Voluntary,
+    /// 機構解約/機構解除 (12+ months unpaid).
+    ByOrganization,
+    /// みなし解約, recorded by staff.
+    Deemed(DeemedReason),
+}
+
+impl CancellationKind {
+    /// Stored as `contracts.cancellation_kind` and `cancellation_refunds.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CancellationKind::Voluntary => "voluntary",
+            CancellationKind::ByOrganization => "by_organization",
+            CancellationKind::Deemed(_) => "deemed",
+        }
+    }
+
+    /// The name members read, in the program's own words (小規模 says 解除).
+    pub fn name_ja(self, program: Program) -> &'static str {
+        match (self, program) {
+            (CancellationKind::Voluntary, _) => "任意解約",
+            (CancellationKind::ByOrganization, Program::SmallEnterprise) => "機構解除",
+            (CancellationKind::ByOrganization, Program::SafetyNet) => "機構解約",
+            (CancellationKind::Deemed(_), Program::SmallEnterprise) => "みなし解除",
+            (CancellationKind::Deemed(_), Program::SafetyNet) => "みなし解約",
+        }
+    }
+}
+
+/// A 解約手当金 and how it was computed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TerminationRefund {
+    /// What is paid (after `loans_deducted`).
     pub amount: Yen,
     pub months_paid: u32,
     pub total_paid: Yen,
-    /// 倒産防止: the rate of the 機構解約 column; 小規模: None (the rate is per tranche).
+    /// 倒産防止: 1/10 of the 共済金 loans received, taken off 掛金総額 before the rate applies;
+    /// 小規模: outstanding 契約者貸付 set off against the refund.
+    pub loans_deducted: Yen,
+    /// 倒産防止: the rate of the cancellation's column; 小規模: None (the rate is per tranche).
     pub rate: Option<Rate>,
     /// 小規模: (500-yen units, months paid, amount) per tranche.
     pub tranches: Vec<(u32, u32, Yen)>,
@@ -129,18 +240,29 @@ pub enum RefundError {
     NoRules,
     #[error("the premium history cannot be split into tranches: {0:?}")]
     History(crate::small_enterprise::tranches::HistoryError),
+    #[error("a deemed cancellation for {0:?} is not one of the program's")]
+    NotForProgram(DeemedReason),
 }
 
-/// 解約手当金 for a cancellation by the Organization under `rules` (in force on the
-/// cancellation date).
+/// 解約手当金 of a cancellation of `kind` under `rules` (in force on the cancellation date),
+/// from the premiums actually paid, net of loans (`loans`: 倒産防止 共済金 loans received,
+/// 小規模 契約者貸付 outstanding).
 ///
-/// 小規模: law §12(3)(1), per tranche 掛金合計 × 表1 rate (§3.4). 倒産防止: the 機構解約 column
-/// of §5.3 applied to 掛金総額 less 1/10 of 共済金 loans received (`loans_received`).
-pub fn refund_by_organization(
+/// 小規模: law §12(3)(1) (任意解約, 機構解除, 法人成り to an officer): per tranche 掛金合計 × 表1
+/// rate (§3.4); law §12(3)(2) (other deemed cancellations): the 区分解約手当金額. Outstanding loans
+/// are then set off (never below zero). 倒産防止: the column of §5.3 for the kind, applied to
+/// 掛金総額 less 1/10 of 共済金 loans received.
+pub fn refund(
     rules: &RuleSet,
+    kind: CancellationKind,
     paid: &PaidPremiums,
-    loans_received: Yen,
+    loans: Yen,
 ) -> Result<TerminationRefund, RefundError> {
+    if let CancellationKind::Deemed(reason) = kind
+        && reason.program() != rules.program
+    {
+        return Err(RefundError::NotForProgram(reason));
+    }
     match rules.program {
         Program::SmallEnterprise => {
             let r = rules
@@ -148,11 +270,19 @@ pub fn refund_by_organization(
                 .as_ref()
                 .ok_or(RefundError::NoRules)?;
             let (history, exact) = paid.history(r.benefit.unit_yen.value);
-            let b = se::cancellation_refund(r, &history).map_err(RefundError::History)?;
+            let b = match kind {
+                CancellationKind::Deemed(DeemedReason::QuasiBenefitCase) => {
+                    se::deemed_cancellation_refund(r, &history)
+                }
+                _ => se::cancellation_refund(r, &history),
+            }
+            .map_err(RefundError::History)?;
+            let loans_deducted = loans.min(b.amount).max(Yen::ZERO);
             Ok(TerminationRefund {
-                amount: b.amount,
+                amount: rounding::sub(b.amount, loans_deducted),
                 months_paid: b.months_paid,
                 total_paid: b.total_paid,
+                loans_deducted,
                 rate: None,
                 tranches: b
                     .tranches
@@ -164,17 +294,23 @@ pub fn refund_by_organization(
         }
         Program::SafetyNet => {
             let r = rules.safety_net.as_ref().ok_or(RefundError::NoRules)?;
+            let column = match kind {
+                CancellationKind::Voluntary => Cancellation::Voluntary,
+                CancellationKind::ByOrganization => Cancellation::ByOrganization,
+                CancellationKind::Deemed(_) => Cancellation::Deemed,
+            };
             let x = sn::cancellation_refund(
                 &r.cancellation,
-                Cancellation::ByOrganization,
+                column,
                 paid.months_paid(),
                 paid.total(),
-                loans_received,
+                loans,
             );
             Ok(TerminationRefund {
                 amount: x.amount,
                 months_paid: paid.months_paid(),
                 total_paid: paid.total(),
+                loans_deducted: rounding::sub(paid.total(), x.base),
                 rate: Some(x.rate),
                 tranches: Vec::new(),
                 estimate: x.estimate,
@@ -264,8 +400,9 @@ mod tests {
     #[test]
     fn refunds_by_the_rates_in_reference() {
         // 小規模 §3.4: 14 months of 30,000 → 80% of 420,000.
-        let se = refund_by_organization(
+        let se = refund(
             &rules(Program::SmallEnterprise),
+            CancellationKind::ByOrganization,
             &PaidPremiums {
                 months: months("2026-11", 14, 30_000),
                 ..Default::default()
@@ -275,8 +412,9 @@ mod tests {
         .unwrap();
         assert_eq!(se.amount, Yen::new(336_000));
         // Under 12 months nothing is paid.
-        let short = refund_by_organization(
+        let short = refund(
             &rules(Program::SmallEnterprise),
+            CancellationKind::ByOrganization,
             &PaidPremiums {
                 months: months("2026-11", 11, 30_000),
                 ..Default::default()
@@ -291,13 +429,111 @@ mod tests {
             months: months("2024-01", 36, 50_000),
             ..Default::default()
         };
-        let r = refund_by_organization(&sn, &paid, Yen::ZERO).unwrap();
+        let r = refund(&sn, CancellationKind::ByOrganization, &paid, Yen::ZERO).unwrap();
         assert_eq!(r.amount, Yen::new(1_620_000));
         let paid = PaidPremiums {
             months: months("2024-01", 40, 50_000),
             ..Default::default()
         };
-        let r = refund_by_organization(&sn, &paid, Yen::new(1_000_000)).unwrap();
+        let r = refund(
+            &sn,
+            CancellationKind::ByOrganization,
+            &paid,
+            Yen::new(1_000_000),
+        )
+        .unwrap();
         assert_eq!(r.amount, Yen::new((2_000_000 - 100_000) * 95 / 100));
+    }
+
+    #[test]
+    fn each_kind_uses_its_column_and_loans_are_netted() {
+        let sn = rules(Program::SafetyNet);
+        let paid = |n: i32| PaidPremiums {
+            months: months("2024-01", n, 10_000),
+            ..Default::default()
+        };
+        // REFERENCE §10 #39–#44: months → (任意, みなし) rates.
+        for (n, voluntary, deemed) in [
+            (11, 0, 0),
+            (12, 80, 85),
+            (23, 80, 85),
+            (24, 85, 90),
+            (30, 90, 95),
+            (36, 95, 100),
+            (40, 100, 100),
+        ] {
+            let total = 10_000 * i64::from(n);
+            let v = refund(&sn, CancellationKind::Voluntary, &paid(n), Yen::ZERO).unwrap();
+            assert_eq!(v.amount, Yen::new(total * voluntary / 100), "{n} voluntary");
+            let d = refund(
+                &sn,
+                CancellationKind::Deemed(DeemedReason::Dissolution),
+                &paid(n),
+                Yen::ZERO,
+            )
+            .unwrap();
+            assert_eq!(d.amount, Yen::new(total * deemed / 100), "{n} deemed");
+        }
+        // 1/10 of 1,000,000 yen of 共済金 loans comes off 掛金総額 (400,000 → 300,000).
+        let v = refund(
+            &sn,
+            CancellationKind::Voluntary,
+            &paid(40),
+            Yen::new(1_000_000),
+        )
+        .unwrap();
+        assert_eq!(
+            (v.amount, v.loans_deducted),
+            (Yen::new(300_000), Yen::new(100_000))
+        );
+        // A 小規模 reason does not apply to 倒産防止, nor death to 小規模 (a 共済金A claim).
+        assert_eq!(
+            refund(
+                &sn,
+                CancellationKind::Deemed(DeemedReason::IncorporationOfficer),
+                &paid(40),
+                Yen::ZERO
+            ),
+            Err(RefundError::NotForProgram(
+                DeemedReason::IncorporationOfficer
+            ))
+        );
+        let se = rules(Program::SmallEnterprise);
+        let se_paid = PaidPremiums {
+            months: months("2026-11", 14, 30_000),
+            ..Default::default()
+        };
+        assert!(matches!(
+            refund(
+                &se,
+                CancellationKind::Deemed(DeemedReason::Death),
+                &se_paid,
+                Yen::ZERO
+            ),
+            Err(RefundError::NotForProgram(DeemedReason::Death))
+        ));
+        // 小規模 任意解約 and 法人成り: 表1 (80% of 420,000); the §12(3)(2) cases: premiums paid
+        // below 36 months. Outstanding loans are set off against the refund.
+        for (kind, expected) in [
+            (CancellationKind::Voluntary, 336_000),
+            (
+                CancellationKind::Deemed(DeemedReason::IncorporationOfficer),
+                336_000,
+            ),
+            (
+                CancellationKind::Deemed(DeemedReason::QuasiBenefitCase),
+                420_000,
+            ),
+        ] {
+            assert_eq!(
+                refund(&se, kind, &se_paid, Yen::ZERO).unwrap().amount,
+                Yen::new(expected)
+            );
+        }
+        let net = refund(&se, CancellationKind::Voluntary, &se_paid, Yen::new(36_000)).unwrap();
+        assert_eq!(
+            (net.amount, net.loans_deducted),
+            (Yen::new(300_000), Yen::new(36_000))
+        );
     }
 }

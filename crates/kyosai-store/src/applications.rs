@@ -77,6 +77,28 @@ pub struct NewApplication<'a> {
     pub person_key: &'a str,
 }
 
+/// Applications of a contract still waiting for staff, oldest first: (id, procedure). A second
+/// maintenance procedure is refused while one is pending, so two changes never cross.
+pub async fn in_review_for_contract(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<Vec<(i64, Procedure)>> {
+    let rows = sqlx::query(
+        "SELECT id, procedure FROM applications WHERE contract_id = $1 AND status = 'in_review' ORDER BY id",
+    )
+    .bind(contract_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                col(r, "id")?,
+                typed(r, "applications", "procedure", Procedure::parse)?,
+            ))
+        })
+        .collect()
+}
+
 /// Records the contract an application made or changed.
 pub async fn link_contract(conn: &mut AnyConnection, id: i64, contract_id: i64) -> Result<()> {
     sqlx::query("UPDATE applications SET contract_id = $1 WHERE id = $2")

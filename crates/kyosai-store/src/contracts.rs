@@ -282,12 +282,17 @@ pub struct Ending {
     /// 解約手当金 plus any 前納減額金 paid with it.
     pub refund_yen: Option<i64>,
     pub estimate: bool,
+    /// `payable` (決定済み・支払予定) or `paid`.
+    pub refund_status: Option<String>,
+    /// `YYYY-MM-DD`, when the refund is (or was) transferred.
+    pub payment_date: Option<String>,
 }
 
 /// The ending of a cancelled contract; None while it is active.
 pub async fn ending(conn: &mut AnyConnection, contract_id: i64) -> Result<Option<Ending>> {
     let row = sqlx::query(
-        "SELECT c.cancelled_on, c.cancellation_kind, r.total_yen, r.estimate FROM contracts c \
+        "SELECT c.cancelled_on, c.cancellation_kind, r.total_yen, r.estimate, r.status AS refund_status, r.payment_date \
+         FROM contracts c \
          LEFT JOIN cancellation_refunds r ON r.contract_id = c.id \
          WHERE c.id = $1 AND c.cancelled_on IS NOT NULL",
     )
@@ -300,6 +305,8 @@ pub async fn ending(conn: &mut AnyConnection, contract_id: i64) -> Result<Option
             kind: col::<Option<String>>(&r, "cancellation_kind")?.unwrap_or_default(),
             refund_yen: col(&r, "total_yen")?,
             estimate: col::<Option<i64>>(&r, "estimate")?.unwrap_or(0) != 0,
+            refund_status: col(&r, "refund_status")?,
+            payment_date: col(&r, "payment_date")?,
         })
     })
     .transpose()

@@ -17,6 +17,7 @@ pub mod inbox;
 pub mod ledger;
 pub mod outbox;
 pub mod paid;
+pub mod payment_schedule;
 pub mod prepayment;
 pub mod rule_sets;
 pub mod sessions;

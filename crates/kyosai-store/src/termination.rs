@@ -214,14 +214,22 @@ pub struct NewRefund<'a> {
     pub prepayment_discount_yen: i64,
     pub estimate: bool,
     pub detail: &'a str,
+    /// The member's `cancellation` application (任意解約).
+    pub application_id: Option<i64>,
+    /// みなし解約: the reason (`death`, …) and the staff user's note.
+    pub deemed_reason: Option<&'a str>,
+    pub note: Option<&'a str>,
+    /// `YYYY-MM-DD`: when the refund is transferred.
+    pub payment_date: Option<&'a str>,
 }
 
 /// Stores the refund and posts its `refunded` ledger entry.
 pub async fn insert_refund(conn: &mut AnyConnection, r: &NewRefund<'_>, now: &str) -> Result<i64> {
     let row = sqlx::query(
         "INSERT INTO cancellation_refunds (contract_id, candidate_id, kind, cancelled_on, rule_set, months_paid, \
-         total_paid, loans_deducted, refund_yen, prepayment_discount_yen, total_yen, estimate, detail, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'payable', $14) RETURNING id",
+         total_paid, loans_deducted, refund_yen, prepayment_discount_yen, total_yen, estimate, detail, status, created_at, \
+         application_id, deemed_reason, note, payment_date) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'payable', $14, $15, $16, $17, $18) RETURNING id",
     )
     .bind(r.contract_id)
     .bind(r.candidate_id)
@@ -237,6 +245,10 @@ pub async fn insert_refund(conn: &mut AnyConnection, r: &NewRefund<'_>, now: &st
     .bind(i64::from(r.estimate))
     .bind(r.detail)
     .bind(now)
+    .bind(r.application_id)
+    .bind(r.deemed_reason)
+    .bind(r.note)
+    .bind(r.payment_date)
     .fetch_one(&mut *conn)
     .await?;
     let id = col(&row, "id")?;

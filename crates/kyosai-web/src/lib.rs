@@ -12,6 +12,7 @@ pub mod session;
 pub mod static_files;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,6 +31,9 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
+    /// Where billing runs started from the staff screens write their request files (the same
+    /// folder as the billing schedule's); None: runs cannot be started from the screens.
+    pub billing_out: Option<PathBuf>,
 }
 
 /// Per-client request limits (keyed on the client address).
@@ -82,7 +86,12 @@ pub fn router(app: App) -> Router {
 }
 
 pub fn router_with(app: App, limits: RateLimits) -> Router {
-    let state = AppState { app };
+    router_with_billing(app, limits, None)
+}
+
+/// [`router_with`], with the folder billing runs started from the staff screens write into.
+pub fn router_with_billing(app: App, limits: RateLimits, billing_out: Option<PathBuf>) -> Router {
+    let state = AppState { app, billing_out };
     let auth_limit = Arc::new(
         GovernorConfigBuilder::default()
             .period(limits.auth_period)
@@ -151,14 +160,17 @@ async fn healthz(
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests (graceful shutdown).
+/// Billing runs started from the staff screens write their request files into `billing_out`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: App,
+    billing_out: PathBuf,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     axum::serve(
         listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+        router_with_billing(app, RateLimits::from_env(), Some(billing_out))
+            .into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await

@@ -422,3 +422,375 @@ async fn members_see_their_own_billing_and_staff_see_runs_files_and_reconciliati
         assert!(body.contains("システムで問題が発生しました"));
     }
 }
+
+/// A `multipart/form-data` post of one file, as a browser sends it (the bytes as they are).
+async fn upload(
+    site: &Site,
+    c: &reqwest::Client,
+    path: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> (StatusCode, String, String) {
+    let boundary = "----kyosai-billing-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"result_file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let r = c
+        .post(site.url(path))
+        .header(
+            CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    support::read(r).await
+}
+
+async fn count_rows(site: &Site, sql: &'static str) -> i64 {
+    let mut conn = site.store.read().await.unwrap();
+    let row = sqlx::query(sql).fetch_one(&mut *conn).await.unwrap();
+    kyosai_store::Row::try_get(&row, "n").unwrap()
+}
+
+/// The run page once its background run has completed (the page is read until it says so).
+async fn completed_run_page(site: &Site, staff: &reqwest::Client, path: &str) -> String {
+    for _ in 0..600 {
+        let (s, page) = site.get(staff, path).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        if page.contains("<dd>完了</dd>") {
+            return page;
+        }
+        assert!(!page.contains("エラーで停止"), "the run failed: {page}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the run started from the screen did not complete");
+}
+
+#[tokio::test]
+async fn staff_start_a_run_and_import_results_on_screen_and_follow_failed_debits() {
+    for (store, _dir) in kyosai_store::testing::all().await.unwrap() {
+        let out = out_dir("screen");
+        let site = support::spawn_with_billing_out(store, Clock::Fixed(now()), out.clone()).await;
+        let (member, member_actor) = site.login(Role::Member, "m@example.jp").await;
+        let (_, other_actor) = site.login(Role::Member, "n@example.jp").await;
+        let (staff, _) = site.login(Role::Staff, "staff@example.jp").await;
+        let a = site
+            .enroll(&member_actor, "small_enterprise", "ヤマダ")
+            .await;
+        let b = site
+            .enroll(&other_actor, "small_enterprise", "スズキ")
+            .await;
+        site.enroll(&member_actor, "safety_net", "ヤマダ").await;
+
+        // The overview offers both forms; members may not start anything.
+        let (s, list) = site.get(&staff, "/staff/billing").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(list.contains("action=\"/staff/billing/runs\""), "{list}");
+        assert!(list.contains("enctype=\"multipart/form-data\""), "{list}");
+        let start = [("program", "small_enterprise"), ("month", "2026-11")];
+        let (s, _, _) = site.post(&member, "/staff/billing/runs", &start).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        // A run sends debit requests to the banks: a reviewer may not start one.
+        let (reviewer, reviewer_actor) = site.login(Role::Staff, "rev@example.jp").await;
+        site.app
+            .set_staff_power(
+                "test",
+                reviewer_actor.user_id,
+                kyosai_app::review::StaffPower::Reviewer,
+            )
+            .await
+            .unwrap();
+        let (s, _, _) = site.post(&reviewer, "/staff/billing/runs", &start).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
+        // Checked like the CLI: field messages, nothing started.
+        let (s, _, body) = site
+            .post(
+                &staff,
+                "/staff/billing/runs",
+                &[("program", ""), ("month", "2026-13")],
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.contains("共済を選択してください。"), "{body}");
+        assert!(body.contains("年と月で入力してください"), "{body}");
+        assert_eq!(
+            count_rows(&site, "SELECT COUNT(*) AS n FROM billing_runs").await,
+            0
+        );
+
+        // Another instance holds 倒産防止's November (it stopped before writing files; its lease
+        // has not expired): a start from the screen is refused and says who holds it.
+        let held = RunOptions {
+            owner: "other-instance".into(),
+            crash_before_files: true,
+            ..RunOptions::default()
+        };
+        assert!(
+            site.app
+                .billing_run(
+                    month("2026-11"),
+                    Some(kyosai_domain::Program::SafetyNet),
+                    &out_dir("held"),
+                    &held,
+                    &no_progress,
+                )
+                .await
+                .is_err()
+        );
+        let (s, _, body) = site
+            .post(
+                &staff,
+                "/staff/billing/runs",
+                &[("program", "safety_net"), ("month", "2026-11")],
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{body}");
+        assert!(body.contains("実行中です"), "{body}");
+        assert!(body.contains("other-instance"), "{body}");
+        assert!(
+            body.contains("実行権の期限：2026年11月2日 10:01"),
+            "until when, in Japan time: {body}"
+        );
+        let held_run: i64 = count_rows(
+            &site,
+            "SELECT id AS n FROM billing_runs WHERE program = 'safety_net'",
+        )
+        .await;
+        let (_, page) = site
+            .get(&staff, &format!("/staff/billing/runs/{held_run}"))
+            .await;
+        assert!(page.contains("進み具合"), "{page}");
+        assert!(
+            page.contains("<meta http-equiv=\"refresh\""),
+            "a held run refreshes: {page}"
+        );
+
+        // 小規模's November from the screen: the request returns at once on the run's page;
+        // the run completes in the background and writes its file into the configured folder.
+        let (s, url, page) = site.post(&staff, "/staff/billing/runs", &start).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        assert!(
+            url.starts_with("/staff/billing/runs/") && url.ends_with("?started=1"),
+            "{url}"
+        );
+        assert!(page.contains("請求処理を開始しました"), "{page}");
+        // A second start is refused whether the first is still running or already done.
+        let (s, _, body) = site.post(&staff, "/staff/billing/runs", &start).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{body}");
+        assert!(
+            body.contains("実行中です") || body.contains("請求処理が完了しています"),
+            "{body}"
+        );
+        let path = url.trim_end_matches("?started=1").to_string();
+        let page = completed_run_page(&site, &staff, &path).await;
+        assert!(page.contains("画面から開始"), "{page}");
+        assert!(page.contains("完了（依頼ファイル作成）"), "{page}");
+        assert!(
+            !page.contains("<meta http-equiv=\"refresh\""),
+            "done: no more reloads"
+        );
+        let written: Vec<PathBuf> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "dat"))
+            .collect();
+        assert_eq!(written.len(), 1, "{written:?}");
+        let file_name = written[0]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let request = std::fs::read(&written[0]).unwrap();
+        assert!(page.contains(&sha256(&request)), "{page}");
+        let href = format!("{path}/files/{file_name}");
+        assert!(page.contains(&href), "{page}");
+        let downloaded = staff.get(site.url(&href)).send().await.unwrap();
+        assert_eq!(
+            downloaded.bytes().await.unwrap().as_ref(),
+            request.as_slice()
+        );
+        let (s, _, body) = site.post(&staff, "/staff/billing/runs", &start).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(body.contains("請求処理が完了しています"), "{body}");
+        assert_eq!(
+            count_rows(
+                &site,
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'billing.run_started'"
+            )
+            .await,
+            1,
+            "the start is audited"
+        );
+
+        // The bank: A lacks funds, B's account is gone.
+        let b_line = site.line_id(&b, "2026-11").await;
+        let result = bank_result(&request, |id| {
+            if id == b_line {
+                ResultCode::NoAccount
+            } else {
+                ResultCode::InsufficientFunds
+            }
+        });
+
+        // A file whose first record's amount was altered no longer adds up to its trailer: it
+        // is refused whole, with where and what; nothing is posted.
+        let mut bad = result.clone();
+        let amount_end = bad.iter().position(|&c| c == b'\n').unwrap() + 1 + 90;
+        bad[amount_end - 1] = if bad[amount_end - 1] == b'9' {
+            b'8'
+        } else {
+            b'9'
+        };
+        let (s, _, body) =
+            upload(&site, &staff, "/staff/billing/imports", "bad.result", &bad).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.contains("何も計上していません"), "{body}");
+        assert!(body.contains("4件目のレコード"), "the trailer: {body}");
+        assert!(body.contains("トレーラーの合計金額は60000"), "{body}");
+        assert_eq!(
+            count_rows(
+                &site,
+                "SELECT COUNT(*) AS n FROM billing_ledger WHERE kind IN ('collected', 'failed')"
+            )
+            .await,
+            0
+        );
+        assert_eq!(
+            count_rows(
+                &site,
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'billing.results_refused'"
+            )
+            .await,
+            1
+        );
+        let (s, _, _) = upload(
+            &site,
+            &member,
+            "/staff/billing/imports",
+            "x.result",
+            &result,
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
+        // The right file: its report; the same file again is refused by its digest.
+        let (s, _, body) = upload(
+            &site,
+            &staff,
+            "/staff/billing/imports",
+            "nov.result",
+            &result,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(body.contains("振替結果を取り込みました"), "{body}");
+        assert!(body.contains("nov.result"));
+        assert!(
+            body.contains(">振替不能</th><td class=\"num\">2件</td>"),
+            "{body}"
+        );
+        assert!(body.contains("口座が使えなくなった契約：1件"), "{body}");
+        let (s, _, body) = upload(
+            &site,
+            &staff,
+            "/staff/billing/imports",
+            "again.result",
+            &result,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("取り込み済み"), "{body}");
+        let (_, list) = site.get(&staff, "/staff/billing").await;
+        assert!(
+            list.contains("nov.result") && !list.contains("bad.result"),
+            "{list}"
+        );
+
+        // Failed debits by contract, with the cause and whether the account still works.
+        let (s, failed) = site.get(&staff, "/staff/billing/failed").await;
+        assert_eq!(s, StatusCode::OK, "{failed}");
+        let a_row = row(&failed, &a);
+        assert!(
+            a_row.contains("2026年11月") && a_row.contains("資金不足"),
+            "{a_row}"
+        );
+        assert!(a_row.contains("使用可"), "{a_row}");
+        let b_row = row(&failed, &b);
+        assert!(
+            b_row.contains("取引なし") && b_row.contains("使用不可"),
+            "{b_row}"
+        );
+        assert!(failed.contains(&format!("href=\"/portal/contracts/{b}/billing\"")));
+        let (_, nov) = site
+            .get(
+                &staff,
+                "/staff/billing/failed?month=2026-11&program=small_enterprise",
+            )
+            .await;
+        assert!(nov.contains(&a) && nov.contains(&b), "{nov}");
+        let (_, other) = site
+            .get(
+                &staff,
+                "/staff/billing/failed?month=2026-11&program=safety_net",
+            )
+            .await;
+        assert!(!other.contains(&a) && other.contains("該当する振替不能はありません"));
+        let (_, dec) = site
+            .get(&staff, "/staff/billing/failed?month=2026-12")
+            .await;
+        assert!(!dec.contains(&a), "{dec}");
+        let (s, body) = site.get(&staff, "/staff/billing/failed?month=11月").await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("年と月で入力してください"), "{body}");
+        let (s, _) = site.get(&member, "/staff/billing/failed").await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
+        // The other instance never came back: once its lease has expired the run page offers
+        // to resume, and a start from the screen finishes the run from where it stopped.
+        {
+            let mut tx = site.store.begin_write().await.unwrap();
+            sqlx::query(
+                "UPDATE billing_runs SET lock_until = '2026-11-02T00:59:00Z' WHERE id = $1",
+            )
+            .bind(held_run)
+            .execute(tx.conn())
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let held_path = format!("/staff/billing/runs/{held_run}");
+        let (_, page) = site.get(&staff, &held_path).await;
+        assert!(page.contains("続きから再開する"), "{page}");
+        assert!(!page.contains("<meta http-equiv=\"refresh\""), "{page}");
+        let (s, url, _) = site
+            .post(
+                &staff,
+                "/staff/billing/runs",
+                &[("program", "safety_net"), ("month", "2026-11")],
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(url, format!("{held_path}?started=1"));
+        let page = completed_run_page(&site, &staff, &held_path).await;
+        assert!(
+            page.contains("KYOSAI91_"),
+            "files written on resumption: {page}"
+        );
+        assert!(
+            count_rows(
+                &site,
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'billing.run_started' \
+                 AND after_state LIKE '%\"resumed\":true%'"
+            )
+            .await
+                == 1,
+            "the resumption is audited as one"
+        );
+    }
+}

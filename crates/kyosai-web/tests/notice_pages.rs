@@ -37,7 +37,7 @@ async fn a_procedures_mail_is_a_notice_in_the_portal() {
         let (s, list) = site.get(&c, "/portal/notices").await;
         assert_eq!(s, StatusCode::OK);
         assert!(list.contains("未読"));
-        let page = site.app.notices(&member, 1).await.unwrap();
+        let page = site.app.inbox_page(&member, 1).await.unwrap();
         let n = &page.notices[0];
         assert!(list.contains(&n.reference), "{list}");
         assert!(list.contains(&format!("/portal/notices/{}", n.id)));

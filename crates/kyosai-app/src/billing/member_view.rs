@@ -3,7 +3,7 @@
 
 use kyosai_domain::billing::{self as dom, ContractFacts, Due, LineResult, Skip};
 use kyosai_domain::schedule;
-use kyosai_domain::{Program, YearMonth, Yen};
+use kyosai_domain::{ContractStatus, Program, YearMonth, Yen};
 use kyosai_store::billing as store;
 use kyosai_store::ledger;
 use kyosai_zengin::debit::ResultCode;
@@ -62,6 +62,26 @@ pub struct ContractBilling {
     pub no_debit_reason: Option<String>,
     /// The tax note for a 倒産防止 contract made within two years of an earlier cancellation.
     pub tax_notice: Option<String>,
+    pub contract_status: ContractStatus,
+    /// The refund of a cancelled contract (解約手当金 plus 前納減額金), once decided.
+    pub cancellation_refund: Option<RefundDue>,
+}
+
+/// A cancelled contract's refund as the member sees it: decided and payable (決定済み・支払予定)
+/// until the payout transfers it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefundDue {
+    pub amount_yen: i64,
+    /// `payable` or `paid`.
+    pub status: String,
+    /// 「決定済み・支払予定」 or 「お支払い済み」.
+    pub status_ja: String,
+    /// `YYYY-MM-DD`: when it is (or was) transferred; None for refunds recorded before the
+    /// payment date was kept.
+    pub payment_date: Option<String>,
+    /// 概算 (a provisional rate went into it).
+    pub estimate: bool,
 }
 
 /// Plain Japanese for a failed debit.
@@ -108,6 +128,9 @@ impl App {
             .first()
             .map_or(0, |(_, t)| *t);
         let changes = store::premium_changes_between(&mut conn, c.id, c.id).await?;
+        let frequency_changes =
+            kyosai_store::payment_schedule::frequency_changes_between(&mut conn, c.id, c.id)
+                .await?;
         let mandates = kyosai_store::contracts::mandates_for(&mut conn, c.id).await?;
         let ending = kyosai_store::contracts::ending(&mut conn, c.id).await?;
         let earlier = match program {
@@ -128,6 +151,7 @@ impl App {
                 .collect::<Result<_, AppError>>()?,
             frequency: c.frequency,
             first_debit_month: c.first_debit_month,
+            frequency_changes: frequency_changes.into_iter().map(|(_, f)| f).collect(),
             prepaid_until: prepaid_until.as_deref().map(parse_month).transpose()?,
             suspended_from: suspended_from.as_deref().map(parse_month).transpose()?,
             total_paid: Yen::new(collected),
@@ -296,6 +320,21 @@ impl App {
             new_account_from,
             next_debit: next,
             no_debit_reason,
+            contract_status: c.status,
+            cancellation_refund: ending.as_ref().and_then(|e| {
+                let status = e.refund_status.clone()?;
+                Some(RefundDue {
+                    amount_yen: e.refund_yen?,
+                    status_ja: match status.as_str() {
+                        "paid" => "お支払い済み",
+                        _ => "決定済み・支払予定",
+                    }
+                    .into(),
+                    status,
+                    payment_date: e.payment_date.clone(),
+                    estimate: e.estimate,
+                })
+            }),
             tax_notice: non_deductible.map(|(from, until)| {
                 format!(
                     "以前の経営セーフティ共済の契約が{}に解約されているため、{}までに納付した掛金は、税法上、損金または必要経費に算入できません（租税特別措置法第66条の11ほか）。",
@@ -341,6 +380,10 @@ fn ending_explanation(
             format!("掛金の未納が{n}か月以上続いたため、機構が共済契約を解除しました（機構解約）。")
         }
         ("by_organization", None) => "機構が共済契約を解除しました（機構解約）。".to_string(),
+        ("voluntary", _) => {
+            "ご本人のお申し出により共済契約を解約しました（任意解約）。".to_string()
+        }
+        ("deemed", _) => "共済契約はみなし解約となりました。".to_string(),
         _ => "共済契約は解約されています。".to_string(),
     };
     let refund = match e.refund_yen {

@@ -14,6 +14,7 @@ mod request_files;
 mod result_import;
 mod run;
 pub mod scheduler;
+pub mod screen;
 pub mod staff;
 
 pub use member_view::{BilledMonth, ContractBilling, NextDebit, failure_explanation_ja};

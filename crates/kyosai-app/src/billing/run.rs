@@ -11,7 +11,7 @@ use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
 use kyosai_domain::{Program, YearMonth, Yen};
 use kyosai_store::billing::{self as store, MandateSnapshot, NewLine, Originator};
-use kyosai_store::{audit, ledger};
+use kyosai_store::{audit, ledger, payment_schedule};
 use kyosai_zengin::debit::NewCode;
 use kyosai_zengin::text::{AccountNumber, BankCode, BranchCode, HolderName};
 use serde::Serialize;
@@ -310,6 +310,12 @@ impl App {
                     .or_default()
                     .push((parse_month(&m)?, Yen::new(p)));
             }
+            let mut frequency_changes: HashMap<i64, Vec<dom::FrequencyChange>> = HashMap::new();
+            for (cid, change) in
+                payment_schedule::frequency_changes_between(tx.conn(), from, to).await?
+            {
+                frequency_changes.entry(cid).or_default().push(change);
+            }
             let mut open: HashMap<i64, Vec<store::LineWithResult>> = HashMap::new();
             for l in store::open_lines_between(tx.conn(), from, to, &since, &month_text).await? {
                 open.entry(l.contract_id).or_default().push(l);
@@ -327,6 +333,7 @@ impl App {
                     premium_changes: changes.remove(&c.id).unwrap_or_default(),
                     frequency: c.frequency,
                     first_debit_month: c.first_debit_month,
+                    frequency_changes: frequency_changes.remove(&c.id).unwrap_or_default(),
                     prepaid_until: c.prepaid_until,
                     suspended_from: c.suspended_from,
                     total_paid: Yen::new(c.collected),

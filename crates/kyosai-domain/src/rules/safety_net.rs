@@ -41,6 +41,9 @@ pub struct CancellationRules {
     pub by_organization: Sourced<RateTable>,
     /// Share of 共済金 loans received that is deducted from 掛金総額 (1/10).
     pub loan_deduction: Sourced<Rate>,
+    /// Bank business days from the cancellation decision to the transfer of the refund (the
+    /// payment date quoted before a member confirms a 任意解約).
+    pub refund_payment_business_days: Sourced<u32>,
 }
 
 impl CancellationRules {
@@ -67,6 +70,11 @@ impl CancellationRules {
         let n = "safety_net.cancellation";
         require_source(&format!("{n}.min_months"), &self.min_months, p);
         require_source(&format!("{n}.loan_deduction"), &self.loan_deduction, p);
+        require_source(
+            &format!("{n}.refund_payment_business_days"),
+            &self.refund_payment_business_days,
+            p,
+        );
         for (name, t) in [
             ("voluntary", &self.voluntary),
             ("deemed", &self.deemed),
@@ -267,6 +275,9 @@ pub struct SuspensionRules {
     pub min_multiple_of_premium: Sourced<i64>,
     /// Received by this day (next business day if a holiday): stops the same month.
     pub cutoff_day: Sourced<i8>,
+    /// A resumption after this many months or more of suspension also needs a new debit
+    /// account (掛金預金口座振替申出書 中105, REFERENCE §2.6: 1 year).
+    pub new_account_after_months: Sourced<i32>,
 }
 
 /// 掛金月額変更 (REFERENCE §2.4).
@@ -314,6 +325,11 @@ impl SafetyNetRules {
         require_source(
             "safety_net.suspension.min_multiple_of_premium",
             &self.suspension.min_multiple_of_premium,
+            p,
+        );
+        require_source(
+            "safety_net.suspension.new_account_after_months",
+            &self.suspension.new_account_after_months,
             p,
         );
         for (name, day) in [

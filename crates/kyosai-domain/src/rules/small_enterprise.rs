@@ -220,6 +220,9 @@ pub struct CancellationRules {
     /// `deemed_premiums_only_below_months` on. The law's 政令 amounts (§12(4)(2) イ–ハ) are not
     /// available; the 準共済金 table stands in for them (provisional).
     pub deemed_table: Sourced<ClaimReason>,
+    /// Bank business days from the cancellation decision to the transfer of the refund (the
+    /// payment date quoted before a member confirms a 任意解約).
+    pub refund_payment_business_days: Sourced<u32>,
 }
 
 impl CancellationRules {
@@ -244,6 +247,11 @@ impl CancellationRules {
             p,
         );
         require_source(&format!("{n}.deemed_table"), &self.deemed_table, p);
+        require_source(
+            &format!("{n}.refund_payment_business_days"),
+            &self.refund_payment_business_days,
+            p,
+        );
         self.rates
             .value
             .check(&format!("{n}.rates"), self.max_rate.value, p);

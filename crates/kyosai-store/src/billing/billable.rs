@@ -71,7 +71,8 @@ pub async fn billable_chunk(
         "SELECT {agg_open}t.id, t.monthly_premium, t.frequency, t.first_debit_month, t.prepaid_until, \
          t.suspended_from, t.mandate_id, t.bank_code, t.branch_code, t.account_type, t.account_number, \
          t.holder_kana, t.collected, t.changed_unused, t.usable{agg_close} AS j FROM (\
-         SELECT c.id, c.monthly_premium, c.frequency, c.first_debit_month, c.prepaid_until, c.suspended_from, \
+         SELECT c.id, c.monthly_premium, c.frequency, c.first_debit_month, c.prepaid_until, \
+         CASE WHEN c.resumed_from <= $4 THEN NULL ELSE c.suspended_from END AS suspended_from, \
          m.id AS mandate_id, m.bank_code, m.branch_code, m.account_type, m.account_number, m.holder_kana, \
          {collected} AS collected, \
          CASE WHEN m.effective_month IS NULL THEN 0 \
@@ -198,12 +199,16 @@ pub async fn active_contracts_after(
     col(&row, "n")
 }
 
-/// A contract's 前納 and suspension months as stored: (`prepaid_until`, `suspended_from`).
+/// A contract's 前納 and suspension months as stored: (`prepaid_until`, `suspended_from`; None
+/// once a resumption is recorded).
 pub async fn prepaid_and_suspended(
     conn: &mut AnyConnection,
     contract_id: i64,
 ) -> Result<(Option<String>, Option<String>)> {
-    let row = sqlx::query("SELECT prepaid_until, suspended_from FROM contracts WHERE id = $1")
+    let row = sqlx::query(
+        "SELECT prepaid_until, CASE WHEN resumed_from IS NULL THEN suspended_from END AS suspended_from \
+         FROM contracts WHERE id = $1",
+    )
         .bind(contract_id)
         .fetch_one(&mut *conn)
         .await?;

@@ -7,6 +7,7 @@
 
 mod billable;
 mod exceptions;
+mod failed;
 mod files;
 mod imports;
 mod lines;
@@ -16,6 +17,7 @@ mod runs;
 
 pub use billable::*;
 pub use exceptions::*;
+pub use failed::*;
 pub use files::*;
 pub use imports::*;
 pub use lines::*;

@@ -3,10 +3,12 @@
 
 mod auth;
 mod billing;
+mod cancellation;
 mod contracts;
 mod enrollment;
 mod mandate;
 mod notices;
+mod payment;
 mod refdata;
 mod simulations;
 mod staff;
@@ -102,6 +104,30 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/contracts/{number}/mandate",
             put(mandate::change_mandate),
         )
+        .route(
+            "/api/v1/contracts/{number}/cancellation-quote",
+            get(cancellation::quote),
+        )
+        .route(
+            "/api/v1/contracts/{number}/cancellation",
+            post(cancellation::cancel),
+        )
+        .route(
+            "/api/v1/contracts/{number}/frequency-change",
+            post(payment::frequency_change),
+        )
+        .route(
+            "/api/v1/contracts/{number}/prepayments",
+            post(payment::prepayment),
+        )
+        .route(
+            "/api/v1/contracts/{number}/suspension",
+            post(payment::suspension),
+        )
+        .route(
+            "/api/v1/contracts/{number}/resumption",
+            post(payment::resumption),
+        )
         .route("/api/v1/staff/applications", get(staff::queue))
         .route(
             "/api/v1/staff/applications/{id}",
@@ -130,6 +156,8 @@ pub fn routes() -> Router<AppState> {
         auth::signup, auth::verify, auth::totp_setup, auth::totp_confirm, auth::login, auth::me,
         enrollment::submit, enrollment::overview, enrollment::application, billing::contract_billing, mandate::change_mandate,
         contracts::contract, notices::list, notices::read,
+        cancellation::quote, cancellation::cancel,
+        payment::frequency_change, payment::prepayment, payment::suspension, payment::resumption,
         staff::queue, staff::approve, staff::reject, staff::edit,
         refdata::postcode, refdata::banks, refdata::branches,
         simulations::benefit, simulations::payout_options, simulations::cancellation_refund,

@@ -24,7 +24,9 @@ pub async fn list(
     ApiActor(actor): ApiActor,
     Query(q): Query<PageQuery>,
 ) -> Result<ApiJson<NoticePage>, ApiError> {
-    Ok(ApiJson(s.app.notices(&actor, q.page.unwrap_or(1)).await?))
+    Ok(ApiJson(
+        s.app.inbox_page(&actor, q.page.unwrap_or(1)).await?,
+    ))
 }
 
 /// Marks one of the caller's notices read and returns it (reading it again keeps the first

@@ -51,6 +51,10 @@ struct BillingPage {
     unpaid: Vec<String>,
     unpaid_total: String,
     months: Vec<MonthCard>,
+    /// Active contracts offer 「解約する」.
+    active: bool,
+    /// A cancelled contract's refund: (amount, 「決定済み・支払予定」, badge modifier, payment date).
+    refund: Option<(String, String, &'static str, String)>,
 }
 
 fn item_text(i: &BillItem) -> String {
@@ -77,6 +81,26 @@ fn page(b: ContractBilling, layout: Layout) -> BillingPage {
         (None, None) => "今後の引落しの予定はありません。".into(),
     };
     BillingPage {
+        active: b.contract_status == kyosai_domain::ContractStatus::Active,
+        refund: b.cancellation_refund.as_ref().map(|r| {
+            (
+                format!(
+                    "{}{}",
+                    yen(r.amount_yen),
+                    if r.estimate { "（概算）" } else { "" }
+                ),
+                r.status_ja.clone(),
+                if r.status == "paid" {
+                    "completed"
+                } else {
+                    "pending"
+                },
+                r.payment_date
+                    .as_deref()
+                    .map(ja_date_text)
+                    .unwrap_or_default(),
+            )
+        }),
         layout,
         number: b.contract_number.clone(),
         program_name: b.program.name_ja(),

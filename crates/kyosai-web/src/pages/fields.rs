@@ -436,7 +436,9 @@ pub fn display_value(name: &str, values: &BTreeMap<String, String>) -> String {
             .parse::<jiff::civil::Date>()
             .ok()
             .map(|d| format!("{}年{}月{}日", d.year(), d.month(), d.day())),
-        "capital_yen" | "monthly_premium_yen" => kyosai_domain::input::parse_yen(v).ok().map(yen),
+        "capital_yen" | "monthly_premium_yen" | "refund_yen" => {
+            kyosai_domain::input::parse_yen(v).ok().map(yen)
+        }
         "bank_code" => kyosai_refdata::bank(v).map(|b| {
             format!(
                 "{}（{}）",

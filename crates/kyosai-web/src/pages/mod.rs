@@ -8,9 +8,12 @@ mod account;
 mod account_change;
 mod bank_picker;
 mod billing;
+mod cancel;
+mod deemed;
 mod enroll;
 mod fields;
 mod notices;
+mod payment;
 mod portal;
 mod rule_sets;
 mod staff;
@@ -58,6 +61,26 @@ pub fn routes() -> Router<AppState> {
             "/portal/contracts/{number}/account",
             get(account_change::show).post(account_change::post),
         )
+        .route(
+            "/portal/contracts/{number}/cancel",
+            get(cancel::show).post(cancel::post),
+        )
+        .route(
+            "/portal/contracts/{number}/frequency",
+            get(payment::show_frequency).post(payment::post_frequency),
+        )
+        .route(
+            "/portal/contracts/{number}/prepayment",
+            get(payment::show_prepayment).post(payment::post_prepayment),
+        )
+        .route(
+            "/portal/contracts/{number}/suspension",
+            get(payment::show_suspension).post(payment::post_suspension),
+        )
+        .route(
+            "/portal/contracts/{number}/resumption",
+            get(payment::show_resumption).post(payment::post_resumption),
+        )
         .route("/applications/{id}", get(portal::application))
         .route("/enroll/{program}", get(enroll::start))
         .route(
@@ -66,7 +89,19 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/staff", get(staff::queue))
         .route("/staff/search", get(staff::search))
+        .route(
+            "/staff/contracts/{number}/deemed-cancellation",
+            get(deemed::show).post(deemed::post),
+        )
         .route("/staff/billing", get(staff_billing::overview))
+        .route("/staff/billing/runs", post(staff_billing::start))
+        .route(
+            "/staff/billing/imports",
+            post(staff_billing::import).layer(axum::extract::DefaultBodyLimit::max(
+                staff_billing::MAX_RESULT_FILE_BYTES,
+            )),
+        )
+        .route("/staff/billing/failed", get(staff_billing::failed))
         .route("/staff/billing/runs/{id}", get(staff_billing::run))
         .route(
             "/staff/billing/runs/{id}/files/{name}",

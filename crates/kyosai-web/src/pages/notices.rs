@@ -45,7 +45,7 @@ pub async fn list(
         .page
         .and_then(|p| p.trim().parse::<i64>().ok())
         .unwrap_or(1);
-    let p = match state.app.notices(&signed.actor, page).await {
+    let p = match state.app.inbox_page(&signed.actor, page).await {
         Ok(p) => p,
         Err(e) => return app_error(e, Some(&signed.user)),
     };

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::views::{ApplicationDetail, status_text};
 use kyosai_app::{AppError, Role};
 use kyosai_domain::procedure::CheckStatus;
+use kyosai_domain::rules::PaymentFrequency;
 use kyosai_domain::{ApplicationStatus, FieldError, Procedure, Program};
 use serde::Deserialize;
 
@@ -301,6 +302,45 @@ async fn detail_page(
                 rows,
             }]
         }
+        Procedure::Cancellation => {
+            let mut rows: Vec<Row> = Vec::new();
+            if let Some(c) = &a.contract {
+                rows.push(Row {
+                    label: "共済契約者番号・契約者".into(),
+                    value: format!("{} {}", c.number, c.holder_name),
+                });
+            }
+            rows.push(Row {
+                label: "申込時のお支払い予定額".into(),
+                value: display_value("refund_yen", &stored),
+            });
+            vec![ReviewGroup {
+                title: "任意解約",
+                rows,
+            }]
+        }
+        Procedure::FrequencyChange
+        | Procedure::Prepayment
+        | Procedure::Suspension
+        | Procedure::Resumption => {
+            let mut rows: Vec<Row> = Vec::new();
+            if let Some(c) = &a.contract {
+                rows.push(Row {
+                    label: "共済契約者番号・契約者".into(),
+                    value: format!("{} {}", c.number, c.holder_name),
+                });
+            }
+            if let serde_json::Value::Object(map) = a.form_json() {
+                for (k, v) in map {
+                    let Some(raw) = v.as_str() else { continue };
+                    rows.push(payment_row(&k, raw, &stored));
+                }
+            }
+            vec![ReviewGroup {
+                title: "申出の内容",
+                rows,
+            }]
+        }
     };
     let mut corrections = Vec::new();
     for c in state.app.application_corrections(&signed.actor, id).await? {
@@ -371,6 +411,21 @@ async fn detail_page(
             }
             Procedure::MandateChange => {
                 "承認すると、その場で新しい口座が登録され（以後の引落しに使います）、申込者にメールでお知らせします。"
+            }
+            Procedure::Cancellation => {
+                "承認すると、その場で契約が解約され、解約手当金が承認時の計算で支払予定として記録され、申込者にメールでお知らせします。"
+            }
+            Procedure::FrequencyChange => {
+                "承認すると、その場で払込区分が変更され、申込者にメールでお知らせします。"
+            }
+            Procedure::Prepayment => {
+                "前納金の入金を確認してから承認してください。承認すると前納として記録され（その月は引落しません）、申込者にメールでお知らせします。"
+            }
+            Procedure::Suspension => {
+                "承認すると、その場で掛止めが記録され（以後の引落しを止めます）、申込者にメールでお知らせします。"
+            }
+            Procedure::Resumption => {
+                "承認すると、その場で掛金の請求が再開され、申込者にメールでお知らせします。"
             }
         },
         editable: procedure == Procedure::Enrollment,
@@ -616,6 +671,23 @@ const MANDATE_FIELDS: [&str; 5] = [
 ];
 
 /// The holder as the bank will receive it (Zengin kana).
+/// A row of a payment procedure's form (frequency change, 前納, 掛止め, resumption).
+fn payment_row(name: &str, raw: &str, values: &BTreeMap<String, String>) -> Row {
+    let (label, value) = match name {
+        "frequency" => (
+            "払込区分",
+            PaymentFrequency::parse(raw).map_or(raw.to_string(), |f| f.name_ja().to_string()),
+        ),
+        "designated_month" => ("指定納付月", format!("{raw}月")),
+        "months" => ("前納する月数", format!("{raw}か月")),
+        _ => (label_of(name), display_value(name, values)),
+    };
+    Row {
+        label: label.into(),
+        value,
+    }
+}
+
 fn holder_row(values: &BTreeMap<String, String>) -> Row {
     let holder = values
         .get("account_holder_kana")

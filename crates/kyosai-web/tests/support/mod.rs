@@ -38,6 +38,18 @@ pub async fn spawn_with(
     .await
 }
 
+/// [`spawn`], with billing runs started from the staff screens writing into `billing_out`.
+pub async fn spawn_with_billing_out(
+    store: kyosai_store::Store,
+    clock: Clock,
+    billing_out: std::path::PathBuf,
+) -> Site {
+    serve(store, clock, move |app| {
+        kyosai_web::router_with_billing(app, kyosai_web::RateLimits::from_env(), Some(billing_out))
+    })
+    .await
+}
+
 async fn serve(
     store: kyosai_store::Store,
     clock: Clock,

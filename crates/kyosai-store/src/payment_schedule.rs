@@ -1,0 +1,99 @@
+//! Payment frequency changes (払込区分, REFERENCE §2.5) and 掛止め (REFERENCE §2.6) of a
+//! contract: what billing reads on top of the contract's own frequency.
+
+use sqlx::AnyConnection;
+
+use kyosai_domain::YearMonth;
+use kyosai_domain::billing::FrequencyChange;
+use kyosai_domain::rules::PaymentFrequency;
+
+use crate::{Result, col, decode, month};
+
+pub struct NewFrequencyChange<'a> {
+    pub contract_id: i64,
+    pub change: FrequencyChange,
+    pub application_id: i64,
+    pub now: &'a str,
+}
+
+/// Records a frequency change; a later change from the same month replaces it.
+pub async fn insert_frequency_change(
+    conn: &mut AnyConnection,
+    c: &NewFrequencyChange<'_>,
+) -> Result<()> {
+    let from = c.change.from.to_string();
+    sqlx::query("DELETE FROM frequency_changes WHERE contract_id = $1 AND effective_month >= $2")
+        .bind(c.contract_id)
+        .bind(&from)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO frequency_changes (contract_id, effective_month, frequency, designated_month, \
+         application_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(c.contract_id)
+    .bind(&from)
+    .bind(c.change.frequency.as_str())
+    .bind(c.change.designated_month.map(i64::from))
+    .bind(c.application_id)
+    .bind(c.now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The frequency changes of the contracts with ids in `from..=to`, as (contract id, change).
+pub async fn frequency_changes_between(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, FrequencyChange)>> {
+    let rows = sqlx::query(
+        "SELECT contract_id, effective_month, frequency, designated_month FROM frequency_changes \
+         WHERE contract_id >= $1 AND contract_id <= $2 ORDER BY contract_id, effective_month",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let m: String = col(r, "effective_month")?;
+            let f: String = col(r, "frequency")?;
+            let d: Option<i64> = col(r, "designated_month")?;
+            let change = FrequencyChange {
+                from: decode::<YearMonth>("frequency_changes.effective_month", &m, month)?,
+                frequency: decode("frequency_changes.frequency", &f, PaymentFrequency::parse)?,
+                designated_month: d
+                    .map(|d| {
+                        decode("frequency_changes.designated_month", &d.to_string(), |s| {
+                            s.parse::<i8>().ok().filter(|m| (1..=12).contains(m))
+                        })
+                    })
+                    .transpose()?,
+            };
+            Ok((col(r, "contract_id")?, change))
+        })
+        .collect()
+}
+
+/// Records a contract's 掛止め: billing skips every month from `from` on (until a resumption).
+pub async fn suspend(conn: &mut AnyConnection, contract_id: i64, from: YearMonth) -> Result<()> {
+    sqlx::query("UPDATE contracts SET suspended_from = $1, resumed_from = NULL WHERE id = $2")
+        .bind(from.to_string())
+        .bind(contract_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Records the end of a 掛止め: billing debits again from `from` on, while a late run of an
+/// earlier month still sees the suspension.
+pub async fn resume(conn: &mut AnyConnection, contract_id: i64, from: YearMonth) -> Result<()> {
+    sqlx::query("UPDATE contracts SET resumed_from = $1 WHERE id = $2")
+        .bind(from.to_string())
+        .bind(contract_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
