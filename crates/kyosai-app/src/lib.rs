@@ -8,9 +8,11 @@ pub mod calculator_prefill;
 pub mod cancellation;
 pub mod clock;
 pub mod contract_status;
+pub mod details_change;
 pub mod dev;
 pub mod enrollment;
 pub mod error;
+pub mod evidence;
 mod form_parser;
 pub mod inbox;
 pub mod ja_text;
@@ -48,6 +50,8 @@ pub struct App {
     pub clock: Clock,
     /// Base URL used in links sent by mail (`http://127.0.0.1:8080`).
     pub public_url: String,
+    /// Where uploaded evidence is stored and how large it may be.
+    pub evidence: evidence::EvidenceConfig,
 }
 
 impl App {
@@ -62,6 +66,7 @@ impl App {
             )),
             clock,
             public_url: public_url.into(),
+            evidence: evidence::EvidenceConfig::default(),
         })
     }
 

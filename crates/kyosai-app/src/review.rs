@@ -9,6 +9,7 @@ use kyosai_store::applications::{self, Application};
 use serde_json::json;
 
 use crate::cancellation::CancellationProcedure;
+use crate::details_change::DetailsChangeProcedure;
 use crate::enrollment::{Enrollment, EnrollmentForm};
 use crate::mandate_change::MandateChangeProcedure;
 use crate::payment_frequency::FrequencyChangeProcedure;
@@ -166,6 +167,10 @@ impl App {
                 self.complete_reviewed::<ResumptionProcedure>(tx.conn(), actor, &a)
                     .await?
             }
+            Procedure::DetailsChange => {
+                self.complete_reviewed::<DetailsChangeProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
         };
         let now = self.clock.now_text();
         update_unless_stale(
@@ -178,7 +183,9 @@ impl App {
                 completed_at: Some(&now),
                 payload: &a.payload,
                 checks: &a.checks,
-                contract_id: None,
+                // A maintenance application keeps the contract it changes (the update writes
+                // the column, so None would unlink it).
+                contract_id: completion.contract_id.or(a.contract_id),
                 edited_by: a.edited_by,
                 decided_by: Some(actor.user_id),
                 decision_reason: Some(reason),
@@ -223,7 +230,7 @@ impl App {
                 completed_at: Some(&now),
                 payload: &a.payload,
                 checks: &a.checks,
-                contract_id: None,
+                contract_id: a.contract_id,
                 edited_by: a.edited_by,
                 decided_by: Some(actor.user_id),
                 decision_reason: Some(reason),
@@ -301,7 +308,7 @@ impl App {
                 completed_at: None,
                 payload: &payload,
                 checks: &checks,
-                contract_id: None,
+                contract_id: a.contract_id,
                 edited_by: Some(actor.user_id),
                 decided_by: None,
                 decision_reason: None,

@@ -9,6 +9,7 @@
 )]
 
 use kyosai_app::billing::RunOptions;
+use kyosai_app::details_change::DetailsForm;
 use kyosai_app::dev::bank_simulator::simulate_bank;
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::enrollment::EnrollmentForm;
@@ -206,6 +207,42 @@ async fn debit_account_changed() {
         all.push(mails_since(&app, before).await);
     }
     assert_mails(&all, &["debit_account_changed"]);
+}
+
+#[tokio::test]
+async fn registered_details_changed_and_a_name_change_in_review() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        let app = app.with_evidence(kyosai_app::evidence::EvidenceConfig {
+            dir: Some(out_dir("evidence")),
+            ..Default::default()
+        });
+        let (member, number) = member_with_contract(&app, "m@example.jp", "1971-04-01").await;
+        let before = outbox(&app).await.len();
+        let form = DetailsForm {
+            postcode: Some("1500002".into()),
+            city: Some("渋谷区".into()),
+            address_line: Some("渋谷2-1".into()),
+            phone: Some("090-1234-5678".into()),
+            ..DetailsForm::default()
+        };
+        app.change_details(&member, &number, &form).await.unwrap();
+        let e = app
+            .upload_evidence(&member, &number, "koseki.pdf", b"%PDF-1.7\n")
+            .await
+            .unwrap();
+        let name = DetailsForm {
+            holder_name: Some("鈴木 太郎".into()),
+            evidence: Some(e.token),
+            ..DetailsForm::default()
+        };
+        app.change_details(&member, &number, &name).await.unwrap();
+        all.push(mails_since(&app, before).await);
+    }
+    assert_mails(
+        &all,
+        &["registered_details_changed", "registered_name_changed"],
+    );
 }
 
 #[tokio::test]

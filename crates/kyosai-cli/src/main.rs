@@ -14,6 +14,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use kyosai_app::billing::RunOptions;
 use kyosai_app::billing::scheduler::ScheduleConfig;
+use kyosai_app::evidence::EvidenceConfig;
 use kyosai_app::mail::{self, Mailer};
 use kyosai_app::{App, Clock, Role};
 use tracing_subscriber::EnvFilter;
@@ -79,6 +80,13 @@ struct ServeArgs {
     /// (default <data dir>/billing).
     #[arg(long, env = "KYOSAI_BILLING_OUT")]
     billing_out: Option<PathBuf>,
+    /// Where uploaded evidence (添付書類) is stored, outside any served folder (default: an
+    /// `evidence` folder in the data directory, beside the SQLite database).
+    #[arg(long, env = "KYOSAI_EVIDENCE_DIR")]
+    evidence_dir: Option<PathBuf>,
+    /// The largest evidence file accepted, in MiB (at most 30: the upload routes' body limit).
+    #[arg(long, env = "KYOSAI_EVIDENCE_MAX_MIB", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=30))]
+    evidence_max_mib: u16,
     #[command(flatten)]
     storage: Storage,
 }
@@ -153,7 +161,15 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| format!("http://{}", args.addr));
     let app = App::new(store, Clock::System, public_url.trim_end_matches('/'))
-        .context("loading rule sets")?;
+        .context("loading rule sets")?
+        .with_evidence(EvidenceConfig {
+            dir: Some(
+                args.evidence_dir
+                    .clone()
+                    .unwrap_or_else(|| args.storage.data_dir().join("evidence")),
+            ),
+            max_bytes: usize::from(args.evidence_max_mib) * 1024 * 1024,
+        });
     app.refresh_rules()
         .await
         .context("loading stored rule sets")?;

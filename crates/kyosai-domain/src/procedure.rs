@@ -29,10 +29,12 @@ pub enum Procedure {
     Suspension,
     /// 掛金納付再開 (REFERENCE §2.6).
     Resumption,
+    /// 届出事項変更: address, names, representative, phone, e-mail, capital and employees.
+    DetailsChange,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 7] = [
+    pub const ALL: [Procedure; 8] = [
         Procedure::Enrollment,
         Procedure::MandateChange,
         Procedure::Cancellation,
@@ -40,6 +42,7 @@ impl Procedure {
         Procedure::Prepayment,
         Procedure::Suspension,
         Procedure::Resumption,
+        Procedure::DetailsChange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +54,7 @@ impl Procedure {
             Procedure::Prepayment => "prepayment",
             Procedure::Suspension => "suspension",
             Procedure::Resumption => "resumption",
+            Procedure::DetailsChange => "details_change",
         }
     }
 
@@ -68,6 +72,7 @@ impl Procedure {
             Procedure::Prepayment => "掛金の前納",
             Procedure::Suspension => "掛金の掛止め",
             Procedure::Resumption => "掛金納付の再開",
+            Procedure::DetailsChange => "登録内容の変更",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod form_kit;
 pub mod pages;
 pub mod session;
 pub mod static_files;
+pub mod upload;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

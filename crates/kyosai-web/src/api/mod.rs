@@ -5,6 +5,7 @@ mod auth;
 mod billing;
 mod cancellation;
 mod contracts;
+mod details;
 mod enrollment;
 mod mandate;
 mod notices;
@@ -128,6 +129,14 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/contracts/{number}/resumption",
             post(payment::resumption),
         )
+        .route(
+            "/api/v1/contracts/{number}/details-changes",
+            post(details::submit).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::MAX_UPLOAD_BODY_BYTES,
+            )),
+        )
+        .route("/api/v1/contracts/{number}/details", get(details::current))
+        .route("/api/v1/evidence/{token}", get(details::download))
         .route("/api/v1/staff/applications", get(staff::queue))
         .route(
             "/api/v1/staff/applications/{id}",
@@ -158,6 +167,7 @@ pub fn routes() -> Router<AppState> {
         contracts::contract, notices::list, notices::read,
         cancellation::quote, cancellation::cancel,
         payment::frequency_change, payment::prepayment, payment::suspension, payment::resumption,
+        details::submit, details::current, details::download,
         staff::queue, staff::approve, staff::reject, staff::edit,
         refdata::postcode, refdata::banks, refdata::branches,
         simulations::benefit, simulations::payout_options, simulations::cancellation_refund,

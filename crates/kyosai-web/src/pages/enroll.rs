@@ -391,7 +391,7 @@ fn step_errors(
 }
 
 /// Fills prefecture, city and town from the postcode (Japan Post data, no JavaScript needed).
-fn lookup_postcode(values: &mut BTreeMap<String, String>) -> Result<String, FieldError> {
+pub(super) fn lookup_postcode(values: &mut BTreeMap<String, String>) -> Result<String, FieldError> {
     let code = values.get("postcode").cloned().unwrap_or_default();
     let not_found = || {
         FieldError::new(

@@ -10,6 +10,7 @@ mod bank_picker;
 mod billing;
 mod cancel;
 mod deemed;
+mod details_change;
 mod enroll;
 mod fields;
 mod notices;
@@ -81,6 +82,13 @@ pub fn routes() -> Router<AppState> {
             "/portal/contracts/{number}/resumption",
             get(payment::show_resumption).post(payment::post_resumption),
         )
+        .route(
+            "/portal/contracts/{number}/details",
+            get(details_change::show).post(details_change::post).layer(
+                axum::extract::DefaultBodyLimit::max(crate::upload::MAX_UPLOAD_BODY_BYTES),
+            ),
+        )
+        .route("/evidence/{token}", get(details_change::evidence))
         .route("/applications/{id}", get(portal::application))
         .route("/enroll/{program}", get(enroll::start))
         .route(

@@ -204,6 +204,13 @@ struct DetailPage {
     reject_reason: Field,
     edit_open: bool,
     edit_sections: Vec<Section>,
+    /// Uploaded documents filed with the application (downloaded, never shown inline).
+    evidence: Vec<EvidenceLink>,
+}
+
+struct EvidenceLink {
+    href: String,
+    label: String,
 }
 
 /// What went wrong in one of the three forms, to show it next to that form.
@@ -285,13 +292,7 @@ async fn detail_page(
             groups
         }
         Procedure::MandateChange => {
-            let mut rows: Vec<Row> = Vec::new();
-            if let Some(c) = &a.contract {
-                rows.push(Row {
-                    label: "共済契約者番号・契約者".into(),
-                    value: format!("{} {}", c.number, c.holder_name),
-                });
-            }
+            let mut rows: Vec<Row> = contract_row(&a).into_iter().collect();
             rows.extend(MANDATE_FIELDS.iter().map(|n| Row {
                 label: label_of(n).to_string(),
                 value: display_value(n, &stored),
@@ -303,13 +304,7 @@ async fn detail_page(
             }]
         }
         Procedure::Cancellation => {
-            let mut rows: Vec<Row> = Vec::new();
-            if let Some(c) = &a.contract {
-                rows.push(Row {
-                    label: "共済契約者番号・契約者".into(),
-                    value: format!("{} {}", c.number, c.holder_name),
-                });
-            }
+            let mut rows: Vec<Row> = contract_row(&a).into_iter().collect();
             rows.push(Row {
                 label: "申込時のお支払い予定額".into(),
                 value: display_value("refund_yen", &stored),
@@ -323,13 +318,7 @@ async fn detail_page(
         | Procedure::Prepayment
         | Procedure::Suspension
         | Procedure::Resumption => {
-            let mut rows: Vec<Row> = Vec::new();
-            if let Some(c) = &a.contract {
-                rows.push(Row {
-                    label: "共済契約者番号・契約者".into(),
-                    value: format!("{} {}", c.number, c.holder_name),
-                });
-            }
+            let mut rows: Vec<Row> = contract_row(&a).into_iter().collect();
             if let serde_json::Value::Object(map) = a.form_json() {
                 for (k, v) in map {
                     let Some(raw) = v.as_str() else { continue };
@@ -341,7 +330,43 @@ async fn detail_page(
                 rows,
             }]
         }
+        Procedure::DetailsChange => {
+            let mut rows: Vec<Row> = contract_row(&a).into_iter().collect();
+            let none = |v: String| {
+                if v.is_empty() {
+                    "（なし）".to_string()
+                } else {
+                    v
+                }
+            };
+            for f in state.app.details_change_fields(&signed.actor, id).await? {
+                rows.push(Row {
+                    label: f.label,
+                    value: format!("{} → {}", none(f.before), none(f.after)),
+                });
+            }
+            vec![ReviewGroup {
+                title: "変更する登録内容（変更前 → 変更後）",
+                rows,
+            }]
+        }
     };
+    let evidence = state
+        .app
+        .application_evidence(&signed.actor, id)
+        .await?
+        .into_iter()
+        .map(|e| EvidenceLink {
+            href: format!("/evidence/{}", e.token),
+            label: format!(
+                "{}（{}、{}KB、SHA-256 {}）",
+                e.file_name,
+                e.content_type,
+                (e.size_bytes + 1023) / 1024,
+                e.sha256
+            ),
+        })
+        .collect();
     let mut corrections = Vec::new();
     for c in state.app.application_corrections(&signed.actor, id).await? {
         let by = match c.actor.strip_prefix("user:").and_then(|n| n.parse().ok()) {
@@ -427,6 +452,9 @@ async fn detail_page(
             Procedure::Resumption => {
                 "承認すると、その場で掛金の請求が再開され、申込者にメールでお知らせします。"
             }
+            Procedure::DetailsChange => {
+                "承認すると、その場で登録内容が変更され、申込者にメールでお知らせします。"
+            }
         },
         editable: procedure == Procedure::Enrollment,
         corrections,
@@ -452,6 +480,7 @@ async fn detail_page(
         reject_reason,
         edit_open,
         edit_sections,
+        evidence,
     })
 }
 
@@ -760,4 +789,12 @@ pub async fn search(
         ),
         Err(e) => app_error(e, Some(&signed.user)),
     }
+}
+
+/// The contract a maintenance application is about, as the first row of its review group.
+fn contract_row(a: &ApplicationDetail) -> Option<Row> {
+    a.contract.as_ref().map(|c| Row {
+        label: "共済契約者番号・契約者".into(),
+        value: format!("{} {}", c.number, c.holder_name),
+    })
 }

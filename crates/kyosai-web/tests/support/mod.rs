@@ -57,7 +57,18 @@ async fn serve(
 ) -> Site {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = App::new(store.clone(), clock, base.clone()).unwrap();
+    // Evidence uploads go to a fresh folder per site (never the served tree).
+    let evidence = std::env::temp_dir().join(format!(
+        "kyosai-web-evidence-{}-{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_nanosecond()
+    ));
+    let app = App::new(store.clone(), clock, base.clone())
+        .unwrap()
+        .with_evidence(kyosai_app::evidence::EvidenceConfig {
+            dir: Some(evidence),
+            max_bytes: 1024 * 1024,
+        });
     let router = router(app.clone());
     tokio::spawn(async move {
         axum::serve(
