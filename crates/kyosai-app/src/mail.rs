@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use kyosai_domain::rules::Sourced;
+use kyosai_store::inbox::NewNotice;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
@@ -22,10 +23,49 @@ pub struct Mail {
     pub body: String,
 }
 
+/// Puts a mail to someone who is not (yet) a member in the outbox: the address check of a
+/// sign-up, whose link must not outlive the mail in a portal inbox. Mail to members goes through
+/// [`send_to_members`].
 pub async fn enqueue(conn: &mut AnyConnection, mail: &Mail, now: &str) -> Result<(), AppError> {
     let payload = serde_json::to_string(mail).map_err(|e| AppError::Internal(e.into()))?;
     kyosai_store::outbox::enqueue(conn, OUTBOX_KIND, &payload, now).await?;
     Ok(())
+}
+
+/// The one way Kyosai writes to members: each mail goes into the outbox and a copy into the
+/// member's portal inbox (お知らせ, issue #10), in the caller's transaction, so a member can read
+/// in the portal everything they were sent, under the same reference the mail carries.
+/// `mails`: (member id, mail).
+pub async fn send_to_members(
+    conn: &mut AnyConnection,
+    mails: &[(i64, Mail)],
+    now: &str,
+) -> Result<(), AppError> {
+    // One INSERT per mail: the outbox id is the reference, and a multi-row INSERT does not
+    // promise to return its ids in row order. The notices then go in with multi-row INSERTs.
+    let mut ids = Vec::with_capacity(mails.len());
+    for (_, mail) in mails {
+        let payload = serde_json::to_string(mail).map_err(|e| AppError::Internal(e.into()))?;
+        ids.push(kyosai_store::outbox::enqueue(conn, OUTBOX_KIND, &payload, now).await?);
+    }
+    let notices: Vec<NewNotice> = mails
+        .iter()
+        .zip(ids)
+        .map(|((member_id, mail), outbox_id)| NewNotice {
+            member_id: *member_id,
+            outbox_id,
+            subject: &mail.subject,
+            body: &mail.body,
+        })
+        .collect();
+    kyosai_store::inbox::insert_many(conn, &notices, now).await?;
+    Ok(())
+}
+
+/// A mail's reference (お問い合わせ番号), from its outbox id: printed in the mail's footer and shown
+/// with its copy in the portal inbox.
+pub fn reference(outbox_id: i64) -> String {
+    format!("M{outbox_id:08}")
 }
 
 /// Who sends Kyosai's mail and how to reach them (`rules/organization.toml`, embedded).
@@ -59,9 +99,10 @@ pub fn footer(id: i64) -> String {
         ),
         Err(_) => ("", "", ""),
     };
+    let reference = reference(id);
     format!(
         "\n――――――――――――――――\n{name}\n{contact}（{hours}）\n\
-         お問い合わせ番号：M{id:08}（お問い合わせの際にお伝えください）\n\
+         お問い合わせ番号：{reference}（お問い合わせの際にお伝えください）\n\
          このメールは送信専用です。ご返信いただいてもお答えできません。\n"
     )
 }

@@ -403,7 +403,7 @@ impl App {
         })
     }
 
-    /// Puts a mail to the member in the outbox (inside the caller's transaction).
+    /// Mails the member (outbox and portal inbox, inside the caller's transaction).
     pub(crate) async fn mail_member(
         &self,
         conn: &mut AnyConnection,
@@ -414,13 +414,16 @@ impl App {
         let member = users::by_id(conn, member_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        mail::enqueue(
+        mail::send_to_members(
             conn,
-            &Mail {
-                to: member.email,
-                subject: text.subject,
-                body: text.body,
-            },
+            &[(
+                member_id,
+                Mail {
+                    to: member.email,
+                    subject: text.subject,
+                    body: text.body,
+                },
+            )],
             now,
         )
         .await

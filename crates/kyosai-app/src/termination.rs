@@ -426,22 +426,18 @@ impl App {
             ),
         )
         .await?;
-        let (_, email) = bstore::contact(tx.conn(), c.contract_id)
+        let (member_id, email) = bstore::contact(tx.conn(), c.contract_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        mail::enqueue(
-            tx.conn(),
-            &termination_notice(
-                &email,
-                &c,
-                program,
-                &out,
-                (today, standing.unpaid.len()),
-                &self.public_url,
-            ),
-            &now,
-        )
-        .await?;
+        let notice = termination_notice(
+            &email,
+            &c,
+            program,
+            &out,
+            (today, standing.unpaid.len()),
+            &self.public_url,
+        );
+        mail::send_to_members(tx.conn(), &[(member_id, notice)], &now).await?;
         tx.commit().await?;
         Ok(out)
     }

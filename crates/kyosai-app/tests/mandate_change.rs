@@ -122,6 +122,18 @@ async fn after_a_code_3_failure_the_new_account_is_billed_next_month_with_the_ar
                 == 1,
             "the failure mail links to the account page"
         );
+        assert_eq!(
+            count(
+                &app,
+                &format!(
+                    "SELECT COUNT(*) AS n FROM notices WHERE member_id = {} AND body LIKE '%/portal/contracts/{number}/account%'",
+                    member.user_id
+                )
+            )
+            .await,
+            1,
+            "the failure mail is in the member's portal inbox too"
+        );
 
         // 20 November (after the debit date, before December's cut-off on the 11th).
         let later = on(&app, "2026-11-20T03:00:00Z");

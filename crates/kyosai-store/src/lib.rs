@@ -15,6 +15,7 @@ pub mod details;
 pub mod drafts;
 pub mod evidence;
 pub mod idempotency;
+pub mod inbox;
 pub mod ledger;
 pub mod outbox;
 pub mod paid;

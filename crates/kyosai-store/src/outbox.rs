@@ -4,7 +4,6 @@
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use crate::bulk::{ROWS_PER_INSERT, is_sqlite, push_placeholders};
 use crate::{Result, col};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,27 +29,6 @@ pub async fn enqueue(
     .fetch_one(&mut *conn)
     .await?;
     col(&row, "id")
-}
-
-/// Appends outbox items of one kind with multi-row INSERTs: the same rows, in the same order,
-/// as `outbox::enqueue` called for each payload.
-pub async fn enqueue_many(
-    conn: &mut AnyConnection,
-    kind: &str,
-    payloads: &[String],
-    now: &str,
-) -> Result<()> {
-    let anonymous = is_sqlite(conn);
-    for batch in payloads.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from("INSERT INTO outbox (kind, payload, created_at) VALUES ");
-        push_placeholders(&mut sql, batch.len(), 3, anonymous);
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for p in batch {
-            q = q.bind(kind).bind(p.as_str()).bind(now);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 /// Oldest undelivered items first.

@@ -584,3 +584,99 @@ async fn login_is_rate_limited() {
         "30 rapid logins from one address must be throttled"
     );
 }
+
+/// The portal inbox over the API (issue #10): the enrollment's mail is a notice with the mail's
+/// reference, unread until read; another member can neither list nor read it.
+/// `GET /api/v1/contracts/{number}`: the member's own contract, others 404, staff any.
+#[tokio::test]
+async fn notices_and_contract_standing() {
+    for s in servers().await {
+        let t = s.member_token("n@example.jp").await;
+        let other = s.member_token("o@example.jp").await;
+        let (st, r) = s
+            .post("/api/v1/enrollments", Some(&t), form("small_enterprise"))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{r}");
+        let number = r["contract"]["number"].as_str().unwrap().to_string();
+
+        let (st, page) = s.get("/api/v1/notices", Some(&t)).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(
+            (page["total"].as_i64(), page["unread"].as_i64()),
+            (Some(1), Some(1))
+        );
+        let n = &page["notices"][0];
+        assert!(n["read_at"].is_null());
+        assert!(n["body"].as_str().unwrap().contains(&number), "{n}");
+        // The reference is the one the mail's footer prints: M + the outbox id.
+        let outbox_id = {
+            let mut c = s.store.read().await.unwrap();
+            let row = sqlx::query("SELECT MAX(id) AS n FROM outbox")
+                .fetch_one(&mut *c)
+                .await
+                .unwrap();
+            kyosai_store::Row::try_get::<i64, _>(&row, "n").unwrap()
+        };
+        assert_eq!(n["reference"], format!("M{outbox_id:08}"));
+        let id = n["id"].as_i64().unwrap();
+
+        let (st, theirs) = s.get("/api/v1/notices", Some(&other)).await;
+        assert_eq!((st, theirs["total"].as_i64()), (StatusCode::OK, Some(0)));
+        let (st, body) = s
+            .post(
+                &format!("/api/v1/notices/{id}/read"),
+                Some(&other),
+                json!({}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        assert_envelope(&body, "not_found");
+
+        let (st, read) = s
+            .post(&format!("/api/v1/notices/{id}/read"), Some(&t), json!({}))
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        let first_read = read["read_at"].as_str().unwrap().to_string();
+        let (_, again) = s
+            .post(&format!("/api/v1/notices/{id}/read"), Some(&t), json!({}))
+            .await;
+        assert_eq!(again["read_at"], first_read, "the first reading time stays");
+        let (_, page) = s.get("/api/v1/notices", Some(&t)).await;
+        assert_eq!(page["unread"].as_i64(), Some(0));
+
+        let path = format!("/api/v1/contracts/{number}");
+        let (st, c) = s.get(&path, Some(&t)).await;
+        assert_eq!(st, StatusCode::OK, "{c}");
+        assert_eq!(c["number"], number.as_str());
+        assert_eq!(c["program"], "small_enterprise");
+        assert_eq!(c["status"], "active");
+        assert_eq!(c["payment_frequency"], "monthly");
+        assert_eq!(c["monthly_premium_yen"], 30000);
+        assert_eq!(
+            (c["months_paid"].as_i64(), c["total_paid_yen"].as_i64()),
+            (Some(0), Some(0))
+        );
+        assert_eq!(c["scheduled_changes"], json!([]));
+        assert_eq!(c["pending"], json!([]));
+        let (st, body) = s.get(&path, Some(&other)).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        assert_envelope(&body, "not_found");
+        let (st, _) = s.get("/api/v1/contracts/999999999", Some(&t)).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        let staff = s
+            .app
+            .create_account(
+                Role::Staff,
+                "staff-n@kyosai.jp",
+                "",
+                Some("staff password 1"),
+            )
+            .await
+            .unwrap();
+        let staff_token = s.app.issue_token(staff, "test", None).await.unwrap();
+        let (st, by_staff) = s.get(&path, Some(&staff_token)).await;
+        assert_eq!((st, &by_staff), (StatusCode::OK, &c));
+        let (st, _) = s.get(&path, None).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+    }
+}

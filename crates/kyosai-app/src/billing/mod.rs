@@ -52,7 +52,7 @@ pub(crate) fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -
     AppError::Internal(e.into())
 }
 
-fn parse_month(s: &str) -> Result<YearMonth, AppError> {
+pub(crate) fn parse_month(s: &str) -> Result<YearMonth, AppError> {
     s.parse::<YearMonth>()
         .map_err(|_| AppError::Internal(format!("stored month is invalid: {s}").into()))
 }

@@ -7,7 +7,7 @@ use kyosai_domain::billing as dom;
 use kyosai_domain::schedule;
 use kyosai_domain::{Program, YearMonth, Yen};
 use kyosai_store::billing as store;
-use kyosai_store::{audit, ledger, outbox, sha256_hex};
+use kyosai_store::{audit, ledger, sha256_hex};
 use kyosai_zengin::FileReport;
 use kyosai_zengin::debit::{Expectation, ResultCode, parse_file};
 use serde::Serialize;
@@ -337,6 +337,7 @@ impl App {
             .map(|(c, _, _, _)| *c)
             .collect();
         let contacts = store::contacts(tx.conn(), &contract_ids).await?;
+        let mut unusable_mails = Vec::new();
         for (contract_id, mandate_id, code, month) in &unusable {
             // In record order, once per mandate (as one UPDATE per record did).
             if newly_unusable.remove(mandate_id) {
@@ -353,11 +354,17 @@ impl App {
                     },
                 )
                 .await?;
-                if let Some(store::Contact { number, email, .. }) = contacts.get(contract_id) {
+                if let Some(store::Contact {
+                    member_id,
+                    number,
+                    email,
+                    ..
+                }) = contacts.get(contract_id)
+                {
                     let month = ja_month(parse_month(month)?);
-                    mail::enqueue(
-                        tx.conn(),
-                        &Mail {
+                    unusable_mails.push((
+                        *member_id,
+                        Mail {
                             to: email.clone(),
                             subject: "【共済】口座振替ができませんでした：新しい口座のご登録のお願い".into(),
                             body: format!(
@@ -366,12 +373,11 @@ impl App {
                                 self.public_url
                             ),
                         },
-                        &now,
-                    )
-                    .await?;
+                    ));
                 }
             }
         }
+        mail::send_to_members(tx.conn(), &unusable_mails, &now).await?;
         let arrears_notices = self.arrears_notices(tx.conn(), &arrears, &now).await?;
         audit::append(
             tx.conn(),
@@ -452,9 +458,9 @@ impl App {
                     c.number
                 ),
             };
-            mails.push(serde_json::to_string(&mail).map_err(internal)?);
+            mails.push((c.member_id, mail));
         }
-        outbox::enqueue_many(conn, mail::OUTBOX_KIND, &mails, now).await?;
+        mail::send_to_members(conn, &mails, now).await?;
         Ok(mails.len())
     }
 }

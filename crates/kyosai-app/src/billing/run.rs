@@ -11,7 +11,7 @@ use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
 use kyosai_domain::{Program, YearMonth, Yen};
 use kyosai_store::billing::{self as store, MandateSnapshot, NewLine, Originator};
-use kyosai_store::{audit, ledger, outbox, payment_schedule};
+use kyosai_store::{audit, ledger, payment_schedule};
 use kyosai_zengin::debit::NewCode;
 use kyosai_zengin::text::{AccountNumber, BankCode, BranchCode, HolderName};
 use serde::Serialize;
@@ -419,14 +419,11 @@ impl App {
                 let contacts = store::contacts(tx.conn(), &ids).await?;
                 let mut mails = Vec::with_capacity(new.len());
                 for (cid, _) in &new {
-                    if let Some(store::Contact { number, email, .. }) = contacts.get(cid) {
-                        mails.push(
-                            serde_json::to_string(&cap_notice(number, email, month))
-                                .map_err(internal)?,
-                        );
+                    if let Some(c) = contacts.get(cid) {
+                        mails.push((c.member_id, cap_notice(&c.number, &c.email, month)));
                     }
                 }
-                outbox::enqueue_many(tx.conn(), mail::OUTBOX_KIND, &mails, &now).await?;
+                mail::send_to_members(tx.conn(), &mails, &now).await?;
             }
             if !slips.is_empty() {
                 let contacts = store::contacts(tx.conn(), &slips).await?;

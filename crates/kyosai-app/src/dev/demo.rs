@@ -1,10 +1,29 @@
 //! Demo data for `kyosai serve --demo`: staff, an agency, members with contracts in both programs
 //! and applications waiting in the staff queue. Seeded only into an empty database.
+//!
+//! The contracts have years of history made the way production makes it (issue #10): the
+//! members enrolled in the past under the rule sets in force then, and every month since was
+//! billed by the real billing run, sent through the bank simulator and imported as a result
+//! file. Each step runs on a copy of the app whose clock is fixed at that moment (the same way
+//! the use-case tests move time): no clock is shared or mutated, and every row carries the
+//! timestamp it would have had.
 
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use kyosai_domain::YearMonth;
 use kyosai_store::{agencies, users};
 
+use super::bank_simulator::{SIMULATED_FAILURE_MIX, simulate_bank};
+use crate::billing::RunOptions;
 use crate::enrollment::EnrollmentForm;
-use crate::{Actor, App, AppError, Role};
+use crate::{Actor, App, AppError, Clock, Role};
+
+/// How many months before last month 山田 enrolled (both programs): the first debit follows
+/// the enrollment by a month or two, so at least 60 months are collected up to last month.
+const YAMADA_MONTHS_AGO: i32 = 64;
+/// How many months before last month 佐藤 enrolled (小規模, 半年払).
+const SATO_MONTHS_AGO: i32 = 40;
 
 /// Password of every demo account (shown at start-up; demo only).
 pub const DEMO_PASSWORD: &str = "kyosai-demo-2026";
@@ -82,7 +101,22 @@ pub fn sample_form(program: &str) -> EnrollmentForm {
     }
 }
 
+/// `month`'s `day` at `hour`:00 in Japan.
+fn jst_at(month: YearMonth, day: i8, hour: i8) -> Result<Timestamp, AppError> {
+    crate::clock::jst()
+        .to_timestamp(month.day(day).at(hour, 0, 0, 0))
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
 impl App {
+    /// This app with its clock fixed at `t` (over the same database).
+    fn at(&self, t: Timestamp) -> App {
+        App {
+            clock: Clock::Fixed(t),
+            ..self.clone()
+        }
+    }
+
     /// Seeds demo data unless the database already has users. Returns whether it seeded.
     pub async fn seed_demo(&self) -> Result<bool, AppError> {
         {
@@ -91,7 +125,12 @@ impl App {
                 return Ok(false);
             }
         }
-        let now = self.clock.now_text();
+        let last_month = YearMonth::of(self.clock.today()).plus(-1);
+        let yamada_enrolled = last_month.plus(-YAMADA_MONTHS_AGO);
+        let sato_enrolled = last_month.plus(-SATO_MONTHS_AGO);
+        // The accounts exist from 山田's enrollment on.
+        let then = self.at(jst_at(yamada_enrolled, 5, 10)?);
+        let now = then.clock.now_text();
         {
             let mut tx = self.store.begin_write().await?;
             agencies::insert(tx.conn(), "A0001", "千代田商工会議所", &now).await?;
@@ -101,7 +140,7 @@ impl App {
         for (i, login) in DEMO_LOGINS.iter().enumerate() {
             let role = if i < 2 { Role::Staff } else { Role::Member };
             let name = login.role;
-            let id = self
+            let id = then
                 .create_account(role, login.email, name, Some(DEMO_PASSWORD))
                 .await?;
             let mut tx = self.store.begin_write().await?;
@@ -111,16 +150,17 @@ impl App {
             ids.push(id);
         }
         // 職員（審査） prepares; 職員（承認） decides.
-        self.set_staff_power("system", ids[0], crate::review::StaffPower::Reviewer)
+        then.set_staff_power("system", ids[0], crate::review::StaffPower::Reviewer)
             .await?;
         let member = |id: i64| Actor {
             user_id: id,
             role: Role::Member,
         };
         let (yamada, sato, suzuki) = (ids[2], ids[3], ids[4]);
-        self.submit_enrollment(&member(yamada), yamada, &sample_form("small_enterprise"))
+        // Enrolled in the past, under the rule sets in force then.
+        then.submit_enrollment(&member(yamada), yamada, &sample_form("small_enterprise"))
             .await?;
-        self.submit_enrollment(&member(yamada), yamada, &sample_form("safety_net"))
+        then.submit_enrollment(&member(yamada), yamada, &sample_form("safety_net"))
             .await?;
         let mut sato_form = sample_form("small_enterprise");
         sato_form.family_name = Some("佐藤".into());
@@ -137,7 +177,10 @@ impl App {
             user_id: ids[0],
             role: Role::Staff,
         };
-        self.submit_enrollment(&staff, sato, &sato_form).await?;
+        self.at(jst_at(sato_enrolled, 5, 10)?)
+            .submit_enrollment(&staff, sato, &sato_form)
+            .await?;
+        self.bill_history(yamada_enrolled, last_month).await?;
         let mut suzuki_form = sample_form("small_enterprise");
         suzuki_form.role = Some("co_manager".into());
         suzuki_form.family_name = Some("鈴木".into());
@@ -148,5 +191,53 @@ impl App {
         self.submit_enrollment(&member(suzuki), suzuki, &suzuki_form)
             .await?;
         Ok(true)
+    }
+
+    /// Bills every month from `from` to `to` as production does: the billing run on the 10th
+    /// (before both programs' delivery days), the bank simulator on the request files (all
+    /// collected), and the result files imported early the next month, before that month's run.
+    async fn bill_history(&self, from: YearMonth, to: YearMonth) -> Result<(), AppError> {
+        let dir = std::env::temp_dir().join(format!(
+            "kyosai-demo-{}-{}",
+            std::process::id(),
+            Timestamp::now().as_nanosecond()
+        ));
+        let done = self.bill_months(&dir, from, to).await;
+        // The request and result files were only the way to the ledger.
+        let _ = std::fs::remove_dir_all(&dir);
+        done
+    }
+
+    async fn bill_months(
+        &self,
+        dir: &Path,
+        from: YearMonth,
+        to: YearMonth,
+    ) -> Result<(), AppError> {
+        let mut month = from;
+        while month <= to {
+            let out: PathBuf = dir.join(month.to_string());
+            std::fs::create_dir_all(&out).map_err(|e| AppError::Internal(e.into()))?;
+            let summaries = self
+                .at(jst_at(month, 10, 9)?)
+                .billing_run(month, None, &out, &RunOptions::default(), &|_| {})
+                .await?;
+            let importer = self.at(jst_at(month.plus(1), 3, 9)?);
+            for file in summaries.iter().flat_map(|s| &s.files) {
+                if file.records == 0 {
+                    continue;
+                }
+                let request =
+                    std::fs::read(&file.path).map_err(|e| AppError::Internal(e.into()))?;
+                let result = simulate_bank(&request, 0.0, &SIMULATED_FAILURE_MIX, 1)
+                    .map_err(|r| AppError::Internal(format!("{r:?}").into()))?;
+                importer
+                    .import_result_file(&format!("{}.result", file.name), &result, "demo")
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string().into()))?;
+            }
+            month = month.plus(1);
+        }
+        Ok(())
     }
 }

@@ -36,6 +36,8 @@ pub async fn record_notices(
 /// Who to write to about a contract.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
+    /// The member, whose portal inbox keeps a copy of every mail.
+    pub member_id: i64,
     pub number: String,
     pub email: String,
     pub program: String,
@@ -50,7 +52,7 @@ pub async fn contacts(
     let mut out = std::collections::HashMap::with_capacity(contract_ids.len());
     for batch in contract_ids.chunks(1_000) {
         let mut sql = String::from(
-            "SELECT c.id, c.number, c.program, u.email FROM contracts c JOIN users u ON u.id = c.member_id WHERE c.id IN ",
+            "SELECT c.id, c.member_id, c.number, c.program, u.email FROM contracts c JOIN users u ON u.id = c.member_id WHERE c.id IN ",
         );
         let mut ph = String::new();
         push_placeholders(&mut ph, 1, batch.len(), anonymous);
@@ -63,6 +65,7 @@ pub async fn contacts(
             out.insert(
                 col(&r, "id")?,
                 Contact {
+                    member_id: col(&r, "member_id")?,
                     number: col(&r, "number")?,
                     email: col(&r, "email")?,
                     program: col(&r, "program")?,
@@ -73,18 +76,15 @@ pub async fn contacts(
     Ok(out)
 }
 
-/// Contracts whose member e-mail is needed for a notice: (contract number, member e-mail).
-pub async fn contact(
-    conn: &mut AnyConnection,
-    contract_id: i64,
-) -> Result<Option<(String, String)>> {
+/// Whom to write to about one contract: (member id, member e-mail).
+pub async fn contact(conn: &mut AnyConnection, contract_id: i64) -> Result<Option<(i64, String)>> {
     let row = sqlx::query(
-        "SELECT c.number, u.email FROM contracts c JOIN users u ON u.id = c.member_id WHERE c.id = $1",
+        "SELECT c.member_id, u.email FROM contracts c JOIN users u ON u.id = c.member_id WHERE c.id = $1",
     )
     .bind(contract_id)
     .fetch_optional(&mut *conn)
     .await?;
     row.as_ref()
-        .map(|r| Ok((col(r, "number")?, col(r, "email")?)))
+        .map(|r| Ok((col(r, "member_id")?, col(r, "email")?)))
         .transpose()
 }

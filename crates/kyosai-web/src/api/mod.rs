@@ -4,9 +4,11 @@
 mod auth;
 mod billing;
 mod cancellation;
+mod contracts;
 mod details;
 mod enrollment;
 mod mandate;
+mod notices;
 mod payment;
 mod premium;
 mod refdata;
@@ -93,6 +95,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/overview", get(enrollment::overview))
         .route("/api/v1/enrollments", post(enrollment::submit))
         .route("/api/v1/applications/{id}", get(enrollment::application))
+        .route("/api/v1/contracts/{number}", get(contracts::contract))
+        .route("/api/v1/notices", get(notices::list))
+        .route("/api/v1/notices/{id}/read", post(notices::read))
         .route(
             "/api/v1/contracts/{number}/billing",
             get(billing::contract_billing),
@@ -168,6 +173,7 @@ pub fn routes() -> Router<AppState> {
     paths(
         auth::signup, auth::verify, auth::totp_setup, auth::totp_confirm, auth::login, auth::me,
         enrollment::submit, enrollment::overview, enrollment::application, billing::contract_billing, mandate::change_mandate,
+        contracts::contract, notices::list, notices::read,
         cancellation::quote, cancellation::cancel,
         payment::frequency_change, payment::prepayment, payment::suspension, payment::resumption,
         details::submit, details::current, details::download,

@@ -13,6 +13,7 @@ mod deemed;
 mod details_change;
 mod enroll;
 mod fields;
+mod notices;
 mod payment;
 mod portal;
 mod premium_change;
@@ -52,6 +53,8 @@ pub fn routes() -> Router<AppState> {
         .route("/account/totp", get(account::totp_setup_form))
         .route("/logout", post(account::logout))
         .route("/portal", get(portal::portal))
+        .route("/portal/notices", get(notices::list))
+        .route("/portal/notices/{id}", get(notices::show))
         .route(
             "/portal/contracts/{number}/billing",
             get(billing::contract_billing),

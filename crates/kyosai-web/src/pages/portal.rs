@@ -46,6 +46,8 @@ struct EnrollLink {
 struct PortalPage {
     layout: Layout,
     notice: String,
+    /// Unread notices in the portal inbox.
+    unread: i64,
     contracts: Vec<ContractBox>,
     applications: Vec<AppBox>,
     enroll: Vec<EnrollLink>,
@@ -67,6 +69,10 @@ pub async fn portal(
     }
     let overview = match state.app.overview(&signed.actor, signed.user.id).await {
         Ok(o) => o,
+        Err(e) => return app_error(e, Some(&signed.user)),
+    };
+    let unread = match state.app.unread_notices(&signed.actor).await {
+        Ok(n) => n,
         Err(e) => return app_error(e, Some(&signed.user)),
     };
     let contracts = overview
@@ -142,6 +148,7 @@ pub async fn portal(
         &PortalPage {
             layout: Layout::user("マイページ", &signed.user),
             notice,
+            unread,
             contracts,
             applications,
             enroll,
