@@ -197,9 +197,17 @@ impl App {
         if inserted.is_none() {
             return Ok(false);
         }
-        mail::enqueue(
+        let member_id = kyosai_store::contracts::get(conn, contract_id)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .member_id;
+        // Mailed and kept in the member's お知らせ, like every member mail.
+        mail::send_to_members(
             conn,
-            &slip_mail(email, number, program, &reference, &slip, &self.public_url),
+            &[(
+                member_id,
+                slip_mail(email, number, program, &reference, &slip, &self.public_url),
+            )],
             now,
         )
         .await?;

@@ -87,8 +87,48 @@ async fn the_demo_member_has_five_years_of_collected_months_in_each_program() {
                 c.number,
                 s.months_paid
             );
-            assert_eq!(s.total_paid_yen, s.months_paid * s.monthly_premium_yen);
+            let collected_yen = count(
+                &app,
+                &format!(
+                    "SELECT CAST(SUM(l.amount) AS BIGINT) AS n FROM billing_ledger l JOIN contracts c ON c.id = l.contract_id \
+                     WHERE c.number = '{}' AND l.kind = 'collected'",
+                    c.number
+                ),
+            )
+            .await;
+            assert_eq!(s.total_paid_yen, collected_yen, "{}", c.number);
         }
+        // The 小規模 contract changed its premium once, through the procedure, and was billed at
+        // both amounts (two 掛金区分).
+        let small = |sql: &str| {
+            format!(
+                "{sql} FROM contracts c WHERE c.member_id = {yamada} AND c.program = 'small_enterprise'"
+            )
+        };
+        assert_eq!(
+            count(
+                &app,
+                &small("SELECT (SELECT COUNT(*) FROM premium_changes p WHERE p.contract_id = c.id) AS n")
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(
+                &app,
+                &small("SELECT (SELECT COUNT(DISTINCT b.monthly_premium) FROM bill_lines b WHERE b.contract_id = c.id) AS n")
+            )
+            .await,
+            2
+        );
+        assert_eq!(
+            count(
+                &app,
+                &small("SELECT (SELECT COUNT(*) FROM applications a WHERE a.contract_id = c.id AND a.procedure = 'premium_change' AND a.status = 'completed') AS n")
+            )
+            .await,
+            1
+        );
         // 佐藤 (半年払) has a few years of history; 鈴木's application still waits for staff.
         let sato = count(
             &app,

@@ -17,6 +17,7 @@ use kyosai_store::{agencies, users};
 use super::bank_simulator::{SIMULATED_FAILURE_MIX, simulate_bank};
 use crate::billing::RunOptions;
 use crate::enrollment::EnrollmentForm;
+use crate::premium_change::PremiumChangeForm;
 use crate::{Actor, App, AppError, Clock, Role};
 
 /// How many months before last month 山田 enrolled (both programs): the first debit follows
@@ -24,6 +25,11 @@ use crate::{Actor, App, AppError, Clock, Role};
 const YAMADA_MONTHS_AGO: i32 = 64;
 /// How many months before last month 佐藤 enrolled (小規模, 半年払).
 const SATO_MONTHS_AGO: i32 = 40;
+/// How many months before last month 山田 raised the 小規模 premium online (a second 掛金区分,
+/// so quotes and certificates show two tranches).
+const YAMADA_PREMIUM_CHANGE_MONTHS_AGO: i32 = 24;
+/// 山田's 小規模 premium from then on.
+const YAMADA_NEW_PREMIUM: &str = "50000";
 
 /// Password of every demo account (shown at start-up; demo only).
 pub const DEMO_PASSWORD: &str = "kyosai-demo-2026";
@@ -158,8 +164,12 @@ impl App {
         };
         let (yamada, sato, suzuki) = (ids[2], ids[3], ids[4]);
         // Enrolled in the past, under the rule sets in force then.
-        then.submit_enrollment(&member(yamada), yamada, &sample_form("small_enterprise"))
-            .await?;
+        let yamada_small = then
+            .submit_enrollment(&member(yamada), yamada, &sample_form("small_enterprise"))
+            .await?
+            .contract
+            .ok_or_else(|| AppError::Internal("the demo enrollment went to review".into()))?
+            .number;
         then.submit_enrollment(&member(yamada), yamada, &sample_form("safety_net"))
             .await?;
         let mut sato_form = sample_form("small_enterprise");
@@ -180,7 +190,22 @@ impl App {
         self.at(jst_at(sato_enrolled, 5, 10)?)
             .submit_enrollment(&staff, sato, &sato_form)
             .await?;
-        self.bill_history(yamada_enrolled, last_month).await?;
+        // Billed month by month; 山田 raised the 小規模 premium online on the 2nd of one month,
+        // through the real procedure, and later months are billed at the new amount.
+        let change_month = last_month.plus(-YAMADA_PREMIUM_CHANGE_MONTHS_AGO);
+        self.bill_history(yamada_enrolled, change_month.plus(-1))
+            .await?;
+        self.at(jst_at(change_month, 2, 10)?)
+            .change_premium(
+                &member(yamada),
+                &yamada_small,
+                &PremiumChangeForm {
+                    monthly_premium_yen: Some(YAMADA_NEW_PREMIUM.into()),
+                    decrease_reason: None,
+                },
+            )
+            .await?;
+        self.bill_history(change_month, last_month).await?;
         let mut suzuki_form = sample_form("small_enterprise");
         suzuki_form.role = Some("co_manager".into());
         suzuki_form.family_name = Some("鈴木".into());
