@@ -10,7 +10,9 @@
 //! serve` as a separate process, then drives it from `--clients` concurrent connections:
 //! 1. completed online enrollments (POST /api/v1/enrollments, one new member per request);
 //! 2. the member's contract overview page (GET /portal with the session cookie);
-//! 3. the public benefit simulation (POST /api/v1/simulations/small-enterprise/benefit).
+//! 3. the public benefit simulation (POST /api/v1/simulations/small-enterprise/benefit);
+//! 4. a rule-decided maintenance procedure (POST /api/v1/contracts/{number}/premium-changes, one
+//!    per contract enrolled in phase 1, paced by `--procedure-rate`): completed in the request.
 //!
 //! It prints throughput and latency percentiles; results go to docs/BENCHMARKS.md.
 
@@ -44,9 +46,13 @@ struct Args {
     /// request's scheduled start, so queueing counts). Without it, clients send as fast as they can.
     #[arg(long)]
     enroll_rate: Option<f64>,
-    /// Phases to run, comma-separated: enroll, overview, simulation.
+    /// Phases to run, comma-separated: enroll, overview, simulation, procedure (procedure needs
+    /// enroll first: it changes the premium of the contracts enrolled there).
     #[arg(long, default_value = "enroll,overview,simulation")]
     phases: String,
+    /// Offered load for the procedure phase in requests/s (open loop, as `--enroll-rate`).
+    #[arg(long, default_value_t = 200.0)]
+    procedure_rate: f64,
 }
 
 struct Killer(Child);
@@ -286,13 +292,16 @@ async fn main() -> Result<()> {
 
     let phases: Vec<&str> = args.phases.split(',').map(str::trim).collect();
     let mut enrolled = 0;
+    // (member index, contract number) of each completed enrollment, for the procedure phase.
+    let contracts: Arc<std::sync::Mutex<Vec<(usize, String)>>> = Arc::default();
     if phases.contains(&"enroll") {
         let template =
             serde_json::to_value(kyosai_app::dev::demo::sample_form("small_enterprise"))?;
         let members = args.members;
         let (h, b, t) = (http.clone(), base.clone(), template.clone());
+        let numbers = contracts.clone();
         let mut enroll = drive_at(args.clients, args.seconds, args.enroll_rate, move |i| {
-            let (h, b, mut form) = (h.clone(), b.clone(), t.clone());
+            let (h, b, mut form, numbers) = (h.clone(), b.clone(), t.clone(), numbers.clone());
             async move {
                 if i >= members {
                     tokio::time::sleep(Duration::from_millis(10)).await;
@@ -306,7 +315,23 @@ async fn main() -> Result<()> {
                     .json(&form)
                     .send()
                     .await;
-                matches!(r, Ok(r) if r.status().as_u16() == 201)
+                let Ok(r) = r else { return false };
+                if r.status().as_u16() != 201 {
+                    return false;
+                }
+                let Ok(body) = r.json::<serde_json::Value>().await else {
+                    return false;
+                };
+                match body["contract"]["number"].as_str() {
+                    Some(n) => {
+                        numbers
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((i, n.to_string()));
+                        true
+                    }
+                    None => false,
+                }
             }
         })
         .await;
@@ -373,6 +398,42 @@ async fn main() -> Result<()> {
             "simulation (POST /api/v1/simulations/small-enterprise/benefit)",
             &mut sim,
         );
+    }
+    if phases.contains(&"procedure") {
+        let mut done = contracts.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        done.sort();
+        let targets = Arc::new(done);
+        let (h, b) = (http.clone(), base.clone());
+        let mut procedure = drive_at(
+            args.clients,
+            args.seconds,
+            Some(args.procedure_rate),
+            move |i| {
+                let (h, b, targets) = (h.clone(), b.clone(), targets.clone());
+                async move {
+                    let Some((member, number)) = targets.get(i) else {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        return false;
+                    };
+                    // An increase within the 小規模 range and step: decided by the rules.
+                    let body =
+                        serde_json::json!({ "monthly_premium_yen": 35_000 + 500 * (i % 20) });
+                    let r = h
+                        .post(format!("{b}/api/v1/contracts/{number}/premium-changes"))
+                        .bearer_auth(format!("bench-token-{member}"))
+                        .json(&body)
+                        .send()
+                        .await;
+                    matches!(r, Ok(r) if r.status().as_u16() == 201)
+                }
+            },
+        )
+        .await;
+        report(
+            "rule-decided premium changes (POST /api/v1/contracts/{number}/premium-changes)",
+            &mut procedure,
+        );
+        report_timeline(&procedure);
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
