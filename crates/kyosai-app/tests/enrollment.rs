@@ -326,7 +326,8 @@ async fn demo_seed_runs_once() {
         assert!(app.seed_demo().await.unwrap());
         assert!(!app.seed_demo().await.unwrap());
         assert_eq!(count(&app, "contracts").await, 3);
-        assert_eq!(count(&app, "applications").await, 4);
+        // Four enrollments and 山田's premium change.
+        assert_eq!(count(&app, "applications").await, 5);
     }
 }
 
