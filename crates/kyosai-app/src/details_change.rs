@@ -26,7 +26,7 @@
 
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::{Industry, LegalForm, RuleSet};
-use kyosai_domain::{ApplicationStatus, ContractStatus, Procedure, Program};
+use kyosai_domain::{ApplicationStatus, Procedure, Program};
 use kyosai_store::applications::{self, Application};
 use kyosai_store::contracts::{self, Contract};
 use kyosai_store::details::{self, Details};
@@ -41,6 +41,7 @@ use crate::form_parser::{Parser, text, to_ascii_digits};
 use crate::procedure::{
     Checked, Filed, MailText, Outcome, ProcedureRules, Subject, ensure_no_pending,
 };
+use crate::procedure::{active_contract, maintenance_subject};
 use crate::{Actor, App, AppError, Role};
 
 /// The change form as submitted (page or JSON). A field left out (None) keeps its registered
@@ -635,31 +636,6 @@ async fn enrolled_details(conn: &mut AnyConnection, c: &Contract) -> Result<Deta
 }
 
 impl App {
-    /// The contract, if `actor` may change its details: its member, or staff acting for them
-    /// (paper channel). Anyone else gets NotFound (whether the contract exists is not revealed).
-    async fn details_contract(
-        &self,
-        conn: &mut AnyConnection,
-        actor: &Actor,
-        number: &str,
-    ) -> Result<Contract, AppError> {
-        let c = contracts::by_number(conn, number)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        match actor.role {
-            Role::Staff => {}
-            Role::Member if c.member_id == actor.user_id => {}
-            _ => return Err(AppError::NotFound),
-        }
-        if c.status != ContractStatus::Active {
-            return Err(AppError::conflict(
-                "contract_not_active",
-                "この共済契約は解約されているため、登録内容を変更できません。",
-            ));
-        }
-        Ok(c)
-    }
-
     /// What the change page starts from: the details in force.
     pub async fn details_context(
         &self,
@@ -667,7 +643,7 @@ impl App {
         number: &str,
     ) -> Result<DetailsContext, AppError> {
         let mut conn = self.store.read().await?;
-        let c = self.details_contract(&mut conn, actor, number).await?;
+        let c = active_contract(&mut conn, actor, number).await?;
         let current = current_details(&mut conn, &c).await?;
         Ok(DetailsContext {
             contract_number: c.number.clone(),
@@ -739,7 +715,7 @@ impl App {
     ) -> Result<DetailsPreview, AppError> {
         let input = form.parse()?;
         let mut conn = self.store.read().await?;
-        let c = self.details_contract(&mut conn, actor, number).await?;
+        let c = active_contract(&mut conn, actor, number).await?;
         ensure_no_pending(&mut conn, c.id).await?;
         let current = current_details(&mut conn, &c).await?;
         let rules = self.rules_for(c.program)?;
@@ -811,17 +787,13 @@ impl ProcedureRules for DetailsChangeProcedure {
     }
 
     async fn subject(
-        app: &App,
+        _app: &App,
         conn: &mut AnyConnection,
         actor: &Actor,
         number: &str,
         _input: &DetailsInput,
     ) -> Result<Subject, AppError> {
-        let c = app.details_contract(conn, actor, number).await?;
-        // Serialises changes of one contract (PostgreSQL runs writers concurrently).
-        contracts::lock(conn, c.id).await?;
-        ensure_no_pending(conn, c.id).await?;
-        Ok(contract_subject(&c))
+        maintenance_subject(conn, actor, number).await
     }
 
     async fn stored_subject(

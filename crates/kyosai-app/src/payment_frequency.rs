@@ -19,7 +19,7 @@ use kyosai_domain::schedule;
 use kyosai_domain::small_enterprise::frequency_change;
 use kyosai_domain::{ApplicationStatus, FieldError, Procedure, Program, YearMonth, Yen};
 use kyosai_store::applications::Application;
-use kyosai_store::contracts::{self, Contract};
+use kyosai_store::contracts::Contract;
 use kyosai_store::payment_schedule;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -27,10 +27,10 @@ use sqlx::AnyConnection;
 
 use crate::form_parser::{Parser, text};
 use crate::ja_text::{ja_date, ja_month};
+use crate::procedure::maintenance_subject;
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
-    active_contract, contract_subject, ensure_no_pending, stored_contract_subject,
-    subject_contract,
+    active_contract, stored_contract_subject, subject_contract,
 };
 use crate::{Actor, App, AppError};
 
@@ -305,10 +305,7 @@ impl ProcedureRules for FrequencyChangeProcedure {
         number: &str,
         _input: &FrequencyChoice,
     ) -> Result<Subject, AppError> {
-        let c = active_contract(conn, actor, number).await?;
-        contracts::lock(conn, c.id).await?;
-        ensure_no_pending(conn, c.id).await?;
-        Ok(contract_subject(&c))
+        maintenance_subject(conn, actor, number).await
     }
 
     async fn stored_subject(

@@ -22,8 +22,7 @@ use kyosai_domain::rules::RuleSet;
 use kyosai_domain::rules::safety_net::StatedReasonDecision;
 use kyosai_domain::safety_net::premium_change::DecreaseReason;
 use kyosai_domain::{
-    ApplicationStatus, ContractStatus, Procedure, Program, YearMonth, Yen, safety_net,
-    small_enterprise,
+    ApplicationStatus, Procedure, Program, YearMonth, Yen, safety_net, small_enterprise,
 };
 use kyosai_store::applications::Application;
 use kyosai_store::contracts::{self, Contract};
@@ -37,9 +36,9 @@ use crate::form_parser::{Parser, text};
 use crate::ja_text::{ja_date, ja_month};
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
-    ensure_no_pending,
 };
-use crate::{Actor, App, AppError, Role};
+use crate::procedure::{active_contract, maintenance_subject};
+use crate::{Actor, App, AppError};
 
 /// How many debits the quote shows at the new amount.
 const QUOTE_DEBITS: usize = 6;
@@ -187,31 +186,6 @@ struct Planned {
 }
 
 impl App {
-    /// The contract, if `actor` may change it: its member, or staff acting for them (anyone else
-    /// NotFound, so whether it exists is not revealed); only an active contract changes.
-    async fn premium_contract(
-        &self,
-        conn: &mut AnyConnection,
-        actor: &Actor,
-        number: &str,
-    ) -> Result<Contract, AppError> {
-        let c = contracts::by_number(conn, number)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        match actor.role {
-            Role::Staff => {}
-            Role::Member if c.member_id == actor.user_id => {}
-            _ => return Err(AppError::NotFound),
-        }
-        if c.status != ContractStatus::Active {
-            return Err(AppError::conflict(
-                "contract_not_active",
-                "この共済契約は有効ではないため、掛金月額を変更できません。",
-            ));
-        }
-        Ok(c)
-    }
-
     /// When a change to `premium` received today is billed, against the facts as they are.
     fn premium_plan(
         &self,
@@ -326,7 +300,7 @@ impl App {
         number: &str,
     ) -> Result<PremiumChangeContext, AppError> {
         let mut conn = self.store.read().await?;
-        let c = self.premium_contract(&mut conn, actor, number).await?;
+        let c = active_contract(&mut conn, actor, number).await?;
         let (facts, ..) = self.billing_facts(&mut conn, &c).await?;
         drop(conn);
         let rules = self.rules_for(c.program)?;
@@ -355,7 +329,7 @@ impl App {
     ) -> Result<PremiumQuote, AppError> {
         let input = form.parse()?;
         let mut conn = self.store.read().await?;
-        let c = self.premium_contract(&mut conn, actor, number).await?;
+        let c = active_contract(&mut conn, actor, number).await?;
         let (facts, stored, ..) = self.billing_facts(&mut conn, &c).await?;
         drop(conn);
         let rules = self.rules_for(c.program)?;
@@ -421,17 +395,13 @@ impl ProcedureRules for PremiumChangeProcedure {
     }
 
     async fn subject(
-        app: &App,
+        _app: &App,
         conn: &mut AnyConnection,
         actor: &Actor,
         number: &str,
         _input: &PremiumChangeInput,
     ) -> Result<Subject, AppError> {
-        let c = app.premium_contract(conn, actor, number).await?;
-        // Serialises changes of one contract, then refuses while another procedure waits.
-        contracts::lock(conn, c.id).await?;
-        ensure_no_pending(conn, c.id).await?;
-        Ok(contract_subject(&c))
+        maintenance_subject(conn, actor, number).await
     }
 
     async fn stored_subject(

@@ -22,17 +22,17 @@ use kyosai_domain::{
     ApplicationStatus, FieldError, Procedure, Program, YearMonth, Yen, rounding, safety_net,
 };
 use kyosai_store::applications::Application;
-use kyosai_store::contracts::{self, Contract};
+use kyosai_store::contracts::Contract;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use crate::form_parser::{Parser, text};
 use crate::ja_text::ja_month;
 use crate::payment_frequency::{contract_state, passed};
+use crate::procedure::maintenance_subject;
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
-    active_contract, contract_subject, ensure_no_pending, stored_contract_subject,
-    subject_contract,
+    active_contract, stored_contract_subject, subject_contract,
 };
 use crate::{Actor, App, AppError};
 
@@ -231,10 +231,7 @@ impl ProcedureRules for PrepaymentProcedure {
         number: &str,
         _input: &u32,
     ) -> Result<Subject, AppError> {
-        let c = active_contract(conn, actor, number).await?;
-        contracts::lock(conn, c.id).await?;
-        ensure_no_pending(conn, c.id).await?;
-        Ok(contract_subject(&c))
+        maintenance_subject(conn, actor, number).await
     }
 
     async fn stored_subject(

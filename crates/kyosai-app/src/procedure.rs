@@ -479,6 +479,21 @@ pub(crate) async fn ensure_no_pending(
     Ok(())
 }
 
+/// The subject of a maintenance procedure filed now: the active contract `actor` may act on
+/// ([`active_contract`]), locked for this transaction so two submissions of one contract run
+/// one after the other (PostgreSQL runs writers concurrently), with no other application of it
+/// waiting for staff ([`ensure_no_pending`]).
+pub(crate) async fn maintenance_subject(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    number: &str,
+) -> Result<Subject, AppError> {
+    let c = active_contract(conn, actor, number).await?;
+    contracts::lock(conn, c.id).await?;
+    ensure_no_pending(conn, c.id).await?;
+    Ok(contract_subject(&c))
+}
+
 /// What an approval completed, for the decision's audit row.
 pub(crate) struct ProcedureCompletion {
     pub contract_id: Option<i64>,

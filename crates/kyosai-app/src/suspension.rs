@@ -37,10 +37,10 @@ use crate::bank_account::{BankAccount, same_holder};
 use crate::ja_text::{ja_date, ja_month};
 use crate::mandate_change::{MandateForm, masked_number};
 use crate::payment_frequency::{contract_state, passed};
+use crate::procedure::maintenance_subject;
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
-    active_contract, contract_subject, ensure_no_pending, stored_contract_subject,
-    subject_contract,
+    active_contract, stored_contract_subject, subject_contract,
 };
 use crate::{Actor, App, AppError};
 
@@ -362,10 +362,7 @@ impl ProcedureRules for SuspensionProcedure {
         number: &str,
         _input: &(),
     ) -> Result<Subject, AppError> {
-        let c = active_contract(conn, actor, number).await?;
-        contracts::lock(conn, c.id).await?;
-        ensure_no_pending(conn, c.id).await?;
-        Ok(contract_subject(&c))
+        maintenance_subject(conn, actor, number).await
     }
 
     async fn stored_subject(
@@ -509,10 +506,7 @@ impl ProcedureRules for ResumptionProcedure {
         number: &str,
         _input: &Option<BankAccount>,
     ) -> Result<Subject, AppError> {
-        let c = active_contract(conn, actor, number).await?;
-        contracts::lock(conn, c.id).await?;
-        ensure_no_pending(conn, c.id).await?;
-        Ok(contract_subject(&c))
+        maintenance_subject(conn, actor, number).await
     }
 
     async fn stored_subject(
