@@ -232,6 +232,38 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
     assert.match(await main(page), /登録内容の変更が完了しました[\s\S]*山田 太郎 → 山田 花子/);
     await scan(page, '小規模 氏名変更 完了');
 
+    // 掛止め of 小規模 is for the disaster special measure only: the form says so.
+    await page.goto(billing);
+    await follow(page, '掛金の掛止めを申し出る');
+    assert.match(await main(page), /災害の特例措置の対象の方のみ/);
+    await scan(page, '小規模 掛止め');
+
+    // The debit account form (walked end to end by the enrollment test).
+    await page.goto(billing);
+    await follow(page, '引落口座を変更する');
+    assert.match(await h1(page), /引落口座の変更/);
+    await scan(page, '小規模 引落口座の変更');
+
+    // 前納 filed: it waits for staff (the transfer is checked), and from then on the contract
+    // takes no other procedure until it is decided (409 procedure_pending).
+    await page.goto(billing);
+    await follow(page, '掛金の前納を申し出る');
+    await page.getByLabel('前納する月数').fill('6');
+    await submit(page, '次へ（確認）');
+    assert.equal(await h1(page), '前納のお申し出の確認');
+    assert.match(await main(page), /（6か月分）/);
+    await submit(page, '前納を申し出る');
+    assert.equal(await h1(page), '前納のお申し出を受け付けました');
+    assert.match(await main(page), /受付番号 \d+）。振込先と金額は職員からご案内します/);
+    await scan(page, '小規模 前納 受付');
+    await page.goto(`${BASE}/portal/contracts/${small}/premium`);
+    await page.getByLabel('新しい掛金月額（円）').fill(String(current));
+    await submit(page, '次へ（確認）');
+    await submit(page, 'この金額に変更する');
+    assert.equal(await h1(page), '処理できませんでした');
+    assert.match(await main(page), /確認中のお手続き（.*前納.*、受付番号 \d+）があります/);
+    await scan(page, '小規模 確認中の手続きあり');
+
     // ---- 経営セーフティ共済 ----
     const safetyBilling = `${BASE}/portal/contracts/${safety}/billing`;
     await page.goto(safetyBilling);
@@ -275,6 +307,19 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
       assert.equal(await h1(page), '掛止めを受け付けました');
       assert.match(await main(page), /掛止めを受け付けました（受付番号/);
       await scan(page, 'セーフティ 掛止め 完了');
+
+      // Resumption from the registered account (account fields left empty).
+      await page.goto(safetyBilling);
+      await follow(page, '掛止め中の掛金納付を再開する');
+      assert.equal(await h1(page), '掛金納付の再開');
+      await scan(page, 'セーフティ 再開');
+      await submit(page, '次へ（確認）');
+      assert.equal(await h1(page), '掛金納付の再開の確認');
+      assert.match(await main(page), /引落しを再開する月/);
+      await scan(page, 'セーフティ 再開 確認');
+      await submit(page, '再開する');
+      assert.equal(await h1(page), '掛金納付の再開を受け付けました');
+      await scan(page, 'セーフティ 再開 完了');
     } else {
       // Refused: back on the form with the reason, which names the member's figures.
       assert.equal(await h1(page), '掛金の掛止め');
