@@ -5,86 +5,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { BASE, demoLogin, h1, launch, phonePage, scanner, submit } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const BASE = process.env.E2E_BASE_URL;
-const SCREENSHOTS = process.env.E2E_SCREENSHOTS; // optional folder for screenshots
-
-const DEMO_PASSWORD = 'kyosai-demo-2026';
-const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-
-// ---------- RFC 6238 TOTP (SHA-1, 30 s, 6 digits) ----------
-
-function base32Decode(input) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const c of input.replace(/[\s=]/g, '').toUpperCase()) {
-    value = (value << 5) | alphabet.indexOf(c);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-function totpNow(secret) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
-  const mac = crypto.createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
-
-// ---------- accessibility scan ----------
-
-const scanned = [];
-const violations = [];
-
-async function scan(page, label) {
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.map((n) => `${n.target.join(' ')} — ${n.failureSummary}`),
-    }));
-  });
-  const url = new URL(page.url());
-  scanned.push(`${label} (${url.pathname}${url.search})`);
-  for (const v of result) violations.push({ page: label, url: url.pathname, ...v });
-  if (SCREENSHOTS) {
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    const name = `p${String(scanned.length).padStart(2, '0')}-${label.replace(/[^\p{L}\p{N}-]+/gu, '_')}.png`;
-    await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
-  }
-}
-
-async function h1(page) {
-  return (await page.locator('h1').innerText()).trim();
-}
+const { scan, assertClean } = scanner('p');
 
 async function main(page) {
   return page.locator('main').innerText();
-}
-
-async function submit(page, name) {
-  await Promise.all([
-    page.waitForLoadState('load'),
-    page.getByRole('button', { name, exact: true }).click(),
-  ]);
 }
 
 async function follow(page, name) {
@@ -108,37 +34,12 @@ function yen(text) {
 
 test('demo member: every contract procedure at 390×844, axe on every page', async () => {
   assert.ok(BASE, 'run through e2e/run.sh');
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launch();
   try {
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
-      locale: 'ja-JP',
-      bypassCSP: true, // lets the test inject axe-core; the app itself sends a strict CSP
-    });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    const page = await phonePage(browser);
 
     await page.goto(`${BASE}/login`);
-    await page.getByLabel('メールアドレス').fill('yamada@example.jp');
-    await page.getByLabel('パスワード').fill(DEMO_PASSWORD);
-    await submit(page, '次へ');
-    await page.getByLabel('確認コード（6桁）').fill(totpNow(DEMO_TOTP_SECRET));
-    await submit(page, 'ログイン');
+    await demoLogin(page, 'yamada@example.jp');
     assert.equal(await h1(page), 'マイページ');
     const small = await contractNumber(page, '小規模企業共済');
     const safety = await contractNumber(page, '経営セーフティ共済（中小企業倒産防止共済）');
@@ -370,9 +271,5 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
     await browser.close();
   }
 
-  console.log(`axe scanned ${scanned.length} pages:\n  ${scanned.join('\n  ')}`);
-  const report = violations
-    .map((v) => `${v.page} ${v.url}: [${v.impact}] ${v.id} — ${v.help}\n    ${v.nodes.join('\n    ')}`)
-    .join('\n');
-  assert.equal(violations.length, 0, `axe violations:\n${report}`);
+  assertClean();
 });
