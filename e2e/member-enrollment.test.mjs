@@ -3,65 +3,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { BASE, DATA_DIR, DEMO_PASSWORD, DEMO_TOTP_SECRET, freshCode, h1, launch, phonePage, scanner, submit } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const BASE = process.env.E2E_BASE_URL;
-const DATA_DIR = process.env.E2E_DATA_DIR;
-const SCREENSHOTS = process.env.E2E_SCREENSHOTS; // optional folder for screenshots
-
-const DEMO_PASSWORD = 'kyosai-demo-2026';
-const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-
-// ---------- RFC 6238 TOTP (SHA-1, 30 s, 6 digits) ----------
-
-function base32Decode(input) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const clean = input.replace(/[\s=]/g, '').toUpperCase();
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const c of clean) {
-    const i = alphabet.indexOf(c);
-    if (i < 0) throw new Error(`bad base32 character ${c}`);
-    value = (value << 5) | i;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-function totpAt(secret, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = crypto.createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return String(code).padStart(6, '0');
-}
-
-const usedSteps = new Map(); // secret -> last step used
-
-/** A code for the current step; waits for the next 30 s step when this one was used already. */
-async function freshCode(secret) {
-  for (;;) {
-    const step = Math.floor(Date.now() / 1000 / 30);
-    if ((usedSteps.get(secret) ?? -1) < step) {
-      usedSteps.set(secret, step);
-      return totpAt(secret, step);
-    }
-    const wait = (step + 1) * 30_000 - Date.now() + 200;
-    await new Promise((r) => setTimeout(r, wait));
-  }
-}
+const { scan, assertClean } = scanner('');
 
 // ---------- mail ----------
 
@@ -96,44 +42,6 @@ async function verificationLink(email) {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`no verification mail for ${email} in ${dir}`);
-}
-
-// ---------- accessibility scan ----------
-
-const scanned = [];
-const violations = [];
-
-async function scan(page, label) {
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.map((n) => `${n.target.join(' ')} — ${n.failureSummary}`),
-    }));
-  });
-  const url = new URL(page.url());
-  scanned.push(`${label} (${url.pathname}${url.search})`);
-  for (const v of result) violations.push({ page: label, url: url.pathname, ...v });
-  if (SCREENSHOTS) {
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    const name = `${String(scanned.length).padStart(2, '0')}-${label.replace(/[^\w-]+/g, '_')}.png`;
-    await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
-  }
-}
-
-async function h1(page) {
-  return (await page.locator('h1').innerText()).trim();
-}
-
-async function submit(page, name) {
-  await Promise.all([
-    page.waitForLoadState('load'),
-    page.getByRole('button', { name, exact: true }).click(),
-  ]);
 }
 
 /** A bank or branch search answered in place by htmx: its results appear, the page does not navigate. */
@@ -263,30 +171,9 @@ async function enroll(page, program, person) {
 
 test('sign-up → verification → TOTP → enrollment in both programs, axe on every page', async () => {
   assert.ok(BASE && DATA_DIR, 'run through e2e/run.sh');
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launch();
   try {
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
-      locale: 'ja-JP',
-      bypassCSP: true, // lets the test inject axe-core; the app itself sends a strict CSP
-    });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    const page = await phonePage(browser);
 
     await page.goto(`${BASE}/`);
     assert.equal(await page.locator('html').getAttribute('lang'), 'ja');
@@ -455,9 +342,5 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
     await browser.close();
   }
 
-  console.log(`axe scanned ${scanned.length} pages:\n  ${scanned.join('\n  ')}`);
-  const report = violations
-    .map((v) => `${v.page} ${v.url}: [${v.impact}] ${v.id} — ${v.help}\n    ${v.nodes.join('\n    ')}`)
-    .join('\n');
-  assert.equal(violations.length, 0, `axe violations:\n${report}`);
+  assertClean();
 });

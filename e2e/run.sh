@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser test: builds `kyosai`, starts it with demo data on a free port and a fresh data directory,
 # then walks sign-up → e-mail verification → TOTP → enrollment in both programs (and the staff
-# queue) in headless Debian chromium at 390×844, scanning every page with axe-core.
+# queue), and the demo member 山田 through every contract procedure, in headless Debian chromium at
+# 390×844, scanning every page with axe-core.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"

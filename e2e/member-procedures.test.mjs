@@ -1,0 +1,275 @@
+// Walks every contract procedure of the demo member 山田 (both programs, five years of history)
+// on a phone-sized screen in headless Debian chromium and runs axe on every page it visits.
+// Started by ./run.sh (which sets E2E_BASE_URL). The steps are ordered so that an application
+// left in review (which blocks further procedures on its contract) comes last on that contract.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, demoLogin, h1, launch, phonePage, scanner, submit } from './lib.mjs';
+
+const { scan, assertClean } = scanner('p');
+
+async function main(page) {
+  return page.locator('main').innerText();
+}
+
+async function follow(page, name) {
+  await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name, exact: true }).click()]);
+}
+
+/** The contract number behind the portal's billing link of `program`. */
+async function contractNumber(page, program) {
+  const href = await page.getByRole('link', { name: `${program}の請求と引落しの状況` }).getAttribute('href');
+  const m = href.match(/^\/portal\/contracts\/(\d+)\/billing$/);
+  assert.ok(m, `billing link of ${program}: ${href}`);
+  return m[1];
+}
+
+/** A yen amount as the pages print it (「50,000円」) → number. */
+function yen(text) {
+  return Number(text.replace(/[^\d]/g, ''));
+}
+
+// ---------- the walk ----------
+
+test('demo member: every contract procedure at 390×844, axe on every page', async () => {
+  assert.ok(BASE, 'run through e2e/run.sh');
+  const browser = await launch();
+  try {
+    const page = await phonePage(browser);
+
+    await page.goto(`${BASE}/login`);
+    await demoLogin(page, 'yamada@example.jp');
+    assert.equal(await h1(page), 'マイページ');
+    const small = await contractNumber(page, '小規模企業共済');
+    const safety = await contractNumber(page, '経営セーフティ共済（中小企業倒産防止共済）');
+
+    // ---- 小規模企業共済 ----
+    const billing = `${BASE}/portal/contracts/${small}/billing`;
+    await page.goto(billing);
+    await scan(page, '小規模 請求と引落し');
+
+    // Premium change: a bad amount is refused next to the field, then confirm with the next bills.
+    await follow(page, '掛金月額を変更する');
+    assert.match(await h1(page), /掛金/);
+    await scan(page, '小規模 掛金変更');
+    const current = yen(await page.locator('dl.summary-list dd').first().innerText());
+    assert.ok(current > 0, `current premium ${current}`);
+    await page.getByLabel('新しい掛金月額（円）').fill('12345');
+    await submit(page, '次へ（確認）');
+    assert.equal(await page.locator('.error-summary').count(), 1);
+    assert.equal(await page.getByLabel('新しい掛金月額（円）').getAttribute('aria-invalid'), 'true');
+    assert.ok((await page.locator('#e-monthly_premium_yen').innerText()).length > 0, 'message next to the field');
+    await scan(page, '小規模 掛金変更 エラー表示');
+    const raised = current + 5000 <= 70000 ? current + 5000 : current - 5000;
+    await page.getByLabel('新しい掛金月額（円）').fill(String(raised));
+    await submit(page, '次へ（確認）');
+    const premiumConfirm = await main(page);
+    assert.match(premiumConfirm, /新しい金額になる月/);
+    assert.match(premiumConfirm, /新しい金額での最初の引落し/);
+    assert.ok(premiumConfirm.includes(raised.toLocaleString('en-US')), `new amount ${raised} shown`);
+    await scan(page, '小規模 掛金変更 確認');
+    await submit(page, 'この金額に変更する');
+    assert.match(await page.locator('[role="status"]').innerText(), /掛金月額の変更が完了しました/);
+    await scan(page, '小規模 掛金変更 完了');
+
+    // Payment frequency: 年払 in April.
+    await page.goto(billing);
+    await follow(page, '払込区分（月払・半年払・年払）を変更する');
+    assert.equal(await h1(page), '払込区分の変更');
+    await scan(page, '小規模 払込区分');
+    await page.getByRole('radio', { name: '年払', exact: true }).check();
+    await page.getByLabel(/^指定納付月（半年払・年払）/).selectOption('4');
+    await submit(page, '次へ（確認）');
+    assert.equal(await h1(page), '払込区分の変更の確認');
+    const frequencyConfirm = await main(page);
+    assert.match(frequencyConfirm, /新しい払込区分\s*年払/);
+    assert.match(frequencyConfirm, /指定納付月\s*4月/);
+    await scan(page, '小規模 払込区分 確認');
+    await submit(page, 'この内容で変更する');
+    assert.equal(await h1(page), '払込区分を変更しました');
+    assert.match(await main(page), /払込区分の変更が完了しました/);
+    await scan(page, '小規模 払込区分 完了');
+
+    // Registered details: a new phone number completes at once.
+    await page.goto(billing);
+    await follow(page, '登録内容を変更する');
+    assert.equal(await h1(page), '登録内容の変更');
+    await scan(page, '小規模 登録内容');
+    await page.getByLabel('電話番号').fill('03-9876-5432');
+    await submit(page, '次へ（確認）');
+    assert.equal(await h1(page), '変更内容の確認');
+    assert.match(await main(page), /電話番号\s*0312345678 → 0398765432/);
+    await scan(page, '小規模 登録内容 確認');
+    await submit(page, '変更する');
+    assert.equal(await h1(page), '登録内容を変更しました');
+    assert.match(await main(page), /登録内容の変更が完了しました/);
+    await scan(page, '小規模 登録内容 完了');
+
+    // A name change needs evidence: without it the form says so; with a PDF attached, an
+    // individual's name change is checked against the attachment and completes (only a
+    // corporation's name change waits for staff, see kyosai_app::details_change).
+    await page.goto(`${BASE}/portal/contracts/${small}/details`);
+    await page.getByLabel(/^契約者の氏名/).fill('山田 花子');
+    await submit(page, '次へ（確認）');
+    assert.equal(await h1(page), '登録内容の変更', 'no evidence: back to the form');
+    assert.match(await page.locator('.error-summary').innerText(), /書類/);
+    assert.equal(await page.getByLabel(/^変更が分かる書類/).getAttribute('aria-invalid'), 'true');
+    await scan(page, '小規模 氏名変更 添付なし');
+    assert.equal(await page.getByLabel(/^契約者の氏名/).inputValue(), '山田 花子', 'typed name kept');
+    await page.getByLabel(/^変更が分かる書類/).setInputFiles({
+      name: 'koseki.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n'),
+    });
+    await submit(page, '次へ（確認）');
+    assert.equal(await h1(page), '変更内容の確認');
+    const nameConfirm = await main(page);
+    assert.match(nameConfirm, /契約者の氏名\s*山田 太郎 → 山田 花子/);
+    assert.match(nameConfirm, /添付書類\s*koseki\.pdf/);
+    await scan(page, '小規模 氏名変更 確認');
+    await submit(page, '変更する');
+    assert.equal(await h1(page), '登録内容を変更しました');
+    assert.match(await main(page), /登録内容の変更が完了しました[\s\S]*山田 太郎 → 山田 花子/);
+    await scan(page, '小規模 氏名変更 完了');
+
+    // 掛止め of 小規模 is for the disaster special measure only: the form says so.
+    await page.goto(billing);
+    await follow(page, '掛金の掛止めを申し出る');
+    assert.match(await main(page), /災害の特例措置の対象の方のみ/);
+    await scan(page, '小規模 掛止め');
+
+    // The debit account form (walked end to end by the enrollment test).
+    await page.goto(billing);
+    await follow(page, '引落口座を変更する');
+    assert.match(await h1(page), /引落口座の変更/);
+    await scan(page, '小規模 引落口座の変更');
+
+    // 前納 filed: it waits for staff (the transfer is checked), and from then on the contract
+    // takes no other procedure until it is decided (409 procedure_pending).
+    await page.goto(billing);
+    await follow(page, '掛金の前納を申し出る');
+    await page.getByLabel('前納する月数').fill('6');
+    await submit(page, '次へ（確認）');
+    assert.equal(await h1(page), '前納のお申し出の確認');
+    assert.match(await main(page), /（6か月分）/);
+    await submit(page, '前納を申し出る');
+    assert.equal(await h1(page), '前納のお申し出を受け付けました');
+    assert.match(await main(page), /受付番号 \d+）。振込先と金額は職員からご案内します/);
+    await scan(page, '小規模 前納 受付');
+    await page.goto(`${BASE}/portal/contracts/${small}/premium`);
+    await page.getByLabel('新しい掛金月額（円）').fill(String(current));
+    await submit(page, '次へ（確認）');
+    await submit(page, 'この金額に変更する');
+    assert.equal(await h1(page), '処理できませんでした');
+    assert.match(await main(page), /確認中のお手続き（.*前納.*、受付番号 \d+）があります/);
+    await scan(page, '小規模 確認中の手続きあり');
+
+    // ---- 経営セーフティ共済 ----
+    const safetyBilling = `${BASE}/portal/contracts/${safety}/billing`;
+    await page.goto(safetyBilling);
+    await scan(page, 'セーフティ 請求と引落し');
+    assert.equal(
+      await page.getByRole('link', { name: '払込区分（月払・半年払・年払）を変更する' }).count(),
+      0,
+      'no frequency change for 倒産防止',
+    );
+
+    // 前納: the confirmation says it goes to review (the transfer is checked by staff); not filed,
+    // so the contract stays free for the next procedures.
+    await follow(page, '掛金の前納を申し出る');
+    assert.equal(await h1(page), '掛金の前納');
+    await scan(page, 'セーフティ 前納');
+    await page.getByLabel('前納する月数').fill('12');
+    await submit(page, '次へ（確認）');
+    assert.equal(await h1(page), '前納のお申し出の確認');
+    const prepay = await main(page);
+    assert.match(prepay, /前納する月\s*.*（12か月分）/);
+    assert.match(prepay, /前納金/);
+    assert.match(prepay, /前納減額金/);
+    assert.equal(await page.getByRole('button', { name: '前納を申し出る', exact: true }).count(), 1);
+    await scan(page, 'セーフティ 前納 確認');
+
+    // 掛止め: allowed once the total paid reaches the rule's multiple of the monthly premium;
+    // either way the page says so with the member's figures.
+    await page.goto(safetyBilling);
+    await follow(page, '掛金の掛止めを申し出る');
+    assert.equal(await h1(page), '掛金の掛止め');
+    assert.match(await main(page), /掛金総額が掛金月額の\d+倍以上のとき/);
+    await scan(page, 'セーフティ 掛止め');
+    await submit(page, '次へ（確認）');
+    const suspension = await main(page);
+    if ((await h1(page)) === '掛止めの確認') {
+      const total = suspension.match(/掛金総額\s*([\d,]+円)/);
+      assert.ok(total, `掛金総額 shown: ${suspension}`);
+      const required = suspension.match(/掛止めに必要な掛金総額\s*([\d,]+円)/);
+      assert.ok(required, `掛止めに必要な掛金総額 shown: ${suspension}`);
+      assert.ok(yen(total[1]) >= yen(required[1]), `${total[1]} reaches ${required[1]}`);
+      await scan(page, 'セーフティ 掛止め 確認');
+      await submit(page, '掛止めする');
+      assert.equal(await h1(page), '掛止めを受け付けました');
+      assert.match(await main(page), /掛止めを受け付けました（受付番号/);
+      await scan(page, 'セーフティ 掛止め 完了');
+
+      // Resumption from the registered account (account fields left empty).
+      await page.goto(safetyBilling);
+      await follow(page, '掛止め中の掛金納付を再開する');
+      assert.equal(await h1(page), '掛金納付の再開');
+      await scan(page, 'セーフティ 再開');
+      await submit(page, '次へ（確認）');
+      assert.equal(await h1(page), '掛金納付の再開の確認');
+      assert.match(await main(page), /引落しを再開する月/);
+      await scan(page, 'セーフティ 再開 確認');
+      await submit(page, '再開する');
+      assert.equal(await h1(page), '掛金納付の再開を受け付けました');
+      await scan(page, 'セーフティ 再開 完了');
+    } else {
+      // Refused (409 suspension_not_allowed): the page names the rule and the member's figures.
+      assert.equal(await h1(page), '処理できませんでした');
+      assert.match(suspension, /掛金月額の\d+倍（[\d,]+円）以上のときにできます。現在の掛金総額は[\d,]+円です/);
+      await scan(page, 'セーフティ 掛止め 不可');
+    }
+
+    // Cancellation: quote, the confirmation checkbox, done; the billing page shows the refund.
+    await page.goto(safetyBilling);
+    await follow(page, '解約する');
+    assert.match(await h1(page), /解約/);
+    const refund = (await page.locator('#refund-total').innerText()).trim();
+    assert.match(refund, /[\d,]+円/);
+    assert.match(await page.locator('#payment-date').innerText(), /\d+年\d+月\d+日/);
+    await scan(page, 'セーフティ 解約 見積り');
+    await submit(page, '解約する');
+    assert.equal(await page.locator('.error-summary').count(), 1, 'the checkbox is required');
+    await scan(page, 'セーフティ 解約 確認なし');
+    await page.getByLabel(/この共済契約を解約します/).check();
+    await submit(page, '解約する');
+    const done = await main(page);
+    assert.match(done, /解約のお手続きが完了しました/);
+    assert.ok(done.includes(refund), `refund ${refund} on the done page`);
+    await scan(page, 'セーフティ 解約 完了');
+    await follow(page, '契約の請求と引落しの状況へ');
+    const refundSection = await page.locator('#refund').innerText();
+    assert.match(refundSection, /決定済み・支払予定/);
+    assert.ok(refundSection.includes(refund), `refund ${refund} on the billing page`);
+    await scan(page, 'セーフティ 請求と引落し（解約後）');
+
+    // ---- お知らせ ----
+    await page.goto(`${BASE}/portal/notices`);
+    assert.equal(await h1(page), 'お知らせ');
+    const unreadBefore = await page.locator('.badge', { hasText: '未読' }).count();
+    assert.ok(unreadBefore > 0, 'the procedures sent notices');
+    assert.match(await main(page), /解約/);
+    await scan(page, 'お知らせ一覧');
+    const first = page.locator('main li.card').filter({ has: page.locator('.badge', { hasText: '未読' }) }).first();
+    const subject = (await first.locator('a').innerText()).trim();
+    await Promise.all([page.waitForLoadState('load'), first.locator('a').click()]);
+    assert.equal(await h1(page), subject);
+    await scan(page, 'お知らせ');
+    await follow(page, 'お知らせの一覧に戻る');
+    assert.equal(await page.locator('.badge', { hasText: '未読' }).count(), unreadBefore - 1, 'opened notice read');
+  } finally {
+    await browser.close();
+  }
+
+  assertClean();
+});
