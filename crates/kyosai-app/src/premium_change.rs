@@ -37,7 +37,7 @@ use crate::ja_text::{ja_date, ja_month};
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
 };
-use crate::procedure::{active_contract, maintenance_subject};
+use crate::procedure::{active_contract, ensure_no_pending, maintenance_subject};
 use crate::{Actor, App, AppError};
 
 /// How many debits the quote shows at the new amount.
@@ -330,6 +330,8 @@ impl App {
         let input = form.parse()?;
         let mut conn = self.store.read().await?;
         let c = active_contract(&mut conn, actor, number).await?;
+        // Said before the member confirms, not only at the submit.
+        ensure_no_pending(&mut conn, c.id).await?;
         let (facts, stored, ..) = self.billing_facts(&mut conn, &c).await?;
         drop(conn);
         let rules = self.rules_for(c.program)?;

@@ -189,7 +189,16 @@ async fn a_stated_decrease_waits_blocks_other_procedures_and_approval_completes_
             .await,
             1
         );
-        // Another change of the same contract waits for the first to be decided.
+        // Another change of the same contract waits for the first to be decided: the quote
+        // says so before the member confirms, and the submit is refused.
+        assert!(matches!(
+            app.quote_premium_change(&member, &number, &form("60000", None))
+                .await,
+            Err(AppError::Conflict {
+                code: "procedure_pending",
+                ..
+            })
+        ));
         assert!(matches!(
             app.change_premium(&member, &number, &form("60000", None))
                 .await,
