@@ -27,7 +27,6 @@ use kyosai_domain::safety_net::tax;
 use kyosai_domain::schedule;
 use kyosai_domain::termination::{CancellationKind, DeemedReason};
 use kyosai_domain::{ApplicationStatus, ContractStatus, Procedure, Program, Yen};
-use kyosai_store::applications::Application;
 use kyosai_store::contracts::{self, Contract};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -38,8 +37,7 @@ use crate::form_parser::{Parser, text};
 use crate::ja_text::{ja_date, ja_month};
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
-    active_contract, contract_subject, ensure_no_pending, stored_contract_subject,
-    subject_contract,
+    active_contract, contract_subject, ensure_no_pending, subject_contract,
 };
 use crate::review::{require_approver, require_staff};
 use crate::termination::{RefundLinks, RefundPlan};
@@ -602,15 +600,6 @@ impl ProcedureRules for CancellationProcedure {
         // submit waits here and then finds the contract cancelled.
         contracts::lock(conn, c.id).await?;
         Ok(contract_subject(&c))
-    }
-
-    async fn stored_subject(
-        _app: &App,
-        conn: &mut AnyConnection,
-        application: &Application,
-        _input: &QuotedRefund,
-    ) -> Result<Subject, AppError> {
-        stored_contract_subject(conn, application).await
     }
 
     async fn check(

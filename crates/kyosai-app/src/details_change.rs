@@ -27,7 +27,7 @@
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::{Industry, LegalForm, RuleSet};
 use kyosai_domain::{ApplicationStatus, Procedure, Program};
-use kyosai_store::applications::{self, Application};
+use kyosai_store::applications::{self};
 use kyosai_store::contracts::{self, Contract};
 use kyosai_store::details::{self, Details};
 use kyosai_store::{evidence, users};
@@ -686,7 +686,16 @@ impl App {
             .await?
             .filter(|a| a.procedure == Procedure::DetailsChange)
             .ok_or(AppError::NotFound)?;
-        let c = subject_contract(&mut conn, a.contract_id).await?;
+        let c = match a.contract_id {
+            Some(id) => contracts::get(&mut conn, id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+            None => {
+                return Err(AppError::Internal(
+                    "a details change without a contract".into(),
+                ));
+            }
+        };
         if a.status != ApplicationStatus::Completed {
             let form: DetailsForm = serde_json::from_str(&a.payload)
                 .map_err(|e| AppError::Internal(format!("application {}: {e}", a.id).into()))?;
@@ -759,21 +768,6 @@ pub(crate) struct Completed {
 /// records the new set from today and makes the contract's names follow.
 pub(crate) struct DetailsChangeProcedure;
 
-fn contract_subject(c: &Contract) -> Subject {
-    Subject {
-        program: c.program,
-        member_id: c.member_id,
-        contract_id: Some(c.id),
-        person_key: c.person_key.clone(),
-        holder_name: c.holder_name.clone(),
-    }
-}
-
-async fn subject_contract(conn: &mut AnyConnection, id: Option<i64>) -> Result<Contract, AppError> {
-    let id = id.ok_or_else(|| AppError::Internal("a details change without a contract".into()))?;
-    contracts::get(conn, id).await?.ok_or(AppError::NotFound)
-}
-
 impl ProcedureRules for DetailsChangeProcedure {
     const PROCEDURE: Procedure = Procedure::DetailsChange;
     type Target = str;
@@ -796,17 +790,6 @@ impl ProcedureRules for DetailsChangeProcedure {
         maintenance_subject(conn, actor, number).await
     }
 
-    async fn stored_subject(
-        _app: &App,
-        conn: &mut AnyConnection,
-        application: &Application,
-        _input: &DetailsInput,
-    ) -> Result<Subject, AppError> {
-        Ok(contract_subject(
-            &subject_contract(conn, application.contract_id).await?,
-        ))
-    }
-
     async fn check(
         _app: &App,
         conn: &mut AnyConnection,
@@ -814,7 +797,7 @@ impl ProcedureRules for DetailsChangeProcedure {
         input: &DetailsInput,
         rules: &RuleSet,
     ) -> Result<Checked<DetailsChange>, AppError> {
-        let c = subject_contract(conn, subject.contract_id).await?;
+        let c = crate::procedure::subject_contract(conn, subject).await?;
         let current = current_details(conn, &c).await?;
         let (assessment, _, _) = assess(conn, &c, &current, input, rules).await?;
         Ok(Checked::Assessed(assessment))
@@ -827,7 +810,7 @@ impl ProcedureRules for DetailsChangeProcedure {
         subject: &Subject,
         input: &DetailsInput,
     ) -> Result<Completed, AppError> {
-        let c = subject_contract(conn, subject.contract_id).await?;
+        let c = crate::procedure::subject_contract(conn, subject).await?;
         // At approval the details in force may have moved on: the stored submission applies
         // to them, field by field.
         let before = current_details(conn, &c).await?;
@@ -894,7 +877,7 @@ impl ProcedureRules for DetailsChangeProcedure {
         let changes = match done {
             Some(d) => d.changes,
             None => {
-                let c = subject_contract(conn, subject.contract_id).await?;
+                let c = crate::procedure::subject_contract(conn, subject).await?;
                 let before = current_details(conn, &c).await?;
                 changes(&before, &merged(&before, &input))
             }

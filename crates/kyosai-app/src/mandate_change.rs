@@ -18,7 +18,6 @@ use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
 use kyosai_domain::{ApplicationStatus, MandateStatus, Procedure, Program, YearMonth};
-use kyosai_store::applications::Application;
 use kyosai_store::contracts::{self, Contract};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -29,7 +28,7 @@ use crate::form_parser::{Parser, text};
 use crate::ja_text::ja_date;
 use crate::procedure::{
     Checked, Filed, MailText, ProcedureRules, Subject, active_contract, contract_subject,
-    stored_contract_subject, subject_contract,
+    subject_contract,
 };
 use crate::{Actor, App, AppError};
 
@@ -309,15 +308,6 @@ impl ProcedureRules for MandateChangeProcedure {
         // Serialises changes of one contract (PostgreSQL runs writers concurrently).
         contracts::lock(conn, c.id).await?;
         Ok(contract_subject(&c))
-    }
-
-    async fn stored_subject(
-        _app: &App,
-        conn: &mut AnyConnection,
-        application: &Application,
-        _input: &BankAccount,
-    ) -> Result<Subject, AppError> {
-        stored_contract_subject(conn, application).await
     }
 
     async fn check(

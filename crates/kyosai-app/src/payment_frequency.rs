@@ -18,7 +18,6 @@ use kyosai_domain::rules::{PaymentFrequency, RuleSet};
 use kyosai_domain::schedule;
 use kyosai_domain::small_enterprise::frequency_change;
 use kyosai_domain::{ApplicationStatus, FieldError, Procedure, Program, YearMonth, Yen};
-use kyosai_store::applications::Application;
 use kyosai_store::contracts::Contract;
 use kyosai_store::payment_schedule;
 use serde::{Deserialize, Serialize};
@@ -30,7 +29,7 @@ use crate::ja_text::{ja_date, ja_month};
 use crate::procedure::maintenance_subject;
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
-    active_contract, stored_contract_subject, subject_contract,
+    active_contract, subject_contract,
 };
 use crate::{Actor, App, AppError};
 
@@ -306,15 +305,6 @@ impl ProcedureRules for FrequencyChangeProcedure {
         _input: &FrequencyChoice,
     ) -> Result<Subject, AppError> {
         maintenance_subject(conn, actor, number).await
-    }
-
-    async fn stored_subject(
-        _app: &App,
-        conn: &mut AnyConnection,
-        application: &Application,
-        _input: &FrequencyChoice,
-    ) -> Result<Subject, AppError> {
-        stored_contract_subject(conn, application).await
     }
 
     async fn check(

@@ -24,8 +24,7 @@ use kyosai_domain::safety_net::premium_change::DecreaseReason;
 use kyosai_domain::{
     ApplicationStatus, Procedure, Program, YearMonth, Yen, safety_net, small_enterprise,
 };
-use kyosai_store::applications::Application;
-use kyosai_store::contracts::{self, Contract};
+use kyosai_store::contracts::Contract;
 use kyosai_store::premium_changes::{self, NewPremiumChange};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -406,19 +405,6 @@ impl ProcedureRules for PremiumChangeProcedure {
         maintenance_subject(conn, actor, number).await
     }
 
-    async fn stored_subject(
-        _app: &App,
-        conn: &mut AnyConnection,
-        application: &Application,
-        _input: &PremiumChangeInput,
-    ) -> Result<Subject, AppError> {
-        let id = application.contract_id.ok_or_else(|| {
-            AppError::Internal(format!("application {}: no contract", application.id).into())
-        })?;
-        let c = contracts::get(conn, id).await?.ok_or(AppError::NotFound)?;
-        Ok(contract_subject(&c))
-    }
-
     async fn check(
         app: &App,
         conn: &mut AnyConnection,
@@ -426,7 +412,7 @@ impl ProcedureRules for PremiumChangeProcedure {
         input: &PremiumChangeInput,
         rules: &RuleSet,
     ) -> Result<Checked<PremiumChangeResult>, AppError> {
-        let c = contract_of(conn, subject).await?;
+        let c = crate::procedure::subject_contract(conn, subject).await?;
         rules
             .premium
             .check_monthly(input.premium)
@@ -564,7 +550,7 @@ impl ProcedureRules for PremiumChangeProcedure {
         subject: &Subject,
         input: &PremiumChangeInput,
     ) -> Result<PremiumQuote, AppError> {
-        let c = contract_of(conn, subject).await?;
+        let c = crate::procedure::subject_contract(conn, subject).await?;
         // Planned on the day it completes (an approval may come after a cut-off).
         let (facts, ..) = app.billing_facts(conn, &c).await?;
         let planned = app.premium_plan(&facts, &filed.rules, input.premium)?;
@@ -612,7 +598,7 @@ impl ProcedureRules for PremiumChangeProcedure {
         let (status, quote) = match done {
             Some(q) => (PremiumChangeStatus::Completed, q),
             None => {
-                let c = contract_of(conn, subject).await?;
+                let c = crate::procedure::subject_contract(conn, subject).await?;
                 (
                     PremiumChangeStatus::InReview,
                     app.quote_in_tx(conn, &c, input.premium).await?,
@@ -666,21 +652,4 @@ impl ProcedureRules for PremiumChangeProcedure {
             ),
         }
     }
-}
-
-fn contract_subject(c: &Contract) -> Subject {
-    Subject {
-        program: c.program,
-        member_id: c.member_id,
-        contract_id: Some(c.id),
-        person_key: c.person_key.clone(),
-        holder_name: c.holder_name.clone(),
-    }
-}
-
-async fn contract_of(conn: &mut AnyConnection, subject: &Subject) -> Result<Contract, AppError> {
-    let id = subject
-        .contract_id
-        .ok_or_else(|| AppError::Internal("a contract procedure without a contract".into()))?;
-    contracts::get(conn, id).await?.ok_or(AppError::NotFound)
 }

@@ -21,7 +21,6 @@ use kyosai_domain::rules::RuleSet;
 use kyosai_domain::{
     ApplicationStatus, FieldError, Procedure, Program, YearMonth, Yen, rounding, safety_net,
 };
-use kyosai_store::applications::Application;
 use kyosai_store::contracts::Contract;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
@@ -32,7 +31,7 @@ use crate::payment_frequency::{contract_state, passed};
 use crate::procedure::maintenance_subject;
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
-    active_contract, stored_contract_subject, subject_contract,
+    active_contract, subject_contract,
 };
 use crate::{Actor, App, AppError};
 
@@ -232,15 +231,6 @@ impl ProcedureRules for PrepaymentProcedure {
         _input: &u32,
     ) -> Result<Subject, AppError> {
         maintenance_subject(conn, actor, number).await
-    }
-
-    async fn stored_subject(
-        _app: &App,
-        conn: &mut AnyConnection,
-        application: &Application,
-        _input: &u32,
-    ) -> Result<Subject, AppError> {
-        stored_contract_subject(conn, application).await
     }
 
     async fn check(

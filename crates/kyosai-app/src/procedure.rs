@@ -93,13 +93,16 @@ pub(crate) trait ProcedureRules {
         input: &Self::Input,
     ) -> Result<Subject, AppError>;
 
-    /// The subject of an application waiting in the staff queue.
+    /// The subject of an application waiting in the staff queue: the contract it was filed for
+    /// (every maintenance procedure); enrollment, which has no contract yet, says its own.
     async fn stored_subject(
-        app: &App,
+        _app: &App,
         conn: &mut AnyConnection,
         application: &Application,
-        input: &Self::Input,
-    ) -> Result<Subject, AppError>;
+        _input: &Self::Input,
+    ) -> Result<Subject, AppError> {
+        stored_contract_subject(conn, application).await
+    }
 
     /// The automatic checks, against the rule set in force (`rules`).
     async fn check(

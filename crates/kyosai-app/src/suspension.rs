@@ -26,7 +26,7 @@ use kyosai_domain::special_measures::{Effect, MeasureQuery, SpecialMeasures};
 use kyosai_domain::{
     ApplicationStatus, MandateStatus, Procedure, Program, YearMonth, Yen, rounding, schedule,
 };
-use kyosai_store::applications::{self, Application};
+use kyosai_store::applications::{self};
 use kyosai_store::contracts::{self, Contract};
 use kyosai_store::payment_schedule;
 use serde::{Deserialize, Serialize};
@@ -40,7 +40,7 @@ use crate::payment_frequency::{contract_state, passed};
 use crate::procedure::maintenance_subject;
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
-    active_contract, stored_contract_subject, subject_contract,
+    active_contract, subject_contract,
 };
 use crate::{Actor, App, AppError};
 
@@ -365,15 +365,6 @@ impl ProcedureRules for SuspensionProcedure {
         maintenance_subject(conn, actor, number).await
     }
 
-    async fn stored_subject(
-        _app: &App,
-        conn: &mut AnyConnection,
-        application: &Application,
-        _input: &(),
-    ) -> Result<Subject, AppError> {
-        stored_contract_subject(conn, application).await
-    }
-
     async fn check(
         app: &App,
         conn: &mut AnyConnection,
@@ -507,15 +498,6 @@ impl ProcedureRules for ResumptionProcedure {
         _input: &Option<BankAccount>,
     ) -> Result<Subject, AppError> {
         maintenance_subject(conn, actor, number).await
-    }
-
-    async fn stored_subject(
-        _app: &App,
-        conn: &mut AnyConnection,
-        application: &Application,
-        _input: &Option<BankAccount>,
-    ) -> Result<Subject, AppError> {
-        stored_contract_subject(conn, application).await
     }
 
     async fn check(
