@@ -17,6 +17,7 @@ pub mod enrollment;
 pub mod error;
 pub mod input;
 pub mod money;
+pub mod payout;
 pub mod prefecture;
 pub mod prepayment_discount;
 pub mod procedure;

@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod paid;
 pub mod payment_schedule;
 pub mod payment_slips;
+pub mod payouts;
 pub mod premium_changes;
 pub mod prepayment;
 pub mod rule_sets;

@@ -268,3 +268,98 @@ async fn a_corrupt_contract_or_mandate_is_corrupt_on_read() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_payout_is_scheduled_once_per_source_and_number() {
+    use kyosai_domain::Yen;
+    use kyosai_domain::payout::{PayoutKind, PayoutStatus};
+    use kyosai_store::payouts::{self, NewPayout, PayeeAccount};
+    for (store, _dir) in testing::all().await.unwrap() {
+        let mut tx = store.begin_write().await.unwrap();
+        let member = users::insert(
+            tx.conn(),
+            &users::NewUser {
+                role: "member",
+                email: "payee@example.jp",
+                display_name: "山田",
+                password_hash: None,
+                verified_at: None,
+                agency_id: None,
+                now: NOW,
+            },
+        )
+        .await
+        .unwrap();
+        let application: i64 = sqlx::Row::get(
+            &sqlx::query(
+                "INSERT INTO applications (program, procedure, channel, member_id, status, received_at, rule_set, \
+                 payload, checks, person_key) \
+                 VALUES ('small_enterprise', 'enrollment', 'online', $1, 'completed', $2, 'r', '{}', '[]', 'p') \
+                 RETURNING id",
+            )
+            .bind(member)
+            .bind(NOW)
+            .fetch_one(&mut *tx.conn())
+            .await
+            .unwrap(),
+            "id",
+        );
+        let contract: i64 = sqlx::Row::get(
+            &sqlx::query(
+                "INSERT INTO contracts (number, program, member_id, application_id, status, holder_name, business_name, person_key, \
+                 start_date, first_debit_month, monthly_premium, frequency, rule_set, created_at) \
+                 VALUES ('K9', 'small_enterprise', $1, $3, 'cancelled', '山田', '', 'p', '2020-01-01', '2020-02', 10000, \
+                 'monthly', 'r', $2) RETURNING id",
+            )
+            .bind(member)
+            .bind(NOW)
+            .bind(application)
+            .fetch_one(&mut *tx.conn())
+            .await
+            .unwrap(),
+            "id",
+        );
+        tx.commit().await.unwrap();
+        let account = PayeeAccount {
+            bank_code: "0001".into(),
+            branch_code: "001".into(),
+            account_type: "ordinary".into(),
+            account_number: "1234567".into(),
+            holder_kana: "ﾔﾏﾀﾞ ﾀﾛｳ".into(),
+        };
+        let mut new = NewPayout {
+            contract_id: contract,
+            application_id: None,
+            kind: PayoutKind::CancellationRefund,
+            due_date: jiff::civil::date(2026, 12, 15),
+            amount: Yen::new(123_456),
+            account: &account,
+            source: "cancellation_refund:1",
+            seq: 1,
+        };
+        let mut tx = store.begin_write().await.unwrap();
+        payouts::schedule(tx.conn(), &new, NOW).await.unwrap();
+        tx.commit().await.unwrap();
+        // The same decision's payment again, on another date: refused, nothing added.
+        let mut tx = store.begin_write().await.unwrap();
+        new.due_date = jiff::civil::date(2026, 12, 16);
+        assert!(payouts::schedule(tx.conn(), &new, NOW).await.is_err());
+        drop(tx);
+        // Its second instalment is another payout.
+        let mut tx = store.begin_write().await.unwrap();
+        new.seq = 2;
+        payouts::schedule(tx.conn(), &new, NOW).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut c = store.read().await.unwrap();
+        let stored = payouts::for_contract(&mut c, contract).await.unwrap();
+        assert_eq!(stored.len(), 2);
+        assert_eq!(stored[0].amount, Yen::new(123_456));
+        assert_eq!(stored[0].status, PayoutStatus::Scheduled);
+        assert_eq!(stored[0].due_date, jiff::civil::date(2026, 12, 15));
+        assert_eq!(stored[0].account, account);
+        assert_eq!(
+            (stored[1].seq, stored[1].due_date),
+            (2, jiff::civil::date(2026, 12, 16))
+        );
+    }
+}
