@@ -185,7 +185,7 @@ async fn failover_drill_loses_no_acknowledged_enrollment_and_billing_resumes() {
     // The contracts the drill bills, enrolled before it.
     let store = Store::connect(&cluster.url("drill")).await.unwrap();
     store.migrate().await.unwrap();
-    let app = App::new(store, clock.clone(), "http://test").unwrap();
+    let app = App::new(store, clock, "http://test").unwrap();
     for n in 0..BILLED {
         let m = member(&app, &format!("billed{n}@example.jp")).await;
         app.submit_enrollment(&m, m.user_id, &form("safety_net", 10_000 + n))
@@ -211,7 +211,7 @@ async fn failover_drill_loses_no_acknowledged_enrollment_and_billing_resumes() {
             Store::connect(&cluster.primary_url("drill_baseline"))
                 .await
                 .unwrap(),
-            clock.clone(),
+            clock,
             "http://test",
         )
         .unwrap();
