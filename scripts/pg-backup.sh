@@ -12,7 +12,9 @@
 #   pg-backup.sh restore BASE ARCHIVE_DIR NEW_DATA_DIR [TARGET_TIME]
 #       prepares NEW_DATA_DIR (must not exist) from base backup BASE, replaying the archive up to
 #       TARGET_TIME ('2026-11-28 10:15:00+09', default: the end of the archive), then promoting.
-#       Start it with: pg_ctl -D NEW_DATA_DIR -o "-p PORT" start, then run `kyosai verify`.
+#   pg-backup.sh start DATA_DIR PORT
+#       starts a restored server on loopback PORT and waits until recovery has finished (the
+#       server is writable); then run `kyosai verify` against it
 #
 # As root, the tools run as the postgres account. User kyosai, trust or ~/.pgpass for passwords.
 set -euo pipefail
@@ -27,7 +29,7 @@ find_bin() {
 as_pg=()
 if [ "$(id -u)" = 0 ]; then as_pg=(runuser -u postgres --); fi
 
-usage() { sed -n '2,20p' "$0" >&2; exit 2; }
+usage() { sed -n '2,22p' "$0" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 
 case "$1" in
@@ -68,7 +70,19 @@ EOF
     } >>"$data/postgresql.auto.conf"
     [ "$(id -u)" = 0 ] && chown -R postgres "$data"
     chmod 700 "$data"
-    echo "prepared $data: start it with pg_ctl -D $data -o '-p PORT' -w start, then run kyosai verify"
+    echo "prepared $data: start it with $0 start $data PORT, then run kyosai verify"
+    ;;
+  start)
+    [ $# -eq 3 ] || usage
+    data=$2; port=$3
+    "${as_pg[@]}" "$(find_bin pg_ctl)" -D "$data" -l "$data/restore.log" -w \
+      -o "-p $port -k $data -c listen_addresses=127.0.0.1" start >/dev/null
+    for _ in $(seq 1 300); do
+      [ "$("$(find_bin psql)" -h 127.0.0.1 -p "$port" -U kyosai -d postgres -Atc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ] && exit 0
+      sleep 0.1
+    done
+    echo "pg-backup: $data did not finish recovery; see $data/restore.log" >&2
+    exit 1
     ;;
   *) usage ;;
 esac

@@ -5,7 +5,8 @@
 #
 #   pg-replica.sh start DIR     initdb the primary, base-backup the standby, start both, wait
 #                               until the standby is synchronous; writes DIR/env with
-#                               KYOSAI_DATABASE_URL=postgres://kyosai@127.0.0.1:P1,127.0.0.1:P2/postgres
+#                               KYOSAI_DATABASE_URL=postgres://kyosai@127.0.0.1:P1,127.0.0.1:P2/postgres;
+#                               the primary archives its WAL into DIR/archive (pg-backup.sh)
 #   pg-replica.sh kill-primary DIR   kill -9 the primary's postmaster (a crash, no shutdown)
 #   pg-replica.sh promote DIR   promote the standby to primary (pg_ctl promote, waits)
 #   pg-replica.sh status DIR    which server is up and which is in recovery
@@ -25,7 +26,7 @@ find_bin() {
   command -v "$1" 2>/dev/null
 }
 
-usage() { sed -n '2,16p' "$0" >&2; exit 2; }
+usage() { sed -n '2,17p' "$0" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 cmd=$1
 dir=$2
@@ -57,6 +58,10 @@ max_connections = 100
 hot_standby = on
 wal_keep_size = 256MB
 EOF
+  # WAL archive for point-in-time recovery (scripts/pg-backup.sh), kept beside the servers.
+  mkdir -p "$dir/archive"
+  [ "$(id -u)" = 0 ] && chown postgres "$dir/archive"
+  "$(dirname "$0")/pg-backup.sh" archive-config "$dir/archive" | "${as_pg[@]}" bash -c "cat >> '$dir/primary/postgresql.conf'"
   "${as_pg[@]}" bash -c "echo 'host replication kyosai 127.0.0.1/32 trust' >> '$dir/primary/pg_hba.conf'"
   "${as_pg[@]}" "$pg_ctl" -D "$dir/primary" -l "$dir/primary.log" -w \
     -o "-p $p1 -k $dir -c synchronous_standby_names=standby1 -c synchronous_commit=on" start >/dev/null
@@ -117,8 +122,9 @@ status() {
 stop() {
   local pg_ctl
   pg_ctl=$(find_bin pg_ctl)
-  for d in primary standby; do
-    [ -f "$dir/$d/postmaster.pid" ] && "${as_pg[@]}" "$pg_ctl" -D "$dir/$d" -m immediate stop >/dev/null 2>&1 || true
+  # The primary, the standby and any server restored beside them (pg-backup.sh).
+  for d in "$dir"/*/; do
+    [ -f "$d/postmaster.pid" ] && "${as_pg[@]}" "$pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1 || true
   done
   rm -rf "$dir"
 }

@@ -54,7 +54,7 @@ impl App {
         let structural = self.store.integrity_check().await?;
         checks.push(Check {
             name: "database structure",
-            checked: "PRAGMA integrity_check (SQLite)".into(),
+            checked: "SQLite PRAGMA integrity_check (PostgreSQL checks its own pages)".into(),
             problems: structural,
         });
         let mut conn = self.store.read().await?;

@@ -13,16 +13,12 @@ impl Store {
     /// Writes a consistent copy of the SQLite database to `out` (which must not exist yet).
     pub async fn backup_to(&self, out: &Path) -> Result<()> {
         if self.backend != Backend::Sqlite {
-            return Err(StoreError::Corrupt(
-                "PostgreSQL is backed up with pg_basebackup and the WAL archive (scripts/pg-backup.sh)"
-                    .into(),
+            return Err(StoreError::NotForThisBackend(
+                "PostgreSQL is backed up with pg_basebackup and the WAL archive (scripts/pg-backup.sh)",
             ));
         }
         if out.exists() {
-            return Err(StoreError::Corrupt(format!(
-                "{} exists; a backup never overwrites a file",
-                out.display()
-            )));
+            return Err(StoreError::Exists(out.display().to_string()));
         }
         let path = out
             .to_str()

@@ -56,6 +56,12 @@ pub enum StoreError {
     Corrupt(String),
     #[error("unsupported database URL (use sqlite:// or postgres://): {0}")]
     UnsupportedUrl(String),
+    /// The operation does not exist for this backend (what to use instead is in the message).
+    #[error("{0}")]
+    NotForThisBackend(&'static str),
+    /// A file to create exists already.
+    #[error("{0} exists; a backup never overwrites a file")]
+    Exists(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
