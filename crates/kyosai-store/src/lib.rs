@@ -286,9 +286,12 @@ impl Store {
         Ok(())
     }
 
-    /// Answers when the database does (for /healthz).
+    /// Answers when the database does (for /healthz and the web layer's outage probe). Goes
+    /// through [`Store::read`], so with several hosts a probe after losing the primary also
+    /// finds the promoted standby (the probe is what ends the web layer's 503s).
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        let mut conn = self.read().await?;
+        sqlx::query("SELECT 1").execute(&mut *conn).await?;
         Ok(())
     }
 
