@@ -464,25 +464,20 @@ async fn point_in_time_restore_of_postgresql_stops_at_the_target_and_verifies() 
     for n in 10..13 {
         enroll(n).await;
     }
-    // Wait until the segment holding the last commits is archived.
-    let archived = |n: usize| {
-        std::fs::read_dir(cluster.dir.join("archive"))
-            .map(|d| d.count() >= n)
-            .unwrap_or(false)
+    // Close the WAL segment holding the last commits and wait until it is archived.
+    let segment = {
+        let mut c = app.store_for_tests().read().await.unwrap();
+        let row = sqlx::query("SELECT pg_walfile_name(pg_switch_wal()) AS f")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        kyosai_store::Row::try_get::<String, _>(&row, "f").unwrap()
     };
-    let before = std::fs::read_dir(cluster.dir.join("archive"))
-        .unwrap()
-        .count();
-    exec(
-        &cluster.primary_url("postgres"),
-        "SELECT CAST(pg_switch_wal() AS TEXT)",
-    )
-    .await;
     let waiting = Instant::now();
-    while !archived(before + 1) {
+    while !cluster.dir.join("archive").join(&segment).exists() {
         assert!(
             waiting.elapsed() < Duration::from_secs(30),
-            "WAL not archived"
+            "WAL segment {segment} not archived"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
