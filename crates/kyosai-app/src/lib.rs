@@ -16,9 +16,11 @@ pub mod error;
 pub mod evidence;
 mod form_parser;
 pub mod inbox;
+pub mod integrity;
 pub mod ja_text;
 pub mod mail;
 pub mod mandate_change;
+pub mod metrics;
 pub mod payment_frequency;
 pub mod premium_change;
 pub mod prepayment;
@@ -54,6 +56,8 @@ pub struct App {
     pub public_url: String,
     /// Where uploaded evidence is stored and how large it may be.
     pub evidence: evidence::EvidenceConfig,
+    /// This process's counters and latency histograms (`/metrics`).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl App {
@@ -69,12 +73,19 @@ impl App {
             clock,
             public_url: public_url.into(),
             evidence: evidence::EvidenceConfig::default(),
+            metrics: Arc::default(),
         })
     }
 
     /// Answers when the database does (for /healthz).
     pub async fn ping(&self) -> Result<(), AppError> {
         Ok(self.store.ping().await?)
+    }
+
+    /// Whether this instance can serve (for /readyz): the database answers, accepts writes and
+    /// has exactly the migrations this binary carries.
+    pub async fn readiness(&self) -> Result<(), kyosai_store::health::NotReady> {
+        self.store.readiness().await
     }
 
     /// Copies the SQLite WAL into the database file (no-op on PostgreSQL); the server calls it

@@ -162,14 +162,15 @@ impl Mailer {
     }
 }
 
-/// Sends every pending mail; returns how many were sent. A failed send is retried on the next
-/// call (up to 10 attempts), so a mail server outage loses nothing. Results are recorded in one
+/// Sends every mail that is due; returns how many were sent. A failed send is retried after a
+/// growing pause (`outbox::retry_delay`, at most an hour) and never given up, so a mail server
+/// outage of any length loses nothing. Results are recorded in one
 /// transaction per round, so delivery does not compete with member requests for the write lock
 /// once per mail.
 pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppError> {
     let items = {
         let mut conn = app.store.read().await?;
-        kyosai_store::outbox::pending(&mut conn, 500).await?
+        kyosai_store::outbox::due(&mut conn, &app.clock.now_text(), 500).await?
     };
     let (mut done, mut failed) = (Vec::new(), Vec::new());
     for item in items.into_iter().filter(|i| i.kind == OUTBOX_KIND) {
@@ -182,8 +183,9 @@ pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppErr
         match outcome {
             Ok(()) => done.push(item.id),
             Err(e) => {
-                tracing::warn!(id = item.id, error = %e, "mail delivery failed; will retry");
-                failed.push(item.id);
+                let wait = kyosai_store::outbox::retry_delay(item.attempts + 1);
+                tracing::warn!(id = item.id, error = %e, retry_in_s = wait.as_secs(), "mail delivery failed; will retry");
+                failed.push((item.id, wait));
             }
         }
     }
@@ -191,8 +193,12 @@ pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppErr
         let now = app.clock.now_text();
         let mut tx = app.store.begin_write().await?;
         kyosai_store::outbox::mark_done(tx.conn(), &done, &now).await?;
-        for id in &failed {
-            kyosai_store::outbox::mark_failed(tx.conn(), *id).await?;
+        for (id, wait) in &failed {
+            let at = app.clock.now()
+                + jiff::SignedDuration::try_from(*wait)
+                    .map_err(|e| AppError::Internal(e.into()))?;
+            kyosai_store::outbox::mark_failed(tx.conn(), *id, &kyosai_store::timestamp_text(at))
+                .await?;
         }
         tx.commit().await?;
     }

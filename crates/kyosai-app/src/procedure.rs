@@ -32,6 +32,7 @@ use serde_json::json;
 use sqlx::AnyConnection;
 
 use crate::mail::{self, Mail};
+use crate::metrics::ProcedureOutcome;
 use crate::{Actor, App, AppError, Role};
 
 /// Who or what a procedure is about, found (and authorised) inside the write transaction.
@@ -256,6 +257,7 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, AppError> {
 
 impl App {
     /// Runs procedure `P` for `target` as submitted by `actor` (see the module doc for the steps).
+    /// Every run is counted for `/metrics` by procedure, channel and outcome.
     #[tracing::instrument(skip_all, fields(procedure = P::PROCEDURE.as_str(), actor = actor.user_id))]
     pub(crate) async fn run_procedure<P: ProcedureRules>(
         &self,
@@ -264,11 +266,31 @@ impl App {
         form: &P::Form,
         key: Option<&IdempotencyKey>,
     ) -> Result<Answer<P::Answer>, AppError> {
+        let (result, outcome) = match self.file_procedure::<P>(actor, target, form, key).await {
+            Ok((answer, outcome)) => (Ok(answer), outcome),
+            Err(e) => {
+                let outcome = ProcedureOutcome::of_error(&e);
+                (Err(e), outcome)
+            }
+        };
+        self.metrics
+            .procedure(P::PROCEDURE, actor.channel(), outcome);
+        result
+    }
+
+    /// [`App::run_procedure`]'s steps; the answer comes with its outcome for the metrics.
+    async fn file_procedure<P: ProcedureRules>(
+        &self,
+        actor: &Actor,
+        target: &P::Target,
+        form: &P::Form,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<(Answer<P::Answer>, ProcedureOutcome), AppError> {
         let input = P::parse(form)?;
         let mut tx = self.store.begin_write().await?;
         if let Some(key) = key {
             if let Some(replay) = replay(&mut tx, actor, key).await? {
-                return Ok(replay);
+                return Ok((replay, ProcedureOutcome::Replayed));
             }
             let now = self.clock.now_text();
             if let Err(e) =
@@ -280,7 +302,7 @@ impl App {
                 drop(tx);
                 let mut tx = self.store.begin_write().await?;
                 return match replay(&mut tx, actor, key).await? {
-                    Some(replay) => Ok(replay),
+                    Some(replay) => Ok((replay, ProcedureOutcome::Replayed)),
                     None => Err(e.into()),
                 };
             }
@@ -288,7 +310,9 @@ impl App {
         let subject = P::subject(self, tx.conn(), actor, target, &input).await?;
         let rules = self.rules_for(subject.program)?;
         let assessment = match P::check(self, tx.conn(), &subject, &input, &rules).await? {
-            Checked::Unchanged(answer) => return Ok(Answer::New(answer)),
+            Checked::Unchanged(answer) => {
+                return Ok((Answer::New(answer), ProcedureOutcome::Unchanged));
+            }
             Checked::Assessed(a) => a,
         };
         let decision = assessment.decision();
@@ -372,7 +396,12 @@ impl App {
             .await?;
         }
         tx.commit().await?;
-        Ok(Answer::New(answer))
+        let outcome = if completed {
+            ProcedureOutcome::Completed
+        } else {
+            ProcedureOutcome::InReview
+        };
+        Ok((Answer::New(answer), outcome))
     }
 
     /// Completes an application that waited in the staff queue, with the procedure's own

@@ -1,5 +1,6 @@
 //! `kyosai`: the one binary operators and developers run.
 
+mod backup;
 mod billing;
 mod config;
 mod dev;
@@ -60,6 +61,12 @@ enum Command {
         #[command(subcommand)]
         command: dev::DevCommand,
     },
+    /// Write a consistent copy of the SQLite database while the server keeps serving.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a new, empty data directory.
+    Restore(backup::RestoreArgs),
+    /// Check the data: audit chain, ledger against bill lines, request files, rule sets.
+    Verify(backup::VerifyArgs),
 }
 
 #[derive(Args)]
@@ -158,6 +165,9 @@ async fn main() -> Result<()> {
         Command::Rules { command } => rules::run(command).await,
         Command::Payments { command } => payments::run(command).await,
         Command::Dev { command } => dev::run(command).await,
+        Command::Backup(args) => backup::backup(args).await,
+        Command::Restore(args) => backup::restore(args).await,
+        Command::Verify(args) => backup::verify(args).await,
     }
 }
 

@@ -8,14 +8,18 @@
 pub mod agencies;
 pub mod applications;
 pub mod audit;
+pub mod backup;
 pub mod billing;
 pub mod bulk;
 pub mod contracts;
 pub mod details;
 pub mod drafts;
 pub mod evidence;
+pub mod failover;
+pub mod health;
 pub mod idempotency;
 pub mod inbox;
+pub mod integrity;
 pub mod ledger;
 pub mod outbox;
 pub mod paid;
@@ -53,6 +57,12 @@ pub enum StoreError {
     Corrupt(String),
     #[error("unsupported database URL (use sqlite:// or postgres://): {0}")]
     UnsupportedUrl(String),
+    /// The operation does not exist for this backend (what to use instead is in the message).
+    #[error("{0}")]
+    NotForThisBackend(&'static str),
+    /// A file to create exists already.
+    #[error("{0} exists; a backup never overwrites a file")]
+    Exists(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -73,6 +83,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     write_gate: Option<Arc<Mutex<()>>>,
+    /// PostgreSQL with several hosts: where to look for the writable one after losing it.
+    failover: Option<Arc<failover::Failover>>,
 }
 
 /// A write transaction; commit it or it rolls back on drop.
@@ -111,7 +123,18 @@ impl Store {
             }
             _ => url.to_string(),
         };
-        let options = AnyConnectOptions::from_str(&url)?;
+        let failover = match backend {
+            Backend::Postgres => failover::split_hosts(&url)
+                .map(failover::Failover::new)
+                .transpose()?
+                .map(Arc::new),
+            Backend::Sqlite => None,
+        };
+        let options = match &failover {
+            Some(f) => f.writable().await?,
+            None => AnyConnectOptions::from_str(&url)?,
+        };
+        let several_hosts = failover.is_some();
         let pool = match backend {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
@@ -135,9 +158,28 @@ impl Store {
             Backend::Postgres => {
                 AnyPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(|conn, _| {
+                    // With several hosts, a lost primary must be noticed in seconds to look
+                    // for the promoted standby (failover::FAILOVER_WAIT bounds the whole wait).
+                    .acquire_timeout(if several_hosts {
+                        Duration::from_secs(3)
+                    } else {
+                        Duration::from_secs(30)
+                    })
+                    .after_connect(move |conn, _| {
                         Box::pin(async move {
+                            if several_hosts {
+                                // Never hand out a connection to a standby (the pool may
+                                // reconnect to a host that was demoted meanwhile).
+                                let standby: bool =
+                                    sqlx::query_scalar("SELECT pg_is_in_recovery()")
+                                        .fetch_one(&mut *conn)
+                                        .await?;
+                                if standby {
+                                    return Err(sqlx::Error::Protocol(
+                                        "host is a standby (read-only)".into(),
+                                    ));
+                                }
+                            }
                             // The billing chunk queries look expensive to the planner (millions
                             // of contracts) and PostgreSQL then JIT-compiles them: half of each
                             // chunk's time went to compiling, for queries that run 0.2 s.
@@ -153,6 +195,7 @@ impl Store {
             pool,
             backend,
             write_gate: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            failover,
         })
     }
 
@@ -187,13 +230,16 @@ impl Store {
     /// timeout) for a writer of another process. A deferred transaction that reads first and
     /// then writes cannot wait when another connection wrote in between: SQLite answers
     /// "database is locked" at once (two instances on one file starting a billing run did).
+    ///
+    /// With several PostgreSQL hosts, a lost connection at the start is retried on the writable
+    /// host (see [`failover`]): nothing has been sent yet, so this is always safe.
     pub async fn begin_write(&self) -> Result<WriteTx> {
         let (gate, tx) = match &self.write_gate {
             Some(g) => (
                 Some(g.clone().lock_owned().await),
                 self.pool.begin_with("BEGIN IMMEDIATE").await?,
             ),
-            None => (None, self.pool.begin().await?),
+            None => (None, self.with_failover(|| self.pool.begin()).await?),
         };
         Ok(WriteTx { tx, _gate: gate })
     }
@@ -201,7 +247,32 @@ impl Store {
     /// A pooled connection for reads. Every write goes through [`Store::begin_write`]: on SQLite a
     /// write outside the gate can fail with SQLITE_BUSY_SNAPSHOT when another writer commits.
     pub async fn read(&self) -> Result<sqlx::pool::PoolConnection<Any>> {
-        Ok(self.pool.acquire().await?)
+        self.with_failover(|| self.pool.acquire()).await
+    }
+
+    /// Runs `start` (acquiring a connection or beginning a transaction); when it fails because
+    /// the host is gone and several hosts are configured, points the pool at the writable host
+    /// and tries again, for at most [`failover::FAILOVER_WAIT`].
+    async fn with_failover<T, F>(&self, start: impl Fn() -> F) -> Result<T>
+    where
+        F: std::future::Future<Output = std::result::Result<T, sqlx::Error>>,
+    {
+        let started = std::time::Instant::now();
+        loop {
+            match start().await {
+                Ok(t) => return Ok(t),
+                Err(e) => match &self.failover {
+                    Some(f)
+                        if failover::is_connection_lost(&e)
+                            && started.elapsed() < failover::FAILOVER_WAIT =>
+                    {
+                        tracing::warn!(error = %e, "database connection lost; looking for the writable host");
+                        self.pool.set_connect_options(f.writable().await?);
+                    }
+                    _ => return Err(e.into()),
+                },
+            }
+        }
     }
 
     /// Copies committed WAL pages into the SQLite database file without blocking writers (PASSIVE).
@@ -216,9 +287,12 @@ impl Store {
         Ok(())
     }
 
-    /// Answers when the database does (for /healthz).
+    /// Answers when the database does (for /healthz and the web layer's outage probe). Goes
+    /// through [`Store::read`], so with several hosts a probe after losing the primary also
+    /// finds the promoted standby (the probe is what ends the web layer's 503s).
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        let mut conn = self.read().await?;
+        sqlx::query("SELECT 1").execute(&mut *conn).await?;
         Ok(())
     }
 

@@ -31,24 +31,38 @@ pub async fn enqueue(
     col(&row, "id")
 }
 
-/// Oldest undelivered items first.
+/// Every undelivered item, oldest first, whether or not its retry is due (inspection and tests).
 pub async fn pending(conn: &mut AnyConnection, limit: i64) -> Result<Vec<OutboxItem>> {
     let rows = sqlx::query(
-        "SELECT id, kind, payload, attempts FROM outbox WHERE processed_at IS NULL AND attempts < 10 ORDER BY id LIMIT $1",
+        "SELECT id, kind, payload, attempts FROM outbox WHERE processed_at IS NULL ORDER BY id LIMIT $1",
     )
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(OutboxItem {
-                id: col(r, "id")?,
-                kind: col(r, "kind")?,
-                payload: col(r, "payload")?,
-                attempts: col(r, "attempts")?,
-            })
-        })
-        .collect()
+    rows.iter().map(item).collect()
+}
+
+/// Undelivered items whose next attempt is due at `now`, oldest first: what the delivery loop
+/// sends. Nothing is ever given up: a failing item waits longer and longer ([`mark_failed`]).
+pub async fn due(conn: &mut AnyConnection, now: &str, limit: i64) -> Result<Vec<OutboxItem>> {
+    let rows = sqlx::query(
+        "SELECT id, kind, payload, attempts FROM outbox WHERE processed_at IS NULL \
+         AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY id LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(item).collect()
+}
+
+fn item(r: &crate::AnyRow) -> Result<OutboxItem> {
+    Ok(OutboxItem {
+        id: col(r, "id")?,
+        kind: col(r, "kind")?,
+        payload: col(r, "payload")?,
+        attempts: col(r, "attempts")?,
+    })
 }
 
 /// Marks delivered items, in statements of up to 500 ids (one round of delivery is one short
@@ -69,10 +83,20 @@ pub async fn mark_done(conn: &mut AnyConnection, ids: &[i64], now: &str) -> Resu
     Ok(())
 }
 
-pub async fn mark_failed(conn: &mut AnyConnection, id: i64) -> Result<()> {
-    sqlx::query("UPDATE outbox SET attempts = attempts + 1 WHERE id = $1")
+/// Records a failed attempt; the item is tried again from `next_attempt_at` (the caller's
+/// back-off, see [`retry_delay`]).
+pub async fn mark_failed(conn: &mut AnyConnection, id: i64, next_attempt_at: &str) -> Result<()> {
+    sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2 WHERE id = $1")
         .bind(id)
+        .bind(next_attempt_at)
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// How long to wait after the `attempts`-th failure: 2, 4, 8 … seconds, at most an hour, so a
+/// long outage costs a try an hour per mail and a short one delays mail by seconds.
+pub fn retry_delay(attempts: i64) -> std::time::Duration {
+    let exp = u32::try_from(attempts.clamp(1, 12)).unwrap_or(12);
+    std::time::Duration::from_secs((1u64 << exp).min(3600))
 }

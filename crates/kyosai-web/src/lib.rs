@@ -7,6 +7,7 @@ pub mod calculators;
 pub mod csrf;
 pub mod error;
 pub mod form_kit;
+pub mod operations;
 pub mod pages;
 pub mod session;
 pub mod static_files;
@@ -35,6 +36,8 @@ pub struct AppState {
     /// Where billing runs started from the staff screens write their request files (the same
     /// folder as the billing schedule's); None: runs cannot be started from the screens.
     pub billing_out: Option<PathBuf>,
+    /// Whether the database answered at the last probe (graceful degradation).
+    pub db: Arc<operations::DbStatus>,
 }
 
 /// Per-client request limits (keyed on the client address).
@@ -92,7 +95,11 @@ pub fn router_with(app: App, limits: RateLimits) -> Router {
 
 /// [`router_with`], with the folder billing runs started from the staff screens write into.
 pub fn router_with_billing(app: App, limits: RateLimits, billing_out: Option<PathBuf>) -> Router {
-    let state = AppState { app, billing_out };
+    let state = AppState {
+        app,
+        billing_out,
+        db: Arc::default(),
+    };
     let auth_limit = Arc::new(
         GovernorConfigBuilder::default()
             .period(limits.auth_period)
@@ -112,14 +119,28 @@ pub fn router_with_billing(app: App, limits: RateLimits, billing_out: Option<Pat
         .merge(pages::auth_routes())
         .merge(api::auth_routes())
         .layer(GovernorLayer::new(auth_limit));
-    Router::new()
-        .route("/healthz", get(healthz))
+    // Everything that needs the database answers 503 at once while it is down; calculators,
+    // simulations and static files work from memory and stay outside the guard.
+    let needs_database = Router::new()
         .merge(sensitive)
-        .merge(public)
-        .merge(calculators::routes())
         .merge(pages::routes())
         .merge(api::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            operations::require_database,
+        ));
+    Router::new()
+        .route("/healthz", get(operations::healthz))
+        .route("/readyz", get(operations::readyz))
+        .route("/metrics", get(operations::metrics))
+        .merge(needs_database)
+        .merge(public)
+        .merge(calculators::routes())
         .merge(static_files::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            operations::record_latency,
+        ))
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
@@ -143,21 +164,6 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
         path = %request.uri().path(),
         request_id = %id,
     )
-}
-
-async fn healthz(
-    axum::extract::State(s): axum::extract::State<AppState>,
-) -> (axum::http::StatusCode, &'static str) {
-    match s.app.ping().await {
-        Ok(()) => (axum::http::StatusCode::OK, "ok"),
-        Err(e) => {
-            tracing::error!(error = %e, "health check: database unavailable");
-            (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "database unavailable",
-            )
-        }
-    }
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests (graceful shutdown).

@@ -49,8 +49,16 @@ impl FromRequestParts<AppState> for MaybeUser {
         let Some(cookie) = cookie_value(parts) else {
             return Ok(MaybeUser(None, None));
         };
+        if state.db.is_down() {
+            // Pages that work from rule data alone (calculators, the top page) are shown
+            // anonymously while the database is down; pages that need the user are guarded.
+            return Ok(MaybeUser(None, None));
+        }
         match state.app.session(&cookie).await {
             Ok(s) => Ok(MaybeUser(s, Some(cookie))),
+            Err(kyosai_app::AppError::Store(_)) if state.db.probe(&state.app).await => {
+                Ok(MaybeUser(None, None))
+            }
             Err(e) => Err(crate::error::ApiError::from(e).into_response()),
         }
     }

@@ -95,6 +95,13 @@ pub struct NewLine {
 }
 
 /// Inserts a chunk's bill lines.
+///
+/// Line ids are the customer numbers of the request file, so they come from the `bill_line_id`
+/// counter, taken in the chunk's own transaction, rather than from the table's sequence: a
+/// PostgreSQL sequence is not transactional (a chunk rolled back by a crash keeps its values
+/// used) and a promoted standby resumes it up to 32 values further, so a run resumed after a
+/// crash or a failover would number its lines, and write its files, differently from an
+/// undisturbed run. The counter rolls back with the chunk.
 pub async fn insert_lines(
     conn: &mut AnyConnection,
     run_id: i64,
@@ -102,10 +109,24 @@ pub async fn insert_lines(
     lines: &[NewLine],
 ) -> Result<()> {
     use bulk::Cell::{Int, Text};
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let n = i64::try_from(lines.len())
+        .map_err(|_| crate::StoreError::Corrupt("too many bill lines in one chunk".into()))?;
+    let row = sqlx::query(
+        "UPDATE counters SET value = value + $1 WHERE name = 'bill_line_id' RETURNING value",
+    )
+    .bind(n)
+    .fetch_one(&mut *conn)
+    .await?;
+    let first = crate::col::<i64>(&row, "value")? - n + 1;
+    let numbered: Vec<(i64, &NewLine)> = (first..).zip(lines).collect();
     bulk::insert(
         conn,
         "bill_lines",
         &[
+            "id",
             "run_id",
             "contract_id",
             "month",
@@ -128,9 +149,10 @@ pub async fn insert_lines(
             "holder_kana",
             "withheld",
         ],
-        lines,
-        |l| {
+        &numbered,
+        |(id, l)| {
             vec![
+                Int(*id),
                 Int(run_id),
                 Int(l.contract_id),
                 Text(month),
