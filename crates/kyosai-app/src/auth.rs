@@ -248,6 +248,9 @@ impl App {
         let mut conn = self.store.read().await?;
         let user = users::by_email(&mut conn, &email).await?;
         drop(conn);
+        if let Some(u) = &user {
+            self.guard_login(u.id).await?;
+        }
         let hash = user.as_ref().and_then(|u| u.password_hash.clone());
         let ok = {
             let password = password.to_string();
@@ -258,7 +261,14 @@ impl App {
             .await
             .map_err(|e| AppError::Internal(e.into()))?
         };
-        let Some(user) = user.filter(|_| ok && hash.is_some()) else {
+        let Some(user) = user.as_ref().filter(|_| ok && hash.is_some()) else {
+            match &user {
+                Some(u) => {
+                    self.record_login_failure(u.id, crate::login_guard::Failure::Password)
+                        .await?
+                }
+                None => self.record_unknown_login(&email).await?,
+            }
             return Err(bad());
         };
         if !user.email_verified {
@@ -268,7 +278,7 @@ impl App {
                 "メールアドレスの確認が済んでいません。届いたメールのリンクを開いてください。",
             ));
         }
-        Ok(Principal::from(&user))
+        Ok(Principal::from(user))
     }
 
     /// The TOTP set-up to show: the secret already stored, so a page shown again (reload, wrong
@@ -373,17 +383,26 @@ impl App {
         Ok(())
     }
 
-    /// Creates a session and returns the cookie value (a new id on every login: rotation).
+    /// Creates a session and returns the cookie value (a new id on every login: rotation). A
+    /// session without the second factor lives only minutes
+    /// ([`crate::login_guard::HALF_SESSION_MINUTES`]).
     pub async fn create_session(&self, user_id: i64, mfa_done: bool) -> Result<String, AppError> {
         let id = random_token();
         let now = self.clock.now();
+        let expires = if mfa_done {
+            later(now, SESSION_HOURS)
+        } else {
+            timestamp_text(
+                now + SignedDuration::from_mins(crate::login_guard::HALF_SESSION_MINUTES),
+            )
+        };
         let mut tx = self.store.begin_write().await?;
         sessions::insert(
             tx.conn(),
             &sha256_hex(id.as_bytes()),
             sessions::Session { user_id, mfa_done },
             &timestamp_text(now),
-            &later(now, SESSION_HOURS),
+            &expires,
         )
         .await?;
         tx.commit().await?;
@@ -405,6 +424,28 @@ impl App {
         Ok(users::by_id(&mut conn, s.user_id)
             .await?
             .map(|u| (Principal::from(&u), s.mfa_done)))
+    }
+
+    /// Ends a session at the member's request (audited; [`App::end_session`] is the silent
+    /// end of a rotated session).
+    pub async fn logout(&self, cookie: &str) -> Result<(), AppError> {
+        let hash = sha256_hex(cookie.as_bytes());
+        let mut tx = self.store.begin_write().await?;
+        if let Some(s) = sessions::get(tx.conn(), &hash, &self.clock.now_text()).await? {
+            let target = format!("user:{}", s.user_id);
+            self.audit(
+                tx.conn(),
+                &target,
+                "user.logged_out",
+                &target,
+                None,
+                Some(&json!({ "via": "pages" })),
+            )
+            .await?;
+        }
+        sessions::delete(tx.conn(), &hash).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn end_session(&self, cookie: &str) -> Result<(), AppError> {
@@ -432,6 +473,16 @@ impl App {
             name,
             &timestamp_text(now),
             valid_hours.map(|h| later(now, h)).as_deref(),
+        )
+        .await?;
+        let target = format!("user:{user_id}");
+        self.audit(
+            tx.conn(),
+            &target,
+            "token.issued",
+            &target,
+            None,
+            Some(&json!({ "name": name, "valid_hours": valid_hours })),
         )
         .await?;
         tx.commit().await?;
@@ -538,6 +589,7 @@ impl App {
         let at = self.clock.now_text();
         kyosai_store::audit::append(
             conn,
+            self.store.audit_key(),
             &kyosai_store::audit::Entry {
                 actor,
                 action,

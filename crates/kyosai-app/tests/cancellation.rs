@@ -476,7 +476,9 @@ async fn fourteen_paid_months_are_quoted_and_cancelled_by_the_rules() {
             4
         );
         let mut conn = later.store_for_tests().read().await.unwrap();
-        kyosai_store::audit::verify(&mut conn).await.unwrap();
+        kyosai_store::audit::verify(&mut conn, later.store_for_tests().audit_key())
+            .await
+            .unwrap();
     }
 }
 

@@ -80,7 +80,13 @@ async fn valid_application_completes_in_the_same_request() {
         assert!(matches!(again, Err(AppError::Invalid(ref f)) if f[0].field == "program"));
         // Audit chain covers everything and is intact.
         let mut conn = app.store_for_tests().read().await.unwrap();
-        assert!(audit::verify(&mut conn).await.unwrap() >= 5);
+        assert!(
+            audit::verify(&mut conn, app.store_for_tests().audit_key())
+                .await
+                .unwrap()
+                .rows
+                >= 5
+        );
         // One confirmation mail per completed contract.
         assert_eq!(count(&app, "outbox").await, 2);
     }

@@ -245,7 +245,13 @@ async fn after_a_code_3_failure_the_new_account_is_billed_next_month_with_the_ar
             0
         );
         let mut conn = app.store_for_tests().read().await.unwrap();
-        assert!(kyosai_store::audit::verify(&mut conn).await.unwrap() > 0);
+        assert!(
+            kyosai_store::audit::verify(&mut conn, app.store_for_tests().audit_key())
+                .await
+                .unwrap()
+                .rows
+                > 0
+        );
     }
 }
 

@@ -318,7 +318,9 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
             2
         );
         let mut conn = later.store_for_tests().read().await.unwrap();
-        kyosai_store::audit::verify(&mut conn).await.unwrap();
+        kyosai_store::audit::verify(&mut conn, later.store_for_tests().audit_key())
+            .await
+            .unwrap();
         drop(conn);
 
         // The member's overview shows the contract cancelled, with no next debit.

@@ -1,5 +1,6 @@
 //! `kyosai`: the one binary operators and developers run.
 
+mod audit;
 mod billing;
 mod config;
 mod dev;
@@ -54,6 +55,11 @@ enum Command {
     Payments {
         #[command(subcommand)]
         command: payments::PaymentsCommand,
+    },
+    /// The audit log: verify its chain, head and signed checkpoints.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
     },
     /// Development tools: synthetic data, bank simulator.
     Dev {
@@ -157,12 +163,20 @@ async fn main() -> Result<()> {
         Command::Billing { command } => billing::run(command).await,
         Command::Rules { command } => rules::run(command).await,
         Command::Payments { command } => payments::run(command).await,
+        Command::Audit { command } => audit::run(command).await,
         Command::Dev { command } => dev::run(command).await,
     }
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
     let store = args.storage.open().await?;
+    // A rewritten or truncated audit log stops the server: operators look before anyone works.
+    let checkpoints = args.storage.audit_checkpoint_file();
+    let (rows, verified) = audit::verify(&store, &checkpoints)
+        .await
+        .context("verifying the audit log at start-up")?;
+    tracing::info!(rows, checkpoints = verified, "audit log verified");
+    let audit_checkpoints = tokio::spawn(audit::checkpoint_forever(store.clone(), checkpoints));
     let public_url = args
         .public_url
         .clone()
@@ -227,6 +241,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     }
     delivery.abort();
     rules.abort();
+    audit_checkpoints.abort();
     app.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod idempotency;
 pub mod inbox;
 pub mod ledger;
+pub mod login_throttle;
 pub mod outbox;
 pub mod paid;
 pub mod payment_schedule;
@@ -72,6 +73,9 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     write_gate: Option<Arc<Mutex<()>>>,
+    /// The key of the audit chain ([`audit::AuditKey`]); the development key until
+    /// [`Store::with_audit_key`].
+    audit_key: Arc<audit::AuditKey>,
 }
 
 /// A write transaction; commit it or it rolls back on drop.
@@ -152,6 +156,7 @@ impl Store {
             pool,
             backend,
             write_gate: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            audit_key: Arc::new(audit::AuditKey::development()),
         })
     }
 
@@ -170,6 +175,16 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// The same store, chaining audit rows with `key` (read from a file outside the database).
+    pub fn with_audit_key(mut self, key: audit::AuditKey) -> Store {
+        self.audit_key = Arc::new(key);
+        self
+    }
+
+    pub fn audit_key(&self) -> &audit::AuditKey {
+        &self.audit_key
     }
 
     pub fn backend(&self) -> Backend {

@@ -344,6 +344,7 @@ impl App {
                 mandates_unusable += 1;
                 audit::append(
                     tx.conn(),
+                    self.store.audit_key(),
                     &audit::Entry {
                         actor,
                         action: "mandate.unusable",
@@ -381,6 +382,7 @@ impl App {
         let arrears_notices = self.arrears_notices(tx.conn(), &arrears, &now).await?;
         audit::append(
             tx.conn(),
+            self.store.audit_key(),
             &audit::Entry {
                 actor,
                 action: "billing.results_imported",

@@ -109,7 +109,7 @@ pub struct TokenBody {
 const TOKEN_HOURS: i64 = kyosai_app::auth::SESSION_HOURS;
 
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest, tag = "auth",
-    responses((status = 200, body = TokenBody), (status = 422, body = ErrorBody), (status = 429, description = "rate limited")))]
+    responses((status = 200, body = TokenBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "too many attempts (per address, account or session)")))]
 pub async fn login(
     State(s): State<AppState>,
     ApiJson(l): ApiJson<LoginRequest>,
@@ -122,7 +122,10 @@ pub async fn login(
             "先に二段階認証（確認コードアプリ）を設定してください。",
         ));
     }
-    s.app.check_totp(user.id, &l.totp_code, false).await?;
+    s.app
+        .login_second_factor(user.id, &l.totp_code, None)
+        .await?;
+    s.app.record_login(user.id, "api").await?;
     let token = s
         .app
         .issue_token(user.id, "api-login", Some(TOKEN_HOURS))

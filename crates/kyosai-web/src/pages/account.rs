@@ -367,12 +367,15 @@ pub async fn login_totp_submit(
     };
     match state
         .app
-        .check_totp(user.id, &form.text("totp_code"), false)
+        .login_second_factor(user.id, &form.text("totp_code"), old.as_deref())
         .await
     {
-        Ok(()) => rotate(&state, old.as_deref(), user.id, true, home(&user))
-            .await
-            .unwrap_or_else(|e| app_error(e, None)),
+        Ok(()) => match state.app.record_login(user.id, "pages").await {
+            Ok(()) => rotate(&state, old.as_deref(), user.id, true, home(&user))
+                .await
+                .unwrap_or_else(|e| app_error(e, None)),
+            Err(e) => app_error(e, None),
+        },
         Err(AppError::Invalid(errors)) => {
             render(StatusCode::UNPROCESSABLE_ENTITY, &login_totp_page(&errors))
         }
@@ -450,9 +453,12 @@ pub async fn totp_setup_submit(
             } else {
                 "/portal?totp=1"
             };
-            rotate(&state, old.as_deref(), user.id, true, to)
-                .await
-                .unwrap_or_else(|e| app_error(e, None))
+            match state.app.record_login(user.id, "pages").await {
+                Ok(()) => rotate(&state, old.as_deref(), user.id, true, to)
+                    .await
+                    .unwrap_or_else(|e| app_error(e, None)),
+                Err(e) => app_error(e, None),
+            }
         }
         Err(AppError::Invalid(errors)) => match totp_setup_page(&state, &user, &errors).await {
             Ok(page) => render(StatusCode::UNPROCESSABLE_ENTITY, &page),
@@ -464,7 +470,7 @@ pub async fn totp_setup_submit(
 
 pub async fn logout(State(state): State<AppState>, MaybeUser(_, cookie): MaybeUser) -> Response {
     if let Some(c) = cookie
-        && let Err(e) = state.app.end_session(&c).await
+        && let Err(e) = state.app.logout(&c).await
     {
         return app_error(e, None);
     }

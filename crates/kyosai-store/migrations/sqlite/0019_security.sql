@@ -1,0 +1,25 @@
+-- Issue #15 (security).
+
+-- Per-account login limits: consecutive failures (password or second factor), when the last one
+-- happened (the growing delay counts from it) and a temporary lock.
+ALTER TABLE users ADD COLUMN failed_logins BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN last_failed_login_at TEXT;
+ALTER TABLE users ADD COLUMN locked_until TEXT;
+
+-- Per-session limit: wrong second-factor codes on one half-logged-in session.
+ALTER TABLE sessions ADD COLUMN totp_failures BIGINT NOT NULL DEFAULT 0;
+
+-- The audit log is append-only, like the ledger.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+
+-- Rows from this sequence number on are chained with the HMAC key; earlier rows (written before
+-- the key existed) keep their plain SHA-256 links.
+ALTER TABLE audit_head ADD COLUMN keyed_from BIGINT NOT NULL DEFAULT 1;
+UPDATE audit_head SET keyed_from = seq + 1;
