@@ -116,6 +116,8 @@ impl App {
             Role::Member if c.member_id == actor.user_id => {}
             _ => return Err(AppError::NotFound),
         }
+        self.log_personal_data_view(actor, c.member_id, "contract", number)
+            .await?;
         let paid = paid::so_far(&mut conn, c.id).await?;
         let (_, suspended_from) = bstore::prepaid_and_suspended(&mut conn, c.id).await?;
         let changes = bstore::premium_changes_between(&mut conn, c.id, c.id).await?;

@@ -1,6 +1,7 @@
 //! Kyosai's use cases. Each takes typed input, runs in one transaction (rules + store + audit +
 //! outbox) and returns typed output; the web and CLI layers only translate.
 
+mod access_log;
 pub mod arrears;
 pub mod auth;
 pub mod bank_account;

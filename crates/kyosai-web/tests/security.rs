@@ -360,3 +360,86 @@ async fn logins_logouts_and_tokens_are_audited() {
             .unwrap();
     }
 }
+
+/// Item 3: every staff view of a member's personal data is logged (who looked at whom, what,
+/// when); the member reading their own data is not.
+#[tokio::test]
+async fn staff_views_of_personal_data_are_logged() {
+    for (store, _dir) in testing::all().await.unwrap() {
+        let site = support::spawn(store.clone(), Clock::System).await;
+        let member = site
+            .app
+            .create_account(
+                kyosai_app::Role::Member,
+                "seen@example.jp",
+                "",
+                Some(PASSWORD),
+            )
+            .await
+            .unwrap();
+        let member_actor = kyosai_app::Actor {
+            user_id: member,
+            role: kyosai_app::Role::Member,
+        };
+        let done = site
+            .app
+            .submit_enrollment(
+                &member_actor,
+                member,
+                &kyosai_app::dev::demo::sample_form("small_enterprise"),
+            )
+            .await
+            .unwrap();
+        let number = done.contract.unwrap().number;
+        let staff = site
+            .app
+            .create_account(
+                kyosai_app::Role::Staff,
+                "look@kyosai.example.jp",
+                "職員",
+                None,
+            )
+            .await
+            .unwrap();
+        let staff_token = site.app.issue_token(staff, "test", Some(1)).await.unwrap();
+        let member_token = site.app.issue_token(member, "test", Some(1)).await.unwrap();
+        let http = reqwest::Client::new();
+        let views = "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'personal_data.viewed'";
+        for path in [
+            format!("/api/v1/contracts/{number}"),
+            format!("/api/v1/contracts/{number}/details"),
+        ] {
+            let r = http
+                .get(site.url(&path))
+                .bearer_auth(&member_token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+        }
+        assert_eq!(count_where(&store, views).await, 0);
+        for path in [
+            format!("/api/v1/contracts/{number}"),
+            format!("/api/v1/contracts/{number}/details"),
+            format!("/api/v1/contracts/{number}/billing"),
+        ] {
+            let r = http
+                .get(site.url(&path))
+                .bearer_auth(&staff_token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+        }
+        let mut c = store.read().await.unwrap();
+        let rows: Vec<_> = kyosai_store::audit::for_target(&mut c, &format!("user:{member}"))
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.action == "personal_data.viewed")
+            .collect();
+        assert_eq!(rows.len(), 3);
+        assert!(rows.iter().all(|r| r.actor == format!("user:{staff}")));
+        assert!(rows[0].after.as_deref().unwrap().contains(&number));
+    }
+}

@@ -123,6 +123,8 @@ impl App {
             // Do not reveal whether someone else's contract exists.
             _ => return Err(AppError::NotFound),
         }
+        self.log_personal_data_view(actor, c.member_id, "billing", number)
+            .await?;
         let program = c.program;
         let (mut facts, stored, hist, standing) = self.billing_facts(&mut conn, &c).await?;
         let payment_slips = kyosai_store::payment_slips::for_contract(&mut conn, c.id)
