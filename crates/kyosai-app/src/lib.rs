@@ -2,12 +2,14 @@
 //! outbox) and returns typed output; the web and CLI layers only translate.
 
 mod access_log;
+pub mod account_recovery;
 pub mod arrears;
 pub mod auth;
 pub mod bank_account;
 pub mod billing;
 pub mod calculator_prefill;
 pub mod cancellation;
+pub mod capability;
 pub mod clock;
 pub mod contract_status;
 pub mod details_change;
@@ -21,6 +23,7 @@ pub mod ja_text;
 pub mod login_guard;
 pub mod mail;
 pub mod mandate_change;
+pub mod password_policy;
 pub mod payment_frequency;
 pub mod premium_change;
 pub mod prepayment;
@@ -31,6 +34,7 @@ pub mod rules;
 pub mod rules_admin;
 pub mod suspension;
 pub mod termination;
+pub mod token_admin;
 pub mod views;
 mod zengin_files;
 

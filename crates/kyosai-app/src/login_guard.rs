@@ -187,7 +187,8 @@ impl App {
         Ok(())
     }
 
-    /// The second factor of a login: the account's limits first, then the code; a wrong code
+    /// The second factor of a login: the account's limits first, then the code (a TOTP code or
+    /// a recovery code, see [`crate::account_recovery`]); a wrong code
     /// counts against the account and, for the pages, against the half-logged-in session
     /// (`session`: its cookie), which ends after [`SESSION_TOTP_TRIES`] wrong codes
     /// (`Unauthenticated`: log in again with the password).
@@ -198,7 +199,16 @@ impl App {
         session: Option<&str>,
     ) -> Result<(), AppError> {
         self.guard_login(user_id).await?;
-        match self.check_totp(user_id, code, false).await {
+        let checked = match crate::account_recovery::recovery_code(code) {
+            Some(rc) if self.use_recovery_code(user_id, &rc).await? => Ok(()),
+            Some(_) => Err(AppError::invalid(
+                "totp_code",
+                "recovery_code",
+                "回復用コードが正しくないか、すでに使われています。",
+            )),
+            None => self.check_totp(user_id, code, false).await,
+        };
+        match checked {
             Ok(()) => Ok(()),
             Err(AppError::Invalid(fields)) => {
                 self.record_login_failure(user_id, Failure::SecondFactor)

@@ -107,6 +107,15 @@ struct ServeArgs {
 enum TokenCommand {
     /// Print a new bearer token for a staff user or a service account.
     Create(TokenArgs),
+    /// List every token (id, owner, name, expiry, revocation), never the secret.
+    List(Storage),
+    /// Revoke a token by the id `kyosai token list` shows.
+    Revoke {
+        /// The token's id (at least 8 hex digits).
+        id: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
 }
 
 #[derive(Args)]
@@ -124,9 +133,13 @@ struct TokenTarget {
 struct TokenArgs {
     #[command(flatten)]
     target: TokenTarget,
-    /// Hours until the token expires (default: never; revoke by deleting it).
+    /// Hours until the token expires (default 720 = 30 days, at most 8760).
     #[arg(long)]
     hours: Option<i64>,
+    /// What a service token may read: `contracts:read`, `billing:read` (repeat for several;
+    /// replaces the service account's scopes). Without any, a service reads no member's data.
+    #[arg(long = "scope", requires = "service")]
+    scopes: Vec<String>,
     #[command(flatten)]
     storage: Storage,
 }
@@ -160,6 +173,12 @@ async fn main() -> Result<()> {
         Command::Token {
             command: TokenCommand::Create(args),
         } => create_token(args).await,
+        Command::Token {
+            command: TokenCommand::List(storage),
+        } => list_tokens(storage).await,
+        Command::Token {
+            command: TokenCommand::Revoke { id, storage },
+        } => revoke_token(&id, storage).await,
         Command::Billing { command } => billing::run(command).await,
         Command::Rules { command } => rules::run(command).await,
         Command::Payments { command } => payments::run(command).await,
@@ -345,6 +364,16 @@ async fn create_token(args: TokenArgs) -> Result<()> {
                     .await?
             }
         };
+        let mut scopes = Vec::new();
+        for s in &args.scopes {
+            scopes
+                .push(kyosai_app::capability::Scope::parse(s).with_context(|| {
+                    format!("unknown scope {s} (contracts:read, billing:read)")
+                })?);
+        }
+        if !args.scopes.is_empty() {
+            app.set_service_scopes("cli", id, &scopes).await?;
+        }
         (id, format!("cli:service:{service}"))
     } else {
         bail!("give --staff EMAIL or --service NAME");
@@ -352,4 +381,44 @@ async fn create_token(args: TokenArgs) -> Result<()> {
     let token = app.issue_token(user_id, &name, args.hours).await?;
     println!("{token}");
     Ok(())
+}
+
+async fn list_tokens(storage: Storage) -> Result<()> {
+    let store = storage.open().await?;
+    let app = App::new(store, Clock::System, "")?;
+    // The CLI runs with the operator's rights on the database: it lists as the system.
+    let mut lines = Vec::new();
+    for t in app.all_tokens().await? {
+        lines.push(format!(
+            "{}  {:<32} {:<8} {:<28} created {}  expires {}{}",
+            t.id,
+            t.email,
+            t.role,
+            t.name,
+            t.created_at,
+            t.expires_at.as_deref().unwrap_or("never"),
+            t.revoked_at
+                .as_deref()
+                .map(|r| format!("  revoked {r}"))
+                .unwrap_or_default()
+        ));
+    }
+    app.close().await;
+    for line in lines {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+async fn revoke_token(id: &str, storage: Storage) -> Result<()> {
+    let store = storage.open().await?;
+    let app = App::new(store, Clock::System, "")?;
+    let done = app.revoke_token("cli", id).await;
+    app.close().await;
+    if done? {
+        println!("revoked {id}");
+        Ok(())
+    } else {
+        bail!("no single live token has the id {id}")
+    }
 }

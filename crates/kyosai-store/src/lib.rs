@@ -24,6 +24,7 @@ pub mod payment_schedule;
 pub mod payment_slips;
 pub mod premium_changes;
 pub mod prepayment;
+pub mod recovery;
 pub mod rule_sets;
 pub mod sessions;
 pub mod synthetic;

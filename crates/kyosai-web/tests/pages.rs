@@ -231,7 +231,7 @@ async fn member_signs_up_sets_up_totp_and_enrolls_in_both_programs() {
     let (s, _, body) = t.get(&browser(), "/signup").await;
     assert_eq!(s, StatusCode::OK);
     assert!(
-        body.contains("10文字以上"),
+        body.contains("12文字以上"),
         "password policy shown up front"
     );
 

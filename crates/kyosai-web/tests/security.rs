@@ -443,3 +443,392 @@ async fn staff_views_of_personal_data_are_logged() {
         assert!(rows[0].after.as_deref().unwrap().contains(&number));
     }
 }
+
+/// Item 4: staff and service accounts cannot enroll themselves; a service reads members' data
+/// only with the scope for it; every token expires; staff who manage tokens list them (never
+/// the secret), reviewers cannot; API logout ends the token; a revoked token is refused.
+#[tokio::test]
+async fn roles_scopes_and_tokens() {
+    for (store, _dir) in testing::all().await.unwrap() {
+        let site = support::spawn(store.clone(), Clock::System).await;
+        let http = reqwest::Client::new();
+        let get = |path: String, token: String| {
+            let http = http.clone();
+            let url = site.url(&path);
+            async move {
+                let r = http.get(url).bearer_auth(token).send().await.unwrap();
+                r.status()
+            }
+        };
+        let staff = site
+            .app
+            .create_account(
+                kyosai_app::Role::Staff,
+                "boss@kyosai.example.jp",
+                "職員",
+                None,
+            )
+            .await
+            .unwrap();
+        let service = site
+            .app
+            .create_account(
+                kyosai_app::Role::Service,
+                "feed@service.kyosai.invalid",
+                "feed",
+                None,
+            )
+            .await
+            .unwrap();
+        let staff_token = site.app.issue_token(staff, "t", None).await.unwrap();
+        let service_token = site.app.issue_token(service, "t", None).await.unwrap();
+        assert_eq!(
+            count_where(
+                &store,
+                "SELECT COUNT(*) AS n FROM api_tokens WHERE expires_at IS NULL"
+            )
+            .await,
+            0,
+            "every token expires"
+        );
+        for token in [&staff_token, &service_token] {
+            let r = http
+                .post(site.url("/api/v1/enrollments"))
+                .bearer_auth(token)
+                .json(&kyosai_app::dev::demo::sample_form("small_enterprise"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        }
+        assert_eq!(
+            count_where(&store, "SELECT COUNT(*) AS n FROM contracts").await,
+            0
+        );
+
+        let member = site
+            .app
+            .create_account(
+                kyosai_app::Role::Member,
+                "own@example.jp",
+                "",
+                Some(PASSWORD),
+            )
+            .await
+            .unwrap();
+        let number = site
+            .app
+            .submit_enrollment(
+                &kyosai_app::Actor {
+                    user_id: member,
+                    role: kyosai_app::Role::Member,
+                },
+                member,
+                &kyosai_app::dev::demo::sample_form("small_enterprise"),
+            )
+            .await
+            .unwrap()
+            .contract
+            .unwrap()
+            .number;
+        let billing = format!("/api/v1/contracts/{number}/billing");
+        assert_eq!(
+            get(billing.clone(), service_token.clone()).await,
+            StatusCode::FORBIDDEN
+        );
+        site.app
+            .set_service_scopes(
+                "test",
+                service,
+                &[kyosai_app::capability::Scope::BillingRead],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            get(billing.clone(), service_token.clone()).await,
+            StatusCode::OK
+        );
+        assert_eq!(
+            get(format!("/api/v1/contracts/{number}"), service_token.clone()).await,
+            StatusCode::FORBIDDEN,
+            "billing:read does not read the contract"
+        );
+
+        // Token listing: approvers yes, reviewers no; no secrets in it.
+        let r = http
+            .get(site.url("/api/v1/staff/tokens"))
+            .bearer_auth(&staff_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let text = r.text().await.unwrap();
+        let list: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 2);
+        assert!(!text.contains(&staff_token) && !text.contains(&service_token));
+        site.app
+            .set_staff_power("test", staff, kyosai_app::review::StaffPower::Reviewer)
+            .await
+            .unwrap();
+        assert_eq!(
+            get("/api/v1/staff/tokens".into(), staff_token.clone()).await,
+            StatusCode::FORBIDDEN
+        );
+
+        // Revocation (the CLI's) and API logout.
+        let id = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["user_id"] == service)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(site.app.revoke_token("cli", &id).await.unwrap());
+        assert_eq!(
+            get("/api/v1/me".into(), service_token.clone()).await,
+            StatusCode::UNAUTHORIZED
+        );
+        let r = http
+            .post(site.url("/api/v1/auth/logout"))
+            .bearer_auth(&staff_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(
+            get("/api/v1/me".into(), staff_token.clone()).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+}
+
+/// The link token in the newest mail to `to`.
+async fn mailed_token(store: &kyosai_store::Store, to: &str) -> Option<String> {
+    let mut c = store.read().await.unwrap();
+    let rows = sqlx::query("SELECT payload FROM outbox ORDER BY id DESC")
+        .fetch_all(&mut *c)
+        .await
+        .unwrap();
+    rows.iter().find_map(|row| {
+        let payload: String = kyosai_store::Row::try_get(row, "payload").unwrap();
+        let mail: Value = serde_json::from_str(&payload).unwrap();
+        (mail["to"] == to).then(|| {
+            mail["body"]
+                .as_str()
+                .unwrap()
+                .split("token=")
+                .nth(1)
+                .map(|t| t.split_whitespace().next().unwrap().to_string())
+        })?
+    })
+}
+
+/// Item 5: the password policy over the API; sign-up does not tell whether an address is
+/// registered (its owner is mailed); an unverified sign-up does not hold the address.
+#[tokio::test]
+async fn sign_up_reveals_nothing_and_cannot_be_squatted() {
+    for (store, _dir) in testing::all().await.unwrap() {
+        let site = support::spawn_with(
+            store.clone(),
+            Clock::System,
+            kyosai_web::RateLimits {
+                auth_burst: 10_000,
+                ..Default::default()
+            },
+        )
+        .await;
+        let http = reqwest::Client::new();
+        let signup = |email: &str, password: &str| {
+            http.post(site.url("/api/v1/auth/signup"))
+                .json(&json!({ "email": email, "password": password }))
+                .send()
+        };
+        for weak in [
+            "password12",
+            "password1234",
+            "P@ssw0rd2026!",
+            "owner.taro2026",
+        ] {
+            let r = signup("owner.taro@example.jp", weak).await.unwrap();
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{weak}");
+        }
+        // A squatter signs up first with the owner's address and never verifies.
+        let r = signup("owner.taro@example.jp", "squatter pass 2026")
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let squatter_link = mailed_token(&store, "owner.taro@example.jp").await.unwrap();
+        // The owner signs up: same answer; the owner's link verifies with the owner's password.
+        let r = signup("owner.taro@example.jp", "owner pass phrase 2026")
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let first_answer = r.text().await.unwrap();
+        let owner_link = mailed_token(&store, "owner.taro@example.jp").await.unwrap();
+        assert_ne!(owner_link, squatter_link);
+        assert!(site.app.verify_email(&squatter_link).await.is_err());
+        site.app.verify_email(&owner_link).await.unwrap();
+        site.app
+            .check_credentials("owner.taro@example.jp", "owner pass phrase 2026")
+            .await
+            .unwrap();
+        assert!(
+            site.app
+                .check_credentials("owner.taro@example.jp", "squatter pass 2026")
+                .await
+                .is_err()
+        );
+        // Registered now: the same answer again, no new account, and the owner is told.
+        let users = count_where(&store, "SELECT COUNT(*) AS n FROM users").await;
+        let r = signup("owner.taro@example.jp", "someone else 2026 x")
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        assert_eq!(r.text().await.unwrap(), first_answer);
+        assert_eq!(
+            count_where(&store, "SELECT COUNT(*) AS n FROM users").await,
+            users
+        );
+        assert_eq!(
+            count_where(
+                &store,
+                "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%新規登録がありました%'"
+            )
+            .await,
+            1
+        );
+    }
+}
+
+/// Item 5: password reset by mail (once), recovery codes (once each), and the staff-assisted
+/// second-factor reset (two staff users, audited, the member mailed).
+#[tokio::test]
+async fn members_get_back_in_without_the_phone_line() {
+    for (store, _dir) in testing::all().await.unwrap() {
+        let t0 = at("2026-11-28T01:00:00Z");
+        let app = App::new(store.clone(), Clock::Fixed(t0), "http://localhost").unwrap();
+        let id = member_with_totp(&app, &store, "lost@example.jp").await;
+        let member = kyosai_app::Actor {
+            user_id: id,
+            role: kyosai_app::Role::Member,
+        };
+        // Reset by mail; an unknown address gets the same (silent) treatment.
+        app.request_password_reset("nobody@example.jp")
+            .await
+            .unwrap();
+        assert!(mailed_token(&store, "nobody@example.jp").await.is_none());
+        app.request_password_reset("lost@example.jp").await.unwrap();
+        let token = mailed_token(&store, "lost@example.jp").await.unwrap();
+        assert!(app.reset_password(&token, "short").await.is_err());
+        app.reset_password(&token, "a brand new phrase 7")
+            .await
+            .unwrap();
+        assert!(
+            app.reset_password(&token, "another new phrase 8")
+                .await
+                .is_err()
+        );
+        app.check_credentials("lost@example.jp", "a brand new phrase 7")
+            .await
+            .unwrap();
+
+        // Recovery codes: each works once, in place of the TOTP code.
+        let codes = app.new_recovery_codes(&member).await.unwrap();
+        assert_eq!(codes.len(), kyosai_app::account_recovery::RECOVERY_CODES);
+        assert_eq!(
+            count_where(
+                &store,
+                &format!(
+                    "SELECT COUNT(*) AS n FROM recovery_codes WHERE code_hash = '{}'",
+                    codes[0]
+                )
+            )
+            .await,
+            0,
+            "only hashes are stored"
+        );
+        app.login_second_factor(id, &codes[0].to_uppercase(), None)
+            .await
+            .unwrap();
+        assert!(app.login_second_factor(id, &codes[0], None).await.is_err());
+
+        // Staff-assisted reset: recorded by one, confirmed by another approver.
+        let a = app
+            .create_account(kyosai_app::Role::Staff, "a@kyosai.example.jp", "A", None)
+            .await
+            .unwrap();
+        let b = app
+            .create_account(kyosai_app::Role::Staff, "b@kyosai.example.jp", "B", None)
+            .await
+            .unwrap();
+        let staff = |user_id| kyosai_app::Actor {
+            user_id,
+            role: kyosai_app::Role::Staff,
+        };
+        let mut checklist = kyosai_app::account_recovery::IdentityChecklist {
+            identity_document: true,
+            called_back_registered_phone: true,
+            contract_details_confirmed: false,
+        };
+        assert!(
+            app.request_second_factor_reset(&staff(a), "lost@example.jp", &checklist)
+                .await
+                .is_err()
+        );
+        checklist.contract_details_confirmed = true;
+        let reset = app
+            .request_second_factor_reset(&staff(a), "lost@example.jp", &checklist)
+            .await
+            .unwrap();
+        let e = app
+            .confirm_second_factor_reset(&staff(a), reset)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                kyosai_app::AppError::Conflict {
+                    code: "same_staff",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(
+            app.confirm_second_factor_reset(&member, reset)
+                .await
+                .is_err()
+        );
+        app.confirm_second_factor_reset(&staff(b), reset)
+            .await
+            .unwrap();
+        let p = app.user_by_email("lost@example.jp").await.unwrap().unwrap();
+        assert!(!p.totp_enabled);
+        assert_eq!(
+            count_where(
+                &store,
+                "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%二段階認証をリセットしました%'"
+            )
+            .await,
+            1
+        );
+        let mut c = store.read().await.unwrap();
+        let actions: Vec<String> = kyosai_store::audit::for_target(&mut c, &format!("user:{id}"))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.action)
+            .collect();
+        for want in [
+            "user.password_reset",
+            "user.recovery_codes_issued",
+            "user.recovery_code_used",
+            "user.second_factor_reset_requested",
+            "user.second_factor_reset",
+        ] {
+            assert!(actions.iter().any(|a| a == want), "{want} in {actions:?}");
+        }
+    }
+}

@@ -23,3 +23,35 @@ END;
 -- the key existed) keep their plain SHA-256 links.
 ALTER TABLE audit_head ADD COLUMN keyed_from BIGINT NOT NULL DEFAULT 1;
 UPDATE audit_head SET keyed_from = seq + 1;
+
+-- What a service account may read (comma-separated scopes, e.g. `billing:read`); none by default.
+ALTER TABLE users ADD COLUMN service_scopes TEXT NOT NULL DEFAULT '';
+
+-- Password reset by mail: one-time links (hash only), an hour long.
+CREATE TABLE password_resets (
+    token_hash TEXT PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+);
+
+-- Second-factor recovery codes: shown once, stored hashed, each used once.
+CREATE TABLE recovery_codes (
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    code_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    used_at TEXT,
+    PRIMARY KEY (user_id, code_hash)
+);
+
+-- Staff-assisted second-factor reset: one staff user records the identity checks, another
+-- confirms; only then is the factor cleared.
+CREATE TABLE second_factor_resets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    requested_by BIGINT NOT NULL REFERENCES users(id),
+    checklist TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    confirmed_by BIGINT REFERENCES users(id),
+    confirmed_at TEXT
+);
