@@ -30,6 +30,7 @@ pub mod prepayment;
 pub mod prepayment_application;
 pub mod procedure;
 pub mod review;
+pub mod rule_staging;
 pub mod rules;
 pub mod rules_admin;
 pub mod suspension;

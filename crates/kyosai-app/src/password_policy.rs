@@ -69,27 +69,27 @@ fn core(password: &str) -> String {
 /// sequence, or a short piece repeated.
 fn trivial(password: &str) -> bool {
     let chars: Vec<char> = password.to_lowercase().chars().collect();
+    // Neighbours in the alphabet or on the number row (…8, 9, 0, 1…).
     let sequence = chars.windows(2).all(|w| {
         let (a, b) = (w[0] as i64, w[1] as i64);
-        (b - a).abs() <= 1
+        (b - a).abs() <= 1 || (w[0].is_ascii_digit() && w[1].is_ascii_digit() && (b - a).abs() == 9)
     });
     let repeated = (1..=chars.len() / 2)
         .any(|n| chars.len().is_multiple_of(n) && chars.chunks(n).all(|c| c == &chars[..n]));
     sequence || repeated
 }
 
-/// Parts of the address a person builds a password from: the local part and the domain's first
-/// label (`taro.yamada@yamada-shoten.co.jp` → `taro.yamada`, `taroyamada`, `yamada-shoten`).
+/// The part of the address a person builds a password from: the local part, with and without
+/// its punctuation (`taro.yamada@…` → `taro.yamada`, `taroyamada`). The domain is left out: an
+/// organisation's name in its staff's passwords is common but not guessable from one address
+/// alone, and the local part is what a guesser tries first.
 fn email_parts(email: &str) -> Vec<String> {
     let email = email.trim().to_lowercase();
-    let Some((local, domain)) = email.split_once('@') else {
-        return vec![email];
-    };
-    let mut parts = vec![local.to_string()];
-    parts.push(local.chars().filter(|c| c.is_alphanumeric()).collect());
-    if let Some(label) = domain.split('.').next() {
-        parts.push(label.to_string());
-    }
+    let local = email.split_once('@').map_or(email.as_str(), |(l, _)| l);
+    let mut parts = vec![
+        local.to_string(),
+        local.chars().filter(|c| c.is_alphanumeric()).collect(),
+    ];
     parts.retain(|p| p.chars().count() >= 4);
     parts
 }
@@ -155,7 +155,7 @@ mod tests {
         // Built from the e-mail address.
         assert!(refused("taro.yamada2026", "taro.yamada@shoten.jp"));
         assert!(refused("TaroYamada!!99", "taro.yamada@shoten.jp"));
-        assert!(refused("my yamada-shoten pw", "taro@yamada-shoten.co.jp"));
+        assert!(check_password("kyosai-demo-2026", "staff1@kyosai.example.jp").is_ok());
         // Long, uncommon passwords pass, whatever their composition.
         for p in [
             "correct horse 2026",

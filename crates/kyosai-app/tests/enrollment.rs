@@ -26,7 +26,7 @@ async fn apps() -> Vec<(App, Option<testing::TempDir>)> {
 
 async fn member(app: &App, email: &str) -> Actor {
     let id = app
-        .create_account(Role::Member, email, "", Some("password-123"))
+        .create_account(Role::Member, email, "", Some("test passphrase 123"))
         .await
         .unwrap();
     Actor {
@@ -210,14 +210,14 @@ async fn review_with_maker_checker() {
         let m = member(&app, "c@example.jp").await;
         let s1 = Actor {
             user_id: app
-                .create_account(Role::Staff, "s1@kyosai.jp", "", Some("password-123"))
+                .create_account(Role::Staff, "s1@kyosai.jp", "", Some("test passphrase 123"))
                 .await
                 .unwrap(),
             role: Role::Staff,
         };
         let s2 = Actor {
             user_id: app
-                .create_account(Role::Staff, "s2@kyosai.jp", "", Some("password-123"))
+                .create_account(Role::Staff, "s2@kyosai.jp", "", Some("test passphrase 123"))
                 .await
                 .unwrap(),
             role: Role::Staff,
@@ -347,7 +347,7 @@ async fn a_third_co_manager_of_one_business_is_refused() {
             async move {
                 Actor {
                     user_id: app
-                        .create_account(Role::Staff, email, "", Some("password-123"))
+                        .create_account(Role::Staff, email, "", Some("test passphrase 123"))
                         .await
                         .unwrap(),
                     role: Role::Staff,

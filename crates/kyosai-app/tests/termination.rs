@@ -19,7 +19,7 @@ use support::{apps, out_dir};
 
 async fn staff(app: &App, email: &str) -> Actor {
     let id = app
-        .create_account(Role::Staff, email, "職員", Some("password-123"))
+        .create_account(Role::Staff, email, "職員", Some("test passphrase 123"))
         .await
         .unwrap();
     Actor {
@@ -32,7 +32,7 @@ async fn staff(app: &App, email: &str) -> Actor {
 /// not a possible duplicate. Returns the contract number.
 async fn contract(app: &App, email: &str, program: &str, person: &str) -> String {
     let id = app
-        .create_account(Role::Member, email, "", Some("password-123"))
+        .create_account(Role::Member, email, "", Some("test passphrase 123"))
         .await
         .unwrap();
     let member = Actor {

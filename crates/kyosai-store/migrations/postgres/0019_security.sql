@@ -58,3 +58,19 @@ CREATE TABLE second_factor_resets (
     confirmed_by BIGINT REFERENCES users(id),
     confirmed_at TEXT
 );
+
+-- Rule-set versions waiting for a second staff user (maker-checker): the file as uploaded with
+-- its hash, who staged it, and the decision.
+CREATE TABLE rule_set_stagings (
+    id BIGSERIAL PRIMARY KEY,
+    rule_set_id TEXT NOT NULL,
+    program TEXT NOT NULL,
+    effective_from TEXT NOT NULL,
+    source_text TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    staged_by TEXT NOT NULL,
+    staged_at TEXT NOT NULL,
+    decided_by TEXT,
+    decided_at TEXT,
+    decision TEXT CHECK (decision IN ('approved', 'rejected'))
+);

@@ -134,6 +134,7 @@ pub fn routes() -> Router<AppState> {
                 axum::extract::DefaultBodyLimit::max(rule_sets::MAX_RULE_FILE_BYTES),
             ),
         )
+        .route("/staff/rules/staged/{id}", post(rule_sets::decide))
         .route("/staff/terminations", get(terminations::list))
         .route("/staff/terminations/prepare", post(terminations::prepare))
         .route(
