@@ -88,10 +88,10 @@ pub const TOKEN_ID_LEN: usize = 12;
 /// returns the owner of the revoked token.
 pub async fn revoke_by_id(conn: &mut AnyConnection, id: &str, now: &str) -> Result<Option<i64>> {
     let rows = sqlx::query(
-        "SELECT token_hash, user_id FROM api_tokens WHERE substr(token_hash, 1, $1) = $2 AND revoked_at IS NULL",
+        "SELECT token_hash, user_id FROM api_tokens WHERE token_hash LIKE $1 AND revoked_at IS NULL",
     )
-    .bind(i64::try_from(id.len()).unwrap_or(0))
-    .bind(id)
+    // The id is hex digits only (checked by the caller), so it holds no LIKE wildcards.
+    .bind(format!("{id}%"))
     .fetch_all(&mut *conn)
     .await?;
     let [row] = rows.as_slice() else {

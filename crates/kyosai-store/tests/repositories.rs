@@ -88,7 +88,7 @@ async fn users_verification_and_totp_replay() {
 }
 
 async fn append_three(store: &kyosai_store::Store, key: &audit::AuditKey) {
-    let mut tx = store.begin_write().await.unwrap();
+    let mut tx = store.begin_write().await.expect("write transaction");
     for i in 0..3 {
         let after = json!({ "n": i });
         audit::append(
@@ -104,9 +104,9 @@ async fn append_three(store: &kyosai_store::Store, key: &audit::AuditKey) {
             },
         )
         .await
-        .unwrap();
+        .expect("audit row appended");
     }
-    tx.commit().await.unwrap();
+    tx.commit().await.expect("committed");
 }
 
 /// Removes the append-only triggers, as someone with the database's owner rights could.
@@ -122,7 +122,10 @@ async fn drop_guards(store: &kyosai_store::Store, c: &mut sqlx::AnyConnection) {
         ],
     };
     for s in statements {
-        sqlx::query(*s).execute(&mut *c).await.unwrap();
+        sqlx::query(*s)
+            .execute(&mut *c)
+            .await
+            .expect("trigger dropped");
     }
 }
 
