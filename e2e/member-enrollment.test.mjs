@@ -186,7 +186,7 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
     await page.getByLabel('メールアドレス').fill(email);
     await page.getByLabel('パスワード').fill('short');
     await submit(page, '登録して確認メールを受け取る');
-    assert.match(await page.locator('#f-password-error').innerText(), /10文字以上/);
+    assert.match(await page.locator('#f-password-error').innerText(), /12文字以上/);
     await scan(page, '新規登録 エラー表示');
     await page.getByLabel('パスワード').fill('e2e password 2026!');
     await submit(page, '登録して確認メールを受け取る');

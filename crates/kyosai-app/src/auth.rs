@@ -18,8 +18,6 @@ use crate::{Actor, App, AppError, Role};
 pub const SESSION_HOURS: i64 = 12;
 /// Verification links are valid for 24 hours.
 pub const VERIFICATION_HOURS: i64 = 24;
-const MIN_PASSWORD_CHARS: usize = 10;
-const MAX_PASSWORD_CHARS: usize = 128;
 
 /// A fresh random secret as URL-safe text (session ids, tokens, verification links).
 pub fn random_token() -> String {
@@ -65,40 +63,7 @@ pub fn parse_email(raw: &str) -> Result<String, AppError> {
     }
 }
 
-/// Password policy: 10 to 128 characters, at least two kinds of characters (letters, digits,
-/// symbols), and not the e-mail address. Length matters more than complexity (NIST SP 800-63B).
-pub fn check_password(password: &str, email: &str) -> Result<(), AppError> {
-    let n = password.chars().count();
-    let kinds = [
-        password.chars().any(|c| c.is_alphabetic()),
-        password.chars().any(|c| c.is_ascii_digit()),
-        password.chars().any(|c| !c.is_alphanumeric()),
-    ]
-    .iter()
-    .filter(|k| **k)
-    .count();
-    // Typed with the Japanese input method on: full-width letters and digits are not what the
-    // person will type next time on another keyboard, and they are not "one kind" either.
-    let full_width = password
-        .chars()
-        .any(|c| ('\u{FF01}'..='\u{FF5E}').contains(&c) || c == '\u{3000}');
-    let message = if n == 0 {
-        "パスワードを入力してください。".to_string()
-    } else if full_width {
-        "パスワードに全角の英数字・記号・空白が含まれています。半角で入力してください。".to_string()
-    } else if n < MIN_PASSWORD_CHARS {
-        format!("パスワードは{MIN_PASSWORD_CHARS}文字以上にしてください。")
-    } else if n > MAX_PASSWORD_CHARS {
-        format!("パスワードは{MAX_PASSWORD_CHARS}文字以内にしてください。")
-    } else if kinds < 2 {
-        "パスワードには英字・数字・記号のうち2種類以上を含めてください。".to_string()
-    } else if password.eq_ignore_ascii_case(email) {
-        "メールアドレスと同じパスワードは使えません。".to_string()
-    } else {
-        return Ok(());
-    };
-    Err(AppError::invalid("password", "weak", message))
-}
+pub use crate::password_policy::check_password;
 
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     Argon2::default()
@@ -125,8 +90,11 @@ fn dummy_hash() -> &'static str {
 }
 
 impl App {
-    /// Creates a member account and sends the verification link.
-    pub async fn sign_up(&self, email: &str, password: &str) -> Result<i64, AppError> {
+    /// Creates a member account and sends the verification link. The answer is the same
+    /// whether or not the address is registered (issue #15 item 5): the owner of a verified
+    /// account is mailed instead, and an unverified sign-up does not hold the address: a new
+    /// sign-up replaces its password and gets a fresh link, so only who reads the mailbox gets in.
+    pub async fn sign_up(&self, email: &str, password: &str) -> Result<(), AppError> {
         // Both fields are checked, so an empty form gets a message next to each.
         let email_checked = parse_email(email);
         let password_checked =
@@ -149,26 +117,55 @@ impl App {
         let now_text = timestamp_text(now);
         let token = random_token();
         let mut tx = self.store.begin_write().await?;
-        if users::by_email(tx.conn(), &email).await?.is_some() {
-            return Err(AppError::invalid(
-                "email",
-                "taken",
-                "このメールアドレスはすでに登録されています。ログインしてください。",
-            ));
-        }
-        let id = users::insert(
-            tx.conn(),
-            &users::NewUser {
-                role: "member",
-                email: &email,
-                display_name: "",
-                password_hash: Some(&hash),
-                verified_at: None,
-                agency_id: None,
-                now: &now_text,
-            },
-        )
-        .await?;
+        let id = match users::by_email(tx.conn(), &email).await? {
+            Some(existing) if existing.email_verified => {
+                mail::enqueue(
+                    tx.conn(),
+                    &Mail {
+                        to: email.clone(),
+                        subject: "【共済】このメールアドレスでの新規登録がありました".into(),
+                        body: format!(
+                            "このメールアドレスはすでに登録されているため、新しいアカウントは作成していません。\n\n\
+                             ご本人のお手続きで、パスワードをお忘れの場合は、次のページから再設定できます。\n{}/password/forgot\n\n\
+                             お心当たりのない場合は、このメールを破棄してください。アカウントは変更されていません。\n",
+                            self.public_url
+                        ),
+                    },
+                    &now_text,
+                )
+                .await?;
+                self.audit(
+                    tx.conn(),
+                    "anonymous",
+                    "user.signup_for_existing",
+                    &format!("user:{}", existing.id),
+                    None,
+                    None,
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(());
+            }
+            Some(pending) => {
+                users::replace_unverified_password(tx.conn(), pending.id, &hash).await?;
+                pending.id
+            }
+            None => {
+                users::insert(
+                    tx.conn(),
+                    &users::NewUser {
+                        role: "member",
+                        email: &email,
+                        display_name: "",
+                        password_hash: Some(&hash),
+                        verified_at: None,
+                        agency_id: None,
+                        now: &now_text,
+                    },
+                )
+                .await?
+            }
+        };
         users::insert_verification(
             tx.conn(),
             &sha256_hex(token.as_bytes()),
@@ -201,7 +198,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(())
     }
 
     /// Completes e-mail verification from the link.
@@ -248,6 +245,9 @@ impl App {
         let mut conn = self.store.read().await?;
         let user = users::by_email(&mut conn, &email).await?;
         drop(conn);
+        if let Some(u) = &user {
+            self.guard_login(u.id).await?;
+        }
         let hash = user.as_ref().and_then(|u| u.password_hash.clone());
         let ok = {
             let password = password.to_string();
@@ -258,7 +258,14 @@ impl App {
             .await
             .map_err(|e| AppError::Internal(e.into()))?
         };
-        let Some(user) = user.filter(|_| ok && hash.is_some()) else {
+        let Some(user) = user.as_ref().filter(|_| ok && hash.is_some()) else {
+            match &user {
+                Some(u) => {
+                    self.record_login_failure(u.id, crate::login_guard::Failure::Password)
+                        .await?
+                }
+                None => self.record_unknown_login(&email).await?,
+            }
             return Err(bad());
         };
         if !user.email_verified {
@@ -268,7 +275,7 @@ impl App {
                 "メールアドレスの確認が済んでいません。届いたメールのリンクを開いてください。",
             ));
         }
-        Ok(Principal::from(&user))
+        Ok(Principal::from(user))
     }
 
     /// The TOTP set-up to show: the secret already stored, so a page shown again (reload, wrong
@@ -373,17 +380,26 @@ impl App {
         Ok(())
     }
 
-    /// Creates a session and returns the cookie value (a new id on every login: rotation).
+    /// Creates a session and returns the cookie value (a new id on every login: rotation). A
+    /// session without the second factor lives only minutes
+    /// ([`crate::login_guard::HALF_SESSION_MINUTES`]).
     pub async fn create_session(&self, user_id: i64, mfa_done: bool) -> Result<String, AppError> {
         let id = random_token();
         let now = self.clock.now();
+        let expires = if mfa_done {
+            later(now, SESSION_HOURS)
+        } else {
+            timestamp_text(
+                now + SignedDuration::from_mins(crate::login_guard::HALF_SESSION_MINUTES),
+            )
+        };
         let mut tx = self.store.begin_write().await?;
         sessions::insert(
             tx.conn(),
             &sha256_hex(id.as_bytes()),
             sessions::Session { user_id, mfa_done },
             &timestamp_text(now),
-            &later(now, SESSION_HOURS),
+            &expires,
         )
         .await?;
         tx.commit().await?;
@@ -407,6 +423,28 @@ impl App {
             .map(|u| (Principal::from(&u), s.mfa_done)))
     }
 
+    /// Ends a session at the member's request (audited; [`App::end_session`] is the silent
+    /// end of a rotated session).
+    pub async fn logout(&self, cookie: &str) -> Result<(), AppError> {
+        let hash = sha256_hex(cookie.as_bytes());
+        let mut tx = self.store.begin_write().await?;
+        if let Some(s) = sessions::get(tx.conn(), &hash, &self.clock.now_text()).await? {
+            let target = format!("user:{}", s.user_id);
+            self.audit(
+                tx.conn(),
+                &target,
+                "user.logged_out",
+                &target,
+                None,
+                Some(&json!({ "via": "pages" })),
+            )
+            .await?;
+        }
+        sessions::delete(tx.conn(), &hash).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn end_session(&self, cookie: &str) -> Result<(), AppError> {
         let mut tx = self.store.begin_write().await?;
         sessions::delete(tx.conn(), &sha256_hex(cookie.as_bytes())).await?;
@@ -415,13 +453,25 @@ impl App {
     }
 
     /// Issues a bearer token for a user (members after a full login; staff and service accounts
-    /// from the CLI). Only the hash is stored.
+    /// from the CLI). Only the hash is stored. Every token expires: after `valid_hours`, or
+    /// [`crate::token_admin::DEFAULT_TOKEN_HOURS`], at most
+    /// [`crate::token_admin::MAX_TOKEN_HOURS`].
     pub async fn issue_token(
         &self,
         user_id: i64,
         name: &str,
         valid_hours: Option<i64>,
     ) -> Result<String, AppError> {
+        use crate::token_admin::{DEFAULT_TOKEN_HOURS, MAX_TOKEN_HOURS};
+        let hours = valid_hours.unwrap_or(DEFAULT_TOKEN_HOURS);
+        if !(1..=MAX_TOKEN_HOURS).contains(&hours) {
+            return Err(AppError::invalid(
+                "hours",
+                "range",
+                format!("トークンの有効期間は1〜{MAX_TOKEN_HOURS}時間で指定してください。"),
+            ));
+        }
+        let valid_hours = Some(hours);
         let token = format!("ky_{}", random_token());
         let now = self.clock.now();
         let mut tx = self.store.begin_write().await?;
@@ -432,6 +482,16 @@ impl App {
             name,
             &timestamp_text(now),
             valid_hours.map(|h| later(now, h)).as_deref(),
+        )
+        .await?;
+        let target = format!("user:{user_id}");
+        self.audit(
+            tx.conn(),
+            &target,
+            "token.issued",
+            &target,
+            None,
+            Some(&json!({ "name": name, "valid_hours": valid_hours })),
         )
         .await?;
         tx.commit().await?;
@@ -538,6 +598,7 @@ impl App {
         let at = self.clock.now_text();
         kyosai_store::audit::append(
             conn,
+            self.store.audit_key(),
             &kyosai_store::audit::Entry {
                 actor,
                 action,
@@ -665,20 +726,6 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn password_policy() {
-        assert!(check_password("short1", "a@b.jp").is_err());
-        assert!(check_password("onlyletterslong", "a@b.jp").is_err());
-        assert!(check_password("letters and 1 digit", "a@b.jp").is_ok());
-        assert!(check_password("a@b.jp0000", "a@b.jp0000").is_err());
-        assert!(check_password(&"a1".repeat(65), "a@b.jp").is_err());
-        let Err(AppError::Invalid(f)) = check_password("ｐａｓｓｗｏｒｄ１２３４", "a@b.jp")
-        else {
-            panic!("a full-width password is refused");
-        };
-        assert!(f[0].message.contains("全角"), "{}", f[0].message);
-    }
 
     #[test]
     fn emails() {

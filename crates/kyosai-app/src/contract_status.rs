@@ -11,7 +11,7 @@ use kyosai_store::{applications, contracts, paid};
 use serde::Serialize;
 
 use crate::billing::parse_month;
-use crate::{Actor, App, AppError, Role};
+use crate::{Actor, App, AppError};
 
 /// A contract's status as outside clients read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -111,11 +111,10 @@ impl App {
         let c = contracts::by_number(&mut conn, number)
             .await?
             .ok_or(AppError::NotFound)?;
-        match actor.role {
-            Role::Staff | Role::Service => {}
-            Role::Member if c.member_id == actor.user_id => {}
-            _ => return Err(AppError::NotFound),
-        }
+        self.authorize_member_read(actor, c.member_id, crate::capability::Scope::ContractsRead)
+            .await?;
+        self.log_personal_data_view(actor, c.member_id, "contract", number)
+            .await?;
         let paid = paid::so_far(&mut conn, c.id).await?;
         let (_, suspended_from) = bstore::prepaid_and_suspended(&mut conn, c.id).await?;
         let changes = bstore::premium_changes_between(&mut conn, c.id, c.id).await?;

@@ -668,6 +668,8 @@ impl App {
         {
             return Err(AppError::NotFound);
         }
+        self.log_personal_data_view(actor, c.member_id, "details", number)
+            .await?;
         Ok(RegisteredDetails::from(
             &current_details(&mut conn, &c).await?,
         ))

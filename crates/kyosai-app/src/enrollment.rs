@@ -848,9 +848,26 @@ impl ProcedureRules for Enrollment {
         if actor.role == Role::Member && actor.user_id != *member_id {
             return Err(AppError::Forbidden("members apply for themselves"));
         }
-        users::by_id(conn, *member_id)
+        // Only a member account can hold a contract: staff and service accounts cannot enroll
+        // themselves (issue #15 item 4), and only those who act for members enroll others.
+        let member = users::by_id(conn, *member_id)
             .await?
             .ok_or(AppError::NotFound)?;
+        if member.role != Role::Member.as_str() {
+            return Err(AppError::Forbidden("only member accounts hold contracts"));
+        }
+        let needed = if actor.user_id == *member_id {
+            crate::capability::Capability::OwnContracts
+        } else {
+            crate::capability::Capability::ActForMembers
+        };
+        let power = users::staff_power(conn, actor.user_id)
+            .await?
+            .as_deref()
+            .and_then(crate::review::StaffPower::parse);
+        if !crate::capability::capabilities(actor.role, power).contains(&needed) {
+            return Err(AppError::Forbidden("capability"));
+        }
         Ok(app.enrollment_subject(*member_id, input))
     }
 

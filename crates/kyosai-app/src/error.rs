@@ -21,6 +21,13 @@ pub enum AppError {
     /// `Idempotency-Key` reused for another request. Nothing was stored.
     #[error("unprocessable: {code}")]
     Unprocessable { code: &'static str, message: String },
+    /// Too many attempts (login limits): try again after this many seconds. Nothing was stored
+    /// but the failure count.
+    #[error("too many attempts")]
+    TooManyAttempts {
+        retry_after_seconds: i64,
+        message: String,
+    },
     #[error("store: {0}")]
     Store(#[from] kyosai_store::StoreError),
     /// Something that should not happen (a broken invariant, an I/O or encoding failure). The

@@ -58,19 +58,21 @@ impl App {
             problems: structural,
         });
         let mut conn = self.store.read().await?;
-        checks.push(match audit::verify(&mut conn).await {
-            Ok(rows) => Check {
-                name: "audit chain",
-                checked: format!("{rows} entries"),
-                problems: Vec::new(),
+        checks.push(
+            match audit::verify(&mut conn, self.store.audit_key()).await {
+                Ok(verified) => Check {
+                    name: "audit chain",
+                    checked: format!("{} entries (keyed chain and head row)", verified.rows),
+                    problems: Vec::new(),
+                },
+                Err(kyosai_store::StoreError::Corrupt(e)) => Check {
+                    name: "audit chain",
+                    checked: "chain from the first entry".into(),
+                    problems: vec![e],
+                },
+                Err(e) => return Err(e.into()),
             },
-            Err(kyosai_store::StoreError::Corrupt(e)) => Check {
-                name: "audit chain",
-                checked: "chain from the first entry".into(),
-                problems: vec![e],
-            },
-            Err(e) => return Err(e.into()),
-        });
+        );
         let mut ledger = integrity::billed_mismatches(&mut conn).await?;
         ledger.extend(integrity::result_mismatches(&mut conn).await?);
         checks.push(Check {

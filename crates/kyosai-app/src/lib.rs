@@ -1,12 +1,15 @@
 //! Kyosai's use cases. Each takes typed input, runs in one transaction (rules + store + audit +
 //! outbox) and returns typed output; the web and CLI layers only translate.
 
+mod access_log;
+pub mod account_recovery;
 pub mod arrears;
 pub mod auth;
 pub mod bank_account;
 pub mod billing;
 pub mod calculator_prefill;
 pub mod cancellation;
+pub mod capability;
 pub mod clock;
 pub mod contract_status;
 pub mod details_change;
@@ -18,19 +21,23 @@ mod form_parser;
 pub mod inbox;
 pub mod integrity;
 pub mod ja_text;
+pub mod login_guard;
 pub mod mail;
 pub mod mandate_change;
 pub mod metrics;
+pub mod password_policy;
 pub mod payment_frequency;
 pub mod premium_change;
 pub mod prepayment;
 pub mod prepayment_application;
 pub mod procedure;
 pub mod review;
+pub mod rule_staging;
 pub mod rules;
 pub mod rules_admin;
 pub mod suspension;
 pub mod termination;
+pub mod token_admin;
 pub mod views;
 mod zengin_files;
 

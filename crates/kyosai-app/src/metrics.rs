@@ -61,7 +61,8 @@ impl ProcedureOutcome {
             | AppError::Forbidden(_)
             | AppError::NotFound
             | AppError::Conflict { .. }
-            | AppError::Unprocessable { .. } => ProcedureOutcome::Refused,
+            | AppError::Unprocessable { .. }
+            | AppError::TooManyAttempts { .. } => ProcedureOutcome::Refused,
             AppError::Store(_) | AppError::Internal(_) => ProcedureOutcome::Error,
         }
     }

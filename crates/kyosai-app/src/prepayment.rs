@@ -281,6 +281,7 @@ impl App {
         if s.computed > 0 {
             audit::append(
                 tx.conn(),
+                self.store.audit_key(),
                 &audit::Entry {
                     actor,
                     action: "prepayment_discount.computed",

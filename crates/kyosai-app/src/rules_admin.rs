@@ -32,18 +32,14 @@ impl App {
         Ok(true)
     }
 
-    /// Validates a rule file and stores it as a new version. Returns the version id; an invalid
-    /// file is refused with every problem named and nothing is stored.
+    /// Validates a rule file (with the sanity bounds) and stores it as a new version at once,
+    /// without a second person: for tests and demo seeding only. People load rule files
+    /// through [`App::stage_rule_set`] and [`App::approve_rule_set`] (maker-checker); the staff
+    /// screen and the CLI do. Returns the version id; an invalid file is refused with every
+    /// problem named and nothing is stored.
     #[tracing::instrument(skip(self, text))]
     pub async fn load_rule_set(&self, text: &str, loaded_by: &str) -> Result<String, AppError> {
-        let set = RuleSet::from_toml(text).map_err(|e| {
-            AppError::Invalid(
-                e.problems
-                    .into_iter()
-                    .map(|p| kyosai_domain::FieldError::new("rule_file", "invalid", p))
-                    .collect(),
-            )
-        })?;
+        let set = crate::rule_staging::parse_checked(text)?;
         self.refresh_rules().await?;
         if self.rules.book().by_id(&set.id).is_some() {
             return Err(AppError::conflict(
@@ -54,8 +50,23 @@ impl App {
                 ),
             ));
         }
+        let tx = self.store.begin_write().await?;
+        self.store_rule_set(tx, &set, text, loaded_by, json!({}))
+            .await?;
+        Ok(set.id)
+    }
+
+    /// Stores a checked version in `tx` with its audit row (the file's SHA-256 and `extra`),
+    /// commits, and takes the version into use.
+    pub(crate) async fn store_rule_set(
+        &self,
+        mut tx: kyosai_store::WriteTx,
+        set: &RuleSet,
+        text: &str,
+        loaded_by: &str,
+        extra: serde_json::Value,
+    ) -> Result<(), AppError> {
         let now = self.clock.now_text();
-        let mut tx = self.store.begin_write().await?;
         rule_sets::insert(
             tx.conn(),
             &rule_sets::NewRuleSet {
@@ -74,12 +85,18 @@ impl App {
             "rule_set.loaded",
             &format!("rule_set:{}", set.id),
             None,
-            Some(&json!({ "program": set.program.as_str(), "effective_from": set.effective_from.to_string(), "provisional": set.has_provisional() })),
+            Some(&json!({
+                "program": set.program.as_str(),
+                "effective_from": set.effective_from.to_string(),
+                "provisional": set.has_provisional(),
+                "sha256": kyosai_store::sha256_hex(text.as_bytes()),
+                "maker_checker": extra,
+            })),
         )
         .await?;
         tx.commit().await?;
         self.refresh_rules().await?;
-        Ok(set.id)
+        Ok(())
     }
 
     /// Who loaded each stored version and when, for the staff list (a version not listed is

@@ -285,6 +285,9 @@ impl App {
             Some(cid) => contracts::get(&mut conn, cid).await?,
             None => None,
         };
+        drop(conn);
+        self.log_personal_data_view(actor, a.member_id, "application", &id.to_string())
+            .await?;
         Ok(ApplicationDetail {
             contract: contract.as_ref().map(ContractTerms::from_row),
             ..ApplicationDetail::from_row(&a)

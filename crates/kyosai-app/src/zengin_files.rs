@@ -174,12 +174,37 @@ pub(crate) struct Placed {
 }
 
 /// Writes `bytes` as `out/name` through a temporary file renamed into place, so the bank's
-/// transfer never picks up half a file.
+/// transfer never picks up half a file. The file and the folder are fsynced before this returns,
+/// so what the caller then records is on disk (issue #15 item 7). A file already there with
+/// other bytes may have been delivered: it is never replaced (`request_file_differs`).
 pub(crate) fn place_file(out: &Path, name: &str, bytes: &[u8]) -> Result<Placed, AppError> {
+    use std::io::Write;
     let sha256 = sha256_hex(bytes);
     let path = out.join(name);
+    match std::fs::read(&path) {
+        Ok(existing) if sha256_hex(&existing) == sha256 => return Ok(Placed { path, sha256 }),
+        Ok(_) => return Err(differs(name)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(internal(e)),
+    }
     let tmp = out.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes).map_err(internal)?;
+    let mut f = std::fs::File::create(&tmp).map_err(internal)?;
+    f.write_all(bytes).map_err(internal)?;
+    f.sync_all().map_err(internal)?;
+    drop(f);
     std::fs::rename(&tmp, &path).map_err(internal)?;
+    std::fs::File::open(out)
+        .and_then(|d| d.sync_all())
+        .map_err(internal)?;
     Ok(Placed { path, sha256 })
+}
+
+/// A rebuilt file whose bytes differ from the one written (and perhaps delivered) before.
+pub(crate) fn differs(name: &str) -> AppError {
+    AppError::conflict(
+        "request_file_differs",
+        format!(
+            "{name} はすでに作成済みで、作り直した内容と一致しません。送信済みのファイルを置き換えないよう、処理を中止しました。"
+        ),
+    )
 }

@@ -500,7 +500,12 @@ async fn results_are_posted_reconciled_and_refused_when_bad() {
 async fn member_sees_each_month_and_what_happens_next() {
     for (app, _d) in apps().await {
         let id = app
-            .create_account(Role::Member, "m@example.jp", "", Some("password-123"))
+            .create_account(
+                Role::Member,
+                "m@example.jp",
+                "",
+                Some("test passphrase 123"),
+            )
             .await
             .unwrap();
         let member = Actor {

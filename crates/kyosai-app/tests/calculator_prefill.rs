@@ -63,7 +63,12 @@ async fn bill_and_answer(app: &App, ym: &str, collected: bool) {
 async fn total_paid_follows_the_ledger_not_premium_times_months() {
     for (app, _d) in apps().await {
         let id = app
-            .create_account(Role::Member, "m@example.jp", "", Some("password-123"))
+            .create_account(
+                Role::Member,
+                "m@example.jp",
+                "",
+                Some("test passphrase 123"),
+            )
             .await
             .unwrap();
         let member = Actor {

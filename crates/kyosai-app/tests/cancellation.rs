@@ -26,7 +26,7 @@ use support::{apps, month, on, out_dir};
 
 async fn staff(app: &App, email: &str) -> Actor {
     let id = app
-        .create_account(Role::Staff, email, "職員", Some("password-123"))
+        .create_account(Role::Staff, email, "職員", Some("test passphrase 123"))
         .await
         .unwrap();
     Actor {
@@ -39,7 +39,7 @@ async fn staff(app: &App, email: &str) -> Actor {
 /// November 2026); `person` tells applicants apart. Returns the member and the contract number.
 async fn contract(app: &App, email: &str, program: &str, person: &str) -> (Actor, String) {
     let id = app
-        .create_account(Role::Member, email, "", Some("password-123"))
+        .create_account(Role::Member, email, "", Some("test passphrase 123"))
         .await
         .unwrap();
     let member = Actor {
@@ -476,7 +476,9 @@ async fn fourteen_paid_months_are_quoted_and_cancelled_by_the_rules() {
             4
         );
         let mut conn = later.store_for_tests().read().await.unwrap();
-        kyosai_store::audit::verify(&mut conn).await.unwrap();
+        kyosai_store::audit::verify(&mut conn, later.store_for_tests().audit_key())
+            .await
+            .unwrap();
     }
 }
 

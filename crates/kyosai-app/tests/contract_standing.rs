@@ -29,7 +29,12 @@ async fn exec(app: &kyosai_app::App, sql: &str) {
 async fn scheduled_changes_pending_procedures_and_notices() {
     for (app, _d) in apps().await {
         let id = app
-            .create_account(Role::Member, "k@example.jp", "", Some("password-123"))
+            .create_account(
+                Role::Member,
+                "k@example.jp",
+                "",
+                Some("test passphrase 123"),
+            )
             .await
             .unwrap();
         let member = Actor {
@@ -37,7 +42,12 @@ async fn scheduled_changes_pending_procedures_and_notices() {
             role: Role::Member,
         };
         let other_id = app
-            .create_account(Role::Member, "l@example.jp", "", Some("password-123"))
+            .create_account(
+                Role::Member,
+                "l@example.jp",
+                "",
+                Some("test passphrase 123"),
+            )
             .await
             .unwrap();
         let other = Actor {

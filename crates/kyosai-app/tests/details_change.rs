@@ -38,7 +38,7 @@ async fn details_apps() -> Vec<(App, Option<kyosai_store::testing::TempDir>)> {
 
 async fn actor(app: &App, role: Role, email: &str) -> Actor {
     let user_id = app
-        .create_account(role, email, "", Some("password-123"))
+        .create_account(role, email, "", Some("test passphrase 123"))
         .await
         .unwrap();
     Actor { user_id, role }

@@ -26,7 +26,7 @@ async fn apps() -> Vec<(App, Option<testing::TempDir>)> {
 
 async fn member(app: &App, email: &str) -> Actor {
     let id = app
-        .create_account(Role::Member, email, "", Some("password-123"))
+        .create_account(Role::Member, email, "", Some("test passphrase 123"))
         .await
         .unwrap();
     Actor {
@@ -80,7 +80,13 @@ async fn valid_application_completes_in_the_same_request() {
         assert!(matches!(again, Err(AppError::Invalid(ref f)) if f[0].field == "program"));
         // Audit chain covers everything and is intact.
         let mut conn = app.store_for_tests().read().await.unwrap();
-        assert!(audit::verify(&mut conn).await.unwrap() >= 5);
+        assert!(
+            audit::verify(&mut conn, app.store_for_tests().audit_key())
+                .await
+                .unwrap()
+                .rows
+                >= 5
+        );
         // One confirmation mail per completed contract.
         assert_eq!(count(&app, "outbox").await, 2);
     }
@@ -204,14 +210,14 @@ async fn review_with_maker_checker() {
         let m = member(&app, "c@example.jp").await;
         let s1 = Actor {
             user_id: app
-                .create_account(Role::Staff, "s1@kyosai.jp", "", Some("password-123"))
+                .create_account(Role::Staff, "s1@kyosai.jp", "", Some("test passphrase 123"))
                 .await
                 .unwrap(),
             role: Role::Staff,
         };
         let s2 = Actor {
             user_id: app
-                .create_account(Role::Staff, "s2@kyosai.jp", "", Some("password-123"))
+                .create_account(Role::Staff, "s2@kyosai.jp", "", Some("test passphrase 123"))
                 .await
                 .unwrap(),
             role: Role::Staff,
@@ -341,7 +347,7 @@ async fn a_third_co_manager_of_one_business_is_refused() {
             async move {
                 Actor {
                     user_id: app
-                        .create_account(Role::Staff, email, "", Some("password-123"))
+                        .create_account(Role::Staff, email, "", Some("test passphrase 123"))
                         .await
                         .unwrap(),
                     role: Role::Staff,

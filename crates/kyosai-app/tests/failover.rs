@@ -395,7 +395,9 @@ async fn failover_drill_loses_no_acknowledged_enrollment_and_billing_resumes() {
         "request files differ from the undisturbed run"
     );
     let mut conn = app.store_for_tests().read().await.unwrap();
-    kyosai_store::audit::verify(&mut conn).await.unwrap();
+    kyosai_store::audit::verify(&mut conn, app.store_for_tests().audit_key())
+        .await
+        .unwrap();
     drop(conn);
     app.close().await;
 }

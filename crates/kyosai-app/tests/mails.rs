@@ -58,7 +58,7 @@ fn assert_mails(per_backend: &[Vec<Mail>], names: &[&str]) {
 
 async fn account(app: &App, role: Role, email: &str) -> Actor {
     let user_id = app
-        .create_account(role, email, "", Some("password-123"))
+        .create_account(role, email, "", Some("test passphrase 123"))
         .await
         .unwrap();
     Actor { user_id, role }

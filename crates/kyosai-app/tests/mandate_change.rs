@@ -46,7 +46,7 @@ fn request_file(dir: &Path) -> (String, Vec<u8>) {
 /// `birth_date` tells people apart (the same person elsewhere would go to review).
 async fn member_with_contract(app: &App, email: &str, birth_date: &str) -> (Actor, String) {
     let id = app
-        .create_account(Role::Member, email, "", Some("password-123"))
+        .create_account(Role::Member, email, "", Some("test passphrase 123"))
         .await
         .unwrap();
     let member = Actor {
@@ -245,7 +245,13 @@ async fn after_a_code_3_failure_the_new_account_is_billed_next_month_with_the_ar
             0
         );
         let mut conn = app.store_for_tests().read().await.unwrap();
-        assert!(kyosai_store::audit::verify(&mut conn).await.unwrap() > 0);
+        assert!(
+            kyosai_store::audit::verify(&mut conn, app.store_for_tests().audit_key())
+                .await
+                .unwrap()
+                .rows
+                > 0
+        );
     }
 }
 
@@ -396,7 +402,12 @@ async fn only_the_member_or_staff_may_change_and_a_repeat_changes_nothing() {
         assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM outbox").await, mails);
         // Staff may enter a paper form for the member; recorded with their id and the channel.
         let staff_id = app
-            .create_account(Role::Staff, "staff@example.jp", "", Some("password-123"))
+            .create_account(
+                Role::Staff,
+                "staff@example.jp",
+                "",
+                Some("test passphrase 123"),
+            )
             .await
             .unwrap();
         let staff = Actor {

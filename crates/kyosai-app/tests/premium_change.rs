@@ -20,7 +20,7 @@ use support::{apps, count, month, no_progress, on, out_dir};
 /// debited November 2026).
 async fn member_with(app: &App, email: &str, program: &str) -> (Actor, String) {
     let id = app
-        .create_account(Role::Member, email, "", Some("password-123"))
+        .create_account(Role::Member, email, "", Some("test passphrase 123"))
         .await
         .unwrap();
     let member = Actor {
@@ -209,7 +209,7 @@ async fn a_stated_decrease_waits_blocks_other_procedures_and_approval_completes_
         ));
         let staff = Actor {
             user_id: app
-                .create_account(Role::Staff, "s@kyosai.jp", "", Some("password-123"))
+                .create_account(Role::Staff, "s@kyosai.jp", "", Some("test passphrase 123"))
                 .await
                 .unwrap(),
             role: Role::Staff,
@@ -237,7 +237,7 @@ async fn staff_file_a_paper_form_and_a_cancelled_contract_cannot_change() {
         let (member, number) = member_with(&app, "d@example.jp", "small_enterprise").await;
         let staff = Actor {
             user_id: app
-                .create_account(Role::Staff, "s@kyosai.jp", "", Some("password-123"))
+                .create_account(Role::Staff, "s@kyosai.jp", "", Some("test passphrase 123"))
                 .await
                 .unwrap(),
             role: Role::Staff,

@@ -14,7 +14,7 @@ use support::{apps, count};
 
 async fn account(app: &App, role: Role, email: &str) -> Actor {
     let id = app
-        .create_account(role, email, "", Some("password-123"))
+        .create_account(role, email, "", Some("test passphrase 123"))
         .await
         .unwrap();
     Actor { user_id: id, role }

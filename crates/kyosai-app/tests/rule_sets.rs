@@ -70,7 +70,12 @@ async fn a_loaded_version_changes_results_from_its_date() {
 
         // Enrollment checks follow the new minimum premium.
         let m = app
-            .create_account(Role::Member, "r@example.jp", "", Some("password-123"))
+            .create_account(
+                Role::Member,
+                "r@example.jp",
+                "",
+                Some("test passphrase 123"),
+            )
             .await
             .unwrap();
         let mut form = sample_form("safety_net");

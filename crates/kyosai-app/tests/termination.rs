@@ -19,7 +19,7 @@ use support::{apps, out_dir};
 
 async fn staff(app: &App, email: &str) -> Actor {
     let id = app
-        .create_account(Role::Staff, email, "職員", Some("password-123"))
+        .create_account(Role::Staff, email, "職員", Some("test passphrase 123"))
         .await
         .unwrap();
     Actor {
@@ -32,7 +32,7 @@ async fn staff(app: &App, email: &str) -> Actor {
 /// not a possible duplicate. Returns the contract number.
 async fn contract(app: &App, email: &str, program: &str, person: &str) -> String {
     let id = app
-        .create_account(Role::Member, email, "", Some("password-123"))
+        .create_account(Role::Member, email, "", Some("test passphrase 123"))
         .await
         .unwrap();
     let member = Actor {
@@ -318,7 +318,9 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
             2
         );
         let mut conn = later.store_for_tests().read().await.unwrap();
-        kyosai_store::audit::verify(&mut conn).await.unwrap();
+        kyosai_store::audit::verify(&mut conn, later.store_for_tests().audit_key())
+            .await
+            .unwrap();
         drop(conn);
 
         // The member's overview shows the contract cancelled, with no next debit.

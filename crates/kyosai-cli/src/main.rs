@@ -1,5 +1,6 @@
 //! `kyosai`: the one binary operators and developers run.
 
+mod audit;
 mod backup;
 mod billing;
 mod config;
@@ -56,6 +57,11 @@ enum Command {
         #[command(subcommand)]
         command: payments::PaymentsCommand,
     },
+    /// The audit log: verify its chain, head and signed checkpoints.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
     /// Development tools: synthetic data, bank simulator.
     Dev {
         #[command(subcommand)]
@@ -108,6 +114,15 @@ struct ServeArgs {
 enum TokenCommand {
     /// Print a new bearer token for a staff user or a service account.
     Create(TokenArgs),
+    /// List every token (id, owner, name, expiry, revocation), never the secret.
+    List(Storage),
+    /// Revoke a token by the id `kyosai token list` shows.
+    Revoke {
+        /// The token's id (at least 8 hex digits).
+        id: String,
+        #[command(flatten)]
+        storage: Storage,
+    },
 }
 
 #[derive(Args)]
@@ -125,9 +140,13 @@ struct TokenTarget {
 struct TokenArgs {
     #[command(flatten)]
     target: TokenTarget,
-    /// Hours until the token expires (default: never; revoke by deleting it).
+    /// Hours until the token expires (default 720 = 30 days, at most 8760).
     #[arg(long)]
     hours: Option<i64>,
+    /// What a service token may read: `contracts:read`, `billing:read` (repeat for several;
+    /// replaces the service account's scopes). Without any, a service reads no member's data.
+    #[arg(long = "scope", requires = "service")]
+    scopes: Vec<String>,
     #[command(flatten)]
     storage: Storage,
 }
@@ -161,9 +180,16 @@ async fn main() -> Result<()> {
         Command::Token {
             command: TokenCommand::Create(args),
         } => create_token(args).await,
+        Command::Token {
+            command: TokenCommand::List(storage),
+        } => list_tokens(storage).await,
+        Command::Token {
+            command: TokenCommand::Revoke { id, storage },
+        } => revoke_token(&id, storage).await,
         Command::Billing { command } => billing::run(command).await,
         Command::Rules { command } => rules::run(command).await,
         Command::Payments { command } => payments::run(command).await,
+        Command::Audit { command } => audit::run(command).await,
         Command::Dev { command } => dev::run(command).await,
         Command::Backup(args) => backup::backup(args).await,
         Command::Restore(args) => backup::restore(args).await,
@@ -173,6 +199,13 @@ async fn main() -> Result<()> {
 
 async fn serve(args: ServeArgs) -> Result<()> {
     let store = args.storage.open().await?;
+    // A rewritten or truncated audit log stops the server: operators look before anyone works.
+    let checkpoints = args.storage.audit_checkpoint_file();
+    let (rows, verified) = audit::verify(&store, &checkpoints)
+        .await
+        .context("verifying the audit log at start-up")?;
+    tracing::info!(rows, checkpoints = verified, "audit log verified");
+    let audit_checkpoints = tokio::spawn(audit::checkpoint_forever(store.clone(), checkpoints));
     let public_url = args
         .public_url
         .clone()
@@ -237,6 +270,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     }
     delivery.abort();
     rules.abort();
+    audit_checkpoints.abort();
     app.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -340,6 +374,16 @@ async fn create_token(args: TokenArgs) -> Result<()> {
                     .await?
             }
         };
+        let mut scopes = Vec::new();
+        for s in &args.scopes {
+            scopes
+                .push(kyosai_app::capability::Scope::parse(s).with_context(|| {
+                    format!("unknown scope {s} (contracts:read, billing:read)")
+                })?);
+        }
+        if !args.scopes.is_empty() {
+            app.set_service_scopes("cli", id, &scopes).await?;
+        }
         (id, format!("cli:service:{service}"))
     } else {
         bail!("give --staff EMAIL or --service NAME");
@@ -347,4 +391,44 @@ async fn create_token(args: TokenArgs) -> Result<()> {
     let token = app.issue_token(user_id, &name, args.hours).await?;
     println!("{token}");
     Ok(())
+}
+
+async fn list_tokens(storage: Storage) -> Result<()> {
+    let store = storage.open().await?;
+    let app = App::new(store, Clock::System, "")?;
+    // The CLI runs with the operator's rights on the database: it lists as the system.
+    let mut lines = Vec::new();
+    for t in app.all_tokens().await? {
+        lines.push(format!(
+            "{}  {:<32} {:<8} {:<28} created {}  expires {}{}",
+            t.id,
+            t.email,
+            t.role,
+            t.name,
+            t.created_at,
+            t.expires_at.as_deref().unwrap_or("never"),
+            t.revoked_at
+                .as_deref()
+                .map(|r| format!("  revoked {r}"))
+                .unwrap_or_default()
+        ));
+    }
+    app.close().await;
+    for line in lines {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+async fn revoke_token(id: &str, storage: Storage) -> Result<()> {
+    let store = storage.open().await?;
+    let app = App::new(store, Clock::System, "")?;
+    let done = app.revoke_token("cli", id).await;
+    app.close().await;
+    if done? {
+        println!("revoked {id}");
+        Ok(())
+    } else {
+        bail!("no single live token has the id {id}")
+    }
 }

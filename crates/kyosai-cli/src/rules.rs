@@ -8,8 +8,9 @@ use crate::config::Storage;
 
 #[derive(Subcommand)]
 pub enum RulesCommand {
-    /// Validate a rule-set file and store it as a new version (takes effect from its
-    /// effective_from date, for every command and server started afterwards).
+    /// Validate a rule-set file (with the sanity bounds) and stage it: an approver approves it
+    /// on the staff screen (規則セット), seeing the diff against the version in force; it then
+    /// takes effect from its effective_from date.
     Load {
         /// The TOML file (same format as rules/<program>/<date>.toml).
         file: std::path::PathBuf,
@@ -30,9 +31,25 @@ pub async fn run(command: RulesCommand) -> Result<()> {
                 .with_context(|| format!("reading {}", file.display()))?;
             let app = App::new(storage.open().await?, Clock::System, "")?;
             app.refresh_rules().await?;
-            match app.load_rule_set(&text, "cli").await {
-                Ok(id) => {
-                    println!("loaded rule set {id}");
+            match app.stage_rule_set(&text, "cli").await {
+                Ok(s) => {
+                    println!(
+                        "staged rule set {} (staging {}, sha256 {}): waiting for an approver on the staff screen",
+                        s.rule_set_id, s.staging_id, s.sha256
+                    );
+                    for d in &s.diff {
+                        println!(
+                            "  {}: {} → {}",
+                            d.key,
+                            d.in_force.as_deref().unwrap_or("-"),
+                            d.staged.as_deref().unwrap_or("-")
+                        );
+                    }
+                    if s.backdated {
+                        println!(
+                            "  the effective date is in the past: the approver must confirm back-dating"
+                        );
+                    }
                     Ok(())
                 }
                 Err(AppError::Invalid(problems)) => {

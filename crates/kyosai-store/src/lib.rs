@@ -21,6 +21,7 @@ pub mod idempotency;
 pub mod inbox;
 pub mod integrity;
 pub mod ledger;
+pub mod login_throttle;
 pub mod outbox;
 pub mod paid;
 pub mod payment_schedule;
@@ -28,6 +29,7 @@ pub mod payment_slips;
 pub mod payouts;
 pub mod premium_changes;
 pub mod prepayment;
+pub mod recovery;
 pub mod rule_sets;
 pub mod sessions;
 pub mod synthetic;
@@ -65,6 +67,13 @@ pub enum StoreError {
     Exists(String),
 }
 
+impl StoreError {
+    /// A UNIQUE constraint refused the write: another transaction did the same thing first.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Db(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +94,9 @@ pub struct Store {
     write_gate: Option<Arc<Mutex<()>>>,
     /// PostgreSQL with several hosts: where to look for the writable one after losing it.
     failover: Option<Arc<failover::Failover>>,
+    /// The key of the audit chain ([`audit::AuditKey`]); the development key until
+    /// [`Store::with_audit_key`].
+    audit_key: Arc<audit::AuditKey>,
 }
 
 /// A write transaction; commit it or it rolls back on drop.
@@ -196,6 +208,7 @@ impl Store {
             backend,
             write_gate: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
             failover,
+            audit_key: Arc::new(audit::AuditKey::development()),
         })
     }
 
@@ -214,6 +227,16 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// The same store, chaining audit rows with `key` (read from a file outside the database).
+    pub fn with_audit_key(mut self, key: audit::AuditKey) -> Store {
+        self.audit_key = Arc::new(key);
+        self
+    }
+
+    pub fn audit_key(&self) -> &audit::AuditKey {
+        &self.audit_key
     }
 
     pub fn backend(&self) -> Backend {

@@ -69,3 +69,92 @@ pub async fn all(conn: &mut AnyConnection) -> Result<Vec<StoredRuleSet>> {
         })
         .collect()
 }
+
+/// A rule file waiting for a second staff user's approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staged {
+    pub id: i64,
+    pub rule_set_id: String,
+    pub program: String,
+    pub effective_from: String,
+    pub source_text: String,
+    pub sha256: String,
+    pub staged_by: String,
+    pub staged_at: String,
+    pub decision: Option<String>,
+}
+
+pub async fn stage(conn: &mut AnyConnection, r: &NewRuleSet<'_>) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO rule_set_stagings (rule_set_id, program, effective_from, source_text, sha256, staged_by, staged_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(r.id)
+    .bind(r.program)
+    .bind(r.effective_from)
+    .bind(r.source_text)
+    .bind(sha256_hex(r.source_text.as_bytes()))
+    .bind(r.loaded_by)
+    .bind(r.now)
+    .fetch_one(&mut *conn)
+    .await?;
+    col(&row, "id")
+}
+
+const STAGED_COLUMNS: &str =
+    "id, rule_set_id, program, effective_from, source_text, sha256, staged_by, staged_at, decision";
+
+fn staged_row(r: &sqlx::any::AnyRow) -> Result<Staged> {
+    Ok(Staged {
+        id: col(r, "id")?,
+        rule_set_id: col(r, "rule_set_id")?,
+        program: col(r, "program")?,
+        effective_from: col(r, "effective_from")?,
+        source_text: col(r, "source_text")?,
+        sha256: col(r, "sha256")?,
+        staged_by: col(r, "staged_by")?,
+        staged_at: col(r, "staged_at")?,
+        decision: col(r, "decision")?,
+    })
+}
+
+pub async fn staged(conn: &mut AnyConnection, id: i64) -> Result<Option<Staged>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {STAGED_COLUMNS} FROM rule_set_stagings WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(staged_row).transpose()
+}
+
+/// Stagings without a decision, oldest first.
+pub async fn pending(conn: &mut AnyConnection) -> Result<Vec<Staged>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {STAGED_COLUMNS} FROM rule_set_stagings WHERE decision IS NULL ORDER BY id"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(staged_row).collect()
+}
+
+/// Records the decision once; false when it was already decided.
+pub async fn decide(
+    conn: &mut AnyConnection,
+    id: i64,
+    decision: &str,
+    by: &str,
+    now: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE rule_set_stagings SET decision = $2, decided_by = $3, decided_at = $4 \
+         WHERE id = $1 AND decision IS NULL",
+    )
+    .bind(id)
+    .bind(decision)
+    .bind(by)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

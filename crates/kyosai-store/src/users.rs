@@ -193,3 +193,47 @@ pub async fn staff_power(conn: &mut AnyConnection, user_id: i64) -> Result<Optio
         .await?;
     row.map(|r| col(&r, "power")).transpose()
 }
+
+/// A service account's scopes (comma-separated, as stored).
+pub async fn service_scopes(conn: &mut AnyConnection, user_id: i64) -> Result<String> {
+    let row = sqlx::query("SELECT service_scopes FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row
+        .map(|r| col(&r, "service_scopes"))
+        .transpose()?
+        .unwrap_or_default())
+}
+
+pub async fn set_service_scopes(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    scopes: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE users SET service_scopes = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(scopes)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A new sign-up for an address nobody verified: its password replaces the earlier one and the
+/// earlier links stop working (the address's owner proves it by the newest link).
+pub async fn replace_unverified_password(
+    conn: &mut AnyConnection,
+    id: i64,
+    password_hash: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1 AND email_verified_at IS NULL")
+        .bind(id)
+        .bind(password_hash)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM email_verifications WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

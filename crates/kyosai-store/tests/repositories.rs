@@ -87,35 +87,141 @@ async fn users_verification_and_totp_replay() {
     }
 }
 
+async fn append_three(store: &kyosai_store::Store, key: &audit::AuditKey) {
+    let mut tx = store.begin_write().await.expect("write transaction");
+    for i in 0..3 {
+        let after = json!({ "n": i });
+        audit::append(
+            tx.conn(),
+            key,
+            &audit::Entry {
+                actor: "user:1",
+                action: "thing.changed",
+                target: "thing:1",
+                before: None,
+                after: Some(&after),
+                at: NOW,
+            },
+        )
+        .await
+        .expect("audit row appended");
+    }
+    tx.commit().await.expect("committed");
+}
+
+/// Removes the append-only triggers, as someone with the database's owner rights could.
+async fn drop_guards(store: &kyosai_store::Store, c: &mut sqlx::AnyConnection) {
+    let statements: &[&str] = match store.backend() {
+        kyosai_store::Backend::Sqlite => &[
+            "DROP TRIGGER audit_log_no_update",
+            "DROP TRIGGER audit_log_no_delete",
+        ],
+        kyosai_store::Backend::Postgres => &[
+            "DROP TRIGGER audit_log_no_update ON audit_log",
+            "DROP TRIGGER audit_log_no_delete ON audit_log",
+        ],
+    };
+    for s in statements {
+        sqlx::query(*s)
+            .execute(&mut *c)
+            .await
+            .expect("trigger dropped");
+    }
+}
+
+/// Issue #15 item 3: the database refuses UPDATE and DELETE on the audit log; with the guards
+/// removed, an edited row, a recomputed chain without the key, and deleted newest rows (with the
+/// head moved back) are each detected (the last one by the signed checkpoint).
 #[tokio::test]
 async fn audit_chain_detects_tampering() {
-    for (store, _dir) in testing::all().await.unwrap() {
-        let mut tx = store.begin_write().await.unwrap();
-        for i in 0..3 {
-            let after = json!({ "n": i });
-            audit::append(
-                tx.conn(),
-                &audit::Entry {
-                    actor: "user:1",
-                    action: "thing.changed",
-                    target: "thing:1",
-                    before: None,
-                    after: Some(&after),
-                    at: NOW,
-                },
-            )
+    let key = audit::AuditKey::from_bytes([42; 32]);
+    for (store, dir) in testing::all().await.unwrap() {
+        append_three(&store, &key).await;
+        let mut c = store.read().await.unwrap();
+        assert_eq!(audit::verify(&mut c, &key).await.unwrap().rows, 3);
+        assert_eq!(audit::for_target(&mut c, "thing:1").await.unwrap().len(), 3);
+        // Another key does not verify: the links are keyed.
+        assert!(
+            audit::verify(&mut c, &audit::AuditKey::development())
+                .await
+                .is_err()
+        );
+        // Append-only in the database.
+        for sql in [
+            "UPDATE audit_log SET after_state = '{\"n\":9}' WHERE seq = 2",
+            "DELETE FROM audit_log WHERE seq = 3",
+        ] {
+            assert!(sqlx::query(sql).execute(&mut *c).await.is_err(), "{sql}");
+        }
+        // A checkpoint of the intact chain.
+        let folder = tempfile::tempdir().unwrap();
+        let checkpoints = folder.path().join("audit-checkpoints.log");
+        let cp = audit::write_checkpoint(&mut c, &key, &checkpoints, NOW)
             .await
             .unwrap();
-        }
-        tx.commit().await.unwrap();
-        let mut c = store.read().await.unwrap();
-        assert_eq!(audit::verify(&mut c).await.unwrap(), 3);
-        assert_eq!(audit::for_target(&mut c, "thing:1").await.unwrap().len(), 3);
+        assert_eq!(cp.count, 3);
+        assert_eq!(
+            audit::verify_checkpoints(&mut c, &key, &checkpoints)
+                .await
+                .unwrap(),
+            1
+        );
+        drop_guards(&store, &mut c).await;
+        // The newest row deleted: the head no longer matches.
+        sqlx::query("DELETE FROM audit_log WHERE seq = 3")
+            .execute(&mut *c)
+            .await
+            .unwrap();
+        let err = audit::verify(&mut c, &key).await.unwrap_err().to_string();
+        assert!(err.contains("head"), "{err}");
+        // …and the head moved back too: the chain verifies, the checkpoint does not.
+        sqlx::query(
+            "UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_log WHERE seq = 2) WHERE id = 1",
+        )
+        .execute(&mut *c)
+        .await
+        .unwrap();
+        assert_eq!(audit::verify(&mut c, &key).await.unwrap().rows, 2);
+        assert!(
+            audit::verify_checkpoints(&mut c, &key, &checkpoints)
+                .await
+                .is_err()
+        );
+        // An edited row is detected.
         sqlx::query("UPDATE audit_log SET after_state = '{\"n\":9}' WHERE seq = 2")
             .execute(&mut *c)
             .await
             .unwrap();
-        assert!(audit::verify(&mut c).await.is_err());
+        assert!(audit::verify(&mut c, &key).await.is_err());
+        drop(dir);
+    }
+}
+
+/// A chain recomputed with SHA-256 (what anyone can do without the key) does not verify.
+#[tokio::test]
+async fn a_chain_recomputed_without_the_key_is_detected() {
+    let key = audit::AuditKey::from_bytes([9; 32]);
+    for (store, _dir) in testing::all().await.unwrap() {
+        append_three(&store, &key).await;
+        let mut c = store.read().await.unwrap();
+        drop_guards(&store, &mut c).await;
+        // The whole chain rewritten with another (here: the public development) key, the best
+        // an attacker without our key can do.
+        let forger = audit::AuditKey::development();
+        sqlx::query("DELETE FROM audit_log")
+            .execute(&mut *c)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit_head SET seq = 0, hash = $1 WHERE id = 1")
+            .bind("0".repeat(64))
+            .execute(&mut *c)
+            .await
+            .unwrap();
+        drop(c);
+        append_three(&store, &forger).await;
+        let mut c = store.read().await.unwrap();
+        assert!(audit::verify(&mut c, &forger).await.is_ok());
+        assert!(audit::verify(&mut c, &key).await.is_err());
     }
 }
 

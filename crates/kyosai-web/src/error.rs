@@ -27,6 +27,8 @@ pub struct FieldErrorBody {
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// Seconds to wait, sent as `Retry-After` (429 answers).
+    pub retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -38,6 +40,7 @@ impl ApiError {
                 message: message.into(),
                 fields: Vec::new(),
             },
+            retry_after: None,
         }
     }
 
@@ -56,6 +59,7 @@ impl ApiError {
                     })
                     .collect(),
             },
+            retry_after: None,
         }
     }
 }
@@ -83,6 +87,13 @@ impl From<AppError> for ApiError {
             AppError::Unprocessable { code, message } => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             }
+            AppError::TooManyAttempts {
+                retry_after_seconds,
+                message,
+            } => ApiError {
+                retry_after: Some(retry_after_seconds),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message)
+            },
             AppError::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 internal()
@@ -132,7 +143,12 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut res = (self.status, Json(self.body)).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.max(1).into());
+        }
+        res
     }
 }
 

@@ -9,6 +9,8 @@ pub mod error;
 pub mod form_kit;
 pub mod operations;
 pub mod pages;
+pub mod rate_limit;
+pub mod security_headers;
 pub mod session;
 pub mod static_files;
 pub mod upload;
@@ -23,7 +25,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use kyosai_app::App;
 use tower_governor::GovernorLayer;
-use tower_governor::governor::GovernorConfigBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -40,7 +41,7 @@ pub struct AppState {
     pub db: Arc<operations::DbStatus>,
 }
 
-/// Per-client request limits (keyed on the client address).
+/// Per-client request limits (keyed on the client address; see [`rate_limit`]).
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimits {
     /// Login, sign-up, verification and TOTP: requests allowed in a burst…
@@ -49,6 +50,9 @@ pub struct RateLimits {
     pub auth_period: Duration,
     /// Public simulations: sustained requests per second (burst of 4× that).
     pub simulation_rps: u64,
+    /// The header our reverse proxy sets to the client address; None: the peer address is the
+    /// client (never trust a header nobody vouches for).
+    pub trusted_proxy_header: Option<rate_limit::ProxyHeader>,
 }
 
 impl Default for RateLimits {
@@ -59,13 +63,15 @@ impl Default for RateLimits {
             auth_burst: 10,
             auth_period: Duration::from_secs(2),
             simulation_rps: 50,
+            trusted_proxy_header: None,
         }
     }
 }
 
 impl RateLimits {
     /// Defaults, with `KYOSAI_AUTH_BURST` and `KYOSAI_SIMULATION_RPS` overriding (benchmarks and
-    /// load tests from one address).
+    /// load tests from one address) and `KYOSAI_TRUSTED_PROXY_HEADER` (`x-forwarded-for` or
+    /// `x-real-ip`) naming the reverse proxy's header.
     pub fn from_env() -> RateLimits {
         let d = RateLimits::default();
         let var = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
@@ -77,6 +83,9 @@ impl RateLimits {
             simulation_rps: var("KYOSAI_SIMULATION_RPS")
                 .unwrap_or(d.simulation_rps)
                 .max(1),
+            trusted_proxy_header: std::env::var("KYOSAI_TRUSTED_PROXY_HEADER")
+                .ok()
+                .and_then(|h| rate_limit::ProxyHeader::parse(&h)),
             ..d
         }
     }
@@ -100,25 +109,30 @@ pub fn router_with_billing(app: App, limits: RateLimits, billing_out: Option<Pat
         billing_out,
         db: Arc::default(),
     };
-    let auth_limit = Arc::new(
-        GovernorConfigBuilder::default()
-            .period(limits.auth_period)
-            .burst_size(limits.auth_burst)
-            .finish()
-            .unwrap_or_default(),
+    let key = rate_limit::ClientKey {
+        trusted_proxy_header: limits.trusted_proxy_header,
+    };
+    let auth_limit = rate_limit::config(key, limits.auth_period, limits.auth_burst);
+    let public_limit = rate_limit::config(
+        key,
+        Duration::from_nanos(1_000_000_000 / limits.simulation_rps.max(1)),
+        u32::try_from(limits.simulation_rps * 4).unwrap_or(u32::MAX),
     );
-    let public_limit = Arc::new(
-        GovernorConfigBuilder::default()
-            .per_nanosecond(1_000_000_000 / limits.simulation_rps)
-            .burst_size(u32::try_from(limits.simulation_rps * 4).unwrap_or(u32::MAX))
-            .finish()
-            .unwrap_or_default(),
-    );
-    let public = api::public_routes().layer(GovernorLayer::new(public_limit));
-    let sensitive = Router::new()
-        .merge(pages::auth_routes())
-        .merge(api::auth_routes())
-        .layer(GovernorLayer::new(auth_limit));
+    rate_limit::prune_every_minute(&auth_limit);
+    rate_limit::prune_every_minute(&public_limit);
+    let public = api::public_routes()
+        .layer(GovernorLayer::new(public_limit).error_handler(rate_limit::api_answer));
+    // One limiter for the login pages and the login API (the same bucket per client), each
+    // answering in its own form.
+    let sensitive =
+        Router::new()
+            .merge(pages::auth_routes().layer(
+                GovernorLayer::new(auth_limit.clone()).error_handler(rate_limit::page_answer),
+            ))
+            .merge(
+                api::auth_routes()
+                    .layer(GovernorLayer::new(auth_limit).error_handler(rate_limit::api_answer)),
+            );
     // Everything that needs the database answers 503 at once while it is down; calculators,
     // simulations and static files work from memory and stay outside the guard.
     let needs_database = Router::new()
@@ -142,6 +156,10 @@ pub fn router_with_billing(app: App, limits: RateLimits, billing_out: Option<Pat
             operations::record_latency,
         ))
         .layer(axum::middleware::from_fn(csrf::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security_headers::add,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::x_request_id())

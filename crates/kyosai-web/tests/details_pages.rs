@@ -299,7 +299,12 @@ async fn the_api_takes_json_and_multipart_and_staff_download_the_evidence() {
             .unwrap();
         let other = site
             .app
-            .create_account(Role::Member, "o@example.jp", "", Some("password-123"))
+            .create_account(
+                Role::Member,
+                "o@example.jp",
+                "",
+                Some("test passphrase 123"),
+            )
             .await
             .unwrap();
         let other_token = site.app.issue_token(other, "t", None).await.unwrap();

@@ -231,7 +231,7 @@ async fn member_signs_up_sets_up_totp_and_enrolls_in_both_programs() {
     let (s, _, body) = t.get(&browser(), "/signup").await;
     assert_eq!(s, StatusCode::OK);
     assert!(
-        body.contains("10文字以上"),
+        body.contains("12文字以上"),
         "password policy shown up front"
     );
 
@@ -947,13 +947,50 @@ async fn staff_load_a_rule_file_on_screen_and_it_applies_at_once() {
     assert!(body.contains("規則ファイルを選んでください"), "{body}");
     assert_eq!(discount().await.0, 4_752);
 
-    // A valid file: stored and in force at once.
+    // A valid file is staged (issue #15 item 2): shown as a diff, not in force until a second
+    // staff user approves it, confirming the back-dating (its date is the 1st of this month).
     let (s, url, body) = upload(&t, &staff, "/staff/rules", "rule_file", &new_version).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let id = format!("safety_net/{first}");
+    assert_eq!(url, format!("/staff/rules?staged={id}"));
+    assert!(body.contains("承認待ちの版"), "{body}");
+    assert!(
+        body.contains("safety_net.prepayment.discount_rate.value")
+            && body.contains("0.09%")
+            && body.contains("0.1%"),
+        "the diff against the version in force: {body}"
+    );
+    assert_eq!(discount().await.0, 4_752);
+    let staging: i64 = {
+        let mut conn = t.store.read().await.unwrap();
+        let row = sqlx::query("SELECT id FROM rule_set_stagings")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        kyosai_store::Row::try_get(&row, "id").unwrap()
+    };
+    let decide = format!("/staff/rules/staged/{staging}");
+    let (s, _, body) = t.post(&staff, &decide, &[("decision", "approve")]).await;
+    assert_eq!(
+        s,
+        StatusCode::CONFLICT,
+        "the one who staged cannot approve: {body}"
+    );
+    let checker = t.login_with_totp(Role::Staff, "s-rules2@example.jp").await;
+    let (s, _, body) = t.post(&checker, &decide, &[("decision", "approve")]).await;
+    assert_eq!(s, StatusCode::CONFLICT, "back-dating unconfirmed: {body}");
+    assert!(body.contains("さかのぼって"), "{body}");
+    let (s, url, body) = t
+        .post(
+            &checker,
+            &decide,
+            &[("decision", "approve"), ("confirm_backdating", "1")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(url, format!("/staff/rules?loaded={id}"));
     assert!(
-        body.contains(&format!("規則セット {id} を登録しました")),
+        body.contains(&format!("規則セット {id} を承認しました")),
         "{body}"
     );
     assert!(body.contains("本日適用中"), "{body}");
@@ -966,12 +1003,19 @@ async fn staff_load_a_rule_file_on_screen_and_it_applies_at_once() {
 
     // The load is audited with the staff user.
     let mut conn = t.store.read().await.unwrap();
-    let row = sqlx::query("SELECT actor FROM audit_log WHERE action = 'rule_set.loaded'")
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
+    let row =
+        sqlx::query("SELECT actor, after_state FROM audit_log WHERE action = 'rule_set.loaded'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
     let actor: String = kyosai_store::Row::try_get(&row, "actor").unwrap();
     assert!(actor.starts_with("user:"), "{actor}");
+    let after: String = kyosai_store::Row::try_get(&row, "after_state").unwrap();
+    assert!(
+        after.contains(&kyosai_store::sha256_hex(new_version.as_bytes()))
+            && after.contains("\"backdated\":true"),
+        "the audit row keeps the file's hash and the back-dating: {after}"
+    );
 }
 
 #[tokio::test]

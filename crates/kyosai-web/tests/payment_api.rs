@@ -40,7 +40,7 @@ impl PaymentSite for Site {
     async fn member(&self, email: &str) -> (String, Actor) {
         let id = self
             .app
-            .create_account(Role::Member, email, "", Some("password-123"))
+            .create_account(Role::Member, email, "", Some("test passphrase 123"))
             .await
             .unwrap();
         let token = self.app.issue_token(id, "test", None).await.unwrap();

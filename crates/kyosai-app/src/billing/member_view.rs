@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::{histories, internal, late_settlement, makes_mandate_unusable, parse_month};
 use crate::arrears::PaymentSlipView;
 use crate::ja_text::{ja_date, ja_month};
-use crate::{Actor, App, AppError, Role};
+use crate::{Actor, App, AppError};
 
 /// One month of a contract's billing, as a member sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -117,12 +117,11 @@ impl App {
         let c = kyosai_store::contracts::by_number(&mut conn, number)
             .await?
             .ok_or(AppError::NotFound)?;
-        match actor.role {
-            Role::Staff | Role::Service => {}
-            Role::Member if c.member_id == actor.user_id => {}
-            // Do not reveal whether someone else's contract exists.
-            _ => return Err(AppError::NotFound),
-        }
+        // Another member's contract is "not found": its existence is not revealed.
+        self.authorize_member_read(actor, c.member_id, crate::capability::Scope::BillingRead)
+            .await?;
+        self.log_personal_data_view(actor, c.member_id, "billing", number)
+            .await?;
         let program = c.program;
         let (mut facts, stored, hist, standing) = self.billing_facts(&mut conn, &c).await?;
         let payment_slips = kyosai_store::payment_slips::for_contract(&mut conn, c.id)

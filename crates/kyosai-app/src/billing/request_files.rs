@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{Progress, RunOptions, internal};
 use crate::zengin_files::{
-    NameCache, Placed, debit_header, place_file, write_options, zengin_date,
+    NameCache, Placed, debit_header, differs, place_file, write_options, zengin_date,
 };
 use crate::{App, AppError};
 
@@ -124,6 +124,18 @@ impl App {
             o.code,
             seq
         );
+        // A file recorded for this place must be rebuilt byte for byte; anything else may
+        // replace a file the bank already has.
+        {
+            let mut conn = self.store.read().await?;
+            if store::files(&mut conn, run.id).await?.iter().any(|f| {
+                f.originator_id == o.id
+                    && f.seq == seq
+                    && f.sha256 != kyosai_store::sha256_hex(&bytes)
+            }) {
+                return Err(differs(&name));
+            }
+        }
         let Placed { path, sha256: sha } = place_file(out, &name, &bytes)?;
         let row = store::FileRow {
             run_id: run.id,
@@ -138,18 +150,7 @@ impl App {
         };
         let mut tx = self.store.begin_write().await?;
         store::upsert_file(tx.conn(), &row, &self.clock.now_text()).await?;
-        let stored = store::files(tx.conn(), run.id).await?;
         tx.commit().await?;
-        if let Some(prev) = stored
-            .iter()
-            .find(|f| f.originator_id == o.id && f.seq == seq)
-            && prev.sha256 != sha
-        {
-            return Err(internal(format!(
-                "{name}: rebuilt file differs from the one recorded ({} ≠ {sha})",
-                prev.sha256
-            )));
-        }
         progress(Progress::File {
             name: name.clone(),
             records,

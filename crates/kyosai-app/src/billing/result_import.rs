@@ -109,6 +109,15 @@ impl From<kyosai_store::StoreError> for ImportError {
     }
 }
 
+/// Whether a stored debit date (`YYYY-MM-DD`) is the header's 引落日 (MMDD: the year is not in
+/// the file).
+fn same_month_day(stored: &str, header: kyosai_zengin::debit::DebitDate) -> bool {
+    stored.parse::<jiff::civil::Date>().is_ok_and(|d| {
+        u8::try_from(d.month()).ok() == Some(header.month())
+            && u8::try_from(d.day()).ok() == Some(header.day())
+    })
+}
+
 /// What a failure reason means, stored with the ledger entry.
 pub fn reason_code(code: ResultCode) -> &'static str {
     match code {
@@ -165,7 +174,7 @@ impl App {
         }
         let file = parse_file(bytes, Expectation::Result)
             .map_err(|r| ImportError::Refused(Refusal::from_report(file_name, &r)))?;
-        let (_, records, _) = file.into_parts();
+        let (header, records, _) = file.into_parts();
         // Match each record to its bill line by customer number (= bill line id).
         let mut order: Vec<(u64, usize)> = Vec::with_capacity(records.len());
         let mut problems = Vec::new();
@@ -202,6 +211,7 @@ impl App {
             }
         }
         let mut seen = std::collections::HashSet::with_capacity(records.len());
+        let mut wrong_run: std::collections::BTreeSet<(&str, String)> = Default::default();
         let mut entries = Vec::with_capacity(records.len());
         let mut rec = Reconciliation::default();
         let mut unusable = Vec::new();
@@ -227,6 +237,30 @@ impl App {
                 }
                 continue;
             };
+            // The file must answer the request the line went out in (issue #15 item 7): a file
+            // for another originator or another debit date is another run's answer.
+            if l.originator_code != header.originator_code.as_str() {
+                wrong_run.insert((
+                    "originator_mismatch",
+                    format!(
+                        "ヘッダーの委託者コード{}が、請求した委託者コード{}と一致しません。",
+                        header.originator_code, l.originator_code
+                    ),
+                ));
+                continue;
+            }
+            if !same_month_day(&l.debit_date, header.debit_date) {
+                wrong_run.insert((
+                    "debit_date_mismatch",
+                    format!(
+                        "ヘッダーの引落日（{}月{}日）が、請求した引落日（{}）と一致しません。",
+                        header.debit_date.month(),
+                        header.debit_date.day(),
+                        l.debit_date
+                    ),
+                ));
+                continue;
+            }
             if !seen.insert(l.id) {
                 bad(
                     "duplicate",
@@ -284,6 +318,11 @@ impl App {
                 reason: (!code.is_collected()).then(|| reason_code(code)),
             });
         }
+        problems.extend(wrong_run.into_iter().map(|(code, message)| ImportProblem {
+            record: 0,
+            code: code.into(),
+            message,
+        }));
         if !problems.is_empty() {
             problems.sort_by_key(|p| p.record);
             let omitted = problems
@@ -327,7 +366,20 @@ impl App {
                 ));
             }
         };
-        ledger::post_results(tx.conn(), import_id, &entries, &now).await?;
+        if let Err(e) = ledger::post_results(tx.conn(), import_id, &entries, &now).await {
+            // Another import posted results for these lines between our check and our write
+            // (two different files answering the same lines, imported at once): the same
+            // answer as when the check sees it, not a database error.
+            if e.is_unique_violation() {
+                tracing::warn!(error = %e, file_name, "result import lost a concurrent import");
+                return Err(refuse(
+                    "already_posted",
+                    "この結果ファイルの明細は、同時に取り込まれた別の結果ファイルで計上済みです。"
+                        .into(),
+                ));
+            }
+            return Err(e.into());
+        }
         let mut mandates_unusable = 0;
         let ids: Vec<i64> = unusable.iter().map(|(_, m, _, _)| *m).collect();
         let mut newly_unusable = store::mark_mandates_unusable(tx.conn(), &ids).await?;
@@ -344,6 +396,7 @@ impl App {
                 mandates_unusable += 1;
                 audit::append(
                     tx.conn(),
+                    self.store.audit_key(),
                     &audit::Entry {
                         actor,
                         action: "mandate.unusable",
@@ -381,6 +434,7 @@ impl App {
         let arrears_notices = self.arrears_notices(tx.conn(), &arrears, &now).await?;
         audit::append(
             tx.conn(),
+            self.store.audit_key(),
             &audit::Entry {
                 actor,
                 action: "billing.results_imported",

@@ -214,6 +214,7 @@ impl App {
             }
             audit::append(
                 tx.conn(),
+                self.store.audit_key(),
                 &audit::Entry {
                     actor: &format!("billing:{}", opts.owner),
                     action: "billing.run_completed",

@@ -247,6 +247,7 @@ impl App {
         let resumed = run.cursor_contract_id > 0 || run.status != RunStatus::Billing;
         audit::append(
             tx.conn(),
+            self.store.audit_key(),
             &audit::Entry {
                 actor: &actor.audit_name(),
                 action: "billing.run_started",
@@ -285,6 +286,7 @@ impl App {
         let mut tx = self.store.begin_write().await?;
         audit::append(
             tx.conn(),
+            self.store.audit_key(),
             &audit::Entry {
                 actor: &format!("billing:{owner}"),
                 action: "billing.run_failed",
@@ -314,6 +316,7 @@ impl App {
             let mut tx = self.store.begin_write().await?;
             audit::append(
                 tx.conn(),
+                self.store.audit_key(),
                 &audit::Entry {
                     actor: &who,
                     action: "billing.results_refused",

@@ -139,6 +139,7 @@ impl App {
             }
             audit::append(
                 tx.conn(),
+                self.store.audit_key(),
                 &audit::Entry {
                     actor,
                     action: "prepayment_discount.paid",

@@ -20,6 +20,9 @@ pub struct LineForResult {
     pub branch_code: String,
     pub account_number: String,
     pub has_result: bool,
+    /// The 委託者コード and debit date (`YYYY-MM-DD`) of the request file the line went out in.
+    pub originator_code: String,
+    pub debit_date: String,
 }
 
 /// Lines with `from <= id <= to` after `after_id`, by id (keyset pages, one JSON value each).
@@ -32,19 +35,35 @@ pub async fn lines_for_results(
     let (agg_open, agg_close) = json_agg(conn);
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {agg_open}t.id, t.contract_id, t.month, t.amount, t.months, t.mandate_id, t.bank_code, \
-         t.branch_code, t.account_number, t.has_result{agg_close} AS j FROM (\
+         t.branch_code, t.account_number, t.has_result, t.originator_code, t.debit_date{agg_close} AS j FROM (\
          SELECT b.id, b.contract_id, b.month, b.amount, b.months_covered + b.arrears_months AS months, b.mandate_id, \
          b.bank_code, b.branch_code, b.account_number, \
          CASE WHEN EXISTS (SELECT 1 FROM billing_ledger l WHERE l.bill_line_id = b.id AND l.kind IN ('collected', 'failed')) \
-           THEN 1 ELSE 0 END AS has_result \
-         FROM bill_lines b WHERE b.id > $1 AND b.id <= $2 AND b.withheld = 0 ORDER BY b.id LIMIT $3) t"
+           THEN 1 ELSE 0 END AS has_result, \
+         o.code AS originator_code, r.debit_date AS debit_date \
+         FROM bill_lines b JOIN billing_originators o ON o.id = b.originator_id \
+         JOIN billing_runs r ON r.id = b.run_id \
+         WHERE b.id > $1 AND b.id <= $2 AND b.withheld = 0 ORDER BY b.id LIMIT $3) t"
     )))
     .bind(after_id)
     .bind(to)
     .bind(limit)
     .fetch_one(&mut *conn)
     .await?;
-    type Packed = (i64, i64, String, i64, i64, i64, String, String, String, i64);
+    type Packed = (
+        i64,
+        i64,
+        String,
+        i64,
+        i64,
+        i64,
+        String,
+        String,
+        String,
+        i64,
+        String,
+        String,
+    );
     let text: String = col(&row, "j")?;
     let packed: Vec<Packed> = serde_json::from_str(&text)
         .map_err(|e| crate::StoreError::Corrupt(format!("lines for results: {e}")))?;
@@ -61,6 +80,8 @@ pub async fn lines_for_results(
             branch_code: p.7,
             account_number: p.8,
             has_result: p.9 != 0,
+            originator_code: p.10,
+            debit_date: p.11,
         })
         .collect();
     out.sort_by_key(|l| l.id);

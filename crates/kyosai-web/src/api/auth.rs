@@ -17,8 +17,8 @@ pub struct Credentials {
 }
 
 #[derive(Serialize, ToSchema)]
+/// The same answer whether or not the address was already registered (its owner is mailed).
 pub struct SignedUp {
-    pub user_id: i64,
     pub message: String,
 }
 
@@ -28,11 +28,10 @@ pub async fn signup(
     State(s): State<AppState>,
     ApiJson(c): ApiJson<Credentials>,
 ) -> Result<(StatusCode, ApiJson<SignedUp>), ApiError> {
-    let user_id = s.app.sign_up(&c.email, &c.password).await?;
+    s.app.sign_up(&c.email, &c.password).await?;
     Ok((
         StatusCode::CREATED,
         ApiJson(SignedUp {
-            user_id,
             message: "確認用のメールを送信しました。メール内のリンクを開いてください。".into(),
         }),
     ))
@@ -109,7 +108,7 @@ pub struct TokenBody {
 const TOKEN_HOURS: i64 = kyosai_app::auth::SESSION_HOURS;
 
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest, tag = "auth",
-    responses((status = 200, body = TokenBody), (status = 422, body = ErrorBody), (status = 429, description = "rate limited")))]
+    responses((status = 200, body = TokenBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "too many attempts (per address, account or session)")))]
 pub async fn login(
     State(s): State<AppState>,
     ApiJson(l): ApiJson<LoginRequest>,
@@ -122,7 +121,10 @@ pub async fn login(
             "先に二段階認証（確認コードアプリ）を設定してください。",
         ));
     }
-    s.app.check_totp(user.id, &l.totp_code, false).await?;
+    s.app
+        .login_second_factor(user.id, &l.totp_code, None)
+        .await?;
+    s.app.record_login(user.id, "api").await?;
     let token = s
         .app
         .issue_token(user.id, "api-login", Some(TOKEN_HOURS))
@@ -147,4 +149,75 @@ pub async fn me(ApiActor(a): ApiActor) -> ApiJson<Me> {
         user_id: a.user_id,
         role: a.role.as_str().into(),
     })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoggedOut {
+    /// Always true: the token is revoked.
+    pub revoked: bool,
+}
+
+/// Ends the bearer token this request carries (API logout); the token answers 401 afterwards.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = LoggedOut), (status = 401, body = ErrorBody)))]
+pub async fn logout(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: axum::http::HeaderMap,
+) -> Result<ApiJson<LoggedOut>, ApiError> {
+    let token = super::bearer(&headers).unwrap_or_default();
+    s.app.end_token(&actor, token).await?;
+    Ok(ApiJson(LoggedOut { revoked: true }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ResetRequest {
+    pub email: String,
+}
+
+/// Mails a password-reset link when the address has an account; the same answer either way.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", request_body = ResetRequest, tag = "auth",
+    responses((status = 202, body = Done), (status = 429, body = ErrorBody)))]
+pub async fn password_reset(
+    State(s): State<AppState>,
+    ApiJson(r): ApiJson<ResetRequest>,
+) -> Result<(StatusCode, ApiJson<Done>), ApiError> {
+    s.app.request_password_reset(&r.email).await?;
+    Ok((StatusCode::ACCEPTED, ApiJson(Done { ok: true })))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ResetConfirm {
+    /// The token from the mailed link.
+    pub token: String,
+    pub password: String,
+}
+
+/// Sets a new password with the mailed token (once, within the hour); every session ends.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", request_body = ResetConfirm, tag = "auth",
+    responses((status = 200, body = Done), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn password_reset_confirm(
+    State(s): State<AppState>,
+    ApiJson(r): ApiJson<ResetConfirm>,
+) -> Result<ApiJson<Done>, ApiError> {
+    s.app.reset_password(&r.token, &r.password).await?;
+    Ok(ApiJson(Done { ok: true }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RecoveryCodes {
+    /// Shown this once: each can replace the TOTP code at one login. Earlier codes stop working.
+    pub codes: Vec<String>,
+}
+
+/// New second-factor recovery codes for the logged-in user.
+#[utoipa::path(post, path = "/api/v1/auth/recovery-codes", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = RecoveryCodes), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn recovery_codes(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<ApiJson<RecoveryCodes>, ApiError> {
+    Ok(ApiJson(RecoveryCodes {
+        codes: s.app.new_recovery_codes(&actor).await?,
+    }))
 }

@@ -57,6 +57,11 @@ pub fn auth_routes() -> Router<AppState> {
         .route("/api/v1/auth/totp/setup", post(auth::totp_setup))
         .route("/api/v1/auth/totp/confirm", post(auth::totp_confirm))
         .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/password-reset", post(auth::password_reset))
+        .route(
+            "/api/v1/auth/password-reset/confirm",
+            post(auth::password_reset_confirm),
+        )
 }
 
 /// Public simulations and the debit-date calendar: no login; rate-limited per client by the caller.
@@ -92,6 +97,9 @@ pub fn public_routes() -> Router<AppState> {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/auth/recovery-codes", post(auth::recovery_codes))
+        .route("/api/v1/staff/tokens", get(staff::tokens))
         .route("/api/v1/overview", get(enrollment::overview))
         .route("/api/v1/enrollments", post(enrollment::submit))
         .route("/api/v1/applications/{id}", get(enrollment::application))
@@ -183,6 +191,8 @@ pub fn routes() -> Router<AppState> {
         simulations::benefit, simulations::payout_options, simulations::cancellation_refund,
         simulations::bankruptcy_loan, simulations::temporary_loan, simulations::prepayment_discount,
         simulations::debit_date,
+        auth::logout, staff::tokens, auth::password_reset, auth::password_reset_confirm,
+        auth::recovery_codes,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),
@@ -205,6 +215,15 @@ impl utoipa::Modify for BearerAuth {
 /// The caller of an API endpoint, from `Authorization: Bearer <token>`.
 pub struct ApiActor(pub Actor);
 
+/// The bearer token of a request, if any.
+fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
 
@@ -216,15 +235,10 @@ impl FromRequestParts<AppState> for ApiActor {
                 "有効なアクセストークンが必要です。",
             )
         };
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(unauth)?;
+        let token = bearer(&parts.headers).ok_or_else(unauth)?;
         state
             .app
-            .token_actor(token.trim())
+            .token_actor(token)
             .await?
             .map(ApiActor)
             .ok_or_else(unauth)

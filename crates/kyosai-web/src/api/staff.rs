@@ -110,3 +110,14 @@ pub async fn edit(
         .await?;
     Ok(ApiJson(Done { ok: true }))
 }
+
+/// Every API token (never the secret), for staff who manage tokens; revoke with
+/// `kyosai token revoke ID`.
+#[utoipa::path(get, path = "/api/v1/staff/tokens", tag = "staff", security(("bearer" = [])),
+    responses((status = 200, body = [kyosai_app::token_admin::TokenView]), (status = 403, body = ErrorBody)))]
+pub async fn tokens(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<ApiJson<Vec<kyosai_app::token_admin::TokenView>>, ApiError> {
+    Ok(ApiJson(s.app.list_tokens(&actor).await?))
+}

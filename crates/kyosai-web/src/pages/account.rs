@@ -157,7 +157,7 @@ async fn rotate(
         .into_response())
 }
 
-const PASSWORD_POLICY: &str = "10文字以上128文字以内で、英字・数字・記号のうち2種類以上を含めてください。メールアドレスと同じものは使えません。";
+const PASSWORD_POLICY: &str = kyosai_app::password_policy::POLICY_JA;
 
 fn signup_page(email: &str, errors: &[FieldError]) -> AuthForm {
     let fields = vec![
@@ -268,7 +268,10 @@ fn login_page(email: &str, errors: &[FieldError]) -> AuthForm {
     let mut page = AuthForm::new("ログイン", "/login", fields, "次へ");
     page.step_label = "ログイン：1／2（メールアドレスとパスワード）".into();
     page.intro = vec!["次の画面で、認証アプリに表示される6桁の確認コードを入力します。".into()];
-    page.links = vec![Link::new("/signup", "はじめての方は新規登録")];
+    page.links = vec![
+        Link::new("/signup", "はじめての方は新規登録"),
+        Link::new("/password/forgot", "パスワードをお忘れの方"),
+    ];
     page.after = vec!["会員の方も職員の方も、こちらからログインします。".into()];
     page
 }
@@ -319,7 +322,7 @@ fn code_field(errors: &[FieldError]) -> Field {
         .autocomplete("one-time-code")
         .hint("認証アプリに表示されている6桁の数字")
         .width("w-4")
-        .maxlength(7)
+        .maxlength(16)
         .error(error_for(errors, "totp_code"))
 }
 
@@ -332,7 +335,10 @@ fn login_totp_page(errors: &[FieldError]) -> AuthForm {
     );
     page.layout = Layout::half_signed_in("確認コードの入力");
     page.step_label = "ログイン：2／2（二段階認証）".into();
-    page.intro = vec!["認証アプリを開き、「共済」（Kyosai）に表示されている6桁のコードを入力してください。コードは30秒ごとに変わります。".into()];
+    page.intro = vec![
+        "認証アプリを開き、「共済」（Kyosai）に表示されている6桁のコードを入力してください。コードは30秒ごとに変わります。".into(),
+        "スマートフォンをなくした場合は、保管している回復用コード（例：abcd-efgh-jkmn）を入力できます。".into(),
+    ];
     page
 }
 
@@ -367,12 +373,15 @@ pub async fn login_totp_submit(
     };
     match state
         .app
-        .check_totp(user.id, &form.text("totp_code"), false)
+        .login_second_factor(user.id, &form.text("totp_code"), old.as_deref())
         .await
     {
-        Ok(()) => rotate(&state, old.as_deref(), user.id, true, home(&user))
-            .await
-            .unwrap_or_else(|e| app_error(e, None)),
+        Ok(()) => match state.app.record_login(user.id, "pages").await {
+            Ok(()) => rotate(&state, old.as_deref(), user.id, true, home(&user))
+                .await
+                .unwrap_or_else(|e| app_error(e, None)),
+            Err(e) => app_error(e, None),
+        },
         Err(AppError::Invalid(errors)) => {
             render(StatusCode::UNPROCESSABLE_ENTITY, &login_totp_page(&errors))
         }
@@ -450,9 +459,12 @@ pub async fn totp_setup_submit(
             } else {
                 "/portal?totp=1"
             };
-            rotate(&state, old.as_deref(), user.id, true, to)
-                .await
-                .unwrap_or_else(|e| app_error(e, None))
+            match state.app.record_login(user.id, "pages").await {
+                Ok(()) => rotate(&state, old.as_deref(), user.id, true, to)
+                    .await
+                    .unwrap_or_else(|e| app_error(e, None)),
+                Err(e) => app_error(e, None),
+            }
         }
         Err(AppError::Invalid(errors)) => match totp_setup_page(&state, &user, &errors).await {
             Ok(page) => render(StatusCode::UNPROCESSABLE_ENTITY, &page),
@@ -464,7 +476,7 @@ pub async fn totp_setup_submit(
 
 pub async fn logout(State(state): State<AppState>, MaybeUser(_, cookie): MaybeUser) -> Response {
     if let Some(c) = cookie
-        && let Err(e) = state.app.end_session(&c).await
+        && let Err(e) = state.app.logout(&c).await
     {
         return app_error(e, None);
     }
@@ -473,4 +485,105 @@ pub async fn logout(State(state): State<AppState>, MaybeUser(_, cookie): MaybeUs
         Redirect::to("/login?logged_out=1"),
     )
         .into_response()
+}
+
+/// `/password/forgot`: the address to send a reset link to (issue #15 item 5).
+fn forgot_page(email: &str, errors: &[FieldError]) -> AuthForm {
+    let fields = vec![
+        Field::text("email", "メールアドレス")
+            .input_type("email")
+            .autocomplete("email")
+            .maxlength(254)
+            .value(email)
+            .error(error_for(errors, "email")),
+    ];
+    let mut page = AuthForm::new(
+        "パスワードの再設定",
+        "/password/forgot",
+        fields,
+        "再設定用のメールを受け取る",
+    );
+    page.intro =
+        vec!["ご登録のメールアドレスに、パスワードを再設定するためのリンクをお送りします。".into()];
+    page.links = vec![Link::new("/login", "ログインに戻る")];
+    page
+}
+
+pub async fn forgot_form() -> Response {
+    render(StatusCode::OK, &forgot_page("", &[]))
+}
+
+/// The same answer whether or not the address has an account.
+pub async fn forgot_submit(State(state): State<AppState>, form: FormData) -> Response {
+    let email = form.text("email");
+    match state.app.request_password_reset(&email).await {
+        Ok(()) => message(
+            StatusCode::OK,
+            Layout::anonymous("再設定用のメールを送信しました"),
+            &format!(
+                "ご登録があれば、{email} あてに再設定用のメールを送信しました。\nメールに記載のリンクを{}分以内に開いてください。",
+                kyosai_app::account_recovery::RESET_MINUTES
+            ),
+            &[("/login", "ログインページへ")],
+        ),
+        Err(e) => app_error(e, None),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ResetQuery {
+    #[serde(default)]
+    token: String,
+}
+
+fn reset_page(token: &str, errors: &[FieldError]) -> AuthForm {
+    let fields = vec![
+        Field::text("token", "再設定コード（メールのリンクに含まれています）")
+            .autocomplete("off")
+            .maxlength(100)
+            .value(token)
+            .error(error_for(errors, "token")),
+        Field::text("password", "新しいパスワード")
+            .input_type("password")
+            .autocomplete("new-password")
+            .hint(PASSWORD_POLICY)
+            .maxlength(128)
+            .error(error_for(errors, "password")),
+    ];
+    let mut page = AuthForm::new(
+        "新しいパスワードの設定",
+        "/password/reset",
+        fields,
+        "パスワードを変更する",
+    );
+    page.links = vec![Link::new(
+        "/password/forgot",
+        "再設定のメールをもう一度受け取る",
+    )];
+    page
+}
+
+pub async fn reset_form(Query(q): Query<ResetQuery>) -> Response {
+    render(StatusCode::OK, &reset_page(&q.token, &[]))
+}
+
+pub async fn reset_submit(State(state): State<AppState>, form: FormData) -> Response {
+    let token = form.text("token");
+    match state
+        .app
+        .reset_password(&token, &form.text("password"))
+        .await
+    {
+        Ok(()) => message(
+            StatusCode::OK,
+            Layout::anonymous("パスワードを変更しました"),
+            "新しいパスワードでログインしてください。",
+            &[("/login", "ログインページへ")],
+        ),
+        Err(AppError::Invalid(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &reset_page(&token, &errors),
+        ),
+        Err(e) => app_error(e, None),
+    }
 }

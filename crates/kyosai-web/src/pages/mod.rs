@@ -42,6 +42,8 @@ pub fn auth_routes() -> Router<AppState> {
         .route("/login", post(account::login_submit))
         .route("/login/totp", post(account::login_totp_submit))
         .route("/account/totp", post(account::totp_setup_submit))
+        .route("/password/forgot", post(account::forgot_submit))
+        .route("/password/reset", post(account::reset_submit))
 }
 
 pub fn routes() -> Router<AppState> {
@@ -51,6 +53,8 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(account::login_form))
         .route("/login/totp", get(account::login_totp_form))
         .route("/account/totp", get(account::totp_setup_form))
+        .route("/password/forgot", get(account::forgot_form))
+        .route("/password/reset", get(account::reset_form))
         .route("/logout", post(account::logout))
         .route("/portal", get(portal::portal))
         .route("/portal/notices", get(notices::list))
@@ -130,6 +134,7 @@ pub fn routes() -> Router<AppState> {
                 axum::extract::DefaultBodyLimit::max(rule_sets::MAX_RULE_FILE_BYTES),
             ),
         )
+        .route("/staff/rules/staged/{id}", post(rule_sets::decide))
         .route("/staff/terminations", get(terminations::list))
         .route("/staff/terminations/prepare", post(terminations::prepare))
         .route(

@@ -31,6 +31,7 @@ struct VersionRow {
 struct RulesPage {
     layout: Layout,
     versions: Vec<VersionRow>,
+    staged: Vec<kyosai_app::rule_staging::StagedRuleSet>,
     notice: String,
     problems: Vec<String>,
 }
@@ -38,6 +39,7 @@ struct RulesPage {
 #[derive(Deserialize)]
 pub struct Loaded {
     loaded: Option<String>,
+    staged: Option<String>,
 }
 
 pub async fn list(
@@ -48,10 +50,15 @@ pub async fn list(
     if signed.actor.role != Role::Staff {
         return forbidden_page(Some(&signed.user));
     }
-    let notice = q
-        .loaded
-        .map(|id| format!("規則セット {id} を登録しました。適用開始日から計算に使われます。"))
-        .unwrap_or_default();
+    let notice = match (q.loaded, q.staged) {
+        (Some(id), _) => {
+            format!("規則セット {id} を承認しました。適用開始日から計算に使われます。")
+        }
+        (None, Some(id)) => format!(
+            "規則セット {id} を受け付けました。別の職員（決裁者）が差分を確認して承認すると登録されます。"
+        ),
+        (None, None) => String::new(),
+    };
     page(&state, &signed, StatusCode::OK, notice, Vec::new()).await
 }
 
@@ -74,10 +81,10 @@ pub async fn upload(State(state): State<AppState>, signed: SignedIn, form: Multi
     };
     match state
         .app
-        .load_rule_set(&text, &signed.actor.audit_name())
+        .stage_rule_set(&text, &signed.actor.audit_name())
         .await
     {
-        Ok(id) => Redirect::to(&format!("/staff/rules?loaded={id}")).into_response(),
+        Ok(s) => Redirect::to(&format!("/staff/rules?staged={}", s.rule_set_id)).into_response(),
         Err(AppError::Invalid(problems)) => {
             let problems = problems.into_iter().map(|p| p.message).collect();
             page(
@@ -152,13 +159,59 @@ async fn page(
                 }),
         })
         .collect();
+    let staged = match state.app.staged_rule_sets(&signed.actor).await {
+        Ok(s) => s,
+        Err(e) => return app_error(e, Some(&signed.user)),
+    };
     render(
         status,
         &RulesPage {
             layout: Layout::user("規則セット", &signed.user),
             versions,
+            staged,
             notice,
             problems,
         },
     )
+}
+
+/// `POST /staff/rules/staged/{id}`: an approver approves (`decision=approve`, with
+/// `confirm_backdating` for a past effective date) or rejects a staged file.
+pub async fn decide(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    form: super::FormData,
+) -> Response {
+    let result = if form.text("decision") == "reject" {
+        state
+            .app
+            .reject_rule_set(&signed.actor, id)
+            .await
+            .map(|()| "/staff/rules".to_string())
+    } else {
+        state
+            .app
+            .approve_rule_set(
+                &signed.actor,
+                id,
+                !form.text("confirm_backdating").is_empty(),
+            )
+            .await
+            .map(|set| format!("/staff/rules?loaded={set}"))
+    };
+    match result {
+        Ok(to) => Redirect::to(&to).into_response(),
+        Err(AppError::Conflict { message, .. }) => {
+            page(
+                &state,
+                &signed,
+                StatusCode::CONFLICT,
+                String::new(),
+                vec![message],
+            )
+            .await
+        }
+        Err(e) => app_error(e, Some(&signed.user)),
+    }
 }

@@ -193,6 +193,12 @@ pub fn app_error(e: AppError, user: Option<&Principal>) -> Response {
                 &[("/portal", "マイページへ")],
             )
         }
+        AppError::TooManyAttempts { message: m, .. } => message(
+            StatusCode::TOO_MANY_REQUESTS,
+            Layout::maybe("しばらくお待ちください", user),
+            &m,
+            &[("/login", "ログインページへ")],
+        ),
         AppError::Store(e) => {
             tracing::error!(error = %e, "store error");
             server_error_page(user)

@@ -1,0 +1,178 @@
+//! Getting back into an account (issue #15 item 5): password-reset links, second-factor
+//! recovery codes and staff-assisted second-factor resets.
+
+use sqlx::AnyConnection;
+
+use crate::{Result, col};
+
+pub async fn insert_reset(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user_id: i64,
+    expires_at: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(expires_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Uses a live reset link once; returns its user.
+pub async fn consume_reset(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: &str,
+) -> Result<Option<i64>> {
+    let row = sqlx::query(
+        "UPDATE password_resets SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL \
+         AND expires_at > $2 RETURNING user_id",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| col(&r, "user_id")).transpose()
+}
+
+pub async fn set_password(conn: &mut AnyConnection, user_id: i64, hash: &str) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user (after a password or second-factor reset).
+pub async fn end_sessions(conn: &mut AnyConnection, user_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Replaces a user's recovery codes with these hashes.
+pub async fn replace_codes(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    hashes: &[String],
+    now: &str,
+) -> Result<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    for h in hashes {
+        sqlx::query(
+            "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(user_id)
+        .bind(h)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Uses an unused code once; false when it is not one of the user's unused codes.
+pub async fn use_code(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    code_hash: &str,
+    now: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(code_hash)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Clears a user's second factor (secret, codes), so the next login sets it up again.
+pub async fn clear_second_factor(conn: &mut AnyConnection, user_id: i64) -> Result<()> {
+    sqlx::query("UPDATE users SET totp_secret = NULL, totp_enabled = 0 WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_factor_reset(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    requested_by: i64,
+    checklist: &str,
+    now: &str,
+) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO second_factor_resets (user_id, requested_by, checklist, requested_at) \
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(requested_by)
+    .bind(checklist)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    col(&row, "id")
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactorReset {
+    pub id: i64,
+    pub user_id: i64,
+    pub requested_by: i64,
+    pub confirmed_at: Option<String>,
+}
+
+pub async fn factor_reset(conn: &mut AnyConnection, id: i64) -> Result<Option<FactorReset>> {
+    let row = sqlx::query(
+        "SELECT id, user_id, requested_by, confirmed_at FROM second_factor_resets WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        Ok(FactorReset {
+            id: col(&r, "id")?,
+            user_id: col(&r, "user_id")?,
+            requested_by: col(&r, "requested_by")?,
+            confirmed_at: col(&r, "confirmed_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// Confirms a pending reset once; false when it was already confirmed.
+pub async fn confirm_factor_reset(
+    conn: &mut AnyConnection,
+    id: i64,
+    by: i64,
+    now: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE second_factor_resets SET confirmed_by = $2, confirmed_at = $3 \
+         WHERE id = $1 AND confirmed_at IS NULL",
+    )
+    .bind(id)
+    .bind(by)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
