@@ -19,6 +19,7 @@ pub mod inbox;
 pub mod ja_text;
 pub mod mail;
 pub mod mandate_change;
+pub mod paper;
 pub mod payment_frequency;
 pub mod premium_change;
 pub mod prepayment;

@@ -3,6 +3,7 @@
 mod billing;
 mod config;
 mod dev;
+mod paper;
 mod payments;
 mod prepayment;
 mod rules;
@@ -54,6 +55,11 @@ enum Command {
     Payments {
         #[command(subcommand)]
         command: payments::PaymentsCommand,
+    },
+    /// Paper forms from the BPO contractor: import batch files (docs/paper-batch.md).
+    Paper {
+        #[command(subcommand)]
+        command: paper::PaperCommand,
     },
     /// Development tools: synthetic data, bank simulator.
     Dev {
@@ -157,6 +163,7 @@ async fn main() -> Result<()> {
         Command::Billing { command } => billing::run(command).await,
         Command::Rules { command } => rules::run(command).await,
         Command::Payments { command } => payments::run(command).await,
+        Command::Paper { command } => paper::run(command).await,
         Command::Dev { command } => dev::run(command).await,
     }
 }

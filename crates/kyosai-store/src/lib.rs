@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod outbox;
 pub mod paid;
 pub mod payment_schedule;
+pub mod paper;
 pub mod payment_slips;
 pub mod premium_changes;
 pub mod prepayment;
