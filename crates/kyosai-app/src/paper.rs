@@ -378,10 +378,7 @@ fn check_batch(bytes: &[u8]) -> Result<(String, Vec<CheckedForm>), Vec<BatchProb
                 for (name, f) in m {
                     let place = at(&format!(".fields.{name}"));
                     if procedure.is_some() && !known.contains(name) {
-                        problems.push(problem(
-                            &place,
-                            "この手続きの様式にない項目です。".into(),
-                        ));
+                        problems.push(problem(&place, "この手続きの様式にない項目です。".into()));
                         continue;
                     }
                     let value = f.get("value").and_then(Value::as_str);
@@ -396,10 +393,9 @@ fn check_batch(bytes: &[u8]) -> Result<(String, Vec<CheckedForm>), Vec<BatchProb
                                 },
                             );
                         }
-                        (None, _) => problems.push(problem(
-                            &place,
-                            "value（文字列）がありません。".into(),
-                        )),
+                        (None, _) => {
+                            problems.push(problem(&place, "value（文字列）がありません。".into()))
+                        }
                         _ => problems.push(problem(
                             &place,
                             "confidence（0〜1 の数値）がありません。".into(),
@@ -539,7 +535,9 @@ fn field_state(keyings: &[&Keying]) -> Result<String, i64> {
 fn may_key(actor: &Actor) -> Result<(), AppError> {
     match actor.role {
         Role::Staff | Role::DataEntry => Ok(()),
-        _ => Err(AppError::Forbidden("paper forms are keyed by staff and operators")),
+        _ => Err(AppError::Forbidden(
+            "paper forms are keyed by staff and operators",
+        )),
     }
 }
 
@@ -611,15 +609,8 @@ impl App {
         if !problems.is_empty() {
             return Err(refuse(problems));
         }
-        let batch = store::insert_batch(
-            tx.conn(),
-            &sha,
-            &batch_id,
-            file_name,
-            actor.user_id,
-            &now,
-        )
-        .await?;
+        let batch =
+            store::insert_batch(tx.conn(), &sha, &batch_id, file_name, actor.user_id, &now).await?;
         let mut stored = Vec::with_capacity(forms.len());
         for (f, agency_id) in forms.iter().zip(&agencies) {
             let fields: Map<String, Value> = f
@@ -650,8 +641,7 @@ impl App {
             let mut low = 0;
             for (name, d) in &f.fields {
                 if d.confidence < threshold {
-                    store::insert_verify_field(tx.conn(), id, name, "low_confidence", None)
-                        .await?;
+                    store::insert_verify_field(tx.conn(), id, name, "low_confidence", None).await?;
                     low += 1;
                 }
             }
@@ -694,7 +684,9 @@ impl App {
         id: i64,
     ) -> Result<(PaperFormStatus, Option<i64>, usize), AppError> {
         let mut conn = self.store.read().await?;
-        let f = store::form(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+        let f = store::form(&mut conn, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let n = store::verify_fields(&mut conn, id).await?.len();
         Ok((PaperFormStatus::parse(&f.status)?, f.application_id, n))
     }
@@ -704,15 +696,12 @@ impl App {
     /// first try (`first`) sends the named fields to double entry; after verification it
     /// refuses the form, with the messages, for staff to take up with the member. A contract
     /// that cannot take the procedure refuses the form either way.
-    async fn submit_paper_form(
-        &self,
-        actor: &Actor,
-        id: i64,
-        first: bool,
-    ) -> Result<(), AppError> {
+    async fn submit_paper_form(&self, actor: &Actor, id: i64, first: bool) -> Result<(), AppError> {
         let (form, values) = {
             let mut conn = self.store.read().await?;
-            let form = store::form(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+            let form = store::form(&mut conn, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             let mut values: BTreeMap<String, String> = delivered(&form.fields)?
                 .into_iter()
                 .map(|(k, d)| (k, d.value))
@@ -754,7 +743,9 @@ impl App {
                 .map(|e| format!("{}: {}", e.field, e.message))
                 .collect::<Vec<_>>()
                 .join(" / "),
-            Err(AppError::NotFound) => "共済契約（または加入者のアカウント）が見つかりません。".into(),
+            Err(AppError::NotFound) => {
+                "共済契約（または加入者のアカウント）が見つかりません。".into()
+            }
             Err(AppError::Conflict { message, .. } | AppError::Unprocessable { message, .. }) => {
                 message
             }
@@ -863,7 +854,9 @@ impl App {
     pub async fn paper_form(&self, actor: &Actor, id: i64) -> Result<PaperFormView, AppError> {
         may_key(actor)?;
         let mut conn = self.store.read().await?;
-        let form = store::form(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+        let form = store::form(&mut conn, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let keyings = store::keyings(&mut conn, id).await?;
         let verify = store::verify_fields(&mut conn, id).await?;
         let mut delivered = delivered(&form.fields)?;
@@ -895,9 +888,8 @@ impl App {
             .collect();
         Ok(PaperFormView {
             id,
-            procedure: procedure_named(&form.procedure).ok_or_else(|| {
-                AppError::Internal(format!("paper form {id}: procedure").into())
-            })?,
+            procedure: procedure_named(&form.procedure)
+                .ok_or_else(|| AppError::Internal(format!("paper form {id}: procedure").into()))?,
             form_id: form.form_id,
             target: form.target,
             status: PaperFormStatus::parse(&form.status)?,

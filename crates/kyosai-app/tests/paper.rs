@@ -80,9 +80,14 @@ async fn member_with_contract(app: &App, email: &str, birth_date: &str) -> Strin
 
 async fn with_agency(app: &App) {
     let mut c = app.store_for_tests().read().await.unwrap();
-    kyosai_store::agencies::insert(&mut c, "SHOKO-13101", "千代田商工会議所", "2026-01-01T00:00:00Z")
-        .await
-        .unwrap();
+    kyosai_store::agencies::insert(
+        &mut c,
+        "SHOKO-13101",
+        "千代田商工会議所",
+        "2026-01-01T00:00:00Z",
+    )
+    .await
+    .unwrap();
 }
 
 const TABLES: [&str; 6] = [
@@ -161,8 +166,11 @@ async fn hostile_batches_are_refused_with_a_report_and_store_nothing() {
             app.import_paper_batch(&staff, "odd.json", &batch("B-odd", vec![odd]))
                 .await,
         );
-        assert!(p.iter().any(|(pl, m)| pl == "forms[0].fields.monthly_premium_yen"
-            && m.contains("confidence")));
+        assert!(
+            p.iter()
+                .any(|(pl, m)| pl == "forms[0].fields.monthly_premium_yen"
+                    && m.contains("confidence"))
+        );
         assert!(p.iter().any(|(pl, _)| pl == "forms[0].fields.shoe_size"));
 
         // Duplicate form ids.
@@ -330,8 +338,11 @@ async fn a_batch_files_several_forms_through_the_online_procedures() {
             "the paper enrollment made the newcomer's contract"
         );
         assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM mandates WHERE account_number = '7654321'")
-                .await,
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM mandates WHERE account_number = '7654321'"
+            )
+            .await,
             1
         );
     }
@@ -352,7 +363,12 @@ async fn double_entry_needs_two_operators_and_a_third_decides_a_mismatch() {
                 "b.json",
                 &batch(
                     "B-1",
-                    vec![form("F1", "premium_change", &number, premium("4O000", 0.31))],
+                    vec![form(
+                        "F1",
+                        "premium_change",
+                        &number,
+                        premium("4O000", 0.31),
+                    )],
                 ),
             )
             .await
@@ -362,27 +378,46 @@ async fn double_entry_needs_two_operators_and_a_third_decides_a_mismatch() {
         let opened = "2026-11-02T00:58:00Z"; // two minutes before the app's clock
         let key = |v: &str| BTreeMap::from([("monthly_premium_yen".to_string(), v.to_string())]);
 
-        let v = app.key_paper_form(&op1, id, &key("40000"), opened).await.unwrap();
+        let v = app
+            .key_paper_form(&op1, id, &key("40000"), opened)
+            .await
+            .unwrap();
         assert_eq!(v.status, PaperFormStatus::Verifying);
         // Operator 1 may not verify their own keying, not even with the same value.
         let own = app.key_paper_form(&op1, id, &key("40000"), opened).await;
         assert!(
-            matches!(own, Err(AppError::Conflict { code: "own_keying", .. })),
+            matches!(
+                own,
+                Err(AppError::Conflict {
+                    code: "own_keying",
+                    ..
+                })
+            ),
             "{own:?}"
         );
         // Operator 2 reads it differently: a mismatch, still no application.
-        let v = app.key_paper_form(&op2, id, &key("45000"), opened).await.unwrap();
+        let v = app
+            .key_paper_form(&op2, id, &key("45000"), opened)
+            .await
+            .unwrap();
         assert_eq!(v.status, PaperFormStatus::Verifying);
         assert_eq!(v.pending().next().unwrap().next_round, Some(3));
         assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM applications WHERE channel = 'paper'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM applications WHERE channel = 'paper'"
+            )
+            .await,
             0
         );
         // Neither of them may decide.
         for op in [&op1, &op2] {
             assert!(matches!(
                 app.key_paper_form(op, id, &key("45000"), opened).await,
-                Err(AppError::Conflict { code: "own_keying", .. })
+                Err(AppError::Conflict {
+                    code: "own_keying",
+                    ..
+                })
             ));
         }
         // A member may not key at all.
@@ -392,7 +427,10 @@ async fn double_entry_needs_two_operators_and_a_third_decides_a_mismatch() {
             Err(AppError::Forbidden(_))
         ));
         // The third operator decides; the form goes through the premium change.
-        let v = app.key_paper_form(&op3, id, &key("40000"), opened).await.unwrap();
+        let v = app
+            .key_paper_form(&op3, id, &key("40000"), opened)
+            .await
+            .unwrap();
         assert_eq!(v.status, PaperFormStatus::Submitted, "{v:?}");
         assert!(v.application_id.is_some());
         assert_eq!(
@@ -419,7 +457,10 @@ async fn double_entry_needs_two_operators_and_a_third_decides_a_mismatch() {
         let late = user(&app, Role::DataEntry, "op4@example.jp").await;
         assert!(matches!(
             app.key_paper_form(&late, id, &key("1"), opened).await,
-            Err(AppError::Conflict { code: "paper_form_done", .. })
+            Err(AppError::Conflict {
+                code: "paper_form_done",
+                ..
+            })
         ));
     }
 }
@@ -439,7 +480,12 @@ async fn a_form_a_rule_refuses_goes_to_double_entry_and_proceeds_when_two_agree(
                 "b.json",
                 &batch(
                     "B-1",
-                    vec![form("F1", "premium_change", &number, premium("12345", 0.99))],
+                    vec![form(
+                        "F1",
+                        "premium_change",
+                        &number,
+                        premium("12345", 0.99),
+                    )],
                 ),
             )
             .await

@@ -7,13 +7,12 @@ use crate::{AnyRow, Result, col};
 
 /// Whether a batch file (by its sha256) or a batch id was imported before.
 pub async fn batch_exists(conn: &mut AnyConnection, sha256: &str, batch_id: &str) -> Result<bool> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM paper_batches WHERE sha256 = $1 OR batch_id = $2",
-    )
-    .bind(sha256)
-    .bind(batch_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let row =
+        sqlx::query("SELECT COUNT(*) AS n FROM paper_batches WHERE sha256 = $1 OR batch_id = $2")
+            .bind(sha256)
+            .bind(batch_id)
+            .fetch_one(&mut *conn)
+            .await?;
     Ok(col::<i64>(&row, "n")? > 0)
 }
 
@@ -205,7 +204,10 @@ pub async fn insert_verify_field(
     Ok(())
 }
 
-pub async fn verify_fields(conn: &mut AnyConnection, paper_form_id: i64) -> Result<Vec<VerifyField>> {
+pub async fn verify_fields(
+    conn: &mut AnyConnection,
+    paper_form_id: i64,
+) -> Result<Vec<VerifyField>> {
     let rows = sqlx::query(
         "SELECT field, why, message FROM paper_verify_fields WHERE paper_form_id = $1 ORDER BY id",
     )

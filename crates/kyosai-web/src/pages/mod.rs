@@ -133,9 +133,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/staff/paper",
-            get(paper::list).post(paper::upload).layer(
-                axum::extract::DefaultBodyLimit::max(paper::MAX_BATCH_FILE_BYTES),
-            ),
+            get(paper::list)
+                .post(paper::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    paper::MAX_BATCH_FILE_BYTES,
+                )),
         )
         .route(
             "/staff/paper/forms/{id}",

@@ -338,7 +338,11 @@ pub async fn post(
                 AppError::Conflict { message, .. } => {
                     (StatusCode::CONFLICT, BTreeMap::new(), message)
                 }
-                _ => (StatusCode::UNPROCESSABLE_ENTITY, BTreeMap::new(), String::new()),
+                _ => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    BTreeMap::new(),
+                    String::new(),
+                ),
             };
             render(
                 status,
