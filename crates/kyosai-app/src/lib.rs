@@ -25,6 +25,7 @@ pub mod login_guard;
 pub mod mail;
 pub mod mandate_change;
 pub mod metrics;
+pub mod paper;
 pub mod password_policy;
 pub mod payment_frequency;
 pub mod premium_change;

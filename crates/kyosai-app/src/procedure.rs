@@ -173,6 +173,13 @@ pub(crate) trait ProcedureRules {
     }
 }
 
+/// Where a paper form came from: the BPO batch's form and the agency that forwarded it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PaperOrigin {
+    pub paper_form_id: i64,
+    pub agency_id: Option<i64>,
+}
+
 /// A mail's subject and body; the runner addresses it to the member.
 pub(crate) struct MailText {
     pub subject: String,
@@ -258,7 +265,6 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, AppError> {
 impl App {
     /// Runs procedure `P` for `target` as submitted by `actor` (see the module doc for the steps).
     /// Every run is counted for `/metrics` by procedure, channel and outcome.
-    #[tracing::instrument(skip_all, fields(procedure = P::PROCEDURE.as_str(), actor = actor.user_id))]
     pub(crate) async fn run_procedure<P: ProcedureRules>(
         &self,
         actor: &Actor,
@@ -266,7 +272,26 @@ impl App {
         form: &P::Form,
         key: Option<&IdempotencyKey>,
     ) -> Result<Answer<P::Answer>, AppError> {
-        let (result, outcome) = match self.file_procedure::<P>(actor, target, form, key).await {
+        self.run_procedure_via::<P>(actor, target, form, key, None)
+            .await
+    }
+
+    /// [`App::run_procedure`] for a paper form delivered by the BPO contractor: the application
+    /// records the agency that forwarded it, and the paper form is linked to the application in
+    /// the same transaction (so a form is never marked submitted without its application).
+    #[tracing::instrument(skip_all, fields(procedure = P::PROCEDURE.as_str(), actor = actor.user_id))]
+    pub(crate) async fn run_procedure_via<P: ProcedureRules>(
+        &self,
+        actor: &Actor,
+        target: &P::Target,
+        form: &P::Form,
+        key: Option<&IdempotencyKey>,
+        via: Option<&PaperOrigin>,
+    ) -> Result<Answer<P::Answer>, AppError> {
+        let (result, outcome) = match self
+            .file_procedure::<P>(actor, target, form, key, via)
+            .await
+        {
             Ok((answer, outcome)) => (Ok(answer), outcome),
             Err(e) => {
                 let outcome = ProcedureOutcome::of_error(&e);
@@ -278,13 +303,14 @@ impl App {
         result
     }
 
-    /// [`App::run_procedure`]'s steps; the answer comes with its outcome for the metrics.
+    /// [`App::run_procedure_via`]'s steps; the answer comes with its outcome for the metrics.
     async fn file_procedure<P: ProcedureRules>(
         &self,
         actor: &Actor,
         target: &P::Target,
         form: &P::Form,
         key: Option<&IdempotencyKey>,
+        via: Option<&PaperOrigin>,
     ) -> Result<(Answer<P::Answer>, ProcedureOutcome), AppError> {
         let input = P::parse(form)?;
         let mut tx = self.store.begin_write().await?;
@@ -335,7 +361,7 @@ impl App {
                 procedure: P::PROCEDURE.as_str(),
                 channel: channel.as_str(),
                 member_id: subject.member_id,
-                agency_id: None,
+                agency_id: via.and_then(|v| v.agency_id),
                 status: status.as_str(),
                 outcome: completed.then_some("approved"),
                 received_at: &now,
@@ -349,6 +375,16 @@ impl App {
         .await?;
         if let Some(contract_id) = subject.contract_id {
             applications::link_contract(tx.conn(), application_id, contract_id).await?;
+        }
+        if let Some(via) = via {
+            kyosai_store::paper::set_outcome(
+                tx.conn(),
+                via.paper_form_id,
+                "submitted",
+                Some(application_id),
+                None,
+            )
+            .await?;
         }
         let filed = Filed {
             application_id,

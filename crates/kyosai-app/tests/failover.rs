@@ -143,7 +143,7 @@ async fn member(app: &App, email: &str) -> Actor {
         match app.user_by_email(email).await? {
             Some(u) => Ok(u.id),
             None => {
-                app.create_account(Role::Member, email, "", Some("password-123"))
+                app.create_account(Role::Member, email, "", Some("test passphrase 123"))
                     .await
             }
         }

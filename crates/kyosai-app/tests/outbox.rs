@@ -27,7 +27,12 @@ async fn attempts(app: &App) -> Vec<i64> {
 async fn mail_waits_in_the_outbox_through_a_long_outage_and_goes_out_after_it() {
     for (app, _d) in apps().await {
         let id = app
-            .create_account(Role::Member, "o@example.jp", "", Some("password-123"))
+            .create_account(
+                Role::Member,
+                "o@example.jp",
+                "",
+                Some("test passphrase 123"),
+            )
             .await
             .unwrap();
         let m = Actor {

@@ -5,6 +5,7 @@ mod backup;
 mod billing;
 mod config;
 mod dev;
+mod paper;
 mod payments;
 mod prepayment;
 mod rules;
@@ -61,6 +62,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: audit::AuditCommand,
+    },
+    /// Paper forms from the BPO contractor: import batch files (docs/paper-batch.md).
+    Paper {
+        #[command(subcommand)]
+        command: paper::PaperCommand,
     },
     /// Development tools: synthetic data, bank simulator.
     Dev {
@@ -190,6 +196,7 @@ async fn main() -> Result<()> {
         Command::Rules { command } => rules::run(command).await,
         Command::Payments { command } => payments::run(command).await,
         Command::Audit { command } => audit::run(command).await,
+        Command::Paper { command } => paper::run(command).await,
         Command::Dev { command } => dev::run(command).await,
         Command::Backup(args) => backup::backup(args).await,
         Command::Restore(args) => backup::restore(args).await,

@@ -50,7 +50,7 @@ async fn open(dir: &Path) -> Store {
 async fn enroll(app: &App, n: usize) {
     let email = format!("member{n}@example.jp");
     let id = app
-        .create_account(Role::Member, &email, "", Some("password-123"))
+        .create_account(Role::Member, &email, "", Some("test passphrase 123"))
         .await
         .unwrap();
     let m = Actor {

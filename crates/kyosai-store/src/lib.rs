@@ -24,6 +24,7 @@ pub mod ledger;
 pub mod login_throttle;
 pub mod outbox;
 pub mod paid;
+pub mod paper;
 pub mod payment_schedule;
 pub mod payment_slips;
 pub mod payouts;

@@ -26,7 +26,12 @@ async fn metrics_show_latency_by_route_procedures_outbox_and_pool() {
         );
         let id = site
             .app
-            .create_account(Role::Member, "m@example.jp", "", Some("password-123"))
+            .create_account(
+                Role::Member,
+                "m@example.jp",
+                "",
+                Some("test passphrase 123"),
+            )
             .await
             .unwrap();
         let m = Actor {
@@ -106,7 +111,12 @@ async fn billing_run_progress_is_in_the_metrics() {
             support::spawn(store, Clock::Fixed("2026-11-02T01:00:00Z".parse().unwrap())).await;
         let id = site
             .app
-            .create_account(Role::Member, "b@example.jp", "", Some("password-123"))
+            .create_account(
+                Role::Member,
+                "b@example.jp",
+                "",
+                Some("test passphrase 123"),
+            )
             .await
             .unwrap();
         let m = Actor {
@@ -212,7 +222,7 @@ async fn with_the_database_gone_the_portal_says_so_and_calculators_keep_working(
         let site = support::spawn(store.clone(), Clock::System).await;
         let staff = site
             .app
-            .create_account(Role::Staff, "s@example.jp", "", Some("password-123"))
+            .create_account(Role::Staff, "s@example.jp", "", Some("test passphrase 123"))
             .await
             .unwrap();
         let token = site.app.issue_token(staff, "test", None).await.unwrap();

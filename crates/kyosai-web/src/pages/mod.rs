@@ -14,6 +14,7 @@ mod details_change;
 mod enroll;
 mod fields;
 mod notices;
+mod paper;
 mod payment;
 mod portal;
 mod premium_change;
@@ -135,6 +136,19 @@ pub fn routes() -> Router<AppState> {
             ),
         )
         .route("/staff/rules/staged/{id}", post(rule_sets::decide))
+        .route(
+            "/staff/paper",
+            get(paper::list)
+                .post(paper::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    paper::MAX_BATCH_FILE_BYTES,
+                )),
+        )
+        .route(
+            "/staff/paper/forms/{id}",
+            get(paper::show).post(paper::post),
+        )
+        .route("/staff/paper/forms/{id}/image", get(paper::image))
         .route("/staff/terminations", get(terminations::list))
         .route("/staff/terminations/prepare", post(terminations::prepare))
         .route(
