@@ -12,6 +12,7 @@ mod notices;
 mod payment;
 mod premium;
 mod refdata;
+mod scorecard;
 mod simulations;
 mod staff;
 
@@ -159,6 +160,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/staff/applications/{id}/reject",
             post(staff::reject),
         )
+        .route("/api/v1/staff/scorecard", get(scorecard::scorecard))
         .route("/api/v1/postcodes/{code}", get(refdata::postcode))
         .route("/api/v1/banks", get(refdata::banks))
         .route("/api/v1/banks/{code}/branches", get(refdata::branches))
@@ -183,6 +185,7 @@ pub fn routes() -> Router<AppState> {
         simulations::benefit, simulations::payout_options, simulations::cancellation_refund,
         simulations::bankruptcy_loan, simulations::temporary_loan, simulations::prepayment_discount,
         simulations::debit_date,
+        scorecard::scorecard,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),
