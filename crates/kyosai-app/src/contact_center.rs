@@ -29,11 +29,19 @@ impl App {
         let mut errors = Vec::new();
         let category = InquiryCategory::parse(form.category.trim());
         if category.is_none() {
-            errors.push(FieldError::new("category", "required", "問い合わせの内容を選んでください。"));
+            errors.push(FieldError::new(
+                "category",
+                "required",
+                "問い合わせの内容を選んでください。",
+            ));
         }
         let outcome = InquiryOutcome::parse(form.outcome.trim());
         if outcome.is_none() {
-            errors.push(FieldError::new("outcome", "required", "対応の結果を選んでください。"));
+            errors.push(FieldError::new(
+                "outcome",
+                "required",
+                "対応の結果を選んでください。",
+            ));
         }
         let note = form.note.trim();
         if note.chars().count() > MAX_NOTE_CHARS {

@@ -10,10 +10,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::civil::Date;
+use kyosai_domain::inquiry::InquiryCategory;
 use kyosai_domain::scorecard::{
     DECREASE_CHECK, Group, Line, Targets, is_online, percentile, rate_fraction, usage_rate,
 };
-use kyosai_domain::inquiry::InquiryCategory;
 use kyosai_domain::{ApplicationStatus, Channel, Procedure, Program, YearMonth};
 use kyosai_store::scorecard as store;
 use serde::Serialize;
@@ -344,16 +344,17 @@ impl App {
                     format!("unreadable journey: {program} {procedure}").into(),
                 ));
             };
-            let entry = by_procedure
-                .entry((program, procedure))
-                .or_insert_with(|| OnlineCompletion {
-                    program,
-                    procedure,
-                    started: 0,
-                    completed: 0,
-                    rate: None,
-                    given_up: Vec::new(),
-                });
+            let entry =
+                by_procedure
+                    .entry((program, procedure))
+                    .or_insert_with(|| OnlineCompletion {
+                        program,
+                        procedure,
+                        started: 0,
+                        completed: 0,
+                        rate: None,
+                        given_up: Vec::new(),
+                    });
             entry.started += n;
             if finished {
                 entry.completed += n;

@@ -44,7 +44,11 @@ pub struct SurveyView {
 impl App {
     /// The survey code of a completed application: its member's own, or any for staff (to print
     /// on the paper completion letter). Issued on first request.
-    pub async fn survey_code(&self, actor: &Actor, application_id: i64) -> Result<String, AppError> {
+    pub async fn survey_code(
+        &self,
+        actor: &Actor,
+        application_id: i64,
+    ) -> Result<String, AppError> {
         let a = self.application(actor, application_id).await?;
         if a.status != kyosai_domain::ApplicationStatus::Completed.as_str() {
             return Err(AppError::conflict(
@@ -77,7 +81,9 @@ impl App {
         let (Some(program), Some(procedure)) =
             (Program::parse(&s.program), Procedure::parse(&s.procedure))
         else {
-            return Err(AppError::Internal(format!("survey {}: bad application", s.code).into()));
+            return Err(AppError::Internal(
+                format!("survey {}: bad application", s.code).into(),
+            ));
         };
         Ok(SurveyView {
             code: s.code,

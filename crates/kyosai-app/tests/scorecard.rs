@@ -59,10 +59,11 @@ type Key = (String, String, String, Option<String>);
 /// application rows, the way a clerk would with a spreadsheet.
 async fn independent(app: &App) -> BTreeMap<Key, (i64, i64)> {
     let mut c = app.store_for_tests().read().await.unwrap();
-    let rows = sqlx::query("SELECT program, procedure, channel, received_at, checks FROM applications")
-        .fetch_all(&mut *c)
-        .await
-        .unwrap();
+    let rows =
+        sqlx::query("SELECT program, procedure, channel, received_at, checks FROM applications")
+            .fetch_all(&mut *c)
+            .await
+            .unwrap();
     let mut out: BTreeMap<Key, (i64, i64)> = BTreeMap::new();
     for r in rows {
         let get = |name: &str| -> String { kyosai_store::Row::try_get(&r, name).unwrap() };
@@ -85,7 +86,14 @@ async fn independent(app: &App) -> BTreeMap<Key, (i64, i64)> {
                 .unwrap()
                 .iter()
                 .any(|c| c["code"] == "decrease_reason");
-            lines.push(if decrease { "premium_decrease" } else { "premium_increase" }.into());
+            lines.push(
+                if decrease {
+                    "premium_decrease"
+                } else {
+                    "premium_increase"
+                }
+                .into(),
+            );
         }
         for line in lines {
             for m in [Some(month.clone()), None] {
@@ -120,7 +128,12 @@ async fn the_scorecard_matches_counts_made_from_the_applications() {
         let (_c, c_number) = member_with(&app, "c@example.jp", "small_enterprise").await;
         // A started the enrollment online before sending it; D stopped after step 2.
         on(&app, "2026-10-15T00:30:00Z")
-            .record_journey_step(a.user_id, Program::SmallEnterprise, Procedure::Enrollment, 3)
+            .record_journey_step(
+                a.user_id,
+                Program::SmallEnterprise,
+                Procedure::Enrollment,
+                3,
+            )
             .await
             .unwrap();
         let d = app
@@ -146,6 +159,14 @@ async fn the_scorecard_matches_counts_made_from_the_applications() {
             .change_premium(&b, &b_number, &form("20000", Some("hardship")))
             .await
             .unwrap();
+        // No survey before the procedure is done.
+        assert!(matches!(
+            app.survey_code(&b, pending.application_id.unwrap()).await,
+            Err(AppError::Conflict {
+                code: "not_completed",
+                ..
+            })
+        ));
         let later = on(&app, "2026-11-05T01:00:00Z");
         let p = later
             .application(&staff, pending.application_id.unwrap())
@@ -157,13 +178,14 @@ async fn the_scorecard_matches_counts_made_from_the_applications() {
             .unwrap();
 
         // Surveys: A answers online; C answers the short URL printed on the paper letter.
-        assert!(matches!(
-            app.survey_code(&b, pending.application_id.unwrap()).await,
-            Err(AppError::Conflict { code: "not_completed", .. })
-        ));
-        let online_code = app.survey_code(&a, raised.application_id.unwrap()).await.unwrap();
+        let online_code = app
+            .survey_code(&a, raised.application_id.unwrap())
+            .await
+            .unwrap();
         assert_eq!(
-            app.survey_code(&a, raised.application_id.unwrap()).await.unwrap(),
+            app.survey_code(&a, raised.application_id.unwrap())
+                .await
+                .unwrap(),
             online_code
         );
         assert!(matches!(
@@ -179,7 +201,10 @@ async fn the_scorecard_matches_counts_made_from_the_applications() {
             .unwrap();
         assert!(matches!(
             app.answer_survey(&online_code, "1", "").await,
-            Err(AppError::Conflict { code: "survey_answered", .. })
+            Err(AppError::Conflict {
+                code: "survey_answered",
+                ..
+            })
         ));
         let paper_code = app
             .survey_code(&staff, lowered.application_id.unwrap())
@@ -231,19 +256,23 @@ async fn the_scorecard_matches_counts_made_from_the_applications() {
         )
         .await
         .unwrap();
-        assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM inquiries").await,
-            2
-        );
+        assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM inquiries").await, 2);
 
         let card = app.scorecard(&staff, "2026-09", "2026-11").await.unwrap();
         // Two calls, three members with a contract: 666.67 per 1,000.
         assert_eq!(
-            (card.inquiries.count, card.inquiries.members, card.inquiries.per_thousand_members),
+            (
+                card.inquiries.count,
+                card.inquiries.members,
+                card.inquiries.per_thousand_members
+            ),
             (2, 3, Some(666.67))
         );
         let survey = |online: bool| card.surveys.iter().find(|s| s.online == online).unwrap();
-        assert_eq!((survey(true).answered, survey(true).average), (1, Some(5.0)));
+        assert_eq!(
+            (survey(true).answered, survey(true).average),
+            (1, Some(5.0))
+        );
         assert_eq!(survey(false).by_score, [0, 1, 0, 0, 0]);
         let expected = independent(&app).await;
         // 2 programs × (3 enrollment rows + 3 premium rows + the other procedures + total) × 4.
@@ -276,7 +305,10 @@ async fn the_scorecard_matches_counts_made_from_the_applications() {
         // The boundary enrollment is November's in Japan.
         assert_eq!(find("safety_net", "enrollment", Some("2026-10")).total, 0);
         assert_eq!(find("safety_net", "enrollment", Some("2026-11")).total, 1);
-        assert_eq!(find("small_enterprise", "enrollment", Some("2026-10")).total, 1);
+        assert_eq!(
+            find("small_enterprise", "enrollment", Some("2026-10")).total,
+            1
+        );
         // Staff filing counts as paper: 1 of 2 small-enterprise premium changes online.
         let se_changes = find("small_enterprise", "premium_change", None);
         assert_eq!((se_changes.online, se_changes.total), (1, 2));
@@ -284,7 +316,10 @@ async fn the_scorecard_matches_counts_made_from_the_applications() {
         let se_decrease = find("small_enterprise", "premium_decrease", None);
         assert_eq!((se_decrease.online, se_decrease.total), (0, 1));
         assert_eq!(find("safety_net", "premium_decrease", None).online, 1);
-        assert_eq!(find("small_enterprise", "enrollment", Some("2026-09")).rate, None);
+        assert_eq!(
+            find("small_enterprise", "enrollment", Some("2026-09")).rate,
+            None
+        );
         // The 2025 goal is the one in force in 2026.
         assert_eq!(se_changes.target_rate, Some(1.0));
         assert_eq!(

@@ -96,7 +96,11 @@ async fn build(store: &Store, args: &Args) -> Result<()> {
             let mut apps = Vec::new();
             for u in i..stop {
                 let h = mix(u);
-                let program = if h % 3 == 0 { "safety_net" } else { "small_enterprise" };
+                let program = if h % 3 == 0 {
+                    "safety_net"
+                } else {
+                    "small_enterprise"
+                };
                 let channel = |k: u64| match mix(k) % 10 {
                     0..=3 => "online",
                     4..=8 => "paper",
@@ -171,7 +175,12 @@ async fn main() -> Result<()> {
         "http://bench",
     )?;
     let staff_id = app
-        .create_account(Role::Staff, "scorecard-bench@kyosai.jp", "", Some("bench password 1"))
+        .create_account(
+            Role::Staff,
+            "scorecard-bench@kyosai.jp",
+            "",
+            Some("bench password 1"),
+        )
         .await?;
     let staff = Actor {
         user_id: staff_id,

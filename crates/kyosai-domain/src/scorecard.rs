@@ -202,7 +202,11 @@ impl Targets {
                 .iter()
                 .find(|l| *l != "*" && !known.contains(&l.as_str()))
             {
-                return Err(format!("target {}: no row {bad} in {}", i + 1, t.group.as_str()));
+                return Err(format!(
+                    "target {}: no row {bad} in {}",
+                    i + 1,
+                    t.group.as_str()
+                ));
             }
             if t.rate.num() > t.rate.den() {
                 return Err(format!("target {}: rate above 100 %", i + 1));
@@ -266,7 +270,11 @@ mod tests {
     #[test]
     fn a_target_for_an_unknown_row_is_refused() {
         let text = "[[target]]\nprogram = \"safety_net\"\ngroup = \"enrollment\"\nlines = [\"premium_change\"]\nrate = \"20%\"\ndeadline = \"2024-03-31\"\nsource = \"x\"\n";
-        assert!(Targets::from_toml(text).unwrap_err().contains("premium_change"));
+        assert!(
+            Targets::from_toml(text)
+                .unwrap_err()
+                .contains("premium_change")
+        );
     }
 
     #[test]

@@ -30,7 +30,11 @@ pub async fn insert(conn: &mut AnyConnection, i: &NewInquiry<'_>) -> Result<i64>
 }
 
 /// Inquiries logged in `[from, to)` by category: (category, count).
-pub async fn by_category(conn: &mut AnyConnection, from: &str, to: &str) -> Result<Vec<(String, i64)>> {
+pub async fn by_category(
+    conn: &mut AnyConnection,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, i64)>> {
     let rows = sqlx::query(
         "SELECT category, COUNT(*) AS n FROM inquiries WHERE created_at >= $1 AND created_at < $2 \
          GROUP BY category ORDER BY category",
@@ -46,10 +50,9 @@ pub async fn by_category(conn: &mut AnyConnection, from: &str, to: &str) -> Resu
 
 /// Members holding an active contract now.
 pub async fn members(conn: &mut AnyConnection) -> Result<i64> {
-    let row = sqlx::query(
-        "SELECT COUNT(DISTINCT member_id) AS n FROM contracts WHERE status = 'active'",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let row =
+        sqlx::query("SELECT COUNT(DISTINCT member_id) AS n FROM contracts WHERE status = 'active'")
+            .fetch_one(&mut *conn)
+            .await?;
     col(&row, "n")
 }

@@ -85,15 +85,26 @@ async fn staff_read_the_scorecard_as_json_html_and_csv() {
         };
         let cumulative = row("enrollment", Value::Null);
         assert_eq!(cumulative["group"], "enrollment");
-        assert_eq!((cumulative["online"].as_i64(), cumulative["total"].as_i64()), (Some(1), Some(1)));
+        assert_eq!(
+            (cumulative["online"].as_i64(), cumulative["total"].as_i64()),
+            (Some(1), Some(1))
+        );
         assert_eq!(cumulative["rate"].as_f64(), Some(1.0));
         assert_eq!(cumulative["target_rate"].as_f64(), Some(1.0));
         assert_eq!(cumulative["target_deadline"], "2025-12-31");
         let october = row("enrollment", Value::from("2026-10"));
-        assert_eq!((october["total"].as_i64(), &october["rate"]), (Some(0), &Value::Null));
+        assert_eq!(
+            (october["total"].as_i64(), &october["rate"]),
+            (Some(0), &Value::Null)
+        );
         assert!(rows.iter().any(|r| r["procedure"] == "premium_decrease"));
 
-        let (st, body) = api(&site, "/api/v1/staff/scorecard?from=2026-1&to=2026-11", &token).await;
+        let (st, body) = api(
+            &site,
+            "/api/v1/staff/scorecard?from=2026-1&to=2026-11",
+            &token,
+        )
+        .await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body["code"], "invalid_input");
         assert_eq!(body["fields"][0]["field"], "from");
@@ -110,8 +121,10 @@ async fn staff_read_the_scorecard_as_json_html_and_csv() {
         assert!(html.contains("小規模企業共済 加入関係のオンライン利用率（月別）"));
         assert!(html.contains("2026年11月：100.0%。"));
         assert!(html.contains("100.0%（1/1）"));
-        assert!(html.contains("/staff/scorecard.csv?from=2026-10&amp;to=2026-11"));
-        let (st, html) = site.get(&c, "/staff/scorecard?from=2026-12&to=2026-11").await;
+        assert!(html.contains("/staff/scorecard.csv?from=2026-10&"));
+        let (st, html) = site
+            .get(&c, "/staff/scorecard?from=2026-12&to=2026-11")
+            .await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(html.contains("終了月は開始月以降にしてください。"));
 
@@ -127,7 +140,12 @@ async fn staff_read_the_scorecard_as_json_html_and_csv() {
         );
         let csv = r.text().await.unwrap();
         let mut lines = csv.lines();
-        assert!(lines.next().unwrap().starts_with("\u{feff}\"program\",\"program_ja\""));
+        assert!(
+            lines
+                .next()
+                .unwrap()
+                .starts_with("\u{feff}\"program\",\"program_ja\"")
+        );
         assert!(csv.contains(
             "\"small_enterprise\",\"小規模企業共済\",\"enrollment\",\"enrollment\",\"加入申込\",\"\",\"1\",\"1\",\"1.0000\",\"1.0000\",\"2025-12-31\""
         ));
@@ -137,7 +155,11 @@ async fn staff_read_the_scorecard_as_json_html_and_csv() {
         assert_eq!(st, StatusCode::OK);
         assert!(html.contains("該当する契約はありません。"), "{html}");
         let (st, _, html) = site
-            .post(&c, "/staff/contact/inquiries", &[("category", ""), ("outcome", "answered")])
+            .post(
+                &c,
+                "/staff/contact/inquiries",
+                &[("category", ""), ("outcome", "answered")],
+            )
             .await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(html.contains("問い合わせの内容を選んでください。"));
@@ -145,15 +167,25 @@ async fn staff_read_the_scorecard_as_json_html_and_csv() {
             .post(
                 &c,
                 "/staff/contact/inquiries",
-                &[("category", "online_how_to"), ("outcome", "guided_online"), ("note", "")],
+                &[
+                    ("category", "online_how_to"),
+                    ("outcome", "guided_online"),
+                    ("note", ""),
+                ],
             )
             .await;
-        assert_eq!((st, url.as_str()), (StatusCode::OK, "/staff/contact?logged=1"));
+        assert_eq!(
+            (st, url.as_str()),
+            (StatusCode::OK, "/staff/contact?logged=1")
+        );
         assert!(html.contains("問い合わせを記録しました。"));
         let (_, html) = site
             .get(&c, "/staff/scorecard?from=2026-10&to=2026-11")
             .await;
-        assert!(html.contains("問い合わせ 1件／有効な契約の会員 1人"), "{html}");
+        assert!(
+            html.contains("問い合わせ 1件／有効な契約の会員 1人"),
+            "{html}"
+        );
 
         // Members are refused the pages.
         let (mc, _) = site.login(Role::Member, "page-m@example.jp").await;

@@ -63,15 +63,21 @@ fn log_fields(
         Field::text("category", "問い合わせの内容")
             .kind("select")
             .choices(
-                std::iter::once(("", "選んでください"))
-                    .chain(InquiryCategory::ALL.iter().map(|c| (c.as_str(), c.name_ja()))),
+                std::iter::once(("", "選んでください")).chain(
+                    InquiryCategory::ALL
+                        .iter()
+                        .map(|c| (c.as_str(), c.name_ja())),
+                ),
             )
             .fill(values, errors),
         Field::text("outcome", "対応の結果")
             .kind("select")
             .choices(
-                std::iter::once(("", "選んでください"))
-                    .chain(InquiryOutcome::ALL.iter().map(|o| (o.as_str(), o.name_ja()))),
+                std::iter::once(("", "選んでください")).chain(
+                    InquiryOutcome::ALL
+                        .iter()
+                        .map(|o| (o.as_str(), o.name_ja())),
+                ),
             )
             .fill(values, errors),
         Field::text("note", "メモ")
@@ -141,10 +147,7 @@ pub async fn show(
             Err(e) => return app_error(e, Some(&signed.user)),
         }
     };
-    let values = BTreeMap::from([(
-        "contract_number".to_string(),
-        q.number.unwrap_or_default(),
-    )]);
+    let values = BTreeMap::from([("contract_number".to_string(), q.number.unwrap_or_default())]);
     let notice = if q.logged.is_some() {
         "問い合わせを記録しました。".to_string()
     } else {

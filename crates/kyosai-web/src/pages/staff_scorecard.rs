@@ -125,7 +125,10 @@ fn chart(program: Program, group: Group, rows: &[&ScorecardRow], id: &str) -> St
             percent(r.rate)
         );
     }
-    let target = rows.iter().find(|r| r.month.is_none()).and_then(|r| r.target_rate);
+    let target = rows
+        .iter()
+        .find(|r| r.month.is_none())
+        .and_then(|r| r.target_rate);
     if let Some(t) = target {
         let _ = write!(desc, "目標：{}。", percent(Some(t)));
     }
@@ -184,7 +187,10 @@ fn tables(card: &Scorecard) -> Vec<ProgramTable> {
         .map(|program| {
             let mut by_line: BTreeMap<(Group, &str), Vec<&ScorecardRow>> = BTreeMap::new();
             for r in card.rows.iter().filter(|r| r.program == program) {
-                by_line.entry((r.group, r.procedure.as_str())).or_default().push(r);
+                by_line
+                    .entry((r.group, r.procedure.as_str()))
+                    .or_default()
+                    .push(r);
             }
             let mut rows = Vec::new();
             let mut charts = Vec::new();
@@ -353,12 +359,18 @@ pub async fn page(
             } else {
                 "書面・委託機関で手続きした方".into()
             },
-            value: r
-                .average
-                .map_or_else(|| "回答なし".into(), |a| format!("満足度 平均 {a:.2}（5段階）")),
+            value: r.average.map_or_else(
+                || "回答なし".into(),
+                |a| format!("満足度 平均 {a:.2}（5段階）"),
+            ),
             note: format!(
                 "回答 {}件（5：{}件、4：{}件、3：{}件、2：{}件、1：{}件）",
-                r.answered, r.by_score[4], r.by_score[3], r.by_score[2], r.by_score[1], r.by_score[0]
+                r.answered,
+                r.by_score[4],
+                r.by_score[3],
+                r.by_score[2],
+                r.by_score[1],
+                r.by_score[0]
             ),
         })
         .collect();
@@ -409,8 +421,17 @@ pub fn csv(card: &Scorecard) -> String {
     let mut out = String::from("\u{feff}");
     out.push_str(&csv_line(
         &[
-            "program", "program_ja", "group", "procedure", "procedure_ja", "month", "online",
-            "total", "rate", "target_rate", "target_deadline",
+            "program",
+            "program_ja",
+            "group",
+            "procedure",
+            "procedure_ja",
+            "month",
+            "online",
+            "total",
+            "rate",
+            "target_rate",
+            "target_deadline",
         ]
         .map(String::from),
     ));

@@ -123,7 +123,13 @@ pub async fn post(
                 ("satisfaction".to_string(), form.text("satisfaction")),
                 ("comment".to_string(), form.text("comment")),
             ]);
-            page(&user, &survey, &values, &errors, StatusCode::UNPROCESSABLE_ENTITY)
+            page(
+                &user,
+                &survey,
+                &values,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
         Err(e) => app_error(e, None),
     }
