@@ -12,6 +12,7 @@ mod notices;
 mod payment;
 mod premium;
 mod refdata;
+mod scorecard;
 mod simulations;
 mod staff;
 
@@ -167,6 +168,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/staff/applications/{id}/reject",
             post(staff::reject),
         )
+        .route("/api/v1/staff/scorecard", get(scorecard::scorecard))
         .route("/api/v1/postcodes/{code}", get(refdata::postcode))
         .route("/api/v1/banks", get(refdata::banks))
         .route("/api/v1/banks/{code}/branches", get(refdata::branches))
@@ -193,6 +195,7 @@ pub fn routes() -> Router<AppState> {
         simulations::debit_date,
         auth::logout, staff::tokens, auth::password_reset, auth::password_reset_confirm,
         auth::recovery_codes,
+        scorecard::scorecard,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),

@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::enrollment::{EnrollmentForm, FormPart, PartCheck};
 use kyosai_app::{AppError, Role};
-use kyosai_domain::{FieldError, Program};
+use kyosai_domain::{FieldError, Procedure, Program};
 
 use super::FormData;
 use super::bank_picker::{self, Hit};
@@ -457,6 +457,11 @@ async fn handle_post(
     state
         .app
         .save_draft(signed.user.id, program, &draft)
+        .await?;
+    // The online completion rate counts how far members get before they stop (issue #14).
+    state
+        .app
+        .record_journey_step(signed.user.id, program, Procedure::Enrollment, step)
         .await?;
     let values = form_values(&draft);
     if step == 4

@@ -9,6 +9,7 @@ mod account_change;
 mod bank_picker;
 mod billing;
 mod cancel;
+mod contact_center;
 mod deemed;
 mod details_change;
 mod enroll;
@@ -21,6 +22,8 @@ mod premium_change;
 mod rule_sets;
 mod staff;
 mod staff_billing;
+mod staff_scorecard;
+mod survey;
 mod terminations;
 pub(crate) mod view;
 
@@ -58,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .route("/password/reset", get(account::reset_form))
         .route("/logout", post(account::logout))
         .route("/portal", get(portal::portal))
+        .route("/s/{code}", get(survey::show).post(survey::post))
         .route("/portal/notices", get(notices::list))
         .route("/portal/notices/{id}", get(notices::show))
         .route(
@@ -111,6 +115,10 @@ pub fn routes() -> Router<AppState> {
             "/staff/contracts/{number}/deemed-cancellation",
             get(deemed::show).post(deemed::post),
         )
+        .route("/staff/scorecard", get(staff_scorecard::page))
+        .route("/staff/contact", get(contact_center::show))
+        .route("/staff/contact/inquiries", post(contact_center::log))
+        .route("/staff/scorecard.csv", get(staff_scorecard::csv_export))
         .route("/staff/billing", get(staff_billing::overview))
         .route("/staff/billing/runs", post(staff_billing::start))
         .route(

@@ -185,6 +185,8 @@ struct ApplicationPage {
     decision_reason: String,
     received_at: String,
     completed_at: String,
+    /// The survey after the procedure (`/s/{code}`); empty until it is completed.
+    survey_href: String,
 }
 
 #[derive(Deserialize)]
@@ -273,7 +275,13 @@ async fn application_page(
         ("in_review", true) => "お申込みを受け付けました（確認中）",
         _ => "お申込みの状況",
     };
+    let survey_href = if a.status == "completed" {
+        format!("/s/{}", state.app.survey_code(&signed.actor, a.id).await?)
+    } else {
+        String::new()
+    };
     Ok(ApplicationPage {
+        survey_href,
         layout: Layout::user(title, &signed.user),
         id: a.id,
         program_name: program.map(Program::name_ja).unwrap_or("").to_string(),

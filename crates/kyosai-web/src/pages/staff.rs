@@ -197,6 +197,8 @@ struct DetailPage {
     checks: Vec<CheckRow>,
     review: Vec<ReviewGroup>,
     in_review: bool,
+    /// The survey's short URL for the completion letter of a paper or agency application.
+    survey_url: String,
     version: i64,
     self_edited: bool,
     approve_error: String,
@@ -444,7 +446,17 @@ async fn detail_page(
             });
         }
     }
+    let survey_url = if a.status == "completed" && a.channel != "online" {
+        format!(
+            "{}/s/{}",
+            state.app.public_url,
+            state.app.survey_code(&signed.actor, a.id).await?
+        )
+    } else {
+        String::new()
+    };
     Ok(DetailPage {
+        survey_url,
         layout: Layout::user(format!("申込の審査（受付番号 {id}）"), &signed.user),
         id,
         program_name: program.name_ja(),

@@ -1,0 +1,176 @@
+//! What the online-usage scorecard reads: applications counted by day and kind, lead times of
+//! those a person decided, and online journeys (started procedures). One grouped query per
+//! figure, so a 24-month range over millions of applications is read once, in the database.
+
+use sqlx::AnyConnection;
+
+use crate::{Result, col};
+
+/// Applications received on one UTC day (and half of it: `late` is received at or after 15:00
+/// UTC, which is already the next day in Japan), of one kind, with how many there were.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayCount {
+    pub program: String,
+    pub procedure: String,
+    pub channel: String,
+    pub status: String,
+    /// Completed with no person deciding (`decided_by` empty).
+    pub automatic: bool,
+    /// A premium change carrying the decrease check.
+    pub decrease: bool,
+    /// `YYYY-MM-DD` in UTC.
+    pub day: String,
+    pub late: bool,
+    pub count: i64,
+}
+
+/// Counts of the applications received in `[from, to)` (stored timestamps), grouped.
+pub async fn day_counts(
+    conn: &mut AnyConnection,
+    from: &str,
+    to: &str,
+    decrease_check: &str,
+) -> Result<Vec<DayCount>> {
+    let pattern = format!("%\"code\":\"{decrease_check}\"%");
+    let rows = sqlx::query(
+        "SELECT program, procedure, channel, status, \
+         CAST(CASE WHEN status = 'completed' AND decided_by IS NULL THEN 1 ELSE 0 END AS BIGINT) AS automatic, \
+         CAST(CASE WHEN procedure = 'premium_change' AND checks LIKE $3 THEN 1 ELSE 0 END AS BIGINT) AS decrease, \
+         substr(received_at, 1, 10) AS day, \
+         CAST(CASE WHEN substr(received_at, 12, 2) >= '15' THEN 1 ELSE 0 END AS BIGINT) AS late, \
+         COUNT(*) AS n \
+         FROM applications WHERE received_at >= $1 AND received_at < $2 \
+         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(pattern)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DayCount {
+                program: col(r, "program")?,
+                procedure: col(r, "procedure")?,
+                channel: col(r, "channel")?,
+                status: col(r, "status")?,
+                automatic: col::<i64>(r, "automatic")? == 1,
+                decrease: col::<i64>(r, "decrease")? == 1,
+                day: col(r, "day")?,
+                late: col::<i64>(r, "late")? == 1,
+                count: col(r, "n")?,
+            })
+        })
+        .collect()
+}
+
+/// (channel, received_at, completed_at) of the completed applications received in `[from, to)`
+/// that took any time: those decided at once take none and are in [`day_counts`].
+pub async fn decided_later(
+    conn: &mut AnyConnection,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, String, String)>> {
+    let rows = sqlx::query(
+        "SELECT channel, received_at, completed_at FROM applications \
+         WHERE received_at >= $1 AND received_at < $2 AND status = 'completed' \
+         AND completed_at IS NOT NULL AND completed_at <> received_at",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                col(r, "channel")?,
+                col(r, "received_at")?,
+                col(r, "completed_at")?,
+            ))
+        })
+        .collect()
+}
+
+/// Records a step of an online procedure: continues the member's open journey (one not yet
+/// followed by an online application of the same procedure), or starts one.
+pub async fn journey_step(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    program: &str,
+    procedure: &str,
+    step: i64,
+    now: &str,
+) -> Result<()> {
+    let open = sqlx::query(
+        "SELECT j.id FROM online_journeys j WHERE j.user_id = $1 AND j.program = $2 AND j.procedure = $3 \
+         AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.member_id = j.user_id AND a.program = j.program \
+         AND a.procedure = j.procedure AND a.channel = 'online' AND a.received_at >= j.started_at) \
+         ORDER BY j.id DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(program)
+    .bind(procedure)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match open {
+        Some(r) => {
+            let id: i64 = col(&r, "id")?;
+            sqlx::query(
+                "UPDATE online_journeys SET updated_at = $1, \
+                 last_step = CASE WHEN last_step < $2 THEN $2 ELSE last_step END WHERE id = $3",
+            )
+            .bind(now)
+            .bind(step)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO online_journeys (user_id, program, procedure, started_at, updated_at, last_step) \
+                 VALUES ($1, $2, $3, $4, $4, $5)",
+            )
+            .bind(user_id)
+            .bind(program)
+            .bind(procedure)
+            .bind(now)
+            .bind(step)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Journeys started in `[from, to)`, by program, procedure, furthest step and whether an online
+/// application followed: (program, procedure, last_step, finished, count).
+pub async fn journeys(
+    conn: &mut AnyConnection,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, String, i64, bool, i64)>> {
+    let rows = sqlx::query(
+        "SELECT program, procedure, last_step, finished, COUNT(*) AS n FROM ( \
+         SELECT j.program, j.procedure, j.last_step, \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM applications a WHERE a.member_id = j.user_id \
+         AND a.program = j.program AND a.procedure = j.procedure AND a.channel = 'online' \
+         AND a.received_at >= j.started_at) THEN 1 ELSE 0 END AS BIGINT) AS finished \
+         FROM online_journeys j WHERE j.started_at >= $1 AND j.started_at < $2) t \
+         GROUP BY program, procedure, last_step, finished ORDER BY program, procedure, last_step",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                col(r, "program")?,
+                col(r, "procedure")?,
+                col(r, "last_step")?,
+                col::<i64>(r, "finished")? == 1,
+                col(r, "n")?,
+            ))
+        })
+        .collect()
+}
