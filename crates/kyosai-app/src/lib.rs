@@ -17,6 +17,7 @@ pub mod evidence;
 mod form_parser;
 pub mod inbox;
 pub mod ja_text;
+pub mod loans;
 pub mod mail;
 pub mod mandate_change;
 pub mod payment_frequency;

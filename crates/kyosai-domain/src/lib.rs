@@ -16,6 +16,7 @@ pub mod corporate_number;
 pub mod enrollment;
 pub mod error;
 pub mod input;
+pub mod loan;
 pub mod money;
 pub mod payout;
 pub mod prefecture;

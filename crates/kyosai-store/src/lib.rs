@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod idempotency;
 pub mod inbox;
 pub mod ledger;
+pub mod loans;
 pub mod outbox;
 pub mod paid;
 pub mod payment_schedule;

@@ -7,6 +7,7 @@ mod cancellation;
 mod contracts;
 mod details;
 mod enrollment;
+mod loans;
 mod mandate;
 mod notices;
 mod payment;
@@ -137,6 +138,12 @@ pub fn routes() -> Router<AppState> {
             )),
         )
         .route("/api/v1/contracts/{number}/details", get(details::current))
+        .route("/api/v1/contracts/{number}/loan-limits", get(loans::limits))
+        .route("/api/v1/contracts/{number}/loans", get(loans::list))
+        .route(
+            "/api/v1/contracts/{number}/temporary-loans",
+            post(loans::temporary),
+        )
         .route("/api/v1/evidence/{token}", get(details::download))
         .route(
             "/api/v1/contracts/{number}/premium-changes",
@@ -183,6 +190,7 @@ pub fn routes() -> Router<AppState> {
         simulations::benefit, simulations::payout_options, simulations::cancellation_refund,
         simulations::bankruptcy_loan, simulations::temporary_loan, simulations::prepayment_discount,
         simulations::debit_date,
+        loans::limits, loans::list, loans::temporary,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),
