@@ -107,9 +107,7 @@ impl BankruptcyEvent {
         match self {
             BankruptcyEvent::LegalProceedings => "申立ての日",
             BankruptcyEvent::SuspensionOfTransactions => "取引停止処分の日",
-            BankruptcyEvent::PrivateSettlement | BankruptcyEvent::SpecifiedDisaster => {
-                "通知の日"
-            }
+            BankruptcyEvent::PrivateSettlement | BankruptcyEvent::SpecifiedDisaster => "通知の日",
             BankruptcyEvent::DisasterDishonour => "手形の交換日または呈示日",
         }
     }

@@ -97,22 +97,6 @@ pub async fn insert(conn: &mut AnyConnection, l: &NewLoan<'_>, now: &str) -> Res
     Ok(id)
 }
 
-/// Whether the contract already has a loan against this bankruptcy.
-pub async fn bankruptcy_taken(
-    conn: &mut AnyConnection,
-    contract_id: i64,
-    bankruptcy_key: &str,
-) -> Result<bool> {
-    let row = sqlx::query(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM loans WHERE contract_id = $1 AND bankruptcy_key = $2",
-    )
-    .bind(contract_id)
-    .bind(bankruptcy_key)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(col::<i64>(&row, "n")? > 0)
-}
-
 /// A contract's loans, oldest first.
 pub async fn for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<Vec<Loan>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
@@ -148,22 +132,4 @@ pub async fn instalments(conn: &mut AnyConnection, loan_id: i64) -> Result<Vec<S
             })
         })
         .collect()
-}
-
-/// Marks an instalment collected on `paid_on`; false when it was already paid.
-pub async fn mark_paid(
-    conn: &mut AnyConnection,
-    loan_id: i64,
-    seq: u32,
-    paid_on: Date,
-) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE loan_instalments SET paid_on = $1 WHERE loan_id = $2 AND seq = $3 AND paid_on IS NULL",
-    )
-    .bind(paid_on.to_string())
-    .bind(loan_id)
-    .bind(i64::from(seq))
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
 }
