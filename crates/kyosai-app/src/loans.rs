@@ -381,7 +381,7 @@ impl ProcedureRules for TemporaryLoanProcedure {
             .reasons
             .iter()
             .filter(|r| r.code != "below_minimum")
-            .map(|r| check(&r.code, CheckStatus::Failed, None, r.message.clone()))
+            .map(|r| check(r.code, CheckStatus::Failed, None, r.message.clone()))
             .collect();
         let amount = *amount;
         let min = t.min_yen.value;
