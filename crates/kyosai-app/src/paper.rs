@@ -32,6 +32,7 @@ use serde_json::{Map, Value, json};
 use crate::cancellation::{CancellationForm, CancellationProcedure};
 use crate::details_change::{DetailsChangeProcedure, DetailsForm};
 use crate::enrollment::{Enrollment, EnrollmentForm};
+use crate::loans::{TemporaryLoanForm, TemporaryLoanProcedure};
 use crate::mandate_change::{MandateChangeProcedure, MandateForm};
 use crate::payment_frequency::{FrequencyChangeProcedure, FrequencyForm};
 use crate::premium_change::{PremiumChangeForm, PremiumChangeProcedure};
@@ -205,6 +206,7 @@ fn form_fields(procedure: Procedure) -> Vec<String> {
         Procedure::Resumption => known_fields::<ResumptionForm>(),
         Procedure::DetailsChange => known_fields::<DetailsForm>(),
         Procedure::PremiumChange => known_fields::<PremiumChangeForm>(),
+        Procedure::TemporaryLoan => known_fields::<TemporaryLoanForm>(),
     }
 }
 
@@ -226,6 +228,7 @@ fn check_form_type(procedure: Procedure, values: &Value) -> Result<(), String> {
         Procedure::Resumption => form_reads::<ResumptionForm>(values),
         Procedure::DetailsChange => form_reads::<DetailsForm>(values),
         Procedure::PremiumChange => form_reads::<PremiumChangeForm>(values),
+        Procedure::TemporaryLoan => form_reads::<TemporaryLoanForm>(values),
     }
 }
 
@@ -824,6 +827,9 @@ impl App {
             }
             Procedure::PremiumChange => {
                 run::<PremiumChangeProcedure>(self, actor, target, values, via).await
+            }
+            Procedure::TemporaryLoan => {
+                run::<TemporaryLoanProcedure>(self, actor, target, values, via).await
             }
         }
     }

@@ -176,6 +176,10 @@ impl App {
                 self.complete_reviewed::<PremiumChangeProcedure>(tx.conn(), actor, &a)
                     .await?
             }
+            Procedure::TemporaryLoan => {
+                self.complete_reviewed::<crate::loans::TemporaryLoanProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
         };
         let now = self.clock.now_text();
         update_unless_stale(

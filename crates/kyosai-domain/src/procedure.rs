@@ -33,10 +33,12 @@ pub enum Procedure {
     DetailsChange,
     /// 掛金月額の増額・減額.
     PremiumChange,
+    /// 一時貸付金の請求 (倒産防止, REFERENCE §5.2).
+    TemporaryLoan,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 9] = [
+    pub const ALL: [Procedure; 10] = [
         Procedure::Enrollment,
         Procedure::MandateChange,
         Procedure::Cancellation,
@@ -46,6 +48,7 @@ impl Procedure {
         Procedure::Resumption,
         Procedure::DetailsChange,
         Procedure::PremiumChange,
+        Procedure::TemporaryLoan,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +62,7 @@ impl Procedure {
             Procedure::Resumption => "resumption",
             Procedure::DetailsChange => "details_change",
             Procedure::PremiumChange => "premium_change",
+            Procedure::TemporaryLoan => "temporary_loan",
         }
     }
 
@@ -78,6 +82,7 @@ impl Procedure {
             Procedure::Resumption => "掛金納付の再開",
             Procedure::DetailsChange => "登録内容の変更",
             Procedure::PremiumChange => "掛金月額の変更",
+            Procedure::TemporaryLoan => "一時貸付金の借入れ",
         }
     }
 }

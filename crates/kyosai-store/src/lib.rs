@@ -22,6 +22,7 @@ pub mod inbox;
 pub mod inquiries;
 pub mod integrity;
 pub mod ledger;
+pub mod loans;
 pub mod login_throttle;
 pub mod outbox;
 pub mod paid;

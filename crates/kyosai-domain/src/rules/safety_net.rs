@@ -218,6 +218,14 @@ pub struct TemporaryLoanRules {
     pub term_months: Sourced<u32>,
     pub interest_rate: Sourced<Rate>,
     pub late_interest: Sourced<Rate>,
+    /// Bank business days from the decision to the transfer of the loan.
+    pub disbursement_business_days: Sourced<u32>,
+    /// Months overdue after which the unpaid loan is recovered from the premiums paid
+    /// (REFERENCE §5.2: 5 months).
+    pub recovery_after_months: Sourced<u32>,
+    /// Interest and late charges accrue per day over a year of this many days, leap years
+    /// included (日割計算, 年365日).
+    pub interest_days_in_year: Sourced<u32>,
     /// Holders at the old 掛金総額 cap on the day the cap was raised who have stayed there keep
     /// this limit (REFERENCE §5.2: 300万円).
     pub legacy_limit_yen: Sourced<Yen>,
@@ -236,6 +244,19 @@ impl TemporaryLoanRules {
         require_source(&format!("{n}.share_of_refund"), &self.share_of_refund, p);
         require_source(&format!("{n}.min_yen"), &self.min_yen, p);
         require_source(&format!("{n}.interest_rate"), &self.interest_rate, p);
+        require_source(
+            &format!("{n}.recovery_after_months"),
+            &self.recovery_after_months,
+            p,
+        );
+        require_source(
+            &format!("{n}.interest_days_in_year"),
+            &self.interest_days_in_year,
+            p,
+        );
+        if self.interest_days_in_year.value == 0 {
+            p.push(format!("{n}.interest_days_in_year must be positive"));
+        }
         require_source(&format!("{n}.legacy_limit_yen"), &self.legacy_limit_yen, p);
         require_source(
             &format!("{n}.legacy_total_paid_yen"),

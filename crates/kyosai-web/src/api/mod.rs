@@ -7,6 +7,7 @@ mod cancellation;
 mod contracts;
 mod details;
 mod enrollment;
+mod loans;
 mod mandate;
 mod notices;
 mod payment;
@@ -146,6 +147,12 @@ pub fn routes() -> Router<AppState> {
             )),
         )
         .route("/api/v1/contracts/{number}/details", get(details::current))
+        .route("/api/v1/contracts/{number}/loan-limits", get(loans::limits))
+        .route("/api/v1/contracts/{number}/loans", get(loans::list))
+        .route(
+            "/api/v1/contracts/{number}/temporary-loans",
+            post(loans::temporary),
+        )
         .route("/api/v1/evidence/{token}", get(details::download))
         .route(
             "/api/v1/contracts/{number}/premium-changes",
@@ -196,6 +203,7 @@ pub fn routes() -> Router<AppState> {
         auth::logout, staff::tokens, auth::password_reset, auth::password_reset_confirm,
         auth::recovery_codes,
         scorecard::scorecard,
+        loans::limits, loans::list, loans::temporary,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),

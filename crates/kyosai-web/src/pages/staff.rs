@@ -376,6 +376,18 @@ async fn detail_page(
                 rows,
             }]
         }
+        Procedure::TemporaryLoan => {
+            let form = a.form_json();
+            let mut rows: Vec<Row> = contract_row(&a).into_iter().collect();
+            rows.push(Row {
+                label: "借入額（円）".into(),
+                value: form["amount_yen"].to_string(),
+            });
+            vec![ReviewGroup {
+                title: "一時貸付金の借入れ",
+                rows,
+            }]
+        }
     };
     let evidence = state
         .app
@@ -488,6 +500,9 @@ async fn detail_page(
             }
             Procedure::PremiumChange => {
                 "承認すると、その場で掛金月額が変更され（承認日から見た最初の引落しから新しい金額です）、申込者にメールでお知らせします。"
+            }
+            Procedure::TemporaryLoan => {
+                "承認すると、その場で貸付けが決定され（返済予定表を作成し、送金を予定します）、申込者にメールでお知らせします。"
             }
         },
         editable: procedure == Procedure::Enrollment,

@@ -1,0 +1,620 @@
+//! Loans of a contract (issue #12; REFERENCE §4, §5.1, §5.2): what the holder may borrow now,
+//! the loans taken with their schedules and balances, and the outstanding balance that claims
+//! and refunds deduct.
+//!
+//! Limits come from the same domain calculators as the public simulations, fed with the
+//! contract's own figures (months and yen paid from the premium ledger, loans outstanding from
+//! the loans table), so a member sees in the portal exactly what the calculator would say.
+
+use jiff::civil::Date;
+use kyosai_domain::loan::{self, Balance, Instalment, LoanKind};
+use kyosai_domain::payout::PayoutKind;
+use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
+use kyosai_domain::rules::RuleSet;
+use kyosai_domain::safety_net::temporary_loan::{TemporaryLoanFacts, temporary_loan};
+use kyosai_domain::small_enterprise::member_loan;
+use kyosai_domain::{ApplicationStatus, Procedure, Program, Yen, rounding};
+use kyosai_store::payouts::{self, PayeeAccount};
+use kyosai_store::{contracts, loans, paid};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::AnyConnection;
+
+use crate::billing::internal;
+use crate::form_parser::{Parser, text};
+use crate::ja_text::ja_date;
+use crate::procedure::{
+    Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
+    maintenance_subject, subject_contract,
+};
+use crate::{Actor, App, AppError, Role};
+
+/// What the holder of a contract may borrow now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoanLimits {
+    /// 一時貸付金 (0 for 小規模 contracts and when not eligible).
+    pub temporary_loan_limit: Yen,
+    /// 共済金貸付 as bounded by the premiums: 掛金総額 × 10 within the 8,000万 outstanding cap,
+    /// in 5万円 units (the loss of a bankruptcy bounds it further; 0 for 小規模 contracts).
+    pub bankruptcy_loan_multiple_limit: Yen,
+    /// Everything owed on the contract's loans today.
+    pub outstanding: Yen,
+    /// 契約者貸付 (小規模 only).
+    pub member_loan_limit: Option<Yen>,
+    pub as_of: Date,
+}
+
+/// One loan with its schedule and balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoanView {
+    pub id: i64,
+    pub kind: LoanKind,
+    pub amount: Yen,
+    pub disbursement_date: Date,
+    pub maturity_date: Date,
+    pub premium_reduction: Yen,
+    pub schedule: Vec<(Instalment, Option<Date>)>,
+    pub balance: Balance,
+    pub status: LoanStatus,
+}
+
+/// Where a loan stands (the loan book's columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoanStatus {
+    /// Disbursed, no instalment due yet (the 共済金貸付 grace period, a 一時貸付金 before
+    /// maturity).
+    InGrace,
+    /// Instalments being collected, none overdue.
+    Repaying,
+    /// An instalment is due and unpaid.
+    InArrears,
+    Repaid,
+}
+
+impl LoanStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoanStatus::InGrace => "in_grace",
+            LoanStatus::Repaying => "repaying",
+            LoanStatus::InArrears => "in_arrears",
+            LoanStatus::Repaid => "repaid",
+        }
+    }
+
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            LoanStatus::InGrace => "据置期間中",
+            LoanStatus::Repaying => "返済中",
+            LoanStatus::InArrears => "延滞中",
+            LoanStatus::Repaid => "完済",
+        }
+    }
+}
+
+/// The late-charge rate of a loan kind: 14.6% for a 一時貸付金; none is published for a
+/// 共済金貸付 (REFERENCE §5.1: UNKNOWN), so none is charged.
+fn late_rate(rules: &RuleSet, kind: LoanKind) -> Option<(kyosai_domain::Rate, u32)> {
+    let sn = rules.safety_net.as_ref()?;
+    match kind {
+        LoanKind::Temporary => Some((
+            sn.temporary_loan.late_interest.value,
+            sn.temporary_loan.interest_days_in_year.value,
+        )),
+        LoanKind::Bankruptcy => None,
+    }
+}
+
+fn view(
+    rules: &RuleSet,
+    l: loans::Loan,
+    stored: Vec<loans::StoredInstalment>,
+    as_of: Date,
+) -> LoanView {
+    let schedule: Vec<Instalment> = stored.iter().map(|s| s.instalment).collect();
+    let late = late_rate(rules, l.kind);
+    let balance = loan::balance(
+        &schedule,
+        |seq| {
+            stored
+                .iter()
+                .any(|s| s.instalment.seq == seq && s.paid_on.is_some())
+        },
+        as_of,
+        late.map(|(r, _)| r),
+        late.map_or(365, |(_, d)| d),
+    );
+    let any_paid = stored.iter().any(|s| s.paid_on.is_some());
+    let status = if balance.principal_yen <= Yen::ZERO {
+        LoanStatus::Repaid
+    } else if balance.overdue_instalments > 0 {
+        LoanStatus::InArrears
+    } else if any_paid {
+        LoanStatus::Repaying
+    } else {
+        LoanStatus::InGrace
+    };
+    LoanView {
+        id: l.id,
+        kind: l.kind,
+        amount: l.amount,
+        disbursement_date: l.disbursement_date,
+        maturity_date: l.maturity_date,
+        premium_reduction: l.premium_reduction,
+        schedule: stored.iter().map(|s| (s.instalment, s.paid_on)).collect(),
+        balance,
+        status,
+    }
+}
+
+/// A contract's loans with their balances as of `as_of`.
+pub async fn loans_of(
+    conn: &mut AnyConnection,
+    rules: &RuleSet,
+    contract_id: i64,
+    as_of: Date,
+) -> Result<Vec<LoanView>, AppError> {
+    let mut out = Vec::new();
+    for l in loans::for_contract(conn, contract_id).await? {
+        let stored = loans::instalments(conn, l.id).await?;
+        out.push(view(rules, l, stored, as_of));
+    }
+    Ok(out)
+}
+
+/// What the holder owes on all the contract's loans on `as_of`: unpaid principal, interest
+/// due and late charges. Claims and refunds deduct this (REFERENCE §4.1, §5.3).
+pub async fn outstanding_loan_balance(
+    conn: &mut AnyConnection,
+    rules: &RuleSet,
+    contract_id: i64,
+    as_of: Date,
+) -> Result<Yen, AppError> {
+    Ok(loans_of(conn, rules, contract_id, as_of)
+        .await?
+        .iter()
+        .fold(Yen::ZERO, |sum, l| rounding::add(sum, l.balance.total())))
+}
+
+impl App {
+    async fn readable_contract(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        number: &str,
+    ) -> Result<contracts::Contract, AppError> {
+        let c = contracts::by_number(conn, number)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        match actor.role {
+            Role::Staff | Role::Service => {}
+            Role::Member if c.member_id == actor.user_id => {}
+            _ => return Err(AppError::NotFound),
+        }
+        Ok(c)
+    }
+
+    /// `GET /api/v1/contracts/{number}/loan-limits`: the limits the public simulations would
+    /// give for this contract's own figures today.
+    pub async fn loan_limits(&self, actor: &Actor, number: &str) -> Result<LoanLimits, AppError> {
+        let mut conn = self.store.read().await?;
+        let c = self.readable_contract(&mut conn, actor, number).await?;
+        let today = self.clock.today();
+        let rules = self.rules_for(c.program)?;
+        let paid = paid::so_far(&mut conn, c.id).await?;
+        let outstanding = outstanding_loan_balance(&mut conn, &rules, c.id, today).await?;
+        let months_paid = u32::try_from(paid.months.max(0)).unwrap_or(u32::MAX);
+        let total_paid = Yen::new(paid.yen);
+        let mut limits = LoanLimits {
+            temporary_loan_limit: Yen::ZERO,
+            bankruptcy_loan_multiple_limit: Yen::ZERO,
+            outstanding,
+            member_loan_limit: None,
+            as_of: today,
+        };
+        match c.program {
+            Program::SafetyNet => {
+                let sn = rules
+                    .safety_net
+                    .as_ref()
+                    .ok_or_else(|| internal(format!("{}: no safety_net rules", rules.id)))?;
+                limits.temporary_loan_limit = temporary_loan(
+                    &sn.temporary_loan,
+                    &sn.cancellation,
+                    rules.premium.accumulation_cap_yen.as_ref().map(|c| c.value),
+                    &TemporaryLoanFacts {
+                        months_paid,
+                        total_paid,
+                        outstanding,
+                        legacy_holder: false,
+                    },
+                )
+                .limit;
+                let b = &sn.bankruptcy_loan;
+                let room = rounding::sub(b.outstanding_cap_yen.value, outstanding).max(Yen::ZERO);
+                limits.bankruptcy_loan_multiple_limit = rounding::floor_to_unit(
+                    rounding::mul(total_paid, b.premium_multiple.value).min(room),
+                    b.unit_yen.value,
+                );
+            }
+            Program::SmallEnterprise => {
+                let se = rules
+                    .small_enterprise
+                    .as_ref()
+                    .ok_or_else(|| internal(format!("{}: no small_enterprise rules", rules.id)))?;
+                limits.member_loan_limit = Some(
+                    member_loan::limit(&se.member_loan, months_paid, total_paid, outstanding, None)
+                        .limit,
+                );
+            }
+        }
+        Ok(limits)
+    }
+
+    /// `GET /api/v1/contracts/{number}/loans`: every loan of the contract with its schedule,
+    /// balance and status today.
+    pub async fn contract_loans(
+        &self,
+        actor: &Actor,
+        number: &str,
+    ) -> Result<Vec<LoanView>, AppError> {
+        let mut conn = self.store.read().await?;
+        let c = self.readable_contract(&mut conn, actor, number).await?;
+        let rules = self.rules_for(c.program)?;
+        loans_of(&mut conn, &rules, c.id, self.clock.today()).await
+    }
+}
+
+/// A 一時貸付金 request as submitted (`POST /api/v1/contracts/{number}/temporary-loans`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TemporaryLoanForm {
+    /// The amount to borrow (a number, or digits as text).
+    #[serde(deserialize_with = "text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub amount_yen: Option<String>,
+}
+
+/// Far above any limit (760万); a larger figure is a typing error.
+const MAX_LOAN_YEN: i64 = 100_000_000_000;
+
+/// The answer to a 一時貸付金 request.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TemporaryLoanDone {
+    pub application_id: i64,
+    pub status: ApplicationStatus,
+    pub amount_yen: i64,
+    /// The day the loan is transferred (None while staff review the request).
+    pub disbursement_date: Option<Date>,
+    /// The day it is repaid in one payment by direct debit.
+    pub maturity_date: Option<Date>,
+    /// Principal and interest due at maturity.
+    pub repayment_yen: Option<i64>,
+}
+
+impl Outcome for TemporaryLoanDone {
+    fn status(&self) -> ApplicationStatus {
+        self.status
+    }
+}
+
+/// What deciding a 一時貸付金 produced.
+pub(crate) struct TemporaryLoanDecided {
+    number: String,
+    disbursement_date: Date,
+    repayment: loan::TemporaryRepayment,
+}
+
+/// 一時貸付金 on the procedure framework (REFERENCE §5.2): the request is checked against the
+/// limit the calculators give for the contract's own figures; within it, the loan is decided at
+/// once (201) — unless the limit rests on a provisional rate table, when staff confirm it (202).
+pub(crate) struct TemporaryLoanProcedure;
+
+fn check(code: &str, status: CheckStatus, field: Option<&str>, message: String) -> Check {
+    Check {
+        code: code.into(),
+        status,
+        field: field.map(Into::into),
+        message,
+    }
+}
+
+impl ProcedureRules for TemporaryLoanProcedure {
+    const PROCEDURE: Procedure = Procedure::TemporaryLoan;
+    type Target = str;
+    type Form = TemporaryLoanForm;
+    type Input = Yen;
+    type Done = TemporaryLoanDecided;
+    type Answer = TemporaryLoanDone;
+
+    fn parse(form: &TemporaryLoanForm) -> Result<Yen, AppError> {
+        let mut p = Parser { errors: Vec::new() };
+        match p.yen("amount_yen", &form.amount_yen, "借入額", MAX_LOAN_YEN) {
+            Some(y) if p.errors.is_empty() => Ok(Yen::new(y)),
+            _ => Err(AppError::Invalid(p.errors)),
+        }
+    }
+
+    async fn subject(
+        _app: &App,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        number: &str,
+        _input: &Yen,
+    ) -> Result<Subject, AppError> {
+        let s = maintenance_subject(conn, actor, number).await?;
+        if s.program != Program::SafetyNet {
+            return Err(AppError::conflict(
+                "not_available",
+                "一時貸付金は経営セーフティ共済の制度です。",
+            ));
+        }
+        Ok(s)
+    }
+
+    async fn check(
+        app: &App,
+        conn: &mut AnyConnection,
+        subject: &Subject,
+        amount: &Yen,
+        rules: &RuleSet,
+    ) -> Result<Checked<TemporaryLoanDone>, AppError> {
+        let c = subject_contract(conn, subject).await?;
+        let sn = safety_net(rules)?;
+        let t = &sn.temporary_loan;
+        let today = app.clock.today();
+        let paid = paid::so_far(conn, c.id).await?;
+        let outstanding = outstanding_loan_balance(conn, rules, c.id, today).await?;
+        let result = temporary_loan(
+            t,
+            &sn.cancellation,
+            rules.premium.accumulation_cap_yen.as_ref().map(|c| c.value),
+            &TemporaryLoanFacts {
+                months_paid: u32::try_from(paid.months.max(0)).unwrap_or(u32::MAX),
+                total_paid: Yen::new(paid.yen),
+                outstanding,
+                legacy_holder: false,
+            },
+        );
+        let mut checks: Vec<Check> = result
+            .reasons
+            .iter()
+            .filter(|r| r.code != "below_minimum")
+            .map(|r| check(r.code, CheckStatus::Failed, None, r.message.clone()))
+            .collect();
+        let amount = *amount;
+        let min = t.min_yen.value;
+        let unit = t.unit_yen.value;
+        if amount < min {
+            checks.push(check(
+                "below_minimum",
+                CheckStatus::Failed,
+                Some("amount_yen"),
+                format!("借入額は{min}以上でお申し込みください。"),
+            ));
+        }
+        if !amount.is_multiple_of(unit) {
+            checks.push(check(
+                "not_a_unit",
+                CheckStatus::Failed,
+                Some("amount_yen"),
+                format!("借入額は{unit}単位でお申し込みください。"),
+            ));
+        }
+        if result.reasons.is_empty() && amount > result.limit {
+            checks.push(check(
+                "above_limit",
+                CheckStatus::Failed,
+                Some("amount_yen"),
+                format!("借入額が貸付限度額（{}）を超えています。", result.limit),
+            ));
+        }
+        if checks.is_empty() {
+            checks.push(check(
+                "within_limit",
+                if result.estimate {
+                    CheckStatus::NeedsReview
+                } else {
+                    CheckStatus::Passed
+                },
+                None,
+                format!("借入額{amount}は貸付限度額{}の範囲内です。", result.limit),
+            ));
+        }
+        Ok(Checked::Assessed(Assessment {
+            rule_set: rules.id.clone(),
+            checks,
+        }))
+    }
+
+    async fn complete(
+        app: &App,
+        conn: &mut AnyConnection,
+        filed: &Filed,
+        subject: &Subject,
+        amount: &Yen,
+    ) -> Result<TemporaryLoanDecided, AppError> {
+        let c = subject_contract(conn, subject).await?;
+        let sn = safety_net(&filed.rules)?;
+        let t = &sn.temporary_loan;
+        let disbursement_date = app
+            .calendar
+            .business_days_after(app.clock.today(), t.disbursement_business_days.value);
+        let repayment = loan::temporary_repayment(t, *amount, disbursement_date);
+        let schedule = loan::temporary_schedule(t, *amount, disbursement_date);
+        let loan_id = loans::insert(
+            conn,
+            &loans::NewLoan {
+                contract_id: c.id,
+                application_id: Some(filed.application_id),
+                kind: LoanKind::Temporary,
+                amount: *amount,
+                disbursement_date,
+                maturity_date: repayment.maturity_date,
+                premium_reduction: Yen::ZERO,
+                bankruptcy_key: None,
+                schedule: &schedule,
+            },
+            &filed.now,
+        )
+        .await?;
+        let account = payee(conn, c.id).await?;
+        let source = format!("loan:{loan_id}");
+        payouts::schedule(
+            conn,
+            &payouts::NewPayout {
+                contract_id: c.id,
+                application_id: Some(filed.application_id),
+                kind: PayoutKind::LoanDisbursement,
+                due_date: disbursement_date,
+                amount: *amount,
+                account: &account,
+                source: &source,
+                seq: 1,
+            },
+            &filed.now,
+        )
+        .await?;
+        app.audit(
+            conn,
+            &filed.actor,
+            "loan.decided",
+            &source,
+            None,
+            Some(&json!({
+                "kind": LoanKind::Temporary.as_str(),
+                "contract": c.number,
+                "application": filed.application_id,
+                "amount_yen": amount.get(),
+                "disbursement_date": disbursement_date.to_string(),
+                "maturity_date": repayment.maturity_date.to_string(),
+                "interest_yen": repayment.interest.get(),
+                "rule_set": filed.rules.id,
+            })),
+        )
+        .await?;
+        Ok(TemporaryLoanDecided {
+            number: c.number,
+            disbursement_date,
+            repayment,
+        })
+    }
+
+    async fn answer(
+        _app: &App,
+        _conn: &mut AnyConnection,
+        filed: &Filed,
+        _subject: &Subject,
+        _assessment: Assessment,
+        amount: Yen,
+        done: Option<TemporaryLoanDecided>,
+    ) -> Result<TemporaryLoanDone, AppError> {
+        Ok(TemporaryLoanDone {
+            application_id: filed.application_id,
+            status: filed.status,
+            amount_yen: amount.get(),
+            disbursement_date: done.as_ref().map(|d| d.disbursement_date),
+            maturity_date: done.as_ref().map(|d| d.repayment.maturity_date),
+            repayment_yen: done.as_ref().map(|d| d.repayment.repayment.get()),
+        })
+    }
+
+    fn completed_mail(
+        app: &App,
+        subject: &Subject,
+        filed: &Filed,
+        amount: &Yen,
+        done: &TemporaryLoanDecided,
+    ) -> MailText {
+        let r = &done.repayment;
+        let mut body = format!(
+            "{} 様\n\n共済契約者番号 {} の一時貸付金の貸付けが決定しました（受付番号：{}）。\n\n\
+             貸付金額：{}\n送金予定日：{}（ご登録の引落口座へお振り込みします）\n\
+             返済期日：{}（口座振替で一括してご返済いただきます）\n利息：{}\nご返済額（元金と利息）：{}\n\n\
+             返済期日にご返済がない場合は、年{}の延滞損害金がかかり、返済期日から{}か月を過ぎると掛金から回収します。\n",
+            subject.holder_name,
+            done.number,
+            filed.application_id,
+            amount,
+            ja_date(done.disbursement_date),
+            ja_date(r.maturity_date),
+            r.interest,
+            r.repayment,
+            filed
+                .rules
+                .safety_net
+                .as_ref()
+                .map_or_else(String::new, |s| s
+                    .temporary_loan
+                    .late_interest
+                    .value
+                    .to_string()),
+            filed
+                .rules
+                .safety_net
+                .as_ref()
+                .map_or(0, |s| s.temporary_loan.recovery_after_months.value),
+        );
+        if r.estimate {
+            body.push_str(
+                "※利率は暫定値に基づく見込みです。確定した額はあらためてお知らせします。\n",
+            );
+        }
+        body.push_str(&format!(
+            "\nお心当たりがない場合は、至急お問い合わせください。\n{}/portal\n",
+            app.public_url
+        ));
+        MailText {
+            subject: format!(
+                "【{}】一時貸付金の貸付けが決定しました",
+                subject.program.name_ja()
+            ),
+            body,
+        }
+    }
+}
+
+fn safety_net(rules: &RuleSet) -> Result<&kyosai_domain::rules::SafetyNetRules, AppError> {
+    rules
+        .safety_net
+        .as_ref()
+        .ok_or_else(|| internal(format!("{}: no safety_net rules", rules.id)))
+}
+
+/// The account a loan is transferred to: the contract's debit account in use (the one
+/// repayments are collected from).
+async fn payee(conn: &mut AnyConnection, contract_id: i64) -> Result<PayeeAccount, AppError> {
+    let m = contracts::mandates_for(conn, contract_id)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|m| m.usable())
+        .ok_or_else(|| {
+            AppError::conflict(
+                "no_account",
+                "お振込み先となる口座が登録されていません。口座を登録してからお申し込みください。",
+            )
+        })?;
+    Ok(PayeeAccount {
+        bank_code: m.bank_code,
+        branch_code: m.branch_code,
+        account_type: m.account_type,
+        account_number: m.account_number,
+        holder_kana: m.holder_kana,
+    })
+}
+
+impl App {
+    /// Requests a 一時貸付金 (see [`TemporaryLoanProcedure`]).
+    pub async fn request_temporary_loan(
+        &self,
+        actor: &Actor,
+        number: &str,
+        form: &TemporaryLoanForm,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Answer<TemporaryLoanDone>, AppError> {
+        self.run_procedure::<TemporaryLoanProcedure>(actor, number, form, key)
+            .await
+    }
+}
