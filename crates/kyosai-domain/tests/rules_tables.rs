@@ -128,16 +128,23 @@ fn bonus_basis_is_a_rule_set_choice() {
         contract.bonus,
         Yen::new(contract.base.get() * 504 / 100_000)
     );
-    assert!(contract.estimate, "an unconfirmed basis that matters is 概算");
+    assert!(
+        contract.estimate,
+        "an unconfirmed basis that matters is 概算"
+    );
     r.bonus.basis.value = BonusBasis::PerTranche;
     let per = small_enterprise::benefit(&r, ClaimReason::A, &history, Some(2022)).unwrap();
-    let long = per.tranches.iter().find(|t| t.tranche.months_paid == 60).unwrap();
+    let long = per
+        .tranches
+        .iter()
+        .find(|t| t.tranche.months_paid == 60)
+        .unwrap();
     assert_eq!(per.bonus, Yen::new(long.amount.get() * 504 / 100_000));
     assert!(per.bonus < contract.bonus);
     // One tranche only: both bases agree and the basis makes no estimate.
     r.bonus.basis.provisional = true;
-    let single = small_enterprise::benefit(&r, ClaimReason::A, &h(&[(10_000, 120)]), Some(2022))
-        .unwrap();
+    let single =
+        small_enterprise::benefit(&r, ClaimReason::A, &h(&[(10_000, 120)]), Some(2022)).unwrap();
     assert!(!single.estimate);
 }
 
