@@ -348,9 +348,14 @@ impl App {
                 today
             ))
         ));
+        if plan.refund.legacy_rates_used {
+            out.push(
+                "平成16年3月以前の月の掛金には、公表資料で確認できない表2の支給率の代わりに暫定の率を用いています（概算）。".into(),
+            );
+        }
         if plan.estimate() {
             out.push(
-                "支給率の一部が公表資料で確認できないため、暫定の率で計算した概算額です。".into(),
+                "支給率の一部が公表資料で確認できないか、移行前の掛金に月ごとの内訳がないため、概算額です。".into(),
             );
         }
         out.push(format!(

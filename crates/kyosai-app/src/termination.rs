@@ -17,7 +17,8 @@ use jiff::civil::Date;
 use kyosai_domain::billing as dom;
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::termination::{
-    self as term, CancellationKind, CandidateStatus, PaidPremiums, TerminationRefund,
+    self as term, CancellationKind, CandidateStatus, OpeningBalance, PaidPremiums,
+    TerminationRefund,
 };
 use kyosai_domain::{Program, YearMonth, Yen};
 use kyosai_store::billing as bstore;
@@ -158,12 +159,14 @@ async fn paid_premiums(
     lines: &[dom::LineHistory],
     until: YearMonth,
 ) -> Result<PaidPremiums, AppError> {
-    let (opening_months, opening_yen) = store::opening(conn, contract_id).await?;
-    let mut paid = PaidPremiums {
-        opening_months: u32::try_from(opening_months).map_err(internal)?,
-        opening_yen: Yen::new(opening_yen),
-        months: Vec::new(),
-    };
+    let mut paid = PaidPremiums::default();
+    for (month, months, yen) in store::openings(conn, contract_id).await? {
+        paid.openings.push(OpeningBalance {
+            last_month: month.parse().map_err(internal)?,
+            months: u32::try_from(months).map_err(internal)?,
+            yen: Yen::new(yen),
+        });
+    }
     // A premium change's difference or credit corrects the premium of the month it names (so
     // each 小規模 tranche sees that month at its new premium); it is no month of its own. One
     // whose month was paid otherwise (前納) corrects the month of the line that carried it.

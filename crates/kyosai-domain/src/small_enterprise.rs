@@ -12,5 +12,7 @@ pub mod tranches;
 
 pub use crate::rules::small_enterprise::{ClaimReason, MemberLoanKind};
 pub use benefit::{BenefitResult, TrancheAmount, benefit};
-pub use cancellation_refund::{cancellation_refund, deemed_cancellation_refund};
+pub use cancellation_refund::{
+    cancellation_refund, cancellation_refund_dated, deemed_cancellation_refund,
+};
 pub use tranches::{HistoryError, PremiumSegment, Tranche, Tranches, tranches};

@@ -49,63 +49,106 @@ impl CandidateStatus {
     }
 }
 
+/// A balance of premiums paid before Kyosai, as the migration received it: `months` months
+/// ending with `last_month`, `yen` in all, without month-by-month detail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpeningBalance {
+    pub last_month: YearMonth,
+    pub months: u32,
+    pub yen: Yen,
+}
+
 /// Premiums collected for one contract, as the ledger records them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PaidPremiums {
-    /// Premiums paid before Kyosai (opening balance): months and total yen. They precede every
-    /// month in `months` (the migration recorded no month-by-month detail).
-    pub opening_months: u32,
-    pub opening_yen: Yen,
+    /// Premiums paid before Kyosai (opening balances), each as received. They precede every
+    /// month in `months`.
+    pub openings: Vec<OpeningBalance>,
     /// Each premium month collected since, with its amount (any order).
     pub months: Vec<(YearMonth, Yen)>,
 }
 
+/// The chronological premium history of a contract for the 小規模 tranche rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct History {
+    pub segments: Vec<PremiumSegment>,
+    /// The first this many segments are premiums for months before the 表1 cut-over.
+    pub legacy_segments: usize,
+    /// Part of the history was reconstructed from an opening balance (no monthly detail): every
+    /// amount computed from it is an estimate (概算).
+    pub reconstructed: bool,
+}
+
 impl PaidPremiums {
     pub fn months_paid(&self) -> u32 {
-        self.opening_months + self.months.len() as u32
+        self.openings.iter().map(|o| o.months).sum::<u32>() + self.months.len() as u32
     }
 
     pub fn total(&self) -> Yen {
-        Yen::new(self.opening_yen.get() + self.months.iter().map(|(_, y)| y.get()).sum::<i64>())
+        Yen::new(
+            self.openings.iter().map(|o| o.yen.get()).sum::<i64>()
+                + self.months.iter().map(|(_, y)| y.get()).sum::<i64>(),
+        )
     }
 
-    /// The chronological premium history the 小規模 tranche rules need, and whether it is exact.
+    /// The chronological history, split at `legacy_before` (the month 表1 starts to apply).
     ///
-    /// The opening balance has no month-by-month detail: its units are spread evenly over its
-    /// months (the remainder as a later, higher stretch, as an increase would be), which keeps
-    /// the total exact when it is a whole number of `unit`s; otherwise the premium is rounded
-    /// down to the unit and the history is not exact (the refund is then an estimate). The
-    /// collected months follow, grouped into runs of the same premium (unpaid gaps do not count
-    /// as months paid).
-    pub fn history(&self, unit: Yen) -> (Vec<PremiumSegment>, bool) {
-        let mut out: Vec<PremiumSegment> = Vec::new();
-        let mut exact = true;
-        let n = i64::from(self.opening_months);
-        if n > 0 && unit.get() > 0 {
-            let units = self.opening_yen.get() / unit.get();
-            exact = self.opening_yen.get() % unit.get() == 0;
-            let (base, extra) = (units / n, units % n);
-            for (months, per_month_units) in [(n - extra, base), (extra, base + 1)] {
-                if months > 0 && per_month_units > 0 {
-                    out.push(PremiumSegment {
-                        monthly_premium: Yen::new(per_month_units * unit.get()),
-                        months: months as u32,
-                    });
-                }
+    /// Each opening balance stays one stretch as received, at its average monthly premium
+    /// rounded down to `unit`: the migration recorded no increases or decreases inside it, and
+    /// inventing some would invent tranches. Since the real tranches are unknown, any history
+    /// with an opening balance is `reconstructed`. The collected months follow, grouped into
+    /// runs of the same premium (unpaid gaps do not count as months paid).
+    pub fn history(&self, unit: Yen, legacy_before: YearMonth) -> History {
+        // (first month, months, monthly premium), chronological.
+        let mut runs: Vec<(YearMonth, u32, Yen)> = Vec::new();
+        let mut openings = self.openings.clone();
+        openings.sort_by_key(|o| o.last_month);
+        for o in &openings {
+            if o.months == 0 || unit.get() <= 0 {
+                continue;
+            }
+            // The average monthly premium, rounded down to whole units (円未満・単位未満切捨て).
+            let average = Yen::new(o.yen.get() / i64::from(o.months));
+            let per_month = rounding::floor_to_unit(average, unit);
+            if per_month > Yen::ZERO {
+                let first = o.last_month.plus(1 - o.months as i32);
+                runs.push((first, o.months, per_month));
             }
         }
         let mut months = self.months.clone();
         months.sort();
-        for (_, amount) in months {
-            match out.last_mut() {
-                Some(s) if s.monthly_premium == amount => s.months += 1,
-                _ => out.push(PremiumSegment {
-                    monthly_premium: amount,
-                    months: 1,
-                }),
+        runs.extend(months.into_iter().map(|(month, amount)| (month, 1, amount)));
+        let mut segments: Vec<PremiumSegment> = Vec::with_capacity(runs.len() + 1);
+        let mut legacy_segments = 0;
+        let mut last_legacy = None;
+        for (first, n, premium) in runs {
+            let before = u32::try_from(first.months_until(legacy_before))
+                .unwrap_or(0)
+                .min(n);
+            for (months, legacy) in [(before, true), (n - before, false)] {
+                if months == 0 {
+                    continue;
+                }
+                match segments.last_mut() {
+                    Some(s) if s.monthly_premium == premium && last_legacy == Some(legacy) => {
+                        s.months += months
+                    }
+                    _ => segments.push(PremiumSegment {
+                        monthly_premium: premium,
+                        months,
+                    }),
+                }
+                last_legacy = Some(legacy);
+                if legacy {
+                    legacy_segments = segments.len();
+                }
             }
         }
-        (out, exact)
+        History {
+            segments,
+            legacy_segments,
+            reconstructed: !self.openings.is_empty(),
+        }
     }
 }
 
@@ -229,8 +272,11 @@ pub struct TerminationRefund {
     pub rate: Option<Rate>,
     /// 小規模: (500-yen units, months paid, amount) per tranche.
     pub tranches: Vec<(u32, u32, Yen)>,
-    /// A provisional rate or band went into the amount (概算).
+    /// A provisional rate or band went into the amount, or the history was reconstructed from
+    /// an opening balance (概算).
     pub estimate: bool,
+    /// 小規模: premiums of months before H16-4 were valued at 表2 (rule data, provisional).
+    pub legacy_rates_used: bool,
 }
 
 /// Why a refund cannot be computed from the paid premiums.
@@ -269,19 +315,21 @@ pub fn refund(
                 .small_enterprise
                 .as_ref()
                 .ok_or(RefundError::NoRules)?;
-            let (history, exact) = paid.history(r.benefit.unit_yen.value);
+            let history =
+                paid.history(r.benefit.unit_yen.value, r.cancellation.legacy_before.value);
             let b = match kind {
+                // Law §12(3)(2) values tranches by the 区分解約手当金額, not by 表1/表2.
                 CancellationKind::Deemed(DeemedReason::QuasiBenefitCase) => {
-                    se::deemed_cancellation_refund(r, &history)
+                    se::deemed_cancellation_refund(r, &history.segments)
                 }
-                _ => se::cancellation_refund(r, &history),
+                _ => se::cancellation_refund_dated(r, &history.segments, history.legacy_segments),
             }
             .map_err(RefundError::History)?;
             let loans_deducted = loans.min(b.amount).max(Yen::ZERO);
             Ok(TerminationRefund {
                 amount: rounding::sub(b.amount, loans_deducted),
-                months_paid: b.months_paid,
-                total_paid: b.total_paid,
+                months_paid: paid.months_paid(),
+                total_paid: paid.total(),
                 loans_deducted,
                 rate: None,
                 tranches: b
@@ -289,7 +337,8 @@ pub fn refund(
                     .iter()
                     .map(|t| (t.tranche.units, t.tranche.months_paid, t.amount))
                     .collect(),
-                estimate: b.estimate || !exact,
+                estimate: b.estimate || history.reconstructed,
+                legacy_rates_used: b.legacy_rates_used,
             })
         }
         Program::SafetyNet => {
@@ -314,6 +363,7 @@ pub fn refund(
                 rate: Some(x.rate),
                 tranches: Vec::new(),
                 estimate: x.estimate,
+                legacy_rates_used: false,
             })
         }
     }
@@ -338,63 +388,119 @@ mod tests {
         (0..n).map(|k| (first.plus(k), Yen::new(yen))).collect()
     }
 
+    fn opening(last: &str, months: u32, yen: i64) -> OpeningBalance {
+        OpeningBalance {
+            last_month: last.parse().unwrap(),
+            months,
+            yen: Yen::new(yen),
+        }
+    }
+
+    fn shape(h: &History) -> Vec<(i64, u32)> {
+        h.segments
+            .iter()
+            .map(|s| (s.monthly_premium.get(), s.months))
+            .collect()
+    }
+
+    const CUT: &str = "2004-04";
+
     #[test]
     fn history_groups_runs_of_the_same_premium() {
         let mut m = months("2026-01", 3, 10_000);
         m.extend(months("2026-06", 2, 20_000));
         let p = PaidPremiums {
-            opening_months: 10,
-            opening_yen: Yen::new(50_000),
+            openings: vec![opening("2025-12", 10, 50_000)],
             months: m,
         };
-        assert_eq!(
-            p.history(Yen::new(500)),
-            (
-                vec![
-                    PremiumSegment {
-                        monthly_premium: Yen::new(5_000),
-                        months: 10
-                    },
-                    PremiumSegment {
-                        monthly_premium: Yen::new(10_000),
-                        months: 3
-                    },
-                    PremiumSegment {
-                        monthly_premium: Yen::new(20_000),
-                        months: 2
-                    },
-                ],
-                true
-            )
-        );
-        // 10 months worth 52,500 yen: 5 months at 5,000 then 5 at 5,500 (total exact).
-        let uneven = PaidPremiums {
-            opening_months: 10,
-            opening_yen: Yen::new(52_500),
-            months: vec![],
-        };
-        let (h, exact) = uneven.history(Yen::new(500));
-        assert!(exact);
-        assert_eq!(
-            h.iter()
-                .map(|s| (s.monthly_premium.get(), s.months))
-                .collect::<Vec<_>>(),
-            [(5_000, 5), (5_500, 5)]
-        );
-        assert_eq!(
-            h.iter()
-                .map(|s| s.monthly_premium.get() * i64::from(s.months))
-                .sum::<i64>(),
-            52_500
-        );
-        // Not a whole number of units: rounded down, flagged.
-        let odd = PaidPremiums {
-            opening_yen: Yen::new(52_700),
-            ..uneven
-        };
-        assert!(!odd.history(Yen::new(500)).1);
+        let h = p.history(Yen::new(500), CUT.parse().unwrap());
+        assert_eq!(shape(&h), [(5_000, 10), (10_000, 3), (20_000, 2)]);
+        assert_eq!(h.legacy_segments, 0);
         assert_eq!(p.months_paid(), 15);
         assert_eq!(p.total(), Yen::new(120_000));
+    }
+
+    #[test]
+    fn an_opening_balance_is_kept_as_received_and_always_an_estimate() {
+        // 10 months worth 52,500 yen: one stretch at 5,000 (never an invented 5,500 tranche).
+        let uneven = PaidPremiums {
+            openings: vec![opening("2025-12", 10, 52_500)],
+            months: vec![],
+        };
+        let h = uneven.history(Yen::new(500), CUT.parse().unwrap());
+        assert_eq!(shape(&h), [(5_000, 10)]);
+        assert!(h.reconstructed);
+        // Two balances received separately stay two stretches, in month order.
+        let two = PaidPremiums {
+            openings: vec![
+                opening("2025-12", 12, 120_000),
+                opening("2024-12", 24, 240_000),
+            ],
+            months: months("2026-01", 1, 10_000),
+        };
+        assert_eq!(
+            shape(&two.history(Yen::new(500), CUT.parse().unwrap())),
+            [(10_000, 37)]
+        );
+        // A whole number of units is no proof of an exact history: the refund is 概算.
+        let se = rules(Program::SmallEnterprise);
+        let r = refund(
+            &se,
+            CancellationKind::Voluntary,
+            &PaidPremiums {
+                openings: vec![opening("2025-12", 24, 240_000)],
+                months: vec![],
+            },
+            Yen::ZERO,
+        )
+        .unwrap();
+        assert_eq!((r.amount, r.estimate), (Yen::new(192_000), true));
+        assert_eq!(r.total_paid, Yen::new(240_000));
+        // Without an opening balance the same premiums are exact.
+        let r = refund(
+            &se,
+            CancellationKind::Voluntary,
+            &PaidPremiums {
+                openings: vec![],
+                months: months("2024-01", 24, 10_000),
+            },
+            Yen::ZERO,
+        )
+        .unwrap();
+        assert_eq!((r.amount, r.estimate), (Yen::new(192_000), false));
+    }
+
+    #[test]
+    fn months_before_h16_4_use_table_2_and_say_so() {
+        // 2003-01..=2004-12 at 10,000 (15 months before 2004-04, 9 after) then 12 more months.
+        let p = PaidPremiums {
+            openings: vec![opening("2004-12", 24, 240_000)],
+            months: vec![],
+        };
+        let h = p.history(Yen::new(500), CUT.parse().unwrap());
+        assert_eq!(shape(&h), [(10_000, 15), (10_000, 9)]);
+        assert_eq!(h.legacy_segments, 1);
+        let mut se = rules(Program::SmallEnterprise);
+        let r = refund(&se, CancellationKind::Voluntary, &p, Yen::ZERO).unwrap();
+        assert!(r.legacy_rates_used && r.estimate);
+        // 表2 is rule data: a rule set with another 表2 changes only the pre-H16-4 premiums.
+        let s = se.small_enterprise.as_mut().unwrap();
+        for b in &mut s.cancellation.legacy_rates.value.0 {
+            if !b.rate.is_zero() {
+                b.rate = Rate::percent(50);
+            }
+        }
+        let r = refund(&se, CancellationKind::Voluntary, &p, Yen::ZERO).unwrap();
+        // 150,000 × 50% + 90,000 × 80%.
+        assert_eq!(r.amount, Yen::new(75_000 + 72_000));
+        // A contract entirely after the cut-over never touches 表2.
+        let later = PaidPremiums {
+            openings: vec![],
+            months: months("2004-04", 24, 10_000),
+        };
+        let r = refund(&se, CancellationKind::Voluntary, &later, Yen::ZERO).unwrap();
+        assert!(!r.legacy_rates_used);
+        assert_eq!(r.amount, Yen::new(192_000));
     }
 
     #[test]

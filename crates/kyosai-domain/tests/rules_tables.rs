@@ -9,6 +9,7 @@ use jiff::civil::{Date, date};
 use kyosai_domain::money::Yen;
 use kyosai_domain::prefecture::Prefecture;
 use kyosai_domain::program::Program;
+use kyosai_domain::rules::small_enterprise::BonusBasis;
 use kyosai_domain::rules::{RuleBook, SafetyNetRules, SmallEnterpriseRules};
 use kyosai_domain::safety_net::{Cancellation, cancellation_refund, temporary_loan};
 use kyosai_domain::small_enterprise::{
@@ -111,6 +112,40 @@ fn bonus_needs_36_months() {
     };
     assert_eq!(at(35), Yen::ZERO);
     assert_eq!(at(36), Yen::new(360_000 * 504 / 100_000));
+}
+
+/// §3.2: whether the 付加共済金 counts 36 months per tranche is unconfirmed, so it is the rule
+/// set's `bonus.basis`; with tranches on both sides of 36 months the answer says 概算.
+#[test]
+fn bonus_basis_is_a_rule_set_choice() {
+    let b = book();
+    let mut r = se(&b).clone();
+    // 48 months at 10,000 then 12 more months with 5,000 on top: tranches of 60 and 12 months.
+    let history = h(&[(10_000, 48), (15_000, 12)]);
+    let contract = small_enterprise::benefit(&r, ClaimReason::A, &history, Some(2022)).unwrap();
+    assert_eq!(r.bonus.basis.value, BonusBasis::Contract);
+    assert_eq!(
+        contract.bonus,
+        Yen::new(contract.base.get() * 504 / 100_000)
+    );
+    assert!(
+        contract.estimate,
+        "an unconfirmed basis that matters is 概算"
+    );
+    r.bonus.basis.value = BonusBasis::PerTranche;
+    let per = small_enterprise::benefit(&r, ClaimReason::A, &history, Some(2022)).unwrap();
+    let long = per
+        .tranches
+        .iter()
+        .find(|t| t.tranche.months_paid == 60)
+        .unwrap();
+    assert_eq!(per.bonus, Yen::new(long.amount.get() * 504 / 100_000));
+    assert!(per.bonus < contract.bonus);
+    // One tranche only: both bases agree and the basis makes no estimate.
+    r.bonus.basis.provisional = true;
+    let single =
+        small_enterprise::benefit(&r, ClaimReason::A, &h(&[(10_000, 120)]), Some(2022)).unwrap();
+    assert!(!single.estimate);
 }
 
 /// §3.2 (provisional): 準共済金 = premiums paid below 240 months, then rising.

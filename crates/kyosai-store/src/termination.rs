@@ -187,16 +187,21 @@ pub async fn cancel_contract(
     Ok(done.rows_affected() == 1)
 }
 
-/// (months, yen) of the opening balance (premiums paid before Kyosai).
-pub async fn opening(conn: &mut AnyConnection, contract_id: i64) -> Result<(i64, i64)> {
-    let row = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(months), 0) AS BIGINT) AS months, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS yen \
-         FROM billing_ledger WHERE contract_id = $1 AND kind = 'opening'",
+/// The opening balances (premiums paid before Kyosai) as received: (last month covered,
+/// months, yen), in the order they were recorded.
+pub async fn openings(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<Vec<(String, i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT month, months, amount FROM billing_ledger WHERE contract_id = $1 AND kind = 'opening' ORDER BY id",
     )
     .bind(contract_id)
-    .fetch_one(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok((col(&row, "months")?, col(&row, "yen")?))
+    rows.iter()
+        .map(|r| Ok((col(r, "month")?, col(r, "months")?, col(r, "amount")?)))
+        .collect()
 }
 
 /// A refund to record with the cancellation.

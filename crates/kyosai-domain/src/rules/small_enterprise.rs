@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::tables::{PerUnitTable, RateTable};
 use super::{Sourced, require_source};
+use crate::calendar::YearMonth;
 use crate::money::Yen;
 use crate::rate::Rate;
 
@@ -160,12 +161,25 @@ pub struct FiscalYearRate {
     pub rate: Rate,
 }
 
+/// What the 付加共済金 rate applies to (REFERENCE §3.2 leaves it unconfirmed, so the rule set
+/// chooses, with its source).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BonusBasis {
+    /// The whole 基本共済金, once the contract has `min_months` paid.
+    Contract,
+    /// Only the amounts of tranches that themselves have `min_months` paid.
+    PerTranche,
+}
+
 /// 付加共済金 (REFERENCE §3.2).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BonusRules {
     /// Paid only to holders with at least this many months (36).
     pub min_months: Sourced<u32>,
+    /// Whether the months are counted per contract or per tranche.
+    pub basis: Sourced<BonusBasis>,
     /// Rates set by the Minister each fiscal year. A year not listed is not yet known.
     pub rates: Sourced<Vec<FiscalYearRate>>,
 }
@@ -183,6 +197,7 @@ impl BonusRules {
     fn check(&self, p: &mut Vec<String>) {
         require_source("small_enterprise.bonus.min_months", &self.min_months, p);
         require_source("small_enterprise.bonus.rates", &self.rates, p);
+        require_source("small_enterprise.bonus.basis", &self.basis, p);
         for pair in self.rates.value.windows(2) {
             if pair[1].fiscal_year <= pair[0].fiscal_year {
                 p.push(format!(
@@ -208,6 +223,11 @@ pub struct CancellationRules {
     pub min_months: Sourced<u32>,
     /// 支給割合 by the tranche's months paid (表1); applies to 任意解約 and 機構解約 alike.
     pub rates: Sourced<RateTable>,
+    /// Premiums for months before this month are valued at `legacy_rates` (表2), later ones at
+    /// `rates` (表1) (REFERENCE §3.4: 表1 applies from H16-4).
+    pub legacy_before: Sourced<YearMonth>,
+    /// 表2: 支給割合 by the tranche's months paid for premiums of months before `legacy_before`.
+    pub legacy_rates: Sourced<RateTable>,
     /// The highest rate the law allows (120%).
     pub max_rate: Sourced<Rate>,
     /// A 任意解約 at this age or older is taxed as 退職所得, below it as 一時所得 (65;
@@ -255,6 +275,11 @@ impl CancellationRules {
         self.rates
             .value
             .check(&format!("{n}.rates"), self.max_rate.value, p);
+        require_source(&format!("{n}.legacy_before"), &self.legacy_before, p);
+        require_source(&format!("{n}.legacy_rates"), &self.legacy_rates, p);
+        self.legacy_rates
+            .value
+            .check(&format!("{n}.legacy_rates"), self.max_rate.value, p);
     }
 
     /// The lowest rate paid at all (80%): the first band above nothing.
@@ -657,6 +682,9 @@ impl SmallEnterpriseRules {
     pub(super) fn has_provisional(&self) -> bool {
         self.benefit.has_provisional()
             || self.bonus.rates.provisional
+            || self.bonus.basis.provisional
+            || self.cancellation.legacy_rates.provisional
+            || self.cancellation.legacy_rates.value.has_provisional()
             || self.cancellation.rates.provisional
             || self.cancellation.rates.value.has_provisional()
             || self

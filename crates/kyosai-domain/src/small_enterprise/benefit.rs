@@ -4,13 +4,16 @@
 //! premiums paid into it; from 36 months it is `units ×` the per-unit amount of the event's table
 //! (施行令 別表第一; the shipped table is provisional, see [`PerUnitTable`]). Below the minimum
 //! months of the contract (6 for A/B, 12 for 準共済金) nothing is paid. 付加共済金 is
-//! `基本共済金 × the fiscal year's rate`, rounded down to the yen, for contracts of 36 months or more.
+//! `基本共済金 × the fiscal year's rate`, rounded down to the yen, for contracts of 36 months or more;
+//! whether only tranches of 36 months count is the rule set's `bonus.basis` (unconfirmed, §3.2).
 //!
 //! [`PerUnitTable`]: crate::rules::PerUnitTable
 
 use crate::money::Yen;
 use crate::rounding;
-use crate::rules::small_enterprise::{ClaimReason, DecreasedTranche, SmallEnterpriseRules};
+use crate::rules::small_enterprise::{
+    BonusBasis, ClaimReason, DecreasedTranche, SmallEnterpriseRules,
+};
 
 use super::tranches::{HistoryError, PremiumSegment, Tranche, tranches};
 
@@ -35,6 +38,9 @@ pub struct BenefitResult {
     pub payable: bool,
     /// A provisional value (table, rate or unknown bonus year) went into the result (概算).
     pub estimate: bool,
+    /// 解約手当金: premiums of months before the 表1 cut-over were valued at 表2
+    /// (`cancellation.legacy_rates`), which the answer must say.
+    pub legacy_rates_used: bool,
 }
 
 /// The value of one tranche for a claim reason, and whether that value is an estimate.
@@ -100,8 +106,10 @@ pub fn benefit(
     {
         match rules.bonus.rate(fy) {
             Some(rate) => {
-                bonus = rounding::apply_rate(base, rate);
-                estimate |= rules.bonus.rates.provisional;
+                let (bonus_base, bases_differ) = bonus_base(rules, base, &out);
+                bonus = rounding::apply_rate(bonus_base, rate);
+                estimate |= rules.bonus.rates.provisional
+                    || (bases_differ && rules.bonus.basis.provisional);
             }
             // The Minister has not set (or we do not know) this year's rate: no bonus, estimate.
             None => estimate = true,
@@ -116,7 +124,24 @@ pub fn benefit(
         tranches: out,
         payable,
         estimate,
+        legacy_rates_used: false,
     })
+}
+
+/// The amount the 付加共済金 rate applies to under the rule set's [`BonusBasis`], and whether
+/// the other basis would give a different amount (then an unconfirmed basis makes the result an
+/// estimate). Called once the contract has the bonus's minimum months.
+fn bonus_base(rules: &SmallEnterpriseRules, base: Yen, tranches: &[TrancheAmount]) -> (Yen, bool) {
+    let min = rules.bonus.min_months.value;
+    let per_tranche = tranches
+        .iter()
+        .filter(|t| t.tranche.months_paid >= min)
+        .fold(Yen::ZERO, |acc, t| rounding::add(acc, t.amount));
+    let chosen = match rules.bonus.basis.value {
+        BonusBasis::Contract => base,
+        BonusBasis::PerTranche => per_tranche,
+    };
+    (chosen, per_tranche != base)
 }
 
 /// 付加共済金 of a base amount in a fiscal year (None: the year's rate is not known).

@@ -10,21 +10,48 @@ use crate::rounding;
 use crate::rules::small_enterprise::SmallEnterpriseRules;
 
 use super::benefit::{BenefitResult, TrancheAmount};
-use super::tranches::{HistoryError, PremiumSegment, Tranche, tranches};
+use super::tranches::{HistoryError, PremiumSegment, Tranche, tranches_dated};
 
-/// 解約手当金 after `history` (chronological).
+/// 解約手当金 after `history` (chronological, undated: every month at 表1).
 pub fn cancellation_refund(
     rules: &SmallEnterpriseRules,
     history: &[PremiumSegment],
 ) -> Result<BenefitResult, HistoryError> {
+    cancellation_refund_dated(rules, history, 0)
+}
+
+/// 解約手当金 after `history` whose first `legacy_segments` segments are premiums for months
+/// before `cancellation.legacy_before` (H16-4): per tranche, those premiums × the 表2 rate of
+/// the tranche's months paid plus the others × the 表1 rate, each rounded down to the yen
+/// (REFERENCE §3.4). 表2 is rule data (a provisional stand-in today), so using it makes the
+/// answer an estimate and sets `legacy_rates_used`.
+pub fn cancellation_refund_dated(
+    rules: &SmallEnterpriseRules,
+    history: &[PremiumSegment],
+    legacy_segments: usize,
+) -> Result<BenefitResult, HistoryError> {
     let c = &rules.cancellation;
-    refund(rules, history, |t, premiums| {
-        let band = c.rates.value.band(t.months_paid);
-        (
-            band.map_or(Yen::ZERO, |b| rounding::apply_rate(premiums, b.rate)),
-            c.rates.provisional || band.is_some_and(|b| b.provisional),
-        )
-    })
+    let unit = rules.benefit.unit_yen.value;
+    let mut r = refund(rules, history, legacy_segments, |t, premiums| {
+        let legacy = t.legacy_premiums(unit);
+        let current = rounding::sub(premiums, legacy);
+        let mut amount = Yen::ZERO;
+        let mut estimate = false;
+        for (part, table) in [(current, &c.rates), (legacy, &c.legacy_rates)] {
+            if part == Yen::ZERO {
+                continue;
+            }
+            let band = table.value.band(t.months_paid);
+            amount = rounding::add(
+                amount,
+                band.map_or(Yen::ZERO, |b| rounding::apply_rate(part, b.rate)),
+            );
+            estimate |= table.provisional || band.is_some_and(|b| b.provisional);
+        }
+        (amount, estimate)
+    })?;
+    r.legacy_rates_used = r.payable && r.tranches.iter().any(|t| t.tranche.legacy_months > 0);
+    Ok(r)
 }
 
 /// 解約手当金 of a deemed cancellation under law §12(3)(2) (the 準共済金 cases, e.g. the holder
@@ -39,7 +66,7 @@ pub fn deemed_cancellation_refund(
     let c = &rules.cancellation;
     let unit = rules.benefit.unit_yen.value;
     let table = rules.benefit.table(c.deemed_table.value);
-    refund(rules, history, |t, premiums| {
+    refund(rules, history, 0, |t, premiums| {
         if t.months_paid < c.deemed_premiums_only_below_months.value {
             (premiums, c.deemed_premiums_only_below_months.provisional)
         } else {
@@ -57,10 +84,11 @@ pub fn deemed_cancellation_refund(
 fn refund(
     rules: &SmallEnterpriseRules,
     history: &[PremiumSegment],
+    legacy_segments: usize,
     value: impl Fn(&Tranche, Yen) -> (Yen, bool),
 ) -> Result<BenefitResult, HistoryError> {
     let unit = rules.benefit.unit_yen.value;
-    let split = tranches(history, unit)?;
+    let split = tranches_dated(history, unit, legacy_segments)?;
     let payable = split.months_paid >= rules.cancellation.min_months.value;
     let mut estimate = false;
     let mut base = Yen::ZERO;
@@ -88,5 +116,6 @@ fn refund(
         tranches: out,
         payable,
         estimate,
+        legacy_rates_used: false,
     })
 }

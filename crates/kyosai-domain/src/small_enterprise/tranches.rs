@@ -20,6 +20,9 @@ pub struct Tranche {
     /// Number of 500-yen units.
     pub units: u32,
     pub months_paid: u32,
+    /// Of `months_paid`, the months whose premiums were for months before the 表1 cut-over
+    /// (H16-4): a 解約手当金 values those at 表2 (REFERENCE §3.4). Zero for an undated history.
+    pub legacy_months: u32,
     /// False when a decrease stopped these units.
     pub active: bool,
 }
@@ -31,6 +34,15 @@ impl Tranche {
             unit.get()
                 .saturating_mul(i64::from(self.units))
                 .saturating_mul(i64::from(self.months_paid)),
+        )
+    }
+
+    /// The premiums paid into this tranche for months before the 表1 cut-over.
+    pub fn legacy_premiums(&self, unit: Yen) -> Yen {
+        Yen::new(
+            unit.get()
+                .saturating_mul(i64::from(self.units))
+                .saturating_mul(i64::from(self.legacy_months)),
         )
     }
 }
@@ -58,6 +70,17 @@ pub enum HistoryError {
 /// premium never paid creates and stops no unit), so splitting or merging segments at the same
 /// premium never changes the result.
 pub fn tranches(history: &[PremiumSegment], unit: Yen) -> Result<Tranches, HistoryError> {
+    tranches_dated(history, unit, 0)
+}
+
+/// [`tranches`] of a history whose first `legacy_segments` segments are for premium months
+/// before the 表1 cut-over (the caller splits a segment that straddles it): each tranche also
+/// counts its `legacy_months`.
+pub fn tranches_dated(
+    history: &[PremiumSegment],
+    unit: Yen,
+    legacy_segments: usize,
+) -> Result<Tranches, HistoryError> {
     let mut active: Vec<Tranche> = Vec::with_capacity(8);
     let mut stopped: Vec<Tranche> = Vec::new();
     let mut active_units: u32 = 0;
@@ -79,6 +102,7 @@ pub fn tranches(history: &[PremiumSegment], unit: Yen) -> Result<Tranches, Histo
             active.push(Tranche {
                 units: units - active_units,
                 months_paid: 0,
+                legacy_months: 0,
                 active: true,
             });
         } else {
@@ -96,6 +120,7 @@ pub fn tranches(history: &[PremiumSegment], unit: Yen) -> Result<Tranches, Histo
                     stopped.push(Tranche {
                         units: excess,
                         months_paid: top.months_paid,
+                        legacy_months: top.legacy_months,
                         active: false,
                     });
                     excess = 0;
@@ -108,6 +133,9 @@ pub fn tranches(history: &[PremiumSegment], unit: Yen) -> Result<Tranches, Histo
                 .months_paid
                 .checked_add(seg.months)
                 .ok_or(HistoryError::TooLarge { index })?;
+            if index < legacy_segments {
+                t.legacy_months += seg.months;
+            }
         }
         months_paid = months_paid
             .checked_add(seg.months)
@@ -140,6 +168,7 @@ mod tests {
         Tranche {
             units,
             months_paid,
+            legacy_months: 0,
             active,
         }
     }
@@ -182,6 +211,25 @@ mod tests {
             r.tranches,
             vec![t(10, 36, true), t(10, 12, true), t(10, 12, false)]
         );
+    }
+
+    #[test]
+    fn legacy_months_follow_each_tranche() {
+        // 24 months at 10,000 before the cut-over, 12 after, then an increase for 12 months.
+        let r = tranches_dated(
+            &[seg(10_000, 24), seg(10_000, 12), seg(15_000, 12)],
+            UNIT,
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            r.tranches
+                .iter()
+                .map(|t| (t.units, t.months_paid, t.legacy_months))
+                .collect::<Vec<_>>(),
+            [(20, 48, 24), (10, 12, 0)]
+        );
+        assert_eq!(r.tranches[0].legacy_premiums(UNIT), Yen::new(240_000));
     }
 
     #[test]
