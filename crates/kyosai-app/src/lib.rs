@@ -7,6 +7,7 @@ pub mod bank_account;
 pub mod billing;
 pub mod calculator_prefill;
 pub mod cancellation;
+pub mod certificates;
 pub mod clock;
 pub mod contract_status;
 pub mod details_change;

@@ -4,6 +4,7 @@
 mod auth;
 mod billing;
 mod cancellation;
+mod certificates;
 mod contracts;
 mod details;
 mod enrollment;
@@ -103,6 +104,10 @@ pub fn routes() -> Router<AppState> {
             get(billing::contract_billing),
         )
         .route(
+            "/api/v1/contracts/{number}/certificates/{year}",
+            get(certificates::certificate),
+        )
+        .route(
             "/api/v1/contracts/{number}/mandate",
             put(mandate::change_mandate),
         )
@@ -183,6 +188,7 @@ pub fn routes() -> Router<AppState> {
         simulations::benefit, simulations::payout_options, simulations::cancellation_refund,
         simulations::bankruptcy_loan, simulations::temporary_loan, simulations::prepayment_discount,
         simulations::debit_date,
+        certificates::certificate,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),
