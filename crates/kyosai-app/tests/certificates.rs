@@ -91,12 +91,13 @@ async fn paid_amount_is_the_years_collected_premiums_of_the_billing_history() {
             }
             m = m.plus(1);
         }
-        // September's debits, then a 前納 of October to December received in September.
+        // September's debit, then a 前納 of October to December received in September.
+        cycle(&app, month("2025-09"), false).await;
         on(&app, "2025-09-25T01:00:00Z")
             .record_prepayment(&staff, &number, month("2025-09"), month("2025-10"), 3)
             .await
             .unwrap();
-        let mut m = month("2025-09");
+        let mut m = month("2025-10");
         while m <= month("2026-01") {
             cycle(&app, m, false).await;
             m = m.plus(1);
