@@ -10,6 +10,7 @@ pub mod billing;
 pub mod calculator_prefill;
 pub mod cancellation;
 pub mod capability;
+pub mod certificates;
 pub mod clock;
 pub mod contact_center;
 pub mod contract_status;

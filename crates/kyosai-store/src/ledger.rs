@@ -189,3 +189,44 @@ pub async fn append_openings(
     q.execute(&mut *conn).await?;
     Ok(())
 }
+
+/// One `collected` entry of a contract: a debit's result or money received outside the debit
+/// file (a 前納), as the tax certificates read them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collected {
+    /// `YYYY-MM`: the month the money arrived (the debit's month, the 前納's month paid).
+    pub month: String,
+    pub amount: i64,
+    pub months: i64,
+    /// None for money outside a bill line (a 前納).
+    pub bill_line_id: Option<i64>,
+}
+
+/// A contract's `collected` entries with a month in `from..=to` (`YYYY-MM`), oldest first.
+/// Opening balances are left out: they carry no month of payment.
+pub async fn collected_in(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<Vec<Collected>> {
+    let rows = sqlx::query(
+        "SELECT month, amount, months, bill_line_id FROM billing_ledger \
+         WHERE contract_id = $1 AND kind = 'collected' AND month >= $2 AND month <= $3 ORDER BY month, id",
+    )
+    .bind(contract_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Collected {
+                month: col(r, "month")?,
+                amount: col(r, "amount")?,
+                months: col(r, "months")?,
+                bill_line_id: col(r, "bill_line_id")?,
+            })
+        })
+        .collect()
+}

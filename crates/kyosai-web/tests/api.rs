@@ -680,3 +680,79 @@ async fn notices_and_contract_standing() {
         assert_eq!(st, StatusCode::UNAUTHORIZED);
     }
 }
+
+#[tokio::test]
+async fn certificate_figures_over_the_api() {
+    for s in servers().await {
+        let t = s.member_token("c@example.jp").await;
+        let other = s.member_token("d@example.jp").await;
+        let mut numbers = Vec::new();
+        for program in ["small_enterprise", "safety_net"] {
+            let (st, r) = s.post("/api/v1/enrollments", Some(&t), form(program)).await;
+            assert_eq!(st, StatusCode::CREATED, "{r}");
+            numbers.push(r["contract"]["number"].as_str().unwrap().to_string());
+        }
+        let (small, safety) = (&numbers[0], &numbers[1]);
+        // A 前納 of the first month received this month, recorded by staff.
+        let staff_id = s
+            .app
+            .create_account(
+                Role::Staff,
+                "st@example.jp",
+                "",
+                Some("test passphrase 123"),
+            )
+            .await
+            .unwrap();
+        let staff = kyosai_app::Actor {
+            user_id: staff_id,
+            role: Role::Staff,
+        };
+        let first = s
+            .app
+            .contract_billing(&staff, small)
+            .await
+            .unwrap()
+            .next_debit
+            .unwrap()
+            .month;
+        let today = kyosai_domain::YearMonth::of(s.app.clock.today());
+        s.app
+            .record_prepayment(&staff, small, today, first, 1)
+            .await
+            .unwrap();
+        let year = today.year();
+        let (st, c) = s
+            .get(
+                &format!("/api/v1/contracts/{small}/certificates/{year}"),
+                Some(&t),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{c}");
+        assert_eq!(c["contract_number"], small.as_str());
+        assert_eq!(c["year"], year);
+        assert_eq!(c["paid_yen"], 30_000);
+        assert_eq!(c["months_paid_in_year"], 1);
+        assert_eq!(c["prepayment_discount_yen"], 0);
+        assert!(c["expected_by_december_yen"].is_i64(), "{c}");
+
+        for (path, token) in [
+            (
+                format!("/api/v1/contracts/{safety}/certificates/{year}"),
+                &t,
+            ),
+            (
+                format!("/api/v1/contracts/{small}/certificates/{}", year - 1),
+                &t,
+            ),
+            (
+                format!("/api/v1/contracts/{small}/certificates/{year}"),
+                &other,
+            ),
+        ] {
+            let (st, body) = s.get(&path, Some(token)).await;
+            assert_eq!(st, StatusCode::NOT_FOUND, "{path}");
+            assert_envelope(&body, "not_found");
+        }
+    }
+}

@@ -308,7 +308,7 @@ impl App {
 
     /// The days premiums are not deductible after an earlier 倒産防止 cancellation on
     /// `cancelled_on` (REFERENCE §5.4), by the rules in force on that date.
-    fn non_deductible_window(
+    pub(crate) fn non_deductible_window(
         &self,
         cancelled_on: Option<&str>,
     ) -> Result<Option<(jiff::civil::Date, jiff::civil::Date)>, AppError> {

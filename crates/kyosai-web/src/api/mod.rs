@@ -4,6 +4,7 @@
 mod auth;
 mod billing;
 mod cancellation;
+mod certificates;
 mod contracts;
 mod details;
 mod enrollment;
@@ -113,6 +114,10 @@ pub fn routes() -> Router<AppState> {
             get(billing::contract_billing),
         )
         .route(
+            "/api/v1/contracts/{number}/certificates/{year}",
+            get(certificates::certificate),
+        )
+        .route(
             "/api/v1/contracts/{number}/mandate",
             put(mandate::change_mandate),
         )
@@ -204,6 +209,7 @@ pub fn routes() -> Router<AppState> {
         auth::recovery_codes,
         scorecard::scorecard,
         loans::limits, loans::list, loans::temporary,
+        certificates::certificate,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),
