@@ -15,7 +15,7 @@ use kyosai_store::ledger;
 use serde::Serialize;
 
 use crate::billing::{internal, parse_month};
-use crate::{Actor, App, AppError, Role};
+use crate::{Actor, App, AppError};
 
 /// Money collected in one month of the year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,20 +93,6 @@ pub struct SafetyNetStatement {
 }
 
 impl App {
-    /// The contract a member (their own) or staff (any) may read; others get `NotFound`, so
-    /// nobody learns whether someone else's contract exists.
-    async fn readable_contract(&self, actor: &Actor, number: &str) -> Result<Contract, AppError> {
-        let mut conn = self.store.read().await?;
-        let c = kyosai_store::contracts::by_number(&mut conn, number)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        match actor.role {
-            Role::Staff | Role::Service => Ok(c),
-            Role::Member if c.member_id == actor.user_id => Ok(c),
-            _ => Err(AppError::NotFound),
-        }
-    }
-
     /// The money collected in `year`, month by month.
     async fn paid_in_year(
         &self,
@@ -137,12 +123,12 @@ impl App {
         number: &str,
         year: i16,
     ) -> Result<SmallEnterpriseCertificate, AppError> {
-        let c = self.readable_contract(actor, number).await?;
+        let mut conn = self.store.read().await?;
+        let c = self.readable_contract(&mut conn, actor, number).await?;
         let today = YearMonth::of(self.clock.today());
         if c.program != Program::SmallEnterprise || year > today.year() {
             return Err(AppError::NotFound);
         }
-        let mut conn = self.store.read().await?;
         let by_month = self.paid_in_year(&mut conn, &c, year).await?;
         let (facts, stored, hist, standing) = self.billing_facts(&mut conn, &c).await?;
         let prepayments = kyosai_store::prepayment::for_contract(&mut conn, c.id).await?;
@@ -229,11 +215,11 @@ impl App {
         number: &str,
         year: i16,
     ) -> Result<SafetyNetStatement, AppError> {
-        let c = self.readable_contract(actor, number).await?;
+        let mut conn = self.store.read().await?;
+        let c = self.readable_contract(&mut conn, actor, number).await?;
         if c.program != Program::SafetyNet {
             return Err(AppError::NotFound);
         }
-        let mut conn = self.store.read().await?;
         let by_month = self.paid_in_year(&mut conn, &c, year).await?;
         let earlier =
             kyosai_store::contracts::earlier_cancellation(&mut conn, c.id, c.program).await?;

@@ -176,7 +176,10 @@ pub async fn outstanding_loan_balance(
 }
 
 impl App {
-    async fn readable_contract(
+    /// The contract a member (their own) or staff (any) may read; others get `NotFound`, so
+    /// nobody learns whether someone else's contract exists. Shared by the loan and certificate
+    /// answers.
+    pub(crate) async fn readable_contract(
         &self,
         conn: &mut AnyConnection,
         actor: &Actor,
