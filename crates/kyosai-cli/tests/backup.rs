@@ -16,7 +16,7 @@ use kyosai_app::billing::RunOptions;
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::{Actor, App, Clock, Role};
 use kyosai_domain::Program;
-use kyosai_store::Store;
+use kyosai_store::{Store, audit};
 
 const START: &str = "2026-11-02T01:00:00Z";
 
@@ -43,7 +43,8 @@ async fn open(dir: &Path) -> Store {
         .await
         .unwrap();
     store.migrate().await.unwrap();
-    store
+    // The key `kyosai` uses for this data directory (created on first use, like the CLI does).
+    store.with_audit_key(audit::AuditKey::load(&dir.join("audit.key"), true).unwrap())
 }
 
 /// Enrolls a new member in both programs.
@@ -204,10 +205,15 @@ async fn backup_under_write_load_restores_and_verifies() {
     assert!(!out.status.success());
     assert!(text(&out).contains("already holds data"), "{}", text(&out));
 
+    // The audit key is not in the backup (it lives outside the database): the operator gives
+    // the source's key to the restored server.
+    let source_key = source.join("audit.key");
     let out = kyosai(&[
         "verify",
         "--data-dir",
         restored.to_str().unwrap(),
+        "--audit-key-file",
+        source_key.to_str().unwrap(),
         "--billing-dir",
         billing.to_str().unwrap(),
     ]);
@@ -243,7 +249,13 @@ async fn backup_under_write_load_restores_and_verifies() {
     .await
     .unwrap();
     copy.close().await;
-    let out = kyosai(&["verify", "--data-dir", restored.to_str().unwrap()]);
+    let out = kyosai(&[
+        "verify",
+        "--data-dir",
+        restored.to_str().unwrap(),
+        "--audit-key-file",
+        source_key.to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     let report = text(&out);
     assert!(
