@@ -333,7 +333,7 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
       mimeType: 'application/toml',
       buffer: Buffer.from('id = "safety_net/2099-01-01"\n'),
     });
-    await submit(page, '検証して登録する');
+    await submit(page, '検証して承認待ちにする');
     assert.match(await page.locator('.error-summary').innerText(), /登録できませんでした/);
     await scan(page, '規則セット（エラー）');
     await page.goto(`${BASE}/no-such-page`);
