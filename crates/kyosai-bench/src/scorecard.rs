@@ -96,7 +96,7 @@ async fn build(store: &Store, args: &Args) -> Result<()> {
             let mut apps = Vec::new();
             for u in i..stop {
                 let h = mix(u);
-                let program = if h % 3 == 0 {
+                let program = if h.is_multiple_of(3) {
                     "safety_net"
                 } else {
                     "small_enterprise"
@@ -107,7 +107,7 @@ async fn build(store: &Store, args: &Args) -> Result<()> {
                     _ => "agency",
                 };
                 // One in ten contracts enrolled within the 24 months; the rest before.
-                let enrolled = if h % 10 == 0 {
+                let enrolled = if h.is_multiple_of(10) {
                     received(h % SPAN_SECONDS)
                 } else {
                     "2020-04-01T00:00:00Z".to_string()
@@ -122,13 +122,13 @@ async fn build(store: &Store, args: &Args) -> Result<()> {
                     let g = mix(key);
                     let at = received(g % SPAN_SECONDS);
                     let procedure = PROCEDURES[(g % 8) as usize];
-                    let checks = if procedure == "premium_change" && g % 3 == 0 {
+                    let checks = if procedure == "premium_change" && g.is_multiple_of(3) {
                         r#"[{"code":"decrease_reason","status":"passed","field":null,"message":""}]"#
                     } else {
                         "[]"
                     };
                     // Most decided at once; some by a person a few days later.
-                    let (status, done_at) = if g % 5 == 0 {
+                    let (status, done_at) = if g.is_multiple_of(5) {
                         ("completed", received(g % SPAN_SECONDS + 3 * 86_400))
                     } else {
                         ("completed", at.clone())
