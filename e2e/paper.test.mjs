@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BASE, DEMO_PASSWORD, DEMO_TOTP_SECRET, freshCode, launch, scanner } from './lib.mjs';
+import { BASE, demoLogin, launch, scanner } from './lib.mjs';
 
 // A 40×30 grey PNG.
 const PNG = Buffer.from(
@@ -41,20 +41,10 @@ function batch(id, image) {
   );
 }
 
-/** Logs staff1 in; a TOTP step another walk used is refused, so it retries on the next step. */
+/** Logs staff1 in (retrying on the next TOTP step when another walk used this one). */
 async function staffLogin(page) {
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    await page.goto(`${BASE}/login`);
-    await page.getByLabel('メールアドレス').fill('staff1@kyosai.example.jp');
-    await page.getByLabel('パスワード').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: '次へ' }).click();
-    await page.waitForLoadState();
-    await page.getByLabel('確認コード（6桁）').fill(await freshCode(DEMO_TOTP_SECRET));
-    await page.getByRole('button', { name: 'ログイン' }).click();
-    await page.waitForLoadState();
-    if (!page.url().includes('/login')) return;
-  }
-  assert.fail('staff1 could not log in');
+  await page.goto(`${BASE}/login`);
+  await demoLogin(page, 'staff1@kyosai.example.jp');
 }
 
 test('paper: batch upload and the double-entry screen at 1280×800', async () => {
