@@ -246,11 +246,14 @@ pub fn temporary_schedule(
 /// later one is the same and the schedule sums to the principal. Interest-free by the rules; a
 /// non-zero rate would be charged on the balance per instalment month. Instalments fall due on
 /// `due_day` of each month (clamped to the month's end). Empty when the amount is not positive.
+/// `days_in_year` is the rule set's day-count basis (`temporary_loan.interest_days_in_year`,
+/// the one convention for every loan's interest and late charges).
 pub fn bankruptcy_schedule(
     rules: &BankruptcyLoanRules,
     amount: Yen,
     disbursement: Date,
     due_day: i8,
+    days_in_year: u32,
 ) -> Vec<Instalment> {
     if amount <= Yen::ZERO {
         return Vec::new();
@@ -267,8 +270,13 @@ pub fn bankruptcy_schedule(
         .map(|seq| {
             let due_date = start.plus((grace + seq) as i32).day(due_day);
             let principal = if seq == 1 { first } else { each };
-            let interest =
-                day_count_interest(balance, rules.interest_rate.value, previous, due_date, 365);
+            let interest = day_count_interest(
+                balance,
+                rules.interest_rate.value,
+                previous,
+                due_date,
+                days_in_year,
+            );
             balance = rounding::sub(balance, principal);
             previous = due_date;
             Instalment {
@@ -488,7 +496,7 @@ mod tests {
         let set = rules();
         let b = &set.bankruptcy_loan;
         // 10,000,000 < 50,000,000: 5 years incl. 6 months' grace → 54 instalments.
-        let s = bankruptcy_schedule(b, Yen::new(10_000_000), date(2026, 6, 15), 27);
+        let s = bankruptcy_schedule(b, Yen::new(10_000_000), date(2026, 6, 15), 27, 365);
         assert_eq!(s.len(), 54);
         assert_eq!(s[0].due_date, date(2027, 1, 27));
         assert_eq!(s[53].due_date, date(2031, 6, 27));
@@ -496,11 +504,11 @@ mod tests {
         assert_eq!(s[0].principal_yen, Yen::new(10_000_000 - 185_185 * 53));
         // 60,000,000: 6 years → 66; 70,000,000: 7 years → 78.
         assert_eq!(
-            bankruptcy_schedule(b, Yen::new(60_000_000), date(2026, 6, 15), 27).len(),
+            bankruptcy_schedule(b, Yen::new(60_000_000), date(2026, 6, 15), 27, 365).len(),
             66
         );
         assert_eq!(
-            bankruptcy_schedule(b, Yen::new(70_000_000), date(2026, 6, 15), 27).len(),
+            bankruptcy_schedule(b, Yen::new(70_000_000), date(2026, 6, 15), 27, 365).len(),
             78
         );
         assert_eq!(

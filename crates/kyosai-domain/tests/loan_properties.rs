@@ -32,7 +32,13 @@ proptest! {
     fn bankruptcy_schedule_sums_to_principal(units in 1i64..=1_600, start in day(), due_day in 1i8..=31) {
         let r = sn();
         let amount = Yen::new(units * 50_000);
-        let s = loan::bankruptcy_schedule(&r.bankruptcy_loan, amount, start, due_day);
+        let s = loan::bankruptcy_schedule(
+            &r.bankruptcy_loan,
+            amount,
+            start,
+            due_day,
+            r.temporary_loan.interest_days_in_year.value,
+        );
         prop_assert_eq!(total(&s), amount.get());
         let years = r.bankruptcy_loan.repayment_years_for(amount).expect("band");
         prop_assert_eq!(s.len() as u32, years * 12 - r.bankruptcy_loan.grace_months.value);
@@ -91,7 +97,13 @@ proptest! {
     fn balance_falls_by_what_is_paid(units in 1i64..=400, paid_count in 0u32..=60) {
         let r = sn();
         let amount = Yen::new(units * 50_000);
-        let s = loan::bankruptcy_schedule(&r.bankruptcy_loan, amount, date(2026, 1, 10), 27);
+        let s = loan::bankruptcy_schedule(
+            &r.bankruptcy_loan,
+            amount,
+            date(2026, 1, 10),
+            27,
+            r.temporary_loan.interest_days_in_year.value,
+        );
         let b = loan::balance(&s, |seq| seq <= paid_count, date(2040, 1, 1), None, 365);
         let paid: i64 = s.iter().filter(|i| i.seq <= paid_count).map(|i| i.principal_yen.get()).sum();
         prop_assert_eq!(b.principal_yen.get() + paid, amount.get());
