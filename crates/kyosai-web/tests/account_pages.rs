@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use kyosai_app::billing::{Progress, RunOptions};
 use kyosai_app::dev::bank_simulator::simulate_bank;
 use kyosai_app::dev::demo::sample_form;
-use kyosai_app::{Actor, App, Clock, Role};
+use kyosai_app::{Actor, Clock, Role};
 use kyosai_domain::YearMonth;
 use kyosai_zengin::debit::{Expectation, ResultCode, parse_file};
 use reqwest::StatusCode;
@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::Site;
+use support::{Site, on};
 
 /// The site's day: 20 November 2026 (after November's debit, before December's cut-off).
 fn today() -> Timestamp {
@@ -34,12 +34,6 @@ async fn spawn(store: kyosai_store::Store) -> Site {
 }
 
 /// The same database on another day (billing runs and the enrollment happen earlier or later).
-fn on(app: &App, ts: &str) -> App {
-    let mut a = app.clone();
-    a.clock = Clock::Fixed(ts.parse().unwrap());
-    a
-}
-
 fn no_progress(_: Progress) {}
 
 fn out_dir(tag: &str) -> PathBuf {

@@ -12,20 +12,14 @@
 use kyosai_app::billing::RunOptions;
 use kyosai_app::dev::bank_simulator::simulate_bank;
 use kyosai_app::dev::demo::sample_form;
-use kyosai_app::{Actor, App, Clock, Role};
+use kyosai_app::{Actor, Clock, Role};
 use kyosai_zengin::debit::ResultCode;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 mod support;
 
-use support::Site;
-
-fn on(app: &App, ts: &str) -> App {
-    let mut a = app.clone();
-    a.clock = Clock::Fixed(ts.parse().unwrap());
-    a
-}
+use support::{Site, count, on};
 
 /// A contract in `program` made on 2 November 2026 for `member`; `kana` tells people apart.
 async fn enroll(site: &Site, member: &Actor, program: &str, kana: &str) -> String {
@@ -67,15 +61,6 @@ async fn twelve_months_collected(site: &Site) {
         }
         m = m.plus(1);
     }
-}
-
-async fn count(site: &Site, sql: &str) -> i64 {
-    let mut c = site.store.read().await.unwrap();
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(&mut *c)
-        .await
-        .unwrap();
-    kyosai_store::Row::try_get(&row, "n").unwrap()
 }
 
 async fn api(

@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 
 mod support;
 
-use support::Site;
+use support::{Site, count};
 
 async fn spawn(store: kyosai_store::Store) -> Site {
     support::spawn(store, Clock::Fixed("2026-11-02T01:00:00Z".parse().unwrap())).await
@@ -31,15 +31,6 @@ async fn contract(site: &Site, member: &Actor, program: &str) -> String {
         .contract
         .unwrap()
         .number
-}
-
-async fn count(site: &Site, sql: &str) -> i64 {
-    let mut c = site.store.read().await.unwrap();
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(&mut *c)
-        .await
-        .unwrap();
-    kyosai_store::Row::try_get(&row, "n").unwrap()
 }
 
 #[tokio::test]

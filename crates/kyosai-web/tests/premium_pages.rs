@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::Site;
+use support::{Site, count};
 
 /// 2 November 2026, before November's cut-offs.
 async fn spawn(store: kyosai_store::Store) -> Site {
@@ -33,15 +33,6 @@ async fn enroll(site: &Site, member: &Actor, program: &str, kana: &str) -> Strin
         .contract
         .unwrap()
         .number
-}
-
-async fn count(site: &Site, sql: &str) -> i64 {
-    let mut c = site.store.read().await.unwrap();
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(&mut *c)
-        .await
-        .unwrap();
-    kyosai_store::Row::try_get(&row, "n").unwrap()
 }
 
 const CHANGES: &str = "SELECT COUNT(*) AS n FROM premium_changes";

@@ -150,3 +150,20 @@ impl Site {
         (c, Actor { user_id: id, role })
     }
 }
+
+/// A copy of `app` whose clock stands still at `ts` (an RFC 3339 instant).
+pub fn on(app: &App, ts: &str) -> App {
+    let mut a = app.clone();
+    a.clock = Clock::Fixed(ts.parse().unwrap());
+    a
+}
+
+/// The `n` column of a one-row count query against the site's database.
+pub async fn count(site: &Site, sql: &str) -> i64 {
+    let mut c = site.store.read().await.unwrap();
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    kyosai_store::Row::try_get(&row, "n").unwrap()
+}
