@@ -31,6 +31,7 @@ pub mod metrics;
 pub mod paper;
 pub mod password_policy;
 pub mod payment_frequency;
+pub mod payouts;
 pub mod premium_change;
 pub mod prepayment;
 pub mod prepayment_application;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use kyosai_store::billing::{FileLine, Originator};
 use kyosai_store::contracts::Mandate;
+use kyosai_store::payouts::PayeeAccount;
 use kyosai_store::sha256_hex;
 use kyosai_zengin::CharClass;
 use kyosai_zengin::debit::{
@@ -157,6 +158,30 @@ pub(crate) fn transfer_record(m: &Mandate) -> Option<TransferRecord> {
         },
         account_number: AccountNumber::new(&m.account_number).ok()?,
         payee_name: HolderName::new(&m.holder_kana).ok()?,
+        amount: 0,
+        new_code: NewCode::Other,
+        customer_code1: None,
+        customer_code2: None,
+        category: Some(TransferCategory::Telegraphic),
+    })
+}
+
+/// A transfer record to a payout's payee account (amount and customer code filled in by the
+/// caller); None when the stored account cannot be written.
+pub(crate) fn transfer_record_to(a: &PayeeAccount) -> Option<TransferRecord> {
+    Some(TransferRecord {
+        bank_code: BankCode::new(&a.bank_code).ok()?,
+        bank_name: BankName::default(),
+        branch_code: BranchCode::new(&a.branch_code).ok()?,
+        branch_name: BankName::default(),
+        clearing_house: None,
+        account_type: match a.account_type.as_str() {
+            "current" | "2" => TransferAccountType::Current,
+            "savings" | "4" => TransferAccountType::Savings,
+            _ => TransferAccountType::Ordinary,
+        },
+        account_number: AccountNumber::new(&a.account_number).ok()?,
+        payee_name: HolderName::new(&a.holder_kana).ok()?,
         amount: 0,
         new_code: NewCode::Other,
         customer_code1: None,

@@ -7,6 +7,7 @@ mod config;
 mod dev;
 mod paper;
 mod payments;
+mod payouts;
 mod prepayment;
 mod rules;
 
@@ -67,6 +68,11 @@ enum Command {
     Paper {
         #[command(subcommand)]
         command: paper::PaperCommand,
+    },
+    /// Payouts (共済金, refunds, 前納減額金): 総合振込 transfer files.
+    Payouts {
+        #[command(subcommand)]
+        command: payouts::PayoutsCommand,
     },
     /// Development tools: synthetic data, bank simulator.
     Dev {
@@ -197,6 +203,7 @@ async fn main() -> Result<()> {
         Command::Payments { command } => payments::run(command).await,
         Command::Audit { command } => audit::run(command).await,
         Command::Paper { command } => paper::run(command).await,
+        Command::Payouts { command } => payouts::run(command).await,
         Command::Dev { command } => dev::run(command).await,
         Command::Backup(args) => backup::backup(args).await,
         Command::Restore(args) => backup::restore(args).await,

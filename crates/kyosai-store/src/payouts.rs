@@ -50,10 +50,14 @@ pub struct Payout {
     pub source: String,
     pub seq: i64,
     pub status: PayoutStatus,
+    /// The payout run that paid it (migration 0021).
+    pub run_id: Option<i64>,
+    /// Why it is held, in Japanese (a returned transfer, no usable account).
+    pub hold_reason: Option<String>,
 }
 
 const COLUMNS: &str = "id, contract_id, application_id, kind, due_date, amount, bank_code, branch_code, \
-     account_type, account_number, holder_kana, source, seq, status";
+     account_type, account_number, holder_kana, source, seq, status, run_id, hold_reason";
 
 fn payout(r: &AnyRow) -> Result<Payout> {
     const T: &str = "payouts";
@@ -75,6 +79,8 @@ fn payout(r: &AnyRow) -> Result<Payout> {
         source: col(r, "source")?,
         seq: col(r, "seq")?,
         status: typed(r, T, "status", PayoutStatus::parse)?,
+        run_id: col(r, "run_id")?,
+        hold_reason: col(r, "hold_reason")?,
     })
 }
 
@@ -110,6 +116,203 @@ pub async fn for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<
         "SELECT {COLUMNS} FROM payouts WHERE contract_id = $1 ORDER BY due_date, id"
     )))
     .bind(contract_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(payout).collect()
+}
+
+/// A payout with its contract's program, as a payout run reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunLine {
+    pub payout: Payout,
+    /// `small_enterprise` or `safety_net`: which originator pays it.
+    pub program: String,
+}
+
+fn run_lines_sql(filter: &str) -> String {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("p.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT {cols}, c.program AS program FROM payouts p JOIN contracts c ON c.id = p.contract_id \
+         WHERE {filter} ORDER BY p.id"
+    )
+}
+
+fn run_line(r: &AnyRow) -> Result<RunLine> {
+    Ok(RunLine {
+        payout: payout(r)?,
+        program: col(r, "program")?,
+    })
+}
+
+/// Scheduled payouts due on or before `date`, in id order (the order of a run's files).
+pub async fn due_by(conn: &mut AnyConnection, date: Date) -> Result<Vec<RunLine>> {
+    let rows = sqlx::query(AssertSqlSafe(run_lines_sql(
+        "p.status = 'scheduled' AND p.due_date <= $1",
+    )))
+    .bind(date.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(run_line).collect()
+}
+
+/// The payouts a run paid, in id order (to write its files again).
+pub async fn in_run(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<RunLine>> {
+    let rows = sqlx::query(AssertSqlSafe(run_lines_sql("p.run_id = $1")))
+        .bind(run_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(run_line).collect()
+}
+
+/// Marks a scheduled payout paid by `run_id`; false when it was no longer scheduled.
+pub async fn mark_paid(conn: &mut AnyConnection, id: i64, run_id: i64, now: &str) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE payouts SET status = 'paid', run_id = $1, paid_at = $2 WHERE id = $3 AND status = 'scheduled'",
+    )
+    .bind(run_id)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// A payout run as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub id: i64,
+    pub transfer_date: Date,
+    pub seq: i64,
+    pub payout_count: i64,
+    pub total: Yen,
+    pub actor: String,
+    pub created_at: String,
+}
+
+/// One file of a run, with the SHA-256 of the bytes delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunFile {
+    pub id: i64,
+    pub run_id: i64,
+    pub program: String,
+    pub name: String,
+    pub sha256: String,
+    pub records: i64,
+    pub total: Yen,
+}
+
+/// A run to record.
+pub struct NewRun<'a> {
+    pub transfer_date: Date,
+    pub seq: i64,
+    pub payout_count: i64,
+    pub total: Yen,
+    pub actor: &'a str,
+}
+
+/// Records a run; returns its id. `(transfer_date, seq)` is unique.
+pub async fn insert_run(conn: &mut AnyConnection, r: &NewRun<'_>, now: &str) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO payout_runs (transfer_date, seq, payout_count, total_yen, actor, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(r.transfer_date.to_string())
+    .bind(r.seq)
+    .bind(r.payout_count)
+    .bind(r.total.get())
+    .bind(r.actor)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    col(&row, "id")
+}
+
+/// Records one file of a run.
+pub async fn insert_run_file(conn: &mut AnyConnection, f: &RunFile) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO payout_run_files (run_id, program, name, sha256, records, total_yen) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(f.run_id)
+    .bind(&f.program)
+    .bind(&f.name)
+    .bind(&f.sha256)
+    .bind(f.records)
+    .bind(f.total.get())
+    .fetch_one(&mut *conn)
+    .await?;
+    col(&row, "id")
+}
+
+fn run(r: &AnyRow) -> Result<Run> {
+    let date: String = col(r, "transfer_date")?;
+    Ok(Run {
+        id: col(r, "id")?,
+        transfer_date: decode("payout_runs.transfer_date", &date, |s| s.parse().ok())?,
+        seq: col(r, "seq")?,
+        payout_count: col(r, "payout_count")?,
+        total: Yen::new(col(r, "total_yen")?),
+        actor: col(r, "actor")?,
+        created_at: col(r, "created_at")?,
+    })
+}
+
+const RUN_COLUMNS: &str = "id, transfer_date, seq, payout_count, total_yen, actor, created_at";
+
+/// Every run, newest first.
+pub async fn runs(conn: &mut AnyConnection) -> Result<Vec<Run>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {RUN_COLUMNS} FROM payout_runs ORDER BY transfer_date DESC, seq DESC"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(run).collect()
+}
+
+/// The runs of one transfer date, in order.
+pub async fn runs_on(conn: &mut AnyConnection, date: Date) -> Result<Vec<Run>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {RUN_COLUMNS} FROM payout_runs WHERE transfer_date = $1 ORDER BY seq"
+    )))
+    .bind(date.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(run).collect()
+}
+
+/// The files of a run, by name.
+pub async fn run_files(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<RunFile>> {
+    let rows = sqlx::query(
+        "SELECT id, run_id, program, name, sha256, records, total_yen FROM payout_run_files \
+         WHERE run_id = $1 ORDER BY name",
+    )
+    .bind(run_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(RunFile {
+                id: col(r, "id")?,
+                run_id: col(r, "run_id")?,
+                program: col(r, "program")?,
+                name: col(r, "name")?,
+                sha256: col(r, "sha256")?,
+                records: col(r, "records")?,
+                total: Yen::new(col(r, "total_yen")?),
+            })
+        })
+        .collect()
+}
+
+/// Held payouts (the staff's exceptions), oldest first.
+pub async fn held(conn: &mut AnyConnection) -> Result<Vec<Payout>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM payouts WHERE status = 'held' ORDER BY due_date, id"
+    )))
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(payout).collect()

@@ -1,0 +1,43 @@
+-- Payout runs (issue #11 items 4–5): each run pays the scheduled payouts due by its transfer
+-- date in one 総合振込 (種別 21) file per program, records each file's SHA-256, marks the
+-- payouts paid and posts a `paid_out` ledger entry for each. Returned transfers (振込不能) put
+-- a payout on hold with a reason until the member gives a new account.
+ALTER TABLE billing_ledger DROP CONSTRAINT billing_ledger_kind_check;
+ALTER TABLE billing_ledger ADD CONSTRAINT billing_ledger_kind_check
+    CHECK (kind IN ('opening', 'billed', 'collected', 'failed', 'refunded', 'paid_out'));
+
+-- One run: a transfer date and its number among that date's runs (a later run on the same date
+-- pays only what became due since).
+CREATE TABLE payout_runs (
+    id BIGSERIAL PRIMARY KEY,
+    transfer_date TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    payout_count BIGINT NOT NULL,
+    total_yen BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (transfer_date, seq)
+);
+CREATE TABLE payout_run_files (
+    id BIGSERIAL PRIMARY KEY,
+    run_id BIGINT NOT NULL REFERENCES payout_runs(id),
+    program TEXT NOT NULL,
+    name TEXT NOT NULL UNIQUE,
+    sha256 TEXT NOT NULL,
+    records BIGINT NOT NULL,
+    total_yen BIGINT NOT NULL
+);
+-- Bank return files (振込不能) imported: the same bytes twice are refused.
+CREATE TABLE payout_return_imports (
+    id BIGSERIAL PRIMARY KEY,
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL UNIQUE,
+    records BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    imported_at TEXT NOT NULL
+);
+ALTER TABLE payouts ADD COLUMN run_id BIGINT REFERENCES payout_runs(id);
+ALTER TABLE payouts ADD COLUMN paid_at TEXT;
+ALTER TABLE payouts ADD COLUMN hold_reason TEXT;
+ALTER TABLE payouts ADD COLUMN return_import_id BIGINT REFERENCES payout_return_imports(id);
+CREATE INDEX payouts_run ON payouts(run_id);
