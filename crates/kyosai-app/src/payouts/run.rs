@@ -16,17 +16,19 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
-use kyosai_domain::{Yen, YearMonth};
+use kyosai_domain::{YearMonth, Yen};
 use kyosai_store::billing as bstore;
 use kyosai_store::payouts::{self as store, NewRun, RunFile, RunLine};
 use kyosai_store::{audit, ledger};
-use kyosai_zengin::transfer::{TransferRecord, write_transfer_file};
 use kyosai_zengin::Digits;
+use kyosai_zengin::transfer::{TransferRecord, write_transfer_file};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::billing::internal;
-use crate::zengin_files::{place_file, transfer_header, transfer_record_to, write_options, zengin_date};
+use crate::zengin_files::{
+    place_file, transfer_header, transfer_record_to, write_options, zengin_date,
+};
 use crate::{App, AppError};
 
 /// Test hooks for the kill-and-rerun tests, like billing's `RunOptions`.
@@ -91,7 +93,10 @@ fn build_files(
         for l in lines {
             let p = &l.payout;
             let mut rec = transfer_record_to(&p.account).ok_or_else(|| {
-                internal(format!("payout {}: the stored account cannot be written", p.id))
+                internal(format!(
+                    "payout {}: the stored account cannot be written",
+                    p.id
+                ))
             })?;
             rec.amount = p.amount.get();
             // 顧客コード1 carries the payout id, so a bank's return names the payout.
@@ -101,7 +106,12 @@ fn build_files(
         }
         let bytes = write_transfer_file(&header, &records, &write_options(o))
             .map_err(|e| internal(e.to_string()))?;
-        out.push((program.to_string(), file_name(program, date, seq), bytes, paid));
+        out.push((
+            program.to_string(),
+            file_name(program, date, seq),
+            bytes,
+            paid,
+        ));
     }
     Ok(out)
 }
@@ -227,6 +237,7 @@ impl App {
             }
             audit::append(
                 tx.conn(),
+                self.store.audit_key(),
                 &audit::Entry {
                     actor,
                     action: "payout_run.file",
