@@ -23,6 +23,7 @@ use sqlx::AnyConnection;
 use crate::billing::internal;
 use crate::form_parser::{Parser, text};
 use crate::ja_text::ja_date;
+use crate::payouts::payee::payee_account;
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
     maintenance_subject, subject_contract,
@@ -588,23 +589,11 @@ fn safety_net(rules: &RuleSet) -> Result<&kyosai_domain::rules::SafetyNetRules, 
 /// The account a loan is transferred to: the contract's debit account in use (the one
 /// repayments are collected from).
 async fn payee(conn: &mut AnyConnection, contract_id: i64) -> Result<PayeeAccount, AppError> {
-    let m = contracts::mandates_for(conn, contract_id)
-        .await?
-        .into_iter()
-        .rev()
-        .find(|m| m.usable())
-        .ok_or_else(|| {
-            AppError::conflict(
-                "no_account",
-                "お振込み先となる口座が登録されていません。口座を登録してからお申し込みください。",
-            )
-        })?;
-    Ok(PayeeAccount {
-        bank_code: m.bank_code,
-        branch_code: m.branch_code,
-        account_type: m.account_type,
-        account_number: m.account_number,
-        holder_kana: m.holder_kana,
+    payee_account(conn, contract_id).await?.ok_or_else(|| {
+        AppError::conflict(
+            "no_account",
+            "お振込み先となる口座が登録されていません。口座を登録してからお申し込みください。",
+        )
     })
 }
 

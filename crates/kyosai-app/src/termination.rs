@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 use kyosai_domain::billing as dom;
+use kyosai_domain::payout::PayoutKind;
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::termination::{
     self as term, CancellationKind, CandidateStatus, OpeningBalance, PaidPremiums,
@@ -31,6 +32,7 @@ use crate::arrears::slip_overdue;
 use crate::billing::{histories, internal};
 use crate::ja_text::ja_date;
 use crate::mail::{self, Mail};
+use crate::payouts::payee::{Payment, schedule_to_contract_account};
 use crate::review::require_staff;
 use crate::{Actor, App, AppError};
 
@@ -507,7 +509,7 @@ impl App {
         let refund = &plan.refund;
         let estimate = refund.estimate || discount_estimate;
         let payment_date = plan.payment_date.to_string();
-        store::insert_refund(
+        let refund_id = store::insert_refund(
             conn,
             &NewRefund {
                 contract_id,
@@ -533,6 +535,22 @@ impl App {
             now,
         )
         .await?;
+        let total = Yen::new(refund.amount.get() + discount.get());
+        if total > Yen::ZERO {
+            schedule_to_contract_account(
+                conn,
+                &Payment {
+                    contract_id,
+                    application_id: links.application_id,
+                    kind: PayoutKind::CancellationRefund,
+                    due_date: plan.payment_date,
+                    amount: total,
+                    source: &format!("cancellation_refund:{refund_id}"),
+                },
+                now,
+            )
+            .await?;
+        }
         Ok((discount, estimate))
     }
 }

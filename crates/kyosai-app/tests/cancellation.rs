@@ -321,6 +321,52 @@ async fn fourteen_paid_months_are_quoted_and_cancelled_by_the_rules() {
             (337_782, "決定済み・支払予定", Some("2028-02-02"))
         );
         assert!(b.next_debit.is_none());
+        // The refund is a payout on its payment date into the debit account; the run of that
+        // date pays it and the contract page says so.
+        let payouts = later.contract_payouts(&m_se, &se).await.unwrap();
+        assert_eq!(payouts.len(), 1);
+        let p = &payouts[0];
+        assert_eq!(
+            (
+                p.yen,
+                p.date.to_string(),
+                p.status.as_str(),
+                p.application_id
+            ),
+            (
+                337_782,
+                "2028-02-02".into(),
+                "scheduled",
+                Some(done.application_id)
+            )
+        );
+        assert_eq!(p.kind_ja, "解約手当金");
+        assert!(
+            matches!(
+                later.contract_payouts(&m_sn, &se).await.unwrap_err(),
+                AppError::NotFound
+            ),
+            "another member sees nothing"
+        );
+        let run = later
+            .payout_run(
+                "2028-02-02".parse().unwrap(),
+                &out_dir("refund-run"),
+                "test",
+                &Default::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!((run.paid_count, run.paid_yen), (1, 337_782));
+        let paid = later.contract_payouts(&m_se, &se).await.unwrap();
+        assert_eq!(paid[0].status_ja, "お支払い済み");
+        let r = later
+            .contract_billing(&m_se, &se)
+            .await
+            .unwrap()
+            .cancellation_refund
+            .unwrap();
+        assert_eq!(r.status_ja, "お支払い済み");
 
         // A double submit finds the contract cancelled; so do the quote and later procedures.
         let again = later

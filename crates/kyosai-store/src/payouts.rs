@@ -317,3 +317,74 @@ pub async fn held(conn: &mut AnyConnection) -> Result<Vec<Payout>> {
     .await?;
     rows.iter().map(payout).collect()
 }
+
+/// One payout.
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Payout>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM payouts WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(payout).transpose()
+}
+
+/// Puts a scheduled or paid payout on hold with the reason the member reads (a returned
+/// transfer, no account to pay into); `return_import` names the bank's return file. False when
+/// it was already held.
+pub async fn hold(
+    conn: &mut AnyConnection,
+    id: i64,
+    reason: &str,
+    return_import: Option<i64>,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE payouts SET status = 'held', hold_reason = $1, return_import_id = $2 \
+         WHERE id = $3 AND status IN ('scheduled', 'paid')",
+    )
+    .bind(reason)
+    .bind(return_import)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Schedules a held payout again into a new account on `due`; false when it was not held.
+pub async fn reschedule(
+    conn: &mut AnyConnection,
+    id: i64,
+    account: &PayeeAccount,
+    due: Date,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE payouts SET status = 'scheduled', hold_reason = NULL, run_id = NULL, paid_at = NULL, \
+         bank_code = $1, branch_code = $2, account_type = $3, account_number = $4, holder_kana = $5, \
+         due_date = $6 WHERE id = $7 AND status = 'held'",
+    )
+    .bind(&account.bank_code)
+    .bind(&account.branch_code)
+    .bind(&account.account_type)
+    .bind(&account.account_number)
+    .bind(&account.holder_kana)
+    .bind(due.to_string())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Records that the deciding row of a payout has been paid, where that row keeps a status of
+/// its own (a cancellation refund is `payable` until its transfer is delivered).
+pub async fn settle_source(conn: &mut AnyConnection, source: &str) -> Result<()> {
+    if let Some(id) = source
+        .strip_prefix("cancellation_refund:")
+        .and_then(|n| n.parse::<i64>().ok())
+    {
+        sqlx::query("UPDATE cancellation_refunds SET status = 'paid' WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -67,9 +67,9 @@ fn file_name(program: &str, date: Date, seq: i64) -> String {
     )
 }
 
-/// A run's file for one program: program, name, bytes, and (payout id, amount, contract id)
-/// of each record in file order.
-type BuiltFile = (String, String, Vec<u8>, Vec<(i64, Yen, i64)>);
+/// A run's file for one program: program, name, bytes, and (payout id, amount, contract id,
+/// source) of each record in file order.
+type BuiltFile = (String, String, Vec<u8>, Vec<(i64, Yen, i64, String)>);
 
 /// The files of one run: per program, the bytes and the payouts written, in id order.
 fn build_files(
@@ -102,7 +102,7 @@ fn build_files(
             // 顧客コード1 carries the payout id, so a bank's return names the payout.
             rec.customer_code1 = Some(Digits::from_u64(p.id as u64).map_err(internal)?);
             records.push(rec);
-            paid.push((p.id, p.amount, p.contract_id));
+            paid.push((p.id, p.amount, p.contract_id, p.source.clone()));
         }
         let bytes = write_transfer_file(&header, &records, &write_options(o))
             .map_err(|e| internal(e.to_string()))?;
@@ -184,6 +184,13 @@ impl App {
             tx.commit().await?;
             return Ok(s);
         }
+        // Recorded runs may be written again any day; new payments only for a date to come.
+        if date < self.clock.today() {
+            return Err(AppError::conflict(
+                "transfer_date_past",
+                format!("振込指定日{date}は過ぎています。今日以降の営業日を指定してください。"),
+            ));
+        }
         let seq = earlier.last().map_or(1, |r| r.seq + 1);
         let files = build_files(&due, &originators, date, seq)?;
         let total: i64 = due.iter().map(|l| l.payout.amount.get()).sum();
@@ -203,7 +210,7 @@ impl App {
         let mut placed_files = Vec::new();
         for (program, name, bytes, paid) in files {
             let placed = place_file(out, &name, &bytes)?;
-            let file_total: i64 = paid.iter().map(|(_, y, _)| y.get()).sum();
+            let file_total: i64 = paid.iter().map(|(_, y, _, _)| y.get()).sum();
             store::insert_run_file(
                 tx.conn(),
                 &RunFile {
@@ -217,10 +224,11 @@ impl App {
                 },
             )
             .await?;
-            for (id, yen, contract_id) in &paid {
+            for (id, yen, contract_id, source) in &paid {
                 if !store::mark_paid(tx.conn(), *id, run_id, &now).await? {
                     return Err(internal(format!("payout {id} is no longer scheduled")));
                 }
+                store::settle_source(tx.conn(), source).await?;
                 ledger::post(
                     tx.conn(),
                     &ledger::Entry {
