@@ -9,7 +9,9 @@
 )]
 
 use jiff::civil::Date;
+use kyosai_app::billing::ImportError;
 use kyosai_app::dev::demo::sample_form;
+use kyosai_app::mandate_change::MandateForm;
 use kyosai_app::payouts::PayoutRunOptions;
 use kyosai_app::{Actor, App, AppError, Role};
 use kyosai_domain::Yen;
@@ -19,10 +21,22 @@ use kyosai_store::payouts::{self, NewPayout, PayeeAccount};
 
 mod support;
 
-use support::{apps, count, out_dir};
+use support::{apps, count, on, out_dir};
 
 /// A member with a contract in `program`; returns (contract number, contract id).
 async fn contract(app: &App, email: &str, program: &str, person: &str) -> (String, i64) {
+    let (_, number, id) = member_contract(app, email, program, person).await;
+    (number, id)
+}
+
+/// A member with a contract in `program` (debit account 0001-001 ヤマダ タロウ unless `person`
+/// is given); returns (member, contract number, contract id).
+async fn member_contract(
+    app: &App,
+    email: &str,
+    program: &str,
+    person: &str,
+) -> (Actor, String, i64) {
     let id = app
         .create_account(Role::Member, email, "", Some("test passphrase 123"))
         .await
@@ -49,7 +63,7 @@ async fn contract(app: &App, email: &str, program: &str, person: &str) -> (Strin
         &format!("SELECT id AS n FROM contracts WHERE number = '{number}'"),
     )
     .await;
-    (number, cid)
+    (member, number, cid)
 }
 
 fn account(number: &str) -> PayeeAccount {
@@ -338,5 +352,172 @@ async fn a_run_killed_before_its_commit_leaves_nothing_and_the_rerun_writes_the_
         assert_eq!(std::fs::read(&s.files[0].path).unwrap(), left);
         assert_eq!(status(&app, p).await, "paid");
         assert_eq!(paid_out_in_ledger(&app).await, 300_000);
+    }
+}
+
+/// A bank's return of one transfer of a delivered file: its header, the record of `payout`
+/// (with `amount` written in place of the amount sent), a trailer for that record, the end.
+fn return_of(delivered: &[u8], payout: i64, amount: i64) -> Vec<u8> {
+    let recs: Vec<&[u8]> = delivered.chunks(122).collect();
+    let data = recs
+        .iter()
+        .find(|r| {
+            r[0] == b'2' && std::str::from_utf8(&r[91..101]).unwrap() == format!("{payout:010}")
+        })
+        .unwrap();
+    let mut d = data.to_vec();
+    d[80..90].copy_from_slice(format!("{amount:010}").as_bytes());
+    let mut t = vec![b' '; 120];
+    t[0] = b'8';
+    t[1..19].copy_from_slice(format!("{:06}{amount:012}", 1).as_bytes());
+    t.extend_from_slice(b"\r\n");
+    [recs[0].to_vec(), d, t, recs[recs.len() - 1].to_vec()].concat()
+}
+
+fn refusal_codes(e: ImportError) -> Vec<(usize, String)> {
+    match e {
+        ImportError::Refused(r) => r.problems.into_iter().map(|p| (p.record, p.code)).collect(),
+        ImportError::App(e) => panic!("expected a refusal, got {e:?}"),
+    }
+}
+
+fn new_account(holder: &str) -> MandateForm {
+    MandateForm {
+        bank_code: Some("0001".into()),
+        branch_code: Some("001".into()),
+        account_type: Some("ordinary".into()),
+        account_number: Some("7654321".into()),
+        account_holder_kana: Some(holder.into()),
+    }
+}
+
+#[tokio::test]
+async fn a_returned_transfer_is_held_until_the_member_gives_an_account_and_then_paid_there() {
+    for (app, _d) in apps().await {
+        let (member, number, a) =
+            member_contract(&app, "a@example.jp", "small_enterprise", "").await;
+        let (_, b) = contract(&app, "b@example.jp", "safety_net", "ジロウ").await;
+        let p = schedule(&app, a, "2026-11-10", 300_000, "refund:1").await;
+        schedule(&app, b, "2026-11-10", 40_000, "refund:2").await;
+        let run = app
+            .payout_run(
+                date("2026-11-10"),
+                &out_dir("returns"),
+                "test",
+                &PayoutRunOptions::default(),
+            )
+            .await
+            .unwrap();
+        let delivered = run
+            .files
+            .iter()
+            .find(|f| f.program == "small_enterprise")
+            .map(|f| std::fs::read(&f.path).unwrap())
+            .unwrap();
+        let later = on(&app, "2026-11-11T01:00:00Z");
+
+        // A return that does not match what was sent is refused whole, nothing changes.
+        let wrong = later
+            .import_payout_returns("wrong.dat", &return_of(&delivered, p, 300_001), "test")
+            .await
+            .unwrap_err();
+        assert_eq!(refusal_codes(wrong), vec![(2, "mismatch".to_string())]);
+        let garbage = later
+            .import_payout_returns("garbage.dat", b"not a zengin file", "test")
+            .await
+            .unwrap_err();
+        assert!(!refusal_codes(garbage).is_empty());
+        assert_eq!(status(&app, p).await, "paid");
+        assert_eq!(paid_out_in_ledger(&app).await, 340_000);
+
+        // The bank's return: the payout is held, its amount back in the ledger, the member told.
+        let returned = return_of(&delivered, p, 300_000);
+        let o = later
+            .import_payout_returns("return.dat", &returned, "test")
+            .await
+            .unwrap();
+        assert_eq!((o.returned_count, o.returned_yen), (1, 300_000));
+        assert_eq!(status(&app, p).await, "held");
+        assert_eq!(paid_out_in_ledger(&app).await, 40_000);
+        let views = later.contract_payouts(&member, &number).await.unwrap();
+        assert!(
+            views[0]
+                .hold_reason
+                .as_deref()
+                .unwrap()
+                .contains("入金できなかった")
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%お振込みができませんでした%'"
+            )
+            .await,
+            1
+        );
+        let again = later
+            .import_payout_returns("return-again.dat", &returned, "test")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refusal_codes(again),
+            vec![(0, "already_imported".to_string())]
+        );
+
+        // Someone else's name is refused; the member's own new account schedules it for the
+        // next business day, and that day's run pays it there.
+        let err = later
+            .give_payout_account(&member, &number, p, &new_account("スズキ ハナコ"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AppError::Invalid(f) if f[0].code == "holder_mismatch"),
+            "{err:?}"
+        );
+        assert_eq!(status(&app, p).await, "held");
+        let v = later
+            .give_payout_account(&member, &number, p, &new_account("ヤマダ タロウ"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (v.status.as_str(), v.date.to_string()),
+            ("scheduled", "2026-11-12".to_string())
+        );
+        let err = later
+            .give_payout_account(&member, &number, p, &new_account("ヤマダ タロウ"))
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "payout_not_held");
+        let paid = later
+            .payout_run(
+                date("2026-11-12"),
+                &out_dir("returns2"),
+                "test",
+                &PayoutRunOptions::default(),
+            )
+            .await
+            .unwrap();
+        let bytes = std::fs::read(&paid.files[0].path).unwrap();
+        assert_eq!(check_type21(&bytes).records, vec![(p, 300_000)]);
+        assert_eq!(&bytes[122 + 43..122 + 50], b"7654321");
+        assert_eq!(status(&app, p).await, "paid");
+        assert_eq!(paid_out_in_ledger(&app).await, 340_000);
+        // The delivered file of the 10th is still written again byte for byte.
+        let rerun = later
+            .payout_run(
+                date("2026-11-10"),
+                &out_dir("returns3"),
+                "test",
+                &PayoutRunOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(rerun.paid_count, 0);
+        let small = rerun
+            .files
+            .iter()
+            .find(|f| f.program == "small_enterprise")
+            .unwrap();
+        assert_eq!(std::fs::read(&small.path).unwrap(), delivered);
     }
 }

@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
+use kyosai_app::billing::ImportError;
 use kyosai_app::payouts::PayoutRunOptions;
 use kyosai_app::{App, Clock};
 use kyosai_domain::Yen;
@@ -15,6 +16,19 @@ use crate::config::Storage;
 pub enum PayoutsCommand {
     /// Pay every scheduled payout due by DATE: one transfer file per program into OUT.
     Run(RunArgs),
+    /// Import the banks' returns of transfers that could not be credited (振込不能), in the
+    /// 総合振込 layout (docs/payout-returns.md): each payout is held and its member asked for a
+    /// new account.
+    ImportReturns(ReturnsArgs),
+}
+
+#[derive(Args)]
+pub struct ReturnsArgs {
+    /// Return files from the banks.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    storage: Storage,
 }
 
 #[derive(Args)]
@@ -32,6 +46,7 @@ pub struct RunArgs {
 pub async fn run(command: PayoutsCommand) -> Result<()> {
     match command {
         PayoutsCommand::Run(a) => pay(a).await,
+        PayoutsCommand::ImportReturns(a) => import_returns(a).await,
     }
 }
 
@@ -57,6 +72,44 @@ async fn pay(a: RunArgs) -> Result<()> {
             Yen::new(f.total_yen),
             f.sha256
         );
+    }
+    Ok(())
+}
+
+async fn import_returns(a: ReturnsArgs) -> Result<()> {
+    let store = a.storage.open().await?;
+    let app = App::new(store, Clock::System, "")?;
+    let mut refused = 0;
+    for path in &a.files {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        match app.import_payout_returns(&name, &bytes, "cli").await {
+            Ok(o) => {
+                println!(
+                    "{name}: 振込不能 {}件 {}を保留にしました（新しいお振込み先の登録をお願いしました）。",
+                    o.returned_count,
+                    Yen::new(o.returned_yen)
+                );
+                for (number, id, yen) in &o.held {
+                    println!("  契約 {number}  支払番号 {id}  {}", Yen::new(*yen));
+                }
+            }
+            Err(ImportError::Refused(r)) => {
+                refused += 1;
+                eprint!("{r}");
+            }
+            Err(ImportError::App(e)) => {
+                app.close().await;
+                return Err(e.into());
+            }
+        }
+    }
+    app.close().await;
+    if refused > 0 {
+        bail!("{refused}件のファイルを取り込めませんでした（上の報告を確認してください）");
     }
     Ok(())
 }

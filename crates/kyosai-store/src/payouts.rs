@@ -159,13 +159,41 @@ pub async fn due_by(conn: &mut AnyConnection, date: Date) -> Result<Vec<RunLine>
     rows.iter().map(run_line).collect()
 }
 
-/// The payouts a run paid, in id order (to write its files again).
+/// The transfers a run made, in payout id order, as they were written (amount and account
+/// from the run's own record, so a file is written again byte for byte even after a returned
+/// payout was given a new account and paid by a later run).
 pub async fn in_run(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<RunLine>> {
-    let rows = sqlx::query(AssertSqlSafe(run_lines_sql("p.run_id = $1")))
-        .bind(run_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT p.id, p.contract_id, p.application_id, p.kind, p.due_date, t.amount, t.bank_code, \
+         t.branch_code, t.account_type, t.account_number, t.holder_kana, p.source, p.seq, p.status, \
+         p.run_id, p.hold_reason, t.program \
+         FROM payout_transfers t JOIN payouts p ON p.id = t.payout_id WHERE t.run_id = $1 ORDER BY p.id",
+    )
+    .bind(run_id)
+    .fetch_all(&mut *conn)
+    .await?;
     rows.iter().map(run_line).collect()
+}
+
+/// Records a transfer of a run as written.
+pub async fn record_transfer(conn: &mut AnyConnection, run_id: i64, l: &RunLine) -> Result<()> {
+    let p = &l.payout;
+    sqlx::query(
+        "INSERT INTO payout_transfers (run_id, payout_id, program, amount, bank_code, branch_code, \
+         account_type, account_number, holder_kana) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(run_id)
+    .bind(p.id)
+    .bind(&l.program)
+    .bind(p.amount.get())
+    .bind(&p.account.bank_code)
+    .bind(&p.account.branch_code)
+    .bind(&p.account.account_type)
+    .bind(&p.account.account_number)
+    .bind(&p.account.holder_kana)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Marks a scheduled payout paid by `run_id`; false when it was no longer scheduled.
@@ -374,17 +402,74 @@ pub async fn reschedule(
     Ok(r.rows_affected() == 1)
 }
 
-/// Records that the deciding row of a payout has been paid, where that row keeps a status of
-/// its own (a cancellation refund is `payable` until its transfer is delivered).
-pub async fn settle_source(conn: &mut AnyConnection, source: &str) -> Result<()> {
+/// Keeps the deciding row of a payout in step with it, where that row has a status of its own:
+/// a cancellation refund is `paid` once its transfer is delivered and `payable` again when the
+/// bank returns it.
+pub async fn settle_source(conn: &mut AnyConnection, source: &str, paid: bool) -> Result<()> {
     if let Some(id) = source
         .strip_prefix("cancellation_refund:")
         .and_then(|n| n.parse::<i64>().ok())
     {
-        sqlx::query("UPDATE cancellation_refunds SET status = 'paid' WHERE id = $1")
+        sqlx::query("UPDATE cancellation_refunds SET status = $1 WHERE id = $2")
+            .bind(if paid { "paid" } else { "payable" })
             .bind(id)
             .execute(&mut *conn)
             .await?;
     }
     Ok(())
+}
+
+/// One run.
+pub async fn run_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Run>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {RUN_COLUMNS} FROM payout_runs WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(run).transpose()
+}
+
+/// When a return file with these bytes was imported, if it was.
+pub async fn return_import_exists(
+    conn: &mut AnyConnection,
+    sha256: &str,
+) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT imported_at FROM payout_return_imports WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(|r| col(r, "imported_at")).transpose()
+}
+
+/// Records an imported return file; returns its id.
+pub async fn insert_return_import(
+    conn: &mut AnyConnection,
+    file_name: &str,
+    sha256: &str,
+    records: i64,
+    actor: &str,
+    now: &str,
+) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO payout_return_imports (file_name, sha256, records, actor, imported_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(file_name)
+    .bind(sha256)
+    .bind(records)
+    .bind(actor)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    col(&row, "id")
+}
+
+/// A contract's number and holder name (for the letters about its payouts).
+pub async fn contract_of(conn: &mut AnyConnection, contract_id: i64) -> Result<(String, String)> {
+    let row = sqlx::query("SELECT number, holder_name FROM contracts WHERE id = $1")
+        .bind(contract_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((col(&row, "number")?, col(&row, "holder_name")?))
 }

@@ -60,7 +60,7 @@ impl std::fmt::Display for Refusal {
 }
 
 impl Refusal {
-    fn from_report(file_name: &str, r: &FileReport) -> Refusal {
+    pub(crate) fn from_report(file_name: &str, r: &FileReport) -> Refusal {
         Refusal {
             file_name: file_name.to_string(),
             problems: r

@@ -3,7 +3,9 @@
 
 pub mod member;
 pub(crate) mod payee;
+pub mod returns;
 pub mod run;
+pub mod staff;
 
 pub use member::PayoutView;
 pub use run::{PayoutRunOptions, PayoutRunSummary, RunFileSummary};

@@ -8,9 +8,10 @@
 //! written to a temporary name and renamed). A run killed before its commit leaves no trace in
 //! the database; its files are written again, byte for byte, by the rerun, because a run's
 //! bytes depend only on the payouts (read in id order), the originator and the date.
-//! Rerunning a completed date writes that date's recorded runs again from the payouts they
-//! paid and checks every file against its recorded hash; a payout is only ever taken from
-//! `scheduled`, so nothing is paid twice.
+//! Each transfer is recorded as written (`payout_transfers`: amount and account), so rerunning
+//! a completed date writes that date's files again from those records, even after a returned
+//! payout was given a new account, and checks every file against its recorded hash; a payout is
+//! only ever taken from `scheduled`, so nothing is paid twice.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -72,7 +73,7 @@ fn file_name(program: &str, date: Date, seq: i64) -> String {
 type BuiltFile = (String, String, Vec<u8>, Vec<(i64, Yen, i64, String)>);
 
 /// The files of one run: per program, the bytes and the payouts written, in id order.
-fn build_files(
+pub(super) fn build_files(
     lines: &[RunLine],
     originators: &BTreeMap<String, bstore::Originator>,
     date: Date,
@@ -116,6 +117,23 @@ fn build_files(
     Ok(out)
 }
 
+/// The originator each program pays from (its first configured one).
+pub(super) async fn originators_of(
+    conn: &mut sqlx::AnyConnection,
+) -> Result<BTreeMap<String, bstore::Originator>, AppError> {
+    let mut originators = BTreeMap::new();
+    for program in kyosai_domain::Program::ALL {
+        if let Some(o) = bstore::originators(conn, program.as_str())
+            .await?
+            .into_iter()
+            .next()
+        {
+            originators.insert(program.as_str().to_string(), o);
+        }
+    }
+    Ok(originators)
+}
+
 impl App {
     /// Pays the scheduled payouts due by `date` (a bank business day; a due date on a holiday
     /// has moved to the next business day, so it is due by the first run on or after it).
@@ -140,16 +158,7 @@ impl App {
         std::fs::create_dir_all(out).map_err(internal)?;
         let now = self.clock.now_text();
         let mut tx = self.store.begin_write().await?;
-        let mut originators = BTreeMap::new();
-        for program in kyosai_domain::Program::ALL {
-            if let Some(o) = bstore::originators(tx.conn(), program.as_str())
-                .await?
-                .into_iter()
-                .next()
-            {
-                originators.insert(program.as_str().to_string(), o);
-            }
-        }
+        let originators = originators_of(tx.conn()).await?;
         let mut s = PayoutRunSummary {
             transfer_date: date.to_string(),
             ..Default::default()
@@ -206,6 +215,9 @@ impl App {
             &now,
         )
         .await?;
+        for l in &due {
+            store::record_transfer(tx.conn(), run_id, l).await?;
+        }
         let month = YearMonth::of(date).to_string();
         let mut placed_files = Vec::new();
         for (program, name, bytes, paid) in files {
@@ -228,7 +240,7 @@ impl App {
                 if !store::mark_paid(tx.conn(), *id, run_id, &now).await? {
                     return Err(internal(format!("payout {id} is no longer scheduled")));
                 }
-                store::settle_source(tx.conn(), source).await?;
+                store::settle_source(tx.conn(), source, true).await?;
                 ledger::post(
                     tx.conn(),
                     &ledger::Entry {

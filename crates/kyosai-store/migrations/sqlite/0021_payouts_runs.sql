@@ -61,6 +61,22 @@ CREATE TABLE payout_run_files (
     records BIGINT NOT NULL,
     total_yen BIGINT NOT NULL
 );
+-- Each transfer as a run wrote it (amount and account), so a delivered file can be written again
+-- byte for byte after its payout was returned and paid elsewhere, and a return is matched
+-- against what was sent.
+CREATE TABLE payout_transfers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id BIGINT NOT NULL REFERENCES payout_runs(id),
+    payout_id BIGINT NOT NULL REFERENCES payouts(id),
+    program TEXT NOT NULL,
+    amount BIGINT NOT NULL,
+    bank_code TEXT NOT NULL,
+    branch_code TEXT NOT NULL,
+    account_type TEXT NOT NULL,
+    account_number TEXT NOT NULL,
+    holder_kana TEXT NOT NULL,
+    UNIQUE (run_id, payout_id)
+);
 -- Bank return files (振込不能) imported: the same bytes twice are refused.
 CREATE TABLE payout_return_imports (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -12,6 +12,7 @@ mod loans;
 mod mandate;
 mod notices;
 mod payment;
+mod payouts;
 mod premium;
 mod refdata;
 mod scorecard;
@@ -154,6 +155,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/contracts/{number}/details", get(details::current))
         .route("/api/v1/contracts/{number}/loan-limits", get(loans::limits))
         .route("/api/v1/contracts/{number}/loans", get(loans::list))
+        .route("/api/v1/contracts/{number}/payouts", get(payouts::list))
+        .route(
+            "/api/v1/contracts/{number}/payouts/{payout_id}/account",
+            put(payouts::give_account),
+        )
         .route(
             "/api/v1/contracts/{number}/temporary-loans",
             post(loans::temporary),
@@ -209,6 +215,7 @@ pub fn routes() -> Router<AppState> {
         auth::recovery_codes,
         scorecard::scorecard,
         loans::limits, loans::list, loans::temporary,
+        payouts::list, payouts::give_account,
         certificates::certificate,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),

@@ -17,11 +17,13 @@ mod fields;
 mod notices;
 mod paper;
 mod payment;
+mod payouts;
 mod portal;
 mod premium_change;
 mod rule_sets;
 mod staff;
 mod staff_billing;
+mod staff_payouts;
 mod staff_scorecard;
 mod survey;
 mod terminations;
@@ -72,6 +74,11 @@ pub fn routes() -> Router<AppState> {
             "/portal/contracts/{number}/account",
             get(account_change::show).post(account_change::post),
         )
+        .route("/portal/contracts/{number}/payouts", get(payouts::list))
+        .route(
+            "/portal/contracts/{number}/payouts/{id}/account",
+            get(payouts::account_form).post(payouts::account_post),
+        )
         .route(
             "/portal/contracts/{number}/cancel",
             get(cancel::show).post(cancel::post),
@@ -119,6 +126,11 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/contact", get(contact_center::show))
         .route("/staff/contact/inquiries", post(contact_center::log))
         .route("/staff/scorecard.csv", get(staff_scorecard::csv_export))
+        .route("/staff/payouts", get(staff_payouts::overview))
+        .route(
+            "/staff/payouts/runs/{id}/files/{name}",
+            get(staff_payouts::file),
+        )
         .route("/staff/billing", get(staff_billing::overview))
         .route("/staff/billing/runs", post(staff_billing::start))
         .route(
