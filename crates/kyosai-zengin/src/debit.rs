@@ -560,8 +560,10 @@ fn end_bytes() -> [u8; RECORD_LEN] {
 
 // ---------------------------------------------------------------- parsing
 
+/// Where a parser is in the record order header → data* → trailer → end
+/// (shared by the 91 and 21 parsers, whose order rules are the same).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
+pub(crate) enum State {
     Start,
     Data,
     AfterTrailer,
@@ -719,7 +721,10 @@ pub fn parse_file(bytes: &[u8], expectation: Expectation) -> Result<DebitFile, F
     Err(ctx.report)
 }
 
-fn advance(ctx: &mut Ctx, rec: &Rec<'_>, state: State, kind: u8) -> State {
+/// Moves the record-order state on by one record of データ区分 `kind`
+/// (one of `1`, `2`, `8`, `9`), reporting a [`ProblemCode::Sequence`] problem
+/// when the record is out of order.
+pub(crate) fn advance(ctx: &mut Ctx, rec: &Rec<'_>, state: State, kind: u8) -> State {
     let (ok, next, msg) = match (kind, state) {
         (_, State::AfterEnd) => (
             false,
