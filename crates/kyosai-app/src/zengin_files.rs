@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use kyosai_store::billing::{FileLine, Originator};
-use kyosai_store::contracts::Mandate;
 use kyosai_store::payouts::PayeeAccount;
 use kyosai_store::sha256_hex;
 use kyosai_zengin::CharClass;
@@ -139,30 +138,6 @@ pub(crate) fn transfer_header(o: &Originator, date: DebitDate) -> Result<Transfe
             TransferAccountType::Ordinary
         },
         account_number: AccountNumber::new(&o.account_number).map_err(internal)?,
-    })
-}
-
-/// A transfer record to a member's debit account (amount filled in by the caller); None when
-/// the stored account cannot be written (the names are informative, the codes decide).
-pub(crate) fn transfer_record(m: &Mandate) -> Option<TransferRecord> {
-    Some(TransferRecord {
-        bank_code: BankCode::new(&m.bank_code).ok()?,
-        bank_name: BankName::default(),
-        branch_code: BranchCode::new(&m.branch_code).ok()?,
-        branch_name: BankName::default(),
-        clearing_house: None,
-        account_type: match m.account_type.as_str() {
-            "current" | "2" => TransferAccountType::Current,
-            "savings" | "4" => TransferAccountType::Savings,
-            _ => TransferAccountType::Ordinary,
-        },
-        account_number: AccountNumber::new(&m.account_number).ok()?,
-        payee_name: HolderName::new(&m.holder_kana).ok()?,
-        amount: 0,
-        new_code: NewCode::Other,
-        customer_code1: None,
-        customer_code2: None,
-        category: Some(TransferCategory::Telegraphic),
     })
 }
 

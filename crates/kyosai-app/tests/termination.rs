@@ -617,19 +617,34 @@ async fn prepayment_discount_is_carried_under_5000_and_paid_in_june() {
             .pay_prepayment_discounts(2026, &out, "test")
             .await
             .unwrap();
-        assert_eq!((p.paid_count, p.paid_yen), (1, 5_400));
+        assert_eq!((p.scheduled_count, p.scheduled_yen), (1, 5_400));
+        assert_eq!((p.run.paid_count, p.run.paid_yen), (1, 5_400));
         assert_eq!(p.transfer_date, "2027-06-01");
-        assert_eq!(p.files.len(), 1);
-        let bytes = std::fs::read(&p.files[0]).unwrap();
+        assert_eq!(p.run.files.len(), 1);
+        let bytes = std::fs::read(&p.run.files[0].path).unwrap();
         assert_eq!(bytes.len(), 4 * 122, "header, one payee, trailer, end");
         assert_eq!(&bytes[0..4], b"1210");
         assert_eq!(&bytes[122 + 80..122 + 90], b"0000005400");
-        // Paying again pays nobody twice.
+        assert_eq!(
+            one_i64(
+                &june,
+                "SELECT COUNT(*) AS n FROM prepayment_discounts WHERE status = $1 AND paid_on = '2027-06-01'",
+                "paid"
+            )
+            .await,
+            1
+        );
+        // Paying again pays nobody twice (the day's file is only written again).
         let twice = june
             .pay_prepayment_discounts(2026, &out_dir("june2"), "test")
             .await
             .unwrap();
-        assert_eq!((twice.paid_count, twice.files.len()), (0, 0));
+        assert_eq!((twice.scheduled_count, twice.run.paid_count), (0, 0));
+        assert_eq!(
+            std::fs::read(&twice.run.files[0].path).unwrap(),
+            bytes,
+            "the same bytes"
+        );
 
         // A is billed again from November 2027 (B's 前納 run to March 2028).
         let mut m = support::month("2026-12");

@@ -38,16 +38,21 @@ pub async fn run(a: PrepaymentArgs) -> Result<()> {
             .await
             .map_err(plain)?;
         println!(
-            "{fy}年度 前納減額金の支払い（振込指定日 {}）: {}件 {}",
+            "{fy}年度 前納減額金の支払い（振込指定日 {}）: {}件 {}を支払予定にしました",
             p.transfer_date,
-            p.paid_count,
-            Yen::new(p.paid_yen)
+            p.scheduled_count,
+            Yen::new(p.scheduled_yen)
         );
-        for f in &p.files {
-            println!("  {}", f.display());
+        println!(
+            "  振込処理: {}件 {}を支払いました",
+            p.run.paid_count,
+            Yen::new(p.run.paid_yen)
+        );
+        for f in &p.run.files {
+            println!("  {}  sha256 {}", f.path.display(), f.sha256);
         }
         for (contract, reason) in &p.exceptions {
-            println!("  要確認 共済契約者番号 {contract}: {reason}（支払待ちのまま残ります）");
+            println!("  要確認 共済契約者番号 {contract}: {reason}（保留中）");
         }
     } else {
         let s = app

@@ -403,20 +403,45 @@ pub async fn reschedule(
 }
 
 /// Keeps the deciding row of a payout in step with it, where that row has a status of its own:
-/// a cancellation refund is `paid` once its transfer is delivered and `payable` again when the
-/// bank returns it.
-pub async fn settle_source(conn: &mut AnyConnection, source: &str, paid: bool) -> Result<()> {
-    if let Some(id) = source
-        .strip_prefix("cancellation_refund:")
-        .and_then(|n| n.parse::<i64>().ok())
-    {
+/// a cancellation refund or a 前納減額金 is paid once its transfer is delivered (`paid_on`, the
+/// transfer date) and payable again when the bank returns it (`None`).
+pub async fn settle_source(
+    conn: &mut AnyConnection,
+    source: &str,
+    paid_on: Option<Date>,
+) -> Result<()> {
+    let id_of = |prefix: &str| {
+        source
+            .strip_prefix(prefix)
+            .and_then(|n| n.parse::<i64>().ok())
+    };
+    if let Some(id) = id_of("cancellation_refund:") {
         sqlx::query("UPDATE cancellation_refunds SET status = $1 WHERE id = $2")
-            .bind(if paid { "paid" } else { "payable" })
+            .bind(if paid_on.is_some() { "paid" } else { "payable" })
             .bind(id)
             .execute(&mut *conn)
             .await?;
+    } else if let Some(id) = id_of("prepayment_discount:") {
+        sqlx::query(
+            "UPDATE prepayment_discounts SET status = $1, paid_on = $2 \
+             WHERE id = $3 AND status IN ('payable', 'paid')",
+        )
+        .bind(if paid_on.is_some() { "paid" } else { "payable" })
+        .bind(paid_on.map(|d| d.to_string()))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
+}
+
+/// Whether a decision has scheduled its payment already.
+pub async fn scheduled_for(conn: &mut AnyConnection, source: &str) -> Result<bool> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM payouts WHERE source = $1")
+        .bind(source)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(col::<i64>(&row, "n")? > 0)
 }
 
 /// One run.

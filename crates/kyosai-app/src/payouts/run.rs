@@ -240,7 +240,7 @@ impl App {
                 if !store::mark_paid(tx.conn(), *id, run_id, &now).await? {
                     return Err(internal(format!("payout {id} is no longer scheduled")));
                 }
-                store::settle_source(tx.conn(), source, true).await?;
+                store::settle_source(tx.conn(), source, Some(date)).await?;
                 ledger::post(
                     tx.conn(),
                     &ledger::Entry {

@@ -1,23 +1,23 @@
-//! June payout of 前納減額金: one Zengin 総合振込 (種別 21) file per program, to each member's
-//! active debit account, the rows marked paid in the same transaction.
+//! June payout of 前納減額金: each payable amount becomes a payout into the member's debit
+//! account (held, and reported, when there is none), paid by that day's payout run like every
+//! other payment, which marks the rows paid.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use kyosai_domain::payout::{PayoutKind, PayoutStatus};
 use kyosai_domain::prepayment_discount as dom;
-use kyosai_domain::{MandateStatus, Program, YearMonth};
+use kyosai_domain::{Program, YearMonth, Yen};
 use kyosai_store::audit;
-use kyosai_store::billing as bstore;
+use kyosai_store::payouts;
 use kyosai_store::prepayment as store;
-use kyosai_zengin::transfer::{TransferRecord, write_transfer_file};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::billing::internal;
 use crate::ja_text::ja_month;
-use crate::zengin_files::{
-    place_file, transfer_header, transfer_record, write_options, zengin_date,
-};
+use crate::payouts::payee::{NO_ACCOUNT_JA, Payment, schedule_to_contract_account};
+use crate::payouts::{PayoutRunOptions, PayoutRunSummary};
 use crate::{App, AppError};
 
 /// A June payout.
@@ -25,18 +25,20 @@ use crate::{App, AppError};
 pub struct PayoutSummary {
     pub fiscal_year: i16,
     pub transfer_date: String,
-    pub paid_count: i64,
-    pub paid_yen: i64,
-    pub files: Vec<PathBuf>,
-    /// (contract number, reason in Japanese): payable rows left unpaid.
+    /// 前納減額金 scheduled as payouts by this call (a repeated call schedules nothing twice).
+    pub scheduled_count: i64,
+    pub scheduled_yen: i64,
+    /// (contract number, reason in Japanese): scheduled but held (no account to pay into).
     pub exceptions: Vec<(String, String)>,
+    /// The payout run of the transfer date (it pays every payout due by then).
+    pub run: PayoutRunSummary,
 }
 
 impl App {
-    /// Pays the payable 前納減額金 of fiscal year `fy` (from June of `fy+1`): one Zengin 総合振込
-    /// file per program into `out`, to each member's active debit account, transfer date the
-    /// first business day from today. Rows are marked paid in the same transaction; a contract
-    /// without a usable account stays payable and is reported. Paying again pays nothing twice.
+    /// Pays the payable 前納減額金 of fiscal year `fy` (from June of `fy+1`): each becomes a
+    /// payout on the first business day from today, and that day's payout run writes the
+    /// 総合振込 files into `out`. A contract without a usable account is held and reported.
+    /// Paying again schedules and pays nothing twice.
     #[tracing::instrument(skip_all)]
     pub async fn pay_prepayment_discounts(
         &self,
@@ -74,7 +76,6 @@ impl App {
         }
         let date = self.calendar.on_or_after(self.clock.today());
         let now = self.clock.now_text();
-        std::fs::create_dir_all(out).map_err(internal)?;
         let mut tx = self.store.begin_write().await?;
         let rows: Vec<_> = store::for_year(tx.conn(), i64::from(fy))
             .await?
@@ -86,7 +87,6 @@ impl App {
             transfer_date: date.to_string(),
             ..Default::default()
         };
-        let mut by_program: BTreeMap<String, Vec<(i64, TransferRecord)>> = BTreeMap::new();
         for r in &rows {
             let c = kyosai_store::contracts::get(tx.conn(), r.contract_id)
                 .await?
@@ -94,68 +94,52 @@ impl App {
             if due.get(c.program.as_str()).is_some_and(|m| today < *m) {
                 continue;
             }
-            let mandate = kyosai_store::contracts::mandates_for(tx.conn(), c.id)
-                .await?
-                .into_iter()
-                .find(|m| m.status == MandateStatus::Active);
-            match mandate.as_ref().map(transfer_record) {
-                Some(Some(mut rec)) => {
-                    rec.amount = r.accumulated_yen;
-                    by_program
-                        .entry(c.program.as_str().to_string())
-                        .or_default()
-                        .push((r.id, rec));
-                }
-                Some(None) => s.exceptions.push((
-                    c.number,
-                    "登録口座の情報を振込ファイルに書けません（口座情報を確認してください）".into(),
-                )),
-                None => s.exceptions.push((
-                    c.number,
-                    "使える引落口座がありません（新しい口座の登録が必要です）".into(),
-                )),
+            let source = format!("prepayment_discount:{}", r.id);
+            if payouts::scheduled_for(tx.conn(), &source).await? {
+                continue;
             }
-        }
-        for (program, records) in by_program {
-            let o = bstore::originators(tx.conn(), &program)
-                .await?
-                .into_iter()
-                .next()
-                .ok_or_else(|| internal(format!("{program}: no originator configured")))?;
-            let header = transfer_header(&o, zengin_date(date)?)?;
-            let recs: Vec<TransferRecord> = records.iter().map(|(_, r)| *r).collect();
-            let bytes = write_transfer_file(&header, &recs, &write_options(&o))
-                .map_err(|e| internal(format!("{e:?}")))?;
-            let name = format!(
-                "KYOSAI21_prepayment_discount_{program}_{fy}_{}.dat",
-                date.to_string().replace('-', "")
-            );
-            let placed = place_file(out, &name, &bytes)?;
-            for (id, rec) in &records {
-                if store::mark_paid(tx.conn(), *id, "paid", &date.to_string(), Some(&name)).await? {
-                    s.paid_count += 1;
-                    s.paid_yen += rec.amount;
-                }
-            }
-            audit::append(
+            let id = schedule_to_contract_account(
                 tx.conn(),
-                self.store.audit_key(),
-                &audit::Entry {
-                    actor,
-                    action: "prepayment_discount.paid",
-                    target: &format!("fiscal_year:{fy}"),
-                    before: None,
-                    after: Some(
-                        &json!({ "program": program, "file": name, "sha256": placed.sha256,
-                        "records": records.len(), "transfer_date": date.to_string() }),
-                    ),
-                    at: &now,
+                &Payment {
+                    contract_id: c.id,
+                    application_id: None,
+                    kind: PayoutKind::PrepaymentDiscount,
+                    due_date: date,
+                    amount: Yen::new(r.accumulated_yen),
+                    source: &source,
                 },
+                &now,
             )
             .await?;
-            s.files.push(placed.path);
+            s.scheduled_count += 1;
+            s.scheduled_yen += r.accumulated_yen;
+            if payouts::get(tx.conn(), id)
+                .await?
+                .is_some_and(|p| p.status == PayoutStatus::Held)
+            {
+                s.exceptions.push((c.number, NO_ACCOUNT_JA.into()));
+            }
         }
+        audit::append(
+            tx.conn(),
+            self.store.audit_key(),
+            &audit::Entry {
+                actor,
+                action: "prepayment_discount.scheduled",
+                target: &format!("fiscal_year:{fy}"),
+                before: None,
+                after: Some(
+                    &json!({ "scheduled": s.scheduled_count, "yen": s.scheduled_yen,
+                    "held": s.exceptions.len(), "transfer_date": date.to_string() }),
+                ),
+                at: &now,
+            },
+        )
+        .await?;
         tx.commit().await?;
+        s.run = self
+            .payout_run(date, out, actor, &PayoutRunOptions::default())
+            .await?;
         Ok(s)
     }
 }
