@@ -5,6 +5,7 @@ mod auth;
 mod billing;
 mod cancellation;
 mod certificates;
+mod claims;
 mod contracts;
 mod details;
 mod enrollment;
@@ -154,6 +155,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/contracts/{number}/details", get(details::current))
         .route("/api/v1/contracts/{number}/loan-limits", get(loans::limits))
         .route("/api/v1/contracts/{number}/loans", get(loans::list))
+        .route("/api/v1/contracts/{number}/claims", post(claims::submit))
         .route(
             "/api/v1/contracts/{number}/temporary-loans",
             post(loans::temporary),
@@ -210,6 +212,7 @@ pub fn routes() -> Router<AppState> {
         scorecard::scorecard,
         loans::limits, loans::list, loans::temporary,
         certificates::certificate,
+        claims::submit,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),
