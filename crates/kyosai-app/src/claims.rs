@@ -161,11 +161,6 @@ impl Relation {
             Relation::OtherRelative => "その他の親族",
         }
     }
-
-    /// The place in the statutory order (1 first).
-    pub fn rank(self) -> usize {
-        Relation::ALL.iter().position(|r| *r == self).unwrap_or(0) + 1
-    }
 }
 
 /// A checked claimant.
@@ -540,7 +535,7 @@ impl App {
             &history,
             YearMonth::of(input.event_date),
         )
-        .map_err(internal)?;
+        .map_err(|e| internal(format!("contract {}: premium history: {e:?}", c.id)))?;
         let owed = Owed {
             loans: crate::loans::outstanding_loan_balance(conn, rules, c.id, today).await?,
             unpaid_premiums: dom::standing(&lines)
