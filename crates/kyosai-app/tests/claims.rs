@@ -59,7 +59,6 @@ async fn contract(app: &App, email: &str, birth: &str, months: i64, monthly: i64
         role: Role::Member,
     };
     let mut form = sample_form("small_enterprise");
-    form.given_name_kana = Some(email.chars().take(1).collect::<String>().to_uppercase());
     form.birth_date = Some(birth.into());
     let r = app.submit_enrollment(&member, id, &form).await.unwrap();
     let number = r.contract.unwrap().number;
@@ -157,7 +156,7 @@ async fn a_small_claim_is_decided_at_once_with_its_payout_and_tax_data() {
             1
         );
         assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM outbox WHERE subject LIKE '%支払決定通知書兼振込通知書%' AND body LIKE '%621,400%'").await,
+            count(&app, "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%支払決定通知書兼振込通知書%' AND payload LIKE '%621,400%'").await,
             1
         );
         // One claim per contract.
