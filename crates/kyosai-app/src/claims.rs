@@ -495,6 +495,16 @@ impl App {
             YearMonth::of(input.event_date),
         )
         .await?;
+        // The contract period of the 退職所得控除 starts with the first premium month when the
+        // ledger holds premiums from before the contract row's start (a migrated contract).
+        let first_premium = paid
+            .openings
+            .iter()
+            .map(|o| o.last_month.plus(1 - i32::try_from(o.months).unwrap_or(0)))
+            .chain(paid.months.iter().map(|(m, _)| *m))
+            .min()
+            .map(|m| m.day(1));
+        let contract_start = first_premium.map_or(c.start_date, |d| d.min(c.start_date));
         let history: History = paid.history(
             se.benefit.unit_yen.value,
             se.cancellation.legacy_before.value,
@@ -655,7 +665,7 @@ impl App {
                         death,
                         instalment: p.instalment,
                         age_at_event: age,
-                        contract_start: c.start_date,
+                        contract_start,
                         event_date: input.event_date,
                         payment: p.yen,
                     },

@@ -132,7 +132,8 @@ async fn a_small_claim_is_decided_at_once_with_its_payout_and_tax_data() {
         assert_eq!(done.gross_yen, 621_400);
         assert!(done.deductions.is_empty());
         assert_eq!(done.net_yen, 621_400);
-        // Reconstructed from an opening balance: 概算.
+        // Reconstructed from an opening balance: 概算. The contract period for the 退職所得控除
+        // runs from the first premium month (November 2021): 5 years and a day, 6 years.
         assert!(done.estimate);
         assert_eq!(done.payouts.len(), 1);
         assert_eq!(done.payouts[0].yen, 621_400);
@@ -144,7 +145,7 @@ async fn a_small_claim_is_decided_at_once_with_its_payout_and_tax_data() {
             1
         );
         assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM payout_tax WHERE income_class = 'retirement' AND contract_years = 1 AND retirement_deduction = 800000").await,
+            count(&app, "SELECT COUNT(*) AS n FROM payout_tax WHERE income_class = 'retirement' AND contract_years = 6 AND retirement_deduction = 2400000").await,
             1
         );
         assert_eq!(
