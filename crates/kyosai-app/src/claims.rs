@@ -23,12 +23,12 @@ use kyosai_domain::payout::PayoutKind;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::rules::small_enterprise::SmallEnterpriseRules;
+use kyosai_domain::small_enterprise::BenefitResult;
 use kyosai_domain::small_enterprise::claim::{
     self, BenefitKind, ClaimEvent, ClaimFacts, Deduction, Determination, Owed, PayoutChoice,
     PlannedPayment, TaxData, TaxFacts,
 };
 use kyosai_domain::small_enterprise::payout::PayoutForm;
-use kyosai_domain::small_enterprise::BenefitResult;
 use kyosai_domain::termination::History;
 use kyosai_domain::{ApplicationStatus, ContractStatus, Procedure, Program, YearMonth, Yen};
 use kyosai_store::applications::{self, Application};
@@ -204,12 +204,7 @@ impl ClaimForm {
         let mut p = Parser { errors: Vec::new() };
         let event = p.choice("event", &self.event, "請求事由", ClaimEvent::parse);
         let event_date = p.date("event_date", &self.event_date, "請求事由が生じた日");
-        let form = p.choice(
-            "payout.form",
-            &self.payout.form,
-            "受取方法",
-            parse_form,
-        );
+        let form = p.choice("payout.form", &self.payout.form, "受取方法", parse_form);
         let needs_years = matches!(form, Some(PayoutForm::Instalments | PayoutForm::Combined));
         let years = if needs_years {
             p.count("payout.years", &self.payout.years, "分割の期間（年）", 100)
@@ -265,15 +260,15 @@ impl ClaimForm {
                 format!("添付書類は{MAX_EVIDENCE}件までです。"),
             );
         }
-        let evidence: Vec<String> = self
-            .evidence
-            .iter()
-            .map(|t| t.trim().to_string())
-            .collect();
+        let evidence: Vec<String> = self.evidence.iter().map(|t| t.trim().to_string()).collect();
         if evidence.iter().any(String::is_empty) {
             p.err("evidence", "invalid", "添付書類の指定が正しくありません。");
         }
-        let account = if self.bank_code.as_deref().is_some_and(|s| !s.trim().is_empty()) {
+        let account = if self
+            .bank_code
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty())
+        {
             bank_account::parse(
                 &mut p,
                 &AccountFields {
@@ -311,7 +306,11 @@ fn parse_claimant(p: &mut Parser, c: &ClaimantForm) -> Option<Claimant> {
         Relation::parse,
     );
     let name = p.name("claimant.name", &c.name, "ご遺族の氏名");
-    let name_kana = p.kana("claimant.name_kana", &c.name_kana, "ご遺族の氏名（フリガナ）");
+    let name_kana = p.kana(
+        "claimant.name_kana",
+        &c.name_kana,
+        "ご遺族の氏名（フリガナ）",
+    );
     let birth_date = p.date("claimant.birth_date", &c.birth_date, "ご遺族の生年月日");
     let address = p.text("claimant.address", &c.address, "ご遺族の住所");
     let phone = c
@@ -485,16 +484,15 @@ impl App {
             ));
         }
         let (role, birth, holder_kana) = holder_facts(conn, c).await?;
-        let age = u32::try_from(kyosai_domain::enrollment::full_years(birth, input.event_date))
-            .unwrap_or(0);
+        let age = u32::try_from(kyosai_domain::enrollment::full_years(
+            birth,
+            input.event_date,
+        ))
+        .unwrap_or(0);
         let lines = crate::termination::replay(conn, c.id).await?;
-        let paid = crate::termination::paid_premiums(
-            conn,
-            c.id,
-            &lines,
-            YearMonth::of(input.event_date),
-        )
-        .await?;
+        let paid =
+            crate::termination::paid_premiums(conn, c.id, &lines, YearMonth::of(input.event_date))
+                .await?;
         // The contract period of the 退職所得控除 starts with the first premium month when the
         // ledger holds premiums from before the contract row's start (a migrated contract).
         let first_premium = paid
@@ -642,9 +640,7 @@ impl App {
                 "amount_threshold",
                 CheckStatus::NeedsReview,
                 None,
-                format!(
-                    "差引支給額{net}は自動決定の上限{max}を超えるため、職員2名が確認します。"
-                ),
+                format!("差引支給額{net}は自動決定の上限{max}を超えるため、職員2名が確認します。"),
             )
         } else {
             check(
@@ -811,7 +807,9 @@ impl ProcedureRules for BenefitClaimProcedure {
         number: &str,
         _input: &ClaimInput,
     ) -> Result<Subject, AppError> {
-        Ok(contract_subject(&claim_contract(conn, actor, number).await?))
+        Ok(contract_subject(
+            &claim_contract(conn, actor, number).await?,
+        ))
     }
 
     async fn check(
@@ -1054,7 +1052,11 @@ impl ProcedureRules for BenefitClaimProcedure {
             if p.instalment && Some(i) != first_instalment {
                 continue;
             }
-            let what = if p.instalment { "分割共済金（第1回）" } else { "お振込み" };
+            let what = if p.instalment {
+                "分割共済金（第1回）"
+            } else {
+                "お振込み"
+            };
             body.push_str(&format!(
                 "{what}：{} {}\n",
                 ja_date(line.date),

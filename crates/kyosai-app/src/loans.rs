@@ -587,7 +587,10 @@ fn safety_net(rules: &RuleSet) -> Result<&kyosai_domain::rules::SafetyNetRules, 
 
 /// The account a loan is transferred to: the contract's debit account in use (the one
 /// repayments are collected from).
-pub(crate) async fn payee(conn: &mut AnyConnection, contract_id: i64) -> Result<PayeeAccount, AppError> {
+pub(crate) async fn payee(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<PayeeAccount, AppError> {
     let m = contracts::mandates_for(conn, contract_id)
         .await?
         .into_iter()

@@ -30,9 +30,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use crate::cancellation::{CancellationForm, CancellationProcedure};
+use crate::claims::{BenefitClaimProcedure, ClaimForm};
 use crate::details_change::{DetailsChangeProcedure, DetailsForm};
 use crate::enrollment::{Enrollment, EnrollmentForm};
-use crate::claims::{BenefitClaimProcedure, ClaimForm};
 use crate::loans::{TemporaryLoanForm, TemporaryLoanProcedure};
 use crate::mandate_change::{MandateChangeProcedure, MandateForm};
 use crate::payment_frequency::{FrequencyChangeProcedure, FrequencyForm};

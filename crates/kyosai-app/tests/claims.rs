@@ -49,7 +49,13 @@ async fn staff(app: &App, email: &str) -> Actor {
 
 /// A 小規模 member born on `birth` with a contract and `months` months of `monthly` yen paid
 /// before Kyosai (an opening balance ending October 2026). Returns the member and the number.
-async fn contract(app: &App, email: &str, birth: &str, months: i64, monthly: i64) -> (Actor, String) {
+async fn contract(
+    app: &App,
+    email: &str,
+    birth: &str,
+    months: i64,
+    monthly: i64,
+) -> (Actor, String) {
     let id = app
         .create_account(Role::Member, email, "", Some("test passphrase 123"))
         .await
@@ -126,7 +132,12 @@ async fn a_small_claim_is_decided_at_once_with_its_payout_and_tax_data() {
             .unwrap()
             .fresh()
             .unwrap();
-        assert_eq!(done.status, ApplicationStatus::Completed, "{:?}", done.checks);
+        assert_eq!(
+            done.status,
+            ApplicationStatus::Completed,
+            "{:?}",
+            done.checks
+        );
         assert_eq!(done.benefit_kind, BenefitKind::A);
         assert!(done.explanation.contains("共済金A"), "{}", done.explanation);
         assert_eq!(done.gross_yen, 621_400);
@@ -153,7 +164,11 @@ async fn a_small_claim_is_decided_at_once_with_its_payout_and_tax_data() {
             1
         );
         assert_eq!(
-            count(&app, &format!("SELECT COUNT(*) AS n FROM evidence WHERE application_id = {id}")).await,
+            count(
+                &app,
+                &format!("SELECT COUNT(*) AS n FROM evidence WHERE application_id = {id}")
+            )
+            .await,
             1
         );
         assert_eq!(
@@ -162,7 +177,12 @@ async fn a_small_claim_is_decided_at_once_with_its_payout_and_tax_data() {
         );
         // One claim per contract.
         let again = app
-            .submit_claim(&member, &number, &lump_sum("business_closed", "2026-11-02"), None)
+            .submit_claim(
+                &member,
+                &number,
+                &lump_sum("business_closed", "2026-11-02"),
+                None,
+            )
             .await
             .unwrap_err();
         assert_eq!(conflict(again), "claim_exists");
@@ -177,9 +197,16 @@ async fn bad_claims_are_refused_field_by_field_and_store_nothing() {
             let app = app.clone();
             let member = member.clone();
             let number = number.clone();
-            async move { app.submit_claim(&member, &number, &form, None).await.unwrap_err() }
+            async move {
+                app.submit_claim(&member, &number, &form, None)
+                    .await
+                    .unwrap_err()
+            }
         };
-        assert_eq!(fields(submit(lump_sum("lottery_win", "2026-11-02")).await), ["event"]);
+        assert_eq!(
+            fields(submit(lump_sum("lottery_win", "2026-11-02")).await),
+            ["event"]
+        );
         assert_eq!(
             fields(submit(lump_sum("business_closed", "2026-11-03")).await),
             ["event_date"]
@@ -210,12 +237,20 @@ async fn bad_claims_are_refused_field_by_field_and_store_nothing() {
             ["claimant"]
         );
         assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM applications WHERE procedure = 'benefit_claim'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM applications WHERE procedure = 'benefit_claim'"
+            )
+            .await,
             0
         );
         assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM payouts").await, 0);
         assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM contracts WHERE status = 'active'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM contracts WHERE status = 'active'"
+            )
+            .await,
             1
         );
     }
@@ -252,7 +287,12 @@ async fn a_large_combined_claim_needs_two_approvers_and_schedules_every_instalme
         );
         // A second claim waits for the first.
         let e = app
-            .submit_claim(&member, &number, &lump_sum("business_closed", "2026-11-02"), None)
+            .submit_claim(
+                &member,
+                &number,
+                &lump_sum("business_closed", "2026-11-02"),
+                None,
+            )
             .await
             .unwrap_err();
         assert_eq!(conflict(e), "claim_exists");
@@ -260,7 +300,11 @@ async fn a_large_combined_claim_needs_two_approvers_and_schedules_every_instalme
         let first = staff(&app, "first@example.jp").await;
         let second = staff(&app, "second@example.jp").await;
         let version = || async {
-            count(&app, &format!("SELECT version AS n FROM applications WHERE id = {id}")).await
+            count(
+                &app,
+                &format!("SELECT version AS n FROM applications WHERE id = {id}"),
+            )
+            .await
         };
         app.approve(&first, id, version().await, "廃業届を確認")
             .await
@@ -279,7 +323,11 @@ async fn a_large_combined_claim_needs_two_approvers_and_schedules_every_instalme
             1
         );
         assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM payouts WHERE kind = 'benefit_instalment'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM payouts WHERE kind = 'benefit_instalment'"
+            )
+            .await,
             60
         );
         assert_eq!(
@@ -287,7 +335,11 @@ async fn a_large_combined_claim_needs_two_approvers_and_schedules_every_instalme
             done.net_yen
         );
         assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM payout_tax WHERE income_class = 'public_pension'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM payout_tax WHERE income_class = 'public_pension'"
+            )
+            .await,
             60
         );
     }
@@ -331,20 +383,36 @@ async fn a_death_claim_is_filed_by_the_bereaved_and_paid_into_their_account() {
         assert!(done.checks.iter().any(|c| c.code == "claimant_order"));
         let approver = staff(&app, "e@example.jp").await;
         let id = done.application_id;
-        let version = count(&app, &format!("SELECT version AS n FROM applications WHERE id = {id}")).await;
+        let version = count(
+            &app,
+            &format!("SELECT version AS n FROM applications WHERE id = {id}"),
+        )
+        .await;
         app.approve(&approver, id, version, "戸籍謄本で配偶者を確認")
             .await
             .unwrap();
         assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM payouts WHERE account_number = '7654321'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM payouts WHERE account_number = '7654321'"
+            )
+            .await,
             1
         );
         assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM payout_tax WHERE income_class = 'deemed_inheritance'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM payout_tax WHERE income_class = 'deemed_inheritance'"
+            )
+            .await,
             1
         );
         assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM claims WHERE claimant LIKE '%spouse%'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM claims WHERE claimant LIKE '%spouse%'"
+            )
+            .await,
             1
         );
     }

@@ -86,8 +86,8 @@ fn error_fields(v: &Value) -> Vec<String> {
 #[tokio::test]
 async fn a_claim_over_the_api_answers_exactly_as_the_issue_says() {
     for (store, _dir) in kyosai_store::testing::all().await.unwrap() {
-        let site = support::spawn(store, Clock::Fixed("2026-11-02T01:00:00Z".parse().unwrap()))
-            .await;
+        let site =
+            support::spawn(store, Clock::Fixed("2026-11-02T01:00:00Z".parse().unwrap())).await;
         let (_, a) = site.login(Role::Member, "a@example.jp").await;
         let (_, b) = site.login(Role::Member, "b@example.jp").await;
         let number = contract(&site, &a, "ヤマダ").await;
@@ -95,18 +95,29 @@ async fn a_claim_over_the_api_answers_exactly_as_the_issue_says() {
         let token_a = site.app.issue_token(a.user_id, "test", None).await.unwrap();
         let token_b = site.app.issue_token(b.user_id, "test", None).await.unwrap();
         let path = format!("/api/v1/contracts/{number}/claims");
-        let claim = |event: &str, date: &str, payout: Value| {
-            json!({ "event": event, "event_date": date, "payout": payout })
-        };
+        let claim = |event: &str, date: &str, payout: Value| json!({ "event": event, "event_date": date, "payout": payout });
         let lump = json!({ "form": "lump_sum" });
 
         // 422, field by field, nothing stored.
         for (body, field) in [
-            (claim("won_the_lottery", "2026-11-02", lump.clone()), "event"),
-            (claim("business_closed", "2026-12-01", lump.clone()), "event_date"),
-            (claim("business_closed", "2026-10-31", lump.clone()), "event_date"),
             (
-                claim("business_closed", "2026-11-02", json!({ "form": "instalments", "years": 10 })),
+                claim("won_the_lottery", "2026-11-02", lump.clone()),
+                "event",
+            ),
+            (
+                claim("business_closed", "2026-12-01", lump.clone()),
+                "event_date",
+            ),
+            (
+                claim("business_closed", "2026-10-31", lump.clone()),
+                "event_date",
+            ),
+            (
+                claim(
+                    "business_closed",
+                    "2026-11-02",
+                    json!({ "form": "instalments", "years": 10 }),
+                ),
                 "payout.form",
             ),
         ] {
@@ -116,7 +127,11 @@ async fn a_claim_over_the_api_answers_exactly_as_the_issue_says() {
             assert_eq!(error_fields(&v), [field], "{v}");
         }
         assert_eq!(
-            count(&site, "SELECT COUNT(*) AS n FROM applications WHERE procedure = 'benefit_claim'").await,
+            count(
+                &site,
+                "SELECT COUNT(*) AS n FROM applications WHERE procedure = 'benefit_claim'"
+            )
+            .await,
             0
         );
 
@@ -134,7 +149,12 @@ async fn a_claim_over_the_api_answers_exactly_as_the_issue_says() {
         // Decided at once (no evidence: it waits for staff; with evidence it is decided).
         let ev = site
             .app
-            .upload_evidence(&a, &number, "haigyo.pdf", b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+            .upload_evidence(
+                &a,
+                &number,
+                "haigyo.pdf",
+                b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+            )
             .await
             .unwrap();
         let mut body = claim("business_closed", "2026-11-02", lump.clone());
@@ -169,7 +189,10 @@ async fn a_claim_over_the_api_answers_exactly_as_the_issue_says() {
             None,
         )
         .await;
-        assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("claim_exists")));
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("claim_exists"))
+        );
         site.app
             .cancel_contract(
                 &b,
@@ -200,9 +223,6 @@ async fn a_claim_over_the_api_answers_exactly_as_the_issue_says() {
             (s, v["code"].as_str()),
             (StatusCode::CONFLICT, Some("contract_not_active"))
         );
-        assert_eq!(
-            count(&site, "SELECT COUNT(*) AS n FROM payouts").await,
-            1
-        );
+        assert_eq!(count(&site, "SELECT COUNT(*) AS n FROM payouts").await, 1);
     }
 }

@@ -482,10 +482,7 @@ pub fn check_choice(
             }
             years_ok(years)?;
             let rest = rounding::sub(net, lump_sum);
-            if lump_sum <= Yen::ZERO
-                || rest <= Yen::ZERO
-                || !combined_split_ok(p, lump_sum, rest)
-            {
+            if lump_sum <= Yen::ZERO || rest <= Yen::ZERO || !combined_split_ok(p, lump_sum, rest) {
                 return Err(Reason::new(
                     "combined_split",
                     format!(

@@ -90,7 +90,12 @@ fn below_the_minimum_months_nothing_is_payable_and_the_answer_says_so() {
     let r = rules();
     let d = determine(
         &r,
-        &facts(ClaimEvent::BusinessClosed, ApplicantRole::SoleProprietor, 50, 5),
+        &facts(
+            ClaimEvent::BusinessClosed,
+            ApplicantRole::SoleProprietor,
+            50,
+            5,
+        ),
     )
     .unwrap();
     assert_eq!(d.kind, BenefitKind::A);
@@ -99,13 +104,23 @@ fn below_the_minimum_months_nothing_is_payable_and_the_answer_says_so() {
     // 準共済金 needs 12.
     let d = determine(
         &r,
-        &facts(ClaimEvent::Incorporated, ApplicantRole::SoleProprietor, 50, 11),
+        &facts(
+            ClaimEvent::Incorporated,
+            ApplicantRole::SoleProprietor,
+            50,
+            11,
+        ),
     )
     .unwrap();
     assert!(!d.payable);
     let d = determine(
         &r,
-        &facts(ClaimEvent::Incorporated, ApplicantRole::SoleProprietor, 50, 12),
+        &facts(
+            ClaimEvent::Incorporated,
+            ApplicantRole::SoleProprietor,
+            50,
+            12,
+        ),
     )
     .unwrap();
     assert!(d.payable);
@@ -116,7 +131,12 @@ fn transfer_to_family_is_provisional_rule_data() {
     let r = rules();
     let d = determine(
         &r,
-        &facts(ClaimEvent::Transferred, ApplicantRole::SoleProprietor, 50, 100),
+        &facts(
+            ClaimEvent::Transferred,
+            ApplicantRole::SoleProprietor,
+            50,
+            100,
+        ),
     )
     .unwrap();
     assert_eq!(
@@ -247,7 +267,10 @@ fn payout_forms_follow_reference_3_5() {
         years: 15,
         lump_sum: Yen::new(lump),
     };
-    assert_eq!(ok(BenefitKind::B, false, 60, 3_300_000, comb(300_000)), Ok(()));
+    assert_eq!(
+        ok(BenefitKind::B, false, 60, 3_300_000, comb(300_000)),
+        Ok(())
+    );
     assert_eq!(
         ok(BenefitKind::B, false, 60, 3_299_999, comb(299_999)),
         Err("payout_not_qualified")
@@ -325,7 +348,10 @@ fn tax_data_follows_reference_3_6() {
     assert_eq!(t.income_class, IncomeClass::Retirement);
     // 26 years and a half → 27 years: 40万 × 20 + 70万 × 7.
     assert_eq!(t.contract_years, 27);
-    assert_eq!(t.retirement_deduction, Some(Yen::new(8_000_000 + 4_900_000)));
+    assert_eq!(
+        t.retirement_deduction,
+        Some(Yen::new(8_000_000 + 4_900_000))
+    );
     let t = tax_data(
         &r,
         &TaxFacts {
@@ -335,7 +361,13 @@ fn tax_data_follows_reference_3_6() {
     );
     assert_eq!(t.income_class, IncomeClass::PublicPension);
     assert_eq!(t.retirement_deduction, None);
-    let t = tax_data(&r, &TaxFacts { death: true, ..base });
+    let t = tax_data(
+        &r,
+        &TaxFacts {
+            death: true,
+            ..base
+        },
+    );
     assert_eq!(t.income_class, IncomeClass::DeemedInheritance);
     let refund = TaxFacts {
         kind: BenefitKind::Refund,
