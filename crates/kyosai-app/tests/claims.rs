@@ -331,7 +331,11 @@ async fn a_large_combined_claim_needs_two_approvers_and_schedules_every_instalme
             60
         );
         assert_eq!(
-            count(&app, "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS n FROM payouts").await,
+            count(
+                &app,
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS n FROM payouts"
+            )
+            .await,
             done.net_yen
         );
         assert_eq!(

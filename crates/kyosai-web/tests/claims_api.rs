@@ -1,5 +1,5 @@
 //! Black-box tests of `POST /api/v1/contracts/{number}/claims` over HTTP on every backend
-//! available (issue #11): the 201 body, 422 field errors with nothing stored, 409 for a second
+//! available (issue #11): evidence uploads (hostile files refused), the 201 body, 422 field errors with nothing stored, 409 for a second
 //! claim and after a cancellation, 404 for someone else's contract, and Idempotency-Key replay.
 
 #![expect(
@@ -74,6 +74,35 @@ async fn post(
     )
 }
 
+/// A `multipart/form-data` post of one file as `evidence_file`.
+async fn upload(
+    site: &Site,
+    token: &str,
+    path: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> (StatusCode, Value) {
+    let boundary = "----kyosai-claims-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"evidence_file\"; filename=\"{file_name}\"\r\nContent-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let resp = reqwest::Client::new()
+        .post(format!("{}{path}", site.base))
+        .bearer_auth(token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.json().await.unwrap_or(Value::Null))
+}
+
 fn error_fields(v: &Value) -> Vec<String> {
     v["fields"]
         .as_array()
@@ -146,19 +175,28 @@ async fn a_claim_over_the_api_answers_exactly_as_the_issue_says() {
         .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
 
-        // Decided at once (no evidence: it waits for staff; with evidence it is decided).
-        let ev = site
-            .app
-            .upload_evidence(
-                &a,
-                &number,
-                "haigyo.pdf",
-                b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
-            )
-            .await
-            .unwrap();
+        // Evidence: a file that is not a PDF under a PDF name and an empty one are refused and
+        // nothing is stored; a real PDF gets a token.
+        let upload_path = format!("{path}/evidence");
+        for bytes in [&b"MZ\x90\x00 not a pdf"[..], &b""[..]] {
+            let (s, v) = upload(&site, &token_a, &upload_path, "haigyo.pdf", bytes).await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+            assert_eq!(error_fields(&v), ["evidence"], "{v}");
+        }
+        assert_eq!(count(&site, "SELECT COUNT(*) AS n FROM evidence").await, 0);
+        let (s, ev) = upload(
+            &site,
+            &token_a,
+            &upload_path,
+            "../../haigyo.pdf",
+            b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{ev}");
+        assert_eq!(ev["file_name"], "haigyo.pdf");
+        // Decided at once (every check passes with the evidence attached).
         let mut body = claim("business_closed", "2026-11-02", lump.clone());
-        body["evidence"] = json!([ev.token]);
+        body["evidence"] = json!([ev["token"]]);
         let (s, v, replayed) = post(&site, &token_a, &path, &body, Some("claim-1")).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         assert!(!replayed);

@@ -1,14 +1,61 @@
 //! 共済金等の請求 over the API (issue #11): the same use case as a paper claim keyed in by staff.
 
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use kyosai_app::claims::{ClaimDone, ClaimForm};
+use kyosai_app::evidence::EvidenceRef;
 use kyosai_app::procedure::IdempotencyKey;
 
 use super::{ApiActor, procedure_answer};
 use crate::AppState;
 use crate::error::{ApiError, ApiJson, ErrorBody};
+use crate::upload;
+
+/// The multipart body of an evidence upload.
+#[derive(utoipa::ToSchema, serde::Deserialize)]
+#[expect(
+    dead_code,
+    reason = "documents the multipart body; the handler reads the parts"
+)]
+pub struct ClaimEvidenceMultipart {
+    /// The document (PDF, JPEG or PNG, told by its bytes; at most 10 MiB by default).
+    #[schema(value_type = String, format = Binary)]
+    evidence_file: Vec<u8>,
+}
+
+/// Uploads a document for a claim of the contract (a 廃業届, a 登記簿, a 戸籍謄本…) as
+/// `multipart/form-data` with the file as `evidence_file`. `201` with its `token`, which the
+/// claim then names in `evidence`. The type is told by the bytes (PDF, JPEG, PNG), never by the
+/// name; `422` at the `evidence` field for an empty, oversized or other file (nothing stored);
+/// `404` for someone else's contract. The file is kept outside the web root and only ever
+/// downloaded as an attachment.
+#[utoipa::path(post, path = "/api/v1/contracts/{number}/claims/evidence", tag = "claims", operation_id = "upload_claim_evidence", security(("bearer" = [])),
+    params(("number" = String, Path, description = "共済契約者番号 (9 digits)")),
+    request_body(content((ClaimEvidenceMultipart = "multipart/form-data"))),
+    responses((status = 201, body = EvidenceRef, description = "stored"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn upload_evidence(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, ApiError> {
+    let parts = upload::read(multipart, s.app.evidence.max_bytes).await?;
+    let file = parts.file.ok_or_else(|| {
+        ApiError::from(kyosai_app::AppError::invalid(
+            "evidence",
+            "required",
+            "添付するファイルを選んでください。",
+        ))
+    })?;
+    let e = s
+        .app
+        .upload_evidence(&actor, &number, &file.file_name, &file.bytes)
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(e)).into_response())
+}
 
 /// Claims the 共済金 (小規模企業共済) of the contract: `event`, `event_date` and the `payout`
 /// form (`lump_sum`; `instalments` with `years` 10 or 15; `combined` with `years` and

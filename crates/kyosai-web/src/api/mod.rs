@@ -157,6 +157,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/contracts/{number}/loans", get(loans::list))
         .route("/api/v1/contracts/{number}/claims", post(claims::submit))
         .route(
+            "/api/v1/contracts/{number}/claims/evidence",
+            post(claims::upload_evidence).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::MAX_UPLOAD_BODY_BYTES,
+            )),
+        )
+        .route(
             "/api/v1/contracts/{number}/temporary-loans",
             post(loans::temporary),
         )
@@ -212,7 +218,7 @@ pub fn routes() -> Router<AppState> {
         scorecard::scorecard,
         loans::limits, loans::list, loans::temporary,
         certificates::certificate,
-        claims::submit,
+        claims::submit, claims::upload_evidence,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),
