@@ -461,6 +461,7 @@ impl App {
         c: &Contract,
         input: &ClaimInput,
         rules: &RuleSet,
+        application_id: Option<i64>,
     ) -> Result<(Vec<Check>, Option<ClaimQuote>), AppError> {
         let se = small_enterprise(rules)?;
         let today = self.clock.today();
@@ -585,9 +586,10 @@ impl App {
             ));
         }
         for token in &input.evidence {
-            let ok = evidence::by_token(conn, token)
-                .await?
-                .is_some_and(|e| e.contract_id == Some(c.id) && e.application_id.is_none());
+            let ok = evidence::by_token(conn, token).await?.is_some_and(|e| {
+                e.contract_id == Some(c.id)
+                    && (e.application_id.is_none() || e.application_id == application_id)
+            });
             if !ok {
                 checks.push(check(
                     "evidence_unknown",
@@ -820,7 +822,7 @@ impl ProcedureRules for BenefitClaimProcedure {
         rules: &RuleSet,
     ) -> Result<Checked<ClaimDone>, AppError> {
         let c = subject_contract(conn, subject).await?;
-        let (checks, _) = app.assess_claim(conn, &c, input, rules).await?;
+        let (checks, _) = app.assess_claim(conn, &c, input, rules, None).await?;
         Ok(Checked::Assessed(Assessment {
             rule_set: rules.id.clone(),
             checks,
@@ -835,7 +837,20 @@ impl ProcedureRules for BenefitClaimProcedure {
         input: &ClaimInput,
     ) -> Result<Decided, AppError> {
         let c = subject_contract(conn, subject).await?;
-        let (_, quote) = app.assess_claim(conn, &c, input, &filed.rules).await?;
+        let (checks, quote) = app
+            .assess_claim(conn, &c, input, &filed.rules, Some(filed.application_id))
+            .await?;
+        // Decided on the facts of today: a check that fails now (a loan taken meanwhile put the
+        // net amount below an instalment minimum…) refuses the decision; nothing is written.
+        if let Some(failed) = checks.iter().find(|x| x.status == CheckStatus::Failed) {
+            return Err(AppError::conflict(
+                "claim_check_failed",
+                format!(
+                    "決定時の確認で条件を満たさなくなりました：{}",
+                    failed.message
+                ),
+            ));
+        }
         let quote = quote.ok_or_else(|| {
             AppError::conflict(
                 "claim_not_payable",
@@ -998,7 +1013,7 @@ impl ProcedureRules for BenefitClaimProcedure {
             Some(d) => d.quote,
             None => {
                 let c = subject_contract(conn, subject).await?;
-                app.assess_claim(conn, &c, &input, &filed.rules)
+                app.assess_claim(conn, &c, &input, &filed.rules, Some(filed.application_id))
                     .await?
                     .1
                     .ok_or_else(|| internal("a filed claim without a payment kind"))?

@@ -261,7 +261,12 @@ async fn a_large_combined_claim_needs_two_approvers_and_schedules_every_instalme
     for (app, _dir) in claim_apps().await {
         // 30,000 yen for 20 years: 3 × 2,786,400 = 8,359,200 (REFERENCE §3.3), age 66.
         let (member, number) = contract(&app, "c@example.jp", "1960-01-01", 240, 30_000).await;
+        let ev = app
+            .upload_evidence(&member, &number, "haigyo.pdf", PDF)
+            .await
+            .unwrap();
         let mut form = lump_sum("business_closed", "2026-11-02");
+        form.evidence = vec![ev.token];
         form.payout = ClaimPayoutForm {
             form: Some("combined".into()),
             years: Some("10".into()),
