@@ -11,6 +11,7 @@ pub mod calculator_prefill;
 pub mod cancellation;
 pub mod capability;
 pub mod certificates;
+pub mod claims;
 pub mod clock;
 pub mod contact_center;
 pub mod contract_status;

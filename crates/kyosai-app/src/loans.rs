@@ -588,7 +588,10 @@ fn safety_net(rules: &RuleSet) -> Result<&kyosai_domain::rules::SafetyNetRules, 
 
 /// The account a loan is transferred to: the contract's debit account in use (the one
 /// repayments are collected from).
-async fn payee(conn: &mut AnyConnection, contract_id: i64) -> Result<PayeeAccount, AppError> {
+pub(crate) async fn payee(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<PayeeAccount, AppError> {
     payee_account(conn, contract_id).await?.ok_or_else(|| {
         AppError::conflict(
             "no_account",

@@ -30,6 +30,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use crate::cancellation::{CancellationForm, CancellationProcedure};
+use crate::claims::{BenefitClaimProcedure, ClaimForm};
 use crate::details_change::{DetailsChangeProcedure, DetailsForm};
 use crate::enrollment::{Enrollment, EnrollmentForm};
 use crate::loans::{TemporaryLoanForm, TemporaryLoanProcedure};
@@ -207,6 +208,7 @@ fn form_fields(procedure: Procedure) -> Vec<String> {
         Procedure::DetailsChange => known_fields::<DetailsForm>(),
         Procedure::PremiumChange => known_fields::<PremiumChangeForm>(),
         Procedure::TemporaryLoan => known_fields::<TemporaryLoanForm>(),
+        Procedure::BenefitClaim => known_fields::<ClaimForm>(),
     }
 }
 
@@ -229,6 +231,7 @@ fn check_form_type(procedure: Procedure, values: &Value) -> Result<(), String> {
         Procedure::DetailsChange => form_reads::<DetailsForm>(values),
         Procedure::PremiumChange => form_reads::<PremiumChangeForm>(values),
         Procedure::TemporaryLoan => form_reads::<TemporaryLoanForm>(values),
+        Procedure::BenefitClaim => form_reads::<ClaimForm>(values),
     }
 }
 
@@ -830,6 +833,9 @@ impl App {
             }
             Procedure::TemporaryLoan => {
                 run::<TemporaryLoanProcedure>(self, actor, target, values, via).await
+            }
+            Procedure::BenefitClaim => {
+                run::<BenefitClaimProcedure>(self, actor, target, values, via).await
             }
         }
     }

@@ -180,6 +180,18 @@ impl App {
                 self.complete_reviewed::<crate::loans::TemporaryLoanProcedure>(tx.conn(), actor, &a)
                     .await?
             }
+            Procedure::BenefitClaim => {
+                if self
+                    .claim_needs_second_approver(tx.conn(), actor, &a)
+                    .await?
+                {
+                    // The first of two sign-offs: the claim stays in review for another approver.
+                    tx.commit().await?;
+                    return Ok(());
+                }
+                self.complete_reviewed::<crate::claims::BenefitClaimProcedure>(tx.conn(), actor, &a)
+                    .await?
+            }
         };
         let now = self.clock.now_text();
         update_unless_stale(

@@ -146,7 +146,7 @@ impl CandidateView {
 
 /// The contract's bill lines and their results, replayed as billing does (its standing gives
 /// the unpaid months).
-async fn replay(
+pub(crate) async fn replay(
     conn: &mut AnyConnection,
     contract_id: i64,
 ) -> Result<Vec<dom::LineHistory>, AppError> {
@@ -155,7 +155,7 @@ async fn replay(
 
 /// Premium months actually collected: the opening balance, the months of collected bill lines
 /// and 前納 months up to `until` (prepaid months not yet reached do not count, REFERENCE §5.3).
-async fn paid_premiums(
+pub(crate) async fn paid_premiums(
     conn: &mut AnyConnection,
     contract_id: i64,
     lines: &[dom::LineHistory],

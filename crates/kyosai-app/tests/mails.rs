@@ -488,3 +488,59 @@ async fn payment_procedures() {
         ],
     );
 }
+
+#[tokio::test]
+async fn benefit_claim_decided() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        let (member, number) = member_with_contract(&app, "m@example.jp", "1958-04-01").await;
+        {
+            let mut tx = app.store_for_tests().begin_write().await.unwrap();
+            let c = kyosai_store::contracts::by_number(tx.conn(), &number)
+                .await
+                .unwrap()
+                .unwrap();
+            kyosai_store::ledger::append_openings(
+                tx.conn(),
+                &[kyosai_store::ledger::Opening {
+                    contract_id: c.id,
+                    month: "2026-10".into(),
+                    amount: 2_400_000,
+                    months: 240,
+                }],
+                "2026-11-01T00:00:00Z",
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let before = outbox(&app).await.len();
+        // 10,000 yen for 20 years: 2,786,400 as a lump sum; without evidence the claim waits
+        // for staff, who approve it.
+        let done = app
+            .submit_claim(
+                &member,
+                &number,
+                &kyosai_app::claims::ClaimForm {
+                    event: Some("business_closed".into()),
+                    event_date: Some("2026-11-02".into()),
+                    payout: kyosai_app::claims::ClaimPayoutForm {
+                        form: Some("lump_sum".into()),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let staff = account(&app, Role::Staff, "staff@kyosai.jp").await;
+        app.approve(&staff, done.application_id, 1, "廃業届を確認")
+            .await
+            .unwrap();
+        all.push(mails_since(&app, before).await);
+    }
+    assert_mails(&all, &["benefit_claim_received", "benefit_claim_decided"]);
+}

@@ -35,10 +35,12 @@ pub enum Procedure {
     PremiumChange,
     /// 一時貸付金の請求 (倒産防止, REFERENCE §5.2).
     TemporaryLoan,
+    /// 共済金等の請求 (小規模, REFERENCE §3).
+    BenefitClaim,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 10] = [
+    pub const ALL: [Procedure; 11] = [
         Procedure::Enrollment,
         Procedure::MandateChange,
         Procedure::Cancellation,
@@ -49,6 +51,7 @@ impl Procedure {
         Procedure::DetailsChange,
         Procedure::PremiumChange,
         Procedure::TemporaryLoan,
+        Procedure::BenefitClaim,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +66,7 @@ impl Procedure {
             Procedure::DetailsChange => "details_change",
             Procedure::PremiumChange => "premium_change",
             Procedure::TemporaryLoan => "temporary_loan",
+            Procedure::BenefitClaim => "benefit_claim",
         }
     }
 
@@ -83,6 +87,7 @@ impl Procedure {
             Procedure::DetailsChange => "登録内容の変更",
             Procedure::PremiumChange => "掛金月額の変更",
             Procedure::TemporaryLoan => "一時貸付金の借入れ",
+            Procedure::BenefitClaim => "共済金等の請求",
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod arrears;
 pub mod benefit;
 pub mod cancellation_refund;
+pub mod claim;
 pub mod frequency_change;
 pub mod member_loan;
 pub mod payout;

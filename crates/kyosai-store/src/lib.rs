@@ -11,6 +11,7 @@ pub mod audit;
 pub mod backup;
 pub mod billing;
 pub mod bulk;
+pub mod claims;
 pub mod contracts;
 pub mod details;
 pub mod drafts;

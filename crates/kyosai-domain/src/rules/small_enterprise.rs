@@ -368,6 +368,87 @@ impl PayoutRules {
     }
 }
 
+/// The 退職所得控除 table (REFERENCE §3.6: 40万円 a year up to 20 years, 70万円 a year from
+/// the 21st; the contract period counts as the years of service).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetirementDeduction {
+    pub deduction_per_year_yen: Yen,
+    pub deduction_break_years: u32,
+    pub deduction_per_year_after_yen: Yen,
+    /// The deduction is never below this (所得税法第30条: 80万円).
+    pub deduction_min_yen: Yen,
+}
+
+/// Income-tax withholding per income class (REFERENCE §3.6 does not say what SMRJ withholds).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithholdingRates {
+    pub retirement: Rate,
+    pub public_pension: Rate,
+    pub occasional: Rate,
+    pub deemed_inheritance: Rate,
+}
+
+/// 共済金等の請求: how Kyosai decides and pays claims (REFERENCE §3).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRules {
+    /// A claim whose net amount is at most this, with every check passed, is decided at once;
+    /// above it a staff approval by someone other than its preparer (maker-checker).
+    pub auto_decide_max_yen: Sourced<Yen>,
+    /// Bank business days from the decision to the lump-sum transfer.
+    pub payment_business_days: Sourced<u32>,
+    /// The day of an instalment month instalments are transferred on (next business day).
+    pub instalment_day: Sourced<i8>,
+    /// Which 共済金 a transfer of the whole business to the spouse or a child gives (REFERENCE
+    /// §3.1: changed H28-4, details not retrieved).
+    pub transfer_to_family: Sourced<ClaimReason>,
+    pub tax: Sourced<RetirementDeduction>,
+    pub withholding: Sourced<WithholdingRates>,
+}
+
+impl ClaimRules {
+    fn check(&self, p: &mut Vec<String>) {
+        let n = "small_enterprise.claim";
+        require_source(
+            &format!("{n}.auto_decide_max_yen"),
+            &self.auto_decide_max_yen,
+            p,
+        );
+        require_source(
+            &format!("{n}.payment_business_days"),
+            &self.payment_business_days,
+            p,
+        );
+        require_source(&format!("{n}.instalment_day"), &self.instalment_day, p);
+        require_source(
+            &format!("{n}.transfer_to_family"),
+            &self.transfer_to_family,
+            p,
+        );
+        require_source(&format!("{n}.tax"), &self.tax, p);
+        require_source(&format!("{n}.withholding"), &self.withholding, p);
+        if !(1..=28).contains(&self.instalment_day.value) {
+            p.push(format!("{n}.instalment_day must be 1..=28"));
+        }
+        if self.auto_decide_max_yen.value < Yen::ZERO {
+            p.push(format!("{n}.auto_decide_max_yen must not be negative"));
+        }
+        let w = &self.withholding.value;
+        for r in [
+            w.retirement,
+            w.public_pension,
+            w.occasional,
+            w.deemed_inheritance,
+        ] {
+            if r > Rate::percent(50) {
+                p.push(format!("{n}.withholding: {r} is implausibly high"));
+            }
+        }
+    }
+}
+
 /// 契約者貸付 kinds (REFERENCE §4.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -607,6 +688,7 @@ pub struct SmallEnterpriseRules {
     pub bonus: BonusRules,
     pub cancellation: CancellationRules,
     pub payout: PayoutRules,
+    pub claim: ClaimRules,
     pub member_loan: MemberLoanRules,
     pub prepayment: PrepaymentRules,
     pub arrears: ArrearsRules,
@@ -620,6 +702,7 @@ impl SmallEnterpriseRules {
         self.bonus.check(p);
         self.cancellation.check(p);
         self.payout.check(p);
+        self.claim.check(p);
         self.member_loan.check(p);
         self.prepayment.check("small_enterprise.prepayment", p);
         let pc = &self.premium_change;
@@ -696,5 +779,7 @@ impl SmallEnterpriseRules {
             || self.member_loan.unit_yen.provisional
             || self.member_loan.kinds.values().any(|k| k.provisional)
             || self.prepayment.has_provisional()
+            || self.claim.transfer_to_family.provisional
+            || self.claim.withholding.provisional
     }
 }

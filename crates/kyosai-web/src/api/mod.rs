@@ -5,6 +5,7 @@ mod auth;
 mod billing;
 mod cancellation;
 mod certificates;
+mod claims;
 mod contracts;
 mod details;
 mod enrollment;
@@ -160,6 +161,13 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/contracts/{number}/payouts/{payout_id}/account",
             put(payouts::give_account),
         )
+        .route("/api/v1/contracts/{number}/claims", post(claims::submit))
+        .route(
+            "/api/v1/contracts/{number}/claims/evidence",
+            post(claims::upload_evidence).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::MAX_UPLOAD_BODY_BYTES,
+            )),
+        )
         .route(
             "/api/v1/contracts/{number}/temporary-loans",
             post(loans::temporary),
@@ -217,6 +225,7 @@ pub fn routes() -> Router<AppState> {
         loans::limits, loans::list, loans::temporary,
         payouts::list, payouts::give_account,
         certificates::certificate,
+        claims::submit, claims::upload_evidence,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),

@@ -388,6 +388,49 @@ async fn detail_page(
                 rows,
             }]
         }
+        Procedure::BenefitClaim => {
+            let form = a.form_json();
+            let text = |v: &serde_json::Value| match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                _ => String::new(),
+            };
+            let mut rows: Vec<Row> = contract_row(&a).into_iter().collect();
+            rows.push(Row {
+                label: "請求事由".into(),
+                value: kyosai_domain::small_enterprise::claim::ClaimEvent::parse(&text(
+                    &form["event"],
+                ))
+                .map_or_else(String::new, |e| e.name_ja().to_string()),
+            });
+            rows.push(Row {
+                label: "請求事由が生じた日".into(),
+                value: text(&form["event_date"]),
+            });
+            rows.push(Row {
+                label: "受取方法".into(),
+                value: format!(
+                    "{} {}",
+                    text(&form["payout"]["form"]),
+                    text(&form["payout"]["years"])
+                ),
+            });
+            if let Some(c) = form["claimant"].as_object() {
+                rows.push(Row {
+                    label: "請求者（ご遺族）".into(),
+                    value: format!(
+                        "{}（{}）",
+                        text(&c["name"]),
+                        kyosai_app::claims::Relation::parse(&text(&c["relation"]))
+                            .map_or("", |r| r.name_ja())
+                    ),
+                });
+            }
+            vec![ReviewGroup {
+                title: "共済金等の請求",
+                rows,
+            }]
+        }
     };
     let evidence = state
         .app
@@ -503,6 +546,9 @@ async fn detail_page(
             }
             Procedure::TemporaryLoan => {
                 "承認すると、その場で貸付けが決定され（返済予定表を作成し、送金を予定します）、申込者にメールでお知らせします。"
+            }
+            Procedure::BenefitClaim => {
+                "承認すると、その場で支払額が決定され（契約は終了し、送金を予定します）、請求者にメールでお知らせします。自動決定の上限を超える請求は、2人目の職員の承認で決定します。"
             }
         },
         editable: procedure == Procedure::Enrollment,
