@@ -143,6 +143,29 @@ async fn the_demo_member_has_five_years_of_collected_months_in_each_program() {
             .await
                 >= 6
         );
+        // 佐藤 cancelled her 経営セーフティ共済 online; the refund was paid by a payout run and the
+        // ledger shows it paid out.
+        let paid = count(
+            &app,
+            &format!(
+                "SELECT CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) AS n FROM payouts p JOIN contracts c \
+                 ON c.id = p.contract_id WHERE c.member_id = {sato} AND p.status = 'paid' \
+                 AND p.kind = 'cancellation_refund'"
+            ),
+        )
+        .await;
+        assert!(paid > 0);
+        assert_eq!(
+            count(
+                &app,
+                &format!(
+                    "SELECT CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) AS n FROM billing_ledger l \
+                     JOIN contracts c ON c.id = l.contract_id WHERE c.member_id = {sato} AND l.kind = 'paid_out'"
+                ),
+            )
+            .await,
+            paid
+        );
         assert_eq!(
             count(
                 &app,

@@ -30,6 +30,9 @@ const SATO_MONTHS_AGO: i32 = 40;
 const YAMADA_PREMIUM_CHANGE_MONTHS_AGO: i32 = 24;
 /// 山田's 小規模 premium from then on.
 const YAMADA_NEW_PREMIUM: &str = "50000";
+/// How many months before last month 佐藤 cancelled her 経営セーフティ共済 contract online (任意解約):
+/// its refund was paid by the payout run of its payment date, so the portal shows a paid payout.
+const SATO_CANCELLED_MONTHS_AGO: i32 = 3;
 
 /// Password of every demo account (shown at start-up; demo only).
 pub const DEMO_PASSWORD: &str = "kyosai-demo-2026";
@@ -187,9 +190,35 @@ impl App {
             user_id: ids[0],
             role: Role::Staff,
         };
-        self.at(jst_at(sato_enrolled, 5, 10)?)
+        let sato_then = self.at(jst_at(sato_enrolled, 5, 10)?);
+        sato_then
             .submit_enrollment(&staff, sato, &sato_form)
             .await?;
+        // 佐藤 also joined 経営セーフティ共済 online the same day (20,000 yen a month).
+        let mut sato_safety = sample_form("safety_net");
+        for (to, from) in [
+            (&mut sato_safety.family_name, &sato_form.family_name),
+            (&mut sato_safety.given_name, &sato_form.given_name),
+            (
+                &mut sato_safety.family_name_kana,
+                &sato_form.family_name_kana,
+            ),
+            (&mut sato_safety.given_name_kana, &sato_form.given_name_kana),
+            (
+                &mut sato_safety.account_holder_kana,
+                &sato_form.account_holder_kana,
+            ),
+            (&mut sato_safety.business_name, &sato_form.business_name),
+        ] {
+            to.clone_from(from);
+        }
+        sato_safety.monthly_premium_yen = Some("20000".into());
+        let sato_safety_net = sato_then
+            .submit_enrollment(&member(sato), sato, &sato_safety)
+            .await?
+            .contract
+            .ok_or_else(|| AppError::Internal("the demo enrollment went to review".into()))?
+            .number;
         // Billed month by month; 山田 raised the 小規模 premium online on the 2nd of one month,
         // through the real procedure, and later months are billed at the new amount.
         let change_month = last_month.plus(-YAMADA_PREMIUM_CHANGE_MONTHS_AGO);
@@ -205,7 +234,12 @@ impl App {
                 },
             )
             .await?;
-        self.bill_history(change_month, last_month).await?;
+        let cancel_month = last_month.plus(-SATO_CANCELLED_MONTHS_AGO);
+        self.bill_history(change_month, cancel_month.plus(-1))
+            .await?;
+        self.demo_cancellation(&member(sato), &sato_safety_net, cancel_month)
+            .await?;
+        self.bill_history(cancel_month, last_month).await?;
         let mut suzuki_form = sample_form("small_enterprise");
         suzuki_form.role = Some("co_manager".into());
         suzuki_form.family_name = Some("鈴木".into());
@@ -216,6 +250,46 @@ impl App {
         self.submit_enrollment(&member(suzuki), suzuki, &suzuki_form)
             .await?;
         Ok(true)
+    }
+
+    /// A 任意解約 on the 2nd of `month` at the quoted refund, through the real procedure, and the
+    /// refund paid by the payout run on its payment date (files written to a temporary folder,
+    /// as billing's are).
+    async fn demo_cancellation(
+        &self,
+        member: &Actor,
+        number: &str,
+        month: YearMonth,
+    ) -> Result<(), AppError> {
+        let then = self.at(jst_at(month, 2, 10)?);
+        let quote = then.cancellation_quote(member, number).await?;
+        then.cancel_contract(
+            member,
+            number,
+            &crate::cancellation::CancellationForm {
+                refund_yen: Some(quote.refund_yen.to_string()),
+            },
+            None,
+        )
+        .await?;
+        let payday = self.at(crate::clock::jst()
+            .to_timestamp(quote.payment_date.at(9, 0, 0, 0))
+            .map_err(|e| AppError::Internal(e.into()))?);
+        let dir = std::env::temp_dir().join(format!(
+            "kyosai-demo-payouts-{}-{}",
+            std::process::id(),
+            Timestamp::now().as_nanosecond()
+        ));
+        let done = payday
+            .payout_run(
+                quote.payment_date,
+                &dir,
+                "demo",
+                &crate::payouts::PayoutRunOptions::default(),
+            )
+            .await;
+        let _ = std::fs::remove_dir_all(&dir);
+        done.map(|_| ())
     }
 
     /// Bills every month from `from` to `to` as production does: the billing run on the 10th
