@@ -175,38 +175,67 @@ pub async fn in_run(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<RunLine
     rows.iter().map(run_line).collect()
 }
 
-/// Records a transfer of a run as written.
-pub async fn record_transfer(conn: &mut AnyConnection, run_id: i64, l: &RunLine) -> Result<()> {
-    let p = &l.payout;
-    sqlx::query(
+/// Pays every scheduled payout due by `date` in run `run_id`, set-based (a 100,000-payout run is
+/// a handful of statements): each transfer recorded as written (`payout_transfers`), one
+/// `paid_out` ledger entry per payout (reason `payout:<id>`), the deciding cancellation refunds
+/// and 前納減額金 marked paid on `date`, the payouts marked paid. Returns how many were paid;
+/// the caller checks it against what it wrote.
+pub async fn pay_due(
+    conn: &mut AnyConnection,
+    run_id: i64,
+    date: Date,
+    month: &str,
+    now: &str,
+) -> Result<u64> {
+    const DUE: &str = "p.status = 'scheduled' AND p.due_date <= $1";
+    let day = date.to_string();
+    sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO payout_transfers (run_id, payout_id, program, amount, bank_code, branch_code, \
-         account_type, account_number, holder_kana) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
+         account_type, account_number, holder_kana) \
+         SELECT $2, p.id, c.program, p.amount, p.bank_code, p.branch_code, p.account_type, \
+         p.account_number, p.holder_kana FROM payouts p JOIN contracts c ON c.id = p.contract_id \
+         WHERE {DUE} ORDER BY p.id"
+    )))
+    .bind(&day)
     .bind(run_id)
-    .bind(p.id)
-    .bind(&l.program)
-    .bind(p.amount.get())
-    .bind(&p.account.bank_code)
-    .bind(&p.account.branch_code)
-    .bind(&p.account.account_type)
-    .bind(&p.account.account_number)
-    .bind(&p.account.holder_kana)
     .execute(&mut *conn)
     .await?;
-    Ok(())
-}
-
-/// Marks a scheduled payout paid by `run_id`; false when it was no longer scheduled.
-pub async fn mark_paid(conn: &mut AnyConnection, id: i64, run_id: i64, now: &str) -> Result<bool> {
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO billing_ledger (contract_id, month, kind, amount, months, reason, at) \
+         SELECT p.contract_id, $2, 'paid_out', p.amount, 0, 'payout:' || CAST(p.id AS TEXT), $3 \
+         FROM payouts p WHERE {DUE} ORDER BY p.id"
+    )))
+    .bind(&day)
+    .bind(month)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE cancellation_refunds SET status = 'paid' WHERE id IN \
+         (SELECT CAST(SUBSTR(p.source, 21) AS BIGINT) FROM payouts p \
+          WHERE {DUE} AND p.source LIKE 'cancellation_refund:%')"
+    )))
+    .bind(&day)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE prepayment_discounts SET status = 'paid', paid_on = $1 WHERE status = 'payable' \
+         AND id IN (SELECT CAST(SUBSTR(p.source, 21) AS BIGINT) FROM payouts p \
+          WHERE {DUE} AND p.source LIKE 'prepayment_discount:%')"
+    )))
+    .bind(&day)
+    .execute(&mut *conn)
+    .await?;
     let r = sqlx::query(
-        "UPDATE payouts SET status = 'paid', run_id = $1, paid_at = $2 WHERE id = $3 AND status = 'scheduled'",
+        "UPDATE payouts SET status = 'paid', run_id = $2, paid_at = $3 \
+         WHERE status = 'scheduled' AND due_date <= $1",
     )
+    .bind(&day)
     .bind(run_id)
     .bind(now)
-    .bind(id)
     .execute(&mut *conn)
     .await?;
-    Ok(r.rows_affected() == 1)
+    Ok(r.rows_affected())
 }
 
 /// A payout run as recorded.
@@ -402,32 +431,24 @@ pub async fn reschedule(
     Ok(r.rows_affected() == 1)
 }
 
-/// Keeps the deciding row of a payout in step with it, where that row has a status of its own:
-/// a cancellation refund or a 前納減額金 is paid once its transfer is delivered (`paid_on`, the
-/// transfer date) and payable again when the bank returns it (`None`).
-pub async fn settle_source(
-    conn: &mut AnyConnection,
-    source: &str,
-    paid_on: Option<Date>,
-) -> Result<()> {
+/// A returned payout's deciding row is payable again (a cancellation refund or a 前納減額金 is
+/// marked paid by [`pay_due`] when its transfer is delivered).
+pub async fn reopen_source(conn: &mut AnyConnection, source: &str) -> Result<()> {
     let id_of = |prefix: &str| {
         source
             .strip_prefix(prefix)
             .and_then(|n| n.parse::<i64>().ok())
     };
     if let Some(id) = id_of("cancellation_refund:") {
-        sqlx::query("UPDATE cancellation_refunds SET status = $1 WHERE id = $2")
-            .bind(if paid_on.is_some() { "paid" } else { "payable" })
+        sqlx::query("UPDATE cancellation_refunds SET status = 'payable' WHERE id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await?;
     } else if let Some(id) = id_of("prepayment_discount:") {
         sqlx::query(
-            "UPDATE prepayment_discounts SET status = $1, paid_on = $2 \
-             WHERE id = $3 AND status IN ('payable', 'paid')",
+            "UPDATE prepayment_discounts SET status = 'payable', paid_on = NULL \
+             WHERE id = $1 AND status = 'paid'",
         )
-        .bind(if paid_on.is_some() { "paid" } else { "payable" })
-        .bind(paid_on.map(|d| d.to_string()))
         .bind(id)
         .execute(&mut *conn)
         .await?;

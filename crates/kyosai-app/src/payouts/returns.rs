@@ -196,7 +196,7 @@ impl App {
                 &now,
             )
             .await?;
-            store::settle_source(tx.conn(), &p.source, None).await?;
+            store::reopen_source(tx.conn(), &p.source).await?;
             let (number, holder) = store::contract_of(tx.conn(), p.contract_id).await?;
             if let Some((member_id, email)) = bstore::contact(tx.conn(), p.contract_id).await? {
                 mails.push((

@@ -3,8 +3,8 @@
 //! originator account, REFERENCE §8), marks each payout paid and posts one `paid_out` ledger
 //! entry per payout.
 //!
-//! Crash safety: everything a run records (the run, its files' SHA-256, the payouts marked
-//! paid, the ledger entries) is one transaction, committed after the files are in place (each
+//! Crash safety: everything a run records (the run, its files' SHA-256, the transfers, the
+//! payouts marked paid, the ledger entries, the refunds settled) is one transaction, committed after the files are in place (each
 //! written to a temporary name and renamed). A run killed before its commit leaves no trace in
 //! the database; its files are written again, byte for byte, by the rerun, because a run's
 //! bytes depend only on the payouts (read in id order), the originator and the date.
@@ -18,9 +18,9 @@ use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 use kyosai_domain::{YearMonth, Yen};
+use kyosai_store::audit;
 use kyosai_store::billing as bstore;
 use kyosai_store::payouts::{self as store, NewRun, RunFile, RunLine};
-use kyosai_store::{audit, ledger};
 use kyosai_zengin::Digits;
 use kyosai_zengin::transfer::{TransferRecord, write_transfer_file};
 use serde::Serialize;
@@ -68,9 +68,9 @@ fn file_name(program: &str, date: Date, seq: i64) -> String {
     )
 }
 
-/// A run's file for one program: program, name, bytes, and (payout id, amount, contract id,
-/// source) of each record in file order.
-type BuiltFile = (String, String, Vec<u8>, Vec<(i64, Yen, i64, String)>);
+/// A run's file for one program: program, name, bytes, and (payout id, amount) of each record
+/// in file order.
+type BuiltFile = (String, String, Vec<u8>, Vec<(i64, Yen)>);
 
 /// The files of one run: per program, the bytes and the payouts written, in id order.
 pub(super) fn build_files(
@@ -103,7 +103,7 @@ pub(super) fn build_files(
             // 顧客コード1 carries the payout id, so a bank's return names the payout.
             rec.customer_code1 = Some(Digits::from_u64(p.id as u64).map_err(internal)?);
             records.push(rec);
-            paid.push((p.id, p.amount, p.contract_id, p.source.clone()));
+            paid.push((p.id, p.amount));
         }
         let bytes = write_transfer_file(&header, &records, &write_options(o))
             .map_err(|e| internal(e.to_string()))?;
@@ -215,14 +215,21 @@ impl App {
             &now,
         )
         .await?;
-        for l in &due {
-            store::record_transfer(tx.conn(), run_id, l).await?;
-        }
+        // The bookkeeping of every payout in a few set-based statements over the same rows read
+        // above (the write transaction holds the lock): transfers recorded, ledger entries,
+        // deciding rows settled, payouts marked paid.
         let month = YearMonth::of(date).to_string();
+        let paid_now = store::pay_due(tx.conn(), run_id, date, &month, &now).await?;
+        if paid_now != due.len() as u64 {
+            return Err(internal(format!(
+                "{paid_now} payouts marked paid, {} read as due",
+                due.len()
+            )));
+        }
         let mut placed_files = Vec::new();
         for (program, name, bytes, paid) in files {
             let placed = place_file(out, &name, &bytes)?;
-            let file_total: i64 = paid.iter().map(|(_, y, _, _)| y.get()).sum();
+            let file_total: i64 = paid.iter().map(|(_, y)| y.get()).sum();
             store::insert_run_file(
                 tx.conn(),
                 &RunFile {
@@ -236,25 +243,6 @@ impl App {
                 },
             )
             .await?;
-            for (id, yen, contract_id, source) in &paid {
-                if !store::mark_paid(tx.conn(), *id, run_id, &now).await? {
-                    return Err(internal(format!("payout {id} is no longer scheduled")));
-                }
-                store::settle_source(tx.conn(), source, Some(date)).await?;
-                ledger::post(
-                    tx.conn(),
-                    &ledger::Entry {
-                        contract_id: *contract_id,
-                        month: &month,
-                        kind: "paid_out",
-                        amount: yen.get(),
-                        months: 0,
-                        reason: &format!("payout:{id}"),
-                    },
-                    &now,
-                )
-                .await?;
-            }
             audit::append(
                 tx.conn(),
                 self.store.audit_key(),
