@@ -5,9 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use kyosai_app::cancellation::{CancellationDone, CancellationForm, CancellationQuote};
-use kyosai_app::procedure::IdempotencyKey;
 
-use super::{ApiActor, procedure_answer};
+use super::{ApiActor, contract_key, procedure_answer};
 use crate::AppState;
 use crate::error::{ApiError, ApiJson, ErrorBody};
 
@@ -49,16 +48,7 @@ pub async fn cancel(
     headers: HeaderMap,
     ApiJson(form): ApiJson<CancellationForm>,
 ) -> Result<Response, ApiError> {
-    let key = headers
-        .get("idempotency-key")
-        .map(|v| {
-            let request = format!(
-                "{number}\n{}",
-                serde_json::to_string(&form).unwrap_or_default()
-            );
-            IdempotencyKey::new(v.to_str().unwrap_or_default(), &request)
-        })
-        .transpose()?;
+    let key = contract_key(&headers, &number, &form)?;
     let answer = s
         .app
         .cancel_contract(&actor, &number, &form, key.as_ref())

@@ -5,9 +5,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kyosai_app::claims::{ClaimDone, ClaimForm};
 use kyosai_app::evidence::EvidenceRef;
-use kyosai_app::procedure::IdempotencyKey;
 
-use super::{ApiActor, procedure_answer};
+use super::{ApiActor, contract_key, procedure_answer};
 use crate::AppState;
 use crate::error::{ApiError, ApiJson, ErrorBody};
 use crate::upload;
@@ -86,16 +85,7 @@ pub async fn submit(
     headers: HeaderMap,
     ApiJson(form): ApiJson<ClaimForm>,
 ) -> Result<Response, ApiError> {
-    let key = headers
-        .get("idempotency-key")
-        .map(|v| {
-            let request = format!(
-                "{number}\n{}",
-                serde_json::to_string(&form).unwrap_or_default()
-            );
-            IdempotencyKey::new(v.to_str().unwrap_or_default(), &request)
-        })
-        .transpose()?;
+    let key = contract_key(&headers, &number, &form)?;
     let answer = s
         .app
         .submit_claim(&actor, &number, &form, key.as_ref())

@@ -6,10 +6,9 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use jiff::civil::Date;
 use kyosai_app::loans::{LoanLimits, LoanView, TemporaryLoanDone, TemporaryLoanForm};
-use kyosai_app::procedure::IdempotencyKey;
 use serde::Serialize;
 
-use super::{ApiActor, procedure_answer};
+use super::{ApiActor, contract_key, procedure_answer};
 use crate::AppState;
 use crate::error::{ApiError, ApiJson, ErrorBody};
 
@@ -171,16 +170,7 @@ pub async fn temporary(
     headers: HeaderMap,
     ApiJson(form): ApiJson<TemporaryLoanForm>,
 ) -> Result<Response, ApiError> {
-    let key = headers
-        .get("idempotency-key")
-        .map(|v| {
-            let request = format!(
-                "{number}\n{}",
-                serde_json::to_string(&form).unwrap_or_default()
-            );
-            IdempotencyKey::new(v.to_str().unwrap_or_default(), &request)
-        })
-        .transpose()?;
+    let key = contract_key(&headers, &number, &form)?;
     let answer = s
         .app
         .request_temporary_loan(&actor, &number, &form, key.as_ref())

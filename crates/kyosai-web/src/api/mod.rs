@@ -245,6 +245,25 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// The `Idempotency-Key` of a request about contract `number` with body `form`: the key is bound
+/// to the contract and the body, so the same key with another request is refused.
+pub(super) fn contract_key<T: serde::Serialize>(
+    headers: &axum::http::HeaderMap,
+    number: &str,
+    form: &T,
+) -> Result<Option<kyosai_app::procedure::IdempotencyKey>, ApiError> {
+    Ok(headers
+        .get("idempotency-key")
+        .map(|v| {
+            let request = format!(
+                "{number}:{}",
+                serde_json::to_string(form).unwrap_or_default()
+            );
+            kyosai_app::procedure::IdempotencyKey::new(v.to_str().unwrap_or_default(), &request)
+        })
+        .transpose()?)
+}
+
 /// The caller of an API endpoint, from `Authorization: Bearer <token>`.
 pub struct ApiActor(pub Actor);
 

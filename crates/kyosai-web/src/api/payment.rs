@@ -11,31 +11,11 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use kyosai_app::payment_frequency::{FrequencyChangeResult, FrequencyForm};
 use kyosai_app::prepayment_application::{PrepaymentApplication, PrepaymentForm};
-use kyosai_app::procedure::IdempotencyKey;
 use kyosai_app::suspension::{Resumption, ResumptionForm, Suspension, SuspensionForm};
-use serde::Serialize;
 
-use super::{ApiActor, procedure_answer};
+use super::{ApiActor, contract_key, procedure_answer};
 use crate::AppState;
 use crate::error::{ApiError, ApiJson, ErrorBody};
-
-/// The `Idempotency-Key` of a request about contract `number` with body `form`.
-fn key<T: Serialize>(
-    headers: &HeaderMap,
-    number: &str,
-    form: &T,
-) -> Result<Option<IdempotencyKey>, ApiError> {
-    Ok(headers
-        .get("idempotency-key")
-        .map(|v| {
-            let request = format!(
-                "{number}:{}",
-                serde_json::to_string(form).unwrap_or_default()
-            );
-            IdempotencyKey::new(v.to_str().unwrap_or_default(), &request)
-        })
-        .transpose()?)
-}
 
 /// Changes a 小規模 contract's payment frequency (`monthly`, `semi_annual`, `annual`) and, for
 /// semi-annual or annual, the designated month (指定納付月, 1–12). Received by the 20th (15th in
@@ -56,7 +36,7 @@ pub async fn frequency_change(
     headers: HeaderMap,
     ApiJson(form): ApiJson<FrequencyForm>,
 ) -> Result<Response, ApiError> {
-    let key = key(&headers, &number, &form)?;
+    let key = contract_key(&headers, &number, &form)?;
     Ok(procedure_answer(
         s.app
             .change_frequency(&actor, &number, &form, key.as_ref())
@@ -83,7 +63,7 @@ pub async fn prepayment(
     headers: HeaderMap,
     ApiJson(form): ApiJson<PrepaymentForm>,
 ) -> Result<Response, ApiError> {
-    let key = key(&headers, &number, &form)?;
+    let key = contract_key(&headers, &number, &form)?;
     Ok(procedure_answer(
         s.app
             .apply_prepayment(&actor, &number, &form, key.as_ref())
@@ -109,7 +89,7 @@ pub async fn suspension(
     headers: HeaderMap,
     ApiJson(form): ApiJson<SuspensionForm>,
 ) -> Result<Response, ApiError> {
-    let key = key(&headers, &number, &form)?;
+    let key = contract_key(&headers, &number, &form)?;
     Ok(procedure_answer(
         s.app
             .suspend_premiums(&actor, &number, key.as_ref())
@@ -137,7 +117,7 @@ pub async fn resumption(
     headers: HeaderMap,
     ApiJson(form): ApiJson<ResumptionForm>,
 ) -> Result<Response, ApiError> {
-    let key = key(&headers, &number, &form)?;
+    let key = contract_key(&headers, &number, &form)?;
     Ok(procedure_answer(
         s.app
             .resume_premiums(&actor, &number, &form, key.as_ref())

@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use kyosai_app::premium_change::{
     PremiumChangeForm, PremiumChangeResult, PremiumChangeStatus, PremiumQuote,
 };
-use kyosai_app::procedure::{Answer, IdempotencyKey};
+use kyosai_app::procedure::Answer;
 
-use super::{ApiActor, procedure_answer};
+use super::{ApiActor, contract_key, procedure_answer};
 use crate::AppState;
 use crate::error::{ApiError, ApiJson, ErrorBody};
 
@@ -41,16 +41,7 @@ pub async fn change_premium(
     headers: HeaderMap,
     ApiJson(form): ApiJson<PremiumChangeForm>,
 ) -> Result<Response, ApiError> {
-    let key = headers
-        .get("idempotency-key")
-        .map(|v| {
-            let request = format!(
-                "{number}:{}",
-                serde_json::to_string(&form).unwrap_or_default()
-            );
-            IdempotencyKey::new(v.to_str().unwrap_or_default(), &request)
-        })
-        .transpose()?;
+    let key = contract_key(&headers, &number, &form)?;
     let answer = match &key {
         Some(key) => {
             s.app

@@ -27,7 +27,7 @@ use crate::form_kit::{Section, SummaryItem, summary};
 use crate::session::SignedIn;
 
 /// The form fields of the page, in order.
-const FIELDS: [&str; 5] = [
+pub(super) const FIELDS: [&str; 5] = [
     "bank_code",
     "branch_code",
     "account_type",
@@ -69,18 +69,18 @@ struct AccountPage {
     in_review: bool,
 }
 
-/// Search results and notices shown with the form.
+/// Search results and notices shown with an account form (also the payout account's).
 #[derive(Default)]
-struct Extras {
-    notice: String,
-    bank_query: String,
-    bank_results: Option<Vec<Hit>>,
-    branch_query: String,
-    branch_results: Option<Vec<Hit>>,
-    branch_message: String,
+pub(super) struct Extras {
+    pub(super) notice: String,
+    pub(super) bank_query: String,
+    pub(super) bank_results: Option<Vec<Hit>>,
+    pub(super) branch_query: String,
+    pub(super) branch_results: Option<Vec<Hit>>,
+    pub(super) branch_message: String,
 }
 
-fn values_of(form: &FormData) -> BTreeMap<String, String> {
+pub(super) fn values_of(form: &FormData) -> BTreeMap<String, String> {
     FIELDS
         .iter()
         .filter_map(|n| {
@@ -90,7 +90,7 @@ fn values_of(form: &FormData) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn mandate_form(values: &BTreeMap<String, String>) -> MandateForm {
+pub(super) fn mandate_form(values: &BTreeMap<String, String>) -> MandateForm {
     let v = |n: &str| values.get(n).cloned();
     MandateForm {
         bank_code: v("bank_code"),

@@ -11,26 +11,18 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use kyosai_app::AppError;
-use kyosai_app::mandate_change::MandateForm;
 use kyosai_app::payouts::PayoutView;
 use kyosai_domain::payout::PayoutStatus;
 use kyosai_domain::{FieldError, Yen};
 
 use super::FormData;
+use super::account_change::{Extras, mandate_form, values_of};
 use super::bank_picker::{self, Hit};
 use super::fields::account_sections;
 use super::view::{Layout, app_error, ja_date, render};
 use crate::AppState;
 use crate::form_kit::{Section, SummaryItem, summary};
 use crate::session::SignedIn;
-
-const FIELDS: [&str; 5] = [
-    "bank_code",
-    "branch_code",
-    "account_type",
-    "account_number",
-    "account_holder_kana",
-];
 
 /// One payout as a row.
 struct Line {
@@ -110,27 +102,6 @@ pub async fn list(
         ),
         Err(e) => app_error(e, Some(&signed.user)),
     }
-}
-
-fn values_of(form: &FormData) -> BTreeMap<String, String> {
-    FIELDS
-        .iter()
-        .filter_map(|n| {
-            let v = form.get(n).map(str::trim).unwrap_or("");
-            (!v.is_empty()).then(|| ((*n).to_string(), v.to_string()))
-        })
-        .collect()
-}
-
-/// Search results and notices shown with the form.
-#[derive(Default)]
-struct Extras {
-    notice: String,
-    bank_query: String,
-    bank_results: Option<Vec<Hit>>,
-    branch_query: String,
-    branch_results: Option<Vec<Hit>>,
-    branch_message: String,
 }
 
 async fn held_payout(
@@ -252,14 +223,7 @@ pub async fn account_post(
             render(StatusCode::OK, &page("form", &values, &[], extras))
         }
         _ => {
-            let v = |n: &str| values.get(n).cloned();
-            let mandate = MandateForm {
-                bank_code: v("bank_code"),
-                branch_code: v("branch_code"),
-                account_type: v("account_type"),
-                account_number: v("account_number"),
-                account_holder_kana: v("account_holder_kana"),
-            };
+            let mandate = mandate_form(&values);
             match state
                 .app
                 .give_payout_account(&signed.actor, &number, id, &mandate)
