@@ -13,6 +13,7 @@ pub mod billing;
 pub mod bulk;
 pub mod contracts;
 pub mod details;
+pub mod documents;
 pub mod drafts;
 pub mod evidence;
 pub mod failover;

@@ -95,6 +95,10 @@ pub fn public_routes() -> Router<AppState> {
             post(simulations::prepayment_discount),
         )
         .route("/api/v1/calendar/debit-date", get(simulations::debit_date))
+        .route(
+            "/api/v1/signing-certificate.pem",
+            get(certificates::signing_certificate),
+        )
 }
 
 pub fn routes() -> Router<AppState> {
@@ -116,6 +120,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/contracts/{number}/certificates/{year}",
             get(certificates::certificate),
+        )
+        .route(
+            "/api/v1/documents/{document_number}/xml",
+            get(certificates::xml),
         )
         .route(
             "/api/v1/contracts/{number}/mandate",
@@ -209,7 +217,7 @@ pub fn routes() -> Router<AppState> {
         auth::recovery_codes,
         scorecard::scorecard,
         loans::limits, loans::list, loans::temporary,
-        certificates::certificate,
+        certificates::certificate, certificates::xml, certificates::signing_certificate,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),
