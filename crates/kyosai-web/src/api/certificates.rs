@@ -87,7 +87,7 @@ pub struct Teg850Xml(String);
     params(("document_number" = String, Path, description = "書類番号 (KD-XXXX-XXXX-XXXX)")),
     responses((status = 200, description = "the signed XML", content((Teg850Xml = "application/xml"))),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn xml(
+pub async fn certificate_xml(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(document_number): Path<String>,

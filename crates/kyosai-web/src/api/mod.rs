@@ -123,7 +123,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/v1/documents/{document_number}/xml",
-            get(certificates::xml),
+            get(certificates::certificate_xml),
         )
         .route(
             "/api/v1/contracts/{number}/mandate",
@@ -217,7 +217,7 @@ pub fn routes() -> Router<AppState> {
         auth::recovery_codes,
         scorecard::scorecard,
         loans::limits, loans::list, loans::temporary,
-        certificates::certificate, certificates::xml, certificates::signing_certificate,
+        certificates::certificate, certificates::certificate_xml, certificates::signing_certificate,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),
