@@ -586,7 +586,10 @@ async fn assess(
 
 /// A contract's details in force: the newest recorded set, else those it was enrolled with
 /// (read from the enrollment application's form and the member's e-mail: the lazy backfill).
-async fn current_details(conn: &mut AnyConnection, c: &Contract) -> Result<Details, AppError> {
+pub(crate) async fn current_details(
+    conn: &mut AnyConnection,
+    c: &Contract,
+) -> Result<Details, AppError> {
     match details::current(conn, c.id).await? {
         Some(r) => Ok(r.details),
         None => enrolled_details(conn, c).await,

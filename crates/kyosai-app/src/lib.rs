@@ -17,6 +17,7 @@ pub mod contact_center;
 pub mod contract_status;
 pub mod details_change;
 pub mod dev;
+pub mod documents;
 pub mod enrollment;
 pub mod error;
 pub mod evidence;
@@ -73,6 +74,8 @@ pub struct App {
     pub evidence: evidence::EvidenceConfig,
     /// This process's counters and latency histograms (`/metrics`).
     pub metrics: Arc<metrics::Metrics>,
+    /// The key that signs the e-Tax XML of certificates (issue #13); None: no XML is offered.
+    signing: Option<Arc<kyosai_docs::etax::SigningKey>>,
 }
 
 impl App {
@@ -89,6 +92,7 @@ impl App {
             public_url: public_url.into(),
             evidence: evidence::EvidenceConfig::default(),
             metrics: Arc::default(),
+            signing: None,
         })
     }
 

@@ -118,6 +118,13 @@ struct ServeArgs {
     /// The largest evidence file accepted, in MiB (at most 30: the upload routes' body limit).
     #[arg(long, env = "KYOSAI_EVIDENCE_MAX_MIB", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=30))]
     evidence_max_mib: u16,
+    /// PEM file with the RSA private key (PKCS#8 or PKCS#1, unencrypted) and its X.509
+    /// certificate that sign the e-Tax XML of certificates (a PKCS#12 file converts with
+    /// `openssl pkcs12 -in key.p12 -nodes -out key.pem`). Without it, `--demo` makes a
+    /// self-signed key in the data directory at first start and reuses it; otherwise no XML is
+    /// offered.
+    #[arg(long, env = "KYOSAI_SIGNING_KEY")]
+    signing_key: Option<PathBuf>,
     #[command(flatten)]
     storage: Storage,
 }
@@ -234,6 +241,13 @@ async fn serve(args: ServeArgs) -> Result<()> {
             ),
             max_bytes: usize::from(args.evidence_max_mib) * 1024 * 1024,
         });
+    let app = match signing_key(&args)? {
+        Some(key) => app.with_signing_key(std::sync::Arc::new(key)),
+        None => {
+            tracing::warn!("no signing key (KYOSAI_SIGNING_KEY): certificates have no e-Tax XML");
+            app
+        }
+    };
     app.refresh_rules()
         .await
         .context("loading stored rule sets")?;
@@ -292,6 +306,25 @@ async fn serve(args: ServeArgs) -> Result<()> {
 
 /// How often the billing schedule looks for a due month (a delivery day lasts all day).
 const BILLING_CHECK_EVERY: Duration = Duration::from_secs(300);
+
+/// The key that signs the e-Tax XML: the configured file, or for a demo server its own
+/// self-signed key, made at first start in the data directory and reused after.
+fn signing_key(args: &ServeArgs) -> Result<Option<kyosai_docs::etax::SigningKey>> {
+    use kyosai_docs::etax::SigningKey;
+    if let Some(path) = &args.signing_key {
+        return SigningKey::from_pem_file(path)
+            .map(Some)
+            .with_context(|| format!("loading the signing key {}", path.display()));
+    }
+    if !args.demo {
+        return Ok(None);
+    }
+    let path = args.storage.data_dir().join("demo-signing-key.pem");
+    let key = SigningKey::load_or_generate(&path, "Kyosai デモ署名鍵（検証用・本番利用不可）")
+        .with_context(|| format!("the demo signing key {}", path.display()))?;
+    tracing::info!(path = %path.display(), "demo signing key (self-signed)");
+    Ok(Some(key))
+}
 
 fn print_demo_logins(app: &App) {
     use kyosai_app::dev::demo::{DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET};

@@ -14,6 +14,7 @@ pub mod bulk;
 pub mod claims;
 pub mod contracts;
 pub mod details;
+pub mod documents;
 pub mod drafts;
 pub mod evidence;
 pub mod failover;

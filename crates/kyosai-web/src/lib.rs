@@ -120,6 +120,8 @@ pub fn router_with_billing(app: App, limits: RateLimits, billing_out: Option<Pat
     );
     rate_limit::prune_every_minute(&auth_limit);
     rate_limit::prune_every_minute(&public_limit);
+    let verify = pages::verify_routes()
+        .layer(GovernorLayer::new(public_limit.clone()).error_handler(rate_limit::page_answer));
     let public = api::public_routes()
         .layer(GovernorLayer::new(public_limit).error_handler(rate_limit::api_answer));
     // One limiter for the login pages and the login API (the same bucket per client), each
@@ -137,6 +139,7 @@ pub fn router_with_billing(app: App, limits: RateLimits, billing_out: Option<Pat
     // simulations and static files work from memory and stay outside the guard.
     let needs_database = Router::new()
         .merge(sensitive)
+        .merge(verify)
         .merge(pages::routes())
         .merge(api::routes())
         .layer(axum::middleware::from_fn_with_state(

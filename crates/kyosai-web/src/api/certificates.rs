@@ -1,8 +1,11 @@
 //! The 小規模企業共済掛金控除証明書 figures over the API (issue #13, REFERENCE §7): current as of
-//! the day they are asked for, read from the premium ledger.
+//! the day they are asked for, read from the premium ledger, with the document number they are
+//! issued under and the signed e-Tax XML (様式 TEG850, REFERENCE §7.2).
 
 use axum::extract::{Path, State};
-use kyosai_app::certificates::SmallEnterpriseCertificate;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kyosai_app::documents::IssuedCertificate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -25,10 +28,17 @@ pub struct CertificateBody {
     /// The current year only: debits still expected up to December.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_by_december_yen: Option<i64>,
+    /// The number these figures are issued under: the same while they are unchanged; anyone
+    /// holding it can check the figures at `/verify/{document_number}`.
+    pub document_number: String,
+    /// Where the signed e-Tax XML (様式 TEG850) is downloaded; null when the deductible amount
+    /// is "****" (no electronic certificate, REFERENCE §7.2) or this server signs nothing.
+    pub xml_url: Option<String>,
 }
 
-impl From<SmallEnterpriseCertificate> for CertificateBody {
-    fn from(c: SmallEnterpriseCertificate) -> Self {
+impl From<IssuedCertificate> for CertificateBody {
+    fn from(issued: IssuedCertificate) -> Self {
+        let c = issued.certificate;
         Self {
             year: c.year,
             contract_number: c.contract_number,
@@ -37,6 +47,10 @@ impl From<SmallEnterpriseCertificate> for CertificateBody {
             prepayment_discount_yen: c.prepayment_discount_yen,
             deductible_yen: c.deductible_yen,
             expected_by_december_yen: c.expected_by_december_yen,
+            xml_url: issued
+                .xml_available
+                .then(|| format!("/api/v1/documents/{}/xml", issued.document_number)),
+            document_number: issued.document_number,
         }
     }
 }
@@ -54,9 +68,64 @@ pub async fn certificate(
     Path((number, year)): Path<(String, i16)>,
 ) -> Result<ApiJson<CertificateBody>, ApiError> {
     Ok(ApiJson(
-        s.app
-            .small_enterprise_certificate(&actor, &number, year)
-            .await?
-            .into(),
+        s.app.issue_certificate(&actor, &number, year).await?.into(),
     ))
+}
+
+/// The signed e-Tax XML of a certificate (TEG850).
+#[derive(ToSchema)]
+#[schema(value_type = String)]
+#[expect(
+    dead_code,
+    reason = "documents the download body; the handler sends the bytes"
+)]
+pub struct Teg850Xml(String);
+
+/// The signed e-Tax XML (様式 TEG850, root `TEG850`, enveloped XML signature) of an issued
+/// certificate: staff and the member holding the contract only (anyone else: 404).
+#[utoipa::path(get, path = "/api/v1/documents/{document_number}/xml", tag = "documents", security(("bearer" = [])),
+    params(("document_number" = String, Path, description = "書類番号 (KD-XXXX-XXXX-XXXX)")),
+    responses((status = 200, description = "the signed XML", content((Teg850Xml = "application/xml"))),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn certificate_xml(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(document_number): Path<String>,
+) -> Result<Response, ApiError> {
+    let xml = s.app.certificate_xml(&actor, &document_number).await?;
+    let disposition = format!("attachment; filename=\"{}.xml\"", document_number.trim());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/xml".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        xml,
+    )
+        .into_response())
+}
+
+/// A PEM-encoded X.509 certificate.
+#[derive(ToSchema)]
+#[schema(value_type = String)]
+#[expect(
+    dead_code,
+    reason = "documents the response body; the handler sends the text"
+)]
+pub struct PemCertificate(String);
+
+/// The X.509 certificate that verifies the signature of the e-Tax XML (public; 404 when this
+/// server signs nothing).
+#[utoipa::path(get, path = "/api/v1/signing-certificate.pem", tag = "documents",
+    responses((status = 200, description = "the certificate, PEM", content((PemCertificate = "application/x-pem-file"))),
+        (status = 404, body = ErrorBody)))]
+pub async fn signing_certificate(State(s): State<AppState>) -> Result<Response, ApiError> {
+    let pem = s.app.signing_certificate_pem().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "このサーバーは電子証明書に署名していません。",
+        )
+    })?;
+    Ok(([(header::CONTENT_TYPE, "application/x-pem-file")], pem).into_response())
 }

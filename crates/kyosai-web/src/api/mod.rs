@@ -97,6 +97,10 @@ pub fn public_routes() -> Router<AppState> {
             post(simulations::prepayment_discount),
         )
         .route("/api/v1/calendar/debit-date", get(simulations::debit_date))
+        .route(
+            "/api/v1/signing-certificate.pem",
+            get(certificates::signing_certificate),
+        )
 }
 
 pub fn routes() -> Router<AppState> {
@@ -118,6 +122,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/contracts/{number}/certificates/{year}",
             get(certificates::certificate),
+        )
+        .route(
+            "/api/v1/documents/{document_number}/xml",
+            get(certificates::certificate_xml),
         )
         .route(
             "/api/v1/contracts/{number}/mandate",
@@ -223,9 +231,13 @@ pub fn routes() -> Router<AppState> {
         auth::recovery_codes,
         scorecard::scorecard,
         loans::limits, loans::list, loans::temporary,
+<<<<<<< HEAD
         payouts::list, payouts::give_account,
         certificates::certificate,
         claims::submit, claims::upload_evidence,
+=======
+        certificates::certificate, certificates::certificate_xml, certificates::signing_certificate,
+>>>>>>> etax
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),

@@ -27,6 +27,7 @@ mod staff_payouts;
 mod staff_scorecard;
 mod survey;
 mod terminations;
+mod verify_document;
 pub(crate) mod view;
 
 use axum::Router;
@@ -50,6 +51,12 @@ pub fn auth_routes() -> Router<AppState> {
         .route("/account/totp", post(account::totp_setup_submit))
         .route("/password/forgot", post(account::forgot_submit))
         .route("/password/reset", post(account::reset_submit))
+}
+
+/// The public check of an issued document's number (rate-limited by the caller: anyone may
+/// ask, so nobody may ask fast enough to walk through numbers).
+pub fn verify_routes() -> Router<AppState> {
+    Router::new().route("/verify/{document_number}", get(verify_document::show))
 }
 
 pub fn routes() -> Router<AppState> {

@@ -1,0 +1,131 @@
+//! Issued documents and their numbers (issue #13; migration 0016).
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+use crate::{Result, col};
+
+/// One issued document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub id: i64,
+    pub document_number: String,
+    pub kind: String,
+    pub contract_id: i64,
+    pub period: String,
+    pub issued_at: String,
+    /// What the document says, as JSON.
+    pub figures: String,
+}
+
+pub struct NewDocument<'a> {
+    pub document_number: &'a str,
+    pub kind: &'a str,
+    pub contract_id: i64,
+    pub period: &'a str,
+    pub issued_at: &'a str,
+    pub figures: &'a str,
+    pub figures_sha256: &'a str,
+}
+
+const COLUMNS: &str = "id, document_number, kind, contract_id, period, issued_at, figures";
+
+fn from_row(r: &AnyRow) -> Result<Document> {
+    Ok(Document {
+        id: col(r, "id")?,
+        document_number: col(r, "document_number")?,
+        kind: col(r, "kind")?,
+        contract_id: col(r, "contract_id")?,
+        period: col(r, "period")?,
+        issued_at: col(r, "issued_at")?,
+        figures: col(r, "figures")?,
+    })
+}
+
+/// The document of `contract_id`, `kind` and `period` that says exactly the figures hashed to
+/// `figures_sha256`, if one was issued.
+pub async fn find_same(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+    kind: &str,
+    period: &str,
+    figures_sha256: &str,
+) -> Result<Option<Document>> {
+    // COLUMNS is a constant: no input reaches the statement's text.
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM documents WHERE contract_id = $1 AND kind = $2 AND period = $3 \
+         AND figures_sha256 = $4"
+    )))
+    .bind(contract_id)
+    .bind(kind)
+    .bind(period)
+    .bind(figures_sha256)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Records a new document; None when a document with the same figures was recorded first (by a
+/// concurrent request): the caller then reads that one with [`find_same`].
+pub async fn insert(conn: &mut AnyConnection, d: &NewDocument<'_>) -> Result<Option<i64>> {
+    let row = sqlx::query(
+        "INSERT INTO documents (document_number, kind, contract_id, period, issued_at, figures, \
+         figures_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (contract_id, kind, period, figures_sha256) DO NOTHING RETURNING id",
+    )
+    .bind(d.document_number)
+    .bind(d.kind)
+    .bind(d.contract_id)
+    .bind(d.period)
+    .bind(d.issued_at)
+    .bind(d.figures)
+    .bind(d.figures_sha256)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(|r| col(r, "id")).transpose()
+}
+
+pub async fn by_number(conn: &mut AnyConnection, number: &str) -> Result<Option<Document>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM documents WHERE document_number = $1"
+    )))
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Records the hash of a format as first rendered; a later rendering never replaces it.
+pub async fn record_rendering(
+    conn: &mut AnyConnection,
+    document_id: i64,
+    format: &str,
+    sha256: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO document_renderings (document_id, format, sha256) VALUES ($1, $2, $3) \
+         ON CONFLICT (document_id, format) DO NOTHING",
+    )
+    .bind(document_id)
+    .bind(format)
+    .bind(sha256)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The recorded hashes of a document: (format, sha256), by format.
+pub async fn renderings(
+    conn: &mut AnyConnection,
+    document_id: i64,
+) -> Result<Vec<(String, String)>> {
+    let rows = sqlx::query(
+        "SELECT format, sha256 FROM document_renderings WHERE document_id = $1 ORDER BY format",
+    )
+    .bind(document_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((col(r, "format")?, col(r, "sha256")?)))
+        .collect()
+}
