@@ -231,13 +231,9 @@ pub fn routes() -> Router<AppState> {
         auth::recovery_codes,
         scorecard::scorecard,
         loans::limits, loans::list, loans::temporary,
-<<<<<<< HEAD
         payouts::list, payouts::give_account,
-        certificates::certificate,
-        claims::submit, claims::upload_evidence,
-=======
         certificates::certificate, certificates::certificate_xml, certificates::signing_certificate,
->>>>>>> etax
+        claims::submit, claims::upload_evidence,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),
