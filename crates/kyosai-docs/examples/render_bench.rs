@@ -26,6 +26,8 @@ struct Args {
     count: usize,
     threads: usize,
     single: usize,
+    /// Also write one certificate here, to look at.
+    write: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -33,6 +35,7 @@ fn parse_args() -> Result<Args, String> {
         count: 200,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         single: 20,
+        write: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -45,6 +48,7 @@ fn parse_args() -> Result<Args, String> {
             "--count" => args.count = value("--count")?,
             "--threads" => args.threads = value("--threads")?.max(1),
             "--single" => args.single = value("--single")?.max(1),
+            "--write" => args.write = Some(it.next().ok_or("--write needs a file name")?),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -68,7 +72,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let one = samples::certificate(1);
-    renderer.deduction_certificate(&one)?; // warm-up: first layout fills typst's caches
+    let sample = renderer.deduction_certificate(&one)?; // warm-up: fills typst's caches
+    if let Some(path) = &args.write {
+        std::fs::write(path, &sample)?;
+    }
     let t = Instant::now();
     for _ in 0..args.single {
         renderer.deduction_certificate(&one)?;
