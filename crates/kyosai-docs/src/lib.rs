@@ -4,3 +4,4 @@
 //! `kyosai-app`), so what a document says is exactly what the portal shows.
 
 pub mod etax;
+pub mod pdf;

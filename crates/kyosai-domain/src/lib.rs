@@ -17,6 +17,7 @@ pub mod enrollment;
 pub mod error;
 pub mod input;
 pub mod inquiry;
+pub mod japanese_era;
 pub mod loan;
 pub mod money;
 pub mod payout;
