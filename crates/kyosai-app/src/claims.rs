@@ -20,7 +20,7 @@ use jiff::civil::Date;
 use kyosai_domain::billing as dom;
 use kyosai_domain::enrollment::ApplicantRole;
 use kyosai_domain::payout::PayoutKind;
-use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
+use kyosai_domain::procedure::{Assessment, Check, CheckStatus, Decision};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::rules::small_enterprise::SmallEnterpriseRules;
 use kyosai_domain::small_enterprise::BenefitResult;
@@ -373,6 +373,45 @@ impl Outcome for ClaimDone {
     }
 }
 
+/// A payout form the claimant qualifies for, with the payments it would make.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PayoutOption {
+    /// `lump_sum` or `instalments`.
+    pub form: &'static str,
+    /// Instalments: the period in years.
+    pub years: Option<u32>,
+    pub payouts: Vec<PaymentLine>,
+}
+
+/// What a claim would give, before it is filed ([`App::claim_preview`]): the same checks and
+/// figures as the claim itself, and every lump-sum or instalment form the claimant may choose.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimPreview {
+    pub contract_number: String,
+    pub benefit_kind: BenefitKind,
+    /// Why this payment, in Japanese.
+    pub explanation: String,
+    pub gross_yen: i64,
+    pub deductions: Vec<DeductionLine>,
+    pub net_yen: i64,
+    /// A provisional table, rate or a reconstructed history went into the amount (概算).
+    pub estimate: bool,
+    pub options: Vec<PayoutOption>,
+    /// The checks that would send the claim to staff (shown before submitting).
+    pub review_reasons: Vec<String>,
+}
+
+/// The facts a payment schedule and its tax data are worked out from.
+#[derive(Debug, Clone)]
+struct ScheduleFacts {
+    kind: BenefitKind,
+    death: bool,
+    age_at_event: u32,
+    contract_start: Date,
+    event_date: Date,
+    net: Yen,
+}
+
 /// Everything the rules say about a claim on a day: the kind, the amount, the deductions, the
 /// payments and their tax data.
 #[derive(Debug, Clone)]
@@ -382,21 +421,26 @@ pub(crate) struct ClaimQuote {
     result: BenefitResult,
     deductions: Vec<Deduction>,
     net: Yen,
+    facts: ScheduleFacts,
     plan: Vec<PlannedPayment>,
     taxes: Vec<TaxData>,
     estimate: bool,
 }
 
+/// What each payment transfers (after any withholding).
+fn payment_lines(plan: &[PlannedPayment], taxes: &[TaxData]) -> Vec<PaymentLine> {
+    plan.iter()
+        .zip(taxes)
+        .map(|(p, t)| PaymentLine {
+            date: p.date,
+            yen: p.yen.get() - t.withholding.get(),
+        })
+        .collect()
+}
+
 impl ClaimQuote {
     fn payments(&self) -> Vec<PaymentLine> {
-        self.plan
-            .iter()
-            .zip(&self.taxes)
-            .map(|(p, t)| PaymentLine {
-                date: p.date,
-                yen: p.yen.get() - t.withholding.get(),
-            })
-            .collect()
+        payment_lines(&self.plan, &self.taxes)
     }
 
     fn deduction_lines(&self) -> Vec<DeductionLine> {
@@ -652,24 +696,15 @@ impl App {
                 format!("差引支給額{net}は自動決定の上限{max}以下です。"),
             )
         });
-        let plan = claim::plan_payouts(se, &self.calendar, today, input.choice, net);
-        let taxes: Vec<TaxData> = plan
-            .iter()
-            .map(|p| {
-                claim::tax_data(
-                    se,
-                    &TaxFacts {
-                        kind: determination.kind,
-                        death,
-                        instalment: p.instalment,
-                        age_at_event: age,
-                        contract_start,
-                        event_date: input.event_date,
-                        payment: p.yen,
-                    },
-                )
-            })
-            .collect();
+        let facts = ScheduleFacts {
+            kind: determination.kind,
+            death,
+            age_at_event: age,
+            contract_start,
+            event_date: input.event_date,
+            net,
+        };
+        let (plan, taxes) = self.schedule(se, &facts, input.choice);
         let estimate = result.estimate || determination.provisional;
         Ok((
             checks,
@@ -679,11 +714,124 @@ impl App {
                 result,
                 deductions,
                 net,
+                facts,
                 plan,
                 taxes,
                 estimate,
             }),
         ))
+    }
+
+    /// The payments of a payout form chosen today and the tax data of each.
+    fn schedule(
+        &self,
+        se: &SmallEnterpriseRules,
+        facts: &ScheduleFacts,
+        choice: PayoutChoice,
+    ) -> (Vec<PlannedPayment>, Vec<TaxData>) {
+        let plan = claim::plan_payouts(se, &self.calendar, self.clock.today(), choice, facts.net);
+        let taxes = plan
+            .iter()
+            .map(|p| {
+                claim::tax_data(
+                    se,
+                    &TaxFacts {
+                        kind: facts.kind,
+                        death: facts.death,
+                        instalment: p.instalment,
+                        age_at_event: facts.age_at_event,
+                        contract_start: facts.contract_start,
+                        event_date: facts.event_date,
+                        payment: p.yen,
+                    },
+                )
+            })
+            .collect();
+        (plan, taxes)
+    }
+
+    /// What a claim would give, worked out exactly as [`App::submit_claim`] does (the same
+    /// contract rules, checks and figures) but stored nowhere: the portal shows it before the
+    /// member chooses the payout form and attaches the evidence. The payout form is chosen after
+    /// seeing the amount, so a form without one is checked as a lump sum and the answer lists
+    /// every lump-sum and instalment form the claimant qualifies for with its schedule (a
+    /// combined payout needs its lump-sum part and is left to the API). A form the claim itself
+    /// would refuse is refused here with the same field errors.
+    pub async fn claim_preview(
+        &self,
+        actor: &Actor,
+        number: &str,
+        form: &ClaimForm,
+    ) -> Result<ClaimPreview, AppError> {
+        let mut form = form.clone();
+        if form
+            .payout
+            .form
+            .as_deref()
+            .is_none_or(|f| f.trim().is_empty())
+        {
+            form.payout.form = Some(form_str(PayoutForm::LumpSum).into());
+        }
+        let input = form.parse()?;
+        // The claim's own contract step locks the contract (a write); the transaction is dropped
+        // without a commit, so the preview writes nothing.
+        let mut tx = self.store.begin_write().await?;
+        let c = claim_contract(tx.conn(), actor, number).await?;
+        let rules = self.rules_for(c.program)?;
+        let (checks, quote) = self
+            .assess_claim(tx.conn(), &c, &input, &rules, None)
+            .await?;
+        drop(tx);
+        let assessment = Assessment {
+            rule_set: rules.id.clone(),
+            checks,
+        };
+        if assessment.decision() == Decision::Reject {
+            return Err(AppError::Invalid(assessment.field_errors()));
+        }
+        let quote = quote.ok_or_else(|| internal("a payable claim without a payment kind"))?;
+        let se = small_enterprise(&rules)?;
+        let f = &quote.facts;
+        let choices = std::iter::once(PayoutChoice::LumpSum).chain(
+            se.payout
+                .instalment_years
+                .value
+                .iter()
+                .map(|&years| PayoutChoice::Instalments { years }),
+        );
+        let options = choices
+            .filter(|&ch| {
+                claim::check_choice(se, f.kind, f.death, f.age_at_event, f.net, ch).is_ok()
+            })
+            .map(|ch| {
+                let (plan, taxes) = self.schedule(se, f, ch);
+                PayoutOption {
+                    form: form_str(ch.form()),
+                    years: match ch {
+                        PayoutChoice::Instalments { years } => Some(years),
+                        _ => None,
+                    },
+                    payouts: payment_lines(&plan, &taxes),
+                }
+            })
+            .collect();
+        Ok(ClaimPreview {
+            contract_number: c.number,
+            benefit_kind: quote.determination.kind,
+            explanation: quote.determination.explanation.clone(),
+            gross_yen: quote.result.amount.get(),
+            deductions: quote.deduction_lines(),
+            net_yen: quote.net.get(),
+            estimate: quote.estimate,
+            options,
+            review_reasons: assessment
+                .checks
+                .iter()
+                // The evidence is attached on the next page.
+                .filter(|x| x.status == CheckStatus::NeedsReview && x.code != "evidence_missing")
+                .map(|x| x.message.clone())
+                .collect(),
+        })
     }
 
     /// Files a claim (see the module doc). With `key`, a retried request gets the first answer.

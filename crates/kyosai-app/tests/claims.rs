@@ -426,3 +426,64 @@ async fn a_death_claim_is_filed_by_the_bereaved_and_paid_into_their_account() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_preview_quotes_the_claim_and_its_payout_forms_and_stores_nothing() {
+    for (app, _dir) in claim_apps().await {
+        let (member, number) = contract(&app, "p@example.jp", "1975-04-01", 60, 10_000).await;
+        let mut form = lump_sum("business_closed", "2026-11-02");
+        form.payout = ClaimPayoutForm::default();
+        let p = app.claim_preview(&member, &number, &form).await.unwrap();
+        assert_eq!(p.benefit_kind, BenefitKind::A);
+        assert_eq!(p.gross_yen, 621_400);
+        assert_eq!(p.net_yen, 621_400);
+        assert!(p.estimate);
+        let lump = p.options.iter().find(|o| o.form == "lump_sum").unwrap();
+        assert_eq!(lump.payouts.len(), 1);
+        assert_eq!(lump.payouts[0].date.to_string(), "2026-11-10");
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM applications WHERE procedure = 'benefit_claim'"
+            )
+            .await,
+            0
+        );
+        let bad = app
+            .claim_preview(&member, &number, &lump_sum("business_closed", "2099-01-01"))
+            .await
+            .unwrap_err();
+        assert_eq!(fields(bad), ["event_date"]);
+        let other = app
+            .create_account(
+                Role::Member,
+                "q@example.jp",
+                "",
+                Some("test passphrase 123"),
+            )
+            .await
+            .unwrap();
+        let other = Actor {
+            user_id: other,
+            role: Role::Member,
+        };
+        assert!(matches!(
+            app.claim_preview(&other, &number, &form).await,
+            Err(AppError::NotFound)
+        ));
+        // The claim filed afterwards gives the figures the preview showed.
+        let done = app
+            .submit_claim(
+                &member,
+                &number,
+                &lump_sum("business_closed", "2026-11-02"),
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(done.net_yen, p.net_yen);
+        assert_eq!(done.payouts, lump.payouts);
+    }
+}
