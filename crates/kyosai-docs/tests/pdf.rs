@@ -89,18 +89,23 @@ fn assert_page_one_renders(pdf: &Path) {
     assert!(dark * 2 < total, "page 1 is mostly dark: {dark} of {total}");
 }
 
+/// Writes a rendered document, checks its page text holds every `wanted` string and that page 1
+/// renders as an A4 page with ink on it; returns the text for further checks.
+fn rendered(name: &str, pdf: &[u8], wanted: &[&str]) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(dir.path(), name, pdf);
+    let text = text_of(&path);
+    assert_contains(&text, wanted);
+    assert_page_one_renders(&path);
+    text
+}
+
 #[test]
 fn deduction_certificate_of_a_past_year() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let c = samples::certificate(1_234_567);
-    let pdf = write(
-        dir.path(),
+    let text = rendered(
         "certificate",
         &RENDERER.deduction_certificate(&c).expect("render"),
-    );
-    let text = text_of(&pdf);
-    assert_contains(
-        &text,
         &[
             samples::MEMBER,
             &c.head.contract_number.digits(),
@@ -124,21 +129,14 @@ fn deduction_certificate_of_a_past_year() {
         !text.contains("見込"),
         "a past year has no expected amounts"
     );
-    assert_page_one_renders(&pdf);
 }
 
 #[test]
 fn deduction_certificate_of_the_current_year_with_an_unfixed_amount() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let c = samples::current_year_certificate();
-    let pdf = write(
-        dir.path(),
+    rendered(
         "current",
         &RENDERER.deduction_certificate(&c).expect("render"),
-    );
-    let text = text_of(&pdf);
-    assert_contains(
-        &text,
         &[
             samples::MEMBER,
             &c.head.contract_number.digits(),
@@ -191,21 +189,14 @@ fn contract_certificate() {
             "経営セーフティ共済",
         ],
     );
-    assert_page_one_renders(&pdf);
 }
 
 #[test]
 fn contract_details_notice() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let n = samples::contract_details();
-    let pdf = write(
-        dir.path(),
+    rendered(
         "details",
         &RENDERER.contract_details(&n).expect("render"),
-    );
-    let text = text_of(&pdf);
-    assert_contains(
-        &text,
         &[
             samples::MEMBER,
             &n.head.contract_number.digits(),
@@ -216,21 +207,14 @@ fn contract_details_notice() {
             "令和8年7月1日（2026年7月1日）",
         ],
     );
-    assert_page_one_renders(&pdf);
 }
 
 #[test]
 fn payment_status_notice_with_loan_limit() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let n = samples::payment_status();
-    let pdf = write(
-        dir.path(),
+    rendered(
         "status",
         &RENDERER.payment_status(&n).expect("render"),
-    );
-    let text = text_of(&pdf);
-    assert_contains(
-        &text,
         &[
             samples::MEMBER,
             &n.head.contract_number.digits(),
@@ -242,20 +226,17 @@ fn payment_status_notice_with_loan_limit() {
             "第66条の11",
         ],
     );
-    assert_page_one_renders(&pdf);
 
     let without_limit = kyosai_docs::pdf::data::PaymentStatusNotice {
         loan_limit: None,
         notes: Vec::new(),
         ..n
     };
-    let pdf = write(
-        dir.path(),
+    let text = rendered(
         "status2",
         &RENDERER.payment_status(&without_limit).expect("render"),
+        &["掛金納付状況のお知らせ", "4,600,000円"],
     );
-    let text = text_of(&pdf);
-    assert_contains(&text, &["掛金納付状況のお知らせ", "4,600,000円"]);
     assert!(
         !text.contains("貸付限度額"),
         "no loan limit line without a limit"
@@ -264,16 +245,10 @@ fn payment_status_notice_with_loan_limit() {
 
 #[test]
 fn cancellation_notice() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let n = samples::cancellation_notice();
-    let pdf = write(
-        dir.path(),
+    rendered(
         "cancel",
         &RENDERER.cancellation_notice(&n).expect("render"),
-    );
-    let text = text_of(&pdf);
-    assert_contains(
-        &text,
         &[
             samples::MEMBER,
             &n.head.contract_number.digits(),
@@ -285,21 +260,14 @@ fn cancellation_notice() {
             "令和8年10月20日（2026年10月20日）",
         ],
     );
-    assert_page_one_renders(&pdf);
 }
 
 #[test]
 fn payout_decision_notice() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let n = samples::payout_decision();
-    let pdf = write(
-        dir.path(),
+    rendered(
         "payout",
         &RENDERER.payout_decision(&n).expect("render"),
-    );
-    let text = text_of(&pdf);
-    assert_contains(
-        &text,
         &[
             samples::MEMBER,
             &n.head.contract_number.digits(),
@@ -315,7 +283,6 @@ fn payout_decision_notice() {
             "令和9年7月15日（2027年7月15日）",
         ],
     );
-    assert_page_one_renders(&pdf);
 
     let mut wrong = samples::payout_decision();
     wrong.net = kyosai_domain::Yen::new(420_000);
