@@ -250,6 +250,12 @@ fn procedure_named(name: &str) -> Option<Procedure> {
     Procedure::ALL.into_iter().find(|p| p.as_str() == name)
 }
 
+/// Checks a batch file as the import does before touching the database, answering the number of
+/// forms it holds or every problem found. Public for the fuzz target of the batch parser (`fuzz/`).
+pub fn check_batch_file(bytes: &[u8]) -> Result<usize, Vec<BatchProblem>> {
+    check_batch(bytes).map(|(_, forms)| forms.len())
+}
+
 /// Checks a batch file without the database: everything the file itself can get wrong.
 fn check_batch(bytes: &[u8]) -> Result<(String, Vec<CheckedForm>), Vec<BatchProblem>> {
     let problem = |place: &str, message: String| BatchProblem {

@@ -1,6 +1,7 @@
 //! The password policy (issue #15 item 5; NIST SP 800-63B §5.1.1.2, ASVS 2.1): length first,
-//! no composition rules, and a refusal of passwords an attacker tries first: known common ones
-//! (an offline list shipped in the binary), ones built from the e-mail address, and runs of one
+//! no composition rules, and a refusal of passwords an attacker tries first: known common and
+//! leaked ones (two offline lists shipped in the binary: our curated bases and the 30,000 most
+//! frequent passwords of a leaked corpus), ones built from the e-mail address, and runs of one
 //! character or of a keyboard or number sequence.
 
 use std::collections::HashSet;
@@ -15,12 +16,18 @@ pub const MAX_PASSWORD_CHARS: usize = 128;
 /// How a form explains the policy.
 pub const POLICY_JA: &str = "12文字以上128文字以内で入力してください。よく使われるパスワードや、メールアドレスを含むパスワードは使えません。長い文（例：好きな言葉を空白でつないだもの）がおすすめです。";
 
-const LIST: &str = include_str!("../data/common-passwords.txt");
+/// Bases curated by the project (Japanese words and this service's own among them).
+const COMMON: &str = include_str!("../data/common-passwords.txt");
+/// Passwords seen in leaks, most frequent first (source and licence in the file's header).
+const BREACHED: &str = include_str!("../data/breached-passwords.txt");
 
-fn common() -> &'static HashSet<&'static str> {
+/// Both lists as one set, built once on first use (about 30,000 entries).
+fn known() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| {
-        LIST.lines()
+        COMMON
+            .lines()
+            .chain(BREACHED.lines())
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
             .collect()
@@ -117,7 +124,10 @@ pub fn check_password(password: &str, email: &str) -> Result<(), AppError> {
         .any(|p| lower.contains(p.as_str()) || squeezed.contains(p.as_str()))
     {
         "メールアドレスを含むパスワードは使えません。".to_string()
-    } else if trivial(password) || common().contains(core(password).as_str()) {
+    } else if trivial(password)
+        || known().contains(lower.as_str())
+        || known().contains(core(password).as_str())
+    {
         "よく使われていて推測されやすいパスワードです。別のパスワードにしてください。".to_string()
     } else {
         return Ok(());
@@ -167,6 +177,17 @@ mod tests {
             assert!(check_password(p, "a@b.jp").is_ok(), "{p}");
         }
         assert!(refused(&"a1".repeat(65), "a@b.jp"));
+        // Leaked passwords of 12 or more characters, as they were leaked and with a year
+        // added to a leaked base (entries of the leaked list, not of the curated one).
+        for p in [
+            "1qaz2wsx3edc",
+            "q1w2e3r4t5y6",
+            "123qweasdzxc",
+            "Scoobydoo2026!",
+            "SWORDFISH1999",
+        ] {
+            assert!(refused(p, "a@b.jp"), "{p}");
+        }
         let Err(AppError::Invalid(f)) = check_password("ｐａｓｓｗｏｒｄ１２３４", "a@b.jp")
         else {
             panic!("a full-width password is refused");
