@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bank_account;
 pub mod billing;
 pub mod calculator_prefill;
+pub mod caller;
 pub mod cancellation;
 pub mod capability;
 pub mod certificates;

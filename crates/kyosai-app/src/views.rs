@@ -392,7 +392,7 @@ impl App {
             ));
         }
         let mut tx = self.store.begin_write().await?;
-        let found = contracts::search(tx.conn(), text, 50).await?;
+        let found = contracts::search(tx.conn(), search_forms(text).as_search(text), 50).await?;
         self.audit(
             tx.conn(),
             &actor.audit_name(),
@@ -414,5 +414,66 @@ impl App {
                 email: f.email,
             })
             .collect())
+    }
+}
+
+/// The other forms a search text takes (issue #14 item 2: operators search by phone and kana):
+/// the digits of a phone number typed with hyphens, spaces or full-width digits, and the Zengin
+/// kana of a name typed in hiragana or katakana.
+struct SearchForms {
+    phone_digits: String,
+    kana: String,
+}
+
+impl SearchForms {
+    fn as_search<'a>(&'a self, text: &'a str) -> contracts::Search<'a> {
+        contracts::Search {
+            text,
+            phone_digits: &self.phone_digits,
+            kana: &self.kana,
+        }
+    }
+}
+
+fn search_forms(text: &str) -> SearchForms {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = text.nfkc().collect();
+    let digits: String = folded
+        .chars()
+        .filter(|c| !matches!(c, '-' | ' ' | '(' | ')' | 'ー' | '‐' | '−'))
+        .collect();
+    let phone_digits = if digits.len() >= 4 && digits.chars().all(|c| c.is_ascii_digit()) {
+        digits
+    } else {
+        String::new()
+    };
+    let has_kana = text
+        .chars()
+        .any(|c| ('\u{3041}'..='\u{30FA}').contains(&c) || ('\u{FF66}'..='\u{FF9F}').contains(&c));
+    let kana = if has_kana {
+        kyosai_zengin::to_zengin_kana(text).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    SearchForms { phone_digits, kana }
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::search_forms;
+
+    #[test]
+    fn phone_numbers_and_kana_are_recognised() {
+        let f = search_forms("０３－１２３４－５６７８");
+        assert_eq!(f.phone_digits, "0312345678");
+        assert_eq!(f.kana, "");
+        let f = search_forms("やまだ たろう");
+        assert_eq!(f.kana, "ﾔﾏﾀﾞ ﾀﾛｳ");
+        assert_eq!(f.phone_digits, "");
+        let f = search_forms("山田");
+        assert_eq!((f.phone_digits.as_str(), f.kana.as_str()), ("", ""));
+        // A contract number is digits too, but a 9-digit number is still searched as text first.
+        assert_eq!(search_forms("100000114").phone_digits, "100000114");
+        assert_eq!(search_forms("123").phone_digits, "");
     }
 }

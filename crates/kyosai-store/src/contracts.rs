@@ -117,9 +117,25 @@ pub struct Found {
     pub email: String,
 }
 
-/// Contracts whose number is `text`, or whose holder name, business name or member e-mail
-/// contains it (at most `limit`, newest first). `%` and `_` in `text` are taken literally.
-pub async fn search(conn: &mut AnyConnection, text: &str, limit: i64) -> Result<Vec<Found>> {
+/// What a staff search looks for: the text as typed, and the forms it takes in the columns that
+/// hold it differently (the app derives them: digits of a phone number, Zengin kana of a name).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Search<'a> {
+    pub text: &'a str,
+    /// Digits only, matched from the start (area code first) against the phone numbers the
+    /// contract was enrolled with or later registered, hyphens and spaces removed; empty: not a
+    /// phone search.
+    pub phone_digits: &'a str,
+    /// Half-width Zengin kana, matched against the debit accounts' holder kana (the only kana
+    /// of a name Kyosai keeps); empty: not a kana search.
+    pub kana: &'a str,
+}
+
+/// Contracts whose number is the text, or whose holder name, business name or member e-mail
+/// contains it, or whose phone starts with the digits, or whose debit account holder
+/// kana contains the kana (at most `limit`, newest first). `%` and `_` are taken literally.
+pub async fn search(conn: &mut AnyConnection, q: Search<'_>, limit: i64) -> Result<Vec<Found>> {
+    let text = q.text;
     let escaped: String = text
         .chars()
         .flat_map(|c| match c {
@@ -136,11 +152,23 @@ pub async fn search(conn: &mut AnyConnection, text: &str, limit: i64) -> Result<
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {columns}, u.email AS email FROM contracts c JOIN users u ON u.id = c.member_id \
          WHERE c.number = $1 OR c.holder_name LIKE $2 ESCAPE '\\' OR c.business_name LIKE $2 ESCAPE '\\' \
-         OR LOWER(u.email) LIKE LOWER($2) ESCAPE '\\' ORDER BY c.id DESC LIMIT $3"
+         OR LOWER(u.email) LIKE LOWER($2) ESCAPE '\\' \
+         OR ($4 <> '' AND (EXISTS (SELECT 1 FROM contract_details d WHERE d.contract_id = c.id \
+             AND REPLACE(REPLACE(d.phone, '-', ''), ' ', '') LIKE $5) \
+           OR EXISTS (SELECT 1 FROM applications a WHERE a.id = c.application_id \
+             AND REPLACE(REPLACE(a.payload, '-', ''), ' ', '') LIKE $8))) \
+         OR ($6 <> '' AND EXISTS (SELECT 1 FROM mandates m WHERE m.contract_id = c.id \
+             AND m.holder_kana LIKE $7)) \
+         ORDER BY c.id DESC LIMIT $3"
     )))
     .bind(text)
     .bind(&pattern)
     .bind(limit)
+    .bind(q.phone_digits)
+    .bind(format!("{}%", q.phone_digits))
+    .bind(q.kana)
+    .bind(format!("%{}%", q.kana))
+    .bind(format!("%\"phone\":\"{}%", q.phone_digits))
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()

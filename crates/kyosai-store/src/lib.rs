@@ -11,6 +11,7 @@ pub mod audit;
 pub mod backup;
 pub mod billing;
 pub mod bulk;
+pub mod caller_checks;
 pub mod claims;
 pub mod contracts;
 pub mod details;

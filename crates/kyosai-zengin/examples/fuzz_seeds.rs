@@ -4,10 +4,9 @@
 //!
 //! `cargo run --example fuzz_seeds -- DIR`
 
-use kyosai_zengin::debit::{DebitDate, LineEnding, WriteOptions};
+use kyosai_zengin::debit::{DebitDate, LineEnding, NewCode, WriteOptions};
 use kyosai_zengin::transfer::{
-    NewCode, TransferAccountType, TransferCategory, TransferHeader, TransferRecord,
-    write_transfer_file,
+    TransferAccountType, TransferCategory, TransferHeader, TransferRecord, write_transfer_file,
 };
 use kyosai_zengin::{Digits, ZenginText};
 

@@ -1,6 +1,7 @@
 //! The contact center console (共済相談室, issue #14), for staff at a desk (1280×800): find the
-//! caller's contract (by number, name, business name or e-mail; every search is audited) and
-//! log the call with its category and outcome. Logged calls feed the scorecard's inquiries per
+//! caller's contract (by number, name, kana, business name, phone or e-mail; every search is
+//! audited), confirm the caller's identity and see their contracts (`contact_caller`), and log
+//! the call with its category and outcome. Logged calls feed the scorecard's inquiries per
 //! 1,000 members.
 
 use std::collections::BTreeMap;
@@ -103,11 +104,14 @@ fn page(
         Ok(None) => (false, Vec::new(), String::new()),
         Err(e) => (false, Vec::new(), e),
     };
-    let query = Field::text("q", "契約者番号・氏名・事業所名・メールアドレス")
-        .optional()
-        .value(q)
-        .maxlength(100)
-        .error(search_error);
+    let query = Field::text(
+        "q",
+        "契約者番号・氏名・カナ・事業所名・電話番号・メールアドレス",
+    )
+    .optional()
+    .value(q)
+    .maxlength(100)
+    .error(search_error);
     render(
         status,
         &ConsolePage {

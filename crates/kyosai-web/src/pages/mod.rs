@@ -9,6 +9,7 @@ mod account_change;
 mod bank_picker;
 mod billing;
 mod cancel;
+mod contact_caller;
 mod contact_center;
 mod deemed;
 mod details_change;
@@ -132,6 +133,15 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/scorecard", get(staff_scorecard::page))
         .route("/staff/contact", get(contact_center::show))
         .route("/staff/contact/inquiries", post(contact_center::log))
+        .route("/staff/contact/callers/{number}", get(contact_caller::show))
+        .route(
+            "/staff/contact/callers/{number}/check",
+            post(contact_caller::check),
+        )
+        .route(
+            "/staff/contact/callers/{number}/links",
+            post(contact_caller::send_link),
+        )
         .route("/staff/scorecard.csv", get(staff_scorecard::csv_export))
         .route("/staff/payouts", get(staff_payouts::overview))
         .route(
