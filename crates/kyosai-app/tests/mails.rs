@@ -544,3 +544,30 @@ async fn benefit_claim_decided() {
     }
     assert_mails(&all, &["benefit_claim_received", "benefit_claim_decided"]);
 }
+
+#[tokio::test]
+async fn contact_center_link_to_an_online_procedure() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        let (_, number) = member_with_contract(&app, "m@example.jp", "1971-04-01").await;
+        let operator = account(&app, Role::Staff, "operator@kyosai.example.jp").await;
+        let answers = kyosai_app::caller::CallerAnswers {
+            name: "山田 太郎".into(),
+            postcode: "1000001".into(),
+            phone: "03-1234-5678".into(),
+            account_digits: String::new(),
+        };
+        assert!(
+            app.check_caller(&operator, &number, &answers)
+                .await
+                .unwrap()
+                .passed
+        );
+        let before = outbox(&app).await.len();
+        app.send_procedure_link(&operator, &number, "details_change")
+            .await
+            .unwrap();
+        all.push(mails_since(&app, before).await);
+    }
+    assert_mails(&all, &["contact_center_procedure_link"]);
+}
