@@ -134,6 +134,7 @@ pub fn online_procedure_path(
         Procedure::Resumption => "resumption",
         Procedure::DetailsChange => "details",
         Procedure::Cancellation => "cancel",
+        Procedure::TemporaryLoan if program == Program::SafetyNet => "temporary-loan",
         _ => return None,
     };
     Some(format!("/portal/contracts/{number}/{page}"))

@@ -442,10 +442,7 @@ impl ProcedureRules for TemporaryLoanProcedure {
         let c = subject_contract(conn, subject).await?;
         let sn = safety_net(&filed.rules)?;
         let t = &sn.temporary_loan;
-        let disbursement_date = app
-            .calendar
-            .business_days_after(app.clock.today(), t.disbursement_business_days.value);
-        let repayment = loan::temporary_repayment(t, *amount, disbursement_date);
+        let (disbursement_date, repayment) = temporary_terms(app, t, *amount);
         let schedule = loan::temporary_schedule(t, *amount, disbursement_date);
         let loan_id = loans::insert(
             conn,
@@ -611,5 +608,109 @@ impl App {
     ) -> Result<Answer<TemporaryLoanDone>, AppError> {
         self.run_procedure::<TemporaryLoanProcedure>(actor, number, form, key)
             .await
+    }
+}
+
+/// When a 一時貸付金 decided today is transferred, and its repayment at maturity: one function
+/// for the quote the member reads and the loan decided.
+fn temporary_terms(
+    app: &App,
+    t: &kyosai_domain::rules::safety_net::TemporaryLoanRules,
+    amount: Yen,
+) -> (Date, loan::TemporaryRepayment) {
+    let disbursement_date = app
+        .calendar
+        .business_days_after(app.clock.today(), t.disbursement_business_days.value);
+    (
+        disbursement_date,
+        loan::temporary_repayment(t, amount, disbursement_date),
+    )
+}
+
+/// What a 一時貸付金 of the amount asked would be, shown before the member confirms: the same
+/// checks as the request (a refused amount gets the same field errors), nothing stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemporaryLoanQuote {
+    pub amount_yen: i64,
+    pub limit_yen: i64,
+    pub disbursement_date: Date,
+    pub maturity_date: Date,
+    pub interest_yen: i64,
+    pub repayment_yen: i64,
+    /// The rate is provisional in the rule set.
+    pub estimate: bool,
+    /// Staff confirm the request before it is decided.
+    pub in_review: bool,
+}
+
+/// What the request page shows before an amount is typed: the limit and the rules for the amount.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemporaryLoanTerms {
+    pub limit_yen: i64,
+    pub min_yen: i64,
+    pub unit_yen: i64,
+    pub term_months: u32,
+}
+
+impl App {
+    /// The limit and the amount rules of a 一時貸付金 for the contract (its member or staff).
+    pub async fn temporary_loan_terms(
+        &self,
+        actor: &Actor,
+        number: &str,
+    ) -> Result<TemporaryLoanTerms, AppError> {
+        let limits = self.loan_limits(actor, number).await?;
+        let mut conn = self.store.read().await?;
+        let c = self.readable_contract(&mut conn, actor, number).await?;
+        if c.program != Program::SafetyNet {
+            return Err(AppError::NotFound);
+        }
+        let rules = self.rules_for(c.program)?;
+        let t = &safety_net(&rules)?.temporary_loan;
+        Ok(TemporaryLoanTerms {
+            limit_yen: limits.temporary_loan_limit.get(),
+            min_yen: t.min_yen.value.get(),
+            unit_yen: t.unit_yen.value.get(),
+            term_months: t.term_months.value,
+        })
+    }
+
+    /// Quotes a 一時貸付金 request without storing anything (see [`TemporaryLoanQuote`]).
+    pub async fn quote_temporary_loan(
+        &self,
+        actor: &Actor,
+        number: &str,
+        form: &TemporaryLoanForm,
+    ) -> Result<TemporaryLoanQuote, AppError> {
+        let amount = TemporaryLoanProcedure::parse(form)?;
+        // The procedure's subject step locks the contract (a write); the transaction is dropped
+        // without a commit, so the quote writes nothing.
+        let mut tx = self.store.begin_write().await?;
+        let subject =
+            TemporaryLoanProcedure::subject(self, tx.conn(), actor, number, &amount).await?;
+        let rules = self.rules_for(subject.program)?;
+        let Checked::Assessed(assessment) =
+            TemporaryLoanProcedure::check(self, tx.conn(), &subject, &amount, &rules).await?
+        else {
+            return Err(internal("a temporary loan is never unchanged"));
+        };
+        let decision = assessment.decision();
+        if decision == kyosai_domain::procedure::Decision::Reject {
+            return Err(AppError::Invalid(assessment.field_errors()));
+        }
+        drop(tx);
+        let t = &safety_net(&rules)?.temporary_loan;
+        let (disbursement_date, repayment) = temporary_terms(self, t, amount);
+        let limit = self.loan_limits(actor, number).await?.temporary_loan_limit;
+        Ok(TemporaryLoanQuote {
+            amount_yen: amount.get(),
+            limit_yen: limit.get(),
+            disbursement_date,
+            maturity_date: repayment.maturity_date,
+            interest_yen: repayment.interest.get(),
+            repayment_yen: repayment.repayment.get(),
+            estimate: repayment.estimate,
+            in_review: decision == kyosai_domain::procedure::Decision::Review,
+        })
     }
 }

@@ -8,11 +8,8 @@
     reason = "test helpers outside #[test] fns unwrap"
 )]
 
-use kyosai_app::billing::RunOptions;
-use kyosai_app::dev::bank_simulator::simulate_bank;
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::{Actor, Clock, Role};
-use kyosai_zengin::debit::ResultCode;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -35,30 +32,7 @@ async fn enroll(site: &Site, member: &Actor, kana: &str) -> String {
 
 /// Bills November 2026 – October 2027 and collects every debit (12 months paid).
 async fn twelve_months_collected(site: &Site) {
-    let app = on(&site.app, "2026-11-02T01:00:00Z");
-    let mut m: kyosai_domain::YearMonth = "2026-11".parse().unwrap();
-    let last: kyosai_domain::YearMonth = "2027-10".parse().unwrap();
-    while m <= last {
-        let out = std::env::temp_dir().join(format!(
-            "kyosai-web-loans-{}-{m}-{}",
-            std::process::id(),
-            jiff::Timestamp::now().as_nanosecond()
-        ));
-        std::fs::create_dir_all(&out).unwrap();
-        let runs = app
-            .billing_run(m, None, &out, &RunOptions::default(), &|_| {})
-            .await
-            .unwrap();
-        for f in runs.iter().flat_map(|r| r.files.iter()) {
-            let bytes = std::fs::read(&f.path).unwrap();
-            let result =
-                simulate_bank(&bytes, 0.0, &[(ResultCode::InsufficientFunds, 1.0)], 1).unwrap();
-            app.import_result_file(&format!("{}.result", f.name), &result, "test")
-                .await
-                .unwrap();
-        }
-        m = m.plus(1);
-    }
+    support::months_collected(site, "2026-11-02T01:00:00Z", "2026-11", "2027-10").await;
 }
 
 async fn api(

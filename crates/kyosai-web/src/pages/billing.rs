@@ -54,6 +54,8 @@ struct BillingPage {
     layout: Layout,
     number: String,
     program_name: &'static str,
+    /// 経営セーフティ共済: the 一時貸付金 is offered.
+    safety_net: bool,
     mandate_usable: bool,
     /// The first debit from a newly registered account, while it is ahead (else empty).
     new_account_from: String,
@@ -117,6 +119,7 @@ fn page(b: ContractBilling, layout: Layout) -> BillingPage {
         layout,
         number: b.contract_number.clone(),
         program_name: b.program.name_ja(),
+        safety_net: b.program == kyosai_domain::Program::SafetyNet,
         mandate_usable: b.mandate_usable,
         new_account_from: b
             .new_account_from

@@ -27,6 +27,7 @@ mod staff_billing;
 mod staff_payouts;
 mod staff_scorecard;
 mod survey;
+mod temporary_loan;
 mod terminations;
 mod verify_document;
 pub(crate) mod view;
@@ -117,6 +118,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/portal/contracts/{number}/premium",
             get(premium_change::show).post(premium_change::post),
+        )
+        .route(
+            "/portal/contracts/{number}/temporary-loan",
+            get(temporary_loan::show).post(temporary_loan::post),
         )
         .route("/applications/{id}", get(portal::application))
         .route("/enroll/{program}", get(enroll::start))

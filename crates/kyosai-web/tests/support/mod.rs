@@ -167,3 +167,43 @@ pub async fn count(site: &Site, sql: &str) -> i64 {
         .unwrap();
     kyosai_store::Row::try_get(&row, "n").unwrap()
 }
+
+/// Bills every month from `first` to `last` (`YYYY-MM`) at the instant `at`, and collects every
+/// debit through the bank simulator: premiums paid, as the real cycle records them.
+pub async fn months_collected(site: &Site, at: &str, first: &str, last: &str) {
+    let app = on(&site.app, at);
+    let mut m: kyosai_domain::YearMonth = first.parse().unwrap();
+    let last: kyosai_domain::YearMonth = last.parse().unwrap();
+    while m <= last {
+        let out = std::env::temp_dir().join(format!(
+            "kyosai-web-collected-{}-{m}-{}",
+            std::process::id(),
+            jiff::Timestamp::now().as_nanosecond()
+        ));
+        std::fs::create_dir_all(&out).unwrap();
+        let runs = app
+            .billing_run(
+                m,
+                None,
+                &out,
+                &kyosai_app::billing::RunOptions::default(),
+                &|_| {},
+            )
+            .await
+            .unwrap();
+        for f in runs.iter().flat_map(|r| r.files.iter()) {
+            let bytes = std::fs::read(&f.path).unwrap();
+            let result = kyosai_app::dev::bank_simulator::simulate_bank(
+                &bytes,
+                0.0,
+                &[(kyosai_zengin::debit::ResultCode::InsufficientFunds, 1.0)],
+                1,
+            )
+            .unwrap();
+            app.import_result_file(&format!("{}.result", f.name), &result, "test")
+                .await
+                .unwrap();
+        }
+        m = m.plus(1);
+    }
+}
