@@ -175,6 +175,37 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
       'no frequency change for 倒産防止',
     );
 
+    // 一時貸付金 (before the procedures that change the contract): the limit and the amount rules
+    // from the rule set; an amount off the unit is refused next to the field; then the quote with
+    // the repayment at maturity, and the decision.
+    await follow(page, '一時貸付金を借りる');
+    assert.equal(await h1(page), '一時貸付金を借りる');
+    await scan(page, 'セーフティ 一時貸付金');
+    const loanLimit = yen(await page.locator('dl.summary-list dd').first().innerText());
+    const loanRules = (await page.locator('#h-amount_yen').innerText()).match(/([\d,]+)円以上、([\d,]+)円単位/);
+    assert.ok(loanRules, 'the minimum and the unit are shown');
+    const [loanMin, loanUnit] = [yen(loanRules[1]), yen(loanRules[2])];
+    assert.ok(loanLimit >= loanMin, `limit ${loanLimit} reaches the minimum ${loanMin}`);
+    await page.getByLabel('借入額（円）').fill(String(loanMin + loanUnit / 5));
+    await submit(page, '次へ（確認）');
+    assert.equal(await page.locator('.error-summary').count(), 1);
+    assert.equal(await page.getByLabel('借入額（円）').getAttribute('aria-invalid'), 'true');
+    await scan(page, 'セーフティ 一時貸付金 エラー表示');
+    await page.getByLabel('借入額（円）').fill(String(loanMin));
+    await submit(page, '次へ（確認）');
+    assert.equal(await h1(page), '一時貸付金の借入れの確認');
+    const loanQuote = await main(page);
+    assert.ok(loanQuote.includes(loanMin.toLocaleString('en-US')), `amount ${loanMin} shown`);
+    assert.match(loanQuote, /満期日にお返しいただく額\s*[\d,]+円/);
+    await scan(page, 'セーフティ 一時貸付金 確認');
+    await submit(page, 'この内容で借りる');
+    assert.match(
+      await page.locator('[role="status"]').innerText(),
+      /一時貸付金の(貸付けが決定しました|お申込みを受け付けました)/,
+    );
+    await scan(page, 'セーフティ 一時貸付金 完了');
+    await page.goto(safetyBilling);
+
     // 前納: the confirmation says it goes to review (the transfer is checked by staff); not filed,
     // so the contract stays free for the next procedures.
     await follow(page, '掛金の前納を申し出る');
