@@ -166,3 +166,36 @@ export async function demoLogin(page, email) {
   }
   throw new Error(`${email} could not log in`);
 }
+
+// ---------- help pages (issue #14 item 3) ----------
+
+const HELP_DIR = process.env.E2E_HELP_DIR; // where the walks write the help pages' steps
+
+/**
+ * The public help pages (`/help/<procedure>`) are made from these walks, so they never go stale:
+ * `const g = guide('premium_change')`, then `await g.step(page, 'caption')` at each step a member
+ * sees (a 390-px-wide JPEG of the whole page), and `g.finish()` writes
+ * `E2E_HELP_DIR/<procedure>/steps.json`. run.sh compares the captions with the committed ones
+ * (`crates/kyosai-web/static/help`) and refreshes the committed pages with E2E_UPDATE_HELP=1.
+ */
+export function guide(procedure) {
+  const steps = [];
+  return {
+    async step(page, caption) {
+      if (!HELP_DIR) return;
+      const image = `${String(steps.length + 1).padStart(2, '0')}.jpg`;
+      const dir = path.join(HELP_DIR, procedure);
+      fs.mkdirSync(dir, { recursive: true });
+      await page.screenshot({ path: path.join(dir, image), type: 'jpeg', quality: 70, fullPage: true, scale: 'css' });
+      steps.push({ image, caption });
+    },
+    finish() {
+      if (!HELP_DIR) return;
+      assert.ok(steps.length >= 2, `${procedure}: a guide has at least two steps`);
+      fs.writeFileSync(
+        path.join(HELP_DIR, procedure, 'steps.json'),
+        `${JSON.stringify({ procedure, steps }, null, 2)}\n`,
+      );
+    },
+  };
+}

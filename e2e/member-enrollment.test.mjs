@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BASE, DATA_DIR, DEMO_PASSWORD, DEMO_TOTP_SECRET, freshCode, h1, launch, phonePage, scanner, submit } from './lib.mjs';
+import { BASE, DATA_DIR, DEMO_PASSWORD, DEMO_TOTP_SECRET, freshCode, guide, h1, launch, phonePage, scanner, submit } from './lib.mjs';
 
 const { scan, assertClean } = scanner('');
 
@@ -60,9 +60,12 @@ async function searchInPlace(page, name, resultsId) {
 
 async function enroll(page, program, person) {
   const label = program === 'small_enterprise' ? '小規模' : 'セーフティ';
+  // The help page of enrollment is made from the 小規模 walk.
+  const g = program === 'small_enterprise' ? guide('enrollment') : null;
   await page.getByRole('link', { name: new RegExp(`^${program === 'small_enterprise' ? '小規模企業共済' : '経営セーフティ共済'}.*に申し込む$`) }).click();
   assert.match(await page.locator('.step-label').innerText(), /ステップ1／5/);
   await scan(page, `${label} 1 申込者`);
+  await g?.step(page, 'ステップ1：申込者のお名前、フリガナ、生年月日などを入力して「次へ」を押します。');
 
   // A second enrollment starts filled in from the first; a missing name is still caught.
   const familyName = page.getByLabel('氏名（姓）');
@@ -74,6 +77,7 @@ async function enroll(page, program, person) {
   assert.equal(await page.locator('.error-summary').count(), 1);
   assert.ok((await page.locator('[aria-invalid="true"]').count()) > 0);
   await scan(page, `${label} 1 エラー表示`);
+  await g?.step(page, '入力に誤りがあると、画面の上にまとめて表示され、それぞれの入力欄のすぐ上にも理由が出ます。');
 
   if (program === 'small_enterprise') await page.getByLabel('個人事業主').check();
   await page.getByLabel('氏名（姓）').fill(person.family);
@@ -96,6 +100,7 @@ async function enroll(page, program, person) {
   assert.equal(await page.getByLabel('都道府県').inputValue(), '東京都');
   assert.equal(await page.getByLabel('市区町村').inputValue(), '千代田区');
   await scan(page, `${label} 2 住所検索後`);
+  await g?.step(page, 'ステップ2：事業の情報を入力します。郵便番号を入れて「住所を検索」を押すと、住所が入ります。');
   const line = await page.getByLabel('町名・番地・建物名').inputValue();
   await page.getByLabel('町名・番地・建物名').fill(`${line}1-1`);
   // The size rule is checked at this step, not after the bank details.
@@ -108,6 +113,7 @@ async function enroll(page, program, person) {
 
   assert.match(await page.locator('.step-label').innerText(), /ステップ3／5/);
   await scan(page, `${label} 3 掛金`);
+  await g?.step(page, 'ステップ3：掛金月額と払込方法を選びます。');
   if (program === 'safety_net') {
     // Only monthly payment: said, not offered as a choice.
     assert.match(await page.locator('main').innerText(), /払込方法は月払です/);
@@ -134,6 +140,7 @@ async function enroll(page, program, person) {
   await page.getByLabel('金融機関名で探す').fill(person.bankQuery);
   await searchInPlace(page, '金融機関を検索', 'bank-results');
   await scan(page, `${label} 4 金融機関の検索結果`);
+  await g?.step(page, 'ステップ4：掛金を引き落とす口座を登録します。金融機関名の一部を入れて検索し、一覧から選びます。支店も同じように選びます。');
   await page.locator('button[name="pick_bank"]').first().click();
   await page.waitForLoadState('load');
   assert.notEqual(await page.getByLabel('金融機関コード（4桁）').inputValue(), '');
@@ -155,6 +162,7 @@ async function enroll(page, program, person) {
   assert.ok(review.includes('タカハシ'), 'フリガナ shown normalised');
   if (program === 'safety_net') assert.ok(!review.includes('副業'), 'no 小規模 criterion in the 倒産防止 declaration');
   await scan(page, `${label} 5 確認`);
+  await g?.step(page, 'ステップ5：入力した内容を確認して申し込みます。');
   await page.getByLabel('申込内容は事実と相違ありません').check();
   await page.getByLabel('反社会的勢力に該当しません').check();
   await page.getByLabel(/加入資格を満たしています/).check();
@@ -165,6 +173,8 @@ async function enroll(page, program, person) {
   assert.match(main, /共済契約者番号\s*\d{9}/);
   assert.match(main, /初回の引落日/);
   await scan(page, `${label} 結果`);
+  await g?.step(page, '申込みが完了すると、共済契約者番号と最初の引落しの予定がその場で表示されます。');
+  g?.finish();
   await page.getByRole('link', { name: 'マイページへ戻る' }).click();
   await scan(page, `マイページ（${label}加入後）`);
 }
@@ -264,6 +274,8 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
     ]);
     assert.match(await h1(page), /引落口座の変更/);
     await scan(page, '引落口座の変更');
+    const mandateGuide = guide('mandate_change');
+    await mandateGuide.step(page, 'マイページの「引落口座を変更する」を開き、新しい口座の金融機関を名前で検索して選びます。');
     await page.getByLabel('口座番号（7桁以内）').fill('12345');
     await Promise.all([page.waitForLoadState('load'), page.getByLabel('口座番号（7桁以内）').press('Enter')]);
     assert.equal(await page.locator('.error-summary').count(), 1);
@@ -276,6 +288,7 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
     await page.getByLabel('支店名で探す').fill('');
     await searchInPlace(page, '支店を検索', 'branch-results');
     await scan(page, '引落口座の変更 支店の検索結果');
+    await mandateGuide.step(page, '支店を検索して選び、口座の種類、口座番号、口座名義（カナ）を入力して「次へ（確認）」を押します。');
     await page.locator('button[name="pick_branch"]').first().click();
     await page.waitForLoadState('load');
     await page.getByLabel('普通').check();
@@ -285,10 +298,13 @@ test('sign-up → verification → TOTP → enrollment in both programs, axe on 
     assert.match(await h1(page), /新しい引落口座の確認/);
     assert.ok((await page.locator('main').innerText()).includes('ﾀｶﾊｼ ｹﾝｲﾁ'), 'Zengin kana shown back');
     await scan(page, '引落口座の変更 確認');
+    await mandateGuide.step(page, '登録される口座名義（銀行に届く形のカナ）を確認して「この口座に変更する」を押します。');
     await submit(page, 'この口座に変更する');
     assert.match(await h1(page), /引落口座を変更しました/);
     assert.match(await page.locator('main').innerText(), /の振替分からです/);
     await scan(page, '引落口座の変更 完了');
+    await mandateGuide.step(page, '変更が完了しました。新しい口座から引き落とす最初の月が表示されます。');
+    mandateGuide.finish();
     await page.goto(`${BASE}/portal`);
 
     // Log out, then the staff side: demo staff user, queue and one application.

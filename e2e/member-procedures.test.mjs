@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, demoLogin, h1, launch, phonePage, scanner, submit } from './lib.mjs';
+import { BASE, demoLogin, guide, h1, launch, phonePage, scanner, submit } from './lib.mjs';
 
 const { scan, assertClean } = scanner('p');
 
@@ -53,6 +53,8 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
     await follow(page, '掛金月額を変更する');
     assert.match(await h1(page), /掛金/);
     await scan(page, '小規模 掛金変更');
+    const premiumGuide = guide('premium_change');
+    await premiumGuide.step(page, '契約の「請求と引落しの状況」から「掛金月額を変更する」を開くと、今の掛金月額と選べる金額の範囲が表示されます。新しい掛金月額を入力して「次へ（確認）」を押します。');
     const current = yen(await page.locator('dl.summary-list dd').first().innerText());
     assert.ok(current > 0, `current premium ${current}`);
     await page.getByLabel('新しい掛金月額（円）').fill('12345');
@@ -61,6 +63,7 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
     assert.equal(await page.getByLabel('新しい掛金月額（円）').getAttribute('aria-invalid'), 'true');
     assert.ok((await page.locator('#e-monthly_premium_yen').innerText()).length > 0, 'message next to the field');
     await scan(page, '小規模 掛金変更 エラー表示');
+    await premiumGuide.step(page, '選べない金額を入力すると、理由が入力欄のすぐ上に表示されます。金額を直してもう一度「次へ（確認）」を押します。');
     const raised = current + 5000 <= 70000 ? current + 5000 : current - 5000;
     await page.getByLabel('新しい掛金月額（円）').fill(String(raised));
     await submit(page, '次へ（確認）');
@@ -69,15 +72,20 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
     assert.match(premiumConfirm, /新しい金額での最初の引落し/);
     assert.ok(premiumConfirm.includes(raised.toLocaleString('en-US')), `new amount ${raised} shown`);
     await scan(page, '小規模 掛金変更 確認');
+    await premiumGuide.step(page, '新しい金額になる月と、新しい金額での引落しの予定を確認して「この金額に変更する」を押します。');
     await submit(page, 'この金額に変更する');
     assert.match(await page.locator('[role="status"]').innerText(), /掛金月額の変更が完了しました/);
     await scan(page, '小規模 掛金変更 完了');
+    await premiumGuide.step(page, '変更が完了しました。確認のメールが届き、マイページのお知らせにも同じ内容が表示されます。');
+    premiumGuide.finish();
 
     // Payment frequency: 年払 in April.
     await page.goto(billing);
     await follow(page, '払込区分（月払・半年払・年払）を変更する');
     assert.equal(await h1(page), '払込区分の変更');
     await scan(page, '小規模 払込区分');
+    const frequencyGuide = guide('frequency_change');
+    await frequencyGuide.step(page, '「払込区分（月払・半年払・年払）を変更する」を開き、新しい払込区分と、半年払・年払の場合は納付する月を選んで「次へ（確認）」を押します。');
     await page.getByRole('radio', { name: '年払', exact: true }).check();
     await page.getByLabel(/^指定納付月（半年払・年払）/).selectOption('4');
     await submit(page, '次へ（確認）');
@@ -86,25 +94,33 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
     assert.match(frequencyConfirm, /新しい払込区分\s*年払/);
     assert.match(frequencyConfirm, /指定納付月\s*4月/);
     await scan(page, '小規模 払込区分 確認');
+    await frequencyGuide.step(page, '新しい払込区分で引落しが始まる月と金額を確認して「この内容で変更する」を押します。');
     await submit(page, 'この内容で変更する');
     assert.equal(await h1(page), '払込区分を変更しました');
     assert.match(await main(page), /払込区分の変更が完了しました/);
     await scan(page, '小規模 払込区分 完了');
+    await frequencyGuide.step(page, '変更が完了しました。確認のメールが届きます。');
+    frequencyGuide.finish();
 
     // Registered details: a new phone number completes at once.
     await page.goto(billing);
     await follow(page, '登録内容を変更する');
     assert.equal(await h1(page), '登録内容の変更');
     await scan(page, '小規模 登録内容');
+    const detailsGuide = guide('details_change');
+    await detailsGuide.step(page, '「登録内容を変更する」を開くと、今の登録内容が入った画面になります。変わった項目だけを書き換えて「次へ（確認）」を押します。氏名や名称の変更には、変更が分かる書類（PDF・JPEG・PNG）を添付します。');
     await page.getByLabel('電話番号').fill('03-9876-5432');
     await submit(page, '次へ（確認）');
     assert.equal(await h1(page), '変更内容の確認');
     assert.match(await main(page), /電話番号\s*0312345678 → 0398765432/);
     await scan(page, '小規模 登録内容 確認');
+    await detailsGuide.step(page, '変更前と変更後が並んで表示されます。確認して「変更する」を押します。');
     await submit(page, '変更する');
     assert.equal(await h1(page), '登録内容を変更しました');
     assert.match(await main(page), /登録内容の変更が完了しました/);
     await scan(page, '小規模 登録内容 完了');
+    await detailsGuide.step(page, '変更が完了しました。確認のメールが届きます。');
+    detailsGuide.finish();
 
     // A name change needs evidence: without it the form says so; with a PDF attached, an
     // individual's name change is checked against the attachment and completes (only a
@@ -181,6 +197,8 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
     await follow(page, '一時貸付金を借りる');
     assert.equal(await h1(page), '一時貸付金を借りる');
     await scan(page, 'セーフティ 一時貸付金');
+    const loanGuide = guide('temporary_loan');
+    await loanGuide.step(page, '経営セーフティ共済の「請求と引落しの状況」から「一時貸付金を借りる」を開くと、今日の貸付限度額と借入額の決まりが表示されます。借入額を入力して「次へ（確認）」を押します。');
     const loanLimit = yen(await page.locator('dl.summary-list dd').first().innerText());
     const loanRules = (await page.locator('#h-amount_yen').innerText()).match(/([\d,]+)円以上、([\d,]+)円単位/);
     assert.ok(loanRules, 'the minimum and the unit are shown');
@@ -198,12 +216,15 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
     assert.ok(loanQuote.includes(loanMin.toLocaleString('en-US')), `amount ${loanMin} shown`);
     assert.match(loanQuote, /満期日にお返しいただく額\s*[\d,]+円/);
     await scan(page, 'セーフティ 一時貸付金 確認');
+    await loanGuide.step(page, 'お振込みの日、満期日と、満期日にお返しいただく額（元金と利息）を確認して「この内容で借りる」を押します。');
     await submit(page, 'この内容で借りる');
     assert.match(
       await page.locator('[role="status"]').innerText(),
       /一時貸付金の(貸付けが決定しました|お申込みを受け付けました)/,
     );
     await scan(page, 'セーフティ 一時貸付金 完了');
+    await loanGuide.step(page, '貸付けが決定しました。お振込みの日に引落口座へ振り込まれ、決定のお知らせがメールで届きます。');
+    loanGuide.finish();
     await page.goto(safetyBilling);
 
     // 前納: the confirmation says it goes to review (the transfer is checked by staff); not filed,
@@ -211,6 +232,8 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
     await follow(page, '掛金の前納を申し出る');
     assert.equal(await h1(page), '掛金の前納');
     await scan(page, 'セーフティ 前納');
+    const prepaymentGuide = guide('prepayment');
+    await prepaymentGuide.step(page, '「掛金の前納を申し出る」を開き、前納する月数を入力して「次へ（確認）」を押します。');
     await page.getByLabel('前納する月数').fill('12');
     await submit(page, '次へ（確認）');
     assert.equal(await h1(page), '前納のお申し出の確認');
@@ -220,6 +243,8 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
     assert.match(prepay, /前納減額金/);
     assert.equal(await page.getByRole('button', { name: '前納を申し出る', exact: true }).count(), 1);
     await scan(page, 'セーフティ 前納 確認');
+    await prepaymentGuide.step(page, '前納する月、前納金の額と、前納による割引（前納減額金）を確認します。よろしければ「前納を申し出る」を押します。振込先と金額は職員からご案内します。');
+    prepaymentGuide.finish();
 
     // 掛止め: allowed once the total paid reaches the rule's multiple of the monthly premium;
     // either way the page says so with the member's figures.
@@ -228,6 +253,8 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
     assert.equal(await h1(page), '掛金の掛止め');
     assert.match(await main(page), /掛金総額が掛金月額の\d+倍以上のとき/);
     await scan(page, 'セーフティ 掛止め');
+    const suspensionGuide = guide('suspension');
+    await suspensionGuide.step(page, '「掛金の掛止めを申し出る」を開くと、掛止めができる条件が表示されます。「次へ（確認）」を押します。');
     await submit(page, '次へ（確認）');
     const suspension = await main(page);
     if ((await h1(page)) === '掛止めの確認') {
@@ -237,23 +264,31 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
       assert.ok(required, `掛止めに必要な掛金総額 shown: ${suspension}`);
       assert.ok(yen(total[1]) >= yen(required[1]), `${total[1]} reaches ${required[1]}`);
       await scan(page, 'セーフティ 掛止め 確認');
+      await suspensionGuide.step(page, '今の掛金総額と、掛止めに必要な掛金総額が表示されます。確認して「掛止めする」を押します。');
       await submit(page, '掛止めする');
       assert.equal(await h1(page), '掛止めを受け付けました');
       assert.match(await main(page), /掛止めを受け付けました（受付番号/);
       await scan(page, 'セーフティ 掛止め 完了');
+      await suspensionGuide.step(page, '掛止めを受け付けました。次の引落しから掛金の引落しが止まります。');
+      suspensionGuide.finish();
 
       // Resumption from the registered account (account fields left empty).
       await page.goto(safetyBilling);
       await follow(page, '掛止め中の掛金納付を再開する');
       assert.equal(await h1(page), '掛金納付の再開');
       await scan(page, 'セーフティ 再開');
+      const resumptionGuide = guide('resumption');
+      await resumptionGuide.step(page, '掛止め中の契約は「掛止め中の掛金納付を再開する」から再開できます。今の引落口座のままなら口座の欄は空のまま「次へ（確認）」を押します。');
       await submit(page, '次へ（確認）');
       assert.equal(await h1(page), '掛金納付の再開の確認');
       assert.match(await main(page), /引落しを再開する月/);
       await scan(page, 'セーフティ 再開 確認');
+      await resumptionGuide.step(page, '引落しを再開する月を確認して「再開する」を押します。');
       await submit(page, '再開する');
       assert.equal(await h1(page), '掛金納付の再開を受け付けました');
       await scan(page, 'セーフティ 再開 完了');
+      await resumptionGuide.step(page, '再開を受け付けました。確認のメールが届きます。');
+      resumptionGuide.finish();
     } else {
       // Refused (409 suspension_not_allowed): the page names the rule and the member's figures.
       assert.equal(await h1(page), '処理できませんでした');
@@ -269,15 +304,20 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
     assert.match(refund, /[\d,]+円/);
     assert.match(await page.locator('#payment-date').innerText(), /\d+年\d+月\d+日/);
     await scan(page, 'セーフティ 解約 見積り');
+    const cancelGuide = guide('cancellation');
+    await cancelGuide.step(page, '「解約する」を開くと、受け取れる解約手当金の額とお支払いの日が表示されます。');
     await submit(page, '解約する');
     assert.equal(await page.locator('.error-summary').count(), 1, 'the checkbox is required');
     await scan(page, 'セーフティ 解約 確認なし');
+    await cancelGuide.step(page, '解約してよいことを確かめるチェックを入れないと、解約できません。チェックを入れて「解約する」を押します。');
     await page.getByLabel(/この共済契約を解約します/).check();
     await submit(page, '解約する');
     const done = await main(page);
     assert.match(done, /解約のお手続きが完了しました/);
     assert.ok(done.includes(refund), `refund ${refund} on the done page`);
     await scan(page, 'セーフティ 解約 完了');
+    await cancelGuide.step(page, '解約の手続きが完了しました。解約手当金はお支払いの日に振り込まれます。');
+    cancelGuide.finish();
     await follow(page, '契約の請求と引落しの状況へ');
     const refundSection = await page.locator('#refund').innerText();
     assert.match(refundSection, /決定済み・支払予定/);
@@ -298,6 +338,15 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
     await scan(page, 'お知らせ');
     await follow(page, 'お知らせの一覧に戻る');
     assert.equal(await page.locator('.badge', { hasText: '未読' }).count(), unreadBefore - 1, 'opened notice read');
+
+    // ---- 画面つきの説明 (made by these walks) ----
+    await page.goto(`${BASE}/help`);
+    assert.equal(await h1(page), 'お手続きの画面つき説明');
+    await scan(page, '説明の一覧');
+    await follow(page, '掛金月額の変更');
+    assert.equal(await h1(page), '掛金月額の変更の手順');
+    assert.ok((await page.locator('main img').count()) >= 2, 'a screenshot per step');
+    await scan(page, '説明 掛金月額の変更');
   } finally {
     await browser.close();
   }

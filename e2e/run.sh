@@ -51,5 +51,28 @@ for REQUEST in "$DATA_DIR"/billing/*.dat; do
   "$BIN" billing import-results "$REQUEST.result" --data-dir "$DATA_DIR" >>"$LOG" 2>&1 || { cat "$LOG" >&2; exit 1; }
 done
 
-E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_DATA_DIR="$DATA_DIR" CHROMIUM="$CHROMIUM" \
+HELP_OUT="$DATA_DIR/help"
+E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_DATA_DIR="$DATA_DIR" E2E_HELP_DIR="$HELP_OUT" CHROMIUM="$CHROMIUM" \
   node --test --test-reporter=spec "$HERE/"
+
+# The public help pages (/help) are made from these walks (issue #14 item 3). The steps of every
+# guide must equal the committed ones, so a changed screen cannot leave a stale guide behind;
+# E2E_UPDATE_HELP=1 refreshes the committed guides (steps and screenshots) instead.
+HELP_COMMITTED="$ROOT/crates/kyosai-web/static/help"
+guides() { (cd "$1" 2>/dev/null && find . -name steps.json | sort); }
+if [ -n "${E2E_UPDATE_HELP:-}" ]; then
+  rm -rf "$HELP_COMMITTED"
+  mkdir -p "$HELP_COMMITTED"
+  cp -r "$HELP_OUT"/. "$HELP_COMMITTED"/
+  echo "help pages refreshed in $HELP_COMMITTED" >&2
+else
+  stale=""
+  [ "$(guides "$HELP_OUT")" = "$(guides "$HELP_COMMITTED")" ] || stale="the set of guides differs"
+  for f in $(guides "$HELP_OUT"); do
+    cmp -s "$HELP_OUT/$f" "$HELP_COMMITTED/$f" || stale="$stale $f"
+  done
+  if [ -n "$stale" ]; then
+    echo "help pages are stale ($stale): run E2E_UPDATE_HELP=1 e2e/run.sh and commit crates/kyosai-web/static/help" >&2
+    exit 1
+  fi
+fi

@@ -331,12 +331,14 @@ impl App {
         let text = MailText {
             subject: format!("【共済】お手続きのご案内（{}）", procedure.name_ja()),
             body: format!(
-                "お電話でご案内したお手続きは、次のリンクからオンラインでできます。\n\n■ {}（{}　共済契約者番号 {}）\n{}{}\n\nログインすると、お手続きの画面が開きます。書類の郵送や押印は要りません。\nお手続きの結果は、メールとポータルのお知らせでお伝えします。\n\nこのメールにお心当たりのない場合は、共済相談室までご連絡ください。\n",
+                "お電話でご案内したお手続きは、次のリンクからオンラインでできます。\n\n■ {}（{}　共済契約者番号 {}）\n{}{}\n\nログインすると、お手続きの画面が開きます。書類の郵送や押印は要りません。\nお手続きの結果は、メールとポータルのお知らせでお伝えします。\n\n■ 画面つきの説明\n{}/help/{}\n\nこのメールにお心当たりのない場合は、共済相談室までご連絡ください。\n",
                 procedure.name_ja(),
                 c.program.name_ja(),
                 c.number,
                 self.public_url,
-                path
+                path,
+                self.public_url,
+                procedure.as_str()
             ),
         };
         self.mail_member(tx.conn(), c.member_id, text, &now).await?;

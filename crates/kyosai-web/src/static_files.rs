@@ -25,6 +25,11 @@ async fn favicon(headers: HeaderMap) -> Response {
     asset(Path("favicon.svg".to_string()), headers).await
 }
 
+/// An embedded file's bytes (the help pages read their guides' steps from here).
+pub(crate) fn bytes(path: &str) -> Option<Vec<u8>> {
+    Assets::get(path).map(|f| f.data.into_owned())
+}
+
 async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     let Some(file) = Assets::get(&path) else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
@@ -42,6 +47,7 @@ async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
         Some("js") => "text/javascript; charset=utf-8",
         Some("svg") => "image/svg+xml",
         Some("png") => "image/png",
+        Some("jpg") => "image/jpeg",
         _ => "application/octet-stream",
     };
     (

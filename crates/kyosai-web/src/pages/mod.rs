@@ -15,6 +15,7 @@ mod deemed;
 mod details_change;
 mod enroll;
 mod fields;
+mod help;
 mod notices;
 mod paper;
 mod payment;
@@ -73,6 +74,8 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(account::logout))
         .route("/portal", get(portal::portal))
         .route("/s/{code}", get(survey::show).post(survey::post))
+        .route("/help", get(help::index))
+        .route("/help/{procedure}", get(help::show))
         .route("/portal/notices", get(notices::list))
         .route("/portal/notices/{id}", get(notices::show))
         .route(

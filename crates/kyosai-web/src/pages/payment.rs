@@ -40,6 +40,17 @@ enum Kind {
 }
 
 impl Kind {
+    /// The procedure the page files (its help page is `/help/<procedure>`).
+    fn procedure(self) -> kyosai_domain::Procedure {
+        use kyosai_domain::Procedure;
+        match self {
+            Kind::Frequency => Procedure::FrequencyChange,
+            Kind::Prepayment => Procedure::Prepayment,
+            Kind::Suspension => Procedure::Suspension,
+            Kind::Resumption => Procedure::Resumption,
+        }
+    }
+
     fn path(self) -> &'static str {
         match self {
             Kind::Frequency => "frequency",
@@ -89,6 +100,8 @@ struct PaymentPage {
     number: String,
     program_name: &'static str,
     path: &'static str,
+    /// The procedure's help page.
+    help: String,
     /// `form`, `confirm` or `done`.
     mode: &'static str,
     /// What the procedure is and its rules, from the rule set in force.
@@ -358,6 +371,7 @@ impl Page<'_> {
             number: billing.contract_number,
             program_name: billing.program.name_ja(),
             path: self.kind.path(),
+            help: super::help::help_path(self.kind.procedure()),
             mode,
             intro: self.intro(billing.program),
             notice: extras.notice,
