@@ -956,7 +956,8 @@ impl App {
             )])
         })?;
         let now = self.clock.now();
-        let seconds = (now.as_second() - opened.as_second()).max(0);
+        let seconds =
+            (now.as_second() - opened.as_second()).clamp(0, crate::staff_time::MAX_SCREEN_SECONDS);
         let now_text = self.clock.now_text();
         let mut tx = self.store.begin_write().await?;
         store::lock_form(tx.conn(), id).await?;

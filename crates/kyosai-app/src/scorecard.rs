@@ -121,6 +121,20 @@ pub struct InquiryCount {
     pub count: i64,
 }
 
+/// Staff time per procedure and channel (the cost measure, issue #14 item 5): seconds recorded on
+/// the review and data-entry screens, against the applications of that kind received in the
+/// range (those decided by the rules count, with no staff time).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffTime {
+    pub procedure: Procedure,
+    pub channel: Channel,
+    pub applications: i64,
+    pub staff_seconds: i64,
+    /// Staff minutes per application, to one decimal; None without applications.
+    pub minutes_per_application: Option<f64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Scorecard {
@@ -134,6 +148,7 @@ pub struct Scorecard {
     pub online_completion: Vec<OnlineCompletion>,
     pub surveys: Vec<SurveyResult>,
     pub inquiries: Inquiries,
+    pub staff_time: Vec<StaffTime>,
 }
 
 impl Scorecard {
@@ -230,12 +245,14 @@ impl App {
         let answers = kyosai_store::surveys::results(&mut conn, &start, &end).await?;
         let asked = kyosai_store::inquiries::by_category(&mut conn, &start, &end).await?;
         let members = kyosai_store::inquiries::members(&mut conn).await?;
+        let staff = store::staff_seconds(&mut conn, &start, &end).await?;
         drop(conn);
 
         // Usage: every application counts in its rows, per month and cumulatively.
         let mut tallies: BTreeMap<(Program, Line, Option<YearMonth>), Tally> = BTreeMap::new();
         let mut completed: BTreeMap<Program, (i64, i64)> = BTreeMap::new();
         let mut instant: HashMap<Channel, i64> = HashMap::new();
+        let mut received: HashMap<(Procedure, Channel), i64> = HashMap::new();
         for c in &counts {
             let (Some(program), Some(procedure), Some(channel), Some(status), Some(month)) = (
                 Program::parse(&c.program),
@@ -248,6 +265,7 @@ impl App {
                     format!("unreadable application counts: {c:?}").into(),
                 ));
             };
+            *received.entry((procedure, channel)).or_default() += c.count;
             for line in Line::counted_in(procedure, c.decrease) {
                 for m in [Some(month), None] {
                     let t = tallies.entry((program, line, m)).or_default();
@@ -408,7 +426,39 @@ impl App {
                 .then(|| (count as f64 * 1000.0 / members as f64 * 100.0).round() / 100.0),
             by_category,
         };
+        let mut seconds: HashMap<(Procedure, Channel), i64> = HashMap::new();
+        for (procedure, channel, s) in staff {
+            let (Some(procedure), Some(channel)) =
+                (Procedure::parse(&procedure), Channel::parse(&channel))
+            else {
+                return Err(AppError::Internal(
+                    format!("unreadable staff time: {procedure} {channel}").into(),
+                ));
+            };
+            *seconds.entry((procedure, channel)).or_default() += s;
+        }
+        let mut kinds: Vec<(Procedure, Channel)> =
+            received.keys().chain(seconds.keys()).copied().collect();
+        kinds.sort_unstable_by_key(|(p, c)| (p.as_str(), c.as_str()));
+        kinds.dedup();
+        let staff_time = kinds
+            .into_iter()
+            .map(|key| {
+                let applications = received.get(&key).copied().unwrap_or(0);
+                let staff_seconds = seconds.get(&key).copied().unwrap_or(0);
+                StaffTime {
+                    procedure: key.0,
+                    channel: key.1,
+                    applications,
+                    staff_seconds,
+                    minutes_per_application: (applications > 0).then(|| {
+                        (staff_seconds as f64 / 60.0 / applications as f64 * 10.0).round() / 10.0
+                    }),
+                }
+            })
+            .collect();
         Ok(Scorecard {
+            staff_time,
             inquiries,
             from,
             to,

@@ -381,3 +381,95 @@ async fn the_scorecard_matches_counts_made_from_the_applications() {
         }
     }
 }
+
+#[tokio::test]
+async fn staff_minutes_count_the_review_screen_per_procedure_and_channel() {
+    for (app, _d) in apps().await {
+        let staff = Actor {
+            user_id: app
+                .create_account(Role::Staff, "s@kyosai.jp", "", Some("test passphrase 123"))
+                .await
+                .unwrap(),
+            role: Role::Staff,
+        };
+        let november = on(&app, "2026-11-02T01:00:00Z");
+        let mut in_review = Vec::new();
+        for email in ["a@example.jp", "b@example.jp"] {
+            let (member, number) = member_with(&november, email, "safety_net").await;
+            let asked = november
+                .change_premium(&member, &number, &form("20000", Some("hardship")))
+                .await
+                .unwrap();
+            in_review.push(asked.application_id.unwrap());
+        }
+        // One decided 90 seconds after the screen opened; one left open for three hours
+        // (counted as the cap); a value the screen did not make is not counted.
+        let opened = "2026-11-05T01:00:00Z";
+        for (id, decided_at) in in_review
+            .iter()
+            .zip(["2026-11-05T01:01:30Z", "2026-11-05T04:00:00Z"])
+        {
+            let at = on(&app, decided_at);
+            let p = at.application(&staff, *id).await.unwrap();
+            at.approve(&staff, p.id, p.version, "事業の状況を電話で確認しました")
+                .await
+                .unwrap();
+            at.record_review_time(&staff, *id, opened).await.unwrap();
+        }
+        on(&app, "2026-11-05T05:00:00Z")
+            .record_review_time(&staff, in_review[0], "yesterday")
+            .await
+            .unwrap();
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM data_entry_time WHERE screen = 'review'"
+            )
+            .await,
+            2
+        );
+        let member = Actor {
+            user_id: app
+                .create_account(
+                    Role::Member,
+                    "m@example.jp",
+                    "",
+                    Some("test passphrase 123"),
+                )
+                .await
+                .unwrap(),
+            role: Role::Member,
+        };
+        assert!(matches!(
+            app.record_review_time(&member, in_review[0], opened).await,
+            Err(AppError::Forbidden(_))
+        ));
+
+        let card = app.scorecard(&staff, "2026-11", "2026-11").await.unwrap();
+        let time = |procedure| {
+            card.staff_time
+                .iter()
+                .find(|t| t.procedure == procedure && t.channel == kyosai_domain::Channel::Online)
+                .unwrap()
+                .clone()
+        };
+        let premium = time(Procedure::PremiumChange);
+        assert_eq!(premium.applications, 2);
+        assert_eq!(
+            premium.staff_seconds,
+            90 + kyosai_app::staff_time::MAX_SCREEN_SECONDS
+        );
+        // (90 + 3600) s / 60 / 2 = 30.75 minutes, shown to one decimal.
+        assert_eq!(premium.minutes_per_application, Some(30.8));
+        // The enrollments were decided by the rules: counted, with no staff time.
+        let enrollment = time(Procedure::Enrollment);
+        assert_eq!(
+            (
+                enrollment.applications,
+                enrollment.staff_seconds,
+                enrollment.minutes_per_application
+            ),
+            (2, 0, Some(0.0))
+        );
+    }
+}

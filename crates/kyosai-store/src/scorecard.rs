@@ -174,3 +174,24 @@ pub async fn journeys(
         })
         .collect()
 }
+
+/// Staff seconds on the review and data-entry screens submitted in `[from, to)`, per procedure
+/// and channel of the application worked on: (procedure, channel, seconds).
+pub async fn staff_seconds(
+    conn: &mut AnyConnection,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT procedure, channel, CAST(SUM(seconds) AS BIGINT) AS s FROM data_entry_time \
+         WHERE submitted_at >= $1 AND submitted_at < $2 GROUP BY procedure, channel \
+         ORDER BY procedure, channel",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((col(r, "procedure")?, col(r, "channel")?, col(r, "s")?)))
+        .collect()
+}

@@ -745,16 +745,33 @@ async fn staff_review_through_the_pages_with_maker_checker() {
     assert!(changes.contains("電話番号"), "{changes}");
     assert!(changes.contains("03-9999-0000"), "{changes}");
     assert!(changes.contains("staff1@example.jp"), "{changes}");
+    // The screen carries when it was opened: the decision records the staff time (scorecard).
+    let opened_at = between(&body, "name=\"opened_at\" value=\"", "\"").to_string();
     let (s, url, body) = t
         .post(
             &staff2,
             &format!("{path}/approve"),
-            &[("version", version.as_str()), ("reason", "書類確認済み")],
+            &[
+                ("version", version.as_str()),
+                ("reason", "書類確認済み"),
+                ("opened_at", opened_at.as_str()),
+            ],
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(url, format!("{path}?done=approved"));
     assert!(body.contains("承認しました"));
+    {
+        let mut conn = t.store.read().await.unwrap();
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM data_entry_time WHERE screen = 'review' AND procedure = 'enrollment'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        let n: i64 = kyosai_store::Row::try_get(&row, "n").unwrap();
+        assert_eq!(n, 1, "the approval's staff time is recorded");
+    }
     // Decided applications stay listed, with the reason, under their status.
     let (s, _, body) = t.get(&staff2, "/staff?status=completed").await;
     assert_eq!(s, StatusCode::OK);

@@ -199,6 +199,8 @@ struct DetailPage {
     in_review: bool,
     /// The survey's short URL for the completion letter of a paper or agency application.
     survey_url: String,
+    /// When the screen was made: the decision records the staff time from here.
+    opened_at: String,
     version: i64,
     self_edited: bool,
     approve_error: String,
@@ -512,6 +514,7 @@ async fn detail_page(
     };
     Ok(DetailPage {
         survey_url,
+        opened_at: state.app.clock.now().to_string(),
         layout: Layout::user(format!("申込の審査（受付番号 {id}）"), &signed.user),
         id,
         program_name: program.name_ja(),
@@ -668,6 +671,18 @@ fn stale_version(signed: &SignedIn) -> Response {
     )
 }
 
+/// The staff minutes of a decision (the scorecard's cost measure). The decision is taken
+/// already; a failure to record its time is logged, not shown.
+async fn record_review_time(state: &AppState, signed: &SignedIn, id: i64, form: &FormData) {
+    if let Err(e) = state
+        .app
+        .record_review_time(&signed.actor, id, &form.text("opened_at"))
+        .await
+    {
+        tracing::warn!(application = id, error = %e, "review time not recorded");
+    }
+}
+
 /// Redirect after a decision, or the page again with the problem next to the form.
 async fn after(
     state: &AppState,
@@ -723,6 +738,9 @@ pub async fn approve(
         .app
         .approve(&signed.actor, id, version, reason.trim())
         .await;
+    if result.is_ok() {
+        record_review_time(&state, &signed, id, &form).await;
+    }
     after(&state, &signed, id, result, "approved", |errors| Problems {
         approve_reason: messages(errors),
         ..Problems::default()
@@ -742,6 +760,9 @@ pub async fn reject(
     };
     let reason = form.text("reason");
     let result = state.app.reject(&signed.actor, id, version, &reason).await;
+    if result.is_ok() {
+        record_review_time(&state, &signed, id, &form).await;
+    }
     after(&state, &signed, id, result, "rejected", |errors| Problems {
         reject_reason: messages(errors),
         reject_value: reason.clone(),

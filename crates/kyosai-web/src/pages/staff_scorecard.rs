@@ -69,6 +69,9 @@ struct ScorecardPage {
     completion: Vec<Figure>,
     surveys: Vec<Figure>,
     inquiries: Vec<Figure>,
+    staff_time: Vec<Figure>,
+    /// The longest stretch one screen counts for, in minutes.
+    screen_cap_minutes: i64,
     csv_href: String,
 }
 
@@ -301,6 +304,8 @@ pub async fn page(
                     completion: Vec::new(),
                     surveys: Vec::new(),
                     inquiries: Vec::new(),
+                    staff_time: Vec::new(),
+                    screen_cap_minutes: kyosai_app::staff_time::MAX_SCREEN_SECONDS / 60,
                     csv_href: String::new(),
                 },
             );
@@ -388,9 +393,26 @@ pub async fn page(
         note: String::new(),
     }))
     .collect();
+    let staff_time = card
+        .staff_time
+        .iter()
+        .map(|t| Figure {
+            label: format!("{}（{}）", t.procedure.name_ja(), t.channel.name_ja()),
+            value: t
+                .minutes_per_application
+                .map_or_else(|| "—".into(), |m| format!("1件あたり {m:.1}分")),
+            note: format!(
+                "職員の作業 {:.1}分／受付 {}件（自動で完了した手続きは0分として含みます）",
+                t.staff_seconds as f64 / 60.0,
+                t.applications
+            ),
+        })
+        .collect();
     render(
         StatusCode::OK,
         &ScorecardPage {
+            staff_time,
+            screen_cap_minutes: kyosai_app::staff_time::MAX_SCREEN_SECONDS / 60,
             inquiries,
             surveys,
             layout,
