@@ -340,3 +340,73 @@ fn a_missing_font_directory_is_a_clear_error() {
         Ok(_) => panic!("a renderer without fonts"),
     }
 }
+
+fn report() -> kyosai_docs::pdf::data::Report {
+    use kyosai_docs::pdf::data::{Report, ReportSection};
+    Report {
+        title: "オンライン利用率の実績（第三者委員会 報告）".into(),
+        subtitle: "2026年4月〜2027年3月".into(),
+        issued_on: jiff::civil::date(2027, 4, 10),
+        author: "独立行政法人 中小企業基盤整備機構".into(),
+        sections: vec![
+            ReportSection {
+                heading: "小規模企業共済 加入関係".into(),
+                note: "オンライン件数／全件数。".into(),
+                columns: vec![
+                    "手続き".into(),
+                    "オンライン".into(),
+                    "全件".into(),
+                    "利用率".into(),
+                ],
+                rows: (1..=60)
+                    .map(|i| {
+                        vec![
+                            format!("手続き{i}"),
+                            format!("{i}件"),
+                            "1,234件".into(),
+                            "12.5%".into(),
+                        ]
+                    })
+                    .collect(),
+            },
+            ReportSection {
+                heading: "処理期間".into(),
+                note: String::new(),
+                columns: vec!["経路".into(), "中央値".into()],
+                rows: vec![vec!["オンライン".into(), "0分".into()]],
+            },
+        ],
+    }
+}
+
+#[test]
+fn a_report_of_tables_runs_over_pages() {
+    let r = report();
+    let pdf = RENDERER.report(&r).expect("render");
+    let text = rendered(
+        "report",
+        &pdf,
+        &[
+            "オンライン利用率の実績（第三者委員会 報告）",
+            "2026年4月〜2027年3月",
+            "令和9年4月10日（2027年4月10日）",
+            "小規模企業共済 加入関係",
+            "手続き60",
+            "1,234件",
+            "12.5%",
+            "処理期間",
+        ],
+    );
+    // Sixty rows do not fit one page: the heading row is repeated on the next.
+    // (poppler reads the table column by column: the heading cell, then the column's cells).
+    assert!(text.contains("1/2") && text.contains("2/2"), "{text}");
+    assert!(text.contains("手続き手続き1手続き2"), "{text}");
+    assert!(text.contains("手続き手続き49"), "{text}");
+    // A row with a missing cell is refused: nothing is printed.
+    let mut broken = r.clone();
+    broken.sections[1].rows.push(vec!["書面".into()]);
+    assert!(matches!(
+        RENDERER.report(&broken),
+        Err(RenderError::Inconsistent(_))
+    ));
+}

@@ -211,3 +211,27 @@ pub struct PayoutDecisionNotice {
     /// Every transfer, first included; one line for a lump sum. Sums to `net` (checked).
     pub schedule: Vec<ScheduledPayment>,
 }
+
+/// A report read outside the member relationship, such as the online-usage scorecard for the
+/// third-party committee (issue #14 item 5): sections of tables whose figures the caller has
+/// already put in the words and formats the readers use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub title: String,
+    /// e.g. the period the figures cover.
+    pub subtitle: String,
+    pub issued_on: Date,
+    /// The issuing organization's name (document metadata and the cover line).
+    pub author: String,
+    pub sections: Vec<ReportSection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportSection {
+    pub heading: String,
+    /// What the figures mean (may be empty).
+    pub note: String,
+    /// Column headings; every row has exactly one cell per column.
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}

@@ -22,7 +22,7 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
 use data::{
     CancellationNotice, ContractCertificate, ContractDetailsNotice, DeductionCertificate,
-    PaymentStatusNotice, PayoutDecisionNotice,
+    PaymentStatusNotice, PayoutDecisionNotice, Report,
 };
 
 /// Why a document could not be rendered.
@@ -52,7 +52,7 @@ pub enum RenderError {
 }
 
 /// The templates, embedded at build time; `common.typ` holds the letter layout they share.
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("common.typ", include_str!("templates/common.typ")),
     (
         "deduction_certificate.typ",
@@ -78,6 +78,7 @@ const TEMPLATES: [(&str, &str); 7] = [
         "payout_decision.typ",
         include_str!("templates/payout_decision.typ"),
     ),
+    ("report.typ", include_str!("templates/report.typ")),
 ];
 
 /// Fonts and parsed templates, shared by every render. `Send + Sync`: one per process.
@@ -143,6 +144,14 @@ impl Renderer {
         self.render("payout_decision.typ", &n.head, &title, body)
     }
 
+    /// A report of tables (the scorecard for the committee). Not a letter: no addressee, no
+    /// document number.
+    pub fn report(&self, r: &Report) -> Result<Vec<u8>, RenderError> {
+        let mut inputs = Dict::new();
+        inputs.insert("report".into(), to_value(view::report(r)?)?);
+        self.compile("report.typ", inputs)
+    }
+
     fn render(
         &self,
         template: &str,
@@ -157,6 +166,10 @@ impl Renderer {
             "qr".into(),
             qr::svg(&head.identity.verify_url)?.into_value(),
         );
+        self.compile(template, inputs)
+    }
+
+    fn compile(&self, template: &str, inputs: Dict) -> Result<Vec<u8>, RenderError> {
         let document: PagedDocument = self
             .engine
             .compile_with_input(template, inputs)

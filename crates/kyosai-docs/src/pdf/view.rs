@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::RenderError;
 use super::data::{
     CancellationNotice, ChangeValue, ContractCertificate, ContractDetailsNotice,
-    DeductionCertificate, LetterHead, PaymentStatusNotice, PayoutDecisionNotice,
+    DeductionCertificate, LetterHead, PaymentStatusNotice, PayoutDecisionNotice, Report,
 };
 
 /// The title (document metadata and heading) and the template's own data.
@@ -327,4 +327,40 @@ mod tests {
         ));
         assert!(sum([Yen::new(i64::MAX), Yen::new(1)], "x").is_err());
     }
+}
+
+/// A report: every row has one cell per column, or nothing is printed.
+pub fn report(r: &Report) -> Result<Value, RenderError> {
+    let mut sections = Vec::with_capacity(r.sections.len());
+    for s in &r.sections {
+        if s.columns.is_empty() {
+            return Err(RenderError::Inconsistent(format!(
+                "report section {}: no columns",
+                s.heading
+            )));
+        }
+        if let Some(row) = s.rows.iter().find(|row| row.len() != s.columns.len()) {
+            return Err(RenderError::Inconsistent(format!(
+                "report section {}: a row of {} cells under {} columns ({row:?})",
+                s.heading,
+                row.len(),
+                s.columns.len()
+            )));
+        }
+        sections.push(json!({
+            "heading": s.heading,
+            "note": s.note,
+            "columns": s.columns,
+            "rows": s.rows,
+        }));
+    }
+    let issued = r.issued_on;
+    Ok(json!({
+        "title": r.title,
+        "subtitle": r.subtitle,
+        "author": r.author,
+        "issued_on": date(issued)?,
+        "issued": { "year": issued.year(), "month": issued.month(), "day": issued.day() },
+        "sections": sections,
+    }))
 }
