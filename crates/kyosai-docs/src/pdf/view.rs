@@ -295,40 +295,6 @@ pub fn payout_decision(n: &PayoutDecisionNotice) -> Result<View, RenderError> {
     ))
 }
 
-#[cfg(test)]
-mod tests {
-    use jiff::civil::date as d;
-
-    use super::*;
-
-    #[test]
-    fn dates_print_era_and_western_forms() {
-        assert_eq!(
-            date(d(2026, 11, 28)).ok().as_deref(),
-            Some("令和8年11月28日（2026年11月28日）")
-        );
-        let may_2019 = YearMonth::new(2019, 5).expect("month");
-        assert_eq!(
-            month(may_2019).ok().as_deref(),
-            Some("令和元年5月（2019年5月）")
-        );
-        assert!(matches!(
-            date(d(1900, 1, 1)),
-            Err(RenderError::DateOutOfRange(_))
-        ));
-    }
-
-    #[test]
-    fn totals_must_match_their_parts() {
-        assert!(check_equal(Yen::new(3000), Yen::new(3000), "x").is_ok());
-        assert!(matches!(
-            check_equal(Yen::new(3000), Yen::new(2999), "x"),
-            Err(RenderError::Inconsistent(_))
-        ));
-        assert!(sum([Yen::new(i64::MAX), Yen::new(1)], "x").is_err());
-    }
-}
-
 /// A report: every row has one cell per column, or nothing is printed.
 pub fn report(r: &Report) -> Result<Value, RenderError> {
     let mut sections = Vec::with_capacity(r.sections.len());
@@ -363,4 +329,38 @@ pub fn report(r: &Report) -> Result<Value, RenderError> {
         "issued": { "year": issued.year(), "month": issued.month(), "day": issued.day() },
         "sections": sections,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date as d;
+
+    use super::*;
+
+    #[test]
+    fn dates_print_era_and_western_forms() {
+        assert_eq!(
+            date(d(2026, 11, 28)).ok().as_deref(),
+            Some("令和8年11月28日（2026年11月28日）")
+        );
+        let may_2019 = YearMonth::new(2019, 5).expect("month");
+        assert_eq!(
+            month(may_2019).ok().as_deref(),
+            Some("令和元年5月（2019年5月）")
+        );
+        assert!(matches!(
+            date(d(1900, 1, 1)),
+            Err(RenderError::DateOutOfRange(_))
+        ));
+    }
+
+    #[test]
+    fn totals_must_match_their_parts() {
+        assert!(check_equal(Yen::new(3000), Yen::new(3000), "x").is_ok());
+        assert!(matches!(
+            check_equal(Yen::new(3000), Yen::new(2999), "x"),
+            Err(RenderError::Inconsistent(_))
+        ));
+        assert!(sum([Yen::new(i64::MAX), Yen::new(1)], "x").is_err());
+    }
 }
