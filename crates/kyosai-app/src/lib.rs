@@ -33,6 +33,7 @@ pub mod mandate_change;
 pub mod metrics;
 pub mod paper;
 pub mod password_policy;
+pub mod payment_files;
 pub mod payment_frequency;
 pub mod payouts;
 pub mod premium_change;

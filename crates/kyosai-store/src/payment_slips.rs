@@ -213,3 +213,55 @@ pub async fn insert_import(
     .await?;
     col(&row, "id")
 }
+
+/// An accepted payment file, for the staff screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentImportRow {
+    pub file_name: String,
+    pub imported_at: String,
+    pub actor: String,
+    pub record_count: i64,
+    pub total_yen: i64,
+}
+
+/// The latest accepted payment files, newest first.
+pub async fn recent_imports(conn: &mut AnyConnection, limit: i64) -> Result<Vec<PaymentImportRow>> {
+    let rows = sqlx::query(
+        "SELECT file_name, imported_at, actor, record_count, total_yen FROM payment_imports \
+         ORDER BY id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PaymentImportRow {
+                file_name: col(r, "file_name")?,
+                imported_at: col(r, "imported_at")?,
+                actor: col(r, "actor")?,
+                record_count: col(r, "record_count")?,
+                total_yen: col(r, "total_yen")?,
+            })
+        })
+        .collect()
+}
+
+/// Open slips with their contract number, earliest deadline first (what staff wait for).
+pub async fn open_slips(conn: &mut AnyConnection, limit: i64) -> Result<Vec<(Slip, String)>> {
+    let columns: String = SLIP_COLUMNS
+        .split(", ")
+        .map(|c| format!("s.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {columns}, c.number AS contract_number FROM payment_slips s \
+         JOIN contracts c ON c.id = s.contract_id WHERE s.status = 'open' \
+         ORDER BY s.deadline, s.id LIMIT $1"
+    )))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((slip(r)?, col(r, "contract_number")?)))
+        .collect()
+}

@@ -423,7 +423,7 @@ async fn members_see_their_own_billing_and_staff_see_runs_files_and_reconciliati
     }
 }
 
-/// A `multipart/form-data` post of one file, as a browser sends it (the bytes as they are).
+/// An uploaded result file, as a browser sends it.
 async fn upload(
     site: &Site,
     c: &reqwest::Client,
@@ -431,24 +431,7 @@ async fn upload(
     file_name: &str,
     bytes: &[u8],
 ) -> (StatusCode, String, String) {
-    let boundary = "----kyosai-billing-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"result_file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let r = c
-        .post(site.url(path))
-        .header(
-            CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    support::read(r).await
+    site.upload(c, path, "result_file", file_name, bytes).await
 }
 
 async fn count_rows(site: &Site, sql: &'static str) -> i64 {

@@ -25,6 +25,7 @@ mod premium_change;
 mod rule_sets;
 mod staff;
 mod staff_billing;
+mod staff_payments;
 mod staff_payouts;
 mod staff_scorecard;
 mod survey;
@@ -151,6 +152,13 @@ pub fn routes() -> Router<AppState> {
             post(contact_caller::send_link),
         )
         .route("/staff/scorecard.csv", get(staff_scorecard::csv_export))
+        .route("/staff/payments", get(staff_payments::show))
+        .route(
+            "/staff/payments/import",
+            post(staff_payments::import).layer(axum::extract::DefaultBodyLimit::max(
+                staff_billing::MAX_RESULT_FILE_BYTES,
+            )),
+        )
         .route("/staff/payouts", get(staff_payouts::overview))
         .route(
             "/staff/payouts/runs/{id}/files/{name}",

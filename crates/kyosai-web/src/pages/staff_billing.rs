@@ -504,25 +504,35 @@ fn refused_page(signed: &SignedIn, r: &Refusal) -> ImportPage {
     }
 }
 
-/// The uploaded `result_file` part: its name and bytes, or why it cannot be used.
-async fn result_file(mut form: Multipart) -> Result<(String, Vec<u8>), &'static str> {
+/// The uploaded file of the form's `field`: its name and bytes, or why it cannot be used
+/// (`what` names the file in the message, e.g. 振替結果ファイル). Shared by the staff upload screens.
+pub(super) async fn uploaded_file(
+    mut form: Multipart,
+    field: &str,
+    what: &str,
+) -> Result<(String, Vec<u8>), String> {
     const UNREADABLE: &str = "送信された内容を読み取れませんでした。ファイルが大きすぎないか（32MBまで）確認して、もう一度お試しください。";
-    while let Some(field) = form.next_field().await.map_err(|_| UNREADABLE)? {
-        if field.name() != Some("result_file") {
+    let missing = format!("{what}を選んでください。");
+    while let Some(part) = form
+        .next_field()
+        .await
+        .map_err(|_| UNREADABLE.to_string())?
+    {
+        if part.name() != Some(field) {
             continue;
         }
-        let name = field
+        let name = part
             .file_name()
             .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim().to_string())
             .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "result.dat".into());
-        let bytes = field.bytes().await.map_err(|_| UNREADABLE)?;
+            .unwrap_or_else(|| format!("{field}.dat"));
+        let bytes = part.bytes().await.map_err(|_| UNREADABLE.to_string())?;
         if bytes.is_empty() {
-            return Err("振替結果ファイルを選んでください。");
+            return Err(missing);
         }
         return Ok((name, bytes.to_vec()));
     }
-    Err("振替結果ファイルを選んでください。")
+    Err(missing)
 }
 
 /// Imports an uploaded result file as the CLI does, then shows its report (or everything that
@@ -531,13 +541,13 @@ pub async fn import(State(state): State<AppState>, signed: SignedIn, form: Multi
     if let Some(r) = refuse_non_staff(&signed) {
         return r;
     }
-    let (name, bytes) = match result_file(form).await {
+    let (name, bytes) = match uploaded_file(form, "result_file", "振替結果ファイル").await {
         Ok(f) => f,
         Err(problem) => {
             return message(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Layout::user("振替結果を取り込めませんでした", &signed.user),
-                problem,
+                &problem,
                 &[("/staff/billing#import-title", "請求・収納へ戻る")],
             );
         }

@@ -121,6 +121,36 @@ impl Site {
         read(c.post(self.url(path)).form(form).send().await.unwrap()).await
     }
 
+    /// A `multipart/form-data` post of one file in `field`, as a browser sends it (the bytes
+    /// as they are): status, the final path with its query, and body.
+    pub async fn upload(
+        &self,
+        c: &reqwest::Client,
+        path: &str,
+        field: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> (StatusCode, String, String) {
+        let boundary = "----kyosai-upload-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let r = c
+            .post(self.url(path))
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        read(r).await
+    }
+
     /// An account with TOTP on, made by an operator and logged in through the pages (the code
     /// is computed at the app's clock).
     pub async fn login(&self, role: Role, email: &str) -> (reqwest::Client, Actor) {
@@ -171,6 +201,11 @@ pub async fn count(site: &Site, sql: &str) -> i64 {
 /// Bills every month from `first` to `last` (`YYYY-MM`) at the instant `at`, and collects every
 /// debit through the bank simulator: premiums paid, as the real cycle records them.
 pub async fn months_collected(site: &Site, at: &str, first: &str, last: &str) {
+    months_billed(site, at, first, last, true).await;
+}
+
+/// [`months_collected`], with every debit collected or every debit failed (insufficient funds).
+pub async fn months_billed(site: &Site, at: &str, first: &str, last: &str, collected: bool) {
     let app = on(&site.app, at);
     let mut m: kyosai_domain::YearMonth = first.parse().unwrap();
     let last: kyosai_domain::YearMonth = last.parse().unwrap();
@@ -195,7 +230,7 @@ pub async fn months_collected(site: &Site, at: &str, first: &str, last: &str) {
             let bytes = std::fs::read(&f.path).unwrap();
             let result = kyosai_app::dev::bank_simulator::simulate_bank(
                 &bytes,
-                0.0,
+                if collected { 0.0 } else { 1.0 },
                 &[(kyosai_zengin::debit::ResultCode::InsufficientFunds, 1.0)],
                 1,
             )
