@@ -45,6 +45,7 @@ pub mod rule_staging;
 pub mod rules;
 pub mod rules_admin;
 pub mod scorecard;
+pub mod security_admin;
 pub mod staff_time;
 pub mod survey;
 pub mod suspension;

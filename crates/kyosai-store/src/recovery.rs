@@ -176,3 +176,35 @@ pub async fn confirm_factor_reset(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// A second-factor reset waiting for its second staff user, for the staff screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingFactorReset {
+    pub id: i64,
+    pub member_email: String,
+    pub requested_by: i64,
+    pub requested_by_email: String,
+    pub requested_at: String,
+}
+
+/// Resets not confirmed yet, oldest first.
+pub async fn pending_factor_resets(conn: &mut AnyConnection) -> Result<Vec<PendingFactorReset>> {
+    let rows = sqlx::query(
+        "SELECT r.id, m.email AS member_email, r.requested_by, s.email AS staff_email, r.requested_at \
+         FROM second_factor_resets r JOIN users m ON m.id = r.user_id \
+         JOIN users s ON s.id = r.requested_by WHERE r.confirmed_at IS NULL ORDER BY r.id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PendingFactorReset {
+                id: col(r, "id")?,
+                member_email: col(r, "member_email")?,
+                requested_by: col(r, "requested_by")?,
+                requested_by_email: col(r, "staff_email")?,
+                requested_at: col(r, "requested_at")?,
+            })
+        })
+        .collect()
+}

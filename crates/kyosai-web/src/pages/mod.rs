@@ -28,6 +28,7 @@ mod staff_billing;
 mod staff_payments;
 mod staff_payouts;
 mod staff_scorecard;
+mod staff_security;
 mod survey;
 mod temporary_loan;
 mod terminations;
@@ -152,6 +153,19 @@ pub fn routes() -> Router<AppState> {
             post(contact_caller::send_link),
         )
         .route("/staff/scorecard.csv", get(staff_scorecard::csv_export))
+        .route("/staff/security", get(staff_security::show))
+        .route(
+            "/staff/security/factor-resets",
+            post(staff_security::request_reset),
+        )
+        .route(
+            "/staff/security/factor-resets/{id}/confirm",
+            post(staff_security::confirm_reset),
+        )
+        .route(
+            "/staff/security/tokens/{id}/revoke",
+            post(staff_security::revoke_token),
+        )
         .route("/staff/payments", get(staff_payments::show))
         .route(
             "/staff/payments/import",
