@@ -91,7 +91,7 @@ async fn resets_need_two_staff_users_and_tokens_are_revoked_by_approvers() {
         let (s, _, _) = site.post(&reviewer, &confirm, &[]).await;
         assert_eq!(s, StatusCode::FORBIDDEN);
         let totp_on = format!(
-            "SELECT COUNT(*) AS n FROM users WHERE id = {} AND totp_enabled",
+            "SELECT COUNT(*) AS n FROM users WHERE id = {} AND totp_enabled = 1",
             member.user_id
         );
         assert_eq!(count(&site, &totp_on).await, 1);
