@@ -135,6 +135,7 @@ pub fn online_procedure_path(
         Procedure::DetailsChange => "details",
         Procedure::Cancellation => "cancel",
         Procedure::TemporaryLoan if program == Program::SafetyNet => "temporary-loan",
+        Procedure::BenefitClaim if program == Program::SmallEnterprise => "claim",
         _ => return None,
     };
     Some(format!("/portal/contracts/{number}/{page}"))

@@ -9,6 +9,7 @@ mod account_change;
 mod bank_picker;
 mod billing;
 mod cancel;
+mod claim;
 mod contact_caller;
 mod contact_center;
 mod deemed;
@@ -123,6 +124,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/portal/contracts/{number}/premium",
             get(premium_change::show).post(premium_change::post),
+        )
+        .route(
+            "/portal/contracts/{number}/claim",
+            get(claim::show)
+                .post(claim::post)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::upload::MAX_UPLOAD_BODY_BYTES,
+                )),
         )
         .route(
             "/portal/contracts/{number}/temporary-loan",

@@ -131,13 +131,40 @@ impl Site {
         file_name: &str,
         bytes: &[u8],
     ) -> (StatusCode, String, String) {
+        self.post_multipart(c, path, &[], Some((field, file_name, bytes)))
+            .await
+    }
+
+    /// A `multipart/form-data` post of text fields and at most one file (field, file name,
+    /// bytes), as a browser sends a form with a file input.
+    pub async fn post_multipart(
+        &self,
+        c: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> (StatusCode, String, String) {
         let boundary = "----kyosai-upload-boundary";
-        let mut body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .into_bytes();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((field, file_name, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         let r = c
             .post(self.url(path))
             .header(

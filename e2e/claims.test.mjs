@@ -1,0 +1,62 @@
+// The benefit claim at 390×844 (issue #11 item 1): the demo member 佐藤 claims 共済金 for closing
+// her business — a future date refused next to the field, the preview with the kind, the net
+// amount and the payout forms, the closure notice attached, the done page. axe on every page;
+// the steps make the help page of the claim. Started by ./run.sh. 佐藤 is used because no other
+// walk files procedures on her contracts.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BASE, demoLogin, guide, h1, launch, phonePage, scanner, submit } from './lib.mjs';
+
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n');
+
+test('benefit claim with a document at 390×844, axe on every page', async () => {
+  assert.ok(BASE, 'run through e2e/run.sh');
+  const browser = await launch();
+  const { scan, assertClean } = scanner('claim');
+  const g = guide('benefit_claim');
+  try {
+    const page = await phonePage(browser);
+    await page.goto(`${BASE}/login`);
+    await demoLogin(page, 'sato@example.jp');
+    const href = await page.getByRole('link', { name: '小規模企業共済の請求と引落しの状況' }).getAttribute('href');
+    await page.goto(`${BASE}${href}`);
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.getByRole('link', { name: '共済金等を請求する（廃業・退任・死亡など）' }).click(),
+    ]);
+    assert.equal(await h1(page), '共済金等を請求する');
+    await scan(page, '請求 事由');
+    await g.step(page, '契約の「請求と引落しの状況」から「共済金等を請求する」を開き、請求の理由（廃業・退任・死亡など）と、その日付を入力して「次へ（金額の確認）」を押します。');
+
+    await page.getByLabel('個人事業の廃業').check();
+    await page.getByLabel(/^その日付/).fill('2099-01-01');
+    await submit(page, '次へ（金額の確認）');
+    assert.equal(await page.locator('.error-summary').count(), 1);
+    assert.equal(await page.getByLabel(/^その日付/).getAttribute('aria-invalid'), 'true');
+    await scan(page, '請求 事由 エラー表示');
+    await g.step(page, '未来の日付など、入力に誤りがあると入力欄のすぐ上に理由が表示されます。直してもう一度「次へ（金額の確認）」を押します。');
+
+    const today = new Date().toISOString().slice(0, 10);
+    await page.getByLabel(/^その日付/).fill(today);
+    await submit(page, '次へ（金額の確認）');
+    assert.equal(await h1(page), '請求内容の確認');
+    const preview = await page.locator('main').innerText();
+    assert.match(preview, /受け取るもの\s*(共済金A|共済金B|準共済金|解約手当金)/);
+    assert.match(preview, /お受け取りになる額\s*[\d,]+円/);
+    assert.match(preview, /一括でうけとる/);
+    await scan(page, '請求 金額の確認');
+    await page.getByLabel(/^請求の理由がわかる書類/).setInputFiles({ name: 'haigyo.pdf', mimeType: 'application/pdf', buffer: PDF });
+    await g.step(page, '受け取るもの（共済金A・B、準共済金など）と、その理由、お受け取りになる額が表示されます。受け取り方（一括・分割）を選び、廃業届の控えなど請求の理由がわかる書類を添付して「この内容で請求する」を押します。');
+
+    await submit(page, 'この内容で請求する');
+    assert.equal(await h1(page), '共済金等の請求を受け付けました');
+    assert.match(await page.locator('[role="status"]').innerText(), /(支払いが決定しました|請求を受け付けました)/);
+    await scan(page, '請求 完了');
+    await g.step(page, '請求が完了しました。決定した場合はお振込みの予定が表示され、決定のお知らせがメールで届きます。確認が必要な場合は、職員が確認してからお知らせします。');
+    g.finish();
+  } finally {
+    await browser.close();
+  }
+  assertClean();
+});
