@@ -171,8 +171,8 @@ pub fn escape(value: &str) -> String {
 impl App {
     /// Everything `/metrics` shows: this process's counters and histograms, then gauges read
     /// now: whether the database answers, the outbox (depth and the age of its oldest
-    /// undelivered item), billing runs in progress and the last run per program, and the
-    /// database pool. With the database down the process's own figures are still shown.
+    /// undelivered item), billing runs in progress and the last run per program, payouts by
+    /// status and the latest payout run, and the database pool. With the database down the process's own figures are still shown.
     pub async fn metrics_text(&self) -> String {
         let mut out = String::new();
         self.metrics.render(&mut out);
@@ -205,11 +205,13 @@ impl App {
 
     async fn database_gauges(&self, out: &mut String) -> Result<(), AppError> {
         let now = self.clock.now();
-        let (outbox, runs) = {
+        let (outbox, runs, payouts, last_payout_run) = {
             let mut conn = self.store.read().await?;
             (
                 kyosai_store::health::outbox_stats(&mut conn).await?,
                 kyosai_store::health::billing_progress(&mut conn).await?,
+                kyosai_store::health::payout_totals(&mut conn).await?,
+                kyosai_store::health::last_payout_run(&mut conn).await?,
             )
         };
         let oldest_age = outbox
@@ -256,6 +258,45 @@ impl App {
                 escape(&r.month),
                 escape(&r.status),
                 r.files
+            );
+        }
+        out.push_str(
+            "# HELP kyosai_payouts Payouts by status (scheduled: waiting for their day; held: waiting for an account).\n\
+             # TYPE kyosai_payouts gauge\n",
+        );
+        for p in &payouts {
+            let _ = writeln!(
+                out,
+                "kyosai_payouts{{status=\"{}\"}} {}",
+                escape(&p.status),
+                p.count
+            );
+        }
+        out.push_str(
+            "# HELP kyosai_payouts_yen Payout amounts by status, in yen.\n\
+             # TYPE kyosai_payouts_yen gauge\n",
+        );
+        for p in &payouts {
+            let _ = writeln!(
+                out,
+                "kyosai_payouts_yen{{status=\"{}\"}} {}",
+                escape(&p.status),
+                p.yen
+            );
+        }
+        if let Some(r) = &last_payout_run {
+            let _ = write!(
+                out,
+                "# HELP kyosai_payout_run_payouts Payouts paid by the latest payout run.\n\
+                 # TYPE kyosai_payout_run_payouts gauge\n\
+                 kyosai_payout_run_payouts{{transfer_date=\"{date}\",seq=\"{seq}\"}} {}\n\
+                 # HELP kyosai_payout_run_yen Yen transferred by the latest payout run.\n\
+                 # TYPE kyosai_payout_run_yen gauge\n\
+                 kyosai_payout_run_yen{{transfer_date=\"{date}\",seq=\"{seq}\"}} {}\n",
+                r.payouts,
+                r.yen,
+                date = escape(&r.transfer_date),
+                seq = r.seq,
             );
         }
         Ok(())

@@ -311,6 +311,19 @@ async fn a_run_pays_what_is_due_once_in_checked_files_equal_to_the_ledger() {
             paid_out_in_ledger(&app).await
         );
         assert_eq!(status(&app, p3).await, "scheduled");
+
+        // /metrics: payouts by status and the latest run (the second of the day).
+        let metrics = app.metrics_text().await;
+        for line in [
+            "kyosai_payouts{status=\"paid\"} 3",
+            "kyosai_payouts{status=\"scheduled\"} 1",
+            "kyosai_payouts_yen{status=\"paid\"} 1354567",
+            "kyosai_payouts_yen{status=\"scheduled\"} 60000",
+            "kyosai_payout_run_payouts{transfer_date=\"2026-11-10\",seq=\"2\"} 1",
+            "kyosai_payout_run_yen{transfer_date=\"2026-11-10\",seq=\"2\"} 70000",
+        ] {
+            assert!(metrics.contains(line), "{line} in:\n{metrics}");
+        }
     }
 }
 

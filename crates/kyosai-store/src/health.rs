@@ -169,3 +169,55 @@ impl Store {
         }
     }
 }
+
+/// Payouts by status (`scheduled`, `paid`, `held`): how many and how much.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayoutTotals {
+    pub status: String,
+    pub count: i64,
+    pub yen: i64,
+}
+
+/// The latest payout run: its transfer date, its sequence that day, what it paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastPayoutRun {
+    pub transfer_date: String,
+    pub seq: i64,
+    pub payouts: i64,
+    pub yen: i64,
+}
+
+pub async fn payout_totals(conn: &mut AnyConnection) -> Result<Vec<PayoutTotals>> {
+    let rows = sqlx::query(
+        "SELECT status, CAST(COUNT(*) AS BIGINT) AS n, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS yen \
+         FROM payouts GROUP BY status ORDER BY status",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PayoutTotals {
+                status: col(r, "status")?,
+                count: col(r, "n")?,
+                yen: col(r, "yen")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn last_payout_run(conn: &mut AnyConnection) -> Result<Option<LastPayoutRun>> {
+    let row = sqlx::query(
+        "SELECT transfer_date, seq, payout_count, total_yen FROM payout_runs ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        Ok(LastPayoutRun {
+            transfer_date: col(&r, "transfer_date")?,
+            seq: col(&r, "seq")?,
+            payouts: col(&r, "payout_count")?,
+            yen: col(&r, "total_yen")?,
+        })
+    })
+    .transpose()
+}
