@@ -65,6 +65,14 @@ pub struct CertificateFigures {
     /// None: printed as "****" (REFERENCE §7.1); such a certificate has no electronic form.
     pub deductible_yen: Option<i64>,
     pub issuer_name: String,
+    /// The member's postcode as registered (the PDF's address block); empty in documents issued
+    /// before it was kept.
+    #[serde(default)]
+    pub member_postcode: String,
+    /// Money collected month by month in the year (`YYYY-MM`, yen), as the PDF prints it;
+    /// empty in documents issued before it was kept.
+    #[serde(default)]
+    pub by_month: Vec<(String, i64)>,
 }
 
 /// A certificate with the number it was issued under.
@@ -95,6 +103,8 @@ pub struct VerifiedDocument {
     pub deductible_yen: Option<i64>,
     /// SHA-256 (hex) of the signed XML as issued, when it has one.
     pub xml_sha256: Option<String>,
+    /// SHA-256 (hex) of the PDF as first downloaded, once it has been.
+    pub pdf_sha256: Option<String>,
 }
 
 /// A new document number: "KD-" and 12 characters of Crockford base32 (60 random bits), so a
@@ -138,14 +148,14 @@ pub fn normalize_document_number(input: &str) -> Option<String> {
     ok.then_some(s)
 }
 
-fn issued_on(issued_at: &str) -> Result<Date, AppError> {
+pub(crate) fn issued_on(issued_at: &str) -> Result<Date, AppError> {
     let ts: Timestamp = issued_at.parse().map_err(|e| {
         AppError::Internal(format!("documents.issued_at {issued_at:?}: {e}").into())
     })?;
     Ok(jst().to_datetime(ts).date())
 }
 
-fn figures_of(json: &str) -> Result<CertificateFigures, AppError> {
+pub(crate) fn figures_of(json: &str) -> Result<CertificateFigures, AppError> {
     serde_json::from_str(json)
         .map_err(|e| AppError::Internal(format!("documents.figures: {e}").into()))
 }
@@ -211,6 +221,12 @@ impl App {
             expected_by_december_yen: certificate.expected_by_december_yen,
             deductible_yen: certificate.deductible_yen,
             issuer_name: Organization::embedded()?.name.value,
+            member_postcode: details.postcode.clone(),
+            by_month: certificate
+                .by_month
+                .iter()
+                .map(|m| (m.month.to_string(), m.amount_yen))
+                .collect(),
         };
         let json = serde_json::to_string(&figures)
             .map_err(|e| AppError::Internal(format!("certificate figures: {e}").into()))?;
@@ -350,8 +366,12 @@ impl App {
             prepayment_discount_yen: f.prepayment_discount_yen,
             deductible_yen: f.deductible_yen,
             xml_sha256: renderings
-                .into_iter()
+                .iter()
                 .find(|(format, _)| format == "xml")
+                .map(|(_, sha)| sha.clone()),
+            pdf_sha256: renderings
+                .into_iter()
+                .find(|(format, _)| format == "pdf")
                 .map(|(_, sha)| sha),
         }))
     }

@@ -36,6 +36,7 @@ pub mod password_policy;
 pub mod payment_files;
 pub mod payment_frequency;
 pub mod payouts;
+pub mod pdf_documents;
 pub mod premium_change;
 pub mod prepayment;
 pub mod prepayment_application;
@@ -80,6 +81,8 @@ pub struct App {
     pub metrics: Arc<metrics::Metrics>,
     /// The key that signs the e-Tax XML of certificates (issue #13); None: no XML is offered.
     signing: Option<Arc<kyosai_docs::etax::SigningKey>>,
+    /// The PDF renderer, made on the first PDF asked for and shared by every clone.
+    pdf: Arc<pdf_documents::PdfRenderer>,
 }
 
 impl App {
@@ -97,6 +100,7 @@ impl App {
             evidence: evidence::EvidenceConfig::default(),
             metrics: Arc::default(),
             signing: None,
+            pdf: Arc::default(),
         })
     }
 

@@ -74,6 +74,10 @@ pub struct Organization {
     pub name: Sourced<String>,
     pub contact_center: Sourced<String>,
     pub contact_hours: Sourced<String>,
+    /// The section that issues certificates (printed on documents).
+    pub certificate_section: Sourced<String>,
+    /// The postal address printed on documents.
+    pub address: Sourced<String>,
 }
 
 impl Organization {

@@ -179,6 +179,37 @@ async fn certificate_xml_verifies_with_the_published_certificate_and_verify_show
             StatusCode::UNAUTHORIZED
         );
 
+        // The PDF: for the member, tagged A4 with the number and the figures; its hash is
+        // kept for /verify; another member gets 404.
+        let pdf_url = c["pdf_url"].as_str().unwrap().to_string();
+        assert_eq!(pdf_url, format!("/api/v1/documents/{document_number}/pdf"));
+        let resp = s.get(&pdf_url, Some(&t)).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.headers()["content-type"], "application/pdf");
+        let pdf = resp.bytes().await.unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("certificate.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        let out = std::process::Command::new("pdftotext")
+            .args(["-enc", "UTF-8"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils)");
+        let text: String = String::from_utf8(out.stdout)
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        assert!(text.contains(&document_number), "{text}");
+        assert!(text.contains("30,000円"), "{text}");
+        assert!(text.contains(&number), "{text}");
+        assert_eq!(
+            s.get(&pdf_url, Some(&other)).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        let pdf_sha = kyosai_store::sha256_hex(&pdf);
+
         // /verify: what the document says, without the member's name.
         let resp = s.get(&format!("/verify/{document_number}"), None).await;
         assert_eq!(resp.status(), StatusCode::OK);
@@ -192,6 +223,10 @@ async fn certificate_xml_verifies_with_the_published_certificate_and_verify_show
         assert!(!page.contains("山田"), "no member name");
         let sha = kyosai_store::sha256_hex(&xml);
         assert!(page.contains(&sha), "the XML's hash as issued");
+        assert!(
+            page.contains(&pdf_sha),
+            "the PDF's hash as first downloaded"
+        );
 
         let resp = s.get("/verify/KD-0000-0000-0000", None).await;
         assert_eq!(resp.status(), StatusCode::NOT_FOUND);

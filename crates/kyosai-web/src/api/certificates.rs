@@ -34,6 +34,8 @@ pub struct CertificateBody {
     /// Where the signed e-Tax XML (様式 TEG850) is downloaded; null when the deductible amount
     /// is "****" (no electronic certificate, REFERENCE §7.2) or this server signs nothing.
     pub xml_url: Option<String>,
+    /// Where the certificate is downloaded as a PDF (A4, tagged; always offered).
+    pub pdf_url: String,
 }
 
 impl From<IssuedCertificate> for CertificateBody {
@@ -50,6 +52,7 @@ impl From<IssuedCertificate> for CertificateBody {
             xml_url: issued
                 .xml_available
                 .then(|| format!("/api/v1/documents/{}/xml", issued.document_number)),
+            pdf_url: format!("/api/v1/documents/{}/pdf", issued.document_number),
             document_number: issued.document_number,
         }
     }
@@ -103,6 +106,51 @@ pub async fn certificate_xml(
         xml,
     )
         .into_response())
+}
+
+/// A certificate as PDF.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[expect(
+    dead_code,
+    reason = "documents the download body; the handler sends the bytes"
+)]
+pub struct CertificatePdf(Vec<u8>);
+
+/// The PDF of an issued certificate (A4, tagged PDF/UA-1, with its document number and the QR
+/// code of its verification page): staff and the member holding the contract only (anyone
+/// else: 404).
+#[utoipa::path(get, path = "/api/v1/documents/{document_number}/pdf", tag = "documents", security(("bearer" = [])),
+    params(("document_number" = String, Path, description = "書類番号 (KD-XXXX-XXXX-XXXX)")),
+    responses((status = 200, description = "the PDF", content((CertificatePdf = "application/pdf"))),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn certificate_pdf(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(document_number): Path<String>,
+) -> Result<Response, ApiError> {
+    let pdf = s.app.certificate_pdf(&actor, &document_number).await?;
+    Ok(pdf_download(&document_number, pdf))
+}
+
+/// A PDF as an attachment named after its document number, never cached by shared caches.
+pub fn pdf_download(document_number: &str, pdf: Vec<u8>) -> Response {
+    let name: String = document_number
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.pdf\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        pdf,
+    )
+        .into_response()
 }
 
 /// A PEM-encoded X.509 certificate.

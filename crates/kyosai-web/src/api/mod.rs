@@ -4,7 +4,7 @@
 mod auth;
 mod billing;
 mod cancellation;
-mod certificates;
+pub(crate) mod certificates;
 mod claims;
 mod contracts;
 mod details;
@@ -128,6 +128,10 @@ pub fn routes() -> Router<AppState> {
             get(certificates::certificate_xml),
         )
         .route(
+            "/api/v1/documents/{document_number}/pdf",
+            get(certificates::certificate_pdf),
+        )
+        .route(
             "/api/v1/contracts/{number}/mandate",
             put(mandate::change_mandate),
         )
@@ -232,7 +236,7 @@ pub fn routes() -> Router<AppState> {
         scorecard::scorecard,
         loans::limits, loans::list, loans::temporary,
         payouts::list, payouts::give_account,
-        certificates::certificate, certificates::certificate_xml, certificates::signing_certificate,
+        certificates::certificate, certificates::certificate_xml, certificates::certificate_pdf, certificates::signing_certificate,
         claims::submit, claims::upload_evidence,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),

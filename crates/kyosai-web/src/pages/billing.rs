@@ -56,6 +56,8 @@ struct BillingPage {
     program_name: &'static str,
     /// 経営セーフティ共済: the 一時貸付金 is offered.
     safety_net: bool,
+    /// 小規模: the years (latest two) with premiums collected, whose 控除証明書 can be downloaded.
+    certificate_years: Vec<i16>,
     mandate_usable: bool,
     /// The first debit from a newly registered account, while it is ahead (else empty).
     new_account_from: String,
@@ -120,6 +122,7 @@ fn page(b: ContractBilling, layout: Layout) -> BillingPage {
         number: b.contract_number.clone(),
         program_name: b.program.name_ja(),
         safety_net: b.program == kyosai_domain::Program::SafetyNet,
+        certificate_years: certificate_years(&b),
         mandate_usable: b.mandate_usable,
         new_account_from: b
             .new_account_from
@@ -200,6 +203,47 @@ pub async fn contract_billing(
             StatusCode::OK,
             &page(b, Layout::user("掛金の請求と引落し", &signed.user)),
         ),
+        Err(e) => app_error(e, Some(&signed.user)),
+    }
+}
+
+/// The latest two calendar years in which a 小規模 contract's premiums were collected.
+fn certificate_years(b: &ContractBilling) -> Vec<i16> {
+    if b.program != kyosai_domain::Program::SmallEnterprise {
+        return Vec::new();
+    }
+    let mut years: Vec<i16> = b
+        .months
+        .iter()
+        .filter(|m| m.status == "collected")
+        .map(|m| m.month.year())
+        .collect();
+    years.sort_unstable();
+    years.dedup();
+    years.into_iter().rev().take(2).collect()
+}
+
+/// The 控除証明書 of a year as PDF (`/portal/contracts/{number}/certificates/{year}`): issued (or
+/// found unchanged) under its document number and downloaded, for the member or staff.
+pub async fn certificate_pdf(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((number, year)): Path<(String, i16)>,
+) -> Response {
+    let issued = match state
+        .app
+        .issue_certificate(&signed.actor, &number, year)
+        .await
+    {
+        Ok(i) => i,
+        Err(e) => return app_error(e, Some(&signed.user)),
+    };
+    match state
+        .app
+        .certificate_pdf(&signed.actor, &issued.document_number)
+        .await
+    {
+        Ok(pdf) => crate::api::certificates::pdf_download(&issued.document_number, pdf),
         Err(e) => app_error(e, Some(&signed.user)),
     }
 }

@@ -91,6 +91,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/portal/contracts/{number}/payouts", get(payouts::list))
         .route(
+            "/portal/contracts/{number}/certificates/{year}",
+            get(billing::certificate_pdf),
+        )
+        .route(
             "/portal/contracts/{number}/payouts/{id}/account",
             get(payouts::account_form).post(payouts::account_post),
         )

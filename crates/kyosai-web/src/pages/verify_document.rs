@@ -48,6 +48,9 @@ fn shown(d: VerifiedDocument, issuer: String) -> Shown {
     if let Some(sha) = d.xml_sha256 {
         rows.push(("電子証明書（XML）のSHA-256", sha));
     }
+    if let Some(sha) = d.pdf_sha256 {
+        rows.push(("PDFのSHA-256", sha));
+    }
     Shown {
         number: d.document_number,
         issuer,

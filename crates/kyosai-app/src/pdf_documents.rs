@@ -1,0 +1,147 @@
+//! Issued documents as PDF (issue #13): the 控除証明書 rendered from the figures stored with its
+//! document number, so the PDF says exactly what `/verify/{number}` and the e-Tax XML say. The
+//! renderer (fonts and templates) is made once per process, on the first PDF asked for, and
+//! the hash of each document's first PDF is recorded for verification.
+
+use std::sync::{Arc, OnceLock};
+
+use kyosai_docs::pdf::Renderer;
+use kyosai_docs::pdf::data::{
+    Addressee, DeductionCertificate, DocumentIdentity, LetterHead, MonthlyPremium,
+    Organization as Issuer, YearToDate,
+};
+use kyosai_domain::{ContractNumber, Program, YearMonth, Yen};
+use kyosai_store::documents;
+
+use crate::documents::{CertificateFigures, figures_of, issued_on, normalize_document_number};
+use crate::mail::Organization;
+use crate::{Actor, App, AppError};
+
+/// The process's renderer, made on first use (the fonts are read once).
+#[derive(Default)]
+pub(crate) struct PdfRenderer(OnceLock<Result<Arc<Renderer>, String>>);
+
+impl PdfRenderer {
+    fn get(&self) -> Result<Arc<Renderer>, AppError> {
+        self.0
+            .get_or_init(|| {
+                Renderer::new(&kyosai_docs::pdf::fonts::default_dir())
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(|e| AppError::Internal(format!("PDF renderer: {e}").into()))
+    }
+}
+
+fn internal(what: impl std::fmt::Display) -> AppError {
+    AppError::Internal(format!("certificate PDF: {what}").into())
+}
+
+/// The certificate as the renderer takes it, from the stored figures.
+fn certificate_data(
+    f: &CertificateFigures,
+    document_number: &str,
+    issued_on: jiff::civil::Date,
+    verify_url: String,
+) -> Result<DeductionCertificate, AppError> {
+    let org = Organization::embedded()?;
+    // One line per month (a debit and a 前納 in the same month are added together).
+    let mut by_month = f.by_month.clone();
+    by_month.sort();
+    let mut months: Vec<MonthlyPremium> = Vec::new();
+    for (month, yen) in &by_month {
+        let month: YearMonth = month.parse().map_err(internal)?;
+        match months.last_mut() {
+            Some(last) if last.month == month => {
+                last.amount = last
+                    .amount
+                    .checked_add(Yen::new(*yen))
+                    .ok_or_else(|| internal("overflow"))?;
+            }
+            _ => months.push(MonthlyPremium {
+                month,
+                amount: Yen::new(*yen),
+            }),
+        }
+    }
+    let paid_total = Yen::new(f.paid_yen);
+    Ok(DeductionCertificate {
+        head: LetterHead {
+            identity: DocumentIdentity {
+                document_number: document_number.to_string(),
+                issued_on,
+                verify_url,
+            },
+            organization: Issuer {
+                name: org.name.value,
+                section: org.certificate_section.value,
+                address: org.address.value,
+                contact_center: org.contact_center.value,
+                contact_hours: org.contact_hours.value,
+            },
+            addressee: Addressee {
+                name: f.member_name.clone(),
+                postcode: f.member_postcode.clone(),
+                address: f.member_address.clone(),
+            },
+            program: Program::SmallEnterprise,
+            contract_number: f
+                .contract_number
+                .parse::<ContractNumber>()
+                .map_err(internal)?,
+        },
+        year: f.year,
+        monthly_premium: Yen::new(f.monthly_premium_yen),
+        months,
+        paid_total,
+        prepayment_applied: Yen::new(f.prepayment_applied_yen),
+        prepayment_discount: Yen::new(f.prepayment_discount_yen),
+        deductible: f.deductible_yen.map(Yen::new),
+        year_to_date: f.expected_by_december_yen.map(|expected| YearToDate {
+            as_of: issued_on,
+            paid_so_far: paid_total,
+            expected_by_december: Yen::new(expected),
+        }),
+    })
+}
+
+impl App {
+    /// The PDF of an issued certificate, for the member who holds the contract or staff;
+    /// `NotFound` for anyone else or an unknown number. Documents issued before the month
+    /// breakdown was kept are `NotFound` too (issue the certificate again for a new number).
+    pub async fn certificate_pdf(
+        &self,
+        actor: &Actor,
+        document_number: &str,
+    ) -> Result<Vec<u8>, AppError> {
+        let number = normalize_document_number(document_number).ok_or(AppError::NotFound)?;
+        let mut conn = self.store.read().await?;
+        let doc = documents::by_number(&mut conn, &number)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let figures = figures_of(&doc.figures)?;
+        self.readable_contract(&mut conn, actor, &figures.contract_number)
+            .await?;
+        drop(conn);
+        if figures.by_month.is_empty() && figures.paid_yen != 0 {
+            return Err(AppError::NotFound);
+        }
+        let data = certificate_data(
+            &figures,
+            &doc.document_number,
+            issued_on(&doc.issued_at)?,
+            format!("{}/verify/{}", self.public_url, doc.document_number),
+        )?;
+        let renderer = self.pdf.get()?;
+        let pdf = tokio::task::spawn_blocking(move || renderer.deduction_certificate(&data))
+            .await
+            .map_err(internal)?
+            .map_err(internal)?;
+        let mut tx = self.store.begin_write().await?;
+        documents::record_rendering(tx.conn(), doc.id, "pdf", &kyosai_store::sha256_hex(&pdf))
+            .await?;
+        tx.commit().await?;
+        Ok(pdf)
+    }
+}
