@@ -13,6 +13,10 @@ use kyosai_docs::pdf::data::{
 use kyosai_domain::{ContractNumber, Program, YearMonth, Yen};
 use kyosai_store::documents;
 
+/// The report data the web builds for [`App::report_pdf`] (the web crate does not depend on the
+/// renderer's crate).
+pub use kyosai_docs::pdf::data::{Report, ReportSection};
+
 use crate::documents::{CertificateFigures, figures_of, issued_on, normalize_document_number};
 use crate::mail::Organization;
 use crate::{Actor, App, AppError};
@@ -143,5 +147,17 @@ impl App {
             .await?;
         tx.commit().await?;
         Ok(pdf)
+    }
+}
+
+impl App {
+    /// A report of tables as PDF (the scorecard for the committee): staff only.
+    pub async fn report_pdf(&self, actor: &Actor, report: Report) -> Result<Vec<u8>, AppError> {
+        crate::review::require_staff(actor)?;
+        let renderer = self.pdf.get()?;
+        tokio::task::spawn_blocking(move || renderer.report(&report))
+            .await
+            .map_err(internal)?
+            .map_err(internal)
     }
 }

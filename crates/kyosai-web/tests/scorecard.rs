@@ -155,6 +155,45 @@ async fn staff_read_the_scorecard_as_json_html_and_csv() {
             "\"small_enterprise\",\"小規模企業共済\",\"enrollment\",\"enrollment\",\"加入申込\",\"\",\"1\",\"1\",\"1.0000\",\"1.0000\",\"2025-12-31\""
         ));
 
+        // The committee report: the same figures as one PDF.
+        let (_, html) = site
+            .get(&c, "/staff/scorecard?from=2026-10&to=2026-11")
+            .await;
+        assert!(
+            html.contains("/staff/scorecard.pdf?from=2026-10&#38;to=2026-11"),
+            "{html}"
+        );
+        let r = c
+            .get(site.url("/staff/scorecard.pdf?from=2026-10&to=2026-11"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        let pdf = r.bytes().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        let out = std::process::Command::new("pdftotext")
+            .args(["-enc", "UTF-8"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils)");
+        let text: String = String::from_utf8(out.stdout)
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        for wanted in [
+            "オンライン利用率の実績（第三者委員会報告）",
+            "小規模企業共済オンライン利用率",
+            "加入申込",
+            "処理期間（受付から完了まで）",
+            "職員の作業時間",
+        ] {
+            assert!(text.contains(wanted), "{wanted} in {text}");
+        }
+
         // The contact center logs a call; the scorecard counts it.
         let (st, html) = site.get(&c, "/staff/contact?q=000").await;
         assert_eq!(st, StatusCode::OK);

@@ -166,6 +166,7 @@ pub fn routes() -> Router<AppState> {
             post(contact_caller::send_link),
         )
         .route("/staff/scorecard.csv", get(staff_scorecard::csv_export))
+        .route("/staff/scorecard.pdf", get(staff_scorecard::pdf_export))
         .route("/staff/security", get(staff_security::show))
         .route(
             "/staff/security/factor-resets",

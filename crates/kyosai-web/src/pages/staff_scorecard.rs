@@ -1,8 +1,9 @@
 //! The staff scorecard page (オンライン利用率, issue #14): the usage rate per program, group,
 //! procedure and month against the plan's targets, as tables and as charts drawn on the server
 //! (SVG with a title and a description, the table being the text equivalent: no JavaScript);
-//! lead times, the automatic share and the online completion rate; and the same rows as CSV for
-//! the committee's spreadsheet.
+//! lead times, the automatic share, the online completion rate, surveys, inquiries and staff
+//! minutes; the same rows as CSV for the committee's spreadsheet, and everything as a PDF report
+//! for the committee.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -13,6 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kyosai_app::AppError;
 use kyosai_app::ja_text::ja_month;
+use kyosai_app::pdf_documents::{Report, ReportSection};
 use kyosai_app::scorecard::{Scorecard, ScorecardRow};
 use kyosai_domain::scorecard::{Group, Line};
 use kyosai_domain::{FieldError, Program, YearMonth};
@@ -73,6 +75,7 @@ struct ScorecardPage {
     /// The longest stretch one screen counts for, in minutes.
     screen_cap_minutes: i64,
     csv_href: String,
+    pdf_href: String,
 }
 
 fn percent(rate: Option<f64>) -> String {
@@ -242,80 +245,18 @@ fn tables(card: &Scorecard) -> Vec<ProgramTable> {
         .collect()
 }
 
-async fn load(
-    state: &AppState,
-    signed: &SignedIn,
-    q: &RangeQuery,
-) -> Result<(Scorecard, String, String), AppError> {
-    let (df, dt) = default_range(state.app.clock.today());
-    let from = q.from.clone().filter(|s| !s.is_empty()).unwrap_or(df);
-    let to = q.to.clone().filter(|s| !s.is_empty()).unwrap_or(dt);
-    let card = state.app.scorecard(&signed.actor, &from, &to).await?;
-    Ok((card, from, to))
+/// The scorecard's figures beside the usage tables, in the words staff and the committee read
+/// (the page and the committee PDF show the same).
+struct Figures {
+    lead_times: Vec<Figure>,
+    automatic: Vec<Figure>,
+    completion: Vec<Figure>,
+    surveys: Vec<Figure>,
+    inquiries: Vec<Figure>,
+    staff_time: Vec<Figure>,
 }
 
-fn range_fields(from: &str, to: &str, errors: &[FieldError]) -> (Field, Field) {
-    let values = BTreeMap::from([
-        ("from".to_string(), from.to_string()),
-        ("to".to_string(), to.to_string()),
-    ]);
-    (
-        Field::text("from", "開始月")
-            .input_type("month")
-            .hint("例：2026-04")
-            .width("10")
-            .fill(&values, errors),
-        Field::text("to", "終了月")
-            .input_type("month")
-            .hint("例：2027-03（120か月まで）")
-            .width("10")
-            .fill(&values, errors),
-    )
-}
-
-pub async fn page(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Query(q): Query<RangeQuery>,
-) -> Response {
-    if let Some(r) = refuse_non_staff(&signed) {
-        return r;
-    }
-    let layout = Layout::user("オンライン利用率（スコアカード）", &signed.user);
-    let (card, from, to) = match load(&state, &signed, &q).await {
-        Ok(x) => x,
-        Err(AppError::Invalid(errors)) => {
-            let (from, to) = range_fields(
-                q.from.as_deref().unwrap_or(""),
-                q.to.as_deref().unwrap_or(""),
-                &errors,
-            );
-            return render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ScorecardPage {
-                    layout,
-                    summary: summary([&from, &to]),
-                    from,
-                    to,
-                    months: Vec::new(),
-                    tables: Vec::new(),
-                    lead_times: Vec::new(),
-                    automatic: Vec::new(),
-                    completion: Vec::new(),
-                    surveys: Vec::new(),
-                    inquiries: Vec::new(),
-                    staff_time: Vec::new(),
-                    screen_cap_minutes: kyosai_app::staff_time::MAX_SCREEN_SECONDS / 60,
-                    csv_href: String::new(),
-                },
-            );
-        }
-        Err(e) => return app_error(e, Some(&signed.user)),
-    };
-    let (from_f, to_f) = range_fields(&from, &to, &[]);
-    let months = (0..=card.from.months_until(card.to))
-        .map(|i| ja_month(card.from.plus(i)))
-        .collect();
+fn figures(card: &Scorecard) -> Figures {
     let lead_times = card
         .lead_times
         .iter()
@@ -408,23 +349,110 @@ pub async fn page(
             ),
         })
         .collect();
+    Figures {
+        lead_times,
+        automatic,
+        completion,
+        surveys,
+        inquiries,
+        staff_time,
+    }
+}
+
+async fn load(
+    state: &AppState,
+    signed: &SignedIn,
+    q: &RangeQuery,
+) -> Result<(Scorecard, String, String), AppError> {
+    let (df, dt) = default_range(state.app.clock.today());
+    let from = q.from.clone().filter(|s| !s.is_empty()).unwrap_or(df);
+    let to = q.to.clone().filter(|s| !s.is_empty()).unwrap_or(dt);
+    let card = state.app.scorecard(&signed.actor, &from, &to).await?;
+    Ok((card, from, to))
+}
+
+fn range_fields(from: &str, to: &str, errors: &[FieldError]) -> (Field, Field) {
+    let values = BTreeMap::from([
+        ("from".to_string(), from.to_string()),
+        ("to".to_string(), to.to_string()),
+    ]);
+    (
+        Field::text("from", "開始月")
+            .input_type("month")
+            .hint("例：2026-04")
+            .width("10")
+            .fill(&values, errors),
+        Field::text("to", "終了月")
+            .input_type("month")
+            .hint("例：2027-03（120か月まで）")
+            .width("10")
+            .fill(&values, errors),
+    )
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(q): Query<RangeQuery>,
+) -> Response {
+    if let Some(r) = refuse_non_staff(&signed) {
+        return r;
+    }
+    let layout = Layout::user("オンライン利用率（スコアカード）", &signed.user);
+    let (card, from, to) = match load(&state, &signed, &q).await {
+        Ok(x) => x,
+        Err(AppError::Invalid(errors)) => {
+            let (from, to) = range_fields(
+                q.from.as_deref().unwrap_or(""),
+                q.to.as_deref().unwrap_or(""),
+                &errors,
+            );
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ScorecardPage {
+                    layout,
+                    summary: summary([&from, &to]),
+                    from,
+                    to,
+                    months: Vec::new(),
+                    tables: Vec::new(),
+                    lead_times: Vec::new(),
+                    automatic: Vec::new(),
+                    completion: Vec::new(),
+                    surveys: Vec::new(),
+                    inquiries: Vec::new(),
+                    staff_time: Vec::new(),
+                    screen_cap_minutes: kyosai_app::staff_time::MAX_SCREEN_SECONDS / 60,
+                    csv_href: String::new(),
+                    pdf_href: String::new(),
+                },
+            );
+        }
+        Err(e) => return app_error(e, Some(&signed.user)),
+    };
+    let (from_f, to_f) = range_fields(&from, &to, &[]);
+    let months = (0..=card.from.months_until(card.to))
+        .map(|i| ja_month(card.from.plus(i)))
+        .collect();
+    let f = figures(&card);
     render(
         StatusCode::OK,
         &ScorecardPage {
-            staff_time,
+            staff_time: f.staff_time,
             screen_cap_minutes: kyosai_app::staff_time::MAX_SCREEN_SECONDS / 60,
-            inquiries,
-            surveys,
+            inquiries: f.inquiries,
+            surveys: f.surveys,
             layout,
             summary: Vec::new(),
             from: from_f,
             to: to_f,
             months,
             tables: tables(&card),
-            lead_times,
-            automatic,
-            completion,
+            lead_times: f.lead_times,
+            automatic: f.automatic,
+            completion: f.completion,
             csv_href: format!("/staff/scorecard.csv?from={}&to={}", card.from, card.to),
+            pdf_href: format!("/staff/scorecard.pdf?from={}&to={}", card.from, card.to),
         },
     )
 }
@@ -507,4 +535,102 @@ pub async fn csv_export(
         csv(&card),
     )
         .into_response()
+}
+
+/// A list of figures as a report section: the label, the figure and what it is made of.
+fn figure_section(heading: &str, note: &str, figures: Vec<Figure>) -> ReportSection {
+    ReportSection {
+        heading: heading.to_string(),
+        note: note.to_string(),
+        columns: vec!["項目".into(), "値".into(), "内訳".into()],
+        rows: figures
+            .into_iter()
+            .map(|f| vec![f.label, f.value, f.note])
+            .collect(),
+    }
+}
+
+/// The scorecard as the committee reads it (issue #14 item 5): the usage tables of each
+/// program (per month, cumulative, target) and every figure of the page, as one PDF.
+fn committee_report(card: &Scorecard, today: jiff::civil::Date) -> Result<Report, AppError> {
+    let months: Vec<String> = (0..=card.from.months_until(card.to))
+        .map(|i| ja_month(card.from.plus(i)))
+        .collect();
+    let mut sections: Vec<ReportSection> = tables(card)
+        .into_iter()
+        .map(|t| ReportSection {
+            heading: format!("{} オンライン利用率", t.name),
+            note: "オンライン件数／全件数（利用率）。職員が代わりに受け付けた手続きは書面として数えます。".into(),
+            columns: std::iter::once("手続き".to_string())
+                .chain(months.iter().cloned())
+                .chain(["累計".to_string(), "目標".to_string()])
+                .collect(),
+            rows: t
+                .rows
+                .into_iter()
+                .map(|r| {
+                    std::iter::once(r.name.to_string())
+                        .chain(r.cells.into_iter().map(|c| c.text))
+                        .chain([r.cumulative, r.target])
+                        .collect()
+                })
+                .collect(),
+        })
+        .collect();
+    let f = figures(card);
+    sections.extend([
+        figure_section("処理期間（受付から完了まで）", "", f.lead_times),
+        figure_section("自動で完了した割合", "", f.automatic),
+        figure_section("オンライン手続きの完了率", "", f.completion),
+        figure_section("アンケートの結果", "", f.surveys),
+        figure_section("共済相談室への問い合わせ", "", f.inquiries),
+        figure_section(
+            "職員の作業時間（手続き1件あたりのコスト）",
+            &format!(
+                "審査画面と紙の入力画面の時間（1回あたり最大{}分）。",
+                kyosai_app::staff_time::MAX_SCREEN_SECONDS / 60
+            ),
+            f.staff_time,
+        ),
+    ]);
+    Ok(Report {
+        title: "オンライン利用率の実績（第三者委員会 報告）".into(),
+        subtitle: format!("{}〜{}", ja_month(card.from), ja_month(card.to)),
+        issued_on: today,
+        author: kyosai_app::mail::Organization::embedded()?.name.value,
+        sections,
+    })
+}
+
+/// `/staff/scorecard.pdf?from&to`: the committee report as PDF.
+pub async fn pdf_export(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(q): Query<RangeQuery>,
+) -> Response {
+    if let Some(r) = refuse_non_staff(&signed) {
+        return r;
+    }
+    let result = async {
+        let (card, ..) = load(&state, &signed, &q).await?;
+        let report = committee_report(&card, state.app.clock.today())?;
+        let pdf = state.app.report_pdf(&signed.actor, report).await?;
+        Ok::<_, AppError>((format!("scorecard_{}_{}.pdf", card.from, card.to), pdf))
+    }
+    .await;
+    match result {
+        Ok((name, pdf)) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Err(e) => app_error(e, Some(&signed.user)),
+    }
 }
