@@ -317,6 +317,23 @@ impl App {
         actor: &Actor,
         document_number: &str,
     ) -> Result<Vec<u8>, AppError> {
+        let (doc, figures) = self.readable_document(actor, document_number).await?;
+        self.render_xml(
+            doc.id,
+            &figures,
+            &doc.document_number,
+            issued_on(&doc.issued_at)?,
+        )
+        .await
+    }
+
+    /// An issued document and its figures, for the member who holds its contract or staff;
+    /// `NotFound` for anyone else or a number never issued.
+    pub(crate) async fn readable_document(
+        &self,
+        actor: &Actor,
+        document_number: &str,
+    ) -> Result<(documents::Document, CertificateFigures), AppError> {
         let number = normalize_document_number(document_number).ok_or(AppError::NotFound)?;
         let mut conn = self.store.read().await?;
         let doc = documents::by_number(&mut conn, &number)
@@ -325,14 +342,7 @@ impl App {
         let figures = figures_of(&doc.figures)?;
         self.readable_contract(&mut conn, actor, &figures.contract_number)
             .await?;
-        drop(conn);
-        self.render_xml(
-            doc.id,
-            &figures,
-            &doc.document_number,
-            issued_on(&doc.issued_at)?,
-        )
-        .await
+        Ok((doc, figures))
     }
 
     /// What the document of `document_number` says, for anyone holding the number; None when

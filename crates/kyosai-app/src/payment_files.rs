@@ -4,8 +4,6 @@
 //! nothing posted then.
 
 use kyosai_store::payment_slips::{self as store, PaymentImportRow};
-use kyosai_store::{audit, sha256_hex};
-use serde_json::json;
 
 use crate::arrears::PaymentImport;
 use crate::billing::ImportError;
@@ -67,22 +65,8 @@ impl App {
         let who = actor.audit_name();
         let result = self.import_payment_file(file_name, bytes, &who).await;
         if let Err(ImportError::Refused(r)) = &result {
-            let mut tx = self.store.begin_write().await?;
-            audit::append(
-                tx.conn(),
-                self.store.audit_key(),
-                &audit::Entry {
-                    actor: &who,
-                    action: "payments.file_refused",
-                    target: &format!("payment_file:{}", sha256_hex(bytes)),
-                    before: None,
-                    after: Some(&json!({ "file": file_name, "problems": r.problems,
-                        "omitted": r.omitted })),
-                    at: &self.clock.now_text(),
-                },
-            )
-            .await?;
-            tx.commit().await?;
+            self.audit_refused_file(&who, "payments.file_refused", "payment_file", bytes, r)
+                .await?;
         }
         result
     }

@@ -17,7 +17,7 @@ use kyosai_store::documents;
 /// renderer's crate).
 pub use kyosai_docs::pdf::data::{Report, ReportSection};
 
-use crate::documents::{CertificateFigures, figures_of, issued_on, normalize_document_number};
+use crate::documents::{CertificateFigures, issued_on};
 use crate::mail::Organization;
 use crate::{Actor, App, AppError};
 
@@ -119,15 +119,7 @@ impl App {
         actor: &Actor,
         document_number: &str,
     ) -> Result<Vec<u8>, AppError> {
-        let number = normalize_document_number(document_number).ok_or(AppError::NotFound)?;
-        let mut conn = self.store.read().await?;
-        let doc = documents::by_number(&mut conn, &number)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let figures = figures_of(&doc.figures)?;
-        self.readable_contract(&mut conn, actor, &figures.contract_number)
-            .await?;
-        drop(conn);
+        let (doc, figures) = self.readable_document(actor, document_number).await?;
         if figures.by_month.is_empty() && figures.paid_yen != 0 {
             return Err(AppError::NotFound);
         }

@@ -17,6 +17,8 @@ use kyosai_store::testing;
 use reqwest::StatusCode;
 use serde_json::Value;
 
+mod support;
+
 /// One key per test binary (RSA key generation is slow without optimisation).
 fn key() -> Arc<SigningKey> {
     static PEM: OnceLock<String> = OnceLock::new();
@@ -188,19 +190,7 @@ async fn certificate_xml_verifies_with_the_published_certificate_and_verify_show
         assert_eq!(resp.headers()["content-type"], "application/pdf");
         let pdf = resp.bytes().await.unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("certificate.pdf");
-        std::fs::write(&path, &pdf).unwrap();
-        let out = std::process::Command::new("pdftotext")
-            .args(["-enc", "UTF-8"])
-            .arg(&path)
-            .arg("-")
-            .output()
-            .expect("pdftotext (poppler-utils)");
-        let text: String = String::from_utf8(out.stdout)
-            .unwrap()
-            .split_whitespace()
-            .collect();
+        let text = support::pdf_text(&pdf);
         assert!(text.contains(&document_number), "{text}");
         assert!(text.contains("30,000円"), "{text}");
         assert!(text.contains(&number), "{text}");

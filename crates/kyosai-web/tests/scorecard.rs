@@ -171,19 +171,7 @@ async fn staff_read_the_scorecard_as_json_html_and_csv() {
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(r.headers()["content-type"], "application/pdf");
         let pdf = r.bytes().await.unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("report.pdf");
-        std::fs::write(&path, &pdf).unwrap();
-        let out = std::process::Command::new("pdftotext")
-            .args(["-enc", "UTF-8"])
-            .arg(&path)
-            .arg("-")
-            .output()
-            .expect("pdftotext (poppler-utils)");
-        let text: String = String::from_utf8(out.stdout)
-            .unwrap()
-            .split_whitespace()
-            .collect();
+        let text = support::pdf_text(&pdf);
         for wanted in [
             "オンライン利用率の実績（第三者委員会報告）",
             "小規模企業共済オンライン利用率",

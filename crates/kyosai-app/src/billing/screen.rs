@@ -18,7 +18,7 @@ use kyosai_store::{audit, sha256_hex};
 use kyosai_zengin::debit::ResultCode;
 use serde_json::json;
 
-use super::{ImportError, ImportOutcome, RunOptions, internal, parse_month};
+use super::{ImportError, ImportOutcome, Refusal, RunOptions, internal, parse_month};
 use crate::ja_text::ja_month;
 use crate::review::{require_approver, require_staff};
 use crate::{Actor, App, AppError};
@@ -313,24 +313,39 @@ impl App {
         let who = actor.audit_name();
         let result = self.import_result_file(file_name, bytes, &who).await;
         if let Err(ImportError::Refused(r)) = &result {
-            let mut tx = self.store.begin_write().await?;
-            audit::append(
-                tx.conn(),
-                self.store.audit_key(),
-                &audit::Entry {
-                    actor: &who,
-                    action: "billing.results_refused",
-                    target: &format!("result_file:{}", sha256_hex(bytes)),
-                    before: None,
-                    after: Some(&json!({ "file": file_name, "problems": r.problems,
-                        "omitted": r.omitted })),
-                    at: &self.clock.now_text(),
-                },
-            )
-            .await?;
-            tx.commit().await?;
+            self.audit_refused_file(&who, "billing.results_refused", "result_file", bytes, r)
+                .await?;
         }
         result
+    }
+
+    /// Audits a file a staff user uploaded and that was refused whole: who, which file (by its
+    /// hash) and every problem, so a refusal on a screen leaves the same trace as a command.
+    pub(crate) async fn audit_refused_file(
+        &self,
+        who: &str,
+        action: &str,
+        kind: &str,
+        bytes: &[u8],
+        r: &Refusal,
+    ) -> Result<(), AppError> {
+        let mut tx = self.store.begin_write().await?;
+        audit::append(
+            tx.conn(),
+            self.store.audit_key(),
+            &audit::Entry {
+                actor: who,
+                action,
+                target: &format!("{kind}:{}", sha256_hex(bytes)),
+                before: None,
+                after: Some(&json!({ "file": r.file_name, "problems": r.problems,
+                    "omitted": r.omitted })),
+                at: &self.clock.now_text(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A run's progress while it is not completed, and its history (staff only).

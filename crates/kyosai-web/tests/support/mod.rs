@@ -269,3 +269,22 @@ pub async fn months_billed(site: &Site, at: &str, first: &str, last: &str, colle
         m = m.plus(1);
     }
 }
+
+/// The text of a PDF as poppler's `pdftotext` reads it (an independent reader; Debian's
+/// poppler-utils), without whitespace: typst spaces Japanese and Latin apart, columns add more.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("document.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian's poppler-utils) must be installed");
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect()
+}
