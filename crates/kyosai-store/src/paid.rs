@@ -16,7 +16,7 @@ pub struct Paid {
 pub async fn so_far(conn: &mut AnyConnection, contract_id: i64) -> Result<Paid> {
     let row = sqlx::query(
         "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS yen, CAST(COALESCE(SUM(months), 0) AS BIGINT) AS months \
-         FROM billing_ledger WHERE contract_id = $1 AND kind IN ('opening', 'collected')",
+         FROM billing_ledger WHERE contract_id = $1 AND kind IN ('opening', 'collected', 'loan_reduction')",
     )
     .bind(contract_id)
     .fetch_one(&mut *conn)
