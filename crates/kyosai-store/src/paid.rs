@@ -1,5 +1,6 @@
 //! What a contract has paid so far, from the premium ledger: premiums migrated as the opening
-//! balance plus every collected debit. Failed and pending debits count for nothing.
+//! balance plus every collected debit, less the 1/10 of 共済金 loans (`loan_reduction`, REFERENCE
+//! §5.3). Failed and pending debits count for nothing.
 
 use sqlx::AnyConnection;
 
