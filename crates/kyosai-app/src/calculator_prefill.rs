@@ -64,7 +64,7 @@ impl App {
 }
 
 /// Whole months from `start` to `today` (`2026-01-15` → `2026-03-14` is 1).
-fn whole_months(start: Date, today: Date) -> i64 {
+pub(crate) fn whole_months(start: Date, today: Date) -> i64 {
     let months = i64::from(today.year() - start.year()) * 12
         + i64::from(today.month() - start.month())
         - i64::from(today.day() < start.day());

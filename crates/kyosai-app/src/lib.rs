@@ -6,6 +6,7 @@ pub mod account_recovery;
 pub mod arrears;
 pub mod auth;
 pub mod bank_account;
+pub mod bankruptcy_loan;
 pub mod billing;
 pub mod calculator_prefill;
 pub mod caller;

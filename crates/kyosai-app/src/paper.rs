@@ -29,6 +29,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
+use crate::bankruptcy_loan::{BankruptcyLoanForm, BankruptcyLoanProcedure};
 use crate::cancellation::{CancellationForm, CancellationProcedure};
 use crate::claims::{BenefitClaimProcedure, ClaimForm};
 use crate::details_change::{DetailsChangeProcedure, DetailsForm};
@@ -209,6 +210,7 @@ fn form_fields(procedure: Procedure) -> Vec<String> {
         Procedure::PremiumChange => known_fields::<PremiumChangeForm>(),
         Procedure::TemporaryLoan => known_fields::<TemporaryLoanForm>(),
         Procedure::BenefitClaim => known_fields::<ClaimForm>(),
+        Procedure::BankruptcyLoan => known_fields::<BankruptcyLoanForm>(),
     }
 }
 
@@ -232,6 +234,7 @@ fn check_form_type(procedure: Procedure, values: &Value) -> Result<(), String> {
         Procedure::PremiumChange => form_reads::<PremiumChangeForm>(values),
         Procedure::TemporaryLoan => form_reads::<TemporaryLoanForm>(values),
         Procedure::BenefitClaim => form_reads::<ClaimForm>(values),
+        Procedure::BankruptcyLoan => form_reads::<BankruptcyLoanForm>(values),
     }
 }
 
@@ -842,6 +845,9 @@ impl App {
             }
             Procedure::BenefitClaim => {
                 run::<BenefitClaimProcedure>(self, actor, target, values, via).await
+            }
+            Procedure::BankruptcyLoan => {
+                run::<BankruptcyLoanProcedure>(self, actor, target, values, via).await
             }
         }
     }

@@ -192,6 +192,15 @@ impl App {
                 self.complete_reviewed::<crate::claims::BenefitClaimProcedure>(tx.conn(), actor, &a)
                     .await?
             }
+            Procedure::BankruptcyLoan => {
+                crate::bankruptcy_loan::ensure_checker(tx.conn(), actor, &a).await?;
+                self.complete_reviewed::<crate::bankruptcy_loan::BankruptcyLoanProcedure>(
+                    tx.conn(),
+                    actor,
+                    &a,
+                )
+                .await?
+            }
         };
         let now = self.clock.now_text();
         update_unless_stale(

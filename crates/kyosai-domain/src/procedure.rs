@@ -37,10 +37,12 @@ pub enum Procedure {
     TemporaryLoan,
     /// 共済金等の請求 (小規模, REFERENCE §3).
     BenefitClaim,
+    /// 共済金貸付の請求 (倒産防止, REFERENCE §5.1): always reviewed by staff (evidence).
+    BankruptcyLoan,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 11] = [
+    pub const ALL: [Procedure; 12] = [
         Procedure::Enrollment,
         Procedure::MandateChange,
         Procedure::Cancellation,
@@ -52,6 +54,7 @@ impl Procedure {
         Procedure::PremiumChange,
         Procedure::TemporaryLoan,
         Procedure::BenefitClaim,
+        Procedure::BankruptcyLoan,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +70,7 @@ impl Procedure {
             Procedure::PremiumChange => "premium_change",
             Procedure::TemporaryLoan => "temporary_loan",
             Procedure::BenefitClaim => "benefit_claim",
+            Procedure::BankruptcyLoan => "bankruptcy_loan",
         }
     }
 
@@ -88,6 +92,7 @@ impl Procedure {
             Procedure::PremiumChange => "掛金月額の変更",
             Procedure::TemporaryLoan => "一時貸付金の借入れ",
             Procedure::BenefitClaim => "共済金等の請求",
+            Procedure::BankruptcyLoan => "共済金貸付の請求",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod agencies;
 pub mod applications;
 pub mod audit;
 pub mod backup;
+pub mod bankruptcy_loans;
 pub mod billing;
 pub mod bulk;
 pub mod caller_checks;

@@ -1,5 +1,6 @@
 //! What a contract has paid so far, from the premium ledger: premiums migrated as the opening
-//! balance plus every collected debit. Failed and pending debits count for nothing.
+//! balance plus every collected debit, less the 1/10 of 共済金 loans (`loan_reduction`, REFERENCE
+//! §5.3). Failed and pending debits count for nothing.
 
 use sqlx::AnyConnection;
 
@@ -16,7 +17,7 @@ pub struct Paid {
 pub async fn so_far(conn: &mut AnyConnection, contract_id: i64) -> Result<Paid> {
     let row = sqlx::query(
         "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS yen, CAST(COALESCE(SUM(months), 0) AS BIGINT) AS months \
-         FROM billing_ledger WHERE contract_id = $1 AND kind IN ('opening', 'collected')",
+         FROM billing_ledger WHERE contract_id = $1 AND kind IN ('opening', 'collected', 'loan_reduction')",
     )
     .bind(contract_id)
     .fetch_one(&mut *conn)

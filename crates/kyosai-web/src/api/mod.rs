@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json` with a browsable UI at `/api/v1/docs`.
 
 mod auth;
+mod bankruptcy_loans;
 mod billing;
 mod cancellation;
 pub(crate) mod certificates;
@@ -184,6 +185,20 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/contracts/{number}/temporary-loans",
             post(loans::temporary),
         )
+        .route(
+            "/api/v1/contracts/{number}/bankruptcy-loans",
+            post(bankruptcy_loans::request),
+        )
+        .route(
+            "/api/v1/contracts/{number}/bankruptcy-loans/evidence",
+            post(bankruptcy_loans::upload_evidence).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::MAX_UPLOAD_BODY_BYTES,
+            )),
+        )
+        .route(
+            "/api/v1/staff/bankruptcy-loans/{id}/proposal",
+            post(bankruptcy_loans::propose),
+        )
         .route("/api/v1/evidence/{token}", get(details::download))
         .route(
             "/api/v1/contracts/{number}/premium-changes",
@@ -238,6 +253,7 @@ pub fn routes() -> Router<AppState> {
         payouts::list, payouts::give_account,
         certificates::certificate, certificates::certificate_xml, certificates::certificate_pdf, certificates::signing_certificate,
         claims::submit, claims::upload_evidence,
+        bankruptcy_loans::request, bankruptcy_loans::upload_evidence, bankruptcy_loans::propose,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldErrorBody)),
     modifiers(&BearerAuth),

@@ -390,6 +390,35 @@ async fn detail_page(
                 rows,
             }]
         }
+        Procedure::BankruptcyLoan => {
+            let form = a.form_json();
+            let text = |v: &serde_json::Value| match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                _ => String::new(),
+            };
+            let mut rows: Vec<Row> = contract_row(&a).into_iter().collect();
+            rows.push(Row {
+                label: "倒産の事態".into(),
+                value: kyosai_domain::loan::BankruptcyEvent::parse(&text(&form["event"]))
+                    .map_or_else(String::new, |e| e.name_ja().to_string()),
+            });
+            for (label, key) in [
+                ("倒産日", "bankruptcy_date"),
+                ("取引先の名称", "partner_name"),
+                ("回収困難となった売掛金債権等の額（円）", "loss_yen"),
+                ("月間の総取引額（円）", "monthly_transactions_yen"),
+            ] {
+                rows.push(Row {
+                    label: label.into(),
+                    value: text(&form[key]),
+                });
+            }
+            vec![ReviewGroup {
+                title: "共済金貸付の請求",
+                rows,
+            }]
+        }
         Procedure::BenefitClaim => {
             let form = a.form_json();
             let text = |v: &serde_json::Value| match v {
@@ -549,6 +578,9 @@ async fn detail_page(
             }
             Procedure::TemporaryLoan => {
                 "承認すると、その場で貸付けが決定され（返済予定表を作成し、送金を予定します）、申込者にメールでお知らせします。"
+            }
+            Procedure::BankruptcyLoan => {
+                "添付書類を確認し、審査担当が貸付額を起案してください（API: POST /api/v1/staff/bankruptcy-loans/{id}/proposal）。承認は起案者と別の職員が行い、その場で貸付けが決定され（返済予定表の作成、掛金総額の減額の記帳、送金の予定）、『共済金貸付決定通知書』をお送りします。"
             }
             Procedure::BenefitClaim => {
                 "承認すると、その場で支払額が決定され（契約は終了し、送金を予定します）、請求者にメールでお知らせします。自動決定の上限を超える請求は、2人目の職員の承認で決定します。"
