@@ -713,3 +713,53 @@ impl App {
             }))
     }
 }
+
+/// What a 共済金貸付 request would give, before it is filed (the portal's confirmation): the same
+/// checks and limit as the request; the evidence is attached on the next step.
+#[derive(Debug, Clone, Serialize)]
+pub struct BankruptcyLoanPreview {
+    pub limit_yen: i64,
+    pub repayment_years: Option<u32>,
+    pub grace_months: Option<u32>,
+    pub premium_reduction_yen: i64,
+    pub estimate: bool,
+}
+
+impl App {
+    /// Checks a 共済金貸付 request and answers its limit without storing anything; a request the
+    /// rules refuse gets the same field errors as when filed.
+    pub async fn bankruptcy_loan_preview(
+        &self,
+        actor: &Actor,
+        number: &str,
+        form: &BankruptcyLoanForm,
+    ) -> Result<BankruptcyLoanPreview, AppError> {
+        let input = form.parse()?;
+        // The subject step locks the contract (a write); dropped without a commit.
+        let mut tx = self.store.begin_write().await?;
+        let subject =
+            BankruptcyLoanProcedure::subject(self, tx.conn(), actor, number, &input).await?;
+        let rules = self.rules_for(subject.program)?;
+        let c = subject_contract(tx.conn(), &subject).await?;
+        let (checks, result) =
+            assess(tx.conn(), &c, &input, &rules, self.clock.today(), None).await?;
+        drop(tx);
+        let assessment = Assessment {
+            rule_set: rules.id.clone(),
+            checks: checks
+                .into_iter()
+                .filter(|c| c.code != "evidence_missing")
+                .collect(),
+        };
+        if assessment.decision() == kyosai_domain::procedure::Decision::Reject {
+            return Err(AppError::Invalid(assessment.field_errors()));
+        }
+        Ok(BankruptcyLoanPreview {
+            limit_yen: result.limit.get(),
+            repayment_years: result.repayment_years,
+            grace_months: result.grace_months,
+            premium_reduction_yen: result.premium_reduction.get(),
+            estimate: result.estimate,
+        })
+    }
+}

@@ -7,6 +7,7 @@
 mod account;
 mod account_change;
 mod bank_picker;
+mod bankruptcy_loan;
 mod billing;
 mod cancel;
 mod claim;
@@ -133,6 +134,14 @@ pub fn routes() -> Router<AppState> {
             "/portal/contracts/{number}/claim",
             get(claim::show)
                 .post(claim::post)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::upload::MAX_UPLOAD_BODY_BYTES,
+                )),
+        )
+        .route(
+            "/portal/contracts/{number}/bankruptcy-loan",
+            get(bankruptcy_loan::show)
+                .post(bankruptcy_loan::post)
                 .layer(axum::extract::DefaultBodyLimit::max(
                     crate::upload::MAX_UPLOAD_BODY_BYTES,
                 )),
