@@ -136,6 +136,7 @@ pub fn online_procedure_path(
         Procedure::Cancellation => "cancel",
         Procedure::TemporaryLoan if program == Program::SafetyNet => "temporary-loan",
         Procedure::BenefitClaim if program == Program::SmallEnterprise => "claim",
+        Procedure::BankruptcyLoan if program == Program::SafetyNet => "bankruptcy-loan",
         _ => return None,
     };
     Some(format!("/portal/contracts/{number}/{page}"))
