@@ -119,6 +119,69 @@ async fn members_ask_for_a_bankruptcy_loan_through_the_pages() {
             1
         );
 
+        // Staff: one proposes the amount on the review screen, another approves it.
+        let id = count(
+            &site,
+            "SELECT id AS n FROM applications WHERE procedure = 'bankruptcy_loan'",
+        )
+        .await;
+        let review = format!("/staff/applications/{id}");
+        let (maker, _) = site.login(Role::Staff, "maker@kyosai.example.jp").await;
+        let (checker, _) = site.login(Role::Staff, "checker@kyosai.example.jp").await;
+        let (s, body) = site.get(&maker, &review).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            body.contains("貸付額の起案") && body.contains("まだ起案されていません"),
+            "{body}"
+        );
+        let propose = format!("{review}/bankruptcy-proposal");
+        let (s, _, body) = site
+            .post(&maker, &propose, &[("amount_yen", "1234567"), ("note", "")])
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.contains("単位"), "{body}");
+        let (s, url, body) = site
+            .post(
+                &maker,
+                &propose,
+                &[("amount_yen", "2500000"), ("note", "元帳で確認")],
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(url.ends_with("done=proposed"), "{url}");
+        assert!(body.contains("起案済み：2,500,000円"), "{body}");
+        let version = body
+            .split("name=\"version\" value=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap()
+            .to_string();
+        let approve = format!("{review}/approve");
+        let (s, _, _) = site
+            .post(
+                &maker,
+                &approve,
+                &[("version", &version), ("reason", "書類確認")],
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "the maker cannot approve");
+        let (s, _, body) = site
+            .post(
+                &checker,
+                &approve,
+                &[("version", &version), ("reason", "書類確認")],
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert_eq!(
+            count(
+                &site,
+                "SELECT CAST(SUM(amount) AS BIGINT) AS n FROM loans WHERE kind = 'bankruptcy'"
+            )
+            .await,
+            2_500_000
+        );
+
         // Not offered for 小規模; another member's contract is not found.
         let (s, _) = site
             .get(

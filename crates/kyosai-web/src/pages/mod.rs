@@ -216,6 +216,10 @@ pub fn routes() -> Router<AppState> {
             get(staff_billing::file),
         )
         .route("/staff/applications/{id}", get(staff::detail))
+        .route(
+            "/staff/applications/{id}/bankruptcy-proposal",
+            post(staff::propose_loan),
+        )
         .route("/staff/applications/{id}/approve", post(staff::approve))
         .route("/staff/applications/{id}/reject", post(staff::reject))
         .route("/staff/applications/{id}/edit", post(staff::edit))

@@ -21,7 +21,7 @@ use super::fields::{
     PremiumRange, Row, STEPS, display_value, enrollment_sections, form_field, form_from_values,
     form_values, label_of, rows, step_fields,
 };
-use super::view::{Layout, app_error, forbidden_page, ja_time, not_found_page, render};
+use super::view::{Layout, app_error, forbidden_page, ja_time, not_found_page, render, yen};
 use crate::AppState;
 use crate::form_kit::{Field, Section, SummaryItem, summary};
 use crate::session::SignedIn;
@@ -210,6 +210,10 @@ struct DetailPage {
     edit_sections: Vec<Section>,
     /// Uploaded documents filed with the application (downloaded, never shown inline).
     evidence: Vec<EvidenceLink>,
+    /// 共済金貸付 in review: the amount a staff user proposes (maker), before another approves.
+    proposal_form: Option<Field>,
+    /// The proposal on file, in words.
+    proposal_on_file: String,
 }
 
 struct EvidenceLink {
@@ -226,6 +230,9 @@ struct Problems {
     reject_value: String,
     /// Field errors of the correction form, with the values the staff user sent.
     edit: Option<(BTreeMap<String, String>, Vec<FieldError>)>,
+    /// The 共済金貸付 amount proposal refused: why, and the amount typed.
+    proposal: String,
+    proposal_value: String,
 }
 
 async fn detail_page(
@@ -494,6 +501,38 @@ async fn detail_page(
     }
     let rules = state.app.rules_for(program)?;
     let premium = PremiumRange::of(&rules);
+    let (proposal_form, proposal_on_file) =
+        if procedure == Procedure::BankruptcyLoan && a.status == "in_review" {
+            let on_file = match state
+                .app
+                .bankruptcy_loan_proposal(&signed.actor, id)
+                .await?
+            {
+                Some(p) => format!(
+                    "起案済み：{}（{}、{}）{}",
+                    yen(p.amount.get()),
+                    state.app.user_label(p.proposed_by).await?,
+                    ja_time(&p.proposed_at),
+                    if p.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!("　メモ：{}", p.note)
+                    }
+                ),
+                None => "まだ起案されていません。".to_string(),
+            };
+            (
+                Some(
+                    Field::number("amount_yen", "貸付額（円）")
+                        .hint("上限の範囲内で、規則の単位で入力します。")
+                        .value(problems.proposal_value.clone())
+                        .error(problems.proposal.clone()),
+                ),
+                on_file,
+            )
+        } else {
+            (None, String::new())
+        };
     let edit_open = problems.edit.is_some();
     let (edit_values, edit_errors) = problems.edit.unwrap_or((stored, Vec::new()));
     let edit_sections: Vec<Section> = (1..=5u8)
@@ -580,7 +619,7 @@ async fn detail_page(
                 "承認すると、その場で貸付けが決定され（返済予定表を作成し、送金を予定します）、申込者にメールでお知らせします。"
             }
             Procedure::BankruptcyLoan => {
-                "添付書類を確認し、審査担当が貸付額を起案してください（API: POST /api/v1/staff/bankruptcy-loans/{id}/proposal）。承認は起案者と別の職員が行い、その場で貸付けが決定され（返済予定表の作成、掛金総額の減額の記帳、送金の予定）、『共済金貸付決定通知書』をお送りします。"
+                "添付書類を確認し、下の「貸付額の起案」で貸付額を起案してください。承認は起案者と別の職員が行い、その場で貸付けが決定され（返済予定表の作成、掛金総額の減額の記帳、送金の予定）、『共済金貸付決定通知書』をお送りします。"
             }
             Procedure::BenefitClaim => {
                 "承認すると、その場で支払額が決定され（契約は終了し、送金を予定します）、請求者にメールでお知らせします。自動決定の上限を超える請求は、2人目の職員の承認で決定します。"
@@ -611,6 +650,8 @@ async fn detail_page(
         edit_open,
         edit_sections,
         evidence,
+        proposal_form,
+        proposal_on_file,
     })
 }
 
@@ -640,6 +681,7 @@ pub async fn detail(
         Some("approved") => "承認しました。手続きを完了し、申込者にメールでお知らせしました。",
         Some("rejected") => "お断りしました。申込者にメールでお知らせしました。",
         Some("edited") => "修正を保存し、自動チェックをやり直しました。承認は別の職員が行います。",
+        Some("proposed") => "貸付額を起案しました。承認は別の職員が行います。",
         _ => "",
     };
     respond(
@@ -945,4 +987,69 @@ fn contract_row(a: &ApplicationDetail) -> Option<Row> {
         label: "共済契約者番号・契約者".into(),
         value: format!("{} {}", c.number, c.holder_name),
     })
+}
+
+/// The 共済金貸付 amount a staff user proposes (the maker); another staff user approves it.
+pub async fn propose_loan(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    if let Some(r) = refuse_non_staff(&signed) {
+        return r;
+    }
+    let Some(id) = parse_id(&id) else {
+        return not_found_page();
+    };
+    let typed = form.text("amount_yen");
+    let result = match kyosai_domain::input::parse_yen(&typed) {
+        Ok(amount) => state
+            .app
+            .propose_bankruptcy_loan(
+                &signed.actor,
+                id,
+                kyosai_domain::Yen::new(amount),
+                &form.text("note"),
+            )
+            .await
+            .map(|_| ()),
+        Err(e) => Err(AppError::Invalid(vec![
+            e.field_error("amount_yen", "貸付額"),
+        ])),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/staff/applications/{id}?done=proposed")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            respond(
+                &state,
+                &signed,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                String::new(),
+                Problems {
+                    proposal: messages(errors),
+                    proposal_value: typed,
+                    ..Problems::default()
+                },
+            )
+            .await
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            respond(
+                &state,
+                &signed,
+                id,
+                StatusCode::CONFLICT,
+                String::new(),
+                Problems {
+                    proposal: message,
+                    proposal_value: typed,
+                    ..Problems::default()
+                },
+            )
+            .await
+        }
+        Err(e) => app_error(e, Some(&signed.user)),
+    }
 }
