@@ -226,21 +226,10 @@ async fn assess(
         };
         checks.push(check(r.code, CheckStatus::Failed, field, r.message.clone()));
     }
-    for token in &input.evidence {
-        let ok = evidence::by_token(conn, token).await?.is_some_and(|e| {
-            e.contract_id == Some(c.id)
-                && (e.application_id.is_none() || e.application_id == application_id)
-        });
-        if !ok {
-            checks.push(check(
-                "evidence_unknown",
-                CheckStatus::Failed,
-                Some("evidence"),
-                "添付書類が見つからないか、別の申請に使われています。もう一度添付してください。"
-                    .into(),
-            ));
-        }
-    }
+    checks.extend(
+        crate::evidence::unknown_evidence_checks(conn, &input.evidence, c.id, application_id)
+            .await?,
+    );
     if input.evidence.is_empty() {
         checks.push(check(
             "evidence_missing",

@@ -353,6 +353,36 @@ fn may_read(actor: &Actor, e: &Evidence) -> bool {
     actor.role == Role::Staff || (actor.role == Role::Member && actor.user_id == e.member_id)
 }
 
+/// One failed check per named upload that is not this contract's, or already filed with another
+/// application (shared by every procedure that takes evidence).
+pub(crate) async fn unknown_evidence_checks(
+    conn: &mut sqlx::AnyConnection,
+    tokens: &[String],
+    contract_id: i64,
+    application_id: Option<i64>,
+) -> Result<Vec<kyosai_domain::procedure::Check>, AppError> {
+    let mut checks = Vec::new();
+    for token in tokens {
+        let ok = kyosai_store::evidence::by_token(conn, token)
+            .await?
+            .is_some_and(|e| {
+                e.contract_id == Some(contract_id)
+                    && (e.application_id.is_none() || e.application_id == application_id)
+            });
+        if !ok {
+            checks.push(kyosai_domain::procedure::Check {
+                code: "evidence_unknown".into(),
+                status: kyosai_domain::procedure::CheckStatus::Failed,
+                field: Some("evidence".into()),
+                message:
+                    "添付書類が見つからないか、別の申請に使われています。もう一度添付してください。"
+                        .into(),
+            });
+        }
+    }
+    Ok(checks)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
