@@ -421,9 +421,9 @@ impl App {
                             to: email.clone(),
                             subject: "【共済】口座振替ができませんでした：新しい口座のご登録のお願い".into(),
                             body: format!(
-                                "共済契約者番号 {number} の{month}分の掛金は、口座振替ができませんでした（{}）。\nご登録の口座は今後の振替に使えません。お手数ですが、オンラインで新しい口座をご登録ください：{}/portal/contracts/{number}/account\n未納の掛金は、新しい口座の登録後に次回の引落しでご請求します。\n",
+                                "共済契約者番号 {number} の{month}分の掛金は、口座振替ができませんでした（{}）。\nご登録の口座は今後の振替に使えません。お手数ですが、オンラインで新しい口座をご登録ください：{url}/portal/contracts/{number}/account\n（画面つきの説明：{url}/help/mandate_change）\n未納の掛金は、新しい口座の登録後に次回の引落しでご請求します。\n",
                                 code.label_ja(),
-                                self.public_url
+                                url = self.public_url
                             ),
                         },
                     ));
