@@ -95,6 +95,11 @@ async fn application_in_review(app: &App, member: &Actor) -> i64 {
 
 /// Bills `month` and answers every debit as failed with `code`.
 async fn bill_failing(app: &App, m: &str, code: ResultCode) {
+    bill(app, m, Some(code)).await;
+}
+
+/// Bills `month` and answers every debit: collected, or failed with the code given.
+async fn bill(app: &App, m: &str, failed: Option<ResultCode>) {
     let out = out_dir(m);
     let opts = RunOptions {
         owner: "test".into(),
@@ -106,7 +111,11 @@ async fn bill_failing(app: &App, m: &str, code: ResultCode) {
         .unwrap();
     for f in runs.iter().flat_map(|r| r.files.iter()) {
         let bytes = std::fs::read(&f.path).unwrap();
-        let result = simulate_bank(&bytes, 1.0, &[(code, 1.0)], 1).unwrap();
+        let result = match failed {
+            Some(code) => simulate_bank(&bytes, 1.0, &[(code, 1.0)], 1),
+            None => simulate_bank(&bytes, 0.0, &[(ResultCode::InsufficientFunds, 1.0)], 1),
+        }
+        .unwrap();
         app.import_result_file(&format!("{}.result", f.name), &result, "test")
             .await
             .unwrap();
@@ -570,4 +579,79 @@ async fn contact_center_link_to_an_online_procedure() {
         all.push(mails_since(&app, before).await);
     }
     assert_mails(&all, &["contact_center_procedure_link"]);
+}
+
+#[tokio::test]
+async fn bankruptcy_loan_decided() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        let app = app.with_evidence(kyosai_app::evidence::EvidenceConfig {
+            dir: Some(out_dir("evidence")),
+            max_bytes: 1024 * 1024,
+        });
+        let joined = on(&app, "2026-11-02T01:00:00Z");
+        let member = account(&joined, Role::Member, "m@example.jp").await;
+        let number = joined
+            .submit_enrollment(&member, member.user_id, &sample_form("safety_net"))
+            .await
+            .unwrap()
+            .contract
+            .unwrap()
+            .number;
+        let mut m = month("2026-11");
+        while m <= month("2027-10") {
+            bill(&joined, &m.to_string(), None).await;
+            m = m.plus(1);
+        }
+        let later = on(&app, "2027-11-24T01:00:00Z");
+        let evidence = later
+            .upload_evidence(&member, &number, "hasan.pdf", b"%PDF-1.7\n%%EOF\n")
+            .await
+            .unwrap();
+        let asked = later
+            .request_bankruptcy_loan(
+                &member,
+                &number,
+                &kyosai_app::bankruptcy_loan::BankruptcyLoanForm {
+                    event: Some("legal_proceedings".into()),
+                    bankruptcy_date: Some("2027-11-10".into()),
+                    partner_name: Some("株式会社倒産商事".into()),
+                    loss_yen: Some("3000000".into()),
+                    monthly_transactions_yen: Some("10000000".into()),
+                    evidence: vec![evidence.token],
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        let maker = account(&later, Role::Staff, "maker@kyosai.example.jp").await;
+        let checker = account(&later, Role::Staff, "checker@kyosai.example.jp").await;
+        later
+            .propose_bankruptcy_loan(
+                &maker,
+                asked.application_id,
+                kyosai_domain::Yen::new(2_500_000),
+                "",
+            )
+            .await
+            .unwrap();
+        let before = outbox(&app).await.len();
+        let a = later
+            .application(&checker, asked.application_id)
+            .await
+            .unwrap();
+        later
+            .approve(
+                &checker,
+                a.id,
+                a.version,
+                "売掛金元帳と倒産の通知を確認しました",
+            )
+            .await
+            .unwrap();
+        all.push(mails_since(&app, before).await);
+    }
+    assert_mails(&all, &["bankruptcy_loan_decided"]);
 }
