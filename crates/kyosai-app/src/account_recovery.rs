@@ -97,6 +97,7 @@ impl App {
                     "パスワードの再設定のお申し出を受け付けました。\n\n次のリンクを{RESET_MINUTES}分以内に開いて、新しいパスワードを設定してください。\n{}/password/reset?token={token}\n\nお心当たりのない場合は、このメールを破棄してください。パスワードは変更されません。\n",
                     self.public_url
                 ),
+                attachments: Vec::new(),
             },
             &now_text,
         )
@@ -159,6 +160,7 @@ impl App {
                 to: user.email.clone(),
                 subject: "【共済】パスワードを変更しました".into(),
                 body: "パスワードの再設定が完了しました。すべての端末でログアウトしています。\n\nお心当たりのない場合は、至急機構までお問い合わせください。\n".into(),
+                attachments: Vec::new(),
             },
             &now,
         )
@@ -313,6 +315,7 @@ impl App {
                         "ご本人確認のうえ、二段階認証（確認コードアプリ）の設定をリセットしました。\n次回ログイン時に、認証アプリの設定をやり直してください。\n{}/login\n\nお心当たりのない場合は、至急機構までお問い合わせください。\n",
                         self.public_url
                     ),
+                    attachments: Vec::new(),
                 },
             )],
             &now,

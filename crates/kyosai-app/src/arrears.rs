@@ -149,6 +149,7 @@ fn slip_mail(
             slip.amount,
             ja_date(slip.deadline),
         ),
+        attachments: Vec::new(),
     }
 }
 

@@ -130,6 +130,7 @@ impl App {
                              お心当たりのない場合は、このメールを破棄してください。アカウントは変更されていません。\n",
                             self.public_url
                         ),
+                        attachments: Vec::new(),
                     },
                     &now_text,
                 )
@@ -184,6 +185,7 @@ impl App {
                      次のリンクを開いて、メールアドレスの確認を完了してください（有効期限：{VERIFICATION_HOURS}時間）。\n\n{link}\n\n\
                      お心当たりのない場合は、このメールを破棄してください。\n"
                 ),
+                attachments: Vec::new(),
             },
             &now_text,
         )

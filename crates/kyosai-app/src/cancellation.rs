@@ -20,6 +20,7 @@
 //! approver, with the reason and a note; the rates are the rule set's.
 
 use jiff::civil::Date;
+use kyosai_docs::pdf::data::Letter;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rate::Rate;
 use kyosai_domain::rules::RuleSet;
@@ -725,6 +726,32 @@ impl ProcedureRules for CancellationProcedure {
                 payment_date: None,
             },
         })
+    }
+
+    /// 解約通知書 (解除通知書 for 小規模) with the refund and its payment day.
+    async fn letter(
+        app: &App,
+        conn: &mut AnyConnection,
+        subject: &Subject,
+        _input: &QuotedRefund,
+        done: &Cancelled,
+    ) -> Result<Option<Letter>, AppError> {
+        let c = subject_contract(conn, subject).await?;
+        let r = &done.plan.refund;
+        let payable = Yen::new(r.amount.get() + done.discount.get());
+        let letter = app
+            .cancellation_letter(
+                conn,
+                &c,
+                CancellationKind::Voluntary.name_ja(c.program),
+                "共済契約者からの解約のお申出によります。",
+                app.clock.today(),
+                r.months_paid,
+                r.total_paid,
+                (payable.get() > 0).then_some((payable, done.plan.payment_date)),
+            )
+            .await?;
+        Ok(Some(letter))
     }
 
     fn completed_mail(

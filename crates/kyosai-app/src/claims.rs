@@ -17,6 +17,7 @@
 //! §3.6) and sends the 『支払決定通知書兼振込通知書』.
 
 use jiff::civil::Date;
+use kyosai_docs::pdf::data::{self as docs, Letter};
 use kyosai_domain::billing as dom;
 use kyosai_domain::enrollment::ApplicantRole;
 use kyosai_domain::payout::PayoutKind;
@@ -1168,6 +1169,76 @@ impl ProcedureRules for BenefitClaimProcedure {
             payouts: quote.payments(),
             checks: assessment.checks,
         })
+    }
+
+    /// 支払決定通知書兼振込通知書: the amount, each deduction (withheld tax included), and
+    /// every transfer with its date.
+    async fn letter(
+        app: &App,
+        conn: &mut AnyConnection,
+        subject: &Subject,
+        input: &ClaimInput,
+        done: &Decided,
+    ) -> Result<Option<Letter>, AppError> {
+        let c = subject_contract(conn, subject).await?;
+        let q = &done.quote;
+        let mut deductions: Vec<docs::Deduction> = q
+            .deductions
+            .iter()
+            .map(|d| docs::Deduction {
+                label: d.kind.name_ja().to_string(),
+                amount: d.yen,
+            })
+            .collect();
+        let withheld: i64 = q.taxes.iter().map(|t| t.withholding.get()).sum();
+        if withheld > 0 {
+            deductions.push(docs::Deduction {
+                label: "源泉徴収税額".into(),
+                amount: Yen::new(withheld),
+            });
+        }
+        let schedule: Vec<docs::ScheduledPayment> = q
+            .payments()
+            .iter()
+            .map(|p| docs::ScheduledPayment {
+                date: p.date,
+                amount: Yen::new(p.yen),
+            })
+            .collect();
+        let Some(first) = schedule.first().copied() else {
+            // Nothing is paid (掛け捨て): the decision mail says so; there is no payment notice.
+            return Ok(None);
+        };
+        let account = match &input.account {
+            Some(a) => format!(
+                "{} {} {}",
+                a.bank_name,
+                a.branch_name,
+                crate::mandate_change::masked_number(&a.account_number)
+            ),
+            None => crate::letters::debit_account_text(conn, c.id).await?,
+        };
+        let kind = if q.plan.iter().all(|p| p.instalment) {
+            PayoutKind::BenefitInstalment
+        } else {
+            PayoutKind::Benefit
+        };
+        Ok(Some(Letter::PayoutDecision(docs::PayoutDecisionNotice {
+            head: app.letter_head(conn, &c).await?,
+            kind,
+            reason: format!(
+                "{}（{}）",
+                input.event.name_ja(),
+                q.determination.kind.name_ja()
+            ),
+            decided_on: app.clock.today(),
+            gross: q.result.amount,
+            deductions,
+            net: Yen::new(q.net.get() - withheld),
+            payment_date: first.date,
+            account,
+            schedule,
+        })))
     }
 
     fn completed_mail(

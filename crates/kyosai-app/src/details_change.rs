@@ -24,6 +24,7 @@
 //! the new values when a change completes. The Zengin holder kana belongs to the debit mandate
 //! and is not touched (an account change is its own procedure).
 
+use kyosai_docs::pdf::data::{ChangeValue, ChangedItem, Letter};
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::{Industry, LegalForm, RuleSet};
 use kyosai_domain::{ApplicationStatus, Procedure, Program};
@@ -894,6 +895,43 @@ impl ProcedureRules for DetailsChangeProcedure {
             checks: assessment.checks,
             evidence: filed_evidence,
         })
+    }
+
+    /// 契約内容確認書 with every item changed, to the address now registered.
+    async fn letter(
+        app: &App,
+        conn: &mut AnyConnection,
+        subject: &Subject,
+        _input: &DetailsInput,
+        done: &Completed,
+    ) -> Result<Option<Letter>, AppError> {
+        let c = crate::procedure::subject_contract(conn, subject).await?;
+        let shown = |v: &str| {
+            ChangeValue::Text(if v.is_empty() {
+                "（なし）".into()
+            } else {
+                v.into()
+            })
+        };
+        let changes = done
+            .changes
+            .iter()
+            .map(|x| ChangedItem {
+                item: x.label.clone(),
+                before: shown(&x.before),
+                after: shown(&x.after),
+            })
+            .collect();
+        let notice = app
+            .contract_details_letter(
+                conn,
+                &c,
+                Procedure::DetailsChange.name_ja(),
+                app.clock.today(),
+                changes,
+            )
+            .await?;
+        Ok(Some(Letter::ContractDetails(notice)))
     }
 
     fn completed_mail(

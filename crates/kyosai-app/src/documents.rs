@@ -26,25 +26,53 @@ use crate::{Actor, App, AppError};
 pub enum DocumentKind {
     /// 小規模企業共済掛金控除証明書 of one calendar year.
     DeductionCertificate,
+    /// 共済契約締結証書, when a contract is concluded.
+    ContractCertificate,
+    /// 契約内容確認書, after a change of the contract.
+    ContractDetails,
+    /// 掛金納付状況（及び貸付限度額等）のお知らせ, every March.
+    PaymentStatus,
+    /// 解除通知書 / 解約通知書, when a contract ends.
+    CancellationNotice,
+    /// 支払決定通知書兼振込通知書, when a payment is decided.
+    PayoutDecision,
 }
 
 impl DocumentKind {
+    pub const ALL: [DocumentKind; 6] = [
+        Self::DeductionCertificate,
+        Self::ContractCertificate,
+        Self::ContractDetails,
+        Self::PaymentStatus,
+        Self::CancellationNotice,
+        Self::PayoutDecision,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::DeductionCertificate => "deduction_certificate",
+            Self::ContractCertificate => "contract_certificate",
+            Self::ContractDetails => "contract_details",
+            Self::PaymentStatus => "payment_status",
+            Self::CancellationNotice => "cancellation_notice",
+            Self::PayoutDecision => "payout_decision",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "deduction_certificate" => Some(Self::DeductionCertificate),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// The document's name in general (a letter's own title may say more, e.g. 解約通知書 for
+    /// 倒産防止).
     pub fn name_ja(self) -> &'static str {
         match self {
             Self::DeductionCertificate => "小規模企業共済掛金控除証明書",
+            Self::ContractCertificate => "共済契約締結証書",
+            Self::ContractDetails => "契約内容確認書",
+            Self::PaymentStatus => "掛金納付状況のお知らせ",
+            Self::CancellationNotice => "共済契約解除（解約）通知書",
+            Self::PayoutDecision => "支払決定通知書兼振込通知書",
         }
     }
 }
@@ -93,23 +121,40 @@ pub struct VerifiedDocument {
     pub document_number: String,
     pub kind: DocumentKind,
     pub issued_on: Date,
-    pub year: i16,
     pub contract_number: String,
+    pub content: VerifiedContent,
+    /// SHA-256 (hex) of the signed XML as issued, when it has one.
+    pub xml_sha256: Option<String>,
+    /// SHA-256 (hex) of the PDF as first rendered, once it has been.
+    pub pdf_sha256: Option<String>,
+}
+
+/// The figures a verified document carries.
+#[derive(Debug, Clone)]
+pub enum VerifiedContent {
+    Certificate(CertifiedFigures),
+    /// A letter: its title and (label, value) lines as the letter prints them.
+    Letter {
+        title: String,
+        lines: Vec<(String, String)>,
+    },
+}
+
+/// What a deduction certificate certifies.
+#[derive(Debug, Clone)]
+pub struct CertifiedFigures {
+    pub year: i16,
     pub monthly_premium_yen: i64,
     pub months_paid_in_year: i64,
     pub paid_yen: i64,
     pub expected_by_december_yen: Option<i64>,
     pub prepayment_discount_yen: i64,
     pub deductible_yen: Option<i64>,
-    /// SHA-256 (hex) of the signed XML as issued, when it has one.
-    pub xml_sha256: Option<String>,
-    /// SHA-256 (hex) of the PDF as first downloaded, once it has been.
-    pub pdf_sha256: Option<String>,
 }
 
-/// A new document number: "KD-" and 12 characters of Crockford base32 (60 random bits), so a
+/// A new document number (certificates and letters alike): "KD-" and 12 characters of Crockford base32 (60 random bits), so a
 /// number cannot be guessed from another one on the public verification page.
-fn new_document_number() -> String {
+pub(crate) fn new_document_number() -> String {
     const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     let mut bits: u64 = rand::rng().random();
     let mut chars = String::with_capacity(17);
@@ -317,32 +362,37 @@ impl App {
         actor: &Actor,
         document_number: &str,
     ) -> Result<Vec<u8>, AppError> {
-        let (doc, figures) = self.readable_document(actor, document_number).await?;
+        let doc = self.readable_document(actor, document_number).await?;
+        if doc.kind != DocumentKind::DeductionCertificate.as_str() {
+            return Err(AppError::NotFound);
+        }
         self.render_xml(
             doc.id,
-            &figures,
+            &figures_of(&doc.figures)?,
             &doc.document_number,
             issued_on(&doc.issued_at)?,
         )
         .await
     }
 
-    /// An issued document and its figures, for the member who holds its contract or staff;
-    /// `NotFound` for anyone else or a number never issued.
+    /// An issued document, for the member who holds its contract or staff; `NotFound` for
+    /// anyone else or a number never issued.
     pub(crate) async fn readable_document(
         &self,
         actor: &Actor,
         document_number: &str,
-    ) -> Result<(documents::Document, CertificateFigures), AppError> {
+    ) -> Result<documents::Document, AppError> {
         let number = normalize_document_number(document_number).ok_or(AppError::NotFound)?;
         let mut conn = self.store.read().await?;
         let doc = documents::by_number(&mut conn, &number)
             .await?
             .ok_or(AppError::NotFound)?;
-        let figures = figures_of(&doc.figures)?;
-        self.readable_contract(&mut conn, actor, &figures.contract_number)
+        let contract = kyosai_store::contracts::get(&mut conn, doc.contract_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.readable_contract(&mut conn, actor, &contract.number)
             .await?;
-        Ok((doc, figures))
+        Ok(doc)
     }
 
     /// What the document of `document_number` says, for anyone holding the number; None when
@@ -362,27 +412,46 @@ impl App {
         drop(conn);
         let kind = DocumentKind::parse(&doc.kind)
             .ok_or_else(|| AppError::Internal(format!("documents.kind {:?}", doc.kind).into()))?;
-        let f = figures_of(&doc.figures)?;
+        let (contract_number, content) = match kind {
+            DocumentKind::DeductionCertificate => {
+                let f = figures_of(&doc.figures)?;
+                (
+                    f.contract_number,
+                    VerifiedContent::Certificate(CertifiedFigures {
+                        year: f.year,
+                        monthly_premium_yen: f.monthly_premium_yen,
+                        months_paid_in_year: f.months_paid_in_year,
+                        paid_yen: f.paid_yen,
+                        expected_by_december_yen: f.expected_by_december_yen,
+                        prepayment_discount_yen: f.prepayment_discount_yen,
+                        deductible_yen: f.deductible_yen,
+                    }),
+                )
+            }
+            _ => {
+                let letter = crate::letters::letter_of(&doc)?;
+                let (title, lines) = kyosai_docs::pdf::letter_summary(&letter)
+                    .map_err(|e| AppError::Internal(format!("letter: {e}").into()))?;
+                (
+                    letter.head().contract_number.digits(),
+                    VerifiedContent::Letter { title, lines },
+                )
+            }
+        };
+        let sha = |format: &str| {
+            renderings
+                .iter()
+                .find(|(f, _)| f == format)
+                .map(|(_, sha)| sha.clone())
+        };
         Ok(Some(VerifiedDocument {
-            document_number: doc.document_number,
+            document_number: doc.document_number.clone(),
             kind,
             issued_on: issued_on(&doc.issued_at)?,
-            year: f.year,
-            contract_number: f.contract_number,
-            monthly_premium_yen: f.monthly_premium_yen,
-            months_paid_in_year: f.months_paid_in_year,
-            paid_yen: f.paid_yen,
-            expected_by_december_yen: f.expected_by_december_yen,
-            prepayment_discount_yen: f.prepayment_discount_yen,
-            deductible_yen: f.deductible_yen,
-            xml_sha256: renderings
-                .iter()
-                .find(|(format, _)| format == "xml")
-                .map(|(_, sha)| sha.clone()),
-            pdf_sha256: renderings
-                .into_iter()
-                .find(|(format, _)| format == "pdf")
-                .map(|(_, sha)| sha),
+            contract_number,
+            content,
+            xml_sha256: sha("xml"),
+            pdf_sha256: sha("pdf"),
         }))
     }
 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use jiff::civil::Date;
+use kyosai_docs::pdf::data::Letter;
 use kyosai_domain::corporate_number::CorporateNumber;
 use kyosai_domain::enrollment::{
     self, ApplicantRole, BusinessFacts, Declarations, EnrollmentContext, EnrollmentFacts,
@@ -960,6 +961,22 @@ impl ProcedureRules for Enrollment {
             assessment,
             contract,
         })
+    }
+
+    /// 共済契約締結証書.
+    async fn letter(
+        app: &App,
+        conn: &mut AnyConnection,
+        _subject: &Subject,
+        _input: &EnrollmentInput,
+        c: &ContractSummary,
+    ) -> Result<Option<Letter>, AppError> {
+        let contract = contracts::by_number(conn, &c.number)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("contract {} vanished", c.number).into()))?;
+        Ok(Some(
+            app.contract_certificate_letter(conn, &contract).await?,
+        ))
     }
 
     fn completed_mail(

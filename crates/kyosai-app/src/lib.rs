@@ -27,6 +27,7 @@ mod form_parser;
 pub mod inbox;
 pub mod integrity;
 pub mod ja_text;
+pub mod letters;
 pub mod loans;
 pub mod login_guard;
 pub mod mail;

@@ -7,10 +7,12 @@ use std::path::PathBuf;
 use kyosai_domain::rules::Sourced;
 use kyosai_store::inbox::NewNotice;
 use lettre::message::header::ContentType;
+use lettre::message::{Attachment, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
+use crate::letters::MailAttachment;
 use crate::{App, AppError};
 
 pub const OUTBOX_KIND: &str = "mail";
@@ -21,6 +23,22 @@ pub struct Mail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// Issued documents sent with the mail as PDFs (a letter reporting the event); rendered
+    /// when the mail is sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<MailAttachment>,
+}
+
+impl Mail {
+    /// A mail without attachments.
+    pub fn new(to: impl Into<String>, subject: impl Into<String>, body: impl Into<String>) -> Mail {
+        Mail {
+            to: to.into(),
+            subject: subject.into(),
+            body: body.into(),
+            attachments: Vec::new(),
+        }
+    }
 }
 
 /// Puts a mail to someone who is not (yet) a member in the outbox: the address check of a
@@ -130,9 +148,15 @@ impl Mailer {
         }
     }
 
-    async fn send(&self, id: i64, mail: &Mail) -> Result<(), AppError> {
+    /// Sends `mail` with its attachments (file name, PDF bytes).
+    async fn send(
+        &self,
+        id: i64,
+        mail: &Mail,
+        attachments: Vec<(String, Vec<u8>)>,
+    ) -> Result<(), AppError> {
         let body = format!("{}{}", mail.body, footer(id));
-        let message = Message::builder()
+        let builder = Message::builder()
             .from(
                 FROM.parse()
                     .map_err(|e| AppError::Internal(format!("{e}").into()))?,
@@ -141,10 +165,19 @@ impl Mailer {
                 .to
                 .parse()
                 .map_err(|e| AppError::Internal(format!("{e}").into()))?)
-            .subject(mail.subject.clone())
-            .header(ContentType::TEXT_PLAIN)
-            .body(body)
-            .map_err(|e| AppError::Internal(e.into()))?;
+            .subject(mail.subject.clone());
+        let message = if attachments.is_empty() {
+            builder.header(ContentType::TEXT_PLAIN).body(body)
+        } else {
+            let pdf =
+                ContentType::parse("application/pdf").map_err(|e| AppError::Internal(e.into()))?;
+            let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(body));
+            for (name, bytes) in attachments {
+                parts = parts.singlepart(Attachment::new(name).body(bytes, pdf.clone()));
+            }
+            builder.multipart(parts)
+        }
+        .map_err(|e| AppError::Internal(e.into()))?;
         match self {
             Mailer::Folder(dir) => {
                 tokio::fs::create_dir_all(dir)
@@ -179,7 +212,10 @@ pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppErr
     let (mut done, mut failed) = (Vec::new(), Vec::new());
     for item in items.into_iter().filter(|i| i.kind == OUTBOX_KIND) {
         let outcome = match serde_json::from_str::<Mail>(&item.payload) {
-            Ok(mail) => mailer.send(item.id, &mail).await,
+            Ok(mail) => match attachment_pdfs(app, &mail).await {
+                Ok(files) => mailer.send(item.id, &mail, files).await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(AppError::Internal(
                 format!("undeliverable outbox item: {e}").into(),
             )),
@@ -207,6 +243,18 @@ pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppErr
         tx.commit().await?;
     }
     Ok(done.len())
+}
+
+/// The PDFs a mail carries, rendered from their stored documents.
+async fn attachment_pdfs(app: &App, mail: &Mail) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    let mut files = Vec::with_capacity(mail.attachments.len());
+    for a in &mail.attachments {
+        files.push((
+            a.file_name.clone(),
+            app.attachment_pdf(&a.document_number).await?,
+        ));
+    }
+    Ok(files)
 }
 
 #[cfg(test)]

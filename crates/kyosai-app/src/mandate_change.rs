@@ -14,6 +14,7 @@
 //! run of the cut-off month still uses the previous account, as the member was told.
 
 use jiff::civil::Date;
+use kyosai_docs::pdf::data::{ChangeValue, ChangedItem, Letter};
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
@@ -120,7 +121,7 @@ pub fn masked_number(account_number: &str) -> String {
 }
 
 /// `みずほ 本店`: a mandate's bank and branch by name.
-fn bank_and_branch(m: &contracts::Mandate) -> String {
+pub(crate) fn bank_and_branch(m: &contracts::Mandate) -> String {
     let bank = kyosai_refdata::bank(&m.bank_code)
         .map(|b| b.name)
         .unwrap_or("");
@@ -437,6 +438,47 @@ impl ProcedureRules for MandateChangeProcedure {
             changed,
             status: Some(status),
         })
+    }
+
+    /// 契約内容確認書 with the debit account before and after.
+    async fn letter(
+        app: &App,
+        conn: &mut AnyConnection,
+        subject: &Subject,
+        _input: &BankAccount,
+        plan: &MandatePlan,
+    ) -> Result<Option<Letter>, AppError> {
+        let c = subject_contract(conn, subject).await?;
+        let mandates = contracts::mandates_for(conn, c.id).await?;
+        let shown = |m: &contracts::Mandate| {
+            format!(
+                "{} {}",
+                bank_and_branch(m),
+                masked_number(&m.account_number)
+            )
+        };
+        let before = mandates
+            .iter()
+            .rev()
+            .nth(1)
+            .map_or_else(|| "（なし）".to_string(), shown);
+        let after = mandates
+            .last()
+            .map_or_else(|| "（なし）".to_string(), shown);
+        let notice = app
+            .contract_details_letter(
+                conn,
+                &c,
+                Procedure::MandateChange.name_ja(),
+                plan.effective_month.day(1),
+                vec![ChangedItem {
+                    item: "振替口座".into(),
+                    before: ChangeValue::Text(before),
+                    after: ChangeValue::Text(after),
+                }],
+            )
+            .await?;
+        Ok(Some(Letter::ContractDetails(notice)))
     }
 
     fn completed_mail(

@@ -1,5 +1,6 @@
 //! Issued documents as PDF (issue #13): the 控除証明書 rendered from the figures stored with its
-//! document number, so the PDF says exactly what `/verify/{number}` and the e-Tax XML say. The
+//! document number, so the PDF says exactly what `/verify/{number}` and the e-Tax XML say, and
+//! every letter rendered from its stored data. The
 //! renderer (fonts and templates) is made once per process, on the first PDF asked for, and
 //! the hash of each document's first PDF is recorded for verification.
 
@@ -7,8 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use kyosai_docs::pdf::Renderer;
 use kyosai_docs::pdf::data::{
-    Addressee, DeductionCertificate, DocumentIdentity, LetterHead, MonthlyPremium,
-    Organization as Issuer, YearToDate,
+    Addressee, DeductionCertificate, DocumentIdentity, LetterHead, MonthlyPremium, YearToDate,
 };
 use kyosai_domain::{ContractNumber, Program, YearMonth, Yen};
 use kyosai_store::documents;
@@ -17,8 +17,8 @@ use kyosai_store::documents;
 /// renderer's crate).
 pub use kyosai_docs::pdf::data::{Report, ReportSection};
 
-use crate::documents::{CertificateFigures, issued_on};
-use crate::mail::Organization;
+use crate::documents::{CertificateFigures, DocumentKind, figures_of, issued_on};
+use crate::letters::{issuer, letter_of};
 use crate::{Actor, App, AppError};
 
 /// The process's renderer, made on first use (the fonts are read once).
@@ -49,7 +49,6 @@ fn certificate_data(
     issued_on: jiff::civil::Date,
     verify_url: String,
 ) -> Result<DeductionCertificate, AppError> {
-    let org = Organization::embedded()?;
     // One line per month (a debit and a 前納 in the same month are added together).
     let mut by_month = f.by_month.clone();
     by_month.sort();
@@ -77,13 +76,7 @@ fn certificate_data(
                 issued_on,
                 verify_url,
             },
-            organization: Issuer {
-                name: org.name.value,
-                section: org.certificate_section.value,
-                address: org.address.value,
-                contact_center: org.contact_center.value,
-                contact_hours: org.contact_hours.value,
-            },
+            organization: issuer()?,
             addressee: Addressee {
                 name: f.member_name.clone(),
                 postcode: f.member_postcode.clone(),
@@ -111,34 +104,65 @@ fn certificate_data(
 }
 
 impl App {
-    /// The PDF of an issued certificate, for the member who holds the contract or staff;
-    /// `NotFound` for anyone else or an unknown number. Documents issued before the month
-    /// breakdown was kept are `NotFound` too (issue the certificate again for a new number).
-    pub async fn certificate_pdf(
+    /// The PDF of an issued document (a certificate or a letter), for the member who holds the
+    /// contract or staff; `NotFound` for anyone else or an unknown number. Certificates issued
+    /// before the month breakdown was kept are `NotFound` too (issue the certificate again for a
+    /// new number).
+    pub async fn document_pdf(
         &self,
         actor: &Actor,
         document_number: &str,
     ) -> Result<Vec<u8>, AppError> {
-        let (doc, figures) = self.readable_document(actor, document_number).await?;
-        if figures.by_month.is_empty() && figures.paid_yen != 0 {
-            return Err(AppError::NotFound);
-        }
-        let data = certificate_data(
-            &figures,
-            &doc.document_number,
-            issued_on(&doc.issued_at)?,
-            format!("{}/verify/{}", self.public_url, doc.document_number),
-        )?;
+        let doc = self.readable_document(actor, document_number).await?;
+        self.stored_document_pdf(&doc).await
+    }
+
+    /// Renders a stored document as issued and records the hash of its first rendering (for
+    /// `/verify`). No access check: the caller has one (the member's download) or is the mail
+    /// delivery of the member's own letter.
+    pub(crate) async fn stored_document_pdf(
+        &self,
+        doc: &documents::Document,
+    ) -> Result<Vec<u8>, AppError> {
         let renderer = self.pdf.get()?;
-        let pdf = tokio::task::spawn_blocking(move || renderer.deduction_certificate(&data))
-            .await
-            .map_err(internal)?
-            .map_err(internal)?;
+        let pdf = if doc.kind == DocumentKind::DeductionCertificate.as_str() {
+            let figures = figures_of(&doc.figures)?;
+            if figures.by_month.is_empty() && figures.paid_yen != 0 {
+                return Err(AppError::NotFound);
+            }
+            let data = certificate_data(
+                &figures,
+                &doc.document_number,
+                issued_on(&doc.issued_at)?,
+                format!("{}/verify/{}", self.public_url, doc.document_number),
+            )?;
+            tokio::task::spawn_blocking(move || renderer.deduction_certificate(&data))
+                .await
+                .map_err(internal)?
+                .map_err(internal)?
+        } else {
+            let letter = letter_of(doc)?;
+            tokio::task::spawn_blocking(move || renderer.letter(&letter))
+                .await
+                .map_err(internal)?
+                .map_err(internal)?
+        };
         let mut tx = self.store.begin_write().await?;
         documents::record_rendering(tx.conn(), doc.id, "pdf", &kyosai_store::sha256_hex(&pdf))
             .await?;
         tx.commit().await?;
         Ok(pdf)
+    }
+
+    /// The PDF of each document a mail carries, by number (mail delivery).
+    pub(crate) async fn attachment_pdf(&self, document_number: &str) -> Result<Vec<u8>, AppError> {
+        let doc = {
+            let mut conn = self.store.read().await?;
+            documents::by_number(&mut conn, document_number)
+                .await?
+                .ok_or_else(|| internal(format!("attachment {document_number} not issued")))?
+        };
+        self.stored_document_pdf(&doc).await
     }
 }
 

@@ -16,6 +16,7 @@
 //! the change added, never a second formula.
 
 use jiff::civil::Date;
+use kyosai_docs::pdf::data::{ChangeValue, ChangedItem, Letter};
 use kyosai_domain::billing::{ChangePlan, ContractFacts};
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
@@ -615,6 +616,32 @@ impl ProcedureRules for PremiumChangeProcedure {
             checks: assessment.checks,
             quote,
         })
+    }
+
+    /// 契約内容確認書 with the premium before and after.
+    async fn letter(
+        app: &App,
+        conn: &mut AnyConnection,
+        subject: &Subject,
+        _input: &PremiumChangeInput,
+        q: &PremiumQuote,
+    ) -> Result<Option<Letter>, AppError> {
+        let c = crate::procedure::subject_contract(conn, subject).await?;
+        let mut notice = app
+            .contract_details_letter(
+                conn,
+                &c,
+                Procedure::PremiumChange.name_ja(),
+                q.effective_month.day(1),
+                vec![ChangedItem {
+                    item: "掛金月額".into(),
+                    before: ChangeValue::Amount(Yen::new(q.current_premium_yen)),
+                    after: ChangeValue::Amount(Yen::new(q.monthly_premium_yen)),
+                }],
+            )
+            .await?;
+        notice.monthly_premium = Yen::new(q.monthly_premium_yen);
+        Ok(Some(Letter::ContractDetails(notice)))
     }
 
     fn completed_mail(

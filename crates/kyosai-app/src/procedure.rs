@@ -31,9 +31,11 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 use sqlx::AnyConnection;
 
+use crate::letters::MailAttachment;
 use crate::mail::{self, Mail};
 use crate::metrics::ProcedureOutcome;
 use crate::{Actor, App, AppError, Role};
+use kyosai_docs::pdf::data::Letter;
 
 /// Who or what a procedure is about, found (and authorised) inside the write transaction.
 #[derive(Debug, Clone)]
@@ -151,6 +153,19 @@ pub(crate) trait ProcedureRules {
         input: &Self::Input,
         done: &Self::Done,
     ) -> MailText;
+
+    /// The letter completing the procedure sends (契約締結証書, 契約内容確認書, 解除通知書…), made
+    /// with [`App::letter_head`]; the runner issues it as a document, in the transaction, and
+    /// attaches it to the completed mail. None: the procedure sends no letter.
+    async fn letter(
+        _app: &App,
+        _conn: &mut AnyConnection,
+        _subject: &Subject,
+        _input: &Self::Input,
+        _done: &Self::Done,
+    ) -> Result<Option<Letter>, AppError> {
+        Ok(None)
+    }
 
     /// The member's mail when the application waits for staff.
     fn received_mail(app: &App, subject: &Subject, filed: &Filed) -> MailText {
@@ -414,11 +429,14 @@ impl App {
         } else {
             None
         };
-        let mail = match &done {
-            Some(done) => P::completed_mail(self, &subject, &filed, &input, done),
-            None => P::received_mail(self, &subject, &filed),
+        let (mail, attachments) = match &done {
+            Some(done) => {
+                self.completed_mail::<P>(tx.conn(), &subject, &filed, &input, done)
+                    .await?
+            }
+            None => (P::received_mail(self, &subject, &filed), Vec::new()),
         };
-        self.mail_member(tx.conn(), subject.member_id, mail, &filed.now)
+        self.mail_member_with(tx.conn(), subject.member_id, mail, attachments, &filed.now)
             .await?;
         let answer = P::answer(self, tx.conn(), &filed, &subject, assessment, input, done).await?;
         if let Some(key) = key {
@@ -463,12 +481,34 @@ impl App {
             now: self.clock.now_text(),
         };
         let done = P::complete(self, conn, &filed, &subject, &input).await?;
-        let mail = P::completed_mail(self, &subject, &filed, &input, &done);
-        self.mail_member(conn, subject.member_id, mail, &filed.now)
+        let (mail, attachments) = self
+            .completed_mail::<P>(conn, &subject, &filed, &input, &done)
+            .await?;
+        self.mail_member_with(conn, subject.member_id, mail, attachments, &filed.now)
             .await?;
         Ok(ProcedureCompletion {
             contract_id: subject.contract_id,
         })
+    }
+
+    /// The completed mail and the letter it carries (issued here, in the caller's transaction).
+    async fn completed_mail<P: ProcedureRules>(
+        &self,
+        conn: &mut AnyConnection,
+        subject: &Subject,
+        filed: &Filed,
+        input: &P::Input,
+        done: &P::Done,
+    ) -> Result<(MailText, Vec<MailAttachment>), AppError> {
+        let mut text = P::completed_mail(self, subject, filed, input, done);
+        let Some(letter) = P::letter(self, conn, subject, input, done).await? else {
+            return Ok((text, Vec::new()));
+        };
+        let period = format!("application:{}", filed.application_id);
+        let attachment = self.issue_letter(conn, &period, &letter).await?;
+        text.body
+            .push_str(&self.attachment_note(&attachment, &letter.head().contract_number));
+        Ok((text, vec![attachment]))
     }
 
     /// Mails the member (outbox and portal inbox, inside the caller's transaction).
@@ -477,6 +517,19 @@ impl App {
         conn: &mut AnyConnection,
         member_id: i64,
         text: MailText,
+        now: &str,
+    ) -> Result<(), AppError> {
+        self.mail_member_with(conn, member_id, text, Vec::new(), now)
+            .await
+    }
+
+    /// [`App::mail_member`] with documents attached.
+    pub(crate) async fn mail_member_with(
+        &self,
+        conn: &mut AnyConnection,
+        member_id: i64,
+        text: MailText,
+        attachments: Vec<MailAttachment>,
         now: &str,
     ) -> Result<(), AppError> {
         let member = users::by_id(conn, member_id)
@@ -490,6 +543,7 @@ impl App {
                     to: member.email,
                     subject: text.subject,
                     body: text.body,
+                    attachments,
                 },
             )],
             now,

@@ -434,7 +434,7 @@ impl App {
         let (member_id, email) = bstore::contact(tx.conn(), c.contract_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let notice = termination_notice(
+        let mut notice = termination_notice(
             &email,
             &c,
             program,
@@ -442,6 +442,33 @@ impl App {
             (today, standing.unpaid.len()),
             &self.public_url,
         );
+        // 解除通知書 as a document, attached to the mail.
+        let contract = kyosai_store::contracts::get(tx.conn(), c.contract_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let payable = Yen::new(out.total_yen);
+        let letter = self
+            .cancellation_letter(
+                tx.conn(),
+                &contract,
+                CancellationKind::ByOrganization.name_ja(program),
+                &format!(
+                    "掛金の未納が{}か月分となったためです。",
+                    standing.unpaid.len()
+                ),
+                today,
+                refund.months_paid,
+                refund.total_paid,
+                (payable.get() > 0).then_some((payable, plan.payment_date)),
+            )
+            .await?;
+        let attachment = self
+            .issue_letter(tx.conn(), &format!("termination:{candidate_id}"), &letter)
+            .await?;
+        notice
+            .body
+            .push_str(&self.attachment_note(&attachment, &letter.head().contract_number));
+        notice.attachments.push(attachment);
         mail::send_to_members(tx.conn(), &[(member_id, notice)], &now).await?;
         tx.commit().await?;
         Ok(out)
@@ -610,5 +637,6 @@ fn termination_notice(
         to: email.to_string(),
         subject: format!("【{}】共済契約解除通知書", program.name_ja()),
         body,
+        attachments: Vec::new(),
     }
 }

@@ -11,7 +11,11 @@ use std::str::FromStr;
 
 use crate::error::Invalid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Serialised as its nine digits (what documents and members read).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(into = "String", try_from = "String")]
 pub struct ContractNumber(u32);
 
 /// Largest 7-digit serial.
@@ -47,6 +51,20 @@ fn check_digits(serial: u32) -> u32 {
 impl fmt::Display for ContractNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.digits())
+    }
+}
+
+impl From<ContractNumber> for String {
+    fn from(n: ContractNumber) -> String {
+        n.digits()
+    }
+}
+
+impl TryFrom<String> for ContractNumber {
+    type Error = Invalid;
+
+    fn try_from(s: String) -> Result<Self, Invalid> {
+        s.parse()
     }
 }
 

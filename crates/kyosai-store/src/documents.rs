@@ -129,3 +129,33 @@ pub async fn renderings(
         .map(|r| Ok((col(r, "format")?, col(r, "sha256")?)))
         .collect()
 }
+
+/// Every document issued for a contract, newest first.
+pub async fn for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<Vec<Document>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM documents WHERE contract_id = $1 ORDER BY issued_at DESC, id DESC"
+    )))
+    .bind(contract_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Whether a document of `kind` was issued for `contract_id` and `period` (a letter sent once
+/// per event: a rerun of a mass issue skips it).
+pub async fn exists(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+    kind: &str,
+    period: &str,
+) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM documents WHERE contract_id = $1 AND kind = $2 AND period = $3",
+    )
+    .bind(contract_id)
+    .bind(kind)
+    .bind(period)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(col::<i64>(&row, "n")? > 0)
+}

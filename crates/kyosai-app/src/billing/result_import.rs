@@ -425,6 +425,7 @@ impl App {
                                 code.label_ja(),
                                 url = self.public_url
                             ),
+                            attachments: Vec::new(),
                         },
                     ));
                 }
@@ -511,6 +512,7 @@ impl App {
                     self.public_url,
                     c.number
                 ),
+                attachments: Vec::new(),
             };
             mails.push((c.member_id, mail));
         }

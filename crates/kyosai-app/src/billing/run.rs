@@ -479,6 +479,7 @@ fn cap_notice(number: &str, email: &str, month: YearMonth) -> Mail {
             "共済契約者番号 {number} の掛金総額が積立限度額に達しました。\n{}分以降、掛金の請求（口座振替）は停止します。お手続きは不要です。\n",
             ja_month(month)
         ),
+        attachments: Vec::new(),
     }
 }
 

@@ -240,5 +240,6 @@ fn returned_mail(
             p.amount,
             ja_date(p.due_date),
         ),
+        attachments: Vec::new(),
     }
 }

@@ -7,10 +7,11 @@ use jiff::civil::Date;
 use kyosai_domain::payout::PayoutKind;
 use kyosai_domain::rules::PaymentFrequency;
 use kyosai_domain::{ContractNumber, Program, YearMonth, Yen};
+use serde::{Deserialize, Serialize};
 
 /// Who issues the document, printed in its footer and letterhead. Comes from the configuration
 /// (`rules/organization.toml` and the office's address), never from a template.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organization {
     /// e.g. 独立行政法人 中小企業基盤整備機構（中小機構）.
     pub name: String,
@@ -25,7 +26,7 @@ pub struct Organization {
 }
 
 /// The member the document is addressed to, as registered (届出事項).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Addressee {
     /// 共済契約者 name: a person or a company (with its representative if the caller wants it).
     pub name: String,
@@ -37,7 +38,7 @@ pub struct Addressee {
 /// What identifies one issued document: its number, the day it was issued and the address where
 /// a third party (tax office, bank) checks what it says (`/verify/{document_number}`, printed
 /// and encoded in the QR code).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentIdentity {
     pub document_number: String,
     pub issued_on: Date,
@@ -45,7 +46,7 @@ pub struct DocumentIdentity {
 }
 
 /// The parts every letter shares.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LetterHead {
     pub identity: DocumentIdentity,
     pub organization: Organization,
@@ -55,7 +56,7 @@ pub struct LetterHead {
 }
 
 /// Premiums collected in one month of the certificate's year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonthlyPremium {
     /// The month the money was collected (debit or payment), within the certificate's year.
     pub month: YearMonth,
@@ -65,7 +66,7 @@ pub struct MonthlyPremium {
 /// For the current year: what is paid so far and what is still expected by December, so a
 /// member can file before the year's last debit (the iDeCo certificate's 納付済額 + 見込額 +
 /// 合計, REFERENCE §7.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct YearToDate {
     /// The day `paid_so_far` is counted up to.
     pub as_of: Date,
@@ -74,7 +75,7 @@ pub struct YearToDate {
 }
 
 /// 小規模企業共済掛金控除証明書 for one contract and calendar year (REFERENCE §7.1).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeductionCertificate {
     pub head: LetterHead,
     /// The calendar year (年分) the premiums were paid in.
@@ -97,7 +98,7 @@ pub struct DeductionCertificate {
 }
 
 /// 共済契約締結証書: sent when a contract is concluded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContractCertificate {
     pub head: LetterHead,
     /// The day the contract took effect (契約締結日).
@@ -113,7 +114,7 @@ pub struct ContractCertificate {
 }
 
 /// A value in a before/after line of a change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChangeValue {
     Amount(Yen),
     Date(Date),
@@ -122,7 +123,7 @@ pub enum ChangeValue {
 }
 
 /// One item a change touched.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangedItem {
     /// What changed, e.g. 掛金月額.
     pub item: String,
@@ -131,7 +132,7 @@ pub struct ChangedItem {
 }
 
 /// 契約内容確認書: the contract as it stands after a change (REFERENCE §6.1).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContractDetailsNotice {
     pub head: LetterHead,
     /// The procedure, e.g. 掛金月額の変更.
@@ -147,7 +148,7 @@ pub struct ContractDetailsNotice {
 }
 
 /// 掛金納付状況（及び貸付限度額等）のお知らせ, sent every March (REFERENCE §6.1).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentStatusNotice {
     pub head: LetterHead,
     /// The position the figures describe (end of February or March).
@@ -166,7 +167,7 @@ pub struct PaymentStatusNotice {
 }
 
 /// 解除通知書 (解約通知書 for 倒産防止): the contract has ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancellationNotice {
     pub head: LetterHead,
     /// e.g. 機構解除 (`CancellationKind::name_ja`).
@@ -180,21 +181,21 @@ pub struct CancellationNotice {
 }
 
 /// A deduction from a payout (未返済貸付金, 未納掛金, 後納割増金…).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deduction {
     pub label: String,
     pub amount: Yen,
 }
 
 /// One payment of the payout schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScheduledPayment {
     pub date: Date,
     pub amount: Yen,
 }
 
 /// 支払決定通知書兼振込通知書 (REFERENCE §6.1): what is paid, what was deducted, when and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PayoutDecisionNotice {
     pub head: LetterHead,
     pub kind: PayoutKind,
@@ -215,7 +216,7 @@ pub struct PayoutDecisionNotice {
 /// A report read outside the member relationship, such as the online-usage scorecard for the
 /// third-party committee (issue #14 item 5): sections of tables whose figures the caller has
 /// already put in the words and formats the readers use.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub title: String,
     /// e.g. the period the figures cover.
@@ -226,7 +227,7 @@ pub struct Report {
     pub sections: Vec<ReportSection>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportSection {
     pub heading: String,
     /// What the figures mean (may be empty).
@@ -234,4 +235,28 @@ pub struct ReportSection {
     /// Column headings; every row has exactly one cell per column.
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
+}
+
+/// Any member letter (item 4), as stored with its document number: the JSON says which letter
+/// it is, so a stored letter renders again exactly as issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "letter", rename_all = "snake_case")]
+pub enum Letter {
+    ContractCertificate(ContractCertificate),
+    ContractDetails(ContractDetailsNotice),
+    PaymentStatus(PaymentStatusNotice),
+    Cancellation(CancellationNotice),
+    PayoutDecision(PayoutDecisionNotice),
+}
+
+impl Letter {
+    pub fn head(&self) -> &LetterHead {
+        match self {
+            Letter::ContractCertificate(l) => &l.head,
+            Letter::ContractDetails(l) => &l.head,
+            Letter::PaymentStatus(l) => &l.head,
+            Letter::Cancellation(l) => &l.head,
+            Letter::PayoutDecision(l) => &l.head,
+        }
+    }
 }

@@ -21,9 +21,11 @@ use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
 use data::{
-    CancellationNotice, ContractCertificate, ContractDetailsNotice, DeductionCertificate,
+    CancellationNotice, ContractCertificate, ContractDetailsNotice, DeductionCertificate, Letter,
     PaymentStatusNotice, PayoutDecisionNotice, Report,
 };
+
+pub use view::letter_summary;
 
 /// Why a document could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -142,6 +144,17 @@ impl Renderer {
     pub fn payout_decision(&self, n: &PayoutDecisionNotice) -> Result<Vec<u8>, RenderError> {
         let (title, body) = view::payout_decision(n)?;
         self.render("payout_decision.typ", &n.head, &title, body)
+    }
+
+    /// Any stored letter, with its own template.
+    pub fn letter(&self, letter: &Letter) -> Result<Vec<u8>, RenderError> {
+        match letter {
+            Letter::ContractCertificate(l) => self.contract_certificate(l),
+            Letter::ContractDetails(l) => self.contract_details(l),
+            Letter::PaymentStatus(l) => self.payment_status(l),
+            Letter::Cancellation(l) => self.cancellation_notice(l),
+            Letter::PayoutDecision(l) => self.payout_decision(l),
+        }
     }
 
     /// A report of tables (the scorecard for the committee). Not a letter: no addressee, no

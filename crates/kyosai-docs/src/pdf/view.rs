@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::RenderError;
 use super::data::{
     CancellationNotice, ChangeValue, ContractCertificate, ContractDetailsNotice,
-    DeductionCertificate, LetterHead, PaymentStatusNotice, PayoutDecisionNotice, Report,
+    DeductionCertificate, Letter, LetterHead, PaymentStatusNotice, PayoutDecisionNotice, Report,
 };
 
 /// The title (document metadata and heading) and the template's own data.
@@ -71,6 +71,15 @@ fn check_equal(total: Yen, parts: Yen, what: &str) -> Result<(), RenderError> {
     }
 }
 
+/// `105-8453`: seven digits as registered get the hyphen they are printed with.
+fn postcode(code: &str) -> String {
+    if code.len() == 7 && code.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}-{}", &code[..3], &code[3..])
+    } else {
+        code.to_string()
+    }
+}
+
 /// The shared letterhead and footer data.
 pub fn head(h: &LetterHead, title: &str) -> Result<Value, RenderError> {
     let issued = h.identity.issued_on;
@@ -83,7 +92,7 @@ pub fn head(h: &LetterHead, title: &str) -> Result<Value, RenderError> {
         "program": h.program.name_ja(),
         "contract_number": h.contract_number.digits(),
         "to": {
-            "postcode": format!("〒{}", h.addressee.postcode),
+            "postcode": format!("〒{}", postcode(&h.addressee.postcode)),
             "address": h.addressee.address,
             "name": h.addressee.name,
         },
@@ -295,6 +304,73 @@ pub fn payout_decision(n: &PayoutDecisionNotice) -> Result<View, RenderError> {
     ))
 }
 
+/// A letter's title and what it says, as (label, value) lines in the words and formats the
+/// letter prints, without the addressee's name or address: what `/verify/{document_number}`
+/// shows a third party holding the letter.
+pub fn letter_summary(letter: &Letter) -> Result<(String, Vec<(String, String)>), RenderError> {
+    let line = |label: &str, value: String| (label.to_string(), value);
+    let head = letter.head();
+    let mut lines = vec![
+        line("制度", head.program.name_ja().to_string()),
+        line("共済契約者番号", head.contract_number.digits()),
+    ];
+    let title = match letter {
+        Letter::ContractCertificate(c) => {
+            let (title, _) = contract_certificate(c)?;
+            lines.push(line("契約締結日", date(c.contract_date)?));
+            lines.push(line("掛金月額", yen(c.monthly_premium)));
+            lines.push(line("払込方法", c.payment_frequency.name_ja().to_string()));
+            title
+        }
+        Letter::ContractDetails(n) => {
+            let (title, _) = contract_details(n)?;
+            lines.push(line("お手続き", n.change.clone()));
+            lines.push(line("変更日", date(n.effective_from)?));
+            for c in &n.changes {
+                lines.push((
+                    c.item.clone(),
+                    format!("{} → {}", change_value(&c.before)?, change_value(&c.after)?),
+                ));
+            }
+            lines.push(line("掛金月額", yen(n.monthly_premium)));
+            title
+        }
+        Letter::PaymentStatus(n) => {
+            let (title, _) = payment_status(n)?;
+            lines.push(line("基準日", date(n.as_of)?));
+            lines.push(line("掛金月額", yen(n.monthly_premium)));
+            lines.push(line("払込月数", months(n.months_paid)));
+            lines.push(line("掛金総額", yen(n.total_paid)));
+            if let Some(limit) = n.loan_limit {
+                lines.push(line("貸付限度額", yen(limit)));
+            }
+            title
+        }
+        Letter::Cancellation(n) => {
+            let (title, _) = cancellation_notice(n)?;
+            lines.push(line("解約の種類", n.kind.clone()));
+            lines.push(line("解約日", date(n.cancelled_on)?));
+            lines.push(line("払込月数", months(n.months_paid)));
+            lines.push(line("掛金総額", yen(n.total_paid)));
+            if let Some((amount, on)) = n.refund {
+                lines.push(line("お支払いする額", yen(amount)));
+                lines.push(line("お支払日", date(on)?));
+            }
+            title
+        }
+        Letter::PayoutDecision(n) => {
+            let (title, _) = payout_decision(n)?;
+            lines.push(line("お支払いの種類", n.kind.name_ja().to_string()));
+            lines.push(line("決定日", date(n.decided_on)?));
+            lines.push(line("支払額", yen(n.gross)));
+            lines.push(line("差引後のお支払額", yen(n.net)));
+            lines.push(line("お支払日", date(n.payment_date)?));
+            title
+        }
+    };
+    Ok((title, lines))
+}
+
 /// A report: every row has one cell per column, or nothing is printed.
 pub fn report(r: &Report) -> Result<Value, RenderError> {
     let mut sections = Vec::with_capacity(r.sections.len());
@@ -352,6 +428,13 @@ mod tests {
             date(d(1900, 1, 1)),
             Err(RenderError::DateOutOfRange(_))
         ));
+    }
+
+    #[test]
+    fn postcodes_print_with_their_hyphen() {
+        assert_eq!(postcode("1058453"), "105-8453");
+        assert_eq!(postcode("105-8453"), "105-8453");
+        assert_eq!(postcode(""), "");
     }
 
     #[test]

@@ -117,9 +117,9 @@ pub async fn certificate_xml(
 )]
 pub struct CertificatePdf(Vec<u8>);
 
-/// The PDF of an issued certificate (A4, tagged PDF/UA-1, with its document number and the QR
-/// code of its verification page): staff and the member holding the contract only (anyone
-/// else: 404).
+/// The PDF of an issued document, a certificate or a letter (A4, tagged PDF/UA-1, with its
+/// document number and the QR code of its verification page): staff and the member holding the
+/// contract only (anyone else: 404).
 #[utoipa::path(get, path = "/api/v1/documents/{document_number}/pdf", tag = "documents", security(("bearer" = [])),
     params(("document_number" = String, Path, description = "書類番号 (KD-XXXX-XXXX-XXXX)")),
     responses((status = 200, description = "the PDF", content((CertificatePdf = "application/pdf"))),
@@ -129,8 +129,47 @@ pub async fn certificate_pdf(
     ApiActor(actor): ApiActor,
     Path(document_number): Path<String>,
 ) -> Result<Response, ApiError> {
-    let pdf = s.app.certificate_pdf(&actor, &document_number).await?;
+    let pdf = s.app.document_pdf(&actor, &document_number).await?;
     Ok(pdf_download(&document_number, pdf))
+}
+
+/// One issued document of a contract.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentBody {
+    pub document_number: String,
+    /// `deduction_certificate`, `contract_certificate`, `contract_details`, `payment_status`,
+    /// `cancellation_notice` or `payout_decision`.
+    pub kind: String,
+    /// The title as printed, e.g. 共済契約締結証書.
+    pub title: String,
+    #[schema(value_type = String, format = Date)]
+    pub issued_on: jiff::civil::Date,
+    pub pdf_url: String,
+}
+
+/// Every document issued for a contract (letters and certificates), newest first: staff and
+/// the member holding the contract only (anyone else: 404).
+#[utoipa::path(get, path = "/api/v1/contracts/{number}/documents", tag = "documents", security(("bearer" = [])),
+    params(("number" = String, Path, description = "共済契約者番号")),
+    responses((status = 200, body = Vec<DocumentBody>),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn documents(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+) -> Result<ApiJson<Vec<DocumentBody>>, ApiError> {
+    let docs = s.app.contract_documents(&actor, &number).await?;
+    Ok(ApiJson(
+        docs.into_iter()
+            .map(|d| DocumentBody {
+                pdf_url: format!("/api/v1/documents/{}/pdf", d.document_number),
+                document_number: d.document_number,
+                kind: d.kind,
+                title: d.title,
+                issued_on: d.issued_on,
+            })
+            .collect(),
+    ))
 }
 
 /// A PDF as an attachment named after its document number, never cached by shared caches.

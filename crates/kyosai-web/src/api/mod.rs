@@ -125,6 +125,10 @@ pub fn routes() -> Router<AppState> {
             get(certificates::certificate),
         )
         .route(
+            "/api/v1/contracts/{number}/documents",
+            get(certificates::documents),
+        )
+        .route(
             "/api/v1/documents/{document_number}/xml",
             get(certificates::certificate_xml),
         )
@@ -252,6 +256,7 @@ pub fn routes() -> Router<AppState> {
         loans::limits, loans::list, loans::temporary,
         payouts::list, payouts::give_account,
         certificates::certificate, certificates::certificate_xml, certificates::certificate_pdf, certificates::signing_certificate,
+        certificates::documents,
         claims::submit, claims::upload_evidence,
         bankruptcy_loans::request, bankruptcy_loans::upload_evidence, bankruptcy_loans::propose,
     ),

@@ -240,7 +240,7 @@ pub async fn certificate_pdf(
     };
     match state
         .app
-        .certificate_pdf(&signed.actor, &issued.document_number)
+        .document_pdf(&signed.actor, &issued.document_number)
         .await
     {
         Ok(pdf) => crate::api::certificates::pdf_download(&issued.document_number, pdf),

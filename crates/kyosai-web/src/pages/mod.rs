@@ -15,6 +15,7 @@ mod contact_caller;
 mod contact_center;
 mod deemed;
 mod details_change;
+mod documents;
 mod enroll;
 mod fields;
 mod help;
@@ -91,6 +92,11 @@ pub fn routes() -> Router<AppState> {
             get(account_change::show).post(account_change::post),
         )
         .route("/portal/contracts/{number}/payouts", get(payouts::list))
+        .route("/portal/contracts/{number}/documents", get(documents::list))
+        .route(
+            "/portal/documents/{document_number}/pdf",
+            get(documents::pdf),
+        )
         .route(
             "/portal/contracts/{number}/certificates/{year}",
             get(billing::certificate_pdf),

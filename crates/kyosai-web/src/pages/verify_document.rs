@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use kyosai_app::documents::VerifiedDocument;
+use kyosai_app::documents::{VerifiedContent, VerifiedDocument};
 use kyosai_domain::Yen;
 
 use super::view::{Layout, app_error, ja_date, render};
@@ -16,7 +16,7 @@ use crate::AppState;
 pub struct Shown {
     pub number: String,
     pub issuer: String,
-    pub rows: Vec<(&'static str, String)>,
+    pub rows: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -28,28 +28,38 @@ pub struct VerifyPage {
 
 fn shown(d: VerifiedDocument, issuer: String) -> Shown {
     let yen = |v: i64| Yen::new(v).to_string();
-    let mut rows = vec![
-        ("書類の種類", d.kind.name_ja().to_string()),
-        ("発行日", ja_date(d.issued_on)),
-        ("対象の年", format!("{}年分", d.year)),
-        ("共済契約者番号", d.contract_number),
-        ("掛金月額", yen(d.monthly_premium_yen)),
-        ("払込月数", format!("{}か月", d.months_paid_in_year)),
-        ("払込済掛金額", yen(d.paid_yen)),
-    ];
-    if let Some(e) = d.expected_by_december_yen {
-        rows.push(("年末までの払込見込額", yen(e)));
+    let row = |label: &str, value: String| (label.to_string(), value);
+    let mut rows = Vec::new();
+    match d.content {
+        VerifiedContent::Certificate(c) => {
+            rows.push(row("書類の種類", d.kind.name_ja().to_string()));
+            rows.push(row("発行日", ja_date(d.issued_on)));
+            rows.push(row("対象の年", format!("{}年分", c.year)));
+            rows.push(row("共済契約者番号", d.contract_number));
+            rows.push(row("掛金月額", yen(c.monthly_premium_yen)));
+            rows.push(row("払込月数", format!("{}か月", c.months_paid_in_year)));
+            rows.push(row("払込済掛金額", yen(c.paid_yen)));
+            if let Some(e) = c.expected_by_december_yen {
+                rows.push(row("年末までの払込見込額", yen(e)));
+            }
+            rows.push(row("前納減額金", yen(c.prepayment_discount_yen)));
+            rows.push(row(
+                "控除額",
+                c.deductible_yen.map_or_else(|| "****".to_string(), yen),
+            ));
+        }
+        VerifiedContent::Letter { title, lines } => {
+            rows.push(row("書類の種類", title));
+            rows.push(row("発行日", ja_date(d.issued_on)));
+            // The letter's own lines (its contract number among them), as printed.
+            rows.extend(lines);
+        }
     }
-    rows.push(("前納減額金", yen(d.prepayment_discount_yen)));
-    rows.push((
-        "控除額",
-        d.deductible_yen.map_or_else(|| "****".to_string(), yen),
-    ));
     if let Some(sha) = d.xml_sha256 {
-        rows.push(("電子証明書（XML）のSHA-256", sha));
+        rows.push(row("電子証明書（XML）のSHA-256", sha));
     }
     if let Some(sha) = d.pdf_sha256 {
-        rows.push(("PDFのSHA-256", sha));
+        rows.push(row("PDFのSHA-256", sha));
     }
     Shown {
         number: d.document_number,
