@@ -205,7 +205,11 @@ pub(crate) fn figures_of(json: &str) -> Result<CertificateFigures, AppError> {
         .map_err(|e| AppError::Internal(format!("documents.figures: {e}").into()))
 }
 
-fn teg850(f: &CertificateFigures, document_number: &str, issued_on: Date) -> Option<Teg850> {
+pub(crate) fn teg850(
+    f: &CertificateFigures,
+    document_number: &str,
+    issued_on: Date,
+) -> Option<Teg850> {
     Some(Teg850 {
         year: f.year,
         contract_number: f.contract_number.clone(),

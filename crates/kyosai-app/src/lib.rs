@@ -32,6 +32,7 @@ pub mod loans;
 pub mod login_guard;
 pub mod mail;
 pub mod mandate_change;
+pub mod mass_issue;
 pub mod metrics;
 pub mod paper;
 pub mod password_policy;

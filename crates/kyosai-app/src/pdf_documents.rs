@@ -26,7 +26,7 @@ use crate::{Actor, App, AppError};
 pub(crate) struct PdfRenderer(OnceLock<Result<Arc<Renderer>, String>>);
 
 impl PdfRenderer {
-    fn get(&self) -> Result<Arc<Renderer>, AppError> {
+    pub(crate) fn get(&self) -> Result<Arc<Renderer>, AppError> {
         self.0
             .get_or_init(|| {
                 Renderer::new(&kyosai_docs::pdf::fonts::default_dir())
@@ -43,7 +43,7 @@ fn internal(what: impl std::fmt::Display) -> AppError {
 }
 
 /// The certificate as the renderer takes it, from the stored figures.
-fn certificate_data(
+pub(crate) fn certificate_data(
     f: &CertificateFigures,
     document_number: &str,
     issued_on: jiff::civil::Date,

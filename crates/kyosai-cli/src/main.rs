@@ -5,6 +5,7 @@ mod backup;
 mod billing;
 mod config;
 mod dev;
+mod documents;
 mod paper;
 mod payments;
 mod payouts;
@@ -73,6 +74,11 @@ enum Command {
     Payouts {
         #[command(subcommand)]
         command: payouts::PayoutsCommand,
+    },
+    /// Member documents: the mass issue of certificates for the mailing.
+    Documents {
+        #[command(subcommand)]
+        command: documents::DocumentsCommand,
     },
     /// Development tools: synthetic data, bank simulator.
     Dev {
@@ -211,6 +217,7 @@ async fn main() -> Result<()> {
         Command::Audit { command } => audit::run(command).await,
         Command::Paper { command } => paper::run(command).await,
         Command::Payouts { command } => payouts::run(command).await,
+        Command::Documents { command } => documents::run(command).await,
         Command::Dev { command } => dev::run(command).await,
         Command::Backup(args) => backup::backup(args).await,
         Command::Restore(args) => backup::restore(args).await,

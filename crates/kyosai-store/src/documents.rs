@@ -159,3 +159,21 @@ pub async fn exists(
     .await?;
     Ok(col::<i64>(&row, "n")? > 0)
 }
+
+/// The numbers of the 小規模 contracts with premiums collected in `year` (debit months of the
+/// year, or 前納 received in it), by number: who gets the year's 控除証明書 in the mailing.
+pub async fn small_enterprise_with_collections(
+    conn: &mut AnyConnection,
+    year: i16,
+) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT c.number FROM contracts c WHERE c.program = 'small_enterprise' AND EXISTS \
+         (SELECT 1 FROM billing_ledger l WHERE l.contract_id = c.id AND l.kind = 'collected' \
+         AND l.month >= $1 AND l.month <= $2) ORDER BY c.number",
+    )
+    .bind(format!("{year}-01"))
+    .bind(format!("{year}-12"))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|r| col(r, "number")).collect()
+}
