@@ -129,15 +129,37 @@ impl App {
             let mut conn = self.store.read().await?;
             documents::small_enterprise_with_collections(&mut conn, options.year).await?
         };
+        // Several at a time: each reads the contract's history (waiting on the database as
+        // much as computing), and only the short insert of a new number takes the write lock.
         let mut planned = Vec::with_capacity(numbers.len());
-        for (i, number) in numbers.iter().enumerate() {
-            match self.issue_certificate(&system, number, options.year).await {
-                Ok(issued) => planned.push((issued, number.clone())),
-                // Collected money of the year that nets to nothing: no certificate.
-                Err(AppError::NotFound) => {}
-                Err(e) => return Err(e),
+        let mut pending = numbers.iter().cloned();
+        let mut running = tokio::task::JoinSet::new();
+        let concurrency = options.threads.max(1) * 2;
+        loop {
+            while running.len() < concurrency {
+                let Some(number) = pending.next() else { break };
+                let app = self.clone();
+                let system = system.clone();
+                let year = options.year;
+                running.spawn(async move {
+                    let issued = app.issue_certificate(&system, &number, year).await;
+                    (number, issued)
+                });
             }
-            progress("issue", i + 1, numbers.len());
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            match joined.map_err(internal)? {
+                (number, Ok(issued)) => planned.push((issued, number)),
+                // Collected money of the year that nets to nothing: no certificate.
+                (_, Err(AppError::NotFound)) => {}
+                (_, Err(e)) => return Err(e),
+            }
+            progress(
+                "issue",
+                numbers.len() - pending.len() - running.len(),
+                numbers.len(),
+            );
         }
         let mut conn = self.store.read().await?;
         let mut plan = Vec::with_capacity(planned.len());

@@ -230,3 +230,68 @@ async fn certificate_xml_verifies_with_the_published_certificate_and_verify_show
         assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     }
 }
+
+/// Letters (issue #13 item 4): the enrollment's 共済契約締結証書 is listed with its number,
+/// downloads as the PDF, and `/verify` shows what it says without the member's name; another
+/// member gets 404 for the list and the PDF.
+#[tokio::test]
+async fn letters_are_listed_downloaded_and_verified() {
+    for s in servers().await {
+        let (member, t) = s.user(Role::Member, "m@example.jp").await;
+        let (_, other) = s.user(Role::Member, "o@example.jp").await;
+        let number = s
+            .app
+            .submit_enrollment(
+                &member,
+                member.user_id,
+                &kyosai_app::dev::demo::sample_form("small_enterprise"),
+            )
+            .await
+            .unwrap()
+            .contract
+            .unwrap()
+            .number;
+        let path = format!("/api/v1/contracts/{number}/documents");
+        let resp = s.get(&path, Some(&t)).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        let listed: serde_json::Value = resp.json().await.unwrap();
+        let listed = listed.as_array().unwrap();
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0]["kind"], "contract_certificate");
+        assert_eq!(listed[0]["title"], "共済契約締結証書");
+        let doc = listed[0]["document_number"].as_str().unwrap();
+        let pdf_url = listed[0]["pdf_url"].as_str().unwrap();
+        assert_eq!(pdf_url, format!("/api/v1/documents/{doc}/pdf"));
+
+        let resp = s.get(pdf_url, Some(&t)).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.headers()["content-type"], "application/pdf");
+        let text = support::pdf_text(&resp.bytes().await.unwrap());
+        for wanted in ["共済契約締結証書", "山田太郎", number.as_str(), doc] {
+            assert!(text.contains(wanted), "{wanted} in {text}");
+        }
+
+        let page = s.get(&format!("/verify/{doc}"), None).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let page = page.text().await.unwrap();
+        for wanted in [
+            "共済契約締結証書",
+            number.as_str(),
+            "掛金月額",
+            "30,000円",
+            "PDFのSHA-256",
+        ] {
+            assert!(page.contains(wanted), "{wanted} in {page}");
+        }
+        assert!(!page.contains("山田"), "no name on /verify: {page}");
+
+        assert_eq!(
+            s.get(&path, Some(&other)).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            s.get(pdf_url, Some(&other)).await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+}
