@@ -485,13 +485,32 @@ impl App {
             "\nお心当たりがない場合は、機構までお問い合わせください。\n{}/portal\n",
             self.public_url
         ));
-        self.mail_member(
+        // 解約（解除）通知書 as a document, attached to the mail.
+        let payable = Yen::new(done.refund_yen);
+        let letter = self
+            .cancellation_letter(
+                tx.conn(),
+                &c,
+                kind,
+                &format!("{}によります。", reason.name_ja()),
+                done.cancelled_on,
+                done.months_paid,
+                plan.refund.total_paid,
+                (payable.get() > 0).then_some((payable, done.payment_date)),
+            )
+            .await?;
+        let attachment = self
+            .issue_letter(tx.conn(), &format!("deemed:{}", c.id), &letter)
+            .await?;
+        body.push_str(&self.attachment_note(&attachment, &letter.head().contract_number));
+        self.mail_member_with(
             tx.conn(),
             c.member_id,
             MailText {
                 subject: format!("【{}】{}のお知らせ", c.program.name_ja(), kind),
                 body,
             },
+            vec![attachment],
             &now,
         )
         .await?;
