@@ -38,6 +38,7 @@ pub mod paper;
 pub mod password_policy;
 pub mod payment_files;
 pub mod payment_frequency;
+pub mod payment_status;
 pub mod payouts;
 pub mod pdf_documents;
 pub mod premium_change;
@@ -142,6 +143,17 @@ impl App {
 pub struct Actor {
     pub user_id: i64,
     pub role: Role,
+}
+
+impl Actor {
+    /// Kyosai itself, in the mailings an operator starts from the command line (the mass
+    /// issues): it reads every contract as staff do; no user has id 0.
+    pub(crate) fn system() -> Actor {
+        Actor {
+            user_id: 0,
+            role: Role::Staff,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -25,7 +25,7 @@ use kyosai_store::documents;
 
 use crate::documents::{CertificateFigures, figures_of, issued_on, teg850};
 use crate::pdf_documents::certificate_data;
-use crate::{Actor, App, AppError, Role};
+use crate::{Actor, App, AppError};
 
 /// How the mass issue runs.
 #[derive(Debug, Clone)]
@@ -118,10 +118,7 @@ impl App {
         options: &IssueOptions,
         progress: IssueProgress<'_>,
     ) -> Result<IssueSummary, AppError> {
-        let system = Actor {
-            user_id: 0,
-            role: Role::Service,
-        };
+        let system = Actor::system();
         std::fs::create_dir_all(&options.out)
             .map_err(|e| internal(format!("{}: {e}", options.out.display())))?;
         // 1. Issue (or find) each certificate.

@@ -166,3 +166,80 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     files
 }
+
+/// The March 掛金納付状況のお知らせ: one per active contract, issued as a document and mailed with
+/// its PDF; 倒産防止's carries the loan limit (and its title says so); a rerun issues nothing.
+#[tokio::test]
+async fn march_payment_status_notices_once_per_active_contract() {
+    for (app, _d) in support::apps().await {
+        let early = on(&app, "2026-09-01T01:00:00Z");
+        let (m, small) = enrolled(&early, "s@example.jp", "1000001", "1970-01-01").await;
+        let safety = early
+            .submit_enrollment(&m, m.user_id, &sample_form("safety_net"))
+            .await
+            .unwrap()
+            .contract
+            .unwrap()
+            .number;
+        cycle(&app, month("2026-09")).await;
+        cycle(&app, month("2026-10")).await;
+
+        let march = on(&app, "2027-03-01T01:00:00Z");
+        let run = march
+            .issue_payment_status_notices(2027, &|_, _| {})
+            .await
+            .unwrap();
+        assert_eq!((run.issued, run.already_issued), (2, 0));
+        let again = march
+            .issue_payment_status_notices(2027, &|_, _| {})
+            .await
+            .unwrap();
+        assert_eq!((again.issued, again.already_issued), (0, 2));
+
+        let mut conn = march.store_for_tests().read().await.unwrap();
+        let mails: Vec<kyosai_app::mail::Mail> = kyosai_store::outbox::pending(&mut conn, 1000)
+            .await
+            .unwrap()
+            .iter()
+            .map(|i| serde_json::from_str(&i.payload).unwrap())
+            .filter(|m: &kyosai_app::mail::Mail| {
+                m.subject.contains("お知らせ") && m.subject.contains("納付状況")
+            })
+            .collect();
+        drop(conn);
+        assert_eq!(mails.len(), 2, "{mails:#?}");
+        let safety_mail = mails.iter().find(|m| m.body.contains(&safety)).unwrap();
+        assert_eq!(
+            safety_mail.attachments[0].file_name,
+            "掛金納付状況及び貸付限度額等のお知らせ.pdf"
+        );
+        assert!(
+            safety_mail.body.contains("貸付限度額："),
+            "{}",
+            safety_mail.body
+        );
+
+        for number in [&small, &safety] {
+            let docs = march.contract_documents(&m, number).await.unwrap();
+            let notice = docs.iter().find(|d| d.kind == "payment_status").unwrap();
+            let pdf = march
+                .document_pdf(&m, &notice.document_number)
+                .await
+                .unwrap();
+            assert!(pdf.starts_with(b"%PDF"));
+            let v = march
+                .verify_document(&notice.document_number)
+                .await
+                .unwrap()
+                .unwrap();
+            let kyosai_app::documents::VerifiedContent::Letter { lines, .. } = v.content else {
+                panic!("a letter");
+            };
+            // Two months collected, by the real billing cycle.
+            assert!(
+                lines.iter().any(|(l, v)| l == "払込月数" && v == "2か月"),
+                "{lines:?}"
+            );
+        }
+    }
+}

@@ -14,22 +14,25 @@ use crate::config::Storage;
 
 #[derive(Subcommand)]
 pub enum DocumentsCommand {
-    /// Issue and render every document of a kind for the mailing: PDFs (and signed e-Tax XML)
-    /// in batch folders by postcode region, with DIR/index.csv.
+    /// Issue every document of a kind. `certificate`: the year's 控除証明書 for the mailing, PDFs
+    /// (and signed e-Tax XML) in batch folders by postcode region under OUT, with
+    /// OUT/index.csv. `payment-status`: the March 掛金納付状況のお知らせ to every active
+    /// contract, each issued as a document and mailed to its member.
     Issue(IssueArgs),
 }
 
 #[derive(Args)]
 pub struct IssueArgs {
-    /// What to issue (the 小規模企業共済掛金控除証明書).
-    #[arg(long, value_parser = ["certificate"])]
+    /// What to issue: `certificate` (小規模企業共済掛金控除証明書) or `payment-status`
+    /// (掛金納付状況（及び貸付限度額等）のお知らせ).
+    #[arg(long, value_parser = ["certificate", "payment-status"])]
     kind: String,
-    /// The calendar year (年分) of the certificates.
+    /// The calendar year (年分) of the certificates, or the year of the March notices.
     #[arg(long)]
     year: i16,
-    /// Where the batches and the index are written.
-    #[arg(long)]
-    out: PathBuf,
+    /// Where the certificates' batches and index are written (certificates only).
+    #[arg(long, required_if_eq("kind", "certificate"))]
+    out: Option<PathBuf>,
     /// Rendering threads (default: every core).
     #[arg(long)]
     threads: Option<usize>,
@@ -57,6 +60,26 @@ pub async fn run(command: DocumentsCommand) -> Result<()> {
 async fn issue(a: IssueArgs) -> Result<()> {
     let store = a.storage.open().await?;
     let mut app = App::new(store, Clock::System, a.public_url.trim_end_matches('/'))?;
+    if a.kind == "payment-status" {
+        let pb = bar(0, "issue");
+        let run = app
+            .issue_payment_status_notices(a.year, &|done, total| {
+                pb.set_length(total as u64);
+                pb.set_position(done as u64);
+            })
+            .await;
+        pb.finish();
+        app.close().await;
+        let run = run?;
+        println!(
+            "{}年3月の掛金納付状況のお知らせ: {}件を発行・送信しました（発行済みのため省略 {}件）。",
+            a.year, run.issued, run.already_issued
+        );
+        return Ok(());
+    }
+    let Some(out) = a.out.clone() else {
+        anyhow::bail!("--out is required for --kind certificate");
+    };
     if let Some(path) = &a.signing_key {
         let key = kyosai_docs::etax::SigningKey::from_pem_file(path)
             .with_context(|| format!("loading the signing key {}", path.display()))?;
@@ -64,7 +87,7 @@ async fn issue(a: IssueArgs) -> Result<()> {
     }
     let options = IssueOptions {
         year: a.year,
-        out: a.out.clone(),
+        out,
         threads: a
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),

@@ -141,25 +141,6 @@ pub async fn for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<
     rows.iter().map(from_row).collect()
 }
 
-/// Whether a document of `kind` was issued for `contract_id` and `period` (a letter sent once
-/// per event: a rerun of a mass issue skips it).
-pub async fn exists(
-    conn: &mut AnyConnection,
-    contract_id: i64,
-    kind: &str,
-    period: &str,
-) -> Result<bool> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM documents WHERE contract_id = $1 AND kind = $2 AND period = $3",
-    )
-    .bind(contract_id)
-    .bind(kind)
-    .bind(period)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(col::<i64>(&row, "n")? > 0)
-}
-
 /// The numbers of the 小規模 contracts with premiums collected in `year` (debit months of the
 /// year, or 前納 received in it), by number: who gets the year's 控除証明書 in the mailing.
 pub async fn small_enterprise_with_collections(
@@ -173,6 +154,33 @@ pub async fn small_enterprise_with_collections(
     )
     .bind(format!("{year}-01"))
     .bind(format!("{year}-12"))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|r| col(r, "number")).collect()
+}
+
+/// The numbers of every active contract, by number.
+pub async fn active_contracts(conn: &mut AnyConnection) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT number FROM contracts WHERE status = 'active' ORDER BY number")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(|r| col(r, "number")).collect()
+}
+
+/// The numbers of the active contracts that have no document of `kind` for `period` yet, by
+/// number: what a resumed periodic mailing still has to issue.
+pub async fn active_contracts_without(
+    conn: &mut AnyConnection,
+    kind: &str,
+    period: &str,
+) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT c.number FROM contracts c WHERE c.status = 'active' AND NOT EXISTS \
+         (SELECT 1 FROM documents d WHERE d.contract_id = c.id AND d.kind = $1 AND d.period = $2) \
+         ORDER BY c.number",
+    )
+    .bind(kind)
+    .bind(period)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(|r| col(r, "number")).collect()

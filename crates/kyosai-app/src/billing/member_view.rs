@@ -105,6 +105,15 @@ pub fn failure_explanation_ja(code: Option<ResultCode>) -> &'static str {
     }
 }
 
+/// What a member reads about premiums paid inside the 措法66条の11 window (REFERENCE §5.4).
+fn non_deductible_notice((from, until): (jiff::civil::Date, jiff::civil::Date)) -> String {
+    format!(
+        "以前の経営セーフティ共済の契約が{}に解約されているため、{}までに納付した掛金は、税法上、損金または必要経費に算入できません（租税特別措置法第66条の11ほか）。",
+        ja_date(from),
+        ja_date(until)
+    )
+}
+
 impl App {
     /// Each month's bill, debit date and result of a contract, with plain explanations and the
     /// next debit. Members see only their own contracts; staff see all.
@@ -296,14 +305,24 @@ impl App {
                 })
             }),
             payment_slips,
-            tax_notice: non_deductible.map(|(from, until)| {
-                format!(
-                    "以前の経営セーフティ共済の契約が{}に解約されているため、{}までに納付した掛金は、税法上、損金または必要経費に算入できません（租税特別措置法第66条の11ほか）。",
-                    ja_date(from),
-                    ja_date(until)
-                )
-            }),
+            tax_notice: non_deductible.map(non_deductible_notice),
         })
+    }
+
+    /// The 措法66条の11 statement of a 倒産防止 contract made after an earlier one was cancelled
+    /// (the portal's billing page, the March notice), or None.
+    pub(crate) async fn tax_notice(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        c: &kyosai_store::contracts::Contract,
+    ) -> Result<Option<String>, AppError> {
+        if c.program != Program::SafetyNet {
+            return Ok(None);
+        }
+        let earlier = kyosai_store::contracts::earlier_cancellation(conn, c.id, c.program).await?;
+        Ok(self
+            .non_deductible_window(earlier.as_deref())?
+            .map(non_deductible_notice))
     }
 
     /// The days premiums are not deductible after an earlier 倒産防止 cancellation on
