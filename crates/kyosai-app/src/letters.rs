@@ -123,6 +123,7 @@ impl App {
                 .number
                 .parse::<ContractNumber>()
                 .map_err(internal)?,
+            survey_url: None,
         })
     }
 

@@ -87,6 +87,7 @@ pub(crate) fn certificate_data(
                 .contract_number
                 .parse::<ContractNumber>()
                 .map_err(internal)?,
+            survey_url: None,
         },
         year: f.year,
         monthly_premium: Yen::new(f.monthly_premium_yen),

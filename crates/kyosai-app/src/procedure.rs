@@ -431,7 +431,7 @@ impl App {
         };
         let (mail, attachments) = match &done {
             Some(done) => {
-                self.completed_mail::<P>(tx.conn(), &subject, &filed, &input, done)
+                self.completed_mail::<P>(tx.conn(), channel, &subject, &filed, &input, done)
                     .await?
             }
             None => (P::received_mail(self, &subject, &filed), Vec::new()),
@@ -482,7 +482,7 @@ impl App {
         };
         let done = P::complete(self, conn, &filed, &subject, &input).await?;
         let (mail, attachments) = self
-            .completed_mail::<P>(conn, &subject, &filed, &input, &done)
+            .completed_mail::<P>(conn, application.channel, &subject, &filed, &input, &done)
             .await?;
         self.mail_member_with(conn, subject.member_id, mail, attachments, &filed.now)
             .await?;
@@ -495,15 +495,22 @@ impl App {
     async fn completed_mail<P: ProcedureRules>(
         &self,
         conn: &mut AnyConnection,
+        channel: Channel,
         subject: &Subject,
         filed: &Filed,
         input: &P::Input,
         done: &P::Done,
     ) -> Result<(MailText, Vec<MailAttachment>), AppError> {
         let mut text = P::completed_mail(self, subject, filed, input, done);
-        let Some(letter) = P::letter(self, conn, subject, input, done).await? else {
+        let Some(mut letter) = P::letter(self, conn, subject, input, done).await? else {
             return Ok((text, Vec::new()));
         };
+        if channel == Channel::Paper {
+            // A paper form is answered on paper: the letter carries the survey's short address.
+            let code =
+                crate::survey::survey_code_in(conn, filed.application_id, &filed.now).await?;
+            letter.head_mut().survey_url = Some(format!("{}/s/{code}", self.public_url));
+        }
         let period = format!("application:{}", filed.application_id);
         let attachment = self.issue_letter(conn, &period, &letter).await?;
         text.body

@@ -41,6 +41,26 @@ pub struct SurveyView {
     pub answered: bool,
 }
 
+/// The survey code of an application, made on first request (in the caller's transaction: the
+/// paper completion letter prints it).
+pub(crate) async fn survey_code_in(
+    conn: &mut sqlx::AnyConnection,
+    application_id: i64,
+    now: &str,
+) -> Result<String, AppError> {
+    if let Some(code) = surveys::code_for(conn, application_id).await? {
+        return Ok(code);
+    }
+    // 31^8 ≈ 8.5·10^11 codes: a clash is rare; draw again when it happens.
+    for _ in 0..8 {
+        let code = new_code();
+        if surveys::insert(conn, application_id, &code, now).await? {
+            return Ok(code);
+        }
+    }
+    Err(AppError::Internal("no free survey code".into()))
+}
+
 impl App {
     /// The survey code of a completed application: its member's own, or any for staff (to print
     /// on the paper completion letter). Issued on first request.
@@ -57,19 +77,9 @@ impl App {
             ));
         }
         let mut tx = self.store.begin_write().await?;
-        if let Some(code) = surveys::code_for(tx.conn(), application_id).await? {
-            return Ok(code);
-        }
-        let now = self.clock.now_text();
-        // 31^8 ≈ 8.5·10^11 codes: a clash is rare; draw again when it happens.
-        for _ in 0..8 {
-            let code = new_code();
-            if surveys::insert(tx.conn(), application_id, &code, &now).await? {
-                tx.commit().await?;
-                return Ok(code);
-            }
-        }
-        Err(AppError::Internal("no free survey code".into()))
+        let code = survey_code_in(tx.conn(), application_id, &self.clock.now_text()).await?;
+        tx.commit().await?;
+        Ok(code)
     }
 
     /// The survey behind a code; not found for an unknown code.

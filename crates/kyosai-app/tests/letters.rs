@@ -257,3 +257,48 @@ async fn each_procedure_issues_its_letter_mailed_as_a_pdf_and_kept_in_the_portal
         );
     }
 }
+
+/// A paper form is answered on paper (issue #14 item 4): the letter completing it prints the
+/// short address of the procedure's survey, the same code staff see; an online letter has none.
+#[tokio::test]
+async fn a_letter_answering_a_paper_form_prints_the_survey_address() {
+    for (app, _d) in support::apps().await {
+        let app = support::on(&app, "2026-04-01T01:00:00Z");
+        let member = actor(&app, Role::Member, "p@example.jp").await;
+        let online = actor(&app, Role::Member, "w@example.jp").await;
+        let staff = actor(&app, Role::Staff, "s@example.jp").await;
+        let paper = app
+            .submit_enrollment(&staff, member.user_id, &sample_form("small_enterprise"))
+            .await
+            .unwrap();
+        let number = paper.contract.unwrap().number;
+        let code = app.survey_code(&staff, paper.application_id).await.unwrap();
+        let letter = &app.contract_documents(&member, &number).await.unwrap()[0];
+        let text = pdf_text(
+            &app.document_pdf(&member, &letter.document_number)
+                .await
+                .unwrap(),
+        );
+        assert!(text.contains("アンケート"), "{text}");
+        assert!(text.contains(&format!("http://test/s/{code}")), "{text}");
+
+        let form = kyosai_app::enrollment::EnrollmentForm {
+            birth_date: Some("1980-05-05".into()),
+            ..sample_form("small_enterprise")
+        };
+        let web = app
+            .submit_enrollment(&online, online.user_id, &form)
+            .await
+            .unwrap()
+            .contract
+            .unwrap()
+            .number;
+        let letter = &app.contract_documents(&online, &web).await.unwrap()[0];
+        let text = pdf_text(
+            &app.document_pdf(&online, &letter.document_number)
+                .await
+                .unwrap(),
+        );
+        assert!(!text.contains("アンケート"), "{text}");
+    }
+}

@@ -53,6 +53,10 @@ pub struct LetterHead {
     pub addressee: Addressee,
     pub program: Program,
     pub contract_number: ContractNumber,
+    /// The short address of the survey about the procedure the letter completes, printed on
+    /// letters that answer a paper form (the online channel links it from the done page).
+    #[serde(default)]
+    pub survey_url: Option<String>,
 }
 
 /// Premiums collected in one month of the certificate's year.
@@ -257,6 +261,16 @@ impl Letter {
             Letter::PaymentStatus(l) => &l.head,
             Letter::Cancellation(l) => &l.head,
             Letter::PayoutDecision(l) => &l.head,
+        }
+    }
+
+    pub fn head_mut(&mut self) -> &mut LetterHead {
+        match self {
+            Letter::ContractCertificate(l) => &mut l.head,
+            Letter::ContractDetails(l) => &mut l.head,
+            Letter::PaymentStatus(l) => &mut l.head,
+            Letter::Cancellation(l) => &mut l.head,
+            Letter::PayoutDecision(l) => &mut l.head,
         }
     }
 }

@@ -89,6 +89,7 @@ pub fn head(h: &LetterHead, title: &str) -> Result<Value, RenderError> {
         "issued_on": date(issued)?,
         "issued": { "year": issued.year(), "month": issued.month(), "day": issued.day() },
         "verify_url": h.identity.verify_url,
+        "survey_url": h.survey_url,
         "program": h.program.name_ja(),
         "contract_number": h.contract_number.digits(),
         "to": {

@@ -43,6 +43,7 @@ pub fn head(program: Program, serial: u32, document_number: &str, issued_on: Dat
         },
         program,
         contract_number: contract_number(serial),
+        survey_url: None,
     }
 }
 
