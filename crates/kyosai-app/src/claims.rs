@@ -365,6 +365,9 @@ pub struct ClaimDone {
     /// A provisional table, rate or a reconstructed history went into the amount (概算).
     pub estimate: bool,
     pub payouts: Vec<PaymentLine>,
+    /// 前納減額金 paid with the claim (REFERENCE §2.3), in its own transfer on the first
+    /// payment's date; 0 when none was open or the claim waits for staff.
+    pub prepayment_discount_yen: i64,
     pub checks: Vec<Check>,
 }
 
@@ -883,6 +886,8 @@ pub(crate) struct BenefitClaimProcedure;
 pub(crate) struct Decided {
     number: String,
     quote: ClaimQuote,
+    /// 前納減額金 still open when the contract ended, paid with the claim (REFERENCE §2.3).
+    discount: Option<(Yen, Date)>,
 }
 
 /// The contract a claim is filed for: its member or staff (for a paper claim); one claim per
@@ -1099,6 +1104,38 @@ impl ProcedureRules for BenefitClaimProcedure {
             )
             .await?;
         }
+        // The 前納減額金 of prepaid months reached and not yet paid ends with the contract: paid
+        // with the claim's first transfer, as a cancellation pays it with its refund.
+        let (discount, _) = app
+            .settle_prepayment_discount(
+                conn,
+                c.id,
+                Program::SmallEnterprise,
+                YearMonth::of(today),
+                &today.to_string(),
+            )
+            .await?;
+        let discount_paid = match quote.plan.first() {
+            Some(first) if discount > Yen::ZERO => {
+                payouts::schedule(
+                    conn,
+                    &payouts::NewPayout {
+                        contract_id: c.id,
+                        application_id: Some(filed.application_id),
+                        kind: PayoutKind::PrepaymentDiscount,
+                        due_date: first.date,
+                        amount: discount,
+                        account: &account,
+                        source: &format!("claim_prepayment_discount:{claim_id}"),
+                        seq: 1,
+                    },
+                    &filed.now,
+                )
+                .await?;
+                Some((discount, first.date))
+            }
+            _ => None,
+        };
         app.audit(
             conn,
             &filed.actor,
@@ -1125,6 +1162,7 @@ impl ProcedureRules for BenefitClaimProcedure {
         Ok(Decided {
             number: c.number,
             quote,
+            discount: discount_paid,
         })
     }
 
@@ -1147,6 +1185,10 @@ impl ProcedureRules for BenefitClaimProcedure {
                 ));
             }
         }
+        let discount = done
+            .as_ref()
+            .and_then(|d| d.discount)
+            .map_or(0, |(yen, _)| yen.get());
         let quote = match done {
             Some(d) => d.quote,
             None => {
@@ -1167,6 +1209,7 @@ impl ProcedureRules for BenefitClaimProcedure {
             net_yen: quote.net.get(),
             estimate: quote.estimate,
             payouts: quote.payments(),
+            prepayment_discount_yen: discount,
             checks: assessment.checks,
         })
     }
@@ -1294,6 +1337,12 @@ impl ProcedureRules for BenefitClaimProcedure {
                     ja_date(last.date)
                 ));
             }
+        }
+        if let Some((yen, date)) = done.discount {
+            body.push_str(&format!(
+                "前納減額金：{yen}（{}に別にお振込み）\n",
+                ja_date(date)
+            ));
         }
         if let Some(t) = q.taxes.first() {
             body.push_str(&format!(

@@ -487,3 +487,79 @@ async fn a_preview_quotes_the_claim_and_its_payout_forms_and_stores_nothing() {
         assert_eq!(done.payouts, lump.payouts);
     }
 }
+
+/// 前納減額金 settled with a claim (REFERENCE §2.3): months prepaid and reached earn it, and
+/// when a claim ends the contract it is paid with the claim, in its own transfer on the first
+/// payment's date, and marked paid.
+#[tokio::test]
+async fn open_prepayment_discount_is_paid_with_the_claim() {
+    for (app, _dir) in claim_apps().await {
+        let clerk = staff(&app, "clerk@example.jp").await;
+        let (member, number) = contract(&app, "p@example.jp", "1975-04-01", 60, 10_000).await;
+        // Twelve months paid ahead in November (November – October).
+        let nov = support::on(&app, "2026-11-05T01:00:00Z");
+        nov.record_prepayment(
+            &clerk,
+            &number,
+            support::month("2026-11"),
+            support::month("2026-11"),
+            12,
+        )
+        .await
+        .unwrap();
+        // In February, December – February have been reached.
+        let feb = support::on(&app, "2027-02-15T01:00:00Z");
+        let ev = feb
+            .upload_evidence(&member, &number, "廃業届.pdf", PDF)
+            .await
+            .unwrap();
+        let mut form = lump_sum("business_closed", "2027-02-10");
+        form.evidence = vec![ev.token.clone()];
+        let done = feb
+            .submit_claim(&member, &number, &form, None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(
+            done.status,
+            ApplicationStatus::Completed,
+            "{:?}",
+            done.checks
+        );
+        assert!(done.prepayment_discount_yen > 0, "{done:?}");
+        let id = done.application_id;
+        assert_eq!(
+            count(
+                &app,
+                &format!(
+                    "SELECT COUNT(*) AS n FROM payouts WHERE application_id = {id} \
+                     AND kind = 'prepayment_discount' AND amount = {} AND due_date = '{}'",
+                    done.prepayment_discount_yen, done.payouts[0].date
+                )
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(
+                &app,
+                &format!(
+                    "SELECT COUNT(*) AS n FROM prepayment_discounts d JOIN contracts c ON c.id = d.contract_id \
+                     WHERE c.number = '{number}' AND d.status = 'paid_with_refund' AND d.accumulated_yen = {}",
+                    done.prepayment_discount_yen
+                )
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%前納減額金：%'"
+            )
+            .await,
+            1
+        );
+    }
+}
