@@ -10,6 +10,53 @@ import { BASE, demoLogin, guide, h1, launch, phonePage, scanner, submit } from '
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n');
 
+test('a death claim by the bereaved up to its preview at 390×844, axe on every page', async () => {
+  assert.ok(BASE, 'run through e2e/run.sh');
+  const browser = await launch();
+  const { scan, assertClean } = scanner('death-claim');
+  try {
+    const page = await phonePage(browser);
+    await page.goto(`${BASE}/login`);
+    await demoLogin(page, 'sato@example.jp');
+    const href = await page.getByRole('link', { name: '小規模企業共済の請求と引落しの状況' }).getAttribute('href');
+    await page.goto(`${BASE}${href}`);
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.getByRole('link', { name: '共済金等を請求する（廃業・退任・死亡など）' }).click(),
+    ]);
+    await page.getByLabel('契約者の死亡').check();
+    const today = new Date().toISOString().slice(0, 10);
+    await page.getByLabel(/^その日付/).fill(today);
+    // Without the bereaved's details the claim cannot be previewed: the fields say why.
+    await submit(page, '次へ（金額の確認）');
+    assert.equal(await page.locator('.error-summary').count(), 1);
+    await scan(page, '死亡 請求 エラー表示');
+
+    await page.getByLabel(/^契約者との続柄/).selectOption({ label: '配偶者' });
+    await page.getByLabel(/^請求する方の氏名（フリガナ）/).fill('サトウ タロウ');
+    await page.getByLabel(/^請求する方の氏名(?!（)/).fill('佐藤 太郎');
+    await page.getByLabel(/^請求する方の生年月日/).fill('1975-05-05');
+    await page.getByLabel(/^請求する方の住所/).fill('東京都千代田区丸の内1-1-1');
+    await page.getByLabel(/^お振込み先の金融機関コード/).fill('0005');
+    await page.getByLabel(/^支店コード/).fill('001');
+    await page.getByLabel('普通').check();
+    await page.getByLabel(/^口座番号/).fill('7654321');
+    await page.getByLabel(/^口座名義/).fill('サトウ タロウ');
+    await submit(page, '次へ（金額の確認）');
+    assert.equal(await h1(page), '請求内容の確認');
+    const preview = await page.locator('main').innerText();
+    assert.match(preview, /受け取るもの\s*(共済金A|共済金B|準共済金|解約手当金)/);
+    assert.match(preview, /お受け取りになる額\s*[\d,]+円/);
+    await scan(page, '死亡 請求 金額の確認');
+    // Back to the form, nothing filed.
+    await submit(page, '入力内容を直す');
+    assert.equal(await h1(page), '共済金等を請求する');
+  } finally {
+    await browser.close();
+  }
+  assertClean();
+});
+
 test('benefit claim with a document at 390×844, axe on every page', async () => {
   assert.ok(BASE, 'run through e2e/run.sh');
   const browser = await launch();
