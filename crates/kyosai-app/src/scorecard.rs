@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use jiff::civil::Date;
 use kyosai_domain::inquiry::InquiryCategory;
 use kyosai_domain::scorecard::{
-    DECREASE_CHECK, Group, Line, Targets, is_online, percentile, rate_fraction, usage_rate,
+    Group, Line, Targets, is_online, percentile, rate_fraction, usage_rate,
 };
 use kyosai_domain::{ApplicationStatus, Channel, Procedure, Program, YearMonth};
 use kyosai_store::scorecard as store;
@@ -213,12 +213,6 @@ fn jst_month(day: &str, late: bool) -> Option<YearMonth> {
     Some(YearMonth::of(date))
 }
 
-fn seconds_between(from: &str, to: &str) -> Option<i64> {
-    let a: jiff::Timestamp = from.parse().ok()?;
-    let b: jiff::Timestamp = to.parse().ok()?;
-    Some(b.as_second() - a.as_second())
-}
-
 #[derive(Default, Clone, Copy)]
 struct Tally {
     online: i64,
@@ -239,8 +233,8 @@ impl App {
         let start = month_start(from)?;
         let end = month_start(to.plus(1))?;
         let mut conn = self.store.read().await?;
-        let counts = store::day_counts(&mut conn, &start, &end, DECREASE_CHECK).await?;
-        let later = store::decided_later(&mut conn, &start, &end).await?;
+        let counts = store::day_counts(&mut conn, &start, &end).await?;
+        let later = store::lead_times(&mut conn, &start, &end).await?;
         let journeys = store::journeys(&mut conn, &start, &end).await?;
         let answers = kyosai_store::surveys::results(&mut conn, &start, &end).await?;
         let asked = kyosai_store::inquiries::by_category(&mut conn, &start, &end).await?;
@@ -313,28 +307,25 @@ impl App {
             }
         }
 
-        // Lead times: those decided at once took no time; the others from their timestamps.
-        let mut durations: HashMap<Channel, Vec<i64>> = HashMap::new();
-        for (channel, received, done) in &later {
-            let (Some(channel), Some(seconds)) =
-                (Channel::parse(channel), seconds_between(received, done))
-            else {
+        // Lead times: those decided at once took no time; the others as the rollup counted them.
+        let mut durations: HashMap<Channel, Vec<(i64, i64)>> = HashMap::new();
+        for (channel, seconds, n) in &later {
+            let Some(channel) = Channel::parse(channel) else {
                 return Err(AppError::Internal(
-                    format!("unreadable lead time: {channel} {received} {done}").into(),
+                    format!("unreadable lead time: {channel} {seconds} {n}").into(),
                 ));
             };
-            durations.entry(channel).or_default().push(seconds.max(0));
+            durations.entry(channel).or_default().push((*seconds, *n));
         }
         let lead_times = Channel::ALL
             .into_iter()
             .map(|channel| {
-                let zeros = instant.get(&channel).copied().unwrap_or(0);
-                let mut all = vec![0; usize::try_from(zeros).unwrap_or(0)];
-                all.extend(durations.get(&channel).into_iter().flatten());
+                let mut all = vec![(0, instant.get(&channel).copied().unwrap_or(0))];
+                all.extend(durations.get(&channel).into_iter().flatten().copied());
                 all.sort_unstable();
                 LeadTime {
                     channel,
-                    completed: i64::try_from(all.len()).unwrap_or(i64::MAX),
+                    completed: all.iter().map(|(_, n)| n).sum(),
                     p50_seconds: percentile(&all, 50),
                     p90_seconds: percentile(&all, 90),
                 }

@@ -226,15 +226,21 @@ impl Targets {
     }
 }
 
-/// The value at percentile `p` (0–100) of sorted values, nearest-rank; none when empty.
-pub fn percentile(sorted: &[i64], p: u32) -> Option<i64> {
-    if sorted.is_empty() {
+/// The value at percentile `p` (0–100), nearest-rank, of values given as (value, how many)
+/// sorted by value (a rollup's counts: millions of equal values are one pair); none when there
+/// are none.
+pub fn percentile(counted: &[(i64, i64)], p: u32) -> Option<i64> {
+    let n: i64 = counted.iter().map(|(_, c)| (*c).max(0)).sum();
+    if n == 0 {
         return None;
     }
-    let n = sorted.len();
     // Nearest rank: ceil(p/100 · n), at least 1.
-    let rank = (usize::try_from(p).unwrap_or(100) * n).div_ceil(100).max(1);
-    sorted.get(rank.min(n) - 1).copied()
+    let rank = (i64::from(p.min(100)) * n + 99).div_euclid(100).max(1);
+    let mut seen = 0;
+    counted.iter().find_map(|&(value, c)| {
+        seen += c.max(0);
+        (seen >= rank).then_some(value)
+    })
 }
 
 #[cfg(test)]
@@ -278,13 +284,26 @@ mod tests {
     }
 
     #[test]
+    fn the_rollup_triggers_know_the_decrease_check() {
+        // Migration 0029's triggers flag premium changes carrying this check by its code.
+        assert_eq!(DECREASE_CHECK, "decrease_reason");
+    }
+
+    #[test]
     fn rates_and_percentiles() {
         assert_eq!(usage_rate(0, 0), None);
         assert_eq!(rate_fraction(usage_rate(1, 3).unwrap()), 0.3333);
         assert_eq!(rate_fraction(usage_rate(2, 3).unwrap()), 0.6667);
         assert_eq!(percentile(&[], 50), None);
-        assert_eq!(percentile(&[5, 1_000], 50), Some(5));
-        assert_eq!(percentile(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90), Some(9));
+        assert_eq!(percentile(&[(7, 0)], 50), None);
+        assert_eq!(percentile(&[(5, 1), (1_000, 1)], 50), Some(5));
+        let ten: Vec<(i64, i64)> = (1..=10).map(|v| (v, 1)).collect();
+        assert_eq!(percentile(&ten, 90), Some(9));
+        assert_eq!(percentile(&ten, 100), Some(10));
+        // Counted values give what the values one by one give.
+        assert_eq!(percentile(&[(0, 7), (60, 2), (3_600, 1)], 50), Some(0));
+        assert_eq!(percentile(&[(0, 7), (60, 2), (3_600, 1)], 90), Some(60));
+        assert_eq!(percentile(&[(0, 7), (60, 2), (3_600, 1)], 91), Some(3_600));
     }
 
     #[test]

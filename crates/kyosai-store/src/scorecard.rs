@@ -1,8 +1,8 @@
 //! What the online-usage scorecard reads: applications counted by day and kind, lead times of
-//! those a person decided, and online journeys (started procedures). One grouped query per
-//! figure, so a 24-month range over millions of applications is read once, in the database.
+//! those a person decided (both from the rollup that triggers keep as applications are written,
+//! migration 0029), and online journeys (started procedures).
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::{Result, col};
 
@@ -24,27 +24,33 @@ pub struct DayCount {
     pub count: i64,
 }
 
-/// Counts of the applications received in `[from, to)` (stored timestamps), grouped.
-pub async fn day_counts(
-    conn: &mut AnyConnection,
-    from: &str,
-    to: &str,
-    decrease_check: &str,
-) -> Result<Vec<DayCount>> {
-    let pattern = format!("%\"code\":\"{decrease_check}\"%");
-    let rows = sqlx::query(
-        "SELECT program, procedure, channel, status, \
-         CAST(CASE WHEN status = 'completed' AND decided_by IS NULL THEN 1 ELSE 0 END AS BIGINT) AS automatic, \
-         CAST(CASE WHEN procedure = 'premium_change' AND checks LIKE $3 THEN 1 ELSE 0 END AS BIGINT) AS decrease, \
-         substr(received_at, 1, 10) AS day, \
-         CAST(CASE WHEN substr(received_at, 12, 2) >= '15' THEN 1 ELSE 0 END AS BIGINT) AS late, \
-         COUNT(*) AS n \
-         FROM applications WHERE received_at >= $1 AND received_at < $2 \
-         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
-    )
-    .bind(from)
-    .bind(to)
-    .bind(pattern)
+/// The rollup rows of the applications received in `[from, to)`, where both are 15:00 UTC
+/// (midnight in Japan, as the scorecard's months start): the rows of a UTC day count from its
+/// `late` half at `from` and up to its early half at `to`. `AND (…)` for a rollup table.
+const IN_RANGE: &str =
+    "((day > $1 OR (day = $1 AND late = 1)) AND (day < $2 OR (day = $2 AND late = 0)))";
+
+/// The UTC day of a stored timestamp at 15:00 UTC (a month start in Japan).
+fn boundary_day(at: &str) -> Result<&str> {
+    match (at.get(..10), at.get(10..)) {
+        (Some(day), Some("T15:00:00Z")) => Ok(day),
+        _ => Err(crate::StoreError::Corrupt(format!(
+            "scorecard range {at:?}: not midnight in Japan"
+        ))),
+    }
+}
+
+/// Counts of the applications received in `[from, to)` (midnight in Japan, stored form),
+/// grouped, from the rollup the `applications` triggers keep (migration 0029).
+pub async fn day_counts(conn: &mut AnyConnection, from: &str, to: &str) -> Result<Vec<DayCount>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT program, procedure, channel, status, automatic, decrease, day, late, \
+         CAST(SUM(n) AS BIGINT) AS n FROM scorecard_day_counts WHERE {IN_RANGE} \
+         GROUP BY program, procedure, channel, status, automatic, decrease, day, late \
+         HAVING SUM(n) > 0"
+    )))
+    .bind(boundary_day(from)?)
+    .bind(boundary_day(to)?)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
@@ -64,30 +70,23 @@ pub async fn day_counts(
         .collect()
 }
 
-/// (channel, received_at, completed_at) of the completed applications received in `[from, to)`
-/// that took any time: those decided at once take none and are in [`day_counts`].
-pub async fn decided_later(
+/// The completed applications received in `[from, to)` that took any time (those decided at
+/// once take none and are in [`day_counts`]): (channel, seconds, how many), from the rollup.
+pub async fn lead_times(
     conn: &mut AnyConnection,
     from: &str,
     to: &str,
-) -> Result<Vec<(String, String, String)>> {
-    let rows = sqlx::query(
-        "SELECT channel, received_at, completed_at FROM applications \
-         WHERE received_at >= $1 AND received_at < $2 AND status = 'completed' \
-         AND completed_at IS NOT NULL AND completed_at <> received_at",
-    )
-    .bind(from)
-    .bind(to)
+) -> Result<Vec<(String, i64, i64)>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT channel, seconds, CAST(SUM(n) AS BIGINT) AS n FROM scorecard_lead_times \
+         WHERE {IN_RANGE} GROUP BY channel, seconds HAVING SUM(n) > 0"
+    )))
+    .bind(boundary_day(from)?)
+    .bind(boundary_day(to)?)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                col(r, "channel")?,
-                col(r, "received_at")?,
-                col(r, "completed_at")?,
-            ))
-        })
+        .map(|r| Ok((col(r, "channel")?, col(r, "seconds")?, col(r, "n")?)))
         .collect()
 }
 
