@@ -4,8 +4,9 @@
 -- day. Keys follow what the scorecard groups by: the UTC day of `received_at` and whether it was
 -- 15:00 UTC or later (already the next day in Japan), program, procedure, channel, status,
 -- decided with no person (`automatic`), and a premium change carrying the `decrease_reason`
--- check (kyosai_domain::scorecard::DECREASE_CHECK). `shard` (application id mod 16) spreads
--- concurrent writers over several rows on PostgreSQL; readers add the shards up.
+-- check (kyosai_domain::scorecard::DECREASE_CHECK). `shard` spreads concurrent writers over
+-- several rows on PostgreSQL (application id mod 16); SQLite has one writer at a time, so every
+-- row is shard 0 here and the rollup stays as small as its keys.
 -- scorecard_lead_times: completed applications decided later than received, by the seconds it
 -- took (exact; equal durations share a row).
 CREATE TABLE scorecard_day_counts (
@@ -36,12 +37,12 @@ SELECT substr(received_at, 1, 10), CASE WHEN substr(received_at, 12, 2) >= '15' 
        program, procedure, channel, status,
        CASE WHEN status = 'completed' AND decided_by IS NULL THEN 1 ELSE 0 END,
        CASE WHEN procedure = 'premium_change' AND checks LIKE '%"code":"decrease_reason"%' THEN 1 ELSE 0 END,
-       id % 16, COUNT(*)
+       0, COUNT(*)
 FROM applications GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
 INSERT INTO scorecard_lead_times
 SELECT substr(received_at, 1, 10), CASE WHEN substr(received_at, 12, 2) >= '15' THEN 1 ELSE 0 END,
        channel, MAX(0, CAST(strftime('%s', completed_at) AS INTEGER) - CAST(strftime('%s', received_at) AS INTEGER)),
-       id % 16, COUNT(*)
+       0, COUNT(*)
 FROM applications
 WHERE status = 'completed' AND completed_at IS NOT NULL AND completed_at <> received_at
 GROUP BY 1, 2, 3, 4, 5;
@@ -53,12 +54,12 @@ BEGIN
             NEW.program, NEW.procedure, NEW.channel, NEW.status,
             CASE WHEN NEW.status = 'completed' AND NEW.decided_by IS NULL THEN 1 ELSE 0 END,
             CASE WHEN NEW.procedure = 'premium_change' AND NEW.checks LIKE '%"code":"decrease_reason"%' THEN 1 ELSE 0 END,
-            NEW.id % 16, 1)
+            0, 1)
     ON CONFLICT (day, late, program, procedure, channel, status, automatic, decrease, shard) DO UPDATE SET n = n + 1;
     INSERT INTO scorecard_lead_times
     SELECT substr(NEW.received_at, 1, 10), CASE WHEN substr(NEW.received_at, 12, 2) >= '15' THEN 1 ELSE 0 END,
            NEW.channel, MAX(0, CAST(strftime('%s', NEW.completed_at) AS INTEGER) - CAST(strftime('%s', NEW.received_at) AS INTEGER)),
-           NEW.id % 16, 1
+           0, 1
     WHERE NEW.status = 'completed' AND NEW.completed_at IS NOT NULL AND NEW.completed_at <> NEW.received_at
     ON CONFLICT (day, late, channel, seconds, shard) DO UPDATE SET n = n + 1;
 END;
@@ -71,14 +72,14 @@ BEGIN
       AND program = OLD.program AND procedure = OLD.procedure AND channel = OLD.channel AND status = OLD.status
       AND automatic = CASE WHEN OLD.status = 'completed' AND OLD.decided_by IS NULL THEN 1 ELSE 0 END
       AND decrease = CASE WHEN OLD.procedure = 'premium_change' AND OLD.checks LIKE '%"code":"decrease_reason"%' THEN 1 ELSE 0 END
-      AND shard = OLD.id % 16;
+      AND shard = 0;
     UPDATE scorecard_lead_times SET n = n - 1
     WHERE OLD.status = 'completed' AND OLD.completed_at IS NOT NULL AND OLD.completed_at <> OLD.received_at
       AND day = substr(OLD.received_at, 1, 10)
       AND late = CASE WHEN substr(OLD.received_at, 12, 2) >= '15' THEN 1 ELSE 0 END
       AND channel = OLD.channel
       AND seconds = MAX(0, CAST(strftime('%s', OLD.completed_at) AS INTEGER) - CAST(strftime('%s', OLD.received_at) AS INTEGER))
-      AND shard = OLD.id % 16;
+      AND shard = 0;
 END;
 
 -- An update counts as the old row removed and the new one added.
@@ -90,25 +91,25 @@ BEGIN
       AND program = OLD.program AND procedure = OLD.procedure AND channel = OLD.channel AND status = OLD.status
       AND automatic = CASE WHEN OLD.status = 'completed' AND OLD.decided_by IS NULL THEN 1 ELSE 0 END
       AND decrease = CASE WHEN OLD.procedure = 'premium_change' AND OLD.checks LIKE '%"code":"decrease_reason"%' THEN 1 ELSE 0 END
-      AND shard = OLD.id % 16;
+      AND shard = 0;
     UPDATE scorecard_lead_times SET n = n - 1
     WHERE OLD.status = 'completed' AND OLD.completed_at IS NOT NULL AND OLD.completed_at <> OLD.received_at
       AND day = substr(OLD.received_at, 1, 10)
       AND late = CASE WHEN substr(OLD.received_at, 12, 2) >= '15' THEN 1 ELSE 0 END
       AND channel = OLD.channel
       AND seconds = MAX(0, CAST(strftime('%s', OLD.completed_at) AS INTEGER) - CAST(strftime('%s', OLD.received_at) AS INTEGER))
-      AND shard = OLD.id % 16;
+      AND shard = 0;
     INSERT INTO scorecard_day_counts
     VALUES (substr(NEW.received_at, 1, 10), CASE WHEN substr(NEW.received_at, 12, 2) >= '15' THEN 1 ELSE 0 END,
             NEW.program, NEW.procedure, NEW.channel, NEW.status,
             CASE WHEN NEW.status = 'completed' AND NEW.decided_by IS NULL THEN 1 ELSE 0 END,
             CASE WHEN NEW.procedure = 'premium_change' AND NEW.checks LIKE '%"code":"decrease_reason"%' THEN 1 ELSE 0 END,
-            NEW.id % 16, 1)
+            0, 1)
     ON CONFLICT (day, late, program, procedure, channel, status, automatic, decrease, shard) DO UPDATE SET n = n + 1;
     INSERT INTO scorecard_lead_times
     SELECT substr(NEW.received_at, 1, 10), CASE WHEN substr(NEW.received_at, 12, 2) >= '15' THEN 1 ELSE 0 END,
            NEW.channel, MAX(0, CAST(strftime('%s', NEW.completed_at) AS INTEGER) - CAST(strftime('%s', NEW.received_at) AS INTEGER)),
-           NEW.id % 16, 1
+           0, 1
     WHERE NEW.status = 'completed' AND NEW.completed_at IS NOT NULL AND NEW.completed_at <> NEW.received_at
     ON CONFLICT (day, late, channel, seconds, shard) DO UPDATE SET n = n + 1;
 END;
