@@ -10,39 +10,11 @@
 
 mod support;
 
-use kyosai_app::billing::RunOptions;
 use kyosai_app::certificates::Unfixed;
-use kyosai_app::dev::bank_simulator::simulate_bank;
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::premium_change::PremiumChangeForm;
 use kyosai_app::{Actor, App, AppError, Role};
-use kyosai_domain::YearMonth;
-use kyosai_zengin::debit::ResultCode;
-use support::{month, no_progress, on, out_dir};
-
-/// Bills `m` on the 10th (09:00 JST) and imports the bank's answer on the 3rd of the next month:
-/// every debit collected, or every debit failed for lack of funds when `fail`.
-async fn cycle(app: &App, m: YearMonth, fail: bool) {
-    let out = out_dir(&format!("cert-{m}"));
-    let summaries = on(app, &format!("{m}-10T00:00:00Z"))
-        .billing_run(m, None, &out, &RunOptions::default(), &no_progress)
-        .await
-        .unwrap();
-    let importer = on(app, &format!("{}-03T00:00:00Z", m.plus(1)));
-    for file in summaries.iter().flat_map(|s| &s.files) {
-        if file.records == 0 {
-            continue;
-        }
-        let request = std::fs::read(&file.path).unwrap();
-        let rate = if fail { 1.0 } else { 0.0 };
-        let result =
-            simulate_bank(&request, rate, &[(ResultCode::InsufficientFunds, 1.0)], 1).unwrap();
-        importer
-            .import_result_file(&format!("{}.result", file.name), &result, "test")
-            .await
-            .unwrap();
-    }
-}
+use support::{cycle, month, on};
 
 async fn actor(app: &App, role: Role, email: &str) -> Actor {
     let id = app

@@ -11,44 +11,17 @@ mod support;
 
 use std::sync::{Arc, OnceLock};
 
-use kyosai_app::billing::RunOptions;
-use kyosai_app::dev::bank_simulator::simulate_bank;
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::documents::{CertifiedFigures, VerifiedContent, VerifiedDocument};
 use kyosai_app::{Actor, App, AppError, Role};
 use kyosai_docs::etax::SigningKey;
-use kyosai_domain::YearMonth;
-use kyosai_zengin::debit::ResultCode;
-use support::{month, no_progress, on, out_dir};
+use support::{cycle, month, on};
 
 /// One demo key per test binary (RSA key generation is slow without optimisation).
 fn key() -> Arc<SigningKey> {
     static PEM: OnceLock<String> = OnceLock::new();
     let pem = PEM.get_or_init(|| SigningKey::generate_self_signed_pem("test").unwrap());
     Arc::new(SigningKey::from_pem(pem.as_bytes()).unwrap())
-}
-
-/// Bills `m` on the 10th and imports the bank's answer on the 3rd of the next month.
-async fn cycle(app: &App, m: YearMonth, fail: bool) {
-    let out = out_dir(&format!("doc-{m}"));
-    let summaries = on(app, &format!("{m}-10T00:00:00Z"))
-        .billing_run(m, None, &out, &RunOptions::default(), &no_progress)
-        .await
-        .unwrap();
-    let importer = on(app, &format!("{}-03T00:00:00Z", m.plus(1)));
-    for file in summaries.iter().flat_map(|s| &s.files) {
-        if file.records == 0 {
-            continue;
-        }
-        let request = std::fs::read(&file.path).unwrap();
-        let rate = if fail { 1.0 } else { 0.0 };
-        let result =
-            simulate_bank(&request, rate, &[(ResultCode::InsufficientFunds, 1.0)], 1).unwrap();
-        importer
-            .import_result_file(&format!("{}.result", file.name), &result, "test")
-            .await
-            .unwrap();
-    }
 }
 
 /// The figures a verified certificate carries.

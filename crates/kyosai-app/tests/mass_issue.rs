@@ -12,35 +12,12 @@ mod support;
 
 use std::sync::Arc;
 
-use kyosai_app::billing::RunOptions;
-use kyosai_app::dev::bank_simulator::simulate_bank;
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::enrollment::EnrollmentForm;
 use kyosai_app::mass_issue::IssueOptions;
 use kyosai_app::{Actor, App, Role};
 use kyosai_docs::etax::SigningKey;
-use kyosai_domain::YearMonth;
-use support::{month, no_progress, on, out_dir};
-
-async fn cycle(app: &App, m: YearMonth) {
-    let out = out_dir(&format!("mass-{m}"));
-    let summaries = on(app, &format!("{m}-10T00:00:00Z"))
-        .billing_run(m, None, &out, &RunOptions::default(), &no_progress)
-        .await
-        .unwrap();
-    let importer = on(app, &format!("{}-03T00:00:00Z", m.plus(1)));
-    for file in summaries.iter().flat_map(|s| &s.files) {
-        if file.records == 0 {
-            continue;
-        }
-        let request = std::fs::read(&file.path).unwrap();
-        let result = simulate_bank(&request, 0.0, &[], 1).unwrap();
-        importer
-            .import_result_file(&format!("{}.result", file.name), &result, "test")
-            .await
-            .unwrap();
-    }
-}
+use support::{cycle, month, on};
 
 async fn member(app: &App, email: &str) -> Actor {
     let id = app
@@ -81,8 +58,8 @@ async fn every_certificate_in_postcode_batches_indexed_and_resumable() {
         let (osaka_member, osaka) = enrolled(&early, "o@example.jp", "5300001", "1970-01-01").await;
         let (_, tokyo) = enrolled(&early, "t@example.jp", "1000001", "1971-02-02").await;
         let (_, chiyoda) = enrolled(&early, "c@example.jp", "1000005", "1972-03-03").await;
-        cycle(&app, month("2025-09")).await;
-        cycle(&app, month("2025-10")).await;
+        cycle(&app, month("2025-09"), false).await;
+        cycle(&app, month("2025-10"), false).await;
         // Enrolled later: nothing collected in 2025, so no certificate.
         let late = on(&app, "2025-12-20T01:00:00Z");
         let (_, _none) = enrolled(&late, "n@example.jp", "0600001", "1973-04-04").await;
@@ -181,8 +158,8 @@ async fn march_payment_status_notices_once_per_active_contract() {
             .contract
             .unwrap()
             .number;
-        cycle(&app, month("2026-09")).await;
-        cycle(&app, month("2026-10")).await;
+        cycle(&app, month("2026-09"), false).await;
+        cycle(&app, month("2026-10"), false).await;
 
         let march = on(&app, "2027-03-01T01:00:00Z");
         let run = march

@@ -42,6 +42,38 @@ pub fn on(app: &App, ts: &str) -> App {
 
 pub fn no_progress(_: Progress) {}
 
+/// Bills `m` on the 10th (09:00 JST) and imports the bank's answer on the 3rd of the next month:
+/// every debit collected, or every debit failed for lack of funds when `fail`.
+pub async fn cycle(app: &App, m: YearMonth, fail: bool) {
+    use kyosai_app::dev::bank_simulator::simulate_bank;
+    use kyosai_zengin::debit::ResultCode;
+    let out = out_dir(&format!("cycle-{m}"));
+    let summaries = on(app, &format!("{m}-10T00:00:00Z"))
+        .billing_run(
+            m,
+            None,
+            &out,
+            &kyosai_app::billing::RunOptions::default(),
+            &no_progress,
+        )
+        .await
+        .unwrap();
+    let importer = on(app, &format!("{}-03T00:00:00Z", m.plus(1)));
+    for file in summaries.iter().flat_map(|s| &s.files) {
+        if file.records == 0 {
+            continue;
+        }
+        let request = std::fs::read(&file.path).unwrap();
+        let rate = if fail { 1.0 } else { 0.0 };
+        let result =
+            simulate_bank(&request, rate, &[(ResultCode::InsufficientFunds, 1.0)], 1).unwrap();
+        importer
+            .import_result_file(&format!("{}.result", file.name), &result, "test")
+            .await
+            .unwrap();
+    }
+}
+
 /// A fresh folder for request files.
 pub fn out_dir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!(
