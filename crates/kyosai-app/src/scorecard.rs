@@ -206,13 +206,6 @@ fn month_start(m: YearMonth) -> Result<String, AppError> {
     Ok(kyosai_store::timestamp_text(start))
 }
 
-/// The month in Japan of a UTC day, given whether the time was 15:00 UTC or later.
-fn jst_month(day: &str, late: bool) -> Option<YearMonth> {
-    let date: Date = day.parse().ok()?;
-    let date = if late { date.tomorrow().ok()? } else { date };
-    Some(YearMonth::of(date))
-}
-
 #[derive(Default, Clone, Copy)]
 struct Tally {
     online: i64,
@@ -233,8 +226,8 @@ impl App {
         let start = month_start(from)?;
         let end = month_start(to.plus(1))?;
         let mut conn = self.store.read().await?;
-        let counts = store::day_counts(&mut conn, &start, &end).await?;
-        let later = store::lead_times(&mut conn, &start, &end).await?;
+        let counts = store::month_counts(&mut conn, &from.to_string(), &to.to_string()).await?;
+        let later = store::lead_times(&mut conn, &from.to_string(), &to.to_string()).await?;
         let journeys = store::journeys(&mut conn, &start, &end).await?;
         let answers = kyosai_store::surveys::results(&mut conn, &start, &end).await?;
         let asked = kyosai_store::inquiries::by_category(&mut conn, &start, &end).await?;
@@ -253,7 +246,7 @@ impl App {
                 Procedure::parse(&c.procedure),
                 Channel::parse(&c.channel),
                 ApplicationStatus::parse(&c.status),
-                jst_month(&c.day, c.late),
+                c.month.parse::<YearMonth>().ok(),
             ) else {
                 return Err(AppError::Internal(
                     format!("unreadable application counts: {c:?}").into(),

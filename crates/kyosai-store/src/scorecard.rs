@@ -1,15 +1,14 @@
-//! What the online-usage scorecard reads: applications counted by day and kind, lead times of
+//! What the online-usage scorecard reads: applications counted by month and kind, lead times of
 //! those a person decided (both from the rollup that triggers keep as applications are written,
 //! migration 0029), and online journeys (started procedures).
 
-use sqlx::{AnyConnection, AssertSqlSafe};
+use sqlx::AnyConnection;
 
 use crate::{Result, col};
 
-/// Applications received on one UTC day (and half of it: `late` is received at or after 15:00
-/// UTC, which is already the next day in Japan), of one kind, with how many there were.
+/// Applications received in one month in Japan, of one kind, with how many there were.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DayCount {
+pub struct MonthCount {
     pub program: String,
     pub procedure: String,
     pub channel: String,
@@ -18,71 +17,57 @@ pub struct DayCount {
     pub automatic: bool,
     /// A premium change carrying the decrease check.
     pub decrease: bool,
-    /// `YYYY-MM-DD` in UTC.
-    pub day: String,
-    pub late: bool,
+    /// `YYYY-MM`, the month in Japan of `received_at`.
+    pub month: String,
     pub count: i64,
 }
 
-/// The rollup rows of the applications received in `[from, to)`, where both are 15:00 UTC
-/// (midnight in Japan, as the scorecard's months start): the rows of a UTC day count from its
-/// `late` half at `from` and up to its early half at `to`. `AND (…)` for a rollup table.
-const IN_RANGE: &str =
-    "((day > $1 OR (day = $1 AND late = 1)) AND (day < $2 OR (day = $2 AND late = 0)))";
-
-/// The UTC day of a stored timestamp at 15:00 UTC (a month start in Japan).
-fn boundary_day(at: &str) -> Result<&str> {
-    match (at.get(..10), at.get(10..)) {
-        (Some(day), Some("T15:00:00Z")) => Ok(day),
-        _ => Err(crate::StoreError::Corrupt(format!(
-            "scorecard range {at:?}: not midnight in Japan"
-        ))),
-    }
-}
-
-/// Counts of the applications received in `[from, to)` (midnight in Japan, stored form),
+/// Counts of the applications received in the months `from..=to` (`YYYY-MM`, in Japan),
 /// grouped, from the rollup the `applications` triggers keep (migration 0029).
-pub async fn day_counts(conn: &mut AnyConnection, from: &str, to: &str) -> Result<Vec<DayCount>> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT program, procedure, channel, status, automatic, decrease, day, late, \
-         CAST(SUM(n) AS BIGINT) AS n FROM scorecard_day_counts WHERE {IN_RANGE} \
-         GROUP BY program, procedure, channel, status, automatic, decrease, day, late \
-         HAVING SUM(n) > 0"
-    )))
-    .bind(boundary_day(from)?)
-    .bind(boundary_day(to)?)
+pub async fn month_counts(
+    conn: &mut AnyConnection,
+    from: &str,
+    to: &str,
+) -> Result<Vec<MonthCount>> {
+    let rows = sqlx::query(
+        "SELECT program, procedure, channel, status, automatic, decrease, month, \
+         CAST(SUM(n) AS BIGINT) AS n FROM scorecard_month_counts WHERE month >= $1 AND month <= $2 \
+         GROUP BY program, procedure, channel, status, automatic, decrease, month \
+         HAVING SUM(n) > 0",
+    )
+    .bind(from)
+    .bind(to)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
         .map(|r| {
-            Ok(DayCount {
+            Ok(MonthCount {
                 program: col(r, "program")?,
                 procedure: col(r, "procedure")?,
                 channel: col(r, "channel")?,
                 status: col(r, "status")?,
                 automatic: col::<i64>(r, "automatic")? == 1,
                 decrease: col::<i64>(r, "decrease")? == 1,
-                day: col(r, "day")?,
-                late: col::<i64>(r, "late")? == 1,
+                month: col(r, "month")?,
                 count: col(r, "n")?,
             })
         })
         .collect()
 }
 
-/// The completed applications received in `[from, to)` that took any time (those decided at
-/// once take none and are in [`day_counts`]): (channel, seconds, how many), from the rollup.
+/// The completed applications received in the months `from..=to` that took any time (those
+/// decided at once take none and are in [`month_counts`]): (channel, seconds, how many).
 pub async fn lead_times(
     conn: &mut AnyConnection,
     from: &str,
     to: &str,
 ) -> Result<Vec<(String, i64, i64)>> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
+    let rows = sqlx::query(
         "SELECT channel, seconds, CAST(SUM(n) AS BIGINT) AS n FROM scorecard_lead_times \
-         WHERE {IN_RANGE} GROUP BY channel, seconds HAVING SUM(n) > 0"
-    )))
-    .bind(boundary_day(from)?)
-    .bind(boundary_day(to)?)
+         WHERE month >= $1 AND month <= $2 GROUP BY channel, seconds HAVING SUM(n) > 0",
+    )
+    .bind(from)
+    .bind(to)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()

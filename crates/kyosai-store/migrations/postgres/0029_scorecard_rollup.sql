@@ -1,17 +1,16 @@
 -- The scorecard's daily rollup (issue #14, docs/BENCHMARKS.md "Scorecard"): counting millions of
 -- applications on each request took about a minute at full scale, so a trigger keeps the counts
--- as applications are stored, decided or removed, and the scorecard reads at most a few rows per
--- day. Keys follow what the scorecard groups by: the UTC day of `received_at` and whether it was
--- 15:00 UTC or later (already the next day in Japan), program, procedure, channel, status,
+-- as applications are stored, decided or removed, and the scorecard reads a few hundred rows per
+-- month. Keys follow what the scorecard groups by: the month in Japan of `received_at`
+-- (`YYYY-MM`, UTC+9), program, procedure, channel, status,
 -- decided with no person (`automatic`), and a premium change carrying the `decrease_reason`
 -- check (kyosai_domain::scorecard::DECREASE_CHECK). `shard` (application id mod 16) spreads
 -- concurrent writers over several rows, so enrollments committing at once do not queue on one
 -- counter; readers add the shards up.
 -- scorecard_lead_times: completed applications decided later than received, by the seconds it
 -- took (exact; equal durations share a row).
-CREATE TABLE scorecard_day_counts (
-    day TEXT NOT NULL,
-    late BIGINT NOT NULL,
+CREATE TABLE scorecard_month_counts (
+    month TEXT NOT NULL,
     program TEXT NOT NULL,
     procedure TEXT NOT NULL,
     channel TEXT NOT NULL,
@@ -20,20 +19,20 @@ CREATE TABLE scorecard_day_counts (
     decrease BIGINT NOT NULL,
     shard BIGINT NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (day, late, program, procedure, channel, status, automatic, decrease, shard)
+    PRIMARY KEY (month, program, procedure, channel, status, automatic, decrease, shard)
 );
 CREATE TABLE scorecard_lead_times (
-    day TEXT NOT NULL,
-    late BIGINT NOT NULL,
+    month TEXT NOT NULL,
     channel TEXT NOT NULL,
     seconds BIGINT NOT NULL,
     shard BIGINT NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (day, late, channel, seconds, shard)
+    PRIMARY KEY (month, channel, seconds, shard)
 );
 
-CREATE FUNCTION scorecard_late(received_at TEXT) RETURNS BIGINT IMMUTABLE LANGUAGE sql AS
-    $$ SELECT CASE WHEN substr(received_at, 12, 2) >= '15' THEN 1 ELSE 0 END::BIGINT $$;
+-- Stored timestamps are UTC (`…Z`); the month in Japan is nine hours later.
+CREATE FUNCTION scorecard_month(received_at TEXT) RETURNS TEXT IMMUTABLE LANGUAGE sql AS
+    $$ SELECT to_char(received_at::timestamp + interval '9 hours', 'YYYY-MM') $$;
 CREATE FUNCTION scorecard_decrease(procedure TEXT, checks TEXT) RETURNS BIGINT IMMUTABLE LANGUAGE sql AS
     $$ SELECT CASE WHEN procedure = 'premium_change' AND checks LIKE '%"code":"decrease_reason"%' THEN 1 ELSE 0 END::BIGINT $$;
 CREATE FUNCTION scorecard_automatic(status TEXT, decided_by BIGINT) RETURNS BIGINT IMMUTABLE LANGUAGE sql AS
@@ -41,46 +40,46 @@ CREATE FUNCTION scorecard_automatic(status TEXT, decided_by BIGINT) RETURNS BIGI
 CREATE FUNCTION scorecard_lead_seconds(received_at TEXT, completed_at TEXT) RETURNS BIGINT IMMUTABLE LANGUAGE sql AS
     $$ SELECT GREATEST(0, EXTRACT(EPOCH FROM (completed_at::timestamptz - received_at::timestamptz)))::BIGINT $$;
 
-INSERT INTO scorecard_day_counts
-SELECT substr(received_at, 1, 10), scorecard_late(received_at), program, procedure, channel, status,
+INSERT INTO scorecard_month_counts
+SELECT scorecard_month(received_at), program, procedure, channel, status,
        scorecard_automatic(status, decided_by), scorecard_decrease(procedure, checks), id % 16, COUNT(*)
-FROM applications GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
+FROM applications GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
 INSERT INTO scorecard_lead_times
-SELECT substr(received_at, 1, 10), scorecard_late(received_at), channel,
+SELECT scorecard_month(received_at), channel,
        scorecard_lead_seconds(received_at, completed_at), id % 16, COUNT(*)
 FROM applications
 WHERE status = 'completed' AND completed_at IS NOT NULL AND completed_at <> received_at
-GROUP BY 1, 2, 3, 4, 5;
+GROUP BY 1, 2, 3, 4;
 
 -- An update counts as the old row removed and the new one added.
 CREATE FUNCTION scorecard_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        UPDATE scorecard_day_counts SET n = n - 1
-        WHERE day = substr(OLD.received_at, 1, 10) AND late = scorecard_late(OLD.received_at)
+        UPDATE scorecard_month_counts SET n = n - 1
+        WHERE month = scorecard_month(OLD.received_at)
           AND program = OLD.program AND procedure = OLD.procedure AND channel = OLD.channel
           AND status = OLD.status AND automatic = scorecard_automatic(OLD.status, OLD.decided_by)
           AND decrease = scorecard_decrease(OLD.procedure, OLD.checks) AND shard = OLD.id % 16;
         IF OLD.status = 'completed' AND OLD.completed_at IS NOT NULL AND OLD.completed_at <> OLD.received_at THEN
             UPDATE scorecard_lead_times SET n = n - 1
-            WHERE day = substr(OLD.received_at, 1, 10) AND late = scorecard_late(OLD.received_at)
+            WHERE month = scorecard_month(OLD.received_at)
               AND channel = OLD.channel
               AND seconds = scorecard_lead_seconds(OLD.received_at, OLD.completed_at)
               AND shard = OLD.id % 16;
         END IF;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO scorecard_day_counts
-        VALUES (substr(NEW.received_at, 1, 10), scorecard_late(NEW.received_at), NEW.program,
+        INSERT INTO scorecard_month_counts
+        VALUES (scorecard_month(NEW.received_at), NEW.program,
                 NEW.procedure, NEW.channel, NEW.status, scorecard_automatic(NEW.status, NEW.decided_by),
                 scorecard_decrease(NEW.procedure, NEW.checks), NEW.id % 16, 1)
-        ON CONFLICT (day, late, program, procedure, channel, status, automatic, decrease, shard)
-        DO UPDATE SET n = scorecard_day_counts.n + 1;
+        ON CONFLICT (month, program, procedure, channel, status, automatic, decrease, shard)
+        DO UPDATE SET n = scorecard_month_counts.n + 1;
         IF NEW.status = 'completed' AND NEW.completed_at IS NOT NULL AND NEW.completed_at <> NEW.received_at THEN
             INSERT INTO scorecard_lead_times
-            VALUES (substr(NEW.received_at, 1, 10), scorecard_late(NEW.received_at), NEW.channel,
+            VALUES (scorecard_month(NEW.received_at), NEW.channel,
                     scorecard_lead_seconds(NEW.received_at, NEW.completed_at), NEW.id % 16, 1)
-            ON CONFLICT (day, late, channel, seconds, shard) DO UPDATE SET n = scorecard_lead_times.n + 1;
+            ON CONFLICT (month, channel, seconds, shard) DO UPDATE SET n = scorecard_lead_times.n + 1;
         END IF;
     END IF;
     RETURN NULL;
