@@ -66,6 +66,10 @@ pub const DEMO_LOGINS: &[DemoLogin] = &[
         role: "会員（確認中の申込あり）",
         email: "suzuki@example.jp",
     },
+    DemoLogin {
+        role: "会員（小規模企業共済・ご遺族の請求の練習用）",
+        email: "takahashi@example.jp",
+    },
 ];
 
 /// A complete valid form; demo members differ in a few fields.
@@ -165,7 +169,7 @@ impl App {
             user_id: id,
             role: Role::Member,
         };
-        let (yamada, sato, suzuki) = (ids[2], ids[3], ids[4]);
+        let (yamada, sato, suzuki, takahashi) = (ids[2], ids[3], ids[4], ids[5]);
         // Enrolled in the past, under the rule sets in force then.
         let yamada_small = then
             .submit_enrollment(&member(yamada), yamada, &sample_form("small_enterprise"))
@@ -219,6 +223,22 @@ impl App {
             .contract
             .ok_or_else(|| AppError::Internal("the demo enrollment went to review".into()))?
             .number;
+        // 高橋 joined 小規模企業共済 online the same day; the browser walk of a death claim by the
+        // bereaved files on this contract, so the other walks keep theirs.
+        let mut takahashi_form = sample_form("small_enterprise");
+        takahashi_form.family_name = Some("高橋".into());
+        takahashi_form.given_name = Some("二郎".into());
+        takahashi_form.family_name_kana = Some("タカハシ".into());
+        takahashi_form.given_name_kana = Some("ジロウ".into());
+        takahashi_form.birth_date = Some("1962-06-06".into());
+        takahashi_form.account_holder_kana = Some("タカハシ ジロウ".into());
+        takahashi_form.business_name = Some("高橋電気".into());
+        takahashi_form.monthly_premium_yen = Some("20000".into());
+        sato_then
+            .submit_enrollment(&member(takahashi), takahashi, &takahashi_form)
+            .await?
+            .contract
+            .ok_or_else(|| AppError::Internal("the demo enrollment went to review".into()))?;
         // Billed month by month; 山田 raised the 小規模 premium online on the 2nd of one month,
         // through the real procedure, and later months are billed at the new amount.
         let change_month = last_month.plus(-YAMADA_PREMIUM_CHANGE_MONTHS_AGO);
