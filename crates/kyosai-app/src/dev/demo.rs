@@ -234,6 +234,7 @@ impl App {
         takahashi_form.account_holder_kana = Some("タカハシ ジロウ".into());
         takahashi_form.business_name = Some("高橋電気".into());
         takahashi_form.monthly_premium_yen = Some("20000".into());
+        takahashi_form.account_number = Some("2345678".into());
         sato_then
             .submit_enrollment(&member(takahashi), takahashi, &takahashi_form)
             .await?
