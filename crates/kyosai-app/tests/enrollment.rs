@@ -331,9 +331,9 @@ async fn demo_seed_runs_once() {
     for (app, _d) in apps().await {
         assert!(app.seed_demo().await.unwrap());
         assert!(!app.seed_demo().await.unwrap());
-        assert_eq!(count(&app, "contracts").await, 4);
-        // Five enrollments, 山田's premium change and 佐藤's cancellation.
-        assert_eq!(count(&app, "applications").await, 7);
+        assert_eq!(count(&app, "contracts").await, 5);
+        // Six enrollments, 山田's premium change and 佐藤's cancellation.
+        assert_eq!(count(&app, "applications").await, 8);
     }
 }
 
