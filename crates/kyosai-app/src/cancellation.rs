@@ -486,7 +486,6 @@ impl App {
             self.public_url
         ));
         // 解約（解除）通知書 as a document, attached to the mail.
-        let payable = Yen::new(done.refund_yen);
         let letter = self
             .cancellation_letter(
                 tx.conn(),
@@ -494,9 +493,8 @@ impl App {
                 kind,
                 &format!("{}によります。", reason.name_ja()),
                 done.cancelled_on,
-                done.months_paid,
-                plan.refund.total_paid,
-                (payable.get() > 0).then_some((payable, done.payment_date)),
+                (done.months_paid, plan.refund.total_paid),
+                (Yen::new(done.refund_yen), done.payment_date),
             )
             .await?;
         let attachment = self
@@ -757,7 +755,6 @@ impl ProcedureRules for CancellationProcedure {
     ) -> Result<Option<Letter>, AppError> {
         let c = subject_contract(conn, subject).await?;
         let r = &done.plan.refund;
-        let payable = Yen::new(r.amount.get() + done.discount.get());
         let letter = app
             .cancellation_letter(
                 conn,
@@ -765,9 +762,8 @@ impl ProcedureRules for CancellationProcedure {
                 CancellationKind::Voluntary.name_ja(c.program),
                 "共済契約者からの解約のお申出によります。",
                 app.clock.today(),
-                r.months_paid,
-                r.total_paid,
-                (payable.get() > 0).then_some((payable, done.plan.payment_date)),
+                (r.months_paid, r.total_paid),
+                (done.plan.payable(), done.plan.payment_date),
             )
             .await?;
         Ok(Some(letter))

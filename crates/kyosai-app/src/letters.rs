@@ -33,8 +33,7 @@ pub struct MailAttachment {
 }
 
 /// One document of a contract, as the portal's documents page lists it.
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone)]
 pub struct ListedDocument {
     pub document_number: String,
     /// `deduction_certificate`, `contract_certificate`, `contract_details`, `payment_status`,
@@ -78,19 +77,22 @@ pub(crate) fn letter_of(doc: &Document) -> Result<Letter, AppError> {
         .map_err(|e| internal(format!("document {}: {e}", doc.document_number)))
 }
 
-/// The debit account as letters print it: `みずほ 本店 ***4567`, the newest mandate's.
+/// A debit account as letters print it: `みずほ 本店 ***4567`.
+pub(crate) fn account_text(m: &contracts::Mandate) -> String {
+    format!(
+        "{} {}",
+        crate::mandate_change::bank_and_branch(m),
+        crate::mandate_change::masked_number(&m.account_number)
+    )
+}
+
+/// The contract's debit account as letters print it: the newest mandate's.
 pub(crate) async fn debit_account_text(
     conn: &mut AnyConnection,
     contract_id: i64,
 ) -> Result<String, AppError> {
     let mandates = contracts::mandates_for(conn, contract_id).await?;
-    Ok(mandates.last().map_or_else(String::new, |m| {
-        format!(
-            "{} {}",
-            crate::mandate_change::bank_and_branch(m),
-            crate::mandate_change::masked_number(&m.account_number)
-        )
-    }))
+    Ok(mandates.last().map(account_text).unwrap_or_default())
 }
 
 impl App {
@@ -169,7 +171,8 @@ impl App {
         })
     }
 
-    /// 解除（解約）通知書 of a contract that ended on `cancelled_on`.
+    /// 解除（解約）通知書 of a contract that ended on `cancelled_on`; `refund` (paid on
+    /// `payment_date`) is printed when there is something to pay.
     #[expect(
         clippy::too_many_arguments,
         reason = "each is one printed item of the notice"
@@ -181,9 +184,8 @@ impl App {
         kind: &str,
         reason: &str,
         cancelled_on: Date,
-        months_paid: u32,
-        total_paid: Yen,
-        refund: Option<(Yen, Date)>,
+        (months_paid, total_paid): (u32, Yen),
+        (refund, payment_date): (Yen, Date),
     ) -> Result<Letter, AppError> {
         Ok(Letter::Cancellation(CancellationNotice {
             head: self.letter_head(conn, contract).await?,
@@ -192,7 +194,7 @@ impl App {
             reason: reason.to_string(),
             months_paid,
             total_paid,
-            refund,
+            refund: (refund > Yen::ZERO).then_some((refund, payment_date)),
         }))
     }
 

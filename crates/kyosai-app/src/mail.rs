@@ -29,18 +29,6 @@ pub struct Mail {
     pub attachments: Vec<MailAttachment>,
 }
 
-impl Mail {
-    /// A mail without attachments.
-    pub fn new(to: impl Into<String>, subject: impl Into<String>, body: impl Into<String>) -> Mail {
-        Mail {
-            to: to.into(),
-            subject: subject.into(),
-            body: body.into(),
-            attachments: Vec::new(),
-        }
-    }
-}
-
 /// Puts a mail to someone who is not (yet) a member in the outbox: the address check of a
 /// sign-up, whose link must not outlive the mail in a portal inbox. Mail to members goes through
 /// [`send_to_members`].

@@ -450,21 +450,11 @@ impl ProcedureRules for MandateChangeProcedure {
     ) -> Result<Option<Letter>, AppError> {
         let c = subject_contract(conn, subject).await?;
         let mandates = contracts::mandates_for(conn, c.id).await?;
-        let shown = |m: &contracts::Mandate| {
-            format!(
-                "{} {}",
-                bank_and_branch(m),
-                masked_number(&m.account_number)
-            )
+        let shown = |m: Option<&contracts::Mandate>| {
+            m.map_or_else(|| "（なし）".to_string(), crate::letters::account_text)
         };
-        let before = mandates
-            .iter()
-            .rev()
-            .nth(1)
-            .map_or_else(|| "（なし）".to_string(), shown);
-        let after = mandates
-            .last()
-            .map_or_else(|| "（なし）".to_string(), shown);
+        let before = shown(mandates.iter().rev().nth(1));
+        let after = shown(mandates.last());
         let notice = app
             .contract_details_letter(
                 conn,

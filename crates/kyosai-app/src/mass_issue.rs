@@ -158,6 +158,8 @@ impl App {
                 numbers.len(),
             );
         }
+        // Only the postcode and the number are kept for the sort: the figures of 1.66 million
+        // certificates would not fit the memory budget, so each chunk reads its own below.
         let mut conn = self.store.read().await?;
         let mut plan = Vec::with_capacity(planned.len());
         for (issued, number) in planned {

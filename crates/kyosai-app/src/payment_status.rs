@@ -39,7 +39,7 @@ impl App {
     ) -> Result<StatusNoticeRun, AppError> {
         let (due, total) = {
             let mut conn = self.store.read().await?;
-            let total = documents::active_contracts(&mut conn).await?.len();
+            let total = contracts::count_active(&mut conn).await?;
             let due = documents::active_contracts_without(
                 &mut conn,
                 DocumentKind::PaymentStatus.as_str(),
@@ -54,7 +54,9 @@ impl App {
         }
         Ok(StatusNoticeRun {
             issued: due.len(),
-            already_issued: total - due.len(),
+            already_issued: usize::try_from(total)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(due.len()),
         })
     }
 
@@ -72,19 +74,13 @@ impl App {
         let tax_notice = self.tax_notice(tx.conn(), &contract).await?;
         let paid = kyosai_store::paid::so_far(tx.conn(), contract.id).await?;
         let now_month = YearMonth::of(today);
-        let months_prepaid: u32 = kyosai_store::prepayment::for_contract(tx.conn(), contract.id)
+        // Months paid ahead and not yet reached: those of each 前納 after this month.
+        let months_prepaid: i32 = kyosai_store::prepayment::for_contract(tx.conn(), contract.id)
             .await?
             .iter()
             .map(|p| {
-                let mut n = 0;
-                let mut m = p.first_month;
-                while m <= p.last_month {
-                    if m > now_month {
-                        n += 1;
-                    }
-                    m = m.plus(1);
-                }
-                n
+                let from = p.first_month.max(now_month.plus(1));
+                (from.months_until(p.last_month) + 1).max(0)
             })
             .sum();
         let loan_limit = match contract.program {
@@ -98,7 +94,7 @@ impl App {
             months_paid: u32::try_from(paid.months).unwrap_or(0),
             total_paid: Yen::new(paid.yen),
             months_unpaid: u32::try_from(standing.unpaid.len()).unwrap_or(u32::MAX),
-            months_prepaid,
+            months_prepaid: u32::try_from(months_prepaid).unwrap_or(0),
             loan_limit,
             notes: tax_notice.into_iter().collect(),
         };

@@ -446,7 +446,6 @@ impl App {
         let contract = kyosai_store::contracts::get(tx.conn(), c.contract_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let payable = Yen::new(out.total_yen);
         let letter = self
             .cancellation_letter(
                 tx.conn(),
@@ -457,9 +456,8 @@ impl App {
                     standing.unpaid.len()
                 ),
                 today,
-                refund.months_paid,
-                refund.total_paid,
-                (payable.get() > 0).then_some((payable, plan.payment_date)),
+                (refund.months_paid, refund.total_paid),
+                (Yen::new(out.total_yen), plan.payment_date),
             )
             .await?;
         let attachment = self

@@ -191,6 +191,14 @@ pub async fn for_member(conn: &mut AnyConnection, member_id: i64) -> Result<Vec<
     rows.iter().map(from_row).collect()
 }
 
+/// How many contracts are active.
+pub async fn count_active(conn: &mut AnyConnection) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM contracts WHERE status = 'active'")
+        .fetch_one(&mut *conn)
+        .await?;
+    col(&row, "n")
+}
+
 pub async fn active_in_program(
     conn: &mut AnyConnection,
     member_id: i64,

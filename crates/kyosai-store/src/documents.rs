@@ -159,14 +159,6 @@ pub async fn small_enterprise_with_collections(
     rows.iter().map(|r| col(r, "number")).collect()
 }
 
-/// The numbers of every active contract, by number.
-pub async fn active_contracts(conn: &mut AnyConnection) -> Result<Vec<String>> {
-    let rows = sqlx::query("SELECT number FROM contracts WHERE status = 'active' ORDER BY number")
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter().map(|r| col(r, "number")).collect()
-}
-
 /// The numbers of the active contracts that have no document of `kind` for `period` yet, by
 /// number: what a resumed periodic mailing still has to issue.
 pub async fn active_contracts_without(
