@@ -34,7 +34,6 @@ use crate::billing::internal;
 use crate::calculator_prefill::whole_months;
 use crate::form_parser::{Parser, text};
 use crate::ja_text::ja_date;
-use crate::loans::outstanding_loan_balance;
 use crate::payouts::payee::{Payment, schedule_to_contract_account};
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
@@ -183,6 +182,7 @@ fn safety_net(rules: &RuleSet) -> Result<&kyosai_domain::rules::SafetyNetRules, 
 /// staff re-check against the same day). `application_id` is the application the evidence may
 /// already be attached to.
 async fn assess(
+    app: &App,
     conn: &mut AnyConnection,
     c: &contracts::Contract,
     input: &BankruptcyLoanInput,
@@ -192,7 +192,9 @@ async fn assess(
 ) -> Result<(Vec<Check>, BankruptcyLoanResult), AppError> {
     let b = &safety_net(rules)?.bankruptcy_loan;
     let paid = paid::so_far(conn, c.id).await?;
-    let outstanding = outstanding_loan_balance(conn, rules, c.id, request_date).await?;
+    let outstanding = app
+        .outstanding_loan_balance(conn, rules, c.id, request_date)
+        .await?;
     let result = bankruptcy_loan(
         b,
         &BankruptcyLoanFacts {
@@ -328,7 +330,7 @@ impl ProcedureRules for BankruptcyLoanProcedure {
         rules: &RuleSet,
     ) -> Result<Checked<BankruptcyLoanDone>, AppError> {
         let c = subject_contract(conn, subject).await?;
-        let (checks, _) = assess(conn, &c, input, rules, app.clock.today(), None).await?;
+        let (checks, _) = assess(app, conn, &c, input, rules, app.clock.today(), None).await?;
         Ok(Checked::Assessed(Assessment {
             rule_set: rules.id.clone(),
             checks,
@@ -451,7 +453,7 @@ impl ProcedureRules for BankruptcyLoanProcedure {
     }
 
     async fn answer(
-        _app: &App,
+        app: &App,
         conn: &mut AnyConnection,
         filed: &Filed,
         subject: &Subject,
@@ -470,6 +472,7 @@ impl ProcedureRules for BankruptcyLoanProcedure {
         }
         let c = subject_contract(conn, subject).await?;
         let (_, result) = assess(
+            app,
             conn,
             &c,
             &input,
@@ -628,6 +631,7 @@ impl App {
             .ok_or(AppError::NotFound)?;
         let rules = self.rules_for(c.program)?;
         let (_, result) = assess(
+            self,
             tx.conn(),
             &c,
             &input,
@@ -730,8 +734,16 @@ impl App {
             BankruptcyLoanProcedure::subject(self, tx.conn(), actor, number, &input).await?;
         let rules = self.rules_for(subject.program)?;
         let c = subject_contract(tx.conn(), &subject).await?;
-        let (checks, result) =
-            assess(tx.conn(), &c, &input, &rules, self.clock.today(), None).await?;
+        let (checks, result) = assess(
+            self,
+            tx.conn(),
+            &c,
+            &input,
+            &rules,
+            self.clock.today(),
+            None,
+        )
+        .await?;
         drop(tx);
         let assessment = Assessment {
             rule_set: rules.id.clone(),

@@ -137,6 +137,7 @@ pub fn online_procedure_path(
         Procedure::TemporaryLoan if program == Program::SafetyNet => "temporary-loan",
         Procedure::BenefitClaim if program == Program::SmallEnterprise => "claim",
         Procedure::BankruptcyLoan if program == Program::SafetyNet => "bankruptcy-loan",
+        Procedure::LoanEarlyRepayment => "loans",
         _ => return None,
     };
     Some(format!("/portal/contracts/{number}/{page}"))

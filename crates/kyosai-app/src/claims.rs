@@ -26,8 +26,8 @@ use kyosai_domain::rules::RuleSet;
 use kyosai_domain::rules::small_enterprise::SmallEnterpriseRules;
 use kyosai_domain::small_enterprise::BenefitResult;
 use kyosai_domain::small_enterprise::claim::{
-    self, BenefitKind, ClaimEvent, ClaimFacts, Deduction, Determination, Owed, PayoutChoice,
-    PlannedPayment, TaxData, TaxFacts,
+    self, BenefitKind, ClaimEvent, ClaimFacts, Deduction, DeductionKind, Determination, Owed,
+    PayoutChoice, PlannedPayment, TaxData, TaxFacts,
 };
 use kyosai_domain::small_enterprise::payout::PayoutForm;
 use kyosai_domain::termination::History;
@@ -594,7 +594,9 @@ impl App {
         )
         .map_err(|e| internal(format!("contract {}: premium history: {e:?}", c.id)))?;
         let owed = Owed {
-            loans: crate::loans::outstanding_loan_balance(conn, rules, c.id, today).await?,
+            loans: self
+                .outstanding_loan_balance(conn, rules, c.id, today)
+                .await?,
             unpaid_premiums: dom::standing(&lines)
                 .unpaid
                 .iter()
@@ -1014,6 +1016,13 @@ impl ProcedureRules for BenefitClaimProcedure {
                 "この共済契約はすでに終了しています。",
             ));
         }
+        let loans_deducted = quote
+            .deductions
+            .iter()
+            .filter(|d| d.kind == DeductionKind::Loans)
+            .fold(Yen::ZERO, |sum, d| kyosai_domain::rounding::add(sum, d.yen));
+        app.set_off_loans(conn, &filed.rules, c.id, today, loans_deducted, &filed.now)
+            .await?;
         let deductions = serde_json::to_string(&quote.deduction_lines()).map_err(internal)?;
         let claimant = input
             .claimant

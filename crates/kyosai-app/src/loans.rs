@@ -7,7 +7,7 @@
 //! the loans table), so a member sees in the portal exactly what the calculator would say.
 
 use jiff::civil::Date;
-use kyosai_domain::loan::{self, Balance, Instalment, LoanKind};
+use kyosai_domain::loan::{self, Balance, Instalment, LoanKind, OpenInstalment};
 use kyosai_domain::payout::PayoutKind;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
@@ -15,7 +15,7 @@ use kyosai_domain::safety_net::temporary_loan::{TemporaryLoanFacts, temporary_lo
 use kyosai_domain::small_enterprise::member_loan;
 use kyosai_domain::{ApplicationStatus, Procedure, Program, Yen, rounding};
 use kyosai_store::payouts::{self, PayeeAccount};
-use kyosai_store::{contracts, loans, paid};
+use kyosai_store::{contracts, loan_billing, loans, paid};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -57,6 +57,10 @@ pub struct LoanView {
     pub schedule: Vec<(Instalment, Option<Date>)>,
     pub balance: Balance,
     pub status: LoanStatus,
+    /// The month whose debit repays the loan in full, when asked for.
+    pub early_repayment_month: Option<String>,
+    /// Every debit of the loan with the bank's answer.
+    pub debits: Vec<loan_billing::LoanDebitRow>,
 }
 
 /// Where a loan stands (the loan book's columns).
@@ -94,7 +98,7 @@ impl LoanStatus {
 
 /// The late-charge rate of a loan kind: 14.6% for a 一時貸付金; none is published for a
 /// 共済金貸付 (REFERENCE §5.1: UNKNOWN), so none is charged.
-fn late_rate(rules: &RuleSet, kind: LoanKind) -> Option<(kyosai_domain::Rate, u32)> {
+pub(crate) fn late_rate(rules: &RuleSet, kind: LoanKind) -> Option<(kyosai_domain::Rate, u32)> {
     let sn = rules.safety_net.as_ref()?;
     match kind {
         LoanKind::Temporary => Some((
@@ -105,75 +109,152 @@ fn late_rate(rules: &RuleSet, kind: LoanKind) -> Option<(kyosai_domain::Rate, u3
     }
 }
 
-fn view(
-    rules: &RuleSet,
-    l: loans::Loan,
-    stored: Vec<loans::StoredInstalment>,
-    as_of: Date,
-) -> LoanView {
-    let schedule: Vec<Instalment> = stored.iter().map(|s| s.instalment).collect();
-    let late = late_rate(rules, l.kind);
-    let balance = loan::balance(
-        &schedule,
-        |seq| {
-            stored
-                .iter()
-                .any(|s| s.instalment.seq == seq && s.paid_on.is_some())
-        },
-        as_of,
-        late.map(|(r, _)| r),
-        late.map_or(365, |(_, d)| d),
-    );
-    let any_paid = stored.iter().any(|s| s.paid_on.is_some());
-    let status = if balance.principal_yen <= Yen::ZERO {
-        LoanStatus::Repaid
-    } else if balance.overdue_instalments > 0 {
-        LoanStatus::InArrears
-    } else if any_paid {
-        LoanStatus::Repaying
-    } else {
-        LoanStatus::InGrace
-    };
-    LoanView {
-        id: l.id,
-        kind: l.kind,
-        amount: l.amount,
-        disbursement_date: l.disbursement_date,
-        maturity_date: l.maturity_date,
-        premium_reduction: l.premium_reduction,
-        schedule: stored.iter().map(|s| (s.instalment, s.paid_on)).collect(),
-        balance,
-        status,
-    }
-}
-
-/// A contract's loans with their balances as of `as_of`.
-pub async fn loans_of(
-    conn: &mut AnyConnection,
-    rules: &RuleSet,
-    contract_id: i64,
-    as_of: Date,
-) -> Result<Vec<LoanView>, AppError> {
-    let mut out = Vec::new();
-    for l in loans::for_contract(conn, contract_id).await? {
+impl App {
+    /// A loan's schedule, balance and status on `as_of`: an instalment is overdue once its
+    /// first debit date has passed unpaid (unless the bank's answer is still awaited), and
+    /// carries the late charge the rules set from that date.
+    async fn loan_view(
+        &self,
+        conn: &mut AnyConnection,
+        rules: &RuleSet,
+        l: loans::Loan,
+        as_of: Date,
+    ) -> Result<LoanView, AppError> {
         let stored = loans::instalments(conn, l.id).await?;
-        out.push(view(rules, l, stored, as_of));
+        let debits = loan_billing::debits(conn, l.id).await?;
+        let pending: Vec<u32> = debits
+            .iter()
+            .filter(|d| d.result.is_none())
+            .flat_map(|d| d.seqs.iter().copied())
+            .collect();
+        let mut open = Vec::new();
+        for s in stored.iter().filter(|s| s.paid_on.is_none()) {
+            open.push(OpenInstalment {
+                instalment: s.instalment,
+                first_collection: self.first_collection(rules.program, s.instalment.due_date)?,
+            });
+        }
+        let late = late_rate(rules, l.kind);
+        let balance = loan::balance(
+            &open,
+            |seq| pending.contains(&seq),
+            as_of,
+            late.map(|(r, _)| r),
+            late.map_or(365, |(_, d)| d),
+        );
+        let any_paid = stored.iter().any(|s| s.paid_on.is_some());
+        let status = if open.is_empty() {
+            LoanStatus::Repaid
+        } else if balance.overdue_instalments > 0 {
+            LoanStatus::InArrears
+        } else if any_paid || !pending.is_empty() {
+            LoanStatus::Repaying
+        } else {
+            LoanStatus::InGrace
+        };
+        Ok(LoanView {
+            id: l.id,
+            kind: l.kind,
+            amount: l.amount,
+            disbursement_date: l.disbursement_date,
+            maturity_date: l.maturity_date,
+            premium_reduction: l.premium_reduction,
+            schedule: stored.iter().map(|s| (s.instalment, s.paid_on)).collect(),
+            balance,
+            status,
+            early_repayment_month: loan_billing::early_month(conn, l.id).await?,
+            debits,
+        })
     }
-    Ok(out)
-}
 
-/// What the holder owes on all the contract's loans on `as_of`: unpaid principal, interest
-/// due and late charges. Claims and refunds deduct this (REFERENCE §4.1, §5.3).
-pub async fn outstanding_loan_balance(
-    conn: &mut AnyConnection,
-    rules: &RuleSet,
-    contract_id: i64,
-    as_of: Date,
-) -> Result<Yen, AppError> {
-    Ok(loans_of(conn, rules, contract_id, as_of)
-        .await?
-        .iter()
-        .fold(Yen::ZERO, |sum, l| rounding::add(sum, l.balance.total())))
+    /// A contract's loans with their balances as of `as_of`.
+    pub(crate) async fn loans_of(
+        &self,
+        conn: &mut AnyConnection,
+        rules: &RuleSet,
+        contract_id: i64,
+        as_of: Date,
+    ) -> Result<Vec<LoanView>, AppError> {
+        let mut out = Vec::new();
+        for l in loans::for_contract(conn, contract_id).await? {
+            out.push(self.loan_view(conn, rules, l, as_of).await?);
+        }
+        Ok(out)
+    }
+
+    /// Settles every open loan of a contract against the benefit or refund that ended it on
+    /// `on` (REFERENCE §4.1, §5.3): each loan's open instalments are marked repaid by a
+    /// `set_off` event of what it owed that day. Only when `deducted` covers everything owed;
+    /// otherwise the loans stay open for staff (logged), as nothing may be marked repaid that
+    /// was not.
+    pub(crate) async fn set_off_loans(
+        &self,
+        conn: &mut AnyConnection,
+        rules: &RuleSet,
+        contract_id: i64,
+        on: Date,
+        deducted: Yen,
+        now: &str,
+    ) -> Result<(), AppError> {
+        let views = self.loans_of(conn, rules, contract_id, on).await?;
+        let owed = views
+            .iter()
+            .fold(Yen::ZERO, |sum, l| rounding::add(sum, l.balance.total()));
+        if owed == Yen::ZERO {
+            return Ok(());
+        }
+        if deducted < owed {
+            tracing::warn!(
+                contract_id,
+                owed = owed.get(),
+                deducted = deducted.get(),
+                "loans not fully covered by the payment that ended the contract; left open"
+            );
+            return Ok(());
+        }
+        for v in views.iter().filter(|v| v.status != LoanStatus::Repaid) {
+            let seqs: Vec<u32> = v
+                .schedule
+                .iter()
+                .filter(|(_, paid)| paid.is_none())
+                .map(|(i, _)| i.seq)
+                .collect();
+            loan_billing::record_payment(
+                conn,
+                &loan_billing::NewPayment {
+                    loan_id: v.id,
+                    line_id: None,
+                    kind: loan_billing::PaymentKind::SetOff,
+                    seqs: &seqs,
+                    principal: v.balance.principal_yen,
+                    interest: v.balance.interest_due_yen,
+                    late_charge: v.balance.late_charge_yen,
+                    result_code: None,
+                    import_id: None,
+                    on_date: on,
+                },
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// What the holder owes on all the contract's loans on `as_of`: unpaid principal, interest
+    /// due and late charges. Claims and refunds deduct this (REFERENCE §4.1, §5.3).
+    pub(crate) async fn outstanding_loan_balance(
+        &self,
+        conn: &mut AnyConnection,
+        rules: &RuleSet,
+        contract_id: i64,
+        as_of: Date,
+    ) -> Result<Yen, AppError> {
+        Ok(self
+            .loans_of(conn, rules, contract_id, as_of)
+            .await?
+            .iter()
+            .fold(Yen::ZERO, |sum, l| rounding::add(sum, l.balance.total())))
+    }
 }
 
 impl App {
@@ -205,7 +286,9 @@ impl App {
         let today = self.clock.today();
         let rules = self.rules_for(c.program)?;
         let paid = paid::so_far(&mut conn, c.id).await?;
-        let outstanding = outstanding_loan_balance(&mut conn, &rules, c.id, today).await?;
+        let outstanding = self
+            .outstanding_loan_balance(&mut conn, &rules, c.id, today)
+            .await?;
         let months_paid = u32::try_from(paid.months.max(0)).unwrap_or(u32::MAX);
         let total_paid = Yen::new(paid.yen);
         let mut limits = LoanLimits {
@@ -264,7 +347,8 @@ impl App {
         let mut conn = self.store.read().await?;
         let c = self.readable_contract(&mut conn, actor, number).await?;
         let rules = self.rules_for(c.program)?;
-        loans_of(&mut conn, &rules, c.id, self.clock.today()).await
+        self.loans_of(&mut conn, &rules, c.id, self.clock.today())
+            .await
     }
 }
 
@@ -369,7 +453,9 @@ impl ProcedureRules for TemporaryLoanProcedure {
         let t = &sn.temporary_loan;
         let today = app.clock.today();
         let paid = paid::so_far(conn, c.id).await?;
-        let outstanding = outstanding_loan_balance(conn, rules, c.id, today).await?;
+        let outstanding = app
+            .outstanding_loan_balance(conn, rules, c.id, today)
+            .await?;
         let result = temporary_loan(
             t,
             &sn.cancellation,

@@ -34,6 +34,7 @@ use crate::cancellation::{CancellationForm, CancellationProcedure};
 use crate::claims::{BenefitClaimProcedure, ClaimForm};
 use crate::details_change::{DetailsChangeProcedure, DetailsForm};
 use crate::enrollment::{Enrollment, EnrollmentForm};
+use crate::loan_early_repayment::{EarlyRepaymentForm, EarlyRepaymentProcedure};
 use crate::loans::{TemporaryLoanForm, TemporaryLoanProcedure};
 use crate::mandate_change::{MandateChangeProcedure, MandateForm};
 use crate::payment_frequency::{FrequencyChangeProcedure, FrequencyForm};
@@ -211,6 +212,7 @@ fn form_fields(procedure: Procedure) -> Vec<String> {
         Procedure::TemporaryLoan => known_fields::<TemporaryLoanForm>(),
         Procedure::BenefitClaim => known_fields::<ClaimForm>(),
         Procedure::BankruptcyLoan => known_fields::<BankruptcyLoanForm>(),
+        Procedure::LoanEarlyRepayment => known_fields::<EarlyRepaymentForm>(),
     }
 }
 
@@ -235,6 +237,7 @@ fn check_form_type(procedure: Procedure, values: &Value) -> Result<(), String> {
         Procedure::TemporaryLoan => form_reads::<TemporaryLoanForm>(values),
         Procedure::BenefitClaim => form_reads::<ClaimForm>(values),
         Procedure::BankruptcyLoan => form_reads::<BankruptcyLoanForm>(values),
+        Procedure::LoanEarlyRepayment => form_reads::<EarlyRepaymentForm>(values),
     }
 }
 
@@ -848,6 +851,9 @@ impl App {
             }
             Procedure::BankruptcyLoan => {
                 run::<BankruptcyLoanProcedure>(self, actor, target, values, via).await
+            }
+            Procedure::LoanEarlyRepayment => {
+                run::<EarlyRepaymentProcedure>(self, actor, target, values, via).await
             }
         }
     }

@@ -201,6 +201,14 @@ impl App {
                 )
                 .await?
             }
+            Procedure::LoanEarlyRepayment => {
+                self.complete_reviewed::<crate::loan_early_repayment::EarlyRepaymentProcedure>(
+                    tx.conn(),
+                    actor,
+                    &a,
+                )
+                .await?
+            }
         };
         let now = self.clock.now_text();
         update_unless_stale(

@@ -44,6 +44,9 @@ pub(crate) struct RefundPlan {
     pub rules: Arc<RuleSet>,
     pub kind: CancellationKind,
     pub refund: TerminationRefund,
+    /// What is owed on the contract's loans and taken from the refund (settles them when it is
+    /// all that is owed).
+    pub loans_set_off: Yen,
     /// Open 前納減額金, paid with the refund (REFERENCE §2.3, §5.3).
     pub discount: Yen,
     pub discount_estimate: bool,
@@ -486,10 +489,36 @@ impl App {
         let rules = self.rules_for(program)?;
         let lines = replay(conn, contract_id).await?;
         let paid = paid_premiums(conn, contract_id, &lines, month).await?;
-        // No 共済金貸付 or 契約者貸付 records exist in Kyosai yet: nothing to deduct
-        // (REFERENCE §4, §5.3); the domain nets whatever is passed here.
-        let loans = Yen::ZERO;
-        let refund = term::refund(&rules, kind, &paid, loans).map_err(internal)?;
+        // What is owed on the contract's loans is set off against the refund (REFERENCE §4.1,
+        // §5.3): 小規模's calculator nets it itself; 倒産防止's takes the 共済金 loans received
+        // (their 1/10 reduces the base), so what is owed is netted here.
+        let owed = self
+            .outstanding_loan_balance(conn, &rules, contract_id, today)
+            .await?;
+        let mut refund = match program {
+            Program::SmallEnterprise => term::refund(&rules, kind, &paid, owed),
+            Program::SafetyNet => {
+                let received = kyosai_store::loans::for_contract(conn, contract_id)
+                    .await?
+                    .iter()
+                    .filter(|l| l.kind == kyosai_domain::loan::LoanKind::Bankruptcy)
+                    .fold(Yen::ZERO, |sum, l| {
+                        kyosai_domain::rounding::add(sum, l.amount)
+                    });
+                term::refund(&rules, kind, &paid, received)
+            }
+        }
+        .map_err(internal)?;
+        let loans_set_off = match program {
+            Program::SmallEnterprise => refund.loans_deducted,
+            Program::SafetyNet => {
+                let set_off = owed.min(refund.amount).max(Yen::ZERO);
+                refund.amount = kyosai_domain::rounding::sub(refund.amount, set_off);
+                refund.loans_deducted =
+                    kyosai_domain::rounding::add(refund.loans_deducted, set_off);
+                set_off
+            }
+        };
         let (discount, discount_estimate) = self
             .prepayment_discount_due(conn, contract_id, program, month)
             .await?;
@@ -500,6 +529,7 @@ impl App {
             rules,
             kind,
             refund,
+            loans_set_off,
             discount,
             discount_estimate,
             payment_date,
@@ -531,6 +561,15 @@ impl App {
         let (discount, discount_estimate) = self
             .settle_prepayment_discount(conn, contract_id, program, YearMonth::of(today), &on)
             .await?;
+        self.set_off_loans(
+            conn,
+            &plan.rules,
+            contract_id,
+            today,
+            plan.loans_set_off,
+            now,
+        )
+        .await?;
         let refund = &plan.refund;
         let estimate = refund.estimate || discount_estimate;
         let payment_date = plan.payment_date.to_string();

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use kyosai_store::billing::{FileLine, Originator};
+use kyosai_store::billing::{FileContent, FileLine, Originator};
 use kyosai_store::payouts::PayeeAccount;
 use kyosai_store::sha256_hex;
 use kyosai_zengin::CharClass;
@@ -31,6 +31,20 @@ fn account_type(s: &str) -> AccountType {
         "current" | "2" => AccountType::Current,
         "tax_reserve" | "3" => AccountType::TaxReserve,
         _ => AccountType::Other,
+    }
+}
+
+/// Customer numbers (顧客番号) of loan lines start here: a premium's is its bill line id, a
+/// loan repayment's is 10^19 + its loan line id, so the leading digit of the 20-digit field says
+/// which a bank's answer is for.
+pub(crate) const LOAN_CUSTOMER_BASE: u64 = 10_000_000_000_000_000_000;
+
+/// The customer number of a line in a request file.
+pub(crate) fn customer_number(content: FileContent, id: i64) -> u64 {
+    let id = u64::try_from(id).unwrap_or(0);
+    match content {
+        FileContent::Premiums => id,
+        FileContent::Loans => LOAN_CUSTOMER_BASE + id,
     }
 }
 
@@ -70,8 +84,12 @@ impl NameCache {
             })
     }
 
-    /// The data record of a stored bill line (customer number = bill line id).
-    pub(crate) fn record(&mut self, l: &FileLine) -> Result<DataRecord, AppError> {
+    /// The data record of a stored bill line or loan line (customer number: [`customer_number`]).
+    pub(crate) fn record(
+        &mut self,
+        l: &FileLine,
+        content: FileContent,
+    ) -> Result<DataRecord, AppError> {
         Ok(DataRecord {
             bank_code: BankCode::new(&l.bank_code).map_err(internal)?,
             bank_name: self.bank(&l.bank_code),
@@ -82,7 +100,8 @@ impl NameCache {
             holder_name: HolderName::new(&l.holder_kana).map_err(internal)?,
             amount: l.amount,
             new_code: NewCode::from_digit(l.new_code as u8).unwrap_or_default(),
-            customer_number: CustomerNumber::from_u64(l.id as u64).map_err(internal)?,
+            customer_number: CustomerNumber::from_u64(customer_number(content, l.id))
+                .map_err(internal)?,
             result_code: None,
         })
     }

@@ -326,28 +326,28 @@ impl Balance {
     }
 }
 
-/// The balance of a loan whose instalments marked `paid` have been collected, as of `as_of`.
-/// `late` is the annual late-charge rate (None where the rules set none: 共済金貸付's is
-/// unknown, REFERENCE §5.1).
+/// The balance on `as_of` of a loan whose `open` instalments are not repaid yet. An instalment
+/// is overdue once its first collection date has passed without it being repaid, unless a debit
+/// of it is still awaiting the bank's answer (`pending`); overdue ones carry their late charge.
 pub fn balance(
-    schedule: &[Instalment],
-    paid: impl Fn(u32) -> bool,
+    open: &[OpenInstalment],
+    pending: impl Fn(u32) -> bool,
     as_of: Date,
     late: Option<Rate>,
     days_in_year: u32,
 ) -> Balance {
     let mut b = Balance::default();
-    for i in schedule.iter().filter(|i| !paid(i.seq)) {
-        b.principal_yen = rounding::add(b.principal_yen, i.principal_yen);
-        if i.due_date <= as_of {
+    for i in open {
+        b.principal_yen = rounding::add(b.principal_yen, i.instalment.principal_yen);
+        if i.instalment.due_date <= as_of {
+            b.interest_due_yen = rounding::add(b.interest_due_yen, i.instalment.interest_yen);
+        }
+        if i.first_collection < as_of && !pending(i.instalment.seq) {
             b.overdue_instalments += 1;
-            b.interest_due_yen = rounding::add(b.interest_due_yen, i.interest_yen);
-            if let Some(rate) = late {
-                b.late_charge_yen = rounding::add(
-                    b.late_charge_yen,
-                    late_charge(i.total(), rate, i.due_date, as_of, days_in_year),
-                );
-            }
+            b.late_charge_yen = rounding::add(
+                b.late_charge_yen,
+                overdue_charge(i, as_of, late, days_in_year),
+            );
         }
     }
     b
@@ -362,17 +362,137 @@ pub fn temporary_early_repayment(
     as_of: Date,
 ) -> Yen {
     let maturity = months_after(disbursement, rules.term_months.value);
-    let days = rules.interest_days_in_year.value;
-    let until = as_of.min(maturity);
-    let interest = day_count_interest(amount, rules.interest_rate.value, disbursement, until, days);
+    let interest = temporary_interest_until(rules, amount, disbursement, as_of);
     let late = late_charge(
         rounding::add(amount, interest),
         rules.late_interest.value,
         maturity,
         as_of,
-        days,
+        rules.interest_days_in_year.value,
     );
     rounding::add(rounding::add(amount, interest), late)
+}
+
+/// An unpaid instalment as billing sees it: with the day it was first to be debited (the debit
+/// date of its due month). A debit that fails there leaves it overdue from that day on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenInstalment {
+    pub instalment: Instalment,
+    pub first_collection: Date,
+}
+
+/// What one direct debit of a loan collects.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LoanDebit {
+    /// The instalments it repays, in order.
+    pub seqs: Vec<u32>,
+    pub principal: Yen,
+    pub interest: Yen,
+    /// 遅延損害金 on the instalments whose first debit failed.
+    pub late_charge: Yen,
+}
+
+impl LoanDebit {
+    pub fn total(&self) -> Yen {
+        rounding::add(
+            rounding::add(self.principal, self.interest),
+            self.late_charge,
+        )
+    }
+
+    fn take(&mut self, i: &OpenInstalment, principal: bool, interest: bool, late: Yen) {
+        self.seqs.push(i.instalment.seq);
+        if principal {
+            self.principal = rounding::add(self.principal, i.instalment.principal_yen);
+        }
+        if interest {
+            self.interest = rounding::add(self.interest, i.instalment.interest_yen);
+        }
+        self.late_charge = rounding::add(self.late_charge, late);
+    }
+}
+
+/// The late charge an open instalment carries when collected on `on`: from its first collection
+/// date (exclusive) at the annual `late` rate, none when the rules set no rate (共済金貸付,
+/// REFERENCE §5.1) or when `on` is its first collection date. Charged on principal and interest.
+pub fn overdue_charge(i: &OpenInstalment, on: Date, late: Option<Rate>, days_in_year: u32) -> Yen {
+    late.map_or(Yen::ZERO, |rate| {
+        late_charge(
+            i.instalment.total(),
+            rate,
+            i.first_collection,
+            on,
+            days_in_year,
+        )
+    })
+}
+
+/// The monthly debit of a loan on `debit_date` (the run of `month`): every open instalment due
+/// in or before `month`, overdue ones with their late charge to the debit date. None when
+/// nothing is due.
+pub fn monthly_debit(
+    open: &[OpenInstalment],
+    month: YearMonth,
+    debit_date: Date,
+    late: Option<Rate>,
+    days_in_year: u32,
+) -> Option<LoanDebit> {
+    let mut d = LoanDebit::default();
+    for i in open
+        .iter()
+        .filter(|i| YearMonth::of(i.instalment.due_date) <= month)
+    {
+        d.take(
+            i,
+            true,
+            true,
+            overdue_charge(i, debit_date, late, days_in_year),
+        );
+    }
+    (!d.seqs.is_empty()).then_some(d)
+}
+
+/// The debit that repays a loan in full on `debit_date` (繰上返済): all open principal, the
+/// interest of the instalments already due, late charges, and `accrued_interest` for the time
+/// borrowed that no due instalment carries (a 一時貸付金's interest for the days actually
+/// borrowed, [`temporary_interest_until`]). None when nothing is open.
+pub fn early_debit(
+    open: &[OpenInstalment],
+    debit_date: Date,
+    accrued_interest: Yen,
+    late: Option<Rate>,
+    days_in_year: u32,
+) -> Option<LoanDebit> {
+    let mut d = LoanDebit::default();
+    for i in open {
+        let due = i.instalment.due_date <= debit_date;
+        d.take(
+            i,
+            true,
+            due,
+            overdue_charge(i, debit_date, late, days_in_year),
+        );
+    }
+    d.interest = rounding::add(d.interest, accrued_interest);
+    (!d.seqs.is_empty()).then_some(d)
+}
+
+/// A 一時貸付金's interest from disbursement to `until` (at most its maturity): what an early
+/// repayment pays instead of the full term's interest.
+pub fn temporary_interest_until(
+    rules: &TemporaryLoanRules,
+    amount: Yen,
+    disbursement: Date,
+    until: Date,
+) -> Yen {
+    let maturity = months_after(disbursement, rules.term_months.value);
+    day_count_interest(
+        amount,
+        rules.interest_rate.value,
+        disbursement,
+        until.min(maturity),
+        rules.interest_days_in_year.value,
+    )
 }
 
 /// The 1/10 of a 共済金貸付 that reduces the 掛金総額 (掛金の権利, REFERENCE §5.1).
@@ -515,8 +635,14 @@ mod tests {
             premium_rights_reduction(b, Yen::new(10_000_000)),
             Yen::new(1_000_000)
         );
-        let paid = |seq: u32| seq <= 3;
-        let bal = balance(&s, paid, date(2027, 5, 1), None, 365);
+        let open: Vec<OpenInstalment> = s[3..]
+            .iter()
+            .map(|i| OpenInstalment {
+                instalment: *i,
+                first_collection: i.due_date,
+            })
+            .collect();
+        let bal = balance(&open, |_| false, date(2027, 5, 1), None, 365);
         assert_eq!(
             bal.principal_yen,
             Yen::new(10_000_000 - s[0].principal_yen.get() - 185_185 * 2)

@@ -39,10 +39,12 @@ pub enum Procedure {
     BenefitClaim,
     /// 共済金貸付の請求 (倒産防止, REFERENCE §5.1): always reviewed by staff (evidence).
     BankruptcyLoan,
+    /// 貸付金の繰上返済: everything owed on one loan, debited by the next billing run.
+    LoanEarlyRepayment,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 12] = [
+    pub const ALL: [Procedure; 13] = [
         Procedure::Enrollment,
         Procedure::MandateChange,
         Procedure::Cancellation,
@@ -55,6 +57,7 @@ impl Procedure {
         Procedure::TemporaryLoan,
         Procedure::BenefitClaim,
         Procedure::BankruptcyLoan,
+        Procedure::LoanEarlyRepayment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +74,7 @@ impl Procedure {
             Procedure::TemporaryLoan => "temporary_loan",
             Procedure::BenefitClaim => "benefit_claim",
             Procedure::BankruptcyLoan => "bankruptcy_loan",
+            Procedure::LoanEarlyRepayment => "loan_early_repayment",
         }
     }
 
@@ -93,6 +97,7 @@ impl Procedure {
             Procedure::TemporaryLoan => "一時貸付金の借入れ",
             Procedure::BenefitClaim => "共済金等の請求",
             Procedure::BankruptcyLoan => "共済金貸付の請求",
+            Procedure::LoanEarlyRepayment => "貸付金の繰上返済",
         }
     }
 }

@@ -265,8 +265,9 @@ pub struct TerminationRefund {
     pub amount: Yen,
     pub months_paid: u32,
     pub total_paid: Yen,
-    /// 倒産防止: 1/10 of the 共済金 loans received, taken off 掛金総額 before the rate applies;
-    /// 小規模: outstanding 契約者貸付 set off against the refund.
+    /// 倒産防止: 1/10 of the 共済金 loans received, taken off 掛金総額 before the rate applies
+    /// (the app adds what is still owed on the loans, set off against the refund); 小規模:
+    /// outstanding 契約者貸付 set off against the refund.
     pub loans_deducted: Yen,
     /// 倒産防止: the rate of the cancellation's column; 小規模: None (the rate is per tranche).
     pub rate: Option<Rate>,

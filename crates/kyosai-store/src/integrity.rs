@@ -83,14 +83,19 @@ pub async fn result_mismatches(conn: &mut AnyConnection) -> Result<Vec<String>> 
 }
 
 /// Request files whose recorded record count or total differs from the lines they were built
-/// from (withheld lines are not in files).
+/// from (withheld lines are not in files; a loans file is built from loan lines).
 pub async fn file_figure_mismatches(conn: &mut AnyConnection) -> Result<Vec<String>> {
     let rows = sqlx::query(
-        "SELECT f.name, f.record_count, f.total_yen, \
+        "SELECT f.name, f.record_count, f.total_yen, CASE WHEN f.content = 'loans' THEN \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM loan_bill_lines l WHERE l.run_id = f.run_id AND l.originator_id = f.originator_id \
+          AND l.id >= f.first_line_id AND l.id <= f.last_line_id) ELSE \
          (SELECT CAST(COUNT(*) AS BIGINT) FROM bill_lines l WHERE l.run_id = f.run_id AND l.originator_id = f.originator_id \
-          AND l.id >= f.first_line_id AND l.id <= f.last_line_id AND l.withheld = 0) AS lines, \
+          AND l.id >= f.first_line_id AND l.id <= f.last_line_id AND l.withheld = 0) END AS lines, \
+         CASE WHEN f.content = 'loans' THEN \
+         (SELECT CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) FROM loan_bill_lines l WHERE l.run_id = f.run_id AND l.originator_id = f.originator_id \
+          AND l.id >= f.first_line_id AND l.id <= f.last_line_id) ELSE \
          (SELECT CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) FROM bill_lines l WHERE l.run_id = f.run_id AND l.originator_id = f.originator_id \
-          AND l.id >= f.first_line_id AND l.id <= f.last_line_id AND l.withheld = 0) AS yen \
+          AND l.id >= f.first_line_id AND l.id <= f.last_line_id AND l.withheld = 0) END AS yen \
          FROM billing_files f ORDER BY f.id",
     )
     .fetch_all(&mut *conn)

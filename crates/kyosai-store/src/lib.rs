@@ -26,6 +26,7 @@ pub mod inbox;
 pub mod inquiries;
 pub mod integrity;
 pub mod ledger;
+pub mod loan_billing;
 pub mod loans;
 pub mod login_throttle;
 pub mod outbox;

@@ -8,6 +8,7 @@
 //! month billed once even with several instances. Files are always rebuilt from the stored bill
 //! lines, so the same month with the same data gives byte-identical files.
 
+mod loan_lines;
 mod member_view;
 mod reconciliation;
 mod request_files;

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use kyosai_domain::Program;
-use kyosai_store::billing::{self as store, Originator};
+use kyosai_store::billing::{self as store, FileContent, Originator};
+use kyosai_store::loan_billing;
 use kyosai_zengin::debit::RequestWriter;
 use serde::Serialize;
 
@@ -47,54 +48,73 @@ impl App {
         for o in &originators {
             let header = debit_header(o, date)?;
             let options = write_options(o);
-            let mut after = 0i64;
             let mut seq = 0i64;
-            let mut current: Option<(RequestWriter, i64, i64, i64)> = None;
-            loop {
-                let page = {
-                    let mut conn = self.store.read().await?;
-                    store::file_lines(&mut conn, run.id, o.id, after, 50_000).await?
-                };
-                let Some(last) = page.last() else { break };
-                after = last.id;
-                for l in &page {
-                    if current
-                        .as_ref()
-                        .is_some_and(|(w, ..)| w.len() >= kyosai_zengin::debit::MAX_RECORDS)
-                        && let Some(done) = current.take()
-                    {
-                        seq += 1;
-                        written.push(
-                            self.finish_file(run, program, o, seq, done, out, progress)
-                                .await?,
-                        );
-                        if opts.crash_after_files == Some(written.len()) {
-                            return Err(internal("simulated crash while writing files"));
+            // The premiums' files first, then the loans' (their own customer numbers), numbered
+            // on from them.
+            for content in [FileContent::Premiums, FileContent::Loans] {
+                let mut after = 0i64;
+                let mut current: Option<(RequestWriter, i64, i64, i64)> = None;
+                loop {
+                    let page = {
+                        let mut conn = self.store.read().await?;
+                        match content {
+                            FileContent::Premiums => {
+                                store::file_lines(&mut conn, run.id, o.id, after, 50_000).await?
+                            }
+                            FileContent::Loans => {
+                                loan_billing::file_lines(&mut conn, run.id, o.id, after, 50_000)
+                                    .await?
+                            }
                         }
-                    }
-                    let (w, first, last_id, total) = match current.as_mut() {
-                        Some(c) => c,
-                        None => current.insert((
-                            RequestWriter::new(&header, &options, 100_000).map_err(internal)?,
-                            l.id,
-                            l.id,
-                            0,
-                        )),
                     };
-                    w.push(&names.record(l)?).map_err(internal)?;
-                    *last_id = l.id;
-                    *total += l.amount;
-                    let _ = first;
+                    let Some(last) = page.last() else { break };
+                    after = last.id;
+                    for l in &page {
+                        if current
+                            .as_ref()
+                            .is_some_and(|(w, ..)| w.len() >= kyosai_zengin::debit::MAX_RECORDS)
+                            && let Some(done) = current.take()
+                        {
+                            seq += 1;
+                            written.push(
+                                self.finish_file(
+                                    run,
+                                    program,
+                                    o,
+                                    (seq, content),
+                                    done,
+                                    out,
+                                    progress,
+                                )
+                                .await?,
+                            );
+                            if opts.crash_after_files == Some(written.len()) {
+                                return Err(internal("simulated crash while writing files"));
+                            }
+                        }
+                        let (w, _, last_id, total) = match current.as_mut() {
+                            Some(c) => c,
+                            None => current.insert((
+                                RequestWriter::new(&header, &options, 100_000).map_err(internal)?,
+                                l.id,
+                                l.id,
+                                0,
+                            )),
+                        };
+                        w.push(&names.record(l, content)?).map_err(internal)?;
+                        *last_id = l.id;
+                        *total += l.amount;
+                    }
                 }
-            }
-            if let Some(done) = current.take() {
-                seq += 1;
-                written.push(
-                    self.finish_file(run, program, o, seq, done, out, progress)
-                        .await?,
-                );
-                if opts.crash_after_files == Some(written.len()) {
-                    return Err(internal("simulated crash while writing files"));
+                if let Some(done) = current.take() {
+                    seq += 1;
+                    written.push(
+                        self.finish_file(run, program, o, (seq, content), done, out, progress)
+                            .await?,
+                    );
+                    if opts.crash_after_files == Some(written.len()) {
+                        return Err(internal("simulated crash while writing files"));
+                    }
                 }
             }
         }
@@ -110,7 +130,7 @@ impl App {
         run: &store::Run,
         program: Program,
         o: &Originator,
-        seq: i64,
+        (seq, content): (i64, FileContent),
         (writer, first, last, total): (RequestWriter, i64, i64, i64),
         out: &Path,
         progress: &(dyn Fn(Progress) + Sync),
@@ -118,11 +138,15 @@ impl App {
         let records = writer.len();
         let bytes = writer.finish();
         let name = format!(
-            "KYOSAI91_{}_{}_{}_{:03}.dat",
+            "KYOSAI91_{}_{}_{}_{:03}{}.dat",
             program.as_str(),
             run.month.to_string().replace('-', ""),
             o.code,
-            seq
+            seq,
+            match content {
+                FileContent::Premiums => "",
+                FileContent::Loans => "_loans",
+            }
         );
         // A file recorded for this place must be rebuilt byte for byte; anything else may
         // replace a file the bank already has.
@@ -141,6 +165,7 @@ impl App {
             run_id: run.id,
             originator_id: o.id,
             seq,
+            content,
             name: name.clone(),
             first_line_id: first,
             last_line_id: last,

@@ -7,6 +7,7 @@ use kyosai_domain::billing as dom;
 use kyosai_domain::schedule;
 use kyosai_domain::{Program, YearMonth, Yen};
 use kyosai_store::billing as store;
+use kyosai_store::loan_billing::{self, LoanLineForResult, NewPayment, PaymentKind};
 use kyosai_store::{audit, ledger, sha256_hex};
 use kyosai_zengin::FileReport;
 use kyosai_zengin::debit::{Expectation, ResultCode, parse_file};
@@ -14,9 +15,11 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
 
+use super::loan_lines::LoanFailure;
 use super::{Reconciliation, internal, parse_month};
 use crate::ja_text::{ja_date, ja_month};
 use crate::mail::{self, Mail};
+use crate::zengin_files::LOAN_CUSTOMER_BASE;
 use crate::{App, AppError};
 
 /// One problem that made a result file refused.
@@ -118,6 +121,48 @@ fn same_month_day(stored: &str, header: kyosai_zengin::debit::DebitDate) -> bool
     })
 }
 
+/// The line a result record answers: a premium's bill line or a loan's.
+enum Matched<'a> {
+    Premium(&'a store::LineForResult),
+    Loan(&'a LoanLineForResult),
+}
+
+/// What a record is checked against, whichever line it answers.
+struct Expected<'a> {
+    originator_code: &'a str,
+    debit_date: &'a str,
+    has_result: bool,
+    amount: i64,
+    bank_code: &'a str,
+    branch_code: &'a str,
+    account_number: &'a str,
+}
+
+impl Matched<'_> {
+    fn facts(&self) -> Expected<'_> {
+        match self {
+            Matched::Premium(l) => Expected {
+                originator_code: &l.originator_code,
+                debit_date: &l.debit_date,
+                has_result: l.has_result,
+                amount: l.amount,
+                bank_code: &l.bank_code,
+                branch_code: &l.branch_code,
+                account_number: &l.account_number,
+            },
+            Matched::Loan(l) => Expected {
+                originator_code: &l.originator_code,
+                debit_date: &l.debit_date,
+                has_result: l.has_result,
+                amount: l.amount,
+                bank_code: &l.bank_code,
+                branch_code: &l.branch_code,
+                account_number: &l.account_number,
+            },
+        }
+    }
+}
+
 /// What a failure reason means, stored with the ledger entry.
 pub fn reason_code(code: ResultCode) -> &'static str {
     match code {
@@ -175,11 +220,16 @@ impl App {
         let file = parse_file(bytes, Expectation::Result)
             .map_err(|r| ImportError::Refused(Refusal::from_report(file_name, &r)))?;
         let (header, records, _) = file.into_parts();
-        // Match each record to its bill line by customer number (= bill line id).
+        // Match each record to its bill line by customer number (= bill line id), or to its
+        // loan line (customer numbers from LOAN_CUSTOMER_BASE on).
         let mut order: Vec<(u64, usize)> = Vec::with_capacity(records.len());
+        let mut loan_order: Vec<(i64, usize)> = Vec::new();
         let mut problems = Vec::new();
         for (i, r) in records.iter().enumerate() {
             match r.customer_number.to_u64() {
+                Some(n) if n > LOAN_CUSTOMER_BASE => {
+                    loan_order.push((i64::try_from(n - LOAN_CUSTOMER_BASE).unwrap_or(0), i));
+                }
                 Some(id) if id > 0 => order.push((id, i)),
                 _ => problems.push(ImportProblem {
                     record: i + 2,
@@ -210,13 +260,28 @@ impl App {
                 }
             }
         }
+        let mut loan_lines: Vec<Option<LoanLineForResult>> = vec![None; records.len()];
+        if !loan_order.is_empty() {
+            let mut conn = self.store.read().await?;
+            let ids: Vec<i64> = loan_order.iter().map(|(id, _)| *id).collect();
+            let found: HashMap<i64, LoanLineForResult> =
+                loan_billing::lines_for_results(&mut conn, &ids)
+                    .await?
+                    .into_iter()
+                    .map(|l| (l.id, l))
+                    .collect();
+            for (id, i) in &loan_order {
+                loan_lines[*i] = found.get(id).cloned();
+            }
+        }
         let mut seen = std::collections::HashSet::with_capacity(records.len());
         let mut wrong_run: std::collections::BTreeSet<(&str, String)> = Default::default();
         let mut entries = Vec::with_capacity(records.len());
         let mut rec = Reconciliation::default();
         let mut unusable = Vec::new();
         let mut arrears: Vec<(i64, String, i64, ResultCode)> = Vec::new();
-        for (i, (r, line)) in records.iter().zip(&lines).enumerate() {
+        let mut loan_entries: Vec<(&LoanLineForResult, ResultCode)> = Vec::new();
+        for (i, r) in records.iter().enumerate() {
             let n = i + 2;
             let mut bad = |code: &str, message: String| {
                 problems.push(ImportProblem {
@@ -225,18 +290,23 @@ impl App {
                     message,
                 })
             };
-            let Some(l) = line else {
-                if r.customer_number.to_u64().is_some_and(|v| v > 0) {
-                    bad(
-                        "unmatched",
-                        format!(
-                            "顧客番号{}に対応する請求明細がありません。",
-                            r.customer_number
-                        ),
-                    );
+            let matched = match (&lines[i], &loan_lines[i]) {
+                (Some(l), _) => Matched::Premium(l),
+                (None, Some(l)) => Matched::Loan(l),
+                (None, None) => {
+                    if r.customer_number.to_u64().is_some_and(|v| v > 0) {
+                        bad(
+                            "unmatched",
+                            format!(
+                                "顧客番号{}に対応する請求明細がありません。",
+                                r.customer_number
+                            ),
+                        );
+                    }
+                    continue;
                 }
-                continue;
             };
+            let l = matched.facts();
             // The file must answer the request the line went out in (issue #15 item 7): a file
             // for another originator or another debit date is another run's answer.
             if l.originator_code != header.originator_code.as_str() {
@@ -249,7 +319,7 @@ impl App {
                 ));
                 continue;
             }
-            if !same_month_day(&l.debit_date, header.debit_date) {
+            if !same_month_day(l.debit_date, header.debit_date) {
                 wrong_run.insert((
                     "debit_date_mismatch",
                     format!(
@@ -261,7 +331,7 @@ impl App {
                 ));
                 continue;
             }
-            if !seen.insert(l.id) {
+            if !seen.insert(r.customer_number.to_u64()) {
                 bad(
                     "duplicate",
                     format!("顧客番号{}が重複しています。", r.customer_number),
@@ -301,8 +371,17 @@ impl App {
                     .entry(code.code())
                     .or_default()
                     .add(r.amount);
+            }
+            let l = match matched {
+                Matched::Loan(l) => {
+                    loan_entries.push((l, code));
+                    continue;
+                }
+                Matched::Premium(l) => l,
+            };
+            if !code.is_collected() {
                 if makes_mandate_unusable(code) {
-                    unusable.push((l.contract_id, l.mandate_id, code, l.month.clone()));
+                    unusable.push((l.contract_id, l.mandate_id, code, l.month.clone(), true));
                 } else {
                     arrears.push((l.contract_id, l.month.clone(), r.amount, code));
                 }
@@ -380,17 +459,36 @@ impl App {
             }
             return Err(e.into());
         }
+        let loan_failures = self
+            .post_loan_results(tx.conn(), import_id, &loan_entries, &now)
+            .await
+            .map_err(|e| match e {
+                AppError::Store(e) if e.is_unique_violation() => refuse(
+                    "already_posted",
+                    "この結果ファイルの明細は、同時に取り込まれた別の結果ファイルで計上済みです。"
+                        .into(),
+                ),
+                e => ImportError::App(e),
+            })?;
+        // A loan debit refused for good makes the mandate unusable as a premium's does; its
+        // own mail (below) asks for a new account.
+        unusable.extend(
+            loan_failures
+                .iter()
+                .filter(|f| f.unusable)
+                .map(|f| (f.contract_id, f.mandate_id, f.code, f.month.clone(), false)),
+        );
         let mut mandates_unusable = 0;
-        let ids: Vec<i64> = unusable.iter().map(|(_, m, _, _)| *m).collect();
+        let ids: Vec<i64> = unusable.iter().map(|(_, m, ..)| *m).collect();
         let mut newly_unusable = store::mark_mandates_unusable(tx.conn(), &ids).await?;
         let contract_ids: Vec<i64> = unusable
             .iter()
-            .filter(|(_, m, _, _)| newly_unusable.contains(m))
-            .map(|(c, _, _, _)| *c)
+            .filter(|(_, m, ..)| newly_unusable.contains(m))
+            .map(|(c, ..)| *c)
             .collect();
         let contacts = store::contacts(tx.conn(), &contract_ids).await?;
         let mut unusable_mails = Vec::new();
-        for (contract_id, mandate_id, code, month) in &unusable {
+        for (contract_id, mandate_id, code, month, premium) in &unusable {
             // In record order, once per mandate (as one UPDATE per record did).
             if newly_unusable.remove(mandate_id) {
                 mandates_unusable += 1;
@@ -413,6 +511,7 @@ impl App {
                     email,
                     ..
                 }) = contacts.get(contract_id)
+                    && *premium
                 {
                     let month = ja_month(parse_month(month)?);
                     unusable_mails.push((
@@ -432,7 +531,10 @@ impl App {
             }
         }
         mail::send_to_members(tx.conn(), &unusable_mails, &now).await?;
-        let arrears_notices = self.arrears_notices(tx.conn(), &arrears, &now).await?;
+        let arrears_notices = self.arrears_notices(tx.conn(), &arrears, &now).await?
+            + self
+                .loan_failure_mails(tx.conn(), &loan_failures, &now)
+                .await?;
         audit::append(
             tx.conn(),
             self.store.audit_key(),
@@ -455,6 +557,59 @@ impl App {
             mandates_unusable,
             arrears_notices,
         })
+    }
+
+    /// Posts the answers for loan lines: a collected debit repays its instalments on the debit
+    /// date, a failed one leaves them open (debited again by the next run with the late
+    /// charge). Returns the failures for the mails and the mandates to make unusable.
+    async fn post_loan_results(
+        &self,
+        conn: &mut AnyConnection,
+        import_id: i64,
+        entries: &[(&LoanLineForResult, ResultCode)],
+        now: &str,
+    ) -> Result<Vec<LoanFailure>, AppError> {
+        let mut failures = Vec::new();
+        for (l, code) in entries {
+            let on: jiff::civil::Date = l
+                .debit_date
+                .parse()
+                .map_err(|_| internal(format!("loan line {}: debit date", l.id)))?;
+            let collected = code.is_collected();
+            loan_billing::record_payment(
+                conn,
+                &NewPayment {
+                    loan_id: l.loan_id,
+                    line_id: Some(l.id),
+                    kind: if collected {
+                        PaymentKind::Collected
+                    } else {
+                        PaymentKind::Failed
+                    },
+                    seqs: &l.seqs,
+                    principal: l.principal,
+                    interest: l.interest,
+                    late_charge: l.late_charge,
+                    result_code: Some(i64::from(code.code())),
+                    import_id: Some(import_id),
+                    on_date: on,
+                },
+                now,
+            )
+            .await?;
+            if !collected {
+                failures.push(LoanFailure {
+                    contract_id: l.contract_id,
+                    mandate_id: l.mandate_id,
+                    month: l.month.clone(),
+                    amount: l.amount,
+                    reason_ja: code.label_ja(),
+                    code: *code,
+                    unusable: makes_mandate_unusable(*code),
+                });
+            }
+        }
+        Ok(failures)
     }
 
     /// 掛金請求のお知らせ (REFERENCE §2.7): a mail for each failed debit whose account can still be

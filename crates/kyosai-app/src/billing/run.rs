@@ -68,7 +68,7 @@ pub struct RunSummary {
 }
 
 /// Why a mandate cannot be written to a file, if it cannot.
-fn mandate_problem(m: &MandateSnapshot) -> Option<&'static str> {
+pub(super) fn mandate_problem(m: &MandateSnapshot) -> Option<&'static str> {
     if BankCode::new(&m.bank_code).is_err() || BranchCode::new(&m.branch_code).is_err() {
         return Some("invalid_bank_code");
     }
@@ -82,7 +82,7 @@ fn mandate_problem(m: &MandateSnapshot) -> Option<&'static str> {
 }
 
 /// Which originator collects from a member's bank: an explicit listing wins over `*`.
-fn route<'a>(originators: &'a [Originator], bank_code: &str) -> Option<&'a Originator> {
+pub(super) fn route<'a>(originators: &'a [Originator], bank_code: &str) -> Option<&'a Originator> {
     originators
         .iter()
         .find(|o| o.member_banks.split(',').any(|b| b.trim() == bank_code))
@@ -175,6 +175,15 @@ impl App {
         if run.status == RunStatus::Billing {
             self.bill_chunks(&run, &rules, month, opts, &mut skipped, progress)
                 .await?;
+            let originators = {
+                let mut conn = self.store.read().await?;
+                store::originators(&mut conn, program.as_str()).await?
+            };
+            let loans = self.bill_loans(&run, &rules, &originators, opts).await?;
+            for (reason, n) in loans.skipped {
+                *skipped.entry(format!("exception:{reason}")).or_default() += n;
+            }
+            tracing::info!(program = program.as_str(), month = %month, lines = loans.lines, recovered = loans.recovered, "loans billed");
             let mut tx = self.store.begin_write().await?;
             if !store::set_status(
                 tx.conn(),
@@ -483,7 +492,7 @@ fn cap_notice(number: &str, email: &str, month: YearMonth) -> Mail {
     }
 }
 
-fn lost_lease() -> AppError {
+pub(super) fn lost_lease() -> AppError {
     AppError::conflict(
         "billing_lease_lost",
         "請求処理の実行権を別のインスタンスに引き継がれたため、この処理を中断しました。",

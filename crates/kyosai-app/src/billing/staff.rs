@@ -7,7 +7,8 @@
 //! file (a changed line or code would otherwise go unnoticed).
 
 use kyosai_domain::billing::RunStatus;
-use kyosai_store::billing::{self as store, FileRow, ImportRow, Run, RunListRow};
+use kyosai_store::billing::{self as store, FileContent, FileRow, ImportRow, Run, RunListRow};
+use kyosai_store::loan_billing;
 use kyosai_store::sha256_hex;
 use kyosai_zengin::debit::RequestWriter;
 
@@ -138,14 +139,24 @@ impl App {
         let mut names = NameCache::default();
         let mut after = file.first_line_id - 1;
         'pages: loop {
-            let page = store::file_lines(&mut conn, run.id, originator.id, after, 50_000).await?;
+            let page = match file.content {
+                FileContent::Premiums => {
+                    store::file_lines(&mut conn, run.id, originator.id, after, 50_000).await?
+                }
+                FileContent::Loans => {
+                    loan_billing::file_lines(&mut conn, run.id, originator.id, after, 50_000)
+                        .await?
+                }
+            };
             let Some(last) = page.last() else { break };
             after = last.id;
             for l in &page {
                 if l.id > file.last_line_id {
                     break 'pages;
                 }
-                writer.push(&names.record(l)?).map_err(internal)?;
+                writer
+                    .push(&names.record(l, file.content)?)
+                    .map_err(internal)?;
             }
         }
         drop(conn);

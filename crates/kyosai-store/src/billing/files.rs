@@ -60,11 +60,37 @@ pub async fn file_lines(
     Ok(out)
 }
 
+/// What a request file carries (migration 0030): its line ids point into `bill_lines` or into
+/// `loan_bill_lines`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileContent {
+    Premiums,
+    Loans,
+}
+
+impl FileContent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileContent::Premiums => "premiums",
+            FileContent::Loans => "loans",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FileContent> {
+        match s {
+            "premiums" => Some(FileContent::Premiums),
+            "loans" => Some(FileContent::Loans),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileRow {
     pub run_id: i64,
     pub originator_id: i64,
     pub seq: i64,
+    pub content: FileContent,
     pub name: String,
     pub first_line_id: i64,
     pub last_line_id: i64,
@@ -77,7 +103,7 @@ pub struct FileRow {
 pub async fn upsert_file(conn: &mut AnyConnection, f: &FileRow, now: &str) -> Result<()> {
     sqlx::query(
         "INSERT INTO billing_files (run_id, originator_id, seq, name, first_line_id, last_line_id, record_count, \
-         total_yen, sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         total_yen, sha256, created_at, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (run_id, originator_id, seq) DO NOTHING",
     )
     .bind(f.run_id)
@@ -90,6 +116,7 @@ pub async fn upsert_file(conn: &mut AnyConnection, f: &FileRow, now: &str) -> Re
     .bind(f.total_yen)
     .bind(&f.sha256)
     .bind(now)
+    .bind(f.content.as_str())
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -97,7 +124,7 @@ pub async fn upsert_file(conn: &mut AnyConnection, f: &FileRow, now: &str) -> Re
 
 pub async fn files(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<FileRow>> {
     let rows = sqlx::query(
-        "SELECT run_id, originator_id, seq, name, first_line_id, last_line_id, record_count, total_yen, sha256 \
+        "SELECT run_id, originator_id, seq, name, first_line_id, last_line_id, record_count, total_yen, sha256, content \
          FROM billing_files WHERE run_id = $1 ORDER BY originator_id, seq",
     )
     .bind(run_id)
@@ -109,6 +136,7 @@ pub async fn files(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<FileRow>
                 run_id: col(r, "run_id")?,
                 originator_id: col(r, "originator_id")?,
                 seq: col(r, "seq")?,
+                content: crate::typed(r, "billing_files", "content", FileContent::parse)?,
                 name: col(r, "name")?,
                 first_line_id: col(r, "first_line_id")?,
                 last_line_id: col(r, "last_line_id")?,

@@ -180,14 +180,17 @@ pub async fn insert_lines(
     .await
 }
 
-/// Count and yen of a month's lines by outcome: `billed`, `collected`, `failed:<code>`.
+/// Count and yen of a run's lines, premiums and loans, by outcome: `billed`, `collected`,
+/// `failed:<code>`.
 pub async fn month_totals(
     conn: &mut AnyConnection,
     run_id: i64,
 ) -> Result<Vec<(String, i64, i64)>> {
     let mut out = Vec::new();
     let billed = sqlx::query(
-        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS yen FROM bill_lines WHERE run_id = $1",
+        "SELECT CAST(SUM(n) AS BIGINT) AS n, CAST(COALESCE(SUM(yen), 0) AS BIGINT) AS yen FROM (\
+         SELECT COUNT(*) AS n, SUM(amount) AS yen FROM bill_lines WHERE run_id = $1 UNION ALL \
+         SELECT COUNT(*) AS n, SUM(amount) AS yen FROM loan_bill_lines WHERE run_id = $1) t",
     )
     .bind(run_id)
     .fetch_one(&mut *conn)
@@ -198,9 +201,14 @@ pub async fn month_totals(
         col(&billed, "yen")?,
     ));
     let rows = sqlx::query(
-        "SELECT l.kind, l.result_code, COUNT(*) AS n, CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) AS yen \
+        "SELECT kind, result_code, CAST(SUM(n) AS BIGINT) AS n, CAST(COALESCE(SUM(yen), 0) AS BIGINT) AS yen FROM (\
+         SELECT l.kind, l.result_code, COUNT(*) AS n, SUM(l.amount) AS yen \
          FROM bill_lines b JOIN billing_ledger l ON l.bill_line_id = b.id AND l.kind IN ('collected', 'failed') \
-         WHERE b.run_id = $1 GROUP BY l.kind, l.result_code ORDER BY l.kind, l.result_code",
+         WHERE b.run_id = $1 GROUP BY l.kind, l.result_code UNION ALL \
+         SELECT p.kind, p.result_code, COUNT(*) AS n, SUM(b.amount) AS yen \
+         FROM loan_bill_lines b JOIN loan_payments p ON p.line_id = b.id \
+         WHERE b.run_id = $1 GROUP BY p.kind, p.result_code) t \
+         GROUP BY kind, result_code ORDER BY kind, result_code",
     )
     .bind(run_id)
     .fetch_all(&mut *conn)
