@@ -225,6 +225,27 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
     await scan(page, 'セーフティ 一時貸付金 完了');
     await loanGuide.step(page, '貸付けが決定しました。お振込みの日に引落口座へ振り込まれ、決定のお知らせがメールで届きます。');
     loanGuide.finish();
+
+    // 繰上返済: the loan just decided is on 「貸付けと返済」 with what is owed and its schedule;
+    // repaying it early shows the debit date and the amounts before anything is stored.
+    await page.goto(`${BASE}/portal`);
+    await follow(page, '経営セーフティ共済の貸付けと返済');
+    assert.equal(await h1(page), '貸付けと返済');
+    assert.match(await main(page), /今日のご返済残高\s*[\d,]+円/);
+    await scan(page, 'セーフティ 貸付けと返済');
+    const earlyGuide = guide('loan_early_repayment');
+    await earlyGuide.step(page, 'マイページの「貸付けと返済」を開くと、お借入れごとに今日のご返済残高、次のご返済、口座振替の結果と返済予定表が表示されます。残りをまとめて返すときは「残りを一括して返す（繰上返済）」を押します。');
+    await submit(page, '残りを一括して返す（繰上返済）');
+    assert.equal(await h1(page), '繰上返済の確認');
+    assert.match(await main(page), /ご返済額\s*[\d,]+円/);
+    await scan(page, 'セーフティ 繰上返済 確認');
+    await earlyGuide.step(page, '引落日と、その日にご返済いただく額（元金・利息・遅延損害金）を確認して「繰上返済を申し出る」を押します。');
+    await submit(page, '繰上返済を申し出る');
+    assert.match(await page.locator('[role="status"]').innerText(), /繰上返済のお申し出を受け付けました/);
+    assert.match(await main(page), /お申し出済み|ご返済額/);
+    await scan(page, 'セーフティ 繰上返済 完了');
+    await earlyGuide.step(page, 'お申し出を受け付けました。引落日に残りの額を口座振替でご返済いただきます。確認のメールが届きます。');
+    earlyGuide.finish();
     await page.goto(safetyBilling);
 
     // 共済金貸付: the form and the confirmation with the limit (not filed: a request waits for

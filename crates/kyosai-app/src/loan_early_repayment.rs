@@ -118,9 +118,16 @@ impl App {
             return Ok(None);
         };
         let program = rules.program;
-        let month = self.next_open_month(conn, program).await?;
-        let billing = self.billing_rules(program, month)?;
-        let debit_date = schedule::debit_date(&billing.collection, &self.calendar, month);
+        // The first run not started whose debit date comes after the loan was transferred.
+        let mut month = self.next_open_month(conn, program).await?;
+        let debit_date = loop {
+            let billing = self.billing_rules(program, month)?;
+            let d = schedule::debit_date(&billing.collection, &self.calendar, month);
+            if d > l.disbursement_date {
+                break d;
+            }
+            month = month.plus(1);
+        };
         let stored = loans::instalments(conn, l.id).await?;
         let pending: Vec<u32> = loan_billing::debits(conn, l.id)
             .await?

@@ -13,7 +13,7 @@ use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::safety_net::temporary_loan::{TemporaryLoanFacts, temporary_loan};
 use kyosai_domain::small_enterprise::member_loan;
-use kyosai_domain::{ApplicationStatus, Procedure, Program, Yen, rounding};
+use kyosai_domain::{ApplicationStatus, Procedure, Program, YearMonth, Yen, rounding};
 use kyosai_store::payouts::{self, PayeeAccount};
 use kyosai_store::{contracts, loan_billing, loans, paid};
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,7 @@ use crate::{Actor, App, AppError, Role};
 /// What the holder of a contract may borrow now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoanLimits {
+    pub program: Program,
     /// 一時貸付金 (0 for 小規模 contracts and when not eligible).
     pub temporary_loan_limit: Yen,
     /// 共済金貸付 as bounded by the premiums: 掛金総額 × 10 within the 8,000万 outstanding cap,
@@ -60,7 +61,67 @@ pub struct LoanView {
     /// The month whose debit repays the loan in full, when asked for.
     pub early_repayment_month: Option<String>,
     /// Every debit of the loan with the bank's answer.
-    pub debits: Vec<loan_billing::LoanDebitRow>,
+    pub debits: Vec<LoanDebit>,
+}
+
+/// One direct debit of a loan with the bank's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoanDebit {
+    /// The billing month.
+    pub month: YearMonth,
+    pub debit_date: Date,
+    /// The instalments it repays.
+    pub seqs: Vec<u32>,
+    pub principal: Yen,
+    pub interest: Yen,
+    pub late_charge: Yen,
+    pub amount: Yen,
+    /// A full early repayment (繰上返済).
+    pub early: bool,
+    pub result: DebitResult,
+    /// The bank's result code (0 collected).
+    pub result_code: Option<i64>,
+}
+
+/// The bank's answer to a loan debit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DebitResult {
+    /// Not in yet.
+    Pending,
+    Collected,
+    Failed,
+}
+
+impl DebitResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DebitResult::Pending => "pending",
+            DebitResult::Collected => "collected",
+            DebitResult::Failed => "failed",
+        }
+    }
+}
+
+fn loan_debit(d: loan_billing::LoanDebitRow) -> Result<LoanDebit, AppError> {
+    Ok(LoanDebit {
+        month: crate::billing::parse_month(&d.month)?,
+        debit_date: d
+            .debit_date
+            .parse()
+            .map_err(|_| internal(format!("loan line {}: debit date", d.line_id)))?,
+        seqs: d.seqs,
+        principal: d.principal,
+        interest: d.interest,
+        late_charge: d.late_charge,
+        amount: d.amount,
+        early: d.early,
+        result: match d.result {
+            None => DebitResult::Pending,
+            Some(loan_billing::PaymentKind::Collected) => DebitResult::Collected,
+            Some(_) => DebitResult::Failed,
+        },
+        result_code: d.result_code,
+    })
 }
 
 /// Where a loan stands (the loan book's columns).
@@ -121,10 +182,14 @@ impl App {
         as_of: Date,
     ) -> Result<LoanView, AppError> {
         let stored = loans::instalments(conn, l.id).await?;
-        let debits = loan_billing::debits(conn, l.id).await?;
+        let debits = loan_billing::debits(conn, l.id)
+            .await?
+            .into_iter()
+            .map(loan_debit)
+            .collect::<Result<Vec<_>, _>>()?;
         let pending: Vec<u32> = debits
             .iter()
-            .filter(|d| d.result.is_none())
+            .filter(|d| d.result == DebitResult::Pending)
             .flat_map(|d| d.seqs.iter().copied())
             .collect();
         let mut open = Vec::new();
@@ -292,6 +357,7 @@ impl App {
         let months_paid = u32::try_from(paid.months.max(0)).unwrap_or(u32::MAX);
         let total_paid = Yen::new(paid.yen);
         let mut limits = LoanLimits {
+            program: c.program,
             temporary_loan_limit: Yen::ZERO,
             bankruptcy_loan_multiple_limit: Yen::ZERO,
             outstanding,

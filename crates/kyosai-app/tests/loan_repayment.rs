@@ -17,7 +17,7 @@ use kyosai_app::billing::{RunOptions, RunSummary};
 use kyosai_app::dev::bank_simulator::simulate_bank;
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::loan_early_repayment::EarlyRepaymentForm;
-use kyosai_app::loans::{LoanStatus, TemporaryLoanForm};
+use kyosai_app::loans::{DebitResult, LoanStatus, TemporaryLoanForm};
 use kyosai_app::{Actor, App, Role};
 use kyosai_domain::loan::LoanKind;
 use kyosai_domain::loan::late_charge;
@@ -157,7 +157,7 @@ async fn debits(
     app: &App,
     member: &Actor,
     number: &str,
-) -> Vec<(String, i64, i64, i64, i64, String)> {
+) -> Vec<(jiff::civil::Date, i64, i64, i64, i64, String)> {
     let loans = app.contract_loans(member, number).await.unwrap();
     assert_eq!(loans.len(), 1);
     loans[0]
@@ -165,12 +165,12 @@ async fn debits(
         .iter()
         .map(|d| {
             (
-                d.debit_date.clone(),
+                d.debit_date,
                 d.amount.get(),
                 d.principal.get(),
                 d.interest.get(),
                 d.late_charge.get(),
-                d.result.map_or("pending", |r| r.as_str()).to_string(),
+                d.result.as_str().to_string(),
             )
         })
         .collect()
@@ -231,8 +231,8 @@ async fn a_temporary_loan_is_debited_at_maturity_and_again_with_its_late_charge(
         let expected = late_charge(
             Yen::new(repayment),
             t.late_interest.value,
-            d[0].0.parse().unwrap(),
-            d[1].0.parse().unwrap(),
+            d[0].0,
+            d[1].0,
             t.interest_days_in_year.value,
         );
         assert!(expected > Yen::ZERO);
@@ -277,7 +277,7 @@ async fn an_unpaid_temporary_loan_is_recovered_from_the_premiums_after_five_mont
         let recovered = count(&app, "SELECT CAST(SUM(principal + interest + late_charge) AS BIGINT) AS n FROM loan_payments WHERE kind = 'recovered'").await;
         let t = temporary_rules();
         let (due, _) = l.schedule[0];
-        let first: jiff::civil::Date = l.debits[0].debit_date.parse().unwrap();
+        let first = l.debits[0].debit_date;
         let april = app
             .billing_run_detail(&staff(&app).await, run_id(&app, "2028-04").await)
             .await
@@ -629,15 +629,15 @@ async fn a_simulated_year_reconciles_to_the_yen() {
                 // (none is set for a 共済金貸付, REFERENCE §5.1).
                 let t = temporary_rules();
                 let charged = l.kind == LoanKind::Temporary;
-                let mut failed_at: BTreeMap<u32, String> = BTreeMap::new();
+                let mut failed_at: BTreeMap<u32, jiff::civil::Date> = BTreeMap::new();
                 for d in &l.debits {
-                    match d.result.map(|r| r.as_str()) {
-                        Some("failed") => {
+                    match d.result {
+                        DebitResult::Failed => {
                             for s in &d.seqs {
-                                failed_at.entry(*s).or_insert_with(|| d.debit_date.clone());
+                                failed_at.entry(*s).or_insert(d.debit_date);
                             }
                         }
-                        Some("collected") => {
+                        DebitResult::Collected => {
                             let late: i64 = d
                                 .seqs
                                 .iter()
@@ -648,8 +648,8 @@ async fn a_simulated_year_reconciles_to_the_yen() {
                                         late_charge(
                                             i.total(),
                                             t.late_interest.value,
-                                            first.parse().unwrap(),
-                                            d.debit_date.parse().unwrap(),
+                                            *first,
+                                            d.debit_date,
                                             t.interest_days_in_year.value,
                                         )
                                         .get()
@@ -661,7 +661,7 @@ async fn a_simulated_year_reconciles_to_the_yen() {
                                 late,
                                 "loan {} debit {}",
                                 l.id,
-                                d.line_id
+                                d.debit_date
                             );
                         }
                         _ => {}

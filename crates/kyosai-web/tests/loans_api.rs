@@ -214,7 +214,40 @@ async fn loan_limits_equal_the_simulations_and_loans_show_their_schedule() {
                 "balance": {"principal_yen": 300_000, "interest_due_yen": 0, "late_charge_yen": 0, "total_yen": 300_000, "overdue_instalments": 0},
                 "status": "in_grace",
                 "status_ja": "据置期間中",
+                "early_repayment_month": null,
+                "debits": [],
             }])
         );
+
+        // 繰上返済: December's run (the first whose debit date is after the transfer) debits
+        // the principal and the interest for the 26 days borrowed (0.9%, floor).
+        let id = v[0]["id"].as_i64().unwrap();
+        let early = format!("/api/v1/contracts/{number}/loans/{id}/early-repayment");
+        let (s, _) = api(&site, Some(&token_b), &early, Some(json!({}))).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "someone else's contract");
+        let (s, v) = api(
+            &site,
+            Some(&token_a),
+            &format!(
+                "/api/v1/contracts/{number}/loans/{}/early-repayment",
+                id + 1
+            ),
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["fields"][0]["field"], "loan_id", "{v}");
+        let (s, v) = api(&site, Some(&token_a), &early, Some(json!({}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(v["month"], "2027-12");
+        assert_eq!(v["debit_date"], "2027-12-27");
+        assert_eq!(v["principal_yen"], 300_000);
+        assert_eq!(v["interest_yen"], 300_000 * 9 * 26 / (1000 * 365));
+        assert_eq!(v["late_charge_yen"], 0);
+        assert_eq!(v["amount_yen"], 300_000 + 300_000 * 9 * 26 / (1000 * 365));
+        let (s, v) = api(&site, Some(&token_a), &early, Some(json!({}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "asked twice: {v}");
+        let (_, v) = api(&site, Some(&token_a), &list, None).await;
+        assert_eq!(v[0]["early_repayment_month"], "2027-12");
     }
 }

@@ -5,7 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use jiff::civil::Date;
-use kyosai_app::loans::{LoanLimits, LoanView, TemporaryLoanDone, TemporaryLoanForm};
+use kyosai_app::loan_early_repayment::{EarlyRepaymentDone, EarlyRepaymentForm};
+use kyosai_app::loans::{DebitResult, LoanLimits, LoanView, TemporaryLoanDone, TemporaryLoanForm};
 use serde::Serialize;
 
 use super::{ApiActor, contract_key, procedure_answer};
@@ -83,6 +84,32 @@ pub struct LoanBody {
     /// `in_grace`, `repaying`, `in_arrears` or `repaid`.
     pub status: String,
     pub status_ja: String,
+    /// The billing month (`YYYY-MM`) whose debit repays the loan in full, when asked for.
+    pub early_repayment_month: Option<String>,
+    /// Every direct debit of the loan with the bank's answer, oldest first.
+    pub debits: Vec<LoanDebitBody>,
+}
+
+/// One direct debit of a loan (its own line in the month's request file).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LoanDebitBody {
+    /// Billing month (`YYYY-MM`).
+    pub month: String,
+    #[schema(value_type = String, format = Date)]
+    pub debit_date: Date,
+    /// The instalments (seq) it repays.
+    pub instalments: Vec<u32>,
+    pub principal_yen: i64,
+    pub interest_yen: i64,
+    /// 遅延損害金 for instalments whose first debit failed.
+    pub late_charge_yen: i64,
+    pub amount_yen: i64,
+    /// A full early repayment (繰上返済).
+    pub early: bool,
+    /// `collected`, `failed`, or null while the bank's answer is awaited.
+    pub result: Option<String>,
+    /// The bank's result code (0 collected; 1 insufficient funds, …).
+    pub result_code: Option<i64>,
 }
 
 impl From<LoanView> for LoanBody {
@@ -115,6 +142,24 @@ impl From<LoanView> for LoanBody {
             },
             status: l.status.as_str().to_string(),
             status_ja: l.status.name_ja().to_string(),
+            early_repayment_month: l.early_repayment_month,
+            debits: l
+                .debits
+                .into_iter()
+                .map(|d| LoanDebitBody {
+                    month: d.month.to_string(),
+                    debit_date: d.debit_date,
+                    instalments: d.seqs,
+                    principal_yen: d.principal.get(),
+                    interest_yen: d.interest.get(),
+                    late_charge_yen: d.late_charge.get(),
+                    amount_yen: d.amount.get(),
+                    early: d.early,
+                    result: (d.result != DebitResult::Pending)
+                        .then(|| d.result.as_str().to_string()),
+                    result_code: d.result_code,
+                })
+                .collect(),
         }
     }
 }
@@ -174,6 +219,37 @@ pub async fn temporary(
     let answer = s
         .app
         .request_temporary_loan(&actor, &number, &form, key.as_ref())
+        .await?;
+    Ok(procedure_answer(answer))
+}
+
+/// Asks to repay loan `id` in full (繰上返済): the next billing run not yet started debits
+/// everything still owed (principal, the interest of the instalments due by then, late charges;
+/// for a 一時貸付金 the interest for the days actually borrowed). `201` with the month, debit
+/// date and amounts. `422` (nothing stored): `loan_id` is not a loan of the contract with
+/// anything left to repay, or an early repayment is already asked for. `409
+/// procedure_pending` while another application of the contract is in review, `404` for someone
+/// else's contract. With `Idempotency-Key`, a repeated request returns the first answer.
+#[utoipa::path(post, path = "/api/v1/contracts/{number}/loans/{id}/early-repayment", tag = "loans", security(("bearer" = [])),
+    params(("number" = String, Path, description = "共済契約者番号 (9 digits)"),
+        ("id" = i64, Path, description = "the loan's id (`GET …/loans`)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "repeat-safe key")),
+    responses((status = 201, body = EarlyRepaymentDone, description = "asked for"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn early_repayment(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((number, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let form = EarlyRepaymentForm {
+        loan_id: Some(id.to_string()),
+    };
+    let key = contract_key(&headers, &number, &form)?;
+    let answer = s
+        .app
+        .request_early_repayment(&actor, &number, &form, key.as_ref())
         .await?;
     Ok(procedure_answer(answer))
 }

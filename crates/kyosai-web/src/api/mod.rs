@@ -173,6 +173,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/contracts/{number}/details", get(details::current))
         .route("/api/v1/contracts/{number}/loan-limits", get(loans::limits))
         .route("/api/v1/contracts/{number}/loans", get(loans::list))
+        .route(
+            "/api/v1/contracts/{number}/loans/{id}/early-repayment",
+            post(loans::early_repayment),
+        )
         .route("/api/v1/contracts/{number}/payouts", get(payouts::list))
         .route(
             "/api/v1/contracts/{number}/payouts/{payout_id}/account",
@@ -253,7 +257,7 @@ pub fn routes() -> Router<AppState> {
         auth::logout, staff::tokens, auth::password_reset, auth::password_reset_confirm,
         auth::recovery_codes,
         scorecard::scorecard,
-        loans::limits, loans::list, loans::temporary,
+        loans::limits, loans::list, loans::temporary, loans::early_repayment,
         payouts::list, payouts::give_account,
         certificates::certificate, certificates::certificate_xml, certificates::certificate_pdf, certificates::signing_certificate,
         certificates::documents,

@@ -19,6 +19,7 @@ mod documents;
 mod enroll;
 mod fields;
 mod help;
+mod loans;
 mod notices;
 mod paper;
 mod payment;
@@ -155,6 +156,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/portal/contracts/{number}/temporary-loan",
             get(temporary_loan::show).post(temporary_loan::post),
+        )
+        .route(
+            "/portal/contracts/{number}/loans",
+            get(loans::show).post(loans::post),
         )
         .route("/applications/{id}", get(portal::application))
         .route("/enroll/{program}", get(enroll::start))
