@@ -229,7 +229,7 @@ test('demo member: every contract procedure at 390×844, axe on every page', asy
     // 繰上返済: the loan just decided is on 「貸付けと返済」 with what is owed and its schedule;
     // repaying it early shows the debit date and the amounts before anything is stored.
     await page.goto(`${BASE}/portal`);
-    await follow(page, '経営セーフティ共済の貸付けと返済');
+    await follow(page, '経営セーフティ共済（中小企業倒産防止共済）の貸付けと返済');
     assert.equal(await h1(page), '貸付けと返済');
     assert.match(await main(page), /今日のご返済残高\s*[\d,]+円/);
     await scan(page, 'セーフティ 貸付けと返済');

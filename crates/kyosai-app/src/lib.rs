@@ -28,6 +28,7 @@ pub mod inbox;
 pub mod integrity;
 pub mod ja_text;
 pub mod letters;
+pub mod loan_book;
 pub mod loan_early_repayment;
 pub mod loans;
 pub mod login_guard;

@@ -84,21 +84,30 @@ impl EarlyRepaymentQuote {
 pub(crate) struct EarlyRepaymentProcedure;
 
 impl App {
-    /// The first month whose billing run for `program` has not started (from this month on):
-    /// the run an early repayment asked for today goes into.
-    async fn next_open_month(
+    /// The month whose run will debit an early repayment asked for today of a loan transferred
+    /// on `transferred`: the first from this month on whose billing run for `program` has not
+    /// started and whose debit date is after today and after the transfer. With its debit date.
+    async fn early_repayment_month(
         &self,
         conn: &mut AnyConnection,
         program: Program,
-    ) -> Result<YearMonth, AppError> {
-        let mut month = YearMonth::of(self.clock.today());
-        while billing_store::run(conn, program.as_str(), &month.to_string())
-            .await?
-            .is_some()
-        {
+        transferred: Date,
+    ) -> Result<(YearMonth, Date), AppError> {
+        let today = self.clock.today();
+        let mut month = YearMonth::of(today);
+        loop {
+            let rules = self.billing_rules(program, month)?;
+            let debit_date = schedule::debit_date(&rules.collection, &self.calendar, month);
+            if debit_date > today
+                && debit_date > transferred
+                && billing_store::run(conn, program.as_str(), &month.to_string())
+                    .await?
+                    .is_none()
+            {
+                return Ok((month, debit_date));
+            }
             month = month.plus(1);
         }
-        Ok(month)
     }
 
     /// What repaying `loan_id` of the contract in full by the next run would debit; None when the
@@ -118,16 +127,9 @@ impl App {
             return Ok(None);
         };
         let program = rules.program;
-        // The first run not started whose debit date comes after the loan was transferred.
-        let mut month = self.next_open_month(conn, program).await?;
-        let debit_date = loop {
-            let billing = self.billing_rules(program, month)?;
-            let d = schedule::debit_date(&billing.collection, &self.calendar, month);
-            if d > l.disbursement_date {
-                break d;
-            }
-            month = month.plus(1);
-        };
+        let (month, debit_date) = self
+            .early_repayment_month(conn, program, l.disbursement_date)
+            .await?;
         let stored = loans::instalments(conn, l.id).await?;
         let pending: Vec<u32> = loan_billing::debits(conn, l.id)
             .await?

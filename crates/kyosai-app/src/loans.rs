@@ -174,7 +174,7 @@ impl App {
     /// A loan's schedule, balance and status on `as_of`: an instalment is overdue once its
     /// first debit date has passed unpaid (unless the bank's answer is still awaited), and
     /// carries the late charge the rules set from that date.
-    async fn loan_view(
+    pub(crate) async fn loan_view(
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,

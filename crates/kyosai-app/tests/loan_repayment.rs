@@ -434,6 +434,13 @@ async fn an_early_repayment_debits_everything_with_interest_for_the_days_borrowe
             0
         );
 
+        // Late in March (the month's debit date has passed, its run never happened): April.
+        let late_march = on(&app, "2027-03-29T01:00:00Z")
+            .quote_early_repayment(&member, &number, loan.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(late_march.month, month("2027-04"));
         let quote = feb
             .quote_early_repayment(&member, &number, loan.id)
             .await
@@ -693,6 +700,35 @@ async fn a_simulated_year_reconciles_to_the_yen() {
             "a re-debited instalment"
         );
         let staff = staff(&app).await;
+        // The staff loan book agrees with the same figures, and members never see it.
+        let book = as_of.loan_book(&staff).await.unwrap();
+        assert_eq!(book.programs.len(), 1);
+        let p = &book.programs[0];
+        assert!(p.principal_agrees(), "{p:?}");
+        assert!(p.ledger_agrees(), "{p:?}");
+        assert_eq!(p.total.count, 9);
+        assert_eq!(p.total.lent.get(), all_amount);
+        assert_eq!(p.rows.iter().map(|r| r.count).sum::<usize>(), 9);
+        assert_eq!(
+            p.rows.iter().map(|r| r.principal.get()).sum::<i64>(),
+            p.total.principal.get()
+        );
+        assert!(
+            book.loans
+                .windows(2)
+                .all(|w| !(w[0].view.status != LoanStatus::InArrears
+                    && w[1].view.status == LoanStatus::InArrears)),
+            "arrears first"
+        );
+        let h = as_of
+            .loan_history(&staff, book.loans[0].view.id)
+            .await
+            .unwrap();
+        assert_eq!(h.view, book.loans[0].view);
+        assert!(matches!(
+            as_of.loan_book(&members[0].0).await,
+            Err(kyosai_app::AppError::Forbidden(_))
+        ));
         for m in &months {
             let detail = app
                 .billing_run_detail(&staff, run_id(&app, &m.to_string()).await)

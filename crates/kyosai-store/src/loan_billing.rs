@@ -543,3 +543,62 @@ pub async fn early_month(conn: &mut AnyConnection, loan_id: i64) -> Result<Optio
         .await?;
     row.map(|r| col(&r, "month")).transpose()
 }
+
+/// What the loan book reconciles for a program: principal repaid by every repaying event,
+/// what was recovered from premiums (all of it), and the premium ledger's `loan_reduction`
+/// entries (negative).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BookTotals {
+    pub repaid_principal: Yen,
+    pub recovered: Yen,
+    pub ledger_reductions: Yen,
+}
+
+pub async fn book_totals(conn: &mut AnyConnection, program: &str) -> Result<BookTotals> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN p.kind <> 'failed' THEN p.principal ELSE 0 END), 0) AS BIGINT) AS repaid, \
+         CAST(COALESCE(SUM(CASE WHEN p.kind = 'recovered' THEN p.principal + p.interest + p.late_charge ELSE 0 END), 0) AS BIGINT) AS recovered \
+         FROM loan_payments p JOIN loans l ON l.id = p.loan_id JOIN contracts c ON c.id = l.contract_id \
+         WHERE c.program = $1",
+    )
+    .bind(program)
+    .fetch_one(&mut *conn)
+    .await?;
+    let ledger = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(b.amount), 0) AS BIGINT) AS n FROM billing_ledger b \
+         JOIN contracts c ON c.id = b.contract_id WHERE b.kind = 'loan_reduction' AND c.program = $1",
+    )
+    .bind(program)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(BookTotals {
+        repaid_principal: Yen::new(col(&row, "repaid")?),
+        recovered: Yen::new(col(&row, "recovered")?),
+        ledger_reductions: Yen::new(col(&ledger, "n")?),
+    })
+}
+
+/// A loan's repayments that were no debit: recovered from premiums or set off, oldest first:
+/// (kind, day, principal + interest + late charge).
+pub async fn settlements(
+    conn: &mut AnyConnection,
+    loan_id: i64,
+) -> Result<Vec<(PaymentKind, Date, Yen)>> {
+    let rows = sqlx::query(
+        "SELECT kind, on_date, principal + interest + late_charge AS total FROM loan_payments \
+         WHERE loan_id = $1 AND line_id IS NULL ORDER BY id",
+    )
+    .bind(loan_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let kind: String = col(r, "kind")?;
+            Ok((
+                decode("loan_payments.kind", &kind, PaymentKind::parse)?,
+                typed(r, "loan_payments", "on_date", |s| s.parse().ok())?,
+                Yen::new(col(r, "total")?),
+            ))
+        })
+        .collect()
+}

@@ -133,3 +133,30 @@ pub async fn instalments(conn: &mut AnyConnection, loan_id: i64) -> Result<Vec<S
         })
         .collect()
 }
+
+/// Every loan with its contract's program and number, by id (the staff loan book).
+pub async fn book(conn: &mut AnyConnection) -> Result<Vec<(Loan, String, String)>> {
+    let rows = sqlx::query(
+        "SELECT l.id, l.contract_id, l.application_id, l.kind, l.amount, l.disbursement_date, \
+         l.maturity_date, l.premium_reduction, c.program, c.number FROM loans l \
+         JOIN contracts c ON c.id = l.contract_id ORDER BY l.id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((loan(r)?, col(r, "program")?, col(r, "number")?)))
+        .collect()
+}
+
+/// One loan by id with its contract's number.
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<(Loan, String)>> {
+    let row = sqlx::query(
+        "SELECT l.id, l.contract_id, l.application_id, l.kind, l.amount, l.disbursement_date, \
+         l.maturity_date, l.premium_reduction, c.number FROM loans l \
+         JOIN contracts c ON c.id = l.contract_id WHERE l.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| Ok((loan(&r)?, col(&r, "number")?))).transpose()
+}

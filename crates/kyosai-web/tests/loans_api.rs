@@ -87,7 +87,7 @@ async fn loan_limits_equal_the_simulations_and_loans_show_their_schedule() {
     for (store, _dir) in kyosai_store::testing::all().await.unwrap() {
         let site =
             support::spawn(store, Clock::Fixed("2027-11-24T01:00:00Z".parse().unwrap())).await;
-        let (_, a) = site.login(Role::Member, "a@example.jp").await;
+        let (member_a, a) = site.login(Role::Member, "a@example.jp").await;
         let (_, b) = site.login(Role::Member, "b@example.jp").await;
         let number = enroll(&site, &a, "ヤマダ").await;
         twelve_months_collected(&site).await;
@@ -249,5 +249,27 @@ async fn loan_limits_equal_the_simulations_and_loans_show_their_schedule() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "asked twice: {v}");
         let (_, v) = api(&site, Some(&token_a), &list, None).await;
         assert_eq!(v[0]["early_repayment_month"], "2027-12");
+
+        // The member's loans page and the staff loan book.
+        let (s, body) = site
+            .get(&member_a, &format!("/portal/contracts/{number}/loans"))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(
+            body.contains("一時貸付金") && body.contains("2027年12月分"),
+            "{body}"
+        );
+        assert!(body.contains("300,000円"), "{body}");
+        let (s, _) = site.get(&member_a, "/staff/loans").await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (staff_client, _) = site.login(Role::Staff, "s@example.jp").await;
+        let (s, body) = site.get(&staff_client, "/staff/loans").await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(body.contains(&number), "{body}");
+        assert_eq!(body.matches(">一致<").count(), 2, "{body}");
+        assert!(!body.contains("不一致"), "{body}");
+        let (s, body) = site.get(&staff_client, &format!("/staff/loans/{id}")).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(body.contains("返済予定表（1回）"), "{body}");
     }
 }

@@ -29,6 +29,7 @@ mod premium_change;
 mod rule_sets;
 mod staff;
 mod staff_billing;
+mod staff_loans;
 mod staff_payments;
 mod staff_payouts;
 mod staff_scorecard;
@@ -208,6 +209,8 @@ pub fn routes() -> Router<AppState> {
             )),
         )
         .route("/staff/payouts", get(staff_payouts::overview))
+        .route("/staff/loans", get(staff_loans::book))
+        .route("/staff/loans/{id}", get(staff_loans::history))
         .route(
             "/staff/payouts/runs/{id}/files/{name}",
             get(staff_payouts::file),
