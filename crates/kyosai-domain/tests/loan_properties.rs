@@ -116,6 +116,90 @@ proptest! {
     }
 }
 
+/// Debits a schedule month by month as billing does: each month's debit takes every open
+/// instalment due by then; `fails[k]` makes the k-th debit fail (its instalments stay open and
+/// carry the late charge from their first debit date). Returns (principal, late charge) collected
+/// and the instalments collected, in order.
+fn debit_through(
+    s: &[Instalment],
+    fails: &[bool],
+    late: Option<Rate>,
+) -> (i64, i64, Vec<u32>) {
+    let mut open: Vec<loan::OpenInstalment> = s
+        .iter()
+        .map(|i| loan::OpenInstalment {
+            instalment: *i,
+            first_collection: i.due_date,
+        })
+        .collect();
+    let first = kyosai_domain::YearMonth::of(s[0].due_date);
+    let last = kyosai_domain::YearMonth::of(s[s.len() - 1].due_date);
+    let (mut principal, mut late_total, mut seqs) = (0i64, 0i64, Vec::new());
+    let mut k = 0usize;
+    let mut month = first;
+    while !open.is_empty() {
+        let debit_date = month.day(27);
+        if let Some(d) = loan::monthly_debit(&open, month, debit_date, late, 365) {
+            let failed = month <= last.plus(12) && fails.get(k).copied().unwrap_or(false);
+            k += 1;
+            if !failed {
+                principal += d.principal.get();
+                late_total += d.late_charge.get();
+                seqs.extend(&d.seqs);
+                open.retain(|i| !d.seqs.contains(&i.instalment.seq));
+            }
+        }
+        month = month.plus(1);
+    }
+    (principal, late_total, seqs)
+}
+
+proptest! {
+    #[test]
+    fn monthly_debits_repay_the_principal_once_whatever_fails(
+        units in 1i64..=200,
+        fails in proptest::collection::vec(any::<bool>(), 0..80),
+    ) {
+        let r = sn();
+        let amount = Yen::new(units * 50_000);
+        let s = loan::bankruptcy_schedule(&r.bankruptcy_loan, amount, date(2026, 6, 15), 27, 365);
+        // No late charge without a rate (共済金貸付).
+        let (principal, late, seqs) = debit_through(&s, &fails, None);
+        prop_assert_eq!(principal, amount.get());
+        prop_assert_eq!(late, 0);
+        let mut sorted = seqs.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        prop_assert_eq!(sorted.len(), s.len(), "each instalment once");
+        // With a rate, a failure costs a late charge; without failures, none.
+        let (p2, late2, _) = debit_through(&s, &fails, Some(Rate::new(146, 1000).expect("rate")));
+        prop_assert_eq!(p2, amount.get());
+        if fails.iter().all(|f| !f) {
+            prop_assert_eq!(late2, 0);
+        }
+        if fails.first() == Some(&true) {
+            prop_assert!(late2 > 0, "the first debit failed: {late2}");
+        }
+    }
+
+    #[test]
+    fn an_early_debit_takes_every_open_instalment(units in 1i64..=200, paid in 0usize..54, at in 0i64..2_000) {
+        let r = sn();
+        let amount = Yen::new(units * 50_000);
+        let s = loan::bankruptcy_schedule(&r.bankruptcy_loan, amount, date(2026, 6, 15), 27, 365);
+        let paid = paid.min(s.len() - 1);
+        let open: Vec<loan::OpenInstalment> = s[paid..]
+            .iter()
+            .map(|i| loan::OpenInstalment { instalment: *i, first_collection: i.due_date })
+            .collect();
+        let on = date(2026, 7, 1).checked_add(at.days()).expect("date");
+        let d = loan::early_debit(&open, on, Yen::ZERO, None, 365).expect("open");
+        prop_assert_eq!(d.principal.get(), total(&s[paid..]));
+        prop_assert_eq!(d.seqs.len(), s.len() - paid);
+        prop_assert_eq!(d.total(), d.principal, "interest-free, no late charge");
+    }
+}
+
 #[test]
 fn late_charge_over_a_leap_year_counts_366_days() {
     let rate = Rate::new(146, 1000).expect("rate");
