@@ -98,6 +98,28 @@ async fn the_demo_member_has_five_years_of_collected_months_in_each_program() {
             .await;
             assert_eq!(s.total_paid_yen, collected_yen, "{}", c.number);
         }
+        // 山田's 一時貸付金: transferred, then repaid at maturity by the billing cycle's debit.
+        let mut loans = Vec::new();
+        for c in &overview.contracts {
+            loans.extend(app.contract_loans(&me, &c.number).await.unwrap());
+        }
+        assert_eq!(loans.len(), 1);
+        let loan = &loans[0];
+        assert_eq!(loan.status, kyosai_app::loans::LoanStatus::Repaid);
+        assert_eq!(loan.debits.len(), 1);
+        assert_eq!(
+            loan.debits[0].result,
+            kyosai_app::loans::DebitResult::Collected
+        );
+        assert_eq!(loan.debits[0].amount, loan.schedule[0].0.total());
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM payouts WHERE kind = 'loan_disbursement' AND status = 'paid'"
+            )
+            .await,
+            1
+        );
         // The 小規模 contract changed its premium once, through the procedure, and was billed at
         // both amounts (two 掛金区分).
         let small = |sql: &str| {

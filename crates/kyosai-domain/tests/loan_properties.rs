@@ -120,11 +120,7 @@ proptest! {
 /// instalment due by then; `fails[k]` makes the k-th debit fail (its instalments stay open and
 /// carry the late charge from their first debit date). Returns (principal, late charge) collected
 /// and the instalments collected, in order.
-fn debit_through(
-    s: &[Instalment],
-    fails: &[bool],
-    late: Option<Rate>,
-) -> (i64, i64, Vec<u32>) {
+fn debit_through(s: &[Instalment], fails: &[bool], late: Option<Rate>) -> (i64, i64, Vec<u32>) {
     let mut open: Vec<loan::OpenInstalment> = s
         .iter()
         .map(|i| loan::OpenInstalment {

@@ -30,6 +30,12 @@ const SATO_MONTHS_AGO: i32 = 40;
 const YAMADA_PREMIUM_CHANGE_MONTHS_AGO: i32 = 24;
 /// 山田's 小規模 premium from then on.
 const YAMADA_NEW_PREMIUM: &str = "50000";
+/// How many months before last month 山田 borrowed a 一時貸付金 on his 経営セーフティ共済 contract
+/// online: repaid at maturity by the real billing cycle, so the loans pages and the staff loan
+/// book show a loan with its debit.
+const YAMADA_LOAN_MONTHS_AGO: i32 = 14;
+/// The 一時貸付金 山田 borrowed.
+const YAMADA_LOAN_YEN: &str = "500000";
 /// How many months before last month 佐藤 cancelled her 経営セーフティ共済 contract online (任意解約):
 /// its refund was paid by the payout run of its payment date, so the portal shows a paid payout.
 const SATO_CANCELLED_MONTHS_AGO: i32 = 3;
@@ -177,8 +183,12 @@ impl App {
             .contract
             .ok_or_else(|| AppError::Internal("the demo enrollment went to review".into()))?
             .number;
-        then.submit_enrollment(&member(yamada), yamada, &sample_form("safety_net"))
-            .await?;
+        let yamada_safety_net = then
+            .submit_enrollment(&member(yamada), yamada, &sample_form("safety_net"))
+            .await?
+            .contract
+            .ok_or_else(|| AppError::Internal("the demo enrollment went to review".into()))?
+            .number;
         let mut sato_form = sample_form("small_enterprise");
         sato_form.family_name = Some("佐藤".into());
         sato_form.given_name = Some("花子".into());
@@ -255,9 +265,26 @@ impl App {
                 },
             )
             .await?;
+        let loan_month = last_month.plus(-YAMADA_LOAN_MONTHS_AGO);
+        self.bill_history(change_month, loan_month.plus(-1)).await?;
+        let borrowed = self.at(jst_at(loan_month, 2, 10)?);
+        let loan = borrowed
+            .request_temporary_loan(
+                &member(yamada),
+                &yamada_safety_net,
+                &crate::loans::TemporaryLoanForm {
+                    amount_yen: Some(YAMADA_LOAN_YEN.into()),
+                },
+                None,
+            )
+            .await?
+            .fresh()?;
+        let transfer = loan
+            .disbursement_date
+            .ok_or_else(|| AppError::Internal("the demo loan went to review".into()))?;
+        self.pay_out_on(transfer).await?;
         let cancel_month = last_month.plus(-SATO_CANCELLED_MONTHS_AGO);
-        self.bill_history(change_month, cancel_month.plus(-1))
-            .await?;
+        self.bill_history(loan_month, cancel_month.plus(-1)).await?;
         self.demo_cancellation(&member(sato), &sato_safety_net, cancel_month)
             .await?;
         self.bill_history(cancel_month, last_month).await?;
@@ -274,8 +301,7 @@ impl App {
     }
 
     /// A 任意解約 on the 2nd of `month` at the quoted refund, through the real procedure, and the
-    /// refund paid by the payout run on its payment date (files written to a temporary folder,
-    /// as billing's are).
+    /// refund paid by the payout run on its payment date.
     async fn demo_cancellation(
         &self,
         member: &Actor,
@@ -293,8 +319,14 @@ impl App {
             None,
         )
         .await?;
+        self.pay_out_on(quote.payment_date).await
+    }
+
+    /// The payout run of `date` at 09:00 in Japan (files written to a temporary folder, as
+    /// billing's are).
+    async fn pay_out_on(&self, date: jiff::civil::Date) -> Result<(), AppError> {
         let payday = self.at(crate::clock::jst()
-            .to_timestamp(quote.payment_date.at(9, 0, 0, 0))
+            .to_timestamp(date.at(9, 0, 0, 0))
             .map_err(|e| AppError::Internal(e.into()))?);
         let dir = std::env::temp_dir().join(format!(
             "kyosai-demo-payouts-{}-{}",
@@ -303,7 +335,7 @@ impl App {
         ));
         let done = payday
             .payout_run(
-                quote.payment_date,
+                date,
                 &dir,
                 "demo",
                 &crate::payouts::PayoutRunOptions::default(),
