@@ -332,8 +332,8 @@ async fn demo_seed_runs_once() {
         assert!(app.seed_demo().await.unwrap());
         assert!(!app.seed_demo().await.unwrap());
         assert_eq!(count(&app, "contracts").await, 5);
-        // Six enrollments, 山田's premium change and 佐藤's cancellation.
-        assert_eq!(count(&app, "applications").await, 8);
+        // Six enrollments, 山田's premium change and 一時貸付金, 佐藤's cancellation.
+        assert_eq!(count(&app, "applications").await, 9);
     }
 }
 

@@ -1124,8 +1124,8 @@ async fn the_calculators_are_linked_from_the_header_the_top_page_the_portal_and_
     );
     // The card's actions are buttons (44 px targets), not small text links.
     let card = between(&portal, "<ul class=\"plain-list\">", "</ul>");
-    assert_eq!(card.matches("<a class=\"button").count(), 5, "{card}");
-    assert_eq!(card.matches("<a ").count(), 5, "{card}");
+    assert_eq!(card.matches("<a class=\"button").count(), 6, "{card}");
+    assert_eq!(card.matches("<a ").count(), 6, "{card}");
     for page in [
         format!("/portal/contracts/{number}/billing"),
         format!("/portal/contracts/{number}/account"),
