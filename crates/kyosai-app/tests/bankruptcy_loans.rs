@@ -10,15 +10,13 @@
 )]
 
 use kyosai_app::bankruptcy_loan::BankruptcyLoanForm;
-use kyosai_app::dev::demo::sample_form;
 use kyosai_app::evidence::EvidenceConfig;
 use kyosai_app::{Actor, App, AppError, Role};
 use kyosai_domain::{ApplicationStatus, Yen};
-use kyosai_store::ledger::{Opening, append_openings};
 
 mod support;
 
-use support::{apps, count, on, out_dir};
+use support::{apps, count, on, out_dir, safety_net_contract as contract};
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 /// 15 June 2027: seven months after joining on 2 November 2026.
@@ -47,45 +45,6 @@ async fn staff(app: &App, email: &str) -> Actor {
         user_id: id,
         role: Role::Staff,
     }
-}
-
-/// A 倒産防止 member (family name `kana`) with a contract and `months` months of 50,000 yen paid (an opening
-/// balance). Returns the member and the number.
-async fn contract(app: &App, email: &str, kana: &str, months: i64) -> (Actor, String) {
-    let id = app
-        .create_account(Role::Member, email, "", Some("test passphrase 123"))
-        .await
-        .unwrap();
-    let member = Actor {
-        user_id: id,
-        role: Role::Member,
-    };
-    let mut form = sample_form("safety_net");
-    form.family_name_kana = Some(kana.into());
-    form.account_holder_kana = Some(format!("{kana} タロウ"));
-    let r = app.submit_enrollment(&member, id, &form).await.unwrap();
-    let number = r.contract.unwrap().number;
-    if months > 0 {
-        let mut conn = app.store_for_tests().begin_write().await.unwrap();
-        let c = kyosai_store::contracts::by_number(conn.conn(), &number)
-            .await
-            .unwrap()
-            .unwrap();
-        append_openings(
-            conn.conn(),
-            &[Opening {
-                contract_id: c.id,
-                month: "2026-10".into(),
-                amount: months * 50_000,
-                months,
-            }],
-            "2026-11-01T00:00:00Z",
-        )
-        .await
-        .unwrap();
-        conn.commit().await.unwrap();
-    }
-    (member, number)
 }
 
 fn form(date: &str, loss: i64, evidence: Vec<String>) -> BankruptcyLoanForm {

@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 
 use kyosai_app::billing::{RunOptions, RunSummary};
 use kyosai_app::dev::bank_simulator::simulate_bank;
-use kyosai_app::dev::demo::sample_form;
 use kyosai_app::loan_early_repayment::EarlyRepaymentForm;
 use kyosai_app::loans::{DebitResult, LoanStatus, TemporaryLoanForm};
 use kyosai_app::{Actor, App, Role};
@@ -23,52 +22,11 @@ use kyosai_domain::loan::LoanKind;
 use kyosai_domain::loan::late_charge;
 use kyosai_domain::rules::RuleBook;
 use kyosai_domain::{ApplicationStatus, Program, YearMonth, Yen};
-use kyosai_store::ledger::{Opening, append_openings};
 use kyosai_zengin::debit::ResultCode;
 
 mod support;
 
-use support::{apps, count, month, no_progress, on, out_dir};
-
-/// A 倒産防止 member with a contract enrolled at the tests' start and `months` months of 50,000
-/// yen paid before (an opening balance). Returns the member and the number.
-async fn contract(app: &App, email: &str, kana: &str, months: i64) -> (Actor, String) {
-    let id = app
-        .create_account(Role::Member, email, "", Some("test passphrase 123"))
-        .await
-        .unwrap();
-    let member = Actor {
-        user_id: id,
-        role: Role::Member,
-    };
-    let mut form = sample_form("safety_net");
-    form.family_name_kana = Some(kana.into());
-    form.account_holder_kana = Some(format!("{kana} タロウ"));
-    let r = app.submit_enrollment(&member, id, &form).await.unwrap();
-    let number = r
-        .contract
-        .unwrap_or_else(|| panic!("{:?}", r.assessment))
-        .number;
-    let mut tx = app.store_for_tests().begin_write().await.unwrap();
-    let c = kyosai_store::contracts::by_number(tx.conn(), &number)
-        .await
-        .unwrap()
-        .unwrap();
-    append_openings(
-        tx.conn(),
-        &[Opening {
-            contract_id: c.id,
-            month: "2026-10".into(),
-            amount: months * 50_000,
-            months,
-        }],
-        "2026-11-01T00:00:00Z",
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    (member, number)
-}
+use support::{apps, count, month, no_progress, on, out_dir, safety_net_contract as contract};
 
 async fn temporary_loan(app: &App, member: &Actor, number: &str, amount: i64) {
     let done = app

@@ -94,3 +94,52 @@ pub async fn count(app: &App, sql: &str) -> i64 {
         .unwrap();
     kyosai_store::Row::try_get(&row, "n").unwrap()
 }
+
+/// A 倒産防止 member (family name `kana`) enrolled at [`START`] with `months` months of 50,000 yen
+/// paid before (an opening balance). Returns the member and the number.
+pub async fn safety_net_contract(
+    app: &App,
+    email: &str,
+    kana: &str,
+    months: i64,
+) -> (kyosai_app::Actor, String) {
+    let id = app
+        .create_account(
+            kyosai_app::Role::Member,
+            email,
+            "",
+            Some("test passphrase 123"),
+        )
+        .await
+        .unwrap();
+    let member = kyosai_app::Actor {
+        user_id: id,
+        role: kyosai_app::Role::Member,
+    };
+    let mut form = kyosai_app::dev::demo::sample_form("safety_net");
+    form.family_name_kana = Some(kana.into());
+    form.account_holder_kana = Some(format!("{kana} タロウ"));
+    let r = app.submit_enrollment(&member, id, &form).await.unwrap();
+    let number = r.contract.unwrap().number;
+    if months > 0 {
+        let mut conn = app.store_for_tests().begin_write().await.unwrap();
+        let c = kyosai_store::contracts::by_number(conn.conn(), &number)
+            .await
+            .unwrap()
+            .unwrap();
+        kyosai_store::ledger::append_openings(
+            conn.conn(),
+            &[kyosai_store::ledger::Opening {
+                contract_id: c.id,
+                month: "2026-10".into(),
+                amount: months * 50_000,
+                months,
+            }],
+            "2026-11-01T00:00:00Z",
+        )
+        .await
+        .unwrap();
+        conn.commit().await.unwrap();
+    }
+    (member, number)
+}
