@@ -35,6 +35,7 @@ pub mod login_guard;
 pub mod mail;
 pub mod mandate_change;
 pub mod mass_issue;
+pub mod member_loan;
 pub mod metrics;
 pub mod paper;
 pub mod password_policy;

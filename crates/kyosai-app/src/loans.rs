@@ -12,7 +12,6 @@ use kyosai_domain::payout::PayoutKind;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::safety_net::temporary_loan::{TemporaryLoanFacts, temporary_loan};
-use kyosai_domain::small_enterprise::member_loan;
 use kyosai_domain::{ApplicationStatus, Procedure, Program, YearMonth, Yen, rounding};
 use kyosai_store::payouts::{self, PayeeAccount};
 use kyosai_store::{contracts, loan_billing, loans, paid};
@@ -157,16 +156,23 @@ impl LoanStatus {
     }
 }
 
-/// The late-charge rate of a loan kind: 14.6% for a 一時貸付金; none is published for a
-/// 共済金貸付 (REFERENCE §5.1: UNKNOWN), so none is charged.
+/// The late-charge rate of a loan kind and its day count: 14.6% for a 一時貸付金 and a 契約者貸付
+/// (延滞利子); none is published for a 共済金貸付 (REFERENCE §5.1: UNKNOWN), so none is charged.
 pub(crate) fn late_rate(rules: &RuleSet, kind: LoanKind) -> Option<(kyosai_domain::Rate, u32)> {
-    let sn = rules.safety_net.as_ref()?;
     match kind {
-        LoanKind::Temporary => Some((
-            sn.temporary_loan.late_interest.value,
-            sn.temporary_loan.interest_days_in_year.value,
-        )),
+        LoanKind::Temporary => rules.safety_net.as_ref().map(|sn| {
+            (
+                sn.temporary_loan.late_interest.value,
+                sn.temporary_loan.interest_days_in_year.value,
+            )
+        }),
         LoanKind::Bankruptcy => None,
+        LoanKind::Member(_) => rules.small_enterprise.as_ref().map(|se| {
+            (
+                se.member_loan.late_interest.value,
+                se.member_loan.interest_days_in_year.value,
+            )
+        }),
     }
 }
 
@@ -390,14 +396,9 @@ impl App {
                 );
             }
             Program::SmallEnterprise => {
-                let se = rules
-                    .small_enterprise
-                    .as_ref()
-                    .ok_or_else(|| internal(format!("{}: no small_enterprise rules", rules.id)))?;
-                limits.member_loan_limit = Some(
-                    member_loan::limit(&se.member_loan, months_paid, total_paid, outstanding, None)
-                        .limit,
-                );
+                // Recalculated in April and October (REFERENCE §4.1), not from today's figures.
+                limits.member_loan_limit =
+                    Some(self.member_loan_limit(&mut conn, &rules, c.id).await?.limit);
             }
         }
         Ok(limits)

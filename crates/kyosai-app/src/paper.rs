@@ -37,6 +37,7 @@ use crate::enrollment::{Enrollment, EnrollmentForm};
 use crate::loan_early_repayment::{EarlyRepaymentForm, EarlyRepaymentProcedure};
 use crate::loans::{TemporaryLoanForm, TemporaryLoanProcedure};
 use crate::mandate_change::{MandateChangeProcedure, MandateForm};
+use crate::member_loan::{MemberLoanForm, MemberLoanProcedure};
 use crate::payment_frequency::{FrequencyChangeProcedure, FrequencyForm};
 use crate::premium_change::{PremiumChangeForm, PremiumChangeProcedure};
 use crate::prepayment_application::{PrepaymentForm, PrepaymentProcedure};
@@ -213,6 +214,7 @@ fn form_fields(procedure: Procedure) -> Vec<String> {
         Procedure::BenefitClaim => known_fields::<ClaimForm>(),
         Procedure::BankruptcyLoan => known_fields::<BankruptcyLoanForm>(),
         Procedure::LoanEarlyRepayment => known_fields::<EarlyRepaymentForm>(),
+        Procedure::MemberLoan => known_fields::<MemberLoanForm>(),
     }
 }
 
@@ -238,6 +240,7 @@ fn check_form_type(procedure: Procedure, values: &Value) -> Result<(), String> {
         Procedure::BenefitClaim => form_reads::<ClaimForm>(values),
         Procedure::BankruptcyLoan => form_reads::<BankruptcyLoanForm>(values),
         Procedure::LoanEarlyRepayment => form_reads::<EarlyRepaymentForm>(values),
+        Procedure::MemberLoan => form_reads::<MemberLoanForm>(values),
     }
 }
 
@@ -854,6 +857,9 @@ impl App {
             }
             Procedure::LoanEarlyRepayment => {
                 run::<EarlyRepaymentProcedure>(self, actor, target, values, via).await
+            }
+            Procedure::MemberLoan => {
+                run::<MemberLoanProcedure>(self, actor, target, values, via).await
             }
         }
     }

@@ -209,6 +209,14 @@ impl App {
                 )
                 .await?
             }
+            Procedure::MemberLoan => {
+                self.complete_reviewed::<crate::member_loan::MemberLoanProcedure>(
+                    tx.conn(),
+                    actor,
+                    &a,
+                )
+                .await?
+            }
         };
         let now = self.clock.now_text();
         update_unless_stale(

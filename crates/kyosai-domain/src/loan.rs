@@ -15,16 +15,17 @@ use crate::money::Yen;
 use crate::rate::Rate;
 use crate::rounding::{self, Rounding};
 use crate::rules::safety_net::{BankruptcyLoanRules, TemporaryLoanRules};
+use crate::rules::small_enterprise::MemberLoanKind;
 
 /// Which loan a record is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LoanKind {
     /// 共済金貸付 (REFERENCE §5.1).
     Bankruptcy,
     /// 一時貸付金 (REFERENCE §5.2).
     Temporary,
+    /// 契約者貸付 of 小規模企業共済, by kind (REFERENCE §4).
+    Member(MemberLoanKind),
 }
 
 impl LoanKind {
@@ -32,21 +33,30 @@ impl LoanKind {
         match self {
             LoanKind::Bankruptcy => "bankruptcy",
             LoanKind::Temporary => "temporary",
+            LoanKind::Member(k) => match k {
+                MemberLoanKind::General => "member_general",
+                MemberLoanKind::Emergency => "member_emergency",
+                MemberLoanKind::IllnessDisaster => "member_illness_disaster",
+                MemberLoanKind::Welfare => "member_welfare",
+                MemberLoanKind::NewBusiness => "member_new_business",
+                MemberLoanKind::Succession => "member_succession",
+                MemberLoanKind::ClosurePrep => "member_closure_prep",
+            },
         }
     }
 
     pub fn parse(s: &str) -> Option<LoanKind> {
-        match s {
-            "bankruptcy" => Some(LoanKind::Bankruptcy),
-            "temporary" => Some(LoanKind::Temporary),
-            _ => None,
-        }
+        [LoanKind::Bankruptcy, LoanKind::Temporary]
+            .into_iter()
+            .chain(MemberLoanKind::ALL.into_iter().map(LoanKind::Member))
+            .find(|k| k.as_str() == s)
     }
 
     pub fn name_ja(self) -> &'static str {
         match self {
             LoanKind::Bankruptcy => "共済金貸付",
             LoanKind::Temporary => "一時貸付金",
+            LoanKind::Member(k) => k.name_ja(),
         }
     }
 }
@@ -564,6 +574,12 @@ mod tests {
         assert_eq!(late[0].code, "request_window");
         let future = bankruptcy_date_problems(b, date(2027, 11, 25), today);
         assert_eq!(future[0].code, "date_in_future");
+        for k in [LoanKind::Bankruptcy, LoanKind::Temporary]
+            .into_iter()
+            .chain(MemberLoanKind::ALL.into_iter().map(LoanKind::Member))
+        {
+            assert_eq!(LoanKind::parse(k.as_str()), Some(k));
+        }
         for e in BankruptcyEvent::ALL {
             assert_eq!(BankruptcyEvent::parse(e.as_str()), Some(e));
         }

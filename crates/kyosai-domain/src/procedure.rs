@@ -41,10 +41,12 @@ pub enum Procedure {
     BankruptcyLoan,
     /// 貸付金の繰上返済: everything owed on one loan, debited by the next billing run.
     LoanEarlyRepayment,
+    /// 契約者貸付の借入れ (小規模, REFERENCE §4).
+    MemberLoan,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 13] = [
+    pub const ALL: [Procedure; 14] = [
         Procedure::Enrollment,
         Procedure::MandateChange,
         Procedure::Cancellation,
@@ -58,6 +60,7 @@ impl Procedure {
         Procedure::BenefitClaim,
         Procedure::BankruptcyLoan,
         Procedure::LoanEarlyRepayment,
+        Procedure::MemberLoan,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +78,7 @@ impl Procedure {
             Procedure::BenefitClaim => "benefit_claim",
             Procedure::BankruptcyLoan => "bankruptcy_loan",
             Procedure::LoanEarlyRepayment => "loan_early_repayment",
+            Procedure::MemberLoan => "member_loan",
         }
     }
 
@@ -98,6 +102,7 @@ impl Procedure {
             Procedure::BenefitClaim => "共済金等の請求",
             Procedure::BankruptcyLoan => "共済金貸付の請求",
             Procedure::LoanEarlyRepayment => "貸付金の繰上返済",
+            Procedure::MemberLoan => "契約者貸付の借入れ",
         }
     }
 }

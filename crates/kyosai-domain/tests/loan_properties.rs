@@ -210,3 +210,29 @@ fn late_charge_over_a_leap_year_counts_366_days() {
         Yen::new(53_436)
     );
 }
+
+proptest! {
+    /// A 契約者貸付 schedule always sums to the amount, never charges interest on a repaid
+    /// balance, and transfers the amount less the interest paid in advance.
+    #[test]
+    fn member_loan_schedule_sums_to_the_amount(units in 2i64..=400, term in prop::sample::select(vec![6u32, 12, 24, 36, 60]), start in day()) {
+        let se = RuleBook::embedded()
+            .expect("embedded rules")
+            .in_force(Program::SmallEnterprise, date(2026, 11, 26))
+            .and_then(|s| s.small_enterprise.clone())
+            .expect("rules");
+        let amount = Yen::new(units * 50_000);
+        let s = kyosai_domain::small_enterprise::member_loan::schedule(
+            &se.member_loan,
+            amount,
+            term,
+            Rate::new(15, 1000).expect("rate"),
+            start,
+        );
+        prop_assert_eq!(total(&s.instalments), amount.get());
+        prop_assert_eq!(s.transfer.get() + s.interest_in_advance.get(), amount.get());
+        prop_assert!(s.instalments.windows(2).all(|w| w[0].due_date < w[1].due_date));
+        prop_assert_eq!(s.instalments.last().expect("one").interest_yen, Yen::ZERO);
+        prop_assert!(s.interest_in_advance > Yen::ZERO);
+    }
+}

@@ -27,3 +27,20 @@ pub async fn so_far(conn: &mut AnyConnection, contract_id: i64) -> Result<Paid> 
         months: col(&row, "months")?,
     })
 }
+
+/// The same, counting only ledger entries of months up to `month` (`YYYY-MM`): what had been paid
+/// by then (the member loan limit is recalculated from it twice a year).
+pub async fn up_to(conn: &mut AnyConnection, contract_id: i64, month: &str) -> Result<Paid> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS yen, CAST(COALESCE(SUM(months), 0) AS BIGINT) AS months \
+         FROM billing_ledger WHERE contract_id = $1 AND month <= $2 AND kind IN ('opening', 'collected', 'loan_reduction')",
+    )
+    .bind(contract_id)
+    .bind(month)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Paid {
+        yen: col(&row, "yen")?,
+        months: col(&row, "months")?,
+    })
+}

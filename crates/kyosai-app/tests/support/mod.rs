@@ -103,6 +103,18 @@ pub async fn safety_net_contract(
     kana: &str,
     months: i64,
 ) -> (kyosai_app::Actor, String) {
+    contract_with_openings(app, "safety_net", email, kana, months).await
+}
+
+/// A member of `program` (family name `kana`) enrolled at [`START`] with `months` months of 50,000
+/// yen paid before (an opening balance for October 2026). Returns the member and the number.
+pub async fn contract_with_openings(
+    app: &App,
+    program: &str,
+    email: &str,
+    kana: &str,
+    months: i64,
+) -> (kyosai_app::Actor, String) {
     let id = app
         .create_account(
             kyosai_app::Role::Member,
@@ -116,7 +128,7 @@ pub async fn safety_net_contract(
         user_id: id,
         role: kyosai_app::Role::Member,
     };
-    let mut form = kyosai_app::dev::demo::sample_form("safety_net");
+    let mut form = kyosai_app::dev::demo::sample_form(program);
     form.family_name_kana = Some(kana.into());
     form.account_holder_kana = Some(format!("{kana} タロウ"));
     let r = app.submit_enrollment(&member, id, &form).await.unwrap();

@@ -528,6 +528,20 @@ pub struct MemberLoanRules {
     /// Limit as a share of premiums paid, by months paid (70–90%).
     pub limit_ratios: Sourced<RateTable>,
     pub late_interest: Sourced<Rate>,
+    /// Months between the instalments of a loan repaid in instalments (every 6 months).
+    pub instalment_interval_months: Sourced<u32>,
+    /// A loan of at most this term is repaid in one payment at maturity (≤100万: 6 or 12 months).
+    pub single_repayment_max_months: Sourced<u32>,
+    /// Interest is paid in advance: the first period's is deducted from the transfer, then each
+    /// instalment carries the next period's.
+    pub interest_in_advance: Sourced<bool>,
+    /// Interest accrues per day over a year of this many days (日割計算).
+    pub interest_days_in_year: Sourced<u32>,
+    /// Bank business days from the decision to the transfer of the loan.
+    pub disbursement_business_days: Sourced<u32>,
+    /// The months from which a recalculated limit applies (April and October); it counts the
+    /// premiums paid up to the month before.
+    pub limit_recalculation_months: Sourced<Vec<i8>>,
     pub kinds: BTreeMap<MemberLoanKind, Sourced<MemberLoanKindRules>>,
 }
 
@@ -542,6 +556,40 @@ impl MemberLoanRules {
             .check(&format!("{n}.limit_ratios"), Rate::ONE, p);
         if self.unit_yen.value <= Yen::ZERO {
             p.push(format!("{n}.unit_yen must be positive"));
+        }
+        if self.instalment_interval_months.value == 0 {
+            p.push(format!("{n}.instalment_interval_months must be positive"));
+        }
+        if self.limit_recalculation_months.value.is_empty()
+            || self
+                .limit_recalculation_months
+                .value
+                .iter()
+                .any(|m| !(1..=12).contains(m))
+        {
+            p.push(format!(
+                "{n}.limit_recalculation_months must be months 1–12"
+            ));
+        }
+        if self.interest_days_in_year.value < 365 {
+            p.push(format!("{n}.interest_days_in_year must be 365 or 366"));
+        }
+        if self.instalment_interval_months.value == 0 {
+            p.push(format!("{n}.instalment_interval_months must be positive"));
+        }
+        if self.limit_recalculation_months.value.is_empty()
+            || self
+                .limit_recalculation_months
+                .value
+                .iter()
+                .any(|m| !(1..=12).contains(m))
+        {
+            p.push(format!(
+                "{n}.limit_recalculation_months must be months 1–12"
+            ));
+        }
+        if self.interest_days_in_year.value < 365 {
+            p.push(format!("{n}.interest_days_in_year must be 365 or 366"));
         }
         for (kind, k) in &self.kinds {
             let name = format!("{n}.kinds.{}", serde_name(kind));

@@ -5,7 +5,11 @@
 //! 20,000,000 yen. A member needs 12 months paid and a limit of at least 100,000 yen. Each kind of
 //! loan has its own amount range, terms and rate where they are known.
 
+use jiff::civil::Date;
+
+use crate::calendar::YearMonth;
 use crate::error::Reason;
+use crate::loan::{self, Instalment};
 use crate::money::Yen;
 use crate::rate::Rate;
 use crate::rounding;
@@ -177,4 +181,175 @@ pub fn illness_qualifies(rules: &MemberLoanRules, days_in_hospital: u32) -> bool
         .get(&MemberLoanKind::IllnessDisaster)
         .and_then(|k| k.value.min_hospital_days)
         .is_some_and(|min| days_in_hospital >= min)
+}
+
+/// How a member loan is repaid: its instalments, the interest paid in advance out of the
+/// transfer, and what is transferred.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberLoanSchedule {
+    pub instalments: Vec<Instalment>,
+    /// The first period's interest, deducted from the transfer when interest is paid in advance.
+    pub interest_in_advance: Yen,
+    /// The amount less the interest in advance.
+    pub transfer: Yen,
+}
+
+/// The repayment of `amount` over `term_months` at `rate` from `disbursement` (REFERENCE §4.2):
+/// a term up to `single_repayment_max_months` is repaid in one payment at maturity; a longer one
+/// every `instalment_interval_months` in equal principal (the yen that do not divide go with the
+/// first instalment, so the schedule sums to the amount). Interest accrues per day on the balance
+/// of each period (floor to the yen per period, [`loan::day_count_interest`]); when the rules say
+/// it is paid in advance, the first period's comes out of the transfer and each instalment carries
+/// the next period's on the balance left after it (the last carries none); otherwise each
+/// instalment carries its own period's.
+pub fn schedule(
+    rules: &MemberLoanRules,
+    amount: Yen,
+    term_months: u32,
+    rate: Rate,
+    disbursement: Date,
+) -> MemberLoanSchedule {
+    let days = rules.interest_days_in_year.value;
+    let interval = rules.instalment_interval_months.value.max(1);
+    let count = if term_months <= rules.single_repayment_max_months.value {
+        1
+    } else {
+        term_months.div_ceil(interval).max(1)
+    };
+    let due = |k: u32| {
+        if count == 1 {
+            loan::months_after(disbursement, term_months)
+        } else {
+            loan::months_after(disbursement, interval * k)
+        }
+    };
+    let each = Yen::new(amount.get() / i64::from(count));
+    let first = rounding::sub(amount, rounding::mul(each, i64::from(count - 1)));
+    // Balance during each period and the period's interest.
+    let mut balances = Vec::with_capacity(count as usize);
+    let mut balance = amount;
+    for k in 1..=count {
+        balances.push(balance);
+        balance = rounding::sub(balance, if k == 1 { first } else { each });
+    }
+    let period_interest = |k: u32| {
+        let from = if k == 1 { disbursement } else { due(k - 1) };
+        loan::day_count_interest(balances[(k - 1) as usize], rate, from, due(k), days)
+    };
+    let advance = rules.interest_in_advance.value;
+    let instalments = (1..=count)
+        .map(|k| Instalment {
+            seq: k,
+            due_date: due(k),
+            principal_yen: if k == 1 { first } else { each },
+            interest_yen: match (advance, k < count) {
+                (true, true) => period_interest(k + 1),
+                (true, false) => Yen::ZERO,
+                (false, _) => period_interest(k),
+            },
+        })
+        .collect();
+    let interest_in_advance = if advance {
+        period_interest(1)
+    } else {
+        Yen::ZERO
+    };
+    MemberLoanSchedule {
+        instalments,
+        interest_in_advance,
+        transfer: rounding::sub(amount, interest_in_advance),
+    }
+}
+
+/// The last month whose premiums the member loan limit in force on `today` counts (REFERENCE
+/// §4.1: the limit is recalculated twice a year, from April and from October): the month before
+/// the latest recalculation month (`limit_recalculation_months`) at or before today.
+pub fn limit_basis_month(rules: &MemberLoanRules, today: Date) -> YearMonth {
+    let now = YearMonth::of(today);
+    (0..12)
+        .map(|back| now.plus(-back))
+        .find(|m| rules.limit_recalculation_months.value.contains(&m.month()))
+        .unwrap_or(now)
+        .plus(-1)
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+    use crate::program::Program;
+    use crate::rules::RuleBook;
+
+    fn rules() -> MemberLoanRules {
+        RuleBook::embedded()
+            .expect("rules load")
+            .in_force(Program::SmallEnterprise, date(2027, 1, 1))
+            .and_then(|s| s.small_enterprise.clone())
+            .expect("small_enterprise rules")
+            .member_loan
+    }
+
+    #[test]
+    fn a_short_loan_is_repaid_at_maturity_with_its_interest_in_advance() {
+        let r = rules();
+        let s = schedule(
+            &r,
+            Yen::new(1_000_000),
+            12,
+            Rate::new(15, 1000).expect("rate"),
+            date(2027, 1, 15),
+        );
+        assert_eq!(s.instalments.len(), 1);
+        assert_eq!(s.instalments[0].due_date, date(2028, 1, 15));
+        assert_eq!(s.instalments[0].principal_yen, Yen::new(1_000_000));
+        assert_eq!(s.instalments[0].interest_yen, Yen::ZERO);
+        // 1,000,000 × 1.5% × 365/365.
+        assert_eq!(s.interest_in_advance, Yen::new(15_000));
+        assert_eq!(s.transfer, Yen::new(985_000));
+    }
+
+    #[test]
+    fn a_longer_loan_is_repaid_every_six_months_with_the_next_periods_interest() {
+        let r = rules();
+        let s = schedule(
+            &r,
+            Yen::new(3_000_000),
+            24,
+            Rate::new(15, 1000).expect("rate"),
+            date(2027, 1, 15),
+        );
+        let due: Vec<Date> = s.instalments.iter().map(|i| i.due_date).collect();
+        assert_eq!(
+            due,
+            vec![
+                date(2027, 7, 15),
+                date(2028, 1, 15),
+                date(2028, 7, 15),
+                date(2029, 1, 15)
+            ]
+        );
+        assert!(
+            s.instalments
+                .iter()
+                .all(|i| i.principal_yen == Yen::new(750_000))
+        );
+        // In advance: 3,000,000 × 1.5% × 181/365 = 22,315.06…
+        assert_eq!(s.interest_in_advance, Yen::new(22_315));
+        // Then each instalment carries the next period on the balance left after it:
+        // 2,250,000 × 184 days, 1,500,000 × 182 days (29 Feb 2028), 750,000 × 184 days.
+        let interest: Vec<i64> = s.instalments.iter().map(|i| i.interest_yen.get()).collect();
+        assert_eq!(interest, vec![17_013, 11_219, 5_671, 0]);
+        assert_eq!(s.transfer, Yen::new(3_000_000 - 22_315));
+    }
+
+    #[test]
+    fn the_limit_counts_premiums_up_to_the_month_before_april_or_october() {
+        let r = rules();
+        let m = |y, mo| YearMonth::new(y, mo).expect("month");
+        assert_eq!(limit_basis_month(&r, date(2027, 4, 1)), m(2027, 3));
+        assert_eq!(limit_basis_month(&r, date(2027, 9, 30)), m(2027, 3));
+        assert_eq!(limit_basis_month(&r, date(2027, 10, 1)), m(2027, 9));
+        assert_eq!(limit_basis_month(&r, date(2028, 2, 29)), m(2027, 9));
+    }
 }

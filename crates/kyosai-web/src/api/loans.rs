@@ -7,6 +7,7 @@ use axum::response::Response;
 use jiff::civil::Date;
 use kyosai_app::loan_early_repayment::{EarlyRepaymentDone, EarlyRepaymentForm};
 use kyosai_app::loans::{DebitResult, LoanLimits, LoanView, TemporaryLoanDone, TemporaryLoanForm};
+use kyosai_app::member_loan::{MemberLoanDone, MemberLoanForm};
 use serde::Serialize;
 
 use super::{ApiActor, contract_key, procedure_answer};
@@ -250,6 +251,38 @@ pub async fn early_repayment(
     let answer = s
         .app
         .request_early_repayment(&actor, &number, &form, key.as_ref())
+        .await?;
+    Ok(procedure_answer(answer))
+}
+
+/// Requests a 契約者貸付 (小規模企業共済, REFERENCE §4): `kind` (`general`, `emergency`,
+/// `illness_disaster`, `welfare`, `new_business`, `succession`, `closure_prep`), `amount_yen`,
+/// `term_months` (one of the kind's terms for the amount), and the kind's condition
+/// (`sales_decline_percent` for `emergency`, `hospital_days` for `illness_disaster`). Checked
+/// against the limit in force (recalculated in April and October, within the combined cap), the
+/// kind's range, unit and terms. `201` when decided at once (the schedule, the interest paid in
+/// advance and the transfer), `202` while staff confirm a condition or a provisional table.
+/// `422` (nothing stored) with field errors. `409 not_available` for a 経営セーフティ共済 contract,
+/// `409 procedure_pending`, `404` for someone else's contract. `Idempotency-Key` as elsewhere.
+#[utoipa::path(post, path = "/api/v1/contracts/{number}/member-loans", tag = "loans", security(("bearer" = [])),
+    params(("number" = String, Path, description = "共済契約者番号 (9 digits)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "repeat-safe key")),
+    request_body = MemberLoanForm,
+    responses((status = 201, body = MemberLoanDone, description = "decided"),
+        (status = 202, body = MemberLoanDone, description = "in review"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn member(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    ApiJson(form): ApiJson<MemberLoanForm>,
+) -> Result<Response, ApiError> {
+    let key = contract_key(&headers, &number, &form)?;
+    let answer = s
+        .app
+        .request_member_loan(&actor, &number, &form, key.as_ref())
         .await?;
     Ok(procedure_answer(answer))
 }

@@ -177,6 +177,10 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/contracts/{number}/loans/{id}/early-repayment",
             post(loans::early_repayment),
         )
+        .route(
+            "/api/v1/contracts/{number}/member-loans",
+            post(loans::member),
+        )
         .route("/api/v1/contracts/{number}/payouts", get(payouts::list))
         .route(
             "/api/v1/contracts/{number}/payouts/{payout_id}/account",
@@ -257,7 +261,7 @@ pub fn routes() -> Router<AppState> {
         auth::logout, staff::tokens, auth::password_reset, auth::password_reset_confirm,
         auth::recovery_codes,
         scorecard::scorecard,
-        loans::limits, loans::list, loans::temporary, loans::early_repayment,
+        loans::limits, loans::list, loans::temporary, loans::early_repayment, loans::member,
         payouts::list, payouts::give_account,
         certificates::certificate, certificates::certificate_xml, certificates::certificate_pdf, certificates::signing_certificate,
         certificates::documents,

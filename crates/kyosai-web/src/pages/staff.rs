@@ -329,7 +329,8 @@ async fn detail_page(
         | Procedure::Prepayment
         | Procedure::Suspension
         | Procedure::Resumption
-        | Procedure::LoanEarlyRepayment => {
+        | Procedure::LoanEarlyRepayment
+        | Procedure::MemberLoan => {
             let mut rows: Vec<Row> = contract_row(&a).into_iter().collect();
             if let serde_json::Value::Object(map) = a.form_json() {
                 for (k, v) in map {
@@ -621,6 +622,9 @@ async fn detail_page(
             }
             Procedure::LoanEarlyRepayment => {
                 "承認すると、次回の引落しで残りの返済額を一括して請求するよう記録され、申込者にメールでお知らせします。"
+            }
+            Procedure::MemberLoan => {
+                "確認書類（商工会等の確認書、診断書など）を確かめてから承認してください。承認すると、その場で貸付けが決定され（返済予定表を作成し、前払いの利息を差し引いた額の送金を予定します）、申込者にメールでお知らせします。"
             }
             Procedure::BankruptcyLoan => {
                 "添付書類を確認し、下の「貸付額の起案」で貸付額を起案してください。承認は起案者と別の職員が行い、その場で貸付けが決定され（返済予定表の作成、掛金総額の減額の記帳、送金の予定）、『共済金貸付決定通知書』をお送りします。"

@@ -1,0 +1,567 @@
+//! 契約者貸付 (member loans of 小規模企業共済, issue #12 item 4; REFERENCE §4) on the procedure
+//! framework: the member names the kind, the amount and the term; the request is checked against
+//! the limit in force (recalculated in April and October from the premiums paid up to the month
+//! before, within the combined cap with the member loans outstanding), the kind's amount range,
+//! unit and terms, and the kind's condition (緊急経営安定: a sales decline; 傷病災害時: days in
+//! hospital). A request whose checks pass is decided at once — unless a provisional table or a
+//! condition only a document can show is involved, when staff confirm it. Deciding makes the
+//! loan with its schedule (every 6 months in equal principal, interest in advance, or one
+//! repayment at maturity for short terms), transfers the amount less the interest in advance,
+//! and the billing cycle collects the instalments like every loan's.
+
+use jiff::civil::Date;
+use kyosai_domain::loan::{Instalment, LoanKind};
+use kyosai_domain::payout::PayoutKind;
+use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
+use kyosai_domain::rules::RuleSet;
+use kyosai_domain::rules::small_enterprise::{MemberLoanKind, SmallEnterpriseRules};
+use kyosai_domain::small_enterprise::member_loan::{self, MemberLoanSchedule};
+use kyosai_domain::{ApplicationStatus, Procedure, Program, Rate, Yen};
+use kyosai_store::payouts;
+use kyosai_store::{loans, paid};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::AnyConnection;
+
+use crate::billing::internal;
+use crate::form_parser::{Parser, text};
+use crate::ja_text::ja_date;
+use crate::loans::payee;
+use crate::procedure::{
+    Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
+    maintenance_subject, subject_contract,
+};
+use crate::{Actor, App, AppError};
+
+/// A 契約者貸付 request as submitted (`POST /api/v1/contracts/{number}/member-loans`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MemberLoanForm {
+    /// `general`, `emergency`, `illness_disaster`, `welfare`, `new_business`, `succession` or
+    /// `closure_prep`.
+    pub kind: Option<String>,
+    #[serde(deserialize_with = "text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub amount_yen: Option<String>,
+    /// One of the kind's terms for the amount (months).
+    #[serde(deserialize_with = "text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub term_months: Option<String>,
+    /// 緊急経営安定貸付け: the fall in sales year on year, in percent (e.g. `7.5`).
+    #[serde(deserialize_with = "text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub sales_decline_percent: Option<String>,
+    /// 傷病災害時貸付け: days in hospital.
+    #[serde(deserialize_with = "text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub hospital_days: Option<String>,
+}
+
+/// A request as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MemberLoanInput {
+    kind: MemberLoanKind,
+    amount: Yen,
+    term_months: u32,
+    sales_decline: Option<Rate>,
+    hospital_days: Option<u32>,
+}
+
+/// Far above any limit; a larger figure is a typing error.
+const MAX_LOAN_YEN: i64 = 100_000_000_000;
+
+fn kind_of(s: &str) -> Option<MemberLoanKind> {
+    serde_json::from_value(serde_json::Value::String(s.trim().to_string())).ok()
+}
+
+impl MemberLoanForm {
+    fn parse(&self) -> Result<MemberLoanInput, AppError> {
+        let mut p = Parser { errors: Vec::new() };
+        let kind = p.choice("kind", &self.kind, "貸付けの種類", kind_of);
+        let amount = p.yen("amount_yen", &self.amount_yen, "借入額", MAX_LOAN_YEN);
+        let term = p.count("term_months", &self.term_months, "返済期間（月数）", 600);
+        let sales_decline = match self.sales_decline_percent.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => {
+                let r = s
+                    .trim_end_matches(['%', '％'])
+                    .parse::<Rate>()
+                    .ok()
+                    .and_then(|r| Rate::new(r.num(), r.den().checked_mul(100)?));
+                if r.is_none() {
+                    p.err(
+                        "sales_decline_percent",
+                        "number",
+                        "売上げの減少率は「7.5」のように数字で入力してください。",
+                    );
+                }
+                r
+            }
+        };
+        let hospital_days = match self.hospital_days.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(_) => p
+                .count("hospital_days", &self.hospital_days, "入院日数", 10_000)
+                .and_then(|d| u32::try_from(d).ok()),
+        };
+        match (kind, amount, term) {
+            (Some(kind), Some(amount), Some(term)) if p.errors.is_empty() => Ok(MemberLoanInput {
+                kind,
+                amount: Yen::new(amount),
+                term_months: u32::try_from(term).unwrap_or(0),
+                sales_decline,
+                hospital_days,
+            }),
+            _ => Err(AppError::Invalid(p.errors)),
+        }
+    }
+}
+
+/// The answer to a 契約者貸付 request.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MemberLoanDone {
+    pub application_id: i64,
+    pub status: ApplicationStatus,
+    pub kind: String,
+    pub kind_ja: String,
+    pub amount_yen: i64,
+    pub term_months: u32,
+    /// The annual rate, as the rules print it (`1.5%`).
+    pub rate: String,
+    /// The limit the request was checked against (as of the last recalculation).
+    pub limit_yen: i64,
+    /// The day the loan is transferred (None while staff review the request).
+    pub disbursement_date: Option<Date>,
+    /// The first period's interest, paid in advance out of the transfer.
+    pub interest_in_advance_yen: Option<i64>,
+    /// What is transferred.
+    pub transfer_yen: Option<i64>,
+    /// Every repayment (None while staff review the request).
+    pub schedule: Option<Vec<Instalment>>,
+    /// A provisional value of the rules went into the figures.
+    pub estimate: bool,
+}
+
+impl Outcome for MemberLoanDone {
+    fn status(&self) -> ApplicationStatus {
+        self.status
+    }
+}
+
+/// What deciding a 契約者貸付 produced.
+pub(crate) struct MemberLoanDecided {
+    number: String,
+    disbursement_date: Date,
+    schedule: MemberLoanSchedule,
+    /// The assessment the decision rested on (the limit before this loan).
+    assessed: Assessed,
+}
+
+pub(crate) struct MemberLoanProcedure;
+
+fn check(code: &str, status: CheckStatus, field: Option<&str>, message: String) -> Check {
+    Check {
+        code: code.into(),
+        status,
+        field: field.map(Into::into),
+        message,
+    }
+}
+
+fn small_enterprise(rules: &RuleSet) -> Result<&SmallEnterpriseRules, AppError> {
+    rules
+        .small_enterprise
+        .as_ref()
+        .ok_or_else(|| internal(format!("{}: no small_enterprise rules", rules.id)))
+}
+
+/// What a request comes to: the limit in force, the kind's rate, and whether provisional values
+/// went into it.
+struct Assessed {
+    limit: member_loan::MemberLoanLimit,
+    rate: Option<Rate>,
+    estimate: bool,
+}
+
+impl App {
+    /// The member loan limit in force today for a contract: the months and yen paid up to the
+    /// last recalculation (April, October), less the member loans outstanding, within the cap.
+    pub(crate) async fn member_loan_limit(
+        &self,
+        conn: &mut AnyConnection,
+        rules: &RuleSet,
+        contract_id: i64,
+    ) -> Result<member_loan::MemberLoanLimit, AppError> {
+        let se = small_enterprise(rules)?;
+        let today = self.clock.today();
+        let basis = member_loan::limit_basis_month(&se.member_loan, today);
+        let p = paid::up_to(conn, contract_id, &basis.to_string()).await?;
+        let outstanding = self
+            .outstanding_loan_balance(conn, rules, contract_id, today)
+            .await?;
+        Ok(member_loan::limit(
+            &se.member_loan,
+            u32::try_from(p.months.max(0)).unwrap_or(u32::MAX),
+            Yen::new(p.yen),
+            outstanding,
+            None,
+        ))
+    }
+
+    async fn assess_member_loan(
+        &self,
+        conn: &mut AnyConnection,
+        rules: &RuleSet,
+        contract_id: i64,
+        input: &MemberLoanInput,
+        checks: &mut Vec<Check>,
+    ) -> Result<Assessed, AppError> {
+        let se = small_enterprise(rules)?;
+        let ml = &se.member_loan;
+        let limit = self.member_loan_limit(conn, rules, contract_id).await?;
+        let kind_name = input.kind.name_ja();
+        let terms = match member_loan::terms(ml, input.kind, input.amount, &limit) {
+            Ok(t) => Some(t),
+            Err(reasons) => {
+                for r in reasons {
+                    let field = match r.code {
+                        "below_minimum" | "above_maximum" | "not_a_unit" | "above_limit" => {
+                            Some("amount_yen")
+                        }
+                        "kind_unknown" => Some("kind"),
+                        _ => None,
+                    };
+                    checks.push(check(r.code, CheckStatus::Failed, field, r.message));
+                }
+                None
+            }
+        };
+        let rate = terms.as_ref().and_then(|t| t.rate);
+        if let Some(t) = &terms {
+            if t.term_months.is_empty() || t.rate.is_none() {
+                checks.push(check(
+                    "terms_known",
+                    CheckStatus::Failed,
+                    Some("kind"),
+                    format!("{kind_name}は返済期間と利率が未登録のため、オンラインではお申し込みいただけません。共済相談室にお問い合わせください。"),
+                ));
+            } else if !t.term_months.contains(&input.term_months) {
+                checks.push(check(
+                    "term",
+                    CheckStatus::Failed,
+                    Some("term_months"),
+                    format!(
+                        "この借入額の返済期間は{}か月からお選びください。",
+                        t.term_months
+                            .iter()
+                            .map(u32::to_string)
+                            .collect::<Vec<_>>()
+                            .join("・")
+                    ),
+                ));
+            } else {
+                checks.push(check(
+                    "amount",
+                    CheckStatus::Passed,
+                    None,
+                    format!(
+                        "{kind_name} {}（返済期間{}か月）は貸付限度額{}の範囲内です。",
+                        input.amount, input.term_months, limit.limit
+                    ),
+                ));
+            }
+        }
+        match input.kind {
+            MemberLoanKind::Emergency => match input.sales_decline {
+                None => checks.push(check(
+                    "sales_decline",
+                    CheckStatus::Failed,
+                    Some("sales_decline_percent"),
+                    "緊急経営安定貸付けは、売上げの減少率を入力してください。".into(),
+                )),
+                Some(d) if !member_loan::emergency_qualifies(ml, d) => checks.push(check(
+                    "sales_decline",
+                    CheckStatus::Failed,
+                    Some("sales_decline_percent"),
+                    "売上げの減少率が緊急経営安定貸付けの条件に届きません。".into(),
+                )),
+                Some(_) => checks.push(check(
+                    "sales_decline",
+                    CheckStatus::NeedsReview,
+                    None,
+                    "売上げの減少は商工会等の確認書で職員が確認します。".into(),
+                )),
+            },
+            MemberLoanKind::IllnessDisaster => match input.hospital_days {
+                Some(d) if member_loan::illness_qualifies(ml, d) => checks.push(check(
+                    "hospital_days",
+                    CheckStatus::NeedsReview,
+                    None,
+                    "入院（または災害）の事実は診断書等で職員が確認します。".into(),
+                )),
+                _ => checks.push(check(
+                    "hospital_days",
+                    CheckStatus::Failed,
+                    Some("hospital_days"),
+                    "傷病災害時貸付けは、条件を満たす入院日数を入力してください。".into(),
+                )),
+            },
+            MemberLoanKind::General => {}
+            _ => checks.push(check(
+                "kind_condition",
+                CheckStatus::NeedsReview,
+                None,
+                format!("{kind_name}の条件は職員が確認します。"),
+            )),
+        }
+        let estimate = terms.as_ref().is_some_and(|t| t.estimate)
+            || ml.instalment_interval_months.provisional
+            || ml.interest_in_advance.provisional;
+        if estimate && checks.iter().all(|c| c.status != CheckStatus::Failed) {
+            checks.push(check(
+                "provisional_rules",
+                CheckStatus::NeedsReview,
+                None,
+                "貸付限度額または返済条件が暫定の値に基づくため、職員が確認してから決定します。"
+                    .into(),
+            ));
+        }
+        Ok(Assessed {
+            limit,
+            rate,
+            estimate,
+        })
+    }
+
+    /// Requests a 契約者貸付 (see [`MemberLoanProcedure`]).
+    pub async fn request_member_loan(
+        &self,
+        actor: &Actor,
+        number: &str,
+        form: &MemberLoanForm,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Answer<MemberLoanDone>, AppError> {
+        self.run_procedure::<MemberLoanProcedure>(actor, number, form, key)
+            .await
+    }
+}
+
+impl ProcedureRules for MemberLoanProcedure {
+    const PROCEDURE: Procedure = Procedure::MemberLoan;
+    type Target = str;
+    type Form = MemberLoanForm;
+    type Input = MemberLoanInput;
+    type Done = MemberLoanDecided;
+    type Answer = MemberLoanDone;
+
+    fn parse(form: &MemberLoanForm) -> Result<MemberLoanInput, AppError> {
+        form.parse()
+    }
+
+    async fn subject(
+        _app: &App,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        number: &str,
+        _input: &MemberLoanInput,
+    ) -> Result<Subject, AppError> {
+        let s = maintenance_subject(conn, actor, number).await?;
+        if s.program != Program::SmallEnterprise {
+            return Err(AppError::conflict(
+                "not_available",
+                "契約者貸付は小規模企業共済の制度です。",
+            ));
+        }
+        Ok(s)
+    }
+
+    async fn check(
+        app: &App,
+        conn: &mut AnyConnection,
+        subject: &Subject,
+        input: &MemberLoanInput,
+        rules: &RuleSet,
+    ) -> Result<Checked<MemberLoanDone>, AppError> {
+        let c = subject_contract(conn, subject).await?;
+        let mut checks = Vec::new();
+        app.assess_member_loan(conn, rules, c.id, input, &mut checks)
+            .await?;
+        Ok(Checked::Assessed(Assessment {
+            rule_set: rules.id.clone(),
+            checks,
+        }))
+    }
+
+    async fn complete(
+        app: &App,
+        conn: &mut AnyConnection,
+        filed: &Filed,
+        subject: &Subject,
+        input: &MemberLoanInput,
+    ) -> Result<MemberLoanDecided, AppError> {
+        let c = subject_contract(conn, subject).await?;
+        let rules = &filed.rules;
+        let mut checks = Vec::new();
+        let a = app
+            .assess_member_loan(conn, rules, c.id, input, &mut checks)
+            .await?;
+        if let Some(failed) = checks.iter().find(|x| x.status == CheckStatus::Failed) {
+            return Err(AppError::conflict(
+                "member_loan_check_failed",
+                format!(
+                    "決定時の確認で条件を満たさなくなりました：{}",
+                    failed.message
+                ),
+            ));
+        }
+        let rate = a
+            .rate
+            .ok_or_else(|| internal("a member loan decided without a rate"))?;
+        let ml = &small_enterprise(rules)?.member_loan;
+        let disbursement_date = app
+            .calendar
+            .business_days_after(app.clock.today(), ml.disbursement_business_days.value);
+        let schedule =
+            member_loan::schedule(ml, input.amount, input.term_months, rate, disbursement_date);
+        let maturity_date = schedule
+            .instalments
+            .last()
+            .map_or(disbursement_date, |i| i.due_date);
+        let loan_id = loans::insert(
+            conn,
+            &loans::NewLoan {
+                contract_id: c.id,
+                application_id: Some(filed.application_id),
+                kind: LoanKind::Member(input.kind),
+                amount: input.amount,
+                disbursement_date,
+                maturity_date,
+                premium_reduction: Yen::ZERO,
+                bankruptcy_key: None,
+                schedule: &schedule.instalments,
+            },
+            &filed.now,
+        )
+        .await?;
+        let account = payee(conn, c.id).await?;
+        let source = format!("loan:{loan_id}");
+        payouts::schedule(
+            conn,
+            &payouts::NewPayout {
+                contract_id: c.id,
+                application_id: Some(filed.application_id),
+                kind: PayoutKind::LoanDisbursement,
+                due_date: disbursement_date,
+                amount: schedule.transfer,
+                account: &account,
+                source: &source,
+                seq: 1,
+            },
+            &filed.now,
+        )
+        .await?;
+        app.audit(
+            conn,
+            &filed.actor,
+            "loan.decided",
+            &source,
+            None,
+            Some(&json!({
+                "kind": LoanKind::Member(input.kind).as_str(),
+                "contract": c.number,
+                "application": filed.application_id,
+                "amount_yen": input.amount.get(),
+                "term_months": input.term_months,
+                "rate": rate.to_string(),
+                "interest_in_advance_yen": schedule.interest_in_advance.get(),
+                "transfer_yen": schedule.transfer.get(),
+                "disbursement_date": disbursement_date.to_string(),
+                "maturity_date": maturity_date.to_string(),
+                "limit_yen": a.limit.limit.get(),
+                "rule_set": rules.id,
+            })),
+        )
+        .await?;
+        Ok(MemberLoanDecided {
+            number: c.number,
+            disbursement_date,
+            schedule,
+            assessed: a,
+        })
+    }
+
+    async fn answer(
+        app: &App,
+        conn: &mut AnyConnection,
+        filed: &Filed,
+        subject: &Subject,
+        _assessment: Assessment,
+        input: MemberLoanInput,
+        done: Option<MemberLoanDecided>,
+    ) -> Result<MemberLoanDone, AppError> {
+        let (a, decided) = match done {
+            Some(d) => (d.assessed, Some((d.disbursement_date, d.schedule))),
+            None => {
+                let c = subject_contract(conn, subject).await?;
+                let a = app
+                    .assess_member_loan(conn, &filed.rules, c.id, &input, &mut Vec::new())
+                    .await?;
+                (a, None)
+            }
+        };
+        let kind = LoanKind::Member(input.kind);
+        Ok(MemberLoanDone {
+            application_id: filed.application_id,
+            status: filed.status,
+            kind: kind.as_str().trim_start_matches("member_").to_string(),
+            kind_ja: kind.name_ja().to_string(),
+            amount_yen: input.amount.get(),
+            term_months: input.term_months,
+            rate: a.rate.map_or_else(String::new, |r| r.to_string()),
+            limit_yen: a.limit.limit.get(),
+            disbursement_date: decided.as_ref().map(|(d, _)| *d),
+            interest_in_advance_yen: decided.as_ref().map(|(_, s)| s.interest_in_advance.get()),
+            transfer_yen: decided.as_ref().map(|(_, s)| s.transfer.get()),
+            schedule: decided.map(|(_, s)| s.instalments),
+            estimate: a.estimate,
+        })
+    }
+
+    fn completed_mail(
+        app: &App,
+        subject: &Subject,
+        filed: &Filed,
+        input: &MemberLoanInput,
+        done: &MemberLoanDecided,
+    ) -> MailText {
+        let s = &done.schedule;
+        let first = s.instalments.first();
+        MailText {
+            subject: format!(
+                "【{}】契約者貸付の貸付けが決定しました",
+                subject.program.name_ja()
+            ),
+            body: format!(
+                "{} 様\n\n共済契約者番号 {} の契約者貸付（{}）の貸付けが決定しました（受付番号：{}）。\n\n\
+                 貸付金額：{}\n前払いの利息：{}\nお振込み額：{}（{}に引落口座へお振り込みします）\n\
+                 ご返済：{}回（初回 {}、{}）。ご返済は口座振替です。\n\
+                 返済予定と残高：{}/portal/contracts/{}/loans\n",
+                subject.holder_name,
+                done.number,
+                input.kind.name_ja(),
+                filed.application_id,
+                input.amount,
+                s.interest_in_advance,
+                s.transfer,
+                ja_date(done.disbursement_date),
+                s.instalments.len(),
+                first.map_or_else(String::new, |i| ja_date(i.due_date)),
+                first.map_or(Yen::ZERO, Instalment::total),
+                app.public_url,
+                done.number
+            ),
+        }
+    }
+}
