@@ -138,6 +138,7 @@ pub fn online_procedure_path(
         Procedure::BenefitClaim if program == Program::SmallEnterprise => "claim",
         Procedure::BankruptcyLoan if program == Program::SafetyNet => "bankruptcy-loan",
         Procedure::LoanEarlyRepayment => "loans",
+        Procedure::MemberLoan if program == Program::SmallEnterprise => "member-loan",
         _ => return None,
     };
     Some(format!("/portal/contracts/{number}/{page}"))

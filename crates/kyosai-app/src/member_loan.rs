@@ -565,3 +565,141 @@ impl ProcedureRules for MemberLoanProcedure {
         }
     }
 }
+
+/// What a 契約者貸付 as typed would be, shown before the member confirms: the same checks as the
+/// request (a refused field gets the same error), the schedule as if decided today, nothing
+/// stored.
+#[derive(Debug, Clone)]
+pub struct MemberLoanQuote {
+    pub kind: MemberLoanKind,
+    pub amount: Yen,
+    pub term_months: u32,
+    pub rate: Rate,
+    pub limit: Yen,
+    pub disbursement_date: Date,
+    pub schedule: MemberLoanSchedule,
+    /// Staff confirm the request before it is decided (a document or a provisional table).
+    pub in_review: bool,
+    pub estimate: bool,
+}
+
+/// What the request page offers before anything is typed: the limit in force, the kinds with
+/// their amount ranges, terms and rates from the rule set.
+#[derive(Debug, Clone)]
+pub struct MemberLoanOffer {
+    pub limit: Yen,
+    pub unit: Yen,
+    pub kinds: Vec<KindOffer>,
+}
+
+#[derive(Debug, Clone)]
+pub struct KindOffer {
+    pub kind: MemberLoanKind,
+    pub min: Option<Yen>,
+    pub max: Option<Yen>,
+    pub rate: Option<Rate>,
+    /// (amount up to, terms in months); None: any larger amount.
+    pub terms: Vec<(Option<Yen>, Vec<u32>)>,
+}
+
+impl App {
+    /// The limit and the kinds a 小規模 contract's member may borrow (its member or staff).
+    pub async fn member_loan_offer(
+        &self,
+        actor: &Actor,
+        number: &str,
+    ) -> Result<MemberLoanOffer, AppError> {
+        let mut conn = self.store.read().await?;
+        let c = self.readable_contract(&mut conn, actor, number).await?;
+        if c.program != Program::SmallEnterprise {
+            return Err(AppError::NotFound);
+        }
+        let rules = self.rules_for(c.program)?;
+        let ml = &small_enterprise(&rules)?.member_loan;
+        let limit = self.member_loan_limit(&mut conn, &rules, c.id).await?;
+        Ok(MemberLoanOffer {
+            limit: limit.limit,
+            unit: ml.unit_yen.value,
+            kinds: MemberLoanKind::ALL
+                .into_iter()
+                .map(|kind| {
+                    let k = ml.kinds.get(&kind);
+                    KindOffer {
+                        kind,
+                        min: k.and_then(|k| k.value.min_yen),
+                        max: k.and_then(|k| k.value.max_yen),
+                        rate: k.and_then(|k| k.value.rate),
+                        terms: k.map_or_else(Vec::new, |k| {
+                            k.value
+                                .terms
+                                .iter()
+                                .map(|b| (b.up_to_yen, b.months.clone()))
+                                .collect()
+                        }),
+                    }
+                })
+                .collect(),
+        })
+    }
+
+    /// The quote of a 契約者貸付 as typed (see [`MemberLoanQuote`]).
+    pub async fn quote_member_loan(
+        &self,
+        actor: &Actor,
+        number: &str,
+        form: &MemberLoanForm,
+    ) -> Result<MemberLoanQuote, AppError> {
+        let input = form.parse()?;
+        let mut conn = self.store.read().await?;
+        let c = self.readable_contract(&mut conn, actor, number).await?;
+        if c.program != Program::SmallEnterprise {
+            return Err(AppError::conflict(
+                "not_available",
+                "契約者貸付は小規模企業共済の制度です。",
+            ));
+        }
+        let rules = self.rules_for(c.program)?;
+        let mut checks = Vec::new();
+        let a = self
+            .assess_member_loan(&mut conn, &rules, c.id, &input, &mut checks)
+            .await?;
+        let failed: Vec<_> = checks
+            .iter()
+            .filter(|x| x.status == CheckStatus::Failed)
+            .map(|x| {
+                kyosai_domain::FieldError::new(
+                    x.field.clone().unwrap_or_else(|| "application".into()),
+                    "rule",
+                    x.message.clone(),
+                )
+            })
+            .collect();
+        if !failed.is_empty() {
+            return Err(AppError::Invalid(failed));
+        }
+        let rate = a
+            .rate
+            .ok_or_else(|| internal("a member loan quote without a rate"))?;
+        let ml = &small_enterprise(&rules)?.member_loan;
+        let disbursement_date = self
+            .calendar
+            .business_days_after(self.clock.today(), ml.disbursement_business_days.value);
+        Ok(MemberLoanQuote {
+            kind: input.kind,
+            amount: input.amount,
+            term_months: input.term_months,
+            rate,
+            limit: a.limit.limit,
+            disbursement_date,
+            schedule: member_loan::schedule(
+                ml,
+                input.amount,
+                input.term_months,
+                rate,
+                disbursement_date,
+            ),
+            in_review: checks.iter().any(|x| x.status == CheckStatus::NeedsReview),
+            estimate: a.estimate,
+        })
+    }
+}

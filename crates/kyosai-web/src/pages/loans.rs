@@ -27,6 +27,7 @@ struct LoansPage {
     safety_net: bool,
     temporary_limit: String,
     bankruptcy_limit: String,
+    member_limit: String,
     loans: Vec<LoanCard>,
     /// A quote to confirm (`confirm`) or the request just made (`done`).
     early: Option<EarlyText>,
@@ -189,6 +190,7 @@ async fn page(
         safety_net: limits.program == Program::SafetyNet,
         temporary_limit: yen(limits.temporary_loan_limit.get()),
         bankruptcy_limit: yen(limits.bankruptcy_loan_multiple_limit.get()),
+        member_limit: yen(limits.member_loan_limit.map_or(0, |y| y.get())),
         loans: loans.iter().map(card).collect(),
         early,
         mode,

@@ -20,6 +20,7 @@ mod enroll;
 mod fields;
 mod help;
 mod loans;
+mod member_loan;
 mod notices;
 mod paper;
 mod payment;
@@ -161,6 +162,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/portal/contracts/{number}/loans",
             get(loans::show).post(loans::post),
+        )
+        .route(
+            "/portal/contracts/{number}/member-loan",
+            get(member_loan::show).post(member_loan::post),
         )
         .route("/applications/{id}", get(portal::application))
         .route("/enroll/{program}", get(enroll::start))
