@@ -37,7 +37,7 @@ use crate::ja_text::ja_date;
 use crate::payouts::payee::{Payment, schedule_to_contract_account};
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
-    maintenance_subject, subject_contract,
+    program_subject, subject_contract,
 };
 use crate::review::require_staff;
 use crate::{Actor, App, AppError};
@@ -303,13 +303,7 @@ impl ProcedureRules for BankruptcyLoanProcedure {
         number: &str,
         input: &BankruptcyLoanInput,
     ) -> Result<Subject, AppError> {
-        let s = maintenance_subject(conn, actor, number).await?;
-        if s.program != Program::SafetyNet {
-            return Err(AppError::conflict(
-                "not_available",
-                "共済金貸付は経営セーフティ共済の制度です。",
-            ));
-        }
+        let s = program_subject(conn, actor, number, Program::SafetyNet, "共済金貸付").await?;
         let contract_id = s
             .contract_id
             .ok_or_else(|| internal("a maintenance subject without a contract"))?;

@@ -25,7 +25,7 @@ use crate::ja_text::ja_date;
 use crate::payouts::payee::payee_account;
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
-    maintenance_subject, subject_contract,
+    program_subject, subject_contract,
 };
 use crate::{Actor, App, AppError, Role};
 
@@ -498,13 +498,7 @@ impl ProcedureRules for TemporaryLoanProcedure {
         number: &str,
         _input: &Yen,
     ) -> Result<Subject, AppError> {
-        let s = maintenance_subject(conn, actor, number).await?;
-        if s.program != Program::SafetyNet {
-            return Err(AppError::conflict(
-                "not_available",
-                "一時貸付金は経営セーフティ共済の制度です。",
-            ));
-        }
+        let s = program_subject(conn, actor, number, Program::SafetyNet, "一時貸付金").await?;
         Ok(s)
     }
 

@@ -29,7 +29,7 @@ use crate::ja_text::ja_date;
 use crate::loans::payee;
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
-    maintenance_subject, subject_contract,
+    program_subject, subject_contract,
 };
 use crate::{Actor, App, AppError};
 
@@ -367,13 +367,8 @@ impl ProcedureRules for MemberLoanProcedure {
         number: &str,
         _input: &MemberLoanInput,
     ) -> Result<Subject, AppError> {
-        let s = maintenance_subject(conn, actor, number).await?;
-        if s.program != Program::SmallEnterprise {
-            return Err(AppError::conflict(
-                "not_available",
-                "契約者貸付は小規模企業共済の制度です。",
-            ));
-        }
+        let s =
+            program_subject(conn, actor, number, Program::SmallEnterprise, "契約者貸付").await?;
         Ok(s)
     }
 

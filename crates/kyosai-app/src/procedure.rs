@@ -623,6 +623,26 @@ pub(crate) async fn maintenance_subject(
     Ok(contract_subject(&c))
 }
 
+/// The subject of a procedure only one program has (a loan of its own kind):
+/// [`maintenance_subject`], refused with `409 not_available` for the other program's contract,
+/// saying which program the procedure belongs to.
+pub(crate) async fn program_subject(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    number: &str,
+    program: Program,
+    what: &str,
+) -> Result<Subject, AppError> {
+    let s = maintenance_subject(conn, actor, number).await?;
+    if s.program != program {
+        return Err(AppError::conflict(
+            "not_available",
+            format!("{what}は{}の制度です。", program.name_ja()),
+        ));
+    }
+    Ok(s)
+}
+
 /// What an approval completed, for the decision's audit row.
 pub(crate) struct ProcedureCompletion {
     pub contract_id: Option<i64>,
