@@ -595,7 +595,7 @@ impl App {
         .map_err(|e| internal(format!("contract {}: premium history: {e:?}", c.id)))?;
         let owed = Owed {
             loans: self
-                .outstanding_loan_balance(conn, rules, c.id, today)
+                .settleable_loan_balance(conn, rules, c.id, today)
                 .await?,
             unpaid_premiums: dom::standing(&lines)
                 .unpaid

@@ -56,6 +56,9 @@ pub struct LoanView {
     pub premium_reduction: Yen,
     pub schedule: Vec<(Instalment, Option<Date>)>,
     pub balance: Balance,
+    /// The part of the balance a set-off settles today: without the instalments of a debit
+    /// still awaiting the bank's answer (that answer repays them, or leaves them owed).
+    pub settleable: Balance,
     pub status: LoanStatus,
     /// The month whose debit repays the loan in full, when asked for.
     pub early_repayment_month: Option<String>,
@@ -206,13 +209,15 @@ impl App {
             });
         }
         let late = late_rate(rules, l.kind);
-        let balance = loan::balance(
-            &open,
-            |seq| pending.contains(&seq),
-            as_of,
-            late.map(|(r, _)| r),
-            late.map_or(365, |(_, d)| d),
-        );
+        let (rate, days) = (late.map(|(r, _)| r), late.map_or(365, |(_, d)| d));
+        let balance = loan::balance(&open, |seq| pending.contains(&seq), as_of, rate, days);
+        // What a set-off may settle: a debit awaiting its answer repays its own instalments.
+        let settleable_open: Vec<OpenInstalment> = open
+            .iter()
+            .filter(|i| !pending.contains(&i.instalment.seq))
+            .copied()
+            .collect();
+        let settleable = loan::balance(&settleable_open, |_| false, as_of, rate, days);
         let any_paid = stored.iter().any(|s| s.paid_on.is_some());
         let status = if open.is_empty() {
             LoanStatus::Repaid
@@ -232,6 +237,7 @@ impl App {
             premium_reduction: l.premium_reduction,
             schedule: stored.iter().map(|s| (s.instalment, s.paid_on)).collect(),
             balance,
+            settleable,
             status,
             early_repayment_month: loan_billing::early_month(conn, l.id).await?,
             debits,
@@ -253,11 +259,27 @@ impl App {
         Ok(out)
     }
 
+    /// What a benefit or refund paid on `as_of` deducts for the contract's loans: every loan's
+    /// settleable balance (see [`LoanView::settleable`]).
+    pub(crate) async fn settleable_loan_balance(
+        &self,
+        conn: &mut AnyConnection,
+        rules: &RuleSet,
+        contract_id: i64,
+        as_of: Date,
+    ) -> Result<Yen, AppError> {
+        Ok(self
+            .loans_of(conn, rules, contract_id, as_of)
+            .await?
+            .iter()
+            .fold(Yen::ZERO, |sum, l| rounding::add(sum, l.settleable.total())))
+    }
+
     /// Settles every open loan of a contract against the benefit or refund that ended it on
-    /// `on` (REFERENCE §4.1, §5.3): each loan's open instalments are marked repaid by a
-    /// `set_off` event of what it owed that day. Only when `deducted` covers everything owed;
-    /// otherwise the loans stay open for staff (logged), as nothing may be marked repaid that
-    /// was not.
+    /// `on` (REFERENCE §4.1, §5.3): each loan's settleable instalments (open, not in a debit
+    /// awaiting its answer) are marked repaid by a `set_off` event of what they owed that day.
+    /// Only when `deducted` covers it all; otherwise the loans stay open for staff (logged), as
+    /// nothing may be marked repaid that was not.
     pub(crate) async fn set_off_loans(
         &self,
         conn: &mut AnyConnection,
@@ -270,7 +292,7 @@ impl App {
         let views = self.loans_of(conn, rules, contract_id, on).await?;
         let owed = views
             .iter()
-            .fold(Yen::ZERO, |sum, l| rounding::add(sum, l.balance.total()));
+            .fold(Yen::ZERO, |sum, l| rounding::add(sum, l.settleable.total()));
         if owed == Yen::ZERO {
             return Ok(());
         }
@@ -283,11 +305,20 @@ impl App {
             );
             return Ok(());
         }
-        for v in views.iter().filter(|v| v.status != LoanStatus::Repaid) {
+        for v in views
+            .iter()
+            .filter(|v| v.settleable.principal_yen > Yen::ZERO)
+        {
+            let pending: Vec<u32> = v
+                .debits
+                .iter()
+                .filter(|d| d.result == DebitResult::Pending)
+                .flat_map(|d| d.seqs.iter().copied())
+                .collect();
             let seqs: Vec<u32> = v
                 .schedule
                 .iter()
-                .filter(|(_, paid)| paid.is_none())
+                .filter(|(i, paid)| paid.is_none() && !pending.contains(&i.seq))
                 .map(|(i, _)| i.seq)
                 .collect();
             loan_billing::record_payment(
@@ -297,9 +328,9 @@ impl App {
                     line_id: None,
                     kind: loan_billing::PaymentKind::SetOff,
                     seqs: &seqs,
-                    principal: v.balance.principal_yen,
-                    interest: v.balance.interest_due_yen,
-                    late_charge: v.balance.late_charge_yen,
+                    principal: v.settleable.principal_yen,
+                    interest: v.settleable.interest_due_yen,
+                    late_charge: v.settleable.late_charge_yen,
                     result_code: None,
                     import_id: None,
                     on_date: on,

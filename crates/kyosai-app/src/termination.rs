@@ -493,7 +493,7 @@ impl App {
         // §5.3): 小規模's calculator nets it itself; 倒産防止's takes the 共済金 loans received
         // (their 1/10 reduces the base), so what is owed is netted here.
         let owed = self
-            .outstanding_loan_balance(conn, &rules, contract_id, today)
+            .settleable_loan_balance(conn, &rules, contract_id, today)
             .await?;
         let mut refund = match program {
             Program::SmallEnterprise => term::refund(&rules, kind, &paid, owed),
