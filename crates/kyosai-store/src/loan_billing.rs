@@ -15,7 +15,7 @@ use crate::billing::{FileLine, MandateSnapshot};
 use crate::{AnyRow, Result, StoreError, col, decode, typed};
 
 /// The instalment numbers a line repays, as stored (`3,4`).
-pub fn seqs_text(seqs: &[u32]) -> String {
+fn seqs_text(seqs: &[u32]) -> String {
     seqs.iter()
         .map(u32::to_string)
         .collect::<Vec<_>>()
@@ -479,32 +479,6 @@ fn debit_row(r: &AnyRow) -> Result<LoanDebitRow> {
             .transpose()?,
         result_code: col(r, "result_code")?,
     })
-}
-
-/// Totals of a loan's repayment events by kind: (kind, principal, interest, late charge).
-pub async fn payment_totals(
-    conn: &mut AnyConnection,
-    loan_id: i64,
-) -> Result<Vec<(PaymentKind, Yen, Yen, Yen)>> {
-    let rows = sqlx::query(
-        "SELECT kind, CAST(SUM(principal) AS BIGINT) AS principal, CAST(SUM(interest) AS BIGINT) AS interest, \
-         CAST(SUM(late_charge) AS BIGINT) AS late_charge FROM loan_payments WHERE loan_id = $1 \
-         GROUP BY kind ORDER BY kind",
-    )
-    .bind(loan_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let kind: String = col(r, "kind")?;
-            Ok((
-                decode("loan_payments.kind", &kind, PaymentKind::parse)?,
-                Yen::new(col(r, "principal")?),
-                Yen::new(col(r, "interest")?),
-                Yen::new(col(r, "late_charge")?),
-            ))
-        })
-        .collect()
 }
 
 /// Asks for a loan's early repayment by the run of `month`; false when one is already asked for
