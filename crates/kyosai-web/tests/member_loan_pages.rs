@@ -126,6 +126,28 @@ async fn a_member_asks_for_a_member_loan_through_the_pages_and_the_api() {
             1
         );
 
+        // Staff read the request in words on the review screen.
+        let id = count(
+            &site,
+            "SELECT id AS n FROM applications WHERE procedure = 'member_loan'",
+        )
+        .await;
+        let (staff_client, _) = site.login(Role::Staff, "s@example.jp").await;
+        let (s, body) = site
+            .get(&staff_client, &format!("/staff/applications/{id}"))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        for shown in [
+            "貸付けの種類",
+            "一般貸付け",
+            "借入額",
+            "200,000円",
+            "返済期間",
+            "12か月",
+        ] {
+            assert!(body.contains(shown), "{shown}: {body}");
+        }
+
         // The API: a second request waits for the first; a 倒産防止 contract has none.
         let token = site
             .app

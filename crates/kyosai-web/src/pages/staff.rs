@@ -907,6 +907,21 @@ fn payment_row(name: &str, raw: &str, values: &BTreeMap<String, String>) -> Row 
         ),
         "designated_month" => ("指定納付月", format!("{raw}月")),
         "months" => ("前納する月数", format!("{raw}か月")),
+        // 契約者貸付 and 繰上返済.
+        "kind" => (
+            "貸付けの種類",
+            kyosai_domain::loan::LoanKind::parse(&format!("member_{raw}"))
+                .map_or(raw.to_string(), |k| k.name_ja().to_string()),
+        ),
+        "amount_yen" => (
+            "借入額",
+            raw.parse::<i64>()
+                .map_or(raw.to_string(), |y| kyosai_domain::Yen::new(y).to_string()),
+        ),
+        "term_months" => ("返済期間", format!("{raw}か月")),
+        "sales_decline_percent" => ("売上げの減少率", format!("{raw}％")),
+        "hospital_days" => ("入院日数", format!("{raw}日")),
+        "loan_id" => ("繰上返済する貸付け（貸付番号）", raw.to_string()),
         _ => (label_of(name), display_value(name, values)),
     };
     Row {
