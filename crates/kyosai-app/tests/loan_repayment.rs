@@ -488,64 +488,68 @@ async fn a_cancellation_sets_the_loan_off_against_the_refund() {
 
 #[tokio::test]
 async fn a_debit_awaiting_its_answer_is_not_set_off_and_its_answer_still_posts() {
-    for (app, _dir) in apps().await {
-        let (member, number) = contract(&app, "p@example.jp", "ノムラ", 24).await;
-        temporary_loan(&app, &member, &number, 500_000).await;
-        // November's run debits the loan at maturity; the member cancels before the answer.
-        let out = out_dir("pending-set-off");
-        let summaries = on(&app, "2027-11-10T00:00:00Z")
-            .billing_run(
-                month("2027-11"),
-                Some(Program::SafetyNet),
-                &out,
-                &RunOptions::default(),
-                &no_progress,
-            )
-            .await
-            .unwrap();
-        assert_eq!(loan_files(&summaries).len(), 1);
-        let cancelling = on(&app, "2027-11-20T01:00:00Z");
-        let quote = cancelling
-            .cancellation_quote(&member, &number)
-            .await
-            .unwrap();
-        assert_eq!(quote.loans_deducted_yen, 0, "the pending debit repays it");
-        cancelling
-            .cancel_contract(
-                &member,
-                &number,
-                &kyosai_app::cancellation::CancellationForm {
-                    refund_yen: Some(quote.refund_yen.to_string()),
-                },
-                None,
-            )
-            .await
-            .unwrap();
-        // The bank's answer arrives after the cancellation and posts.
-        let importer = on(&app, "2027-12-03T00:00:00Z");
-        for file in summaries.iter().flat_map(|s| &s.files) {
-            let request = std::fs::read(&file.path).unwrap();
-            let result =
-                simulate_bank(&request, 0.0, &[(ResultCode::InsufficientFunds, 1.0)], 1).unwrap();
-            importer
-                .import_result_file(&format!("{}.result", file.name), &result, "test")
+    // The bank's answer collects, or it fails (a fresh book each time).
+    for collected in [true, false] {
+        for (app, _dir) in apps().await {
+            let (member, number) = contract(&app, "p@example.jp", "ノムラ", 24).await;
+            temporary_loan(&app, &member, &number, 500_000).await;
+            // November's run debits the loan at maturity; the member cancels before the answer.
+            let out = out_dir("pending-set-off");
+            let summaries = on(&app, "2027-11-10T00:00:00Z")
+                .billing_run(
+                    month("2027-11"),
+                    Some(Program::SafetyNet),
+                    &out,
+                    &RunOptions::default(),
+                    &no_progress,
+                )
                 .await
                 .unwrap();
+            assert_eq!(loan_files(&summaries).len(), 1);
+            let cancelling = on(&app, "2027-11-20T01:00:00Z");
+            let quote = cancelling
+                .cancellation_quote(&member, &number)
+                .await
+                .unwrap();
+            assert_eq!(quote.loans_deducted_yen, 0, "the pending debit repays it");
+            cancelling
+                .cancel_contract(
+                    &member,
+                    &number,
+                    &kyosai_app::cancellation::CancellationForm {
+                        refund_yen: Some(quote.refund_yen.to_string()),
+                    },
+                    None,
+                )
+                .await
+                .unwrap();
+            // The bank's answer arrives after the cancellation and posts.
+            let importer = on(&app, "2027-12-03T00:00:00Z");
+            for file in summaries.iter().flat_map(|s| &s.files) {
+                let request = std::fs::read(&file.path).unwrap();
+                let result =
+                    simulate_bank(&request, 0.0, &[(ResultCode::InsufficientFunds, 1.0)], 1)
+                        .unwrap();
+                importer
+                    .import_result_file(&format!("{}.result", file.name), &result, "test")
+                    .await
+                    .unwrap();
+            }
+            let l = importer
+                .contract_loans(&member, &number)
+                .await
+                .unwrap()
+                .remove(0);
+            assert_eq!(l.status, LoanStatus::Repaid);
+            assert_eq!(
+                count(
+                    &app,
+                    "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM loan_payments WHERE kind = 'set_off'"
+                )
+                .await,
+                0
+            );
         }
-        let l = importer
-            .contract_loans(&member, &number)
-            .await
-            .unwrap()
-            .remove(0);
-        assert_eq!(l.status, LoanStatus::Repaid);
-        assert_eq!(
-            count(
-                &app,
-                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM loan_payments WHERE kind = 'set_off'"
-            )
-            .await,
-            0
-        );
     }
 }
 

@@ -345,6 +345,30 @@ impl App {
                     d
                 }
             };
+            if !c.active {
+                // The contract ended after the debit was made: nothing more is debited.
+                mails.push((
+                    c.member_id,
+                    Mail {
+                        to: c.email.clone(),
+                        subject: format!(
+                            "【共済】{}分の貸付金の返済（口座振替）ができませんでした",
+                            ja_month(m)
+                        ),
+                        body: format!(
+                            "共済契約者番号 {} の{}分の貸付金の返済 {} は、口座振替ができませんでした（{}）。\nご契約が終了しているため、今後は口座振替でご請求しません。残りのご返済の方法は、共済相談室からご案内します。\n返済予定と残高：{}/portal/contracts/{}/loans\n",
+                            c.number,
+                            ja_month(m),
+                            Yen::new(*amount),
+                            reason_ja,
+                            self.public_url,
+                            c.number
+                        ),
+                        attachments: Vec::new(),
+                    },
+                ));
+                continue;
+            }
             let account = if *unusable {
                 format!(
                     "ご登録の口座は今後の振替に使えません。オンラインで新しい口座をご登録ください：{}/portal/contracts/{}/account\n",

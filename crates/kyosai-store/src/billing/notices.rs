@@ -41,6 +41,8 @@ pub struct Contact {
     pub number: String,
     pub email: String,
     pub program: String,
+    /// False once the contract has ended (cancelled, claimed): nothing is debited any more.
+    pub active: bool,
 }
 
 /// The contact of several contracts, by contract id.
@@ -52,7 +54,7 @@ pub async fn contacts(
     let mut out = std::collections::HashMap::with_capacity(contract_ids.len());
     for batch in contract_ids.chunks(1_000) {
         let mut sql = String::from(
-            "SELECT c.id, c.member_id, c.number, c.program, u.email FROM contracts c JOIN users u ON u.id = c.member_id WHERE c.id IN ",
+            "SELECT c.id, c.member_id, c.number, c.program, c.status, u.email FROM contracts c JOIN users u ON u.id = c.member_id WHERE c.id IN ",
         );
         let mut ph = String::new();
         push_placeholders(&mut ph, 1, batch.len(), anonymous);
@@ -69,6 +71,7 @@ pub async fn contacts(
                     number: col(&r, "number")?,
                     email: col(&r, "email")?,
                     program: col(&r, "program")?,
+                    active: col::<String>(&r, "status")? == "active",
                 },
             );
         }
