@@ -527,8 +527,9 @@ async fn a_debit_awaiting_its_answer_is_not_set_off_and_its_answer_still_posts()
             let importer = on(&app, "2027-12-03T00:00:00Z");
             for file in summaries.iter().flat_map(|s| &s.files) {
                 let request = std::fs::read(&file.path).unwrap();
+                let rate = if collected { 0.0 } else { 1.0 };
                 let result =
-                    simulate_bank(&request, 0.0, &[(ResultCode::InsufficientFunds, 1.0)], 1)
+                    simulate_bank(&request, rate, &[(ResultCode::InsufficientFunds, 1.0)], 1)
                         .unwrap();
                 importer
                     .import_result_file(&format!("{}.result", file.name), &result, "test")
@@ -540,7 +541,18 @@ async fn a_debit_awaiting_its_answer_is_not_set_off_and_its_answer_still_posts()
                 .await
                 .unwrap()
                 .remove(0);
-            assert_eq!(l.status, LoanStatus::Repaid);
+            if collected {
+                assert_eq!(l.status, LoanStatus::Repaid);
+            } else {
+                // Still owed, never debited again; the mail says so instead of a next debit.
+                assert_eq!(l.status, LoanStatus::InArrears);
+                assert_eq!(
+                    count(&app, "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM outbox WHERE payload LIKE '%ご契約が終了しているため%'").await,
+                    1
+                );
+                let s = cycle(&app, month("2027-12"), Loans::Collect).await;
+                assert!(loan_files(&s).is_empty());
+            }
             assert_eq!(
                 count(
                     &app,
