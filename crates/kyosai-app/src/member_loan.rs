@@ -16,6 +16,7 @@ use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::rules::small_enterprise::{MemberLoanKind, SmallEnterpriseRules};
 use kyosai_domain::small_enterprise::member_loan::{self, MemberLoanSchedule};
+use kyosai_domain::special_measures::{Effect, MeasureQuery};
 use kyosai_domain::{ApplicationStatus, Procedure, Program, Rate, Yen};
 use kyosai_store::payouts;
 use kyosai_store::{loans, paid};
@@ -585,6 +586,10 @@ pub struct MemberLoanOffer {
     pub limit: Yen,
     pub unit: Yen,
     pub kinds: Vec<KindOffer>,
+    /// A disaster special measure's 特例災害時貸付け in force for the member (REFERENCE §4.2):
+    /// (the measure's name, what it offers). Not requested online: its repayment term is not
+    /// published, so no schedule can be shown (the contact center takes the request).
+    pub disaster_loan: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -612,9 +617,27 @@ impl App {
         let rules = self.rules_for(c.program)?;
         let ml = &small_enterprise(&rules)?.member_loan;
         let limit = self.member_loan_limit(&mut conn, &rules, c.id).await?;
+        let prefecture = crate::suspension::prefecture_of(&mut conn, &c).await?;
+        let disaster_loan = crate::suspension::measures()?
+            .applicable(&MeasureQuery {
+                program: Some(c.program),
+                prefecture,
+                flags: &[],
+                date: self.clock.today(),
+            })
+            .into_iter()
+            .find_map(|m| {
+                m.effects_for(c.program).find_map(|e| match e {
+                    Effect::InterestFreeDisasterLoan { description, .. } => {
+                        Some((m.name.clone(), description.clone()))
+                    }
+                    _ => None,
+                })
+            });
         Ok(MemberLoanOffer {
             limit: limit.limit,
             unit: ml.unit_yen.value,
+            disaster_loan,
             kinds: MemberLoanKind::ALL
                 .into_iter()
                 .map(|kind| {

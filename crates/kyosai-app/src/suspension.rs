@@ -141,7 +141,7 @@ impl Outcome for Resumption {
 }
 
 /// The special measures shipped with the code (parsed once).
-fn measures() -> Result<&'static SpecialMeasures, AppError> {
+pub(crate) fn measures() -> Result<&'static SpecialMeasures, AppError> {
     static MEASURES: OnceLock<Result<SpecialMeasures, String>> = OnceLock::new();
     MEASURES
         .get_or_init(|| SpecialMeasures::embedded().map_err(|e| e.to_string()))
@@ -150,7 +150,7 @@ fn measures() -> Result<&'static SpecialMeasures, AppError> {
 }
 
 /// The prefecture the member gave with the contract's enrollment.
-async fn prefecture_of(
+pub(crate) async fn prefecture_of(
     conn: &mut AnyConnection,
     c: &Contract,
 ) -> Result<Option<Prefecture>, AppError> {

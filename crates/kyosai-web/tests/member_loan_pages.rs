@@ -53,6 +53,41 @@ async fn a_member_asks_for_a_member_loan_through_the_pages_and_the_api() {
             .await;
         assert!(loans_page.contains(&page), "offered from the loans page");
 
+        // Only a member the disaster special measure applies to (a business in 石川県) is told
+        // of its 特例災害時貸付け, in the words of the measure's rule data.
+        assert!(offer.disaster_loan.is_none());
+        assert!(!body.contains("特例災害時貸付け"), "{body}");
+        let (ishikawa_client, ishikawa) = site.login(Role::Member, "c@example.jp").await;
+        let mut form = sample_form("small_enterprise");
+        form.prefecture = Some("石川県".into());
+        form.postcode = Some("9200001".into());
+        form.city = Some("金沢市".into());
+        form.address_line = Some("千木町1-1".into());
+        form.birth_date = Some("1971-02-03".into());
+        let ishikawa_number = on(&site.app, "2026-11-02T01:00:00Z")
+            .submit_enrollment(&ishikawa, ishikawa.user_id, &form)
+            .await
+            .unwrap()
+            .contract
+            .unwrap()
+            .number;
+        let (measure, offered) = site
+            .app
+            .member_loan_offer(&ishikawa, &ishikawa_number)
+            .await
+            .unwrap()
+            .disaster_loan
+            .unwrap();
+        let (s, body) = site
+            .get(
+                &ishikawa_client,
+                &format!("/portal/contracts/{ishikawa_number}/member-loan"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(body.contains(&measure) && body.contains(&offered), "{body}");
+        assert!(offered.contains("特例災害時貸付け"), "{offered}");
+
         // Off the unit: the field says so, nothing stored.
         let apps = count(&site, "SELECT COUNT(*) AS n FROM applications").await;
         let (s, _, body) = site

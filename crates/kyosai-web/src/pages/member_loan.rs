@@ -52,6 +52,8 @@ struct LoanPage {
     /// `form`, `confirm` or `done`.
     mode: &'static str,
     limit: String,
+    /// A disaster special measure's loan in force for the member: (measure, what it offers).
+    disaster: Option<(String, String)>,
     kinds: Vec<KindRow>,
     amount: String,
     term: String,
@@ -177,6 +179,7 @@ async fn page(
         number: number.to_string(),
         mode,
         limit: yen(offer.limit.get()),
+        disaster: offer.disaster_loan.clone(),
         kinds: kinds(&offer, &text("kind")),
         amount: text("amount_yen"),
         term: text("term_months"),
