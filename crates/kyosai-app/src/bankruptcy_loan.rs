@@ -15,6 +15,7 @@
 //! at `POST /api/v1/contracts/{number}/claims/evidence` and, for this procedure, at
 //! `…/bankruptcy-loans/evidence`), and attached to the application when it is filed.
 
+use crate::rules::safety_net;
 use jiff::civil::Date;
 use kyosai_domain::loan::{self, BankruptcyEvent, LoanKind};
 use kyosai_domain::payout::PayoutKind;
@@ -162,22 +163,6 @@ impl Outcome for BankruptcyLoanDone {
     }
 }
 
-fn check(code: &str, status: CheckStatus, field: Option<&str>, message: String) -> Check {
-    Check {
-        code: code.into(),
-        status,
-        field: field.map(Into::into),
-        message,
-    }
-}
-
-fn safety_net(rules: &RuleSet) -> Result<&kyosai_domain::rules::SafetyNetRules, AppError> {
-    rules
-        .safety_net
-        .as_ref()
-        .ok_or_else(|| internal(format!("{}: no safety_net rules", rules.id)))
-}
-
 /// The rule checks and the limit for a request made on `request_date` (the day it was filed;
 /// staff re-check against the same day). `application_id` is the application the evidence may
 /// already be attached to.
@@ -212,7 +197,7 @@ async fn assess(
     );
     let mut checks = Vec::new();
     for problem in loan::bankruptcy_date_problems(b, input.bankruptcy_date, request_date) {
-        checks.push(check(
+        checks.push(Check::new(
             problem.code,
             CheckStatus::Failed,
             Some("bankruptcy_date"),
@@ -226,23 +211,28 @@ async fn assess(
             "small_loss" => Some("loss_yen"),
             _ => None,
         };
-        checks.push(check(r.code, CheckStatus::Failed, field, r.message.clone()));
+        checks.push(Check::new(
+            r.code,
+            CheckStatus::Failed,
+            field,
+            r.message.clone(),
+        ));
     }
     checks.extend(
         crate::evidence::unknown_evidence_checks(conn, &input.evidence, c.id, application_id)
             .await?,
     );
     if input.evidence.is_empty() {
-        checks.push(check(
+        checks.push(Check::new(
             "evidence_missing",
             CheckStatus::Failed,
             Some("evidence"),
             "取引先の倒産と回収困難な売掛金等を確認できる書類（売掛金元帳の写し、倒産を証する書類など）を添付してください。"
-                .into(),
+                ,
         ));
     }
     if checks.is_empty() {
-        checks.push(check(
+        checks.push(Check::new(
             "evidence_review",
             CheckStatus::NeedsReview,
             None,

@@ -16,6 +16,7 @@
 //! or the mandate in force (`payouts::schedule`), keeps the tax data with each payout (REFERENCE
 //! §3.6) and sends the 『支払決定通知書兼振込通知書』.
 
+use crate::rules::small_enterprise;
 use jiff::civil::Date;
 use kyosai_docs::pdf::data::{self as docs, Letter};
 use kyosai_domain::billing as dom;
@@ -458,22 +459,6 @@ impl ClaimQuote {
     }
 }
 
-fn small_enterprise(rules: &RuleSet) -> Result<&SmallEnterpriseRules, AppError> {
-    rules
-        .small_enterprise
-        .as_ref()
-        .ok_or_else(|| internal(format!("{}: no small_enterprise rules", rules.id)))
-}
-
-fn check(code: &str, status: CheckStatus, field: Option<&str>, message: String) -> Check {
-    Check {
-        code: code.into(),
-        status,
-        field: field.map(str::to_string),
-        message,
-    }
-}
-
 /// The holder's position, birth date and kana name, from the contract's enrollment form.
 async fn holder_facts(
     conn: &mut AnyConnection,
@@ -515,14 +500,14 @@ impl App {
         let today = self.clock.today();
         let mut checks = Vec::new();
         if input.event_date > today {
-            checks.push(check(
+            checks.push(Check::new(
                 "event_date_future",
                 CheckStatus::Failed,
                 Some("event_date"),
-                "請求事由が生じた日に、未来の日付は指定できません。".into(),
+                "請求事由が生じた日に、未来の日付は指定できません。",
             ));
         } else if input.event_date < c.start_date {
-            checks.push(check(
+            checks.push(Check::new(
                 "event_date_before_contract",
                 CheckStatus::Failed,
                 Some("event_date"),
@@ -567,7 +552,7 @@ impl App {
         ) {
             Ok(d) => d,
             Err(reason) => {
-                checks.push(check(
+                checks.push(Check::new(
                     reason.code,
                     CheckStatus::Failed,
                     Some("event"),
@@ -576,7 +561,7 @@ impl App {
                 return Ok((checks, None));
             }
         };
-        checks.push(check(
+        checks.push(Check::new(
             "benefit_kind",
             if determination.provisional {
                 CheckStatus::NeedsReview
@@ -612,7 +597,7 @@ impl App {
                 "combined_split" => "payout.lump_sum_yen",
                 _ => "payout.form",
             };
-            checks.push(check(
+            checks.push(Check::new(
                 "payout_form",
                 CheckStatus::Failed,
                 Some(field),
@@ -620,19 +605,19 @@ impl App {
             ));
         }
         if !determination.payable || net == Yen::ZERO {
-            checks.push(check(
+            checks.push(Check::new(
                 "nothing_payable",
                 CheckStatus::NeedsReview,
                 None,
-                "お支払いできる金額がありません。職員が内容を確認します。".into(),
+                "お支払いできる金額がありません。職員が内容を確認します。",
             ));
         }
         if death {
-            checks.push(check(
+            checks.push(Check::new(
                 "claimant_order",
                 CheckStatus::NeedsReview,
                 Some("claimant"),
-                "ご遺族の続柄と順位を、戸籍などの書類で職員が確認します。".into(),
+                "ご遺族の続柄と順位を、戸籍などの書類で職員が確認します。",
             ));
         }
         checks.extend(
@@ -640,51 +625,50 @@ impl App {
                 .await?,
         );
         if input.evidence.is_empty() {
-            checks.push(check(
+            checks.push(Check::new(
                 "evidence_missing",
                 CheckStatus::NeedsReview,
                 Some("evidence"),
-                "請求事由を確認できる書類が添付されていません。職員がご連絡します。".into(),
+                "請求事由を確認できる書類が添付されていません。職員がご連絡します。",
             ));
         }
         match &input.account {
             Some(a) if !death && !bank_account::same_holder(&a.holder_kana, &holder_kana) => {
-                checks.push(check(
+                checks.push(Check::new(
                     "payee_account",
                     CheckStatus::NeedsReview,
                     Some("account_holder_kana"),
-                    "お振込み先の口座名義を職員が確認します。".into(),
+                    "お振込み先の口座名義を職員が確認します。",
                 ));
             }
             Some(_) => {}
-            None if death => checks.push(check(
+            None if death => checks.push(Check::new(
                 "payee_account",
                 CheckStatus::Failed,
                 Some("bank_code"),
-                "ご遺族へのお振込み先の口座を入力してください。".into(),
+                "ご遺族へのお振込み先の口座を入力してください。",
             )),
             None => {
                 if crate::loans::payee(conn, c.id).await.is_err() {
-                    checks.push(check(
+                    checks.push(Check::new(
                         "payee_account",
                         CheckStatus::Failed,
                         Some("bank_code"),
-                        "お振込み先の口座を入力してください（登録済みの引落口座がありません）。"
-                            .into(),
+                        "お振込み先の口座を入力してください（登録済みの引落口座がありません）。",
                     ));
                 }
             }
         }
         let max = se.claim.auto_decide_max_yen.value;
         checks.push(if net > max {
-            check(
+            Check::new(
                 "amount_threshold",
                 CheckStatus::NeedsReview,
                 None,
                 format!("差引支給額{net}は自動決定の上限{max}を超えるため、職員2名が確認します。"),
             )
         } else {
-            check(
+            Check::new(
                 "amount_threshold",
                 CheckStatus::Passed,
                 None,

@@ -420,15 +420,6 @@ fn is_corporation(d: &Details) -> bool {
     LegalForm::parse(&d.legal_form).is_some_and(|f| f != LegalForm::Individual)
 }
 
-fn check(code: &str, status: CheckStatus, field: Option<&str>, message: String) -> Check {
-    Check {
-        code: code.into(),
-        status,
-        field: field.map(Into::into),
-        message,
-    }
-}
-
 /// The checks of a change (no I/O but the evidence look-up): what the module doc lists.
 async fn assess(
     conn: &mut AnyConnection,
@@ -449,16 +440,16 @@ async fn assess(
     let mut checks = Vec::new();
     let corporation = is_corporation(current);
     if changed("representative") && !(c.program == Program::SafetyNet && corporation) {
-        checks.push(check(
+        checks.push(Check::new(
             "representative",
             CheckStatus::Failed,
             Some("representative"),
-            "代表者は、経営セーフティ共済の法人のご契約でのみ届け出ます。".into(),
+            "代表者は、経営セーフティ共済の法人のご契約でのみ届け出ます。",
         ));
     }
     for f in ["capital_yen", "employees"] {
         if changed(f) && c.program != Program::SafetyNet {
-            checks.push(check(
+            checks.push(Check::new(
                 "size_not_recorded",
                 CheckStatus::Failed,
                 Some(f),
@@ -475,14 +466,14 @@ async fn assess(
     {
         let places = kyosai_refdata::postcode(&after.postcode);
         if places.iter().any(|p| p.prefecture == after.prefecture) {
-            checks.push(check(
+            checks.push(Check::new(
                 "address",
                 CheckStatus::Passed,
                 None,
-                "郵便番号と都道府県は一致しています。".into(),
+                "郵便番号と都道府県は一致しています。",
             ));
         } else {
-            checks.push(check(
+            checks.push(Check::new(
                 "address",
                 CheckStatus::Failed,
                 Some("prefecture"),
@@ -497,11 +488,11 @@ async fn assess(
     let name_change = changed("holder_name") || (corporation && changed("business_name"));
     if name_change {
         match &input.evidence {
-            None => checks.push(check(
+            None => checks.push(Check::new(
                 "evidence",
                 CheckStatus::Failed,
                 Some("evidence"),
-                "氏名・名称の変更には、変更が分かる書類（戸籍抄本、住民票、登記事項証明書など）の添付が必要です。".into(),
+                "氏名・名称の変更には、変更が分かる書類（戸籍抄本、住民票、登記事項証明書など）の添付が必要です。",
             )),
             Some(token) => {
                 let found = evidence::by_token(conn, token).await?;
@@ -511,25 +502,25 @@ async fn assess(
                         && e.contract_id.is_none_or(|id| id == c.id)
                 });
                 if !usable {
-                    checks.push(check(
+                    checks.push(Check::new(
                         "evidence",
                         CheckStatus::Failed,
                         Some("evidence"),
-                        "添付書類が見つかりません。もう一度ファイルを添付してください。".into(),
+                        "添付書類が見つかりません。もう一度ファイルを添付してください。",
                     ));
                 } else if corporation {
-                    checks.push(check(
+                    checks.push(Check::new(
                         "corporate_name",
                         CheckStatus::NeedsReview,
                         None,
-                        "法人の名称・氏名の変更は、添付の書類を職員が確認します。".into(),
+                        "法人の名称・氏名の変更は、添付の書類を職員が確認します。",
                     ));
                 } else {
-                    checks.push(check(
+                    checks.push(Check::new(
                         "evidence",
                         CheckStatus::Passed,
                         None,
-                        "氏名の変更を確認する書類が添付されています。".into(),
+                        "氏名の変更を確認する書類が添付されています。",
                     ));
                 }
             }
@@ -546,11 +537,11 @@ async fn assess(
                     .is_some_and(|(max, cap)| cap <= max.get())
         });
         if within {
-            checks.push(check(
+            checks.push(Check::new(
                 "size",
                 CheckStatus::Passed,
                 None,
-                "資本金・従業員数は加入資格の範囲内です。".into(),
+                "資本金・従業員数は加入資格の範囲内です。",
             ));
         } else {
             let reason = match limit {
@@ -566,14 +557,14 @@ async fn assess(
                 },
                 None => "業種の加入資格が確認できません。職員が確認します。".into(),
             };
-            checks.push(check("size", CheckStatus::NeedsReview, None, reason));
+            checks.push(Check::new("size", CheckStatus::NeedsReview, None, reason));
         }
     }
-    checks.push(check(
+    checks.push(Check::new(
         "contract_active",
         CheckStatus::Passed,
         None,
-        "契約は有効です。".into(),
+        "契約は有効です。",
     ));
     Ok((
         Assessment {

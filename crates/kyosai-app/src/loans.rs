@@ -6,6 +6,7 @@
 //! contract's own figures (months and yen paid from the premium ledger, loans outstanding from
 //! the loans table), so a member sees in the portal exactly what the calculator would say.
 
+use crate::rules::safety_net;
 use jiff::civil::Date;
 use kyosai_domain::loan::{self, Balance, Instalment, LoanKind, OpenInstalment};
 use kyosai_domain::payout::PayoutKind;
@@ -403,10 +404,7 @@ impl App {
         };
         match c.program {
             Program::SafetyNet => {
-                let sn = rules
-                    .safety_net
-                    .as_ref()
-                    .ok_or_else(|| internal(format!("{}: no safety_net rules", rules.id)))?;
+                let sn = safety_net(&rules)?;
                 limits.temporary_loan_limit = temporary_loan(
                     &sn.temporary_loan,
                     &sn.cancellation,
@@ -497,15 +495,6 @@ pub(crate) struct TemporaryLoanDecided {
 /// once (201) — unless the limit rests on a provisional rate table, when staff confirm it (202).
 pub(crate) struct TemporaryLoanProcedure;
 
-fn check(code: &str, status: CheckStatus, field: Option<&str>, message: String) -> Check {
-    Check {
-        code: code.into(),
-        status,
-        field: field.map(Into::into),
-        message,
-    }
-}
-
 impl ProcedureRules for TemporaryLoanProcedure {
     const PROCEDURE: Procedure = Procedure::TemporaryLoan;
     type Target = str;
@@ -563,13 +552,13 @@ impl ProcedureRules for TemporaryLoanProcedure {
             .reasons
             .iter()
             .filter(|r| r.code != "below_minimum")
-            .map(|r| check(r.code, CheckStatus::Failed, None, r.message.clone()))
+            .map(|r| Check::new(r.code, CheckStatus::Failed, None, r.message.clone()))
             .collect();
         let amount = *amount;
         let min = t.min_yen.value;
         let unit = t.unit_yen.value;
         if amount < min {
-            checks.push(check(
+            checks.push(Check::new(
                 "below_minimum",
                 CheckStatus::Failed,
                 Some("amount_yen"),
@@ -577,7 +566,7 @@ impl ProcedureRules for TemporaryLoanProcedure {
             ));
         }
         if !amount.is_multiple_of(unit) {
-            checks.push(check(
+            checks.push(Check::new(
                 "not_a_unit",
                 CheckStatus::Failed,
                 Some("amount_yen"),
@@ -585,7 +574,7 @@ impl ProcedureRules for TemporaryLoanProcedure {
             ));
         }
         if result.reasons.is_empty() && amount > result.limit {
-            checks.push(check(
+            checks.push(Check::new(
                 "above_limit",
                 CheckStatus::Failed,
                 Some("amount_yen"),
@@ -593,7 +582,7 @@ impl ProcedureRules for TemporaryLoanProcedure {
             ));
         }
         if checks.is_empty() {
-            checks.push(check(
+            checks.push(Check::new(
                 "within_limit",
                 if result.estimate {
                     CheckStatus::NeedsReview
@@ -752,13 +741,6 @@ impl ProcedureRules for TemporaryLoanProcedure {
             body,
         }
     }
-}
-
-fn safety_net(rules: &RuleSet) -> Result<&kyosai_domain::rules::SafetyNetRules, AppError> {
-    rules
-        .safety_net
-        .as_ref()
-        .ok_or_else(|| internal(format!("{}: no safety_net rules", rules.id)))
 }
 
 /// The account a loan is transferred to: the contract's debit account in use (the one

@@ -9,12 +9,13 @@
 //! repayment at maturity for short terms), transfers the amount less the interest in advance,
 //! and the billing cycle collects the instalments like every loan's.
 
+use crate::rules::small_enterprise;
 use jiff::civil::Date;
 use kyosai_domain::loan::{Instalment, LoanKind};
 use kyosai_domain::payout::PayoutKind;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
-use kyosai_domain::rules::small_enterprise::{MemberLoanKind, SmallEnterpriseRules};
+use kyosai_domain::rules::small_enterprise::MemberLoanKind;
 use kyosai_domain::small_enterprise::member_loan::{self, MemberLoanSchedule};
 use kyosai_domain::special_measures::{Effect, MeasureQuery};
 use kyosai_domain::{ApplicationStatus, Procedure, Program, Rate, Yen};
@@ -162,22 +163,6 @@ pub(crate) struct MemberLoanDecided {
 
 pub(crate) struct MemberLoanProcedure;
 
-fn check(code: &str, status: CheckStatus, field: Option<&str>, message: String) -> Check {
-    Check {
-        code: code.into(),
-        status,
-        field: field.map(Into::into),
-        message,
-    }
-}
-
-fn small_enterprise(rules: &RuleSet) -> Result<&SmallEnterpriseRules, AppError> {
-    rules
-        .small_enterprise
-        .as_ref()
-        .ok_or_else(|| internal(format!("{}: no small_enterprise rules", rules.id)))
-}
-
 /// What a request comes to: the limit in force, the kind's rate, and whether provisional values
 /// went into it.
 struct Assessed {
@@ -234,7 +219,7 @@ impl App {
                         "kind_unknown" => Some("kind"),
                         _ => None,
                     };
-                    checks.push(check(r.code, CheckStatus::Failed, field, r.message));
+                    checks.push(Check::new(r.code, CheckStatus::Failed, field, r.message));
                 }
                 None
             }
@@ -242,14 +227,14 @@ impl App {
         let rate = terms.as_ref().and_then(|t| t.rate);
         if let Some(t) = &terms {
             if t.term_months.is_empty() || t.rate.is_none() {
-                checks.push(check(
+                checks.push(Check::new(
                     "terms_known",
                     CheckStatus::Failed,
                     Some("kind"),
                     format!("{kind_name}は返済期間と利率が未登録のため、オンラインではお申し込みいただけません。共済相談室にお問い合わせください。"),
                 ));
             } else if !t.term_months.contains(&input.term_months) {
-                checks.push(check(
+                checks.push(Check::new(
                     "term",
                     CheckStatus::Failed,
                     Some("term_months"),
@@ -263,7 +248,7 @@ impl App {
                     ),
                 ));
             } else {
-                checks.push(check(
+                checks.push(Check::new(
                     "amount",
                     CheckStatus::Passed,
                     None,
@@ -276,41 +261,41 @@ impl App {
         }
         match input.kind {
             MemberLoanKind::Emergency => match input.sales_decline {
-                None => checks.push(check(
+                None => checks.push(Check::new(
                     "sales_decline",
                     CheckStatus::Failed,
                     Some("sales_decline_percent"),
-                    "緊急経営安定貸付けは、売上げの減少率を入力してください。".into(),
+                    "緊急経営安定貸付けは、売上げの減少率を入力してください。",
                 )),
-                Some(d) if !member_loan::emergency_qualifies(ml, d) => checks.push(check(
+                Some(d) if !member_loan::emergency_qualifies(ml, d) => checks.push(Check::new(
                     "sales_decline",
                     CheckStatus::Failed,
                     Some("sales_decline_percent"),
-                    "売上げの減少率が緊急経営安定貸付けの条件に届きません。".into(),
+                    "売上げの減少率が緊急経営安定貸付けの条件に届きません。",
                 )),
-                Some(_) => checks.push(check(
+                Some(_) => checks.push(Check::new(
                     "sales_decline",
                     CheckStatus::NeedsReview,
                     None,
-                    "売上げの減少は商工会等の確認書で職員が確認します。".into(),
+                    "売上げの減少は商工会等の確認書で職員が確認します。",
                 )),
             },
             MemberLoanKind::IllnessDisaster => match input.hospital_days {
-                Some(d) if member_loan::illness_qualifies(ml, d) => checks.push(check(
+                Some(d) if member_loan::illness_qualifies(ml, d) => checks.push(Check::new(
                     "hospital_days",
                     CheckStatus::NeedsReview,
                     None,
-                    "入院（または災害）の事実は診断書等で職員が確認します。".into(),
+                    "入院（または災害）の事実は診断書等で職員が確認します。",
                 )),
-                _ => checks.push(check(
+                _ => checks.push(Check::new(
                     "hospital_days",
                     CheckStatus::Failed,
                     Some("hospital_days"),
-                    "傷病災害時貸付けは、条件を満たす入院日数を入力してください。".into(),
+                    "傷病災害時貸付けは、条件を満たす入院日数を入力してください。",
                 )),
             },
             MemberLoanKind::General => {}
-            _ => checks.push(check(
+            _ => checks.push(Check::new(
                 "kind_condition",
                 CheckStatus::NeedsReview,
                 None,
@@ -321,12 +306,11 @@ impl App {
             || ml.instalment_interval_months.provisional
             || ml.interest_in_advance.provisional;
         if estimate && checks.iter().all(|c| c.status != CheckStatus::Failed) {
-            checks.push(check(
+            checks.push(Check::new(
                 "provisional_rules",
                 CheckStatus::NeedsReview,
                 None,
-                "貸付限度額または返済条件が暫定の値に基づくため、職員が確認してから決定します。"
-                    .into(),
+                "貸付限度額または返済条件が暫定の値に基づくため、職員が確認してから決定します。",
             ));
         }
         Ok(Assessed {

@@ -169,15 +169,6 @@ pub struct PremiumChangeContext {
     pub decrease_reasons: Vec<DecreaseReason>,
 }
 
-fn check(code: &str, status: CheckStatus, field: Option<&str>, message: &str) -> Check {
-    Check {
-        code: code.into(),
-        status,
-        field: field.map(str::to_string),
-        message: message.into(),
-    }
-}
-
 /// A contract's facts with what a change will do, for the plan and quote.
 struct Planned {
     plan: ChangePlan,
@@ -197,11 +188,7 @@ impl App {
         let current = facts.premium_for(YearMonth::of(today).max(facts.first_debit_month));
         let raw = match facts.program {
             Program::SmallEnterprise => {
-                let r = &rules
-                    .small_enterprise
-                    .as_ref()
-                    .ok_or_else(|| AppError::Internal("no small_enterprise rules".into()))?
-                    .premium_change;
+                let r = &crate::rules::small_enterprise(rules)?.premium_change;
                 small_enterprise::premium_change::plan(
                     r,
                     &rules.collection,
@@ -212,11 +199,7 @@ impl App {
                 )
             }
             Program::SafetyNet => {
-                let r = &rules
-                    .safety_net
-                    .as_ref()
-                    .ok_or_else(|| AppError::Internal("no safety_net rules".into()))?
-                    .premium_change;
+                let r = &crate::rules::safety_net(rules)?.premium_change;
                 safety_net::premium_change::plan(r, &self.calendar, today, current, premium)
             }
         };
@@ -434,13 +417,13 @@ impl ProcedureRules for PremiumChangeProcedure {
             }));
         }
         let mut checks = vec![
-            check(
+            Check::new(
                 "contract_active",
                 CheckStatus::Passed,
                 None,
                 "契約は有効です。",
             ),
-            check(
+            Check::new(
                 "premium_range",
                 CheckStatus::Passed,
                 Some("monthly_premium_yen"),
@@ -462,11 +445,7 @@ impl ProcedureRules for PremiumChangeProcedure {
                 ));
             }
             (true, Program::SafetyNet, Some(reason)) => {
-                let pc = &rules
-                    .safety_net
-                    .as_ref()
-                    .ok_or_else(|| AppError::Internal("no safety_net rules".into()))?
-                    .premium_change;
+                let pc = &crate::rules::safety_net(rules)?.premium_change;
                 match reason {
                     DecreaseReason::LoanCapReached => {
                         // No 共済金 loans exist yet in Kyosai: the outstanding balance is zero.
@@ -482,7 +461,7 @@ impl ProcedureRules for PremiumChangeProcedure {
                                 pc.decrease_threshold_yen.value
                             )));
                         }
-                        checks.push(check(
+                        checks.push(Check::new(
                             "decrease_reason",
                             CheckStatus::Passed,
                             Some("decrease_reason"),
@@ -490,23 +469,20 @@ impl ProcedureRules for PremiumChangeProcedure {
                         ));
                     }
                     DecreaseReason::BusinessShrunk | DecreaseReason::Hardship => {
-                        checks.push(check(
+                        checks.push(Check::new(
                             "decrease_reason",
                             match pc.stated_reason_decision.value {
                                 StatedReasonDecision::Review => CheckStatus::NeedsReview,
                                 StatedReasonDecision::Accept => CheckStatus::Passed,
                             },
                             Some("decrease_reason"),
-                            &format!("減額の理由：{}", reason.name_ja()),
+                            format!("減額の理由：{}", reason.name_ja()),
                         ));
                     }
                 }
             }
             (true, Program::SmallEnterprise, reason) => {
-                let required = rules
-                    .small_enterprise
-                    .as_ref()
-                    .ok_or_else(|| AppError::Internal("no small_enterprise rules".into()))?
+                let required = crate::rules::small_enterprise(rules)?
                     .premium_change
                     .decrease_reason_required
                     .value;
@@ -516,7 +492,7 @@ impl ProcedureRules for PremiumChangeProcedure {
                             "小規模企業共済の減額に理由は不要です。選択を外してください。",
                         ));
                     }
-                    (false, None) => checks.push(check(
+                    (false, None) => checks.push(Check::new(
                         "decrease_reason",
                         CheckStatus::Passed,
                         None,
@@ -529,11 +505,11 @@ impl ProcedureRules for PremiumChangeProcedure {
                             "減額の理由（事業の縮小、または払込みの継続が困難）を選んでください。",
                         ));
                     }
-                    (true, Some(r)) => checks.push(check(
+                    (true, Some(r)) => checks.push(Check::new(
                         "decrease_reason",
                         CheckStatus::NeedsReview,
                         Some("decrease_reason"),
-                        &format!("減額の理由：{}", r.name_ja()),
+                        format!("減額の理由：{}", r.name_ja()),
                     )),
                 }
             }

@@ -6,7 +6,9 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use jiff::civil::Date;
 use kyosai_domain::Program;
-use kyosai_domain::rules::{RuleBook, RuleSet};
+use kyosai_domain::rules::{RuleBook, RuleSet, SafetyNetRules, SmallEnterpriseRules};
+
+use crate::AppError;
 
 #[derive(Clone)]
 pub struct Rules {
@@ -37,4 +39,20 @@ impl Rules {
     pub(crate) fn replace(&self, book: RuleBook) {
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(book);
     }
+}
+
+/// The 小規模企業共済 section of a rule set (an internal error when a 小規模 procedure meets
+/// another program's set).
+pub(crate) fn small_enterprise(rules: &RuleSet) -> Result<&SmallEnterpriseRules, AppError> {
+    rules.small_enterprise.as_ref().ok_or_else(|| {
+        AppError::Internal(format!("{}: no small_enterprise rules", rules.id).into())
+    })
+}
+
+/// The 経営セーフティ共済 section of a rule set.
+pub(crate) fn safety_net(rules: &RuleSet) -> Result<&SafetyNetRules, AppError> {
+    rules
+        .safety_net
+        .as_ref()
+        .ok_or_else(|| AppError::Internal(format!("{}: no safety_net rules", rules.id).into()))
 }

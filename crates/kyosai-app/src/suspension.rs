@@ -193,11 +193,7 @@ impl App {
         };
         match c.program {
             Program::SafetyNet => {
-                let sr = &rules
-                    .safety_net
-                    .as_ref()
-                    .ok_or_else(|| AppError::Internal("no safety-net rules".into()))?
-                    .suspension;
+                let sr = &crate::rules::safety_net(&rules)?.suspension;
                 plan.effective_month =
                     suspension::first_suspended_month(sr, &self.calendar, today).max(first_open);
                 plan.monthly_premium_yen = facts.premium_for(plan.effective_month);

@@ -202,6 +202,22 @@ pub struct Check {
     pub message: String,
 }
 
+impl Check {
+    pub fn new(
+        code: &str,
+        status: CheckStatus,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> Check {
+        Check {
+            code: code.into(),
+            status,
+            field: field.map(Into::into),
+            message: message.into(),
+        }
+    }
+}
+
 /// What the checks decide together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
