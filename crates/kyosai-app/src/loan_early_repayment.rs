@@ -208,15 +208,6 @@ impl App {
     }
 }
 
-fn check(code: &str, status: CheckStatus, message: String) -> Check {
-    Check {
-        code: code.into(),
-        status,
-        field: (status == CheckStatus::Failed).then(|| "loan_id".to_string()),
-        message,
-    }
-}
-
 impl ProcedureRules for EarlyRepaymentProcedure {
     const PROCEDURE: Procedure = Procedure::LoanEarlyRepayment;
     type Target = str;
@@ -264,24 +255,27 @@ impl ProcedureRules for EarlyRepaymentProcedure {
         let asked = loan_billing::early_month(conn, *loan_id)
             .await?
             .filter(|m| quote.as_ref().is_some_and(|q| *m >= q.month.to_string()));
+        let asked = asked.map(|m| crate::billing::parse_month(&m)).transpose()?;
         match quote {
-            None => checks.push(check(
+            None => checks.push(Check::new(
                 "loan_open",
                 CheckStatus::Failed,
-                "この貸付けには返済の残りがありません（完済済み、または引落しの結果待ちです）。"
-                    .into(),
+                Some("loan_id"),
+                "この貸付けには返済の残りがありません（完済済み、または引落しの結果待ちです）。",
             )),
-            Some(_) if asked.is_some() => checks.push(check(
+            Some(_) if let Some(m) = asked => checks.push(Check::new(
                 "not_asked_yet",
                 CheckStatus::Failed,
+                Some("loan_id"),
                 format!(
                     "この貸付けの繰上返済はすでにお申し出いただいています（{}の引落し）。",
-                    asked.as_deref().unwrap_or("")
+                    ja_month(m)
                 ),
             )),
-            Some(q) => checks.push(check(
+            Some(q) => checks.push(Check::new(
                 "loan_open",
                 CheckStatus::Passed,
+                None,
                 format!(
                     "{}の引落し（{}）で残り{}を一括してご返済いただけます。",
                     ja_month(q.month),

@@ -44,6 +44,10 @@ pub struct LoanLimits {
     /// 契約者貸付 (小規模 only).
     pub member_loan_limit: Option<Yen>,
     pub as_of: Date,
+    /// The rule figures the pages print beside the limits: the 共済金貸付's multiple of the
+    /// premiums (倒産防止) and the months the 契約者貸付 limit is recalculated (小規模).
+    pub bankruptcy_loan_multiple: Option<i64>,
+    pub member_loan_recalculation_months: Vec<i8>,
 }
 
 /// One loan with its schedule and balance.
@@ -401,6 +405,8 @@ impl App {
             outstanding,
             member_loan_limit: None,
             as_of: today,
+            bankruptcy_loan_multiple: None,
+            member_loan_recalculation_months: Vec::new(),
         };
         match c.program {
             Program::SafetyNet => {
@@ -418,6 +424,7 @@ impl App {
                 )
                 .limit;
                 let b = &sn.bankruptcy_loan;
+                limits.bankruptcy_loan_multiple = Some(b.premium_multiple.value);
                 let room = rounding::sub(b.outstanding_cap_yen.value, outstanding).max(Yen::ZERO);
                 limits.bankruptcy_loan_multiple_limit = rounding::floor_to_unit(
                     rounding::mul(total_paid, b.premium_multiple.value).min(room),
@@ -426,6 +433,11 @@ impl App {
             }
             Program::SmallEnterprise => {
                 // Recalculated in April and October (REFERENCE §4.1), not from today's figures.
+                limits.member_loan_recalculation_months = crate::rules::small_enterprise(&rules)?
+                    .member_loan
+                    .limit_recalculation_months
+                    .value
+                    .clone();
                 limits.member_loan_limit =
                     Some(self.member_loan_limit(&mut conn, &rules, c.id).await?.limit);
             }

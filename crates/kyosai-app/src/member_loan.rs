@@ -259,19 +259,27 @@ impl App {
                 ));
             }
         }
+        // The conditions as the rule set states them (5%, 5 days), for the messages.
+        let condition = ml.kinds.get(&input.kind).map(|k| &k.value);
+        let min_decline = condition
+            .and_then(|k| k.min_sales_decline)
+            .map_or_else(String::new, |r| format!("（{r}以上）"));
+        let min_days = condition
+            .and_then(|k| k.min_hospital_days)
+            .map_or_else(String::new, |d| format!("（{d}日以上）"));
         match input.kind {
             MemberLoanKind::Emergency => match input.sales_decline {
                 None => checks.push(Check::new(
                     "sales_decline",
                     CheckStatus::Failed,
                     Some("sales_decline_percent"),
-                    "緊急経営安定貸付けは、売上げの減少率を入力してください。",
+                    format!("緊急経営安定貸付けは、前年同期からの売上げの減少率{min_decline}を入力してください。"),
                 )),
                 Some(d) if !member_loan::emergency_qualifies(ml, d) => checks.push(Check::new(
                     "sales_decline",
                     CheckStatus::Failed,
                     Some("sales_decline_percent"),
-                    "売上げの減少率が緊急経営安定貸付けの条件に届きません。",
+                    format!("売上げの減少率が緊急経営安定貸付けの条件{min_decline}に届きません。"),
                 )),
                 Some(_) => checks.push(Check::new(
                     "sales_decline",
@@ -291,7 +299,7 @@ impl App {
                     "hospital_days",
                     CheckStatus::Failed,
                     Some("hospital_days"),
-                    "傷病災害時貸付けは、条件を満たす入院日数を入力してください。",
+                    format!("傷病災害時貸付けは、入院日数{min_days}を入力してください。"),
                 )),
             },
             MemberLoanKind::General => {}
@@ -568,6 +576,8 @@ pub struct MemberLoanQuote {
 #[derive(Debug, Clone)]
 pub struct MemberLoanOffer {
     pub limit: Yen,
+    /// The months from which a recalculated limit applies (April, October).
+    pub recalculation_months: Vec<i8>,
     pub unit: Yen,
     pub kinds: Vec<KindOffer>,
     /// A disaster special measure's 特例災害時貸付け in force for the member (REFERENCE §4.2):
@@ -620,6 +630,7 @@ impl App {
             });
         Ok(MemberLoanOffer {
             limit: limit.limit,
+            recalculation_months: ml.limit_recalculation_months.value.clone(),
             unit: ml.unit_yen.value,
             disaster_loan,
             kinds: MemberLoanKind::ALL

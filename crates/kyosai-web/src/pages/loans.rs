@@ -27,7 +27,11 @@ struct LoansPage {
     safety_net: bool,
     temporary_limit: String,
     bankruptcy_limit: String,
+    /// 「（掛金総額の10倍まで）」, from the rule set.
+    bankruptcy_rule: String,
     member_limit: String,
+    /// 「（4月・10月に見直し）」, from the rule set.
+    member_rule: String,
     loans: Vec<LoanCard>,
     /// A quote to confirm (`confirm`) or the request just made (`done`).
     early: Option<EarlyText>,
@@ -191,6 +195,10 @@ async fn page(
         temporary_limit: yen(limits.temporary_loan_limit.get()),
         bankruptcy_limit: yen(limits.bankruptcy_loan_multiple_limit.get()),
         member_limit: yen(limits.member_loan_limit.map_or(0, |y| y.get())),
+        bankruptcy_rule: limits
+            .bankruptcy_loan_multiple
+            .map_or_else(String::new, |m| format!("（掛金総額の{m}倍まで）")),
+        member_rule: months_ja(&limits.member_loan_recalculation_months),
         loans: loans.iter().map(card).collect(),
         early,
         mode,
@@ -311,4 +319,19 @@ async fn handle_post(
             .await
         }
     }
+}
+
+/// 「（4月・10月に見直し）」 from the recalculation months of the rule set.
+pub(super) fn months_ja(months: &[i8]) -> String {
+    if months.is_empty() {
+        return String::new();
+    }
+    format!(
+        "（{}に見直し）",
+        months
+            .iter()
+            .map(|m| format!("{m}月"))
+            .collect::<Vec<_>>()
+            .join("・")
+    )
 }

@@ -52,6 +52,8 @@ struct LoanPage {
     /// `form`, `confirm` or `done`.
     mode: &'static str,
     limit: String,
+    /// 「（4月・10月に見直し）」, from the rule set.
+    recalculation: String,
     /// A disaster special measure's loan in force for the member: (measure, what it offers).
     disaster: Option<(String, String)>,
     kinds: Vec<KindRow>,
@@ -179,6 +181,7 @@ async fn page(
         number: number.to_string(),
         mode,
         limit: yen(offer.limit.get()),
+        recalculation: super::loans::months_ja(&offer.recalculation_months),
         disaster: offer.disaster_loan.clone(),
         kinds: kinds(&offer, &text("kind")),
         amount: text("amount_yen"),

@@ -136,7 +136,10 @@ fn summary(v: &LoanView) -> Vec<(&'static str, String)> {
         ("貸付額", yen(v.amount.get())),
         ("送金日", ja_date(v.disbursement_date)),
         ("最終期日", ja_date(v.maturity_date)),
-        ("掛金総額の減額（1/10）", yen(v.premium_reduction.get())),
+        (
+            "共済金貸付による掛金総額の減額",
+            yen(v.premium_reduction.get()),
+        ),
         ("元金残高", yen(v.balance.principal_yen.get())),
         ("期日の来た利息", yen(v.balance.interest_due_yen.get())),
         ("遅延損害金", yen(v.balance.late_charge_yen.get())),
