@@ -6,21 +6,21 @@
 
 use jiff::civil::Date;
 use kyosai_domain::error::FieldError;
-use kyosai_domain::loan::{self, LoanKind};
+use kyosai_domain::loan::Instalment;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
 use kyosai_domain::{ApplicationStatus, Procedure, Program, YearMonth, Yen};
 use kyosai_store::billing as billing_store;
-use kyosai_store::loan_billing::{self, RepayableLoan};
+use kyosai_store::loan_billing;
 use kyosai_store::loans;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
 
+use crate::billing::early_debit;
 use crate::form_parser::text;
 use crate::ja_text::{ja_date, ja_month};
-use crate::loans::late_rate;
 use crate::procedure::{
     Answer, Checked, Filed, IdempotencyKey, MailText, Outcome, ProcedureRules, Subject,
     maintenance_subject, subject_contract,
@@ -130,48 +130,25 @@ impl App {
         let (month, debit_date) = self
             .early_repayment_month(conn, program, l.disbursement_date)
             .await?;
-        let stored = loans::instalments(conn, l.id).await?;
+        let unpaid: Vec<Instalment> = loans::instalments(conn, l.id)
+            .await?
+            .into_iter()
+            .filter(|s| s.paid_on.is_none())
+            .map(|s| s.instalment)
+            .collect();
         let pending: Vec<u32> = loan_billing::debits(conn, l.id)
             .await?
             .iter()
             .filter(|d| d.result.is_none())
             .flat_map(|d| d.seqs.clone())
             .collect();
-        let repayable = RepayableLoan {
-            id: l.id,
-            contract_id,
-            kind: l.kind,
-            amount: l.amount,
-            disbursement_date: l.disbursement_date,
-            maturity_date: l.maturity_date,
-            unpaid: stored
-                .iter()
-                .filter(|s| s.paid_on.is_none())
-                .map(|s| s.instalment)
-                .collect(),
-            pending,
-            early_month: None,
-            mandate: None,
-            mandate_usable: false,
-        };
-        let open = self.open_instalments(program, &repayable)?;
-        let accrued = match (l.kind, rules.safety_net.as_ref()) {
-            (LoanKind::Temporary, Some(sn)) => loan::temporary_interest_until(
-                &sn.temporary_loan,
-                l.amount,
-                l.disbursement_date,
-                debit_date,
-            ),
-            _ => Yen::ZERO,
-        };
-        let late = late_rate(rules, l.kind);
-        Ok(loan::early_debit(
+        let open = self.open_instalments(program, &unpaid, &pending)?;
+        Ok(early_debit(
+            rules,
+            (l.kind, l.amount, l.disbursement_date),
             &open,
             debit_date,
-            accrued,
-            late.map(|(r, _)| r),
-            late.map_or(365, |(_, d)| d),
-        )
+        )?
         .map(|d| EarlyRepaymentQuote {
             loan_id: l.id,
             month,

@@ -164,24 +164,30 @@ impl LoanStatus {
     }
 }
 
-/// The late-charge rate of a loan kind and its day count: 14.6% for a 一時貸付金 and a 契約者貸付
-/// (延滞利子); none is published for a 共済金貸付 (REFERENCE §5.1: UNKNOWN), so none is charged.
-pub(crate) fn late_rate(rules: &RuleSet, kind: LoanKind) -> Option<(kyosai_domain::Rate, u32)> {
-    match kind {
-        LoanKind::Temporary => rules.safety_net.as_ref().map(|sn| {
-            (
-                sn.temporary_loan.late_interest.value,
-                sn.temporary_loan.interest_days_in_year.value,
-            )
-        }),
-        LoanKind::Bankruptcy => None,
-        LoanKind::Member(_) => rules.small_enterprise.as_ref().map(|se| {
-            (
-                se.member_loan.late_interest.value,
-                se.member_loan.interest_days_in_year.value,
-            )
-        }),
-    }
+/// The late-charge rate of a loan kind and the day count it accrues by: 14.6% for a 一時貸付金
+/// and a 契約者貸付 (延滞利子); none is published for a 共済金貸付 (REFERENCE §5.1: UNKNOWN), so
+/// none is charged (its day count is the program's one convention, the 一時貸付金's).
+pub(crate) fn late_terms(
+    rules: &RuleSet,
+    kind: LoanKind,
+) -> Result<(Option<kyosai_domain::Rate>, u32), AppError> {
+    Ok(match kind {
+        LoanKind::Temporary => {
+            let t = &safety_net(rules)?.temporary_loan;
+            (Some(t.late_interest.value), t.interest_days_in_year.value)
+        }
+        LoanKind::Bankruptcy => (
+            None,
+            safety_net(rules)?
+                .temporary_loan
+                .interest_days_in_year
+                .value,
+        ),
+        LoanKind::Member(_) => {
+            let m = &crate::rules::small_enterprise(rules)?.member_loan;
+            (Some(m.late_interest.value), m.interest_days_in_year.value)
+        }
+    })
 }
 
 impl App {
@@ -206,15 +212,13 @@ impl App {
             .filter(|d| d.result == DebitResult::Pending)
             .flat_map(|d| d.seqs.iter().copied())
             .collect();
-        let mut open = Vec::new();
-        for s in stored.iter().filter(|s| s.paid_on.is_none()) {
-            open.push(OpenInstalment {
-                instalment: s.instalment,
-                first_collection: self.first_collection(rules.program, s.instalment.due_date)?,
-            });
-        }
-        let late = late_rate(rules, l.kind);
-        let (rate, days) = (late.map(|(r, _)| r), late.map_or(365, |(_, d)| d));
+        let unpaid: Vec<Instalment> = stored
+            .iter()
+            .filter(|s| s.paid_on.is_none())
+            .map(|s| s.instalment)
+            .collect();
+        let open = self.open_instalments(rules.program, &unpaid, &[])?;
+        let (rate, days) = late_terms(rules, l.kind)?;
         let balance = loan::balance(&open, |seq| pending.contains(&seq), as_of, rate, days);
         // What a set-off may settle: a debit awaiting its answer repays its own instalments.
         let settleable_open: Vec<OpenInstalment> = open

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::civil::Date;
-use kyosai_domain::loan::{self, LoanDebit, LoanKind, OpenInstalment};
+use kyosai_domain::loan::{self, Instalment, LoanDebit, LoanKind, OpenInstalment};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
 use kyosai_domain::{Program, YearMonth, Yen};
@@ -26,9 +26,31 @@ use sqlx::AnyConnection;
 use super::run::{mandate_problem, route};
 use super::{RunOptions, internal};
 use crate::ja_text::{ja_date, ja_month};
-use crate::loans::late_rate;
+use crate::loans::late_terms;
 use crate::mail::{self, Mail};
 use crate::{App, AppError};
+
+/// The debit that repays a loan of (kind, amount, transfer date) in full on `debit_date`: every
+/// `open` instalment, with a 一時貸付金's interest for the days actually borrowed. One function
+/// for the quote the member reads and the run's line.
+pub(crate) fn early_debit(
+    rules: &RuleSet,
+    (kind, amount, disbursed): (LoanKind, Yen, Date),
+    open: &[OpenInstalment],
+    debit_date: Date,
+) -> Result<Option<LoanDebit>, AppError> {
+    let accrued = match kind {
+        LoanKind::Temporary => loan::temporary_interest_until(
+            &crate::rules::safety_net(rules)?.temporary_loan,
+            amount,
+            disbursed,
+            debit_date,
+        ),
+        _ => Yen::ZERO,
+    };
+    let (rate, days) = late_terms(rules, kind)?;
+    Ok(loan::early_debit(open, debit_date, accrued, rate, days))
+}
 
 /// A loan debit the bank could not collect.
 #[derive(Debug, Clone)]
@@ -65,16 +87,17 @@ impl App {
         ))
     }
 
-    /// A loan's instalments not repaid and not awaiting a bank's answer, with their first
-    /// debit dates.
+    /// A loan's `unpaid` instalments other than those awaiting a bank's answer (`pending`),
+    /// with their first debit dates.
     pub(crate) fn open_instalments(
         &self,
         program: Program,
-        l: &RepayableLoan,
+        unpaid: &[Instalment],
+        pending: &[u32],
     ) -> Result<Vec<OpenInstalment>, AppError> {
-        l.unpaid
+        unpaid
             .iter()
-            .filter(|i| !l.pending.contains(&i.seq))
+            .filter(|i| !pending.contains(&i.seq))
             .map(|i| {
                 Ok(OpenInstalment {
                     instalment: *i,
@@ -121,9 +144,8 @@ impl App {
         let mut lines = Vec::new();
         let mut recovered: Vec<(i64, i64, LoanDebit)> = Vec::new();
         for l in &loans {
-            let open = self.open_instalments(program, l)?;
-            let late = late_rate(rules, l.kind);
-            let (rate, days) = (late.map(|(r, _)| r), late.map_or(365, |(_, d)| d));
+            let open = self.open_instalments(program, &l.unpaid, &l.pending)?;
+            let (rate, days) = late_terms(rules, l.kind)?;
             if let Some(debit) = self.recovery_due(rules, l, &open, debit_date)? {
                 recovered.push((l.id, l.contract_id, debit));
                 continue;
@@ -132,16 +154,12 @@ impl App {
             // loan goes back to its schedule).
             let early = l.early_month.as_deref() == Some(month.to_string().as_str());
             let debit = if early {
-                let accrued = match (l.kind, rules.safety_net.as_ref()) {
-                    (LoanKind::Temporary, Some(sn)) => loan::temporary_interest_until(
-                        &sn.temporary_loan,
-                        l.amount,
-                        l.disbursement_date,
-                        debit_date,
-                    ),
-                    _ => Yen::ZERO,
-                };
-                loan::early_debit(&open, debit_date, accrued, rate, days)
+                early_debit(
+                    rules,
+                    (l.kind, l.amount, l.disbursement_date),
+                    &open,
+                    debit_date,
+                )?
             } else {
                 loan::monthly_debit(&open, month, debit_date, rate, days)
             };

@@ -18,6 +18,7 @@ pub mod scheduler;
 pub mod screen;
 pub mod staff;
 
+pub(crate) use loan_lines::early_debit;
 pub use member_view::{BilledMonth, ContractBilling, NextDebit, failure_explanation_ja};
 pub(crate) use reconciliation::run_reconciliation;
 pub use reconciliation::{Reconciliation, Tally};
