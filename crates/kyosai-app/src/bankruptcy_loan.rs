@@ -111,17 +111,7 @@ impl BankruptcyLoanForm {
             "月間の総取引額",
             MAX_YEN,
         );
-        if self.evidence.len() > MAX_EVIDENCE {
-            p.err(
-                "evidence",
-                "too_many",
-                format!("添付書類は{MAX_EVIDENCE}件までです。"),
-            );
-        }
-        let evidence: Vec<String> = self.evidence.iter().map(|t| t.trim().to_string()).collect();
-        if evidence.iter().any(String::is_empty) {
-            p.err("evidence", "invalid", "添付書類の指定が正しくありません。");
-        }
+        let evidence = p.evidence(&self.evidence, MAX_EVIDENCE);
         match (event, bankruptcy_date, partner_name, loss, monthly) {
             (Some(event), Some(bankruptcy_date), Some(partner_name), Some(loss), Some(monthly))
                 if p.errors.is_empty() =>

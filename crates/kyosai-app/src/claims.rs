@@ -255,17 +255,7 @@ impl ClaimForm {
             }
             _ => None,
         };
-        if self.evidence.len() > MAX_EVIDENCE {
-            p.err(
-                "evidence",
-                "too_many",
-                format!("添付書類は{MAX_EVIDENCE}件までです。"),
-            );
-        }
-        let evidence: Vec<String> = self.evidence.iter().map(|t| t.trim().to_string()).collect();
-        if evidence.iter().any(String::is_empty) {
-            p.err("evidence", "invalid", "添付書類の指定が正しくありません。");
-        }
+        let evidence = p.evidence(&self.evidence, MAX_EVIDENCE);
         let account = if self
             .bank_code
             .as_deref()

@@ -53,6 +53,22 @@ impl Parser {
         self.errors.push(FieldError::new(field, code, message));
     }
 
+    /// The upload tokens of field `evidence`, trimmed: at most `max`, none empty.
+    pub(crate) fn evidence(&mut self, tokens: &[String], max: usize) -> Vec<String> {
+        if tokens.len() > max {
+            self.err(
+                "evidence",
+                "too_many",
+                format!("添付書類は{max}件までです。"),
+            );
+        }
+        let tokens: Vec<String> = tokens.iter().map(|t| t.trim().to_string()).collect();
+        if tokens.iter().any(String::is_empty) {
+            self.err("evidence", "invalid", "添付書類の指定が正しくありません。");
+        }
+        tokens
+    }
+
     pub(crate) fn required<'a>(
         &mut self,
         field: &str,

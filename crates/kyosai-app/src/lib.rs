@@ -54,6 +54,7 @@ pub mod rules;
 pub mod rules_admin;
 pub mod scorecard;
 pub mod security_admin;
+mod special_measures;
 pub mod staff_time;
 pub mod survey;
 pub mod suspension;

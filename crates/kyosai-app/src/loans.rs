@@ -442,8 +442,11 @@ impl App {
                     .limit_recalculation_months
                     .value
                     .clone();
-                limits.member_loan_limit =
-                    Some(self.member_loan_limit(&mut conn, &rules, c.id).await?.limit);
+                limits.member_loan_limit = Some(
+                    self.member_loan_limit(&mut conn, &rules, c.id, None)
+                        .await?
+                        .limit,
+                );
             }
         }
         Ok(limits)

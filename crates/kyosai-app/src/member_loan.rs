@@ -15,12 +15,13 @@ use kyosai_domain::loan::{Instalment, LoanKind};
 use kyosai_domain::payout::PayoutKind;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
-use kyosai_domain::rules::small_enterprise::MemberLoanKind;
-use kyosai_domain::small_enterprise::member_loan::{self, MemberLoanSchedule};
-use kyosai_domain::special_measures::{Effect, MeasureQuery};
+use kyosai_domain::rules::small_enterprise::{MemberLoanKind, MemberLoanKindRules};
+use kyosai_domain::small_enterprise::member_loan::{self, KindTerms, MemberLoanSchedule};
+use kyosai_domain::special_measures::Effect;
 use kyosai_domain::{ApplicationStatus, Procedure, Program, Rate, Yen};
+use kyosai_store::contracts::Contract;
 use kyosai_store::payouts;
-use kyosai_store::{loans, paid};
+use kyosai_store::{evidence, loans, paid};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -40,8 +41,9 @@ use crate::{Actor, App, AppError};
 #[serde(default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberLoanForm {
-    /// `general`, `emergency`, `illness_disaster`, `welfare`, `new_business`, `succession` or
-    /// `closure_prep`.
+    /// `general`, `emergency`, `illness_disaster`, `welfare`, `new_business`, `succession`,
+    /// `closure_prep`, or `disaster_special` (only while a disaster special measure applies to
+    /// the member).
     pub kind: Option<String>,
     #[serde(deserialize_with = "text")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
@@ -58,6 +60,9 @@ pub struct MemberLoanForm {
     #[serde(deserialize_with = "text")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub hospital_days: Option<String>,
+    /// Tokens of uploaded evidence (`POST …/member-loans/evidence`): required for the
+    /// `disaster_special` loan (a copy of the 被災証明書 or 罹災証明書).
+    pub evidence: Vec<String>,
 }
 
 /// A request as typed.
@@ -68,7 +73,11 @@ pub(crate) struct MemberLoanInput {
     term_months: u32,
     sales_decline: Option<Rate>,
     hospital_days: Option<u32>,
+    evidence: Vec<String>,
 }
+
+/// The most evidence files one request names.
+const MAX_EVIDENCE: usize = 10;
 
 /// Far above any limit; a larger figure is a typing error.
 const MAX_LOAN_YEN: i64 = 100_000_000_000;
@@ -101,6 +110,7 @@ impl MemberLoanForm {
                 r
             }
         };
+        let evidence = p.evidence(&self.evidence, MAX_EVIDENCE);
         let hospital_days = match self.hospital_days.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(_) => p
@@ -114,6 +124,7 @@ impl MemberLoanForm {
                 term_months: u32::try_from(term).unwrap_or(0),
                 sales_decline,
                 hospital_days,
+                evidence,
             }),
             _ => Err(AppError::Invalid(p.errors)),
         }
@@ -168,17 +179,21 @@ pub(crate) struct MemberLoanProcedure;
 struct Assessed {
     limit: member_loan::MemberLoanLimit,
     rate: Option<Rate>,
+    /// Months without repayment (the 特例災害時貸付け's 据置期間; 0 for the other kinds).
+    grace_months: u32,
     estimate: bool,
 }
 
 impl App {
     /// The member loan limit in force today for a contract: the months and yen paid up to the
-    /// last recalculation (April, October), less the member loans outstanding, within the cap.
+    /// last recalculation (April, October), less the member loans outstanding, within the
+    /// rule set's combined cap (or `combined_cap`, a special measure's).
     pub(crate) async fn member_loan_limit(
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,
         contract_id: i64,
+        combined_cap: Option<Yen>,
     ) -> Result<member_loan::MemberLoanLimit, AppError> {
         let se = small_enterprise(rules)?;
         let today = self.clock.today();
@@ -192,23 +207,67 @@ impl App {
             u32::try_from(p.months.max(0)).unwrap_or(u32::MAX),
             Yen::new(p.yen),
             outstanding,
-            None,
+            combined_cap,
         ))
     }
 
+    /// The checks of a request (`application_id`: the application its evidence is filed with,
+    /// once filed).
     async fn assess_member_loan(
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,
-        contract_id: i64,
+        c: &Contract,
+        application_id: Option<i64>,
         input: &MemberLoanInput,
         checks: &mut Vec<Check>,
     ) -> Result<Assessed, AppError> {
         let se = small_enterprise(rules)?;
         let ml = &se.member_loan;
-        let limit = self.member_loan_limit(conn, rules, contract_id).await?;
+        // The 特例災害時貸付け's terms are the special measure's in force for the member.
+        let disaster = match input.kind {
+            MemberLoanKind::DisasterSpecial => {
+                crate::special_measures::effect_for(conn, c, self.clock.today(), |e| {
+                    e.disaster_loan_rules().is_some()
+                })
+                .await?
+            }
+            _ => None,
+        };
+        let (disaster_rules, combined_cap, grace_months, evidence_named) = match disaster {
+            Some((
+                _,
+                e @ Effect::InterestFreeDisasterLoan {
+                    combined_cap_yen,
+                    grace_months,
+                    evidence,
+                    ..
+                },
+            )) => (
+                e.disaster_loan_rules(),
+                Some(*combined_cap_yen),
+                *grace_months,
+                evidence.as_str(),
+            ),
+            _ => (None, None, 0, ""),
+        };
+        let limit = self
+            .member_loan_limit(conn, rules, c.id, combined_cap)
+            .await?;
         let kind_name = input.kind.name_ja();
-        let terms = match member_loan::terms(ml, input.kind, input.amount, &limit) {
+        let kind_terms = match &disaster_rules {
+            Some(r) => Some(KindTerms {
+                kind: input.kind,
+                rules: r,
+                provisional: false,
+            }),
+            None if input.kind == MemberLoanKind::DisasterSpecial => None,
+            None => KindTerms::of(ml, input.kind),
+        };
+        let terms = match kind_terms.map_or_else(
+            || Err(vec![member_loan::kind_unknown(input.kind)]),
+            |k| member_loan::terms(ml, &k, input.amount, &limit),
+        ) {
             Ok(t) => Some(t),
             Err(reasons) => {
                 for r in reasons {
@@ -302,7 +361,32 @@ impl App {
                     format!("傷病災害時貸付けは、入院日数{min_days}を入力してください。"),
                 )),
             },
-            MemberLoanKind::General => {}
+            MemberLoanKind::DisasterSpecial if disaster_rules.is_some() => {
+                checks.extend(
+                    crate::evidence::unknown_evidence_checks(
+                        conn,
+                        &input.evidence,
+                        c.id,
+                        application_id,
+                    )
+                    .await?,
+                );
+                if input.evidence.is_empty() {
+                    checks.push(Check::new(
+                        "evidence_missing",
+                        CheckStatus::Failed,
+                        Some("evidence"),
+                        format!("特例災害時貸付けには、{evidence_named}を添付してください。"),
+                    ));
+                }
+                checks.push(Check::new(
+                    "evidence_review",
+                    CheckStatus::NeedsReview,
+                    None,
+                    format!("事業資産の被害は、添付の{evidence_named}で職員が確認します。"),
+                ));
+            }
+            MemberLoanKind::General | MemberLoanKind::DisasterSpecial => {}
             _ => checks.push(Check::new(
                 "kind_condition",
                 CheckStatus::NeedsReview,
@@ -324,6 +408,7 @@ impl App {
         Ok(Assessed {
             limit,
             rate,
+            grace_months,
             estimate,
         })
     }
@@ -374,7 +459,7 @@ impl ProcedureRules for MemberLoanProcedure {
     ) -> Result<Checked<MemberLoanDone>, AppError> {
         let c = subject_contract(conn, subject).await?;
         let mut checks = Vec::new();
-        app.assess_member_loan(conn, rules, c.id, input, &mut checks)
+        app.assess_member_loan(conn, rules, &c, None, input, &mut checks)
             .await?;
         Ok(Checked::Assessed(Assessment {
             rule_set: rules.id.clone(),
@@ -393,7 +478,14 @@ impl ProcedureRules for MemberLoanProcedure {
         let rules = &filed.rules;
         let mut checks = Vec::new();
         let a = app
-            .assess_member_loan(conn, rules, c.id, input, &mut checks)
+            .assess_member_loan(
+                conn,
+                rules,
+                &c,
+                Some(filed.application_id),
+                input,
+                &mut checks,
+            )
             .await?;
         if let Some(failed) = checks.iter().find(|x| x.status == CheckStatus::Failed) {
             return Err(AppError::conflict(
@@ -411,8 +503,14 @@ impl ProcedureRules for MemberLoanProcedure {
         let disbursement_date = app
             .calendar
             .business_days_after(app.clock.today(), ml.disbursement_business_days.value);
-        let schedule =
-            member_loan::schedule(ml, input.amount, input.term_months, rate, disbursement_date);
+        let schedule = member_loan::schedule(
+            ml,
+            input.amount,
+            input.term_months,
+            rate,
+            disbursement_date,
+            a.grace_months,
+        );
         let maturity_date = schedule
             .instalments
             .last()
@@ -489,12 +587,28 @@ impl ProcedureRules for MemberLoanProcedure {
         input: MemberLoanInput,
         done: Option<MemberLoanDecided>,
     ) -> Result<MemberLoanDone, AppError> {
+        // The evidence is filed with the application, so staff open it from the review screen.
+        for token in &input.evidence {
+            if !evidence::attach(conn, token, filed.application_id).await? {
+                return Err(AppError::conflict(
+                    "evidence_used",
+                    "この添付書類は別の申請に使われています。もう一度添付してください。",
+                ));
+            }
+        }
         let (a, decided) = match done {
             Some(d) => (d.assessed, Some((d.disbursement_date, d.schedule))),
             None => {
                 let c = subject_contract(conn, subject).await?;
                 let a = app
-                    .assess_member_loan(conn, &filed.rules, c.id, &input, &mut Vec::new())
+                    .assess_member_loan(
+                        conn,
+                        &filed.rules,
+                        &c,
+                        Some(filed.application_id),
+                        &input,
+                        &mut Vec::new(),
+                    )
                     .await?;
                 (a, None)
             }
@@ -572,7 +686,8 @@ pub struct MemberLoanQuote {
 }
 
 /// What the request page offers before anything is typed: the limit in force, the kinds with
-/// their amount ranges, terms and rates from the rule set.
+/// their amount ranges, terms and rates from the rule set — and the 特例災害時貸付け when a
+/// disaster special measure offers it to the member, on the measure's terms.
 #[derive(Debug, Clone)]
 pub struct MemberLoanOffer {
     pub limit: Yen,
@@ -580,10 +695,23 @@ pub struct MemberLoanOffer {
     pub recalculation_months: Vec<i8>,
     pub unit: Yen,
     pub kinds: Vec<KindOffer>,
-    /// A disaster special measure's 特例災害時貸付け in force for the member (REFERENCE §4.2):
-    /// (the measure's name, what it offers). Not requested online: its repayment term is not
-    /// published, so no schedule can be shown (the contact center takes the request).
-    pub disaster_loan: Option<(String, String)>,
+    /// The disaster special measure offering its 特例災害時貸付け to the member (REFERENCE §4.2).
+    pub disaster_loan: Option<DisasterLoanOffer>,
+}
+
+/// A special measure's 特例災害時貸付け as the member reads it.
+#[derive(Debug, Clone)]
+pub struct DisasterLoanOffer {
+    /// The measure's name.
+    pub measure: String,
+    /// What it offers, in the measure's words.
+    pub description: String,
+    /// The documents to attach (被災証明書 …).
+    pub evidence: String,
+    /// Months without repayment, part of the term.
+    pub grace_months: u32,
+    /// The limit within the measure's combined cap.
+    pub limit: Yen,
 }
 
 #[derive(Debug, Clone)]
@@ -594,6 +722,23 @@ pub struct KindOffer {
     pub rate: Option<Rate>,
     /// (amount up to, terms in months); None: any larger amount.
     pub terms: Vec<(Option<Yen>, Vec<u32>)>,
+}
+
+impl KindOffer {
+    fn of(kind: MemberLoanKind, k: Option<&MemberLoanKindRules>) -> KindOffer {
+        KindOffer {
+            kind,
+            min: k.and_then(|k| k.min_yen),
+            max: k.and_then(|k| k.max_yen),
+            rate: k.and_then(|k| k.rate),
+            terms: k.map_or_else(Vec::new, |k| {
+                k.terms
+                    .iter()
+                    .map(|b| (b.up_to_yen, b.months.clone()))
+                    .collect()
+            }),
+        }
+    }
 }
 
 impl App {
@@ -610,48 +755,53 @@ impl App {
         }
         let rules = self.rules_for(c.program)?;
         let ml = &small_enterprise(&rules)?.member_loan;
-        let limit = self.member_loan_limit(&mut conn, &rules, c.id).await?;
-        let prefecture = crate::suspension::prefecture_of(&mut conn, &c).await?;
-        let disaster_loan = crate::suspension::measures()?
-            .applicable(&MeasureQuery {
-                program: Some(c.program),
-                prefecture,
-                flags: &[],
-                date: self.clock.today(),
-            })
+        let limit = self
+            .member_loan_limit(&mut conn, &rules, c.id, None)
+            .await?;
+        let mut kinds: Vec<KindOffer> = MemberLoanKind::ALL
             .into_iter()
-            .find_map(|m| {
-                m.effects_for(c.program).find_map(|e| match e {
-                    Effect::InterestFreeDisasterLoan { description, .. } => {
-                        Some((m.name.clone(), description.clone()))
-                    }
-                    _ => None,
+            .filter(|k| *k != MemberLoanKind::DisasterSpecial)
+            .map(|kind| KindOffer::of(kind, ml.kinds.get(&kind).map(|k| &k.value)))
+            .collect();
+        let disaster =
+            crate::special_measures::effect_for(&mut conn, &c, self.clock.today(), |e| {
+                e.disaster_loan_rules().is_some()
+            })
+            .await?;
+        let disaster_loan = match disaster {
+            Some((
+                m,
+                e @ Effect::InterestFreeDisasterLoan {
+                    description,
+                    combined_cap_yen,
+                    grace_months,
+                    evidence,
+                    ..
+                },
+            )) => {
+                kinds.push(KindOffer::of(
+                    MemberLoanKind::DisasterSpecial,
+                    e.disaster_loan_rules().as_ref(),
+                ));
+                let limit = self
+                    .member_loan_limit(&mut conn, &rules, c.id, Some(*combined_cap_yen))
+                    .await?;
+                Some(DisasterLoanOffer {
+                    measure: m.name.clone(),
+                    description: description.clone(),
+                    evidence: evidence.clone(),
+                    grace_months: *grace_months,
+                    limit: limit.limit,
                 })
-            });
+            }
+            _ => None,
+        };
         Ok(MemberLoanOffer {
             limit: limit.limit,
             recalculation_months: ml.limit_recalculation_months.value.clone(),
             unit: ml.unit_yen.value,
             disaster_loan,
-            kinds: MemberLoanKind::ALL
-                .into_iter()
-                .map(|kind| {
-                    let k = ml.kinds.get(&kind);
-                    KindOffer {
-                        kind,
-                        min: k.and_then(|k| k.value.min_yen),
-                        max: k.and_then(|k| k.value.max_yen),
-                        rate: k.and_then(|k| k.value.rate),
-                        terms: k.map_or_else(Vec::new, |k| {
-                            k.value
-                                .terms
-                                .iter()
-                                .map(|b| (b.up_to_yen, b.months.clone()))
-                                .collect()
-                        }),
-                    }
-                })
-                .collect(),
+            kinds,
         })
     }
 
@@ -674,11 +824,12 @@ impl App {
         let rules = self.rules_for(c.program)?;
         let mut checks = Vec::new();
         let a = self
-            .assess_member_loan(&mut conn, &rules, c.id, &input, &mut checks)
+            .assess_member_loan(&mut conn, &rules, &c, None, &input, &mut checks)
             .await?;
+        // The evidence is attached on the confirmation step, after this quote.
         let failed: Vec<_> = checks
             .iter()
-            .filter(|x| x.status == CheckStatus::Failed)
+            .filter(|x| x.status == CheckStatus::Failed && x.code != "evidence_missing")
             .map(|x| {
                 kyosai_domain::FieldError::new(
                     x.field.clone().unwrap_or_else(|| "application".into()),
@@ -710,6 +861,7 @@ impl App {
                 input.term_months,
                 rate,
                 disbursement_date,
+                a.grace_months,
             ),
             in_review: checks.iter().any(|x| x.status == CheckStatus::NeedsReview),
             estimate: a.estimate,

@@ -8,25 +8,21 @@
 //!
 //! 小規模 has no general 掛止め; a disaster special measure may offer one (the 2024 Noto measure,
 //! `rules/special_measures/2024-noto.toml`). The measures in force on the day for the
-//! prefecture the member gave at enrollment are consulted, and a `premium_suspension` effect
+//! prefecture of the member's registered address are consulted ([`crate::special_measures`]), and a `premium_suspension` effect
 //! for the program allows it (without the 40× condition, which is 倒産防止's). The measure's
 //! other effects (deferral, reduction, loans) belong to other procedures.
 //!
 //! Billing skips every month from `contracts.suspended_from` until `contracts.resumed_from`
 //! (the resumption's first open month), so a late run of an earlier month still skips it.
 
-use std::sync::OnceLock;
-
 use jiff::civil::Date;
-use kyosai_domain::prefecture::Prefecture;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::safety_net::suspension;
-use kyosai_domain::special_measures::{Effect, MeasureQuery, SpecialMeasures};
+use kyosai_domain::special_measures::Effect;
 use kyosai_domain::{
     ApplicationStatus, MandateStatus, Procedure, Program, YearMonth, Yen, rounding, schedule,
 };
-use kyosai_store::applications::{self};
 use kyosai_store::contracts::{self, Contract};
 use kyosai_store::payment_schedule;
 use serde::{Deserialize, Serialize};
@@ -140,30 +136,6 @@ impl Outcome for Resumption {
     }
 }
 
-/// The special measures shipped with the code (parsed once).
-pub(crate) fn measures() -> Result<&'static SpecialMeasures, AppError> {
-    static MEASURES: OnceLock<Result<SpecialMeasures, String>> = OnceLock::new();
-    MEASURES
-        .get_or_init(|| SpecialMeasures::embedded().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(|e| AppError::Internal(e.clone().into()))
-}
-
-/// The prefecture the member gave with the contract's enrollment.
-pub(crate) async fn prefecture_of(
-    conn: &mut AnyConnection,
-    c: &Contract,
-) -> Result<Option<Prefecture>, AppError> {
-    let Some(a) = applications::get(conn, c.application_id).await? else {
-        return Ok(None);
-    };
-    let form: serde_json::Value = serde_json::from_str(&a.payload).unwrap_or_default();
-    Ok(form
-        .get("prefecture")
-        .and_then(|p| p.as_str())
-        .and_then(Prefecture::parse))
-}
-
 impl App {
     /// What a 掛止め received today would do, or why it is not allowed.
     async fn suspension_plan(
@@ -211,21 +183,11 @@ impl App {
                 }
             }
             Program::SmallEnterprise => {
-                let prefecture = prefecture_of(conn, c).await?;
-                let all = measures()?;
-                let measure = all
-                    .applicable(&MeasureQuery {
-                        program: Some(c.program),
-                        prefecture,
-                        flags: &[],
-                        date: today,
-                    })
-                    .into_iter()
-                    .find(|m| {
-                        m.effects_for(c.program)
-                            .any(|e| matches!(e, Effect::PremiumSuspension { .. }))
-                    });
-                let Some(measure) = measure else {
+                let measure = crate::special_measures::effect_for(conn, c, today, |e| {
+                    matches!(e, Effect::PremiumSuspension { .. })
+                })
+                .await?;
+                let Some((measure, _)) = measure else {
                     return Err(AppError::conflict(
                         "suspension_not_allowed",
                         "小規模企業共済には掛止めの制度はありません（災害の特例措置の対象の方を除きます）。",

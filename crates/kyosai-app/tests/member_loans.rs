@@ -249,6 +249,7 @@ async fn an_approved_loan_is_transferred_less_its_interest_and_repaid_every_six_
             24,
             Rate::new(15, 1000).unwrap(),
             loan.disbursement_date,
+            0,
         );
         let schedule: Vec<_> = loan.schedule.iter().map(|(i, _)| *i).collect();
         assert_eq!(schedule, expected.instalments);

@@ -41,6 +41,7 @@ impl LoanKind {
                 MemberLoanKind::NewBusiness => "member_new_business",
                 MemberLoanKind::Succession => "member_succession",
                 MemberLoanKind::ClosurePrep => "member_closure_prep",
+                MemberLoanKind::DisasterSpecial => "member_disaster_special",
             },
         }
     }

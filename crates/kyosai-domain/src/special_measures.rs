@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::money::Yen;
 use crate::prefecture::Prefecture;
 use crate::program::Program;
+use crate::rate::Rate;
 use crate::rules::RuleFileError;
+use crate::rules::small_enterprise::{LoanTermBand, MemberLoanKindRules};
 
 /// The days a measure is in force, both inclusive; `until = None`: until further notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,14 +64,22 @@ pub enum Effect {
         program: Program,
         description: String,
     },
-    /// 特例災害時貸付け: interest-free, with a grace period and its own caps.
+    /// 特例災害時貸付け: a member loan on the measure's own terms (interest-free, a grace
+    /// period, its own caps), requested with evidence of the damage.
     InterestFreeDisasterLoan {
         program: Program,
         description: String,
+        min_yen: Yen,
         max_yen: Yen,
+        rate: Rate,
+        /// Term by amount, the grace period included (500万以下 4年, 505万以上 6年).
+        terms: Vec<LoanTermBand>,
         /// Cap on all member loans together while the measure applies.
         combined_cap_yen: Yen,
+        /// Months without repayment from the disbursement (据置期間).
         grace_months: u32,
+        /// What the member sends to show the damage (被災証明書 …), as the form asks for it.
+        evidence: String,
     },
     /// Loan repayment due dates deferred.
     LoanRepaymentDeferral {
@@ -88,6 +98,28 @@ impl Effect {
             | Effect::PremiumReduction { program, .. }
             | Effect::InterestFreeDisasterLoan { program, .. }
             | Effect::LoanRepaymentDeferral { program, .. } => *program,
+        }
+    }
+
+    /// The 特例災害時貸付け's amount range, rate and terms in the shape of a member-loan kind's
+    /// rules, so one check serves every kind (None for other effects).
+    pub fn disaster_loan_rules(&self) -> Option<MemberLoanKindRules> {
+        match self {
+            Effect::InterestFreeDisasterLoan {
+                min_yen,
+                max_yen,
+                rate,
+                terms,
+                ..
+            } => Some(MemberLoanKindRules {
+                min_yen: Some(*min_yen),
+                max_yen: Some(*max_yen),
+                rate: Some(*rate),
+                terms: terms.clone(),
+                min_sales_decline: None,
+                min_hospital_days: None,
+            }),
+            _ => None,
         }
     }
 
@@ -153,16 +185,32 @@ impl SpecialMeasure {
         }
         for e in &m.effects {
             if let Effect::InterestFreeDisasterLoan {
+                min_yen,
                 max_yen,
+                terms,
                 combined_cap_yen,
+                grace_months,
                 ..
             } = e
-                && (max_yen <= &Yen::ZERO || combined_cap_yen < max_yen)
             {
-                p.push(
-                    "effects: interest_free_disaster_loan needs 0 < max_yen <= combined_cap_yen"
-                        .into(),
-                );
+                if *min_yen <= Yen::ZERO || max_yen < min_yen || combined_cap_yen < max_yen {
+                    p.push(
+                        "effects: interest_free_disaster_loan needs 0 < min_yen <= max_yen <= combined_cap_yen"
+                            .into(),
+                    );
+                }
+                if terms.is_empty()
+                    || terms.last().is_some_and(|b| b.up_to_yen.is_some())
+                    || terms
+                        .iter()
+                        .flat_map(|b| &b.months)
+                        .any(|m| m <= grace_months)
+                {
+                    p.push(
+                        "effects: interest_free_disaster_loan needs terms (the last band without up_to_yen), each longer than grace_months"
+                            .into(),
+                    );
+                }
             }
         }
         if p.is_empty() {
@@ -361,5 +409,16 @@ mod tests {
         assert!(err.problems.iter().any(|p| p.contains("until")), "{err}");
         let unknown_effect = good.replacen("premium_suspension", "free_money", 1);
         assert!(SpecialMeasure::from_toml(&unknown_effect).is_err());
+        // A disaster loan whose term ends within its grace period, or whose minimum is above
+        // its maximum, could never be repaid or lent.
+        let short = good.replace("months = [48]", "months = [12]");
+        let err = SpecialMeasure::from_toml(&short).unwrap_err();
+        assert!(
+            err.problems.iter().any(|p| p.contains("grace_months")),
+            "{err}"
+        );
+        let upside_down = good.replace("min_yen = 500000", "min_yen = 25000000");
+        let err = SpecialMeasure::from_toml(&upside_down).unwrap_err();
+        assert!(err.problems.iter().any(|p| p.contains("min_yen")), "{err}");
     }
 }

@@ -215,12 +215,14 @@ proptest! {
     /// A 契約者貸付 schedule always sums to the amount, never charges interest on a repaid
     /// balance, and transfers the amount less the interest paid in advance.
     #[test]
-    fn member_loan_schedule_sums_to_the_amount(units in 2i64..=400, term in prop::sample::select(vec![6u32, 12, 24, 36, 60]), start in day()) {
+    fn member_loan_schedule_sums_to_the_amount(units in 2i64..=400, term in prop::sample::select(vec![6u32, 12, 24, 36, 48, 60, 72]), grace in prop::sample::select(vec![0u32, 12]), start in day()) {
         let se = RuleBook::embedded()
             .expect("embedded rules")
             .in_force(Program::SmallEnterprise, date(2026, 11, 26))
             .and_then(|s| s.small_enterprise.clone())
             .expect("rules");
+        // A grace period is part of a longer term (the 特例災害時貸付け: 12 of 48 or 72 months).
+        prop_assume!(grace < term);
         let amount = Yen::new(units * 50_000);
         let s = kyosai_domain::small_enterprise::member_loan::schedule(
             &se.member_loan,
@@ -228,8 +230,13 @@ proptest! {
             term,
             Rate::new(15, 1000).expect("rate"),
             start,
+            grace,
         );
         prop_assert_eq!(total(&s.instalments), amount.get());
+        // Nothing is repaid during the grace period; the last instalment ends the term.
+        let first_due = kyosai_domain::loan::months_after(start, grace);
+        prop_assert!(s.instalments.iter().all(|i| i.due_date > first_due || grace == 0));
+        prop_assert_eq!(s.instalments.last().expect("one").due_date, kyosai_domain::loan::months_after(start, term));
         prop_assert_eq!(s.transfer.get() + s.interest_in_advance.get(), amount.get());
         prop_assert!(s.instalments.windows(2).all(|w| w[0].due_date < w[1].due_date));
         prop_assert_eq!(s.instalments.last().expect("one").interest_yen, Yen::ZERO);

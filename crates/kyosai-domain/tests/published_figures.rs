@@ -435,9 +435,14 @@ fn n31_to_n38_member_loans() {
     // #34 terms: ≤500万 → 36 months, ≥505万 → 60 months.
     let limit = member_loan::limit(ml, 240, Yen::new(20_000_000), Yen::ZERO, None);
     let terms = |amount| {
-        member_loan::terms(ml, MemberLoanKind::Emergency, Yen::new(amount), &limit)
-            .unwrap()
-            .term_months
+        member_loan::terms(
+            ml,
+            &member_loan::KindTerms::of(ml, MemberLoanKind::Emergency).unwrap(),
+            Yen::new(amount),
+            &limit,
+        )
+        .unwrap()
+        .term_months
     };
     assert_eq!(terms(5_000_000), vec![36]);
     assert_eq!(terms(5_050_000), vec![60]);

@@ -206,30 +206,56 @@ fn member_loan_limits() {
     }
     let lim = member_loan::limit(ml, 240, Yen::new(30_000_000), Yen::ZERO, None);
     assert!(
-        member_loan::terms(ml, MemberLoanKind::General, Yen::new(1_025_000), &lim).is_err(),
+        member_loan::terms(
+            ml,
+            &member_loan::KindTerms::of(ml, MemberLoanKind::General).unwrap(),
+            Yen::new(1_025_000),
+            &lim
+        )
+        .is_err(),
         "unit"
     );
     assert_eq!(
-        member_loan::terms(ml, MemberLoanKind::General, Yen::new(1_000_000), &lim)
-            .unwrap()
-            .term_months,
+        member_loan::terms(
+            ml,
+            &member_loan::KindTerms::of(ml, MemberLoanKind::General).unwrap(),
+            Yen::new(1_000_000),
+            &lim
+        )
+        .unwrap()
+        .term_months,
         vec![6, 12]
     );
     assert_eq!(
-        member_loan::terms(ml, MemberLoanKind::General, Yen::new(3_000_000), &lim)
-            .unwrap()
-            .term_months,
+        member_loan::terms(
+            ml,
+            &member_loan::KindTerms::of(ml, MemberLoanKind::General).unwrap(),
+            Yen::new(3_000_000),
+            &lim
+        )
+        .unwrap()
+        .term_months,
         vec![24]
     );
-    let codes: Vec<&str> =
-        member_loan::terms(ml, MemberLoanKind::Emergency, Yen::new(10_050_000), &lim)
-            .unwrap_err()
-            .iter()
-            .map(|r| r.code)
-            .collect();
+    let codes: Vec<&str> = member_loan::terms(
+        ml,
+        &member_loan::KindTerms::of(ml, MemberLoanKind::Emergency).unwrap(),
+        Yen::new(10_050_000),
+        &lim,
+    )
+    .unwrap_err()
+    .iter()
+    .map(|r| r.code)
+    .collect();
     assert_eq!(codes, ["above_maximum"]);
     // Kinds whose terms are UNKNOWN still answer, with no terms and as an estimate.
-    let w = member_loan::terms(ml, MemberLoanKind::Welfare, Yen::new(1_000_000), &lim).unwrap();
+    let w = member_loan::terms(
+        ml,
+        &member_loan::KindTerms::of(ml, MemberLoanKind::Welfare).unwrap(),
+        Yen::new(1_000_000),
+        &lim,
+    )
+    .unwrap();
     assert!(w.term_months.is_empty() && w.rate.is_none() && w.estimate);
 }
 

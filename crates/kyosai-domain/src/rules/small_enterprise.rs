@@ -460,10 +460,14 @@ pub enum MemberLoanKind {
     NewBusiness,
     Succession,
     ClosurePrep,
+    /// 特例災害時貸付け: offered only while a disaster special measure applies to the member;
+    /// its terms are the measure's ([`crate::special_measures::Effect::InterestFreeDisasterLoan`]),
+    /// not the rule set's.
+    DisasterSpecial,
 }
 
 impl MemberLoanKind {
-    pub const ALL: [MemberLoanKind; 7] = [
+    pub const ALL: [MemberLoanKind; 8] = [
         MemberLoanKind::General,
         MemberLoanKind::Emergency,
         MemberLoanKind::IllnessDisaster,
@@ -471,6 +475,7 @@ impl MemberLoanKind {
         MemberLoanKind::NewBusiness,
         MemberLoanKind::Succession,
         MemberLoanKind::ClosurePrep,
+        MemberLoanKind::DisasterSpecial,
     ];
 
     pub fn name_ja(self) -> &'static str {
@@ -482,12 +487,13 @@ impl MemberLoanKind {
             MemberLoanKind::NewBusiness => "創業転業時・新規事業展開等貸付け",
             MemberLoanKind::Succession => "事業承継貸付け",
             MemberLoanKind::ClosurePrep => "廃業準備貸付け",
+            MemberLoanKind::DisasterSpecial => "特例災害時貸付け",
         }
     }
 }
 
 /// Term by amount: loans up to `up_to_yen` (None: any larger amount) run one of `months`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoanTermBand {
     #[serde(default)]
@@ -574,25 +580,13 @@ impl MemberLoanRules {
         if self.interest_days_in_year.value < 365 {
             p.push(format!("{n}.interest_days_in_year must be 365 or 366"));
         }
-        if self.instalment_interval_months.value == 0 {
-            p.push(format!("{n}.instalment_interval_months must be positive"));
-        }
-        if self.limit_recalculation_months.value.is_empty()
-            || self
-                .limit_recalculation_months
-                .value
-                .iter()
-                .any(|m| !(1..=12).contains(m))
-        {
-            p.push(format!(
-                "{n}.limit_recalculation_months must be months 1–12"
-            ));
-        }
-        if self.interest_days_in_year.value < 365 {
-            p.push(format!("{n}.interest_days_in_year must be 365 or 366"));
-        }
         for (kind, k) in &self.kinds {
             let name = format!("{n}.kinds.{}", serde_name(kind));
+            if *kind == MemberLoanKind::DisasterSpecial {
+                p.push(format!(
+                    "{name}: the 特例災害時貸付け's terms belong to a special measure (rules/special_measures/), not the rule set"
+                ));
+            }
             require_source(&name, k, p);
             if let (Some(min), Some(max)) = (k.value.min_yen, k.value.max_yen)
                 && min > max

@@ -13,7 +13,7 @@ use crate::loan::{self, Instalment};
 use crate::money::Yen;
 use crate::rate::Rate;
 use crate::rounding;
-use crate::rules::small_enterprise::{MemberLoanKind, MemberLoanRules};
+use crate::rules::small_enterprise::{MemberLoanKind, MemberLoanKindRules, MemberLoanRules};
 
 /// The member's borrowing limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,22 +101,51 @@ pub struct MemberLoanTerms {
     pub estimate: bool,
 }
 
-/// Checks a proposed loan of `kind` and `amount` against the kind's range, the unit and the
-/// member's limit; returns its terms or the reasons it is refused.
+/// The terms of one kind of loan and whether they are provisional: the rule set's, or for the
+/// 特例災害時貸付け those of the special measure in force for the member (`measure`).
+pub struct KindTerms<'a> {
+    pub kind: MemberLoanKind,
+    pub rules: &'a MemberLoanKindRules,
+    pub provisional: bool,
+}
+
+impl<'a> KindTerms<'a> {
+    /// A kind of the rule set (None when the rule set has no entry for it).
+    pub fn of(rules: &'a MemberLoanRules, kind: MemberLoanKind) -> Option<KindTerms<'a>> {
+        rules.kinds.get(&kind).map(|k| KindTerms {
+            kind,
+            rules: &k.value,
+            provisional: k.provisional,
+        })
+    }
+}
+
+/// The reason a kind cannot be requested at all: the rule set does not know it, or (the
+/// 特例災害時貸付け) no special measure offers it to the member.
+pub fn kind_unknown(kind: MemberLoanKind) -> Reason {
+    match kind {
+        MemberLoanKind::DisasterSpecial => Reason::new(
+            "kind_unknown",
+            "特例災害時貸付けは、災害の特例措置の対象となる方がお申し込みいただけます。",
+        ),
+        _ => Reason::new(
+            "kind_unknown",
+            format!("{}の条件は登録されていません。", kind.name_ja()),
+        ),
+    }
+}
+
+/// Checks a proposed loan of `amount` against the kind's range, the unit and the member's limit;
+/// returns its terms or the reasons it is refused.
 pub fn terms(
     rules: &MemberLoanRules,
-    kind: MemberLoanKind,
+    k: &KindTerms<'_>,
     amount: Yen,
     limit: &MemberLoanLimit,
 ) -> Result<MemberLoanTerms, Vec<Reason>> {
+    let kind = k.kind;
     let mut reasons = limit.reasons.clone();
-    let Some(k) = rules.kinds.get(&kind) else {
-        return Err(vec![Reason::new(
-            "kind_unknown",
-            format!("{}の条件は登録されていません。", kind.name_ja()),
-        )]);
-    };
-    if let Some(min) = k.value.min_yen
+    if let Some(min) = k.rules.min_yen
         && amount < min
     {
         reasons.push(Reason::new(
@@ -124,7 +153,7 @@ pub fn terms(
             format!("{}は{}以上でお申し込みください。", kind.name_ja(), min),
         ));
     }
-    if let Some(max) = k.value.max_yen
+    if let Some(max) = k.rules.max_yen
         && amount > max
     {
         reasons.push(Reason::new(
@@ -148,7 +177,7 @@ pub fn terms(
         return Err(reasons);
     }
     let term_months = k
-        .value
+        .rules
         .terms
         .iter()
         .find(|b| b.up_to_yen.is_none_or(|up| amount <= up))
@@ -158,7 +187,7 @@ pub fn terms(
         kind,
         amount,
         term_months,
-        rate: k.value.rate,
+        rate: k.rules.rate,
         late_interest: rules.late_interest.value,
         estimate: k.provisional || limit.estimate,
     })
@@ -197,7 +226,8 @@ pub struct MemberLoanSchedule {
 /// The repayment of `amount` over `term_months` at `rate` from `disbursement` (REFERENCE §4.2):
 /// a term up to `single_repayment_max_months` is repaid in one payment at maturity; a longer one
 /// every `instalment_interval_months` in equal principal (the yen that do not divide go with the
-/// first instalment, so the schedule sums to the amount). Interest accrues per day on the balance
+/// first instalment, so the schedule sums to the amount), the first one interval after the
+/// `grace_months` (据置期間, part of the term: the 特例災害時貸付け's year). Interest accrues per day on the balance
 /// of each period (floor to the yen per period, [`loan::day_count_interest`]); when the rules say
 /// it is paid in advance, the first period's comes out of the transfer and each instalment carries
 /// the next period's on the balance left after it (the last carries none); otherwise each
@@ -208,19 +238,21 @@ pub fn schedule(
     term_months: u32,
     rate: Rate,
     disbursement: Date,
+    grace_months: u32,
 ) -> MemberLoanSchedule {
     let days = rules.interest_days_in_year.value;
     let interval = rules.instalment_interval_months.value.max(1);
+    let grace = grace_months.min(term_months.saturating_sub(1));
     let count = if term_months <= rules.single_repayment_max_months.value {
         1
     } else {
-        term_months.div_ceil(interval).max(1)
+        (term_months - grace).div_ceil(interval).max(1)
     };
     let due = |k: u32| {
         if count == 1 {
             loan::months_after(disbursement, term_months)
         } else {
-            loan::months_after(disbursement, interval * k)
+            loan::months_after(disbursement, grace + interval * k)
         }
     };
     let each = Yen::new(amount.get() / i64::from(count));
@@ -299,6 +331,7 @@ mod tests {
             12,
             Rate::new(15, 1000).expect("rate"),
             date(2027, 1, 15),
+            0,
         );
         assert_eq!(s.instalments.len(), 1);
         assert_eq!(s.instalments[0].due_date, date(2028, 1, 15));
@@ -310,6 +343,45 @@ mod tests {
     }
 
     #[test]
+    fn a_disaster_loan_is_repaid_every_six_months_after_its_grace_year() {
+        // 特例災害時貸付け of 5,000,000 yen over 4 years with the grace year: six instalments
+        // (833,335 with the odd yen first, then 833,333) from the 18th month, interest-free.
+        let r = rules();
+        let s = schedule(
+            &r,
+            Yen::new(5_000_000),
+            48,
+            Rate::ZERO,
+            date(2027, 1, 15),
+            12,
+        );
+        let due: Vec<Date> = s.instalments.iter().map(|i| i.due_date).collect();
+        assert_eq!(
+            due,
+            vec![
+                date(2028, 7, 15),
+                date(2029, 1, 15),
+                date(2029, 7, 15),
+                date(2030, 1, 15),
+                date(2030, 7, 15),
+                date(2031, 1, 15),
+            ]
+        );
+        let principal: Vec<i64> = s
+            .instalments
+            .iter()
+            .map(|i| i.principal_yen.get())
+            .collect();
+        assert_eq!(
+            principal,
+            vec![833_335, 833_333, 833_333, 833_333, 833_333, 833_333]
+        );
+        assert!(s.instalments.iter().all(|i| i.interest_yen == Yen::ZERO));
+        assert_eq!(s.interest_in_advance, Yen::ZERO);
+        assert_eq!(s.transfer, Yen::new(5_000_000));
+    }
+
+    #[test]
     fn a_longer_loan_is_repaid_every_six_months_with_the_next_periods_interest() {
         let r = rules();
         let s = schedule(
@@ -318,6 +390,7 @@ mod tests {
             24,
             Rate::new(15, 1000).expect("rate"),
             date(2027, 1, 15),
+            0,
         );
         let due: Vec<Date> = s.instalments.iter().map(|i| i.due_date).collect();
         assert_eq!(

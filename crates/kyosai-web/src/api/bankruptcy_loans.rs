@@ -3,8 +3,8 @@
 //! approves it with `POST /api/v1/staff/applications/{id}/approve`).
 
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use kyosai_app::bankruptcy_loan::{BankruptcyLoanDone, BankruptcyLoanForm};
 use kyosai_app::evidence::EvidenceRef;
 use kyosai_domain::Yen;
@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use super::{ApiActor, contract_key, procedure_answer};
 use crate::AppState;
 use crate::error::{ApiError, ApiJson, ErrorBody};
-use crate::upload;
 
 /// The multipart body of an evidence upload.
 #[derive(utoipa::ToSchema, serde::Deserialize)]
@@ -44,19 +43,7 @@ pub async fn upload_evidence(
     Path(number): Path<String>,
     multipart: Multipart,
 ) -> Result<Response, ApiError> {
-    let parts = upload::read(multipart, s.app.evidence.max_bytes).await?;
-    let file = parts.file.ok_or_else(|| {
-        ApiError::from(kyosai_app::AppError::invalid(
-            "evidence",
-            "required",
-            "添付するファイルを選んでください。",
-        ))
-    })?;
-    let e = s
-        .app
-        .upload_evidence(&actor, &number, &file.file_name, &file.bytes)
-        .await?;
-    Ok((StatusCode::CREATED, ApiJson(e)).into_response())
+    super::claims::store_evidence(&s, &actor, &number, multipart).await
 }
 
 /// Requests a 共済金貸付 (経営セーフティ共済) after a trading partner's bankruptcy: the `event`,

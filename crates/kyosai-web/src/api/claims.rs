@@ -41,6 +41,17 @@ pub async fn upload_evidence(
     Path(number): Path<String>,
     multipart: Multipart,
 ) -> Result<Response, ApiError> {
+    store_evidence(&s, &actor, &number, multipart).await
+}
+
+/// Stores the file of an evidence upload for the contract (every procedure's upload route):
+/// `201` with its token, `422` at `evidence` without a file or for a refused one.
+pub(super) async fn store_evidence(
+    s: &AppState,
+    actor: &kyosai_app::Actor,
+    number: &str,
+    multipart: Multipart,
+) -> Result<Response, ApiError> {
     let parts = upload::read(multipart, s.app.evidence.max_bytes).await?;
     let file = parts.file.ok_or_else(|| {
         ApiError::from(kyosai_app::AppError::invalid(
@@ -51,7 +62,7 @@ pub async fn upload_evidence(
     })?;
     let e = s
         .app
-        .upload_evidence(&actor, &number, &file.file_name, &file.bytes)
+        .upload_evidence(actor, number, &file.file_name, &file.bytes)
         .await?;
     Ok((StatusCode::CREATED, ApiJson(e)).into_response())
 }

@@ -1,7 +1,7 @@
 //! A contract's loans over the API (issue #12): what may be borrowed now and the loans taken,
 //! each with its schedule and balance (REFERENCE §4, §5.1, §5.2).
 
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use jiff::civil::Date;
@@ -255,12 +255,45 @@ pub async fn early_repayment(
     Ok(procedure_answer(answer))
 }
 
+/// The multipart body of an evidence upload.
+#[derive(utoipa::ToSchema, serde::Deserialize)]
+#[expect(
+    dead_code,
+    reason = "documents the multipart body; the handler reads the parts"
+)]
+pub struct MemberLoanEvidenceMultipart {
+    /// The document (PDF, JPEG or PNG, told by its bytes).
+    #[schema(value_type = String, format = Binary)]
+    evidence_file: Vec<u8>,
+}
+
+/// Uploads a document for a 契約者貸付 request (the 特例災害時貸付け's 被災証明書 or 罹災証明書)
+/// as `multipart/form-data` with the file as `evidence_file`. `201` with its `token`, which the
+/// request then names in `evidence`; `422` at `evidence` for an empty, oversized or other file
+/// (nothing stored); `404` for someone else's contract.
+#[utoipa::path(post, path = "/api/v1/contracts/{number}/member-loans/evidence", tag = "loans", operation_id = "upload_member_loan_evidence", security(("bearer" = [])),
+    params(("number" = String, Path, description = "共済契約者番号 (9 digits)")),
+    request_body(content((MemberLoanEvidenceMultipart = "multipart/form-data"))),
+    responses((status = 201, body = kyosai_app::evidence::EvidenceRef, description = "stored"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn upload_evidence(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, ApiError> {
+    super::claims::store_evidence(&s, &actor, &number, multipart).await
+}
+
 /// Requests a 契約者貸付 (小規模企業共済, REFERENCE §4): `kind` (`general`, `emergency`,
-/// `illness_disaster`, `welfare`, `new_business`, `succession`, `closure_prep`), `amount_yen`,
-/// `term_months` (one of the kind's terms for the amount), and the kind's condition
-/// (`sales_decline_percent` for `emergency`, `hospital_days` for `illness_disaster`). Checked
-/// against the limit in force (recalculated in April and October, within the combined cap), the
-/// kind's range, unit and terms. `201` when decided at once (the schedule, the interest paid in
+/// `illness_disaster`, `welfare`, `new_business`, `succession`, `closure_prep`, and
+/// `disaster_special` — the 特例災害時貸付け — while a disaster special measure applies to the
+/// member), `amount_yen`, `term_months` (one of the kind's terms for the amount), and the kind's
+/// condition (`sales_decline_percent` for `emergency`, `hospital_days` for `illness_disaster`,
+/// `evidence` tokens of the damage for `disaster_special`). Checked against the limit in force
+/// (recalculated in April and October, within the combined cap — the measure's for the
+/// 特例災害時貸付け), the kind's range, unit and terms. `201` when decided at once (the schedule, the interest paid in
 /// advance and the transfer), `202` while staff confirm a condition or a provisional table.
 /// `422` (nothing stored) with field errors. `409 not_available` for a 経営セーフティ共済 contract,
 /// `409 procedure_pending`, `404` for someone else's contract. `Idempotency-Key` as elsewhere.

@@ -181,6 +181,12 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/contracts/{number}/member-loans",
             post(loans::member),
         )
+        .route(
+            "/api/v1/contracts/{number}/member-loans/evidence",
+            post(loans::upload_evidence).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::MAX_UPLOAD_BODY_BYTES,
+            )),
+        )
         .route("/api/v1/contracts/{number}/payouts", get(payouts::list))
         .route(
             "/api/v1/contracts/{number}/payouts/{payout_id}/account",
@@ -262,6 +268,7 @@ pub fn routes() -> Router<AppState> {
         auth::recovery_codes,
         scorecard::scorecard,
         loans::limits, loans::list, loans::temporary, loans::early_repayment, loans::member,
+        loans::upload_evidence,
         payouts::list, payouts::give_account,
         certificates::certificate, certificates::certificate_xml, certificates::certificate_pdf, certificates::signing_certificate,
         certificates::documents,

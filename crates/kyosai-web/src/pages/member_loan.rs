@@ -3,19 +3,26 @@
 //! (`App::member_loan_offer`); the kind, amount, term and the kind's condition; a confirmation
 //! with the transfer, the interest paid in advance and the repayment schedule
 //! (`App::quote_member_loan`, nothing stored); and the done page (`App::request_member_loan`).
+//! A member a disaster special measure applies to may also choose its 特例災害時貸付け, on the
+//! measure's terms; its evidence (被災証明書 …) is attached on the confirmation step, so the forms
+//! post as multipart.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kyosai_app::AppError;
-use kyosai_app::member_loan::{MemberLoanForm, MemberLoanOffer, MemberLoanQuote};
+use kyosai_app::member_loan::{
+    DisasterLoanOffer, MemberLoanForm, MemberLoanOffer, MemberLoanQuote,
+};
+use kyosai_domain::rules::small_enterprise::MemberLoanKind;
 use kyosai_domain::{ApplicationStatus, FieldError};
 
 use super::FormData;
 use super::view::{Layout, app_error, ja_date, render, yen};
 use crate::AppState;
 use crate::session::SignedIn;
+use crate::upload;
 
 struct KindRow {
     value: &'static str,
@@ -29,6 +36,13 @@ struct Row {
     principal: String,
     interest: String,
     total: String,
+}
+
+struct DisasterText {
+    measure: String,
+    description: String,
+    evidence: String,
+    limit: String,
 }
 
 struct QuoteText {
@@ -54,8 +68,10 @@ struct LoanPage {
     limit: String,
     /// 「（4月・10月に見直し）」, from the rule set.
     recalculation: String,
-    /// A disaster special measure's loan in force for the member: (measure, what it offers).
-    disaster: Option<(String, String)>,
+    /// A disaster special measure's loan offered to the member.
+    disaster: Option<DisasterText>,
+    /// On the confirmation of a 特例災害時貸付け: the documents to attach (else empty).
+    evidence_label: String,
     kinds: Vec<KindRow>,
     amount: String,
     term: String,
@@ -82,6 +98,15 @@ fn kind_value(k: kyosai_domain::rules::small_enterprise::MemberLoanKind) -> &'st
     kyosai_domain::loan::LoanKind::Member(k)
         .as_str()
         .trim_start_matches("member_")
+}
+
+fn disaster_text(d: &DisasterLoanOffer) -> DisasterText {
+    DisasterText {
+        measure: d.measure.clone(),
+        description: d.description.clone(),
+        evidence: d.evidence.clone(),
+        limit: yen(d.limit.get()),
+    }
 }
 
 fn kinds(offer: &MemberLoanOffer, chosen: &str) -> Vec<KindRow> {
@@ -112,6 +137,13 @@ fn kinds(offer: &MemberLoanOffer, chosen: &str) -> Vec<KindRow> {
                         .join("、")
                 ),
                 _ => "条件が未登録のため、オンラインではお申し込みいただけません。".into(),
+            };
+            let detail = match (&offer.disaster_loan, k.kind) {
+                (Some(d), MemberLoanKind::DisasterSpecial) => format!(
+                    "{detail}（据置期間{}か月を含む）。{}の添付が必要です。",
+                    d.grace_months, d.evidence
+                ),
+                _ => detail,
             };
             KindRow {
                 value: kind_value(k.kind),
@@ -156,6 +188,7 @@ fn form_of(data: &FormData) -> MemberLoanForm {
         term_months: opt("term_months"),
         sales_decline_percent: opt("sales_decline_percent"),
         hospital_days: opt("hospital_days"),
+        evidence: Vec::new(),
     }
 }
 
@@ -182,7 +215,8 @@ async fn page(
         mode,
         limit: yen(offer.limit.get()),
         recalculation: super::loans::months_ja(&offer.recalculation_months),
-        disaster: offer.disaster_loan.clone(),
+        disaster: offer.disaster_loan.as_ref().map(disaster_text),
+        evidence_label: String::new(),
         kinds: kinds(&offer, &text("kind")),
         amount: text("amount_yen"),
         term: text("term_months"),
@@ -210,9 +244,9 @@ pub async fn post(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(number): Path<String>,
-    data: FormData,
+    multipart: Multipart,
 ) -> Response {
-    match handle_post(&state, &signed, &number, &data).await {
+    match handle_post(&state, &signed, &number, multipart).await {
         Ok(r) => r,
         Err(e) => app_error(e, Some(&signed.user)),
     }
@@ -222,10 +256,19 @@ async fn handle_post(
     state: &AppState,
     signed: &SignedIn,
     number: &str,
-    data: &FormData,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let form = form_of(data);
     let app = &state.app;
+    let (data, file) = match upload::read(multipart, app.evidence.max_bytes).await {
+        Ok(parts) => (FormData(parts.fields), parts.file),
+        Err(AppError::Invalid(errors)) => {
+            let p = page(state, signed, number, "form", None, errors).await?;
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p));
+        }
+        Err(e) => return Err(e),
+    };
+    let data = &data;
+    let mut form = form_of(data);
     let refused = |errors: Vec<FieldError>| async move {
         let p = page(state, signed, number, "form", Some(data), errors).await?;
         Ok::<_, AppError>(render(StatusCode::UNPROCESSABLE_ENTITY, &p))
@@ -235,30 +278,61 @@ async fn handle_post(
         Err(AppError::Invalid(errors)) => return refused(errors).await,
         Err(e) => return Err(e),
     };
+    // The confirmation, again with `errors` at the evidence when its file was refused.
+    let confirm = |errors: Vec<FieldError>| {
+        let quote = &quote;
+        async move {
+            let mut p = page(state, signed, number, "confirm", Some(data), errors).await?;
+            if quote.kind == MemberLoanKind::DisasterSpecial {
+                p.evidence_label = p
+                    .disaster
+                    .as_ref()
+                    .map_or_else(String::new, |d| d.evidence.clone());
+            }
+            p.quote = Some(quote_text(quote));
+            let status = if p.errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            Ok::<_, AppError>(render(status, &p))
+        }
+    };
     match data.get("action").unwrap_or("confirm") {
         "edit" => Ok(render(
             StatusCode::OK,
             &page(state, signed, number, "form", Some(data), Vec::new()).await?,
         )),
-        "submit" => match app
-            .request_member_loan(&signed.actor, number, &form, None)
-            .await
-        {
-            Ok(answer) => {
-                let done = answer.fresh()?;
-                let mut p = page(state, signed, number, "done", Some(data), Vec::new()).await?;
-                p.in_review = done.status == ApplicationStatus::InReview;
-                p.application_id = done.application_id.to_string();
-                p.quote = Some(quote_text(&quote));
-                Ok(render(StatusCode::OK, &p))
+        "submit" => {
+            if let Some(file) = file {
+                match app
+                    .upload_evidence(&signed.actor, number, &file.file_name, &file.bytes)
+                    .await
+                {
+                    Ok(e) => form.evidence.push(e.token),
+                    Err(AppError::Invalid(errors)) => return confirm(errors).await,
+                    Err(e) => return Err(e),
+                }
             }
-            Err(AppError::Invalid(errors)) => refused(errors).await,
-            Err(e) => Err(e),
-        },
-        _ => {
-            let mut p = page(state, signed, number, "confirm", Some(data), Vec::new()).await?;
-            p.quote = Some(quote_text(&quote));
-            Ok(render(StatusCode::OK, &p))
+            match app
+                .request_member_loan(&signed.actor, number, &form, None)
+                .await
+            {
+                Ok(answer) => {
+                    let done = answer.fresh()?;
+                    let mut p = page(state, signed, number, "done", Some(data), Vec::new()).await?;
+                    p.in_review = done.status == ApplicationStatus::InReview;
+                    p.application_id = done.application_id.to_string();
+                    p.quote = Some(quote_text(&quote));
+                    Ok(render(StatusCode::OK, &p))
+                }
+                Err(AppError::Invalid(errors)) if errors.iter().any(|e| e.field == "evidence") => {
+                    confirm(errors).await
+                }
+                Err(AppError::Invalid(errors)) => refused(errors).await,
+                Err(e) => Err(e),
+            }
         }
+        _ => confirm(Vec::new()).await,
     }
 }

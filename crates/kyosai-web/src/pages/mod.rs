@@ -165,7 +165,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/portal/contracts/{number}/member-loan",
-            get(member_loan::show).post(member_loan::post),
+            get(member_loan::show).post(member_loan::post).layer(
+                axum::extract::DefaultBodyLimit::max(crate::upload::MAX_UPLOAD_BODY_BYTES),
+            ),
         )
         .route("/applications/{id}", get(portal::application))
         .route("/enroll/{program}", get(enroll::start))
