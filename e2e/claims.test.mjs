@@ -2,7 +2,8 @@
 // her business — a future date refused next to the field, the preview with the kind, the net
 // amount and the payout forms, the closure notice attached, the done page. axe on every page;
 // the steps make the help page of the claim. Started by ./run.sh. 佐藤 is used because no other
-// walk files procedures on her contracts.
+// walk files procedures on her contracts. Before his death claim, 高橋 (a business in the Noto
+// measure's area) opens the 特例災害時貸付け's confirmation.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -19,6 +20,19 @@ test('a death claim by the bereaved at 390×844, axe on every page', async () =>
     await page.goto(`${BASE}/login`);
     await demoLogin(page, 'takahashi@example.jp');
     const href = await page.getByRole('link', { name: '小規模企業共済の請求と引落しの状況' }).getAttribute('href');
+    const number = href.match(/contracts\/(\d+)\//)[1];
+    // 高橋's business is in 金沢市, in the 2024 Noto measure's area: his member-loan page offers
+    // the 特例災害時貸付け on the measure's terms, and its confirmation asks for the 被災証明書
+    // (not filed here: the claim below is this contract's procedure).
+    await page.goto(`${BASE}/portal/contracts/${number}/member-loan`);
+    assert.match(await page.locator('main').innerText(), /令和6年能登半島地震に係る特例措置の対象です/);
+    await page.getByLabel('特例災害時貸付け').check();
+    await page.getByLabel('借入額（円）').fill('500000');
+    await page.getByLabel('返済期間（月数）').fill('48');
+    await submit(page, '次へ（確認）');
+    assert.equal(await h1(page), '契約者貸付の借入れの確認');
+    assert.equal(await page.locator('#f-evidence_file').count(), 1);
+    await scan(page, '特例災害時貸付け 確認');
     await page.goto(`${BASE}${href}`);
     await Promise.all([
       page.waitForLoadState('load'),

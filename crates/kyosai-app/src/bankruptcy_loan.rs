@@ -24,7 +24,7 @@ use kyosai_domain::rules::RuleSet;
 use kyosai_domain::safety_net::bankruptcy_loan::{
     BankruptcyLoanFacts, BankruptcyLoanResult, bankruptcy_loan,
 };
-use kyosai_domain::{ApplicationStatus, Procedure, Program, YearMonth, Yen};
+use kyosai_domain::{ApplicationStatus, Procedure, Program, Rate, YearMonth, Yen};
 use kyosai_store::applications::{self, Application};
 use kyosai_store::{bankruptcy_loans as store, contracts, evidence, ledger, loans, paid};
 use serde::{Deserialize, Serialize};
@@ -689,6 +689,10 @@ pub struct BankruptcyLoanPreview {
     pub repayment_years: Option<u32>,
     pub grace_months: Option<u32>,
     pub premium_reduction_yen: i64,
+    /// The share of a loan taken from the premium rights (the rule set's 1/10).
+    pub premium_reduction_share: Rate,
+    /// The loan's annual rate (0: interest-free).
+    pub interest_rate: Rate,
     pub estimate: bool,
 }
 
@@ -734,6 +738,8 @@ impl App {
             repayment_years: result.repayment_years,
             grace_months: result.grace_months,
             premium_reduction_yen: result.premium_reduction.get(),
+            premium_reduction_share: safety_net(&rules)?.bankruptcy_loan.premium_reduction.value,
+            interest_rate: safety_net(&rules)?.bankruptcy_loan.interest_rate.value,
             estimate: result.estimate,
         })
     }

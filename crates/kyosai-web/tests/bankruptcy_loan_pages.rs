@@ -91,6 +91,12 @@ async fn members_ask_for_a_bankruptcy_loan_through_the_pages() {
         confirm.push(("action", "confirm"));
         let (s, _, body) = site.post_multipart(&client, &page, &confirm, None).await;
         assert_eq!(s, StatusCode::OK, "{body}");
+        // The share taken from the premium rights is the rule set's, as the app answers it.
+        let share = preview.premium_reduction_share;
+        assert!(
+            body.contains(&format!("貸付額の{}分の{}", share.den(), share.num())),
+            "{body}"
+        );
         assert!(
             body.contains(&limit) && body.contains("この内容で申し込む"),
             "{body}"

@@ -234,8 +234,14 @@ impl App {
             .ok_or_else(|| AppError::Internal("the demo enrollment went to review".into()))?
             .number;
         // 高橋 joined 小規模企業共済 online the same day; the browser walk of a death claim by the
-        // bereaved files on this contract, so the other walks keep theirs.
+        // bereaved files on this contract, so the other walks keep theirs. His business is in
+        // 金沢市, in the area of the 2024 Noto special measure, so his member-loan page offers
+        // the measure's 特例災害時貸付け.
         let mut takahashi_form = sample_form("small_enterprise");
+        takahashi_form.postcode = Some("9200001".into());
+        takahashi_form.prefecture = Some("石川県".into());
+        takahashi_form.city = Some("金沢市".into());
+        takahashi_form.address_line = Some("千木町1-1".into());
         takahashi_form.family_name = Some("高橋".into());
         takahashi_form.given_name = Some("二郎".into());
         takahashi_form.family_name_kana = Some("タカハシ".into());

@@ -43,6 +43,8 @@ struct LoanPage {
     limit: String,
     terms: String,
     reduction: String,
+    /// 「10分の1」, from the rule set.
+    reduction_share: String,
     estimate: bool,
     evidence_error: String,
     general_errors: Vec<String>,
@@ -105,6 +107,7 @@ fn page(signed: &SignedIn, number: &str, mode: &'static str) -> LoanPage {
         limit: String::new(),
         terms: String::new(),
         reduction: String::new(),
+        reduction_share: String::new(),
         estimate: false,
         evidence_error: String::new(),
         general_errors: Vec::new(),
@@ -143,10 +146,18 @@ fn confirm_page(
         .collect();
     p.limit = yen(preview.limit_yen);
     p.terms = match (preview.repayment_years, preview.grace_months) {
-        (Some(y), Some(g)) => format!("据置期間{g}か月を含む{y}年の毎月均等返済（無利子）"),
+        (Some(y), Some(g)) => format!(
+            "据置期間{g}か月を含む{y}年の毎月均等返済（{}）",
+            if preview.interest_rate == kyosai_domain::Rate::ZERO {
+                "無利子".to_string()
+            } else {
+                format!("年{}", preview.interest_rate)
+            }
+        ),
         _ => String::new(),
     };
     p.reduction = yen(preview.premium_reduction_yen);
+    p.reduction_share = super::loans::share_ja(preview.premium_reduction_share);
     p.estimate = preview.estimate;
     p.evidence_error = errors
         .iter()

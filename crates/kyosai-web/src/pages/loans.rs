@@ -335,3 +335,8 @@ pub(super) fn months_ja(months: &[i8]) -> String {
             .join("・")
     )
 }
+
+/// A share of the rule set as Japanese write it: 1/10 → 「10分の1」.
+pub(super) fn share_ja(share: kyosai_domain::Rate) -> String {
+    format!("{}分の{}", share.den(), share.num())
+}
