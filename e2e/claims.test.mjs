@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BASE, demoLogin, guide, h1, launch, phonePage, scanner, submit } from './lib.mjs';
+import { BASE, demoLogin, follow, guide, h1, launch, phonePage, scanner, submit } from './lib.mjs';
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n');
 
@@ -33,6 +33,25 @@ test('a death claim by the bereaved at 390×844, axe on every page', async () =>
     assert.equal(await h1(page), '契約者貸付の借入れの確認');
     assert.equal(await page.locator('#f-evidence_file').count(), 1);
     await scan(page, '特例災害時貸付け 確認');
+    // The same measure offers 掛金の納付期限の延長: the number of months, the confirmation with
+    // the deferred and catch-up months, done (decided by the rule; the claim below still files).
+    await page.goto(`${BASE}${href}`);
+    await follow(page, '掛金の納付期限を延長する（災害の特例措置）');
+    assert.equal(await h1(page), '掛金の納付期限の延長');
+    await scan(page, '納付期限の延長');
+    const deferralGuide = guide('premium_deferral');
+    await deferralGuide.step(page, '小規模企業共済の「請求と引落しの状況」から「掛金の納付期限を延長する（災害の特例措置）」を開き、延長する月数を入力して「次へ（確認）」を押します。');
+    await page.getByLabel('延長する月数').fill('3');
+    await submit(page, '次へ（確認）');
+    assert.equal(await h1(page), '納付期限の延長の確認');
+    assert.match(await page.locator('main').innerText(), /延長した掛金の引落し/);
+    await scan(page, '納付期限の延長 確認');
+    await deferralGuide.step(page, '引落しを延長する月と、延長期間のあとに毎月の掛金とあわせて引き落とす額を確認して「納付期限を延長する」を押します。');
+    await submit(page, '納付期限を延長する');
+    assert.match(await page.locator('[role="status"]').innerText(), /納付期限の延長を受け付けました/);
+    await scan(page, '納付期限の延長 完了');
+    await deferralGuide.step(page, '受付が完了しました。延長した月の引落しはなく、そのあとの引落しで2か月分ずつお支払いいただきます。確認のメールが届きます。');
+    deferralGuide.finish();
     await page.goto(`${BASE}${href}`);
     await Promise.all([
       page.waitForLoadState('load'),

@@ -142,6 +142,11 @@ export async function h1(page) {
 }
 
 /** Clicks the button `name` and waits for the page it loads. */
+/** Follows the link named exactly `name` and waits for the next page. */
+export async function follow(page, name) {
+  await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name, exact: true }).click()]);
+}
+
 export async function submit(page, name) {
   await Promise.all([
     page.waitForLoadState('load'),

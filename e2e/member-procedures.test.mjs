@@ -5,16 +5,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, demoLogin, guide, h1, launch, phonePage, scanner, submit } from './lib.mjs';
+import { BASE, demoLogin, follow, guide, h1, launch, phonePage, scanner, submit } from './lib.mjs';
 
 const { scan, assertClean } = scanner('p');
 
 async function main(page) {
   return page.locator('main').innerText();
-}
-
-async function follow(page, name) {
-  await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name, exact: true }).click()]);
 }
 
 /** The contract number behind the portal's billing link of `program`. */

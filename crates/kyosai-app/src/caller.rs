@@ -132,6 +132,7 @@ pub fn online_procedure_path(
         Procedure::Prepayment => "prepayment",
         Procedure::Suspension => "suspension",
         Procedure::Resumption => "resumption",
+        Procedure::PremiumDeferral if program == Program::SmallEnterprise => "deferral",
         Procedure::DetailsChange => "details",
         Procedure::Cancellation => "cancel",
         Procedure::TemporaryLoan if program == Program::SafetyNet => "temporary-loan",

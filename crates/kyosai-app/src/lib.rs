@@ -45,6 +45,7 @@ pub mod payment_status;
 pub mod payouts;
 pub mod pdf_documents;
 pub mod premium_change;
+pub mod premium_deferral;
 pub mod prepayment;
 pub mod prepayment_application;
 pub mod procedure;

@@ -40,6 +40,7 @@ use crate::mandate_change::{MandateChangeProcedure, MandateForm};
 use crate::member_loan::{MemberLoanForm, MemberLoanProcedure};
 use crate::payment_frequency::{FrequencyChangeProcedure, FrequencyForm};
 use crate::premium_change::{PremiumChangeForm, PremiumChangeProcedure};
+use crate::premium_deferral::{PremiumDeferralForm, PremiumDeferralProcedure};
 use crate::prepayment_application::{PrepaymentForm, PrepaymentProcedure};
 use crate::procedure::{PaperOrigin, ProcedureRules};
 use crate::suspension::{ResumptionForm, ResumptionProcedure, SuspensionForm, SuspensionProcedure};
@@ -215,6 +216,7 @@ fn form_fields(procedure: Procedure) -> Vec<String> {
         Procedure::BankruptcyLoan => known_fields::<BankruptcyLoanForm>(),
         Procedure::LoanEarlyRepayment => known_fields::<EarlyRepaymentForm>(),
         Procedure::MemberLoan => known_fields::<MemberLoanForm>(),
+        Procedure::PremiumDeferral => known_fields::<PremiumDeferralForm>(),
     }
 }
 
@@ -241,6 +243,7 @@ fn check_form_type(procedure: Procedure, values: &Value) -> Result<(), String> {
         Procedure::BankruptcyLoan => form_reads::<BankruptcyLoanForm>(values),
         Procedure::LoanEarlyRepayment => form_reads::<EarlyRepaymentForm>(values),
         Procedure::MemberLoan => form_reads::<MemberLoanForm>(values),
+        Procedure::PremiumDeferral => form_reads::<PremiumDeferralForm>(values),
     }
 }
 
@@ -860,6 +863,9 @@ impl App {
             }
             Procedure::MemberLoan => {
                 run::<MemberLoanProcedure>(self, actor, target, values, via).await
+            }
+            Procedure::PremiumDeferral => {
+                run::<PremiumDeferralProcedure>(self, actor, target, values, via).await
             }
         }
     }

@@ -217,6 +217,14 @@ impl App {
                 )
                 .await?
             }
+            Procedure::PremiumDeferral => {
+                self.complete_reviewed::<crate::premium_deferral::PremiumDeferralProcedure>(
+                    tx.conn(),
+                    actor,
+                    &a,
+                )
+                .await?
+            }
         };
         let now = self.clock.now_text();
         update_unless_stale(

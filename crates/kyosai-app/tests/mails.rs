@@ -522,6 +522,43 @@ async fn payment_procedures() {
     );
 }
 
+/// 掛金の納付期限の延長 under the Noto measure (a business in 金沢市).
+#[tokio::test]
+async fn premium_deferral() {
+    let mut all = Vec::new();
+    for (app, _d) in apps().await {
+        let member = account(&app, Role::Member, "n@example.jp").await;
+        let form = EnrollmentForm {
+            birth_date: Some("1971-04-01".into()),
+            prefecture: Some("石川県".into()),
+            postcode: Some("9200001".into()),
+            city: Some("金沢市".into()),
+            address_line: Some("千木町1-1".into()),
+            ..sample_form("small_enterprise")
+        };
+        let number = app
+            .submit_enrollment(&member, member.user_id, &form)
+            .await
+            .unwrap()
+            .contract
+            .unwrap()
+            .number;
+        let before = outbox(&app).await.len();
+        app.defer_premiums(
+            &member,
+            &number,
+            &kyosai_app::premium_deferral::PremiumDeferralForm {
+                months: Some("3".into()),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        all.push(mails_since(&app, before).await);
+    }
+    assert_mails(&all, &["premiums_deferred"]);
+}
+
 #[tokio::test]
 async fn benefit_claim_decided() {
     let mut all = Vec::new();

@@ -488,3 +488,84 @@ async fn small_enterprise_suspension_only_under_the_noto_measure() {
         assert_eq!(billed(&app, &t, "2026-11").await, 30_000);
     }
 }
+
+/// 掛金の納付期限の延長 (issue #10: the Noto measure's deferral for 小規模): only for a member
+/// the measure applies to, within its months (a refusal names the field and stores nothing);
+/// the deferred months are not debited, then each debit collects one of them with its own
+/// month until all are paid, and the ledger ends with every month collected once.
+#[tokio::test]
+async fn deferred_premiums_are_collected_two_months_a_debit_after_the_deferral() {
+    use kyosai_app::premium_deferral::PremiumDeferralForm;
+    let form = |m: &str| PremiumDeferralForm {
+        months: Some(m.into()),
+    };
+    for (app, _d) in apps().await {
+        let (tokyo, t) = contract(&app, "t@example.jp", "small_enterprise", "東京都").await;
+        let e = app.defer_premiums(&tokyo, &t, &form("3"), None).await;
+        assert_eq!(conflict(e.unwrap_err()), "deferral_not_allowed");
+        let (noto, n) = contract(&app, "n@example.jp", "small_enterprise", "石川県").await;
+        for bad in ["7", "0", "", "三か月"] {
+            let e = app.defer_premiums(&noto, &n, &form(bad), None).await;
+            let fields = field_codes(e.unwrap_err());
+            assert!(
+                fields.iter().any(|(f, _)| f == "months"),
+                "{bad}: {fields:?}"
+            );
+        }
+        let stored = "SELECT COUNT(*) AS n FROM applications WHERE procedure = 'premium_deferral'";
+        assert_eq!(count(&app, stored).await, 0);
+
+        let plan = app
+            .preview_premium_deferral(&noto, &n, &form("3"))
+            .await
+            .unwrap();
+        let from = plan.deferred_from;
+        assert_eq!(plan.deferred_until, from.plus(2));
+        assert_eq!(plan.catch_up_from, from.plus(3));
+        assert_eq!(plan.caught_up_by, from.plus(5));
+        assert_eq!(plan.catch_up_debit_yen, Yen::new(60_000));
+        let done = app
+            .defer_premiums(&noto, &n, &form("3"), None)
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        assert_eq!(done.status, ApplicationStatus::Completed);
+        assert_eq!(done.plan.deferred_from, from);
+        // Another deferral waits until the catch-up is over.
+        let e = app.defer_premiums(&noto, &n, &form("1"), None).await;
+        assert_eq!(conflict(e.unwrap_err()), "already_deferred");
+        assert_eq!(count(&app, stored).await, 1);
+
+        let mut m = month("2026-11");
+        while m <= plan.caught_up_by.plus(1) {
+            support::cycle(&app, m, false).await;
+            let expected = if m < from {
+                30_000
+            } else if m <= plan.deferred_until {
+                0
+            } else if m <= plan.caught_up_by {
+                60_000
+            } else {
+                30_000
+            };
+            assert_eq!(billed(&app, &n, &m.to_string()).await, expected, "{m}");
+            // The member elsewhere is billed as usual.
+            assert_eq!(billed(&app, &t, &m.to_string()).await, 30_000, "{m}");
+            m = m.plus(1);
+        }
+        let months = month("2026-11").months_until(m) as i64;
+        assert_eq!(
+            count(
+                &app,
+                &format!(
+                    "SELECT CAST(SUM(l.amount) AS BIGINT) AS n FROM billing_ledger l \
+                     JOIN contracts c ON c.id = l.contract_id \
+                     WHERE c.number = '{n}' AND l.kind = 'collected'"
+                )
+            )
+            .await,
+            30_000 * months
+        );
+    }
+}

@@ -39,6 +39,8 @@ pub struct ContractFacts {
     pub prepaid_until: Option<YearMonth>,
     /// 掛止め from this month on.
     pub suspended_from: Option<YearMonth>,
+    /// 掛金の納付期限の延長 (a disaster special measure): premiums deferred and caught up later.
+    pub deferral: Option<Deferral>,
     /// 掛金総額: premiums collected so far (opening balance + collected debits).
     pub total_paid: Yen,
     /// Billed and not yet answered by a result file (counts towards the cap).
@@ -47,6 +49,43 @@ pub struct ContractFacts {
     pub unpaid: Vec<UnpaidMonth>,
     /// Premium changes that apply to months already billed at the previous amount.
     pub late_settlements: Vec<LateSettlement>,
+}
+
+/// 掛金の納付期限の延長 under a disaster special measure: the premiums of `from..=until` are not
+/// debited in their months; from the month after `until` each debit also collects
+/// `extra_per_debit` of them, oldest first, until all are paid (REFERENCE §2.6; the 2011 and
+/// 2020 measures' 「延長期間終了後は毎月2か月分ずつ」).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deferral {
+    pub from: YearMonth,
+    pub until: YearMonth,
+    /// Deferred months collected with each debit after the deferral (1: two months a debit).
+    pub extra_per_debit: u32,
+}
+
+impl Deferral {
+    /// The deferred months collected with the debit of `month`.
+    pub fn caught_up_in(&self, month: YearMonth) -> impl Iterator<Item = YearMonth> + '_ {
+        let n = self.from.months_until(self.until) + 1;
+        let per = self.extra_per_debit.max(1) as i32;
+        let k = self.until.months_until(month) - 1;
+        (0..per)
+            .map(move |j| k * per + j)
+            .filter(move |i| k >= 0 && *i < n)
+            .map(|i| self.from.plus(i))
+    }
+
+    /// The month whose debit collects the last deferred month.
+    pub fn caught_up_by(&self) -> YearMonth {
+        let n = self.from.months_until(self.until) + 1;
+        let per = self.extra_per_debit.max(1) as i32;
+        self.until.plus((n + per - 1) / per)
+    }
+
+    /// Whether `month` is in the deferral itself (nothing is debited).
+    pub fn defers(&self, month: YearMonth) -> bool {
+        self.from <= month && month <= self.until
+    }
 }
 
 /// A premium change that applies from `from` although the months `from..effective` are billed
@@ -274,10 +313,12 @@ pub enum Skip {
     TerminationCandidate,
     /// 倒産防止: the credit of a late premium decrease covers the whole month (REFERENCE §2.4).
     Credited,
+    /// 掛金の納付期限の延長: the month's premium is deferred (a disaster special measure).
+    Deferred,
 }
 
 impl Skip {
-    pub const ALL: [Skip; 7] = [
+    pub const ALL: [Skip; 8] = [
         Skip::NotStarted,
         Skip::NotDueThisMonth,
         Skip::Prepaid,
@@ -285,6 +326,7 @@ impl Skip {
         Skip::CapReached,
         Skip::TerminationCandidate,
         Skip::Credited,
+        Skip::Deferred,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -296,6 +338,7 @@ impl Skip {
             Skip::CapReached => "cap_reached",
             Skip::TerminationCandidate => "termination_candidate",
             Skip::Credited => "credited",
+            Skip::Deferred => "deferred",
         }
     }
 
@@ -314,6 +357,9 @@ impl Skip {
             }
             Skip::Credited => {
                 "掛金月額の減額前に多く納付された掛金を充当するため、今月の引落しはありません。"
+            }
+            Skip::Deferred => {
+                "災害の特例措置により掛金の納付期限を延長しているため、今月の引落しはありません。延長した月の掛金は、延長期間のあと毎月の掛金とあわせて引き落とします。"
             }
         }
     }
@@ -487,6 +533,9 @@ pub fn due_for_month(rules: &RuleSet, facts: &ContractFacts, month: YearMonth) -
     if facts.suspended_from.is_some_and(|s| s <= month) {
         return nothing(Skip::Suspended);
     }
+    if facts.deferral.is_some_and(|d| d.defers(month)) {
+        return nothing(Skip::Deferred);
+    }
     // REFERENCE §2.7: from the threshold on, the arrears are no longer debited; they are due by
     // 納付書 ([`crate::arrears`]). Premiums falling due meanwhile are still debited as usual:
     // stopping them as well would leave them unbilled once the slip is paid. Any that fail
@@ -520,6 +569,14 @@ pub fn due_for_month(rules: &RuleSet, facts: &ContractFacts, month: YearMonth) -
             if s.effective == month {
                 items.extend(s.differences());
             }
+        }
+        if let Some(d) = &facts.deferral {
+            items.extend(d.caught_up_in(month).map(|m| BillItem {
+                month: m,
+                amount: facts.premium_for(m),
+                arrears: false,
+                kind: ItemKind::Premium,
+            }));
         }
         apply_credits(facts, &mut items);
     }
@@ -741,6 +798,7 @@ mod tests {
             frequency_changes: vec![],
             prepaid_until: None,
             suspended_from: None,
+            deferral: None,
             total_paid: Yen::ZERO,
             pending: Yen::ZERO,
             unpaid: vec![],
@@ -939,6 +997,54 @@ mod tests {
             due_for_month(&sn, &s, ym("2026-05")),
             Due::Bill(_)
         ));
+    }
+
+    #[test]
+    fn deferred_premiums_are_caught_up_two_months_a_debit() {
+        // March–May deferred: nothing debited then; June collects June and March, July July
+        // and April, August August and May, September only September.
+        let r = se_rules(DebitCycle::Renewed);
+        let mut f = facts(Program::SmallEnterprise, 10_000);
+        let d = Deferral {
+            from: ym("2026-03"),
+            until: ym("2026-05"),
+            extra_per_debit: 1,
+        };
+        f.deferral = Some(d);
+        assert!(matches!(
+            due_for_month(&r, &f, ym("2026-02")),
+            Due::Bill(b) if months(&b) == ["2026-02"]
+        ));
+        for m in ["2026-03", "2026-04", "2026-05"] {
+            assert_eq!(
+                due_for_month(&r, &f, ym(m)),
+                Due::Nothing {
+                    reason: Skip::Deferred
+                },
+                "{m}"
+            );
+        }
+        for (m, covered) in [
+            ("2026-06", vec!["2026-03", "2026-06"]),
+            ("2026-07", vec!["2026-04", "2026-07"]),
+            ("2026-08", vec!["2026-05", "2026-08"]),
+            ("2026-09", vec!["2026-09"]),
+        ] {
+            let b = bill(due_for_month(&r, &f, ym(m)));
+            assert_eq!(months(&b), covered, "{m}");
+            assert_eq!(b.total, Yen::new(10_000 * covered.len() as i64), "{m}");
+        }
+        assert_eq!(d.caught_up_by(), ym("2026-08"));
+        // Three months a debit after a deferral of five: two debits catch up.
+        let d = Deferral {
+            from: ym("2026-01"),
+            until: ym("2026-05"),
+            extra_per_debit: 3,
+        };
+        assert_eq!(d.caught_up_in(ym("2026-06")).count(), 3);
+        assert_eq!(d.caught_up_in(ym("2026-07")).count(), 2);
+        assert_eq!(d.caught_up_in(ym("2026-08")).count(), 0);
+        assert_eq!(d.caught_up_by(), ym("2026-07"));
     }
 
     #[test]

@@ -43,10 +43,12 @@ pub enum Procedure {
     LoanEarlyRepayment,
     /// 契約者貸付の借入れ (小規模, REFERENCE §4).
     MemberLoan,
+    /// 掛金の納付期限の延長 (小規模 under a disaster special measure, REFERENCE §2.6).
+    PremiumDeferral,
 }
 
 impl Procedure {
-    pub const ALL: [Procedure; 14] = [
+    pub const ALL: [Procedure; 15] = [
         Procedure::Enrollment,
         Procedure::MandateChange,
         Procedure::Cancellation,
@@ -61,6 +63,7 @@ impl Procedure {
         Procedure::BankruptcyLoan,
         Procedure::LoanEarlyRepayment,
         Procedure::MemberLoan,
+        Procedure::PremiumDeferral,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -79,6 +82,7 @@ impl Procedure {
             Procedure::BankruptcyLoan => "bankruptcy_loan",
             Procedure::LoanEarlyRepayment => "loan_early_repayment",
             Procedure::MemberLoan => "member_loan",
+            Procedure::PremiumDeferral => "premium_deferral",
         }
     }
 
@@ -103,6 +107,7 @@ impl Procedure {
             Procedure::BankruptcyLoan => "共済金貸付の請求",
             Procedure::LoanEarlyRepayment => "貸付金の繰上返済",
             Procedure::MemberLoan => "契約者貸付の借入れ",
+            Procedure::PremiumDeferral => "掛金の納付期限の延長",
         }
     }
 }

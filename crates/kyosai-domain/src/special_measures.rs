@@ -47,12 +47,13 @@ pub struct Scope {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Effect {
-    /// 掛金の納付期限の延長.
+    /// 掛金の納付期限の延長: up to `max_months` of premiums not debited in their months, then
+    /// `extra_months_per_debit` of them collected with each later debit.
     PremiumDeferral {
         program: Program,
         description: String,
-        #[serde(default)]
-        months: Option<u32>,
+        max_months: u32,
+        extra_months_per_debit: u32,
     },
     /// 掛金の掛止め (for 小規模, which has no general suspension).
     PremiumSuspension {
@@ -184,6 +185,18 @@ impl SpecialMeasure {
             p.push("effects: at least one effect is required".into());
         }
         for e in &m.effects {
+            if let Effect::PremiumDeferral {
+                max_months,
+                extra_months_per_debit,
+                ..
+            } = e
+                && (*max_months == 0 || *extra_months_per_debit == 0)
+            {
+                p.push(
+                    "effects: premium_deferral needs max_months and extra_months_per_debit above 0"
+                        .into(),
+                );
+            }
             if let Effect::InterestFreeDisasterLoan {
                 min_yen,
                 max_yen,

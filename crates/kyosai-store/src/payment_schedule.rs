@@ -1,10 +1,10 @@
-//! Payment frequency changes (払込区分, REFERENCE §2.5) and 掛止め (REFERENCE §2.6) of a
-//! contract: what billing reads on top of the contract's own frequency.
+//! Payment frequency changes (払込区分, REFERENCE §2.5), 掛止め and 納付期限の延長 (REFERENCE §2.6)
+//! of a contract: what billing reads on top of the contract's own frequency.
 
 use sqlx::AnyConnection;
 
 use kyosai_domain::YearMonth;
-use kyosai_domain::billing::FrequencyChange;
+use kyosai_domain::billing::{Deferral, FrequencyChange};
 use kyosai_domain::rules::PaymentFrequency;
 
 use crate::{Result, col, decode, month};
@@ -85,6 +85,58 @@ pub async fn suspend(conn: &mut AnyConnection, contract_id: i64, from: YearMonth
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Records a contract's 掛金の納付期限の延長 (replacing any earlier one, whose catch-up the
+/// procedure has checked is over).
+pub async fn defer(conn: &mut AnyConnection, contract_id: i64, d: &Deferral) -> Result<()> {
+    sqlx::query(
+        "UPDATE contracts SET deferred_from = $1, deferred_until = $2, deferral_extra_per_debit = $3 \
+         WHERE id = $4",
+    )
+    .bind(d.from.to_string())
+    .bind(d.until.to_string())
+    .bind(i64::from(d.extra_per_debit))
+    .bind(contract_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A contract's 掛金の納付期限の延長, if one was recorded.
+pub async fn deferral(conn: &mut AnyConnection, contract_id: i64) -> Result<Option<Deferral>> {
+    let row = sqlx::query(
+        "SELECT deferred_from, deferred_until, deferral_extra_per_debit FROM contracts WHERE id = $1",
+    )
+    .bind(contract_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    decode_deferral(
+        col(&row, "deferred_from")?,
+        col(&row, "deferred_until")?,
+        col(&row, "deferral_extra_per_debit")?,
+    )
+}
+
+/// A deferral from its three columns (all set, or none).
+pub(crate) fn decode_deferral(
+    from: Option<String>,
+    until: Option<String>,
+    extra: Option<i64>,
+) -> Result<Option<Deferral>> {
+    match (from, until, extra) {
+        (Some(f), Some(u), Some(e)) => Ok(Some(Deferral {
+            from: decode("contracts.deferred_from", &f, month)?,
+            until: decode("contracts.deferred_until", &u, month)?,
+            extra_per_debit: decode("contracts.deferral_extra_per_debit", &e.to_string(), |s| {
+                s.parse::<u32>().ok().filter(|n| *n > 0)
+            })?,
+        })),
+        (None, None, None) => Ok(None),
+        _ => Err(crate::StoreError::Corrupt(
+            "contracts.deferred_*: partly set".into(),
+        )),
+    }
 }
 
 /// Records the end of a 掛止め: billing debits again from `from` on, while a late run of an

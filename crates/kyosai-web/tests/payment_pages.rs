@@ -216,3 +216,132 @@ async fn prepayment_suspension_and_resumption_pages() {
         assert!(body.contains("error-summary"));
     }
 }
+
+/// 掛金の納付期限の延長 through the pages and the API: a member in the Noto measure's area reads
+/// the measure's words and its most months, a refused number is named at the field (nothing
+/// stored), the confirmation shows the deferred and catch-up months, the done page and the mail;
+/// a member elsewhere is told it is not for them; the API answers the same.
+#[tokio::test]
+async fn premium_deferral_through_the_pages_and_the_api() {
+    for (store, _dir) in kyosai_store::testing::all().await.unwrap() {
+        let site = spawn(store).await;
+        let (c, m) = site.login(Role::Member, "n@example.jp").await;
+        let mut form = sample_form("small_enterprise");
+        form.prefecture = Some("石川県".into());
+        form.postcode = Some("9200001".into());
+        form.city = Some("金沢市".into());
+        form.address_line = Some("千木町1-1".into());
+        let number = site
+            .app
+            .submit_enrollment(&m, m.user_id, &form)
+            .await
+            .unwrap()
+            .contract
+            .unwrap()
+            .number;
+        let page = format!("/portal/contracts/{number}/deferral");
+        let (s, billing) = site
+            .get(&c, &format!("/portal/contracts/{number}/billing"))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(billing.contains(&page), "linked from the billing page");
+        let (s, body) = site.get(&c, &page).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            body.contains("令和6年能登半島地震に係る特例措置の対象の方は")
+                && body.contains("1〜6か月"),
+            "{body}"
+        );
+        let stored = "SELECT COUNT(*) AS n FROM applications WHERE procedure = 'premium_deferral'";
+        let (s, _, body) = site
+            .post(&c, &page, &[("months", "9"), ("action", "confirm")])
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.contains("1〜6か月で入力してください"), "{body}");
+        let (s, _, body) = site
+            .post(&c, &page, &[("months", "３"), ("action", "confirm")])
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let plan = site
+            .app
+            .preview_premium_deferral(
+                &m,
+                &number,
+                &kyosai_app::premium_deferral::PremiumDeferralForm {
+                    months: Some("3".into()),
+                },
+            )
+            .await
+            .unwrap();
+        let ja = kyosai_app::ja_text::ja_month;
+        for shown in [
+            format!(
+                "{}分から{}分まで",
+                ja(plan.deferred_from),
+                ja(plan.deferred_until)
+            ),
+            format!(
+                "{}分から{}分まで、毎月の掛金とあわせて1回{}",
+                ja(plan.catch_up_from),
+                ja(plan.caught_up_by),
+                plan.catch_up_debit_yen
+            ),
+        ] {
+            assert!(body.contains(&shown), "{shown}: {body}");
+        }
+        assert_eq!(count(&site, stored).await, 0);
+        let (s, _, body) = site
+            .post(&c, &page, &[("months", "3"), ("action", "submit")])
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(
+            body.contains("掛金の納付期限の延長を受け付けました"),
+            "{body}"
+        );
+        assert_eq!(count(&site, stored).await, 1);
+        assert_eq!(
+            count(&site, "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%納付期限の延長を受け付けました%'").await,
+            1
+        );
+
+        // A member elsewhere: the page says who may use it; the API refuses with the code.
+        let (tc, tm) = site.login(Role::Member, "t@example.jp").await;
+        let tokyo = contract(&site, &tm, "small_enterprise").await;
+        let (s, body) = site
+            .get(&tc, &format!("/portal/contracts/{tokyo}/deferral"))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            body.contains("災害の特例措置の対象の方がご利用いただけます"),
+            "{body}"
+        );
+        let token = site
+            .app
+            .issue_token(tm.user_id, "test", None)
+            .await
+            .unwrap();
+        let api = reqwest::Client::new();
+        let r = api
+            .post(site.url(&format!("/api/v1/contracts/{tokyo}/premium-deferral")))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"months": 3}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["code"], "deferral_not_allowed", "{v}");
+        // The member in the area, over the API: already deferred.
+        let token = site.app.issue_token(m.user_id, "test", None).await.unwrap();
+        let r = api
+            .post(site.url(&format!("/api/v1/contracts/{number}/premium-deferral")))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"months": 2}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["code"], "already_deferred", "{v}");
+    }
+}

@@ -388,6 +388,7 @@ impl App {
             frequency_changes: frequency_changes.into_iter().map(|(_, f)| f).collect(),
             prepaid_until: prepaid_until.as_deref().map(parse_month).transpose()?,
             suspended_from: suspended_from.as_deref().map(parse_month).transpose()?,
+            deferral: kyosai_store::payment_schedule::deferral(conn, c.id).await?,
             total_paid: Yen::new(collected),
             pending: standing.pending,
             unpaid: standing.unpaid.clone(),

@@ -367,6 +367,7 @@ impl App {
                     frequency_changes: frequency_changes.remove(&c.id).unwrap_or_default(),
                     prepaid_until: c.prepaid_until,
                     suspended_from: c.suspended_from,
+                    deferral: c.deferral,
                     total_paid: Yen::new(c.collected),
                     pending: standing.pending,
                     unpaid: standing.unpaid,

@@ -6,8 +6,33 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 use super::json_agg;
 use crate::bulk::is_sqlite;
 use crate::{Result, col, decode};
+use kyosai_domain::billing::Deferral;
 use kyosai_domain::rules::PaymentFrequency;
 use kyosai_domain::{YearMonth, Yen};
+
+/// One row of the chunk as the aggregate packs it: a JSON array in the SELECT's column order
+/// (serde reads a struct from an array field by field).
+#[derive(serde::Deserialize)]
+struct Packed {
+    id: i64,
+    monthly_premium: i64,
+    frequency: String,
+    first_debit_month: String,
+    prepaid_until: Option<String>,
+    suspended_from: Option<String>,
+    mandate_id: Option<i64>,
+    bank_code: Option<String>,
+    branch_code: Option<String>,
+    account_type: Option<String>,
+    account_number: Option<String>,
+    holder_kana: Option<String>,
+    collected: i64,
+    changed_unused: i64,
+    usable: i64,
+    deferred_from: Option<String>,
+    deferred_until: Option<String>,
+    deferral_extra_per_debit: Option<i64>,
+}
 
 /// A contract with the mandate in force for the month, as billing reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +43,7 @@ pub struct BillableContract {
     pub first_debit_month: YearMonth,
     pub prepaid_until: Option<YearMonth>,
     pub suspended_from: Option<YearMonth>,
+    pub deferral: Option<Deferral>,
     /// The mandate in force for the month, usable or not.
     pub mandate: Option<MandateSnapshot>,
     /// False when the mandate in force was made unusable by a result (codes 2, 3, 4).
@@ -70,8 +96,10 @@ pub async fn billable_chunk(
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {agg_open}t.id, t.monthly_premium, t.frequency, t.first_debit_month, t.prepaid_until, \
          t.suspended_from, t.mandate_id, t.bank_code, t.branch_code, t.account_type, t.account_number, \
-         t.holder_kana, t.collected, t.changed_unused, t.usable{agg_close} AS j FROM (\
+         t.holder_kana, t.collected, t.changed_unused, t.usable, t.deferred_from, t.deferred_until, \
+         t.deferral_extra_per_debit{agg_close} AS j FROM (\
          SELECT c.id, c.monthly_premium, c.frequency, c.first_debit_month, c.prepaid_until, \
+         c.deferred_from, c.deferred_until, c.deferral_extra_per_debit, \
          CASE WHEN c.resumed_from <= $4 THEN NULL ELSE c.suspended_from END AS suspended_from, \
          m.id AS mandate_id, m.bank_code, m.branch_code, m.account_type, m.account_number, m.holder_kana, \
          {collected} AS collected, \
@@ -90,23 +118,6 @@ pub async fn billable_chunk(
     .bind(month)
     .fetch_one(&mut *conn)
     .await?;
-    type Packed = (
-        i64,
-        i64,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        i64,
-        i64,
-        i64,
-    );
     let text: String = col(&row, "j")?;
     let packed: Vec<Packed> = serde_json::from_str(&text)
         .map_err(|e| crate::StoreError::Corrupt(format!("billable chunk: {e}")))?;
@@ -115,29 +126,34 @@ pub async fn billable_chunk(
         .map(|p| {
             let ym = crate::month;
             Ok(BillableContract {
-                id: p.0,
-                monthly_premium: Yen::new(p.1),
-                frequency: decode("contracts.frequency", &p.2, PaymentFrequency::parse)?,
-                first_debit_month: decode("contracts.first_debit_month", &p.3, ym)?,
+                id: p.id,
+                monthly_premium: Yen::new(p.monthly_premium),
+                frequency: decode("contracts.frequency", &p.frequency, PaymentFrequency::parse)?,
+                first_debit_month: decode("contracts.first_debit_month", &p.first_debit_month, ym)?,
                 prepaid_until: p
-                    .4
+                    .prepaid_until
                     .map(|m| decode("contracts.prepaid_until", &m, ym))
                     .transpose()?,
                 suspended_from: p
-                    .5
+                    .suspended_from
                     .map(|m| decode("contracts.suspended_from", &m, ym))
                     .transpose()?,
-                mandate: p.6.map(|id| MandateSnapshot {
+                deferral: crate::payment_schedule::decode_deferral(
+                    p.deferred_from,
+                    p.deferred_until,
+                    p.deferral_extra_per_debit,
+                )?,
+                mandate: p.mandate_id.map(|id| MandateSnapshot {
                     id,
-                    bank_code: p.7.unwrap_or_default(),
-                    branch_code: p.8.unwrap_or_default(),
-                    account_type: p.9.unwrap_or_default(),
-                    account_number: p.10.unwrap_or_default(),
-                    holder_kana: p.11.unwrap_or_default(),
-                    changed_unused: p.13 == 1,
+                    bank_code: p.bank_code.unwrap_or_default(),
+                    branch_code: p.branch_code.unwrap_or_default(),
+                    account_type: p.account_type.unwrap_or_default(),
+                    account_number: p.account_number.unwrap_or_default(),
+                    holder_kana: p.holder_kana.unwrap_or_default(),
+                    changed_unused: p.changed_unused == 1,
                 }),
-                mandate_usable: p.14 == 1,
-                collected: p.12,
+                mandate_usable: p.usable == 1,
+                collected: p.collected,
             })
         })
         .collect::<Result<_>>()?;

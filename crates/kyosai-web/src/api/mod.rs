@@ -165,6 +165,10 @@ pub fn routes() -> Router<AppState> {
             post(payment::resumption),
         )
         .route(
+            "/api/v1/contracts/{number}/premium-deferral",
+            post(payment::premium_deferral),
+        )
+        .route(
             "/api/v1/contracts/{number}/details-changes",
             post(details::submit).layer(axum::extract::DefaultBodyLimit::max(
                 crate::upload::MAX_UPLOAD_BODY_BYTES,
@@ -257,6 +261,7 @@ pub fn routes() -> Router<AppState> {
         contracts::contract, notices::list, notices::read,
         cancellation::quote, cancellation::cancel,
         payment::frequency_change, payment::prepayment, payment::suspension, payment::resumption,
+        payment::premium_deferral,
         details::submit, details::current, details::download,
         premium::change_premium, premium::quote,
         staff::queue, staff::approve, staff::reject, staff::edit,

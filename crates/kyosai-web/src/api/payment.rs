@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use kyosai_app::payment_frequency::{FrequencyChangeResult, FrequencyForm};
+use kyosai_app::premium_deferral::{PremiumDeferral, PremiumDeferralForm};
 use kyosai_app::prepayment_application::{PrepaymentApplication, PrepaymentForm};
 use kyosai_app::suspension::{Resumption, ResumptionForm, Suspension, SuspensionForm};
 
@@ -93,6 +94,35 @@ pub async fn suspension(
     Ok(procedure_answer(
         s.app
             .suspend_premiums(&actor, &number, key.as_ref())
+            .await?,
+    ))
+}
+
+/// Defers premiums (掛金の納付期限の延長, 小規模企業共済 under a disaster special measure for the
+/// member's registered address): `months` (1 to the measure's most) from the first month whose
+/// debit file is not made yet are not debited; from the month after, each debit also collects
+/// the measure's number of deferred months until all are paid (`catch_up_from`,
+/// `caught_up_by`, `catch_up_debit_yen`). `201` completed. `422` at `months`; `409
+/// deferral_not_allowed` (no measure applies), `already_deferred`, `already_suspended`,
+/// `prepaid`, `not_monthly`, `not_available` (経営セーフティ共済).
+#[utoipa::path(post, path = "/api/v1/contracts/{number}/premium-deferral", tag = "payment", security(("bearer" = [])),
+    params(("number" = String, Path, description = "共済契約者番号 (9 digits)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "repeat-safe key")),
+    request_body = PremiumDeferralForm,
+    responses((status = 201, body = PremiumDeferral, description = "completed"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn premium_deferral(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    ApiJson(form): ApiJson<PremiumDeferralForm>,
+) -> Result<Response, ApiError> {
+    let key = contract_key(&headers, &number, &form)?;
+    Ok(procedure_answer(
+        s.app
+            .defer_premiums(&actor, &number, &form, key.as_ref())
             .await?,
     ))
 }

@@ -129,6 +129,10 @@ pub fn routes() -> Router<AppState> {
             get(payment::show_resumption).post(payment::post_resumption),
         )
         .route(
+            "/portal/contracts/{number}/deferral",
+            get(payment::show_deferral).post(payment::post_deferral),
+        )
+        .route(
             "/portal/contracts/{number}/details",
             get(details_change::show).post(details_change::post).layer(
                 axum::extract::DefaultBodyLimit::max(crate::upload::MAX_UPLOAD_BODY_BYTES),

@@ -1,7 +1,8 @@
 //! The member's payment procedures (issue #10), each form → confirmation → done like the
 //! account change (`account_change.rs`): `/portal/contracts/{number}/frequency` (小規模 払込区分
-//! and 指定納付月), `/prepayment` (前納), `/suspension` (掛止め) and `/resumption` (再開, with the
-//! account fields and bank search of the account change when a new account is needed).
+//! and 指定納付月), `/prepayment` (前納), `/suspension` (掛止め), `/resumption` (再開, with the
+//! account fields and bank search of the account change when a new account is needed) and
+//! `/deferral` (小規模 掛金の納付期限の延長 under a disaster special measure).
 //!
 //! `confirm` asks the use case's preview (nothing stored) and shows what will happen — for the
 //! frequency the next debits as billing computes them; `submit` files the procedure. Staff
@@ -17,6 +18,7 @@ use axum::response::Response;
 use kyosai_app::AppError;
 use kyosai_app::mandate_change::MandateForm;
 use kyosai_app::payment_frequency::{FrequencyForm, FrequencyPlan};
+use kyosai_app::premium_deferral::{DeferralPlan, PremiumDeferralForm};
 use kyosai_app::prepayment_application::{PrepaymentForm, PrepaymentPlan};
 use kyosai_app::procedure::Answer;
 use kyosai_app::suspension::{ResumptionForm, ResumptionPlan, SuspensionPlan};
@@ -37,6 +39,7 @@ enum Kind {
     Prepayment,
     Suspension,
     Resumption,
+    Deferral,
 }
 
 impl Kind {
@@ -48,6 +51,7 @@ impl Kind {
             Kind::Prepayment => Procedure::Prepayment,
             Kind::Suspension => Procedure::Suspension,
             Kind::Resumption => Procedure::Resumption,
+            Kind::Deferral => Procedure::PremiumDeferral,
         }
     }
 
@@ -57,13 +61,14 @@ impl Kind {
             Kind::Prepayment => "prepayment",
             Kind::Suspension => "suspension",
             Kind::Resumption => "resumption",
+            Kind::Deferral => "deferral",
         }
     }
 
     fn fields(self) -> &'static [&'static str] {
         match self {
             Kind::Frequency => &["frequency", "designated_month"],
-            Kind::Prepayment => &["months"],
+            Kind::Prepayment | Kind::Deferral => &["months"],
             Kind::Suspension => &[],
             Kind::Resumption => &[
                 "bank_code",
@@ -89,6 +94,9 @@ impl Kind {
             (Kind::Resumption, "confirm") => "掛金納付の再開の確認",
             (Kind::Resumption, "done") => "掛金納付の再開を受け付けました",
             (Kind::Resumption, _) => "掛金納付の再開",
+            (Kind::Deferral, "confirm") => "納付期限の延長の確認",
+            (Kind::Deferral, "done") => "納付期限の延長を受け付けました",
+            (Kind::Deferral, _) => "掛金の納付期限の延長",
         }
     }
 }
@@ -197,6 +205,30 @@ fn suspension_rows(p: &SuspensionPlan) -> Vec<Row> {
     rows
 }
 
+fn deferral_rows(p: &DeferralPlan) -> Vec<Row> {
+    vec![
+        row(
+            "引落しを延長する月",
+            format!(
+                "{}分から{}分まで",
+                ja_month(p.deferred_from),
+                ja_month(p.deferred_until)
+            ),
+        ),
+        row("掛金月額", p.monthly_premium_yen.to_string()),
+        row(
+            "延長した掛金の引落し",
+            format!(
+                "{}分から{}分まで、毎月の掛金とあわせて1回{}",
+                ja_month(p.catch_up_from),
+                ja_month(p.caught_up_by),
+                p.catch_up_debit_yen
+            ),
+        ),
+        row("特例措置", p.special_measure.clone()),
+    ]
+}
+
 fn resumption_rows(p: &ResumptionPlan) -> Vec<Row> {
     let mut rows = vec![
         row(
@@ -249,13 +281,32 @@ impl Page<'_> {
             .collect()
     }
 
-    /// The rules of the procedure in plain Japanese, from the rule set in force today.
-    fn intro(&self, program: Program) -> Vec<String> {
+    /// The rules of the procedure in plain Japanese, from the rule set (and for the deferral
+    /// the special measure) in force today.
+    async fn intro(&self, program: Program) -> Result<Vec<String>, AppError> {
         let app = &self.state.app;
+        if self.kind == Kind::Deferral {
+            return Ok(
+                match app
+                    .premium_deferral_offer(&self.signed.actor, self.number)
+                    .await?
+                {
+                    Some((measure, description, max)) => vec![
+                        format!("{measure}の対象の方は、{description}"),
+                        format!(
+                            "延長する月数（1〜{max}か月）を入力してください。延長した月の掛金は免除ではなく、延長期間のあとに毎月の掛金とあわせて引き落とします。"
+                        ),
+                    ],
+                    None => vec![
+                        "掛金の納付期限の延長は、小規模企業共済の災害の特例措置の対象の方がご利用いただけます。".into(),
+                    ],
+                },
+            );
+        }
         let Some(rules) = app.rules.in_force(program, app.clock.today()) else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
-        match self.kind {
+        Ok(match self.kind {
             Kind::Frequency => match rules.small_enterprise.as_ref() {
                 Some(se) => vec![
                     "月払・半年払・年払から選べます。半年払は指定納付月とその6か月後に6か月分、年払は指定納付月に12か月分を引き落とします。".into(),
@@ -301,7 +352,8 @@ impl Page<'_> {
                 }
                 t
             }
-        }
+            Kind::Deferral => Vec::new(),
+        })
     }
 
     fn sections(&self, values: &BTreeMap<String, String>, errors: &[FieldError]) -> Vec<Section> {
@@ -341,6 +393,16 @@ impl Page<'_> {
                         .fill(values, errors),
                 ],
             )],
+            Kind::Deferral => vec![Section::new(
+                "納付期限の延長",
+                vec![
+                    Field::number("months", "延長する月数")
+                        .hint("例：3")
+                        .width("w-4")
+                        .maxlength(2)
+                        .fill(values, errors),
+                ],
+            )],
             Kind::Suspension => Vec::new(),
             Kind::Resumption => account_sections(values, errors, "f-"),
         }
@@ -373,7 +435,7 @@ impl Page<'_> {
             path: self.kind.path(),
             help: super::help::help_path(self.kind.procedure()),
             mode,
-            intro: self.intro(billing.program),
+            intro: self.intro(billing.program).await?,
             notice: extras.notice,
             summary,
             sections,
@@ -384,6 +446,7 @@ impl Page<'_> {
                 Kind::Prepayment => "前納を申し出る",
                 Kind::Suspension => "掛止めする",
                 Kind::Resumption => "再開する",
+                Kind::Deferral => "納付期限を延長する",
             },
             done_text: String::new(),
             bank_name,
@@ -423,6 +486,12 @@ fn prepayment_form(v: &BTreeMap<String, String>) -> PrepaymentForm {
     }
 }
 
+fn deferral_form(v: &BTreeMap<String, String>) -> PremiumDeferralForm {
+    PremiumDeferralForm {
+        months: v.get("months").cloned(),
+    }
+}
+
 fn resumption_form(v: &BTreeMap<String, String>) -> ResumptionForm {
     let g = |n: &str| v.get(n).cloned();
     ResumptionForm {
@@ -457,6 +526,10 @@ async fn preview(page: &Page<'_>, v: &BTreeMap<String, String>) -> Result<Vec<Ro
                 .await?,
         ),
         Kind::Suspension => suspension_rows(&app.preview_suspension(actor, n).await?),
+        Kind::Deferral => deferral_rows(
+            &app.preview_premium_deferral(actor, n, &deferral_form(v))
+                .await?,
+        ),
         Kind::Resumption => resumption_rows(
             &app.preview_resumption(actor, n, &resumption_form(v))
                 .await?,
@@ -504,6 +577,19 @@ async fn submit(
                 suspension_rows(&r.plan),
                 format!(
                     "掛止めを受け付けました（受付番号 {}）。確認のメールをお送りしました。",
+                    r.application_id
+                ),
+            )
+        }
+        Kind::Deferral => {
+            let r = fresh(
+                app.defer_premiums(actor, n, &deferral_form(v), None)
+                    .await?,
+            )?;
+            (
+                deferral_rows(&r.plan),
+                format!(
+                    "掛金の納付期限の延長を受け付けました（受付番号 {}）。確認のメールをお送りしました。",
                     r.application_id
                 ),
             )
@@ -646,3 +732,4 @@ kind_routes!(show_frequency, post_frequency, Kind::Frequency);
 kind_routes!(show_prepayment, post_prepayment, Kind::Prepayment);
 kind_routes!(show_suspension, post_suspension, Kind::Suspension);
 kind_routes!(show_resumption, post_resumption, Kind::Resumption);
+kind_routes!(show_deferral, post_deferral, Kind::Deferral);

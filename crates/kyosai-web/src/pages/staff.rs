@@ -330,12 +330,13 @@ async fn detail_page(
         | Procedure::Suspension
         | Procedure::Resumption
         | Procedure::LoanEarlyRepayment
-        | Procedure::MemberLoan => {
+        | Procedure::MemberLoan
+        | Procedure::PremiumDeferral => {
             let mut rows: Vec<Row> = contract_row(&a).into_iter().collect();
             if let serde_json::Value::Object(map) = a.form_json() {
                 for (k, v) in map {
                     let Some(raw) = v.as_str() else { continue };
-                    rows.push(payment_row(&k, raw, &stored));
+                    rows.push(payment_row(procedure, &k, raw, &stored));
                 }
             }
             vec![ReviewGroup {
@@ -610,6 +611,9 @@ async fn detail_page(
             }
             Procedure::Resumption => {
                 "承認すると、その場で掛金の請求が再開され、申込者にメールでお知らせします。"
+            }
+            Procedure::PremiumDeferral => {
+                "承認すると、その場で納付期限の延長が記録され（延長した月は引き落とさず、そのあと毎月の掛金とあわせて引き落とします）、申込者にメールでお知らせします。"
             }
             Procedure::DetailsChange => {
                 "承認すると、その場で登録内容が変更され、申込者にメールでお知らせします。"
@@ -899,13 +903,21 @@ const MANDATE_FIELDS: [&str; 5] = [
 
 /// The holder as the bank will receive it (Zengin kana).
 /// A row of a payment procedure's form (frequency change, 前納, 掛止め, resumption).
-fn payment_row(name: &str, raw: &str, values: &BTreeMap<String, String>) -> Row {
+fn payment_row(
+    procedure: Procedure,
+    name: &str,
+    raw: &str,
+    values: &BTreeMap<String, String>,
+) -> Row {
     let (label, value) = match name {
         "frequency" => (
             "払込区分",
             PaymentFrequency::parse(raw).map_or(raw.to_string(), |f| f.name_ja().to_string()),
         ),
         "designated_month" => ("指定納付月", format!("{raw}月")),
+        "months" if procedure == Procedure::PremiumDeferral => {
+            ("延長する月数", format!("{raw}か月"))
+        }
         "months" => ("前納する月数", format!("{raw}か月")),
         // 契約者貸付 and 繰上返済.
         "kind" => (
