@@ -337,3 +337,85 @@ async fn a_late_safety_net_increase_bills_the_difference_with_the_next_debit() {
         );
     }
 }
+
+/// Review fix (issue #10): a late 倒産防止 decrease credits the excess of the month billed at the
+/// old premium to the following months; a month the credit covers whole has no debit and still
+/// counts as a month paid (a 0-yen `collected` entry), so 納付月数 keeps step with the calendar
+/// while 掛金総額 stays what was collected.
+#[tokio::test]
+async fn months_covered_by_a_decrease_credit_count_as_paid() {
+    for (app, _d) in apps().await {
+        let (member, number) = member_with(&app, "g@example.jp", "safety_net").await;
+        let staff = Actor {
+            user_id: app
+                .create_account(Role::Staff, "s@kyosai.jp", "", Some("test passphrase 123"))
+                .await
+                .unwrap(),
+            role: Role::Staff,
+        };
+        // November and December at 50,000; December's debit is made on the 10th.
+        support::cycle(&app, month("2026-11"), false).await;
+        support::cycle(&app, month("2026-12"), false).await;
+        // 10 December, after the 5th: December stays at 50,000 and the 45,000 excess is
+        // credited from January on at 5,000 a month.
+        let late = on(&app, "2026-12-10T02:00:00Z");
+        let r = late
+            .change_premium(&member, &number, &form("5000", Some("hardship")))
+            .await
+            .unwrap();
+        let a = late
+            .application(&staff, r.application_id.unwrap())
+            .await
+            .unwrap();
+        late.approve(&staff, a.id, a.version, "事業の状況を確認しました")
+            .await
+            .unwrap();
+        let mut m = month("2027-01");
+        let mut credited = 0;
+        while m <= month("2027-12") {
+            support::cycle(&app, m, false).await;
+            let line = count(
+                &app,
+                &format!(
+                    "SELECT COUNT(*) AS n FROM bill_lines b JOIN contracts c ON c.id = b.contract_id \
+                     WHERE c.number = '{number}' AND b.month = '{m}'"
+                ),
+            )
+            .await;
+            let credit_entry = count(
+                &app,
+                &format!(
+                    "SELECT COUNT(*) AS n FROM billing_ledger l JOIN contracts c ON c.id = l.contract_id \
+                     WHERE c.number = '{number}' AND l.month = '{m}' AND l.kind = 'collected' \
+                     AND l.amount = 0 AND l.months = 1 AND l.reason = 'credit'"
+                ),
+            )
+            .await;
+            // Each month is either debited or covered by the credit, never both.
+            assert_eq!(line + credit_entry, 1, "{m}");
+            credited += credit_entry;
+            m = m.plus(1);
+        }
+        assert!(credited >= 1, "the credit covered at least one whole month");
+        let (months, yen) = {
+            let sql = |what: &str| {
+                format!(
+                    "SELECT CAST(SUM(l.{what}) AS BIGINT) AS n FROM billing_ledger l \
+                     JOIN contracts c ON c.id = l.contract_id \
+                     WHERE c.number = '{number}' AND l.kind = 'collected'"
+                )
+            };
+            (
+                count(&app, &sql("months")).await,
+                count(&app, &sql("amount")).await,
+            )
+        };
+        // November 2026 – December 2027: 14 months paid.
+        assert_eq!(months, 14);
+        // The decrease applies from December (billed at 50,000, owed at 5,000): the yen
+        // collected are what the 14 months owe, November at 50,000 and the 13 months from
+        // December at 5,000 — December's excess paid the credited months.
+        assert_eq!(yen, 50_000 + 13 * 5_000);
+        assert_eq!(credited, 9, "45,000 of excess covers nine 5,000-yen months");
+    }
+}

@@ -352,6 +352,8 @@ impl App {
             let mut lines = Vec::with_capacity(contracts.len());
             let mut notices: Vec<(i64, &'static str)> = Vec::new();
             let mut slips: Vec<i64> = Vec::new();
+            // 倒産防止 months a late decrease's credit covers whole: paid without a debit.
+            let mut credited: Vec<i64> = Vec::new();
             let slip_from = dom::termination_threshold(rules).map(|t| t as usize);
             for c in &contracts {
                 let standing = match open.get(&c.id) {
@@ -382,6 +384,9 @@ impl App {
                         *skipped.entry(reason.as_str().to_string()).or_default() += 1;
                         if reason == Skip::CapReached {
                             notices.push((c.id, "accumulation_cap"));
+                        }
+                        if reason == Skip::Credited {
+                            credited.push(c.id);
                         }
                     }
                     Due::Bill(plan) => {
@@ -424,6 +429,23 @@ impl App {
             }
             store::insert_lines(tx.conn(), run.id, &month_text, &lines).await?;
             ledger::post_billed(tx.conn(), run.id, &month_text, from, to, &now).await?;
+            // A month the credit of a late decrease covers is paid by yen collected before
+            // (REFERENCE §2.4): it counts as a month paid, with no yen of its own.
+            for cid in &credited {
+                ledger::post(
+                    tx.conn(),
+                    &ledger::Entry {
+                        contract_id: *cid,
+                        month: &month_text,
+                        kind: "collected",
+                        amount: 0,
+                        months: 1,
+                        reason: "credit",
+                    },
+                    &now,
+                )
+                .await?;
+            }
             if !notices.is_empty() {
                 let new = store::record_notices(tx.conn(), &notices, &month_text, &now).await?;
                 let ids: Vec<i64> = new.iter().map(|(cid, _)| *cid).collect();
