@@ -203,7 +203,9 @@ impl App {
                 safety_net::premium_change::plan(r, &self.calendar, today, current, premium)
             }
         };
-        let plan = raw.not_before(facts.first_debit_month);
+        let plan = raw
+            .not_before(facts.first_debit_month)
+            .after_paid_period(facts);
         // The premium the months before the change are billed at (a change already scheduled
         // for the same month is replaced by this one).
         let previous = facts.premium_for(plan.effective_month.plus(-1));

@@ -419,3 +419,72 @@ async fn months_covered_by_a_decrease_credit_count_as_paid() {
         assert_eq!(credited, 9, "45,000 of excess covers nine 5,000-yen months");
     }
 }
+
+/// Review fix (issue #10 leftover): a 小規模 半年払 payer changing the premium in the middle of a
+/// period paid in advance: the change starts with the next period (quoted so), the period
+/// already paid keeps its amount, and the next semi-annual debit is six months at the new one.
+#[tokio::test]
+async fn a_semi_annual_payer_changes_from_the_next_period() {
+    for (app, _d) in apps().await {
+        let id = app
+            .create_account(
+                Role::Member,
+                "h@example.jp",
+                "",
+                Some("test passphrase 123"),
+            )
+            .await
+            .unwrap();
+        let member = Actor {
+            user_id: id,
+            role: Role::Member,
+        };
+        let number = app
+            .submit_enrollment(
+                &member,
+                id,
+                &kyosai_app::enrollment::EnrollmentForm {
+                    payment_frequency: Some("semi_annual".into()),
+                    birth_date: Some("1966-04-01".into()),
+                    ..sample_form("small_enterprise")
+                },
+            )
+            .await
+            .unwrap()
+            .contract
+            .unwrap()
+            .number;
+        // November's debit covers November–April at 30,000.
+        support::cycle(&app, month("2026-11"), false).await;
+        let january = on(&app, "2027-01-05T01:00:00Z");
+        let quote = january
+            .quote_premium_change(&member, &number, &form("50000", None))
+            .await
+            .unwrap();
+        assert_eq!(quote.effective_month, month("2027-05"));
+        let r = january
+            .change_premium(&member, &number, &form("50000", None))
+            .await
+            .unwrap();
+        assert_eq!(r.status, PremiumChangeStatus::Completed);
+        assert_eq!(r.effective_month, month("2027-05"));
+        let mut m = month("2026-12");
+        while m <= month("2027-05") {
+            support::cycle(&app, m, false).await;
+            m = m.plus(1);
+        }
+        let lines = |m: &str| {
+            format!(
+                "SELECT CAST(COALESCE(SUM(b.amount), 0) AS BIGINT) AS n FROM bill_lines b \
+                 JOIN contracts c ON c.id = b.contract_id WHERE c.number = '{number}' AND b.month = '{m}'"
+            )
+        };
+        // Nothing billed between the two semi-annual debits; May's covers May–October at the
+        // new premium, with no difference for the months already paid.
+        for m in ["2026-12", "2027-01", "2027-02", "2027-03", "2027-04"] {
+            assert_eq!(count(&app, &lines(m)).await, 0, "{m}");
+        }
+        assert_eq!(count(&app, &lines("2026-11")).await, 6 * 30_000);
+        assert_eq!(count(&app, &lines("2027-05")).await, 6 * 50_000);
+    }
+}

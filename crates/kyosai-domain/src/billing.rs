@@ -127,6 +127,22 @@ impl ChangePlan {
         }
     }
 
+    /// The plan for a 半年払/年払 payer (小規模): a month that a debit already made covers was
+    /// paid at the old premium for the whole period, so the change starts with the next
+    /// period (`first_uncovered_month`) — no month is paid at two amounts, and no difference or
+    /// credit is owed for a period paid in advance. A monthly payer's plan is unchanged.
+    pub fn after_paid_period(self, facts: &ContractFacts) -> ChangePlan {
+        let start = facts.first_uncovered_month(self.effective_month);
+        if start == self.effective_month {
+            self
+        } else {
+            ChangePlan {
+                effective_month: start,
+                late_from: None,
+            }
+        }
+    }
+
     /// What billing settles for this change from `previous` to `premium`, if anything.
     pub fn settlement(self, previous: Yen, premium: Yen) -> Option<LateSettlement> {
         self.late_from.map(|from| LateSettlement {
@@ -997,6 +1013,34 @@ mod tests {
             due_for_month(&sn, &s, ym("2026-05")),
             Due::Bill(_)
         ));
+    }
+
+    #[test]
+    fn a_change_inside_a_paid_semi_annual_period_starts_with_the_next_period() {
+        // Semi-annual from November 2026 (designated month 11): November's debit covers
+        // November–April. A change planned for January starts in May, without a back
+        // difference; a monthly payer's plan is kept.
+        let mut f = facts(Program::SmallEnterprise, 30_000);
+        f.first_debit_month = ym("2026-11");
+        f.frequency = PaymentFrequency::SemiAnnual;
+        let plan = ChangePlan {
+            effective_month: ym("2027-01"),
+            late_from: Some(ym("2026-11")),
+        };
+        assert_eq!(
+            plan.after_paid_period(&f),
+            ChangePlan {
+                effective_month: ym("2027-05"),
+                late_from: None
+            }
+        );
+        let at_start = ChangePlan {
+            effective_month: ym("2027-05"),
+            late_from: None,
+        };
+        assert_eq!(at_start.after_paid_period(&f), at_start);
+        f.frequency = PaymentFrequency::Monthly;
+        assert_eq!(plan.after_paid_period(&f), plan);
     }
 
     #[test]
