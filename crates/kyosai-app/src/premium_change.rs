@@ -22,6 +22,7 @@ use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::rules::safety_net::StatedReasonDecision;
 use kyosai_domain::safety_net::premium_change::DecreaseReason;
+use kyosai_domain::special_measures::Effect;
 use kyosai_domain::{
     ApplicationStatus, Procedure, Program, YearMonth, Yen, safety_net, small_enterprise,
 };
@@ -450,14 +451,19 @@ impl ProcedureRules for PremiumChangeProcedure {
                 let pc = &crate::rules::safety_net(rules)?.premium_change;
                 match reason {
                     DecreaseReason::LoanCapReached => {
-                        // No 共済金 loans exist yet in Kyosai: the outstanding balance is zero.
+                        // What is owed on the contract's loans today (REFERENCE §2.4: 借入金の
+                        // 貸付残高), from the loan book.
+                        let owed = app
+                            .outstanding_loan_balance(conn, rules, c.id, app.clock.today())
+                            .await?;
                         if !safety_net::premium_change::decrease_allowed_by_threshold(
                             pc,
-                            Yen::ZERO,
+                            owed,
                             facts.total_paid,
                         ) {
                             return Err(not_allowed(&format!(
-                                "借入金の貸付残高と掛金総額（{}）の{}倍の合計が{}に達していないため、この理由では減額できません。",
+                                "借入金の貸付残高（{}）と掛金総額（{}）の{}倍の合計が{}に達していないため、この理由では減額できません。",
+                                owed,
                                 facts.total_paid,
                                 pc.decrease_premium_multiple.value,
                                 pc.decrease_threshold_yen.value
@@ -467,7 +473,12 @@ impl ProcedureRules for PremiumChangeProcedure {
                             "decrease_reason",
                             CheckStatus::Passed,
                             Some("decrease_reason"),
-                            "借入金の貸付残高と掛金総額の10倍の合計が基準額に達しています。",
+                            format!(
+                                "借入金の貸付残高（{}）と掛金総額の{}倍の合計が{}に達しています。",
+                                owed,
+                                pc.decrease_premium_multiple.value,
+                                pc.decrease_threshold_yen.value
+                            ),
                         ));
                     }
                     DecreaseReason::BusinessShrunk | DecreaseReason::Hardship => {
@@ -484,6 +495,23 @@ impl ProcedureRules for PremiumChangeProcedure {
                 }
             }
             (true, Program::SmallEnterprise, reason) => {
+                // A disaster special measure in force for the member offers the decrease as
+                // relief (REFERENCE §2.6): the checks say so, so staff and the member see it
+                // was consulted (the decrease itself follows the ordinary rule, which since
+                // 2016-04 needs no reason).
+                if let Some((m, _)) =
+                    crate::special_measures::effect_for(conn, &c, app.clock.today(), |e| {
+                        matches!(e, Effect::PremiumReduction { .. })
+                    })
+                    .await?
+                {
+                    checks.push(Check::new(
+                        "special_measure",
+                        CheckStatus::Passed,
+                        None,
+                        format!("{}の対象です（掛金月額の減額）。", m.name),
+                    ));
+                }
                 let required = crate::rules::small_enterprise(rules)?
                     .premium_change
                     .decrease_reason_required

@@ -488,3 +488,106 @@ async fn a_semi_annual_payer_changes_from_the_next_period() {
         assert_eq!(count(&app, &lines("2027-05")).await, 6 * 50_000);
     }
 }
+
+/// Review fix: the 倒産防止 loan-cap ground counts what is owed on the contract's loans (it
+/// assumed none before loans existed), and a 小規模 decrease of a member in a disaster area
+/// names the special measure among its checks.
+#[tokio::test]
+async fn the_loan_cap_ground_counts_loans_and_a_decrease_names_the_measure() {
+    for (app, _d) in apps().await {
+        // 158 months × 50,000 paid: 7,900,000 × 10 = 79,000,000, under the 80,000,000 ground.
+        let (member, number) =
+            support::contract_with_openings(&app, "safety_net", "l@example.jp", "ローン", 158)
+                .await;
+        let ground = form("20000", Some("loan_cap_reached"));
+        let e = app
+            .change_premium(&member, &number, &ground)
+            .await
+            .unwrap_err();
+        assert_eq!(field(&e), ["decrease_reason"]);
+        // A 一時貸付金 of 1,000,000 yen: owed + 10 × 掛金総額 now reach the ground.
+        let loan = app
+            .request_temporary_loan(
+                &member,
+                &number,
+                &kyosai_app::loans::TemporaryLoanForm {
+                    amount_yen: Some("1000000".into()),
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .fresh()
+            .unwrap();
+        if loan.status == kyosai_domain::ApplicationStatus::InReview {
+            let staff = Actor {
+                user_id: app
+                    .create_account(Role::Staff, "s@kyosai.jp", "", Some("test passphrase 123"))
+                    .await
+                    .unwrap(),
+                role: Role::Staff,
+            };
+            let a = app.application(&staff, loan.application_id).await.unwrap();
+            app.approve(&staff, a.id, a.version, "確認").await.unwrap();
+        }
+        let r = app.change_premium(&member, &number, &ground).await.unwrap();
+        assert_eq!(r.status, PremiumChangeStatus::Completed);
+        assert!(
+            r.checks
+                .iter()
+                .any(|c| c.code == "decrease_reason" && c.message.contains("1,000,000円")),
+            "{:?}",
+            r.checks
+        );
+
+        // 小規模 in 石川県 (the 2024 Noto measure's area) and in 東京都.
+        let id = app
+            .create_account(
+                Role::Member,
+                "n@example.jp",
+                "",
+                Some("test passphrase 123"),
+            )
+            .await
+            .unwrap();
+        let noto = Actor {
+            user_id: id,
+            role: Role::Member,
+        };
+        let n = app
+            .submit_enrollment(
+                &noto,
+                id,
+                &kyosai_app::enrollment::EnrollmentForm {
+                    prefecture: Some("石川県".into()),
+                    postcode: Some("9200001".into()),
+                    city: Some("金沢市".into()),
+                    address_line: Some("千木町1-1".into()),
+                    birth_date: Some("1967-04-01".into()),
+                    ..sample_form("small_enterprise")
+                },
+            )
+            .await
+            .unwrap()
+            .contract
+            .unwrap()
+            .number;
+        let r = app
+            .change_premium(&noto, &n, &form("10000", None))
+            .await
+            .unwrap();
+        assert!(
+            r.checks
+                .iter()
+                .any(|c| c.code == "special_measure" && c.message.contains("令和6年能登半島地震")),
+            "{:?}",
+            r.checks
+        );
+        let (tokyo, t) = member_with(&app, "t@example.jp", "small_enterprise").await;
+        let r = app
+            .change_premium(&tokyo, &t, &form("10000", None))
+            .await
+            .unwrap();
+        assert!(!r.checks.iter().any(|c| c.code == "special_measure"));
+    }
+}
