@@ -211,6 +211,30 @@ impl App {
         ))
     }
 
+    /// The transfer day of a loan decided today and its schedule: one function for the quote
+    /// the member reads and the loan decided.
+    fn member_loan_schedule(
+        &self,
+        rules: &RuleSet,
+        input: &MemberLoanInput,
+        rate: Rate,
+        a: &Assessed,
+    ) -> Result<(Date, MemberLoanSchedule), AppError> {
+        let ml = &small_enterprise(rules)?.member_loan;
+        let disbursement_date = self
+            .calendar
+            .business_days_after(self.clock.today(), ml.disbursement_business_days.value);
+        let schedule = member_loan::schedule(
+            ml,
+            input.amount,
+            input.term_months,
+            rate,
+            disbursement_date,
+            a.grace_months,
+        );
+        Ok((disbursement_date, schedule))
+    }
+
     /// The checks of a request (`application_id`: the application its evidence is filed with,
     /// once filed).
     async fn assess_member_loan(
@@ -499,18 +523,7 @@ impl ProcedureRules for MemberLoanProcedure {
         let rate = a
             .rate
             .ok_or_else(|| internal("a member loan decided without a rate"))?;
-        let ml = &small_enterprise(rules)?.member_loan;
-        let disbursement_date = app
-            .calendar
-            .business_days_after(app.clock.today(), ml.disbursement_business_days.value);
-        let schedule = member_loan::schedule(
-            ml,
-            input.amount,
-            input.term_months,
-            rate,
-            disbursement_date,
-            a.grace_months,
-        );
+        let (disbursement_date, schedule) = app.member_loan_schedule(rules, input, rate, &a)?;
         let maturity_date = schedule
             .instalments
             .last()
@@ -844,10 +857,7 @@ impl App {
         let rate = a
             .rate
             .ok_or_else(|| internal("a member loan quote without a rate"))?;
-        let ml = &small_enterprise(&rules)?.member_loan;
-        let disbursement_date = self
-            .calendar
-            .business_days_after(self.clock.today(), ml.disbursement_business_days.value);
+        let (disbursement_date, schedule) = self.member_loan_schedule(&rules, &input, rate, &a)?;
         Ok(MemberLoanQuote {
             kind: input.kind,
             amount: input.amount,
@@ -855,14 +865,7 @@ impl App {
             rate,
             limit: a.limit.limit,
             disbursement_date,
-            schedule: member_loan::schedule(
-                ml,
-                input.amount,
-                input.term_months,
-                rate,
-                disbursement_date,
-                a.grace_months,
-            ),
+            schedule,
             in_review: checks.iter().any(|x| x.status == CheckStatus::NeedsReview),
             estimate: a.estimate,
         })

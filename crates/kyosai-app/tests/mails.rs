@@ -530,11 +530,7 @@ async fn premium_deferral() {
         let member = account(&app, Role::Member, "n@example.jp").await;
         let form = EnrollmentForm {
             birth_date: Some("1971-04-01".into()),
-            prefecture: Some("石川県".into()),
-            postcode: Some("9200001".into()),
-            city: Some("金沢市".into()),
-            address_line: Some("千木町1-1".into()),
-            ..sample_form("small_enterprise")
+            ..kyosai_app::dev::demo::in_kanazawa(sample_form("small_enterprise"))
         };
         let number = app
             .submit_enrollment(&member, member.user_id, &form)

@@ -43,18 +43,16 @@ async fn account(app: &App, role: Role, email: &str) -> Actor {
 /// debited in November 2026) for a business in `prefecture`.
 async fn contract(app: &App, email: &str, program: &str, prefecture: &str) -> (Actor, String) {
     let m = account(app, Role::Member, email).await;
-    let mut form = sample_form(program);
+    let mut form = match prefecture {
+        "石川県" => kyosai_app::dev::demo::in_kanazawa(sample_form(program)),
+        _ => sample_form(program),
+    };
     form.prefecture = Some(prefecture.into());
     // Different people (the same person twice would go to review).
     form.birth_date = Some(format!(
         "1970-01-{:02}",
         (email.as_bytes()[0] - b'a') % 28 + 1
     ));
-    if prefecture == "石川県" {
-        form.postcode = Some("9200001".into());
-        form.city = Some("金沢市".into());
-        form.address_line = Some("千木町1-1".into());
-    }
     let r = app.submit_enrollment(&m, m.user_id, &form).await.unwrap();
     (m, r.contract.unwrap().number)
 }

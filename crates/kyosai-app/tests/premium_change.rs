@@ -45,6 +45,17 @@ async fn member_with(app: &App, email: &str, program: &str) -> (Actor, String) {
     (member, r.contract.unwrap().number)
 }
 
+/// A staff user who may approve.
+async fn staff(app: &App) -> Actor {
+    Actor {
+        user_id: app
+            .create_account(Role::Staff, "s@kyosai.jp", "", Some("test passphrase 123"))
+            .await
+            .unwrap(),
+        role: Role::Staff,
+    }
+}
+
 fn form(yen: &str, reason: Option<&str>) -> PremiumChangeForm {
     PremiumChangeForm {
         monthly_premium_yen: Some(yen.into()),
@@ -207,13 +218,7 @@ async fn a_stated_decrease_waits_blocks_other_procedures_and_approval_completes_
                 ..
             })
         ));
-        let staff = Actor {
-            user_id: app
-                .create_account(Role::Staff, "s@kyosai.jp", "", Some("test passphrase 123"))
-                .await
-                .unwrap(),
-            role: Role::Staff,
-        };
+        let staff = staff(&app).await;
         let a = app
             .application(&staff, r.application_id.unwrap())
             .await
@@ -235,13 +240,7 @@ async fn a_stated_decrease_waits_blocks_other_procedures_and_approval_completes_
 async fn staff_file_a_paper_form_and_a_cancelled_contract_cannot_change() {
     for (app, _d) in apps().await {
         let (member, number) = member_with(&app, "d@example.jp", "small_enterprise").await;
-        let staff = Actor {
-            user_id: app
-                .create_account(Role::Staff, "s@kyosai.jp", "", Some("test passphrase 123"))
-                .await
-                .unwrap(),
-            role: Role::Staff,
-        };
+        let staff = staff(&app).await;
         let r = app
             .change_premium(&staff, &number, &form("10000", None))
             .await
@@ -346,13 +345,7 @@ async fn a_late_safety_net_increase_bills_the_difference_with_the_next_debit() {
 async fn months_covered_by_a_decrease_credit_count_as_paid() {
     for (app, _d) in apps().await {
         let (member, number) = member_with(&app, "g@example.jp", "safety_net").await;
-        let staff = Actor {
-            user_id: app
-                .create_account(Role::Staff, "s@kyosai.jp", "", Some("test passphrase 123"))
-                .await
-                .unwrap(),
-            role: Role::Staff,
-        };
+        let staff = staff(&app).await;
         // November and December at 50,000; December's debit is made on the 10th.
         support::cycle(&app, month("2026-11"), false).await;
         support::cycle(&app, month("2026-12"), false).await;
@@ -520,13 +513,7 @@ async fn the_loan_cap_ground_counts_loans_and_a_decrease_names_the_measure() {
             .fresh()
             .unwrap();
         if loan.status == kyosai_domain::ApplicationStatus::InReview {
-            let staff = Actor {
-                user_id: app
-                    .create_account(Role::Staff, "s@kyosai.jp", "", Some("test passphrase 123"))
-                    .await
-                    .unwrap(),
-                role: Role::Staff,
-            };
+            let staff = staff(&app).await;
             let a = app.application(&staff, loan.application_id).await.unwrap();
             app.approve(&staff, a.id, a.version, "確認").await.unwrap();
         }
@@ -559,12 +546,8 @@ async fn the_loan_cap_ground_counts_loans_and_a_decrease_names_the_measure() {
                 &noto,
                 id,
                 &kyosai_app::enrollment::EnrollmentForm {
-                    prefecture: Some("石川県".into()),
-                    postcode: Some("9200001".into()),
-                    city: Some("金沢市".into()),
-                    address_line: Some("千木町1-1".into()),
                     birth_date: Some("1967-04-01".into()),
-                    ..sample_form("small_enterprise")
+                    ..kyosai_app::dev::demo::in_kanazawa(sample_form("small_enterprise"))
                 },
             )
             .await

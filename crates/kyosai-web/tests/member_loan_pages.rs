@@ -189,11 +189,7 @@ async fn a_member_in_a_disaster_area_borrows_the_special_loan_with_evidence() {
             support::spawn(store, Clock::Fixed("2028-04-10T01:00:00Z".parse().unwrap())).await;
         let (client, member) = site.login(Role::Member, "c@example.jp").await;
         let (tokyo_client, tokyo) = site.login(Role::Member, "d@example.jp").await;
-        let mut form = sample_form("small_enterprise");
-        form.prefecture = Some("石川県".into());
-        form.postcode = Some("9200001".into());
-        form.city = Some("金沢市".into());
-        form.address_line = Some("千木町1-1".into());
+        let mut form = kyosai_app::dev::demo::in_kanazawa(sample_form("small_enterprise"));
         form.birth_date = Some("1971-02-03".into());
         // 17 months × 70,000 yen by April 2028: a limit above the loan's 500,000-yen minimum.
         form.monthly_premium_yen = Some("70000".into());

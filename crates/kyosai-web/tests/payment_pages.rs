@@ -226,11 +226,7 @@ async fn premium_deferral_through_the_pages_and_the_api() {
     for (store, _dir) in kyosai_store::testing::all().await.unwrap() {
         let site = spawn(store).await;
         let (c, m) = site.login(Role::Member, "n@example.jp").await;
-        let mut form = sample_form("small_enterprise");
-        form.prefecture = Some("石川県".into());
-        form.postcode = Some("9200001".into());
-        form.city = Some("金沢市".into());
-        form.address_line = Some("千木町1-1".into());
+        let form = kyosai_app::dev::demo::in_kanazawa(sample_form("small_enterprise"));
         let number = site
             .app
             .submit_enrollment(&m, m.user_id, &form)

@@ -79,6 +79,19 @@ pub const DEMO_LOGINS: &[DemoLogin] = &[
 ];
 
 /// A complete valid form; demo members differ in a few fields.
+/// `form` with an address in 金沢市 (石川県), in the area of the 2024 Noto special measure
+/// (`rules/special_measures/2024-noto.toml`): the demo's 高橋 and the tests of the measure's
+/// procedures.
+pub fn in_kanazawa(form: EnrollmentForm) -> EnrollmentForm {
+    EnrollmentForm {
+        postcode: Some("9200001".into()),
+        prefecture: Some("石川県".into()),
+        city: Some("金沢市".into()),
+        address_line: Some("千木町1-1".into()),
+        ..form
+    }
+}
+
 pub fn sample_form(program: &str) -> EnrollmentForm {
     let s = |v: &str| Some(v.to_string());
     EnrollmentForm {
@@ -237,11 +250,7 @@ impl App {
         // bereaved files on this contract, so the other walks keep theirs. His business is in
         // 金沢市, in the area of the 2024 Noto special measure, so his member-loan page offers
         // the measure's 特例災害時貸付け.
-        let mut takahashi_form = sample_form("small_enterprise");
-        takahashi_form.postcode = Some("9200001".into());
-        takahashi_form.prefecture = Some("石川県".into());
-        takahashi_form.city = Some("金沢市".into());
-        takahashi_form.address_line = Some("千木町1-1".into());
+        let mut takahashi_form = in_kanazawa(sample_form("small_enterprise"));
         takahashi_form.family_name = Some("高橋".into());
         takahashi_form.given_name = Some("二郎".into());
         takahashi_form.family_name_kana = Some("タカハシ".into());
