@@ -12,6 +12,11 @@ mod payouts;
 mod prepayment;
 mod rules;
 
+/// mimalloc instead of glibc malloc: rendering documents (typst, the PDF writer) and serving
+/// allocate heavily from every thread (docs/BENCHMARKS.md, mass issue).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;

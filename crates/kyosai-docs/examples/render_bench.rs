@@ -17,6 +17,11 @@
 )]
 mod samples;
 
+/// The allocator of the `kyosai` binary (see the workspace's Cargo.toml), so this measures what
+/// production runs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
