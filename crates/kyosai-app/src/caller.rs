@@ -296,7 +296,7 @@ impl App {
             pending: overview
                 .applications
                 .iter()
-                .filter(|a| a.status == "in_review")
+                .filter(|a| a.status == kyosai_domain::ApplicationStatus::InReview)
                 .cloned()
                 .collect(),
             recent,

@@ -70,7 +70,7 @@ impl App {
         application_id: i64,
     ) -> Result<String, AppError> {
         let a = self.application(actor, application_id).await?;
-        if a.status != kyosai_domain::ApplicationStatus::Completed.as_str() {
+        if a.status != kyosai_domain::ApplicationStatus::Completed {
             return Err(AppError::conflict(
                 "not_completed",
                 "アンケートは手続きの完了後にご回答いただけます。",

@@ -5,7 +5,7 @@ use kyosai_domain::ApplicationStatus;
 use kyosai_domain::procedure::Check;
 use kyosai_domain::rules::PaymentFrequency;
 use kyosai_domain::schedule;
-use kyosai_domain::{ContractStatus, MandateStatus, Program, YearMonth, Yen};
+use kyosai_domain::{Channel, ContractStatus, MandateStatus, Procedure, Program, YearMonth, Yen};
 use kyosai_store::applications::{self, Application};
 use kyosai_store::contracts::{self, Contract, Mandate};
 use serde::Serialize;
@@ -54,14 +54,13 @@ pub struct Overview {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationView {
     pub id: i64,
-    pub program: String,
+    pub program: Program,
     pub program_name: String,
-    /// `enrollment` or `mandate_change`.
-    pub procedure: String,
+    pub procedure: Procedure,
     /// The contract the application made or changed.
     pub contract_number: Option<String>,
-    pub channel: String,
-    pub status: String,
+    pub channel: Channel,
+    pub status: ApplicationStatus,
     pub status_text: String,
     pub next_step: String,
     pub received_at: String,
@@ -69,14 +68,14 @@ pub struct ApplicationView {
     pub decision_reason: Option<String>,
 }
 
-pub fn status_text(status: &str) -> (&'static str, &'static str) {
+pub fn status_text(status: ApplicationStatus) -> (&'static str, &'static str) {
     match status {
-        "completed" => ("手続き完了", "手続きは完了しています。"),
-        "in_review" => (
+        ApplicationStatus::Completed => ("手続き完了", "手続きは完了しています。"),
+        ApplicationStatus::InReview => (
             "確認中",
             "職員が内容を確認しています。結果はメールとこの画面でお知らせします（通常5営業日以内）。",
         ),
-        "rejected" => (
+        ApplicationStatus::Rejected => (
             "お受けできませんでした",
             "理由をご確認ください。内容を見直して、もう一度お申込みいただけます。",
         ),
@@ -89,12 +88,10 @@ pub fn status_text(status: &str) -> (&'static str, &'static str) {
 #[derive(Debug, Clone)]
 pub struct ApplicationDetail {
     pub id: i64,
-    pub program: String,
-    /// `enrollment` or `mandate_change`.
-    pub procedure: String,
-    pub channel: String,
-    /// `completed`, `in_review`, `rejected`, `withdrawn`.
-    pub status: String,
+    pub program: Program,
+    pub procedure: Procedure,
+    pub channel: Channel,
+    pub status: ApplicationStatus,
     pub received_at: String,
     pub completed_at: Option<String>,
     pub edited_by: Option<i64>,
@@ -114,10 +111,10 @@ impl ApplicationDetail {
     fn from_row(a: &Application) -> ApplicationDetail {
         ApplicationDetail {
             id: a.id,
-            program: a.program.as_str().to_string(),
-            procedure: a.procedure.as_str().to_string(),
-            channel: a.channel.as_str().to_string(),
-            status: a.status.as_str().to_string(),
+            program: a.program,
+            procedure: a.procedure,
+            channel: a.channel,
+            status: a.status,
             received_at: a.received_at.clone(),
             completed_at: a.completed_at.clone(),
             edited_by: a.edited_by,
@@ -180,18 +177,15 @@ impl ContractTerms {
 
 impl ApplicationView {
     pub fn from(a: &ApplicationDetail) -> ApplicationView {
-        let (text, next) = status_text(&a.status);
+        let (text, next) = status_text(a.status);
         ApplicationView {
             id: a.id,
-            program: a.program.clone(),
-            program_name: Program::parse(&a.program)
-                .map(Program::name_ja)
-                .unwrap_or("")
-                .to_string(),
-            procedure: a.procedure.clone(),
+            program: a.program,
+            program_name: a.program.name_ja().to_string(),
+            procedure: a.procedure,
             contract_number: None,
-            channel: a.channel.clone(),
-            status: a.status.clone(),
+            channel: a.channel,
+            status: a.status,
             status_text: text.into(),
             next_step: next.into(),
             received_at: a.received_at.clone(),

@@ -267,7 +267,10 @@ async fn review_with_maker_checker() {
             ov.contracts[0].monthly_premium_yen,
             kyosai_domain::Yen::new(20_000)
         );
-        assert_eq!(ov.applications[0].status, "completed");
+        assert_eq!(
+            ov.applications[0].status,
+            kyosai_domain::ApplicationStatus::Completed
+        );
         assert!(matches!(
             app.approve(&s2, a.id, a.version + 1, "x").await,
             Err(AppError::Conflict {
@@ -293,7 +296,10 @@ async fn review_with_maker_checker() {
         .await
         .unwrap();
         let ov2 = app.overview(&m2, m2.user_id).await.unwrap();
-        assert_eq!(ov2.applications[0].status, "rejected");
+        assert_eq!(
+            ov2.applications[0].status,
+            kyosai_domain::ApplicationStatus::Rejected
+        );
         assert!(ov2.contracts.is_empty());
         // Members cannot read another member's application.
         assert!(matches!(

@@ -100,7 +100,7 @@ async fn an_increase_completes_at_once_and_the_quote_uses_the_billing_function()
         assert_eq!(changes(&app).await, 1);
         let id = r.application_id.unwrap();
         let a = app.application(&member, id).await.unwrap();
-        assert_eq!(a.status, "completed");
+        assert_eq!(a.status, kyosai_domain::ApplicationStatus::Completed);
         assert_eq!(a.channel.as_str(), "online");
         assert_eq!(
             count(

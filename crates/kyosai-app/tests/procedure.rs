@@ -209,14 +209,14 @@ async fn an_account_in_another_name_waits_for_staff_and_approval_completes_it() 
         assert_eq!(mandate_statuses(&app).await, ["active"]);
         let id = change.application_id.unwrap();
         let a = app.application(&maker, id).await.unwrap();
-        assert_eq!(a.procedure, "mandate_change");
+        assert_eq!(a.procedure, kyosai_domain::Procedure::MandateChange);
         app.approve(&maker, id, a.version, "名義人の同意書を確認")
             .await
             .unwrap();
         // Approval completed it with the procedure's own step: the new mandate, the old replaced.
         assert_eq!(mandate_statuses(&app).await, ["replaced", "active"]);
         let a = app.application(&maker, id).await.unwrap();
-        assert_eq!(a.status, "completed");
+        assert_eq!(a.status, kyosai_domain::ApplicationStatus::Completed);
         assert_eq!(
             count(
                 &app,
@@ -268,14 +268,14 @@ async fn a_reviewer_prepares_and_only_an_approver_decides() {
         ));
         assert_eq!(
             app.application(&approver, a.id).await.unwrap().status,
-            "in_review"
+            ApplicationStatus::InReview
         );
         app.approve(&approver, a.id, a.version, "ご家族の口座と確認")
             .await
             .unwrap();
         assert_eq!(
             app.application(&approver, a.id).await.unwrap().status,
-            "completed"
+            ApplicationStatus::Completed
         );
         assert_eq!(
             app.staff_power(&reviewer).await.unwrap(),

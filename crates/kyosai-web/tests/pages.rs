@@ -807,7 +807,10 @@ async fn staff_review_through_the_pages_with_maker_checker() {
         .await
         .unwrap();
     assert_eq!(o.contracts.len(), 0);
-    assert_eq!(o.applications[0].status, "rejected");
+    assert_eq!(
+        o.applications[0].status,
+        kyosai_domain::ApplicationStatus::Rejected
+    );
     let (s, _, body) = t.get(&staff2, "/staff").await;
     assert_eq!(s, StatusCode::OK);
     assert!(body.contains("確認待ちの申込はありません"));

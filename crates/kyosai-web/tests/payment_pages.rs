@@ -295,6 +295,13 @@ async fn premium_deferral_through_the_pages_and_the_api() {
             "{body}"
         );
         assert_eq!(count(&site, stored).await, 1);
+        // The portal lists it under its own name (it said 「…への加入」 for every procedure
+        // but the account change before).
+        let (_, portal) = site.get(&c, "/portal").await;
+        assert!(
+            portal.contains("小規模企業共済の掛金の納付期限の延長"),
+            "{portal}"
+        );
         assert_eq!(
             count(&site, "SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%納付期限の延長を受け付けました%'").await,
             1

@@ -13,8 +13,8 @@ use crate::error::{ApiError, ApiJson, ErrorBody};
 pub struct QueueItem {
     pub id: i64,
     pub version: i64,
-    pub program: String,
-    pub channel: String,
+    pub program: kyosai_domain::Program,
+    pub channel: kyosai_domain::Channel,
     pub received_at: String,
     pub edited_by: Option<i64>,
     /// The submitted form.

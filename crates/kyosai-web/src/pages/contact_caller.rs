@@ -128,10 +128,7 @@ fn caller_page(
     let link = link_field(view, values, errors);
     let application = |a: &kyosai_app::views::ApplicationView| Row {
         cells: vec![
-            Procedure::parse(&a.procedure)
-                .map(Procedure::name_ja)
-                .unwrap_or(&a.procedure)
-                .to_string(),
+            a.procedure.name_ja().to_string(),
             a.program_name.clone(),
             a.status_text.clone(),
             ja_time(&a.received_at),

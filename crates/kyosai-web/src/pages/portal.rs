@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::views::status_text;
 use kyosai_app::{AppError, Role};
 use kyosai_domain::procedure::CheckStatus;
-use kyosai_domain::{ContractStatus, Program, schedule};
+use kyosai_domain::{ApplicationStatus, ContractStatus, Procedure, Program, schedule};
 use serde::Deserialize;
 
 use super::view::{Layout, app_error, ja_date, ja_time, render, yen};
@@ -99,22 +99,21 @@ pub async fn portal(
         .iter()
         .map(|a| AppBox {
             id: a.id,
-            title: if a.procedure == "mandate_change" {
-                format!("{}の引落口座の変更", a.program_name)
-            } else {
-                format!("{}への加入", a.program_name)
+            title: match a.procedure {
+                Procedure::Enrollment => format!("{}への加入", a.program_name),
+                p => format!("{}の{}", a.program_name, p.name_ja()),
             },
             // An account change has no application page of its own: its result is the
             // contract's billing page.
-            href: match (a.procedure.as_str(), &a.contract_number) {
-                ("mandate_change", Some(n)) => format!("/portal/contracts/{n}/billing"),
+            href: match (a.procedure, &a.contract_number) {
+                (Procedure::MandateChange, Some(n)) => format!("/portal/contracts/{n}/billing"),
                 _ => format!("/applications/{}", a.id),
             },
-            status: a.status.clone(),
+            status: a.status.as_str().to_string(),
             status_text: a.status_text.clone(),
             next_step: a.next_step.clone(),
             received_at: ja_time(&a.received_at),
-            reason: if a.status == "rejected" {
+            reason: if a.status == ApplicationStatus::Rejected {
                 a.decision_reason.clone().unwrap_or_default()
             } else {
                 String::new()
@@ -131,7 +130,7 @@ pub async fn portal(
                 && !overview
                     .applications
                     .iter()
-                    .any(|a| a.program == p.as_str() && a.status == "in_review")
+                    .any(|a| a.program == *p && a.status == ApplicationStatus::InReview)
         })
         .map(|p| EnrollLink {
             href: super::enroll::path_segment(p),
@@ -217,8 +216,7 @@ async fn application_page(
     new: bool,
 ) -> Result<ApplicationPage, AppError> {
     let a = state.app.application(&signed.actor, id).await?;
-    let program = Program::parse(&a.program);
-    let (text, next) = status_text(&a.status);
+    let (text, next) = status_text(a.status);
     let book = state.app.rules.book();
     let contract = a.contract.as_ref().map(|c| {
         let frequency = c.frequency;
@@ -261,7 +259,7 @@ async fn application_page(
                 .collect(),
         }
     });
-    let reasons = if a.status == "in_review" {
+    let reasons = if a.status == ApplicationStatus::InReview {
         a.checks()
             .into_iter()
             .filter(|c| c.status == CheckStatus::NeedsReview)
@@ -270,12 +268,12 @@ async fn application_page(
     } else {
         Vec::new()
     };
-    let title = match (a.status.as_str(), new) {
-        ("completed", true) => "ご加入手続きが完了しました",
-        ("in_review", true) => "お申込みを受け付けました（確認中）",
+    let title = match (a.status, new) {
+        (ApplicationStatus::Completed, true) => "ご加入手続きが完了しました",
+        (ApplicationStatus::InReview, true) => "お申込みを受け付けました（確認中）",
         _ => "お申込みの状況",
     };
-    let survey_href = if a.status == "completed" {
+    let survey_href = if a.status == ApplicationStatus::Completed {
         format!("/s/{}", state.app.survey_code(&signed.actor, a.id).await?)
     } else {
         String::new()
@@ -284,13 +282,13 @@ async fn application_page(
         survey_href,
         layout: Layout::user(title, &signed.user),
         id: a.id,
-        program_name: program.map(Program::name_ja).unwrap_or("").to_string(),
-        status: a.status.clone(),
+        program_name: a.program.name_ja().to_string(),
+        status: a.status.as_str().to_string(),
         status_text: text.to_string(),
         next_step: next.to_string(),
         contract,
         reasons,
-        decision_reason: if a.status == "rejected" {
+        decision_reason: if a.status == ApplicationStatus::Rejected {
             a.decision_reason.clone().unwrap_or_default()
         } else {
             String::new()

@@ -13,7 +13,7 @@ use kyosai_app::views::{ApplicationDetail, status_text};
 use kyosai_app::{AppError, Role};
 use kyosai_domain::procedure::CheckStatus;
 use kyosai_domain::rules::PaymentFrequency;
-use kyosai_domain::{ApplicationStatus, FieldError, Procedure, Program};
+use kyosai_domain::{ApplicationStatus, Channel, FieldError, Procedure};
 use serde::Deserialize;
 
 use super::FormData;
@@ -34,12 +34,6 @@ pub(super) fn refuse_non_staff(signed: &SignedIn) -> Option<Response> {
 fn applicant(values: &BTreeMap<String, String>) -> String {
     let get = |k: &str| values.get(k).map(String::as_str).unwrap_or("");
     format!("{} {}", get("family_name"), get("given_name"))
-}
-
-fn program_name(a: &ApplicationDetail) -> &'static str {
-    Program::parse(&a.program)
-        .map(Program::name_ja)
-        .unwrap_or("")
 }
 
 struct QueueItem {
@@ -118,10 +112,8 @@ pub async fn queue(
                 .filter(|n| !n.trim().is_empty())
                 .or_else(|| a.contract.as_ref().map(|c| c.holder_name.clone()))
                 .unwrap_or_default(),
-            program_name: program_name(a),
-            procedure_name: Procedure::parse(&a.procedure)
-                .map(Procedure::name_ja)
-                .unwrap_or(""),
+            program_name: a.program.name_ja(),
+            procedure_name: a.procedure.name_ja(),
             received_at: ja_time(&a.received_at),
             reasons: a
                 .checks()
@@ -243,10 +235,9 @@ async fn detail_page(
     problems: Problems,
 ) -> Result<DetailPage, AppError> {
     let a = state.app.application(&signed.actor, id).await?;
-    let program = Program::parse(&a.program)
-        .ok_or_else(|| AppError::Internal(format!("application {id}: unknown program").into()))?;
+    let program = a.program;
     let stored = form_values(&a.enrollment_form()?);
-    let (text, _) = status_text(&a.status);
+    let (text, _) = status_text(a.status);
     let mut history = Vec::new();
     if let Some(editor) = a.edited_by {
         history.push(format!(
@@ -255,7 +246,7 @@ async fn detail_page(
         ));
     }
     if let Some(decider) = a.decided_by {
-        let verb = if a.status == "rejected" {
+        let verb = if a.status == ApplicationStatus::Rejected {
             "お断りしました"
         } else {
             "承認しました"
@@ -287,8 +278,7 @@ async fn detail_page(
             }
         })
         .collect();
-    let procedure = Procedure::parse(&a.procedure)
-        .ok_or_else(|| AppError::Internal(format!("application {id}: unknown procedure").into()))?;
+    let procedure = a.procedure;
     let review: Vec<ReviewGroup> = match procedure {
         Procedure::Enrollment => {
             let mut groups: Vec<ReviewGroup> = (1..=5u8)
@@ -505,7 +495,7 @@ async fn detail_page(
     let rules = state.app.rules_for(program)?;
     let premium = PremiumRange::of(&rules);
     let (proposal_form, proposal_on_file) =
-        if procedure == Procedure::BankruptcyLoan && a.status == "in_review" {
+        if procedure == Procedure::BankruptcyLoan && a.status == ApplicationStatus::InReview {
             let on_file = match state
                 .app
                 .bankruptcy_loan_proposal(&signed.actor, id)
@@ -574,7 +564,7 @@ async fn detail_page(
             });
         }
     }
-    let survey_url = if a.status == "completed" && a.channel != "online" {
+    let survey_url = if a.status == ApplicationStatus::Completed && a.channel != Channel::Online {
         format!(
             "{}/s/{}",
             state.app.public_url,
@@ -639,7 +629,7 @@ async fn detail_page(
         },
         editable: procedure == Procedure::Enrollment,
         corrections,
-        status: a.status.clone(),
+        status: a.status.as_str().to_string(),
         status_text: text,
         received_at: ja_time(&a.received_at),
         channel: match a.channel.as_str() {
@@ -653,7 +643,7 @@ async fn detail_page(
         history,
         checks,
         review,
-        in_review: a.status == "in_review",
+        in_review: a.status == ApplicationStatus::InReview,
         version: a.version,
         self_edited: a.edited_by == Some(signed.user.id),
         approve_error: problems.approve,
@@ -872,7 +862,7 @@ pub async fn edit(
         Err(e) => return app_error(e, Some(&signed.user)),
     };
     let mut values = BTreeMap::new();
-    values.insert("program".to_string(), a.program.clone());
+    values.insert("program".to_string(), a.program.as_str().to_string());
     for name in (1..=5).flat_map(step_fields) {
         if let Some(v) = form.get(name).map(str::trim).filter(|v| !v.is_empty()) {
             values.insert((*name).to_string(), v.to_string());
