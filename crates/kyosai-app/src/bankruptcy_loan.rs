@@ -26,7 +26,7 @@ use kyosai_domain::safety_net::bankruptcy_loan::{
 };
 use kyosai_domain::{ApplicationStatus, Procedure, Program, Rate, YearMonth, Yen};
 use kyosai_store::applications::{self, Application};
-use kyosai_store::{bankruptcy_loans as store, contracts, evidence, ledger, loans, paid};
+use kyosai_store::{bankruptcy_loans as store, contracts, ledger, loans, paid};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -436,14 +436,7 @@ impl ProcedureRules for BankruptcyLoanProcedure {
         _done: Option<BankruptcyLoanDecided>,
     ) -> Result<BankruptcyLoanDone, AppError> {
         // The evidence is filed with the application, so staff open it from the review screen.
-        for token in &input.evidence {
-            if !evidence::attach(conn, token, filed.application_id).await? {
-                return Err(AppError::conflict(
-                    "evidence_used",
-                    "この添付書類は別の申請に使われています。もう一度添付してください。",
-                ));
-            }
-        }
+        crate::evidence::file_with(conn, &input.evidence, filed.application_id).await?;
         let c = subject_contract(conn, subject).await?;
         let (_, result) = assess(
             app,

@@ -34,9 +34,9 @@ use kyosai_domain::small_enterprise::payout::PayoutForm;
 use kyosai_domain::termination::History;
 use kyosai_domain::{ApplicationStatus, ContractStatus, Procedure, Program, YearMonth, Yen};
 use kyosai_store::applications::{self, Application};
+use kyosai_store::claims as store;
 use kyosai_store::contracts::{self, Contract};
 use kyosai_store::payouts::{self, PayeeAccount};
-use kyosai_store::{claims as store, evidence};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -1160,14 +1160,7 @@ impl ProcedureRules for BenefitClaimProcedure {
     ) -> Result<ClaimDone, AppError> {
         // The evidence is filed with the application here, the one step that runs whether the
         // claim was decided or waits for staff (who download it from the application).
-        for token in &input.evidence {
-            if !evidence::attach(conn, token, filed.application_id).await? {
-                return Err(AppError::conflict(
-                    "evidence_used",
-                    "この添付書類は別の申請に使われています。もう一度添付してください。",
-                ));
-            }
-        }
+        crate::evidence::file_with(conn, &input.evidence, filed.application_id).await?;
         let discount = done
             .as_ref()
             .and_then(|d| d.discount)

@@ -860,12 +860,8 @@ impl ProcedureRules for DetailsChangeProcedure {
         // change completed or waits for staff (who download it from the application).
         let mut filed_evidence = None;
         if let Some(token) = &input.evidence {
-            if !evidence::attach(conn, token, filed.application_id).await? {
-                return Err(AppError::conflict(
-                    "evidence_used",
-                    "この添付書類は別の申請に使われています。もう一度添付してください。",
-                ));
-            }
+            crate::evidence::file_with(conn, std::slice::from_ref(token), filed.application_id)
+                .await?;
             filed_evidence = evidence::by_token(conn, token)
                 .await?
                 .as_ref()

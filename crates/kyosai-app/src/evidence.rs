@@ -353,6 +353,25 @@ fn may_read(actor: &Actor, e: &Evidence) -> bool {
     actor.role == Role::Staff || (actor.role == Role::Member && actor.user_id == e.member_id)
 }
 
+/// Files the uploads named by `tokens` with the application, the step every procedure taking
+/// evidence runs whether it completes or waits (staff open the files from the application); an
+/// upload filed meanwhile with another application refuses the request.
+pub(crate) async fn file_with(
+    conn: &mut sqlx::AnyConnection,
+    tokens: &[String],
+    application_id: i64,
+) -> Result<(), AppError> {
+    for token in tokens {
+        if !kyosai_store::evidence::attach(conn, token, application_id).await? {
+            return Err(AppError::conflict(
+                "evidence_used",
+                "この添付書類は別の申請に使われています。もう一度添付してください。",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// One failed check per named upload that is not this contract's, or already filed with another
 /// application (shared by every procedure that takes evidence).
 pub(crate) async fn unknown_evidence_checks(

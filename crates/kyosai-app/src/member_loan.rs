@@ -17,11 +17,11 @@ use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::rules::small_enterprise::{MemberLoanKind, MemberLoanKindRules};
 use kyosai_domain::small_enterprise::member_loan::{self, KindTerms, MemberLoanSchedule};
-use kyosai_domain::special_measures::Effect;
+use kyosai_domain::special_measures::DisasterLoan;
 use kyosai_domain::{ApplicationStatus, Procedure, Program, Rate, Yen};
 use kyosai_store::contracts::Contract;
 use kyosai_store::payouts;
-use kyosai_store::{evidence, loans, paid};
+use kyosai_store::{loans, paid};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -235,6 +235,22 @@ impl App {
         Ok((disbursement_date, schedule))
     }
 
+    /// The 特例災害時貸付け a disaster special measure in force offers the contract's member,
+    /// with the measure's name.
+    async fn disaster_loan(
+        &self,
+        conn: &mut AnyConnection,
+        c: &Contract,
+    ) -> Result<Option<(&'static str, DisasterLoan<'static>)>, AppError> {
+        Ok(
+            crate::special_measures::effect_for(conn, c, self.clock.today(), |e| {
+                e.disaster_loan().is_some()
+            })
+            .await?
+            .and_then(|(m, e)| Some((m.name.as_str(), e.disaster_loan()?))),
+        )
+    }
+
     /// The checks of a request (`application_id`: the application its evidence is filed with,
     /// once filed).
     async fn assess_member_loan(
@@ -250,39 +266,17 @@ impl App {
         let ml = &se.member_loan;
         // The 特例災害時貸付け's terms are the special measure's in force for the member.
         let disaster = match input.kind {
-            MemberLoanKind::DisasterSpecial => {
-                crate::special_measures::effect_for(conn, c, self.clock.today(), |e| {
-                    e.disaster_loan_rules().is_some()
-                })
-                .await?
-            }
+            MemberLoanKind::DisasterSpecial => self.disaster_loan(conn, c).await?.map(|(_, d)| d),
             _ => None,
         };
-        let (disaster_rules, combined_cap, grace_months, evidence_named) = match disaster {
-            Some((
-                _,
-                e @ Effect::InterestFreeDisasterLoan {
-                    combined_cap_yen,
-                    grace_months,
-                    evidence,
-                    ..
-                },
-            )) => (
-                e.disaster_loan_rules(),
-                Some(*combined_cap_yen),
-                *grace_months,
-                evidence.as_str(),
-            ),
-            _ => (None, None, 0, ""),
-        };
         let limit = self
-            .member_loan_limit(conn, rules, c.id, combined_cap)
+            .member_loan_limit(conn, rules, c.id, disaster.as_ref().map(|d| d.combined_cap))
             .await?;
         let kind_name = input.kind.name_ja();
-        let kind_terms = match &disaster_rules {
-            Some(r) => Some(KindTerms {
+        let kind_terms = match &disaster {
+            Some(d) => Some(KindTerms {
                 kind: input.kind,
-                rules: r,
+                rules: &d.terms,
                 provisional: false,
             }),
             None if input.kind == MemberLoanKind::DisasterSpecial => None,
@@ -385,7 +379,7 @@ impl App {
                     format!("傷病災害時貸付けは、入院日数{min_days}を入力してください。"),
                 )),
             },
-            MemberLoanKind::DisasterSpecial if disaster_rules.is_some() => {
+            MemberLoanKind::DisasterSpecial if let Some(d) = &disaster => {
                 checks.extend(
                     crate::evidence::unknown_evidence_checks(
                         conn,
@@ -400,14 +394,14 @@ impl App {
                         "evidence_missing",
                         CheckStatus::Failed,
                         Some("evidence"),
-                        format!("特例災害時貸付けには、{evidence_named}を添付してください。"),
+                        format!("特例災害時貸付けには、{}を添付してください。", d.evidence),
                     ));
                 }
                 checks.push(Check::new(
                     "evidence_review",
                     CheckStatus::NeedsReview,
                     None,
-                    format!("事業資産の被害は、添付の{evidence_named}で職員が確認します。"),
+                    format!("事業資産の被害は、添付の{}で職員が確認します。", d.evidence),
                 ));
             }
             MemberLoanKind::General | MemberLoanKind::DisasterSpecial => {}
@@ -432,7 +426,7 @@ impl App {
         Ok(Assessed {
             limit,
             rate,
-            grace_months,
+            grace_months: disaster.map_or(0, |d| d.grace_months),
             estimate,
         })
     }
@@ -601,14 +595,7 @@ impl ProcedureRules for MemberLoanProcedure {
         done: Option<MemberLoanDecided>,
     ) -> Result<MemberLoanDone, AppError> {
         // The evidence is filed with the application, so staff open it from the review screen.
-        for token in &input.evidence {
-            if !evidence::attach(conn, token, filed.application_id).await? {
-                return Err(AppError::conflict(
-                    "evidence_used",
-                    "この添付書類は別の申請に使われています。もう一度添付してください。",
-                ));
-            }
-        }
+        crate::evidence::file_with(conn, &input.evidence, filed.application_id).await?;
         let (a, decided) = match done {
             Some(d) => (d.assessed, Some((d.disbursement_date, d.schedule))),
             None => {
@@ -776,38 +763,24 @@ impl App {
             .filter(|k| *k != MemberLoanKind::DisasterSpecial)
             .map(|kind| KindOffer::of(kind, ml.kinds.get(&kind).map(|k| &k.value)))
             .collect();
-        let disaster =
-            crate::special_measures::effect_for(&mut conn, &c, self.clock.today(), |e| {
-                e.disaster_loan_rules().is_some()
-            })
-            .await?;
-        let disaster_loan = match disaster {
-            Some((
-                m,
-                e @ Effect::InterestFreeDisasterLoan {
-                    description,
-                    combined_cap_yen,
-                    grace_months,
-                    evidence,
-                    ..
-                },
-            )) => {
+        let disaster_loan = match self.disaster_loan(&mut conn, &c).await? {
+            Some((measure, d)) => {
                 kinds.push(KindOffer::of(
                     MemberLoanKind::DisasterSpecial,
-                    e.disaster_loan_rules().as_ref(),
+                    Some(&d.terms),
                 ));
                 let limit = self
-                    .member_loan_limit(&mut conn, &rules, c.id, Some(*combined_cap_yen))
+                    .member_loan_limit(&mut conn, &rules, c.id, Some(d.combined_cap))
                     .await?;
                 Some(DisasterLoanOffer {
-                    measure: m.name.clone(),
-                    description: description.clone(),
-                    evidence: evidence.clone(),
-                    grace_months: *grace_months,
+                    measure: measure.to_string(),
+                    description: d.description.to_string(),
+                    evidence: d.evidence.to_string(),
+                    grace_months: d.grace_months,
                     limit: limit.limit,
                 })
             }
-            _ => None,
+            None => None,
         };
         Ok(MemberLoanOffer {
             limit: limit.limit,

@@ -102,23 +102,32 @@ impl Effect {
         }
     }
 
-    /// The 特例災害時貸付け's amount range, rate and terms in the shape of a member-loan kind's
-    /// rules, so one check serves every kind (None for other effects).
-    pub fn disaster_loan_rules(&self) -> Option<MemberLoanKindRules> {
+    /// The 特例災害時貸付け this effect offers, if it is one.
+    pub fn disaster_loan(&self) -> Option<DisasterLoan<'_>> {
         match self {
             Effect::InterestFreeDisasterLoan {
+                description,
                 min_yen,
                 max_yen,
                 rate,
                 terms,
+                combined_cap_yen,
+                grace_months,
+                evidence,
                 ..
-            } => Some(MemberLoanKindRules {
-                min_yen: Some(*min_yen),
-                max_yen: Some(*max_yen),
-                rate: Some(*rate),
-                terms: terms.clone(),
-                min_sales_decline: None,
-                min_hospital_days: None,
+            } => Some(DisasterLoan {
+                terms: MemberLoanKindRules {
+                    min_yen: Some(*min_yen),
+                    max_yen: Some(*max_yen),
+                    rate: Some(*rate),
+                    terms: terms.clone(),
+                    min_sales_decline: None,
+                    min_hospital_days: None,
+                },
+                combined_cap: *combined_cap_yen,
+                grace_months: *grace_months,
+                evidence,
+                description,
             }),
             _ => None,
         }
@@ -134,6 +143,20 @@ impl Effect {
             | Effect::LoanRepaymentDeferral { description, .. } => description,
         }
     }
+}
+
+/// A 特例災害時貸付け as the member-loan procedure reads it: its amount range, rate and terms in
+/// the shape of a member-loan kind's rules (so one check serves every kind), the combined cap
+/// and grace period that replace the ordinary ones, and what the member attaches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisasterLoan<'a> {
+    pub terms: MemberLoanKindRules,
+    pub combined_cap: Yen,
+    pub grace_months: u32,
+    /// The documents to attach (被災証明書 …).
+    pub evidence: &'a str,
+    /// What it offers, in the measure's words.
+    pub description: &'a str,
 }
 
 /// One special measure.
