@@ -50,7 +50,7 @@ test('a death claim by the bereaved at 390×844, axe on every page', async () =>
     await submit(page, '納付期限を延長する');
     assert.match(await page.locator('[role="status"]').innerText(), /納付期限の延長を受け付けました/);
     await scan(page, '納付期限の延長 完了');
-    await deferralGuide.step(page, '受付が完了しました。延長した月の引落しはなく、そのあとの引落しで2か月分ずつお支払いいただきます。確認のメールが届きます。');
+    await deferralGuide.step(page, '受付が完了しました。延長した月の引落しはなく、延長した掛金は、そのあとの引落しで毎月の掛金とあわせてお支払いいただきます。確認のメールが届きます。');
     deferralGuide.finish();
     await page.goto(`${BASE}${href}`);
     await Promise.all([
