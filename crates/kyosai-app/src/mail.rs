@@ -47,13 +47,13 @@ pub async fn send_to_members(
     mails: &[(i64, Mail)],
     now: &str,
 ) -> Result<(), AppError> {
-    // One INSERT per mail: the outbox id is the reference, and a multi-row INSERT does not
-    // promise to return its ids in row order. The notices then go in with multi-row INSERTs.
-    let mut ids = Vec::with_capacity(mails.len());
-    for (_, mail) in mails {
-        let payload = serde_json::to_string(mail).map_err(|e| AppError::Internal(e.into()))?;
-        ids.push(kyosai_store::outbox::enqueue(conn, OUTBOX_KIND, &payload, now).await?);
-    }
+    // The outbox id is each mail's reference; the notices then go in with multi-row INSERTs.
+    let payloads = mails
+        .iter()
+        .map(|(_, mail)| serde_json::to_string(mail))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let ids = kyosai_store::outbox::enqueue_many(conn, OUTBOX_KIND, &payloads, now).await?;
     let notices: Vec<NewNotice> = mails
         .iter()
         .zip(ids)

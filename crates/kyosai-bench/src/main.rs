@@ -5,9 +5,11 @@
 //! target/release/kyosai-bench --seconds 60 --clients 32
 //! ```
 //!
-//! It prepares a fresh SQLite data directory with members who each hold an API token and a web
-//! session (inserted directly, so preparation is not measured), starts `target/release/kyosai
-//! serve` as a separate process, then drives it from `--clients` concurrent connections:
+//! It prepares a fresh SQLite data directory (or, with `--database`, an empty PostgreSQL
+//! database) with members who each hold an API token and a web session (inserted directly, so
+//! preparation is not measured), starts `target/release/kyosai serve` as a separate process
+//! (`--instances N`: N processes sharing the PostgreSQL database, requests sent round-robin),
+//! then drives it from `--clients` concurrent connections:
 //! 1. completed online enrollments (POST /api/v1/enrollments, one new member per request);
 //! 2. the member's contract overview page (GET /portal with the session cookie);
 //! 3. the public benefit simulation (POST /api/v1/simulations/small-enterprise/benefit);
@@ -53,6 +55,12 @@ struct Args {
     /// Offered load for the procedure phase in requests/s (open loop, as `--enroll-rate`).
     #[arg(long, default_value_t = 200.0)]
     procedure_rate: f64,
+    /// PostgreSQL URL of an empty database; without it a fresh SQLite database is used.
+    #[arg(long)]
+    database: Option<String>,
+    /// Server processes sharing the database (PostgreSQL only); requests go round-robin.
+    #[arg(long, default_value_t = 1)]
+    instances: usize,
 }
 
 struct Killer(Child);
@@ -72,8 +80,8 @@ fn kana_for(i: usize) -> String {
         .collect()
 }
 
-async fn prepare(dir: &std::path::Path, members: usize) -> Result<()> {
-    let store = Store::connect(&format!("sqlite://{}/kyosai.db", dir.display())).await?;
+async fn prepare(url: &str, members: usize) -> Result<()> {
+    let store = Store::connect(url).await?;
     store.migrate().await?;
     let mut tx = store.begin_write().await?;
     let now = "2026-11-26T00:00:00Z";
@@ -102,6 +110,22 @@ async fn prepare(dir: &std::path::Path, members: usize) -> Result<()> {
     tx.commit().await?;
     store.close().await;
     Ok(())
+}
+
+/// Waits for `base`'s /healthz (10 s at most).
+async fn wait_until_up(http: &reqwest::Client, base: &str) -> Result<()> {
+    for _ in 0..100 {
+        if http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("server {base} did not start")
 }
 
 struct Outcome {
@@ -249,46 +273,59 @@ async fn main() -> Result<()> {
     let dir = std::env::temp_dir().join(format!("kyosai-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     println!("preparing {} members in {} …", args.members, dir.display());
-    prepare(&dir, args.members).await?;
+    let url = match &args.database {
+        Some(url) => url.clone(),
+        None if args.instances == 1 => format!("sqlite://{}/kyosai.db", dir.display()),
+        None => bail!("--instances above 1 needs --database (instances share PostgreSQL)"),
+    };
+    prepare(&url, args.members).await?;
+    // One audit key for every instance: they append to one hash chain.
+    let audit_key = dir.join("audit.key");
+    kyosai_store::audit::AuditKey::load(&audit_key, true)?;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let child = Command::new(&args.server)
-        .args([
-            "serve",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(&dir)
-        .env("KYOSAI_LOG", "warn")
-        // One client address drives all load: lift the per-client public limit for the run.
-        .env("KYOSAI_SIMULATION_RPS", "10000000")
-        .stdout(Stdio::null())
-        .spawn()
-        .with_context(|| format!("starting {}", args.server))?;
-    let _killer = Killer(child);
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.clients)
         .build()?;
-    let mut up = false;
-    for _ in 0..100 {
-        if http
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            up = true;
-            break;
+    let mut servers = Vec::new();
+    let mut bases = Vec::new();
+    for k in 0..args.instances {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let data_dir = if args.instances == 1 {
+            dir.clone()
+        } else {
+            dir.join(format!("instance-{k}"))
+        };
+        let mut server = Command::new(&args.server);
+        server
+            .args([
+                "serve",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(&data_dir)
+            .arg("--audit-key-file")
+            .arg(&audit_key)
+            .env("KYOSAI_LOG", "warn")
+            // One client address drives all load: lift the per-client public limit for the run.
+            .env("KYOSAI_SIMULATION_RPS", "10000000")
+            .stdout(Stdio::null());
+        if let Some(url) = &args.database {
+            server.env("KYOSAI_DATABASE_URL", url);
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let child = server
+            .spawn()
+            .with_context(|| format!("starting {}", args.server))?;
+        servers.push(Killer(child));
+        let base = format!("http://127.0.0.1:{port}");
+        wait_until_up(&http, &base).await?;
+        bases.push(base);
     }
-    if !up {
-        bail!("server did not start");
-    }
+    // Request i goes to instance i mod n.
+    let bases = Arc::new(bases);
+    let base_for = move |i: usize| bases[i % bases.len()].clone();
 
     let phases: Vec<&str> = args.phases.split(',').map(str::trim).collect();
     let mut enrolled = 0;
@@ -298,10 +335,10 @@ async fn main() -> Result<()> {
         let template =
             serde_json::to_value(kyosai_app::dev::demo::sample_form("small_enterprise"))?;
         let members = args.members;
-        let (h, b, t) = (http.clone(), base.clone(), template.clone());
+        let (h, b, t) = (http.clone(), base_for.clone(), template.clone());
         let numbers = contracts.clone();
         let mut enroll = drive_at(args.clients, args.seconds, args.enroll_rate, move |i| {
-            let (h, b, mut form, numbers) = (h.clone(), b.clone(), t.clone(), numbers.clone());
+            let (h, b, mut form, numbers) = (h.clone(), b(i), t.clone(), numbers.clone());
             async move {
                 if i >= members {
                     tokio::time::sleep(Duration::from_millis(10)).await;
@@ -345,9 +382,9 @@ async fn main() -> Result<()> {
 
     if phases.contains(&"overview") {
         let enrolled = enrolled.max(1);
-        let (h, b, path) = (http.clone(), base.clone(), args.overview_path.clone());
+        let (h, b, path) = (http.clone(), base_for.clone(), args.overview_path.clone());
         let mut overview = drive(args.clients, args.seconds, move |i| {
-            let (h, b, path) = (h.clone(), b.clone(), path.clone());
+            let (h, b, path) = (h.clone(), b(i), path.clone());
             async move {
                 let member = i % enrolled.min(1000);
                 let r = h
@@ -370,9 +407,9 @@ async fn main() -> Result<()> {
     }
 
     if phases.contains(&"simulation") {
-        let (h, b) = (http.clone(), base.clone());
+        let (h, b) = (http.clone(), base_for.clone());
         let mut sim = drive(args.clients, args.seconds, move |i| {
-            let (h, b) = (h.clone(), b.clone());
+            let (h, b) = (h.clone(), b(i));
             async move {
                 let body = serde_json::json!({
                     "reason": "A",
@@ -403,13 +440,13 @@ async fn main() -> Result<()> {
         let mut done = contracts.lock().unwrap_or_else(|e| e.into_inner()).clone();
         done.sort();
         let targets = Arc::new(done);
-        let (h, b) = (http.clone(), base.clone());
+        let (h, b) = (http.clone(), base_for.clone());
         let mut procedure = drive_at(
             args.clients,
             args.seconds,
             Some(args.procedure_rate),
             move |i| {
-                let (h, b, targets) = (h.clone(), b.clone(), targets.clone());
+                let (h, b, targets) = (h.clone(), b(i), targets.clone());
                 async move {
                     let Some((member, number)) = targets.get(i) else {
                         tokio::time::sleep(Duration::from_millis(10)).await;

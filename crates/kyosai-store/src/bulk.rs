@@ -2,11 +2,13 @@
 //!
 //! SQLite: multi-row `INSERT … VALUES (?, …), (…)` of a few hundred rows, bound by position
 //! (see [`push_placeholders`] for why anonymous `?`).
-//! PostgreSQL: one parameter holding the rows as JSON, expanded by `json_populate_recordset`
-//! with the table's own row type: one short statement text per 5,000 rows instead of a `VALUES`
-//! list of thousands of `$n` parameters to parse and plan for every 400 rows. (Measured: the
-//! per-row cost on PostgreSQL is dominated by the foreign-key checks and index updates of the
-//! insert itself, see docs/BENCHMARKS.md.)
+//! PostgreSQL: one text parameter per column holding that column of 5,000 rows as an array
+//! literal (`{1,2,3}`, `{"a","b"}`), cast and expanded by `unnest`: one short statement per
+//! 5,000 rows, nothing to plan per row, and array input is the cheapest parser PostgreSQL has
+//! (measured on 5,000 bill lines: 19 ms to expand the arrays against 50 ms for the same rows as
+//! JSON through `json_populate_recordset`, which the store used before; the insert 42 ms against
+//! 79 ms). The rest of the per-row cost is the insert itself: index updates and the tables'
+//! reference checks (docs/BENCHMARKS.md).
 
 use std::fmt::Write;
 
@@ -58,15 +60,29 @@ pub async fn insert<'a, T>(
         }
         return Ok(());
     }
-    let sql = format!(
-        "INSERT INTO {table} ({names}) SELECT {names} FROM json_populate_recordset(NULL::{table}, $1::json)"
-    );
     for batch in items.chunks(POSTGRES_ROWS) {
         let rows: Vec<Vec<Cell<'a>>> = batch.iter().map(&row).collect();
-        sqlx::query(AssertSqlSafe(sql.clone()))
-            .bind(json_rows(columns, &rows))
-            .execute(&mut *conn)
-            .await?;
+        let Some(first) = rows.first() else { continue };
+        let arrays: Vec<String> = first
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| {
+                let ty = match cell {
+                    Cell::Int(_) | Cell::OptInt(_) => "bigint",
+                    Cell::Text(_) | Cell::OptText(_) => "text",
+                };
+                format!("${}::{ty}[]", i + 1)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO {table} ({names}) SELECT * FROM unnest({})",
+            arrays.join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for c in 0..columns.len() {
+            q = q.bind(array_literal(rows.iter().map(|r| r[c])));
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -106,34 +122,33 @@ pub(crate) fn push_placeholders(sql: &mut String, rows: usize, cols: usize, anon
     }
 }
 
-/// `[{"col": value, …}, …]`.
-fn json_rows(columns: &[&str], rows: &[Vec<Cell<'_>>]) -> String {
-    let mut out = String::with_capacity(rows.len() * columns.len() * 16);
-    out.push('[');
-    for (i, row) in rows.iter().enumerate() {
+/// A PostgreSQL array literal of one column's cells: `{1,NULL,3}` or `{"a","b \"q\"",NULL}`.
+/// Every text element is quoted, with `"` and `\` escaped, so commas, braces, spaces and the
+/// word NULL inside a value stay text.
+fn array_literal<'a>(cells: impl Iterator<Item = Cell<'a>>) -> String {
+    let mut out = String::from("{");
+    for (i, cell) in cells.enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push('{');
-        for (j, (name, cell)) in columns.iter().zip(row).enumerate() {
-            if j > 0 {
-                out.push(',');
+        match cell {
+            Cell::Int(v) | Cell::OptInt(Some(v)) => {
+                let _ = write!(out, "{v}");
             }
-            let _ = write!(out, "\"{name}\":");
-            match *cell {
-                Cell::Int(v) | Cell::OptInt(Some(v)) => {
-                    let _ = write!(out, "{v}");
+            Cell::Text(v) | Cell::OptText(Some(v)) => {
+                out.push('"');
+                for ch in v.chars() {
+                    if ch == '"' || ch == '\\' {
+                        out.push('\\');
+                    }
+                    out.push(ch);
                 }
-                Cell::Text(v) | Cell::OptText(Some(v)) => {
-                    // serde_json escapes exactly as JSON requires.
-                    out.push_str(&serde_json::to_string(v).unwrap_or_else(|_| "null".into()));
-                }
-                Cell::OptInt(None) | Cell::OptText(None) => out.push_str("null"),
+                out.push('"');
             }
+            Cell::OptInt(None) | Cell::OptText(None) => out.push_str("NULL"),
         }
-        out.push('}');
     }
-    out.push(']');
+    out.push('}');
     out
 }
 
@@ -142,19 +157,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rows_as_json_escape_text_and_write_nulls() {
-        let rows = vec![
-            vec![Cell::Int(1), Cell::Text("ｱｲｳ \"q\"\n"), Cell::OptInt(None)],
-            vec![Cell::Int(-2), Cell::OptText(None), Cell::OptInt(Some(7))],
+    fn array_literals_quote_text_escape_and_write_nulls() {
+        let ints = [Cell::Int(1), Cell::OptInt(None), Cell::Int(-7)];
+        assert_eq!(array_literal(ints.into_iter()), "{1,NULL,-7}");
+        let texts = [
+            Cell::Text("ｱｲｳ \"q\"\n"),
+            Cell::OptText(None),
+            Cell::Text("NULL"),
+            Cell::Text("a,b{c}\\"),
+            Cell::Text(""),
         ];
-        let json = json_rows(&["a", "b", "c"], &rows);
-        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(
-            v,
-            serde_json::json!([
-                {"a": 1, "b": "ｱｲｳ \"q\"\n", "c": null},
-                {"a": -2, "b": null, "c": 7}
-            ])
+            array_literal(texts.into_iter()),
+            "{\"ｱｲｳ \\\"q\\\"\n\",NULL,\"NULL\",\"a,b{c}\\\\\",\"\"}"
         );
     }
 }

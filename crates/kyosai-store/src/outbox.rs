@@ -31,6 +31,52 @@ pub async fn enqueue(
     col(&row, "id")
 }
 
+/// Enqueues many items of one kind; returns their ids in `payloads` order.
+///
+/// A multi-row INSERT does not promise to return its ids in row order, so on PostgreSQL the ids
+/// are drawn from the table's sequence first and the rows inserted with them in one statement
+/// per 5,000: a billing run mails hundreds of thousands of notices, and one round trip per mail
+/// was a quarter of a national run. SQLite (in process, no round trips) inserts them one by one.
+pub async fn enqueue_many(
+    conn: &mut AnyConnection,
+    kind: &str,
+    payloads: &[String],
+    now: &str,
+) -> Result<Vec<i64>> {
+    if payloads.len() < 2 || crate::bulk::is_sqlite(conn) {
+        let mut ids = Vec::with_capacity(payloads.len());
+        for p in payloads {
+            ids.push(enqueue(conn, kind, p, now).await?);
+        }
+        return Ok(ids);
+    }
+    let n = i64::try_from(payloads.len())
+        .map_err(|_| crate::StoreError::Corrupt("too many mails at once".into()))?;
+    let rows = sqlx::query(
+        "SELECT nextval(pg_get_serial_sequence('outbox', 'id')) AS id FROM generate_series(1, $1)",
+    )
+    .bind(n)
+    .fetch_all(&mut *conn)
+    .await?;
+    let ids = rows
+        .iter()
+        .map(|r| col::<i64>(r, "id"))
+        .collect::<Result<Vec<_>>>()?;
+    let items: Vec<(i64, &String)> = ids.iter().copied().zip(payloads).collect();
+    {
+        use crate::bulk::Cell::{Int, Text};
+        crate::bulk::insert(
+            conn,
+            "outbox",
+            &["id", "kind", "payload", "created_at"],
+            &items,
+            |(id, payload)| vec![Int(*id), Text(kind), Text(payload), Text(now)],
+        )
+        .await?;
+    }
+    Ok(ids)
+}
+
 /// Every undelivered item, oldest first, whether or not its retry is due (inspection and tests).
 pub async fn pending(conn: &mut AnyConnection, limit: i64) -> Result<Vec<OutboxItem>> {
     let rows = sqlx::query(

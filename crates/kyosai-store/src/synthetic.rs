@@ -158,3 +158,18 @@ pub async fn insert_premium_changes(
     q.execute(&mut *conn).await?;
     Ok(())
 }
+
+/// Brings the planner's statistics up to date after the book is written, as after any bulk
+/// load. PostgreSQL only: its autovacuum analyses a table up to a minute after a load, and a
+/// billing run planned before that sees empty tables and picks nested loops over whole tables
+/// (measured: the first chunk of a 230,000-contract book ran for more than ten minutes instead
+/// of 31 ms). SQLite's plans do not depend on statistics it was not given (the store never runs
+/// ANALYZE there), so it has nothing to refresh.
+pub async fn refresh_statistics(conn: &mut AnyConnection) -> Result<()> {
+    if !is_sqlite(conn) {
+        sqlx::query("ANALYZE contracts, mandates, premium_changes, billing_ledger, bill_lines")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -469,3 +469,51 @@ async fn a_payout_is_scheduled_once_per_source_and_number() {
         );
     }
 }
+
+#[tokio::test]
+async fn bulk_inserts_keep_every_value_as_written() {
+    use kyosai_store::bulk::{self, Cell};
+    let texts = [
+        "ﾔﾏﾀﾞ ﾀﾛｳ",
+        "quote \" and backslash \\ and comma, {braces}",
+        "NULL",
+        "",
+        "line\nbreak\ttab",
+        "2026-11=39000;2026-10=39000",
+    ];
+    // More rows than one PostgreSQL statement takes, so batches are joined too.
+    let rows: Vec<(i64, Option<&str>, Option<i64>)> = (0..12_003)
+        .map(|i: i64| {
+            let text = usize::try_from(i % 7)
+                .ok()
+                .and_then(|k| texts.get(k).copied());
+            (i, text, (i % 5 != 0).then_some(-i))
+        })
+        .collect();
+    for (store, _dir) in testing::all().await.unwrap() {
+        let mut tx = store.begin_write().await.unwrap();
+        sqlx::query("CREATE TABLE bulk_probe (id BIGINT PRIMARY KEY, t TEXT, n BIGINT)")
+            .execute(tx.conn())
+            .await
+            .unwrap();
+        bulk::insert(tx.conn(), "bulk_probe", &["id", "t", "n"], &rows, |r| {
+            vec![Cell::Int(r.0), Cell::OptText(r.1), Cell::OptInt(r.2)]
+        })
+        .await
+        .unwrap();
+        let back = sqlx::query("SELECT id, t, n FROM bulk_probe ORDER BY id")
+            .fetch_all(tx.conn())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(back.len(), rows.len());
+        for (row, want) in back.iter().zip(&rows) {
+            let got: (i64, Option<String>, Option<i64>) = (
+                kyosai_store::Row::try_get(row, "id").unwrap(),
+                kyosai_store::Row::try_get(row, "t").unwrap(),
+                kyosai_store::Row::try_get(row, "n").unwrap(),
+            );
+            assert_eq!(got, (want.0, want.1.map(str::to_string), want.2));
+        }
+    }
+}

@@ -266,6 +266,9 @@ impl App {
             g.contracts = done as i64;
             progress(done);
         }
+        let mut tx = self.store.begin_write().await?;
+        store::refresh_statistics(tx.conn()).await?;
+        tx.commit().await?;
         Ok(g)
     }
 }

@@ -77,7 +77,10 @@ pub struct MandateSnapshot {
 /// The contracts come from the `contracts_billing` (program, status, id) index; the mandate and
 /// the ledger sum are index seeks per contract (`mandates_contract`,
 /// `billing_ledger_contract`), so the cost is proportional to the chunk, not to the id range it
-/// spans (the programs' ids interleave).
+/// spans (the programs' ids interleave) nor to the book. On PostgreSQL the chunk is taken first
+/// and the mandate joined LATERAL: with the plain join its planner hashed every contract of the
+/// program with every mandate and sorted them for each chunk once a chunk was a tenth of the
+/// book (measured on 230,000 contracts: 590 ms a chunk instead of 60 ms).
 pub async fn billable_chunk(
     conn: &mut AnyConnection,
     program: &str,
@@ -91,6 +94,17 @@ pub async fn billable_chunk(
          WHERE l.contract_id = c.id AND l.kind IN ('opening', 'collected'))"
     } else {
         "CAST(0 AS BIGINT)"
+    };
+    let from = if is_sqlite(conn) {
+        "FROM contracts c LEFT JOIN mandates m ON m.id = \
+           (SELECT MAX(x.id) FROM mandates x WHERE x.contract_id = c.id \
+            AND COALESCE(x.effective_month, '') <= $4) \
+         WHERE c.program = $1 AND c.status = 'active' AND c.id > $2 ORDER BY c.id LIMIT $3"
+    } else {
+        "FROM (SELECT * FROM contracts WHERE program = $1 AND status = 'active' AND id > $2 \
+               ORDER BY id LIMIT $3) c \
+         LEFT JOIN LATERAL (SELECT * FROM mandates x WHERE x.contract_id = c.id \
+               AND COALESCE(x.effective_month, '') <= $4 ORDER BY x.id DESC LIMIT 1) m ON TRUE"
     };
     let (agg_open, agg_close) = json_agg(conn);
     let row = sqlx::query(AssertSqlSafe(format!(
@@ -107,10 +121,7 @@ pub async fn billable_chunk(
               WHEN EXISTS (SELECT 1 FROM bill_lines b WHERE b.contract_id = c.id AND b.mandate_id = m.id) THEN 0 \
               ELSE 1 END AS changed_unused, \
          CASE WHEN m.status = 'unusable' THEN 0 ELSE 1 END AS usable \
-         FROM contracts c LEFT JOIN mandates m ON m.id = \
-           (SELECT MAX(x.id) FROM mandates x WHERE x.contract_id = c.id \
-            AND COALESCE(x.effective_month, '') <= $4) \
-         WHERE c.program = $1 AND c.status = 'active' AND c.id > $2 ORDER BY c.id LIMIT $3) t"
+         {from}) t"
     )))
     .bind(program)
     .bind(after_id)
