@@ -10,7 +10,9 @@ use kyosai_domain::loan::Instalment;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
-use kyosai_domain::{ApplicationStatus, Procedure, Program, YearMonth, Yen};
+use kyosai_domain::{
+    ApplicationId, ApplicationStatus, ContractId, Procedure, Program, YearMonth, Yen,
+};
 use kyosai_store::billing as billing_store;
 use kyosai_store::loan_billing;
 use kyosai_store::loans;
@@ -42,7 +44,8 @@ pub struct EarlyRepaymentForm {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EarlyRepaymentDone {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     pub status: ApplicationStatus,
     pub loan_id: i64,
     /// The billing month whose debit repays the loan (`YYYY-MM`).
@@ -116,7 +119,7 @@ impl App {
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,
-        contract_id: i64,
+        contract_id: ContractId,
         loan_id: i64,
     ) -> Result<Option<EarlyRepaymentQuote>, AppError> {
         let Some(l) = loans::for_contract(conn, contract_id)

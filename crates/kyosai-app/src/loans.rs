@@ -13,7 +13,9 @@ use kyosai_domain::payout::PayoutKind;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::safety_net::temporary_loan::{TemporaryLoanFacts, temporary_loan};
-use kyosai_domain::{ApplicationStatus, Procedure, Program, YearMonth, Yen, rounding};
+use kyosai_domain::{
+    ApplicationId, ApplicationStatus, ContractId, Procedure, Program, YearMonth, Yen, rounding,
+};
 use kyosai_store::payouts::{self, PayeeAccount};
 use kyosai_store::{contracts, loan_billing, loans, paid};
 use serde::{Deserialize, Serialize};
@@ -258,7 +260,7 @@ impl App {
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,
-        contract_id: i64,
+        contract_id: ContractId,
         as_of: Date,
     ) -> Result<Vec<LoanView>, AppError> {
         let mut out = Vec::new();
@@ -274,7 +276,7 @@ impl App {
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,
-        contract_id: i64,
+        contract_id: ContractId,
         as_of: Date,
     ) -> Result<Yen, AppError> {
         Ok(self
@@ -293,7 +295,7 @@ impl App {
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,
-        contract_id: i64,
+        contract_id: ContractId,
         on: Date,
         deducted: Yen,
         now: &str,
@@ -307,7 +309,7 @@ impl App {
         }
         if deducted < owed {
             tracing::warn!(
-                contract_id,
+                contract_id = contract_id.get(),
                 owed = owed.get(),
                 deducted = deducted.get(),
                 "loans not fully covered by the payment that ended the contract; left open"
@@ -357,7 +359,7 @@ impl App {
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,
-        contract_id: i64,
+        contract_id: ContractId,
         as_of: Date,
     ) -> Result<Yen, AppError> {
         Ok(self
@@ -485,7 +487,8 @@ const MAX_LOAN_YEN: i64 = 100_000_000_000;
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemporaryLoanDone {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     pub status: ApplicationStatus,
     pub amount_yen: i64,
     /// The day the loan is transferred (None while staff review the request).
@@ -766,7 +769,7 @@ impl ProcedureRules for TemporaryLoanProcedure {
 /// repayments are collected from).
 pub(crate) async fn payee(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
 ) -> Result<PayeeAccount, AppError> {
     payee_account(conn, contract_id).await?.ok_or_else(|| {
         AppError::conflict(

@@ -2,6 +2,7 @@
 //! [`deliver_pending`] sends it by SMTP (`KYOSAI_SMTP_URL`) or, in demo and development, writes
 //! it as an `.eml` file into `<data dir>/outbox/`.
 
+use kyosai_domain::UserId;
 use std::path::PathBuf;
 
 use kyosai_domain::rules::Sourced;
@@ -44,7 +45,7 @@ pub async fn enqueue(conn: &mut AnyConnection, mail: &Mail, now: &str) -> Result
 /// `mails`: (member id, mail).
 pub async fn send_to_members(
     conn: &mut AnyConnection,
-    mails: &[(i64, Mail)],
+    mails: &[(UserId, Mail)],
     now: &str,
 ) -> Result<(), AppError> {
     // One INSERT per mail: the outbox id is the reference, and a multi-row INSERT does not

@@ -20,9 +20,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use base64::Engine;
-use kyosai_domain::Procedure;
 use kyosai_domain::error::FieldError;
 use kyosai_domain::rules::Sourced;
+use kyosai_domain::{ApplicationId, Procedure};
 use kyosai_store::paper::{self as store, Keying, NewForm};
 use kyosai_store::{sha256_hex, users};
 use serde::Deserialize;
@@ -149,7 +149,7 @@ pub struct ImportedForm {
     pub paper_form_id: i64,
     pub form_id: String,
     pub status: PaperFormStatus,
-    pub application_id: Option<i64>,
+    pub application_id: Option<ApplicationId>,
     /// Fields sent to double entry.
     pub to_verify: usize,
 }
@@ -518,7 +518,7 @@ pub struct PaperFormView {
     pub target: String,
     pub status: PaperFormStatus,
     pub reason: Option<String>,
-    pub application_id: Option<i64>,
+    pub application_id: Option<ApplicationId>,
     pub fields: Vec<PaperFieldView>,
     /// Whether the viewer already keyed this form (then they may not key it again).
     pub keyed_by_viewer: bool,
@@ -541,7 +541,7 @@ pub struct PaperFormRow {
     pub procedure: Procedure,
     pub target: String,
     pub status: PaperFormStatus,
-    pub application_id: Option<i64>,
+    pub application_id: Option<ApplicationId>,
 }
 
 /// The next round a field needs from its keyings, or its final value.
@@ -706,7 +706,7 @@ impl App {
     async fn paper_form_state(
         &self,
         id: i64,
-    ) -> Result<(PaperFormStatus, Option<i64>, usize), AppError> {
+    ) -> Result<(PaperFormStatus, Option<ApplicationId>, usize), AppError> {
         let mut conn = self.store.read().await?;
         let f = store::form(&mut conn, id)
             .await?

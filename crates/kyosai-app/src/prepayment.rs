@@ -12,7 +12,7 @@ mod payout;
 use std::collections::BTreeMap;
 
 use kyosai_domain::prepayment_discount::{self as dom, Prepayment};
-use kyosai_domain::{ContractStatus, Program, YearMonth, Yen};
+use kyosai_domain::{ContractId, ContractStatus, Program, YearMonth, Yen};
 use kyosai_store::audit;
 use kyosai_store::billing as bstore;
 use kyosai_store::prepayment::{self as store, NewDiscount, NewPrepayment, PrepaymentRow};
@@ -207,7 +207,7 @@ impl App {
         let now = self.clock.now_text();
         let mut tx = self.store.begin_write().await?;
         // contract → (program, earned, estimate, carried in)
-        let mut per: BTreeMap<i64, (Program, Yen, bool, Yen)> = BTreeMap::new();
+        let mut per: BTreeMap<ContractId, (Program, Yen, bool, Yen)> = BTreeMap::new();
         for p in store::paid_between(tx.conn(), &from.to_string(), &year_end.to_string()).await? {
             let d = domain(&p);
             let program = p.program;
@@ -302,7 +302,7 @@ impl App {
     pub(crate) async fn prepayment_discount_due(
         &self,
         conn: &mut AnyConnection,
-        contract_id: i64,
+        contract_id: ContractId,
         program: Program,
         until: YearMonth,
     ) -> Result<(Yen, bool), AppError> {
@@ -329,7 +329,7 @@ impl App {
     async fn open_prepayment_discount(
         &self,
         conn: &mut AnyConnection,
-        contract_id: i64,
+        contract_id: ContractId,
         program: Program,
         until: YearMonth,
     ) -> Result<OpenDiscount, AppError> {
@@ -374,7 +374,7 @@ impl App {
     pub(crate) async fn settle_prepayment_discount(
         &self,
         conn: &mut AnyConnection,
-        contract_id: i64,
+        contract_id: ContractId,
         program: Program,
         until: YearMonth,
         on: &str,

@@ -19,7 +19,8 @@ use kyosai_domain::prepayment_discount::{self as discount, Prepayment};
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::{
-    ApplicationStatus, FieldError, Procedure, Program, YearMonth, Yen, rounding, safety_net,
+    ApplicationId, ApplicationStatus, FieldError, Procedure, Program, YearMonth, Yen, rounding,
+    safety_net,
 };
 use kyosai_store::contracts::Contract;
 use serde::{Deserialize, Serialize};
@@ -87,7 +88,8 @@ pub struct PrepaymentPlan {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrepaymentApplication {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     pub status: ApplicationStatus,
     #[serde(flatten)]
     pub plan: PrepaymentPlan,

@@ -14,8 +14,8 @@ use kyosai_app::dev::demo::sample_form;
 use kyosai_app::mandate_change::MandateForm;
 use kyosai_app::payouts::PayoutRunOptions;
 use kyosai_app::{Actor, App, AppError, Role};
-use kyosai_domain::Yen;
 use kyosai_domain::payout::PayoutKind;
+use kyosai_domain::{ContractId, Yen};
 use kyosai_store::Row;
 use kyosai_store::payouts::{self, NewPayout, PayeeAccount};
 
@@ -24,7 +24,7 @@ mod support;
 use support::{apps, count, on, out_dir};
 
 /// A member with a contract in `program`; returns (contract number, contract id).
-async fn contract(app: &App, email: &str, program: &str, person: &str) -> (String, i64) {
+async fn contract(app: &App, email: &str, program: &str, person: &str) -> (String, ContractId) {
     let (_, number, id) = member_contract(app, email, program, person).await;
     (number, id)
 }
@@ -36,7 +36,7 @@ async fn member_contract(
     email: &str,
     program: &str,
     person: &str,
-) -> (Actor, String, i64) {
+) -> (Actor, String, ContractId) {
     let id = app
         .create_account(Role::Member, email, "", Some("test passphrase 123"))
         .await
@@ -58,11 +58,13 @@ async fn member_contract(
         .contract
         .unwrap()
         .number;
-    let cid = count(
-        app,
-        &format!("SELECT id AS n FROM contracts WHERE number = '{number}'"),
-    )
-    .await;
+    let cid = ContractId::new(
+        count(
+            app,
+            &format!("SELECT id AS n FROM contracts WHERE number = '{number}'"),
+        )
+        .await,
+    );
     (member, number, cid)
 }
 
@@ -81,7 +83,7 @@ fn date(s: &str) -> Date {
 }
 
 /// Schedules a payout as a decision would; returns its id.
-async fn schedule(app: &App, contract_id: i64, due: &str, yen: i64, source: &str) -> i64 {
+async fn schedule(app: &App, contract_id: ContractId, due: &str, yen: i64, source: &str) -> i64 {
     let mut tx = app.store_for_tests().begin_write().await.unwrap();
     let id = payouts::schedule(
         tx.conn(),

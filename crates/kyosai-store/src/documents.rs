@@ -1,5 +1,6 @@
 //! Issued documents and their numbers (issue #13; migration 0016).
 
+use kyosai_domain::ContractId;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
@@ -11,7 +12,7 @@ pub struct Document {
     pub id: i64,
     pub document_number: String,
     pub kind: String,
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub period: String,
     pub issued_at: String,
     /// What the document says, as JSON.
@@ -21,7 +22,7 @@ pub struct Document {
 pub struct NewDocument<'a> {
     pub document_number: &'a str,
     pub kind: &'a str,
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub period: &'a str,
     pub issued_at: &'a str,
     pub figures: &'a str,
@@ -46,7 +47,7 @@ fn from_row(r: &AnyRow) -> Result<Document> {
 /// `figures_sha256`, if one was issued.
 pub async fn find_same(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
     kind: &str,
     period: &str,
     figures_sha256: &str,
@@ -131,7 +132,10 @@ pub async fn renderings(
 }
 
 /// Every document issued for a contract, newest first.
-pub async fn for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<Vec<Document>> {
+pub async fn for_contract(
+    conn: &mut AnyConnection,
+    contract_id: ContractId,
+) -> Result<Vec<Document>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM documents WHERE contract_id = $1 ORDER BY issued_at DESC, id DESC"
     )))

@@ -1,5 +1,6 @@
 //! The portal inbox (table `notices`): a copy of every mail sent to a member, with its read state.
 
+use kyosai_domain::UserId;
 use sqlx::AnyConnection;
 
 use crate::bulk::{self, Cell};
@@ -8,7 +9,7 @@ use crate::{Result, col};
 /// A notice to store: the mail `outbox_id` sent to `member_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewNotice<'a> {
-    pub member_id: i64,
+    pub member_id: UserId,
     pub outbox_id: i64,
     pub subject: &'a str,
     pub body: &'a str,
@@ -17,7 +18,7 @@ pub struct NewNotice<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub id: i64,
-    pub member_id: i64,
+    pub member_id: UserId,
     pub outbox_id: i64,
     pub subject: String,
     pub body: String,
@@ -52,7 +53,7 @@ pub async fn insert_many(
         items,
         |n| {
             vec![
-                Cell::Int(n.member_id),
+                Cell::Int(n.member_id.get()),
                 Cell::Int(n.outbox_id),
                 Cell::Text(n.subject),
                 Cell::Text(n.body),
@@ -66,7 +67,7 @@ pub async fn insert_many(
 /// One page of a member's notices, newest first.
 pub async fn page(
     conn: &mut AnyConnection,
-    member_id: i64,
+    member_id: UserId,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Notice>> {
@@ -82,7 +83,7 @@ pub async fn page(
 }
 
 /// How many notices a member has, and how many of them are unread.
-pub async fn counts(conn: &mut AnyConnection, member_id: i64) -> Result<(i64, i64)> {
+pub async fn counts(conn: &mut AnyConnection, member_id: UserId) -> Result<(i64, i64)> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS total, CAST(COALESCE(SUM(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS unread \
          FROM notices WHERE member_id = $1",
@@ -94,7 +95,7 @@ pub async fn counts(conn: &mut AnyConnection, member_id: i64) -> Result<(i64, i6
 }
 
 /// A member's notice; another member's is not found.
-pub async fn get(conn: &mut AnyConnection, member_id: i64, id: i64) -> Result<Option<Notice>> {
+pub async fn get(conn: &mut AnyConnection, member_id: UserId, id: i64) -> Result<Option<Notice>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM notices WHERE id = $1 AND member_id = $2"
     )))
@@ -108,7 +109,7 @@ pub async fn get(conn: &mut AnyConnection, member_id: i64, id: i64) -> Result<Op
 /// Marks a member's notice read (the first reading time stays); false when it is not theirs.
 pub async fn mark_read(
     conn: &mut AnyConnection,
-    member_id: i64,
+    member_id: UserId,
     id: i64,
     now: &str,
 ) -> Result<bool> {

@@ -1,12 +1,13 @@
 //! The contact center's inquiry log (issue #14).
 
+use kyosai_domain::UserId;
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
 
 pub struct NewInquiry<'a> {
-    pub operator_id: i64,
-    pub member_id: Option<i64>,
+    pub operator_id: UserId,
+    pub member_id: Option<UserId>,
     pub category: &'a str,
     pub outcome: &'a str,
     pub note: &'a str,

@@ -3,6 +3,7 @@
 //! Append-only: the database refuses UPDATE and DELETE on it. Billing posts to it today; loans and
 //! payouts will post to it too, so it is its own module rather than part of billing.
 
+use kyosai_domain::ContractId;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::bulk::{self, is_sqlite, push_placeholders};
@@ -11,7 +12,7 @@ use crate::{Result, col};
 /// One entry that is not a bill line's: money collected outside the debit file (a 前納), a
 /// refund (`refunded`), and later loans and payouts.
 pub struct Entry<'a> {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     /// `YYYY-MM`.
     pub month: &'a str,
     /// `collected`, `refunded`, …
@@ -52,8 +53,8 @@ pub async fn post_billed(
     conn: &mut AnyConnection,
     run_id: i64,
     month: &str,
-    from: i64,
-    to: i64,
+    from: ContractId,
+    to: ContractId,
     now: &str,
 ) -> Result<u64> {
     const CHUNK_LINES: &str = "FROM bill_lines WHERE contract_id >= $3 AND contract_id <= $4 AND month = $5 AND run_id + 0 = $2";
@@ -85,7 +86,7 @@ pub async fn post_billed(
 /// A result ledger entry to post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResultEntry {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub bill_line_id: i64,
     pub month: String,
     pub collected: bool,
@@ -121,7 +122,7 @@ pub async fn post_results(
         entries,
         |e| {
             vec![
-                Int(e.contract_id),
+                Int(e.contract_id.get()),
                 Int(e.bill_line_id),
                 Text(&e.month),
                 Text(if e.collected { "collected" } else { "failed" }),
@@ -140,9 +141,9 @@ pub async fn post_results(
 /// (contract id, collected total including the opening balance) for contracts in `from..=to`.
 pub async fn collected_between(
     conn: &mut AnyConnection,
-    from: i64,
-    to: i64,
-) -> Result<Vec<(i64, i64)>> {
+    from: ContractId,
+    to: ContractId,
+) -> Result<Vec<(ContractId, i64)>> {
     let rows = sqlx::query(
         "SELECT contract_id, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM billing_ledger \
          WHERE contract_id >= $1 AND contract_id <= $2 AND kind IN ('opening', 'collected') GROUP BY contract_id",
@@ -159,7 +160,7 @@ pub async fn collected_between(
 /// A balance of premiums paid before Kyosai kept the ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Opening {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub month: String,
     pub amount: i64,
     pub months: i64,
@@ -206,7 +207,7 @@ pub struct Collected {
 /// Opening balances are left out: they carry no month of payment.
 pub async fn collected_in(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
     from: &str,
     to: &str,
 ) -> Result<Vec<Collected>> {

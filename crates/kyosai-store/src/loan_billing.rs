@@ -7,8 +7,8 @@
 //! amount lent less the principal of the `collected`, `recovered` and `set_off` events.
 
 use jiff::civil::Date;
-use kyosai_domain::Yen;
 use kyosai_domain::loan::{Instalment, LoanKind};
+use kyosai_domain::{ApplicationId, ContractId, MandateId, Yen};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::billing::{FileLine, MandateSnapshot};
@@ -34,7 +34,7 @@ fn parse_seqs(s: &str) -> Result<Vec<u32>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepayableLoan {
     pub id: i64,
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub kind: LoanKind,
     pub amount: Yen,
     pub disbursement_date: Date,
@@ -72,7 +72,7 @@ pub async fn repayable(
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let id: i64 = col(r, "id")?;
-        let contract_id: i64 = col(r, "contract_id")?;
+        let contract_id: ContractId = col(r, "contract_id")?;
         let (mandate, mandate_usable) = mandate_in_force(conn, contract_id, month).await?;
         out.push(RepayableLoan {
             id,
@@ -99,7 +99,7 @@ pub async fn repayable(
 /// The mandate in force for `month` (the newest effective by then) and whether it is usable.
 async fn mandate_in_force(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
     month: &str,
 ) -> Result<(Option<MandateSnapshot>, bool)> {
     let row = sqlx::query(
@@ -155,7 +155,7 @@ async fn pending_seqs(conn: &mut AnyConnection, loan_id: i64) -> Result<Vec<u32>
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLoanLine {
     pub loan_id: i64,
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub originator_id: i64,
     pub seqs: Vec<u32>,
     pub principal: Yen,
@@ -268,7 +268,7 @@ pub async fn file_lines(
 pub struct LoanLineForResult {
     pub id: i64,
     pub loan_id: i64,
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub month: String,
     pub kind: LoanKind,
     pub seqs: Vec<u32>,
@@ -276,7 +276,7 @@ pub struct LoanLineForResult {
     pub interest: Yen,
     pub late_charge: Yen,
     pub amount: i64,
-    pub mandate_id: i64,
+    pub mandate_id: MandateId,
     pub bank_code: String,
     pub branch_code: String,
     pub account_number: String,
@@ -488,7 +488,7 @@ pub async fn request_early(
     conn: &mut AnyConnection,
     loan_id: i64,
     month: &str,
-    application_id: Option<i64>,
+    application_id: Option<ApplicationId>,
     now: &str,
 ) -> Result<bool> {
     sqlx::query("DELETE FROM loan_early_repayments WHERE loan_id = $1 AND month < $2")

@@ -3,16 +3,16 @@
 //! is always the schedule less what was collected.
 
 use jiff::civil::Date;
-use kyosai_domain::Yen;
 use kyosai_domain::loan::{Instalment, LoanKind};
+use kyosai_domain::{ApplicationId, ContractId, Yen};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::{AnyRow, Result, StoreError, col, decode, typed, typed_opt};
 
 /// A loan to record.
 pub struct NewLoan<'a> {
-    pub contract_id: i64,
-    pub application_id: Option<i64>,
+    pub contract_id: ContractId,
+    pub application_id: Option<ApplicationId>,
     pub kind: LoanKind,
     pub amount: Yen,
     pub disbursement_date: Date,
@@ -27,8 +27,8 @@ pub struct NewLoan<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Loan {
     pub id: i64,
-    pub contract_id: i64,
-    pub application_id: Option<i64>,
+    pub contract_id: ContractId,
+    pub application_id: Option<ApplicationId>,
     pub kind: LoanKind,
     pub amount: Yen,
     pub disbursement_date: Date,
@@ -98,7 +98,7 @@ pub async fn insert(conn: &mut AnyConnection, l: &NewLoan<'_>, now: &str) -> Res
 }
 
 /// A contract's loans, oldest first.
-pub async fn for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<Vec<Loan>> {
+pub async fn for_contract(conn: &mut AnyConnection, contract_id: ContractId) -> Result<Vec<Loan>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM loans WHERE contract_id = $1 ORDER BY id"
     )))

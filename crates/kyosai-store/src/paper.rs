@@ -1,6 +1,7 @@
 //! Paper forms from the BPO contractor and their double-entry verification (migration 0017;
 //! docs/paper-batch.md).
 
+use kyosai_domain::{AgencyId, ApplicationId, UserId};
 use sqlx::AnyConnection;
 
 use crate::{AnyRow, Result, col};
@@ -21,7 +22,7 @@ pub async fn insert_batch(
     sha256: &str,
     batch_id: &str,
     file_name: &str,
-    imported_by: i64,
+    imported_by: UserId,
     now: &str,
 ) -> Result<i64> {
     let row = sqlx::query(
@@ -39,7 +40,7 @@ pub async fn insert_batch(
 }
 
 /// The id of the agency with `code`.
-pub async fn agency_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<i64>> {
+pub async fn agency_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<AgencyId>> {
     let row = sqlx::query("SELECT id FROM agencies WHERE code = $1")
         .bind(code)
         .fetch_optional(&mut *conn)
@@ -53,7 +54,7 @@ pub struct NewForm<'a> {
     pub form_id: &'a str,
     pub procedure: &'a str,
     pub target: &'a str,
-    pub agency_id: Option<i64>,
+    pub agency_id: Option<AgencyId>,
     pub fields: &'a str,
     pub image_type: &'a str,
     pub image_base64: &'a str,
@@ -87,12 +88,12 @@ pub struct Form {
     pub form_id: String,
     pub procedure: String,
     pub target: String,
-    pub agency_id: Option<i64>,
+    pub agency_id: Option<AgencyId>,
     pub fields: String,
     pub status: String,
     pub reason: Option<String>,
-    pub application_id: Option<i64>,
-    pub imported_by: i64,
+    pub application_id: Option<ApplicationId>,
+    pub imported_by: UserId,
 }
 
 const FORM_COLUMNS: &str = "f.id, f.batch_id, f.form_id, f.procedure, f.target, f.agency_id, \
@@ -152,7 +153,7 @@ pub async fn set_outcome(
     conn: &mut AnyConnection,
     id: i64,
     status: &str,
-    application_id: Option<i64>,
+    application_id: Option<ApplicationId>,
     reason: Option<&str>,
 ) -> Result<()> {
     sqlx::query(
@@ -230,7 +231,7 @@ pub async fn verify_fields(
 pub struct Keying {
     pub field: String,
     pub round: i64,
-    pub operator_id: i64,
+    pub operator_id: UserId,
     pub value: String,
 }
 
@@ -281,7 +282,7 @@ pub struct EntryTime<'a> {
     pub paper_form_id: Option<i64>,
     pub procedure: &'a str,
     pub channel: &'a str,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub opened_at: &'a str,
     pub submitted_at: &'a str,
     pub seconds: i64,

@@ -3,8 +3,8 @@
 //! own transaction; the payout run pays what is due.
 
 use jiff::civil::Date;
-use kyosai_domain::Yen;
 use kyosai_domain::payout::{PayoutKind, PayoutStatus};
+use kyosai_domain::{ApplicationId, ContractId, Yen};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::{AnyRow, Result, col, decode, typed};
@@ -23,9 +23,9 @@ pub struct PayeeAccount {
 
 /// A payout to schedule.
 pub struct NewPayout<'a> {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     /// The application that decided it, when there is one.
-    pub application_id: Option<i64>,
+    pub application_id: Option<ApplicationId>,
     pub kind: PayoutKind,
     /// A bank business day.
     pub due_date: Date,
@@ -41,8 +41,8 @@ pub struct NewPayout<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payout {
     pub id: i64,
-    pub contract_id: i64,
-    pub application_id: Option<i64>,
+    pub contract_id: ContractId,
+    pub application_id: Option<ApplicationId>,
     pub kind: PayoutKind,
     pub due_date: Date,
     pub amount: Yen,
@@ -111,7 +111,10 @@ pub async fn schedule(conn: &mut AnyConnection, p: &NewPayout<'_>, now: &str) ->
 }
 
 /// A contract's payouts, by date.
-pub async fn for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<Vec<Payout>> {
+pub async fn for_contract(
+    conn: &mut AnyConnection,
+    contract_id: ContractId,
+) -> Result<Vec<Payout>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM payouts WHERE contract_id = $1 ORDER BY due_date, id"
     )))
@@ -512,7 +515,10 @@ pub async fn insert_return_import(
 }
 
 /// A contract's number and holder name (for the letters about its payouts).
-pub async fn contract_of(conn: &mut AnyConnection, contract_id: i64) -> Result<(String, String)> {
+pub async fn contract_of(
+    conn: &mut AnyConnection,
+    contract_id: ContractId,
+) -> Result<(String, String)> {
     let row = sqlx::query("SELECT number, holder_name FROM contracts WHERE id = $1")
         .bind(contract_id)
         .fetch_one(&mut *conn)

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use kyosai_domain::billing as dom;
 use kyosai_domain::schedule;
-use kyosai_domain::{Program, YearMonth, Yen};
+use kyosai_domain::{ContractId, MandateId, Program, YearMonth, Yen};
 use kyosai_store::billing as store;
 use kyosai_store::loan_billing::{self, LoanLineForResult, NewPayment, PaymentKind};
 use kyosai_store::{audit, ledger, sha256_hex};
@@ -279,7 +279,7 @@ impl App {
         let mut entries = Vec::with_capacity(records.len());
         let mut rec = Reconciliation::default();
         let mut unusable = Vec::new();
-        let mut arrears: Vec<(i64, String, i64, ResultCode)> = Vec::new();
+        let mut arrears: Vec<(ContractId, String, i64, ResultCode)> = Vec::new();
         let mut loan_entries: Vec<(&LoanLineForResult, ResultCode)> = Vec::new();
         for (i, r) in records.iter().enumerate() {
             let n = i + 2;
@@ -479,9 +479,9 @@ impl App {
                 .map(|f| (f.contract_id, f.mandate_id, f.code, f.month.clone(), false)),
         );
         let mut mandates_unusable = 0;
-        let ids: Vec<i64> = unusable.iter().map(|(_, m, ..)| *m).collect();
+        let ids: Vec<MandateId> = unusable.iter().map(|(_, m, ..)| *m).collect();
         let mut newly_unusable = store::mark_mandates_unusable(tx.conn(), &ids).await?;
-        let contract_ids: Vec<i64> = unusable
+        let contract_ids: Vec<ContractId> = unusable
             .iter()
             .filter(|(_, m, ..)| newly_unusable.contains(m))
             .map(|(c, ..)| *c)
@@ -618,10 +618,10 @@ impl App {
     async fn arrears_notices(
         &self,
         conn: &mut AnyConnection,
-        failed: &[(i64, String, i64, ResultCode)],
+        failed: &[(ContractId, String, i64, ResultCode)],
         now: &str,
     ) -> Result<usize, AppError> {
-        let ids: Vec<i64> = failed.iter().map(|f| f.0).collect();
+        let ids: Vec<ContractId> = failed.iter().map(|f| f.0).collect();
         let contacts = store::contacts(conn, &ids).await?;
         let mut redebit_dates: HashMap<(String, String), (YearMonth, jiff::civil::Date)> =
             HashMap::new();

@@ -244,7 +244,8 @@ impl App {
                 ),
             ));
         }
-        let resumed = run.cursor_contract_id > 0 || run.status != RunStatus::Billing;
+        let resumed =
+            run.cursor_contract_id > store::CURSOR_START || run.status != RunStatus::Billing;
         audit::append(
             tx.conn(),
             self.store.audit_key(),
@@ -363,7 +364,8 @@ impl App {
             None
         } else {
             let program = run.program.as_str();
-            let total = store::active_contracts_after(&mut conn, program, 0).await?;
+            let total =
+                store::active_contracts_after(&mut conn, program, store::CURSOR_START).await?;
             let done = if run.status == RunStatus::Billing {
                 total
                     - store::active_contracts_after(&mut conn, program, run.cursor_contract_id)

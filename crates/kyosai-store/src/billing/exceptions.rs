@@ -1,5 +1,6 @@
 //! Contracts a run could not bill, with the reason.
 
+use kyosai_domain::ContractId;
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
@@ -7,7 +8,7 @@ use crate::{Result, col};
 pub async fn insert_exception(
     conn: &mut AnyConnection,
     run_id: i64,
-    contract_id: i64,
+    contract_id: ContractId,
     reason: &str,
 ) -> Result<()> {
     sqlx::query(
@@ -22,7 +23,10 @@ pub async fn insert_exception(
     Ok(())
 }
 
-pub async fn exceptions(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<(i64, String)>> {
+pub async fn exceptions(
+    conn: &mut AnyConnection,
+    run_id: i64,
+) -> Result<Vec<(ContractId, String)>> {
     let rows = sqlx::query(
         "SELECT contract_id, reason FROM billing_exceptions WHERE run_id = $1 ORDER BY contract_id",
     )

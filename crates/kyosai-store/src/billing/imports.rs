@@ -1,6 +1,7 @@
 //! Result imports: the lines a result file is checked against, the import record, and the
 //! mandates its failures make unusable.
 
+use kyosai_domain::{ContractId, MandateId};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::json_agg;
@@ -11,11 +12,11 @@ use crate::{Result, col};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineForResult {
     pub id: i64,
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub month: String,
     pub amount: i64,
     pub months: i64,
-    pub mandate_id: i64,
+    pub mandate_id: MandateId,
     pub bank_code: String,
     pub branch_code: String,
     pub account_number: String,
@@ -52,11 +53,11 @@ pub async fn lines_for_results(
     .await?;
     type Packed = (
         i64,
-        i64,
+        ContractId,
         String,
         i64,
         i64,
-        i64,
+        MandateId,
         String,
         String,
         String,
@@ -135,8 +136,8 @@ pub async fn insert_import(conn: &mut AnyConnection, i: &NewImport<'_>) -> Resul
 /// Marks several mandates unusable (result codes 2, 3, 4); returns the ids that were active.
 pub async fn mark_mandates_unusable(
     conn: &mut AnyConnection,
-    mandate_ids: &[i64],
-) -> Result<std::collections::HashSet<i64>> {
+    mandate_ids: &[MandateId],
+) -> Result<std::collections::HashSet<MandateId>> {
     let anonymous = is_sqlite(conn);
     let mut out = std::collections::HashSet::with_capacity(mandate_ids.len());
     for batch in mandate_ids.chunks(1_000) {

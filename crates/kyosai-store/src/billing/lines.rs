@@ -1,6 +1,7 @@
 //! Bill lines: inserted by a run, read back with their results to replay a contract's standing
 //! and to total a month.
 
+use kyosai_domain::ContractId;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::MandateSnapshot;
@@ -11,7 +12,7 @@ use crate::{AnyRow, Result, col};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineWithResult {
     pub id: i64,
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub month: String,
     pub amount: i64,
     pub items: String,
@@ -40,8 +41,8 @@ const LINE_RESULT_SELECT: &str = "SELECT b.id, b.contract_id, b.month, b.amount,
 /// without a result for the others.
 pub async fn open_lines_between(
     conn: &mut AnyConnection,
-    from: i64,
-    to: i64,
+    from: ContractId,
+    to: ContractId,
     since: &str,
     before: &str,
 ) -> Result<Vec<LineWithResult>> {
@@ -63,7 +64,7 @@ pub async fn open_lines_between(
 /// Every line of one contract with its result, oldest first.
 pub async fn lines_for_contract(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
 ) -> Result<Vec<LineWithResult>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "{LINE_RESULT_SELECT} WHERE b.contract_id = $1 ORDER BY b.id"
@@ -77,7 +78,7 @@ pub async fn lines_for_contract(
 /// A bill line to insert.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLine {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub originator_id: i64,
     pub amount: i64,
     pub monthly_premium: i64,
@@ -154,7 +155,7 @@ pub async fn insert_lines(
             vec![
                 Int(*id),
                 Int(run_id),
-                Int(l.contract_id),
+                Int(l.contract_id.get()),
                 Text(month),
                 Int(l.originator_id),
                 Int(l.amount),
@@ -167,7 +168,7 @@ pub async fn insert_lines(
                 Int(l.paid_before),
                 Text(&l.items),
                 Int(l.new_code),
-                Int(l.mandate.id),
+                Int(l.mandate.id.get()),
                 Text(&l.mandate.bank_code),
                 Text(&l.mandate.branch_code),
                 Text(&l.mandate.account_type),

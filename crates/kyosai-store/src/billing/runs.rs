@@ -5,9 +5,13 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 
 use jiff::civil::Date;
 use kyosai_domain::billing::RunStatus;
-use kyosai_domain::{Program, YearMonth};
+use kyosai_domain::{ContractId, Program, YearMonth};
 
 use crate::{AnyRow, Result, col, month, typed};
+
+/// The cursor of a run that has billed no contract yet (`billing_runs.cursor_contract_id`
+/// defaults to 0): identity columns start at 1, so every contract id is after it.
+pub const CURSOR_START: ContractId = ContractId::new(0);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Run {
@@ -21,7 +25,7 @@ pub struct Run {
     pub finished_at: Option<String>,
     pub lock_owner: Option<String>,
     pub lock_until: Option<String>,
-    pub cursor_contract_id: i64,
+    pub cursor_contract_id: ContractId,
     /// JSON object: skip reason → count.
     pub skipped: String,
 }
@@ -130,7 +134,7 @@ pub async fn checkpoint(
     conn: &mut AnyConnection,
     run_id: i64,
     owner: &str,
-    cursor: i64,
+    cursor: ContractId,
     skipped: &str,
     until: &str,
 ) -> Result<bool> {
