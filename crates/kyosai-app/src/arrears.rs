@@ -18,7 +18,7 @@ use jiff::civil::Date;
 use kyosai_domain::arrears::{self as dom, SlipPayment};
 use kyosai_domain::billing as bdom;
 use kyosai_domain::rules::RuleSet;
-use kyosai_domain::{ContractId, Program, YearMonth, Yen};
+use kyosai_domain::{ContractId, PaymentImportId, Program, YearMonth, Yen};
 use kyosai_store::billing::LineWithResult;
 use kyosai_store::payment_slips::{self as store, Slip};
 use kyosai_store::{ledger, sha256_hex};
@@ -406,7 +406,7 @@ impl App {
 #[derive(Debug, Clone, Serialize)]
 pub struct PaymentImport {
     pub file_name: String,
-    pub import_id: i64,
+    pub import_id: PaymentImportId,
     /// References of the slips marked paid.
     pub slips_paid: Vec<String>,
     pub total_yen: i64,

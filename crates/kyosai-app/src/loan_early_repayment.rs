@@ -11,7 +11,7 @@ use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
 use kyosai_domain::{
-    ApplicationId, ApplicationStatus, ContractId, Procedure, Program, YearMonth, Yen,
+    ApplicationId, ApplicationStatus, ContractId, LoanId, Procedure, Program, YearMonth, Yen,
 };
 use kyosai_store::billing as billing_store;
 use kyosai_store::loan_billing;
@@ -47,7 +47,8 @@ pub struct EarlyRepaymentDone {
     #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub application_id: ApplicationId,
     pub status: ApplicationStatus,
-    pub loan_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub loan_id: LoanId,
     /// The billing month whose debit repays the loan (`YYYY-MM`).
     pub month: String,
     pub debit_date: Date,
@@ -67,7 +68,7 @@ impl Outcome for EarlyRepaymentDone {
 /// What the debit of an early repayment will be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EarlyRepaymentQuote {
-    pub loan_id: i64,
+    pub loan_id: LoanId,
     pub month: YearMonth,
     pub debit_date: Date,
     pub principal: Yen,
@@ -120,7 +121,7 @@ impl App {
         conn: &mut AnyConnection,
         rules: &RuleSet,
         contract_id: ContractId,
-        loan_id: i64,
+        loan_id: LoanId,
     ) -> Result<Option<EarlyRepaymentQuote>, AppError> {
         let Some(l) = loans::for_contract(conn, contract_id)
             .await?
@@ -167,7 +168,7 @@ impl App {
         &self,
         actor: &Actor,
         number: &str,
-        loan_id: i64,
+        loan_id: LoanId,
     ) -> Result<Option<EarlyRepaymentQuote>, AppError> {
         let mut conn = self.store.read().await?;
         let c = self.readable_contract(&mut conn, actor, number).await?;
@@ -192,16 +193,16 @@ impl ProcedureRules for EarlyRepaymentProcedure {
     const PROCEDURE: Procedure = Procedure::LoanEarlyRepayment;
     type Target = str;
     type Form = EarlyRepaymentForm;
-    type Input = i64;
+    type Input = LoanId;
     type Done = EarlyRepaymentQuote;
     type Answer = EarlyRepaymentDone;
 
-    fn parse(form: &EarlyRepaymentForm) -> Result<i64, AppError> {
+    fn parse(form: &EarlyRepaymentForm) -> Result<LoanId, AppError> {
         form.loan_id
             .as_deref()
             .map(str::trim)
-            .and_then(|s| s.parse::<i64>().ok())
-            .filter(|id| *id > 0)
+            .and_then(|s| s.parse::<LoanId>().ok())
+            .filter(|id| id.get() > 0)
             .ok_or_else(|| {
                 AppError::Invalid(vec![FieldError::new(
                     "loan_id",
@@ -216,7 +217,7 @@ impl ProcedureRules for EarlyRepaymentProcedure {
         conn: &mut AnyConnection,
         actor: &Actor,
         number: &str,
-        _loan_id: &i64,
+        _loan_id: &LoanId,
     ) -> Result<Subject, AppError> {
         maintenance_subject(conn, actor, number).await
     }
@@ -225,7 +226,7 @@ impl ProcedureRules for EarlyRepaymentProcedure {
         app: &App,
         conn: &mut AnyConnection,
         subject: &Subject,
-        loan_id: &i64,
+        loan_id: &LoanId,
         rules: &RuleSet,
     ) -> Result<Checked<EarlyRepaymentDone>, AppError> {
         let c = subject_contract(conn, subject).await?;
@@ -275,7 +276,7 @@ impl ProcedureRules for EarlyRepaymentProcedure {
         conn: &mut AnyConnection,
         filed: &Filed,
         subject: &Subject,
-        loan_id: &i64,
+        loan_id: &LoanId,
     ) -> Result<EarlyRepaymentQuote, AppError> {
         let c = subject_contract(conn, subject).await?;
         let q = app
@@ -322,7 +323,7 @@ impl ProcedureRules for EarlyRepaymentProcedure {
         filed: &Filed,
         _subject: &Subject,
         _assessment: Assessment,
-        loan_id: i64,
+        loan_id: LoanId,
         done: Option<EarlyRepaymentQuote>,
     ) -> Result<EarlyRepaymentDone, AppError> {
         let q = done.ok_or_else(|| {
@@ -345,7 +346,7 @@ impl ProcedureRules for EarlyRepaymentProcedure {
         app: &App,
         subject: &Subject,
         filed: &Filed,
-        _loan_id: &i64,
+        _loan_id: &LoanId,
         q: &EarlyRepaymentQuote,
     ) -> MailText {
         MailText {

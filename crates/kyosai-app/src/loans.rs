@@ -14,7 +14,8 @@ use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::safety_net::temporary_loan::{TemporaryLoanFacts, temporary_loan};
 use kyosai_domain::{
-    ApplicationId, ApplicationStatus, ContractId, Procedure, Program, YearMonth, Yen, rounding,
+    ApplicationId, ApplicationStatus, ContractId, LoanId, Procedure, Program, YearMonth, Yen,
+    rounding,
 };
 use kyosai_store::payouts::{self, PayeeAccount};
 use kyosai_store::{contracts, loan_billing, loans, paid};
@@ -55,7 +56,7 @@ pub struct LoanLimits {
 /// One loan with its schedule and balance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoanView {
-    pub id: i64,
+    pub id: LoanId,
     pub kind: LoanKind,
     pub amount: Yen,
     pub disbursement_date: Date,

@@ -12,7 +12,9 @@ mod payout;
 use std::collections::BTreeMap;
 
 use kyosai_domain::prepayment_discount::{self as dom, Prepayment};
-use kyosai_domain::{ContractId, ContractStatus, Program, YearMonth, Yen};
+use kyosai_domain::{
+    ContractId, ContractStatus, DiscountId, PrepaymentId, Program, YearMonth, Yen,
+};
 use kyosai_store::audit;
 use kyosai_store::billing as bstore;
 use kyosai_store::prepayment::{self as store, NewDiscount, NewPrepayment, PrepaymentRow};
@@ -60,7 +62,7 @@ impl App {
         paid_month: YearMonth,
         first_month: YearMonth,
         months: u32,
-    ) -> Result<i64, AppError> {
+    ) -> Result<PrepaymentId, AppError> {
         require_staff(actor)?;
         let mut tx = self.store.begin_write().await?;
         let c = kyosai_store::contracts::by_number(tx.conn(), contract_number)
@@ -97,7 +99,7 @@ impl App {
         paid_month: YearMonth,
         first_month: YearMonth,
         months: u32,
-    ) -> Result<i64, AppError> {
+    ) -> Result<PrepaymentId, AppError> {
         let set = self
             .rules
             .in_force(c.program, paid_month.day(1))
@@ -422,6 +424,6 @@ impl App {
 /// The unpaid 前納減額金 of a contract: (row id, amount, estimate) of stored rows, and the
 /// amounts of fiscal years not computed yet.
 struct OpenDiscount {
-    rows: Vec<(i64, Yen, bool)>,
+    rows: Vec<(DiscountId, Yen, bool)>,
     new_years: BTreeMap<i16, (Yen, bool)>,
 }

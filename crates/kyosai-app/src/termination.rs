@@ -21,7 +21,7 @@ use kyosai_domain::termination::{
     self as term, CancellationKind, CandidateStatus, OpeningBalance, PaidPremiums,
     TerminationRefund,
 };
-use kyosai_domain::{ApplicationId, ContractId, Program, UserId, YearMonth, Yen};
+use kyosai_domain::{ApplicationId, CandidateId, ContractId, Program, UserId, YearMonth, Yen};
 use kyosai_store::billing as bstore;
 use kyosai_store::termination::{self as store, Candidate, NewRefund};
 use serde::Serialize;
@@ -70,7 +70,7 @@ impl RefundPlan {
 /// What links a refund row to the decision that made it.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct RefundLinks<'a> {
-    pub candidate_id: Option<i64>,
+    pub candidate_id: Option<CandidateId>,
     pub application_id: Option<ApplicationId>,
     pub note: Option<&'a str>,
 }
@@ -93,7 +93,7 @@ fn payment_business_days(rules: &RuleSet) -> Result<u32, AppError> {
 /// What a confirmation did.
 #[derive(Debug, Clone, Serialize)]
 pub struct Confirmed {
-    pub candidate_id: i64,
+    pub candidate_id: CandidateId,
     pub contract_number: String,
     pub cancelled_on: String,
     pub rule_set: String,
@@ -108,7 +108,7 @@ pub struct Confirmed {
 /// A termination candidate as the staff list shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CandidateView {
-    pub id: i64,
+    pub id: CandidateId,
     pub contract_number: String,
     pub program: Program,
     pub holder_name: String,
@@ -303,7 +303,7 @@ impl App {
     pub async fn withdraw_termination(
         &self,
         actor: &Actor,
-        candidate_id: i64,
+        candidate_id: CandidateId,
     ) -> Result<(), AppError> {
         require_staff(actor)?;
         let now = self.clock.now_text();
@@ -333,7 +333,7 @@ impl App {
     pub async fn confirm_termination(
         &self,
         actor: &Actor,
-        candidate_id: i64,
+        candidate_id: CandidateId,
     ) -> Result<Confirmed, AppError> {
         require_staff(actor)?;
         let now = self.clock.now_text();

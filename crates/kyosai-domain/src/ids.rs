@@ -150,12 +150,20 @@ ids! {
     ResultImportId;
     /// A `termination_candidates` row: a contract proposed for 機構解約.
     CandidateId;
+    /// A `payment_slips` row: one 納付書 (payment slip) for months in arrears.
+    PaymentSlipId;
     /// A `payment_imports` row: one 納付書 payment file posted.
     PaymentImportId;
+    /// A `prepayments` row: one 前納 received.
+    PrepaymentId;
+    /// A `prepayment_discounts` row: one fiscal year's 前納減額金 of a contract.
+    DiscountId;
     /// A `payouts` row: one payment to a member.
     PayoutId;
     /// A `payout_runs` row: one day's 総合振込 of scheduled payouts.
     PayoutRunId;
+    /// A `payout_return_imports` row: one bank file of transfers that could not be credited.
+    ReturnImportId;
     /// A `documents` row: one issued document (certificate, letter).
     DocumentId;
     /// A `paper_batches` row: one scanned batch of paper forms.

@@ -1,7 +1,7 @@
 //! Decided 小規模 benefit claims, their staff sign-offs and the tax data of their payouts
 //! (migration 0022). The payouts themselves are `payouts` rows (`source = 'claim:<id>'`).
 
-use kyosai_domain::{ApplicationId, ContractId, UserId};
+use kyosai_domain::{ApplicationId, ClaimId, ContractId, PayoutId, UserId};
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
@@ -34,7 +34,7 @@ pub struct NewClaim<'a> {
 
 /// Records a decided claim; returns its id. A second claim of the same contract or application
 /// is refused by the database.
-pub async fn insert(conn: &mut AnyConnection, c: &NewClaim<'_>) -> Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, c: &NewClaim<'_>) -> Result<ClaimId> {
     let row = sqlx::query(
         "INSERT INTO claims (application_id, contract_id, event, event_date, benefit_kind, months_paid, \
          total_paid, base_yen, bonus_yen, gross_yen, deductions, net_yen, estimate, payout_form, \
@@ -70,7 +70,7 @@ pub async fn insert(conn: &mut AnyConnection, c: &NewClaim<'_>) -> Result<i64> {
 pub async fn for_contract(
     conn: &mut AnyConnection,
     contract_id: ContractId,
-) -> Result<Option<i64>> {
+) -> Result<Option<ClaimId>> {
     let row = sqlx::query("SELECT id FROM claims WHERE contract_id = $1")
         .bind(contract_id)
         .fetch_optional(&mut *conn)
@@ -111,8 +111,8 @@ pub async fn sign_off(
 /// The tax data of one payout of a claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PayoutTax<'a> {
-    pub payout_id: i64,
-    pub claim_id: i64,
+    pub payout_id: PayoutId,
+    pub claim_id: ClaimId,
     pub income_class: &'a str,
     pub contract_years: i64,
     pub retirement_deduction: Option<i64>,

@@ -3,7 +3,7 @@
 //! Append-only: the database refuses UPDATE and DELETE on it. Billing posts to it today; loans and
 //! payouts will post to it too, so it is its own module rather than part of billing.
 
-use kyosai_domain::ContractId;
+use kyosai_domain::{BillLineId, BillingRunId, ContractId, ResultImportId};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::bulk::{self, is_sqlite, push_placeholders};
@@ -51,7 +51,7 @@ pub async fn post(conn: &mut AnyConnection, e: &Entry<'_>, now: &str) -> Result<
 /// 2.3M-contract run).
 pub async fn post_billed(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: BillingRunId,
     month: &str,
     from: ContractId,
     to: ContractId,
@@ -87,7 +87,7 @@ pub async fn post_billed(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResultEntry {
     pub contract_id: ContractId,
-    pub bill_line_id: i64,
+    pub bill_line_id: BillLineId,
     pub month: String,
     pub collected: bool,
     pub amount: i64,
@@ -99,7 +99,7 @@ pub struct ResultEntry {
 /// Appends result entries (collected / failed).
 pub async fn post_results(
     conn: &mut AnyConnection,
-    import_id: i64,
+    import_id: ResultImportId,
     entries: &[ResultEntry],
     now: &str,
 ) -> Result<()> {
@@ -123,14 +123,14 @@ pub async fn post_results(
         |e| {
             vec![
                 Int(e.contract_id.get()),
-                Int(e.bill_line_id),
+                Int(e.bill_line_id.get()),
                 Text(&e.month),
                 Text(if e.collected { "collected" } else { "failed" }),
                 Int(e.amount),
                 Int(e.months),
                 Int(e.result_code),
                 OptText(e.reason),
-                Int(import_id),
+                Int(import_id.get()),
                 Text(now),
             ]
         },
@@ -200,7 +200,7 @@ pub struct Collected {
     pub amount: i64,
     pub months: i64,
     /// None for money outside a bill line (a 前納).
-    pub bill_line_id: Option<i64>,
+    pub bill_line_id: Option<BillLineId>,
 }
 
 /// A contract's `collected` entries with a month in `from..=to` (`YYYY-MM`), oldest first.

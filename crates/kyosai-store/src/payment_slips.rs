@@ -1,7 +1,7 @@
 //! 納付書 (payment slips) for arrears of 12 months or more and the payment files that report
 //! them paid (REFERENCE §2.7; migration 0008).
 
-use kyosai_domain::ContractId;
+use kyosai_domain::{ContractId, PaymentImportId, PaymentSlipId};
 use sqlx::AnyConnection;
 
 use crate::billing::LineWithResult;
@@ -10,7 +10,7 @@ use crate::{AnyRow, Result, col};
 /// A slip as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slip {
-    pub id: i64,
+    pub id: PaymentSlipId,
     pub reference: String,
     pub contract_id: ContractId,
     pub issued_on: String,
@@ -55,7 +55,7 @@ pub async fn insert_open(
     conn: &mut AnyConnection,
     s: &NewSlip<'_>,
     now: &str,
-) -> Result<Option<i64>> {
+) -> Result<Option<PaymentSlipId>> {
     let row = sqlx::query(
         "INSERT INTO payment_slips (reference, contract_id, issued_on, deadline, items, amount, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) \
@@ -121,10 +121,10 @@ pub async fn by_reference(conn: &mut AnyConnection, reference: &str) -> Result<O
 /// Marks an open slip paid; false when it is no longer open.
 pub async fn mark_paid(
     conn: &mut AnyConnection,
-    id: i64,
+    id: PaymentSlipId,
     paid_on: &str,
     paid_month: &str,
-    import_id: i64,
+    import_id: PaymentImportId,
 ) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE payment_slips SET status = 'paid', paid_on = $1, paid_month = $2, import_id = $3 \
@@ -202,7 +202,7 @@ pub async fn insert_import(
     actor: &str,
     (record_count, total_yen): (i64, i64),
     now: &str,
-) -> Result<i64> {
+) -> Result<PaymentImportId> {
     let row = sqlx::query(
         "INSERT INTO payment_imports (sha256, file_name, imported_at, actor, record_count, total_yen) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

@@ -4,7 +4,7 @@
 
 use jiff::civil::Date;
 use kyosai_domain::payout::{PayoutKind, PayoutStatus};
-use kyosai_domain::{ApplicationId, ContractId, Yen};
+use kyosai_domain::{ApplicationId, ContractId, PayoutId, PayoutRunId, ReturnImportId, Yen};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::{AnyRow, Result, col, decode, typed};
@@ -40,7 +40,7 @@ pub struct NewPayout<'a> {
 /// A payout as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payout {
-    pub id: i64,
+    pub id: PayoutId,
     pub contract_id: ContractId,
     pub application_id: Option<ApplicationId>,
     pub kind: PayoutKind,
@@ -51,7 +51,7 @@ pub struct Payout {
     pub seq: i64,
     pub status: PayoutStatus,
     /// The payout run that paid it (migration 0021).
-    pub run_id: Option<i64>,
+    pub run_id: Option<PayoutRunId>,
     /// Why it is held, in Japanese (a returned transfer, no usable account).
     pub hold_reason: Option<String>,
 }
@@ -86,7 +86,7 @@ fn payout(r: &AnyRow) -> Result<Payout> {
 
 /// Schedules one payout; returns its id. The same `(source, seq)` twice is refused by the
 /// database, so a decision can never schedule its payment twice.
-pub async fn schedule(conn: &mut AnyConnection, p: &NewPayout<'_>, now: &str) -> Result<i64> {
+pub async fn schedule(conn: &mut AnyConnection, p: &NewPayout<'_>, now: &str) -> Result<PayoutId> {
     let row = sqlx::query(
         "INSERT INTO payouts (contract_id, application_id, kind, due_date, amount, bank_code, branch_code, \
          account_type, account_number, holder_kana, source, seq, status, created_at) \
@@ -165,7 +165,7 @@ pub async fn due_by(conn: &mut AnyConnection, date: Date) -> Result<Vec<RunLine>
 /// The transfers a run made, in payout id order, as they were written (amount and account
 /// from the run's own record, so a file is written again byte for byte even after a returned
 /// payout was given a new account and paid by a later run).
-pub async fn in_run(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<RunLine>> {
+pub async fn in_run(conn: &mut AnyConnection, run_id: PayoutRunId) -> Result<Vec<RunLine>> {
     let rows = sqlx::query(
         "SELECT p.id, p.contract_id, p.application_id, p.kind, p.due_date, t.amount, t.bank_code, \
          t.branch_code, t.account_type, t.account_number, t.holder_kana, p.source, p.seq, p.status, \
@@ -185,7 +185,7 @@ pub async fn in_run(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<RunLine
 /// the caller checks it against what it wrote.
 pub async fn pay_due(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: PayoutRunId,
     date: Date,
     month: &str,
     now: &str,
@@ -244,7 +244,7 @@ pub async fn pay_due(
 /// A payout run as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Run {
-    pub id: i64,
+    pub id: PayoutRunId,
     pub transfer_date: Date,
     pub seq: i64,
     pub payout_count: i64,
@@ -257,7 +257,7 @@ pub struct Run {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunFile {
     pub id: i64,
-    pub run_id: i64,
+    pub run_id: PayoutRunId,
     pub program: String,
     pub name: String,
     pub sha256: String,
@@ -275,7 +275,11 @@ pub struct NewRun<'a> {
 }
 
 /// Records a run; returns its id. `(transfer_date, seq)` is unique.
-pub async fn insert_run(conn: &mut AnyConnection, r: &NewRun<'_>, now: &str) -> Result<i64> {
+pub async fn insert_run(
+    conn: &mut AnyConnection,
+    r: &NewRun<'_>,
+    now: &str,
+) -> Result<PayoutRunId> {
     let row = sqlx::query(
         "INSERT INTO payout_runs (transfer_date, seq, payout_count, total_yen, actor, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -345,7 +349,7 @@ pub async fn runs_on(conn: &mut AnyConnection, date: Date) -> Result<Vec<Run>> {
 }
 
 /// The files of a run, by name.
-pub async fn run_files(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<RunFile>> {
+pub async fn run_files(conn: &mut AnyConnection, run_id: PayoutRunId) -> Result<Vec<RunFile>> {
     let rows = sqlx::query(
         "SELECT id, run_id, program, name, sha256, records, total_yen FROM payout_run_files \
          WHERE run_id = $1 ORDER BY name",
@@ -379,7 +383,7 @@ pub async fn held(conn: &mut AnyConnection) -> Result<Vec<Payout>> {
 }
 
 /// One payout.
-pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Payout>> {
+pub async fn get(conn: &mut AnyConnection, id: PayoutId) -> Result<Option<Payout>> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM payouts WHERE id = $1"
     )))
@@ -394,9 +398,9 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Payout>> {
 /// it was already held.
 pub async fn hold(
     conn: &mut AnyConnection,
-    id: i64,
+    id: PayoutId,
     reason: &str,
-    return_import: Option<i64>,
+    return_import: Option<ReturnImportId>,
 ) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE payouts SET status = 'held', hold_reason = $1, return_import_id = $2 \
@@ -413,7 +417,7 @@ pub async fn hold(
 /// Schedules a held payout again into a new account on `due`; false when it was not held.
 pub async fn reschedule(
     conn: &mut AnyConnection,
-    id: i64,
+    id: PayoutId,
     account: &PayeeAccount,
     due: Date,
 ) -> Result<bool> {
@@ -469,7 +473,7 @@ pub async fn scheduled_for(conn: &mut AnyConnection, source: &str) -> Result<boo
 }
 
 /// One run.
-pub async fn run_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Run>> {
+pub async fn run_by_id(conn: &mut AnyConnection, id: PayoutRunId) -> Result<Option<Run>> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {RUN_COLUMNS} FROM payout_runs WHERE id = $1"
     )))
@@ -499,7 +503,7 @@ pub async fn insert_return_import(
     records: i64,
     actor: &str,
     now: &str,
-) -> Result<i64> {
+) -> Result<ReturnImportId> {
     let row = sqlx::query(
         "INSERT INTO payout_return_imports (file_name, sha256, records, actor, imported_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",

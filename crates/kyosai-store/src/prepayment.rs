@@ -7,13 +7,13 @@
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use kyosai_domain::{ContractId, Program, YearMonth, Yen};
+use kyosai_domain::{ContractId, DiscountId, PrepaymentId, Program, YearMonth, Yen};
 
 use crate::{AnyRow, Result, col, month, typed, typed_opt};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrepaymentRow {
-    pub id: i64,
+    pub id: PrepaymentId,
     pub contract_id: ContractId,
     pub program: Program,
     pub paid_month: YearMonth,
@@ -51,7 +51,11 @@ pub struct NewPrepayment<'a> {
 
 /// Posts the collected money and the 前納 row, and moves `contracts.prepaid_until` (billing
 /// skips those months) to the last month covered.
-pub async fn record(conn: &mut AnyConnection, p: &NewPrepayment<'_>, now: &str) -> Result<i64> {
+pub async fn record(
+    conn: &mut AnyConnection,
+    p: &NewPrepayment<'_>,
+    now: &str,
+) -> Result<PrepaymentId> {
     let amount = p.monthly_premium * p.months;
     let ledger_id = crate::ledger::post(
         conn,
@@ -135,7 +139,7 @@ pub async fn for_contract(
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiscountRow {
-    pub id: i64,
+    pub id: DiscountId,
     pub contract_id: ContractId,
     pub fiscal_year: i64,
     pub rule_set: String,
@@ -243,7 +247,7 @@ pub async fn insert(conn: &mut AnyConnection, d: &NewDiscount<'_>, now: &str) ->
 /// Marks a row paid (June transfer or with a refund); false when it was not payable or carried.
 pub async fn mark_paid(
     conn: &mut AnyConnection,
-    id: i64,
+    id: DiscountId,
     status: &str,
     paid_on: &str,
     payout_file: Option<&str>,

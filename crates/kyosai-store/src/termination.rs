@@ -1,7 +1,7 @@
 //! 機構解約 candidates (maker-checker), contract cancellation and refund records (issue #4).
 
 use kyosai_domain::termination::CandidateStatus;
-use kyosai_domain::{ApplicationId, ContractId, Program, UserId};
+use kyosai_domain::{ApplicationId, CandidateId, ContractId, Program, UserId};
 use sqlx::AnyConnection;
 
 use crate::{AnyRow, Result, col, typed};
@@ -9,7 +9,7 @@ use crate::{AnyRow, Result, col, typed};
 /// A candidate with what staff need to decide on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
-    pub id: i64,
+    pub id: CandidateId,
     pub contract_id: ContractId,
     pub contract_number: String,
     pub program: Program,
@@ -73,7 +73,7 @@ pub async fn list(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Candidate>
     rows.iter().map(from_row).collect()
 }
 
-pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Candidate>> {
+pub async fn get(conn: &mut AnyConnection, id: CandidateId) -> Result<Option<Candidate>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE t.id = $1")))
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -113,7 +113,7 @@ pub async fn prepare(
     unpaid_yen: i64,
     prepared_by: UserId,
     now: &str,
-) -> Result<Option<i64>> {
+) -> Result<Option<CandidateId>> {
     let reopened = sqlx::query(
         "UPDATE termination_candidates SET unpaid_months = $2, unpaid_yen = $3, prepared_by = $4, prepared_at = $5, \
          confirmed_by = NULL, confirmed_at = NULL, withdrawn_by = NULL, withdrawn_at = NULL, status = 'prepared' \
@@ -147,7 +147,7 @@ pub async fn prepare(
 /// prepared (someone else decided first).
 pub async fn decide(
     conn: &mut AnyConnection,
-    id: i64,
+    id: CandidateId,
     confirmed: bool,
     by: UserId,
     now: &str,
@@ -208,7 +208,7 @@ pub async fn openings(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRefund<'a> {
     pub contract_id: ContractId,
-    pub candidate_id: Option<i64>,
+    pub candidate_id: Option<CandidateId>,
     pub kind: &'a str,
     pub cancelled_on: &'a str,
     pub rule_set: &'a str,

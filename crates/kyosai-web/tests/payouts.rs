@@ -12,7 +12,7 @@ use kyosai_app::dev::demo::sample_form;
 use kyosai_app::payouts::PayoutRunOptions;
 use kyosai_app::{Actor, Clock, Role};
 use kyosai_domain::payout::PayoutKind;
-use kyosai_domain::{ContractId, Yen};
+use kyosai_domain::{ContractId, PayoutId, Yen};
 use kyosai_store::payouts::{self, NewPayout, PayeeAccount};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -40,7 +40,7 @@ async fn enroll(site: &Site, member: &Actor) -> (String, ContractId) {
     (number, id)
 }
 
-async fn schedule(site: &Site, contract_id: ContractId, due: &str, yen: i64) -> i64 {
+async fn schedule(site: &Site, contract_id: ContractId, due: &str, yen: i64) -> PayoutId {
     let mut tx = site.store.begin_write().await.unwrap();
     let id = payouts::schedule(
         tx.conn(),

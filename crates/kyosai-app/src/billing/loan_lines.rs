@@ -15,7 +15,7 @@ use jiff::civil::Date;
 use kyosai_domain::loan::{self, Instalment, LoanDebit, LoanKind, OpenInstalment};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
-use kyosai_domain::{ContractId, MandateId, Program, YearMonth, Yen};
+use kyosai_domain::{ContractId, LoanId, MandateId, Program, YearMonth, Yen};
 use kyosai_store::billing::{self as store, Originator};
 use kyosai_store::loan_billing::{self, NewLoanLine, NewPayment, PaymentKind, RepayableLoan};
 use kyosai_store::{audit, ledger};
@@ -142,7 +142,7 @@ impl App {
             loan_billing::repayable(tx.conn(), program.as_str(), &month.to_string(), month_end)
                 .await?;
         let mut lines = Vec::new();
-        let mut recovered: Vec<(i64, ContractId, LoanDebit)> = Vec::new();
+        let mut recovered: Vec<(LoanId, ContractId, LoanDebit)> = Vec::new();
         for l in &loans {
             let open = self.open_instalments(program, &l.unpaid, &l.pending)?;
             let (rate, days) = late_terms(rules, l.kind)?;
@@ -241,7 +241,7 @@ impl App {
         conn: &mut AnyConnection,
         month: YearMonth,
         on: Date,
-        recovered: &[(i64, ContractId, LoanDebit)],
+        recovered: &[(LoanId, ContractId, LoanDebit)],
         now: &str,
     ) -> Result<(), AppError> {
         if recovered.is_empty() {

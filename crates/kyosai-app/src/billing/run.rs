@@ -9,7 +9,7 @@ use std::path::Path;
 use kyosai_domain::billing::{self as dom, BillPlan, ContractFacts, Due, RunStatus, Skip};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
-use kyosai_domain::{ContractId, Program, YearMonth, Yen};
+use kyosai_domain::{ContractId, OriginatorId, Program, YearMonth, Yen};
 use kyosai_store::billing::{self as store, MandateSnapshot, NewLine, Originator};
 use kyosai_store::{audit, ledger, payment_schedule};
 use kyosai_zengin::debit::NewCode;
@@ -527,7 +527,7 @@ pub(super) fn lost_lease() -> AppError {
 
 fn new_line(
     contract_id: ContractId,
-    originator_id: i64,
+    originator_id: OriginatorId,
     plan: &BillPlan,
     facts: &ContractFacts,
     m: &MandateSnapshot,

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::bank_account::same_holder;
 use crate::mandate_change::MandateForm;
-use kyosai_domain::{ApplicationId, FieldError};
+use kyosai_domain::{ApplicationId, FieldError, PayoutId};
 
 use crate::{Actor, App, AppError};
 
@@ -18,7 +18,8 @@ use crate::{Actor, App, AppError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PayoutView {
-    pub payout_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub payout_id: PayoutId,
     /// The transfer date (振込日), `YYYY-MM-DD`.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub date: jiff::civil::Date,
@@ -99,7 +100,7 @@ impl App {
         &self,
         actor: &Actor,
         number: &str,
-        payout_id: i64,
+        payout_id: PayoutId,
         form: &MandateForm,
     ) -> Result<PayoutView, AppError> {
         let account = form.parse()?;

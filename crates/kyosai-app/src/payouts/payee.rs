@@ -4,7 +4,7 @@
 
 use jiff::civil::Date;
 use kyosai_domain::payout::PayoutKind;
-use kyosai_domain::{ApplicationId, ContractId, Yen};
+use kyosai_domain::{ApplicationId, ContractId, PayoutId, Yen};
 use kyosai_store::contracts;
 use kyosai_store::payouts::{self as store, NewPayout, PayeeAccount};
 use sqlx::AnyConnection;
@@ -50,7 +50,7 @@ pub(crate) async fn schedule_to_contract_account(
     conn: &mut AnyConnection,
     p: &Payment<'_>,
     now: &str,
-) -> Result<i64, AppError> {
+) -> Result<PayoutId, AppError> {
     let account = payee_account(conn, p.contract_id).await?;
     let blank = PayeeAccount {
         bank_code: String::new(),

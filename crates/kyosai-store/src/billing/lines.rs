@@ -1,7 +1,7 @@
 //! Bill lines: inserted by a run, read back with their results to replay a contract's standing
 //! and to total a month.
 
-use kyosai_domain::ContractId;
+use kyosai_domain::{BillingRunId, ContractId, OriginatorId};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::MandateSnapshot;
@@ -11,6 +11,8 @@ use crate::{AnyRow, Result, col};
 /// A bill line with its result, for replaying a contract's standing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineWithResult {
+    /// The bill line's id, or a paid slip's id negated when `payment_slips::paid_as_lines`
+    /// replays the slip as a collected line: not one table's id, so a plain number.
     pub id: i64,
     pub contract_id: ContractId,
     pub month: String,
@@ -79,7 +81,7 @@ pub async fn lines_for_contract(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLine {
     pub contract_id: ContractId,
-    pub originator_id: i64,
+    pub originator_id: OriginatorId,
     pub amount: i64,
     pub monthly_premium: i64,
     pub frequency: String,
@@ -105,7 +107,7 @@ pub struct NewLine {
 /// undisturbed run. The counter rolls back with the chunk.
 pub async fn insert_lines(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: BillingRunId,
     month: &str,
     lines: &[NewLine],
 ) -> Result<()> {
@@ -154,10 +156,10 @@ pub async fn insert_lines(
         |(id, l)| {
             vec![
                 Int(*id),
-                Int(run_id),
+                Int(run_id.get()),
                 Int(l.contract_id.get()),
                 Text(month),
-                Int(l.originator_id),
+                Int(l.originator_id.get()),
                 Int(l.amount),
                 Int(l.monthly_premium),
                 Text(&l.frequency),
@@ -185,7 +187,7 @@ pub async fn insert_lines(
 /// `failed:<code>`.
 pub async fn month_totals(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: BillingRunId,
 ) -> Result<Vec<(String, i64, i64)>> {
     let mut out = Vec::new();
     let billed = sqlx::query(

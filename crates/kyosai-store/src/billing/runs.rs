@@ -5,7 +5,7 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 
 use jiff::civil::Date;
 use kyosai_domain::billing::RunStatus;
-use kyosai_domain::{ContractId, Program, YearMonth};
+use kyosai_domain::{BillingRunId, ContractId, Program, YearMonth};
 
 use crate::{AnyRow, Result, col, month, typed};
 
@@ -15,7 +15,7 @@ pub const CURSOR_START: ContractId = ContractId::new(0);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Run {
-    pub id: i64,
+    pub id: BillingRunId,
     pub month: YearMonth,
     pub program: Program,
     pub status: RunStatus,
@@ -62,7 +62,7 @@ pub async fn run(conn: &mut AnyConnection, program: &str, month: &str) -> Result
     row.as_ref().map(run_from_row).transpose()
 }
 
-pub async fn run_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Run>> {
+pub async fn run_by_id(conn: &mut AnyConnection, id: BillingRunId) -> Result<Option<Run>> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {RUN_COLUMNS} FROM billing_runs WHERE id = $1"
     )))
@@ -110,7 +110,7 @@ pub async fn ensure_run(
 /// the holder's lease expired (a crashed instance), or `owner` already holds it.
 pub async fn try_lock(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: BillingRunId,
     owner: &str,
     now: &str,
     until: &str,
@@ -132,7 +132,7 @@ pub async fn try_lock(
 /// longer holds the lease (another instance took over): the caller must roll back.
 pub async fn checkpoint(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: BillingRunId,
     owner: &str,
     cursor: ContractId,
     skipped: &str,
@@ -155,7 +155,7 @@ pub async fn checkpoint(
 /// Sets the status (and releases the lease when completed). False when `owner` lost the lease.
 pub async fn set_status(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: BillingRunId,
     owner: &str,
     status: RunStatus,
     finished_at: Option<&str>,
