@@ -23,8 +23,8 @@ use std::sync::Arc;
 use kyosai_domain::procedure::{Assessment, Decision};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::{
-    AgencyId, ApplicationId, ApplicationStatus, Channel, ContractId, ContractStatus, Procedure,
-    Program, UserId,
+    AgencyId, ApplicationId, ApplicationStatus, Channel, ContractId, ContractStatus, PaperFormId,
+    Procedure, Program, UserId,
 };
 use kyosai_store::applications::{self, Application};
 use kyosai_store::contracts::{self, Contract};
@@ -194,7 +194,7 @@ pub(crate) trait ProcedureRules {
 /// Where a paper form came from: the BPO batch's form and the agency that forwarded it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PaperOrigin {
-    pub paper_form_id: i64,
+    pub paper_form_id: PaperFormId,
     pub agency_id: Option<AgencyId>,
 }
 

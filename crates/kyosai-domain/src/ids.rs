@@ -176,6 +176,16 @@ ids! {
     LoanId;
     /// A `loan_bill_lines` row: one loan repayment debit in a billing run.
     LoanBillLineId;
+    /// A `contract_details` row: one version of a contract's registered details.
+    DetailsId;
+    /// An `inquiries` row: one call logged by the contact center.
+    InquiryId;
+    /// A `caller_checks` row: one identity check of a caller.
+    CallerCheckId;
+    /// A `billing_ledger` row: one entry of a contract's premium ledger.
+    LedgerEntryId;
+    /// A `cancellation_refunds` row: the refund decided when a contract ended.
+    RefundId;
     /// A `rule_set_stagings` row: a rule set waiting for its approver.
     StagingId;
     /// A `second_factor_resets` row: a member's TOTP reset awaiting a second staff user.
@@ -192,6 +202,9 @@ mod tests {
         assert_eq!(serde_json::to_string(&id).ok().as_deref(), Some("42"));
         assert_eq!(serde_json::from_str::<ContractId>("42").ok(), Some(id));
         assert_eq!(id.to_string(), "42");
+        // Width and fill pass through: mail references are `M{outbox_id:08}`.
+        assert_eq!(format!("M{:08}", OutboxId::new(42)), "M00000042");
+        assert_eq!(format!("{id:?}"), "42");
         assert_eq!("42".parse::<ContractId>(), Ok(id));
         assert!("4x".parse::<ContractId>().is_err());
         assert_eq!(id.get(), 42);

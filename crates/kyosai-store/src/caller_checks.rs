@@ -1,6 +1,6 @@
 //! The contact center's identity checks of callers (issue #14 item 2; table `caller_checks`).
 
-use kyosai_domain::{ContractId, UserId};
+use kyosai_domain::{CallerCheckId, ContractId, UserId};
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
@@ -15,7 +15,7 @@ pub struct NewCheck<'a> {
     pub now: &'a str,
 }
 
-pub async fn insert(conn: &mut AnyConnection, c: &NewCheck<'_>) -> Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, c: &NewCheck<'_>) -> Result<CallerCheckId> {
     let row = sqlx::query(
         "INSERT INTO caller_checks (operator_id, member_id, contract_id, matched, passed, checked_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

@@ -2,7 +2,7 @@
 //! rows are the history. A contract without a row still has its enrollment details (the app
 //! reads them from the enrollment application until the first change).
 
-use kyosai_domain::{ApplicationId, ContractId};
+use kyosai_domain::{ApplicationId, ContractId, DetailsId};
 use sqlx::AnyConnection;
 
 use crate::{AnyRow, Result, col};
@@ -32,7 +32,7 @@ pub struct Details {
 /// A stored row: the details and from when, by which application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
-    pub id: i64,
+    pub id: DetailsId,
     pub details: Details,
     /// `YYYY-MM-DD`.
     pub effective_from: String,
@@ -99,7 +99,7 @@ pub async fn insert(
     application_id: Option<ApplicationId>,
     d: &Details,
     now: &str,
-) -> Result<i64> {
+) -> Result<DetailsId> {
     let row = sqlx::query(
         "INSERT INTO contract_details (contract_id, effective_from, application_id, holder_name, business_name, \
          representative, postcode, prefecture, city, address_line, business_address, phone, email, capital_yen, \

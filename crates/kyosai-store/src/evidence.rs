@@ -1,14 +1,14 @@
 //! Uploaded evidence (添付書類): metadata only; the bytes live in the evidence directory under
 //! the random token (see `kyosai_app::evidence`).
 
-use kyosai_domain::{ApplicationId, ContractId, UserId};
+use kyosai_domain::{ApplicationId, ContractId, EvidenceId, UserId};
 use sqlx::AnyConnection;
 
 use crate::{AnyRow, Result, col};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
-    pub id: i64,
+    pub id: EvidenceId,
     /// Random; the stored file's name and the id in download links.
     pub token: String,
     /// The member it belongs to (only they and staff may download it).
@@ -56,7 +56,7 @@ pub struct NewEvidence<'a> {
     pub now: &'a str,
 }
 
-pub async fn insert(conn: &mut AnyConnection, e: &NewEvidence<'_>) -> Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, e: &NewEvidence<'_>) -> Result<EvidenceId> {
     let row = sqlx::query(
         "INSERT INTO evidence (token, member_id, uploaded_by, contract_id, file_name, content_type, size_bytes, \
          sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",

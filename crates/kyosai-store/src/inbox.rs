@@ -1,6 +1,6 @@
 //! The portal inbox (table `notices`): a copy of every mail sent to a member, with its read state.
 
-use kyosai_domain::UserId;
+use kyosai_domain::{NoticeId, OutboxId, UserId};
 use sqlx::AnyConnection;
 
 use crate::bulk::{self, Cell};
@@ -10,16 +10,16 @@ use crate::{Result, col};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewNotice<'a> {
     pub member_id: UserId,
-    pub outbox_id: i64,
+    pub outbox_id: OutboxId,
     pub subject: &'a str,
     pub body: &'a str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
-    pub id: i64,
+    pub id: NoticeId,
     pub member_id: UserId,
-    pub outbox_id: i64,
+    pub outbox_id: OutboxId,
     pub subject: String,
     pub body: String,
     pub created_at: String,
@@ -54,7 +54,7 @@ pub async fn insert_many(
         |n| {
             vec![
                 Cell::Int(n.member_id.get()),
-                Cell::Int(n.outbox_id),
+                Cell::Int(n.outbox_id.get()),
                 Cell::Text(n.subject),
                 Cell::Text(n.body),
                 Cell::Text(now),
@@ -95,7 +95,11 @@ pub async fn counts(conn: &mut AnyConnection, member_id: UserId) -> Result<(i64,
 }
 
 /// A member's notice; another member's is not found.
-pub async fn get(conn: &mut AnyConnection, member_id: UserId, id: i64) -> Result<Option<Notice>> {
+pub async fn get(
+    conn: &mut AnyConnection,
+    member_id: UserId,
+    id: NoticeId,
+) -> Result<Option<Notice>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM notices WHERE id = $1 AND member_id = $2"
     )))
@@ -110,7 +114,7 @@ pub async fn get(conn: &mut AnyConnection, member_id: UserId, id: i64) -> Result
 pub async fn mark_read(
     conn: &mut AnyConnection,
     member_id: UserId,
-    id: i64,
+    id: NoticeId,
     now: &str,
 ) -> Result<bool> {
     let done = sqlx::query(

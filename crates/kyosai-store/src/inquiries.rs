@@ -1,6 +1,6 @@
 //! The contact center's inquiry log (issue #14).
 
-use kyosai_domain::UserId;
+use kyosai_domain::{InquiryId, UserId};
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
@@ -14,7 +14,7 @@ pub struct NewInquiry<'a> {
     pub now: &'a str,
 }
 
-pub async fn insert(conn: &mut AnyConnection, i: &NewInquiry<'_>) -> Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, i: &NewInquiry<'_>) -> Result<InquiryId> {
     let row = sqlx::query(
         "INSERT INTO inquiries (operator_id, member_id, category, outcome, note, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

@@ -3,7 +3,7 @@
 //! Append-only: the database refuses UPDATE and DELETE on it. Billing posts to it today; loans and
 //! payouts will post to it too, so it is its own module rather than part of billing.
 
-use kyosai_domain::{BillLineId, BillingRunId, ContractId, ResultImportId};
+use kyosai_domain::{BillLineId, BillingRunId, ContractId, LedgerEntryId, ResultImportId};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::bulk::{self, is_sqlite, push_placeholders};
@@ -24,7 +24,7 @@ pub struct Entry<'a> {
 }
 
 /// Appends one entry; returns its id.
-pub async fn post(conn: &mut AnyConnection, e: &Entry<'_>, now: &str) -> Result<i64> {
+pub async fn post(conn: &mut AnyConnection, e: &Entry<'_>, now: &str) -> Result<LedgerEntryId> {
     let row = sqlx::query(
         "INSERT INTO billing_ledger (contract_id, month, kind, amount, months, reason, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",

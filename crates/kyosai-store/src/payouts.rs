@@ -256,7 +256,6 @@ pub struct Run {
 /// One file of a run, with the SHA-256 of the bytes delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunFile {
-    pub id: i64,
     pub run_id: PayoutRunId,
     pub program: String,
     pub name: String,
@@ -295,11 +294,11 @@ pub async fn insert_run(
     col(&row, "id")
 }
 
-/// Records one file of a run.
-pub async fn insert_run_file(conn: &mut AnyConnection, f: &RunFile) -> Result<i64> {
-    let row = sqlx::query(
+/// Records one file of a run (a file is found by its run and name, never by its row id).
+pub async fn insert_run_file(conn: &mut AnyConnection, f: &RunFile) -> Result<()> {
+    sqlx::query(
         "INSERT INTO payout_run_files (run_id, program, name, sha256, records, total_yen) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(f.run_id)
     .bind(&f.program)
@@ -307,9 +306,9 @@ pub async fn insert_run_file(conn: &mut AnyConnection, f: &RunFile) -> Result<i6
     .bind(&f.sha256)
     .bind(f.records)
     .bind(f.total.get())
-    .fetch_one(&mut *conn)
+    .execute(&mut *conn)
     .await?;
-    col(&row, "id")
+    Ok(())
 }
 
 fn run(r: &AnyRow) -> Result<Run> {
@@ -351,7 +350,7 @@ pub async fn runs_on(conn: &mut AnyConnection, date: Date) -> Result<Vec<Run>> {
 /// The files of a run, by name.
 pub async fn run_files(conn: &mut AnyConnection, run_id: PayoutRunId) -> Result<Vec<RunFile>> {
     let rows = sqlx::query(
-        "SELECT id, run_id, program, name, sha256, records, total_yen FROM payout_run_files \
+        "SELECT run_id, program, name, sha256, records, total_yen FROM payout_run_files \
          WHERE run_id = $1 ORDER BY name",
     )
     .bind(run_id)
@@ -360,7 +359,6 @@ pub async fn run_files(conn: &mut AnyConnection, run_id: PayoutRunId) -> Result<
     rows.iter()
         .map(|r| {
             Ok(RunFile {
-                id: col(r, "id")?,
                 run_id: col(r, "run_id")?,
                 program: col(r, "program")?,
                 name: col(r, "name")?,

@@ -1,7 +1,7 @@
 //! Getting back into an account (issue #15 item 5): password-reset links, second-factor
 //! recovery codes and staff-assisted second-factor resets.
 
-use kyosai_domain::UserId;
+use kyosai_domain::{FactorResetId, UserId};
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
@@ -119,7 +119,7 @@ pub async fn insert_factor_reset(
     requested_by: UserId,
     checklist: &str,
     now: &str,
-) -> Result<i64> {
+) -> Result<FactorResetId> {
     let row = sqlx::query(
         "INSERT INTO second_factor_resets (user_id, requested_by, checklist, requested_at) \
          VALUES ($1, $2, $3, $4) RETURNING id",
@@ -135,13 +135,16 @@ pub async fn insert_factor_reset(
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FactorReset {
-    pub id: i64,
+    pub id: FactorResetId,
     pub user_id: UserId,
     pub requested_by: UserId,
     pub confirmed_at: Option<String>,
 }
 
-pub async fn factor_reset(conn: &mut AnyConnection, id: i64) -> Result<Option<FactorReset>> {
+pub async fn factor_reset(
+    conn: &mut AnyConnection,
+    id: FactorResetId,
+) -> Result<Option<FactorReset>> {
     let row = sqlx::query(
         "SELECT id, user_id, requested_by, confirmed_at FROM second_factor_resets WHERE id = $1",
     )
@@ -162,7 +165,7 @@ pub async fn factor_reset(conn: &mut AnyConnection, id: i64) -> Result<Option<Fa
 /// Confirms a pending reset once; false when it was already confirmed.
 pub async fn confirm_factor_reset(
     conn: &mut AnyConnection,
-    id: i64,
+    id: FactorResetId,
     by: UserId,
     now: &str,
 ) -> Result<bool> {
@@ -181,7 +184,7 @@ pub async fn confirm_factor_reset(
 /// A second-factor reset waiting for its second staff user, for the staff screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingFactorReset {
-    pub id: i64,
+    pub id: FactorResetId,
     pub member_email: String,
     pub requested_by: UserId,
     pub requested_by_email: String,

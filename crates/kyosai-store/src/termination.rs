@@ -1,7 +1,7 @@
 //! 機構解約 candidates (maker-checker), contract cancellation and refund records (issue #4).
 
 use kyosai_domain::termination::CandidateStatus;
-use kyosai_domain::{ApplicationId, CandidateId, ContractId, Program, UserId};
+use kyosai_domain::{ApplicationId, CandidateId, ContractId, Program, RefundId, UserId};
 use sqlx::AnyConnection;
 
 use crate::{AnyRow, Result, col, typed};
@@ -229,7 +229,11 @@ pub struct NewRefund<'a> {
 }
 
 /// Stores the refund and posts its `refunded` ledger entry.
-pub async fn insert_refund(conn: &mut AnyConnection, r: &NewRefund<'_>, now: &str) -> Result<i64> {
+pub async fn insert_refund(
+    conn: &mut AnyConnection,
+    r: &NewRefund<'_>,
+    now: &str,
+) -> Result<RefundId> {
     let row = sqlx::query(
         "INSERT INTO cancellation_refunds (contract_id, candidate_id, kind, cancelled_on, rule_set, months_paid, \
          total_paid, loans_deducted, refund_yen, prepayment_discount_yen, total_yen, estimate, detail, status, created_at, \

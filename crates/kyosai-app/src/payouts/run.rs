@@ -233,7 +233,6 @@ impl App {
             store::insert_run_file(
                 tx.conn(),
                 &RunFile {
-                    id: 0,
                     run_id,
                     program: program.clone(),
                     name: name.clone(),
