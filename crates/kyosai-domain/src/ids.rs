@@ -8,10 +8,11 @@
 //! - JSON (API bodies, audit before/after, stored payloads) and URL path segments and form fields
 //!   (through serde) read and write the bare number (`#[serde(transparent)]`);
 //! - `Display` and `Debug` print the bare number (audit targets such as `contract:42`, links,
-//!   file names, log fields);
-
+//!   file names, log fields); width and fill pass through (`M{outbox_id:08}`);
 //! - with the `sqlx` feature (enabled by `kyosai-store` only) an id binds and decodes as the
-//!   BIGINT column it is, so the store reads rows straight into typed fields.
+//!   BIGINT column it is, so the store reads rows straight into typed fields. The impls delegate
+//!   to `i64` for every sqlx database rather than naming `Any`, so an id goes wherever an `i64`
+//!   goes, with no driver code here.
 //!
 //! The OpenAPI document keeps the ids as plain `integer`/`int64` properties: an API type marks
 //! each id field `#[schema(value_type = i64)]` (`Option<i64>`, `Vec<i64>` likewise). The ids
@@ -19,9 +20,9 @@
 //! compile error rather than a silently different document (the derive would turn it into a
 //! `$ref` to a component per id, and a nullable one into a `oneOf`).
 //!
-//! Several tables are a `users` row in a role (a member, the staff user who decided, the
-//! operator who keyed a form): they are all [`UserId`], because the role belongs to the user row
-//! and the access checks compare them with the acting user's id.
+//! Many columns name a `users` row in a role (the member, the staff user who decided, the
+//! operator who keyed a form): they are all [`UserId`], because the role belongs to the user
+//! row, not to the id, and the access checks compare them with the acting user's id.
 
 use std::fmt;
 use std::num::ParseIntError;
