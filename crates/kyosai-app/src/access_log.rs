@@ -3,6 +3,7 @@
 //! a screen, a service through the API), who looked at whom, what and when goes into the audit
 //! log, in its own transaction before the data is returned.
 
+use kyosai_domain::UserId;
 use serde_json::json;
 
 use crate::{Actor, App, AppError, Role};
@@ -14,7 +15,7 @@ impl App {
     pub(crate) async fn log_personal_data_view(
         &self,
         actor: &Actor,
-        member_id: i64,
+        member_id: UserId,
         view: &str,
         subject: &str,
     ) -> Result<(), AppError> {

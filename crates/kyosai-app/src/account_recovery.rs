@@ -6,6 +6,7 @@
 //!   user and confirmed by another (an approver), audited, with a mail to the member.
 
 use jiff::SignedDuration;
+use kyosai_domain::{FactorResetId, UserId};
 use kyosai_store::{login_throttle, recovery, sha256_hex, timestamp_text, users};
 use rand::RngCore;
 use serde_json::json;
@@ -212,7 +213,7 @@ impl App {
     /// Uses a recovery code as the second factor (once).
     pub(crate) async fn use_recovery_code(
         &self,
-        user_id: i64,
+        user_id: UserId,
         code: &str,
     ) -> Result<bool, AppError> {
         let now = self.clock.now_text();
@@ -242,7 +243,7 @@ impl App {
         actor: &Actor,
         member_email: &str,
         checklist: &IdentityChecklist,
-    ) -> Result<i64, AppError> {
+    ) -> Result<FactorResetId, AppError> {
         self.require(actor, Capability::Review).await?;
         if !checklist.complete() {
             return Err(AppError::invalid(
@@ -279,7 +280,7 @@ impl App {
     pub async fn confirm_second_factor_reset(
         &self,
         actor: &Actor,
-        id: i64,
+        id: FactorResetId,
     ) -> Result<(), AppError> {
         self.require(actor, Capability::Decide).await?;
         let now = self.clock.now_text();

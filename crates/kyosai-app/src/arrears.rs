@@ -18,7 +18,7 @@ use jiff::civil::Date;
 use kyosai_domain::arrears::{self as dom, SlipPayment};
 use kyosai_domain::billing as bdom;
 use kyosai_domain::rules::RuleSet;
-use kyosai_domain::{Program, YearMonth, Yen};
+use kyosai_domain::{ContractId, PaymentImportId, Program, YearMonth, Yen};
 use kyosai_store::billing::LineWithResult;
 use kyosai_store::payment_slips::{self as store, Slip};
 use kyosai_store::{ledger, sha256_hex};
@@ -99,7 +99,7 @@ pub(crate) fn merge_slips(
 /// A contract's bill lines with its paid slips, for replaying its standing.
 pub(crate) async fn lines_with_slips(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
 ) -> Result<Vec<LineWithResult>, AppError> {
     let lines = kyosai_store::billing::lines_for_contract(conn, contract_id).await?;
     let slips = store::paid_as_lines(conn, contract_id, contract_id, "0000-00", "9999-99").await?;
@@ -110,7 +110,7 @@ pub(crate) async fn lines_with_slips(
 /// 機構解約/解除 candidate).
 pub(crate) async fn slip_overdue(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
     today: Date,
 ) -> Result<Option<Slip>, AppError> {
     let Some(slip) = store::open_for_contract(conn, contract_id).await? else {
@@ -163,7 +163,7 @@ impl App {
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,
-        (contract_id, number, email): (i64, &str, &str),
+        (contract_id, number, email): (ContractId, &str, &str),
         program: Program,
         (today, now): (Date, &str),
     ) -> Result<bool, AppError> {
@@ -406,7 +406,7 @@ impl App {
 #[derive(Debug, Clone, Serialize)]
 pub struct PaymentImport {
     pub file_name: String,
-    pub import_id: i64,
+    pub import_id: PaymentImportId,
     /// References of the slips marked paid.
     pub slips_paid: Vec<String>,
     pub total_yen: i64,

@@ -5,6 +5,7 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use jiff::{SignedDuration, Timestamp};
+use kyosai_domain::UserId;
 use kyosai_store::{sessions, sha256_hex, timestamp_text, tokens, users};
 use rand::RngCore;
 use serde_json::json;
@@ -206,7 +207,7 @@ impl App {
     }
 
     /// Completes e-mail verification from the link.
-    pub async fn verify_email(&self, token: &str) -> Result<i64, AppError> {
+    pub async fn verify_email(&self, token: &str) -> Result<UserId, AppError> {
         let now = self.clock.now_text();
         let mut tx = self.store.begin_write().await?;
         let Some(user_id) =
@@ -284,7 +285,7 @@ impl App {
 
     /// The TOTP set-up to show: the secret already stored, so a page shown again (reload, wrong
     /// code) keeps the one the member may already have scanned, or else a new one.
-    pub async fn totp_setup(&self, user_id: i64) -> Result<TotpSetup, AppError> {
+    pub async fn totp_setup(&self, user_id: UserId) -> Result<TotpSetup, AppError> {
         let mut conn = self.store.read().await?;
         let user = users::by_id(&mut conn, user_id)
             .await?
@@ -297,7 +298,7 @@ impl App {
     }
 
     /// Starts (or restarts) TOTP set-up: a new secret to show as QR code and text.
-    pub async fn begin_totp(&self, user_id: i64) -> Result<TotpSetup, AppError> {
+    pub async fn begin_totp(&self, user_id: UserId) -> Result<TotpSetup, AppError> {
         let mut tx = self.store.begin_write().await?;
         let user = users::by_id(tx.conn(), user_id)
             .await?
@@ -324,14 +325,14 @@ impl App {
     }
 
     /// Confirms TOTP set-up with a first code from the authenticator app.
-    pub async fn confirm_totp(&self, user_id: i64, code: &str) -> Result<(), AppError> {
+    pub async fn confirm_totp(&self, user_id: UserId, code: &str) -> Result<(), AppError> {
         self.check_totp(user_id, code, true).await
     }
 
     /// Checks a TOTP code; each time step is accepted once (a replayed code is refused).
     pub async fn check_totp(
         &self,
-        user_id: i64,
+        user_id: UserId,
         code: &str,
         enabling: bool,
     ) -> Result<(), AppError> {
@@ -387,7 +388,11 @@ impl App {
     /// Creates a session and returns the cookie value (a new id on every login: rotation). A
     /// session without the second factor lives only minutes
     /// ([`crate::login_guard::HALF_SESSION_MINUTES`]).
-    pub async fn create_session(&self, user_id: i64, mfa_done: bool) -> Result<String, AppError> {
+    pub async fn create_session(
+        &self,
+        user_id: UserId,
+        mfa_done: bool,
+    ) -> Result<String, AppError> {
         let id = random_token();
         let now = self.clock.now();
         let expires = if mfa_done {
@@ -462,7 +467,7 @@ impl App {
     /// [`crate::token_admin::MAX_TOKEN_HOURS`].
     pub async fn issue_token(
         &self,
-        user_id: i64,
+        user_id: UserId,
         name: &str,
         valid_hours: Option<i64>,
     ) -> Result<String, AppError> {
@@ -531,7 +536,7 @@ impl App {
         email: &str,
         display_name: &str,
         password: Option<&str>,
-    ) -> Result<i64, AppError> {
+    ) -> Result<UserId, AppError> {
         let email = parse_email(email)?;
         let hash = match password {
             Some(p) => {
@@ -580,7 +585,7 @@ impl App {
 
     /// `email（display name）` of a user, for histories on staff screens (`利用者{id}` when the
     /// account is gone).
-    pub async fn user_label(&self, id: i64) -> Result<String, AppError> {
+    pub async fn user_label(&self, id: UserId) -> Result<String, AppError> {
         let mut conn = self.store.read().await?;
         Ok(match users::by_id(&mut conn, id).await? {
             Some(u) if u.display_name.is_empty() => u.email,
@@ -621,7 +626,7 @@ impl App {
 /// set up. No password hash and no TOTP secret leave the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    pub id: i64,
+    pub id: UserId,
     /// `member`, `staff`, … as stored (a session with an unknown role is not signed in).
     pub role: String,
     pub email: String,
@@ -689,7 +694,7 @@ impl App {
     pub async fn set_staff_power(
         &self,
         granted_by: &str,
-        user_id: i64,
+        user_id: UserId,
         power: StaffPower,
     ) -> Result<(), AppError> {
         let now = self.clock.now_text();

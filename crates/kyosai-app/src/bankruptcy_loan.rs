@@ -24,7 +24,9 @@ use kyosai_domain::rules::RuleSet;
 use kyosai_domain::safety_net::bankruptcy_loan::{
     BankruptcyLoanFacts, BankruptcyLoanResult, bankruptcy_loan,
 };
-use kyosai_domain::{ApplicationStatus, Procedure, Program, Rate, YearMonth, Yen};
+use kyosai_domain::{
+    ApplicationId, ApplicationStatus, Procedure, Program, Rate, UserId, YearMonth, Yen,
+};
 use kyosai_store::applications::{self, Application};
 use kyosai_store::{bankruptcy_loans as store, contracts, ledger, loans, paid};
 use serde::{Deserialize, Serialize};
@@ -134,7 +136,8 @@ impl BankruptcyLoanForm {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BankruptcyLoanDone {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     pub status: ApplicationStatus,
     /// The most that can be lent for this bankruptcy now.
     pub limit_yen: i64,
@@ -163,7 +166,7 @@ async fn assess(
     input: &BankruptcyLoanInput,
     rules: &RuleSet,
     request_date: Date,
-    application_id: Option<i64>,
+    application_id: Option<ApplicationId>,
 ) -> Result<(Vec<Check>, BankruptcyLoanResult), AppError> {
     let b = &safety_net(rules)?.bankruptcy_loan;
     let paid = paid::so_far(conn, c.id).await?;
@@ -507,7 +510,7 @@ impl ProcedureRules for BankruptcyLoanProcedure {
 }
 
 fn done_of(
-    application_id: i64,
+    application_id: ApplicationId,
     status: ApplicationStatus,
     r: &BankruptcyLoanResult,
 ) -> BankruptcyLoanDone {
@@ -550,7 +553,7 @@ pub(crate) async fn ensure_checker(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BankruptcyLoanProposal {
     pub amount: Yen,
-    pub proposed_by: i64,
+    pub proposed_by: UserId,
     pub note: String,
     pub proposed_at: String,
 }
@@ -574,7 +577,7 @@ impl App {
     pub async fn propose_bankruptcy_loan(
         &self,
         actor: &Actor,
-        application_id: i64,
+        application_id: ApplicationId,
         amount: Yen,
         note: &str,
     ) -> Result<Yen, AppError> {
@@ -659,7 +662,7 @@ impl App {
     pub async fn bankruptcy_loan_proposal(
         &self,
         actor: &Actor,
-        application_id: i64,
+        application_id: ApplicationId,
     ) -> Result<Option<BankruptcyLoanProposal>, AppError> {
         require_staff(actor)?;
         let mut conn = self.store.read().await?;

@@ -27,7 +27,7 @@ use kyosai_domain::rules::RuleSet;
 use kyosai_domain::safety_net::tax;
 use kyosai_domain::schedule;
 use kyosai_domain::termination::{CancellationKind, DeemedReason};
-use kyosai_domain::{ApplicationStatus, ContractStatus, Procedure, Program, Yen};
+use kyosai_domain::{ApplicationId, ApplicationStatus, ContractStatus, Procedure, Program, Yen};
 use kyosai_store::contracts::{self, Contract};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -113,7 +113,8 @@ impl CancellationForm {
 pub struct CancellationDone {
     #[serde(skip)]
     pub program: Program,
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     pub status: ApplicationStatus,
     /// What will be paid (解約手当金 net of loans plus 前納減額金).
     pub refund_yen: i64,
@@ -404,7 +405,7 @@ impl App {
     /// Records a deemed cancellation (みなし解約) of an active contract today: an approver, a
     /// reason of the contract's program and a note are required; the refund follows the rule
     /// set's rates for the reason and is recorded as payable; the member is mailed; audited.
-    #[tracing::instrument(skip(self, actor, form), fields(actor = actor.user_id))]
+    #[tracing::instrument(skip(self, actor, form), fields(actor = actor.user_id.get()))]
     pub async fn record_deemed_cancellation(
         &self,
         actor: &Actor,

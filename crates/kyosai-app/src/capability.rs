@@ -2,6 +2,7 @@
 //! role (with a staff user's power, a service account's scopes) to capabilities. A new role is
 //! one more row of [`capabilities`].
 
+use kyosai_domain::UserId;
 use serde_json::json;
 
 use crate::review::StaffPower;
@@ -115,7 +116,7 @@ impl App {
     pub(crate) async fn authorize_member_read(
         &self,
         actor: &Actor,
-        member_id: i64,
+        member_id: UserId,
         scope: Scope,
     ) -> Result<(), AppError> {
         let ok = match actor.role {
@@ -136,7 +137,7 @@ impl App {
     pub async fn set_service_scopes(
         &self,
         granted_by: &str,
-        user_id: i64,
+        user_id: UserId,
         scopes: &[Scope],
     ) -> Result<(), AppError> {
         let text = scopes

@@ -32,7 +32,9 @@ use kyosai_domain::small_enterprise::claim::{
 };
 use kyosai_domain::small_enterprise::payout::PayoutForm;
 use kyosai_domain::termination::History;
-use kyosai_domain::{ApplicationStatus, ContractStatus, Procedure, Program, YearMonth, Yen};
+use kyosai_domain::{
+    ApplicationId, ApplicationStatus, ContractStatus, Procedure, Program, YearMonth, Yen,
+};
 use kyosai_store::applications::{self, Application};
 use kyosai_store::claims as store;
 use kyosai_store::contracts::{self, Contract};
@@ -344,7 +346,8 @@ pub struct PaymentLine {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClaimDone {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     pub status: ApplicationStatus,
     /// `A`, `B`, `quasi` or `refund`.
     pub benefit_kind: BenefitKind,
@@ -484,7 +487,7 @@ impl App {
         c: &Contract,
         input: &ClaimInput,
         rules: &RuleSet,
-        application_id: Option<i64>,
+        application_id: Option<ApplicationId>,
     ) -> Result<(Vec<Check>, Option<ClaimQuote>), AppError> {
         let se = small_enterprise(rules)?;
         let today = self.clock.today();

@@ -2,8 +2,8 @@
 //! what it was about and how it ended, against the caller's contract when identified. Logged
 //! in the same transaction as its audit entry; the scorecard counts them per 1,000 members.
 
-use kyosai_domain::FieldError;
 use kyosai_domain::inquiry::{InquiryCategory, InquiryOutcome};
+use kyosai_domain::{FieldError, InquiryId};
 use kyosai_store::{contracts, inquiries};
 use serde_json::json;
 
@@ -24,7 +24,11 @@ pub struct InquiryForm {
 
 impl App {
     /// Logs one inquiry; returns its id. Staff only; bad input stores nothing.
-    pub async fn log_inquiry(&self, actor: &Actor, form: &InquiryForm) -> Result<i64, AppError> {
+    pub async fn log_inquiry(
+        &self,
+        actor: &Actor,
+        form: &InquiryForm,
+    ) -> Result<InquiryId, AppError> {
         crate::review::require_staff(actor)?;
         let mut errors = Vec::new();
         let category = InquiryCategory::parse(form.category.trim());

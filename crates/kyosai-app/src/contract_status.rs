@@ -4,7 +4,7 @@
 
 use kyosai_domain::rules::PaymentFrequency;
 use kyosai_domain::{
-    ApplicationStatus, ContractStatus, MandateStatus, Procedure, Program, YearMonth,
+    ApplicationId, ApplicationStatus, ContractStatus, MandateStatus, Procedure, Program, YearMonth,
 };
 use kyosai_store::billing as bstore;
 use kyosai_store::{applications, contracts, paid};
@@ -77,7 +77,8 @@ pub struct ScheduledChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PendingProcedure {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     pub procedure: Procedure,
 }
 

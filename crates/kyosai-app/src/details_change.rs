@@ -27,7 +27,7 @@
 use kyosai_docs::pdf::data::{ChangeValue, ChangedItem, Letter};
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::{Industry, LegalForm, RuleSet};
-use kyosai_domain::{ApplicationStatus, Procedure, Program};
+use kyosai_domain::{ApplicationId, ApplicationStatus, Procedure, Program};
 use kyosai_store::applications::{self};
 use kyosai_store::contracts::{self, Contract};
 use kyosai_store::details::{self, Details};
@@ -162,7 +162,8 @@ pub struct DetailsPreview {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DetailsChange {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     /// `completed`, or `in_review` when staff must decide (`checks` say why).
     pub status: ApplicationStatus,
     pub changes: Vec<FieldChange>,
@@ -675,7 +676,7 @@ impl App {
     pub async fn details_change_fields(
         &self,
         actor: &Actor,
-        application_id: i64,
+        application_id: ApplicationId,
     ) -> Result<Vec<FieldChange>, AppError> {
         crate::review::require_staff(actor)?;
         let mut conn = self.store.read().await?;

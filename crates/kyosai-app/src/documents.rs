@@ -6,6 +6,7 @@
 //! unchanged figures gives the same number; changed figures (a premium collected since, a new
 //! address) give a new number, and the old one still verifies as what it said then.
 
+use kyosai_domain::DocumentId;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -338,7 +339,7 @@ impl App {
     /// Signs the XML of a document and records its hash if none is recorded yet.
     async fn render_xml(
         &self,
-        document_id: i64,
+        document_id: DocumentId,
         figures: &CertificateFigures,
         document_number: &str,
         issued_on: Date,

@@ -13,7 +13,9 @@ use kyosai_domain::input;
 use kyosai_domain::procedure::{Assessment, CheckStatus};
 use kyosai_domain::rules::{Industry, LegalForm, PaymentFrequency, RuleSet};
 use kyosai_domain::schedule::{self, ScheduledDebit};
-use kyosai_domain::{ApplicationStatus, ContractNumber, FieldError, Procedure, Program, Yen};
+use kyosai_domain::{
+    ApplicationId, ApplicationStatus, ContractNumber, FieldError, Procedure, Program, UserId, Yen,
+};
 use kyosai_store::applications::{self, Application};
 use kyosai_store::{contracts, drafts, next_counter, sha256_hex, users};
 use serde::{Deserialize, Serialize};
@@ -599,7 +601,8 @@ impl EnrollmentInput {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollmentResult {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     /// `completed` (contract made) or `in_review` (staff queue).
     pub status: ApplicationStatus,
     pub assessment: Assessment,
@@ -638,7 +641,7 @@ impl App {
     pub async fn submit_enrollment(
         &self,
         actor: &Actor,
-        member_id: i64,
+        member_id: UserId,
         form: &EnrollmentForm,
     ) -> Result<EnrollmentResult, AppError> {
         self.run_procedure::<Enrollment>(actor, &member_id, &form.normalized(), None)
@@ -651,7 +654,7 @@ impl App {
     pub async fn submit_enrollment_once(
         &self,
         actor: &Actor,
-        member_id: i64,
+        member_id: UserId,
         form: &EnrollmentForm,
         key: &IdempotencyKey,
     ) -> Result<Answer<EnrollmentResult>, AppError> {
@@ -665,8 +668,8 @@ impl App {
         &self,
         conn: &mut AnyConnection,
         actor: &str,
-        application_id: i64,
-        member_id: i64,
+        application_id: ApplicationId,
+        member_id: UserId,
         input: &EnrollmentInput,
         rules: &RuleSet,
     ) -> Result<ContractSummary, AppError> {
@@ -761,7 +764,7 @@ impl App {
     /// Saves an unfinished form (one step at a time on a phone).
     pub async fn save_draft(
         &self,
-        member_id: i64,
+        member_id: UserId,
         program: Program,
         form: &EnrollmentForm,
     ) -> Result<(), AppError> {
@@ -786,7 +789,7 @@ impl App {
     /// and role carry over only within the same program.
     pub async fn load_draft(
         &self,
-        member_id: i64,
+        member_id: UserId,
         program: Program,
     ) -> Result<EnrollmentForm, AppError> {
         let mut conn = self.store.read().await?;
@@ -829,7 +832,7 @@ pub(crate) struct Enrollment;
 
 impl ProcedureRules for Enrollment {
     const PROCEDURE: Procedure = Procedure::Enrollment;
-    type Target = i64;
+    type Target = UserId;
     type Form = EnrollmentForm;
     type Input = EnrollmentInput;
     type Done = ContractSummary;
@@ -843,7 +846,7 @@ impl ProcedureRules for Enrollment {
         app: &App,
         conn: &mut AnyConnection,
         actor: &Actor,
-        member_id: &i64,
+        member_id: &UserId,
         input: &EnrollmentInput,
     ) -> Result<Subject, AppError> {
         if actor.role == Role::Member && actor.user_id != *member_id {
@@ -1016,7 +1019,7 @@ impl ProcedureRules for Enrollment {
 }
 
 impl App {
-    fn enrollment_subject(&self, member_id: i64, input: &EnrollmentInput) -> Subject {
+    fn enrollment_subject(&self, member_id: UserId, input: &EnrollmentInput) -> Subject {
         Subject {
             program: input.program,
             member_id,

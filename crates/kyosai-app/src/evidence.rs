@@ -15,7 +15,7 @@
 
 use std::path::PathBuf;
 
-use kyosai_domain::FieldError;
+use kyosai_domain::{ApplicationId, ContractId, FieldError};
 use kyosai_store::evidence::{self, Evidence, NewEvidence};
 use kyosai_store::{contracts, sha256_hex};
 use rand::RngCore;
@@ -282,7 +282,7 @@ impl App {
     pub async fn application_evidence(
         &self,
         actor: &Actor,
-        application_id: i64,
+        application_id: ApplicationId,
     ) -> Result<Vec<EvidenceRef>, AppError> {
         let mut conn = self.store.read().await?;
         let list = evidence::for_application(&mut conn, application_id).await?;
@@ -359,7 +359,7 @@ fn may_read(actor: &Actor, e: &Evidence) -> bool {
 pub(crate) async fn file_with(
     conn: &mut sqlx::AnyConnection,
     tokens: &[String],
-    application_id: i64,
+    application_id: ApplicationId,
 ) -> Result<(), AppError> {
     for token in tokens {
         if !kyosai_store::evidence::attach(conn, token, application_id).await? {
@@ -377,8 +377,8 @@ pub(crate) async fn file_with(
 pub(crate) async fn unknown_evidence_checks(
     conn: &mut sqlx::AnyConnection,
     tokens: &[String],
-    contract_id: i64,
-    application_id: Option<i64>,
+    contract_id: ContractId,
+    application_id: Option<ApplicationId>,
 ) -> Result<Vec<kyosai_domain::procedure::Check>, AppError> {
     let mut checks = Vec::new();
     for token in tokens {

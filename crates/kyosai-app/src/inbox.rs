@@ -2,6 +2,7 @@
 //! in the portal with the reference the mail carries and whether it was read. Mails get here
 //! through [`crate::mail::send_to_members`], the one way Kyosai writes to members.
 
+use kyosai_domain::NoticeId;
 use kyosai_store::inbox;
 use serde::Serialize;
 
@@ -14,7 +15,8 @@ pub const NOTICES_PER_PAGE: i64 = 20;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NoticeView {
-    pub id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub id: NoticeId,
     /// The mail's reference (お問い合わせ番号, e.g. `M00000042`), as printed in the mail.
     pub reference: String,
     pub subject: String,
@@ -84,7 +86,7 @@ impl App {
 
     /// Opens one of the actor's notices and marks it read. Another member's notice is not
     /// found (its existence is not revealed).
-    pub async fn read_notice(&self, actor: &Actor, id: i64) -> Result<NoticeView, AppError> {
+    pub async fn read_notice(&self, actor: &Actor, id: NoticeId) -> Result<NoticeView, AppError> {
         let now = self.clock.now_text();
         let mut tx = self.store.begin_write().await?;
         if !inbox::mark_read(tx.conn(), actor.user_id, id, &now).await? {

@@ -13,7 +13,7 @@ use kyosai_docs::pdf::data::{
     Addressee, CancellationNotice, ChangedItem, ContractCertificate, ContractDetailsNotice,
     DocumentIdentity, Letter, LetterHead, Organization as Issuer,
 };
-use kyosai_domain::{ContractNumber, Yen};
+use kyosai_domain::{ContractId, ContractNumber, Yen};
 use kyosai_store::contracts::{self, Contract};
 use kyosai_store::documents::{self, Document, NewDocument};
 use serde::{Deserialize, Serialize};
@@ -89,7 +89,7 @@ pub(crate) fn account_text(m: &contracts::Mandate) -> String {
 /// The contract's debit account as letters print it: the newest mandate's.
 pub(crate) async fn debit_account_text(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
 ) -> Result<String, AppError> {
     let mandates = contracts::mandates_for(conn, contract_id).await?;
     Ok(mandates.last().map(account_text).unwrap_or_default())

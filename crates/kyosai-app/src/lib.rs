@@ -66,8 +66,8 @@ mod zengin_files;
 
 use std::sync::Arc;
 
-use kyosai_domain::BusinessCalendar;
 use kyosai_domain::rules::RuleBook;
+use kyosai_domain::{BusinessCalendar, UserId};
 use kyosai_store::Store;
 
 pub use clock::Clock;
@@ -146,7 +146,7 @@ impl App {
 /// Who performs a use case, for authorization and the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub role: Role,
 }
 
@@ -155,7 +155,7 @@ impl Actor {
     /// issues): it reads every contract as staff do; no user has id 0.
     pub(crate) fn system() -> Actor {
         Actor {
-            user_id: 0,
+            user_id: UserId::new(0),
             role: Role::Staff,
         }
     }

@@ -6,7 +6,7 @@
 //! with its history (schedule, debits with the bank's answers, recoveries and set-offs).
 
 use jiff::civil::Date;
-use kyosai_domain::{Program, Yen, rounding};
+use kyosai_domain::{ApplicationId, LoanId, Program, Yen, rounding};
 use kyosai_store::{loan_billing, loans};
 
 use crate::loans::{LoanStatus, LoanView};
@@ -88,7 +88,7 @@ pub struct LoanBook {
 pub struct LoanHistory {
     pub number: String,
     pub program: Program,
-    pub application_id: Option<i64>,
+    pub application_id: Option<ApplicationId>,
     pub view: LoanView,
     /// Repayments that were no debit: (recovered / set off, day, yen).
     pub settlements: Vec<(&'static str, Date, Yen)>,
@@ -155,7 +155,7 @@ impl App {
     }
 
     /// One loan's history (staff only).
-    pub async fn loan_history(&self, actor: &Actor, id: i64) -> Result<LoanHistory, AppError> {
+    pub async fn loan_history(&self, actor: &Actor, id: LoanId) -> Result<LoanHistory, AppError> {
         require_staff(actor)?;
         let mut conn = self.store.read().await?;
         let (l, number) = loans::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;

@@ -10,7 +10,9 @@ use kyosai_domain::loan::Instalment;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
-use kyosai_domain::{ApplicationStatus, Procedure, Program, YearMonth, Yen};
+use kyosai_domain::{
+    ApplicationId, ApplicationStatus, ContractId, LoanId, Procedure, Program, YearMonth, Yen,
+};
 use kyosai_store::billing as billing_store;
 use kyosai_store::loan_billing;
 use kyosai_store::loans;
@@ -42,9 +44,11 @@ pub struct EarlyRepaymentForm {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EarlyRepaymentDone {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     pub status: ApplicationStatus,
-    pub loan_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub loan_id: LoanId,
     /// The billing month whose debit repays the loan (`YYYY-MM`).
     pub month: String,
     pub debit_date: Date,
@@ -64,7 +68,7 @@ impl Outcome for EarlyRepaymentDone {
 /// What the debit of an early repayment will be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EarlyRepaymentQuote {
-    pub loan_id: i64,
+    pub loan_id: LoanId,
     pub month: YearMonth,
     pub debit_date: Date,
     pub principal: Yen,
@@ -116,8 +120,8 @@ impl App {
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,
-        contract_id: i64,
-        loan_id: i64,
+        contract_id: ContractId,
+        loan_id: LoanId,
     ) -> Result<Option<EarlyRepaymentQuote>, AppError> {
         let Some(l) = loans::for_contract(conn, contract_id)
             .await?
@@ -164,7 +168,7 @@ impl App {
         &self,
         actor: &Actor,
         number: &str,
-        loan_id: i64,
+        loan_id: LoanId,
     ) -> Result<Option<EarlyRepaymentQuote>, AppError> {
         let mut conn = self.store.read().await?;
         let c = self.readable_contract(&mut conn, actor, number).await?;
@@ -189,16 +193,16 @@ impl ProcedureRules for EarlyRepaymentProcedure {
     const PROCEDURE: Procedure = Procedure::LoanEarlyRepayment;
     type Target = str;
     type Form = EarlyRepaymentForm;
-    type Input = i64;
+    type Input = LoanId;
     type Done = EarlyRepaymentQuote;
     type Answer = EarlyRepaymentDone;
 
-    fn parse(form: &EarlyRepaymentForm) -> Result<i64, AppError> {
+    fn parse(form: &EarlyRepaymentForm) -> Result<LoanId, AppError> {
         form.loan_id
             .as_deref()
             .map(str::trim)
-            .and_then(|s| s.parse::<i64>().ok())
-            .filter(|id| *id > 0)
+            .and_then(|s| s.parse::<LoanId>().ok())
+            .filter(|id| id.get() > 0)
             .ok_or_else(|| {
                 AppError::Invalid(vec![FieldError::new(
                     "loan_id",
@@ -213,7 +217,7 @@ impl ProcedureRules for EarlyRepaymentProcedure {
         conn: &mut AnyConnection,
         actor: &Actor,
         number: &str,
-        _loan_id: &i64,
+        _loan_id: &LoanId,
     ) -> Result<Subject, AppError> {
         maintenance_subject(conn, actor, number).await
     }
@@ -222,7 +226,7 @@ impl ProcedureRules for EarlyRepaymentProcedure {
         app: &App,
         conn: &mut AnyConnection,
         subject: &Subject,
-        loan_id: &i64,
+        loan_id: &LoanId,
         rules: &RuleSet,
     ) -> Result<Checked<EarlyRepaymentDone>, AppError> {
         let c = subject_contract(conn, subject).await?;
@@ -272,7 +276,7 @@ impl ProcedureRules for EarlyRepaymentProcedure {
         conn: &mut AnyConnection,
         filed: &Filed,
         subject: &Subject,
-        loan_id: &i64,
+        loan_id: &LoanId,
     ) -> Result<EarlyRepaymentQuote, AppError> {
         let c = subject_contract(conn, subject).await?;
         let q = app
@@ -319,7 +323,7 @@ impl ProcedureRules for EarlyRepaymentProcedure {
         filed: &Filed,
         _subject: &Subject,
         _assessment: Assessment,
-        loan_id: i64,
+        loan_id: LoanId,
         done: Option<EarlyRepaymentQuote>,
     ) -> Result<EarlyRepaymentDone, AppError> {
         let q = done.ok_or_else(|| {
@@ -342,7 +346,7 @@ impl ProcedureRules for EarlyRepaymentProcedure {
         app: &App,
         subject: &Subject,
         filed: &Filed,
-        _loan_id: &i64,
+        _loan_id: &LoanId,
         q: &EarlyRepaymentQuote,
     ) -> MailText {
         MailText {

@@ -13,7 +13,10 @@ use kyosai_domain::payout::PayoutKind;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::safety_net::temporary_loan::{TemporaryLoanFacts, temporary_loan};
-use kyosai_domain::{ApplicationStatus, Procedure, Program, YearMonth, Yen, rounding};
+use kyosai_domain::{
+    ApplicationId, ApplicationStatus, ContractId, LoanId, Procedure, Program, YearMonth, Yen,
+    rounding,
+};
 use kyosai_store::payouts::{self, PayeeAccount};
 use kyosai_store::{contracts, loan_billing, loans, paid};
 use serde::{Deserialize, Serialize};
@@ -53,7 +56,7 @@ pub struct LoanLimits {
 /// One loan with its schedule and balance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoanView {
-    pub id: i64,
+    pub id: LoanId,
     pub kind: LoanKind,
     pub amount: Yen,
     pub disbursement_date: Date,
@@ -258,7 +261,7 @@ impl App {
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,
-        contract_id: i64,
+        contract_id: ContractId,
         as_of: Date,
     ) -> Result<Vec<LoanView>, AppError> {
         let mut out = Vec::new();
@@ -274,7 +277,7 @@ impl App {
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,
-        contract_id: i64,
+        contract_id: ContractId,
         as_of: Date,
     ) -> Result<Yen, AppError> {
         Ok(self
@@ -293,7 +296,7 @@ impl App {
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,
-        contract_id: i64,
+        contract_id: ContractId,
         on: Date,
         deducted: Yen,
         now: &str,
@@ -307,7 +310,7 @@ impl App {
         }
         if deducted < owed {
             tracing::warn!(
-                contract_id,
+                contract_id = contract_id.get(),
                 owed = owed.get(),
                 deducted = deducted.get(),
                 "loans not fully covered by the payment that ended the contract; left open"
@@ -357,7 +360,7 @@ impl App {
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,
-        contract_id: i64,
+        contract_id: ContractId,
         as_of: Date,
     ) -> Result<Yen, AppError> {
         Ok(self
@@ -485,7 +488,8 @@ const MAX_LOAN_YEN: i64 = 100_000_000_000;
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemporaryLoanDone {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     pub status: ApplicationStatus,
     pub amount_yen: i64,
     /// The day the loan is transferred (None while staff review the request).
@@ -766,7 +770,7 @@ impl ProcedureRules for TemporaryLoanProcedure {
 /// repayments are collected from).
 pub(crate) async fn payee(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
 ) -> Result<PayeeAccount, AppError> {
     payee_account(conn, contract_id).await?.ok_or_else(|| {
         AppError::conflict(

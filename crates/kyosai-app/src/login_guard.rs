@@ -13,6 +13,7 @@
 //! A complete login forgets the failures. Each failure is in the audit log.
 
 use jiff::{SignedDuration, Timestamp};
+use kyosai_domain::UserId;
 use kyosai_store::{login_throttle, sha256_hex, timestamp_text};
 use serde_json::json;
 
@@ -81,7 +82,7 @@ impl Failure {
 
 impl App {
     /// Refuses an attempt on an account that is locked or still inside its growing delay.
-    pub async fn guard_login(&self, user_id: i64) -> Result<(), AppError> {
+    pub async fn guard_login(&self, user_id: UserId) -> Result<(), AppError> {
         let mut conn = self.store.read().await?;
         let Some(state) = login_throttle::account(&mut conn, user_id).await? else {
             return Ok(());
@@ -103,7 +104,11 @@ impl App {
 
     /// Counts a failed attempt on a known account (audited); at [`LOCK_AFTER`] locks it and
     /// mails the owner.
-    pub async fn record_login_failure(&self, user_id: i64, kind: Failure) -> Result<(), AppError> {
+    pub async fn record_login_failure(
+        &self,
+        user_id: UserId,
+        kind: Failure,
+    ) -> Result<(), AppError> {
         let now = self.clock.now();
         let now_text = timestamp_text(now);
         let mut tx = self.store.begin_write().await?;
@@ -171,7 +176,7 @@ impl App {
     }
 
     /// Both factors given: earlier failures are forgotten and the login is audited.
-    pub async fn record_login(&self, user_id: i64, via: &str) -> Result<(), AppError> {
+    pub async fn record_login(&self, user_id: UserId, via: &str) -> Result<(), AppError> {
         let mut tx = self.store.begin_write().await?;
         login_throttle::reset(tx.conn(), user_id).await?;
         let target = format!("user:{user_id}");
@@ -195,7 +200,7 @@ impl App {
     /// (`Unauthenticated`: log in again with the password).
     pub async fn login_second_factor(
         &self,
-        user_id: i64,
+        user_id: UserId,
         code: &str,
         session: Option<&str>,
     ) -> Result<(), AppError> {

@@ -2,6 +2,7 @@
 //! [`deliver_pending`] sends it by SMTP (`KYOSAI_SMTP_URL`) or, in demo and development, writes
 //! it as an `.eml` file into `<data dir>/outbox/`.
 
+use kyosai_domain::{OutboxId, UserId};
 use std::path::PathBuf;
 
 use kyosai_domain::rules::Sourced;
@@ -44,7 +45,7 @@ pub async fn enqueue(conn: &mut AnyConnection, mail: &Mail, now: &str) -> Result
 /// `mails`: (member id, mail).
 pub async fn send_to_members(
     conn: &mut AnyConnection,
-    mails: &[(i64, Mail)],
+    mails: &[(UserId, Mail)],
     now: &str,
 ) -> Result<(), AppError> {
     // The outbox id is each mail's reference; the notices then go in with multi-row INSERTs.
@@ -70,7 +71,7 @@ pub async fn send_to_members(
 
 /// A mail's reference (お問い合わせ番号), from its outbox id: printed in the mail's footer and shown
 /// with its copy in the portal inbox.
-pub fn reference(outbox_id: i64) -> String {
+pub fn reference(outbox_id: OutboxId) -> String {
     format!("M{outbox_id:08}")
 }
 
@@ -98,7 +99,7 @@ impl Organization {
 /// What ends every mail: who sent it, how to reach them, and the mail's own reference (the
 /// outbox id), which the contact center uses to find exactly this mail. Added when the mail is
 /// sent, so the stored mail plus its id is what the member received.
-pub fn footer(id: i64) -> String {
+pub fn footer(id: OutboxId) -> String {
     static ORGANIZATION: std::sync::LazyLock<Result<Organization, AppError>> =
         std::sync::LazyLock::new(Organization::embedded);
     let (name, contact, hours) = match &*ORGANIZATION {
@@ -139,7 +140,7 @@ impl Mailer {
     /// Sends `mail` with its attachments (file name, PDF bytes).
     async fn send(
         &self,
-        id: i64,
+        id: OutboxId,
         mail: &Mail,
         attachments: Vec<(String, Vec<u8>)>,
     ) -> Result<(), AppError> {
@@ -212,7 +213,7 @@ pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppErr
             Ok(()) => done.push(item.id),
             Err(e) => {
                 let wait = kyosai_store::outbox::retry_delay(item.attempts + 1);
-                tracing::warn!(id = item.id, error = %e, retry_in_s = wait.as_secs(), "mail delivery failed; will retry");
+                tracing::warn!(id = item.id.get(), error = %e, retry_in_s = wait.as_secs(), "mail delivery failed; will retry");
                 failed.push((item.id, wait));
             }
         }
@@ -252,7 +253,7 @@ mod tests {
     #[test]
     fn every_mail_ends_with_the_organisation_its_contact_and_its_reference() {
         let org = Organization::embedded().expect("rules/organization.toml");
-        let f = footer(42);
+        let f = footer(OutboxId::new(42));
         assert!(f.contains(&org.name.value));
         assert!(f.contains(&org.contact_center.value));
         assert!(f.contains("M00000042"));

@@ -18,7 +18,9 @@ use kyosai_docs::pdf::data::{ChangeValue, ChangedItem, Letter};
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
-use kyosai_domain::{ApplicationStatus, MandateStatus, Procedure, Program, YearMonth};
+use kyosai_domain::{
+    ApplicationId, ApplicationStatus, MandateStatus, Procedure, Program, YearMonth,
+};
 use kyosai_store::contracts::{self, Contract};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -105,7 +107,8 @@ pub struct MandateChange {
     pub plan: MandatePlan,
     /// The `mandate_change` application; None when the account was the one registered with the
     /// contract.
-    pub application_id: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub application_id: Option<ApplicationId>,
     /// False when this account was already the registered one (a repeated submit: nothing was
     /// stored or mailed again) or when the change waits for staff.
     pub changed: bool,

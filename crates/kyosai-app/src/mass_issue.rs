@@ -15,6 +15,7 @@
 //!    contract, document number, each file with its SHA-256), written last, under a temporary
 //!    name too.
 
+use kyosai_domain::DocumentId;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -57,7 +58,7 @@ pub type IssueProgress<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
 struct Planned {
     postcode: String,
     contract_number: String,
-    document_id: i64,
+    document_id: DocumentId,
     document_number: String,
 }
 

@@ -18,7 +18,7 @@ use kyosai_domain::rules::RuleSet;
 use kyosai_domain::rules::small_enterprise::{MemberLoanKind, MemberLoanKindRules};
 use kyosai_domain::small_enterprise::member_loan::{self, KindTerms, MemberLoanSchedule};
 use kyosai_domain::special_measures::DisasterLoan;
-use kyosai_domain::{ApplicationStatus, Procedure, Program, Rate, Yen};
+use kyosai_domain::{ApplicationId, ApplicationStatus, ContractId, Procedure, Program, Rate, Yen};
 use kyosai_store::contracts::Contract;
 use kyosai_store::payouts;
 use kyosai_store::{loans, paid};
@@ -135,7 +135,8 @@ impl MemberLoanForm {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberLoanDone {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     pub status: ApplicationStatus,
     pub kind: String,
     pub kind_ja: String,
@@ -192,7 +193,7 @@ impl App {
         &self,
         conn: &mut AnyConnection,
         rules: &RuleSet,
-        contract_id: i64,
+        contract_id: ContractId,
         combined_cap: Option<Yen>,
     ) -> Result<member_loan::MemberLoanLimit, AppError> {
         let se = small_enterprise(rules)?;
@@ -258,7 +259,7 @@ impl App {
         conn: &mut AnyConnection,
         rules: &RuleSet,
         c: &Contract,
-        application_id: Option<i64>,
+        application_id: Option<ApplicationId>,
         input: &MemberLoanInput,
         checks: &mut Vec<Check>,
     ) -> Result<Assessed, AppError> {

@@ -20,9 +20,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use base64::Engine;
-use kyosai_domain::Procedure;
 use kyosai_domain::error::FieldError;
 use kyosai_domain::rules::Sourced;
+use kyosai_domain::{ApplicationId, PaperFormId, Procedure};
 use kyosai_store::paper::{self as store, Keying, NewForm};
 use kyosai_store::{sha256_hex, users};
 use serde::Deserialize;
@@ -146,10 +146,10 @@ impl PaperFormStatus {
 /// What happened to one form of an imported batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedForm {
-    pub paper_form_id: i64,
+    pub paper_form_id: PaperFormId,
     pub form_id: String,
     pub status: PaperFormStatus,
-    pub application_id: Option<i64>,
+    pub application_id: Option<ApplicationId>,
     /// Fields sent to double entry.
     pub to_verify: usize,
 }
@@ -512,13 +512,13 @@ pub struct PaperFieldView {
 /// A paper form for the verification screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaperFormView {
-    pub id: i64,
+    pub id: PaperFormId,
     pub form_id: String,
     pub procedure: Procedure,
     pub target: String,
     pub status: PaperFormStatus,
     pub reason: Option<String>,
-    pub application_id: Option<i64>,
+    pub application_id: Option<ApplicationId>,
     pub fields: Vec<PaperFieldView>,
     /// Whether the viewer already keyed this form (then they may not key it again).
     pub keyed_by_viewer: bool,
@@ -536,12 +536,12 @@ impl PaperFormView {
 /// A row of the paper-forms list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaperFormRow {
-    pub id: i64,
+    pub id: PaperFormId,
     pub form_id: String,
     pub procedure: Procedure,
     pub target: String,
     pub status: PaperFormStatus,
-    pub application_id: Option<i64>,
+    pub application_id: Option<ApplicationId>,
 }
 
 /// The next round a field needs from its keyings, or its final value.
@@ -705,8 +705,8 @@ impl App {
     /// Status, application and number of fields in double entry of a stored form.
     async fn paper_form_state(
         &self,
-        id: i64,
-    ) -> Result<(PaperFormStatus, Option<i64>, usize), AppError> {
+        id: PaperFormId,
+    ) -> Result<(PaperFormStatus, Option<ApplicationId>, usize), AppError> {
         let mut conn = self.store.read().await?;
         let f = store::form(&mut conn, id)
             .await?
@@ -720,7 +720,12 @@ impl App {
     /// first try (`first`) sends the named fields to double entry; after verification it
     /// refuses the form, with the messages, for staff to take up with the member. A contract
     /// that cannot take the procedure refuses the form either way.
-    async fn submit_paper_form(&self, actor: &Actor, id: i64, first: bool) -> Result<(), AppError> {
+    async fn submit_paper_form(
+        &self,
+        actor: &Actor,
+        id: PaperFormId,
+        first: bool,
+    ) -> Result<(), AppError> {
         let (form, values) = {
             let mut conn = self.store.read().await?;
             let form = store::form(&mut conn, id)
@@ -893,7 +898,11 @@ impl App {
     }
 
     /// A paper form for the verification screen, as `actor` sees it.
-    pub async fn paper_form(&self, actor: &Actor, id: i64) -> Result<PaperFormView, AppError> {
+    pub async fn paper_form(
+        &self,
+        actor: &Actor,
+        id: PaperFormId,
+    ) -> Result<PaperFormView, AppError> {
         may_key(actor)?;
         let mut conn = self.store.read().await?;
         let form = store::form(&mut conn, id)
@@ -947,7 +956,7 @@ impl App {
     pub async fn paper_form_image(
         &self,
         actor: &Actor,
-        id: i64,
+        id: PaperFormId,
     ) -> Result<(String, Vec<u8>), AppError> {
         may_key(actor)?;
         let mut conn = self.store.read().await?;
@@ -967,7 +976,7 @@ impl App {
     pub async fn key_paper_form(
         &self,
         actor: &Actor,
-        id: i64,
+        id: PaperFormId,
         values: &BTreeMap<String, String>,
         opened_at: &str,
     ) -> Result<PaperFormView, AppError> {

@@ -17,7 +17,9 @@ use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::{PaymentFrequency, RuleSet};
 use kyosai_domain::schedule;
 use kyosai_domain::small_enterprise::frequency_change;
-use kyosai_domain::{ApplicationStatus, FieldError, Procedure, Program, YearMonth, Yen};
+use kyosai_domain::{
+    ApplicationId, ApplicationStatus, FieldError, Procedure, Program, YearMonth, Yen,
+};
 use kyosai_store::contracts::Contract;
 use kyosai_store::payment_schedule;
 use serde::{Deserialize, Serialize};
@@ -117,7 +119,8 @@ pub struct FrequencyPlan {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FrequencyChangeResult {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     pub status: ApplicationStatus,
     #[serde(flatten)]
     pub plan: FrequencyPlan,

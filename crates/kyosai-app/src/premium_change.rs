@@ -24,7 +24,8 @@ use kyosai_domain::rules::safety_net::StatedReasonDecision;
 use kyosai_domain::safety_net::premium_change::DecreaseReason;
 use kyosai_domain::special_measures::Effect;
 use kyosai_domain::{
-    ApplicationStatus, Procedure, Program, YearMonth, Yen, safety_net, small_enterprise,
+    ApplicationId, ApplicationStatus, Procedure, Program, YearMonth, Yen, safety_net,
+    small_enterprise,
 };
 use kyosai_store::contracts::Contract;
 use kyosai_store::premium_changes::{self, NewPremiumChange};
@@ -135,7 +136,8 @@ pub struct PremiumQuote {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PremiumChangeResult {
     /// None when nothing was filed (unchanged).
-    pub application_id: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub application_id: Option<ApplicationId>,
     pub status: PremiumChangeStatus,
     pub effective_month: YearMonth,
     pub monthly_premium_yen: i64,

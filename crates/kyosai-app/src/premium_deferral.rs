@@ -14,7 +14,9 @@ use kyosai_domain::billing::Deferral;
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::special_measures::Effect;
-use kyosai_domain::{ApplicationStatus, Procedure, Program, YearMonth, Yen, rounding};
+use kyosai_domain::{
+    ApplicationId, ApplicationStatus, Procedure, Program, YearMonth, Yen, rounding,
+};
 use kyosai_store::contracts::Contract;
 use kyosai_store::payment_schedule;
 use serde::{Deserialize, Serialize};
@@ -88,7 +90,8 @@ impl DeferralPlan {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PremiumDeferral {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     pub status: ApplicationStatus,
     #[serde(flatten)]
     pub plan: DeferralPlan,

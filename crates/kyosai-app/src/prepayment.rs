@@ -12,7 +12,9 @@ mod payout;
 use std::collections::BTreeMap;
 
 use kyosai_domain::prepayment_discount::{self as dom, Prepayment};
-use kyosai_domain::{ContractStatus, Program, YearMonth, Yen};
+use kyosai_domain::{
+    ContractId, ContractStatus, DiscountId, PrepaymentId, Program, YearMonth, Yen,
+};
 use kyosai_store::audit;
 use kyosai_store::billing as bstore;
 use kyosai_store::prepayment::{self as store, NewDiscount, NewPrepayment, PrepaymentRow};
@@ -60,7 +62,7 @@ impl App {
         paid_month: YearMonth,
         first_month: YearMonth,
         months: u32,
-    ) -> Result<i64, AppError> {
+    ) -> Result<PrepaymentId, AppError> {
         require_staff(actor)?;
         let mut tx = self.store.begin_write().await?;
         let c = kyosai_store::contracts::by_number(tx.conn(), contract_number)
@@ -97,7 +99,7 @@ impl App {
         paid_month: YearMonth,
         first_month: YearMonth,
         months: u32,
-    ) -> Result<i64, AppError> {
+    ) -> Result<PrepaymentId, AppError> {
         let set = self
             .rules
             .in_force(c.program, paid_month.day(1))
@@ -207,7 +209,7 @@ impl App {
         let now = self.clock.now_text();
         let mut tx = self.store.begin_write().await?;
         // contract → (program, earned, estimate, carried in)
-        let mut per: BTreeMap<i64, (Program, Yen, bool, Yen)> = BTreeMap::new();
+        let mut per: BTreeMap<ContractId, (Program, Yen, bool, Yen)> = BTreeMap::new();
         for p in store::paid_between(tx.conn(), &from.to_string(), &year_end.to_string()).await? {
             let d = domain(&p);
             let program = p.program;
@@ -302,7 +304,7 @@ impl App {
     pub(crate) async fn prepayment_discount_due(
         &self,
         conn: &mut AnyConnection,
-        contract_id: i64,
+        contract_id: ContractId,
         program: Program,
         until: YearMonth,
     ) -> Result<(Yen, bool), AppError> {
@@ -329,7 +331,7 @@ impl App {
     async fn open_prepayment_discount(
         &self,
         conn: &mut AnyConnection,
-        contract_id: i64,
+        contract_id: ContractId,
         program: Program,
         until: YearMonth,
     ) -> Result<OpenDiscount, AppError> {
@@ -374,7 +376,7 @@ impl App {
     pub(crate) async fn settle_prepayment_discount(
         &self,
         conn: &mut AnyConnection,
-        contract_id: i64,
+        contract_id: ContractId,
         program: Program,
         until: YearMonth,
         on: &str,
@@ -422,6 +424,6 @@ impl App {
 /// The unpaid 前納減額金 of a contract: (row id, amount, estimate) of stored rows, and the
 /// amounts of fiscal years not computed yet.
 struct OpenDiscount {
-    rows: Vec<(i64, Yen, bool)>,
+    rows: Vec<(DiscountId, Yen, bool)>,
     new_years: BTreeMap<i16, (Yen, bool)>,
 }

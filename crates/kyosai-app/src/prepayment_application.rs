@@ -19,7 +19,8 @@ use kyosai_domain::prepayment_discount::{self as discount, Prepayment};
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::{
-    ApplicationStatus, FieldError, Procedure, Program, YearMonth, Yen, rounding, safety_net,
+    ApplicationId, ApplicationStatus, FieldError, PrepaymentId, Procedure, Program, YearMonth, Yen,
+    rounding, safety_net,
 };
 use kyosai_store::contracts::Contract;
 use serde::{Deserialize, Serialize};
@@ -87,7 +88,8 @@ pub struct PrepaymentPlan {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrepaymentApplication {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     pub status: ApplicationStatus,
     #[serde(flatten)]
     pub plan: PrepaymentPlan,
@@ -216,7 +218,7 @@ impl ProcedureRules for PrepaymentProcedure {
     type Target = str;
     type Form = PrepaymentForm;
     type Input = u32;
-    type Done = (i64, PrepaymentPlan);
+    type Done = (PrepaymentId, PrepaymentPlan);
     type Answer = PrepaymentApplication;
 
     fn parse(form: &PrepaymentForm) -> Result<u32, AppError> {
@@ -281,7 +283,7 @@ impl ProcedureRules for PrepaymentProcedure {
         filed: &Filed,
         subject: &Subject,
         input: &u32,
-    ) -> Result<(i64, PrepaymentPlan), AppError> {
+    ) -> Result<(PrepaymentId, PrepaymentPlan), AppError> {
         let c = subject_contract(conn, subject).await?;
         let plan = app.prepayment_plan(conn, &c, *input).await?;
         let id = app
@@ -304,7 +306,7 @@ impl ProcedureRules for PrepaymentProcedure {
         subject: &Subject,
         _assessment: Assessment,
         input: u32,
-        done: Option<(i64, PrepaymentPlan)>,
+        done: Option<(PrepaymentId, PrepaymentPlan)>,
     ) -> Result<PrepaymentApplication, AppError> {
         let plan = match done {
             Some((_, plan)) => plan,
@@ -325,7 +327,7 @@ impl ProcedureRules for PrepaymentProcedure {
         subject: &Subject,
         filed: &Filed,
         _input: &u32,
-        (_, plan): &(i64, PrepaymentPlan),
+        (_, plan): &(PrepaymentId, PrepaymentPlan),
     ) -> MailText {
         MailText {
             subject: format!("【{}】前納を記録しました", subject.program.name_ja()),

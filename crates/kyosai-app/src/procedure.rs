@@ -22,7 +22,10 @@ use std::sync::Arc;
 
 use kyosai_domain::procedure::{Assessment, Decision};
 use kyosai_domain::rules::RuleSet;
-use kyosai_domain::{ApplicationStatus, Channel, ContractStatus, Procedure, Program};
+use kyosai_domain::{
+    AgencyId, ApplicationId, ApplicationStatus, Channel, ContractId, ContractStatus, PaperFormId,
+    Procedure, Program, UserId,
+};
 use kyosai_store::applications::{self, Application};
 use kyosai_store::contracts::{self, Contract};
 use kyosai_store::{WriteTx, idempotency, sha256_hex, users};
@@ -41,9 +44,9 @@ use kyosai_docs::pdf::data::Letter;
 #[derive(Debug, Clone)]
 pub(crate) struct Subject {
     pub program: Program,
-    pub member_id: i64,
+    pub member_id: UserId,
     /// The contract a maintenance procedure changes; None for an enrollment.
-    pub contract_id: Option<i64>,
+    pub contract_id: Option<ContractId>,
     /// Identifies the person across accounts (kept with the application for duplicate checks).
     pub person_key: String,
     /// The name mails greet.
@@ -53,7 +56,7 @@ pub(crate) struct Subject {
 /// A stored application, as the completing step and the mails see it.
 #[derive(Debug, Clone)]
 pub(crate) struct Filed {
-    pub application_id: i64,
+    pub application_id: ApplicationId,
     pub status: ApplicationStatus,
     pub rules: Arc<RuleSet>,
     /// The audit name of the actor (the member, or the staff user who decided).
@@ -191,8 +194,8 @@ pub(crate) trait ProcedureRules {
 /// Where a paper form came from: the BPO batch's form and the agency that forwarded it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PaperOrigin {
-    pub paper_form_id: i64,
-    pub agency_id: Option<i64>,
+    pub paper_form_id: PaperFormId,
+    pub agency_id: Option<AgencyId>,
 }
 
 /// A mail's subject and body; the runner addresses it to the member.
@@ -294,7 +297,7 @@ impl App {
     /// [`App::run_procedure`] for a paper form delivered by the BPO contractor: the application
     /// records the agency that forwarded it, and the paper form is linked to the application in
     /// the same transaction (so a form is never marked submitted without its application).
-    #[tracing::instrument(skip_all, fields(procedure = P::PROCEDURE.as_str(), actor = actor.user_id))]
+    #[tracing::instrument(skip_all, fields(procedure = P::PROCEDURE.as_str(), actor = actor.user_id.get()))]
     pub(crate) async fn run_procedure_via<P: ProcedureRules>(
         &self,
         actor: &Actor,
@@ -460,7 +463,7 @@ impl App {
 
     /// Completes an application that waited in the staff queue, with the procedure's own
     /// completing step (staff approval; the runner's transaction is the caller's).
-    #[tracing::instrument(skip_all, fields(procedure = P::PROCEDURE.as_str(), application = application.id))]
+    #[tracing::instrument(skip_all, fields(procedure = P::PROCEDURE.as_str(), application = application.id.get()))]
     pub(crate) async fn complete_reviewed<P: ProcedureRules>(
         &self,
         conn: &mut AnyConnection,
@@ -522,7 +525,7 @@ impl App {
     pub(crate) async fn mail_member(
         &self,
         conn: &mut AnyConnection,
-        member_id: i64,
+        member_id: UserId,
         text: MailText,
         now: &str,
     ) -> Result<(), AppError> {
@@ -534,7 +537,7 @@ impl App {
     pub(crate) async fn mail_member_with(
         &self,
         conn: &mut AnyConnection,
-        member_id: i64,
+        member_id: UserId,
         text: MailText,
         attachments: Vec<MailAttachment>,
         now: &str,
@@ -591,7 +594,7 @@ pub(crate) async fn active_contract(
 /// pass. `409 procedure_pending` names the waiting procedure.
 pub(crate) async fn ensure_no_pending(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
 ) -> Result<(), AppError> {
     if let Some((id, procedure)) = applications::in_review_for_contract(conn, contract_id)
         .await?
@@ -645,7 +648,7 @@ pub(crate) async fn program_subject(
 
 /// What an approval completed, for the decision's audit row.
 pub(crate) struct ProcedureCompletion {
-    pub contract_id: Option<i64>,
+    pub contract_id: Option<ContractId>,
 }
 
 /// The first answer to `key`, if one was stored; the same key with another request is refused.

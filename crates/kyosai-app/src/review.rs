@@ -4,7 +4,7 @@
 
 use kyosai_domain::enrollment::{self, EnrollmentContext};
 use kyosai_domain::procedure::Decision;
-use kyosai_domain::{ApplicationStatus, Procedure};
+use kyosai_domain::{ApplicationId, ApplicationStatus, Procedure};
 use kyosai_store::applications::{self, Application};
 use serde_json::json;
 
@@ -20,7 +20,10 @@ use crate::suspension::{ResumptionProcedure, SuspensionProcedure};
 use crate::{Actor, App, AppError, Role};
 
 /// Loads an application that is still waiting for a decision.
-async fn in_review(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Application, AppError> {
+async fn in_review(
+    conn: &mut sqlx::AnyConnection,
+    id: ApplicationId,
+) -> Result<Application, AppError> {
     let a = applications::get(conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -116,11 +119,11 @@ pub(crate) fn require_staff(actor: &Actor) -> Result<(), AppError> {
 impl App {
     /// Approves an application in review: the procedure is completed in the same transaction by
     /// its own completing step (an enrollment makes the contract, an account change the mandate).
-    #[tracing::instrument(skip(self, actor, reason), fields(actor = actor.user_id))]
+    #[tracing::instrument(skip(self, actor, reason), fields(actor = actor.user_id.get()))]
     pub async fn approve(
         &self,
         actor: &Actor,
-        id: i64,
+        id: ApplicationId,
         version: i64,
         reason: &str,
     ) -> Result<(), AppError> {
@@ -259,11 +262,11 @@ impl App {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self, actor, reason), fields(actor = actor.user_id))]
+    #[tracing::instrument(skip(self, actor, reason), fields(actor = actor.user_id.get()))]
     pub async fn reject(
         &self,
         actor: &Actor,
-        id: i64,
+        id: ApplicationId,
         version: i64,
         reason: &str,
     ) -> Result<(), AppError> {
@@ -315,11 +318,11 @@ impl App {
 
     /// A staff correction of an application in review (e.g. a typo confirmed by phone). The
     /// checks are run again; the editor can no longer approve it.
-    #[tracing::instrument(skip(self, actor, form), fields(actor = actor.user_id))]
+    #[tracing::instrument(skip(self, actor, form), fields(actor = actor.user_id.get()))]
     pub async fn edit_application(
         &self,
         actor: &Actor,
-        id: i64,
+        id: ApplicationId,
         version: i64,
         form: &EnrollmentForm,
     ) -> Result<(), AppError> {
@@ -385,7 +388,7 @@ impl App {
 
 /// An application's stored payload as the enrollment form (applications store the form, not only
 /// the parsed input, so staff can edit it and the checks can be re-run on exactly what was sent).
-pub(crate) fn parse_form(id: i64, payload: &str) -> Result<EnrollmentForm, AppError> {
+pub(crate) fn parse_form(id: ApplicationId, payload: &str) -> Result<EnrollmentForm, AppError> {
     serde_json::from_str(payload)
         .map_err(|e| AppError::Internal(format!("application {id}: {e}").into()))
 }

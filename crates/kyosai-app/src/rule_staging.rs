@@ -5,6 +5,7 @@
 //! been computed differently) needs the approver to confirm it explicitly. The audit rows keep
 //! the file's SHA-256.
 
+use kyosai_domain::StagingId;
 use std::collections::BTreeMap;
 
 use kyosai_domain::rules::RuleSet;
@@ -28,7 +29,7 @@ pub struct DiffLine {
 /// A staged rule file as the approver sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct StagedRuleSet {
-    pub staging_id: i64,
+    pub staging_id: StagingId,
     pub rule_set_id: String,
     pub effective_from: String,
     pub sha256: String,
@@ -221,7 +222,7 @@ impl App {
     pub async fn approve_rule_set(
         &self,
         actor: &Actor,
-        staging_id: i64,
+        staging_id: StagingId,
         confirm_backdating: bool,
     ) -> Result<String, AppError> {
         self.require(actor, Capability::Decide).await?;
@@ -273,7 +274,11 @@ impl App {
     }
 
     /// Refuses a staged file (an approver); it can be staged again corrected.
-    pub async fn reject_rule_set(&self, actor: &Actor, staging_id: i64) -> Result<(), AppError> {
+    pub async fn reject_rule_set(
+        &self,
+        actor: &Actor,
+        staging_id: StagingId,
+    ) -> Result<(), AppError> {
         self.require(actor, Capability::Decide).await?;
         let now = self.clock.now_text();
         let mut tx = self.store.begin_write().await?;

@@ -14,7 +14,7 @@ use kyosai_domain::inquiry::InquiryCategory;
 use kyosai_domain::scorecard::{
     Group, Line, Targets, is_online, percentile, rate_fraction, usage_rate,
 };
-use kyosai_domain::{ApplicationStatus, Channel, Procedure, Program, YearMonth};
+use kyosai_domain::{ApplicationStatus, Channel, Procedure, Program, UserId, YearMonth};
 use kyosai_store::scorecard as store;
 use serde::Serialize;
 
@@ -458,7 +458,7 @@ impl App {
     /// online completion rate.
     pub async fn record_journey_step(
         &self,
-        member_id: i64,
+        member_id: UserId,
         program: Program,
         procedure: Procedure,
         step: u8,

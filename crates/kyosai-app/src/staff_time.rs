@@ -3,6 +3,7 @@
 //! user decides, the time from opening to deciding is recorded against the application's
 //! procedure and channel, beside the data-entry screens' time (`data_entry_time`).
 
+use kyosai_domain::ApplicationId;
 use kyosai_store::{applications, paper};
 
 use crate::{Actor, App, AppError};
@@ -17,7 +18,7 @@ impl App {
     pub async fn record_review_time(
         &self,
         actor: &Actor,
-        application_id: i64,
+        application_id: ApplicationId,
         opened_at: &str,
     ) -> Result<(), AppError> {
         crate::review::require_staff(actor)?;

@@ -4,7 +4,7 @@
 //! letter. The code is the only credential: anyone holding it may answer once, and learns
 //! nothing about the member from it.
 
-use kyosai_domain::{FieldError, Procedure, Program};
+use kyosai_domain::{ApplicationId, FieldError, Procedure, Program};
 use kyosai_store::surveys;
 use rand::Rng;
 use serde::Serialize;
@@ -45,7 +45,7 @@ pub struct SurveyView {
 /// paper completion letter prints it).
 pub(crate) async fn survey_code_in(
     conn: &mut sqlx::AnyConnection,
-    application_id: i64,
+    application_id: ApplicationId,
     now: &str,
 ) -> Result<String, AppError> {
     if let Some(code) = surveys::code_for(conn, application_id).await? {
@@ -67,7 +67,7 @@ impl App {
     pub async fn survey_code(
         &self,
         actor: &Actor,
-        application_id: i64,
+        application_id: ApplicationId,
     ) -> Result<String, AppError> {
         let a = self.application(actor, application_id).await?;
         if a.status != kyosai_domain::ApplicationStatus::Completed {

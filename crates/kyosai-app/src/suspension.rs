@@ -21,7 +21,8 @@ use kyosai_domain::rules::RuleSet;
 use kyosai_domain::safety_net::suspension;
 use kyosai_domain::special_measures::Effect;
 use kyosai_domain::{
-    ApplicationStatus, MandateStatus, Procedure, Program, YearMonth, Yen, rounding, schedule,
+    ApplicationId, ApplicationStatus, MandateStatus, Procedure, Program, YearMonth, Yen, rounding,
+    schedule,
 };
 use kyosai_store::contracts::{self, Contract};
 use kyosai_store::payment_schedule;
@@ -65,7 +66,8 @@ pub struct SuspensionPlan {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suspension {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     pub status: ApplicationStatus,
     #[serde(flatten)]
     pub plan: SuspensionPlan,
@@ -124,7 +126,8 @@ pub struct ResumptionPlan {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Resumption {
-    pub application_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub application_id: ApplicationId,
     pub status: ApplicationStatus,
     #[serde(flatten)]
     pub plan: ResumptionPlan,

@@ -21,7 +21,7 @@ use kyosai_domain::termination::{
     self as term, CancellationKind, CandidateStatus, OpeningBalance, PaidPremiums,
     TerminationRefund,
 };
-use kyosai_domain::{Program, YearMonth, Yen};
+use kyosai_domain::{ApplicationId, CandidateId, ContractId, Program, UserId, YearMonth, Yen};
 use kyosai_store::billing as bstore;
 use kyosai_store::termination::{self as store, Candidate, NewRefund};
 use serde::Serialize;
@@ -70,8 +70,8 @@ impl RefundPlan {
 /// What links a refund row to the decision that made it.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct RefundLinks<'a> {
-    pub candidate_id: Option<i64>,
-    pub application_id: Option<i64>,
+    pub candidate_id: Option<CandidateId>,
+    pub application_id: Option<ApplicationId>,
     pub note: Option<&'a str>,
 }
 
@@ -93,7 +93,7 @@ fn payment_business_days(rules: &RuleSet) -> Result<u32, AppError> {
 /// What a confirmation did.
 #[derive(Debug, Clone, Serialize)]
 pub struct Confirmed {
-    pub candidate_id: i64,
+    pub candidate_id: CandidateId,
     pub contract_number: String,
     pub cancelled_on: String,
     pub rule_set: String,
@@ -108,14 +108,14 @@ pub struct Confirmed {
 /// A termination candidate as the staff list shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CandidateView {
-    pub id: i64,
+    pub id: CandidateId,
     pub contract_number: String,
     pub program: Program,
     pub holder_name: String,
     pub unpaid_months: i64,
     pub unpaid_yen: i64,
     /// The staff user who prepared it (they may not confirm it: maker-checker).
-    pub prepared_by: i64,
+    pub prepared_by: UserId,
     pub prepared_by_email: String,
     pub prepared_at: String,
     pub confirmed_at: Option<String>,
@@ -151,7 +151,7 @@ impl CandidateView {
 /// the unpaid months).
 pub(crate) async fn replay(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
 ) -> Result<Vec<dom::LineHistory>, AppError> {
     histories(&crate::arrears::lines_with_slips(conn, contract_id).await?)
 }
@@ -160,7 +160,7 @@ pub(crate) async fn replay(
 /// and 前納 months up to `until` (prepaid months not yet reached do not count, REFERENCE §5.3).
 pub(crate) async fn paid_premiums(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
     lines: &[dom::LineHistory],
     until: YearMonth,
 ) -> Result<PaidPremiums, AppError> {
@@ -303,7 +303,7 @@ impl App {
     pub async fn withdraw_termination(
         &self,
         actor: &Actor,
-        candidate_id: i64,
+        candidate_id: CandidateId,
     ) -> Result<(), AppError> {
         require_staff(actor)?;
         let now = self.clock.now_text();
@@ -329,11 +329,11 @@ impl App {
 
     /// Confirms a candidate prepared by another staff user: the contract is cancelled by the
     /// Organization today and its refund recorded, in one transaction.
-    #[tracing::instrument(skip(self, actor), fields(actor = actor.user_id))]
+    #[tracing::instrument(skip(self, actor), fields(actor = actor.user_id.get()))]
     pub async fn confirm_termination(
         &self,
         actor: &Actor,
-        candidate_id: i64,
+        candidate_id: CandidateId,
     ) -> Result<Confirmed, AppError> {
         require_staff(actor)?;
         let now = self.clock.now_text();
@@ -480,7 +480,7 @@ impl App {
     pub(crate) async fn plan_refund(
         &self,
         conn: &mut AnyConnection,
-        contract_id: i64,
+        contract_id: ContractId,
         program: Program,
         kind: CancellationKind,
     ) -> Result<RefundPlan, AppError> {
@@ -544,7 +544,7 @@ impl App {
     pub(crate) async fn record_cancellation(
         &self,
         conn: &mut AnyConnection,
-        contract_id: i64,
+        contract_id: ContractId,
         plan: &RefundPlan,
         links: RefundLinks<'_>,
         now: &str,

@@ -2,6 +2,7 @@
 //! can end their own (API logout), and an operator revokes any from the CLI. Every revocation is
 //! audited.
 
+use kyosai_domain::UserId;
 use kyosai_store::{sha256_hex, tokens};
 use serde::Serialize;
 use serde_json::json;
@@ -21,7 +22,8 @@ pub const MAX_TOKEN_HOURS: i64 = 24 * 365;
 pub struct TokenView {
     /// The first hex digits of the token's hash: its name for `kyosai token revoke`.
     pub id: String,
-    pub user_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub user_id: UserId,
     pub email: String,
     pub role: String,
     pub name: String,

@@ -1,10 +1,10 @@
 //! Read models for screens and the API: what a member sees on their overview.
 
 use jiff::civil::Date;
-use kyosai_domain::ApplicationStatus;
 use kyosai_domain::procedure::Check;
 use kyosai_domain::rules::PaymentFrequency;
 use kyosai_domain::schedule;
+use kyosai_domain::{ApplicationId, ApplicationStatus, UserId};
 use kyosai_domain::{Channel, ContractStatus, MandateStatus, Procedure, Program, YearMonth, Yen};
 use kyosai_store::applications::{self, Application};
 use kyosai_store::contracts::{self, Contract, Mandate};
@@ -53,7 +53,8 @@ pub struct Overview {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationView {
-    pub id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub id: ApplicationId,
     pub program: Program,
     pub program_name: String,
     pub procedure: Procedure,
@@ -87,15 +88,15 @@ pub fn status_text(status: ApplicationStatus) -> (&'static str, &'static str) {
 /// submitted form and checks, not the stored row.
 #[derive(Debug, Clone)]
 pub struct ApplicationDetail {
-    pub id: i64,
+    pub id: ApplicationId,
     pub program: Program,
     pub procedure: Procedure,
     pub channel: Channel,
     pub status: ApplicationStatus,
     pub received_at: String,
     pub completed_at: Option<String>,
-    pub edited_by: Option<i64>,
-    pub decided_by: Option<i64>,
+    pub edited_by: Option<UserId>,
+    pub decided_by: Option<UserId>,
     pub decision_reason: Option<String>,
     /// Read with the application and sent back with a decision (optimistic locking).
     pub version: i64,
@@ -231,7 +232,7 @@ impl App {
     }
 
     /// A member's contracts and applications (members see only their own).
-    pub async fn overview(&self, actor: &Actor, member_id: i64) -> Result<Overview, AppError> {
+    pub async fn overview(&self, actor: &Actor, member_id: UserId) -> Result<Overview, AppError> {
         if actor.role == Role::Member && actor.user_id != member_id {
             return Err(AppError::NotFound);
         }
@@ -267,7 +268,11 @@ impl App {
     }
 
     /// An application: staff see any; a member sees only their own.
-    pub async fn application(&self, actor: &Actor, id: i64) -> Result<ApplicationDetail, AppError> {
+    pub async fn application(
+        &self,
+        actor: &Actor,
+        id: ApplicationId,
+    ) -> Result<ApplicationDetail, AppError> {
         let mut conn = self.store.read().await?;
         let a = applications::get(&mut conn, id)
             .await?
@@ -318,7 +323,7 @@ impl App {
     pub async fn application_corrections(
         &self,
         actor: &Actor,
-        id: i64,
+        id: ApplicationId,
     ) -> Result<Vec<Correction>, AppError> {
         crate::review::require_staff(actor)?;
         let mut conn = self.store.read().await?;

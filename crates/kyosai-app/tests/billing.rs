@@ -12,7 +12,7 @@ use kyosai_app::billing::{ImportError, RunOptions};
 use kyosai_app::dev::bank_simulator::{SIMULATED_FAILURE_MIX, simulate_bank};
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::{Actor, App, AppError, Clock, Role};
-use kyosai_domain::{Program, YearMonth};
+use kyosai_domain::{Program, UserId, YearMonth};
 use kyosai_store::testing;
 use kyosai_zengin::debit::{Expectation, ResultCode, parse_file};
 
@@ -554,7 +554,7 @@ async fn member_sees_each_month_and_what_happens_next() {
         assert_eq!(v.unpaid_yen, 30_000);
         // Someone else's contract is not found.
         let other = Actor {
-            user_id: id + 1000,
+            user_id: UserId::new(id.get() + 1000),
             role: Role::Member,
         };
         assert!(matches!(

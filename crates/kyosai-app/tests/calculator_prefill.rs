@@ -9,7 +9,7 @@ use kyosai_app::billing::RunOptions;
 use kyosai_app::dev::bank_simulator::simulate_bank;
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::{Actor, App, Role};
-use kyosai_domain::Program;
+use kyosai_domain::{Program, UserId};
 use kyosai_zengin::debit::ResultCode;
 
 mod support;
@@ -128,7 +128,7 @@ async fn total_paid_follows_the_ledger_not_premium_times_months() {
                 .is_none()
         );
         let other = Actor {
-            user_id: id + 1_000,
+            user_id: UserId::new(id.get() + 1_000),
             role: Role::Member,
         };
         assert!(

@@ -9,7 +9,7 @@
 mod support;
 
 use kyosai_app::{Actor, Role};
-use kyosai_domain::Program;
+use kyosai_domain::{Program, UserId};
 use support::{apps, count};
 
 #[tokio::test]
@@ -17,11 +17,13 @@ async fn the_demo_member_has_five_years_of_collected_months_in_each_program() {
     for (app, _d) in apps().await {
         // The app's clock is 2 November 2026: the history runs up to October 2026.
         assert!(app.seed_demo().await.unwrap());
-        let yamada = count(
-            &app,
-            "SELECT id AS n FROM users WHERE email = 'yamada@example.jp'",
-        )
-        .await;
+        let yamada = UserId::new(
+            count(
+                &app,
+                "SELECT id AS n FROM users WHERE email = 'yamada@example.jp'",
+            )
+            .await,
+        );
         for program in Program::ALL {
             let p = program.as_str();
             let contract = count(

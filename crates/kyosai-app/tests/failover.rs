@@ -21,7 +21,7 @@ use kyosai_app::billing::{Progress, RunOptions};
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::procedure::IdempotencyKey;
 use kyosai_app::{Actor, App, AppError, Clock, Role};
-use kyosai_domain::Program;
+use kyosai_domain::{Program, UserId};
 use kyosai_store::Store;
 
 const START: &str = "2026-11-02T01:00:00Z";
@@ -241,7 +241,7 @@ async fn failover_drill_loses_no_acknowledged_enrollment_and_billing_resumes() {
     let acked = Arc::new(AtomicU64::new(0));
     let billed = Arc::new(AtomicU64::new(0));
     // When each enrollment was acknowledged, by member.
-    let acks: Arc<Mutex<Vec<(i64, Instant)>>> = Arc::default();
+    let acks: Arc<Mutex<Vec<(UserId, Instant)>>> = Arc::default();
     let mut workers = Vec::new();
     for w in 0..WORKERS {
         let (app, acked, acks) = (app.clone(), acked.clone(), acks.clone());

@@ -21,7 +21,7 @@ use kyosai_app::{Actor, App, Role};
 use kyosai_domain::loan::LoanKind;
 use kyosai_domain::loan::late_charge;
 use kyosai_domain::rules::RuleBook;
-use kyosai_domain::{ApplicationStatus, Program, YearMonth, Yen};
+use kyosai_domain::{ApplicationStatus, BillingRunId, Program, YearMonth, Yen};
 use kyosai_zengin::debit::ResultCode;
 
 mod support;
@@ -336,12 +336,16 @@ async fn staff(app: &App) -> Actor {
     }
 }
 
-async fn run_id(app: &App, m: &str) -> i64 {
-    count(
-        app,
-        &format!("SELECT id AS n FROM billing_runs WHERE program = 'safety_net' AND month = '{m}'"),
+async fn run_id(app: &App, m: &str) -> BillingRunId {
+    BillingRunId::new(
+        count(
+            app,
+            &format!(
+                "SELECT id AS n FROM billing_runs WHERE program = 'safety_net' AND month = '{m}'"
+            ),
+        )
+        .await,
     )
-    .await
 }
 
 #[tokio::test]
@@ -376,7 +380,7 @@ async fn an_early_repayment_debits_everything_with_interest_for_the_days_borrowe
                 &member,
                 &number,
                 &EarlyRepaymentForm {
-                    loan_id: Some((loan.id + 99).to_string()),
+                    loan_id: Some((loan.id.get() + 99).to_string()),
                 },
                 None,
             )

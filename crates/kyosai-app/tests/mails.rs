@@ -17,6 +17,7 @@ use kyosai_app::mail::Mail;
 use kyosai_app::mandate_change::MandateForm;
 use kyosai_app::premium_change::PremiumChangeForm;
 use kyosai_app::{Actor, App, Role};
+use kyosai_domain::ApplicationId;
 use kyosai_zengin::debit::ResultCode;
 
 mod support;
@@ -104,7 +105,7 @@ async fn member_with_contract(app: &App, email: &str, birth_date: &str) -> (Acto
 }
 
 /// A co-manager's application: staff must decide. Returns its id.
-async fn application_in_review(app: &App, member: &Actor) -> i64 {
+async fn application_in_review(app: &App, member: &Actor) -> ApplicationId {
     let form = EnrollmentForm {
         role: Some("co_manager".into()),
         ..sample_form("small_enterprise")

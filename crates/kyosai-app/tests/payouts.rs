@@ -14,8 +14,8 @@ use kyosai_app::dev::demo::sample_form;
 use kyosai_app::mandate_change::MandateForm;
 use kyosai_app::payouts::PayoutRunOptions;
 use kyosai_app::{Actor, App, AppError, Role};
-use kyosai_domain::Yen;
 use kyosai_domain::payout::PayoutKind;
+use kyosai_domain::{ContractId, PayoutId, Yen};
 use kyosai_store::Row;
 use kyosai_store::payouts::{self, NewPayout, PayeeAccount};
 
@@ -24,7 +24,7 @@ mod support;
 use support::{apps, count, on, out_dir};
 
 /// A member with a contract in `program`; returns (contract number, contract id).
-async fn contract(app: &App, email: &str, program: &str, person: &str) -> (String, i64) {
+async fn contract(app: &App, email: &str, program: &str, person: &str) -> (String, ContractId) {
     let (_, number, id) = member_contract(app, email, program, person).await;
     (number, id)
 }
@@ -36,7 +36,7 @@ async fn member_contract(
     email: &str,
     program: &str,
     person: &str,
-) -> (Actor, String, i64) {
+) -> (Actor, String, ContractId) {
     let id = app
         .create_account(Role::Member, email, "", Some("test passphrase 123"))
         .await
@@ -58,11 +58,13 @@ async fn member_contract(
         .contract
         .unwrap()
         .number;
-    let cid = count(
-        app,
-        &format!("SELECT id AS n FROM contracts WHERE number = '{number}'"),
-    )
-    .await;
+    let cid = ContractId::new(
+        count(
+            app,
+            &format!("SELECT id AS n FROM contracts WHERE number = '{number}'"),
+        )
+        .await,
+    );
     (member, number, cid)
 }
 
@@ -81,7 +83,13 @@ fn date(s: &str) -> Date {
 }
 
 /// Schedules a payout as a decision would; returns its id.
-async fn schedule(app: &App, contract_id: i64, due: &str, yen: i64, source: &str) -> i64 {
+async fn schedule(
+    app: &App,
+    contract_id: ContractId,
+    due: &str,
+    yen: i64,
+    source: &str,
+) -> PayoutId {
     let mut tx = app.store_for_tests().begin_write().await.unwrap();
     let id = payouts::schedule(
         tx.conn(),
@@ -108,7 +116,8 @@ async fn schedule(app: &App, contract_id: i64, due: &str, yen: i64, source: &str
 #[derive(Debug, PartialEq, Eq)]
 struct Checked {
     mmdd: String,
-    records: Vec<(i64, i64)>,
+    /// (payout id from 顧客コード1, amount) of each record.
+    records: Vec<(PayoutId, i64)>,
 }
 
 /// Bytes a Zengin text field may hold (JIS X 0201: digits, capitals, half-width katakana and
@@ -163,7 +172,7 @@ fn check_type21(bytes: &[u8]) -> Checked {
         let id = digits(&d[91..101]);
         assert_ne!(d[112], b'Y', "no EDI");
         assert!(d[113..120].iter().all(|&b| b == b' '));
-        records.push((id, amount));
+        records.push((PayoutId::new(id), amount));
     }
     assert_eq!(trailer[0], b'8');
     assert_eq!(digits(&trailer[1..7]) as usize, records.len());
@@ -185,7 +194,7 @@ async fn paid_out_in_ledger(app: &App) -> i64 {
     .await
 }
 
-async fn status(app: &App, id: i64) -> String {
+async fn status(app: &App, id: PayoutId) -> String {
     let mut c = app.store_for_tests().read().await.unwrap();
     let row = sqlx::query("SELECT status FROM payouts WHERE id = $1")
         .bind(id)
@@ -370,7 +379,7 @@ async fn a_run_killed_before_its_commit_leaves_nothing_and_the_rerun_writes_the_
 
 /// A bank's return of one transfer of a delivered file: its header, the record of `payout`
 /// (with `amount` written in place of the amount sent), a trailer for that record, the end.
-fn return_of(delivered: &[u8], payout: i64, amount: i64) -> Vec<u8> {
+fn return_of(delivered: &[u8], payout: PayoutId, amount: i64) -> Vec<u8> {
     let recs: Vec<&[u8]> = delivered.chunks(122).collect();
     let data = recs
         .iter()

@@ -8,7 +8,7 @@ mod support;
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::procedure::{Answer, IdempotencyKey};
 use kyosai_app::{Actor, App, AppError, Role};
-use kyosai_domain::{ApplicationStatus, Channel};
+use kyosai_domain::{ApplicationId, ApplicationStatus, Channel};
 use kyosai_store::applications;
 use support::{apps, count};
 
@@ -20,7 +20,7 @@ async fn account(app: &App, role: Role, email: &str) -> Actor {
     Actor { user_id: id, role }
 }
 
-async fn channel_of(app: &App, id: i64) -> Channel {
+async fn channel_of(app: &App, id: ApplicationId) -> Channel {
     let mut c = app.store_for_tests().read().await.unwrap();
     applications::get(&mut c, id)
         .await

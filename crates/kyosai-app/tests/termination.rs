@@ -10,6 +10,7 @@ use kyosai_app::billing::RunOptions;
 use kyosai_app::dev::bank_simulator::simulate_bank;
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::{Actor, App, AppError, Role};
+use kyosai_domain::UserId;
 use kyosai_store::Row;
 use kyosai_zengin::debit::ResultCode;
 
@@ -212,7 +213,7 @@ async fn twelve_unpaid_months_lead_to_cancellation_by_the_organization() {
             .unwrap_err();
         assert_eq!(code(&err), "maker_checker");
         let member = Actor {
-            user_id: 999,
+            user_id: UserId::new(999),
             role: Role::Member,
         };
         assert!(matches!(

@@ -1,10 +1,16 @@
 //! Agencies (委託機関): 商工会, 商工会議所, banks that help members apply.
 
+use kyosai_domain::AgencyId;
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
 
-pub async fn insert(conn: &mut AnyConnection, code: &str, name: &str, now: &str) -> Result<i64> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    code: &str,
+    name: &str,
+    now: &str,
+) -> Result<AgencyId> {
     let row = sqlx::query(
         "INSERT INTO agencies (code, name, created_at) VALUES ($1, $2, $3) RETURNING id",
     )

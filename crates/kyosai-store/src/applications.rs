@@ -3,18 +3,20 @@
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use kyosai_domain::{ApplicationStatus, Channel, Procedure, Program};
+use kyosai_domain::{
+    AgencyId, ApplicationId, ApplicationStatus, Channel, ContractId, Procedure, Program, UserId,
+};
 
 use crate::{AnyRow, Result, col, typed};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Application {
-    pub id: i64,
+    pub id: ApplicationId,
     pub program: Program,
     pub procedure: Procedure,
     pub channel: Channel,
-    pub member_id: i64,
-    pub agency_id: Option<i64>,
+    pub member_id: UserId,
+    pub agency_id: Option<AgencyId>,
     pub status: ApplicationStatus,
     /// `approved`, `rejected` once decided.
     pub outcome: Option<String>,
@@ -25,9 +27,9 @@ pub struct Application {
     pub payload: String,
     /// The automatic checks' results as JSON.
     pub checks: String,
-    pub contract_id: Option<i64>,
-    pub edited_by: Option<i64>,
-    pub decided_by: Option<i64>,
+    pub contract_id: Option<ContractId>,
+    pub edited_by: Option<UserId>,
+    pub decided_by: Option<UserId>,
     pub decision_reason: Option<String>,
     pub person_key: String,
     pub version: i64,
@@ -65,8 +67,8 @@ pub struct NewApplication<'a> {
     pub program: &'a str,
     pub procedure: &'a str,
     pub channel: &'a str,
-    pub member_id: i64,
-    pub agency_id: Option<i64>,
+    pub member_id: UserId,
+    pub agency_id: Option<AgencyId>,
     pub status: &'a str,
     pub outcome: Option<&'a str>,
     pub received_at: &'a str,
@@ -81,8 +83,8 @@ pub struct NewApplication<'a> {
 /// maintenance procedure is refused while one is pending, so two changes never cross.
 pub async fn in_review_for_contract(
     conn: &mut AnyConnection,
-    contract_id: i64,
-) -> Result<Vec<(i64, Procedure)>> {
+    contract_id: ContractId,
+) -> Result<Vec<(ApplicationId, Procedure)>> {
     let rows = sqlx::query(
         "SELECT id, procedure FROM applications WHERE contract_id = $1 AND status = 'in_review' ORDER BY id",
     )
@@ -100,7 +102,11 @@ pub async fn in_review_for_contract(
 }
 
 /// Records the contract an application made or changed.
-pub async fn link_contract(conn: &mut AnyConnection, id: i64, contract_id: i64) -> Result<()> {
+pub async fn link_contract(
+    conn: &mut AnyConnection,
+    id: ApplicationId,
+    contract_id: ContractId,
+) -> Result<()> {
     sqlx::query("UPDATE applications SET contract_id = $1 WHERE id = $2")
         .bind(contract_id)
         .bind(id)
@@ -109,7 +115,7 @@ pub async fn link_contract(conn: &mut AnyConnection, id: i64, contract_id: i64) 
     Ok(())
 }
 
-pub async fn insert(conn: &mut AnyConnection, a: &NewApplication<'_>) -> Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, a: &NewApplication<'_>) -> Result<ApplicationId> {
     let row = sqlx::query(
         "INSERT INTO applications (program, procedure, channel, member_id, agency_id, status, outcome, received_at, \
          completed_at, rule_set, payload, checks, person_key) \
@@ -133,7 +139,7 @@ pub async fn insert(conn: &mut AnyConnection, a: &NewApplication<'_>) -> Result<
     col(&row, "id")
 }
 
-pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Application>> {
+pub async fn get(conn: &mut AnyConnection, id: ApplicationId) -> Result<Option<Application>> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM applications WHERE id = $1"
     )))
@@ -143,7 +149,7 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Application
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn for_member(conn: &mut AnyConnection, member_id: i64) -> Result<Vec<Application>> {
+pub async fn for_member(conn: &mut AnyConnection, member_id: UserId) -> Result<Vec<Application>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM applications WHERE member_id = $1 ORDER BY id DESC"
     )))
@@ -177,7 +183,11 @@ pub async fn with_status(
 
 /// Whether an application in review exists for the member and program (a second one would be a
 /// duplicate submission).
-pub async fn pending_for(conn: &mut AnyConnection, member_id: i64, program: &str) -> Result<bool> {
+pub async fn pending_for(
+    conn: &mut AnyConnection,
+    member_id: UserId,
+    program: &str,
+) -> Result<bool> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n FROM applications WHERE member_id = $1 AND program = $2 AND status = 'in_review'",
     )
@@ -192,7 +202,7 @@ pub async fn pending_for(conn: &mut AnyConnection, member_id: i64, program: &str
 pub async fn person_elsewhere(
     conn: &mut AnyConnection,
     person_key: &str,
-    member_id: i64,
+    member_id: UserId,
     program: &str,
 ) -> Result<bool> {
     let row = sqlx::query(
@@ -210,16 +220,16 @@ pub async fn person_elsewhere(
 /// Optimistic update of a decided or edited application: fails (returns false) when someone else
 /// changed it since `version` was read.
 pub struct Update<'a> {
-    pub id: i64,
+    pub id: ApplicationId,
     pub version: i64,
     pub status: &'a str,
     pub outcome: Option<&'a str>,
     pub completed_at: Option<&'a str>,
     pub payload: &'a str,
     pub checks: &'a str,
-    pub contract_id: Option<i64>,
-    pub edited_by: Option<i64>,
-    pub decided_by: Option<i64>,
+    pub contract_id: Option<ContractId>,
+    pub edited_by: Option<UserId>,
+    pub decided_by: Option<UserId>,
     pub decision_reason: Option<&'a str>,
 }
 

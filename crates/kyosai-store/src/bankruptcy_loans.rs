@@ -1,6 +1,7 @@
 //! 共済金貸付 proposals (migration 0024): the amount a staff preparer proposes for an
 //! application in review, which a different staff user approves (maker-checker).
 
+use kyosai_domain::{ApplicationId, ContractId, UserId};
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
@@ -8,9 +9,9 @@ use crate::{Result, col};
 /// A preparer's proposal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proposal {
-    pub application_id: i64,
+    pub application_id: ApplicationId,
     pub amount: i64,
-    pub proposed_by: i64,
+    pub proposed_by: UserId,
     pub note: String,
     pub proposed_at: String,
 }
@@ -36,7 +37,10 @@ pub async fn propose(conn: &mut AnyConnection, p: &Proposal) -> Result<()> {
 }
 
 /// The proposal for an application, if a preparer made one.
-pub async fn proposal(conn: &mut AnyConnection, application_id: i64) -> Result<Option<Proposal>> {
+pub async fn proposal(
+    conn: &mut AnyConnection,
+    application_id: ApplicationId,
+) -> Result<Option<Proposal>> {
     let row = sqlx::query(
         "SELECT application_id, amount, proposed_by, note, proposed_at \
          FROM bankruptcy_loan_proposals WHERE application_id = $1",
@@ -59,7 +63,7 @@ pub async fn proposal(conn: &mut AnyConnection, application_id: i64) -> Result<O
 /// Whether the contract already has a loan for this bankruptcy (partner and 倒産日).
 pub async fn already_lent(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
     bankruptcy_key: &str,
 ) -> Result<bool> {
     let row = sqlx::query(

@@ -1,20 +1,21 @@
 //! The contact center's identity checks of callers (issue #14 item 2; table `caller_checks`).
 
+use kyosai_domain::{CallerCheckId, ContractId, UserId};
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
 
 pub struct NewCheck<'a> {
-    pub operator_id: i64,
-    pub member_id: i64,
-    pub contract_id: i64,
+    pub operator_id: UserId,
+    pub member_id: UserId,
+    pub contract_id: ContractId,
     /// The checklist items that matched, comma-separated (never the answers).
     pub matched: &'a str,
     pub passed: bool,
     pub now: &'a str,
 }
 
-pub async fn insert(conn: &mut AnyConnection, c: &NewCheck<'_>) -> Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, c: &NewCheck<'_>) -> Result<CallerCheckId> {
     let row = sqlx::query(
         "INSERT INTO caller_checks (operator_id, member_id, contract_id, matched, passed, checked_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -33,8 +34,8 @@ pub async fn insert(conn: &mut AnyConnection, c: &NewCheck<'_>) -> Result<i64> {
 /// When `operator_id` last confirmed the caller of `contract_id`, if at or after `since`.
 pub async fn passed_since(
     conn: &mut AnyConnection,
-    operator_id: i64,
-    contract_id: i64,
+    operator_id: UserId,
+    contract_id: ContractId,
     since: &str,
 ) -> Result<Option<String>> {
     let row = sqlx::query(

@@ -1,6 +1,7 @@
 //! Decided 小規模 benefit claims, their staff sign-offs and the tax data of their payouts
 //! (migration 0022). The payouts themselves are `payouts` rows (`source = 'claim:<id>'`).
 
+use kyosai_domain::{ApplicationId, ClaimId, ContractId, PayoutId, UserId};
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
@@ -8,8 +9,8 @@ use crate::{Result, col};
 /// A decided claim to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewClaim<'a> {
-    pub application_id: i64,
-    pub contract_id: i64,
+    pub application_id: ApplicationId,
+    pub contract_id: ContractId,
     pub event: &'a str,
     pub event_date: &'a str,
     pub benefit_kind: &'a str,
@@ -33,7 +34,7 @@ pub struct NewClaim<'a> {
 
 /// Records a decided claim; returns its id. A second claim of the same contract or application
 /// is refused by the database.
-pub async fn insert(conn: &mut AnyConnection, c: &NewClaim<'_>) -> Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, c: &NewClaim<'_>) -> Result<ClaimId> {
     let row = sqlx::query(
         "INSERT INTO claims (application_id, contract_id, event, event_date, benefit_kind, months_paid, \
          total_paid, base_yen, bonus_yen, gross_yen, deductions, net_yen, estimate, payout_form, \
@@ -66,7 +67,10 @@ pub async fn insert(conn: &mut AnyConnection, c: &NewClaim<'_>) -> Result<i64> {
 }
 
 /// The id of the contract's decided claim, if it has one.
-pub async fn for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<Option<i64>> {
+pub async fn for_contract(
+    conn: &mut AnyConnection,
+    contract_id: ContractId,
+) -> Result<Option<ClaimId>> {
     let row = sqlx::query("SELECT id FROM claims WHERE contract_id = $1")
         .bind(contract_id)
         .fetch_optional(&mut *conn)
@@ -75,7 +79,10 @@ pub async fn for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<
 }
 
 /// The staff user who signed off a claim application first, if one did.
-pub async fn signoff(conn: &mut AnyConnection, application_id: i64) -> Result<Option<i64>> {
+pub async fn signoff(
+    conn: &mut AnyConnection,
+    application_id: ApplicationId,
+) -> Result<Option<UserId>> {
     let row = sqlx::query("SELECT staff_id FROM claim_signoffs WHERE application_id = $1")
         .bind(application_id)
         .fetch_optional(&mut *conn)
@@ -86,8 +93,8 @@ pub async fn signoff(conn: &mut AnyConnection, application_id: i64) -> Result<Op
 /// Records the first staff sign-off of a claim application.
 pub async fn sign_off(
     conn: &mut AnyConnection,
-    application_id: i64,
-    staff_id: i64,
+    application_id: ApplicationId,
+    staff_id: UserId,
     now: &str,
 ) -> Result<()> {
     sqlx::query(
@@ -104,8 +111,8 @@ pub async fn sign_off(
 /// The tax data of one payout of a claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PayoutTax<'a> {
-    pub payout_id: i64,
-    pub claim_id: i64,
+    pub payout_id: PayoutId,
+    pub claim_id: ClaimId,
     pub income_class: &'a str,
     pub contract_years: i64,
     pub retirement_deduction: Option<i64>,

@@ -4,17 +4,20 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 
 use jiff::civil::Date;
 use kyosai_domain::rules::PaymentFrequency;
-use kyosai_domain::{ContractStatus, MandateStatus, Program, YearMonth, Yen};
+use kyosai_domain::{
+    ApplicationId, ContractId, ContractStatus, MandateId, MandateStatus, Program, UserId,
+    YearMonth, Yen,
+};
 
 use crate::{AnyRow, Result, col, month, typed, typed_opt};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contract {
-    pub id: i64,
+    pub id: ContractId,
     pub number: String,
     pub program: Program,
-    pub member_id: i64,
-    pub application_id: i64,
+    pub member_id: UserId,
+    pub application_id: ApplicationId,
     pub status: ContractStatus,
     pub holder_name: String,
     pub business_name: String,
@@ -53,8 +56,8 @@ fn from_row(r: &AnyRow) -> Result<Contract> {
 pub struct NewContract<'a> {
     pub number: &'a str,
     pub program: Program,
-    pub member_id: i64,
-    pub application_id: i64,
+    pub member_id: UserId,
+    pub application_id: ApplicationId,
     pub holder_name: &'a str,
     pub business_name: &'a str,
     pub person_key: &'a str,
@@ -66,7 +69,7 @@ pub struct NewContract<'a> {
     pub now: &'a str,
 }
 
-pub async fn insert(conn: &mut AnyConnection, c: &NewContract<'_>) -> Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, c: &NewContract<'_>) -> Result<ContractId> {
     let row = sqlx::query(
         "INSERT INTO contracts (number, program, member_id, application_id, status, holder_name, business_name, \
          person_key, start_date, first_debit_month, monthly_premium, frequency, rule_set, created_at) \
@@ -90,7 +93,7 @@ pub async fn insert(conn: &mut AnyConnection, c: &NewContract<'_>) -> Result<i64
     col(&row, "id")
 }
 
-pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Contract>> {
+pub async fn get(conn: &mut AnyConnection, id: ContractId) -> Result<Option<Contract>> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM contracts WHERE id = $1"
     )))
@@ -181,7 +184,7 @@ pub async fn search(conn: &mut AnyConnection, q: Search<'_>, limit: i64) -> Resu
         .collect()
 }
 
-pub async fn for_member(conn: &mut AnyConnection, member_id: i64) -> Result<Vec<Contract>> {
+pub async fn for_member(conn: &mut AnyConnection, member_id: UserId) -> Result<Vec<Contract>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM contracts WHERE member_id = $1 ORDER BY id"
     )))
@@ -201,7 +204,7 @@ pub async fn count_active(conn: &mut AnyConnection) -> Result<i64> {
 
 pub async fn active_in_program(
     conn: &mut AnyConnection,
-    member_id: i64,
+    member_id: UserId,
     program: Program,
 ) -> Result<bool> {
     let row = sqlx::query(
@@ -217,7 +220,7 @@ pub async fn active_in_program(
 /// Records the proprietor a co-manager's contract belongs to (REFERENCE §1.1 #6).
 pub async fn set_proprietor_key(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
     proprietor_key: &str,
 ) -> Result<()> {
     sqlx::query("UPDATE contracts SET proprietor_key = $1 WHERE id = $2")
@@ -241,8 +244,8 @@ pub async fn active_co_managers(conn: &mut AnyConnection, proprietor_key: &str) 
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mandate {
-    pub id: i64,
-    pub contract_id: i64,
+    pub id: MandateId,
+    pub contract_id: ContractId,
     pub bank_code: String,
     pub branch_code: String,
     pub account_type: String,
@@ -252,7 +255,7 @@ pub struct Mandate {
     /// The first debit month it is used for; None: from the contract's first debit.
     pub effective_month: Option<YearMonth>,
     /// The `mandate_change` application that registered it (None: made with the contract).
-    pub application_id: Option<i64>,
+    pub application_id: Option<ApplicationId>,
     pub created_at: String,
 }
 
@@ -273,7 +276,7 @@ pub fn in_force(mandates: &[Mandate], month: YearMonth) -> Option<&Mandate> {
 }
 
 pub struct NewMandate<'a> {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub bank_code: &'a str,
     pub branch_code: &'a str,
     pub account_type: &'a str,
@@ -281,11 +284,11 @@ pub struct NewMandate<'a> {
     pub holder_kana: &'a str,
     /// None for the contract's first mandate.
     pub effective_month: Option<YearMonth>,
-    pub application_id: Option<i64>,
+    pub application_id: Option<ApplicationId>,
     pub now: &'a str,
 }
 
-pub async fn insert_mandate(conn: &mut AnyConnection, m: &NewMandate<'_>) -> Result<i64> {
+pub async fn insert_mandate(conn: &mut AnyConnection, m: &NewMandate<'_>) -> Result<MandateId> {
     let row = sqlx::query(
         "INSERT INTO mandates (contract_id, bank_code, branch_code, account_type, account_number, holder_kana, status, \
          effective_month, application_id, created_at) \
@@ -305,7 +308,10 @@ pub async fn insert_mandate(conn: &mut AnyConnection, m: &NewMandate<'_>) -> Res
     col(&row, "id")
 }
 
-pub async fn mandates_for(conn: &mut AnyConnection, contract_id: i64) -> Result<Vec<Mandate>> {
+pub async fn mandates_for(
+    conn: &mut AnyConnection,
+    contract_id: ContractId,
+) -> Result<Vec<Mandate>> {
     let rows = sqlx::query(
         "SELECT id, contract_id, bank_code, branch_code, account_type, account_number, holder_kana, status, \
          effective_month, application_id, created_at FROM mandates WHERE contract_id = $1 ORDER BY id",
@@ -350,7 +356,7 @@ pub struct Ending {
 }
 
 /// The ending of a cancelled contract; None while it is active.
-pub async fn ending(conn: &mut AnyConnection, contract_id: i64) -> Result<Option<Ending>> {
+pub async fn ending(conn: &mut AnyConnection, contract_id: ContractId) -> Result<Option<Ending>> {
     let row = sqlx::query(
         "SELECT c.cancelled_on, c.cancellation_kind, r.total_yen, r.estimate, r.status AS refund_status, r.payment_date \
          FROM contracts c \
@@ -377,7 +383,7 @@ pub async fn ending(conn: &mut AnyConnection, contract_id: i64) -> Result<Option
 /// `program`, for the tax rule on premiums of a re-made contract (REFERENCE §5.4).
 pub async fn earlier_cancellation(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
     program: Program,
 ) -> Result<Option<String>> {
     let row = sqlx::query(
@@ -396,8 +402,8 @@ pub async fn earlier_cancellation(
 /// the ids changed.
 pub async fn replace_active_mandate(
     conn: &mut AnyConnection,
-    contract_id: i64,
-) -> Result<Vec<i64>> {
+    contract_id: ContractId,
+) -> Result<Vec<MandateId>> {
     let rows = sqlx::query(
         "UPDATE mandates SET status = 'replaced' WHERE contract_id = $1 AND status = 'active' RETURNING id",
     )
@@ -410,7 +416,7 @@ pub async fn replace_active_mandate(
 /// Takes the contract's row lock for the rest of the transaction (PostgreSQL; SQLite writers are
 /// already queued), so two changes of the same contract run one after the other and the second
 /// sees the first: a double submit then finds its account already registered.
-pub async fn lock(conn: &mut AnyConnection, contract_id: i64) -> Result<()> {
+pub async fn lock(conn: &mut AnyConnection, contract_id: ContractId) -> Result<()> {
     sqlx::query("UPDATE contracts SET status = status WHERE id = $1")
         .bind(contract_id)
         .execute(&mut *conn)

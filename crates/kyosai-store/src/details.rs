@@ -2,6 +2,7 @@
 //! rows are the history. A contract without a row still has its enrollment details (the app
 //! reads them from the enrollment application until the first change).
 
+use kyosai_domain::{ApplicationId, ContractId, DetailsId};
 use sqlx::AnyConnection;
 
 use crate::{AnyRow, Result, col};
@@ -31,11 +32,11 @@ pub struct Details {
 /// A stored row: the details and from when, by which application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
-    pub id: i64,
+    pub id: DetailsId,
     pub details: Details,
     /// `YYYY-MM-DD`.
     pub effective_from: String,
-    pub application_id: Option<i64>,
+    pub application_id: Option<ApplicationId>,
 }
 
 const COLUMNS: &str = "id, effective_from, application_id, holder_name, business_name, representative, postcode, \
@@ -66,7 +67,7 @@ fn from_row(r: &AnyRow) -> Result<Recorded> {
 }
 
 /// Every recorded set of the contract, oldest first.
-pub async fn history(conn: &mut AnyConnection, contract_id: i64) -> Result<Vec<Recorded>> {
+pub async fn history(conn: &mut AnyConnection, contract_id: ContractId) -> Result<Vec<Recorded>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM contract_details WHERE contract_id = $1 ORDER BY id"
     )))
@@ -77,7 +78,10 @@ pub async fn history(conn: &mut AnyConnection, contract_id: i64) -> Result<Vec<R
 }
 
 /// The set in force (the newest), if any change was recorded.
-pub async fn current(conn: &mut AnyConnection, contract_id: i64) -> Result<Option<Recorded>> {
+pub async fn current(
+    conn: &mut AnyConnection,
+    contract_id: ContractId,
+) -> Result<Option<Recorded>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM contract_details WHERE contract_id = $1 ORDER BY id DESC LIMIT 1"
     )))
@@ -90,12 +94,12 @@ pub async fn current(conn: &mut AnyConnection, contract_id: i64) -> Result<Optio
 /// Records a new set in force from `effective_from`.
 pub async fn insert(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
     effective_from: &str,
-    application_id: Option<i64>,
+    application_id: Option<ApplicationId>,
     d: &Details,
     now: &str,
-) -> Result<i64> {
+) -> Result<DetailsId> {
     let row = sqlx::query(
         "INSERT INTO contract_details (contract_id, effective_from, application_id, holder_name, business_name, \
          representative, postcode, prefecture, city, address_line, business_address, phone, email, capital_yen, \
@@ -129,7 +133,7 @@ pub async fn insert(
 /// registered details.
 pub async fn set_contract_names(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
     holder_name: &str,
     business_name: &str,
 ) -> Result<()> {

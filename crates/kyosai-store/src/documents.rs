@@ -1,5 +1,6 @@
 //! Issued documents and their numbers (issue #13; migration 0016).
 
+use kyosai_domain::{ContractId, DocumentId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
@@ -8,10 +9,10 @@ use crate::{Result, col};
 /// One issued document.
 #[derive(Debug, Clone)]
 pub struct Document {
-    pub id: i64,
+    pub id: DocumentId,
     pub document_number: String,
     pub kind: String,
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub period: String,
     pub issued_at: String,
     /// What the document says, as JSON.
@@ -21,7 +22,7 @@ pub struct Document {
 pub struct NewDocument<'a> {
     pub document_number: &'a str,
     pub kind: &'a str,
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub period: &'a str,
     pub issued_at: &'a str,
     pub figures: &'a str,
@@ -46,7 +47,7 @@ fn from_row(r: &AnyRow) -> Result<Document> {
 /// `figures_sha256`, if one was issued.
 pub async fn find_same(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
     kind: &str,
     period: &str,
     figures_sha256: &str,
@@ -67,7 +68,7 @@ pub async fn find_same(
 
 /// Records a new document; None when a document with the same figures was recorded first (by a
 /// concurrent request): the caller then reads that one with [`find_same`].
-pub async fn insert(conn: &mut AnyConnection, d: &NewDocument<'_>) -> Result<Option<i64>> {
+pub async fn insert(conn: &mut AnyConnection, d: &NewDocument<'_>) -> Result<Option<DocumentId>> {
     let row = sqlx::query(
         "INSERT INTO documents (document_number, kind, contract_id, period, issued_at, figures, \
          figures_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -98,7 +99,7 @@ pub async fn by_number(conn: &mut AnyConnection, number: &str) -> Result<Option<
 /// Records the hash of a format as first rendered; a later rendering never replaces it.
 pub async fn record_rendering(
     conn: &mut AnyConnection,
-    document_id: i64,
+    document_id: DocumentId,
     format: &str,
     sha256: &str,
 ) -> Result<()> {
@@ -117,7 +118,7 @@ pub async fn record_rendering(
 /// The recorded hashes of a document: (format, sha256), by format.
 pub async fn renderings(
     conn: &mut AnyConnection,
-    document_id: i64,
+    document_id: DocumentId,
 ) -> Result<Vec<(String, String)>> {
     let rows = sqlx::query(
         "SELECT format, sha256 FROM document_renderings WHERE document_id = $1 ORDER BY format",
@@ -131,7 +132,10 @@ pub async fn renderings(
 }
 
 /// Every document issued for a contract, newest first.
-pub async fn for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<Vec<Document>> {
+pub async fn for_contract(
+    conn: &mut AnyConnection,
+    contract_id: ContractId,
+) -> Result<Vec<Document>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM documents WHERE contract_id = $1 ORDER BY issued_at DESC, id DESC"
     )))

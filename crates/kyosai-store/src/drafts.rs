@@ -1,11 +1,16 @@
 //! Unfinished enrollment forms, so a member can fill in one short step at a time on a phone and
 //! come back later.
 
+use kyosai_domain::UserId;
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
 
-pub async fn get(conn: &mut AnyConnection, user_id: i64, program: &str) -> Result<Option<String>> {
+pub async fn get(
+    conn: &mut AnyConnection,
+    user_id: UserId,
+    program: &str,
+) -> Result<Option<String>> {
     let row = sqlx::query("SELECT data FROM drafts WHERE user_id = $1 AND program = $2")
         .bind(user_id)
         .bind(program)
@@ -16,7 +21,7 @@ pub async fn get(conn: &mut AnyConnection, user_id: i64, program: &str) -> Resul
 
 pub async fn put(
     conn: &mut AnyConnection,
-    user_id: i64,
+    user_id: UserId,
     program: &str,
     data: &str,
     now: &str,
@@ -34,7 +39,7 @@ pub async fn put(
     Ok(())
 }
 
-pub async fn delete(conn: &mut AnyConnection, user_id: i64, program: &str) -> Result<()> {
+pub async fn delete(conn: &mut AnyConnection, user_id: UserId, program: &str) -> Result<()> {
     sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND program = $2")
         .bind(user_id)
         .bind(program)

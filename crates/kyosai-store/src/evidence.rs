@@ -1,21 +1,22 @@
 //! Uploaded evidence (添付書類): metadata only; the bytes live in the evidence directory under
 //! the random token (see `kyosai_app::evidence`).
 
+use kyosai_domain::{ApplicationId, ContractId, EvidenceId, UserId};
 use sqlx::AnyConnection;
 
 use crate::{AnyRow, Result, col};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
-    pub id: i64,
+    pub id: EvidenceId,
     /// Random; the stored file's name and the id in download links.
     pub token: String,
     /// The member it belongs to (only they and staff may download it).
-    pub member_id: i64,
-    pub uploaded_by: i64,
-    pub contract_id: Option<i64>,
+    pub member_id: UserId,
+    pub uploaded_by: UserId,
+    pub contract_id: Option<ContractId>,
     /// The application it was filed with; None until then.
-    pub application_id: Option<i64>,
+    pub application_id: Option<ApplicationId>,
     /// The sanitised original name (metadata only).
     pub file_name: String,
     pub content_type: String,
@@ -45,9 +46,9 @@ fn from_row(r: &AnyRow) -> Result<Evidence> {
 
 pub struct NewEvidence<'a> {
     pub token: &'a str,
-    pub member_id: i64,
-    pub uploaded_by: i64,
-    pub contract_id: Option<i64>,
+    pub member_id: UserId,
+    pub uploaded_by: UserId,
+    pub contract_id: Option<ContractId>,
     pub file_name: &'a str,
     pub content_type: &'a str,
     pub size_bytes: i64,
@@ -55,7 +56,7 @@ pub struct NewEvidence<'a> {
     pub now: &'a str,
 }
 
-pub async fn insert(conn: &mut AnyConnection, e: &NewEvidence<'_>) -> Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, e: &NewEvidence<'_>) -> Result<EvidenceId> {
     let row = sqlx::query(
         "INSERT INTO evidence (token, member_id, uploaded_by, contract_id, file_name, content_type, size_bytes, \
          sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -85,7 +86,11 @@ pub async fn by_token(conn: &mut AnyConnection, token: &str) -> Result<Option<Ev
 }
 
 /// Files the evidence with an application; false when it was already filed (with any).
-pub async fn attach(conn: &mut AnyConnection, token: &str, application_id: i64) -> Result<bool> {
+pub async fn attach(
+    conn: &mut AnyConnection,
+    token: &str,
+    application_id: ApplicationId,
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE evidence SET application_id = $1 WHERE token = $2 AND application_id IS NULL",
     )
@@ -99,7 +104,7 @@ pub async fn attach(conn: &mut AnyConnection, token: &str, application_id: i64) 
 /// The evidence filed with an application, oldest first.
 pub async fn for_application(
     conn: &mut AnyConnection,
-    application_id: i64,
+    application_id: ApplicationId,
 ) -> Result<Vec<Evidence>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM evidence WHERE application_id = $1 ORDER BY id"

@@ -1,6 +1,7 @@
 //! Stored answers to POSTs sent with an `Idempotency-Key`, so a retried request gets the first
 //! answer instead of creating a second application.
 
+use kyosai_domain::UserId;
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
@@ -16,7 +17,7 @@ pub struct StoredResponse {
 
 pub async fn get(
     conn: &mut AnyConnection,
-    user_id: i64,
+    user_id: UserId,
     key: &str,
 ) -> Result<Option<StoredResponse>> {
     let row = sqlx::query("SELECT request_hash, status, body FROM idempotency_keys WHERE user_id = $1 AND idem_key = $2")
@@ -40,7 +41,7 @@ pub async fn get(
 /// the transaction; [`record_answer`] fills it in before commit.
 pub async fn claim(
     conn: &mut AnyConnection,
-    user_id: i64,
+    user_id: UserId,
     key: &str,
     request_hash: &str,
     now: &str,
@@ -61,7 +62,7 @@ pub async fn claim(
 /// Stores the answer of a claimed key (same transaction as the claim).
 pub async fn record_answer(
     conn: &mut AnyConnection,
-    user_id: i64,
+    user_id: UserId,
     key: &str,
     status: u16,
     body: &str,

@@ -1,5 +1,6 @@
 //! The portal inbox (table `notices`): a copy of every mail sent to a member, with its read state.
 
+use kyosai_domain::{NoticeId, OutboxId, UserId};
 use sqlx::AnyConnection;
 
 use crate::bulk::{self, Cell};
@@ -8,17 +9,17 @@ use crate::{Result, col};
 /// A notice to store: the mail `outbox_id` sent to `member_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewNotice<'a> {
-    pub member_id: i64,
-    pub outbox_id: i64,
+    pub member_id: UserId,
+    pub outbox_id: OutboxId,
     pub subject: &'a str,
     pub body: &'a str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
-    pub id: i64,
-    pub member_id: i64,
-    pub outbox_id: i64,
+    pub id: NoticeId,
+    pub member_id: UserId,
+    pub outbox_id: OutboxId,
     pub subject: String,
     pub body: String,
     pub created_at: String,
@@ -52,8 +53,8 @@ pub async fn insert_many(
         items,
         |n| {
             vec![
-                Cell::Int(n.member_id),
-                Cell::Int(n.outbox_id),
+                Cell::Int(n.member_id.get()),
+                Cell::Int(n.outbox_id.get()),
                 Cell::Text(n.subject),
                 Cell::Text(n.body),
                 Cell::Text(now),
@@ -66,7 +67,7 @@ pub async fn insert_many(
 /// One page of a member's notices, newest first.
 pub async fn page(
     conn: &mut AnyConnection,
-    member_id: i64,
+    member_id: UserId,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Notice>> {
@@ -82,7 +83,7 @@ pub async fn page(
 }
 
 /// How many notices a member has, and how many of them are unread.
-pub async fn counts(conn: &mut AnyConnection, member_id: i64) -> Result<(i64, i64)> {
+pub async fn counts(conn: &mut AnyConnection, member_id: UserId) -> Result<(i64, i64)> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS total, CAST(COALESCE(SUM(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS unread \
          FROM notices WHERE member_id = $1",
@@ -94,7 +95,11 @@ pub async fn counts(conn: &mut AnyConnection, member_id: i64) -> Result<(i64, i6
 }
 
 /// A member's notice; another member's is not found.
-pub async fn get(conn: &mut AnyConnection, member_id: i64, id: i64) -> Result<Option<Notice>> {
+pub async fn get(
+    conn: &mut AnyConnection,
+    member_id: UserId,
+    id: NoticeId,
+) -> Result<Option<Notice>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM notices WHERE id = $1 AND member_id = $2"
     )))
@@ -108,8 +113,8 @@ pub async fn get(conn: &mut AnyConnection, member_id: i64, id: i64) -> Result<Op
 /// Marks a member's notice read (the first reading time stays); false when it is not theirs.
 pub async fn mark_read(
     conn: &mut AnyConnection,
-    member_id: i64,
-    id: i64,
+    member_id: UserId,
+    id: NoticeId,
     now: &str,
 ) -> Result<bool> {
     let done = sqlx::query(

@@ -1,19 +1,20 @@
 //! The contact center's inquiry log (issue #14).
 
+use kyosai_domain::{InquiryId, UserId};
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
 
 pub struct NewInquiry<'a> {
-    pub operator_id: i64,
-    pub member_id: Option<i64>,
+    pub operator_id: UserId,
+    pub member_id: Option<UserId>,
     pub category: &'a str,
     pub outcome: &'a str,
     pub note: &'a str,
     pub now: &'a str,
 }
 
-pub async fn insert(conn: &mut AnyConnection, i: &NewInquiry<'_>) -> Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, i: &NewInquiry<'_>) -> Result<InquiryId> {
     let row = sqlx::query(
         "INSERT INTO inquiries (operator_id, member_id, category, outcome, note, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

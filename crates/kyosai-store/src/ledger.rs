@@ -3,6 +3,7 @@
 //! Append-only: the database refuses UPDATE and DELETE on it. Billing posts to it today; loans and
 //! payouts will post to it too, so it is its own module rather than part of billing.
 
+use kyosai_domain::{BillLineId, BillingRunId, ContractId, LedgerEntryId, ResultImportId};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::bulk::{self, is_sqlite, push_placeholders};
@@ -11,7 +12,7 @@ use crate::{Result, col};
 /// One entry that is not a bill line's: money collected outside the debit file (a 前納), a
 /// refund (`refunded`), and later loans and payouts.
 pub struct Entry<'a> {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     /// `YYYY-MM`.
     pub month: &'a str,
     /// `collected`, `refunded`, …
@@ -23,7 +24,7 @@ pub struct Entry<'a> {
 }
 
 /// Appends one entry; returns its id.
-pub async fn post(conn: &mut AnyConnection, e: &Entry<'_>, now: &str) -> Result<i64> {
+pub async fn post(conn: &mut AnyConnection, e: &Entry<'_>, now: &str) -> Result<LedgerEntryId> {
     let row = sqlx::query(
         "INSERT INTO billing_ledger (contract_id, month, kind, amount, months, reason, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -50,10 +51,10 @@ pub async fn post(conn: &mut AnyConnection, e: &Entry<'_>, now: &str) -> Result<
 /// 2.3M-contract run).
 pub async fn post_billed(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: BillingRunId,
     month: &str,
-    from: i64,
-    to: i64,
+    from: ContractId,
+    to: ContractId,
     now: &str,
 ) -> Result<u64> {
     const CHUNK_LINES: &str = "FROM bill_lines WHERE contract_id >= $3 AND contract_id <= $4 AND month = $5 AND run_id + 0 = $2";
@@ -85,8 +86,8 @@ pub async fn post_billed(
 /// A result ledger entry to post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResultEntry {
-    pub contract_id: i64,
-    pub bill_line_id: i64,
+    pub contract_id: ContractId,
+    pub bill_line_id: BillLineId,
     pub month: String,
     pub collected: bool,
     pub amount: i64,
@@ -98,7 +99,7 @@ pub struct ResultEntry {
 /// Appends result entries (collected / failed).
 pub async fn post_results(
     conn: &mut AnyConnection,
-    import_id: i64,
+    import_id: ResultImportId,
     entries: &[ResultEntry],
     now: &str,
 ) -> Result<()> {
@@ -121,15 +122,15 @@ pub async fn post_results(
         entries,
         |e| {
             vec![
-                Int(e.contract_id),
-                Int(e.bill_line_id),
+                Int(e.contract_id.get()),
+                Int(e.bill_line_id.get()),
                 Text(&e.month),
                 Text(if e.collected { "collected" } else { "failed" }),
                 Int(e.amount),
                 Int(e.months),
                 Int(e.result_code),
                 OptText(e.reason),
-                Int(import_id),
+                Int(import_id.get()),
                 Text(now),
             ]
         },
@@ -140,9 +141,9 @@ pub async fn post_results(
 /// (contract id, collected total including the opening balance) for contracts in `from..=to`.
 pub async fn collected_between(
     conn: &mut AnyConnection,
-    from: i64,
-    to: i64,
-) -> Result<Vec<(i64, i64)>> {
+    from: ContractId,
+    to: ContractId,
+) -> Result<Vec<(ContractId, i64)>> {
     let rows = sqlx::query(
         "SELECT contract_id, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM billing_ledger \
          WHERE contract_id >= $1 AND contract_id <= $2 AND kind IN ('opening', 'collected') GROUP BY contract_id",
@@ -159,7 +160,7 @@ pub async fn collected_between(
 /// A balance of premiums paid before Kyosai kept the ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Opening {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub month: String,
     pub amount: i64,
     pub months: i64,
@@ -199,14 +200,14 @@ pub struct Collected {
     pub amount: i64,
     pub months: i64,
     /// None for money outside a bill line (a 前納).
-    pub bill_line_id: Option<i64>,
+    pub bill_line_id: Option<BillLineId>,
 }
 
 /// A contract's `collected` entries with a month in `from..=to` (`YYYY-MM`), oldest first.
 /// Opening balances are left out: they carry no month of payment.
 pub async fn collected_in(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
     from: &str,
     to: &str,
 ) -> Result<Vec<Collected>> {

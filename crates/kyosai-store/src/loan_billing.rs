@@ -7,8 +7,11 @@
 //! amount lent less the principal of the `collected`, `recovered` and `set_off` events.
 
 use jiff::civil::Date;
-use kyosai_domain::Yen;
 use kyosai_domain::loan::{Instalment, LoanKind};
+use kyosai_domain::{
+    ApplicationId, BillingRunId, ContractId, LoanBillLineId, LoanId, MandateId, OriginatorId,
+    ResultImportId, Yen,
+};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::billing::{FileLine, MandateSnapshot};
@@ -33,8 +36,8 @@ fn parse_seqs(s: &str) -> Result<Vec<u32>> {
 /// bank's answer, an early repayment asked for, and the mandate in force for the month.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepayableLoan {
-    pub id: i64,
-    pub contract_id: i64,
+    pub id: LoanId,
+    pub contract_id: ContractId,
     pub kind: LoanKind,
     pub amount: Yen,
     pub disbursement_date: Date,
@@ -71,8 +74,8 @@ pub async fn repayable(
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        let id: i64 = col(r, "id")?;
-        let contract_id: i64 = col(r, "contract_id")?;
+        let id: LoanId = col(r, "id")?;
+        let contract_id: ContractId = col(r, "contract_id")?;
         let (mandate, mandate_usable) = mandate_in_force(conn, contract_id, month).await?;
         out.push(RepayableLoan {
             id,
@@ -99,7 +102,7 @@ pub async fn repayable(
 /// The mandate in force for `month` (the newest effective by then) and whether it is usable.
 async fn mandate_in_force(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
     month: &str,
 ) -> Result<(Option<MandateSnapshot>, bool)> {
     let row = sqlx::query(
@@ -135,7 +138,7 @@ async fn mandate_in_force(
 }
 
 /// The seqs of a loan's lines still without a result.
-async fn pending_seqs(conn: &mut AnyConnection, loan_id: i64) -> Result<Vec<u32>> {
+async fn pending_seqs(conn: &mut AnyConnection, loan_id: LoanId) -> Result<Vec<u32>> {
     let rows = sqlx::query(
         "SELECT b.seqs FROM loan_bill_lines b LEFT JOIN loan_payments p ON p.line_id = b.id \
          WHERE b.loan_id = $1 AND p.id IS NULL",
@@ -154,9 +157,9 @@ async fn pending_seqs(conn: &mut AnyConnection, loan_id: i64) -> Result<Vec<u32>
 /// A loan's debit to insert.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLoanLine {
-    pub loan_id: i64,
-    pub contract_id: i64,
-    pub originator_id: i64,
+    pub loan_id: LoanId,
+    pub contract_id: ContractId,
+    pub originator_id: OriginatorId,
     pub seqs: Vec<u32>,
     pub principal: Yen,
     pub interest: Yen,
@@ -167,7 +170,7 @@ pub struct NewLoanLine {
 }
 
 /// Whether a run has billed its loans already (the step is one transaction).
-pub async fn run_has_lines(conn: &mut AnyConnection, run_id: i64) -> Result<bool> {
+pub async fn run_has_lines(conn: &mut AnyConnection, run_id: BillingRunId) -> Result<bool> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM loan_bill_lines WHERE run_id = $1")
         .bind(run_id)
         .fetch_one(&mut *conn)
@@ -179,7 +182,7 @@ pub async fn run_has_lines(conn: &mut AnyConnection, run_id: i64) -> Result<bool
 /// transaction (as bill lines are: a resumed run numbers them the same).
 pub async fn insert_lines(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: BillingRunId,
     month: &str,
     lines: &[NewLoanLine],
 ) -> Result<()> {
@@ -232,8 +235,8 @@ pub async fn insert_lines(
 /// (`id` is the loan line's id; the file's customer number adds the loan range's base).
 pub async fn file_lines(
     conn: &mut AnyConnection,
-    run_id: i64,
-    originator_id: i64,
+    run_id: BillingRunId,
+    originator_id: OriginatorId,
     after_id: i64,
     limit: i64,
 ) -> Result<Vec<FileLine>> {
@@ -266,9 +269,9 @@ pub async fn file_lines(
 /// A loan line as a result import matches it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoanLineForResult {
-    pub id: i64,
-    pub loan_id: i64,
-    pub contract_id: i64,
+    pub id: LoanBillLineId,
+    pub loan_id: LoanId,
+    pub contract_id: ContractId,
     pub month: String,
     pub kind: LoanKind,
     pub seqs: Vec<u32>,
@@ -276,7 +279,7 @@ pub struct LoanLineForResult {
     pub interest: Yen,
     pub late_charge: Yen,
     pub amount: i64,
-    pub mandate_id: i64,
+    pub mandate_id: MandateId,
     pub bank_code: String,
     pub branch_code: String,
     pub account_number: String,
@@ -288,13 +291,14 @@ pub struct LoanLineForResult {
 /// The loan lines with these ids (those that exist).
 pub async fn lines_for_results(
     conn: &mut AnyConnection,
-    ids: &[i64],
+    ids: &[LoanBillLineId],
 ) -> Result<Vec<LoanLineForResult>> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let list = chunk
             .iter()
-            .map(i64::to_string)
+            // The bare numbers (an id's `Display`), so the list holds digits only.
+            .map(LoanBillLineId::to_string)
             .collect::<Vec<_>>()
             .join(",");
         let rows = sqlx::query(AssertSqlSafe(format!(
@@ -378,15 +382,15 @@ impl PaymentKind {
 /// A repayment event to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPayment<'a> {
-    pub loan_id: i64,
-    pub line_id: Option<i64>,
+    pub loan_id: LoanId,
+    pub line_id: Option<LoanBillLineId>,
     pub kind: PaymentKind,
     pub seqs: &'a [u32],
     pub principal: Yen,
     pub interest: Yen,
     pub late_charge: Yen,
     pub result_code: Option<i64>,
-    pub import_id: Option<i64>,
+    pub import_id: Option<ResultImportId>,
     pub on_date: Date,
 }
 
@@ -432,7 +436,7 @@ pub async fn record_payment(conn: &mut AnyConnection, p: &NewPayment<'_>, now: &
 /// One debit of a loan with the bank's answer, for the member's and staff's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoanDebitRow {
-    pub line_id: i64,
+    pub line_id: LoanBillLineId,
     pub month: String,
     pub debit_date: String,
     pub seqs: Vec<u32>,
@@ -447,7 +451,7 @@ pub struct LoanDebitRow {
 }
 
 /// A loan's debits, oldest first.
-pub async fn debits(conn: &mut AnyConnection, loan_id: i64) -> Result<Vec<LoanDebitRow>> {
+pub async fn debits(conn: &mut AnyConnection, loan_id: LoanId) -> Result<Vec<LoanDebitRow>> {
     let rows = sqlx::query(
         "SELECT b.id, b.month, r.debit_date, b.seqs, b.principal, b.interest, b.late_charge, b.amount, \
          b.early, p.kind AS result, p.result_code FROM loan_bill_lines b \
@@ -486,9 +490,9 @@ fn debit_row(r: &AnyRow) -> Result<LoanDebitRow> {
 /// to its schedule) is replaced.
 pub async fn request_early(
     conn: &mut AnyConnection,
-    loan_id: i64,
+    loan_id: LoanId,
     month: &str,
-    application_id: Option<i64>,
+    application_id: Option<ApplicationId>,
     now: &str,
 ) -> Result<bool> {
     sqlx::query("DELETE FROM loan_early_repayments WHERE loan_id = $1 AND month < $2")
@@ -510,7 +514,7 @@ pub async fn request_early(
 }
 
 /// The month of a loan's early repayment asked for, if any.
-pub async fn early_month(conn: &mut AnyConnection, loan_id: i64) -> Result<Option<String>> {
+pub async fn early_month(conn: &mut AnyConnection, loan_id: LoanId) -> Result<Option<String>> {
     let row = sqlx::query("SELECT month FROM loan_early_repayments WHERE loan_id = $1")
         .bind(loan_id)
         .fetch_optional(&mut *conn)
@@ -556,7 +560,7 @@ pub async fn book_totals(conn: &mut AnyConnection, program: &str) -> Result<Book
 /// (kind, day, principal + interest + late charge).
 pub async fn settlements(
     conn: &mut AnyConnection,
-    loan_id: i64,
+    loan_id: LoanId,
 ) -> Result<Vec<(PaymentKind, Date, Yen)>> {
     let rows = sqlx::query(
         "SELECT kind, on_date, principal + interest + late_charge AS total FROM loan_payments \

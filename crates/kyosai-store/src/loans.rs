@@ -3,16 +3,16 @@
 //! is always the schedule less what was collected.
 
 use jiff::civil::Date;
-use kyosai_domain::Yen;
 use kyosai_domain::loan::{Instalment, LoanKind};
+use kyosai_domain::{ApplicationId, ContractId, LoanId, Yen};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::{AnyRow, Result, StoreError, col, decode, typed, typed_opt};
 
 /// A loan to record.
 pub struct NewLoan<'a> {
-    pub contract_id: i64,
-    pub application_id: Option<i64>,
+    pub contract_id: ContractId,
+    pub application_id: Option<ApplicationId>,
     pub kind: LoanKind,
     pub amount: Yen,
     pub disbursement_date: Date,
@@ -26,9 +26,9 @@ pub struct NewLoan<'a> {
 /// A loan as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Loan {
-    pub id: i64,
-    pub contract_id: i64,
-    pub application_id: Option<i64>,
+    pub id: LoanId,
+    pub contract_id: ContractId,
+    pub application_id: Option<ApplicationId>,
     pub kind: LoanKind,
     pub amount: Yen,
     pub disbursement_date: Date,
@@ -65,7 +65,7 @@ fn loan(r: &AnyRow) -> Result<Loan> {
 
 /// Records a loan and its schedule; returns its id. A second loan against the same bankruptcy
 /// of the same contract is refused by the database.
-pub async fn insert(conn: &mut AnyConnection, l: &NewLoan<'_>, now: &str) -> Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, l: &NewLoan<'_>, now: &str) -> Result<LoanId> {
     let row = sqlx::query(
         "INSERT INTO loans (contract_id, application_id, kind, amount, disbursement_date, maturity_date, \
          premium_reduction, bankruptcy_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -81,7 +81,7 @@ pub async fn insert(conn: &mut AnyConnection, l: &NewLoan<'_>, now: &str) -> Res
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    let id: i64 = col(&row, "id")?;
+    let id: LoanId = col(&row, "id")?;
     for i in l.schedule {
         sqlx::query(
             "INSERT INTO loan_instalments (loan_id, seq, due_date, principal, interest) VALUES ($1, $2, $3, $4, $5)",
@@ -98,7 +98,7 @@ pub async fn insert(conn: &mut AnyConnection, l: &NewLoan<'_>, now: &str) -> Res
 }
 
 /// A contract's loans, oldest first.
-pub async fn for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<Vec<Loan>> {
+pub async fn for_contract(conn: &mut AnyConnection, contract_id: ContractId) -> Result<Vec<Loan>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM loans WHERE contract_id = $1 ORDER BY id"
     )))
@@ -109,7 +109,10 @@ pub async fn for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<
 }
 
 /// A loan's schedule in order.
-pub async fn instalments(conn: &mut AnyConnection, loan_id: i64) -> Result<Vec<StoredInstalment>> {
+pub async fn instalments(
+    conn: &mut AnyConnection,
+    loan_id: LoanId,
+) -> Result<Vec<StoredInstalment>> {
     let rows = sqlx::query(
         "SELECT seq, due_date, principal, interest, paid_on FROM loan_instalments WHERE loan_id = $1 ORDER BY seq",
     )
@@ -149,7 +152,7 @@ pub async fn book(conn: &mut AnyConnection) -> Result<Vec<(Loan, String, String)
 }
 
 /// One loan by id with its contract's number.
-pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<(Loan, String)>> {
+pub async fn get(conn: &mut AnyConnection, id: LoanId) -> Result<Option<(Loan, String)>> {
     let row = sqlx::query(
         "SELECT l.id, l.contract_id, l.application_id, l.kind, l.amount, l.disbursement_date, \
          l.maturity_date, l.premium_reduction, c.number FROM loans l \

@@ -2,6 +2,7 @@
 //! failures per account with the time of the last one and a temporary lock, and wrong
 //! second-factor codes per half-logged-in session.
 
+use kyosai_domain::UserId;
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
@@ -13,7 +14,7 @@ pub struct AccountState {
     pub locked_until: Option<String>,
 }
 
-pub async fn account(conn: &mut AnyConnection, user_id: i64) -> Result<Option<AccountState>> {
+pub async fn account(conn: &mut AnyConnection, user_id: UserId) -> Result<Option<AccountState>> {
     let row = sqlx::query(
         "SELECT failed_logins, last_failed_login_at, locked_until FROM users WHERE id = $1",
     )
@@ -31,7 +32,7 @@ pub async fn account(conn: &mut AnyConnection, user_id: i64) -> Result<Option<Ac
 }
 
 /// Counts one more failure and returns the new count.
-pub async fn record_failure(conn: &mut AnyConnection, user_id: i64, now: &str) -> Result<i64> {
+pub async fn record_failure(conn: &mut AnyConnection, user_id: UserId, now: &str) -> Result<i64> {
     let row = sqlx::query(
         "UPDATE users SET failed_logins = failed_logins + 1, last_failed_login_at = $2 \
          WHERE id = $1 RETURNING failed_logins",
@@ -44,7 +45,7 @@ pub async fn record_failure(conn: &mut AnyConnection, user_id: i64, now: &str) -
 }
 
 /// Locks the account until `until`; the failure count starts again after the lock.
-pub async fn lock(conn: &mut AnyConnection, user_id: i64, until: &str) -> Result<()> {
+pub async fn lock(conn: &mut AnyConnection, user_id: UserId, until: &str) -> Result<()> {
     sqlx::query("UPDATE users SET locked_until = $2, failed_logins = 0 WHERE id = $1")
         .bind(user_id)
         .bind(until)
@@ -54,7 +55,7 @@ pub async fn lock(conn: &mut AnyConnection, user_id: i64, until: &str) -> Result
 }
 
 /// A complete login (both factors) forgets earlier failures.
-pub async fn reset(conn: &mut AnyConnection, user_id: i64) -> Result<()> {
+pub async fn reset(conn: &mut AnyConnection, user_id: UserId) -> Result<()> {
     sqlx::query(
         "UPDATE users SET failed_logins = 0, last_failed_login_at = NULL, locked_until = NULL \
          WHERE id = $1 AND (failed_logins <> 0 OR locked_until IS NOT NULL)",

@@ -2,13 +2,14 @@
 //! the change that causes them and delivered after commit, so nothing acknowledged is lost and
 //! nothing is sent for a change that rolled back.
 
+use kyosai_domain::OutboxId;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::{Result, col};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxItem {
-    pub id: i64,
+    pub id: OutboxId,
     pub kind: String,
     pub payload: String,
     pub attempts: i64,
@@ -19,7 +20,7 @@ pub async fn enqueue(
     kind: &str,
     payload: &str,
     now: &str,
-) -> Result<i64> {
+) -> Result<OutboxId> {
     let row = sqlx::query(
         "INSERT INTO outbox (kind, payload, created_at) VALUES ($1, $2, $3) RETURNING id",
     )
@@ -113,7 +114,7 @@ fn item(r: &crate::AnyRow) -> Result<OutboxItem> {
 
 /// Marks delivered items, in statements of up to 500 ids (one round of delivery is one short
 /// write, not one per mail).
-pub async fn mark_done(conn: &mut AnyConnection, ids: &[i64], now: &str) -> Result<()> {
+pub async fn mark_done(conn: &mut AnyConnection, ids: &[OutboxId], now: &str) -> Result<()> {
     for chunk in ids.chunks(500) {
         let placeholders: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
         let sql = format!(
@@ -131,7 +132,11 @@ pub async fn mark_done(conn: &mut AnyConnection, ids: &[i64], now: &str) -> Resu
 
 /// Records a failed attempt; the item is tried again from `next_attempt_at` (the caller's
 /// back-off, see [`retry_delay`]).
-pub async fn mark_failed(conn: &mut AnyConnection, id: i64, next_attempt_at: &str) -> Result<()> {
+pub async fn mark_failed(
+    conn: &mut AnyConnection,
+    id: OutboxId,
+    next_attempt_at: &str,
+) -> Result<()> {
     sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2 WHERE id = $1")
         .bind(id)
         .bind(next_attempt_at)

@@ -2,6 +2,7 @@
 //! balance plus every collected debit, less the 1/10 of 共済金 loans (`loan_reduction`, REFERENCE
 //! §5.3). Failed and pending debits count for nothing.
 
+use kyosai_domain::ContractId;
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
@@ -14,7 +15,7 @@ pub struct Paid {
 }
 
 /// The opening balance and collected debits of one contract.
-pub async fn so_far(conn: &mut AnyConnection, contract_id: i64) -> Result<Paid> {
+pub async fn so_far(conn: &mut AnyConnection, contract_id: ContractId) -> Result<Paid> {
     let row = sqlx::query(
         "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS yen, CAST(COALESCE(SUM(months), 0) AS BIGINT) AS months \
          FROM billing_ledger WHERE contract_id = $1 AND kind IN ('opening', 'collected', 'loan_reduction')",
@@ -30,7 +31,7 @@ pub async fn so_far(conn: &mut AnyConnection, contract_id: i64) -> Result<Paid> 
 
 /// The same, counting only ledger entries of months up to `month` (`YYYY-MM`): what had been paid
 /// by then (the member loan limit is recalculated from it twice a year).
-pub async fn up_to(conn: &mut AnyConnection, contract_id: i64, month: &str) -> Result<Paid> {
+pub async fn up_to(conn: &mut AnyConnection, contract_id: ContractId, month: &str) -> Result<Paid> {
     let row = sqlx::query(
         "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS yen, CAST(COALESCE(SUM(months), 0) AS BIGINT) AS months \
          FROM billing_ledger WHERE contract_id = $1 AND month <= $2 AND kind IN ('opening', 'collected', 'loan_reduction')",

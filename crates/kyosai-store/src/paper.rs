@@ -1,6 +1,7 @@
 //! Paper forms from the BPO contractor and their double-entry verification (migration 0017;
 //! docs/paper-batch.md).
 
+use kyosai_domain::{AgencyId, ApplicationId, PaperBatchId, PaperFormId, UserId};
 use sqlx::AnyConnection;
 
 use crate::{AnyRow, Result, col};
@@ -21,9 +22,9 @@ pub async fn insert_batch(
     sha256: &str,
     batch_id: &str,
     file_name: &str,
-    imported_by: i64,
+    imported_by: UserId,
     now: &str,
-) -> Result<i64> {
+) -> Result<PaperBatchId> {
     let row = sqlx::query(
         "INSERT INTO paper_batches (sha256, batch_id, file_name, imported_by, imported_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -39,7 +40,7 @@ pub async fn insert_batch(
 }
 
 /// The id of the agency with `code`.
-pub async fn agency_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<i64>> {
+pub async fn agency_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<AgencyId>> {
     let row = sqlx::query("SELECT id FROM agencies WHERE code = $1")
         .bind(code)
         .fetch_optional(&mut *conn)
@@ -49,17 +50,21 @@ pub async fn agency_by_code(conn: &mut AnyConnection, code: &str) -> Result<Opti
 
 /// A form to store.
 pub struct NewForm<'a> {
-    pub batch_id: i64,
+    pub batch_id: PaperBatchId,
     pub form_id: &'a str,
     pub procedure: &'a str,
     pub target: &'a str,
-    pub agency_id: Option<i64>,
+    pub agency_id: Option<AgencyId>,
     pub fields: &'a str,
     pub image_type: &'a str,
     pub image_base64: &'a str,
 }
 
-pub async fn insert_form(conn: &mut AnyConnection, f: &NewForm<'_>, now: &str) -> Result<i64> {
+pub async fn insert_form(
+    conn: &mut AnyConnection,
+    f: &NewForm<'_>,
+    now: &str,
+) -> Result<PaperFormId> {
     let row = sqlx::query(
         "INSERT INTO paper_forms (batch_id, form_id, procedure, target, agency_id, fields, \
          image_type, image_base64, status, created_at) \
@@ -82,17 +87,17 @@ pub async fn insert_form(conn: &mut AnyConnection, f: &NewForm<'_>, now: &str) -
 /// A stored form (without its image).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Form {
-    pub id: i64,
-    pub batch_id: i64,
+    pub id: PaperFormId,
+    pub batch_id: PaperBatchId,
     pub form_id: String,
     pub procedure: String,
     pub target: String,
-    pub agency_id: Option<i64>,
+    pub agency_id: Option<AgencyId>,
     pub fields: String,
     pub status: String,
     pub reason: Option<String>,
-    pub application_id: Option<i64>,
-    pub imported_by: i64,
+    pub application_id: Option<ApplicationId>,
+    pub imported_by: UserId,
 }
 
 const FORM_COLUMNS: &str = "f.id, f.batch_id, f.form_id, f.procedure, f.target, f.agency_id, \
@@ -114,7 +119,7 @@ fn form_row(r: &AnyRow) -> Result<Form> {
     })
 }
 
-pub async fn form(conn: &mut AnyConnection, id: i64) -> Result<Option<Form>> {
+pub async fn form(conn: &mut AnyConnection, id: PaperFormId) -> Result<Option<Form>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {FORM_COLUMNS} FROM paper_forms f JOIN paper_batches b ON b.id = f.batch_id \
          WHERE f.id = $1"
@@ -138,7 +143,7 @@ pub async fn recent_forms(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Fo
 }
 
 /// The scanned image: its MIME type and base64 text.
-pub async fn image(conn: &mut AnyConnection, id: i64) -> Result<Option<(String, String)>> {
+pub async fn image(conn: &mut AnyConnection, id: PaperFormId) -> Result<Option<(String, String)>> {
     let row = sqlx::query("SELECT image_type, image_base64 FROM paper_forms WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -150,9 +155,9 @@ pub async fn image(conn: &mut AnyConnection, id: i64) -> Result<Option<(String, 
 /// Sets a form's outcome: `submitted` with its application, or `refused` with the reason.
 pub async fn set_outcome(
     conn: &mut AnyConnection,
-    id: i64,
+    id: PaperFormId,
     status: &str,
-    application_id: Option<i64>,
+    application_id: Option<ApplicationId>,
     reason: Option<&str>,
 ) -> Result<()> {
     sqlx::query(
@@ -169,7 +174,7 @@ pub async fn set_outcome(
 
 /// Serialises verification of one form (PostgreSQL runs writers concurrently): the form's row
 /// is locked until the transaction ends.
-pub async fn lock_form(conn: &mut AnyConnection, id: i64) -> Result<()> {
+pub async fn lock_form(conn: &mut AnyConnection, id: PaperFormId) -> Result<()> {
     sqlx::query("UPDATE paper_forms SET status = status WHERE id = $1")
         .bind(id)
         .execute(&mut *conn)
@@ -187,7 +192,7 @@ pub struct VerifyField {
 
 pub async fn insert_verify_field(
     conn: &mut AnyConnection,
-    paper_form_id: i64,
+    paper_form_id: PaperFormId,
     field: &str,
     why: &str,
     message: Option<&str>,
@@ -206,7 +211,7 @@ pub async fn insert_verify_field(
 
 pub async fn verify_fields(
     conn: &mut AnyConnection,
-    paper_form_id: i64,
+    paper_form_id: PaperFormId,
 ) -> Result<Vec<VerifyField>> {
     let rows = sqlx::query(
         "SELECT field, why, message FROM paper_verify_fields WHERE paper_form_id = $1 ORDER BY id",
@@ -230,11 +235,11 @@ pub async fn verify_fields(
 pub struct Keying {
     pub field: String,
     pub round: i64,
-    pub operator_id: i64,
+    pub operator_id: UserId,
     pub value: String,
 }
 
-pub async fn keyings(conn: &mut AnyConnection, paper_form_id: i64) -> Result<Vec<Keying>> {
+pub async fn keyings(conn: &mut AnyConnection, paper_form_id: PaperFormId) -> Result<Vec<Keying>> {
     let rows = sqlx::query(
         "SELECT field, round, operator_id, value FROM paper_keyings WHERE paper_form_id = $1 \
          ORDER BY round, id",
@@ -256,7 +261,7 @@ pub async fn keyings(conn: &mut AnyConnection, paper_form_id: i64) -> Result<Vec
 
 pub async fn insert_keying(
     conn: &mut AnyConnection,
-    paper_form_id: i64,
+    paper_form_id: PaperFormId,
     k: &Keying,
     now: &str,
 ) -> Result<()> {
@@ -278,10 +283,10 @@ pub async fn insert_keying(
 /// A data-entry screen's time to record.
 pub struct EntryTime<'a> {
     pub screen: &'a str,
-    pub paper_form_id: Option<i64>,
+    pub paper_form_id: Option<PaperFormId>,
     pub procedure: &'a str,
     pub channel: &'a str,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub opened_at: &'a str,
     pub submitted_at: &'a str,
     pub seconds: i64,
@@ -306,7 +311,7 @@ pub async fn insert_entry_time(conn: &mut AnyConnection, t: &EntryTime<'_>) -> R
 }
 
 /// Total seconds recorded on data-entry screens for one paper form.
-pub async fn entry_seconds(conn: &mut AnyConnection, paper_form_id: i64) -> Result<i64> {
+pub async fn entry_seconds(conn: &mut AnyConnection, paper_form_id: PaperFormId) -> Result<i64> {
     let row = sqlx::query(
         "SELECT CAST(COALESCE(SUM(seconds), 0) AS BIGINT) AS s FROM data_entry_time WHERE paper_form_id = $1",
     )

@@ -3,16 +3,16 @@
 
 use sqlx::AnyConnection;
 
-use kyosai_domain::YearMonth;
 use kyosai_domain::billing::{Deferral, FrequencyChange};
 use kyosai_domain::rules::PaymentFrequency;
+use kyosai_domain::{ApplicationId, ContractId, YearMonth};
 
 use crate::{Result, col, decode, month};
 
 pub struct NewFrequencyChange<'a> {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub change: FrequencyChange,
-    pub application_id: i64,
+    pub application_id: ApplicationId,
     pub now: &'a str,
 }
 
@@ -45,9 +45,9 @@ pub async fn insert_frequency_change(
 /// The frequency changes of the contracts with ids in `from..=to`, as (contract id, change).
 pub async fn frequency_changes_between(
     conn: &mut AnyConnection,
-    from: i64,
-    to: i64,
-) -> Result<Vec<(i64, FrequencyChange)>> {
+    from: ContractId,
+    to: ContractId,
+) -> Result<Vec<(ContractId, FrequencyChange)>> {
     let rows = sqlx::query(
         "SELECT contract_id, effective_month, frequency, designated_month FROM frequency_changes \
          WHERE contract_id >= $1 AND contract_id <= $2 ORDER BY contract_id, effective_month",
@@ -78,7 +78,11 @@ pub async fn frequency_changes_between(
 }
 
 /// Records a contract's 掛止め: billing skips every month from `from` on (until a resumption).
-pub async fn suspend(conn: &mut AnyConnection, contract_id: i64, from: YearMonth) -> Result<()> {
+pub async fn suspend(
+    conn: &mut AnyConnection,
+    contract_id: ContractId,
+    from: YearMonth,
+) -> Result<()> {
     sqlx::query("UPDATE contracts SET suspended_from = $1, resumed_from = NULL WHERE id = $2")
         .bind(from.to_string())
         .bind(contract_id)
@@ -89,7 +93,7 @@ pub async fn suspend(conn: &mut AnyConnection, contract_id: i64, from: YearMonth
 
 /// Records a contract's 掛金の納付期限の延長 (replacing any earlier one, whose catch-up the
 /// procedure has checked is over).
-pub async fn defer(conn: &mut AnyConnection, contract_id: i64, d: &Deferral) -> Result<()> {
+pub async fn defer(conn: &mut AnyConnection, contract_id: ContractId, d: &Deferral) -> Result<()> {
     sqlx::query(
         "UPDATE contracts SET deferred_from = $1, deferred_until = $2, deferral_extra_per_debit = $3 \
          WHERE id = $4",
@@ -104,7 +108,10 @@ pub async fn defer(conn: &mut AnyConnection, contract_id: i64, d: &Deferral) -> 
 }
 
 /// A contract's 掛金の納付期限の延長, if one was recorded.
-pub async fn deferral(conn: &mut AnyConnection, contract_id: i64) -> Result<Option<Deferral>> {
+pub async fn deferral(
+    conn: &mut AnyConnection,
+    contract_id: ContractId,
+) -> Result<Option<Deferral>> {
     let row = sqlx::query(
         "SELECT deferred_from, deferred_until, deferral_extra_per_debit FROM contracts WHERE id = $1",
     )
@@ -141,7 +148,11 @@ pub(crate) fn decode_deferral(
 
 /// Records the end of a 掛止め: billing debits again from `from` on, while a late run of an
 /// earlier month still sees the suspension.
-pub async fn resume(conn: &mut AnyConnection, contract_id: i64, from: YearMonth) -> Result<()> {
+pub async fn resume(
+    conn: &mut AnyConnection,
+    contract_id: ContractId,
+    from: YearMonth,
+) -> Result<()> {
     sqlx::query("UPDATE contracts SET resumed_from = $1 WHERE id = $2")
         .bind(from.to_string())
         .bind(contract_id)

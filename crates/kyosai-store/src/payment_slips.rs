@@ -1,6 +1,7 @@
 //! 納付書 (payment slips) for arrears of 12 months or more and the payment files that report
 //! them paid (REFERENCE §2.7; migration 0008).
 
+use kyosai_domain::{ContractId, PaymentImportId, PaymentSlipId};
 use sqlx::AnyConnection;
 
 use crate::billing::LineWithResult;
@@ -9,9 +10,9 @@ use crate::{AnyRow, Result, col};
 /// A slip as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slip {
-    pub id: i64,
+    pub id: PaymentSlipId,
     pub reference: String,
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub issued_on: String,
     pub deadline: String,
     /// Bill-item text (`*YYYY-MM=yen;…`).
@@ -41,7 +42,7 @@ fn slip(r: &AnyRow) -> Result<Slip> {
 
 /// A slip to insert.
 pub struct NewSlip<'a> {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub reference: &'a str,
     pub issued_on: &'a str,
     pub deadline: &'a str,
@@ -54,7 +55,7 @@ pub async fn insert_open(
     conn: &mut AnyConnection,
     s: &NewSlip<'_>,
     now: &str,
-) -> Result<Option<i64>> {
+) -> Result<Option<PaymentSlipId>> {
     let row = sqlx::query(
         "INSERT INTO payment_slips (reference, contract_id, issued_on, deadline, items, amount, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) \
@@ -73,7 +74,7 @@ pub async fn insert_open(
 }
 
 /// How many slips a contract has had (for the next reference).
-pub async fn count_for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<i64> {
+pub async fn count_for_contract(conn: &mut AnyConnection, contract_id: ContractId) -> Result<i64> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM payment_slips WHERE contract_id = $1")
         .bind(contract_id)
         .fetch_one(&mut *conn)
@@ -82,7 +83,7 @@ pub async fn count_for_contract(conn: &mut AnyConnection, contract_id: i64) -> R
 }
 
 /// Every slip of a contract, oldest first.
-pub async fn for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<Vec<Slip>> {
+pub async fn for_contract(conn: &mut AnyConnection, contract_id: ContractId) -> Result<Vec<Slip>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {SLIP_COLUMNS} FROM payment_slips WHERE contract_id = $1 ORDER BY id"
     )))
@@ -93,7 +94,10 @@ pub async fn for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<
 }
 
 /// The contract's open slip, if any.
-pub async fn open_for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<Option<Slip>> {
+pub async fn open_for_contract(
+    conn: &mut AnyConnection,
+    contract_id: ContractId,
+) -> Result<Option<Slip>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {SLIP_COLUMNS} FROM payment_slips WHERE contract_id = $1 AND status = 'open'"
     )))
@@ -117,10 +121,10 @@ pub async fn by_reference(conn: &mut AnyConnection, reference: &str) -> Result<O
 /// Marks an open slip paid; false when it is no longer open.
 pub async fn mark_paid(
     conn: &mut AnyConnection,
-    id: i64,
+    id: PaymentSlipId,
     paid_on: &str,
     paid_month: &str,
-    import_id: i64,
+    import_id: PaymentImportId,
 ) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE payment_slips SET status = 'paid', paid_on = $1, paid_month = $2, import_id = $3 \
@@ -136,7 +140,7 @@ pub async fn mark_paid(
 }
 
 /// Closes the contract's open slip when the contract is cancelled.
-pub async fn cancel_open(conn: &mut AnyConnection, contract_id: i64) -> Result<()> {
+pub async fn cancel_open(conn: &mut AnyConnection, contract_id: ContractId) -> Result<()> {
     sqlx::query(
         "UPDATE payment_slips SET status = 'cancelled' WHERE contract_id = $1 AND status = 'open'",
     )
@@ -150,8 +154,8 @@ pub async fn cancel_open(conn: &mut AnyConnection, contract_id: i64) -> Result<(
 /// with bill lines), of contracts in `from..=to` paid in months `since..before`.
 pub async fn paid_as_lines(
     conn: &mut AnyConnection,
-    from: i64,
-    to: i64,
+    from: ContractId,
+    to: ContractId,
     since: &str,
     before: &str,
 ) -> Result<Vec<LineWithResult>> {
@@ -198,7 +202,7 @@ pub async fn insert_import(
     actor: &str,
     (record_count, total_yen): (i64, i64),
     now: &str,
-) -> Result<i64> {
+) -> Result<PaymentImportId> {
     let row = sqlx::query(
         "INSERT INTO payment_imports (sha256, file_name, imported_at, actor, record_count, total_yen) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

@@ -3,8 +3,8 @@
 //! own transaction; the payout run pays what is due.
 
 use jiff::civil::Date;
-use kyosai_domain::Yen;
 use kyosai_domain::payout::{PayoutKind, PayoutStatus};
+use kyosai_domain::{ApplicationId, ContractId, PayoutId, PayoutRunId, ReturnImportId, Yen};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::{AnyRow, Result, col, decode, typed};
@@ -23,9 +23,9 @@ pub struct PayeeAccount {
 
 /// A payout to schedule.
 pub struct NewPayout<'a> {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     /// The application that decided it, when there is one.
-    pub application_id: Option<i64>,
+    pub application_id: Option<ApplicationId>,
     pub kind: PayoutKind,
     /// A bank business day.
     pub due_date: Date,
@@ -40,9 +40,9 @@ pub struct NewPayout<'a> {
 /// A payout as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payout {
-    pub id: i64,
-    pub contract_id: i64,
-    pub application_id: Option<i64>,
+    pub id: PayoutId,
+    pub contract_id: ContractId,
+    pub application_id: Option<ApplicationId>,
     pub kind: PayoutKind,
     pub due_date: Date,
     pub amount: Yen,
@@ -51,7 +51,7 @@ pub struct Payout {
     pub seq: i64,
     pub status: PayoutStatus,
     /// The payout run that paid it (migration 0021).
-    pub run_id: Option<i64>,
+    pub run_id: Option<PayoutRunId>,
     /// Why it is held, in Japanese (a returned transfer, no usable account).
     pub hold_reason: Option<String>,
 }
@@ -86,7 +86,7 @@ fn payout(r: &AnyRow) -> Result<Payout> {
 
 /// Schedules one payout; returns its id. The same `(source, seq)` twice is refused by the
 /// database, so a decision can never schedule its payment twice.
-pub async fn schedule(conn: &mut AnyConnection, p: &NewPayout<'_>, now: &str) -> Result<i64> {
+pub async fn schedule(conn: &mut AnyConnection, p: &NewPayout<'_>, now: &str) -> Result<PayoutId> {
     let row = sqlx::query(
         "INSERT INTO payouts (contract_id, application_id, kind, due_date, amount, bank_code, branch_code, \
          account_type, account_number, holder_kana, source, seq, status, created_at) \
@@ -111,7 +111,10 @@ pub async fn schedule(conn: &mut AnyConnection, p: &NewPayout<'_>, now: &str) ->
 }
 
 /// A contract's payouts, by date.
-pub async fn for_contract(conn: &mut AnyConnection, contract_id: i64) -> Result<Vec<Payout>> {
+pub async fn for_contract(
+    conn: &mut AnyConnection,
+    contract_id: ContractId,
+) -> Result<Vec<Payout>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM payouts WHERE contract_id = $1 ORDER BY due_date, id"
     )))
@@ -162,7 +165,7 @@ pub async fn due_by(conn: &mut AnyConnection, date: Date) -> Result<Vec<RunLine>
 /// The transfers a run made, in payout id order, as they were written (amount and account
 /// from the run's own record, so a file is written again byte for byte even after a returned
 /// payout was given a new account and paid by a later run).
-pub async fn in_run(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<RunLine>> {
+pub async fn in_run(conn: &mut AnyConnection, run_id: PayoutRunId) -> Result<Vec<RunLine>> {
     let rows = sqlx::query(
         "SELECT p.id, p.contract_id, p.application_id, p.kind, p.due_date, t.amount, t.bank_code, \
          t.branch_code, t.account_type, t.account_number, t.holder_kana, p.source, p.seq, p.status, \
@@ -182,7 +185,7 @@ pub async fn in_run(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<RunLine
 /// the caller checks it against what it wrote.
 pub async fn pay_due(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: PayoutRunId,
     date: Date,
     month: &str,
     now: &str,
@@ -241,7 +244,7 @@ pub async fn pay_due(
 /// A payout run as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Run {
-    pub id: i64,
+    pub id: PayoutRunId,
     pub transfer_date: Date,
     pub seq: i64,
     pub payout_count: i64,
@@ -253,8 +256,7 @@ pub struct Run {
 /// One file of a run, with the SHA-256 of the bytes delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunFile {
-    pub id: i64,
-    pub run_id: i64,
+    pub run_id: PayoutRunId,
     pub program: String,
     pub name: String,
     pub sha256: String,
@@ -272,7 +274,11 @@ pub struct NewRun<'a> {
 }
 
 /// Records a run; returns its id. `(transfer_date, seq)` is unique.
-pub async fn insert_run(conn: &mut AnyConnection, r: &NewRun<'_>, now: &str) -> Result<i64> {
+pub async fn insert_run(
+    conn: &mut AnyConnection,
+    r: &NewRun<'_>,
+    now: &str,
+) -> Result<PayoutRunId> {
     let row = sqlx::query(
         "INSERT INTO payout_runs (transfer_date, seq, payout_count, total_yen, actor, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -288,11 +294,11 @@ pub async fn insert_run(conn: &mut AnyConnection, r: &NewRun<'_>, now: &str) -> 
     col(&row, "id")
 }
 
-/// Records one file of a run.
-pub async fn insert_run_file(conn: &mut AnyConnection, f: &RunFile) -> Result<i64> {
-    let row = sqlx::query(
+/// Records one file of a run (a file is found by its run and name, never by its row id).
+pub async fn insert_run_file(conn: &mut AnyConnection, f: &RunFile) -> Result<()> {
+    sqlx::query(
         "INSERT INTO payout_run_files (run_id, program, name, sha256, records, total_yen) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(f.run_id)
     .bind(&f.program)
@@ -300,9 +306,9 @@ pub async fn insert_run_file(conn: &mut AnyConnection, f: &RunFile) -> Result<i6
     .bind(&f.sha256)
     .bind(f.records)
     .bind(f.total.get())
-    .fetch_one(&mut *conn)
+    .execute(&mut *conn)
     .await?;
-    col(&row, "id")
+    Ok(())
 }
 
 fn run(r: &AnyRow) -> Result<Run> {
@@ -342,9 +348,9 @@ pub async fn runs_on(conn: &mut AnyConnection, date: Date) -> Result<Vec<Run>> {
 }
 
 /// The files of a run, by name.
-pub async fn run_files(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<RunFile>> {
+pub async fn run_files(conn: &mut AnyConnection, run_id: PayoutRunId) -> Result<Vec<RunFile>> {
     let rows = sqlx::query(
-        "SELECT id, run_id, program, name, sha256, records, total_yen FROM payout_run_files \
+        "SELECT run_id, program, name, sha256, records, total_yen FROM payout_run_files \
          WHERE run_id = $1 ORDER BY name",
     )
     .bind(run_id)
@@ -353,7 +359,6 @@ pub async fn run_files(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<RunF
     rows.iter()
         .map(|r| {
             Ok(RunFile {
-                id: col(r, "id")?,
                 run_id: col(r, "run_id")?,
                 program: col(r, "program")?,
                 name: col(r, "name")?,
@@ -376,7 +381,7 @@ pub async fn held(conn: &mut AnyConnection) -> Result<Vec<Payout>> {
 }
 
 /// One payout.
-pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Payout>> {
+pub async fn get(conn: &mut AnyConnection, id: PayoutId) -> Result<Option<Payout>> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM payouts WHERE id = $1"
     )))
@@ -391,9 +396,9 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Payout>> {
 /// it was already held.
 pub async fn hold(
     conn: &mut AnyConnection,
-    id: i64,
+    id: PayoutId,
     reason: &str,
-    return_import: Option<i64>,
+    return_import: Option<ReturnImportId>,
 ) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE payouts SET status = 'held', hold_reason = $1, return_import_id = $2 \
@@ -410,7 +415,7 @@ pub async fn hold(
 /// Schedules a held payout again into a new account on `due`; false when it was not held.
 pub async fn reschedule(
     conn: &mut AnyConnection,
-    id: i64,
+    id: PayoutId,
     account: &PayeeAccount,
     due: Date,
 ) -> Result<bool> {
@@ -466,7 +471,7 @@ pub async fn scheduled_for(conn: &mut AnyConnection, source: &str) -> Result<boo
 }
 
 /// One run.
-pub async fn run_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Run>> {
+pub async fn run_by_id(conn: &mut AnyConnection, id: PayoutRunId) -> Result<Option<Run>> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {RUN_COLUMNS} FROM payout_runs WHERE id = $1"
     )))
@@ -496,7 +501,7 @@ pub async fn insert_return_import(
     records: i64,
     actor: &str,
     now: &str,
-) -> Result<i64> {
+) -> Result<ReturnImportId> {
     let row = sqlx::query(
         "INSERT INTO payout_return_imports (file_name, sha256, records, actor, imported_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -512,7 +517,10 @@ pub async fn insert_return_import(
 }
 
 /// A contract's number and holder name (for the letters about its payouts).
-pub async fn contract_of(conn: &mut AnyConnection, contract_id: i64) -> Result<(String, String)> {
+pub async fn contract_of(
+    conn: &mut AnyConnection,
+    contract_id: ContractId,
+) -> Result<(String, String)> {
     let row = sqlx::query("SELECT number, holder_name FROM contracts WHERE id = $1")
         .bind(contract_id)
         .fetch_one(&mut *conn)

@@ -1,7 +1,7 @@
 //! 掛金月額変更 records made by the premium change procedure (REFERENCE §2.4). Billing reads
 //! them through `billing::premium_changes_between` and [`late_settlements_between`].
 
-use kyosai_domain::{YearMonth, Yen};
+use kyosai_domain::{ApplicationId, ContractId, YearMonth, Yen};
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
@@ -9,13 +9,13 @@ use crate::{Result, col};
 /// A premium change to record.
 #[derive(Debug, Clone)]
 pub struct NewPremiumChange<'a> {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub effective_month: YearMonth,
     pub monthly_premium: Yen,
     /// The first month owed at the new premium while billed at the previous one, with that
     /// previous premium (see the 0008 migration).
     pub late: Option<(YearMonth, Yen)>,
-    pub application_id: i64,
+    pub application_id: ApplicationId,
     pub now: &'a str,
 }
 
@@ -45,7 +45,7 @@ pub async fn upsert(conn: &mut AnyConnection, c: &NewPremiumChange<'_>) -> Resul
 /// A change that settles late months, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredLate {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub late_from: String,
     pub effective_month: String,
     pub previous_premium: i64,
@@ -55,8 +55,8 @@ pub struct StoredLate {
 /// The changes with late months to settle, for contracts in `from..=to`.
 pub async fn late_settlements_between(
     conn: &mut AnyConnection,
-    from: i64,
-    to: i64,
+    from: ContractId,
+    to: ContractId,
 ) -> Result<Vec<StoredLate>> {
     let rows = sqlx::query(
         "SELECT contract_id, late_from, effective_month, previous_premium, monthly_premium \

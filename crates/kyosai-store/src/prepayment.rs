@@ -7,14 +7,14 @@
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use kyosai_domain::{Program, YearMonth, Yen};
+use kyosai_domain::{ContractId, DiscountId, PrepaymentId, Program, YearMonth, Yen};
 
 use crate::{AnyRow, Result, col, month, typed, typed_opt};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrepaymentRow {
-    pub id: i64,
-    pub contract_id: i64,
+    pub id: PrepaymentId,
+    pub contract_id: ContractId,
     pub program: Program,
     pub paid_month: YearMonth,
     pub first_month: YearMonth,
@@ -41,7 +41,7 @@ const PREPAYMENT_SELECT: &str = "SELECT p.id, p.contract_id, c.program, p.paid_m
     p.monthly_premium, p.amount FROM prepayments p JOIN contracts c ON c.id = p.contract_id";
 
 pub struct NewPrepayment<'a> {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub paid_month: &'a str,
     pub first_month: &'a str,
     pub last_month: &'a str,
@@ -51,7 +51,11 @@ pub struct NewPrepayment<'a> {
 
 /// Posts the collected money and the 前納 row, and moves `contracts.prepaid_until` (billing
 /// skips those months) to the last month covered.
-pub async fn record(conn: &mut AnyConnection, p: &NewPrepayment<'_>, now: &str) -> Result<i64> {
+pub async fn record(
+    conn: &mut AnyConnection,
+    p: &NewPrepayment<'_>,
+    now: &str,
+) -> Result<PrepaymentId> {
     let amount = p.monthly_premium * p.months;
     let ledger_id = crate::ledger::post(
         conn,
@@ -93,7 +97,7 @@ pub async fn record(conn: &mut AnyConnection, p: &NewPrepayment<'_>, now: &str) 
 /// `contracts.prepaid_until` of one contract.
 pub async fn prepaid_until(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
 ) -> Result<Option<YearMonth>> {
     let row = sqlx::query("SELECT prepaid_until FROM contracts WHERE id = $1")
         .bind(contract_id)
@@ -122,7 +126,7 @@ pub async fn paid_between(
 /// Every 前納 of one contract, oldest first.
 pub async fn for_contract(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
 ) -> Result<Vec<PrepaymentRow>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "{PREPAYMENT_SELECT} WHERE p.contract_id = $1 ORDER BY p.id"
@@ -135,8 +139,8 @@ pub async fn for_contract(
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiscountRow {
-    pub id: i64,
-    pub contract_id: i64,
+    pub id: DiscountId,
+    pub contract_id: ContractId,
     pub fiscal_year: i64,
     pub rule_set: String,
     pub earned_yen: i64,
@@ -195,7 +199,7 @@ pub async fn for_year(conn: &mut AnyConnection, fiscal_year: i64) -> Result<Vec<
 /// Rows of one contract, oldest year first.
 pub async fn for_contract_years(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
 ) -> Result<Vec<DiscountRow>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {DISCOUNT_COLUMNS} FROM prepayment_discounts d WHERE d.contract_id = $1 ORDER BY d.fiscal_year"
@@ -207,7 +211,7 @@ pub async fn for_contract_years(
 }
 
 pub struct NewDiscount<'a> {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub fiscal_year: i64,
     pub rule_set: &'a str,
     pub earned_yen: i64,
@@ -243,7 +247,7 @@ pub async fn insert(conn: &mut AnyConnection, d: &NewDiscount<'_>, now: &str) ->
 /// Marks a row paid (June transfer or with a refund); false when it was not payable or carried.
 pub async fn mark_paid(
     conn: &mut AnyConnection,
-    id: i64,
+    id: DiscountId,
     status: &str,
     paid_on: &str,
     payout_file: Option<&str>,

@@ -1,6 +1,7 @@
 //! Getting back into an account (issue #15 item 5): password-reset links, second-factor
 //! recovery codes and staff-assisted second-factor resets.
 
+use kyosai_domain::{FactorResetId, UserId};
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
@@ -8,7 +9,7 @@ use crate::{Result, col};
 pub async fn insert_reset(
     conn: &mut AnyConnection,
     token_hash: &str,
-    user_id: i64,
+    user_id: UserId,
     expires_at: &str,
 ) -> Result<()> {
     sqlx::query(
@@ -27,7 +28,7 @@ pub async fn consume_reset(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: &str,
-) -> Result<Option<i64>> {
+) -> Result<Option<UserId>> {
     let row = sqlx::query(
         "UPDATE password_resets SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL \
          AND expires_at > $2 RETURNING user_id",
@@ -39,7 +40,7 @@ pub async fn consume_reset(
     row.map(|r| col(&r, "user_id")).transpose()
 }
 
-pub async fn set_password(conn: &mut AnyConnection, user_id: i64, hash: &str) -> Result<()> {
+pub async fn set_password(conn: &mut AnyConnection, user_id: UserId, hash: &str) -> Result<()> {
     sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
         .bind(user_id)
         .bind(hash)
@@ -49,7 +50,7 @@ pub async fn set_password(conn: &mut AnyConnection, user_id: i64, hash: &str) ->
 }
 
 /// Ends every session of a user (after a password or second-factor reset).
-pub async fn end_sessions(conn: &mut AnyConnection, user_id: i64) -> Result<()> {
+pub async fn end_sessions(conn: &mut AnyConnection, user_id: UserId) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *conn)
@@ -60,7 +61,7 @@ pub async fn end_sessions(conn: &mut AnyConnection, user_id: i64) -> Result<()> 
 /// Replaces a user's recovery codes with these hashes.
 pub async fn replace_codes(
     conn: &mut AnyConnection,
-    user_id: i64,
+    user_id: UserId,
     hashes: &[String],
     now: &str,
 ) -> Result<()> {
@@ -84,7 +85,7 @@ pub async fn replace_codes(
 /// Uses an unused code once; false when it is not one of the user's unused codes.
 pub async fn use_code(
     conn: &mut AnyConnection,
-    user_id: i64,
+    user_id: UserId,
     code_hash: &str,
     now: &str,
 ) -> Result<bool> {
@@ -100,7 +101,7 @@ pub async fn use_code(
 }
 
 /// Clears a user's second factor (secret, codes), so the next login sets it up again.
-pub async fn clear_second_factor(conn: &mut AnyConnection, user_id: i64) -> Result<()> {
+pub async fn clear_second_factor(conn: &mut AnyConnection, user_id: UserId) -> Result<()> {
     sqlx::query("UPDATE users SET totp_secret = NULL, totp_enabled = 0 WHERE id = $1")
         .bind(user_id)
         .execute(&mut *conn)
@@ -114,11 +115,11 @@ pub async fn clear_second_factor(conn: &mut AnyConnection, user_id: i64) -> Resu
 
 pub async fn insert_factor_reset(
     conn: &mut AnyConnection,
-    user_id: i64,
-    requested_by: i64,
+    user_id: UserId,
+    requested_by: UserId,
     checklist: &str,
     now: &str,
-) -> Result<i64> {
+) -> Result<FactorResetId> {
     let row = sqlx::query(
         "INSERT INTO second_factor_resets (user_id, requested_by, checklist, requested_at) \
          VALUES ($1, $2, $3, $4) RETURNING id",
@@ -134,13 +135,16 @@ pub async fn insert_factor_reset(
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FactorReset {
-    pub id: i64,
-    pub user_id: i64,
-    pub requested_by: i64,
+    pub id: FactorResetId,
+    pub user_id: UserId,
+    pub requested_by: UserId,
     pub confirmed_at: Option<String>,
 }
 
-pub async fn factor_reset(conn: &mut AnyConnection, id: i64) -> Result<Option<FactorReset>> {
+pub async fn factor_reset(
+    conn: &mut AnyConnection,
+    id: FactorResetId,
+) -> Result<Option<FactorReset>> {
     let row = sqlx::query(
         "SELECT id, user_id, requested_by, confirmed_at FROM second_factor_resets WHERE id = $1",
     )
@@ -161,8 +165,8 @@ pub async fn factor_reset(conn: &mut AnyConnection, id: i64) -> Result<Option<Fa
 /// Confirms a pending reset once; false when it was already confirmed.
 pub async fn confirm_factor_reset(
     conn: &mut AnyConnection,
-    id: i64,
-    by: i64,
+    id: FactorResetId,
+    by: UserId,
     now: &str,
 ) -> Result<bool> {
     let done = sqlx::query(
@@ -180,9 +184,9 @@ pub async fn confirm_factor_reset(
 /// A second-factor reset waiting for its second staff user, for the staff screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingFactorReset {
-    pub id: i64,
+    pub id: FactorResetId,
     pub member_email: String,
-    pub requested_by: i64,
+    pub requested_by: UserId,
     pub requested_by_email: String,
     pub requested_at: String,
 }

@@ -1,6 +1,7 @@
 //! Rule-set versions loaded by an operator (the TOML text as loaded, so a computation can be
 //! redone as of any date with exactly the rules then in force).
 
+use kyosai_domain::StagingId;
 use sqlx::AnyConnection;
 
 use crate::{Result, col, sha256_hex};
@@ -73,7 +74,7 @@ pub async fn all(conn: &mut AnyConnection) -> Result<Vec<StoredRuleSet>> {
 /// A rule file waiting for a second staff user's approval.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Staged {
-    pub id: i64,
+    pub id: StagingId,
     pub rule_set_id: String,
     pub program: String,
     pub effective_from: String,
@@ -84,7 +85,7 @@ pub struct Staged {
     pub decision: Option<String>,
 }
 
-pub async fn stage(conn: &mut AnyConnection, r: &NewRuleSet<'_>) -> Result<i64> {
+pub async fn stage(conn: &mut AnyConnection, r: &NewRuleSet<'_>) -> Result<StagingId> {
     let row = sqlx::query(
         "INSERT INTO rule_set_stagings (rule_set_id, program, effective_from, source_text, sha256, staged_by, staged_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -118,7 +119,7 @@ fn staged_row(r: &sqlx::any::AnyRow) -> Result<Staged> {
     })
 }
 
-pub async fn staged(conn: &mut AnyConnection, id: i64) -> Result<Option<Staged>> {
+pub async fn staged(conn: &mut AnyConnection, id: StagingId) -> Result<Option<Staged>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {STAGED_COLUMNS} FROM rule_set_stagings WHERE id = $1"
     )))
@@ -141,7 +142,7 @@ pub async fn pending(conn: &mut AnyConnection) -> Result<Vec<Staged>> {
 /// Records the decision once; false when it was already decided.
 pub async fn decide(
     conn: &mut AnyConnection,
-    id: i64,
+    id: StagingId,
     decision: &str,
     by: &str,
     now: &str,

@@ -2,6 +2,7 @@
 //! those a person decided (both from the rollup that triggers keep as applications are written,
 //! migration 0029), and online journeys (started procedures).
 
+use kyosai_domain::UserId;
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
@@ -79,7 +80,7 @@ pub async fn lead_times(
 /// followed by an online application of the same procedure), or starts one.
 pub async fn journey_step(
     conn: &mut AnyConnection,
-    user_id: i64,
+    user_id: UserId,
     program: &str,
     procedure: &str,
     step: i64,

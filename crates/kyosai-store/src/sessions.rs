@@ -1,13 +1,14 @@
 //! Server-side sessions. The cookie holds a random id; only its hash is stored, so a database
 //! leak does not leak live sessions.
 
+use kyosai_domain::UserId;
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Session {
-    pub user_id: i64,
+    pub user_id: UserId,
     /// The second factor was given in this session.
     pub mfa_done: bool,
 }

@@ -1,12 +1,13 @@
 //! The survey after a procedure (issue #14): one per application, reached by a short code.
 
+use kyosai_domain::ApplicationId;
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Survey {
-    pub application_id: i64,
+    pub application_id: ApplicationId,
     pub code: String,
     pub procedure: String,
     pub program: String,
@@ -14,7 +15,10 @@ pub struct Survey {
 }
 
 /// The survey code of an application, if one was issued.
-pub async fn code_for(conn: &mut AnyConnection, application_id: i64) -> Result<Option<String>> {
+pub async fn code_for(
+    conn: &mut AnyConnection,
+    application_id: ApplicationId,
+) -> Result<Option<String>> {
     let row = sqlx::query("SELECT code FROM surveys WHERE application_id = $1")
         .bind(application_id)
         .fetch_optional(&mut *conn)
@@ -25,7 +29,7 @@ pub async fn code_for(conn: &mut AnyConnection, application_id: i64) -> Result<O
 /// Issues `code` for an application; false when the code is taken (the caller draws another).
 pub async fn insert(
     conn: &mut AnyConnection,
-    application_id: i64,
+    application_id: ApplicationId,
     code: &str,
     now: &str,
 ) -> Result<bool> {

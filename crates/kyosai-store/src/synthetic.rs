@@ -3,6 +3,7 @@
 //! INSERTs of the batch the caller passes. Development only; opening balances go through
 //! [`crate::ledger::append_openings`].
 
+use kyosai_domain::{ApplicationId, ContractId, UserId};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::bulk::{is_sqlite, push_placeholders};
@@ -15,7 +16,7 @@ pub async fn insert_owner(
     email: &str,
     rule_set: &str,
     now: &str,
-) -> Result<(i64, i64)> {
+) -> Result<(UserId, ApplicationId)> {
     let row = sqlx::query(
         "INSERT INTO users (role, email, display_name, created_at) VALUES ('member', $1, '合成データ', $2) RETURNING id",
     )
@@ -23,7 +24,7 @@ pub async fn insert_owner(
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    let member_id: i64 = col(&row, "id")?;
+    let member_id: UserId = col(&row, "id")?;
     let row = sqlx::query(
         "INSERT INTO applications (program, procedure, channel, member_id, status, outcome, received_at, completed_at, \
          rule_set, payload, checks, person_key) VALUES ('small_enterprise', 'enrollment', 'paper', $1, 'completed', \
@@ -54,8 +55,8 @@ pub async fn reserve_contract_serials(conn: &mut AnyConnection, n: i64) -> Resul
 pub struct NewContract<'a> {
     pub number: &'a str,
     pub program: &'a str,
-    pub member_id: i64,
-    pub application_id: i64,
+    pub member_id: UserId,
+    pub application_id: ApplicationId,
     pub start_date: String,
     pub first_debit_month: String,
     pub monthly_premium: i64,
@@ -70,7 +71,7 @@ pub async fn insert_contracts(
     conn: &mut AnyConnection,
     contracts: &[NewContract<'_>],
     now: &str,
-) -> Result<Vec<i64>> {
+) -> Result<Vec<ContractId>> {
     let mut sql = String::from(
         "INSERT INTO contracts (number, program, member_id, application_id, status, holder_name, business_name, \
          person_key, start_date, first_debit_month, monthly_premium, frequency, rule_set, created_at, prepaid_until, \
@@ -108,7 +109,7 @@ pub async fn insert_contracts(
 /// An active ordinary-account mandate of a synthetic contract.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMandate<'a> {
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub bank_code: &'a str,
     pub branch_code: &'a str,
     pub account_number: &'a str,
@@ -144,7 +145,7 @@ pub async fn insert_mandates(
 /// Inserts premium changes (contract id, effective month, monthly premium) in one statement.
 pub async fn insert_premium_changes(
     conn: &mut AnyConnection,
-    changes: &[(i64, &str, i64)],
+    changes: &[(ContractId, &str, i64)],
     now: &str,
 ) -> Result<()> {
     let mut sql = String::from(

@@ -1,7 +1,7 @@
 //! 機構解約 candidates (maker-checker), contract cancellation and refund records (issue #4).
 
-use kyosai_domain::Program;
 use kyosai_domain::termination::CandidateStatus;
+use kyosai_domain::{ApplicationId, CandidateId, ContractId, Program, RefundId, UserId};
 use sqlx::AnyConnection;
 
 use crate::{AnyRow, Result, col, typed};
@@ -9,19 +9,19 @@ use crate::{AnyRow, Result, col, typed};
 /// A candidate with what staff need to decide on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
-    pub id: i64,
-    pub contract_id: i64,
+    pub id: CandidateId,
+    pub contract_id: ContractId,
     pub contract_number: String,
     pub program: Program,
     pub holder_name: String,
     pub unpaid_months: i64,
     pub unpaid_yen: i64,
-    pub prepared_by: i64,
+    pub prepared_by: UserId,
     pub prepared_by_email: String,
     pub prepared_at: String,
-    pub confirmed_by: Option<i64>,
+    pub confirmed_by: Option<UserId>,
     pub confirmed_at: Option<String>,
-    pub withdrawn_by: Option<i64>,
+    pub withdrawn_by: Option<UserId>,
     pub withdrawn_at: Option<String>,
     pub status: CandidateStatus,
     /// The refund, once confirmed.
@@ -73,7 +73,7 @@ pub async fn list(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Candidate>
     rows.iter().map(from_row).collect()
 }
 
-pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Candidate>> {
+pub async fn get(conn: &mut AnyConnection, id: CandidateId) -> Result<Option<Candidate>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE t.id = $1")))
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -89,7 +89,7 @@ pub async fn contracts_to_examine(
     conn: &mut AnyConnection,
     program: &str,
     min_months: i64,
-) -> Result<Vec<i64>> {
+) -> Result<Vec<ContractId>> {
     let rows = sqlx::query(
         "SELECT c.id FROM contracts c JOIN (SELECT contract_id FROM billing_ledger WHERE kind = 'failed' \
          GROUP BY contract_id HAVING SUM(months) >= $2) f ON f.contract_id = c.id \
@@ -108,12 +108,12 @@ pub async fn contracts_to_examine(
 /// open or confirmed candidate (a concurrent preparation).
 pub async fn prepare(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
     unpaid_months: i64,
     unpaid_yen: i64,
-    prepared_by: i64,
+    prepared_by: UserId,
     now: &str,
-) -> Result<Option<i64>> {
+) -> Result<Option<CandidateId>> {
     let reopened = sqlx::query(
         "UPDATE termination_candidates SET unpaid_months = $2, unpaid_yen = $3, prepared_by = $4, prepared_at = $5, \
          confirmed_by = NULL, confirmed_at = NULL, withdrawn_by = NULL, withdrawn_at = NULL, status = 'prepared' \
@@ -147,9 +147,9 @@ pub async fn prepare(
 /// prepared (someone else decided first).
 pub async fn decide(
     conn: &mut AnyConnection,
-    id: i64,
+    id: CandidateId,
     confirmed: bool,
-    by: i64,
+    by: UserId,
     now: &str,
 ) -> Result<bool> {
     let sql = if confirmed {
@@ -171,7 +171,7 @@ pub async fn decide(
 /// Ends an active contract; false when it was not active any more.
 pub async fn cancel_contract(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
     kind: &str,
     on: &str,
 ) -> Result<bool> {
@@ -191,7 +191,7 @@ pub async fn cancel_contract(
 /// months, yen), in the order they were recorded.
 pub async fn openings(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
 ) -> Result<Vec<(String, i64, i64)>> {
     let rows = sqlx::query(
         "SELECT month, months, amount FROM billing_ledger WHERE contract_id = $1 AND kind = 'opening' ORDER BY id",
@@ -207,8 +207,8 @@ pub async fn openings(
 /// A refund to record with the cancellation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRefund<'a> {
-    pub contract_id: i64,
-    pub candidate_id: Option<i64>,
+    pub contract_id: ContractId,
+    pub candidate_id: Option<CandidateId>,
     pub kind: &'a str,
     pub cancelled_on: &'a str,
     pub rule_set: &'a str,
@@ -220,7 +220,7 @@ pub struct NewRefund<'a> {
     pub estimate: bool,
     pub detail: &'a str,
     /// The member's `cancellation` application (任意解約).
-    pub application_id: Option<i64>,
+    pub application_id: Option<ApplicationId>,
     /// みなし解約: the reason (`death`, …) and the staff user's note.
     pub deemed_reason: Option<&'a str>,
     pub note: Option<&'a str>,
@@ -229,7 +229,11 @@ pub struct NewRefund<'a> {
 }
 
 /// Stores the refund and posts its `refunded` ledger entry.
-pub async fn insert_refund(conn: &mut AnyConnection, r: &NewRefund<'_>, now: &str) -> Result<i64> {
+pub async fn insert_refund(
+    conn: &mut AnyConnection,
+    r: &NewRefund<'_>,
+    now: &str,
+) -> Result<RefundId> {
     let row = sqlx::query(
         "INSERT INTO cancellation_refunds (contract_id, candidate_id, kind, cancelled_on, rule_set, months_paid, \
          total_paid, loans_deducted, refund_yen, prepayment_discount_yen, total_yen, estimate, detail, status, created_at, \

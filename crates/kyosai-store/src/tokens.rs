@@ -1,5 +1,6 @@
 //! Bearer tokens for API clients (members after login, staff and service accounts via the CLI).
 
+use kyosai_domain::UserId;
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
@@ -7,7 +8,7 @@ use crate::{Result, col};
 pub async fn insert(
     conn: &mut AnyConnection,
     token_hash: &str,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     now: &str,
     expires_at: Option<&str>,
@@ -30,7 +31,7 @@ pub async fn user_for(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: &str,
-) -> Result<Option<i64>> {
+) -> Result<Option<UserId>> {
     let row = sqlx::query(
         "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL \
          AND (expires_at IS NULL OR expires_at > $2)",
@@ -47,7 +48,7 @@ pub async fn user_for(
 pub struct TokenRow {
     /// The first 12 hex digits of the hash: enough to name it for revocation.
     pub id: String,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub role: String,
     pub name: String,
@@ -86,7 +87,7 @@ pub const TOKEN_ID_LEN: usize = 12;
 
 /// Revokes the live tokens whose hash starts with `id` (exactly one, or none is revoked);
 /// returns the owner of the revoked token.
-pub async fn revoke_by_id(conn: &mut AnyConnection, id: &str, now: &str) -> Result<Option<i64>> {
+pub async fn revoke_by_id(conn: &mut AnyConnection, id: &str, now: &str) -> Result<Option<UserId>> {
     let rows = sqlx::query(
         "SELECT token_hash, user_id FROM api_tokens WHERE token_hash LIKE $1 AND revoked_at IS NULL",
     )

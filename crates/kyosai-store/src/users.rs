@@ -1,13 +1,14 @@
 //! Accounts of every kind (members, staff, agency users, data-entry operators, service accounts)
 //! and their second factor.
 
+use kyosai_domain::{AgencyId, UserId};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::{AnyRow, Result, col};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub role: String,
     pub email: String,
     pub display_name: String,
@@ -16,7 +17,7 @@ pub struct User {
     pub totp_secret: Option<String>,
     pub totp_enabled: bool,
     pub totp_last_step: i64,
-    pub agency_id: Option<i64>,
+    pub agency_id: Option<AgencyId>,
 }
 
 const COLUMNS: &str = "id, role, email, display_name, password_hash, email_verified_at, \
@@ -44,11 +45,11 @@ pub struct NewUser<'a> {
     pub password_hash: Option<&'a str>,
     /// Set for accounts created already verified (staff, demo data).
     pub verified_at: Option<&'a str>,
-    pub agency_id: Option<i64>,
+    pub agency_id: Option<AgencyId>,
     pub now: &'a str,
 }
 
-pub async fn insert(conn: &mut AnyConnection, u: &NewUser<'_>) -> Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, u: &NewUser<'_>) -> Result<UserId> {
     let row = sqlx::query(
         "INSERT INTO users (role, email, display_name, password_hash, email_verified_at, agency_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -75,7 +76,7 @@ pub async fn by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<Us
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<User>> {
+pub async fn by_id(conn: &mut AnyConnection, id: UserId) -> Result<Option<User>> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM users WHERE id = $1"
     )))
@@ -85,7 +86,7 @@ pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<User>> {
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn set_totp_secret(conn: &mut AnyConnection, id: i64, secret: &str) -> Result<()> {
+pub async fn set_totp_secret(conn: &mut AnyConnection, id: UserId, secret: &str) -> Result<()> {
     sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = 0 WHERE id = $2")
         .bind(secret)
         .bind(id)
@@ -94,7 +95,7 @@ pub async fn set_totp_secret(conn: &mut AnyConnection, id: i64, secret: &str) ->
     Ok(())
 }
 
-pub async fn enable_totp(conn: &mut AnyConnection, id: i64) -> Result<()> {
+pub async fn enable_totp(conn: &mut AnyConnection, id: UserId) -> Result<()> {
     sqlx::query("UPDATE users SET totp_enabled = 1 WHERE id = $1")
         .bind(id)
         .execute(&mut *conn)
@@ -104,7 +105,7 @@ pub async fn enable_totp(conn: &mut AnyConnection, id: i64) -> Result<()> {
 
 /// Records that a TOTP time step was used. Returns false when that step (or a later one) was
 /// already used, so a code cannot be replayed — checked and written in one statement.
-pub async fn use_totp_step(conn: &mut AnyConnection, id: i64, step: i64) -> Result<bool> {
+pub async fn use_totp_step(conn: &mut AnyConnection, id: UserId, step: i64) -> Result<bool> {
     let done =
         sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
             .bind(step)
@@ -117,7 +118,7 @@ pub async fn use_totp_step(conn: &mut AnyConnection, id: i64, step: i64) -> Resu
 pub async fn insert_verification(
     conn: &mut AnyConnection,
     token_hash: &str,
-    user_id: i64,
+    user_id: UserId,
     expires_at: &str,
 ) -> Result<()> {
     sqlx::query(
@@ -136,7 +137,7 @@ pub async fn consume_verification(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: &str,
-) -> Result<Option<i64>> {
+) -> Result<Option<UserId>> {
     let row = sqlx::query(
         "UPDATE email_verifications SET used_at = $1 \
          WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
@@ -146,7 +147,7 @@ pub async fn consume_verification(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let user_id: i64 = col(&row, "user_id")?;
+    let user_id: UserId = col(&row, "user_id")?;
     sqlx::query(
         "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL",
     )
@@ -168,7 +169,7 @@ pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
 /// Records a staff user's power (`reviewer` or `approver`), replacing any earlier one.
 pub async fn set_staff_power(
     conn: &mut AnyConnection,
-    user_id: i64,
+    user_id: UserId,
     power: &str,
     now: &str,
 ) -> Result<()> {
@@ -186,7 +187,7 @@ pub async fn set_staff_power(
 }
 
 /// A staff user's power; None for anyone else.
-pub async fn staff_power(conn: &mut AnyConnection, user_id: i64) -> Result<Option<String>> {
+pub async fn staff_power(conn: &mut AnyConnection, user_id: UserId) -> Result<Option<String>> {
     let row = sqlx::query("SELECT power FROM staff_powers WHERE user_id = $1")
         .bind(user_id)
         .fetch_optional(&mut *conn)
@@ -195,7 +196,7 @@ pub async fn staff_power(conn: &mut AnyConnection, user_id: i64) -> Result<Optio
 }
 
 /// A service account's scopes (comma-separated, as stored).
-pub async fn service_scopes(conn: &mut AnyConnection, user_id: i64) -> Result<String> {
+pub async fn service_scopes(conn: &mut AnyConnection, user_id: UserId) -> Result<String> {
     let row = sqlx::query("SELECT service_scopes FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(&mut *conn)
@@ -208,7 +209,7 @@ pub async fn service_scopes(conn: &mut AnyConnection, user_id: i64) -> Result<St
 
 pub async fn set_service_scopes(
     conn: &mut AnyConnection,
-    user_id: i64,
+    user_id: UserId,
     scopes: &str,
 ) -> Result<()> {
     sqlx::query("UPDATE users SET service_scopes = $2 WHERE id = $1")
@@ -223,7 +224,7 @@ pub async fn set_service_scopes(
 /// earlier links stop working (the address's owner proves it by the newest link).
 pub async fn replace_unverified_password(
     conn: &mut AnyConnection,
-    id: i64,
+    id: UserId,
     password_hash: &str,
 ) -> Result<()> {
     sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1 AND email_verified_at IS NULL")

@@ -1,5 +1,6 @@
 //! Every repository on every backend available (SQLite always, PostgreSQL when configured).
 
+use kyosai_domain::{ContractId, UserId};
 use kyosai_store::{
     StoreError, audit, contracts, drafts, idempotency, next_counter, outbox, testing, users,
 };
@@ -238,7 +239,7 @@ async fn counters_outbox_drafts_idempotency() {
         outbox::mark_done(&mut c, &[id], NOW).await.unwrap();
         assert!(outbox::pending(&mut c, 10).await.unwrap().is_empty());
 
-        drafts::put(&mut c, 1, "safety_net", "{\"a\":1}", NOW)
+        drafts::put(&mut c, UserId::new(1), "safety_net", "{\"a\":1}", NOW)
             .await
             .unwrap_err(); // no user 1 yet (FK)
         let uid = users::insert(
@@ -410,7 +411,7 @@ async fn a_payout_is_scheduled_once_per_source_and_number() {
             .unwrap(),
             "id",
         );
-        let contract: i64 = sqlx::Row::get(
+        let contract: ContractId = sqlx::Row::get(
             &sqlx::query(
                 "INSERT INTO contracts (number, program, member_id, application_id, status, holder_name, business_name, person_key, \
                  start_date, first_debit_month, monthly_premium, frequency, rule_set, created_at) \

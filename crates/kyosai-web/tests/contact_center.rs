@@ -10,6 +10,7 @@
 
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::{Clock, Role};
+use kyosai_domain::UserId;
 use kyosai_store::testing;
 use reqwest::StatusCode;
 
@@ -185,12 +186,14 @@ async fn an_operator_identifies_the_caller_then_sees_the_contract_and_mails_a_li
 }
 
 /// The first operator's user id (the one who identified the caller).
-async fn staff_id(site: &Site) -> i64 {
-    count(
-        site,
-        "SELECT id AS n FROM users WHERE email = 'operator@kyosai.example.jp'",
+async fn staff_id(site: &Site) -> UserId {
+    UserId::new(
+        count(
+            site,
+            "SELECT id AS n FROM users WHERE email = 'operator@kyosai.example.jp'",
+        )
+        .await,
     )
-    .await
 }
 
 fn urlencode(s: &str) -> String {

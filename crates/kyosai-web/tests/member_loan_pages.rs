@@ -15,6 +15,7 @@
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::member_loan::MemberLoanForm;
 use kyosai_app::{Clock, Role};
+use kyosai_domain::ApplicationId;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -302,11 +303,13 @@ async fn a_member_in_a_disaster_area_borrows_the_special_loan_with_evidence() {
             .await;
         assert_eq!(s, StatusCode::OK, "{body}");
         assert!(body.contains("確認中"), "{body}");
-        let id = count(
-            &site,
-            "SELECT id AS n FROM applications WHERE procedure = 'member_loan' AND status = 'in_review'",
-        )
-        .await;
+        let id = ApplicationId::new(
+            count(
+                &site,
+                "SELECT id AS n FROM applications WHERE procedure = 'member_loan' AND status = 'in_review'",
+            )
+            .await,
+        );
         assert_eq!(
             count(
                 &site,

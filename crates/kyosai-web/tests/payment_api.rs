@@ -55,7 +55,7 @@ impl PaymentSite for Site {
 
     async fn contract(&self, member: &Actor, program: &str) -> String {
         let mut form = sample_form(program);
-        form.birth_date = Some(format!("1970-01-{:02}", member.user_id % 28 + 1));
+        form.birth_date = Some(format!("1970-01-{:02}", member.user_id.get() % 28 + 1));
         self.app
             .submit_enrollment(member, member.user_id, &form)
             .await

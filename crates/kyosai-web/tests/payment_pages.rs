@@ -23,7 +23,7 @@ async fn spawn(store: kyosai_store::Store) -> Site {
 
 async fn contract(site: &Site, member: &Actor, program: &str) -> String {
     let mut form = sample_form(program);
-    form.birth_date = Some(format!("1970-01-{:02}", member.user_id % 28 + 1));
+    form.birth_date = Some(format!("1970-01-{:02}", member.user_id.get() % 28 + 1));
     site.app
         .submit_enrollment(member, member.user_id, &form)
         .await

@@ -11,8 +11,8 @@
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::payouts::PayoutRunOptions;
 use kyosai_app::{Actor, Clock, Role};
-use kyosai_domain::Yen;
 use kyosai_domain::payout::PayoutKind;
+use kyosai_domain::{ContractId, PayoutId, Yen};
 use kyosai_store::payouts::{self, NewPayout, PayeeAccount};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -21,7 +21,7 @@ mod support;
 
 use support::{Site, count, on};
 
-async fn enroll(site: &Site, member: &Actor) -> (String, i64) {
+async fn enroll(site: &Site, member: &Actor) -> (String, ContractId) {
     let number = site
         .app
         .submit_enrollment(member, member.user_id, &sample_form("small_enterprise"))
@@ -30,15 +30,17 @@ async fn enroll(site: &Site, member: &Actor) -> (String, i64) {
         .contract
         .unwrap()
         .number;
-    let id = count(
-        site,
-        &format!("SELECT id AS n FROM contracts WHERE number = '{number}'"),
-    )
-    .await;
+    let id = ContractId::new(
+        count(
+            site,
+            &format!("SELECT id AS n FROM contracts WHERE number = '{number}'"),
+        )
+        .await,
+    );
     (number, id)
 }
 
-async fn schedule(site: &Site, contract_id: i64, due: &str, yen: i64) -> i64 {
+async fn schedule(site: &Site, contract_id: ContractId, due: &str, yen: i64) -> PayoutId {
     let mut tx = site.store.begin_write().await.unwrap();
     let id = payouts::schedule(
         tx.conn(),

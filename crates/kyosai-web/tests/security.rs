@@ -6,6 +6,7 @@
 //! fix it checks.
 
 use kyosai_app::{App, Clock};
+use kyosai_domain::UserId;
 use kyosai_store::testing;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -75,7 +76,7 @@ fn at(s: &str) -> jiff::Timestamp {
 }
 
 /// A member account with TOTP on (made directly, as an operator would).
-async fn member_with_totp(app: &App, store: &kyosai_store::Store, email: &str) -> i64 {
+async fn member_with_totp(app: &App, store: &kyosai_store::Store, email: &str) -> UserId {
     let id = app
         .create_account(kyosai_app::Role::Member, email, "", Some(PASSWORD))
         .await
@@ -580,7 +581,7 @@ async fn roles_scopes_and_tokens() {
             .as_array()
             .unwrap()
             .iter()
-            .find(|t| t["user_id"] == service)
+            .find(|t| t["user_id"] == service.get())
             .unwrap()["id"]
             .as_str()
             .unwrap()

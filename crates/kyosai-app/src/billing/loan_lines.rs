@@ -15,7 +15,7 @@ use jiff::civil::Date;
 use kyosai_domain::loan::{self, Instalment, LoanDebit, LoanKind, OpenInstalment};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
-use kyosai_domain::{Program, YearMonth, Yen};
+use kyosai_domain::{ContractId, LoanId, MandateId, Program, YearMonth, Yen};
 use kyosai_store::billing::{self as store, Originator};
 use kyosai_store::loan_billing::{self, NewLoanLine, NewPayment, PaymentKind, RepayableLoan};
 use kyosai_store::{audit, ledger};
@@ -55,8 +55,8 @@ pub(crate) fn early_debit(
 /// A loan debit the bank could not collect.
 #[derive(Debug, Clone)]
 pub(super) struct LoanFailure {
-    pub contract_id: i64,
-    pub mandate_id: i64,
+    pub contract_id: ContractId,
+    pub mandate_id: MandateId,
     pub month: String,
     pub amount: i64,
     pub reason_ja: &'static str,
@@ -142,7 +142,7 @@ impl App {
             loan_billing::repayable(tx.conn(), program.as_str(), &month.to_string(), month_end)
                 .await?;
         let mut lines = Vec::new();
-        let mut recovered: Vec<(i64, i64, LoanDebit)> = Vec::new();
+        let mut recovered: Vec<(LoanId, ContractId, LoanDebit)> = Vec::new();
         for l in &loans {
             let open = self.open_instalments(program, &l.unpaid, &l.pending)?;
             let (rate, days) = late_terms(rules, l.kind)?;
@@ -241,13 +241,13 @@ impl App {
         conn: &mut AnyConnection,
         month: YearMonth,
         on: Date,
-        recovered: &[(i64, i64, LoanDebit)],
+        recovered: &[(LoanId, ContractId, LoanDebit)],
         now: &str,
     ) -> Result<(), AppError> {
         if recovered.is_empty() {
             return Ok(());
         }
-        let ids: Vec<i64> = recovered.iter().map(|(_, c, _)| *c).collect();
+        let ids: Vec<ContractId> = recovered.iter().map(|(_, c, _)| *c).collect();
         let contacts = store::contacts(conn, &ids).await?;
         let mut mails = Vec::new();
         for (loan_id, contract_id, d) in recovered {
@@ -335,7 +335,7 @@ impl App {
         failed: &[LoanFailure],
         now: &str,
     ) -> Result<usize, AppError> {
-        let ids: Vec<i64> = failed.iter().map(|f| f.contract_id).collect();
+        let ids: Vec<ContractId> = failed.iter().map(|f| f.contract_id).collect();
         let contacts = store::contacts(conn, &ids).await?;
         let mut next_dates: HashMap<(Program, YearMonth), Date> = HashMap::new();
         let mut mails = Vec::with_capacity(failed.len());

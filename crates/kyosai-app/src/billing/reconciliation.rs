@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use kyosai_domain::{YearMonth, Yen};
+use kyosai_domain::{BillingRunId, YearMonth, Yen};
 use kyosai_store::billing as store;
 use kyosai_zengin::debit::ResultCode;
 use serde::Serialize;
@@ -92,7 +92,7 @@ impl App {
 /// One run's bill lines against their posted results (the month report of one program).
 pub(crate) async fn run_reconciliation(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: BillingRunId,
 ) -> Result<Reconciliation, AppError> {
     let mut rec = Reconciliation::default();
     for (key, n, yen) in store::month_totals(conn, run_id).await? {

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use kyosai_domain::billing as dom;
 use kyosai_domain::schedule;
-use kyosai_domain::{Program, YearMonth, Yen};
+use kyosai_domain::{
+    BillLineId, ContractId, LoanBillLineId, MandateId, Program, ResultImportId, YearMonth, Yen,
+};
 use kyosai_store::billing as store;
 use kyosai_store::loan_billing::{self, LoanLineForResult, NewPayment, PaymentKind};
 use kyosai_store::{audit, ledger, sha256_hex};
@@ -89,7 +91,7 @@ impl Refusal {
 pub struct ImportOutcome {
     pub file_name: String,
     pub sha256: String,
-    pub import_id: i64,
+    pub import_id: ResultImportId,
     pub reconciliation: Reconciliation,
     /// Mandates marked unusable (codes 2, 3, 4), each with a mail to the member.
     pub mandates_unusable: i64,
@@ -221,14 +223,16 @@ impl App {
             .map_err(|r| ImportError::Refused(Refusal::from_report(file_name, &r)))?;
         let (header, records, _) = file.into_parts();
         // Match each record to its bill line by customer number (= bill line id), or to its
-        // loan line (customer numbers from LOAN_CUSTOMER_BASE on).
+        // loan line (customer numbers from LOAN_CUSTOMER_BASE on): the customer number is
+        // read back into the id it was written from (`zengin_files::customer_number`).
         let mut order: Vec<(u64, usize)> = Vec::with_capacity(records.len());
-        let mut loan_order: Vec<(i64, usize)> = Vec::new();
+        let mut loan_order: Vec<(LoanBillLineId, usize)> = Vec::new();
         let mut problems = Vec::new();
         for (i, r) in records.iter().enumerate() {
             match r.customer_number.to_u64() {
                 Some(n) if n > LOAN_CUSTOMER_BASE => {
-                    loan_order.push((i64::try_from(n - LOAN_CUSTOMER_BASE).unwrap_or(0), i));
+                    let id = i64::try_from(n - LOAN_CUSTOMER_BASE).unwrap_or(0);
+                    loan_order.push((LoanBillLineId::new(id), i));
                 }
                 Some(id) if id > 0 => order.push((id, i)),
                 _ => problems.push(ImportProblem {
@@ -239,21 +243,26 @@ impl App {
             }
         }
         order.sort_unstable();
+        let order: Vec<(BillLineId, usize)> = order
+            .into_iter()
+            .map(|(n, i)| (BillLineId::new(n as i64), i))
+            .collect();
         let mut lines: Vec<Option<store::LineForResult>> = vec![None; records.len()];
         if let (Some(&(min, _)), Some(&(max, _))) = (order.first(), order.last()) {
             let mut conn = self.store.read().await?;
-            let mut after = min as i64 - 1;
+            // Pages of lines from the smallest id asked for: the cursor starts just before it.
+            let mut after = BillLineId::new(min.get() - 1);
             let mut k = 0usize;
             loop {
-                let page = store::lines_for_results(&mut conn, after, max as i64, 100_000).await?;
+                let page = store::lines_for_results(&mut conn, after, max, 100_000).await?;
                 let Some(last) = page.last() else { break };
                 after = last.id;
                 for l in page {
-                    while k < order.len() && (order[k].0 as i64) < l.id {
+                    while k < order.len() && order[k].0 < l.id {
                         k += 1;
                     }
                     let mut j = k;
-                    while j < order.len() && order[j].0 as i64 == l.id {
+                    while j < order.len() && order[j].0 == l.id {
                         lines[order[j].1] = Some(l.clone());
                         j += 1;
                     }
@@ -263,8 +272,8 @@ impl App {
         let mut loan_lines: Vec<Option<LoanLineForResult>> = vec![None; records.len()];
         if !loan_order.is_empty() {
             let mut conn = self.store.read().await?;
-            let ids: Vec<i64> = loan_order.iter().map(|(id, _)| *id).collect();
-            let found: HashMap<i64, LoanLineForResult> =
+            let ids: Vec<LoanBillLineId> = loan_order.iter().map(|(id, _)| *id).collect();
+            let found: HashMap<LoanBillLineId, LoanLineForResult> =
                 loan_billing::lines_for_results(&mut conn, &ids)
                     .await?
                     .into_iter()
@@ -279,7 +288,7 @@ impl App {
         let mut entries = Vec::with_capacity(records.len());
         let mut rec = Reconciliation::default();
         let mut unusable = Vec::new();
-        let mut arrears: Vec<(i64, String, i64, ResultCode)> = Vec::new();
+        let mut arrears: Vec<(ContractId, String, i64, ResultCode)> = Vec::new();
         let mut loan_entries: Vec<(&LoanLineForResult, ResultCode)> = Vec::new();
         for (i, r) in records.iter().enumerate() {
             let n = i + 2;
@@ -479,9 +488,9 @@ impl App {
                 .map(|f| (f.contract_id, f.mandate_id, f.code, f.month.clone(), false)),
         );
         let mut mandates_unusable = 0;
-        let ids: Vec<i64> = unusable.iter().map(|(_, m, ..)| *m).collect();
+        let ids: Vec<MandateId> = unusable.iter().map(|(_, m, ..)| *m).collect();
         let mut newly_unusable = store::mark_mandates_unusable(tx.conn(), &ids).await?;
-        let contract_ids: Vec<i64> = unusable
+        let contract_ids: Vec<ContractId> = unusable
             .iter()
             .filter(|(_, m, ..)| newly_unusable.contains(m))
             .map(|(c, ..)| *c)
@@ -565,7 +574,7 @@ impl App {
     async fn post_loan_results(
         &self,
         conn: &mut AnyConnection,
-        import_id: i64,
+        import_id: ResultImportId,
         entries: &[(&LoanLineForResult, ResultCode)],
         now: &str,
     ) -> Result<Vec<LoanFailure>, AppError> {
@@ -618,10 +627,10 @@ impl App {
     async fn arrears_notices(
         &self,
         conn: &mut AnyConnection,
-        failed: &[(i64, String, i64, ResultCode)],
+        failed: &[(ContractId, String, i64, ResultCode)],
         now: &str,
     ) -> Result<usize, AppError> {
-        let ids: Vec<i64> = failed.iter().map(|f| f.0).collect();
+        let ids: Vec<ContractId> = failed.iter().map(|f| f.0).collect();
         let contacts = store::contacts(conn, &ids).await?;
         let mut redebit_dates: HashMap<(String, String), (YearMonth, jiff::civil::Date)> =
             HashMap::new();

@@ -9,7 +9,7 @@ use std::path::Path;
 use kyosai_domain::billing::{self as dom, BillPlan, ContractFacts, Due, RunStatus, Skip};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
-use kyosai_domain::{Program, YearMonth, Yen};
+use kyosai_domain::{ContractId, OriginatorId, Program, YearMonth, Yen};
 use kyosai_store::billing::{self as store, MandateSnapshot, NewLine, Originator};
 use kyosai_store::{audit, ledger, payment_schedule};
 use kyosai_zengin::debit::NewCode;
@@ -61,7 +61,7 @@ pub struct RunSummary {
     /// Contracts with nothing due, by reason.
     pub skipped: BTreeMap<String, i64>,
     /// Contracts that could not be billed (no usable mandate, bad account data).
-    pub exceptions: Vec<(i64, String)>,
+    pub exceptions: Vec<(ContractId, String)>,
     pub files: Vec<WrittenFile>,
     /// True when this call found the run already completed and only rewrote its files.
     pub already_completed: bool,
@@ -271,7 +271,9 @@ impl App {
         let (originators, total, remaining) = {
             let mut conn = self.store.read().await?;
             let o = store::originators(&mut conn, program.as_str()).await?;
-            let total = store::active_contracts_after(&mut conn, program.as_str(), 0).await?;
+            let total =
+                store::active_contracts_after(&mut conn, program.as_str(), store::CURSOR_START)
+                    .await?;
             let remaining =
                 store::active_contracts_after(&mut conn, program.as_str(), run.cursor_contract_id)
                     .await?;
@@ -313,20 +315,21 @@ impl App {
                 break;
             };
             let (from, to) = (first.id, last.id);
-            let mut changes: HashMap<i64, Vec<(YearMonth, Yen)>> = HashMap::new();
+            let mut changes: HashMap<ContractId, Vec<(YearMonth, Yen)>> = HashMap::new();
             for (cid, m, p) in store::premium_changes_between(tx.conn(), from, to).await? {
                 changes
                     .entry(cid)
                     .or_default()
                     .push((parse_month(&m)?, Yen::new(p)));
             }
-            let mut frequency_changes: HashMap<i64, Vec<dom::FrequencyChange>> = HashMap::new();
+            let mut frequency_changes: HashMap<ContractId, Vec<dom::FrequencyChange>> =
+                HashMap::new();
             for (cid, change) in
                 payment_schedule::frequency_changes_between(tx.conn(), from, to).await?
             {
                 frequency_changes.entry(cid).or_default().push(change);
             }
-            let mut late: HashMap<i64, Vec<dom::LateSettlement>> = HashMap::new();
+            let mut late: HashMap<ContractId, Vec<dom::LateSettlement>> = HashMap::new();
             for l in
                 kyosai_store::premium_changes::late_settlements_between(tx.conn(), from, to).await?
             {
@@ -334,7 +337,7 @@ impl App {
                     .or_default()
                     .push(late_settlement(&l)?);
             }
-            let mut open: HashMap<i64, Vec<store::LineWithResult>> = HashMap::new();
+            let mut open: HashMap<ContractId, Vec<store::LineWithResult>> = HashMap::new();
             let with_slips = crate::arrears::merge_slips(
                 store::open_lines_between(tx.conn(), from, to, &since, &month_text).await?,
                 kyosai_store::payment_slips::paid_as_lines(
@@ -350,10 +353,10 @@ impl App {
                 open.entry(l.contract_id).or_default().push(l);
             }
             let mut lines = Vec::with_capacity(contracts.len());
-            let mut notices: Vec<(i64, &'static str)> = Vec::new();
-            let mut slips: Vec<i64> = Vec::new();
+            let mut notices: Vec<(ContractId, &'static str)> = Vec::new();
+            let mut slips: Vec<ContractId> = Vec::new();
             // 倒産防止 months a late decrease's credit covers whole: paid without a debit.
-            let mut credited: Vec<i64> = Vec::new();
+            let mut credited: Vec<ContractId> = Vec::new();
             let slip_from = dom::termination_threshold(rules).map(|t| t as usize);
             for c in &contracts {
                 let standing = match open.get(&c.id) {
@@ -448,7 +451,7 @@ impl App {
             }
             if !notices.is_empty() {
                 let new = store::record_notices(tx.conn(), &notices, &month_text, &now).await?;
-                let ids: Vec<i64> = new.iter().map(|(cid, _)| *cid).collect();
+                let ids: Vec<ContractId> = new.iter().map(|(cid, _)| *cid).collect();
                 let contacts = store::contacts(tx.conn(), &ids).await?;
                 let mut mails = Vec::with_capacity(new.len());
                 for (cid, _) in &new {
@@ -523,8 +526,8 @@ pub(super) fn lost_lease() -> AppError {
 }
 
 fn new_line(
-    contract_id: i64,
-    originator_id: i64,
+    contract_id: ContractId,
+    originator_id: OriginatorId,
     plan: &BillPlan,
     facts: &ContractFacts,
     m: &MandateSnapshot,

@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 
 use kyosai_domain::billing::RunStatus;
-use kyosai_domain::{FieldError, Program, YearMonth, Yen};
+use kyosai_domain::{BillingRunId, FieldError, Program, YearMonth, Yen};
 use kyosai_store::billing as store;
 use kyosai_store::{audit, sha256_hex};
 use kyosai_zengin::debit::ResultCode;
@@ -163,7 +163,7 @@ impl App {
         program: &str,
         month: &str,
         out: PathBuf,
-    ) -> Result<i64, AppError> {
+    ) -> Result<BillingRunId, AppError> {
         // A run sends debit requests to the banks: an approver's decision, like an approval.
         {
             let mut conn = self.store.read().await?;
@@ -244,7 +244,8 @@ impl App {
                 ),
             ));
         }
-        let resumed = run.cursor_contract_id > 0 || run.status != RunStatus::Billing;
+        let resumed =
+            run.cursor_contract_id > store::CURSOR_START || run.status != RunStatus::Billing;
         audit::append(
             tx.conn(),
             self.store.audit_key(),
@@ -260,7 +261,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(run_id = run.id, program = program.as_str(), month = %month, owner, resumed, "billing run started from the staff screen");
+        tracing::info!(run_id = run.id.get(), program = program.as_str(), month = %month, owner, resumed, "billing run started from the staff screen");
         let app = self.clone();
         let run_id = run.id;
         tokio::spawn(async move {
@@ -268,9 +269,9 @@ impl App {
                 .billing_run(month, Some(program), &out, &opts, &|_| {})
                 .await;
             if let Err(e) = result {
-                tracing::error!(run_id, error = %e, "billing run started from the staff screen failed");
+                tracing::error!(run_id = run_id.get(), error = %e, "billing run started from the staff screen failed");
                 if let Err(audit_error) = app.record_run_failure(run_id, &opts.owner, &e).await {
-                    tracing::error!(run_id, error = %audit_error, "recording the failed run failed");
+                    tracing::error!(run_id = run_id.get(), error = %audit_error, "recording the failed run failed");
                 }
             }
         });
@@ -279,7 +280,7 @@ impl App {
 
     async fn record_run_failure(
         &self,
-        run_id: i64,
+        run_id: BillingRunId,
         owner: &str,
         e: &AppError,
     ) -> Result<(), AppError> {
@@ -352,7 +353,7 @@ impl App {
     pub async fn billing_run_activity(
         &self,
         actor: &Actor,
-        run_id: i64,
+        run_id: BillingRunId,
     ) -> Result<RunActivity, AppError> {
         require_staff(actor)?;
         let mut conn = self.store.read().await?;
@@ -363,7 +364,8 @@ impl App {
             None
         } else {
             let program = run.program.as_str();
-            let total = store::active_contracts_after(&mut conn, program, 0).await?;
+            let total =
+                store::active_contracts_after(&mut conn, program, store::CURSOR_START).await?;
             let done = if run.status == RunStatus::Billing {
                 total
                     - store::active_contracts_after(&mut conn, program, run.cursor_contract_id)

@@ -6,6 +6,7 @@
 //! them with, and is refused unless the digest equals the one recorded when the run wrote the
 //! file (a changed line or code would otherwise go unnoticed).
 
+use kyosai_domain::BillingRunId;
 use kyosai_domain::billing::RunStatus;
 use kyosai_store::billing::{self as store, FileContent, FileRow, ImportRow, Run, RunListRow};
 use kyosai_store::loan_billing;
@@ -87,7 +88,7 @@ impl App {
     pub async fn billing_run_detail(
         &self,
         actor: &Actor,
-        run_id: i64,
+        run_id: BillingRunId,
     ) -> Result<RunDetail, AppError> {
         require_staff(actor)?;
         let mut conn = self.store.read().await?;
@@ -108,7 +109,7 @@ impl App {
     pub async fn billing_request_file(
         &self,
         actor: &Actor,
-        run_id: i64,
+        run_id: BillingRunId,
         name: &str,
     ) -> Result<RequestFile, AppError> {
         require_staff(actor)?;
@@ -163,7 +164,7 @@ impl App {
         let bytes = writer.finish();
         let sha = sha256_hex(&bytes);
         if sha != file.sha256 {
-            tracing::error!(file = name, recorded = %file.sha256, rebuilt = %sha, run_id,
+            tracing::error!(file = name, recorded = %file.sha256, rebuilt = %sha, run_id = run_id.get(),
                 "regenerated request file differs from the recorded one; download refused");
             return Err(internal(format!(
                 "{name}: rebuilt file differs from the one recorded ({} ≠ {sha})",

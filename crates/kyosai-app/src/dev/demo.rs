@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
-use kyosai_domain::YearMonth;
+use kyosai_domain::{UserId, YearMonth};
 use kyosai_store::{agencies, users};
 
 use super::bank_simulator::{SIMULATED_FAILURE_MIX, simulate_bank};
@@ -184,7 +184,7 @@ impl App {
         // 職員（審査） prepares; 職員（承認） decides.
         then.set_staff_power("system", ids[0], crate::review::StaffPower::Reviewer)
             .await?;
-        let member = |id: i64| Actor {
+        let member = |id: UserId| Actor {
             user_id: id,
             role: Role::Member,
         };

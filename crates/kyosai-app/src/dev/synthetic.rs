@@ -8,7 +8,7 @@
 //! inserted with multi-row INSERTs in large transactions. All synthetic contracts belong to one
 //! synthetic member account (`synthetic@kyosai.invalid`).
 
-use kyosai_domain::{ContractNumber, Program, YearMonth};
+use kyosai_domain::{ContractId, ContractNumber, Program, YearMonth};
 use kyosai_store::ledger::{self, Opening};
 use kyosai_store::synthetic::{self as store, NewContract, NewMandate};
 
@@ -243,7 +243,7 @@ impl App {
                     ledger::append_openings(tx.conn(), &openings, &now).await?;
                     g.opening_balances += openings.len() as i64;
                 }
-                let changes: Vec<(i64, &str, i64)> = batch_ids
+                let changes: Vec<(ContractId, &str, i64)> = batch_ids
                     .iter()
                     .zip(batch)
                     .filter_map(|(id, c)| c.change.as_ref().map(|(m, p)| (*id, m.as_str(), *p)))

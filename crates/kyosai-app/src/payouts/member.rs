@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::bank_account::same_holder;
 use crate::mandate_change::MandateForm;
-use kyosai_domain::FieldError;
+use kyosai_domain::{ApplicationId, FieldError, PayoutId};
 
 use crate::{Actor, App, AppError};
 
@@ -18,7 +18,8 @@ use crate::{Actor, App, AppError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PayoutView {
-    pub payout_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub payout_id: PayoutId,
     /// The transfer date (振込日), `YYYY-MM-DD`.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub date: jiff::civil::Date,
@@ -27,7 +28,8 @@ pub struct PayoutView {
     /// 共済金, 分割共済金, 解約手当金, 前納減額金, 貸付金.
     pub kind_ja: String,
     /// The application that decided it, when there is one.
-    pub application_id: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub application_id: Option<ApplicationId>,
     pub status: PayoutStatus,
     /// 支払予定 / お支払い済み / 保留中.
     pub status_ja: String,
@@ -98,7 +100,7 @@ impl App {
         &self,
         actor: &Actor,
         number: &str,
-        payout_id: i64,
+        payout_id: PayoutId,
         form: &MandateForm,
     ) -> Result<PayoutView, AppError> {
         let account = form.parse()?;

@@ -3,8 +3,8 @@
 //! none, nowhere yet: the payout is held until the member gives an account online.
 
 use jiff::civil::Date;
-use kyosai_domain::Yen;
 use kyosai_domain::payout::PayoutKind;
+use kyosai_domain::{ApplicationId, ContractId, PayoutId, Yen};
 use kyosai_store::contracts;
 use kyosai_store::payouts::{self as store, NewPayout, PayeeAccount};
 use sqlx::AnyConnection;
@@ -18,7 +18,7 @@ pub(crate) const NO_ACCOUNT_JA: &str =
 /// The contract's newest usable debit account, as a payee.
 pub(crate) async fn payee_account(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
 ) -> Result<Option<PayeeAccount>, AppError> {
     Ok(contracts::mandates_for(conn, contract_id)
         .await?
@@ -36,8 +36,8 @@ pub(crate) async fn payee_account(
 
 /// A single payment of a decision to schedule into the contract's account.
 pub(crate) struct Payment<'a> {
-    pub contract_id: i64,
-    pub application_id: Option<i64>,
+    pub contract_id: ContractId,
+    pub application_id: Option<ApplicationId>,
     pub kind: PayoutKind,
     pub due_date: Date,
     pub amount: Yen,
@@ -50,7 +50,7 @@ pub(crate) async fn schedule_to_contract_account(
     conn: &mut AnyConnection,
     p: &Payment<'_>,
     now: &str,
-) -> Result<i64, AppError> {
+) -> Result<PayoutId, AppError> {
     let account = payee_account(conn, p.contract_id).await?;
     let blank = PayeeAccount {
         bank_code: String::new(),

@@ -16,9 +16,9 @@
 
 use std::collections::HashSet;
 
-use kyosai_domain::YearMonth;
 use kyosai_domain::Yen;
 use kyosai_domain::payout::PayoutStatus;
+use kyosai_domain::{PayoutId, YearMonth};
 use kyosai_store::billing as bstore;
 use kyosai_store::payouts as store;
 use kyosai_store::{ledger, sha256_hex};
@@ -41,7 +41,7 @@ pub struct ReturnsOutcome {
     pub returned_count: i64,
     pub returned_yen: i64,
     /// (contract number, payout id, yen) of each payout put on hold.
-    pub held: Vec<(String, i64, i64)>,
+    pub held: Vec<(String, PayoutId, i64)>,
 }
 
 impl App {
@@ -95,6 +95,7 @@ impl App {
                 .customer_code1
                 .and_then(|c| c.to_u64())
                 .and_then(|v| i64::try_from(v).ok())
+                .map(PayoutId::new)
             else {
                 bad(
                     "unmatched",

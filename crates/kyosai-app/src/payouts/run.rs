@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
-use kyosai_domain::{YearMonth, Yen};
+use kyosai_domain::{PayoutId, YearMonth, Yen};
 use kyosai_store::audit;
 use kyosai_store::billing as bstore;
 use kyosai_store::payouts::{self as store, NewRun, RunFile, RunLine};
@@ -70,7 +70,7 @@ fn file_name(program: &str, date: Date, seq: i64) -> String {
 
 /// A run's file for one program: program, name, bytes, and (payout id, amount) of each record
 /// in file order.
-type BuiltFile = (String, String, Vec<u8>, Vec<(i64, Yen)>);
+type BuiltFile = (String, String, Vec<u8>, Vec<(PayoutId, Yen)>);
 
 /// The files of one run: per program, the bytes and the payouts written, in id order.
 pub(super) fn build_files(
@@ -101,7 +101,7 @@ pub(super) fn build_files(
             })?;
             rec.amount = p.amount.get();
             // 顧客コード1 carries the payout id, so a bank's return names the payout.
-            rec.customer_code1 = Some(Digits::from_u64(p.id as u64).map_err(internal)?);
+            rec.customer_code1 = Some(Digits::from_u64(p.id.get() as u64).map_err(internal)?);
             records.push(rec);
             paid.push((p.id, p.amount));
         }
@@ -233,7 +233,6 @@ impl App {
             store::insert_run_file(
                 tx.conn(),
                 &RunFile {
-                    id: 0,
                     run_id,
                     program: program.clone(),
                     name: name.clone(),

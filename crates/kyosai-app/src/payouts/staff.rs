@@ -2,6 +2,7 @@
 //! recorded transfers and checked against the SHA-256 recorded when it was delivered) and the
 //! exceptions (held payouts, with why they wait).
 
+use kyosai_domain::PayoutRunId;
 use std::collections::BTreeMap;
 
 use kyosai_store::billing as bstore;
@@ -67,7 +68,7 @@ impl App {
     pub async fn payout_run_file(
         &self,
         actor: &Actor,
-        run_id: i64,
+        run_id: PayoutRunId,
         name: &str,
     ) -> Result<PayoutFile, AppError> {
         require_staff(actor)?;

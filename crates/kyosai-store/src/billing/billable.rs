@@ -8,19 +8,19 @@ use crate::bulk::is_sqlite;
 use crate::{Result, col, decode};
 use kyosai_domain::billing::Deferral;
 use kyosai_domain::rules::PaymentFrequency;
-use kyosai_domain::{YearMonth, Yen};
+use kyosai_domain::{ContractId, MandateId, YearMonth, Yen};
 
 /// One row of the chunk as the aggregate packs it: a JSON array in the SELECT's column order
 /// (serde reads a struct from an array field by field).
 #[derive(serde::Deserialize)]
 struct Packed {
-    id: i64,
+    id: ContractId,
     monthly_premium: i64,
     frequency: String,
     first_debit_month: String,
     prepaid_until: Option<String>,
     suspended_from: Option<String>,
-    mandate_id: Option<i64>,
+    mandate_id: Option<MandateId>,
     bank_code: Option<String>,
     branch_code: Option<String>,
     account_type: Option<String>,
@@ -37,7 +37,7 @@ struct Packed {
 /// A contract with the mandate in force for the month, as billing reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BillableContract {
-    pub id: i64,
+    pub id: ContractId,
     pub monthly_premium: Yen,
     pub frequency: PaymentFrequency,
     pub first_debit_month: YearMonth,
@@ -54,7 +54,7 @@ pub struct BillableContract {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MandateSnapshot {
-    pub id: i64,
+    pub id: MandateId,
     pub bank_code: String,
     pub branch_code: String,
     pub account_type: String,
@@ -85,7 +85,7 @@ pub async fn billable_chunk(
     conn: &mut AnyConnection,
     program: &str,
     month: &str,
-    after_id: i64,
+    after_id: ContractId,
     limit: i64,
     with_collected: bool,
 ) -> Result<Vec<BillableContract>> {
@@ -175,9 +175,9 @@ pub async fn billable_chunk(
 /// (contract id, effective month, monthly premium) for contracts in `from..=to`.
 pub async fn premium_changes_between(
     conn: &mut AnyConnection,
-    from: i64,
-    to: i64,
-) -> Result<Vec<(i64, String, i64)>> {
+    from: ContractId,
+    to: ContractId,
+) -> Result<Vec<(ContractId, String, i64)>> {
     let rows = sqlx::query(
         "SELECT contract_id, effective_month, monthly_premium FROM premium_changes \
          WHERE contract_id >= $1 AND contract_id <= $2",
@@ -214,7 +214,7 @@ pub async fn bulk_cache(conn: &mut AnyConnection) -> Result<()> {
 pub async fn active_contracts_after(
     conn: &mut AnyConnection,
     program: &str,
-    after_id: i64,
+    after_id: ContractId,
 ) -> Result<i64> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n FROM contracts WHERE program = $1 AND status = 'active' AND id > $2",
@@ -230,7 +230,7 @@ pub async fn active_contracts_after(
 /// once a resumption is recorded).
 pub async fn prepaid_and_suspended(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
 ) -> Result<(Option<String>, Option<String>)> {
     let row = sqlx::query(
         "SELECT prepaid_until, CASE WHEN resumed_from IS NULL THEN suspended_from END AS suspended_from \

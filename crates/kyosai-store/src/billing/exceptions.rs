@@ -1,13 +1,14 @@
 //! Contracts a run could not bill, with the reason.
 
+use kyosai_domain::{BillingRunId, ContractId};
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
 
 pub async fn insert_exception(
     conn: &mut AnyConnection,
-    run_id: i64,
-    contract_id: i64,
+    run_id: BillingRunId,
+    contract_id: ContractId,
     reason: &str,
 ) -> Result<()> {
     sqlx::query(
@@ -22,7 +23,10 @@ pub async fn insert_exception(
     Ok(())
 }
 
-pub async fn exceptions(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<(i64, String)>> {
+pub async fn exceptions(
+    conn: &mut AnyConnection,
+    run_id: BillingRunId,
+) -> Result<Vec<(ContractId, String)>> {
     let rows = sqlx::query(
         "SELECT contract_id, reason FROM billing_exceptions WHERE run_id = $1 ORDER BY contract_id",
     )
@@ -37,7 +41,7 @@ pub async fn exceptions(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<(i6
 /// The first `limit` contracts a run could not bill, by contract number: (number, reason code).
 pub async fn exceptions_by_number(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: BillingRunId,
     limit: i64,
 ) -> Result<Vec<(String, String)>> {
     let rows = sqlx::query(
@@ -53,7 +57,7 @@ pub async fn exceptions_by_number(
         .collect()
 }
 
-pub async fn exception_count(conn: &mut AnyConnection, run_id: i64) -> Result<i64> {
+pub async fn exception_count(conn: &mut AnyConnection, run_id: BillingRunId) -> Result<i64> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM billing_exceptions WHERE run_id = $1")
         .bind(run_id)
         .fetch_one(&mut *conn)

@@ -1,5 +1,6 @@
 //! Request files: the lines each file is rebuilt from and the digest recorded when it was written.
 
+use kyosai_domain::{BillingRunId, OriginatorId};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::json_agg;
@@ -8,6 +9,9 @@ use crate::{Result, col};
 /// A stored line as the file writer needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileLine {
+    /// A `bill_lines` or a `loan_bill_lines` id, by the file's content (the same writer makes
+    /// both kinds of file): not one table's id, so a plain number, like the file's
+    /// `first_line_id` and `last_line_id`.
     pub id: i64,
     pub amount: i64,
     pub new_code: i64,
@@ -21,8 +25,8 @@ pub struct FileLine {
 /// Lines of a run for one originator after `after_id`, by id (one JSON value per page).
 pub async fn file_lines(
     conn: &mut AnyConnection,
-    run_id: i64,
-    originator_id: i64,
+    run_id: BillingRunId,
+    originator_id: OriginatorId,
     after_id: i64,
     limit: i64,
 ) -> Result<Vec<FileLine>> {
@@ -87,8 +91,8 @@ impl FileContent {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileRow {
-    pub run_id: i64,
-    pub originator_id: i64,
+    pub run_id: BillingRunId,
+    pub originator_id: OriginatorId,
     pub seq: i64,
     pub content: FileContent,
     pub name: String,
@@ -122,7 +126,7 @@ pub async fn upsert_file(conn: &mut AnyConnection, f: &FileRow, now: &str) -> Re
     Ok(())
 }
 
-pub async fn files(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<FileRow>> {
+pub async fn files(conn: &mut AnyConnection, run_id: BillingRunId) -> Result<Vec<FileRow>> {
     let rows = sqlx::query(
         "SELECT run_id, originator_id, seq, name, first_line_id, last_line_id, record_count, total_yen, sha256, content \
          FROM billing_files WHERE run_id = $1 ORDER BY originator_id, seq",

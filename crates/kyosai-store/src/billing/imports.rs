@@ -1,6 +1,7 @@
 //! Result imports: the lines a result file is checked against, the import record, and the
 //! mandates its failures make unusable.
 
+use kyosai_domain::{BillLineId, ContractId, MandateId, ResultImportId};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::json_agg;
@@ -10,12 +11,12 @@ use crate::{Result, col};
 /// A stored line as a result record is checked against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineForResult {
-    pub id: i64,
-    pub contract_id: i64,
+    pub id: BillLineId,
+    pub contract_id: ContractId,
     pub month: String,
     pub amount: i64,
     pub months: i64,
-    pub mandate_id: i64,
+    pub mandate_id: MandateId,
     pub bank_code: String,
     pub branch_code: String,
     pub account_number: String,
@@ -28,8 +29,8 @@ pub struct LineForResult {
 /// Lines with `from <= id <= to` after `after_id`, by id (keyset pages, one JSON value each).
 pub async fn lines_for_results(
     conn: &mut AnyConnection,
-    after_id: i64,
-    to: i64,
+    after_id: BillLineId,
+    to: BillLineId,
     limit: i64,
 ) -> Result<Vec<LineForResult>> {
     let (agg_open, agg_close) = json_agg(conn);
@@ -51,12 +52,12 @@ pub async fn lines_for_results(
     .fetch_one(&mut *conn)
     .await?;
     type Packed = (
-        i64,
-        i64,
+        BillLineId,
+        ContractId,
         String,
         i64,
         i64,
-        i64,
+        MandateId,
         String,
         String,
         String,
@@ -111,7 +112,7 @@ pub struct NewImport<'a> {
     pub report: &'a str,
 }
 
-pub async fn insert_import(conn: &mut AnyConnection, i: &NewImport<'_>) -> Result<i64> {
+pub async fn insert_import(conn: &mut AnyConnection, i: &NewImport<'_>) -> Result<ResultImportId> {
     let row = sqlx::query(
         "INSERT INTO result_imports (sha256, file_name, imported_at, actor, record_count, total_yen, collected_count, \
          collected_yen, failed_count, failed_yen, report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -135,8 +136,8 @@ pub async fn insert_import(conn: &mut AnyConnection, i: &NewImport<'_>) -> Resul
 /// Marks several mandates unusable (result codes 2, 3, 4); returns the ids that were active.
 pub async fn mark_mandates_unusable(
     conn: &mut AnyConnection,
-    mandate_ids: &[i64],
-) -> Result<std::collections::HashSet<i64>> {
+    mandate_ids: &[MandateId],
+) -> Result<std::collections::HashSet<MandateId>> {
     let anonymous = is_sqlite(conn);
     let mut out = std::collections::HashSet::with_capacity(mandate_ids.len());
     for batch in mandate_ids.chunks(1_000) {
@@ -159,7 +160,7 @@ pub async fn mark_mandates_unusable(
 /// An imported result file as listed for staff.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportRow {
-    pub id: i64,
+    pub id: ResultImportId,
     pub file_name: String,
     pub imported_at: String,
     pub actor: String,

@@ -1,6 +1,7 @@
 //! Bill lines: inserted by a run, read back with their results to replay a contract's standing
 //! and to total a month.
 
+use kyosai_domain::{BillingRunId, ContractId, OriginatorId};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::MandateSnapshot;
@@ -10,8 +11,10 @@ use crate::{AnyRow, Result, col};
 /// A bill line with its result, for replaying a contract's standing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineWithResult {
+    /// The bill line's id, or a paid slip's id negated when `payment_slips::paid_as_lines`
+    /// replays the slip as a collected line: not one table's id, so a plain number.
     pub id: i64,
-    pub contract_id: i64,
+    pub contract_id: ContractId,
     pub month: String,
     pub amount: i64,
     pub items: String,
@@ -40,8 +43,8 @@ const LINE_RESULT_SELECT: &str = "SELECT b.id, b.contract_id, b.month, b.amount,
 /// without a result for the others.
 pub async fn open_lines_between(
     conn: &mut AnyConnection,
-    from: i64,
-    to: i64,
+    from: ContractId,
+    to: ContractId,
     since: &str,
     before: &str,
 ) -> Result<Vec<LineWithResult>> {
@@ -63,7 +66,7 @@ pub async fn open_lines_between(
 /// Every line of one contract with its result, oldest first.
 pub async fn lines_for_contract(
     conn: &mut AnyConnection,
-    contract_id: i64,
+    contract_id: ContractId,
 ) -> Result<Vec<LineWithResult>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "{LINE_RESULT_SELECT} WHERE b.contract_id = $1 ORDER BY b.id"
@@ -77,8 +80,8 @@ pub async fn lines_for_contract(
 /// A bill line to insert.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLine {
-    pub contract_id: i64,
-    pub originator_id: i64,
+    pub contract_id: ContractId,
+    pub originator_id: OriginatorId,
     pub amount: i64,
     pub monthly_premium: i64,
     pub frequency: String,
@@ -104,7 +107,7 @@ pub struct NewLine {
 /// undisturbed run. The counter rolls back with the chunk.
 pub async fn insert_lines(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: BillingRunId,
     month: &str,
     lines: &[NewLine],
 ) -> Result<()> {
@@ -153,10 +156,10 @@ pub async fn insert_lines(
         |(id, l)| {
             vec![
                 Int(*id),
-                Int(run_id),
-                Int(l.contract_id),
+                Int(run_id.get()),
+                Int(l.contract_id.get()),
                 Text(month),
-                Int(l.originator_id),
+                Int(l.originator_id.get()),
                 Int(l.amount),
                 Int(l.monthly_premium),
                 Text(&l.frequency),
@@ -167,7 +170,7 @@ pub async fn insert_lines(
                 Int(l.paid_before),
                 Text(&l.items),
                 Int(l.new_code),
-                Int(l.mandate.id),
+                Int(l.mandate.id.get()),
                 Text(&l.mandate.bank_code),
                 Text(&l.mandate.branch_code),
                 Text(&l.mandate.account_type),
@@ -184,7 +187,7 @@ pub async fn insert_lines(
 /// `failed:<code>`.
 pub async fn month_totals(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: BillingRunId,
 ) -> Result<Vec<(String, i64, i64)>> {
     let mut out = Vec::new();
     let billed = sqlx::query(

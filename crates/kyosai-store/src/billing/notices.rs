@@ -1,5 +1,6 @@
 //! Billing notices (sent once per contract and kind) and whom to write to about a contract.
 
+use kyosai_domain::{ContractId, UserId};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::bulk::{ROWS_PER_INSERT, is_sqlite, push_placeholders};
@@ -9,10 +10,10 @@ use crate::{Result, col};
 /// returns the ones that are new (send them), by contract id.
 pub async fn record_notices(
     conn: &mut AnyConnection,
-    notices: &[(i64, &str)],
+    notices: &[(ContractId, &str)],
     month: &str,
     now: &str,
-) -> Result<Vec<(i64, String)>> {
+) -> Result<Vec<(ContractId, String)>> {
     let anonymous = is_sqlite(conn);
     let mut out = Vec::new();
     for batch in notices.chunks(ROWS_PER_INSERT) {
@@ -37,7 +38,7 @@ pub async fn record_notices(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
     /// The member, whose portal inbox keeps a copy of every mail.
-    pub member_id: i64,
+    pub member_id: UserId,
     pub number: String,
     pub email: String,
     pub program: String,
@@ -48,8 +49,8 @@ pub struct Contact {
 /// The contact of several contracts, by contract id.
 pub async fn contacts(
     conn: &mut AnyConnection,
-    contract_ids: &[i64],
-) -> Result<std::collections::HashMap<i64, Contact>> {
+    contract_ids: &[ContractId],
+) -> Result<std::collections::HashMap<ContractId, Contact>> {
     let anonymous = is_sqlite(conn);
     let mut out = std::collections::HashMap::with_capacity(contract_ids.len());
     for batch in contract_ids.chunks(1_000) {
@@ -80,7 +81,10 @@ pub async fn contacts(
 }
 
 /// Whom to write to about one contract: (member id, member e-mail).
-pub async fn contact(conn: &mut AnyConnection, contract_id: i64) -> Result<Option<(i64, String)>> {
+pub async fn contact(
+    conn: &mut AnyConnection,
+    contract_id: ContractId,
+) -> Result<Option<(UserId, String)>> {
     let row = sqlx::query(
         "SELECT c.member_id, u.email FROM contracts c JOIN users u ON u.id = c.member_id WHERE c.id = $1",
     )

@@ -1,13 +1,14 @@
 //! The originators (委託者): the accounts premiums are collected into, and which member banks
 //! each collects from.
 
+use kyosai_domain::OriginatorId;
 use sqlx::AnyConnection;
 
 use crate::{Result, col};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Originator {
-    pub id: i64,
+    pub id: OriginatorId,
     pub program: String,
     pub code: String,
     pub name_kana: String,

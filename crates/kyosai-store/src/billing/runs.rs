@@ -5,13 +5,17 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 
 use jiff::civil::Date;
 use kyosai_domain::billing::RunStatus;
-use kyosai_domain::{Program, YearMonth};
+use kyosai_domain::{BillingRunId, ContractId, Program, YearMonth};
 
 use crate::{AnyRow, Result, col, month, typed};
 
+/// The cursor of a run that has billed no contract yet (`billing_runs.cursor_contract_id`
+/// defaults to 0): identity columns start at 1, so every contract id is after it.
+pub const CURSOR_START: ContractId = ContractId::new(0);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Run {
-    pub id: i64,
+    pub id: BillingRunId,
     pub month: YearMonth,
     pub program: Program,
     pub status: RunStatus,
@@ -21,7 +25,7 @@ pub struct Run {
     pub finished_at: Option<String>,
     pub lock_owner: Option<String>,
     pub lock_until: Option<String>,
-    pub cursor_contract_id: i64,
+    pub cursor_contract_id: ContractId,
     /// JSON object: skip reason → count.
     pub skipped: String,
 }
@@ -58,7 +62,7 @@ pub async fn run(conn: &mut AnyConnection, program: &str, month: &str) -> Result
     row.as_ref().map(run_from_row).transpose()
 }
 
-pub async fn run_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Run>> {
+pub async fn run_by_id(conn: &mut AnyConnection, id: BillingRunId) -> Result<Option<Run>> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {RUN_COLUMNS} FROM billing_runs WHERE id = $1"
     )))
@@ -106,7 +110,7 @@ pub async fn ensure_run(
 /// the holder's lease expired (a crashed instance), or `owner` already holds it.
 pub async fn try_lock(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: BillingRunId,
     owner: &str,
     now: &str,
     until: &str,
@@ -128,9 +132,9 @@ pub async fn try_lock(
 /// longer holds the lease (another instance took over): the caller must roll back.
 pub async fn checkpoint(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: BillingRunId,
     owner: &str,
-    cursor: i64,
+    cursor: ContractId,
     skipped: &str,
     until: &str,
 ) -> Result<bool> {
@@ -151,7 +155,7 @@ pub async fn checkpoint(
 /// Sets the status (and releases the lease when completed). False when `owner` lost the lease.
 pub async fn set_status(
     conn: &mut AnyConnection,
-    run_id: i64,
+    run_id: BillingRunId,
     owner: &str,
     status: RunStatus,
     finished_at: Option<&str>,

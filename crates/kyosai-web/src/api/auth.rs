@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use kyosai_domain::UserId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -138,7 +139,8 @@ pub async fn login(
 
 #[derive(Serialize, ToSchema)]
 pub struct Me {
-    pub user_id: i64,
+    #[schema(value_type = i64)]
+    pub user_id: UserId,
     pub role: String,
 }
 

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use kyosai_app::bankruptcy_loan::{BankruptcyLoanDone, BankruptcyLoanForm};
 use kyosai_app::evidence::EvidenceRef;
-use kyosai_domain::Yen;
+use kyosai_domain::{ApplicationId, Yen};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiActor, contract_key, procedure_answer};
@@ -106,7 +106,7 @@ pub struct ProposalDone {
 pub async fn propose(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    Path(id): Path<ApplicationId>,
     ApiJson(p): ApiJson<ProposalBody>,
 ) -> Result<ApiJson<ProposalDone>, ApiError> {
     let limit = s

@@ -6,6 +6,7 @@ use axum::response::Response;
 use kyosai_app::enrollment::{EnrollmentForm, EnrollmentResult};
 use kyosai_app::procedure::{Answer, IdempotencyKey};
 use kyosai_app::views::{ApplicationView, Overview};
+use kyosai_domain::ApplicationId;
 
 use super::ApiActor;
 use super::procedure_answer;
@@ -64,7 +65,7 @@ pub async fn overview(
 pub async fn application(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    Path(id): Path<ApplicationId>,
 ) -> Result<ApiJson<ApplicationView>, ApiError> {
     let a = s.app.application(&actor, id).await?;
     Ok(ApiJson(ApplicationView::from(&a)))

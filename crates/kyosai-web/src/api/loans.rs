@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use kyosai_app::loan_early_repayment::{EarlyRepaymentDone, EarlyRepaymentForm};
 use kyosai_app::loans::{DebitResult, LoanLimits, LoanView, TemporaryLoanDone, TemporaryLoanForm};
 use kyosai_app::member_loan::{MemberLoanDone, MemberLoanForm};
+use kyosai_domain::LoanId;
 use serde::Serialize;
 
 use super::{ApiActor, contract_key, procedure_answer};
@@ -69,7 +70,8 @@ pub struct BalanceBody {
 /// One loan of `GET …/loans`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LoanBody {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: LoanId,
     /// `bankruptcy` (共済金貸付) or `temporary` (一時貸付金).
     pub kind: String,
     pub kind_ja: String,
@@ -241,7 +243,7 @@ pub async fn temporary(
 pub async fn early_repayment(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path((number, id)): Path<(String, i64)>,
+    Path((number, id)): Path<(String, LoanId)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let form = EarlyRepaymentForm {

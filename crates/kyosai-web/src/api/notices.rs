@@ -3,6 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use kyosai_app::inbox::{NoticePage, NoticeView};
+use kyosai_domain::NoticeId;
 use serde::Deserialize;
 
 use super::ApiActor;
@@ -38,7 +39,7 @@ pub async fn list(
 pub async fn read(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    Path(id): Path<NoticeId>,
 ) -> Result<ApiJson<NoticeView>, ApiError> {
     Ok(ApiJson(s.app.read_notice(&actor, id).await?))
 }

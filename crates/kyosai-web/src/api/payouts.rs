@@ -5,6 +5,7 @@
 use axum::extract::{Path, State};
 use kyosai_app::mandate_change::MandateForm;
 use kyosai_app::payouts::PayoutView;
+use kyosai_domain::PayoutId;
 
 use super::ApiActor;
 use crate::AppState;
@@ -39,7 +40,7 @@ pub async fn list(
 pub async fn give_account(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path((number, payout_id)): Path<(String, i64)>,
+    Path((number, payout_id)): Path<(String, PayoutId)>,
     ApiJson(form): ApiJson<MandateForm>,
 ) -> Result<ApiJson<PayoutView>, ApiError> {
     Ok(ApiJson(

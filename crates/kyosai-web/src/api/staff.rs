@@ -2,6 +2,7 @@
 
 use axum::extract::{Path, State};
 use kyosai_app::enrollment::EnrollmentForm;
+use kyosai_domain::{ApplicationId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -11,12 +12,14 @@ use crate::error::{ApiError, ApiJson, ErrorBody};
 
 #[derive(Serialize, ToSchema)]
 pub struct QueueItem {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: ApplicationId,
     pub version: i64,
     pub program: kyosai_domain::Program,
     pub channel: kyosai_domain::Channel,
     pub received_at: String,
-    pub edited_by: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub edited_by: Option<UserId>,
     /// The submitted form.
     #[schema(value_type = Object)]
     pub form: serde_json::Value,
@@ -70,7 +73,7 @@ pub struct Done {
 pub async fn approve(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    Path(id): Path<ApplicationId>,
     ApiJson(d): ApiJson<Decision>,
 ) -> Result<ApiJson<Done>, ApiError> {
     s.app.approve(&actor, id, d.version, &d.reason).await?;
@@ -83,7 +86,7 @@ pub async fn approve(
 pub async fn reject(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    Path(id): Path<ApplicationId>,
     ApiJson(d): ApiJson<Decision>,
 ) -> Result<ApiJson<Done>, ApiError> {
     s.app.reject(&actor, id, d.version, &d.reason).await?;
@@ -102,7 +105,7 @@ pub struct Edit {
 pub async fn edit(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    Path(id): Path<ApplicationId>,
     ApiJson(e): ApiJson<Edit>,
 ) -> Result<ApiJson<Done>, ApiError> {
     s.app

@@ -10,7 +10,7 @@ use kyosai_app::AppError;
 use kyosai_app::auth::Principal;
 use kyosai_app::ja_text::ja_yen_man;
 use kyosai_domain::rules::RuleSet;
-use kyosai_domain::{FieldError, Program};
+use kyosai_domain::{FieldError, Program, UserId};
 use serde::Deserialize;
 
 use super::FormData;
@@ -142,7 +142,7 @@ fn secure(state: &AppState) -> bool {
 async fn rotate(
     state: &AppState,
     old: Option<&str>,
-    user_id: i64,
+    user_id: UserId,
     mfa_done: bool,
     to: &str,
 ) -> Result<Response, AppError> {

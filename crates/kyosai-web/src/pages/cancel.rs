@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use kyosai_app::AppError;
 use kyosai_app::cancellation::{CancellationForm, CancellationQuote};
-use kyosai_domain::FieldError;
+use kyosai_domain::{ApplicationId, FieldError};
 
 use super::FormData;
 use super::view::{Layout, app_error, ja_date, render, yen};
@@ -41,7 +41,7 @@ struct CancelPage {
     refund_yen: i64,
     confirm: Field,
     /// Done: the application's reference number.
-    application_id: i64,
+    application_id: ApplicationId,
 }
 
 fn confirm_field(values: &BTreeMap<String, String>, errors: &[FieldError]) -> Field {
@@ -93,7 +93,8 @@ fn quote_page(
         notices: q.notices.clone(),
         refund_yen: q.refund_yen,
         confirm,
-        application_id: 0,
+        // Shown on the done page only, once the application exists.
+        application_id: ApplicationId::new(0),
     }
 }
 

@@ -11,7 +11,7 @@ use axum::response::Response;
 use kyosai_app::AppError;
 use kyosai_app::loan_early_repayment::{EarlyRepaymentForm, EarlyRepaymentQuote};
 use kyosai_app::loans::{DebitResult, LoanStatus, LoanView};
-use kyosai_domain::{FieldError, Program};
+use kyosai_domain::{ApplicationId, FieldError, LoanId, Program};
 
 use super::FormData;
 use super::view::{Layout, app_error, ja_date, render, yen};
@@ -40,7 +40,7 @@ struct LoansPage {
 }
 
 struct LoanCard {
-    id: i64,
+    id: LoanId,
     title: String,
     amount: String,
     disbursed: String,
@@ -74,17 +74,17 @@ struct InstalmentRow {
 }
 
 struct EarlyText {
-    loan_id: i64,
+    loan_id: LoanId,
     month: String,
     debit_date: String,
     total: String,
     principal: String,
     interest: String,
     late_charge: String,
-    application_id: i64,
+    application_id: ApplicationId,
 }
 
-fn early_text(q: &EarlyRepaymentQuote, application_id: i64) -> EarlyText {
+fn early_text(q: &EarlyRepaymentQuote, application_id: ApplicationId) -> EarlyText {
     EarlyText {
         loan_id: q.loan_id,
         month: format!("{}年{}月分", q.month.year(), q.month.month()),
@@ -248,7 +248,7 @@ async fn handle_post(
         .await?;
         Ok::<_, AppError>(render(StatusCode::UNPROCESSABLE_ENTITY, &p))
     };
-    let Ok(id) = loan_id.trim().parse::<i64>() else {
+    let Ok(id) = loan_id.trim().parse::<LoanId>() else {
         return refused(vec![FieldError::new(
             "loan_id",
             "required",
@@ -304,7 +304,8 @@ async fn handle_post(
                 signed,
                 number,
                 "confirm",
-                Some(early_text(&q, 0)),
+                // The reference is shown on the done page only, once the application exists.
+                Some(early_text(&q, ApplicationId::new(0))),
                 Vec::new(),
             )
             .await?;

@@ -5,6 +5,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use kyosai_domain::NoticeId;
 use serde::Deserialize;
 
 use super::view::{Layout, app_error, ja_time, render};
@@ -12,7 +13,7 @@ use crate::AppState;
 use crate::session::SignedIn;
 
 struct NoticeRow {
-    id: i64,
+    id: NoticeId,
     subject: String,
     sent_at: String,
     reference: String,
@@ -83,7 +84,7 @@ struct NoticePage {
 pub async fn show(
     State(state): State<AppState>,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<NoticeId>,
 ) -> Response {
     let n = match state.app.read_notice(&signed.actor, id).await {
         Ok(n) => n,

@@ -4,6 +4,7 @@
 //! key; 1280×800). Staff and data-entry operators use the verification screen; the time from
 //! opening it to submitting is recorded per form (`data_entry_time`).
 
+use kyosai_domain::PaperFormId;
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -23,7 +24,7 @@ use crate::session::SignedIn;
 pub const MAX_BATCH_FILE_BYTES: usize = 64 * 1024 * 1024;
 
 struct FormRow {
-    id: i64,
+    id: PaperFormId,
     form_id: String,
     procedure: &'static str,
     target: String,
@@ -172,7 +173,7 @@ struct FieldRow {
 #[template(path = "staff_paper_form.html")]
 struct VerifyPage {
     layout: Layout,
-    id: i64,
+    id: PaperFormId,
     form_id: String,
     procedure: &'static str,
     target: String,
@@ -264,7 +265,7 @@ fn verify_page(
     }
 }
 
-fn form_id(id: &str) -> Option<i64> {
+fn form_id(id: &str) -> Option<PaperFormId> {
     id.parse().ok()
 }
 

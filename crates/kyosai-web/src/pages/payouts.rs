@@ -13,7 +13,7 @@ use axum::response::Response;
 use kyosai_app::AppError;
 use kyosai_app::payouts::PayoutView;
 use kyosai_domain::payout::PayoutStatus;
-use kyosai_domain::{FieldError, Yen};
+use kyosai_domain::{FieldError, PayoutId, Yen};
 
 use super::FormData;
 use super::account_change::{Extras, mandate_form, values_of};
@@ -26,7 +26,7 @@ use crate::session::SignedIn;
 
 /// One payout as a row.
 struct Line {
-    id: i64,
+    id: PayoutId,
     date: String,
     kind: String,
     amount: String,
@@ -108,7 +108,7 @@ async fn held_payout(
     state: &AppState,
     signed: &SignedIn,
     number: &str,
-    id: i64,
+    id: PayoutId,
 ) -> Result<PayoutView, AppError> {
     state
         .app
@@ -165,7 +165,7 @@ fn account_page(
 pub async fn account_form(
     State(state): State<AppState>,
     signed: SignedIn,
-    Path((number, id)): Path<(String, i64)>,
+    Path((number, id)): Path<(String, PayoutId)>,
 ) -> Response {
     match held_payout(&state, &signed, &number, id).await {
         Ok(p) => render(
@@ -187,7 +187,7 @@ pub async fn account_form(
 pub async fn account_post(
     State(state): State<AppState>,
     signed: SignedIn,
-    Path((number, id)): Path<(String, i64)>,
+    Path((number, id)): Path<(String, PayoutId)>,
     headers: HeaderMap,
     form: FormData,
 ) -> Response {

@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::views::status_text;
 use kyosai_app::{AppError, Role};
 use kyosai_domain::procedure::CheckStatus;
-use kyosai_domain::{ApplicationStatus, ContractStatus, Procedure, Program, schedule};
+use kyosai_domain::{
+    ApplicationId, ApplicationStatus, ContractStatus, Procedure, Program, schedule,
+};
 use serde::Deserialize;
 
 use super::view::{Layout, app_error, ja_date, ja_time, render, yen};
@@ -26,7 +28,7 @@ struct ContractBox {
 }
 
 struct AppBox {
-    id: i64,
+    id: ApplicationId,
     title: String,
     href: String,
     status: String,
@@ -174,7 +176,7 @@ struct ContractDetail {
 #[template(path = "application.html")]
 struct ApplicationPage {
     layout: Layout,
-    id: i64,
+    id: ApplicationId,
     program_name: String,
     status: String,
     status_text: String,
@@ -200,7 +202,7 @@ pub async fn application(
     Path(id): Path<String>,
     Query(q): Query<ApplicationQuery>,
 ) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
+    let Ok(id) = id.parse::<ApplicationId>() else {
         return super::view::not_found_page();
     };
     match application_page(&state, &signed, id, q.new.is_some()).await {
@@ -212,7 +214,7 @@ pub async fn application(
 async fn application_page(
     state: &AppState,
     signed: &SignedIn,
-    id: i64,
+    id: ApplicationId,
     new: bool,
 ) -> Result<ApplicationPage, AppError> {
     let a = state.app.application(&signed.actor, id).await?;

@@ -8,6 +8,7 @@ use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::{AppError, Role};
+use kyosai_domain::StagingId;
 use serde::Deserialize;
 
 use super::view::{Layout, app_error, forbidden_page, ja_time, render};
@@ -180,7 +181,7 @@ async fn page(
 pub async fn decide(
     State(state): State<AppState>,
     signed: SignedIn,
-    axum::extract::Path(id): axum::extract::Path<i64>,
+    axum::extract::Path(id): axum::extract::Path<StagingId>,
     form: super::FormData,
 ) -> Response {
     let result = if form.text("decision") == "reject" {

@@ -13,7 +13,7 @@ use kyosai_app::views::{ApplicationDetail, status_text};
 use kyosai_app::{AppError, Role};
 use kyosai_domain::procedure::CheckStatus;
 use kyosai_domain::rules::PaymentFrequency;
-use kyosai_domain::{ApplicationStatus, Channel, FieldError, Procedure};
+use kyosai_domain::{ApplicationId, ApplicationStatus, Channel, FieldError, Procedure};
 use serde::Deserialize;
 
 use super::FormData;
@@ -37,7 +37,7 @@ fn applicant(values: &BTreeMap<String, String>) -> String {
 }
 
 struct QueueItem {
-    id: i64,
+    id: ApplicationId,
     applicant: String,
     program_name: &'static str,
     procedure_name: &'static str,
@@ -170,7 +170,7 @@ struct ReviewGroup {
 #[template(path = "staff_application.html")]
 struct DetailPage {
     layout: Layout,
-    id: i64,
+    id: ApplicationId,
     program_name: &'static str,
     procedure_name: &'static str,
     /// What approving does, in words.
@@ -230,7 +230,7 @@ struct Problems {
 async fn detail_page(
     state: &AppState,
     signed: &SignedIn,
-    id: i64,
+    id: ApplicationId,
     notice: String,
     problems: Problems,
 ) -> Result<DetailPage, AppError> {
@@ -663,8 +663,8 @@ pub struct DetailQuery {
     done: Option<String>,
 }
 
-fn parse_id(id: &str) -> Option<i64> {
-    id.parse::<i64>().ok().filter(|n| *n > 0)
+fn parse_id(id: &str) -> Option<ApplicationId> {
+    id.parse::<ApplicationId>().ok().filter(|id| id.get() > 0)
 }
 
 pub async fn detail(
@@ -700,7 +700,7 @@ pub async fn detail(
 async fn respond(
     state: &AppState,
     signed: &SignedIn,
-    id: i64,
+    id: ApplicationId,
     status: StatusCode,
     notice: String,
     problems: Problems,
@@ -720,7 +720,7 @@ fn decision_target(
     signed: &SignedIn,
     id: &str,
     form: &FormData,
-) -> Result<(i64, i64), Box<Response>> {
+) -> Result<(ApplicationId, i64), Box<Response>> {
     if let Some(r) = refuse_non_staff(signed) {
         return Err(Box::new(r));
     }
@@ -749,13 +749,18 @@ fn stale_version(signed: &SignedIn) -> Response {
 
 /// The staff minutes of a decision (the scorecard's cost measure). The decision is taken
 /// already; a failure to record its time is logged, not shown.
-async fn record_review_time(state: &AppState, signed: &SignedIn, id: i64, form: &FormData) {
+async fn record_review_time(
+    state: &AppState,
+    signed: &SignedIn,
+    id: ApplicationId,
+    form: &FormData,
+) {
     if let Err(e) = state
         .app
         .record_review_time(&signed.actor, id, &form.text("opened_at"))
         .await
     {
-        tracing::warn!(application = id, error = %e, "review time not recorded");
+        tracing::warn!(application = id.get(), error = %e, "review time not recorded");
     }
 }
 
@@ -763,7 +768,7 @@ async fn record_review_time(state: &AppState, signed: &SignedIn, id: i64, form: 
 async fn after(
     state: &AppState,
     signed: &SignedIn,
-    id: i64,
+    id: ApplicationId,
     result: Result<(), AppError>,
     done: &str,
     on_invalid: impl FnOnce(Vec<FieldError>) -> Problems,

@@ -15,7 +15,7 @@ use kyosai_app::billing::staff::{exception_reason_ja, run_status_ja};
 use kyosai_app::billing::{ImportError, ImportOutcome, Refusal, Tally};
 use kyosai_app::ja_text::ja_month;
 use kyosai_domain::billing::RunStatus;
-use kyosai_domain::{FieldError, Program, YearMonth};
+use kyosai_domain::{BillingRunId, FieldError, Program, YearMonth};
 use kyosai_zengin::debit::ResultCode;
 use serde::Deserialize;
 
@@ -39,7 +39,7 @@ fn month_text(m: YearMonth) -> String {
 }
 
 struct RunItem {
-    id: i64,
+    id: BillingRunId,
     month: String,
     program_name: &'static str,
     status: &'static str,
@@ -224,7 +224,7 @@ struct ExceptionItem {
 #[template(path = "staff_billing_run.html")]
 struct RunPage {
     layout: Layout,
-    run_id: i64,
+    run_id: BillingRunId,
     status: &'static str,
     debit_date: String,
     rule_set: String,
@@ -284,7 +284,7 @@ pub async fn run(
     if let Some(r) = refuse_non_staff(&signed) {
         return r;
     }
-    let Ok(id) = id.parse::<i64>() else {
+    let Ok(id) = id.parse::<BillingRunId>() else {
         return not_found_page();
     };
     let d = match state.app.billing_run_detail(&signed.actor, id).await {
@@ -397,7 +397,7 @@ pub async fn file(
     if let Some(r) = refuse_non_staff(&signed) {
         return r;
     }
-    let Ok(id) = id.parse::<i64>() else {
+    let Ok(id) = id.parse::<BillingRunId>() else {
         return not_found_page();
     };
     let f = match state

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use kyosai_app::AppError;
 use kyosai_app::loans::{DebitResult, LoanView};
+use kyosai_domain::LoanId;
 
 use super::staff::refuse_non_staff;
 use super::view::{Layout, app_error, ja_date, render, yen};
@@ -35,7 +36,7 @@ struct ProgramItem {
 }
 
 struct LoanItem {
-    id: i64,
+    id: LoanId,
     number: String,
     program: &'static str,
     kind: &'static str,
@@ -156,7 +157,7 @@ fn summary(v: &LoanView) -> Vec<(&'static str, String)> {
 pub async fn history(
     State(state): State<AppState>,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<LoanId>,
 ) -> Response {
     if let Some(r) = refuse_non_staff(&signed) {
         return r;

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kyosai_app::AppError;
+use kyosai_domain::PayoutRunId;
 
 use super::staff::refuse_non_staff;
 use super::view::{Layout, app_error, ja_date, ja_time, not_found_page, render, yen};
@@ -25,7 +26,7 @@ struct FileItem {
 }
 
 struct RunItem {
-    id: i64,
+    id: PayoutRunId,
     date: String,
     seq: i64,
     count: i64,
@@ -109,7 +110,7 @@ pub async fn file(
     if let Some(r) = refuse_non_staff(&signed) {
         return r;
     }
-    let Ok(id) = id.parse::<i64>() else {
+    let Ok(id) = id.parse::<PayoutRunId>() else {
         return not_found_page();
     };
     let f = match state.app.payout_run_file(&signed.actor, id, &name).await {

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::AppError;
 use kyosai_app::account_recovery::IdentityChecklist;
 use kyosai_app::token_admin::TokenView;
-use kyosai_domain::FieldError;
+use kyosai_domain::{FactorResetId, FieldError};
 use serde::Deserialize;
 
 use super::FormData;
@@ -24,7 +24,7 @@ use crate::session::SignedIn;
 
 /// A pending reset as listed.
 struct ResetRow {
-    id: i64,
+    id: FactorResetId,
     member: String,
     requested: String,
     /// The signed-in user asked for it: someone else must confirm.
@@ -235,7 +235,7 @@ pub async fn request_reset(
 pub async fn confirm_reset(
     State(state): State<AppState>,
     signed: SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<FactorResetId>,
 ) -> Response {
     if let Some(r) = refuse_non_staff(&signed) {
         return r;

@@ -9,9 +9,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kyosai_app::AppError;
 use kyosai_app::termination::CandidateView;
-use kyosai_domain::Program;
 use kyosai_domain::billing::termination_threshold;
 use kyosai_domain::termination::CandidateStatus;
+use kyosai_domain::{CandidateId, Program, UserId};
 use serde::Deserialize;
 
 use super::view::{Layout, app_error, forbidden_page, ja_time, render, yen};
@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::session::SignedIn;
 
 struct Item {
-    id: i64,
+    id: CandidateId,
     contract_number: String,
     program_name: &'static str,
     holder_name: String,
@@ -80,7 +80,7 @@ fn status_of(c: &CandidateView) -> (&'static str, &'static str) {
     }
 }
 
-fn item(c: CandidateView, me: i64) -> Item {
+fn item(c: CandidateView, me: UserId) -> Item {
     let (status, status_text) = status_of(&c);
     let decision = match (&c.confirmed_at, &c.withdrawn_at) {
         (Some(at), _) => format!("確定：{}", ja_time(at)),
@@ -201,10 +201,10 @@ pub async fn prepare(State(state): State<AppState>, signed: SignedIn) -> Respons
     }
 }
 
-fn parse_id(id: &str) -> Result<i64, AppError> {
-    id.parse::<i64>()
+fn parse_id(id: &str) -> Result<CandidateId, AppError> {
+    id.parse::<CandidateId>()
         .ok()
-        .filter(|n| *n > 0)
+        .filter(|id| id.get() > 0)
         .ok_or(AppError::NotFound)
 }
 
