@@ -43,7 +43,7 @@ pub async fn enqueue_many(
     kind: &str,
     payloads: &[String],
     now: &str,
-) -> Result<Vec<i64>> {
+) -> Result<Vec<OutboxId>> {
     if payloads.len() < 2 || crate::bulk::is_sqlite(conn) {
         let mut ids = Vec::with_capacity(payloads.len());
         for p in payloads {
@@ -61,9 +61,9 @@ pub async fn enqueue_many(
     .await?;
     let ids = rows
         .iter()
-        .map(|r| col::<i64>(r, "id"))
+        .map(|r| col::<OutboxId>(r, "id"))
         .collect::<Result<Vec<_>>>()?;
-    let items: Vec<(i64, &String)> = ids.iter().copied().zip(payloads).collect();
+    let items: Vec<(OutboxId, &String)> = ids.iter().copied().zip(payloads).collect();
     {
         use crate::bulk::Cell::{Int, Text};
         crate::bulk::insert(
@@ -71,7 +71,7 @@ pub async fn enqueue_many(
             "outbox",
             &["id", "kind", "payload", "created_at"],
             &items,
-            |(id, payload)| vec![Int(*id), Text(kind), Text(payload), Text(now)],
+            |(id, payload)| vec![Int(id.get()), Text(kind), Text(payload), Text(now)],
         )
         .await?;
     }
