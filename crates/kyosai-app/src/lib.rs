@@ -5,6 +5,7 @@ mod access_log;
 pub mod account_recovery;
 pub mod arrears;
 pub mod auth;
+mod background;
 pub mod bank_account;
 pub mod bankruptcy_loan;
 pub mod billing;

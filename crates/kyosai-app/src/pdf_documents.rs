@@ -115,39 +115,46 @@ impl App {
         document_number: &str,
     ) -> Result<Vec<u8>, AppError> {
         let doc = self.readable_document(actor, document_number).await?;
-        self.stored_document_pdf(&doc).await
+        self.stored_document_pdf(&doc, Urgency::Member).await
     }
 
     /// Renders a stored document as issued and records the hash of its first rendering (for
     /// `/verify`). No access check: the caller has one (the member's download) or is the mail
     /// delivery of the member's own letter.
-    pub(crate) async fn stored_document_pdf(
+    async fn stored_document_pdf(
         &self,
         doc: &documents::Document,
+        urgency: Urgency,
     ) -> Result<Vec<u8>, AppError> {
         let renderer = self.pdf.get()?;
-        let pdf = if doc.kind == DocumentKind::DeductionCertificate.as_str() {
-            let figures = figures_of(&doc.figures)?;
-            if figures.by_month.is_empty() && figures.paid_yen != 0 {
-                return Err(AppError::NotFound);
-            }
-            let data = certificate_data(
-                &figures,
-                &doc.document_number,
-                issued_on(&doc.issued_at)?,
-                format!("{}/verify/{}", self.public_url, doc.document_number),
-            )?;
-            tokio::task::spawn_blocking(move || renderer.deduction_certificate(&data))
+        let render: Box<dyn FnOnce() -> Result<Vec<u8>, String> + Send> =
+            if doc.kind == DocumentKind::DeductionCertificate.as_str() {
+                let figures = figures_of(&doc.figures)?;
+                if figures.by_month.is_empty() && figures.paid_yen != 0 {
+                    return Err(AppError::NotFound);
+                }
+                let data = certificate_data(
+                    &figures,
+                    &doc.document_number,
+                    issued_on(&doc.issued_at)?,
+                    format!("{}/verify/{}", self.public_url, doc.document_number),
+                )?;
+                Box::new(move || {
+                    renderer
+                        .deduction_certificate(&data)
+                        .map_err(|e| e.to_string())
+                })
+            } else {
+                let letter = letter_of(doc)?;
+                Box::new(move || renderer.letter(&letter).map_err(|e| e.to_string()))
+            };
+        let pdf = match urgency {
+            Urgency::Member => tokio::task::spawn_blocking(render)
                 .await
-                .map_err(internal)?
-                .map_err(internal)?
-        } else {
-            let letter = letter_of(doc)?;
-            tokio::task::spawn_blocking(move || renderer.letter(&letter))
-                .await
-                .map_err(internal)?
-                .map_err(internal)?
-        };
+                .map_err(internal)?,
+            Urgency::Mail => crate::background::run(render).await?,
+        }
+        .map_err(internal)?;
         let mut tx = self.store.begin_write().await?;
         documents::record_rendering(tx.conn(), doc.id, "pdf", &kyosai_store::sha256_hex(&pdf))
             .await?;
@@ -155,7 +162,8 @@ impl App {
         Ok(pdf)
     }
 
-    /// The PDF of each document a mail carries, by number (mail delivery).
+    /// The PDF of each document a mail carries, by number (mail delivery), rendered at
+    /// background priority ([`crate::background`]).
     pub(crate) async fn attachment_pdf(&self, document_number: &str) -> Result<Vec<u8>, AppError> {
         let doc = {
             let mut conn = self.store.read().await?;
@@ -163,8 +171,15 @@ impl App {
                 .await?
                 .ok_or_else(|| internal(format!("attachment {document_number} not issued")))?
         };
-        self.stored_document_pdf(&doc).await
+        self.stored_document_pdf(&doc, Urgency::Mail).await
     }
+}
+
+/// Who waits for a rendering: a member at the screen, or a mail in the outbox.
+#[derive(Debug, Clone, Copy)]
+enum Urgency {
+    Member,
+    Mail,
 }
 
 impl App {
