@@ -127,7 +127,7 @@ impl App {
         urgency: Urgency,
     ) -> Result<Vec<u8>, AppError> {
         let renderer = self.pdf.get()?;
-        let render: Box<dyn FnOnce() -> Result<Vec<u8>, String> + Send> =
+        let render: Box<dyn FnOnce() -> Result<Vec<u8>, kyosai_docs::pdf::RenderError> + Send> =
             if doc.kind == DocumentKind::DeductionCertificate.as_str() {
                 let figures = figures_of(&doc.figures)?;
                 if figures.by_month.is_empty() && figures.paid_yen != 0 {
@@ -139,14 +139,10 @@ impl App {
                     issued_on(&doc.issued_at)?,
                     format!("{}/verify/{}", self.public_url, doc.document_number),
                 )?;
-                Box::new(move || {
-                    renderer
-                        .deduction_certificate(&data)
-                        .map_err(|e| e.to_string())
-                })
+                Box::new(move || renderer.deduction_certificate(&data))
             } else {
                 let letter = letter_of(doc)?;
-                Box::new(move || renderer.letter(&letter).map_err(|e| e.to_string()))
+                Box::new(move || renderer.letter(&letter))
             };
         let pdf = match urgency {
             Urgency::Member => tokio::task::spawn_blocking(render)

@@ -59,20 +59,20 @@ async fn bill_lines_and_ledger_entries_only_reference_records_that_exist() {
                 "a bill line with a missing {column} is refused"
             );
         }
-        for (column, value) in [
-            ("contract_id", "987654"),
-            ("bill_line_id", "987654"),
-            ("import_id", "987654"),
+        // The ledger columns (contract_id, bill_line_id, import_id) of a copied billed entry.
+        for (what, picked) in [
+            ("contract", "987654, bill_line_id, import_id"),
+            ("contract (no bill line)", "987654, NULL, NULL"),
+            ("bill line", "contract_id, 987654, import_id"),
+            ("import", "contract_id, bill_line_id, 987654"),
         ] {
-            let cols = "contract_id, bill_line_id, import_id";
-            let picked = cols.replace(column, value);
             let sql = format!(
-                "INSERT INTO billing_ledger ({cols}, month, kind, amount, months, at) \
+                "INSERT INTO billing_ledger (contract_id, bill_line_id, import_id, month, kind, amount, months, at) \
                  SELECT {picked}, month, 'refunded', 1, 0, at FROM billing_ledger WHERE kind = 'billed'"
             );
             assert!(
                 refused(&app, &sql).await,
-                "a ledger entry with a missing {column} is refused"
+                "a ledger entry with a missing {what} is refused"
             );
         }
         // PostgreSQL checks the stronger rule its set-based checks are built on (migration

@@ -80,7 +80,8 @@ pub struct MandateSnapshot {
 /// spans (the programs' ids interleave) nor to the book. On PostgreSQL the chunk is taken first
 /// and the mandate joined LATERAL: with the plain join its planner hashed every contract of the
 /// program with every mandate and sorted them for each chunk once a chunk was a tenth of the
-/// book (measured on 230,000 contracts: 590 ms a chunk instead of 60 ms).
+/// book (measured on 230,000 contracts, chunks of 20,000: 590 ms a chunk on average instead of
+/// 140 ms).
 pub async fn billable_chunk(
     conn: &mut AnyConnection,
     program: &str,
