@@ -27,7 +27,7 @@ use kyosai_domain::rules::RuleSet;
 use kyosai_domain::safety_net::tax;
 use kyosai_domain::schedule;
 use kyosai_domain::termination::{CancellationKind, DeemedReason};
-use kyosai_domain::{ApplicationId, ApplicationStatus, ContractStatus, Procedure, Program, Yen};
+use kyosai_domain::{ApplicationId, ApplicationStatus, ContractId, ContractStatus, Procedure, Program, Yen};
 use kyosai_store::contracts::{self, Contract};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -499,7 +499,7 @@ impl App {
             )
             .await?;
         let attachment = self
-            .issue_letter(tx.conn(), &format!("deemed:{}", c.id), &letter)
+            .issue_letter(tx.conn(), c.id, &format!("deemed:{}", c.id), &letter)
             .await?;
         body.push_str(&self.attachment_note(&attachment, &letter.head().contract_number));
         self.mail_member_with(
@@ -753,7 +753,7 @@ impl ProcedureRules for CancellationProcedure {
         subject: &Subject,
         _input: &QuotedRefund,
         done: &Cancelled,
-    ) -> Result<Option<Letter>, AppError> {
+    ) -> Result<Option<(ContractId, Letter)>, AppError> {
         let c = subject_contract(conn, subject).await?;
         let r = &done.plan.refund;
         let letter = app
@@ -767,7 +767,7 @@ impl ProcedureRules for CancellationProcedure {
                 (done.plan.payable(), done.plan.payment_date),
             )
             .await?;
-        Ok(Some(letter))
+        Ok(Some((c.id, letter)))
     }
 
     fn completed_mail(

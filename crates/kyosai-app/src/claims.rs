@@ -33,7 +33,7 @@ use kyosai_domain::small_enterprise::claim::{
 use kyosai_domain::small_enterprise::payout::PayoutForm;
 use kyosai_domain::termination::History;
 use kyosai_domain::{
-    ApplicationId, ApplicationStatus, ContractStatus, Procedure, Program, YearMonth, Yen,
+    ApplicationId, ApplicationStatus, ContractId, ContractStatus, Procedure, Program, YearMonth, Yen,
 };
 use kyosai_store::applications::{self, Application};
 use kyosai_store::claims as store;
@@ -1201,7 +1201,7 @@ impl ProcedureRules for BenefitClaimProcedure {
         subject: &Subject,
         input: &ClaimInput,
         done: &Decided,
-    ) -> Result<Option<Letter>, AppError> {
+    ) -> Result<Option<(ContractId, Letter)>, AppError> {
         let c = subject_contract(conn, subject).await?;
         let q = &done.quote;
         let mut deductions: Vec<docs::Deduction> = q
@@ -1232,12 +1232,9 @@ impl ProcedureRules for BenefitClaimProcedure {
             return Ok(None);
         };
         let account = match &input.account {
-            Some(a) => format!(
-                "{} {} {}",
-                a.bank_name,
-                a.branch_name,
-                crate::mandate_change::masked_number(&a.account_number)
-            ),
+            Some(a) => {
+                crate::mandate_change::account_label(&a.bank_code, &a.branch_code, &a.account_number)
+            }
             None => crate::letters::debit_account_text(conn, c.id).await?,
         };
         let kind = if q.plan.iter().all(|p| p.instalment) {
@@ -1245,7 +1242,9 @@ impl ProcedureRules for BenefitClaimProcedure {
         } else {
             PayoutKind::Benefit
         };
-        Ok(Some(Letter::PayoutDecision(docs::PayoutDecisionNotice {
+        Ok(Some((
+            c.id,
+            Letter::PayoutDecision(docs::PayoutDecisionNotice {
             head: app.letter_head(conn, &c).await?,
             kind,
             reason: format!(
@@ -1260,7 +1259,8 @@ impl ProcedureRules for BenefitClaimProcedure {
             payment_date: first.date,
             account,
             schedule,
-        })))
+        }),
+        )))
     }
 
     fn completed_mail(

@@ -159,7 +159,7 @@ impl App {
                             kind: ScheduledChangeKind::MandateChange,
                             effective_month: e,
                             monthly_premium_yen: None,
-                            bank_account: Some(crate::mandate_change::account_label(m)),
+                            bank_account: Some(crate::mandate_change::mandate_label(m)),
                         })
                 }),
         );

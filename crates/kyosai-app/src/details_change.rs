@@ -27,7 +27,7 @@
 use kyosai_docs::pdf::data::{ChangeValue, ChangedItem, Letter};
 use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::{Industry, LegalForm, RuleSet};
-use kyosai_domain::{ApplicationId, ApplicationStatus, Procedure, Program};
+use kyosai_domain::{ApplicationId, ApplicationStatus, ContractId, Procedure, Program};
 use kyosai_store::applications::{self};
 use kyosai_store::contracts::{self, Contract};
 use kyosai_store::details::{self, Details};
@@ -892,7 +892,7 @@ impl ProcedureRules for DetailsChangeProcedure {
         subject: &Subject,
         _input: &DetailsInput,
         done: &Completed,
-    ) -> Result<Option<Letter>, AppError> {
+    ) -> Result<Option<(ContractId, Letter)>, AppError> {
         let c = crate::procedure::subject_contract(conn, subject).await?;
         let shown = |v: &str| {
             ChangeValue::Text(if v.is_empty() {
@@ -919,7 +919,7 @@ impl ProcedureRules for DetailsChangeProcedure {
                 changes,
             )
             .await?;
-        Ok(Some(Letter::ContractDetails(notice)))
+        Ok(Some((c.id, Letter::ContractDetails(notice))))
     }
 
     fn completed_mail(

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use jiff::civil::Date;
-use kyosai_docs::pdf::data::Letter;
+use kyosai_docs::pdf::data::{ContractCertificate, Letter};
 use kyosai_domain::corporate_number::CorporateNumber;
 use kyosai_domain::enrollment::{
     self, ApplicantRole, BusinessFacts, Declarations, EnrollmentContext, EnrollmentFacts,
@@ -14,7 +14,8 @@ use kyosai_domain::procedure::{Assessment, CheckStatus};
 use kyosai_domain::rules::{Industry, LegalForm, PaymentFrequency, RuleSet};
 use kyosai_domain::schedule::{self, ScheduledDebit};
 use kyosai_domain::{
-    ApplicationId, ApplicationStatus, ContractNumber, FieldError, Procedure, Program, UserId, Yen,
+    ApplicationId, ApplicationStatus, ContractId, ContractNumber, FieldError, Procedure, Program,
+    UserId, YearMonth, Yen,
 };
 use kyosai_store::applications::{self, Application};
 use kyosai_store::{contracts, drafts, next_counter, sha256_hex, users};
@@ -626,6 +627,13 @@ pub struct ContractSummary {
     pub schedule: Vec<ScheduledDebit>,
 }
 
+/// A contract just concluded: what the caller is told, and what its letter needs besides.
+pub(crate) struct Enrolled {
+    contract_id: ContractId,
+    first_debit_month: YearMonth,
+    summary: ContractSummary,
+}
+
 impl App {
     /// The rule set in force today for a program.
     pub fn rules_for(&self, program: Program) -> Result<Arc<RuleSet>, AppError> {
@@ -672,7 +680,7 @@ impl App {
         member_id: UserId,
         input: &EnrollmentInput,
         rules: &RuleSet,
-    ) -> Result<ContractSummary, AppError> {
+    ) -> Result<Enrolled, AppError> {
         let serial = next_counter(conn, "contract_serial").await?;
         let number = u32::try_from(serial)
             .ok()
@@ -751,13 +759,17 @@ impl App {
             Some(&json!({ "number": number.digits(), "program": input.program.as_str(), "monthly_premium": input.monthly_premium.get(), "first_debit_month": first_month.to_string() })),
         )
         .await?;
-        Ok(ContractSummary {
-            number: number.digits(),
-            program: input.program,
-            start_date: start,
-            first_debit_date: plan.first().map(|d| d.date).unwrap_or(start),
-            monthly_premium_yen: input.monthly_premium,
-            schedule: plan,
+        Ok(Enrolled {
+            contract_id,
+            first_debit_month: first_month,
+            summary: ContractSummary {
+                number: number.digits(),
+                program: input.program,
+                start_date: start,
+                first_debit_date: plan.first().map(|d| d.date).unwrap_or(start),
+                monthly_premium_yen: input.monthly_premium,
+                schedule: plan,
+            },
         })
     }
 
@@ -835,7 +847,7 @@ impl ProcedureRules for Enrollment {
     type Target = UserId;
     type Form = EnrollmentForm;
     type Input = EnrollmentInput;
-    type Done = ContractSummary;
+    type Done = Enrolled;
     type Answer = EnrollmentResult;
 
     fn parse(form: &EnrollmentForm) -> Result<EnrollmentInput, AppError> {
@@ -854,10 +866,16 @@ impl ProcedureRules for Enrollment {
         }
         // Only a member account can hold a contract: staff and service accounts cannot enroll
         // themselves (issue #15 item 4), and only those who act for members enroll others.
-        let member = users::by_id(conn, *member_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if member.role != Role::Member.as_str() {
+        // The actor's own role was read with its session or token.
+        let holder_role = if actor.user_id == *member_id {
+            Some(actor.role)
+        } else {
+            let member = users::by_id(conn, *member_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Role::parse(&member.role)
+        };
+        if holder_role != Some(Role::Member) {
             return Err(AppError::Forbidden("only member accounts hold contracts"));
         }
         let needed = if actor.user_id == *member_id {
@@ -865,10 +883,14 @@ impl ProcedureRules for Enrollment {
         } else {
             crate::capability::Capability::ActForMembers
         };
-        let power = users::staff_power(conn, actor.user_id)
-            .await?
-            .as_deref()
-            .and_then(crate::review::StaffPower::parse);
+        // Only staff capabilities depend on a power (read now, so a change applies at once).
+        let power = match actor.role {
+            Role::Staff => users::staff_power(conn, actor.user_id)
+                .await?
+                .as_deref()
+                .and_then(crate::review::StaffPower::parse),
+            _ => None,
+        };
         if !crate::capability::capabilities(actor.role, power).contains(&needed) {
             return Err(AppError::Forbidden("capability"));
         }
@@ -891,8 +913,14 @@ impl ProcedureRules for Enrollment {
         input: &EnrollmentInput,
         rules: &RuleSet,
     ) -> Result<Checked<EnrollmentResult>, AppError> {
-        let program = subject.program.as_str();
-        if applications::pending_for(conn, subject.member_id, program).await? {
+        let standing = applications::enrollment_standing(
+            conn,
+            subject.member_id,
+            subject.program.as_str(),
+            &subject.person_key,
+        )
+        .await?;
+        if standing.pending {
             return Err(AppError::conflict(
                 "application_pending",
                 "この共済への申込はすでに受け付けて審査中です。結果をお待ちください。",
@@ -900,15 +928,8 @@ impl ProcedureRules for Enrollment {
         }
         let ctx = EnrollmentContext {
             today: app.clock.today(),
-            already_member: contracts::active_in_program(conn, subject.member_id, subject.program)
-                .await?,
-            possible_duplicate: applications::person_elsewhere(
-                conn,
-                &subject.person_key,
-                subject.member_id,
-                program,
-            )
-            .await?,
+            already_member: standing.already_member,
+            possible_duplicate: standing.person_elsewhere,
             co_managers_of_proprietor: match input.proprietor_key() {
                 Some(key) => contracts::active_co_managers(conn, &key).await?,
                 None => 0,
@@ -937,7 +958,7 @@ impl ProcedureRules for Enrollment {
         filed: &Filed,
         subject: &Subject,
         input: &EnrollmentInput,
-    ) -> Result<ContractSummary, AppError> {
+    ) -> Result<Enrolled, AppError> {
         app.create_contract(
             conn,
             &filed.actor,
@@ -956,30 +977,53 @@ impl ProcedureRules for Enrollment {
         _subject: &Subject,
         assessment: Assessment,
         _input: EnrollmentInput,
-        contract: Option<ContractSummary>,
+        enrolled: Option<Enrolled>,
     ) -> Result<EnrollmentResult, AppError> {
         Ok(EnrollmentResult {
             application_id: filed.application_id,
             status: filed.status,
             assessment,
-            contract,
+            contract: enrolled.map(|e| e.summary),
         })
     }
 
-    /// 共済契約締結証書.
+    /// 共済契約締結証書, from what this transaction just stored (the contract, its mandate, the
+    /// address on the form): reading it back would cost statements inside the write
+    /// transaction every enrollment waits for.
     async fn letter(
         app: &App,
-        conn: &mut AnyConnection,
-        _subject: &Subject,
-        _input: &EnrollmentInput,
-        c: &ContractSummary,
-    ) -> Result<Option<Letter>, AppError> {
-        let contract = contracts::by_number(conn, &c.number)
-            .await?
-            .ok_or_else(|| AppError::Internal(format!("contract {} vanished", c.number).into()))?;
-        Ok(Some(
-            app.contract_certificate_letter(conn, &contract).await?,
-        ))
+        _conn: &mut AnyConnection,
+        subject: &Subject,
+        input: &EnrollmentInput,
+        e: &Enrolled,
+    ) -> Result<Option<(ContractId, Letter)>, AppError> {
+        let head = app.new_letter_head(
+            input.program,
+            &e.summary.number,
+            crate::letters::addressee(
+                &subject.holder_name,
+                &input.postcode,
+                &input.prefecture,
+                &input.city,
+                &input.address_line,
+            ),
+        )?;
+        Ok(Some((
+            e.contract_id,
+            Letter::ContractCertificate(ContractCertificate {
+                head,
+                contract_date: e.summary.start_date,
+                first_premium_month: e.first_debit_month,
+                monthly_premium: input.monthly_premium,
+                payment_frequency: input.frequency,
+                debit_account: crate::mandate_change::account_label(
+                    &input.bank_code,
+                    &input.branch_code,
+                    &input.account_number,
+                ),
+                registered_institution: None,
+            }),
+        )))
     }
 
     fn completed_mail(
@@ -987,8 +1031,9 @@ impl ProcedureRules for Enrollment {
         subject: &Subject,
         _filed: &Filed,
         _input: &EnrollmentInput,
-        c: &ContractSummary,
+        e: &Enrolled,
     ) -> MailText {
+        let c = &e.summary;
         let program = subject.program.name_ja();
         MailText {
             subject: format!("【{program}】ご加入手続き完了のお知らせ"),

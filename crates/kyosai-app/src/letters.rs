@@ -10,10 +10,10 @@
 
 use jiff::civil::Date;
 use kyosai_docs::pdf::data::{
-    Addressee, CancellationNotice, ChangedItem, ContractCertificate, ContractDetailsNotice,
+    Addressee, CancellationNotice, ChangedItem, ContractDetailsNotice,
     DocumentIdentity, Letter, LetterHead, Organization as Issuer,
 };
-use kyosai_domain::{ContractId, ContractNumber, Yen};
+use kyosai_domain::{ContractId, ContractNumber, Program, Yen};
 use kyosai_store::contracts::{self, Contract};
 use kyosai_store::documents::{self, Document, NewDocument};
 use serde::{Deserialize, Serialize};
@@ -77,33 +77,42 @@ pub(crate) fn letter_of(doc: &Document) -> Result<Letter, AppError> {
         .map_err(|e| internal(format!("document {}: {e}", doc.document_number)))
 }
 
-/// A debit account as letters print it: `みずほ 本店 ***4567`.
-pub(crate) fn account_text(m: &contracts::Mandate) -> String {
-    format!(
-        "{} {}",
-        crate::mandate_change::bank_and_branch(m),
-        crate::mandate_change::masked_number(&m.account_number)
-    )
-}
-
 /// The contract's debit account as letters print it: the newest mandate's.
 pub(crate) async fn debit_account_text(
     conn: &mut AnyConnection,
     contract_id: ContractId,
 ) -> Result<String, AppError> {
     let mandates = contracts::mandates_for(conn, contract_id).await?;
-    Ok(mandates.last().map(account_text).unwrap_or_default())
+    Ok(mandates
+        .last()
+        .map(crate::mandate_change::mandate_label)
+        .unwrap_or_default())
+}
+
+/// Where a letter is sent: the holder's name and registered address.
+pub(crate) fn addressee(
+    name: &str,
+    postcode: &str,
+    prefecture: &str,
+    city: &str,
+    address_line: &str,
+) -> Addressee {
+    Addressee {
+        name: name.to_string(),
+        postcode: postcode.to_string(),
+        address: format!("{prefecture}{city}{address_line}"),
+    }
 }
 
 impl App {
-    /// The head of a new letter to the holder of `contract`, as registered now: a new document
+    /// The head of a new letter about contract `contract_number` to `addressee`: a new document
     /// number, today's date, the address where a third party checks it.
-    pub(crate) async fn letter_head(
+    pub(crate) fn new_letter_head(
         &self,
-        conn: &mut AnyConnection,
-        contract: &Contract,
+        program: Program,
+        contract_number: &str,
+        addressee: Addressee,
     ) -> Result<LetterHead, AppError> {
-        let details = current_details(conn, contract).await?;
         let document_number = new_document_number();
         Ok(LetterHead {
             identity: DocumentIdentity {
@@ -112,38 +121,33 @@ impl App {
                 issued_on: self.clock.today(),
             },
             organization: issuer()?,
-            addressee: Addressee {
-                name: contract.holder_name.clone(),
-                postcode: details.postcode.clone(),
-                address: format!(
-                    "{}{}{}",
-                    details.prefecture, details.city, details.address_line
-                ),
-            },
-            program: contract.program,
-            contract_number: contract
-                .number
+            addressee,
+            program,
+            contract_number: contract_number
                 .parse::<ContractNumber>()
                 .map_err(internal)?,
             survey_url: None,
         })
     }
 
-    /// 共済契約締結証書 of a contract just concluded.
-    pub(crate) async fn contract_certificate_letter(
+    /// The head of a new letter to the holder of `contract`, at the address registered now.
+    pub(crate) async fn letter_head(
         &self,
         conn: &mut AnyConnection,
         contract: &Contract,
-    ) -> Result<Letter, AppError> {
-        Ok(Letter::ContractCertificate(ContractCertificate {
-            head: self.letter_head(conn, contract).await?,
-            contract_date: contract.start_date,
-            first_premium_month: contract.first_debit_month,
-            monthly_premium: contract.monthly_premium,
-            payment_frequency: contract.frequency,
-            debit_account: debit_account_text(conn, contract.id).await?,
-            registered_institution: None,
-        }))
+    ) -> Result<LetterHead, AppError> {
+        let d = current_details(conn, contract).await?;
+        self.new_letter_head(
+            contract.program,
+            &contract.number,
+            addressee(
+                &contract.holder_name,
+                &d.postcode,
+                &d.prefecture,
+                &d.city,
+                &d.address_line,
+            ),
+        )
     }
 
     /// 契約内容確認書: the contract as it stands after `change` (the procedure's name), with the
@@ -198,26 +202,24 @@ impl App {
         }))
     }
 
-    /// Records `letter` (made with [`App::letter_head`]) as an issued document for the event
-    /// `period` names, in the caller's transaction, and returns the attachment its mail
-    /// carries. The letter is checked as the PDF will print it (totals against their parts)
-    /// before anything is stored.
+    /// Records `letter` (made with [`App::letter_head`]) about contract `contract_id` as an
+    /// issued document for the event `period` names, in the caller's transaction, and returns
+    /// the attachment its mail carries. The letter is checked as the PDF will print it (totals
+    /// against their parts) before anything is stored.
     pub(crate) async fn issue_letter(
         &self,
         conn: &mut AnyConnection,
+        contract_id: ContractId,
         period: &str,
         letter: &Letter,
     ) -> Result<MailAttachment, AppError> {
         let (title, _) = kyosai_docs::pdf::letter_summary(letter).map_err(internal)?;
         let head = letter.head();
-        let contract = contracts::by_number(conn, &head.contract_number.digits())
-            .await?
-            .ok_or_else(|| internal("the letter's contract does not exist"))?;
         let json = serde_json::to_string(letter).map_err(internal)?;
         let new = NewDocument {
             document_number: &head.identity.document_number,
             kind: kind_of(letter).as_str(),
-            contract_id: contract.id,
+            contract_id,
             period,
             issued_at: &self.clock.now_text(),
             figures: &json,

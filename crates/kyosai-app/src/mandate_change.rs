@@ -19,7 +19,7 @@ use kyosai_domain::procedure::{Assessment, Check, CheckStatus};
 use kyosai_domain::rules::RuleSet;
 use kyosai_domain::schedule;
 use kyosai_domain::{
-    ApplicationId, ApplicationStatus, MandateStatus, Procedure, Program, YearMonth,
+    ApplicationId, ApplicationStatus, ContractId, MandateStatus, Procedure, Program, YearMonth,
 };
 use kyosai_store::contracts::{self, Contract};
 use serde::{Deserialize, Serialize};
@@ -123,24 +123,27 @@ pub fn masked_number(account_number: &str) -> String {
     format!("***{last4}")
 }
 
-/// `みずほ 本店`: a mandate's bank and branch by name.
-pub(crate) fn bank_and_branch(m: &contracts::Mandate) -> String {
-    let bank = kyosai_refdata::bank(&m.bank_code)
-        .map(|b| b.name)
-        .unwrap_or("");
-    let branch = kyosai_refdata::branch(&m.bank_code, &m.branch_code)
+/// `みずほ 本店`: a bank and branch by name.
+pub(crate) fn bank_and_branch(bank_code: &str, branch_code: &str) -> String {
+    let bank = kyosai_refdata::bank(bank_code).map(|b| b.name).unwrap_or("");
+    let branch = kyosai_refdata::branch(bank_code, branch_code)
         .map(|b| b.name)
         .unwrap_or("");
     format!("{bank} {branch}")
 }
 
-/// `みずほ 本店 ***4567`: a mandate as members see it on the overview.
-pub(crate) fn account_label(m: &contracts::Mandate) -> String {
+/// `みずほ 本店 ***4567`: a debit account as members see it (the overview, letters).
+pub(crate) fn account_label(bank_code: &str, branch_code: &str, account_number: &str) -> String {
     format!(
         "{} {}",
-        bank_and_branch(m),
-        masked_number(&m.account_number)
+        bank_and_branch(bank_code, branch_code),
+        masked_number(account_number)
     )
+}
+
+/// [`account_label`] of a registered mandate.
+pub(crate) fn mandate_label(m: &contracts::Mandate) -> String {
+    account_label(&m.bank_code, &m.branch_code, &m.account_number)
 }
 
 fn same_account(m: &contracts::Mandate, a: &BankAccount) -> bool {
@@ -215,7 +218,7 @@ impl App {
             current_account: current.map(|m| {
                 format!(
                     "{} {} {}",
-                    bank_and_branch(m),
+                    bank_and_branch(&m.bank_code, &m.branch_code),
                     account_type_ja(&m.account_type),
                     masked_number(&m.account_number)
                 )
@@ -450,11 +453,11 @@ impl ProcedureRules for MandateChangeProcedure {
         subject: &Subject,
         _input: &BankAccount,
         plan: &MandatePlan,
-    ) -> Result<Option<Letter>, AppError> {
+    ) -> Result<Option<(ContractId, Letter)>, AppError> {
         let c = subject_contract(conn, subject).await?;
         let mandates = contracts::mandates_for(conn, c.id).await?;
         let shown = |m: Option<&contracts::Mandate>| {
-            m.map_or_else(|| "（なし）".to_string(), crate::letters::account_text)
+            m.map_or_else(|| "（なし）".to_string(), mandate_label)
         };
         let before = shown(mandates.iter().rev().nth(1));
         let after = shown(mandates.last());
@@ -471,7 +474,7 @@ impl ProcedureRules for MandateChangeProcedure {
                 }],
             )
             .await?;
-        Ok(Some(Letter::ContractDetails(notice)))
+        Ok(Some((c.id, Letter::ContractDetails(notice))))
     }
 
     fn completed_mail(

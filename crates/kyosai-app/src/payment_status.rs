@@ -99,7 +99,9 @@ impl App {
             notes: tax_notice.into_iter().collect(),
         };
         let letter = Letter::PaymentStatus(notice.clone());
-        let attachment = self.issue_letter(tx.conn(), &period(year), &letter).await?;
+        let attachment = self
+            .issue_letter(tx.conn(), contract.id, &period(year), &letter)
+            .await?;
         let title = attachment.file_name.trim_end_matches(".pdf").to_string();
         let mut body = format!(
             "{} 様\n\n{}の{}をお送りします（{}現在）。\n\n\

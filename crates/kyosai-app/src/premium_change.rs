@@ -24,7 +24,7 @@ use kyosai_domain::rules::safety_net::StatedReasonDecision;
 use kyosai_domain::safety_net::premium_change::DecreaseReason;
 use kyosai_domain::special_measures::Effect;
 use kyosai_domain::{
-    ApplicationId, ApplicationStatus, Procedure, Program, YearMonth, Yen, safety_net,
+    ApplicationId, ApplicationStatus, ContractId, Procedure, Program, YearMonth, Yen, safety_net,
     small_enterprise,
 };
 use kyosai_store::contracts::Contract;
@@ -633,7 +633,7 @@ impl ProcedureRules for PremiumChangeProcedure {
         subject: &Subject,
         _input: &PremiumChangeInput,
         q: &PremiumQuote,
-    ) -> Result<Option<Letter>, AppError> {
+    ) -> Result<Option<(ContractId, Letter)>, AppError> {
         let c = crate::procedure::subject_contract(conn, subject).await?;
         let mut notice = app
             .contract_details_letter(
@@ -649,7 +649,7 @@ impl ProcedureRules for PremiumChangeProcedure {
             )
             .await?;
         notice.monthly_premium = Yen::new(q.monthly_premium_yen);
-        Ok(Some(Letter::ContractDetails(notice)))
+        Ok(Some((c.id, Letter::ContractDetails(notice))))
     }
 
     fn completed_mail(

@@ -158,15 +158,16 @@ pub(crate) trait ProcedureRules {
     ) -> MailText;
 
     /// The letter completing the procedure sends (契約締結証書, 契約内容確認書, 解除通知書…), made
-    /// with [`App::letter_head`]; the runner issues it as a document, in the transaction, and
-    /// attaches it to the completed mail. None: the procedure sends no letter.
+    /// with [`App::letter_head`], and the contract it is about; the runner issues it as a
+    /// document, in the transaction, and attaches it to the completed mail. None: the procedure
+    /// sends no letter.
     async fn letter(
         _app: &App,
         _conn: &mut AnyConnection,
         _subject: &Subject,
         _input: &Self::Input,
         _done: &Self::Done,
-    ) -> Result<Option<Letter>, AppError> {
+    ) -> Result<Option<(ContractId, Letter)>, AppError> {
         Ok(None)
     }
 
@@ -505,7 +506,8 @@ impl App {
         done: &P::Done,
     ) -> Result<(MailText, Vec<MailAttachment>), AppError> {
         let mut text = P::completed_mail(self, subject, filed, input, done);
-        let Some(mut letter) = P::letter(self, conn, subject, input, done).await? else {
+        let Some((contract_id, mut letter)) = P::letter(self, conn, subject, input, done).await?
+        else {
             return Ok((text, Vec::new()));
         };
         if channel == Channel::Paper {
@@ -515,7 +517,9 @@ impl App {
             letter.head_mut().survey_url = Some(format!("{}/s/{code}", self.public_url));
         }
         let period = format!("application:{}", filed.application_id);
-        let attachment = self.issue_letter(conn, &period, &letter).await?;
+        let attachment = self
+            .issue_letter(conn, contract_id, &period, &letter)
+            .await?;
         text.body
             .push_str(&self.attachment_note(&attachment, &letter.head().contract_number));
         Ok((text, vec![attachment]))

@@ -464,7 +464,12 @@ impl App {
             )
             .await?;
         let attachment = self
-            .issue_letter(tx.conn(), &format!("termination:{candidate_id}"), &letter)
+            .issue_letter(
+                tx.conn(),
+                contract.id,
+                &format!("termination:{candidate_id}"),
+                &letter,
+            )
             .await?;
         notice
             .body

@@ -227,7 +227,7 @@ impl App {
             payment_frequency: c.frequency.name_ja().to_string(),
             next_debit_date: next.as_ref().map(|d| d.date),
             next_debit_amount_yen: next.map(|d| d.amount.get()),
-            bank_account: mandate.map(crate::mandate_change::account_label),
+            bank_account: mandate.map(crate::mandate_change::mandate_label),
         }
     }
 

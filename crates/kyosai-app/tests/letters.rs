@@ -190,6 +190,23 @@ async fn each_procedure_issues_its_letter_mailed_as_a_pdf_and_kept_in_the_portal
         for wanted in ["契約内容確認書", "掛金月額の変更", "30,000円", "40,000円"] {
             assert!(premium.contains(wanted), "{wanted} in {premium}");
         }
+        // The certificate is made from the enrollment form within its transaction, the
+        // change's letter from the store: both print the address and account as registered.
+        let form = sample_form("small_enterprise");
+        let registered = [
+            "〒100-0001".to_string(),
+            format!(
+                "{}{}{}",
+                form.prefecture.unwrap(),
+                form.city.unwrap(),
+                form.address_line.unwrap()
+            ),
+            "みずほ東京営業部***4567".to_string(),
+        ];
+        for wanted in &registered {
+            assert!(certificate.contains(wanted), "{wanted} in {certificate}");
+            assert!(premium.contains(wanted), "{wanted} in {premium}");
+        }
         let details = pdf_text(
             &end.document_pdf(&member, &listed[1].document_number)
                 .await

@@ -181,40 +181,44 @@ pub async fn with_status(
     rows.iter().map(from_row).collect()
 }
 
-/// Whether an application in review exists for the member and program (a second one would be a
-/// duplicate submission).
-pub async fn pending_for(
-    conn: &mut AnyConnection,
-    member_id: UserId,
-    program: &str,
-) -> Result<bool> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM applications WHERE member_id = $1 AND program = $2 AND status = 'in_review'",
-    )
-    .bind(member_id)
-    .bind(program)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(col::<i64>(&row, "n")? > 0)
+/// What the store knows that decides whether a member may enroll in a program now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnrollmentStanding {
+    /// An application of the member for the program waits for staff (a second one would be a
+    /// duplicate submission).
+    pub pending: bool,
+    /// The member already holds an active contract of the program.
+    pub already_member: bool,
+    /// Another member's contract or waiting application for the same person (name + birth
+    /// date): a possible duplicate.
+    pub person_elsewhere: bool,
 }
 
-/// Another member's application or contract for the same person (name + birth date).
-pub async fn person_elsewhere(
+/// The member's [`EnrollmentStanding`] in `program`, in one statement: the checks run inside
+/// the enrollment's write transaction, which every enrollment waits for.
+pub async fn enrollment_standing(
     conn: &mut AnyConnection,
-    person_key: &str,
     member_id: UserId,
     program: &str,
-) -> Result<bool> {
+    person_key: &str,
+) -> Result<EnrollmentStanding> {
     let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM contracts WHERE person_key = $1 AND member_id <> $2 AND program = $3) \
-         + (SELECT COUNT(*) FROM applications WHERE person_key = $1 AND member_id <> $2 AND program = $3 AND status = 'in_review') AS n",
+        "SELECT \
+         (SELECT COUNT(*) FROM applications WHERE member_id = $1 AND program = $2 AND status = 'in_review') AS pending, \
+         (SELECT COUNT(*) FROM contracts WHERE member_id = $1 AND program = $2 AND status = 'active') AS active, \
+         (SELECT COUNT(*) FROM contracts WHERE person_key = $3 AND member_id <> $1 AND program = $2) \
+         + (SELECT COUNT(*) FROM applications WHERE person_key = $3 AND member_id <> $1 AND program = $2 AND status = 'in_review') AS elsewhere",
     )
-    .bind(person_key)
     .bind(member_id)
     .bind(program)
+    .bind(person_key)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(col::<i64>(&row, "n")? > 0)
+    Ok(EnrollmentStanding {
+        pending: col::<i64>(&row, "pending")? > 0,
+        already_member: col::<i64>(&row, "active")? > 0,
+        person_elsewhere: col::<i64>(&row, "elsewhere")? > 0,
+    })
 }
 
 /// Optimistic update of a decided or edited application: fails (returns false) when someone else

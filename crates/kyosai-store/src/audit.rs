@@ -2,8 +2,8 @@
 //!
 //! Rows form a hash chain (each link covers the previous link and the row), so editing or
 //! deleting a past row is detectable by [`verify`]. The chain head is a single row updated first
-//! in every audited transaction; that update also serialises concurrent writers on PostgreSQL so
-//! the chain never forks.
+//! in every audited transaction (and given each new row's link by an insert trigger); that
+//! update also serialises concurrent writers on PostgreSQL so the chain never forks.
 //!
 //! Issue #15 item 3 made the trail trustworthy against someone who can write to the database:
 //! - the links are HMAC-SHA-256 with an [`AuditKey`] kept outside the database, so a rewritten
@@ -166,10 +166,7 @@ pub async fn append(conn: &mut AnyConnection, key: &AuditKey, e: &Entry<'_>) -> 
     .bind(&hash)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
+    // The head takes the new link from the insert's trigger (migration 0036).
     Ok(seq)
 }
 

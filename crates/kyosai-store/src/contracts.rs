@@ -202,21 +202,6 @@ pub async fn count_active(conn: &mut AnyConnection) -> Result<i64> {
     col(&row, "n")
 }
 
-pub async fn active_in_program(
-    conn: &mut AnyConnection,
-    member_id: UserId,
-    program: Program,
-) -> Result<bool> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM contracts WHERE member_id = $1 AND program = $2 AND status = 'active'",
-    )
-    .bind(member_id)
-    .bind(program.as_str())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(col::<i64>(&row, "n")? > 0)
-}
-
 /// Records the proprietor a co-manager's contract belongs to (REFERENCE §1.1 #6).
 pub async fn set_proprietor_key(
     conn: &mut AnyConnection,
