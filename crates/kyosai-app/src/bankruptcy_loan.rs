@@ -395,9 +395,7 @@ impl ProcedureRules for BankruptcyLoanProcedure {
         let account_missing = crate::payouts::payee::payee_account(conn, c.id)
             .await?
             .is_none();
-        app.audit(
-            conn,
-            &filed.actor,
+        filed.audit(
             "loan.decided",
             &source,
             None,
@@ -415,8 +413,7 @@ impl ProcedureRules for BankruptcyLoanProcedure {
                 "payout": payout_id,
                 "rule_set": rules.id,
             })),
-        )
-        .await?;
+        );
         Ok(BankruptcyLoanDecided {
             number: c.number,
             amount,

@@ -27,7 +27,9 @@ use kyosai_domain::rules::RuleSet;
 use kyosai_domain::safety_net::tax;
 use kyosai_domain::schedule;
 use kyosai_domain::termination::{CancellationKind, DeemedReason};
-use kyosai_domain::{ApplicationId, ApplicationStatus, ContractId, ContractStatus, Procedure, Program, Yen};
+use kyosai_domain::{
+    ApplicationId, ApplicationStatus, ContractId, ContractStatus, Procedure, Program, Yen,
+};
 use kyosai_store::contracts::{self, Contract};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -687,9 +689,7 @@ impl ProcedureRules for CancellationProcedure {
                 &filed.now,
             )
             .await?;
-        app.audit(
-            conn,
-            &filed.actor,
+        filed.audit(
             "contract.cancelled",
             &format!("contract:{}", c.number),
             Some(&json!({ "status": "active" })),
@@ -706,8 +706,7 @@ impl ProcedureRules for CancellationProcedure {
                 "payment_date": plan.payment_date.to_string(),
                 "rule_set": plan.rules.id,
             })),
-        )
-        .await?;
+        );
         Ok(Cancelled {
             number: c.number,
             plan,

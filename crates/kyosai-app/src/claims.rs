@@ -33,7 +33,8 @@ use kyosai_domain::small_enterprise::claim::{
 use kyosai_domain::small_enterprise::payout::PayoutForm;
 use kyosai_domain::termination::History;
 use kyosai_domain::{
-    ApplicationId, ApplicationStatus, ContractId, ContractStatus, Procedure, Program, YearMonth, Yen,
+    ApplicationId, ApplicationStatus, ContractId, ContractStatus, Procedure, Program, YearMonth,
+    Yen,
 };
 use kyosai_store::applications::{self, Application};
 use kyosai_store::claims as store;
@@ -1122,9 +1123,7 @@ impl ProcedureRules for BenefitClaimProcedure {
             }
             _ => None,
         };
-        app.audit(
-            conn,
-            &filed.actor,
+        filed.audit(
             "claim.decided",
             &format!("contract:{}", c.number),
             Some(&json!({ "status": "active" })),
@@ -1143,8 +1142,7 @@ impl ProcedureRules for BenefitClaimProcedure {
                 "payouts": quote.payments(),
                 "rule_set": filed.rules.id,
             })),
-        )
-        .await?;
+        );
         Ok(Decided {
             number: c.number,
             quote,
@@ -1232,9 +1230,11 @@ impl ProcedureRules for BenefitClaimProcedure {
             return Ok(None);
         };
         let account = match &input.account {
-            Some(a) => {
-                crate::mandate_change::account_label(&a.bank_code, &a.branch_code, &a.account_number)
-            }
+            Some(a) => crate::mandate_change::account_label(
+                &a.bank_code,
+                &a.branch_code,
+                &a.account_number,
+            ),
             None => crate::letters::debit_account_text(conn, c.id).await?,
         };
         let kind = if q.plan.iter().all(|p| p.instalment) {
@@ -1245,21 +1245,21 @@ impl ProcedureRules for BenefitClaimProcedure {
         Ok(Some((
             c.id,
             Letter::PayoutDecision(docs::PayoutDecisionNotice {
-            head: app.letter_head(conn, &c).await?,
-            kind,
-            reason: format!(
-                "{}（{}）",
-                input.event.name_ja(),
-                q.determination.kind.name_ja()
-            ),
-            decided_on: app.clock.today(),
-            gross: q.result.amount,
-            deductions,
-            net: Yen::new(q.net.get() - withheld),
-            payment_date: first.date,
-            account,
-            schedule,
-        }),
+                head: app.letter_head(conn, &c).await?,
+                kind,
+                reason: format!(
+                    "{}（{}）",
+                    input.event.name_ja(),
+                    q.determination.kind.name_ja()
+                ),
+                decided_on: app.clock.today(),
+                gross: q.result.amount,
+                deductions,
+                net: Yen::new(q.net.get() - withheld),
+                payment_date: first.date,
+                account,
+                schedule,
+            }),
         )))
     }
 

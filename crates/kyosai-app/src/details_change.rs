@@ -828,10 +828,7 @@ impl ProcedureRules for DetailsChangeProcedure {
             details::set_contract_names(conn, c.id, &after.holder_name, &after.business_name)
                 .await?;
         }
-        app.audit(
-            conn,
-            &filed.actor,
-            "details.changed",
+        filed.audit("details.changed",
             &format!("contract:{}", c.id),
             Some(&json!({ "fields": list.iter().map(|x| json!({"field": x.field, "before": x.before})).collect::<Vec<_>>() })),
             Some(&json!({
@@ -840,8 +837,7 @@ impl ProcedureRules for DetailsChangeProcedure {
                 "application": filed.application_id,
                 "fields": list.iter().map(|x| json!({"field": x.field, "after": x.after})).collect::<Vec<_>>(),
             })),
-        )
-        .await?;
+        );
         Ok(Completed {
             changes: list,
             after,

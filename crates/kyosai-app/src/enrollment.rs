@@ -672,15 +672,14 @@ impl App {
 
     /// Creates the contract and its debit mandate for an approved application (inside the
     /// caller's transaction).
-    pub(crate) async fn create_contract(
+    async fn create_contract(
         &self,
         conn: &mut AnyConnection,
-        actor: &str,
-        application_id: ApplicationId,
+        filed: &Filed,
         member_id: UserId,
         input: &EnrollmentInput,
-        rules: &RuleSet,
     ) -> Result<Enrolled, AppError> {
+        let (application_id, rules) = (filed.application_id, &filed.rules);
         let serial = next_counter(conn, "contract_serial").await?;
         let number = u32::try_from(serial)
             .ok()
@@ -750,15 +749,12 @@ impl App {
         )
         .await?;
         applications::link_contract(conn, application_id, contract_id).await?;
-        self.audit(
-            conn,
-            actor,
+        filed.audit(
             "contract.created",
             &format!("contract:{contract_id}"),
             None,
             Some(&json!({ "number": number.digits(), "program": input.program.as_str(), "monthly_premium": input.monthly_premium.get(), "first_debit_month": first_month.to_string() })),
-        )
-        .await?;
+        );
         Ok(Enrolled {
             contract_id,
             first_debit_month: first_month,
@@ -959,15 +955,8 @@ impl ProcedureRules for Enrollment {
         subject: &Subject,
         input: &EnrollmentInput,
     ) -> Result<Enrolled, AppError> {
-        app.create_contract(
-            conn,
-            &filed.actor,
-            filed.application_id,
-            subject.member_id,
-            input,
-            &filed.rules,
-        )
-        .await
+        app.create_contract(conn, filed, subject.member_id, input)
+            .await
     }
 
     async fn answer(

@@ -10,8 +10,8 @@
 
 use jiff::civil::Date;
 use kyosai_docs::pdf::data::{
-    Addressee, CancellationNotice, ChangedItem, ContractDetailsNotice,
-    DocumentIdentity, Letter, LetterHead, Organization as Issuer,
+    Addressee, CancellationNotice, ChangedItem, ContractDetailsNotice, DocumentIdentity, Letter,
+    LetterHead, Organization as Issuer,
 };
 use kyosai_domain::{ContractId, ContractNumber, Program, Yen};
 use kyosai_store::contracts::{self, Contract};

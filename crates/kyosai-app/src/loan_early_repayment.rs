@@ -299,9 +299,7 @@ impl ProcedureRules for EarlyRepaymentProcedure {
                 "この貸付けの繰上返済はすでにお申し出いただいています。",
             ));
         }
-        app.audit(
-            conn,
-            &filed.actor,
+        filed.audit(
             "loan.early_repayment_requested",
             &format!("loan:{loan_id}"),
             None,
@@ -312,8 +310,7 @@ impl ProcedureRules for EarlyRepaymentProcedure {
                 "debit_date": q.debit_date.to_string(),
                 "amount_yen": q.total().get(),
             })),
-        )
-        .await?;
+        );
         Ok(q)
     }
 

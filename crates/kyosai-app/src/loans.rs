@@ -667,9 +667,7 @@ impl ProcedureRules for TemporaryLoanProcedure {
             &filed.now,
         )
         .await?;
-        app.audit(
-            conn,
-            &filed.actor,
+        filed.audit(
             "loan.decided",
             &source,
             None,
@@ -683,8 +681,7 @@ impl ProcedureRules for TemporaryLoanProcedure {
                 "interest_yen": repayment.interest.get(),
                 "rule_set": filed.rules.id,
             })),
-        )
-        .await?;
+        );
         Ok(TemporaryLoanDecided {
             number: c.number,
             disbursement_date,

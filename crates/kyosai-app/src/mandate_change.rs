@@ -125,7 +125,9 @@ pub fn masked_number(account_number: &str) -> String {
 
 /// `みずほ 本店`: a bank and branch by name.
 pub(crate) fn bank_and_branch(bank_code: &str, branch_code: &str) -> String {
-    let bank = kyosai_refdata::bank(bank_code).map(|b| b.name).unwrap_or("");
+    let bank = kyosai_refdata::bank(bank_code)
+        .map(|b| b.name)
+        .unwrap_or("");
     let branch = kyosai_refdata::branch(bank_code, branch_code)
         .map(|b| b.name)
         .unwrap_or("");
@@ -403,9 +405,7 @@ impl ProcedureRules for MandateChangeProcedure {
             .iter()
             .map(|m| json!({"id": m.id, "status": m.status}))
             .collect();
-        app.audit(
-            conn,
-            &filed.actor,
+        filed.audit(
             "mandate.changed",
             &format!("contract:{}", c.id),
             Some(&json!({ "mandates": before })),
@@ -418,8 +418,7 @@ impl ProcedureRules for MandateChangeProcedure {
                 "effective_month": plan.effective_month.to_string(),
                 "application": filed.application_id,
             })),
-        )
-        .await?;
+        );
         Ok(plan)
     }
 

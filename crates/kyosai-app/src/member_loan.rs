@@ -556,9 +556,7 @@ impl ProcedureRules for MemberLoanProcedure {
             &filed.now,
         )
         .await?;
-        app.audit(
-            conn,
-            &filed.actor,
+        filed.audit(
             "loan.decided",
             &source,
             None,
@@ -576,8 +574,7 @@ impl ProcedureRules for MemberLoanProcedure {
                 "limit_yen": a.limit.limit.get(),
                 "rule_set": rules.id,
             })),
-        )
-        .await?;
+        );
         Ok(MemberLoanDecided {
             number: c.number,
             disbursement_date,

@@ -361,9 +361,7 @@ impl ProcedureRules for FrequencyChangeProcedure {
             },
         )
         .await?;
-        app.audit(
-            conn,
-            &filed.actor,
+        filed.audit(
             "contract.frequency_changed",
             &format!("contract:{}", c.id),
             Some(&json!({ "frequency": c.frequency.as_str() })),
@@ -373,8 +371,7 @@ impl ProcedureRules for FrequencyChangeProcedure {
                 "effective_month": plan.effective_month.to_string(),
                 "application": filed.application_id,
             })),
-        )
-        .await?;
+        );
         Ok(plan)
     }
 

@@ -577,9 +577,7 @@ impl ProcedureRules for PremiumChangeProcedure {
             },
         )
         .await?;
-        app.audit(
-            conn,
-            &filed.actor,
+        filed.audit(
             "premium.changed",
             &format!("contract:{}", c.id),
             Some(&json!({ "monthly_premium": planned.current.get() })),
@@ -590,8 +588,7 @@ impl ProcedureRules for PremiumChangeProcedure {
                 "decrease_reason": input.reason.map(DecreaseReason::as_str),
                 "application": filed.application_id,
             })),
-        )
-        .await?;
+        );
         Ok(quote)
     }
 

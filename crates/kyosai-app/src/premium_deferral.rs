@@ -316,9 +316,7 @@ impl ProcedureRules for PremiumDeferralProcedure {
         let c = subject_contract(conn, subject).await?;
         let plan = app.deferral_plan(conn, &c, *months).await?;
         payment_schedule::defer(conn, c.id, &plan.deferral()).await?;
-        app.audit(
-            conn,
-            &filed.actor,
+        filed.audit(
             "contract.premiums_deferred",
             &format!("contract:{}", c.id),
             None,
@@ -329,8 +327,7 @@ impl ProcedureRules for PremiumDeferralProcedure {
                 "special_measure": plan.special_measure,
                 "application": filed.application_id,
             })),
-        )
-        .await?;
+        );
         Ok(plan)
     }
 

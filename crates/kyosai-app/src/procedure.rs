@@ -18,7 +18,7 @@
 //! A procedure plugs in by implementing [`ProcedureRules`]; the channel (online, paper, agency)
 //! is derived from who acts ([`Actor::channel`]), never passed by the caller.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use kyosai_domain::procedure::{Assessment, Decision};
 use kyosai_domain::rules::RuleSet;
@@ -28,7 +28,7 @@ use kyosai_domain::{
 };
 use kyosai_store::applications::{self, Application};
 use kyosai_store::contracts::{self, Contract};
-use kyosai_store::{WriteTx, idempotency, sha256_hex, users};
+use kyosai_store::{WriteTx, audit, idempotency, sha256_hex, users};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -54,7 +54,7 @@ pub(crate) struct Subject {
 }
 
 /// A stored application, as the completing step and the mails see it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Filed {
     pub application_id: ApplicationId,
     pub status: ApplicationStatus,
@@ -62,6 +62,81 @@ pub(crate) struct Filed {
     /// The audit name of the actor (the member, or the staff user who decided).
     pub actor: String,
     pub now: String,
+    /// The procedure's audit rows, appended together when it ends ([`Filed::audit`]).
+    audits: Mutex<Vec<PendingAudit>>,
+}
+
+/// An audit row a procedure recorded, not yet appended to the chain.
+#[derive(Debug)]
+struct PendingAudit {
+    action: String,
+    target: String,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+}
+
+impl Filed {
+    fn new(
+        application_id: ApplicationId,
+        status: ApplicationStatus,
+        rules: Arc<RuleSet>,
+        actor: String,
+        now: String,
+    ) -> Filed {
+        Filed {
+            application_id,
+            status,
+            rules,
+            actor,
+            now,
+            audits: Mutex::default(),
+        }
+    }
+
+    /// Records an audit row of this procedure (by its actor, at its time). The runner appends
+    /// the procedure's rows together as its last statements before the commit: appending locks
+    /// the chain's head until the transaction ends, which on PostgreSQL every concurrent
+    /// procedure waits for, so it is held for as short a time as possible.
+    pub fn audit(
+        &self,
+        action: &str,
+        target: &str,
+        before: Option<&serde_json::Value>,
+        after: Option<&serde_json::Value>,
+    ) {
+        self.audits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(PendingAudit {
+                action: action.to_string(),
+                target: target.to_string(),
+                before: before.cloned(),
+                after: after.cloned(),
+            });
+    }
+
+    /// Appends the recorded audit rows to the chain, in the order they were recorded.
+    async fn append_audits(&self, app: &App, conn: &mut AnyConnection) -> Result<(), AppError> {
+        let pending = std::mem::take(
+            &mut *self
+                .audits
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        let entries: Vec<audit::Entry<'_>> = pending
+            .iter()
+            .map(|a| audit::Entry {
+                actor: &self.actor,
+                action: &a.action,
+                target: &a.target,
+                before: a.before.as_ref(),
+                after: a.after.as_ref(),
+                at: &self.now,
+            })
+            .collect();
+        audit::append_all(conn, app.store.audit_key(), &entries).await?;
+        Ok(())
+    }
 }
 
 /// What checking a submission found.
@@ -405,16 +480,8 @@ impl App {
             )
             .await?;
         }
-        let filed = Filed {
-            application_id,
-            status,
-            rules,
-            actor: actor.audit_name(),
-            now,
-        };
-        self.audit(
-            tx.conn(),
-            &filed.actor,
+        let filed = Filed::new(application_id, status, rules, actor.audit_name(), now);
+        filed.audit(
             "application.submitted",
             &format!("application:{application_id}"),
             None,
@@ -425,8 +492,7 @@ impl App {
                 "decision": decision,
                 "for_member": subject.member_id,
             })),
-        )
-        .await?;
+        );
         P::filed(self, tx.conn(), &subject).await?;
         let done = if completed {
             Some(P::complete(self, tx.conn(), &filed, &subject, &input).await?)
@@ -443,6 +509,7 @@ impl App {
         self.mail_member_with(tx.conn(), subject.member_id, mail, attachments, &filed.now)
             .await?;
         let answer = P::answer(self, tx.conn(), &filed, &subject, assessment, input, done).await?;
+        filed.append_audits(self, tx.conn()).await?;
         if let Some(key) = key {
             idempotency::record_answer(
                 tx.conn(),
@@ -477,19 +544,20 @@ impl App {
         let input = P::parse(&form)?;
         let subject = P::stored_subject(self, conn, application, &input).await?;
         let rules = self.rules_for(subject.program)?;
-        let filed = Filed {
-            application_id: application.id,
-            status: ApplicationStatus::Completed,
+        let filed = Filed::new(
+            application.id,
+            ApplicationStatus::Completed,
             rules,
-            actor: actor.audit_name(),
-            now: self.clock.now_text(),
-        };
+            actor.audit_name(),
+            self.clock.now_text(),
+        );
         let done = P::complete(self, conn, &filed, &subject, &input).await?;
         let (mail, attachments) = self
             .completed_mail::<P>(conn, application.channel, &subject, &filed, &input, &done)
             .await?;
         self.mail_member_with(conn, subject.member_id, mail, attachments, &filed.now)
             .await?;
+        filed.append_audits(self, conn).await?;
         Ok(ProcedureCompletion {
             contract_id: subject.contract_id,
         })

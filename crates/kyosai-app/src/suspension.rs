@@ -366,9 +366,7 @@ impl ProcedureRules for SuspensionProcedure {
         let c = subject_contract(conn, subject).await?;
         let plan = app.suspension_plan(conn, &c).await?;
         payment_schedule::suspend(conn, c.id, plan.effective_month).await?;
-        app.audit(
-            conn,
-            &filed.actor,
+        filed.audit(
             "contract.suspended",
             &format!("contract:{}", c.id),
             None,
@@ -378,8 +376,7 @@ impl ProcedureRules for SuspensionProcedure {
                 "special_measure": plan.special_measure,
                 "application": filed.application_id,
             })),
-        )
-        .await?;
+        );
         Ok(plan)
     }
 
@@ -541,9 +538,7 @@ impl ProcedureRules for ResumptionProcedure {
             mandate = Some(json!({ "mandate": id, "replaced": replaced,
                 "account": masked_number(&a.account_number), "status": MandateStatus::Active }));
         }
-        app.audit(
-            conn,
-            &filed.actor,
+        filed.audit(
             "contract.resumed",
             &format!("contract:{}", c.id),
             Some(&json!({ "suspended_from": plan.suspended_from.to_string() })),
@@ -552,8 +547,7 @@ impl ProcedureRules for ResumptionProcedure {
                 "new_mandate": mandate,
                 "application": filed.application_id,
             })),
-        )
-        .await?;
+        );
         Ok(plan)
     }
 

@@ -17,7 +17,7 @@
 //!   checkpoint's count has another link.
 
 use serde_json::Value;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AssertSqlSafe};
 
 use std::io::Write;
 use std::path::Path;
@@ -143,31 +143,78 @@ fn row_hash(
 
 /// Appends an entry and returns its sequence number.
 pub async fn append(conn: &mut AnyConnection, key: &AuditKey, e: &Entry<'_>) -> Result<i64> {
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+    append_all(conn, key, std::slice::from_ref(e)).await
+}
+
+/// Appends `entries` in order, in two statements whatever their number, and returns the last
+/// one's sequence number (None appends nothing and returns 0). Claiming the sequence numbers
+/// locks the chain's head until the transaction ends (PostgreSQL runs writers concurrently),
+/// so a procedure appends its rows together at its end: the head is then held only for these
+/// two statements and the commit.
+pub async fn append_all(
+    conn: &mut AnyConnection,
+    key: &AuditKey,
+    entries: &[Entry<'_>],
+) -> Result<i64> {
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    let count = i64::try_from(entries.len())
+        .map_err(|_| StoreError::Corrupt("too many audit rows".into()))?;
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(count)
         .fetch_one(&mut *conn)
         .await?;
-    let seq: i64 = col(&head, "seq")?;
-    let prev: String = col(&head, "hash")?;
-    let before = e.before.map(Value::to_string).unwrap_or_default();
-    let after = e.after.map(Value::to_string).unwrap_or_default();
-    let hash = row_hash(key, true, &prev, seq, e, &before, &after);
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, target, before_state, after_state, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(seq)
-    .bind(e.at)
-    .bind(e.actor)
-    .bind(e.action)
-    .bind(e.target)
-    .bind(e.before.map(|_| before.clone()))
-    .bind(e.after.map(|_| after.clone()))
-    .bind(&prev)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
-    // The head takes the new link from the insert's trigger (migration 0036).
-    Ok(seq)
+    let last: i64 = col(&head, "seq")?;
+    let mut prev: String = col(&head, "hash")?;
+    let mut rows = Vec::with_capacity(entries.len());
+    for (e, seq) in entries.iter().zip(last - count + 1..) {
+        let before = e.before.map(Value::to_string);
+        let after = e.after.map(Value::to_string);
+        let hash = row_hash(
+            key,
+            true,
+            &prev,
+            seq,
+            e,
+            before.as_deref().unwrap_or_default(),
+            after.as_deref().unwrap_or_default(),
+        );
+        rows.push((
+            seq,
+            e,
+            before,
+            after,
+            std::mem::replace(&mut prev, hash.clone()),
+            hash,
+        ));
+    }
+    let values: Vec<String> = (0..rows.len())
+        .map(|i| {
+            let p: Vec<String> = (1..=9).map(|k| format!("${}", i * 9 + k)).collect();
+            format!("({})", p.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO audit_log (seq, at, actor, action, target, before_state, after_state, prev_hash, hash) VALUES {}",
+        values.join(", ")
+    );
+    let mut insert = sqlx::query(AssertSqlSafe(sql));
+    for (seq, e, before, after, prev, hash) in rows {
+        insert = insert
+            .bind(seq)
+            .bind(e.at)
+            .bind(e.actor)
+            .bind(e.action)
+            .bind(e.target)
+            .bind(before)
+            .bind(after)
+            .bind(prev)
+            .bind(hash);
+    }
+    // The head takes the newest link from the insert's trigger (migration 0036).
+    insert.execute(&mut *conn).await?;
+    Ok(last)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -199,6 +199,57 @@ async fn audit_chain_detects_tampering() {
 }
 
 /// A chain recomputed with SHA-256 (what anyone can do without the key) does not verify.
+/// Rows appended together (a procedure's rows, in two statements) chain exactly as rows
+/// appended one by one: in order, after the rows before them, and the head names the last.
+#[tokio::test]
+async fn rows_appended_together_continue_the_chain_in_order() {
+    let key = audit::AuditKey::from_bytes([7; 32]);
+    for (store, _dir) in testing::all().await.unwrap() {
+        append_three(&store, &key).await;
+        let values: Vec<serde_json::Value> = (3..6).map(|i| json!({ "n": i })).collect();
+        let entries: Vec<audit::Entry<'_>> = values
+            .iter()
+            .enumerate()
+            .map(|(i, after)| audit::Entry {
+                actor: "user:2",
+                action: if i == 1 {
+                    "other.changed"
+                } else {
+                    "thing.changed"
+                },
+                target: "thing:1",
+                before: (i == 2).then_some(after),
+                after: Some(after),
+                at: NOW,
+            })
+            .collect();
+        let mut tx = store.begin_write().await.unwrap();
+        assert_eq!(
+            audit::append_all(tx.conn(), &key, &entries).await.unwrap(),
+            6
+        );
+        assert_eq!(audit::append_all(tx.conn(), &key, &[]).await.unwrap(), 0);
+        tx.commit().await.unwrap();
+        append_three(&store, &key).await;
+
+        let mut c = store.read().await.unwrap();
+        let verified = audit::verify(&mut c, &key).await.unwrap();
+        assert_eq!(verified.rows, 9);
+        let rows = audit::for_target(&mut c, "thing:1").await.unwrap();
+        let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, (1..=9).collect::<Vec<_>>());
+        assert_eq!(rows[4].action, "other.changed");
+        assert_eq!(rows[5].before.as_deref(), Some(r#"{"n":5}"#));
+        assert_eq!(rows[3].before, None);
+        // The other key cannot have written them.
+        assert!(
+            audit::verify(&mut c, &audit::AuditKey::development())
+                .await
+                .is_err()
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_chain_recomputed_without_the_key_is_detected() {
     let key = audit::AuditKey::from_bytes([9; 32]);
