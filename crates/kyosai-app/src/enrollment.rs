@@ -18,7 +18,7 @@ use kyosai_domain::{
     UserId, YearMonth, Yen,
 };
 use kyosai_store::applications::{self, Application};
-use kyosai_store::{contracts, drafts, next_counter, sha256_hex, users};
+use kyosai_store::{contracts, drafts, next_contract_serial, sha256_hex, users};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -680,7 +680,7 @@ impl App {
         input: &EnrollmentInput,
     ) -> Result<Enrolled, AppError> {
         let (application_id, rules) = (filed.application_id, &filed.rules);
-        let serial = next_counter(conn, "contract_serial").await?;
+        let serial = next_contract_serial(conn).await?;
         let number = u32::try_from(serial)
             .ok()
             .and_then(ContractNumber::from_serial)

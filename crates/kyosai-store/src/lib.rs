@@ -392,11 +392,15 @@ pub(crate) fn month(s: &str) -> Option<kyosai_domain::YearMonth> {
     s.parse().ok()
 }
 
-/// Increments a named counter and returns its new value (contract serials).
-pub async fn next_counter(conn: &mut AnyConnection, name: &str) -> Result<i64> {
-    let row = sqlx::query("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")
-        .bind(name)
-        .fetch_one(&mut *conn)
-        .await?;
+/// The next contract serial: on SQLite the `counters` row (gap-free: one writer at a time); on
+/// PostgreSQL a sequence, which concurrent enrollments draw from without waiting for each
+/// other's commits (a rolled-back enrollment leaves a gap; migration 0037).
+pub async fn next_contract_serial(conn: &mut AnyConnection) -> Result<i64> {
+    let sql = if bulk::is_sqlite(conn) {
+        "UPDATE counters SET value = value + 1 WHERE name = 'contract_serial' RETURNING value"
+    } else {
+        "SELECT nextval('contract_serial') AS value"
+    };
+    let row = sqlx::query(sql).fetch_one(&mut *conn).await?;
     col(&row, "value")
 }

@@ -40,13 +40,16 @@ pub async fn insert_owner(
 }
 
 /// Reserves `n` contract serials at once; returns the last one (the first is `last - n + 1`).
+/// On PostgreSQL the block is taken from the sequence in one statement; an enrollment drawing a
+/// serial at that very moment could get one of the block, and the book's insert would then
+/// fail on the contract number's unique index (a synthetic book is made before serving).
 pub async fn reserve_contract_serials(conn: &mut AnyConnection, n: i64) -> Result<i64> {
-    let row = sqlx::query(
-        "UPDATE counters SET value = value + $1 WHERE name = 'contract_serial' RETURNING value",
-    )
-    .bind(n)
-    .fetch_one(&mut *conn)
-    .await?;
+    let sql = if crate::bulk::is_sqlite(conn) {
+        "UPDATE counters SET value = value + $1 WHERE name = 'contract_serial' RETURNING value"
+    } else {
+        "SELECT setval('contract_serial', nextval('contract_serial') + $1 - 1) AS value"
+    };
+    let row = sqlx::query(sql).bind(n).fetch_one(&mut *conn).await?;
     col(&row, "value")
 }
 

@@ -2,7 +2,7 @@
 
 use kyosai_domain::{ContractId, UserId};
 use kyosai_store::{
-    StoreError, audit, contracts, drafts, idempotency, next_counter, outbox, testing, users,
+    StoreError, audit, contracts, drafts, idempotency, next_contract_serial, outbox, testing, users,
 };
 use serde_json::json;
 
@@ -281,9 +281,14 @@ async fn a_chain_recomputed_without_the_key_is_detected() {
 async fn counters_outbox_drafts_idempotency() {
     for (store, _dir) in testing::all().await.unwrap() {
         let mut c = store.read().await.unwrap();
-        let a = next_counter(&mut c, "contract_serial").await.unwrap();
-        let b = next_counter(&mut c, "contract_serial").await.unwrap();
+        let a = next_contract_serial(&mut c).await.unwrap();
+        let b = next_contract_serial(&mut c).await.unwrap();
         assert_eq!((a, b), (1_000_001, 1_000_002));
+        let last = kyosai_store::synthetic::reserve_contract_serials(&mut c, 10)
+            .await
+            .unwrap();
+        assert_eq!(last, 1_000_012);
+        assert_eq!(next_contract_serial(&mut c).await.unwrap(), 1_000_013);
 
         let id = outbox::enqueue(&mut c, "mail", "{}", NOW).await.unwrap();
         assert_eq!(outbox::pending(&mut c, 10).await.unwrap().len(), 1);

@@ -1,0 +1,3 @@
+-- PostgreSQL draws contract serials from a sequence (see its 0037); SQLite, with one writer at
+-- a time, keeps the gap-free `counters` row. Nothing changes here.
+SELECT 1;
