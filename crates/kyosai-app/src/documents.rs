@@ -115,6 +115,16 @@ pub struct IssuedCertificate {
     pub xml_available: bool,
 }
 
+/// An issued certificate with the figures stored under its number.
+pub(crate) struct IssuedDocument {
+    pub(crate) certificate: IssuedCertificate,
+    pub(crate) document_id: DocumentId,
+    /// Exactly the stored figures (the number is found by their hash).
+    pub(crate) figures: CertificateFigures,
+    /// Issued by this call (a new number), not found.
+    pub(crate) fresh: bool,
+}
+
 /// What `/verify/{document_number}` shows: what the document says, without the member's name
 /// or address.
 #[derive(Debug, Clone)]
@@ -248,6 +258,29 @@ impl App {
         number: &str,
         year: i16,
     ) -> Result<IssuedCertificate, AppError> {
+        let issued = self.issue_certificate_document(actor, number, year).await?;
+        if issued.fresh && issued.certificate.xml_available {
+            // The hash of the XML as issued, for /verify; recorded again (no-op) on download,
+            // so a crash between the two writes loses nothing.
+            self.render_xml(
+                issued.document_id,
+                &issued.figures,
+                &issued.certificate.document_number,
+                issued.certificate.issued_on,
+            )
+            .await?;
+        }
+        Ok(issued.certificate)
+    }
+
+    /// [`App::issue_certificate`] without signing the XML of a new number: the mass issue
+    /// signs it once when it writes the file (and records its hash then), instead of twice.
+    pub(crate) async fn issue_certificate_document(
+        &self,
+        actor: &Actor,
+        number: &str,
+        year: i16,
+    ) -> Result<IssuedDocument, AppError> {
         let certificate = self
             .small_enterprise_certificate(actor, number, year)
             .await?;
@@ -320,19 +353,17 @@ impl App {
             }
         };
         tx.commit().await?;
-        let issued_on = issued_on(&issued_at)?;
         let xml_available = figures.deductible_yen.is_some() && self.signing.is_some();
-        if fresh && xml_available {
-            // The hash of the XML as issued, for /verify; recorded again (no-op) on download,
-            // so a crash between the two writes loses nothing.
-            self.render_xml(document_id, &figures, &document_number, issued_on)
-                .await?;
-        }
-        Ok(IssuedCertificate {
-            certificate,
-            document_number,
-            issued_on,
-            xml_available,
+        Ok(IssuedDocument {
+            certificate: IssuedCertificate {
+                certificate,
+                document_number,
+                issued_on: issued_on(&issued_at)?,
+                xml_available,
+            },
+            document_id,
+            figures,
+            fresh,
         })
     }
 

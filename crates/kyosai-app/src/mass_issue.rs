@@ -4,27 +4,28 @@
 //! 1. **Issue:** every 小規模 contract with premiums collected in the year gets its certificate
 //!    under a document number, exactly as the portal issues it (`App::issue_certificate`: the
 //!    same figures keep their number, so a rerun issues nothing new).
-//! 2. **Sort:** by postcode, then contract number; the print-and-mail contractor posts in
-//!    batches by the postcode's first two digits (the mailing is staggered by region), so each
-//!    batch is one folder `DIR/batch-NN/`.
-//! 3. **Render:** the PDF and, when the amount is fixed and a key is configured, the signed e-Tax
-//!    XML of each certificate, on every core. Each file is written under a temporary name and
-//!    renamed when complete, so after a crash a rerun finds every finished file, keeps it (its
-//!    hash is read back) and renders only the rest: no duplicates, nothing half written.
+//! 2. **Render**, while the issuing goes on: the PDF and, when the amount is fixed and a key is
+//!    configured, the signed e-Tax XML of each certificate, on every core, into the folder of
+//!    its batch: the print-and-mail contractor posts in batches by the postcode's first two
+//!    digits (the mailing is staggered by region), so each batch is one folder
+//!    `DIR/batch-NN/`. Each file is written under a temporary name and renamed when complete,
+//!    so after a crash a rerun finds every finished file, keeps it (its hash is read back) and
+//!    renders only the rest: no duplicates, nothing half written.
+//! 3. **Sort:** by postcode, then contract number: the mailing order.
 //! 4. **Index:** `DIR/index.csv`, one line per certificate in mailing order (batch, postcode,
 //!    contract, document number, each file with its SHA-256), written last, under a temporary
 //!    name too.
 
 use kyosai_domain::DocumentId;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use kyosai_docs::etax;
 use kyosai_docs::pdf::Renderer;
 use kyosai_store::documents;
 
-use crate::documents::{CertificateFigures, figures_of, issued_on, teg850};
+use crate::documents::{CertificateFigures, teg850};
 use crate::pdf_documents::certificate_data;
 use crate::{Actor, App, AppError};
 
@@ -119,133 +120,46 @@ impl App {
         options: &IssueOptions,
         progress: IssueProgress<'_>,
     ) -> Result<IssueSummary, AppError> {
-        let system = Actor::system();
         std::fs::create_dir_all(&options.out)
             .map_err(|e| internal(format!("{}: {e}", options.out.display())))?;
-        // 1. Issue (or find) each certificate.
         let numbers = {
             let mut conn = self.store.read().await?;
             documents::small_enterprise_with_collections(&mut conn, options.year).await?
         };
-        // Several at a time: each reads the contract's history (waiting on the database as
-        // much as computing), and only the short insert of a new number takes the write lock.
-        let mut planned = Vec::with_capacity(numbers.len());
-        let mut pending = numbers.iter().cloned();
-        let mut running = tokio::task::JoinSet::new();
-        let concurrency = options.threads.max(1) * 2;
-        loop {
-            while running.len() < concurrency {
-                let Some(number) = pending.next() else { break };
-                let app = self.clone();
-                let system = system.clone();
-                let year = options.year;
-                running.spawn(async move {
-                    let issued = app.issue_certificate(&system, &number, year).await;
-                    (number, issued)
-                });
-            }
-            let Some(joined) = running.join_next().await else {
-                break;
-            };
-            match joined.map_err(internal)? {
-                (number, Ok(issued)) => planned.push((issued, number)),
-                // Collected money of the year that nets to nothing: no certificate.
-                (_, Err(AppError::NotFound)) => {}
-                (_, Err(e)) => return Err(e),
-            }
-            progress(
-                "issue",
-                numbers.len() - pending.len() - running.len(),
-                numbers.len(),
-            );
+        // Issuing and rendering overlap: issuing waits on the database about a third of the
+        // time, which the rendering threads fill. Rendering needs no order (each file's name
+        // and folder come from its own postcode), so certificates are rendered as they are
+        // issued and only the index is sorted, at the end.
+        let renderer = self.pdf.get()?;
+        let (job_tx, job_rx) = tokio::sync::mpsc::channel::<Job>(RENDER_QUEUE);
+        let job_rx = Arc::new(std::sync::Mutex::new(job_rx));
+        let (done_tx, done_rx) = tokio::sync::mpsc::unbounded_channel();
+        let workers: Vec<_> = (0..options.threads.max(1))
+            .map(|_| {
+                let (jobs, done) = (Arc::clone(&job_rx), done_tx.clone());
+                let (app, renderer) = (self.clone(), Arc::clone(&renderer));
+                let out = options.out.clone();
+                std::thread::spawn(move || render_jobs(&app, &renderer, &out, &jobs, &done))
+            })
+            .collect();
+        drop(done_tx);
+        let outcome = tokio::try_join!(
+            self.issue_all(options, &numbers, job_tx, progress),
+            self.record_all(done_rx, numbers.len(), progress),
+        );
+        // Every worker has stopped once both sides are done (the job queue is closed).
+        let joined =
+            tokio::task::spawn_blocking(move || workers.into_iter().all(|w| w.join().is_ok()))
+                .await
+                .map_err(internal)?;
+        let (batches, mut lines) = outcome?;
+        if !joined {
+            return Err(internal("a rendering thread panicked"));
         }
-        // Only the postcode and the number are kept for the sort: the figures of 1.66 million
-        // certificates would not fit the memory budget, so each chunk reads its own below.
-        let mut conn = self.store.read().await?;
-        let mut plan = Vec::with_capacity(planned.len());
-        for (issued, number) in planned {
-            let doc = documents::by_number(&mut conn, &issued.document_number)
-                .await?
-                .ok_or_else(|| internal("an issued certificate vanished"))?;
-            let figures = figures_of(&doc.figures)?;
-            plan.push(Planned {
-                postcode: figures.member_postcode,
-                contract_number: number,
-                document_id: doc.id,
-                document_number: doc.document_number,
-            });
-        }
-        drop(conn);
-        // 2. Mailing order.
-        plan.sort_by(|a, b| {
+        // The index, in mailing order: by postcode, then contract number.
+        lines.sort_by(|(a, _), (b, _)| {
             (&a.postcode, &a.contract_number).cmp(&(&b.postcode, &b.contract_number))
         });
-        let mut batches: Vec<String> = plan.iter().map(|p| batch_of(&p.postcode)).collect();
-        batches.dedup();
-        for b in &batches {
-            std::fs::create_dir_all(options.out.join(b)).map_err(internal)?;
-        }
-        // 3. Render, in chunks: figures read for a chunk, rendered on every core, hashes
-        //    recorded in one transaction.
-        let renderer = self.pdf.get()?;
-        let total = plan.len();
-        let mut lines = Vec::with_capacity(total);
-        let mut rendered = 0;
-        let mut xml_files = 0;
-        let mut plan = plan.into_iter().peekable();
-        const CHUNK: usize = 512;
-        while plan.peek().is_some() {
-            let chunk: Vec<Planned> = plan.by_ref().take(CHUNK).collect();
-            let mut jobs = Vec::with_capacity(chunk.len());
-            {
-                let mut conn = self.store.read().await?;
-                for p in chunk {
-                    let doc = documents::by_number(&mut conn, &p.document_number)
-                        .await?
-                        .ok_or_else(|| internal("an issued certificate vanished"))?;
-                    jobs.push(Job {
-                        figures: figures_of(&doc.figures)?,
-                        issued_on: issued_on(&doc.issued_at)?,
-                        planned: p,
-                    });
-                }
-            }
-            let (jobs, written) = {
-                let renderer = Arc::clone(&renderer);
-                let app = self.clone();
-                let out = options.out.clone();
-                let threads = options.threads.max(1);
-                tokio::task::spawn_blocking(move || {
-                    let written = render_chunk(&app, &renderer, &out, &jobs, threads);
-                    (jobs, written)
-                })
-                .await
-                .map_err(internal)?
-            };
-            let written = written?;
-            progress("render", lines.len() + written.len(), total);
-            let mut tx = self.store.begin_write().await?;
-            for (job, w) in jobs.iter().zip(&written) {
-                if w.fresh {
-                    rendered += 1;
-                }
-                documents::record_rendering(
-                    tx.conn(),
-                    job.planned.document_id,
-                    "pdf",
-                    &w.pdf_sha256,
-                )
-                .await?;
-                if let Some((_, sha)) = &w.xml {
-                    xml_files += 1;
-                    documents::record_rendering(tx.conn(), job.planned.document_id, "xml", sha)
-                        .await?;
-                }
-            }
-            tx.commit().await?;
-            lines.extend(jobs.into_iter().map(|j| j.planned).zip(written));
-        }
-        // 4. The index, in mailing order.
         let mut csv = String::from(
             "batch,postcode,contract_number,document_number,pdf,pdf_sha256,xml,xml_sha256\n",
         );
@@ -270,47 +184,141 @@ impl App {
         write_atomically(&index, csv.as_bytes())?;
         Ok(IssueSummary {
             certificates: lines.len(),
-            rendered,
-            xml_files,
-            batches: batches.len(),
+            rendered: lines.iter().filter(|(_, w)| w.fresh).count(),
+            xml_files: lines.iter().filter(|(_, w)| w.xml.is_some()).count(),
+            batches,
             index,
         })
     }
+
+    /// Issues (or finds) each contract's certificate, several at a time (each reads the
+    /// contract's history, waiting on the database as much as computing; only the short
+    /// insert of a new number takes the write lock), and queues it for rendering. Returns the
+    /// number of batch folders.
+    async fn issue_all(
+        &self,
+        options: &IssueOptions,
+        numbers: &[String],
+        jobs: tokio::sync::mpsc::Sender<Job>,
+        progress: IssueProgress<'_>,
+    ) -> Result<usize, AppError> {
+        let system = Actor::system();
+        let mut batches = HashSet::new();
+        let mut pending = numbers.iter().cloned();
+        let mut running = tokio::task::JoinSet::new();
+        let concurrency = options.threads.max(1) * 2;
+        loop {
+            while running.len() < concurrency {
+                let Some(number) = pending.next() else { break };
+                let app = self.clone();
+                let system = system.clone();
+                let year = options.year;
+                running.spawn(async move {
+                    let issued = app.issue_certificate_document(&system, &number, year).await;
+                    (number, issued)
+                });
+            }
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            match joined.map_err(internal)? {
+                (number, Ok(issued)) => {
+                    let postcode = issued.figures.member_postcode.clone();
+                    let batch = batch_of(&postcode);
+                    if !batches.contains(&batch) {
+                        std::fs::create_dir_all(options.out.join(&batch)).map_err(internal)?;
+                        batches.insert(batch);
+                    }
+                    let job = Job {
+                        planned: Planned {
+                            postcode,
+                            contract_number: number,
+                            document_id: issued.document_id,
+                            document_number: issued.certificate.document_number,
+                        },
+                        issued_on: issued.certificate.issued_on,
+                        figures: issued.figures,
+                    };
+                    jobs.send(job)
+                        .await
+                        .map_err(|_| internal("the rendering threads stopped"))?;
+                }
+                // Collected money of the year that nets to nothing: no certificate.
+                (_, Err(AppError::NotFound)) => {}
+                (_, Err(e)) => return Err(e),
+            }
+            progress(
+                "issue",
+                numbers.len() - pending.len() - running.len(),
+                numbers.len(),
+            );
+        }
+        Ok(batches.len())
+    }
+
+    /// Records the hashes of the rendered files, [`RECORD_CHUNK`] to a transaction, until the
+    /// rendering threads stop. Returns the index lines, unsorted.
+    async fn record_all(
+        &self,
+        mut done: tokio::sync::mpsc::UnboundedReceiver<(Planned, Result<Written, AppError>)>,
+        at_most: usize,
+        progress: IssueProgress<'_>,
+    ) -> Result<Vec<(Planned, Written)>, AppError> {
+        let mut lines: Vec<(Planned, Written)> = Vec::with_capacity(at_most);
+        let mut recorded = 0;
+        while let Some((planned, written)) = done.recv().await {
+            lines.push((planned, written?));
+            if lines.len() - recorded == RECORD_CHUNK {
+                self.record_renderings(&lines[recorded..]).await?;
+                recorded = lines.len();
+                progress("render", recorded, at_most);
+            }
+        }
+        self.record_renderings(&lines[recorded..]).await?;
+        progress("render", lines.len(), lines.len());
+        Ok(lines)
+    }
+
+    async fn record_renderings(&self, lines: &[(Planned, Written)]) -> Result<(), AppError> {
+        let mut tx = self.store.begin_write().await?;
+        for (p, w) in lines {
+            documents::record_rendering(tx.conn(), p.document_id, "pdf", &w.pdf_sha256).await?;
+            if let Some((_, sha)) = &w.xml {
+                documents::record_rendering(tx.conn(), p.document_id, "xml", sha).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
-/// Renders a chunk on `threads` threads; a file already finished is kept (resume).
-fn render_chunk(
+/// Certificates issued and waiting for a rendering thread: enough to keep the threads busy
+/// while the issuing side waits on the database, few enough to hold no memory.
+const RENDER_QUEUE: usize = 64;
+
+/// Rendered certificates whose hashes are recorded in one transaction.
+const RECORD_CHUNK: usize = 512;
+
+/// A rendering thread: takes queued certificates until the queue is closed and empty, and
+/// hands each result back (a file already finished is kept: resume).
+fn render_jobs(
     app: &App,
     renderer: &Renderer,
     out: &Path,
-    jobs: &[Job],
-    threads: usize,
-) -> Result<Vec<Written>, AppError> {
-    let next = AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<Result<Written, AppError>>>> =
-        jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..threads.min(jobs.len()).max(1) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    let result = render_one(app, renderer, out, job);
-                    if let Ok(mut slot) = results[i].lock() {
-                        *slot = Some(result);
-                    }
-                }
-            });
+    jobs: &std::sync::Mutex<tokio::sync::mpsc::Receiver<Job>>,
+    done: &tokio::sync::mpsc::UnboundedSender<(Planned, Result<Written, AppError>)>,
+) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(mut jobs) => jobs.blocking_recv(),
+            Err(_) => None,
+        };
+        let Some(job) = job else { break };
+        let result = render_one(app, renderer, out, &job);
+        if done.send((job.planned, result)).is_err() {
+            break;
         }
-    });
-    results
-        .into_iter()
-        .map(|slot| {
-            slot.into_inner()
-                .map_err(|_| internal("a rendering thread panicked"))?
-                .ok_or_else(|| internal("a certificate was not rendered"))?
-        })
-        .collect()
+    }
 }
 
 fn render_one(app: &App, renderer: &Renderer, out: &Path, job: &Job) -> Result<Written, AppError> {

@@ -14,6 +14,7 @@ mod qr;
 mod view;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use typst::foundations::{Dict, IntoValue, Value};
 use typst_as_lib::{TypstEngine, TypstTemplateCollection};
@@ -87,6 +88,8 @@ const TEMPLATES: [(&str, &str); 8] = [
 pub struct Renderer {
     engine: TypstEngine<TypstTemplateCollection>,
     options: PdfOptions,
+    /// Renders so far, to evict typst's memoised results every [`EVICT_EVERY`] renders.
+    renders: AtomicUsize,
 }
 
 impl Renderer {
@@ -96,10 +99,8 @@ impl Renderer {
         let engine = TypstEngine::builder()
             .fonts(fonts)
             .with_static_source_file_resolver(TEMPLATES)
-            // Keep what typst memoised for the templates (the shared layout module, shaped
-            // labels) across renders; entries unused for this many renders are dropped, so
-            // memory stays flat over a mass issue.
-            .comemo_evict_max_age(Some(EVICT_AFTER_RENDERS))
+            // Evicted here, every few renders (see `compile`), not by the engine after each.
+            .comemo_evict_max_age(None)
             .build();
         let standards = PdfStandards::new(&[PdfStandard::Ua_1])
             .map_err(|e| RenderError::Typst(e.message().to_string()))?;
@@ -107,7 +108,11 @@ impl Renderer {
             standards,
             ..PdfOptions::default()
         };
-        Ok(Renderer { engine, options })
+        Ok(Renderer {
+            engine,
+            options,
+            renders: AtomicUsize::new(0),
+        })
     }
 
     /// 小規模企業共済掛金控除証明書 (REFERENCE §7.1).
@@ -188,6 +193,13 @@ impl Renderer {
             .compile_with_input(template, inputs)
             .output
             .map_err(|e| RenderError::Typst(e.to_string()))?;
+        // Keep what typst memoised for the templates (the shared layout module, shaped labels)
+        // across renders, and drop what no render used since the last eviction, so memory stays
+        // flat over a mass issue. An eviction walks every memoised entry; once per render it
+        // took 5% of a certificate's time, once per EVICT_EVERY renders it costs a tenth.
+        if self.renders.fetch_add(1, Ordering::Relaxed) % EVICT_EVERY == EVICT_EVERY - 1 {
+            comemo::evict(1);
+        }
         typst_pdf::pdf(&document, &self.options).map_err(|diagnostics| {
             RenderError::Typst(
                 diagnostics
@@ -200,8 +212,9 @@ impl Renderer {
     }
 }
 
-/// How many renders a memoised typst result survives unused (see [`Renderer::new`]).
-const EVICT_AFTER_RENDERS: usize = 10;
+/// Renders between two evictions of typst's memoised results: a result unused for 10 to 20
+/// renders is dropped (see [`Renderer::compile`]).
+const EVICT_EVERY: usize = 10;
 
 /// The view (strings, numbers, lists) as a typst value, read by the template as `sys.inputs`.
 fn to_value(json: serde_json::Value) -> Result<Value, RenderError> {
