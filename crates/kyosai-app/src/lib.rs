@@ -50,6 +50,7 @@ pub mod premium_deferral;
 pub mod prepayment;
 pub mod prepayment_application;
 pub mod procedure;
+pub mod reference_data;
 pub mod review;
 pub mod rule_staging;
 pub mod rules;

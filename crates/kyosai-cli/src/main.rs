@@ -231,6 +231,10 @@ async fn main() -> Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
+    // Before any request: the first members after a start do not wait for the look-up tables.
+    tokio::task::spawn_blocking(kyosai_app::reference_data::load)
+        .await?
+        .context("loading the reference data")?;
     let store = args.storage.open().await?;
     // A rewritten or truncated audit log stops the server: operators look before anyone works.
     let checkpoints = args.storage.audit_checkpoint_file();
