@@ -1,9 +1,10 @@
 //! The audit log: one row per state change, written in the same transaction as the change.
 //!
 //! Rows form a hash chain (each link covers the previous link and the row), so editing or
-//! deleting a past row is detectable by [`verify`]. The chain head is a single row updated first
-//! in every audited transaction (and given each new row's link by an insert trigger); that
-//! update also serialises concurrent writers on PostgreSQL so the chain never forks.
+//! deleting a past row is detectable by [`verify`]. The chain head is a single row: claiming
+//! sequence numbers updates it, which also serialises concurrent writers on PostgreSQL so the
+//! chain never forks, and an insert trigger gives it each new row's link. It stays locked until
+//! the transaction ends, so callers append their rows together, last ([`append_all`]).
 //!
 //! Issue #15 item 3 made the trail trustworthy against someone who can write to the database:
 //! - the links are HMAC-SHA-256 with an [`AuditKey`] kept outside the database, so a rewritten
@@ -147,7 +148,7 @@ pub async fn append(conn: &mut AnyConnection, key: &AuditKey, e: &Entry<'_>) -> 
 }
 
 /// Appends `entries` in order, in two statements whatever their number, and returns the last
-/// one's sequence number (None appends nothing and returns 0). Claiming the sequence numbers
+/// one's sequence number (no entries: nothing is written and it returns 0). Claiming the sequence numbers
 /// locks the chain's head until the transaction ends (PostgreSQL runs writers concurrently),
 /// so a procedure appends its rows together at its end: the head is then held only for these
 /// two statements and the commit.
@@ -189,16 +190,10 @@ pub async fn append_all(
             hash,
         ));
     }
-    let values: Vec<String> = (0..rows.len())
-        .map(|i| {
-            let p: Vec<String> = (1..=9).map(|k| format!("${}", i * 9 + k)).collect();
-            format!("({})", p.join(", "))
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO audit_log (seq, at, actor, action, target, before_state, after_state, prev_hash, hash) VALUES {}",
-        values.join(", ")
+    let mut sql = String::from(
+        "INSERT INTO audit_log (seq, at, actor, action, target, before_state, after_state, prev_hash, hash) VALUES ",
     );
+    crate::bulk::push_placeholders(&mut sql, rows.len(), 9, crate::bulk::is_sqlite(conn));
     let mut insert = sqlx::query(AssertSqlSafe(sql));
     for (seq, e, before, after, prev, hash) in rows {
         insert = insert
