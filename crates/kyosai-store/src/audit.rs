@@ -1,21 +1,26 @@
 //! The audit log: one row per state change, written in the same transaction as the change.
 //!
-//! Rows form a hash chain (each link covers the previous link and the row), so editing or
-//! deleting a past row is detectable by [`verify`]. The chain head is a single row: claiming
-//! sequence numbers updates it, which also serialises concurrent writers on PostgreSQL so the
-//! chain never forks, and an insert trigger gives it each new row's link. It stays locked until
-//! the transaction ends, so callers append their rows together, last ([`append_all`]).
+//! Rows form hash chains (each link covers the previous link of its chain and the row), so
+//! editing or deleting a past row is detectable by [`verify`]. Each chain has a head row:
+//! claiming sequence numbers updates it, which serialises the writers of that chain so it never
+//! forks, and an insert trigger gives it each new row's link. It stays locked until the
+//! transaction ends, so callers append their rows together, last ([`append_all`]).
+//!
+//! SQLite has one writer at a time and keeps one chain. On PostgreSQL writers run concurrently
+//! and one chain made them commit one after the other (issue #16 item 1), so a writer takes the
+//! first chain no other transaction holds (migration 0039: 32 chains; chain 1 when alone).
+//! Sequence numbers are shared by all chains: they order the log and name a row.
 //!
 //! Issue #15 item 3 made the trail trustworthy against someone who can write to the database:
 //! - the links are HMAC-SHA-256 with an [`AuditKey`] kept outside the database, so a rewritten
-//!   chain cannot be recomputed without the key (rows written before the key existed keep plain
-//!   SHA-256 links, up to `audit_head.keyed_from`);
+//!   chain cannot be recomputed without the key (rows of chain 1 written before the key existed
+//!   keep plain SHA-256 links, up to `audit_head.keyed_from`);
 //! - the table is append-only (triggers refuse UPDATE and DELETE);
-//! - [`verify`] also checks the head row against the last row, so deleting the newest rows is
-//!   detected unless the head is rewritten too, and
-//! - a signed [`Checkpoint`] (head link, row count, time) written to a file every hour catches
-//!   that: [`verify_checkpoints`] refuses a log shorter than a checkpoint or whose row at a
-//!   checkpoint's count has another link.
+//! - [`verify`] also checks each head row against its chain's last row, so deleting the newest
+//!   rows is detected unless the head is rewritten too, and
+//! - a signed [`Checkpoint`] per chain (its last row and link, time) written to a file every
+//!   hour catches that: [`verify_checkpoints`] refuses a log that no longer holds a
+//!   checkpoint's row with that link.
 
 use serde_json::Value;
 use sqlx::{AnyConnection, AssertSqlSafe};
@@ -148,10 +153,9 @@ pub async fn append(conn: &mut AnyConnection, key: &AuditKey, e: &Entry<'_>) -> 
 }
 
 /// Appends `entries` in order, in two statements whatever their number, and returns the last
-/// one's sequence number (no entries: nothing is written and it returns 0). Claiming the sequence numbers
-/// locks the chain's head until the transaction ends (PostgreSQL runs writers concurrently),
-/// so a procedure appends its rows together at its end: the head is then held only for these
-/// two statements and the commit.
+/// one's sequence number (no entries: nothing is written and it returns 0). Claiming the sequence
+/// numbers locks a chain's head until the transaction ends, so a procedure appends its rows
+/// together at its end: the head is then held only for these two statements and the commit.
 pub async fn append_all(
     conn: &mut AnyConnection,
     key: &AuditKey,
@@ -160,16 +164,10 @@ pub async fn append_all(
     if entries.is_empty() {
         return Ok(0);
     }
-    let count = i64::try_from(entries.len())
-        .map_err(|_| StoreError::Corrupt("too many audit rows".into()))?;
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-        .bind(count)
-        .fetch_one(&mut *conn)
-        .await?;
-    let last: i64 = col(&head, "seq")?;
-    let mut prev: String = col(&head, "hash")?;
+    let claim = claim(conn, entries.len()).await?;
+    let mut prev = claim.prev_hash;
     let mut rows = Vec::with_capacity(entries.len());
-    for (e, seq) in entries.iter().zip(last - count + 1..) {
+    for (e, &seq) in entries.iter().zip(&claim.seqs) {
         let before = e.before.map(Value::to_string);
         let after = e.after.map(Value::to_string);
         let hash = row_hash(
@@ -191,13 +189,14 @@ pub async fn append_all(
         ));
     }
     let mut sql = String::from(
-        "INSERT INTO audit_log (seq, at, actor, action, target, before_state, after_state, prev_hash, hash) VALUES ",
+        "INSERT INTO audit_log (seq, chain, at, actor, action, target, before_state, after_state, prev_hash, hash) VALUES ",
     );
-    crate::bulk::push_placeholders(&mut sql, rows.len(), 9, crate::bulk::is_sqlite(conn));
+    crate::bulk::push_placeholders(&mut sql, rows.len(), 10, crate::bulk::is_sqlite(conn));
     let mut insert = sqlx::query(AssertSqlSafe(sql));
     for (seq, e, before, after, prev, hash) in rows {
         insert = insert
             .bind(seq)
+            .bind(claim.chain)
             .bind(e.at)
             .bind(e.actor)
             .bind(e.action)
@@ -207,9 +206,85 @@ pub async fn append_all(
             .bind(prev)
             .bind(hash);
     }
-    // The head takes the newest link from the insert's trigger (migration 0036).
+    // The head takes the newest link from the insert's trigger (migrations 0036, 0039).
     insert.execute(&mut *conn).await?;
-    Ok(last)
+    claim
+        .seqs
+        .last()
+        .copied()
+        .ok_or_else(|| StoreError::Corrupt("no audit sequence numbers claimed".into()))
+}
+
+/// The chain and sequence numbers an append may use, and the link its first row follows.
+struct Claim {
+    chain: i64,
+    seqs: Vec<i64>,
+    prev_hash: String,
+}
+
+/// PostgreSQL: the first chain whose head no other transaction holds, and `$1` numbers from
+/// the shared sequence (ascending; other writers' numbers may fall between them).
+const CLAIM_FREE_CHAIN: &str = "\
+    WITH chain AS (SELECT id FROM audit_head ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED), \
+         seqs AS (SELECT nextval('audit_seq') AS s FROM generate_series(1, $1)) \
+    UPDATE audit_head h SET seq = (SELECT max(s) FROM seqs) FROM chain WHERE h.id = chain.id \
+    RETURNING h.id, h.hash, (SELECT string_agg(s::text, ',' ORDER BY s) FROM seqs) AS seqs";
+
+/// PostgreSQL, when every chain is held (more writers than chains): wait for one at random.
+const CLAIM_ANY_CHAIN: &str = "\
+    WITH chain AS (SELECT id FROM audit_head ORDER BY random() LIMIT 1), \
+         seqs AS (SELECT nextval('audit_seq') AS s FROM generate_series(1, $1)) \
+    UPDATE audit_head h SET seq = (SELECT max(s) FROM seqs) FROM chain WHERE h.id = chain.id \
+    RETURNING h.id, h.hash, (SELECT string_agg(s::text, ',' ORDER BY s) FROM seqs) AS seqs";
+
+async fn claim(conn: &mut AnyConnection, n: usize) -> Result<Claim> {
+    let count = i64::try_from(n).map_err(|_| StoreError::Corrupt("too many audit rows".into()))?;
+    if crate::bulk::is_sqlite(conn) {
+        // One writer at a time: chain 1, gap-free numbers.
+        let head =
+            sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+                .bind(count)
+                .fetch_one(&mut *conn)
+                .await?;
+        let last: i64 = col(&head, "seq")?;
+        return Ok(Claim {
+            chain: 1,
+            seqs: (last - count + 1..=last).collect(),
+            prev_hash: col(&head, "hash")?,
+        });
+    }
+    let mut head = sqlx::query(CLAIM_FREE_CHAIN)
+        .bind(count)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if head.is_none() {
+        head = Some(
+            sqlx::query(CLAIM_ANY_CHAIN)
+                .bind(count)
+                .fetch_one(&mut *conn)
+                .await?,
+        );
+    }
+    let head = head.ok_or_else(|| StoreError::Corrupt("no audit chain claimed".into()))?;
+    let seqs: String = col(&head, "seqs")?;
+    let seqs = seqs
+        .split(',')
+        .map(|s| {
+            s.parse::<i64>()
+                .map_err(|_| StoreError::Corrupt(format!("audit sequence number {s:?}")))
+        })
+        .collect::<Result<Vec<i64>>>()?;
+    if seqs.len() != n {
+        return Err(StoreError::Corrupt(format!(
+            "{} audit sequence numbers claimed for {n} rows",
+            seqs.len()
+        )));
+    }
+    Ok(Claim {
+        chain: col(&head, "id")?,
+        seqs,
+        prev_hash: col(&head, "hash")?,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,39 +321,83 @@ pub async fn for_target(conn: &mut AnyConnection, target: &str) -> Result<Vec<Au
         .collect()
 }
 
-/// What [`verify`] found: the rows checked and the head they end in.
+/// A chain's head: its last row's sequence number and link (0 and zeros for an empty chain).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub chain: i64,
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// What [`verify`] found: the rows checked and the heads their chains end in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
     pub rows: i64,
-    pub head_hash: String,
+    pub heads: Vec<Head>,
 }
 
 const VERIFY_PAGE: i64 = 5_000;
 
-/// Recomputes the chain, page by page, and checks the head row against the last row. Returns
-/// the rows checked and the head, or the first broken sequence number.
+/// Recomputes every chain, page by page, checks each head row against its chain's last row, and
+/// that no row belongs to a chain without a head. Returns the rows checked and the heads, or
+/// the first broken row.
 ///
-/// The head is read first and only rows up to it are checked: the head and its row are written
-/// in one transaction, so rows appended while this runs (a live server) are simply not yet
-/// looked at, and no snapshot isolation is needed.
+/// The heads are read first and only rows up to them are checked: a head and its rows are
+/// written in one transaction, so rows appended while this runs (a live server) are simply not
+/// yet looked at, and no snapshot isolation is needed.
 pub async fn verify(conn: &mut AnyConnection, key: &AuditKey) -> Result<Verified> {
-    let head = sqlx::query("SELECT seq, hash, keyed_from FROM audit_head WHERE id = 1")
-        .fetch_one(&mut *conn)
+    let head_rows = sqlx::query("SELECT id, seq, hash, keyed_from FROM audit_head ORDER BY id")
+        .fetch_all(&mut *conn)
         .await?;
-    let (head_seq, head_hash, keyed_from): (i64, String, i64) = (
-        col(&head, "seq")?,
-        col(&head, "hash")?,
-        col(&head, "keyed_from")?,
-    );
+    let mut rows = 0;
+    let mut heads = Vec::with_capacity(head_rows.len());
+    for h in &head_rows {
+        let head = Head {
+            chain: col(h, "id")?,
+            seq: col(h, "seq")?,
+            hash: col(h, "hash")?,
+        };
+        // Only chain 1 predates the key; a head claiming otherwise for another chain is forged.
+        let keyed_from: i64 = if head.chain == 1 {
+            col(h, "keyed_from")?
+        } else {
+            1
+        };
+        rows += verify_chain(conn, key, &head, keyed_from).await?;
+        heads.push(head);
+    }
+    let strays = sqlx::query(
+        "SELECT COUNT(*) AS n FROM audit_log WHERE chain NOT IN (SELECT id FROM audit_head)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let strays: i64 = col(&strays, "n")?;
+    if strays > 0 {
+        return Err(StoreError::Corrupt(format!(
+            "{strays} audit rows belong to no chain"
+        )));
+    }
+    Ok(Verified { rows, heads })
+}
+
+/// Checks one chain's links up to its head; returns its rows.
+async fn verify_chain(
+    conn: &mut AnyConnection,
+    key: &AuditKey,
+    head: &Head,
+    keyed_from: i64,
+) -> Result<i64> {
     let mut prev = "0".repeat(64);
     let mut last = 0_i64;
+    let mut count = 0_i64;
     loop {
         let rows = sqlx::query(
             "SELECT seq, at, actor, action, target, before_state, after_state, prev_hash, hash \
-             FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+             FROM audit_log WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4",
         )
+        .bind(head.chain)
         .bind(last)
-        .bind(head_seq)
+        .bind(head.seq)
         .bind(VERIFY_PAGE)
         .fetch_all(&mut *conn)
         .await?;
@@ -314,38 +433,39 @@ pub async fn verify(conn: &mut AnyConnection, key: &AuditKey) -> Result<Verified
                 before.as_deref().unwrap_or(""),
                 after.as_deref().unwrap_or(""),
             );
-            if seq != last + 1 || stored_prev != prev || stored != hash {
+            if stored_prev != prev || stored != hash {
                 return Err(StoreError::Corrupt(format!(
-                    "audit chain broken at seq {seq}"
+                    "audit chain {} broken at seq {seq}",
+                    head.chain
                 )));
             }
             prev = stored;
             last = seq;
+            count += 1;
         }
     }
-    if head_seq != last || head_hash != prev {
+    if head.seq != last || head.hash != prev {
         return Err(StoreError::Corrupt(format!(
-            "audit head (seq {head_seq}) does not match the last row (seq {last}): rows were removed or the head was changed"
+            "audit head of chain {} (seq {}) does not match its last row (seq {last}): rows were removed or the head was changed",
+            head.chain, head.seq
         )));
     }
-    Ok(Verified {
-        rows: last,
-        head_hash: prev,
-    })
+    Ok(count)
 }
 
-/// A signed statement "the chain had `count` rows ending in `head_hash` at `at`", one line of
-/// the checkpoint file: `at count head_hash signature`.
+/// A signed statement "the audit log held row `seq` with link `head_hash` at `at`", one line of
+/// the checkpoint file: `at seq head_hash signature`. A checkpoint writes one per chain, naming
+/// the chain's last row (before chains, `seq` was the row count: the same row).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
     pub at: String,
-    pub count: i64,
+    pub seq: i64,
     pub head_hash: String,
 }
 
 impl Checkpoint {
     fn payload(&self) -> String {
-        format!("{} {} {}", self.at, self.count, self.head_hash)
+        format!("{} {} {}", self.at, self.seq, self.head_hash)
     }
 
     pub fn line(&self, key: &AuditKey) -> String {
@@ -356,44 +476,50 @@ impl Checkpoint {
     /// A line of the file, if its signature is right.
     pub fn parse(line: &str, key: &AuditKey) -> Option<Checkpoint> {
         let mut parts = line.split_whitespace();
-        let (at, count, head_hash, signature) =
+        let (at, seq, head_hash, signature) =
             (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
         let c = Checkpoint {
             at: at.to_string(),
-            count: count.parse().ok()?,
+            seq: seq.parse().ok()?,
             head_hash: head_hash.to_string(),
         };
         (parts.next().is_none() && key.sign(c.payload().as_bytes()) == signature).then_some(c)
     }
 }
 
-/// Verifies the chain and appends a signed checkpoint of its head to `path` (fsynced).
+/// Verifies the chains and appends a signed checkpoint of each non-empty chain's head to
+/// `path` (fsynced). Returns what was verified.
 pub async fn write_checkpoint(
     conn: &mut AnyConnection,
     key: &AuditKey,
     path: &Path,
     at: &str,
-) -> Result<Checkpoint> {
+) -> Result<Verified> {
     let v = verify(conn, key).await?;
-    let c = Checkpoint {
-        at: at.to_string(),
-        count: v.rows,
-        head_hash: v.head_hash,
-    };
+    let mut lines = String::new();
+    for head in v.heads.iter().filter(|h| h.seq > 0) {
+        let c = Checkpoint {
+            at: at.to_string(),
+            seq: head.seq,
+            head_hash: head.hash.clone(),
+        };
+        lines.push_str(&c.line(key));
+        lines.push('\n');
+    }
     let io = |e: std::io::Error| StoreError::Corrupt(format!("{}: {e}", path.display()));
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
         .map_err(io)?;
-    writeln!(f, "{}", c.line(key)).map_err(io)?;
+    f.write_all(lines.as_bytes()).map_err(io)?;
     f.sync_all().map_err(io)?;
-    Ok(c)
+    Ok(v)
 }
 
-/// Checks the chain against every checkpoint in `path` (none yet: nothing to check): each line
-/// must be signed with the key, and the log must still hold the row the checkpoint ended at,
-/// with the same link. Returns the checkpoints checked.
+/// Checks the log against every checkpoint in `path` (none yet: nothing to check): each line
+/// must be signed with the key, and the log must still hold the row it names, with the same
+/// link. Returns the checkpoint lines checked.
 pub async fn verify_checkpoints(
     conn: &mut AnyConnection,
     key: &AuditKey,
@@ -416,19 +542,19 @@ pub async fn verify_checkpoints(
                 n + 1
             )));
         };
-        if c.count == 0 {
+        if c.seq == 0 {
             checked += 1;
             continue;
         }
         let row = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
-            .bind(c.count)
+            .bind(c.seq)
             .fetch_optional(&mut *conn)
             .await?;
         let hash: Option<String> = row.map(|r| col(&r, "hash")).transpose()?;
         if hash.as_deref() != Some(c.head_hash.as_str()) {
             return Err(StoreError::Corrupt(format!(
-                "the audit log no longer matches the checkpoint of {} ({} rows)",
-                c.at, c.count
+                "the audit log no longer matches the checkpoint of {} (row {})",
+                c.at, c.seq
             )));
         }
         checked += 1;
@@ -456,7 +582,7 @@ mod tests {
         let key = AuditKey::development();
         let c = Checkpoint {
             at: "2026-11-28T00:00:00Z".into(),
-            count: 3,
+            seq: 3,
             head_hash: "ab".repeat(32),
         };
         let line = c.line(&key);

@@ -160,7 +160,7 @@ async fn audit_chain_detects_tampering() {
         let cp = audit::write_checkpoint(&mut c, &key, &checkpoints, NOW)
             .await
             .unwrap();
-        assert_eq!(cp.count, 3);
+        assert_eq!(cp.rows, 3);
         assert_eq!(
             audit::verify_checkpoints(&mut c, &key, &checkpoints)
                 .await
@@ -248,6 +248,101 @@ async fn rows_appended_together_continue_the_chain_in_order() {
                 .is_err()
         );
     }
+}
+
+fn entry(after: &serde_json::Value) -> audit::Entry<'_> {
+    audit::Entry {
+        actor: "user:3",
+        action: "thing.changed",
+        target: "thing:2",
+        before: None,
+        after: Some(after),
+        at: NOW,
+    }
+}
+
+/// Issue #16 item 1: on PostgreSQL a writer does not wait for another's audit chain: a second
+/// transaction appending while the first holds chain 1 takes chain 2. Both chains verify, a
+/// checkpoint names each chain's last row, and removing the newest row of the second chain is
+/// caught by its head and then by its checkpoint, as for the first.
+#[tokio::test]
+async fn concurrent_writers_append_to_separate_chains() {
+    let key = audit::AuditKey::from_bytes([5; 32]);
+    let Some(store) = testing::postgres().await.unwrap() else {
+        return;
+    };
+    let (a, b) = (json!({ "n": 1 }), json!({ "n": 2 }));
+    let mut first = store.begin_write().await.unwrap();
+    let mut second = store.begin_write().await.unwrap();
+    let seq_first = audit::append_all(first.conn(), &key, &[entry(&a), entry(&a)])
+        .await
+        .unwrap();
+    // Would wait for `first` to commit if both wanted chain 1.
+    let seq_second = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        audit::append_all(second.conn(), &key, &[entry(&b)]),
+    )
+    .await
+    .expect("the second writer took another chain instead of waiting")
+    .unwrap();
+    second.commit().await.unwrap();
+    first.commit().await.unwrap();
+    assert_ne!(seq_first, seq_second);
+
+    let mut c = store.read().await.unwrap();
+    let verified = audit::verify(&mut c, &key).await.unwrap();
+    assert_eq!(verified.rows, 3);
+    let used: Vec<(i64, i64)> = verified
+        .heads
+        .iter()
+        .filter(|h| h.seq > 0)
+        .map(|h| (h.chain, h.seq))
+        .collect();
+    assert_eq!(used, vec![(1, seq_first), (2, seq_second)]);
+    let rows = audit::for_target(&mut c, "thing:2").await.unwrap();
+    assert_eq!(rows.len(), 3);
+
+    let folder = tempfile::tempdir().unwrap();
+    let checkpoints = folder.path().join("audit-checkpoints.log");
+    audit::write_checkpoint(&mut c, &key, &checkpoints, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        audit::verify_checkpoints(&mut c, &key, &checkpoints)
+            .await
+            .unwrap(),
+        2
+    );
+    drop_guards(&store, &mut c).await;
+    sqlx::query("DELETE FROM audit_log WHERE seq = $1")
+        .bind(seq_second)
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    let err = audit::verify(&mut c, &key).await.unwrap_err().to_string();
+    assert!(err.contains("chain 2"), "{err}");
+    sqlx::query("UPDATE audit_head SET seq = 0, hash = $1 WHERE id = 2")
+        .bind("0".repeat(64))
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    assert_eq!(audit::verify(&mut c, &key).await.unwrap().rows, 2);
+    assert!(
+        audit::verify_checkpoints(&mut c, &key, &checkpoints)
+            .await
+            .is_err()
+    );
+    // A row put in a chain that has no head is not silently ignored.
+    sqlx::query(
+        "INSERT INTO audit_log (seq, chain, at, actor, action, target, prev_hash, hash) \
+         VALUES (999999, 99, $1, 'x', 'x', 'x', 'x', 'x')",
+    )
+    .bind(NOW)
+    .execute(&mut *c)
+    .await
+    .unwrap();
+    let err = audit::verify(&mut c, &key).await.unwrap_err().to_string();
+    assert!(err.contains("no chain"), "{err}");
 }
 
 #[tokio::test]
