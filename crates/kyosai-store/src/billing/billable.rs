@@ -75,8 +75,8 @@ pub struct MandateSnapshot {
 /// `unusable` one in force makes the month's line a withheld one.
 ///
 /// The contracts come from the `contracts_billing` (program, status, id) index; the mandate and
-/// the ledger sum are index seeks per contract (`mandates_contract`,
-/// `billing_ledger_contract`), so the cost is proportional to the chunk, not to the id range it
+/// the ledger sum are index seeks per contract (`mandates_contract` on (contract_id, id), read
+/// backwards from the newest: migration 0040; `billing_ledger_contract`), so the cost is proportional to the chunk, not to the id range it
 /// spans (the programs' ids interleave) nor to the book. On PostgreSQL the chunk is taken first
 /// and the mandate joined LATERAL: with the plain join its planner hashed every contract of the
 /// program with every mandate and sorted them for each chunk once a chunk was a tenth of the
