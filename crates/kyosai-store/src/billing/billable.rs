@@ -3,15 +3,15 @@
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use super::json_agg;
 use crate::bulk::is_sqlite;
+use crate::packed::Packing;
 use crate::{Result, col, decode};
 use kyosai_domain::billing::Deferral;
 use kyosai_domain::rules::PaymentFrequency;
 use kyosai_domain::{ContractId, MandateId, YearMonth, Yen};
 
-/// One row of the chunk as the aggregate packs it: a JSON array in the SELECT's column order
-/// (serde reads a struct from an array field by field).
+/// One row of the chunk as the aggregate packs it, in the select list's order (serde reads a
+/// struct from a packed row field by field).
 #[derive(serde::Deserialize)]
 struct Packed {
     id: ContractId,
@@ -107,12 +107,15 @@ pub async fn billable_chunk(
          LEFT JOIN LATERAL (SELECT * FROM mandates x WHERE x.contract_id = c.id \
                AND COALESCE(x.effective_month, '') <= $4 ORDER BY x.id DESC LIMIT 1) m ON TRUE"
     };
-    let (agg_open, agg_close) = json_agg(conn);
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {agg_open}t.id, t.monthly_premium, t.frequency, t.first_debit_month, t.prepaid_until, \
+    let packing = Packing::of(conn);
+    let rows = packing.select(
+        "t.id, t.monthly_premium, t.frequency, t.first_debit_month, t.prepaid_until, \
          t.suspended_from, t.mandate_id, t.bank_code, t.branch_code, t.account_type, t.account_number, \
          t.holder_kana, t.collected, t.changed_unused, t.usable, t.deferred_from, t.deferred_until, \
-         t.deferral_extra_per_debit{agg_close} AS j FROM (\
+         t.deferral_extra_per_debit",
+    );
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {rows} AS j FROM (\
          SELECT c.id, c.monthly_premium, c.frequency, c.first_debit_month, c.prepaid_until, \
          c.deferred_from, c.deferred_until, c.deferral_extra_per_debit, \
          CASE WHEN c.resumed_from <= $4 THEN NULL ELSE c.suspended_from END AS suspended_from, \
@@ -131,8 +134,7 @@ pub async fn billable_chunk(
     .fetch_one(&mut *conn)
     .await?;
     let text: String = col(&row, "j")?;
-    let packed: Vec<Packed> = serde_json::from_str(&text)
-        .map_err(|e| crate::StoreError::Corrupt(format!("billable chunk: {e}")))?;
+    let packed: Vec<Packed> = packing.unpack(&text, "billable chunk")?;
     let mut out: Vec<BillableContract> = packed
         .into_iter()
         .map(|p| {

@@ -6,8 +6,8 @@ use kyosai_domain::{
 };
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use super::json_agg;
 use crate::bulk::{is_sqlite, push_placeholders};
+use crate::packed::Packing;
 use crate::{Result, col, decode};
 
 /// A stored line as a result record is checked against.
@@ -70,17 +70,20 @@ impl<const N: usize> PartialEq<&str> for ShortText<N> {
     }
 }
 
-/// Lines with `after_id < id <= to`, by id (keyset pages, one JSON value each).
+/// Lines with `after_id < id <= to`, by id (keyset pages, one packed text each).
 pub async fn lines_for_results(
     conn: &mut AnyConnection,
     after_id: BillLineId,
     to: BillLineId,
     limit: i64,
 ) -> Result<Vec<LineForResult>> {
-    let (agg_open, agg_close) = json_agg(conn);
+    let packing = Packing::of(conn);
+    let rows = packing.select(
+        "t.id, t.contract_id, t.month, t.amount, t.months, t.mandate_id, t.bank_code, t.branch_code, \
+         t.account_number, t.has_result, t.run_id, t.originator_id",
+    );
     let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {agg_open}t.id, t.contract_id, t.month, t.amount, t.months, t.mandate_id, t.bank_code, \
-         t.branch_code, t.account_number, t.has_result, t.run_id, t.originator_id{agg_close} AS j FROM (\
+        "SELECT {rows} AS j FROM (\
          SELECT b.id, b.contract_id, b.month, b.amount, b.months_covered + b.arrears_months AS months, b.mandate_id, \
          b.bank_code, b.branch_code, b.account_number, \
          CASE WHEN EXISTS (SELECT 1 FROM billing_ledger l WHERE l.bill_line_id = b.id AND l.kind IN ('collected', 'failed')) \
@@ -107,8 +110,7 @@ pub async fn lines_for_results(
         OriginatorId,
     );
     let text: String = col(&row, "j")?;
-    let packed: Vec<Packed> = serde_json::from_str(&text)
-        .map_err(|e| crate::StoreError::Corrupt(format!("lines for results: {e}")))?;
+    let packed: Vec<Packed> = packing.unpack(&text, "lines for results")?;
     drop(text);
     let short = |id: BillLineId, what: &str, s: &str| {
         crate::StoreError::Corrupt(format!("bill line {id}: {what} {s:?} does not fit"))

@@ -3,17 +3,17 @@
 use kyosai_domain::{ContractId, UserId};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use super::json_agg;
 use crate::bulk::{
     Cell, POSTGRES_ROWS, ROWS_PER_INSERT, array_literal, is_sqlite, push_placeholders,
 };
+use crate::packed::Packing;
 use crate::{Result, col};
 
 /// Records notices (contract id, kind) once per contract and kind, with multi-row INSERTs;
 /// returns the ones that are new (send them), by contract id.
 ///
 /// On PostgreSQL one statement per 5,000 notices takes them as column arrays and answers the new
-/// ones as one JSON value: the first national run records 299,600 notices, which were 749
+/// ones as one packed text (`crate::packed`): the first national run records 299,600 notices, which were 749
 /// statements of 400 rows with a row decoded for each new notice (about 10 µs a row through the
 /// `Any` driver).
 pub async fn record_notices(
@@ -25,23 +25,24 @@ pub async fn record_notices(
     let anonymous = is_sqlite(conn);
     let mut out = Vec::new();
     if !anonymous {
+        let packing = Packing::of(conn);
+        let sql = format!(
+            "WITH n AS (INSERT INTO billing_notices (contract_id, kind, month, created_at) \
+             SELECT c, k, $3, $4 FROM unnest($1::bigint[], $2::text[]) AS x(c, k) \
+             ON CONFLICT (contract_id, kind) DO NOTHING RETURNING contract_id, kind) \
+             SELECT {} AS j FROM n",
+            packing.select("contract_id, kind")
+        );
         for batch in notices.chunks(POSTGRES_ROWS) {
-            let row = sqlx::query(
-                "WITH n AS (INSERT INTO billing_notices (contract_id, kind, month, created_at) \
-                 SELECT c, k, $3, $4 FROM unnest($1::bigint[], $2::text[]) AS x(c, k) \
-                 ON CONFLICT (contract_id, kind) DO NOTHING RETURNING contract_id, kind) \
-                 SELECT COALESCE(json_agg(json_build_array(contract_id, kind)), '[]'::json)::text AS j FROM n",
-            )
-            .bind(array_literal(batch.iter().map(|(c, _)| Cell::Int(c.get()))))
-            .bind(array_literal(batch.iter().map(|(_, k)| Cell::Text(k))))
-            .bind(month)
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await?;
+            let row = sqlx::query(AssertSqlSafe(sql.as_str()))
+                .bind(array_literal(batch.iter().map(|(c, _)| Cell::Int(c.get()))))
+                .bind(array_literal(batch.iter().map(|(_, k)| Cell::Text(k))))
+                .bind(month)
+                .bind(now)
+                .fetch_one(&mut *conn)
+                .await?;
             let text: String = col(&row, "j")?;
-            let new: Vec<(ContractId, String)> = serde_json::from_str(&text)
-                .map_err(|e| crate::StoreError::Corrupt(format!("billing notices: {e}")))?;
-            out.extend(new);
+            out.extend(packing.unpack::<(ContractId, String)>(&text, "billing notices")?);
         }
         out.sort();
         return Ok(out);
@@ -78,20 +79,20 @@ pub struct Contact {
 
 /// The contact of several contracts, by contract id.
 ///
-/// A batch's contacts come back as one JSON value (the first national run writes to 341,000
-/// members: a row decoded for each was about 10 µs); PostgreSQL takes a batch's ids as one array.
+/// A batch's contacts come back as one packed text (`crate::packed`; the first national run
+/// writes to 341,000 members); PostgreSQL takes a batch's ids as one array.
 pub async fn contacts(
     conn: &mut AnyConnection,
     contract_ids: &[ContractId],
 ) -> Result<std::collections::HashMap<ContractId, Contact>> {
     let anonymous = is_sqlite(conn);
-    let (agg_open, agg_close) = json_agg(conn);
+    let packing = Packing::of(conn);
+    let rows = packing.select("c.id, c.member_id, c.number, c.program, c.status, u.email");
     let mut out = std::collections::HashMap::with_capacity(contract_ids.len());
     let batch_size = if anonymous { 1_000 } else { POSTGRES_ROWS };
     for batch in contract_ids.chunks(batch_size) {
         let mut sql = format!(
-            "SELECT {agg_open}c.id, c.member_id, c.number, c.program, c.status, u.email{agg_close} AS j \
-             FROM contracts c JOIN users u ON u.id = c.member_id WHERE c.id "
+            "SELECT {rows} AS j FROM contracts c JOIN users u ON u.id = c.member_id WHERE c.id "
         );
         let q = if anonymous {
             sql.push_str("IN ");
@@ -109,8 +110,7 @@ pub async fn contacts(
         let row = q.fetch_one(&mut *conn).await?;
         let text: String = col(&row, "j")?;
         type Packed = (ContractId, UserId, String, String, String, String);
-        let packed: Vec<Packed> = serde_json::from_str(&text)
-            .map_err(|e| crate::StoreError::Corrupt(format!("contacts: {e}")))?;
+        let packed: Vec<Packed> = packing.unpack(&text, "contacts")?;
         for (id, member_id, number, program, status, email) in packed {
             out.insert(
                 id,
