@@ -282,10 +282,10 @@ impl App {
                         lines[order[j].1] = Some(l);
                         j += 1;
                     }
-                    let source = (l.run_id, l.originator_id);
-                    if !requests.contains_key(&source) {
-                        let request = store::request_of(&mut conn, source.0, source.1).await?;
-                        requests.insert(source, request);
+                    if let std::collections::hash_map::Entry::Vacant(e) =
+                        requests.entry((l.run_id, l.originator_id))
+                    {
+                        e.insert(store::request_of(&mut conn, l.run_id, l.originator_id).await?);
                     }
                 }
             }
