@@ -1,7 +1,7 @@
-//! The references of bill lines and ledger entries hold on every backend: on SQLite they are
-//! declared foreign keys; on PostgreSQL set-based checks per statement plus parents that are
-//! never deleted or renumbered (migration 0034), which a billing run must not be able to tell
-//! apart.
+//! The references of bill lines, ledger entries, notices and billing notices hold on every
+//! backend: on SQLite they are declared foreign keys; on PostgreSQL set-based checks per
+//! statement plus parents that are never deleted or renumbered (migrations 0034 and 0040), which
+//! a billing run must not be able to tell apart.
 
 #![expect(
     clippy::unwrap_used,
@@ -113,5 +113,94 @@ async fn bill_lines_and_ledger_entries_only_reference_records_that_exist() {
         // The valid copy of the same line is accepted: the checks refuse only what is missing.
         assert!(!refused(&app, &copy("run_id", "run_id")).await);
         assert_eq!(count(&app, lines).await, lines_before + 1);
+    }
+}
+
+#[tokio::test]
+async fn notices_and_billing_notices_only_reference_records_that_exist() {
+    for (app, _dir) in support::apps().await {
+        safety_net_contract(&app, "notes@example.jp", "ﾂｳﾁ", 3).await;
+        let notices = "SELECT COUNT(*) AS n FROM notices";
+        let billing_notices = "SELECT COUNT(*) AS n FROM billing_notices";
+        let notices_before = count(&app, notices).await;
+        assert!(notices_before > 0, "the enrollment mailed the member");
+        assert!(
+            !refused(
+                &app,
+                "INSERT INTO billing_notices (contract_id, kind, month, created_at) \
+                 SELECT id, 'accumulation_cap', '2026-11', '2026-11-02T00:00:00Z' FROM contracts"
+            )
+            .await,
+            "a billing notice of an existing contract is accepted"
+        );
+        let billing_notices_before = count(&app, billing_notices).await;
+        assert_eq!(billing_notices_before, 1);
+
+        // A copy of a notice under a new mail, pointing at something missing.
+        let copy = |member: &str, outbox: &str| {
+            format!(
+                "INSERT INTO notices (member_id, outbox_id, subject, body, created_at) \
+                 SELECT {member}, {outbox}, subject, body, created_at FROM notices \
+                 WHERE id = (SELECT MIN(id) FROM notices)"
+            )
+        };
+        // A mail with no notice yet, for the copies to point at.
+        assert!(
+            !refused(
+                &app,
+                "INSERT INTO outbox (kind, payload, created_at) VALUES ('mail', '{}', '2026-11-02T00:00:00Z')"
+            )
+            .await
+        );
+        let new_mail = "(SELECT MAX(id) FROM outbox)";
+        assert!(
+            refused(&app, &copy("987654", new_mail)).await,
+            "a notice to a missing member is refused"
+        );
+        assert!(
+            refused(&app, &copy("member_id", "987654")).await,
+            "a notice of a missing mail is refused"
+        );
+        assert!(
+            refused(
+                &app,
+                "INSERT INTO billing_notices (contract_id, kind, month, created_at) \
+                 VALUES (987654, 'accumulation_cap', '2026-11', '2026-11-02T00:00:00Z')"
+            )
+            .await,
+            "a billing notice of a missing contract is refused"
+        );
+        assert!(
+            refused(&app, "UPDATE notices SET member_id = 987654").await,
+            "a notice is not moved to a missing member"
+        );
+        assert!(
+            refused(&app, "UPDATE billing_notices SET contract_id = 987654").await,
+            "a billing notice is not moved to a missing contract"
+        );
+        for parent in ["users", "outbox"] {
+            assert!(
+                refused(&app, &format!("DELETE FROM {parent}")).await,
+                "mailed {parent} rows are never deleted"
+            );
+        }
+        assert!(
+            refused(&app, "UPDATE outbox SET id = id + 1000").await,
+            "a mail is never renumbered"
+        );
+        assert_eq!(
+            count(&app, notices).await,
+            notices_before,
+            "nothing was added"
+        );
+        assert_eq!(
+            count(&app, billing_notices).await,
+            billing_notices_before,
+            "nothing was added"
+        );
+
+        // The valid copy is accepted: the checks refuse only what is missing.
+        assert!(!refused(&app, &copy("member_id", new_mail)).await);
+        assert_eq!(count(&app, notices).await, notices_before + 1);
     }
 }

@@ -19,8 +19,8 @@ use crate::Result;
 /// Rows per multi-row `VALUES` statement (bill_lines takes 20 columns: 20 × 400 < SQLite's
 /// 32,766 parameter limit); every multi-row `VALUES` insert in the store uses it.
 pub(crate) const ROWS_PER_INSERT: usize = 400;
-/// Rows per statement on PostgreSQL (one JSON parameter; a few MB at most).
-const POSTGRES_ROWS: usize = 5_000;
+/// Rows per statement on PostgreSQL (one array parameter per column; a few MB at most).
+pub(crate) const POSTGRES_ROWS: usize = 5_000;
 
 /// One value of a row.
 #[derive(Debug, Clone, Copy)]
@@ -125,7 +125,7 @@ pub(crate) fn push_placeholders(sql: &mut String, rows: usize, cols: usize, anon
 /// A PostgreSQL array literal of one column's cells: `{1,NULL,3}` or `{"a","b \"q\"",NULL}`.
 /// Every text element is quoted, with `"` and `\` escaped, so commas, braces, spaces and the
 /// word NULL inside a value stay text.
-fn array_literal<'a>(cells: impl Iterator<Item = Cell<'a>>) -> String {
+pub(crate) fn array_literal<'a>(cells: impl Iterator<Item = Cell<'a>>) -> String {
     let mut out = String::from("{");
     for (i, cell) in cells.enumerate() {
         if i > 0 {

@@ -3,7 +3,9 @@
 //! Append-only: the database refuses UPDATE and DELETE on it. Billing posts to it today; loans and
 //! payouts will post to it too, so it is its own module rather than part of billing.
 
-use kyosai_domain::{BillLineId, BillingRunId, ContractId, LedgerEntryId, ResultImportId};
+use kyosai_domain::{
+    BillLineId, BillingRunId, ContractId, LedgerEntryId, ResultImportId, YearMonth,
+};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::bulk::{self, is_sqlite, push_placeholders};
@@ -83,12 +85,12 @@ pub async fn post_billed(
     Ok(posted)
 }
 
-/// A result ledger entry to post.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A result ledger entry to post (an import holds one per record: fixed-size, no heap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResultEntry {
     pub contract_id: ContractId,
     pub bill_line_id: BillLineId,
-    pub month: String,
+    pub month: YearMonth,
     pub collected: bool,
     pub amount: i64,
     pub months: i64,
@@ -104,6 +106,11 @@ pub async fn post_results(
     now: &str,
 ) -> Result<()> {
     use bulk::Cell::{Int, OptText, Text};
+    // The few months an import answers, as text once each.
+    let months: std::collections::BTreeMap<YearMonth, String> = entries
+        .iter()
+        .map(|e| (e.month, e.month.to_string()))
+        .collect();
     bulk::insert(
         conn,
         "billing_ledger",
@@ -124,7 +131,7 @@ pub async fn post_results(
             vec![
                 Int(e.contract_id.get()),
                 Int(e.bill_line_id.get()),
-                Text(&e.month),
+                Text(months.get(&e.month).map_or("", String::as_str)),
                 Text(if e.collected { "collected" } else { "failed" }),
                 Int(e.amount),
                 Int(e.months),

@@ -30,6 +30,7 @@ pub mod loan_billing;
 pub mod loans;
 pub mod login_throttle;
 pub mod outbox;
+mod packed;
 pub mod paid;
 pub mod paper;
 pub mod payment_schedule;

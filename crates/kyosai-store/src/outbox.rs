@@ -55,15 +55,21 @@ pub async fn enqueue_many(
     }
     let n = i64::try_from(payloads.len())
         .map_err(|_| crate::StoreError::Corrupt("too many mails at once".into()))?;
-    let rows = sqlx::query(
-        "SELECT nextval(pg_get_serial_sequence('outbox', 'id')) AS id FROM generate_series(1, $1)",
+    // The ids as one text, not a row each (about 10 µs a row through the `Any` driver).
+    let row = sqlx::query(
+        "SELECT string_agg(id::text, ',' ORDER BY id) AS ids FROM \
+         (SELECT nextval(pg_get_serial_sequence('outbox', 'id')) AS id FROM generate_series(1, $1)) s",
     )
     .bind(n)
-    .fetch_all(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    let ids = rows
-        .iter()
-        .map(|r| col::<OutboxId>(r, "id"))
+    let ids = col::<String>(&row, "ids")?
+        .split(',')
+        .map(|id| {
+            id.parse::<i64>()
+                .map(OutboxId::new)
+                .map_err(|_| crate::StoreError::Corrupt(format!("outbox id {id:?}")))
+        })
         .collect::<Result<Vec<_>>>()?;
     let items: Vec<(OutboxId, &String)> = ids.iter().copied().zip(payloads).collect();
     crate::bulk::insert(

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use kyosai_domain::billing as dom;
 use kyosai_domain::schedule;
 use kyosai_domain::{
-    BillLineId, ContractId, LoanBillLineId, MandateId, Program, ResultImportId, YearMonth, Yen,
+    BillLineId, BillingRunId, ContractId, LoanBillLineId, MandateId, OriginatorId, Program,
+    ResultImportId, YearMonth, Yen,
 };
 use kyosai_store::billing as store;
 use kyosai_store::loan_billing::{self, LoanLineForResult, NewPayment, PaymentKind};
@@ -140,18 +141,26 @@ struct Expected<'a> {
     account_number: &'a str,
 }
 
+/// The 委託者コード and debit date of each (run, originator) whose lines a file answers.
+type Requests = HashMap<(BillingRunId, OriginatorId), (String, String)>;
+
 impl Matched<'_> {
-    fn facts(&self) -> Expected<'_> {
-        match self {
-            Matched::Premium(l) => Expected {
-                originator_code: &l.originator_code,
-                debit_date: &l.debit_date,
-                has_result: l.has_result,
-                amount: l.amount,
-                bank_code: &l.bank_code,
-                branch_code: &l.branch_code,
-                account_number: &l.account_number,
-            },
+    fn facts<'a>(&'a self, requests: &'a Requests) -> Result<Expected<'a>, AppError> {
+        Ok(match self {
+            Matched::Premium(l) => {
+                let (originator_code, debit_date) = requests
+                    .get(&(l.run_id, l.originator_id))
+                    .ok_or_else(|| internal(format!("bill line {}: request not loaded", l.id)))?;
+                Expected {
+                    originator_code,
+                    debit_date,
+                    has_result: l.has_result,
+                    amount: l.amount,
+                    bank_code: l.bank_code.as_str(),
+                    branch_code: l.branch_code.as_str(),
+                    account_number: l.account_number.as_str(),
+                }
+            }
             Matched::Loan(l) => Expected {
                 originator_code: &l.originator_code,
                 debit_date: &l.debit_date,
@@ -161,7 +170,7 @@ impl Matched<'_> {
                 branch_code: &l.branch_code,
                 account_number: &l.account_number,
             },
-        }
+        })
     }
 }
 
@@ -177,6 +186,12 @@ pub fn reason_code(code: ResultCode) -> &'static str {
         ResultCode::Other => "other",
     }
 }
+
+/// Audit rows per `audit::append_all` call: a result file can make thousands of mandates
+/// unusable (10,000 in the national benchmark), whose rows went in one round trip each (about
+/// 3 s of an import on PostgreSQL); one multi-row statement must stay under the databases'
+/// parameter limits (SQLite 32,766) at ten values a row.
+const AUDIT_ROWS_PER_APPEND: usize = 1_000;
 
 /// Codes after which the mandate cannot be used again (REFERENCE §8; issue #4).
 pub fn makes_mandate_unusable(code: ResultCode) -> bool {
@@ -248,6 +263,7 @@ impl App {
             .map(|(n, i)| (BillLineId::new(n as i64), i))
             .collect();
         let mut lines: Vec<Option<store::LineForResult>> = vec![None; records.len()];
+        let mut requests = Requests::new();
         if let (Some(&(min, _)), Some(&(max, _))) = (order.first(), order.last()) {
             let mut conn = self.store.read().await?;
             // Pages of lines from the smallest id asked for: the cursor starts just before it.
@@ -263,8 +279,13 @@ impl App {
                     }
                     let mut j = k;
                     while j < order.len() && order[j].0 == l.id {
-                        lines[order[j].1] = Some(l.clone());
+                        lines[order[j].1] = Some(l);
                         j += 1;
+                    }
+                    if let std::collections::hash_map::Entry::Vacant(e) =
+                        requests.entry((l.run_id, l.originator_id))
+                    {
+                        e.insert(store::request_of(&mut conn, l.run_id, l.originator_id).await?);
                     }
                 }
             }
@@ -315,7 +336,7 @@ impl App {
                     continue;
                 }
             };
-            let l = matched.facts();
+            let l = matched.facts(&requests)?;
             // The file must answer the request the line went out in (issue #15 item 7): a file
             // for another originator or another debit date is another run's answer.
             if l.originator_code != header.originator_code.as_str() {
@@ -390,15 +411,15 @@ impl App {
             };
             if !code.is_collected() {
                 if makes_mandate_unusable(code) {
-                    unusable.push((l.contract_id, l.mandate_id, code, l.month.clone(), true));
+                    unusable.push((l.contract_id, l.mandate_id, code, l.month.to_string(), true));
                 } else {
-                    arrears.push((l.contract_id, l.month.clone(), r.amount, code));
+                    arrears.push((l.contract_id, l.month.to_string(), r.amount, code));
                 }
             }
             entries.push(ledger::ResultEntry {
                 contract_id: l.contract_id,
                 bill_line_id: l.id,
-                month: l.month.clone(),
+                month: l.month,
                 collected: code.is_collected(),
                 amount: r.amount,
                 months: l.months,
@@ -497,23 +518,15 @@ impl App {
             .collect();
         let contacts = store::contacts(tx.conn(), &contract_ids).await?;
         let mut unusable_mails = Vec::new();
+        let mut unusable_audit: Vec<(String, serde_json::Value)> = Vec::new();
         for (contract_id, mandate_id, code, month, premium) in &unusable {
             // In record order, once per mandate (as one UPDATE per record did).
             if newly_unusable.remove(mandate_id) {
                 mandates_unusable += 1;
-                audit::append(
-                    tx.conn(),
-                    self.store.audit_key(),
-                    &audit::Entry {
-                        actor,
-                        action: "mandate.unusable",
-                        target: &format!("mandate:{mandate_id}"),
-                        before: Some(&json!({"status": "active"})),
-                        after: Some(&json!({"status": "unusable", "result_code": code.code(), "month": month})),
-                        at: &now,
-                    },
-                )
-                .await?;
+                unusable_audit.push((
+                    format!("mandate:{mandate_id}"),
+                    json!({"status": "unusable", "result_code": code.code(), "month": month}),
+                ));
                 if let Some(store::Contact {
                     member_id,
                     number,
@@ -538,6 +551,21 @@ impl App {
                     ));
                 }
             }
+        }
+        let active = json!({"status": "active"});
+        for batch in unusable_audit.chunks(AUDIT_ROWS_PER_APPEND) {
+            let entries: Vec<audit::Entry> = batch
+                .iter()
+                .map(|(target, after)| audit::Entry {
+                    actor,
+                    action: "mandate.unusable",
+                    target,
+                    before: Some(&active),
+                    after: Some(after),
+                    at: &now,
+                })
+                .collect();
+            audit::append_all(tx.conn(), self.store.audit_key(), &entries).await?;
         }
         mail::send_to_members(tx.conn(), &unusable_mails, &now).await?;
         let arrears_notices = self.arrears_notices(tx.conn(), &arrears, &now).await?

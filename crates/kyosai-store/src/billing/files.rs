@@ -3,7 +3,7 @@
 use kyosai_domain::{BillingRunId, OriginatorId};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use super::json_agg;
+use crate::packed::Packing;
 use crate::{Result, col};
 
 /// A stored line as the file writer needs it.
@@ -22,7 +22,7 @@ pub struct FileLine {
     pub holder_kana: String,
 }
 
-/// Lines of a run for one originator after `after_id`, by id (one JSON value per page).
+/// Lines of a run for one originator after `after_id`, by id (one packed text per page).
 pub async fn file_lines(
     conn: &mut AnyConnection,
     run_id: BillingRunId,
@@ -30,10 +30,13 @@ pub async fn file_lines(
     after_id: i64,
     limit: i64,
 ) -> Result<Vec<FileLine>> {
-    let (agg_open, agg_close) = json_agg(conn);
+    let packing = Packing::of(conn);
+    let rows = packing.select(
+        "t.id, t.amount, t.new_code, t.bank_code, t.branch_code, t.account_type, t.account_number, \
+         t.holder_kana",
+    );
     let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {agg_open}t.id, t.amount, t.new_code, t.bank_code, t.branch_code, t.account_type, \
-         t.account_number, t.holder_kana{agg_close} AS j FROM (\
+        "SELECT {rows} AS j FROM (\
          SELECT id, amount, new_code, bank_code, branch_code, account_type, account_number, holder_kana \
          FROM bill_lines WHERE run_id = $1 AND originator_id = $2 AND id > $3 AND withheld = 0 ORDER BY id LIMIT $4) t"
     )))
@@ -45,8 +48,7 @@ pub async fn file_lines(
     .await?;
     type Packed = (i64, i64, i64, String, String, String, String, String);
     let text: String = col(&row, "j")?;
-    let packed: Vec<Packed> = serde_json::from_str(&text)
-        .map_err(|e| crate::StoreError::Corrupt(format!("file lines: {e}")))?;
+    let packed: Vec<Packed> = packing.unpack(&text, "file lines")?;
     let mut out: Vec<FileLine> = packed
         .into_iter()
         .map(|p| FileLine {

@@ -1,50 +1,94 @@
 //! Result imports: the lines a result file is checked against, the import record, and the
 //! mandates its failures make unusable.
 
-use kyosai_domain::{BillLineId, ContractId, MandateId, ResultImportId};
+use kyosai_domain::{
+    BillLineId, BillingRunId, ContractId, MandateId, OriginatorId, ResultImportId, YearMonth,
+};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use super::json_agg;
 use crate::bulk::{is_sqlite, push_placeholders};
-use crate::{Result, col};
+use crate::packed::Packing;
+use crate::{Result, col, decode};
 
 /// A stored line as a result record is checked against.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// An import holds one per record of the file (up to 999,999 at once), so every field is a
+/// fixed-size value: no heap allocation per line. The 委託者コード and debit date are the same for
+/// every line of a run and originator; [`request_of`] gives them once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineForResult {
     pub id: BillLineId,
     pub contract_id: ContractId,
-    pub month: String,
+    pub month: YearMonth,
     pub amount: i64,
     pub months: i64,
     pub mandate_id: MandateId,
-    pub bank_code: String,
-    pub branch_code: String,
-    pub account_number: String,
+    pub bank_code: ShortText<4>,
+    pub branch_code: ShortText<3>,
+    pub account_number: ShortText<7>,
     pub has_result: bool,
-    /// The 委託者コード and debit date (`YYYY-MM-DD`) of the request file the line went out in.
-    pub originator_code: String,
-    pub debit_date: String,
+    /// The run and originator whose request file the line went out in.
+    pub run_id: BillingRunId,
+    pub originator_id: OriginatorId,
 }
 
-/// Lines with `from <= id <= to` after `after_id`, by id (keyset pages, one JSON value each).
+/// A text column of at most `N` bytes kept inline (bank, branch and account codes of a sent bill
+/// line: `N` digits at most, as `mandate_problem` checked before the line went into a file).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ShortText<const N: usize> {
+    len: u8,
+    bytes: [u8; N],
+}
+
+impl<const N: usize> ShortText<N> {
+    /// None when `s` is longer than `N` bytes.
+    pub fn new(s: &str) -> Option<Self> {
+        let src = s.as_bytes();
+        let len = u8::try_from(src.len())
+            .ok()
+            .filter(|&l| usize::from(l) <= N)?;
+        let mut bytes = [0; N];
+        bytes[..src.len()].copy_from_slice(src);
+        Some(ShortText { len, bytes })
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Always whole: `new` copies a complete `&str`.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for ShortText<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl<const N: usize> PartialEq<&str> for ShortText<N> {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// Lines with `after_id < id <= to`, by id (keyset pages, one packed text each).
 pub async fn lines_for_results(
     conn: &mut AnyConnection,
     after_id: BillLineId,
     to: BillLineId,
     limit: i64,
 ) -> Result<Vec<LineForResult>> {
-    let (agg_open, agg_close) = json_agg(conn);
+    let packing = Packing::of(conn);
+    let rows = packing.select(
+        "t.id, t.contract_id, t.month, t.amount, t.months, t.mandate_id, t.bank_code, t.branch_code, \
+         t.account_number, t.has_result, t.run_id, t.originator_id",
+    );
     let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {agg_open}t.id, t.contract_id, t.month, t.amount, t.months, t.mandate_id, t.bank_code, \
-         t.branch_code, t.account_number, t.has_result, t.originator_code, t.debit_date{agg_close} AS j FROM (\
+        "SELECT {rows} AS j FROM (\
          SELECT b.id, b.contract_id, b.month, b.amount, b.months_covered + b.arrears_months AS months, b.mandate_id, \
          b.bank_code, b.branch_code, b.account_number, \
          CASE WHEN EXISTS (SELECT 1 FROM billing_ledger l WHERE l.bill_line_id = b.id AND l.kind IN ('collected', 'failed')) \
-           THEN 1 ELSE 0 END AS has_result, \
-         o.code AS originator_code, r.debit_date AS debit_date \
-         FROM bill_lines b JOIN billing_originators o ON o.id = b.originator_id \
-         JOIN billing_runs r ON r.id = b.run_id \
-         WHERE b.id > $1 AND b.id <= $2 AND b.withheld = 0 ORDER BY b.id LIMIT $3) t"
+           THEN 1 ELSE 0 END AS has_result, b.run_id, b.originator_id \
+         FROM bill_lines b WHERE b.id > $1 AND b.id <= $2 AND b.withheld = 0 ORDER BY b.id LIMIT $3) t"
     )))
     .bind(after_id)
     .bind(to)
@@ -62,31 +106,54 @@ pub async fn lines_for_results(
         String,
         String,
         i64,
-        String,
-        String,
+        BillingRunId,
+        OriginatorId,
     );
     let text: String = col(&row, "j")?;
-    let packed: Vec<Packed> = serde_json::from_str(&text)
-        .map_err(|e| crate::StoreError::Corrupt(format!("lines for results: {e}")))?;
-    let mut out: Vec<LineForResult> = packed
+    let packed: Vec<Packed> = packing.unpack(&text, "lines for results")?;
+    drop(text);
+    let short = |id: BillLineId, what: &str, s: &str| {
+        crate::StoreError::Corrupt(format!("bill line {id}: {what} {s:?} does not fit"))
+    };
+    let mut out = packed
         .into_iter()
-        .map(|p| LineForResult {
-            id: p.0,
-            contract_id: p.1,
-            month: p.2,
-            amount: p.3,
-            months: p.4,
-            mandate_id: p.5,
-            bank_code: p.6,
-            branch_code: p.7,
-            account_number: p.8,
-            has_result: p.9 != 0,
-            originator_code: p.10,
-            debit_date: p.11,
+        .map(|p| {
+            Ok(LineForResult {
+                id: p.0,
+                contract_id: p.1,
+                month: decode("bill_lines.month", &p.2, crate::month)?,
+                amount: p.3,
+                months: p.4,
+                mandate_id: p.5,
+                bank_code: ShortText::new(&p.6).ok_or_else(|| short(p.0, "bank code", &p.6))?,
+                branch_code: ShortText::new(&p.7).ok_or_else(|| short(p.0, "branch code", &p.7))?,
+                account_number: ShortText::new(&p.8)
+                    .ok_or_else(|| short(p.0, "account number", &p.8))?,
+                has_result: p.9 != 0,
+                run_id: p.10,
+                originator_id: p.11,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
     out.sort_by_key(|l| l.id);
     Ok(out)
+}
+
+/// The 委託者コード and debit date (`YYYY-MM-DD`) of the request files of `run_id` for
+/// `originator_id`: what a result file answering its lines must carry in its header.
+pub async fn request_of(
+    conn: &mut AnyConnection,
+    run_id: BillingRunId,
+    originator_id: OriginatorId,
+) -> Result<(String, String)> {
+    let row = sqlx::query(
+        "SELECT o.code, r.debit_date FROM billing_runs r, billing_originators o WHERE r.id = $1 AND o.id = $2",
+    )
+    .bind(run_id)
+    .bind(originator_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((col(&row, "code")?, col(&row, "debit_date")?))
 }
 
 pub async fn import_exists(conn: &mut AnyConnection, sha256: &str) -> Result<Option<String>> {

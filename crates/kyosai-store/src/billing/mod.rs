@@ -24,21 +24,3 @@ pub use lines::*;
 pub use notices::*;
 pub use originators::*;
 pub use runs::*;
-
-use sqlx::AnyConnection;
-
-use crate::bulk::is_sqlite;
-
-/// Wraps a select list so a whole result comes back as one JSON text (an array of arrays,
-/// ordered by `t.id`): `{open}col, col…{close}`. Decoding rows one by one through the `Any`
-/// driver costs about 10 µs per row; one JSON value per chunk costs a fraction of that.
-fn json_agg(conn: &AnyConnection) -> (&'static str, &'static str) {
-    if is_sqlite(conn) {
-        ("json_group_array(json_array(", "))")
-    } else {
-        (
-            "COALESCE(json_agg(json_build_array(",
-            ") ORDER BY t.id), '[]'::json)::text",
-        )
-    }
-}
