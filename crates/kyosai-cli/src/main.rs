@@ -236,6 +236,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .await?
         .context("loading the reference data")?;
     let store = args.storage.open().await?;
+    store
+        .open_all_connections()
+        .await
+        .context("opening the database connections")?;
     // A rewritten or truncated audit log stops the server: operators look before anyone works.
     let checkpoints = args.storage.audit_checkpoint_file();
     let (rows, verified) = audit::verify(&store, &checkpoints)
