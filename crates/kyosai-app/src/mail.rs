@@ -188,19 +188,39 @@ impl Mailer {
     }
 }
 
+/// How long a mail whose PDF is not rendered yet waits before it is looked at again while
+/// members' requests are being answered.
+const BUSY_RETRY: jiff::SignedDuration = jiff::SignedDuration::from_secs(2);
+
+/// The longest a mail waits for a quiet moment to render its PDF: after that it is rendered even
+/// while requests are answered.
+const BUSY_MAX_WAIT: jiff::SignedDuration = jiff::SignedDuration::from_secs(600);
+
 /// Sends every mail that is due; returns how many were sent. A failed send is retried after a
 /// growing pause (`outbox::retry_delay`, at most an hour) and never given up, so a mail server
 /// outage of any length loses nothing. Results are recorded in one
 /// transaction per round, so delivery does not compete with member requests for the write lock
 /// once per mail.
+///
+/// A mail that carries a PDF is rendered (10–15 ms of CPU) only while no request is being
+/// answered, for at most [`BUSY_MAX_WAIT`]; until then it is put off by [`BUSY_RETRY`] without
+/// counting an attempt, and mails behind it go out. The rendering thread's low priority was not
+/// enough: on a host shared with PostgreSQL the kernel's per-session scheduling groups
+/// (autogroup) weigh a nice value only against the server's own threads, and rendering took a
+/// fifth of the CPU from enrollments (docs/BENCHMARKS.md, session 13).
 pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppError> {
+    let now = app.clock.now();
     let items = {
         let mut conn = app.store.read().await?;
         kyosai_store::outbox::due(&mut conn, &app.clock.now_text(), 500).await?
     };
-    let (mut done, mut failed) = (Vec::new(), Vec::new());
+    let (mut done, mut failed, mut postponed) = (Vec::new(), Vec::new(), Vec::new());
     for item in items.into_iter().filter(|i| i.kind == OUTBOX_KIND) {
         let outcome = match serde_json::from_str::<Mail>(&item.payload) {
+            Ok(mail) if must_wait_for_quiet(app, &mail, &item.created_at, now) => {
+                postponed.push(item.id);
+                continue;
+            }
             Ok(mail) => match attachment_pdfs(app, &mail).await {
                 Ok(files) => mailer.send(item.id, &mail, files).await,
                 Err(e) => Err(e),
@@ -218,12 +238,17 @@ pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppErr
             }
         }
     }
-    if !done.is_empty() || !failed.is_empty() {
-        let now = app.clock.now_text();
+    if !done.is_empty() || !failed.is_empty() || !postponed.is_empty() {
         let mut tx = app.store.begin_write().await?;
-        kyosai_store::outbox::mark_done(tx.conn(), &done, &now).await?;
+        kyosai_store::outbox::mark_done(tx.conn(), &done, &app.clock.now_text()).await?;
+        kyosai_store::outbox::postpone(
+            tx.conn(),
+            &postponed,
+            &kyosai_store::timestamp_text(now + BUSY_RETRY),
+        )
+        .await?;
         for (id, wait) in &failed {
-            let at = app.clock.now()
+            let at = now
                 + jiff::SignedDuration::try_from(*wait)
                     .map_err(|e| AppError::Internal(e.into()))?;
             kyosai_store::outbox::mark_failed(tx.conn(), *id, &kyosai_store::timestamp_text(at))
@@ -232,6 +257,16 @@ pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppErr
         tx.commit().await?;
     }
     Ok(done.len())
+}
+
+/// Whether a mail with PDFs waits: requests are being answered and it has not waited its
+/// longest yet. A creation time that does not parse never holds a mail back.
+fn must_wait_for_quiet(app: &App, mail: &Mail, created_at: &str, now: jiff::Timestamp) -> bool {
+    !mail.attachments.is_empty()
+        && app.metrics.in_flight() > 0
+        && created_at
+            .parse::<jiff::Timestamp>()
+            .is_ok_and(|created| now.duration_since(created) < BUSY_MAX_WAIT)
 }
 
 /// The PDFs a mail carries, rendered from their stored documents.

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use kyosai_domain::procedure::{Channel, Procedure};
@@ -88,6 +89,17 @@ struct Inner {
 #[derive(Debug, Default)]
 pub struct Metrics {
     inner: Mutex<Inner>,
+    in_flight: AtomicUsize,
+}
+
+/// A request being answered, counted by [`Metrics::in_flight`] until dropped.
+#[must_use = "the request counts as in flight only while this is held"]
+pub struct InFlight<'a>(&'a Metrics);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Metrics {
@@ -98,6 +110,18 @@ impl Metrics {
                 .entry((procedure.as_str(), channel.as_str(), outcome))
                 .or_default() += 1;
         }
+    }
+
+    /// Counts a request as being answered until the returned guard is dropped.
+    pub fn request_started(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(self)
+    }
+
+    /// Requests being answered right now: work that can wait (rendering a mail's PDF) waits
+    /// while there are any (`mail::deliver_pending`).
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Relaxed)
     }
 
     /// Records one HTTP request. `route` is the matched route pattern (`/portal/notices/{id}`),
@@ -119,6 +143,13 @@ impl Metrics {
 
     /// The process's counters and histograms in the text format.
     pub fn render(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "# HELP kyosai_http_requests_in_flight HTTP requests being answered.\n\
+             # TYPE kyosai_http_requests_in_flight gauge\n\
+             kyosai_http_requests_in_flight {}",
+            self.in_flight()
+        );
         let Ok(m) = self.inner.lock() else { return };
         out.push_str(
             "# HELP kyosai_procedures_total Procedures submitted, by kind, channel and outcome.\n\

@@ -68,6 +68,84 @@ async fn mail_waits_in_the_outbox_through_a_long_outage_and_goes_out_after_it() 
     }
 }
 
+/// Rendering a mail's PDF waits while requests are being answered (it would take CPU from the
+/// members waiting for them): the mail is put off without counting an attempt and the mails
+/// behind it go out; it goes out with its PDF at the first round with no request in flight, and
+/// after ten minutes of waiting it goes out even on a server that is never quiet.
+#[tokio::test]
+async fn a_mail_with_a_pdf_waits_for_a_quiet_moment_but_not_longer_than_ten_minutes() {
+    for (app, _d) in apps().await {
+        let t0: jiff::Timestamp = START.parse().unwrap();
+        let at = |secs: i64| {
+            let t = t0 + jiff::SignedDuration::from_secs(secs);
+            on(&app, &t.to_string())
+        };
+        let mut members = Vec::new();
+        for email in ["q1@example.jp", "q2@example.jp"] {
+            let id = app
+                .create_account(Role::Member, email, "", Some("test passphrase 123"))
+                .await
+                .unwrap();
+            let m = Actor {
+                user_id: id,
+                role: Role::Member,
+            };
+            members.push(m);
+        }
+        app.submit_enrollment(
+            &members[0],
+            members[0].user_id,
+            &sample_form("small_enterprise"),
+        )
+        .await
+        .unwrap();
+        // A mail without a PDF behind the enrollment's (which carries its 契約締結証書).
+        app.request_password_reset("q1@example.jp").await.unwrap();
+        assert_eq!(attempts(&app).await, vec![0, 0]);
+
+        let folder = tempfile::tempdir().unwrap();
+        let up = Mailer::Folder(folder.path().to_path_buf());
+        let busy = app.metrics.request_started();
+        assert_eq!(
+            deliver_pending(&at(1), &up).await.unwrap(),
+            1,
+            "only the reset mail"
+        );
+        assert_eq!(attempts(&app).await, vec![0], "put off, not failed");
+        assert_eq!(
+            deliver_pending(&at(2), &up).await.unwrap(),
+            0,
+            "not due yet"
+        );
+        assert_eq!(deliver_pending(&at(4), &up).await.unwrap(), 0, "still busy");
+        drop(busy);
+        assert_eq!(
+            deliver_pending(&at(7), &up).await.unwrap(),
+            1,
+            "quiet: sent"
+        );
+        assert!(attempts(&app).await.is_empty());
+        let with_pdf = std::fs::read_dir(folder.path())
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .filter(|eml| eml.contains("application/pdf"))
+            .count();
+        assert_eq!(with_pdf, 1);
+
+        // A server that is never quiet still sends it once it has waited ten minutes.
+        let mut other_person = sample_form("small_enterprise");
+        other_person.birth_date = Some("1980-05-05".into());
+        app.submit_enrollment(&members[1], members[1].user_id, &other_person)
+            .await
+            .unwrap();
+        assert_eq!(attempts(&app).await, vec![0]);
+        let _busy = app.metrics.request_started();
+        assert_eq!(deliver_pending(&at(599), &up).await.unwrap(), 0);
+        assert_eq!(deliver_pending(&at(601), &up).await.unwrap(), 1);
+        assert!(attempts(&app).await.is_empty());
+    }
+}
+
 #[test]
 fn the_back_off_doubles_up_to_an_hour() {
     use kyosai_store::outbox::retry_delay;

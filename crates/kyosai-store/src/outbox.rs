@@ -15,6 +15,7 @@ pub struct OutboxItem {
     pub kind: String,
     pub payload: String,
     pub attempts: i64,
+    pub created_at: String,
 }
 
 pub async fn enqueue(
@@ -86,7 +87,7 @@ pub async fn enqueue_many(
 /// Every undelivered item, oldest first, whether or not its retry is due (inspection and tests).
 pub async fn pending(conn: &mut AnyConnection, limit: i64) -> Result<Vec<OutboxItem>> {
     let rows = sqlx::query(
-        "SELECT id, kind, payload, attempts FROM outbox WHERE processed_at IS NULL ORDER BY id LIMIT $1",
+        "SELECT id, kind, payload, attempts, created_at FROM outbox WHERE processed_at IS NULL ORDER BY id LIMIT $1",
     )
     .bind(limit)
     .fetch_all(&mut *conn)
@@ -98,7 +99,7 @@ pub async fn pending(conn: &mut AnyConnection, limit: i64) -> Result<Vec<OutboxI
 /// sends. Nothing is ever given up: a failing item waits longer and longer ([`mark_failed`]).
 pub async fn due(conn: &mut AnyConnection, now: &str, limit: i64) -> Result<Vec<OutboxItem>> {
     let rows = sqlx::query(
-        "SELECT id, kind, payload, attempts FROM outbox WHERE processed_at IS NULL \
+        "SELECT id, kind, payload, attempts, created_at FROM outbox WHERE processed_at IS NULL \
          AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY id LIMIT $2",
     )
     .bind(now)
@@ -114,19 +115,36 @@ fn item(r: &crate::AnyRow) -> Result<OutboxItem> {
         kind: col(r, "kind")?,
         payload: col(r, "payload")?,
         attempts: col(r, "attempts")?,
+        created_at: col(r, "created_at")?,
     })
 }
 
 /// Marks delivered items, in statements of up to 500 ids (one round of delivery is one short
 /// write, not one per mail).
 pub async fn mark_done(conn: &mut AnyConnection, ids: &[OutboxId], now: &str) -> Result<()> {
+    set_for_ids(conn, "processed_at", ids, now).await
+}
+
+/// Puts items off until `until` without counting an attempt (work that waits for a quieter
+/// moment, not a failure).
+pub async fn postpone(conn: &mut AnyConnection, ids: &[OutboxId], until: &str) -> Result<()> {
+    set_for_ids(conn, "next_attempt_at", ids, until).await
+}
+
+/// Sets one timestamp column of the items, in statements of up to 500 ids.
+async fn set_for_ids(
+    conn: &mut AnyConnection,
+    column: &'static str,
+    ids: &[OutboxId],
+    value: &str,
+) -> Result<()> {
     for chunk in ids.chunks(500) {
         let placeholders: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
         let sql = format!(
-            "UPDATE outbox SET processed_at = $1 WHERE id IN ({})",
+            "UPDATE outbox SET {column} = $1 WHERE id IN ({})",
             placeholders.join(", ")
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(now);
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(value);
         for id in chunk {
             q = q.bind(*id);
         }

@@ -130,7 +130,8 @@ fn unavailable(api: bool) -> Response {
 }
 
 /// Times every request for `kyosai_http_request_duration_seconds`, labelled with the matched
-/// route pattern (bounded label values; `unmatched` for 404s outside any route).
+/// route pattern (bounded label values; `unmatched` for 404s outside any route), and counts it
+/// as in flight while it is answered.
 pub async fn record_latency(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
@@ -138,7 +139,9 @@ pub async fn record_latency(State(s): State<AppState>, req: Request, next: Next)
         .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
     let method = req.method().as_str().to_string();
     let started = Instant::now();
+    let in_flight = s.app.metrics.request_started();
     let resp = next.run(req).await;
+    drop(in_flight);
     s.app
         .metrics
         .http_request(&method, &route, resp.status().as_u16(), started.elapsed());
