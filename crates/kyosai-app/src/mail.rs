@@ -188,13 +188,13 @@ impl Mailer {
     }
 }
 
-/// How long a mail whose PDF is not rendered yet waits before it is looked at again while
-/// members' requests are being answered.
+/// How long a mail whose PDF is not rendered yet waits before it is looked at again while the
+/// server is busy.
 const BUSY_RETRY: jiff::SignedDuration = jiff::SignedDuration::from_secs(2);
 
 /// The longest a mail waits for a quiet moment to render its PDF: after that it is rendered even
-/// while requests are answered.
-const BUSY_MAX_WAIT: jiff::SignedDuration = jiff::SignedDuration::from_secs(600);
+/// on a busy server.
+const BUSY_MAX_WAIT: jiff::SignedDuration = jiff::SignedDuration::from_secs(300);
 
 /// Sends every mail that is due; returns how many were sent. A failed send is retried after a
 /// growing pause (`outbox::retry_delay`, at most an hour) and never given up, so a mail server
@@ -202,9 +202,10 @@ const BUSY_MAX_WAIT: jiff::SignedDuration = jiff::SignedDuration::from_secs(600)
 /// transaction per round, so delivery does not compete with member requests for the write lock
 /// once per mail.
 ///
-/// A mail that carries a PDF is rendered (10–15 ms of CPU) only while no request is being
-/// answered, for at most [`BUSY_MAX_WAIT`]; until then it is put off by [`BUSY_RETRY`] without
-/// counting an attempt, and mails behind it go out. The rendering thread's low priority was not
+/// A mail that carries a PDF is rendered (10–15 ms of CPU) only when the server is idle (no
+/// request since the last round, none being answered), for at most [`BUSY_MAX_WAIT`]; until then
+/// it is put off by [`BUSY_RETRY`] without counting an attempt, and mails behind it go out. A
+/// request arriving during a round puts off the rest of the round's PDFs. The rendering thread's low priority was not
 /// enough: on a host shared with PostgreSQL the kernel's per-session scheduling groups
 /// (autogroup) weigh a nice value only against the server's own threads, and rendering took a
 /// fifth of the CPU from enrollments (docs/BENCHMARKS.md, session 13).
@@ -215,9 +216,10 @@ pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppErr
         kyosai_store::outbox::due(&mut conn, &app.clock.now_text(), 500).await?
     };
     let (mut done, mut failed, mut postponed) = (Vec::new(), Vec::new(), Vec::new());
+    let mut quiet = app.metrics.quiet_since_last_asked();
     for item in items.into_iter().filter(|i| i.kind == OUTBOX_KIND) {
         let outcome = match serde_json::from_str::<Mail>(&item.payload) {
-            Ok(mail) if must_wait_for_quiet(app, &mail, &item.created_at, now) => {
+            Ok(mail) if must_wait(app, &mut quiet, &mail, &item.created_at, now) => {
                 postponed.push(item.id);
                 continue;
             }
@@ -259,11 +261,21 @@ pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppErr
     Ok(done.len())
 }
 
-/// Whether a mail with PDFs waits: requests are being answered and it has not waited its
-/// longest yet. A creation time that does not parse never holds a mail back.
-fn must_wait_for_quiet(app: &App, mail: &Mail, created_at: &str, now: jiff::Timestamp) -> bool {
-    !mail.attachments.is_empty()
-        && app.metrics.in_flight() > 0
+/// Whether a mail with PDFs waits: the server is not quiet (`quiet` turns false for the rest of
+/// the round once a request is being answered) and the mail has not waited its longest yet. A
+/// creation time that does not parse never holds a mail back.
+fn must_wait(
+    app: &App,
+    quiet: &mut bool,
+    mail: &Mail,
+    created_at: &str,
+    now: jiff::Timestamp,
+) -> bool {
+    if mail.attachments.is_empty() {
+        return false;
+    }
+    *quiet = *quiet && app.metrics.in_flight() == 0;
+    !*quiet
         && created_at
             .parse::<jiff::Timestamp>()
             .is_ok_and(|created| now.duration_since(created) < BUSY_MAX_WAIT)

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use kyosai_domain::procedure::{Channel, Procedure};
@@ -90,6 +90,10 @@ struct Inner {
 pub struct Metrics {
     inner: Mutex<Inner>,
     in_flight: AtomicUsize,
+    /// Requests started since the process began, and the value the last
+    /// [`Metrics::quiet_since_last_asked`] saw.
+    started: AtomicU64,
+    seen: AtomicU64,
 }
 
 /// A request being answered, counted by [`Metrics::in_flight`] until dropped.
@@ -114,14 +118,23 @@ impl Metrics {
 
     /// Counts a request as being answered until the returned guard is dropped.
     pub fn request_started(&self) -> InFlight<'_> {
+        self.started.fetch_add(1, Ordering::Relaxed);
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         InFlight(self)
     }
 
-    /// Requests being answered right now: work that can wait (rendering a mail's PDF) waits
-    /// while there are any (`mail::deliver_pending`).
+    /// Requests being answered right now.
     pub fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// Whether no request started since the last time this was asked and none is being
+    /// answered: the server is idle, and work that can wait (rendering a mail's PDF,
+    /// `mail::deliver_pending`, which asks once a round) may use the CPU.
+    pub fn quiet_since_last_asked(&self) -> bool {
+        let started = self.started.load(Ordering::Relaxed);
+        let seen = self.seen.swap(started, Ordering::Relaxed);
+        started == seen && self.in_flight() == 0
     }
 
     /// Records one HTTP request. `route` is the matched route pattern (`/portal/notices/{id}`),

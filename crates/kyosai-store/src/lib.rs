@@ -180,7 +180,13 @@ impl Store {
             }
             Backend::Postgres => {
                 AnyPoolOptions::new()
-                    .max_connections(16)
+                    // Each PostgreSQL backend loads its caches and prepares every statement on
+                    // first use, and the pool hands its connections out in turn: with 16 per
+                    // instance the first second of load paid for 32 cold backends (p99 250–290
+                    // ms), with 8 half that, and the steady state was the same (BENCHMARKS,
+                    // session 13). Two instances then keep 16 backends, several per core of
+                    // a database host of this size.
+                    .max_connections(8)
                     // With several hosts, a lost primary must be noticed in seconds to look
                     // for the promoted standby (failover::FAILOVER_WAIT bounds the whole wait).
                     .acquire_timeout(if several_hosts {
