@@ -203,12 +203,13 @@ const BUSY_MAX_WAIT: jiff::SignedDuration = jiff::SignedDuration::from_secs(300)
 /// once per mail.
 ///
 /// A mail that carries a PDF is rendered (10–15 ms of CPU) only when the server is idle (no
-/// request since the last round, none being answered), for at most [`BUSY_MAX_WAIT`]; until then
-/// it is put off by [`BUSY_RETRY`] without counting an attempt, and mails behind it go out. A
-/// request arriving during a round puts off the rest of the round's PDFs. The rendering thread's low priority was not
-/// enough: on a host shared with PostgreSQL the kernel's per-session scheduling groups
-/// (autogroup) weigh a nice value only against the server's own threads, and rendering took a
-/// fifth of the CPU from enrollments (docs/BENCHMARKS.md, session 13).
+/// request since the last round, none being answered; probes do not count), for at most
+/// [`BUSY_MAX_WAIT`]; until then it is put off by [`BUSY_RETRY`] without counting an attempt,
+/// and mails behind it go out. A request arriving during a round puts off the rest of the
+/// round's PDFs. The rendering thread's low priority was not enough: on a host shared with
+/// PostgreSQL the kernel's per-session scheduling groups (autogroup) weigh a nice value only
+/// against the server's own threads, and rendering took a fifth of the CPU from enrollments
+/// (docs/BENCHMARKS.md, session 13).
 pub async fn deliver_pending(app: &App, mailer: &Mailer) -> Result<usize, AppError> {
     let now = app.clock.now();
     let items = {

@@ -129,9 +129,13 @@ fn unavailable(api: bool) -> Response {
     resp
 }
 
+/// Health probes and metric scrapes: they come every few seconds whatever members do, so they
+/// are not counted as requests in flight (an idle server must look idle to the mail loop).
+const PROBES: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+
 /// Times every request for `kyosai_http_request_duration_seconds`, labelled with the matched
 /// route pattern (bounded label values; `unmatched` for 404s outside any route), and counts it
-/// as in flight while it is answered.
+/// as in flight while it is answered (probes aside).
 pub async fn record_latency(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
@@ -139,7 +143,7 @@ pub async fn record_latency(State(s): State<AppState>, req: Request, next: Next)
         .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
     let method = req.method().as_str().to_string();
     let started = Instant::now();
-    let in_flight = s.app.metrics.request_started();
+    let in_flight = (!PROBES.contains(&route.as_str())).then(|| s.app.metrics.request_started());
     let resp = next.run(req).await;
     drop(in_flight);
     s.app

@@ -75,10 +75,11 @@ async fn metrics_show_latency_by_route_procedures_outbox_and_pool() {
         assert!(!text.contains("/portal/notices/42"));
         assert!(text.contains("le=\"+Inf\""));
         assert!(text.contains("# TYPE kyosai_http_request_duration_seconds histogram"));
-        // Only this scrape is being answered (mail PDFs wait while the gauge is above zero).
+        // Nothing but this scrape is being answered, and scrapes and probes do not count (mail
+        // PDFs wait while the gauge is above zero).
         assert_eq!(
             line("kyosai_http_requests_in_flight "),
-            "kyosai_http_requests_in_flight 1"
+            "kyosai_http_requests_in_flight 0"
         );
         assert_eq!(
             line(
