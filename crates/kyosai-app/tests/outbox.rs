@@ -7,11 +7,11 @@
 
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::mail::{Mailer, deliver_pending};
-use kyosai_app::{Actor, App, Role};
+use kyosai_app::App;
 
 mod support;
 
-use support::{START, apps, on};
+use support::{START, apps, member, on};
 
 async fn attempts(app: &App) -> Vec<i64> {
     let mut c = app.store_for_tests().read().await.unwrap();
@@ -26,20 +26,8 @@ async fn attempts(app: &App) -> Vec<i64> {
 #[tokio::test]
 async fn mail_waits_in_the_outbox_through_a_long_outage_and_goes_out_after_it() {
     for (app, _d) in apps().await {
-        let id = app
-            .create_account(
-                Role::Member,
-                "o@example.jp",
-                "",
-                Some("test passphrase 123"),
-            )
-            .await
-            .unwrap();
-        let m = Actor {
-            user_id: id,
-            role: Role::Member,
-        };
-        app.submit_enrollment(&m, id, &sample_form("small_enterprise"))
+        let m = member(&app, "o@example.jp").await;
+        app.submit_enrollment(&m, m.user_id, &sample_form("small_enterprise"))
             .await
             .unwrap();
         // A mail "server" that refuses everything: the folder is a file.
@@ -81,18 +69,10 @@ async fn a_mail_with_a_pdf_waits_for_a_quiet_moment_but_not_longer_than_five_min
             let t = t0 + jiff::SignedDuration::from_secs(secs);
             on(&app, &t.to_string())
         };
-        let mut members = Vec::new();
-        for email in ["q1@example.jp", "q2@example.jp"] {
-            let id = app
-                .create_account(Role::Member, email, "", Some("test passphrase 123"))
-                .await
-                .unwrap();
-            let m = Actor {
-                user_id: id,
-                role: Role::Member,
-            };
-            members.push(m);
-        }
+        let members = [
+            member(&app, "q1@example.jp").await,
+            member(&app, "q2@example.jp").await,
+        ];
         app.submit_enrollment(
             &members[0],
             members[0].user_id,

@@ -7,9 +7,21 @@
 use std::path::PathBuf;
 
 use kyosai_app::billing::Progress;
-use kyosai_app::{App, Clock};
+use kyosai_app::{Actor, App, Clock, Role};
 use kyosai_domain::YearMonth;
 use kyosai_store::testing;
+
+/// A member account with a password (no second factor), as the member acts.
+pub async fn member(app: &App, email: &str) -> Actor {
+    let user_id = app
+        .create_account(Role::Member, email, "", Some("test passphrase 123"))
+        .await
+        .expect("member account");
+    Actor {
+        user_id,
+        role: Role::Member,
+    }
+}
 
 /// A fixed clock at an RFC 3339 instant.
 pub fn at(ts: &str) -> Clock {
