@@ -5,9 +5,9 @@
 //! Graceful degradation (issue #16): the outbox keeps mail while it cannot be sent, for as long
 //! as that lasts, and sends it once it can.
 
+use kyosai_app::App;
 use kyosai_app::dev::demo::sample_form;
 use kyosai_app::mail::{Mailer, deliver_pending};
-use kyosai_app::App;
 
 mod support;
 
