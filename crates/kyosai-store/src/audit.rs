@@ -222,20 +222,26 @@ struct Claim {
     prev_hash: String,
 }
 
-/// PostgreSQL: the first chain whose head no other transaction holds, and `$1` numbers from
-/// the shared sequence (ascending; other writers' numbers may fall between them).
-const CLAIM_FREE_CHAIN: &str = "\
-    WITH chain AS (SELECT id FROM audit_head ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED), \
-         seqs AS (SELECT nextval('audit_seq') AS s FROM generate_series(1, $1)) \
-    UPDATE audit_head h SET seq = (SELECT max(s) FROM seqs) FROM chain WHERE h.id = chain.id \
-    RETURNING h.id, h.hash, (SELECT string_agg(s::text, ',' ORDER BY s) FROM seqs) AS seqs";
+/// PostgreSQL: claims `$1` numbers from the shared sequence (ascending; other writers' numbers
+/// may fall between them) for the chain the `chain` query names, moving its head.
+macro_rules! claim_chain {
+    ($chain:literal) => {
+        concat!(
+            "WITH chain AS (",
+            $chain,
+            "), seqs AS (SELECT nextval('audit_seq') AS s FROM generate_series(1, $1)) \
+             UPDATE audit_head h SET seq = (SELECT max(s) FROM seqs) FROM chain WHERE h.id = chain.id \
+             RETURNING h.id, h.hash, (SELECT string_agg(s::text, ',' ORDER BY s) FROM seqs) AS seqs"
+        )
+    };
+}
 
-/// PostgreSQL, when every chain is held (more writers than chains): wait for one at random.
-const CLAIM_ANY_CHAIN: &str = "\
-    WITH chain AS (SELECT id FROM audit_head ORDER BY random() LIMIT 1), \
-         seqs AS (SELECT nextval('audit_seq') AS s FROM generate_series(1, $1)) \
-    UPDATE audit_head h SET seq = (SELECT max(s) FROM seqs) FROM chain WHERE h.id = chain.id \
-    RETURNING h.id, h.hash, (SELECT string_agg(s::text, ',' ORDER BY s) FROM seqs) AS seqs";
+/// The first chain whose head no other transaction holds.
+const CLAIM_FREE_CHAIN: &str =
+    claim_chain!("SELECT id FROM audit_head ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED");
+
+/// When every chain is held (more writers than chains): one at random, waited for.
+const CLAIM_ANY_CHAIN: &str = claim_chain!("SELECT id FROM audit_head ORDER BY random() LIMIT 1");
 
 async fn claim(conn: &mut AnyConnection, n: usize) -> Result<Claim> {
     let count = i64::try_from(n).map_err(|_| StoreError::Corrupt("too many audit rows".into()))?;
